@@ -1,0 +1,96 @@
+"""Problems found in a config or in the data, reported in plain language.
+
+A :class:`Problem` names where it is (file, key or column, rows) and what to
+do. Loading collects every problem it can before giving up, so that
+``npsdiag validate`` lists them all at once; :class:`NpsdiagError` carries
+them to the user without a traceback.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+__all__ = ["Problem", "NpsdiagError", "suggest", "format_rows"]
+
+
+@dataclass
+class Problem:
+    """One problem in a config or a data file.
+
+    Attributes
+    ----------
+    message : str
+        What is wrong, in plain language.
+    fatal : bool
+        True when the diagnosis cannot run until it is fixed.
+    file : str, optional
+        The file concerned (config or data).
+    where : str, optional
+        The key (``responses.columns.score``), column or sheet concerned.
+    rows : list of int
+        Row numbers in the file (1 = first line of the file), a few examples.
+    hint : str
+        What to do.
+    """
+
+    message: str
+    fatal: bool = True
+    file: str | None = None
+    where: str | None = None
+    rows: list[int] = field(default_factory=list)
+    hint: str = ""
+
+    def __str__(self) -> str:
+        level = "ERROR" if self.fatal else "warning"
+        loc = []
+        if self.file:
+            loc.append(str(self.file))
+        if self.where:
+            loc.append(self.where)
+        head = f"{level}: " + (" · ".join(loc) + ": " if loc else "") + self.message
+        if self.rows:
+            head += f" (rows {format_rows(self.rows)})"
+        if self.hint:
+            head += f"\n    → {self.hint}"
+        return head
+
+
+class NpsdiagError(Exception):
+    """An error the user can fix: carries one or more :class:`Problem`."""
+
+    def __init__(self, problems: Problem | Sequence[Problem] | str):
+        if isinstance(problems, str):
+            problems = [Problem(problems)]
+        elif isinstance(problems, Problem):
+            problems = [problems]
+        self.problems = list(problems)
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
+
+
+def suggest(name: str, candidates: Iterable[str]) -> str | None:
+    """The closest candidate to a mistyped name, or None (difflib ratio >= 0.6).
+
+    Case and surrounding spaces are ignored when comparing.
+    """
+    cands = [str(c) for c in candidates]
+    lowered = {c.strip().lower(): c for c in cands}
+    key = str(name).strip().lower()
+    if key in lowered:
+        return lowered[key]
+    match = difflib.get_close_matches(key, list(lowered), n=1, cutoff=0.6)
+    return lowered[match[0]] if match else None
+
+
+def format_rows(rows: Sequence[int], limit: int = 5) -> str:
+    """'3, 7, 12 and 40 more' style list of row numbers."""
+    rows = list(rows)
+    shown = ", ".join(str(r) for r in rows[:limit])
+    if len(rows) > limit:
+        shown += f" and {len(rows) - limit} more"
+    return shown

@@ -1,0 +1,252 @@
+"""Findings, area results and the findings.json contract.
+
+Every diagnosis (one per area of the report) returns an :class:`AreaResult`:
+its tables, figures, findings and a status. :class:`Diagnosis` collects the
+areas of one client, rolls them up and writes ``findings.json`` exactly as
+SPEC.md describes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["AREAS", "AREA_TITLES", "SEVERITIES", "Finding", "Figure", "AreaResult", "Diagnosis",
+           "not_assessed", "FINDING_IDS"]
+
+#: The five areas of the diagnosis, in report order, plus the verbatim section.
+AREAS = ("reliability", "balance", "segmentation", "outcome", "decay")
+AREA_TITLES = {
+    "reliability": "Reliability — can this data be trusted?",
+    "balance": "Balance — whose voice is this?",
+    "segmentation": "Segmentation — where is it good or bad, honestly?",
+    "outcome": "Outcome — does the score predict retention?",
+    "decay": "Decay — does feedback reach the front line while it is fresh?",
+    "verbatims": "Verbatims — what customers wrote",
+}
+SEVERITIES = ("high", "medium", "low", "info")
+STATUSES = ("red", "amber", "green", "not_assessed")
+
+#: Finding ids of SPEC.md: a stable public contract. More may be added; none renamed.
+FINDING_IDS = (
+    "reliability.missing_values", "reliability.out_of_range", "reliability.duplicates",
+    "reliability.test_responses", "reliability.date_anomalies", "reliability.feed_gaps",
+    "reliability.small_sample", "reliability.score_gaming",
+    "balance.role_skew", "balance.single_voice", "balance.concentration",
+    "balance.revenue_coverage", "balance.role_gap", "balance.nonresponse_bias",
+    "segmentation.hidden_segment", "segmentation.insufficient_n", "segmentation.mix_shift",
+    "segmentation.dispersion",
+    "outcome.no_link", "outcome.inverse_link", "outcome.false_comfort",
+    "outcome.role_predictiveness", "outcome.unlinked",
+    "decay.slow_follow_up", "decay.no_follow_up", "decay.follow_up_effect",
+    "decay.score_staleness", "decay.response_rate_trend", "decay.response_latency",
+)
+
+
+def _jsonable(value: Any) -> Any:
+    """Convert numpy/pandas scalars and containers to plain JSON values (NaN -> None)."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (np.bool_, bool)):
+        return bool(value)
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        f = float(value)
+        return None if math.isnan(f) or math.isinf(f) else f
+    if isinstance(value, (pd.Timestamp, datetime, date)):
+        return None if pd.isna(value) else value.isoformat()
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, np.ndarray):
+        return [_jsonable(v) for v in value.tolist()]
+    if isinstance(value, pd.Series):
+        return [_jsonable(v) for v in value.tolist()]
+    if isinstance(value, (str, int)):
+        return value
+    return str(value)
+
+
+@dataclass
+class Finding:
+    """One finding of the diagnosis.
+
+    Attributes
+    ----------
+    id : str
+        Stable id, ``"<area>.<name>"`` (see :data:`FINDING_IDS`).
+    severity : {"high", "medium", "low", "info"}
+    title : str
+        One line, plain language.
+    detail : str
+        What was measured, with figures.
+    evidence : dict
+        Effect size, n, p-values: the numbers behind the finding.
+    recommendation : str
+        What to do about it.
+    """
+
+    id: str
+    severity: str
+    title: str
+    detail: str = ""
+    evidence: dict[str, Any] = field(default_factory=dict)
+    recommendation: str = ""
+
+    def __post_init__(self) -> None:
+        if self.severity not in SEVERITIES:
+            raise ValueError(f"severity must be one of {SEVERITIES}, not {self.severity!r}")
+        if "." not in self.id:
+            raise ValueError(f"finding id must be '<area>.<name>', not {self.id!r}")
+
+    @property
+    def area(self) -> str:
+        return self.id.split(".", 1)[0]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "area": self.area, "severity": self.severity, "title": self.title,
+                "detail": self.detail, "evidence": _jsonable(self.evidence),
+                "recommendation": self.recommendation}
+
+
+@dataclass
+class Figure:
+    """A figure of an area: a matplotlib figure rendered later, with its caption."""
+
+    key: str
+    fig: Any
+    caption: str = ""
+
+
+@dataclass
+class AreaResult:
+    """What one diagnosis returns.
+
+    Attributes
+    ----------
+    area : str
+        One of :data:`AREAS` (or ``"verbatims"``).
+    findings : list of Finding
+    tables : dict of str -> DataFrame
+        Tidy tables, keyed by a short name; shown in the report in order.
+    figures : list of Figure
+    summary : str
+        One sentence for the executive summary.
+    not_assessed_reason : str, optional
+        Set when the area could not be assessed (missing inputs); the status
+        is then ``not_assessed``.
+    notes : list of str
+        Extra plain-language notes shown in the section (methods, caveats).
+    """
+
+    area: str
+    findings: list[Finding] = field(default_factory=list)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    figures: list[Figure] = field(default_factory=list)
+    summary: str = ""
+    not_assessed_reason: str | None = None
+    notes: list[str] = field(default_factory=list)
+    table_captions: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def status(self) -> str:
+        """red if any high finding, amber if any medium, green otherwise; not_assessed when set."""
+        if self.not_assessed_reason:
+            return "not_assessed"
+        sev = {f.severity for f in self.findings}
+        if "high" in sev:
+            return "red"
+        if "medium" in sev:
+            return "amber"
+        return "green"
+
+    @property
+    def summary_text(self) -> str:
+        if self.not_assessed_reason:
+            return f"Not assessed: {self.not_assessed_reason}"
+        if self.summary:
+            return self.summary
+        top = sorted(self.findings, key=lambda f: SEVERITIES.index(f.severity))
+        if top and top[0].severity in ("high", "medium"):
+            return top[0].title
+        return "No material issue found."
+
+    def finding(self, finding_id: str) -> Finding | None:
+        """The finding with this id, or None."""
+        return next((f for f in self.findings if f.id == finding_id), None)
+
+    def _repr_html_(self) -> str:  # pragma: no cover - notebook display
+        from .report import area_html
+
+        return area_html(self)
+
+
+def not_assessed(area: str, reason: str) -> AreaResult:
+    """An area that could not be assessed, with the reason said plainly."""
+    return AreaResult(area=area, not_assessed_reason=reason)
+
+
+@dataclass
+class Diagnosis:
+    """The whole diagnosis of one client: headline, areas and findings.json.
+
+    Attributes
+    ----------
+    client : str
+    data_summary : dict
+        ``responses``, ``accounts`` and ``period`` ([start, end] ISO dates).
+    headline : dict
+        ``nps``, ``ci_low``, ``ci_high``, ``n``.
+    areas : dict of str -> AreaResult
+    """
+
+    client: str
+    data_summary: dict[str, Any]
+    headline: dict[str, Any]
+    areas: dict[str, AreaResult]
+    generated_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+
+    @property
+    def findings(self) -> list[Finding]:
+        """All findings, most severe first (area order kept within a severity)."""
+        allf = [f for a in self.areas.values() for f in a.findings]
+        return sorted(allf, key=lambda f: SEVERITIES.index(f.severity))
+
+    def top_findings(self, k: int = 5) -> list[Finding]:
+        return [f for f in self.findings if f.severity in ("high", "medium")][:k]
+
+    def to_dict(self) -> dict[str, Any]:
+        from . import __version__
+
+        areas = {}
+        for name, res in self.areas.items():
+            entry: dict[str, Any] = {"status": res.status, "summary": res.summary_text}
+            if res.not_assessed_reason:
+                entry["reason"] = res.not_assessed_reason
+            areas[name] = entry
+        return _jsonable({
+            "client": self.client,
+            "generated_at": self.generated_at,
+            "npsdiag_version": __version__,
+            "data": self.data_summary,
+            "headline": self.headline,
+            "areas": areas,
+            "findings": [f.to_dict() for f in self.findings],
+        })
+
+    def write_json(self, path: str | Path) -> Path:
+        """Write findings.json (atomically: a temporary file renamed into place)."""
+        path = Path(path)
+        tmp = path.with_suffix(path.suffix + ".part")
+        tmp.write_text(json.dumps(self.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
+        tmp.replace(path)
+        return path

@@ -1,0 +1,314 @@
+"""Net Promoter Score core statistics.
+
+NPS categories, the score itself, its variance and standard error, the
+adjusted Wald interval of Rocks (2016) and a two-sample Wald test for the
+difference between two NPS values.
+
+All NPS values returned by the DataFrame-level functions are on the familiar
+-100..100 scale; the low-level :func:`nps_from_counts` works on -1..1 so that
+its results can be compared with the published formulas directly.
+
+References
+----------
+.. [1] Rocks, B. (2016). Interval Estimation for the "Net Promoter Score".
+   The American Statistician, 70(4), 365-372. doi:10.1080/00031305.2016.1158124
+.. [2] Lewis, J. R. & Sauro, J. (2021). Confidence intervals for Net Promoter
+   Scores: an empirical check of the adjusted-Wald method. Journal of User
+   Experience, 16(3).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+__all__ = [
+    "CATEGORIES",
+    "Breaks",
+    "categorize",
+    "nps_from_counts",
+    "nps",
+    "nps_diff_test",
+    "margin_of_error",
+]
+
+CATEGORIES = ("detractor", "passive", "promoter")
+
+#: Pseudo-counts of the adjusted Wald interval (Rocks 2016): detractor, passive, promoter.
+ADJUSTMENT = (0.75, 1.5, 0.75)
+
+
+@dataclass(frozen=True)
+class Breaks:
+    """Category breaks of the likelihood-to-recommend scale.
+
+    A score ``<= detractor_max`` is a detractor, ``>= promoter_min`` a
+    promoter, anything in between a passive. The standard NPS breaks are
+    0-6 / 7-8 / 9-10.
+    """
+
+    detractor_max: float = 6
+    promoter_min: float = 9
+
+
+def categorize(scores: pd.Series | np.ndarray, breaks: Breaks = Breaks()) -> pd.Series:
+    """Classify scores as detractor, passive or promoter.
+
+    Parameters
+    ----------
+    scores : Series or array of numbers
+        Likelihood-to-recommend scores. Missing values stay missing.
+    breaks : Breaks
+        Category breaks; the default is the standard 0-6 / 7-8 / 9-10.
+
+    Returns
+    -------
+    pandas.Series
+        Ordered categorical with categories ``detractor < passive < promoter``.
+
+    Examples
+    --------
+    >>> categorize(pd.Series([0, 6, 7, 8, 9, 10])).tolist()
+    ['detractor', 'detractor', 'passive', 'passive', 'promoter', 'promoter']
+    """
+    s = pd.Series(scores, dtype="float64") if not isinstance(scores, pd.Series) else scores.astype("float64")
+    codes = np.where(s <= breaks.detractor_max, 0, np.where(s >= breaks.promoter_min, 2, 1))
+    codes = np.where(s.isna(), -1, codes)
+    cat = pd.Categorical.from_codes(codes, categories=list(CATEGORIES), ordered=True)
+    return pd.Series(cat, index=s.index, name="category")
+
+
+def nps_from_counts(
+    detractors,
+    passives,
+    promoters,
+    confidence: float = 0.95,
+    adjusted: bool = True,
+) -> dict[str, np.ndarray]:
+    """NPS, variance, standard error and interval from category counts.
+
+    Works element-wise on scalars or arrays. Values are on the -1..1 scale.
+
+    Parameters
+    ----------
+    detractors, passives, promoters : int or array-like
+        Counts per category.
+    confidence : float
+        Confidence level of the interval.
+    adjusted : bool
+        If True (default) the interval is the adjusted Wald interval of
+        Rocks (2016): 0.75 detractor, 1.5 passive and 0.75 promoter are
+        added before the NPS and its variance are computed, and the
+        interval is centred on the adjusted NPS. If False, the plain Wald
+        interval around the observed NPS.
+
+    Returns
+    -------
+    dict of arrays
+        ``n``, ``nps`` (observed), ``variance`` and ``se`` (observed, per
+        response: SE = sqrt(variance / n)), ``ci_low`` and ``ci_high``.
+
+    Notes
+    -----
+    With p_pro and p_det the promoter and detractor shares, the NPS is
+    p_pro - p_det and the variance of one response's score (-1, 0, +1) is
+    p_pro + p_det - (p_pro - p_det)^2 [1]_. The interval is
+    NPS_adj +- z * sqrt(var_adj / (n + 3)), clipped to [-1, 1].
+
+    References
+    ----------
+    .. [1] Rocks, B. (2016). Interval Estimation for the "Net Promoter Score".
+       The American Statistician, 70(4), 365-372.
+
+    Examples
+    --------
+    The fixture of Rocks' R package NPS, counts 1:3:
+
+    >>> r = nps_from_counts(1, 2, 3)
+    >>> round(float(r["nps"]), 4), round(float(r["variance"]), 4), round(float(r["se"]), 3)
+    (0.3333, 0.5556, 0.304)
+    """
+    d = np.asarray(detractors, dtype="float64")
+    p = np.asarray(passives, dtype="float64")
+    r = np.asarray(promoters, dtype="float64")
+    n = d + p + r
+    with np.errstate(invalid="ignore", divide="ignore"):
+        score = (r - d) / n
+        var = (r + d) / n - score**2
+        se = np.sqrt(var / n)
+        z = stats.norm.ppf(0.5 + confidence / 2)
+        if adjusted:
+            ad, ap, ar = ADJUSTMENT
+            na = n + ad + ap + ar
+            centre = (r + ar - d - ad) / na
+            var_a = (r + ar + d + ad) / na - centre**2
+            half = z * np.sqrt(var_a / na)
+        else:
+            centre = score
+            half = z * se
+        low = np.clip(centre - half, -1, 1)
+        high = np.clip(centre + half, -1, 1)
+    empty = n == 0
+    if np.any(empty):
+        score, var, se, low, high = (np.where(empty, np.nan, a) for a in (score, var, se, low, high))
+    return {"n": n, "nps": score, "variance": var, "se": se, "ci_low": low, "ci_high": high}
+
+
+def _counts(data: pd.DataFrame, score: str, by: list[str], breaks: Breaks) -> pd.DataFrame:
+    s = data[score]
+    cats = categorize(s, breaks)
+    frame = pd.DataFrame({c: data[c] for c in by})
+    frame["_d"] = (cats == "detractor").to_numpy()
+    frame["_p"] = (cats == "passive").to_numpy()
+    frame["_r"] = (cats == "promoter").to_numpy()
+    if by:
+        out = frame.groupby(by, observed=True, dropna=False, sort=True)[["_d", "_p", "_r"]].sum().reset_index()
+    else:
+        out = pd.DataFrame({"_d": [frame["_d"].sum()], "_p": [frame["_p"].sum()], "_r": [frame["_r"].sum()]})
+    return out.rename(columns={"_d": "detractors", "_p": "passives", "_r": "promoters"})
+
+
+def nps(
+    data: pd.DataFrame,
+    score: str = "score",
+    by: str | list[str] | None = None,
+    confidence: float = 0.95,
+    breaks: Breaks = Breaks(),
+) -> pd.DataFrame:
+    """NPS with its adjusted Wald interval, overall or per group.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per response.
+    score : str
+        Column with the 0-10 score. Rows where it is missing are ignored.
+    by : str or list of str, optional
+        Grouping columns. Missing group values form their own group.
+    confidence : float
+        Confidence level of the interval (default 0.95).
+    breaks : Breaks
+        Category breaks.
+
+    Returns
+    -------
+    DataFrame
+        One row per group with columns: the ``by`` columns, ``n``,
+        ``detractors``, ``passives``, ``promoters`` (counts),
+        ``pct_detractors``, ``pct_passives``, ``pct_promoters`` (0-100),
+        ``nps`` (-100..100), ``se`` (standard error of the NPS, in points),
+        ``ci_low``, ``ci_high`` (adjusted Wald interval, Rocks 2016) and
+        ``moe`` (half-width of the interval, in points).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"score": [0, 7, 8, 9, 10, 10]})
+    >>> nps(df)[["n", "nps"]].round(1).to_dict("records")
+    [{'n': 6, 'nps': 33.3}]
+    """
+    by_cols = [by] if isinstance(by, str) else list(by or [])
+    scored = data.loc[data[score].notna()] if data[score].isna().any() else data
+    out = _counts(scored, score, by_cols, breaks)
+    r = nps_from_counts(out["detractors"], out["passives"], out["promoters"], confidence=confidence)
+    out["n"] = r["n"].astype("int64")
+    for c in ("detractors", "passives", "promoters"):
+        out[c] = out[c].astype("int64")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for c in ("detractors", "passives", "promoters"):
+            out[f"pct_{c}"] = 100 * out[c] / out["n"]
+    out["nps"] = 100 * r["nps"]
+    out["se"] = 100 * r["se"]
+    out["ci_low"] = 100 * r["ci_low"]
+    out["ci_high"] = 100 * r["ci_high"]
+    out["moe"] = (out["ci_high"] - out["ci_low"]) / 2
+    cols = by_cols + ["n", "detractors", "passives", "promoters", "pct_detractors", "pct_passives",
+                      "pct_promoters", "nps", "se", "ci_low", "ci_high", "moe"]
+    return out[cols]
+
+
+def nps_diff_test(a, b, confidence: float = 0.95) -> dict[str, float]:
+    """Two-sample Wald test for the difference between two NPS values.
+
+    Parameters
+    ----------
+    a, b : sequence of three counts (detractors, passives, promoters)
+        The two independent samples.
+    confidence : float
+        Confidence level of the interval of the difference.
+
+    Returns
+    -------
+    dict
+        ``diff`` (NPS a - NPS b, in points), ``se`` (points), ``z``,
+        ``p_value`` (two-sided), ``ci_low``, ``ci_high`` (points).
+
+    Notes
+    -----
+    The difference of two independent NPS has variance
+    var_a / n_a + var_b / n_b, each variance being
+    p_pro + p_det - (p_pro - p_det)^2 (Rocks 2016); z = diff / SE is
+    referred to the standard normal. The variances are taken from the
+    adjusted counts (0.75 / 1.5 / 0.75 added to each sample, as in the
+    adjusted Wald interval), which keeps the test defined when a sample
+    has a single category; the difference itself is the observed one.
+
+    Examples
+    --------
+    >>> r = nps_diff_test((10, 20, 70), (30, 20, 50))
+    >>> round(r["diff"], 1)
+    40.0
+    """
+    ad, ap, ar = ADJUSTMENT
+    (d1, p1, r1), (d2, p2, r2) = (tuple(map(float, a)), tuple(map(float, b)))
+    n1, n2 = d1 + p1 + r1, d2 + p2 + r2
+    if n1 == 0 or n2 == 0:
+        nan = float("nan")
+        return {"diff": nan, "se": nan, "z": nan, "p_value": nan, "ci_low": nan, "ci_high": nan}
+    diff = (r1 - d1) / n1 - (r2 - d2) / n2
+
+    def _var(d, p, r):
+        n = d + p + r + ad + ap + ar
+        s = (r + ar - d - ad) / n
+        return ((r + ar + d + ad) / n - s**2) / n
+
+    se = float(np.sqrt(_var(d1, p1, r1) + _var(d2, p2, r2)))
+    z = diff / se
+    p = float(2 * stats.norm.sf(abs(z)))
+    q = stats.norm.ppf(0.5 + confidence / 2)
+    return {"diff": 100 * diff, "se": 100 * se, "z": float(z), "p_value": p,
+            "ci_low": 100 * (diff - q * se), "ci_high": 100 * (diff + q * se)}
+
+
+def margin_of_error(n, nps_value: float = 0.0, p_passive: float = 0.3, confidence: float = 0.95):
+    """Expected margin of error (points) of an NPS measured on ``n`` responses.
+
+    Parameters
+    ----------
+    n : int or array-like
+        Number of responses.
+    nps_value : float
+        Assumed NPS (-100..100) used for the variance.
+    p_passive : float
+        Assumed share of passives.
+    confidence : float
+        Confidence level.
+
+    Returns
+    -------
+    float or ndarray
+        z * sqrt(var / n) in points, with var = p_pro + p_det - NPS^2.
+
+    Notes
+    -----
+    Variance formula of Rocks (2016). For NPS 0 and 30% passives the
+    variance is 0.7 and 100 responses give about +-16 points.
+    """
+    s = nps_value / 100
+    p_pro = (1 - p_passive + s) / 2
+    p_det = (1 - p_passive - s) / 2
+    var = p_pro + p_det - s**2
+    z = stats.norm.ppf(0.5 + confidence / 2)
+    return 100 * z * np.sqrt(var / np.asarray(n, dtype="float64"))
