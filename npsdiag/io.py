@@ -639,3 +639,71 @@ def _dedupe_accounts(accounts: pd.DataFrame, cfg: Config, problems: list[Problem
         problems.append(Problem(f"{n} repeated account row(s) were merged", fatal=False, file=file,
                                 where="accounts"))
     return a.drop_duplicates("account_id", keep="last").reset_index(drop=True)
+
+
+def from_frames(
+    responses: pd.DataFrame,
+    accounts: pd.DataFrame | None = None,
+    invitations: pd.DataFrame | None = None,
+    contacts: pd.DataFrame | None = None,
+    segments: list[str] | None = None,
+    drivers: list[str] | None = None,
+    account_segments: list[str] | None = None,
+    settings: dict | None = None,
+    client: str = "Client",
+) -> ClientData:
+    """Build a :class:`ClientData` from DataFrames that already use canonical column names.
+
+    For analysts and tests: the frames must name their columns as the
+    canonical fields (``score``, ``responded_at``, ``account_id``...; see
+    :data:`npsdiag.config.TABLE_FIELDS`); segment and driver columns keep
+    their own names. Values are typed as :func:`load` types them.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = from_frames(pd.DataFrame({"score": [10, 0], "responded_at": ["2024-01-02", "2024-01-03"]}))
+    >>> d.responses["score"].tolist()
+    [10.0, 0.0]
+    """
+    from .config import TABLE_FIELDS, Settings, TableSpec, _check_setting
+
+    st = Settings()
+    for k, v in (settings or {}).items():
+        checked, prob = _check_setting(k, v, "<settings>")
+        if prob:
+            raise NpsdiagError(prob)
+        setattr(st, k, checked)
+    frames = {"responses": responses, "accounts": accounts, "invitations": invitations, "contacts": contacts}
+    extra = {"responses": (list(segments or []), list(drivers or [])),
+             "accounts": (list(account_segments or []), [])}
+    specs = {}
+    for name, f in frames.items():
+        if f is None:
+            continue
+        segs, drv = extra.get(name, ([], []))
+        cols = {c: c for c in f.columns if c in TABLE_FIELDS[name]}
+        specs[name] = TableSpec(name=name, path=Path(f"<{name}>"), columns=cols, segments=segs, drivers=drv,
+                                dayfirst=False)
+    cfg = Config(client=client, path=Path("<frames>"), tables=specs, settings=st)
+    problems: list[Problem] = []
+    tables = {}
+    for name, f in frames.items():
+        if f is None:
+            continue
+        f = f.reset_index(drop=True).copy()
+        f[ROW] = np.arange(2, len(f) + 2)
+        raw = RawTable(frame=f, file=Path(f"<{name}>"), format="frame")
+        tables[name] = _map_table(raw, specs[name], cfg, problems)
+    fatal = [p for p in problems if p.fatal]
+    if fatal:
+        raise NpsdiagError(fatal)
+    resp = tables["responses"]
+    acc = tables.get("accounts")
+    if acc is not None and account_segments and "account_id" in resp:
+        seg = [c for c in account_segments if c in acc.columns and c not in resp.columns]
+        resp = resp.merge(acc[["account_id", *seg]], on="account_id", how="left")
+    return ClientData(config=cfg, responses=resp, accounts=acc, invitations=tables.get("invitations"),
+                      contacts=tables.get("contacts"), problems=problems,
+                      sources={n: {"file": f"<{n}>", "format": "frame", "rows": len(f)}
+                               for n, f in frames.items() if f is not None})
