@@ -68,8 +68,18 @@ class NpsdiagError(Exception):
         self.problems = list(problems)
         super().__init__(self.message)
 
+    @classmethod
+    def from_text(cls, text: str) -> NpsdiagError:
+        """An error whose message is already formatted (e.g. relayed from the notebook's kernel)."""
+        err = cls([])
+        err._text = text
+        err.args = (text,)
+        return err
+
     @property
     def message(self) -> str:
+        if getattr(self, "_text", None):
+            return self._text
         return "\n".join(str(p) for p in self.problems)
 
 

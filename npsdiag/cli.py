@@ -1,0 +1,134 @@
+"""The ``npsdiag`` command line.
+
+    npsdiag run CONFIG [--output DIR]    diagnose a client into DIR (default reports/<client>)
+    npsdiag validate CONFIG               check config and data, list every problem at once
+
+Exit codes: 0 success, 1 problems in the config or data (or a failed run),
+2 wrong usage, 3 an internal error (details in a log file, never a traceback
+on screen).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from pathlib import Path
+
+from .errors import NpsdiagError, Problem
+
+__all__ = ["main", "validate"]
+
+
+def _print_problems(problems: list[Problem], stream=None) -> None:
+    stream = stream or sys.stderr
+    for p in problems:
+        print(str(p), file=stream)
+
+
+def validate(config: str | Path, out=None) -> int:
+    """Check a config and its data; print every problem and a short summary.
+
+    Returns the exit code: 1 if any problem is fatal, else 0.
+    """
+    from .clean import REASONS, prepare
+    from .config import read_config
+    from .io import load
+
+    out = out or sys.stdout
+    cfg, problems = read_config(config)
+    fatal = [p for p in problems if p.fatal]
+    data = None
+    if cfg is not None and not fatal:
+        cfg.warnings = problems
+        try:
+            data = load(cfg)
+            problems = data.problems
+        except NpsdiagError as exc:
+            problems = problems + exc.problems
+    elif cfg is not None:
+        # the config has fatal mistakes; still check the data files it can reach, to list everything at once
+        cfg.warnings = []
+        try:
+            load(cfg)
+        except NpsdiagError as exc:
+            seen = {str(p) for p in problems}
+            problems = problems + [p for p in exc.problems if str(p) not in seen]
+        except Exception:  # noqa: BLE001 - partial config; what was found is reported below
+            pass
+    fatal = [p for p in problems if p.fatal]
+    if problems:
+        print(f"{len(fatal)} error(s), {len(problems) - len(fatal)} warning(s) in {config}:", file=out)
+        _print_problems(problems, out)
+    if data is not None and not fatal:
+        prep = prepare(data)
+        print(f"\nOK: {len(data.responses):,} response rows read, {len(prep.responses):,} usable.", file=out)
+        for reason, n in prep.excluded_counts.items():
+            print(f"  excluded {n:,}: {REASONS[reason]}", file=out)
+        for name in ("accounts", "invitations", "contacts"):
+            t = getattr(data, name)
+            if t is not None:
+                print(f"  {name}: {len(t):,} rows", file=out)
+    return 1 if fatal else 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from .runner import run
+
+    res = run(args.config, args.output, progress=not args.quiet)
+    print(f"Report written: {res.report}")
+    for f in res.files:
+        if f != res.report:
+            print(f"  also: {f}")
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    return validate(args.config)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="npsdiag", description="Diagnose an NPS program into a client-ready report.")
+    from . import __version__
+
+    p.add_argument("--version", action="version", version=f"npsdiag {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    r = sub.add_parser("run", help="diagnose a client: report.html, findings.json, CSV exports")
+    r.add_argument("config", help="the client's YAML config")
+    r.add_argument("--output", "-o", help="output folder (default: reports/<client-slug>)")
+    r.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    r.set_defaults(func=_cmd_run)
+    v = sub.add_parser("validate", help="check a config and its data, listing every problem")
+    v.add_argument("config")
+    v.set_defaults(func=_cmd_validate)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except NpsdiagError as exc:
+        print(exc.message, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - never a traceback on the consultant's screen
+        log = Path.cwd() / "npsdiag-error.log"
+        try:
+            log.write_text(traceback.format_exc(), encoding="utf-8")
+            where = f"details were written to {log}"
+        except OSError:
+            where = "no log could be written"
+        print(f"npsdiag hit an internal error ({type(exc).__name__}: {exc}); {where}. "
+              "Please report it with that file.", file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,192 @@
+"""Run the diagnosis notebook for a client and render the report.
+
+``npsdiag run CONFIG`` = :func:`run`: Papermill executes
+``notebooks/diagnose.ipynb`` with the config, nbconvert renders the executed
+notebook through ``templates/npsdiag`` (no code, no network, styles and
+images inline) into ``report.html``. Everything is written into a staging
+folder first and moved into place only when the whole run succeeded, so a
+failed run never leaves a report that looks finished.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from .config import load_config, resolve_config_path
+from .errors import NpsdiagError, Problem
+
+__all__ = ["run", "render", "RunResult", "project_root", "NOTEBOOK", "TEMPLATES"]
+
+
+def project_root() -> Path:
+    """The folder holding notebooks/ and templates/ (the repository root)."""
+    here = Path(__file__).resolve().parent
+    for cand in (here.parent, here):
+        if (cand / "notebooks" / "diagnose.ipynb").exists():
+            return cand
+    raise NpsdiagError(Problem("cannot find notebooks/diagnose.ipynb beside the npsdiag package",
+                               hint="install npsdiag from its repository with `pip install -e .` (make demo does)"))
+
+
+NOTEBOOK = "notebooks/diagnose.ipynb"
+TEMPLATES = "templates"
+REPORT_REMOVE_TAGS = ("parameters", "injected-parameters", "analyst-note")
+OUTPUT_FILES = ("report.html", "findings.json", "diagnose.ipynb", "callback_queue.csv", "segments.csv")
+
+
+@dataclass
+class RunResult:
+    """What a run wrote."""
+
+    output_dir: Path
+    report: Path
+    findings: Path
+    notebook: Path
+    files: list[Path] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def _front_first(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Move cells tagged ``report-front`` (cover, summary) to the top of the report."""
+    front = [c for c in nb.cells if "report-front" in c.get("metadata", {}).get("tags", [])]
+    rest = [c for c in nb.cells if c not in front]
+    nb.cells = front + rest
+    return nb
+
+
+def render(notebook: str | Path | nbformat.NotebookNode, title: str = "NPS diagnosis") -> str:
+    """Render an executed diagnosis notebook into the client report's HTML.
+
+    Code, prompts, stderr, the parameters cells and cells tagged
+    ``analyst-note`` are removed; cells tagged ``report-front`` come first.
+    The template loads nothing from the network.
+    """
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config as TConfig
+
+    nb = notebook if isinstance(notebook, nbformat.NotebookNode) else nbformat.read(str(notebook), as_version=4)
+    nb = _front_first(nb)
+    nb.metadata["title"] = title
+    c = TConfig()
+    c.TagRemovePreprocessor.enabled = True
+    c.TagRemovePreprocessor.remove_cell_tags = set(REPORT_REMOVE_TAGS)
+    c.TagRemovePreprocessor.remove_all_outputs_tags = {"remove-output"}
+    c.HTMLExporter.exclude_input = True
+    c.HTMLExporter.exclude_input_prompt = True
+    c.HTMLExporter.exclude_output_prompt = True
+    exporter = HTMLExporter(config=c, template_name="npsdiag",
+                            extra_template_basedirs=[str(project_root() / TEMPLATES)])
+    body, _ = exporter.from_notebook_node(nb)
+    return body
+
+
+def _failure_message(exc: Exception, nb_path: Path | None) -> NpsdiagError:
+    ename = getattr(exc, "ename", type(exc).__name__)
+    evalue = getattr(exc, "evalue", str(exc))
+    cell = getattr(exc, "exec_count", None)
+    if ename == "NpsdiagError":  # the user's config or data: the kernel's message is already written for them
+        return NpsdiagError.from_text(evalue)
+    section = ""
+    if nb_path is not None and nb_path.exists():
+        try:
+            nb = nbformat.read(str(nb_path), as_version=4)
+            for i, c in enumerate(nb.cells):
+                if c.cell_type == "code" and any(o.get("output_type") == "error" for o in c.get("outputs", [])):
+                    cell = i
+                    src = c.source.splitlines()
+                    section = f" ({src[0].strip()[:70]})" if src else ""
+                    break
+        except Exception:  # noqa: BLE001 - the message must still be shown
+            pass
+    where = f"cell {cell}{section}" if cell is not None else "a cell"
+    return NpsdiagError(Problem(
+        f"the diagnosis failed in {where}: {ename}: {evalue}",
+        hint=f"no report was written; the executed notebook with the full error is {nb_path}" if nb_path else
+        "no report was written"))
+
+
+def run(config: str | Path, output: str | Path | None = None, progress: bool = True,
+        kernel_name: str = "python3") -> RunResult:
+    """Diagnose one client: execute the notebook, render the report, write the outputs.
+
+    Parameters
+    ----------
+    config : path to the client's YAML config
+    output : folder for the outputs (default ``reports/<client-slug>``)
+    progress : show Papermill's progress bar
+    kernel_name : Jupyter kernel to execute with
+
+    Returns
+    -------
+    RunResult
+
+    Raises
+    ------
+    NpsdiagError
+        The config or data has problems, or a cell failed (the message names
+        the cell and the error). Nothing that looks like a finished report is
+        left behind.
+    """
+    import time
+
+    import papermill as pm
+
+    cfg_path = resolve_config_path(config)
+    cfg = load_config(cfg_path)
+    out = Path(output) if output else Path.cwd() / "reports" / cfg.slug
+    out = out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=".npsdiag-run-", dir=out))
+    root = project_root()
+    executed = stage / "diagnose.ipynb"
+    seconds: dict[str, float] = {}
+    try:
+        t0 = time.perf_counter()
+        try:
+            pm.execute_notebook(str(root / NOTEBOOK), str(executed),
+                                parameters={"config": str(cfg_path), "output_dir": str(stage)},
+                                kernel_name=kernel_name, cwd=str(root / "notebooks"), progress_bar=progress,
+                                log_output=False, report_mode=False)
+        except pm.PapermillExecutionError as exc:
+            failed = out / "diagnose.failed.ipynb"
+            if executed.exists():
+                shutil.copyfile(executed, failed)
+            raise _failure_message(exc, failed if failed.exists() else None) from None
+        seconds["execute"] = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        html = render(executed, title=f"{cfg.client} — NPS diagnosis")
+        (stage / "report.html").write_text(html, encoding="utf-8")
+        seconds["render"] = time.perf_counter() - t1
+        if not (stage / "findings.json").exists():
+            raise NpsdiagError(Problem("the notebook ran but wrote no findings.json",
+                                       hint="the last cell must call pipeline.write_outputs(...)"))
+        # Move into place: everything else first, the report last.
+        stale = out / "diagnose.failed.ipynb"
+        if stale.exists():
+            stale.unlink()
+        moved = []
+        names = sorted(p.name for p in stage.iterdir() if p.is_file() and not p.name.endswith(".part"))
+        for name in sorted(names, key=lambda n: n == "report.html"):
+            os.replace(stage / name, out / name)
+            moved.append(out / name)
+        _scrub_notebook(out / "diagnose.ipynb", str(stage), str(out))
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return RunResult(output_dir=out, report=out / "report.html", findings=out / "findings.json",
+                     notebook=out / "diagnose.ipynb", files=moved, seconds=seconds)
+
+
+def _scrub_notebook(path: Path, stage: str, out: str) -> None:
+    """Point the executed notebook's recorded output_dir at the final folder, not the staging one."""
+    if not path.exists():
+        return
+    text = path.read_text(encoding="utf-8")
+    if stage in text:
+        path.write_text(text.replace(json.dumps(stage)[1:-1], json.dumps(out)[1:-1]), encoding="utf-8")
