@@ -1,11 +1,880 @@
-"""The segmentation area of the diagnosis (not built yet)."""
+"""Segmentation: where the NPS is good or bad, honestly.
+
+An overall NPS averages over segments (regions, plans, industries...) that
+can differ a great deal. This area measures every segment with its interval,
+tests each against the rest of the customers (Benjamini-Hochberg adjusted
+across every segment of every dimension), says which segments are too small
+to report, measures how far the segments spread beyond sampling noise, and
+splits the change of the overall NPS between two periods into a change of
+*who answered* (mix) and of *how they scored* (rate).
+
+Building blocks (each takes a DataFrame of responses and column names and
+returns a tidy DataFrame): :func:`segment_nps`, :func:`dimension_tests`,
+:func:`segment_dispersion`, :func:`nps_trend`, :func:`comparison_periods`,
+:func:`mix_rate_decomposition`, :func:`mix_rate_summary`; figures:
+:func:`plot_forest`, :func:`plot_heatmap`, :func:`plot_trend`,
+:func:`plot_mix_rate`. :func:`diagnose` puts them together for the report.
+
+References
+----------
+.. [1] Rocks, B. (2016). Interval Estimation for the "Net Promoter Score".
+   The American Statistician, 70(4), 365-372.
+.. [2] Benjamini, Y. & Hochberg, Y. (1995). Controlling the false discovery
+   rate. JRSS B, 57(1), 289-300.
+.. [3] DerSimonian, R. & Laird, N. (1986). Meta-analysis in clinical trials.
+   Controlled Clinical Trials, 7(3), 177-188.
+.. [4] Higgins, J. P. T. & Thompson, S. G. (2002). Quantifying heterogeneity
+   in a meta-analysis. Statistics in Medicine, 21(11), 1539-1558.
+.. [5] Viechtbauer, W. (2007). Confidence intervals for the amount of
+   heterogeneity in meta-analysis. Statistics in Medicine, 26(1), 37-52.
+.. [6] Kitagawa, E. M. (1955). Components of a difference between two rates.
+   Journal of the American Statistical Association, 50(272), 1168-1194.
+"""
 
 from __future__ import annotations
 
-from ..clean import Prepared
-from ..findings import AreaResult, not_assessed
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+from statsmodels.stats.multitest import multipletests
 
-__all__ = ["diagnose"]
+from ..clean import Prepared
+from ..findings import AreaResult, Figure, Finding, not_assessed
+from ..metrics import ADJUSTMENT, Breaks, categorize, nps, nps_diff_test
+
+__all__ = [
+    "MISSING",
+    "segment_nps",
+    "dimension_tests",
+    "segment_dispersion",
+    "nps_trend",
+    "comparison_periods",
+    "mix_rate_decomposition",
+    "mix_rate_summary",
+    "plot_forest",
+    "plot_heatmap",
+    "plot_trend",
+    "plot_mix_rate",
+    "diagnose",
+]
+
+#: Label of responses without a value in a segment column.
+MISSING = "(missing)"
+#: Smallest NPS difference (points) reported as a hidden segment.
+MIN_EFFECT = 5.0
+#: Smallest between-segment SD (points, beyond noise) reported as dispersion.
+MIN_TAU = 10.0
+#: Smallest mix effect (points) reported as a mix shift.
+MIN_MIX = 3.0
+#: At most this many values of one dimension are drawn in a forest plot.
+MAX_FOREST_VALUES = 20
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _labels(values: pd.Series) -> pd.Series:
+    """Segment values as text, missing values as :data:`MISSING`."""
+    s = values.astype("string")
+    s = s.str.strip()
+    return s.mask(s.isna() | (s == ""), MISSING).astype("object")
+
+
+def _adj_var(d, p, r) -> np.ndarray:
+    """Variance of the NPS (-1..1) per response, from the adjusted counts (Rocks 2016), divided by n."""
+    ad, ap, ar = ADJUSTMENT
+    d, p, r = (np.asarray(v, dtype="float64") for v in (d, p, r))
+    n = d + p + r + ad + ap + ar
+    s = (r + ar - d - ad) / n
+    return ((r + ar + d + ad) / n - s**2) / n
+
+
+def _z(confidence: float) -> float:
+    return float(stats.norm.ppf(0.5 + confidence / 2))
+
+
+def _bh(p: pd.Series) -> pd.Series:
+    out = pd.Series(np.nan, index=p.index)
+    ok = p.notna()
+    if ok.any():
+        out[ok] = multipletests(p[ok].to_numpy(), method="fdr_bh")[1]
+    return out
+
+
+def _fmt_pts(v: float) -> str:
+    return f"{v:+.0f}" if abs(v) >= 1 or v == 0 else f"{v:+.1f}"
+
+
+# --------------------------------------------------------------------------- segment table
+
+
+def segment_nps(
+    data: pd.DataFrame,
+    segments: list[str],
+    score: str = "score",
+    min_n: int = 30,
+    confidence: float = 0.95,
+    breaks: Breaks = Breaks(),
+) -> pd.DataFrame:
+    """NPS of every value of every segment column, each tested against the rest.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per response.
+    segments : list of str
+        Segment columns (dimensions). Missing values form the segment
+        ``"(missing)"``.
+    score : str
+        Score column.
+    min_n : int
+        Smallest number of responses for a segment's NPS to be reported and
+        tested; smaller segments are listed with ``reportable`` False and no
+        test.
+    confidence : float
+        Level of the intervals; the significance level is 1 - confidence.
+    breaks : Breaks
+        Category breaks.
+
+    Returns
+    -------
+    DataFrame
+        One row per (dimension, segment): ``dimension``, ``segment``, ``n``,
+        ``detractors``, ``passives``, ``promoters`` (counts),
+        ``pct_promoters``, ``pct_passives``, ``pct_detractors`` (0-100),
+        ``nps``, ``ci_low``, ``ci_high`` (adjusted Wald, points),
+        ``reportable`` (n >= min_n), ``diff_vs_rest`` (segment NPS minus the
+        NPS of every other response, points), ``diff_ci_low``,
+        ``diff_ci_high``, ``p_value`` (two-sample Wald test), ``p_adj``
+        (Benjamini-Hochberg across every tested segment of every dimension)
+        and ``direction`` ("below", "above" or "" when not significant at
+        1 - confidence).
+
+    Notes
+    -----
+    The difference between a segment and the rest is tested with
+    :func:`npsdiag.metrics.nps_diff_test` (variance p_pro + p_det -
+    (p_pro - p_det)² from the adjusted counts, Rocks 2016). The two samples
+    are disjoint, so they are independent when responses are.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"score": [10, 9, 9, 10, 2, 3, 8, 10] * 10,
+    ...                    "region": ["EU", "EU", "EU", "EU", "US", "US", "US", "US"] * 10})
+    >>> t = segment_nps(df, ["region"], min_n=10)
+    >>> t[["segment", "n", "nps"]].to_dict("records")
+    [{'segment': 'EU', 'n': 40, 'nps': 100.0}, {'segment': 'US', 'n': 40, 'nps': -25.0}]
+    """
+    cols = ["dimension", "segment", "n", "detractors", "passives", "promoters", "pct_promoters", "pct_passives",
+            "pct_detractors", "nps", "ci_low", "ci_high", "reportable", "diff_vs_rest", "diff_ci_low",
+            "diff_ci_high", "p_value", "p_adj", "direction"]
+    scored = data.loc[data[score].notna()]
+    frames = []
+    for dim in segments:
+        if dim not in scored.columns:
+            continue
+        frame = pd.DataFrame({"segment": _labels(scored[dim]), score: scored[score].to_numpy()})
+        t = nps(frame, score=score, by="segment", confidence=confidence, breaks=breaks)
+        t.insert(0, "dimension", dim)
+        tot = t[["detractors", "passives", "promoters"]].sum()
+        t["reportable"] = t["n"] >= min_n
+        tests = []
+        for _, row in t.iterrows():
+            a = (row["detractors"], row["passives"], row["promoters"])
+            b = (tot["detractors"] - a[0], tot["passives"] - a[1], tot["promoters"] - a[2])
+            if not row["reportable"] or sum(b) == 0:
+                tests.append({"diff": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan})
+                continue
+            tests.append(nps_diff_test(a, b, confidence=confidence))
+        tt = pd.DataFrame(tests, index=t.index)
+        t["diff_vs_rest"] = tt["diff"]
+        t["diff_ci_low"] = tt["ci_low"]
+        t["diff_ci_high"] = tt["ci_high"]
+        t["p_value"] = tt["p_value"]
+        frames.append(t)
+    if not frames:
+        return pd.DataFrame(columns=cols)
+    out = pd.concat(frames, ignore_index=True)
+    out["p_adj"] = _bh(out["p_value"])
+    alpha = 1 - confidence
+    sig = out["p_adj"] < alpha
+    out["direction"] = np.where(sig & (out["diff_vs_rest"] < 0), "below",
+                                np.where(sig & (out["diff_vs_rest"] > 0), "above", ""))
+    return out[cols]
+
+
+def dimension_tests(
+    data: pd.DataFrame,
+    segments: list[str],
+    score: str = "score",
+    min_n: int = 30,
+    breaks: Breaks = Breaks(),
+) -> pd.DataFrame:
+    """Does the category mix differ across a dimension's segments? (chi-square test).
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per response.
+    segments : list of str
+        Segment columns.
+    score : str
+        Score column.
+    min_n : int
+        Only segments with at least ``min_n`` responses enter the test.
+    breaks : Breaks
+        Category breaks.
+
+    Returns
+    -------
+    DataFrame
+        One row per dimension: ``dimension``, ``values`` (distinct values),
+        ``tested_values`` (values with n >= min_n), ``n`` (responses in
+        them), ``chi2``, ``dof``, ``p_value``, ``p_adj`` (Benjamini-Hochberg
+        across dimensions) and ``cramers_v`` (effect size, 0-1). The test is
+        missing when fewer than two values can be tested.
+
+    Notes
+    -----
+    Pearson's chi-square test of independence on the table segment x
+    (detractor, passive, promoter) (:func:`scipy.stats.chi2_contingency`);
+    Cramér's V = sqrt(chi2 / (n (min(r, c) - 1))).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"score": [10, 9, 2, 3] * 20, "plan": ["A", "A", "B", "B"] * 20})
+    >>> round(float(dimension_tests(df, ["plan"], min_n=10)["cramers_v"].iloc[0]), 2)
+    1.0
+    """
+    rows = []
+    scored = data.loc[data[score].notna()]
+    for dim in segments:
+        if dim not in scored.columns:
+            continue
+        lab = _labels(scored[dim])
+        cat = categorize(scored[score], breaks)
+        tab = pd.crosstab(lab, cat)
+        tested = tab[tab.sum(axis=1) >= min_n]
+        tested = tested.loc[:, tested.sum(axis=0) > 0]
+        row = {"dimension": dim, "values": int(len(tab)), "tested_values": int(len(tested)),
+               "n": int(tested.to_numpy().sum()), "chi2": np.nan, "dof": np.nan, "p_value": np.nan,
+               "cramers_v": np.nan}
+        if len(tested) >= 2 and tested.shape[1] >= 2:
+            chi2, p, dof, _ = stats.chi2_contingency(tested.to_numpy(), correction=False)
+            n = tested.to_numpy().sum()
+            row.update(chi2=float(chi2), dof=int(dof), p_value=float(p),
+                       cramers_v=float(np.sqrt(chi2 / (n * (min(tested.shape) - 1)))))
+        rows.append(row)
+    out = pd.DataFrame(rows, columns=["dimension", "values", "tested_values", "n", "chi2", "dof", "p_value",
+                                      "cramers_v"])
+    out["p_adj"] = _bh(out["p_value"]) if len(out) else pd.Series(dtype="float64")
+    return out[["dimension", "values", "tested_values", "n", "chi2", "dof", "p_value", "p_adj", "cramers_v"]]
+
+
+def _q_profile(y: np.ndarray, v: np.ndarray, target: float) -> float:
+    """tau² at which the generalised Q statistic equals ``target`` (Viechtbauer 2007)."""
+
+    def q_gen(t2: float) -> float:
+        w = 1 / (v + t2)
+        mu = np.sum(w * y) / np.sum(w)
+        return float(np.sum(w * (y - mu) ** 2)) - target
+
+    if q_gen(0.0) <= 0:
+        return 0.0
+    hi = max(float(np.var(y)) * 10, 1.0)
+    while q_gen(hi) > 0:
+        hi *= 10
+        if hi > 1e9:
+            return float("inf")
+    return float(optimize.brentq(q_gen, 0.0, hi))
+
+
+def segment_dispersion(
+    table: pd.DataFrame,
+    confidence: float = 0.95,
+    min_values: int = 2,
+) -> pd.DataFrame:
+    """How much the segments' NPS really differ, beyond sampling noise.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Output of :func:`segment_nps` (only ``reportable`` rows are used).
+    confidence : float
+        Level of the intervals.
+    min_values : int
+        Smallest number of reportable segments for a dimension to be
+        assessed.
+
+    Returns
+    -------
+    DataFrame
+        One row per dimension: ``dimension``, ``k`` (segments used),
+        ``nps_min``, ``nps_max`` (observed, points), ``pooled_nps``
+        (random-effects mean, points), ``tau`` (between-segment standard
+        deviation of the true NPS, beyond sampling noise, points),
+        ``tau_ci_low``, ``tau_ci_high`` (Q-profile interval), ``i2``
+        (share of the observed spread that is real rather than noise, 0-1),
+        ``q``, ``q_p_value`` (Cochran's Q test of homogeneity), ``q_p_adj``
+        (Benjamini-Hochberg across dimensions), ``pi_low``, ``pi_high``
+        (range expected to hold 95% of segments' true NPS: pooled ± z·tau).
+
+    Notes
+    -----
+    Each reportable segment's NPS y_i (points) has sampling variance v_i
+    (adjusted counts, Rocks 2016). With w_i = 1/v_i, Cochran's
+    Q = Σ w_i (y_i - ȳ_w)², referred to chi-square with k - 1 degrees of
+    freedom; the DerSimonian-Laird estimate is
+    tau² = max(0, (Q - (k - 1)) / (Σw - Σw²/Σw)); I² = max(0, (Q - (k-1)) / Q)
+    (Higgins & Thompson 2002). The interval of tau is the Q-profile
+    interval of Viechtbauer (2007).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"score": [10, 9, 2, 3, 8, 7] * 30, "r": list("AABBCC") * 30})
+    >>> d = segment_dispersion(segment_nps(df, ["r"], min_n=10))
+    >>> bool(d["tau"].iloc[0] > 50)
+    True
+    """
+    cols = ["dimension", "k", "nps_min", "nps_max", "pooled_nps", "tau", "tau_ci_low", "tau_ci_high", "i2", "q",
+            "q_p_value", "q_p_adj", "pi_low", "pi_high"]
+    rows = []
+    if table is None or table.empty:
+        return pd.DataFrame(columns=cols)
+    z = _z(confidence)
+    for dim, t in table[table["reportable"].astype(bool)].groupby("dimension", sort=False):
+        k = len(t)
+        row = {"dimension": dim, "k": k}
+        if k < max(min_values, 2):
+            rows.append(row)
+            continue
+        y = t["nps"].to_numpy(dtype="float64")
+        v = 1e4 * _adj_var(t["detractors"], t["passives"], t["promoters"])
+        w = 1 / v
+        ybar = np.sum(w * y) / np.sum(w)
+        q = float(np.sum(w * (y - ybar) ** 2))
+        c = np.sum(w) - np.sum(w**2) / np.sum(w)
+        tau2 = max(0.0, (q - (k - 1)) / c)
+        wr = 1 / (v + tau2)
+        pooled = float(np.sum(wr * y) / np.sum(wr))
+        lo2 = _q_profile(y, v, stats.chi2.ppf(0.5 + confidence / 2, k - 1))
+        hi2 = _q_profile(y, v, stats.chi2.ppf(0.5 - confidence / 2, k - 1))
+        tau = float(np.sqrt(tau2))
+        row.update(nps_min=float(y.min()), nps_max=float(y.max()), pooled_nps=pooled, tau=tau,
+                   tau_ci_low=float(np.sqrt(lo2)), tau_ci_high=float(np.sqrt(hi2)),
+                   i2=float(max(0.0, (q - (k - 1)) / q)) if q > 0 else 0.0, q=q,
+                   q_p_value=float(stats.chi2.sf(q, k - 1)), pi_low=pooled - z * tau, pi_high=pooled + z * tau)
+        rows.append(row)
+    out = pd.DataFrame(rows).reindex(columns=cols)
+    out["q_p_adj"] = _bh(out["q_p_value"].astype("float64"))
+    return out
+
+
+# --------------------------------------------------------------------------- trend and mix / rate
+
+
+def nps_trend(
+    data: pd.DataFrame,
+    period: str = "M",
+    date: str = "responded_at",
+    score: str = "score",
+    by: str | None = None,
+    min_n: int = 30,
+    confidence: float = 0.95,
+    breaks: Breaks = Breaks(),
+) -> pd.DataFrame:
+    """NPS per month, quarter or week, with intervals.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per response.
+    period : {"W", "M", "Q", "Y"}
+        Calendar period.
+    date, score : str
+        Date and score columns.
+    by : str, optional
+        A segment column: one trend per value.
+    min_n : int
+        Periods with fewer responses are flagged ``reportable`` False.
+    confidence : float
+        Level of the intervals.
+    breaks : Breaks
+        Category breaks.
+
+    Returns
+    -------
+    DataFrame
+        One row per period (and segment): ``period`` (label, e.g.
+        "2025-03"), ``start`` (first day), [``by``], ``n``, ``nps``,
+        ``ci_low``, ``ci_high``, ``pct_promoters``, ``pct_detractors``,
+        ``reportable``.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"score": [10, 0, 9, 9], "responded_at": pd.to_datetime(
+    ...     ["2025-01-05", "2025-01-20", "2025-02-03", "2025-02-04"])})
+    >>> nps_trend(df, min_n=1)[["period", "n", "nps"]].to_dict("records")
+    [{'period': '2025-01', 'n': 2, 'nps': 0.0}, {'period': '2025-02', 'n': 2, 'nps': 100.0}]
+    """
+    cols = ["period", "start"] + ([by] if by else []) + ["n", "nps", "ci_low", "ci_high", "pct_promoters",
+                                                         "pct_detractors", "reportable"]
+    d = data.loc[data[date].notna() & data[score].notna()]
+    if d.empty:
+        return pd.DataFrame(columns=cols)
+    per = d[date].dt.to_period(period)
+    frame = pd.DataFrame({"_period": per.to_numpy(), score: d[score].to_numpy()})
+    keys = ["_period"]
+    if by:
+        frame[by] = _labels(d[by]).to_numpy()
+        keys.append(by)
+    t = nps(frame, score=score, by=keys, confidence=confidence, breaks=breaks)
+    t["period"] = t["_period"].astype(str)
+    t["start"] = t["_period"].map(lambda p: p.start_time)
+    t["reportable"] = t["n"] >= min_n
+    return t.sort_values(keys).reset_index(drop=True)[cols]
+
+
+def comparison_periods(dates: pd.Series, months: int = 12) -> list[tuple[str, pd.Timestamp, pd.Timestamp]] | None:
+    """The two periods whose NPS change is decomposed.
+
+    The last ``months`` months of data (ending with the last month that has
+    data) against the ``months`` before them when the data cover both
+    (at least ``2 * months - 1`` months); otherwise the first half of the
+    data's span against the second half.
+
+    Parameters
+    ----------
+    dates : Series of datetime64
+        Response dates.
+    months : int
+        Length of each period when the data are long enough.
+
+    Returns
+    -------
+    list of (label, start, end) or None
+        Two periods, earlier first; ``start`` inclusive, ``end`` exclusive.
+        Labels are calendar years ("2024") when the periods are calendar
+        years. None when there are fewer than two distinct dates.
+
+    Examples
+    --------
+    >>> d = pd.Series(pd.date_range("2024-01-01", "2025-12-31", freq="D"))
+    >>> [p[0] for p in comparison_periods(d)]
+    ['2024', '2025']
+    """
+    d = pd.to_datetime(dates).dropna()
+    if d.nunique() < 2:
+        return None
+    first, last = d.min(), d.max()
+    end = (last.to_period("M") + 1).start_time
+    start2 = end - pd.DateOffset(months=months)
+    start1 = start2 - pd.DateOffset(months=months)
+    if first < start1 + pd.DateOffset(months=1):
+        def label(a: pd.Timestamp, b: pd.Timestamp) -> str:
+            if a.month == 1 and a.day == 1 and b == a + pd.DateOffset(years=1) and months == 12:
+                return str(a.year)
+            return f"{a:%Y-%m} to {(b - pd.Timedelta(days=1)):%Y-%m}"
+
+        return [(label(start1, start2), start1, start2), (label(start2, end), start2, end)]
+    mid = first + (last - first) / 2
+    stop = last + pd.Timedelta(microseconds=1)
+    return [(f"first half ({first:%Y-%m-%d} to {mid:%Y-%m-%d})", first, mid),
+            (f"second half ({mid:%Y-%m-%d} to {last:%Y-%m-%d})", mid, stop)]
+
+
+def _cells(data: pd.DataFrame, dimension: str, period: str, first, second, score: str, breaks: Breaks):
+    """Counts array (2 periods, S segments, 3 categories) and the segment labels."""
+    sub = data.loc[data[period].isin([first, second]) & data[score].notna()]
+    lab = _labels(sub[dimension])
+    cat = categorize(sub[score], breaks)
+    tab = pd.crosstab([sub[period].to_numpy(), lab.to_numpy()], cat.to_numpy(), dropna=False)
+    tab = tab.reindex(columns=["detractor", "passive", "promoter"], fill_value=0)
+    segs = sorted(set(lab))
+    arr = np.zeros((2, len(segs), 3))
+    for i, p in enumerate((first, second)):
+        for j, s in enumerate(segs):
+            if (p, s) in tab.index:
+                arr[i, j] = tab.loc[(p, s)].to_numpy()
+    return arr, segs
+
+
+def _decompose(counts: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Kitagawa decomposition on counts of shape (..., 2, S, 3); returns arrays in points."""
+    n_s = counts.sum(axis=-1)  # (..., 2, S)
+    n = n_s.sum(axis=-1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        w = n_s / n
+        y = 100 * (counts[..., 2] - counts[..., 0]) / n_s
+    y1, y2 = y[..., 0, :], y[..., 1, :]
+    y1f = np.where(np.isnan(y1), y2, y1)
+    y2f = np.where(np.isnan(y2), y1, y2)
+    y1f, y2f = np.nan_to_num(y1f), np.nan_to_num(y2f)
+    w1, w2 = w[..., 0, :], w[..., 1, :]
+    mix = (w2 - w1) * (y1f + y2f) / 2
+    rate = (y2f - y1f) * (w1 + w2) / 2
+    nps1 = np.sum(w1 * y1f, axis=-1)
+    nps2 = np.sum(w2 * y2f, axis=-1)
+    return mix, rate, nps1, nps2, w1, w2, y1, y2
+
+
+def mix_rate_decomposition(
+    data: pd.DataFrame,
+    dimension: str,
+    period: str,
+    first,
+    second,
+    score: str = "score",
+    breaks: Breaks = Breaks(),
+) -> pd.DataFrame:
+    """Per segment: how much of the NPS change comes from mix and how much from rate.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per response.
+    dimension : str
+        Segment column.
+    period : str
+        Column labelling each response's period.
+    first, second : label
+        The two values of ``period`` compared (change = second - first).
+    score : str
+        Score column.
+    breaks : Breaks
+        Category breaks.
+
+    Returns
+    -------
+    DataFrame
+        One row per segment: ``segment``, ``n_1``, ``n_2``, ``share_1``,
+        ``share_2`` (the segment's share of responses in each period, 0-1),
+        ``nps_1``, ``nps_2`` (points), ``mix_effect`` and ``rate_effect``
+        (the segment's contributions, points). The sum of both columns over
+        the segments is the change of the overall NPS.
+
+    Notes
+    -----
+    The symmetric (midpoint) decomposition of Kitagawa (1955): with w the
+    segment's share of responses and y its NPS in periods 1 and 2,
+    ΔNPS = Σ (w2 - w1)·(y1 + y2)/2  [mix]  +  Σ (y2 - y1)·(w1 + w2)/2  [rate].
+    It is exact (no interaction term) and does not depend on which period is
+    the reference. A segment absent from one period contributes only to mix
+    (its NPS there is taken equal to the other period's).
+
+    Examples
+    --------
+    Mix only: both segments keep their NPS, the low one grows.
+
+    >>> df = pd.DataFrame({"score": [10] * 50 + [0] * 50 + [10] * 20 + [0] * 80,
+    ...                    "seg": ["A"] * 50 + ["B"] * 50 + ["A"] * 20 + ["B"] * 80,
+    ...                    "p": [1] * 100 + [2] * 100})
+    >>> t = mix_rate_decomposition(df, "seg", "p", 1, 2)
+    >>> float(t["mix_effect"].sum()), float(t["rate_effect"].sum())
+    (-60.0, 0.0)
+    """
+    arr, segs = _cells(data, dimension, period, first, second, score, breaks)
+    mix, rate, _, _, w1, w2, y1, y2 = _decompose(arr)
+    return pd.DataFrame({"segment": segs, "n_1": arr[0].sum(axis=1).astype(int),
+                         "n_2": arr[1].sum(axis=1).astype(int), "share_1": w1, "share_2": w2, "nps_1": y1,
+                         "nps_2": y2, "mix_effect": mix, "rate_effect": rate})
+
+
+def mix_rate_summary(
+    data: pd.DataFrame,
+    dimensions: list[str],
+    period: str,
+    first,
+    second,
+    score: str = "score",
+    confidence: float = 0.95,
+    n_boot: int = 1000,
+    seed: int = 0,
+    breaks: Breaks = Breaks(),
+) -> pd.DataFrame:
+    """Mix and rate effects of the overall NPS change, per dimension, with bootstrap intervals.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per response.
+    dimensions : list of str
+        Segment columns.
+    period : str
+        Column labelling each response's period.
+    first, second : label
+        The two periods compared (change = second - first).
+    score : str
+        Score column.
+    confidence : float
+        Level of the intervals.
+    n_boot : int
+        Bootstrap resamples (multinomial within each period).
+    seed : int
+        Seed of the bootstrap.
+    breaks : Breaks
+        Category breaks.
+
+    Returns
+    -------
+    DataFrame
+        One row per dimension: ``dimension``, ``period_1``, ``period_2``,
+        ``n_1``, ``n_2``, ``nps_1``, ``nps_2``, ``change`` (points),
+        ``change_ci_low``, ``change_ci_high``, ``mix_effect``,
+        ``mix_ci_low``, ``mix_ci_high``, ``rate_effect``, ``rate_ci_low``,
+        ``rate_ci_high`` (points) and ``mix_share`` (|mix| / (|mix| + |rate|),
+        0-1).
+
+    Notes
+    -----
+    Kitagawa's (1955) symmetric decomposition (see
+    :func:`mix_rate_decomposition`). Intervals are percentile intervals of
+    a parametric bootstrap that redraws each period's responses from the
+    multinomial over (segment x category) cells with the period's n, so
+    both the segment shares and the segment NPS vary.
+    """
+    cols = ["dimension", "period_1", "period_2", "n_1", "n_2", "nps_1", "nps_2", "change", "change_ci_low",
+            "change_ci_high", "mix_effect", "mix_ci_low", "mix_ci_high", "rate_effect", "rate_ci_low",
+            "rate_ci_high", "mix_share"]
+    rng = np.random.default_rng(seed)
+    a = (1 - confidence) / 2
+    rows = []
+    for dim in dimensions:
+        if dim not in data.columns:
+            continue
+        arr, _ = _cells(data, dim, period, first, second, score, breaks)
+        n1, n2 = arr[0].sum(), arr[1].sum()
+        if n1 == 0 or n2 == 0:
+            continue
+        mix, rate, nps1, nps2, *_ = _decompose(arr)
+        row = {"dimension": dim, "period_1": str(first), "period_2": str(second), "n_1": int(n1), "n_2": int(n2),
+               "nps_1": float(nps1), "nps_2": float(nps2), "change": float(nps2 - nps1),
+               "mix_effect": float(mix.sum()), "rate_effect": float(rate.sum())}
+        if n_boot:
+            b = np.empty((n_boot, 2) + arr.shape[1:])
+            for i in range(2):
+                p = arr[i].ravel() / arr[i].sum()
+                b[:, i] = rng.multinomial(int(arr[i].sum()), p, size=n_boot).reshape((n_boot,) + arr.shape[1:])
+            bm, br, b1, b2, *_ = _decompose(b)
+            for key, vals in (("change", b2 - b1), ("mix", bm.sum(axis=-1)), ("rate", br.sum(axis=-1))):
+                row[f"{key}_ci_low"] = float(np.quantile(vals, a))
+                row[f"{key}_ci_high"] = float(np.quantile(vals, 1 - a))
+        tot = abs(row["mix_effect"]) + abs(row["rate_effect"])
+        row["mix_share"] = abs(row["mix_effect"]) / tot if tot > 0 else np.nan
+        rows.append(row)
+    return pd.DataFrame(rows).reindex(columns=cols)
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def plot_forest(table: pd.DataFrame, dimension: str, overall: float | None = None, min_n: int = 30,
+                confidence: float = 0.95):
+    """Forest plot of one dimension: each segment's NPS with its interval.
+
+    Segments below ``min_n`` are drawn grey with hollow markers; segments
+    significantly below / above the rest are marked with ▼ / ▲ and named so
+    in their label. The overall NPS is a dashed vertical line.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Output of :func:`segment_nps`.
+    dimension : str
+        The dimension drawn.
+    overall : float, optional
+        Overall NPS (points).
+    min_n : int
+        Reportable n (for the legend text).
+    confidence : float
+        Level of the intervals in the table (for the axis label).
+
+    Returns
+    -------
+    matplotlib Figure
+    """
+    from ..plots import PALETTE, figure
+
+    t = table[table["dimension"] == dimension]
+    if len(t) > MAX_FOREST_VALUES:
+        t = t.nlargest(MAX_FOREST_VALUES, "n")
+    t = t.sort_values("nps", ascending=True).reset_index(drop=True)
+    fig, ax = figure(7.0, max(2.0, 0.38 * len(t) + 1.2))
+    pos = np.arange(len(t))
+    if overall is not None and np.isfinite(overall):
+        ax.axvline(overall, color="black", ls="--", lw=1, label=f"overall NPS {overall:+.0f}")
+    for i, row in t.iterrows():
+        small = not bool(row["reportable"])
+        colour = "#999999" if small else (PALETTE[5] if row["direction"] == "below" else PALETTE[0])
+        marker = "o"
+        if row["direction"] == "below":
+            marker = "v"
+        elif row["direction"] == "above":
+            marker = "^"
+        ax.plot([row["ci_low"], row["ci_high"]], [i, i], color=colour, lw=2, solid_capstyle="butt")
+        ax.plot(row["nps"], i, marker=marker, ms=8, color=colour, mfc="white" if small else colour,
+                mec=colour, ls="none")
+    labels = []
+    for _, row in t.iterrows():
+        tag = ""
+        if not bool(row["reportable"]):
+            tag = f" · n<{min_n}"
+        elif row["direction"]:
+            tag = f" · {row['direction']} the rest"
+        labels.append(f"{row['segment']} (n={int(row['n']):,}){tag}")
+    ax.set_yticks(pos, labels)
+    ax.set_xlabel(f"NPS with {confidence:.0%} interval")
+    ax.set_title(f"NPS by {dimension}")
+    lo = float(np.nanmin(t["ci_low"])) if len(t) else -100
+    hi = float(np.nanmax(t["ci_high"])) if len(t) else 100
+    ax.set_xlim(max(-100, lo - 5), min(100, hi + 5))
+    if overall is not None:
+        ax.legend(loc="lower right", fontsize=8)
+    return fig
+
+
+def plot_heatmap(
+    data: pd.DataFrame,
+    rows: str,
+    cols: str,
+    score: str = "score",
+    min_n: int = 30,
+    breaks: Breaks = Breaks(),
+    max_values: int = 12,
+):
+    """Heat map of NPS over two dimensions; cells below ``min_n`` are grey and hatched, not coloured.
+
+    Each cell shows its NPS and n as text, so the figure reads without
+    colour. At most ``max_values`` values per dimension (the largest).
+
+    Returns
+    -------
+    matplotlib Figure
+    """
+    import matplotlib as mpl
+
+    from ..plots import figure
+
+    frame = pd.DataFrame({"r": _labels(data[rows]), "c": _labels(data[cols]), score: data[score]})
+    keep_r = frame["r"].value_counts().index[:max_values]
+    keep_c = frame["c"].value_counts().index[:max_values]
+    frame = frame[frame["r"].isin(keep_r) & frame["c"].isin(keep_c)]
+    t = nps(frame, score=score, by=["r", "c"], breaks=breaks)
+    val = t.pivot(index="r", columns="c", values="nps")
+    cnt = t.pivot(index="r", columns="c", values="n").fillna(0)
+    val = val.reindex(index=sorted(val.index), columns=sorted(val.columns))
+    cnt = cnt.reindex(index=val.index, columns=val.columns).fillna(0)
+    shown = val.where(cnt >= min_n)
+    nr, nc = val.shape
+    fig, ax = figure(min(7.5, 1.6 + 0.9 * nc), max(2.2, 0.55 * nr + 1.4))
+    cmap = mpl.colormaps["RdBu"].copy()
+    cmap.set_bad("#DDDDDD")
+    lim = max(10.0, float(np.nanmax(np.abs(shown.to_numpy()))) if shown.notna().any().any() else 10.0)
+    im = ax.imshow(np.ma.masked_invalid(shown.to_numpy(dtype="float64")), cmap=cmap, vmin=-lim, vmax=lim,
+                   aspect="auto")
+    for i in range(nr):
+        for j in range(nc):
+            n_ij = int(cnt.iat[i, j])
+            v = val.iat[i, j]
+            if n_ij >= min_n:
+                txt = f"{v:+.0f}\nn={n_ij}"
+                colour = "white" if abs(v) > 0.6 * lim else "black"
+            else:
+                ax.add_patch(mpl.patches.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="///",
+                                                   edgecolor="#AAAAAA", lw=0))
+                txt = f"n={n_ij}" if n_ij else "–"
+                colour = "#555555"
+            ax.text(j, i, txt, ha="center", va="center", fontsize=8, color=colour)
+    ax.set_xticks(range(nc), [str(c) for c in val.columns], rotation=30 if nc > 4 else 0, ha="right" if nc > 4
+                  else "center")
+    ax.set_yticks(range(nr), [str(r) for r in val.index])
+    ax.set_xlabel(cols)
+    ax.set_ylabel(rows)
+    ax.grid(False)
+    ax.set_title(f"NPS by {rows} and {cols} (grey: fewer than {min_n} responses)")
+    fig.colorbar(im, ax=ax, shrink=0.8, label="NPS")
+    return fig
+
+
+def plot_trend(trend: pd.DataFrame, overall: float | None = None, min_n: int = 30, confidence: float = 0.95):
+    """NPS per period with its interval; periods below ``min_n`` as hollow grey points.
+
+    Returns
+    -------
+    matplotlib Figure
+    """
+    from ..plots import PALETTE, figure
+
+    fig, ax = figure(7.5, 3.4)
+    x = pd.to_datetime(trend["start"])
+    ok = trend["reportable"].astype(bool).to_numpy()
+    ax.fill_between(x, trend["ci_low"], trend["ci_high"], color=PALETTE[0], alpha=0.15, lw=0,
+                    label=f"{confidence:.0%} interval")
+    ax.plot(x, trend["nps"], color=PALETTE[0], lw=1.5)
+    ax.plot(x[ok], trend["nps"][ok], "o", color=PALETTE[0], ms=5, label="NPS")
+    if (~ok).any():
+        ax.plot(x[~ok], trend["nps"][~ok], "o", mfc="white", mec="#777777", ms=5, label=f"n < {min_n}")
+    if overall is not None:
+        ax.axhline(overall, color="black", ls="--", lw=1, label=f"whole period {overall:+.0f}")
+    ax.set_ylabel("NPS")
+    ax.set_title("NPS over time")
+    ax.legend(loc="best", fontsize=8, ncols=2)
+    return fig
+
+
+def plot_mix_rate(summary: pd.DataFrame):
+    """Bars of the mix and rate effects per dimension with their intervals (hatched = mix).
+
+    Returns
+    -------
+    matplotlib Figure
+    """
+    from ..plots import PALETTE, figure
+
+    s = summary.dropna(subset=["mix_effect"])
+    fig, ax = figure(7.0, max(2.0, 0.7 * len(s) + 1.3))
+    pos = np.arange(len(s))
+    h = 0.38
+    for off, key, colour, hatch, label in ((-h / 2, "mix", PALETTE[1], "//", "mix (who answered)"),
+                                           (h / 2, "rate", PALETTE[0], "", "rate (how they scored)")):
+        v = s[f"{key}_effect"].to_numpy()
+        ax.barh(pos + off, v, height=h, color=colour, hatch=hatch, edgecolor="white", label=label)
+        if f"{key}_ci_low" in s and s[f"{key}_ci_low"].notna().any():
+            lo = np.clip(v - s[f"{key}_ci_low"].to_numpy(), 0, None)
+            hi = np.clip(s[f"{key}_ci_high"].to_numpy() - v, 0, None)
+            ax.errorbar(v, pos + off, xerr=[lo, hi], fmt="none", ecolor="black", capsize=3, lw=1)
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_yticks(pos, [str(d) for d in s["dimension"]])
+    if len(s):
+        r = s.iloc[0]
+        ax.set_title(f"NPS change {r['period_1']} → {r['period_2']}: {r['change']:+.1f} points")
+    ax.set_xlabel("contribution to the change (NPS points)")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncols=2, fontsize=8)
+    return fig
+
+
+# --------------------------------------------------------------------------- area
+
+
+def _client_table(seg: pd.DataFrame, max_rows: int = 30) -> pd.DataFrame:
+    """The summary-sized segment table shown in the report."""
+    t = seg.copy()
+    if len(t) > max_rows:
+        keep = t["direction"].astype(bool)
+        rest = t[~keep].sort_values("n", ascending=False).head(max(0, max_rows - int(keep.sum())))
+        t = pd.concat([t[keep], rest]).sort_index()
+    t = t.assign(note=np.where(~t["reportable"].astype(bool), "too few to report",
+                               np.where(t["direction"] == "below", "below the rest",
+                                        np.where(t["direction"] == "above", "above the rest", ""))))
+    return t[["dimension", "segment", "n", "pct_promoters", "pct_passives", "pct_detractors", "nps", "ci_low",
+              "ci_high", "diff_vs_rest", "p_adj", "note"]].reset_index(drop=True)
+
+
+def _period_column(r: pd.DataFrame, periods) -> pd.Series:
+    (l1, s1, e1), (l2, s2, e2) = periods
+    d = r["responded_at"]
+    return pd.Series(np.where((d >= s1) & (d < e1), l1, np.where((d >= s2) & (d < e2), l2, None)),
+                     index=r.index, dtype="object")
 
 
 def diagnose(prep: Prepared) -> AreaResult:
@@ -19,5 +888,275 @@ def diagnose(prep: Prepared) -> AreaResult:
     Returns
     -------
     AreaResult
+        Tables ``segments`` (NPS per segment value tested against the rest),
+        ``dimensions`` (chi-square test and dispersion per dimension),
+        ``mix_rate`` (decomposition of the change between two periods) and
+        ``trend``; a forest plot per dimension, a heat map of two
+        dimensions, the trend and the mix/rate chart; findings
+        ``segmentation.hidden_segment``, ``segmentation.insufficient_n``,
+        ``segmentation.dispersion`` and ``segmentation.mix_shift``.
     """
-    return not_assessed("segmentation", "this diagnosis is not built yet in this version of npsdiag")
+    r = prep.responses
+    s = prep.settings
+    if r.empty:
+        return not_assessed("segmentation", "no analysable responses")
+    dims = list(prep.segments)
+    if not dims:
+        return not_assessed("segmentation", "needs segment columns (responses.segments or accounts.segments "
+                                            "in the config)")
+    min_n, conf, breaks = s.min_n, s.confidence, s.breaks
+    alpha = 1 - conf
+    res = AreaResult(area="segmentation")
+    overall = float(nps(r, confidence=conf, breaks=breaks)["nps"].iloc[0])
+    n_total = len(r)
+
+    seg = segment_nps(r, dims, min_n=min_n, confidence=conf, breaks=breaks)
+    dt = dimension_tests(r, dims, min_n=min_n, breaks=breaks)
+    disp = segment_dispersion(seg, confidence=conf)
+    res.tables["segments"] = _client_table(seg)
+    res.table_captions["segments"] = (
+        f"NPS of every segment with its {conf:.0%} interval, and its difference from all other responses "
+        f"(p-values Benjamini-Hochberg adjusted across {int(seg['p_value'].notna().sum())} tests); segments "
+        f"under {min_n} responses are not tested.")
+    dims_table = dt.merge(disp[["dimension", "nps_min", "nps_max", "tau", "tau_ci_low", "tau_ci_high", "i2",
+                                "q_p_adj"]], on="dimension", how="left")
+    dims_table = dims_table.rename(columns={"p_adj": "chi2_p_adj", "q_p_adj": "spread_p_adj"})
+    res.tables["dimensions"] = dims_table[["dimension", "values", "tested_values", "n", "chi2", "dof",
+                                           "chi2_p_adj", "cramers_v", "nps_min", "nps_max", "tau", "tau_ci_low",
+                                           "tau_ci_high", "i2", "spread_p_adj"]]
+    res.table_captions["dimensions"] = (
+        "Per dimension: chi-square test of the category mix across segments (Cramér's V as effect size) and "
+        "the spread of the segments' true NPS beyond sampling noise (tau, points, with its interval; I² = "
+        "share of the observed spread that is real).")
+
+    for dim in dims[:6]:
+        if (seg["dimension"] == dim).sum() >= 1:
+            sub = seg[seg["dimension"] == dim]
+            worst = sub[sub["reportable"]].sort_values("nps").head(1)
+            cap = f"NPS by {dim} with {conf:.0%} intervals; dashed line: overall NPS {overall:+.0f}."
+            if len(worst):
+                w = worst.iloc[0]
+                cap += f" Lowest reportable: {w['segment']} at {w['nps']:+.0f} (n = {int(w['n']):,})."
+            res.figures.append(Figure(f"forest_{dim}", plot_forest(seg, dim, overall, min_n, conf), cap))
+    two = [d for d in dims if 2 <= r[d].nunique(dropna=False) <= 15]
+    if len(two) >= 2:
+        res.figures.append(Figure("heatmap", plot_heatmap(r, two[0], two[1], min_n=min_n, breaks=breaks),
+                                  f"NPS by {two[0]} and {two[1]}; cells with fewer than {min_n} responses are grey "
+                                  "and hatched, their NPS is not shown."))
+
+    # trend
+    if "responded_at" in r and r["responded_at"].notna().any():
+        period = s.trend_period
+        tr = nps_trend(r, period=period, min_n=min_n, confidence=conf, breaks=breaks)
+        if len(tr) > 36 and period in ("W", "M"):
+            period = "Q"
+            tr = nps_trend(r, period=period, min_n=min_n, confidence=conf, breaks=breaks)
+            res.notes.append("More than 36 periods: the trend is shown by quarter.")
+        if len(tr) >= 2:
+            res.tables["trend"] = tr.drop(columns=["start"])
+            res.table_captions["trend"] = (f"NPS per {dict(W='week', M='month', Q='quarter').get(period, period)} "
+                                           f"with its {conf:.0%} interval; periods under {min_n} responses are "
+                                           "marked not reportable.")
+            res.figures.append(Figure("trend", plot_trend(tr, overall, min_n, conf),
+                                      "NPS over time with its interval band; hollow points have too few "
+                                      "responses to report."))
+
+    # mix / rate
+    mix = pd.DataFrame()
+    periods = comparison_periods(r["responded_at"]) if "responded_at" in r else None
+    if periods:
+        pcol = "_cmp_period"
+        rr = r.assign(**{pcol: _period_column(r, periods)})
+        n1 = int((rr[pcol] == periods[0][0]).sum())
+        n2 = int((rr[pcol] == periods[1][0]).sum())
+        if min(n1, n2) >= min_n:
+            mix = mix_rate_summary(rr, dims, pcol, periods[0][0], periods[1][0], confidence=conf, breaks=breaks)
+            if not mix.empty:
+                res.tables["mix_rate"] = mix
+                res.table_captions["mix_rate"] = (
+                    f"Change of the overall NPS from {periods[0][0]} to {periods[1][0]} split, per dimension, into "
+                    "mix (change in who answered) and rate (change in how each segment scored), with bootstrap "
+                    f"{conf:.0%} intervals.")
+                res.figures.append(Figure("mix_rate", plot_mix_rate(mix),
+                                          "Mix (hatched) and rate effects of the NPS change per dimension, with "
+                                          "intervals; they add up to the change."))
+        else:
+            res.notes.append(f"Mix/rate decomposition skipped: fewer than {min_n} responses in one of the two "
+                             "periods compared.")
+
+    # findings
+    _hidden(res, seg, n_total, overall, alpha)
+    _insufficient(res, seg, n_total, min_n)
+    _dispersion(res, disp, overall, alpha)
+    _mix_shift(res, mix)
+
+    res.notes += [
+        "Segment NPS intervals: adjusted Wald (Rocks 2016). Each segment is compared with all other responses by "
+        "a two-sample Wald test; p-values are Benjamini-Hochberg adjusted across every segment of every "
+        "dimension (Benjamini & Hochberg 1995). Segment values missing in the data form '(missing)'.",
+        "Across a dimension: Pearson chi-square test on segment x category counts (segments with n >= "
+        f"{min_n}). Spread beyond noise: DerSimonian-Laird between-segment SD (tau) with Q-profile interval "
+        "(Viechtbauer 2007) and I² (Higgins & Thompson 2002).",
+        "Mix/rate: symmetric decomposition of Kitagawa (1955) — mix = Σ(w2 − w1)·(y1 + y2)/2, rate = "
+        "Σ(y2 − y1)·(w1 + w2)/2 with w the segment's share of responses and y its NPS; intervals by a "
+        "multinomial bootstrap within each period.",
+    ]
+    if res.summary == "":
+        hs = res.finding("segmentation.hidden_segment")
+        if hs is not None and hs.severity in ("high", "medium"):
+            res.summary = hs.title
+        else:
+            rep = seg[seg["reportable"]]
+            if len(rep):
+                res.summary = (f"Reportable segments range from {rep['nps'].min():+.0f} to {rep['nps'].max():+.0f} "
+                               f"around the overall {overall:+.0f}; "
+                               + ("none differs significantly from the rest." if not (rep["direction"] != "").any()
+                                  else "see the findings for the segments that differ."))
+            else:
+                res.summary = f"No segment has the {min_n} responses needed to report its NPS."
+    return res
+
+
+def _hidden(res: AreaResult, seg: pd.DataFrame, n_total: int, overall: float, alpha: float) -> None:
+    sig = seg[(seg["p_adj"] < alpha) & (seg["diff_vs_rest"].abs() >= MIN_EFFECT)].copy()
+    if sig.empty:
+        return
+    below = sig[sig["diff_vs_rest"] < 0].sort_values("diff_vs_rest")
+    above = sig[sig["diff_vs_rest"] > 0].sort_values("diff_vs_rest", ascending=False)
+    items = [{"dimension": row["dimension"], "segment": row["segment"], "n": int(row["n"]),
+              "nps": round(float(row["nps"]), 1), "ci_low": round(float(row["ci_low"]), 1),
+              "ci_high": round(float(row["ci_high"]), 1), "diff_vs_rest": round(float(row["diff_vs_rest"]), 1),
+              "p_adj": float(row["p_adj"])} for _, row in pd.concat([below, above]).iterrows()]
+    lead = (below if len(below) else above).iloc[0]
+    share = float(lead["n"]) / n_total
+    gap = abs(float(lead["diff_vs_rest"]))
+    if len(below):
+        severity = "high" if gap >= 20 and share >= 0.05 else "medium" if gap >= 10 else "low"
+        title = (f"{lead['dimension']} {lead['segment']} scores {gap:.0f} points below the rest "
+                 f"(NPS {lead['nps']:+.0f} vs overall {overall:+.0f})")
+        others = len(below) - 1
+        detail = (f"{lead['dimension']} = {lead['segment']} ({int(lead['n']):,} responses, "
+                  f"{100 * share:.0f}% of the total) has an NPS of {lead['nps']:+.1f} "
+                  f"({lead['ci_low']:+.0f} to {lead['ci_high']:+.0f}), {gap:.1f} points below all other responses "
+                  f"(difference interval {lead['diff_ci_low']:+.1f} to {lead['diff_ci_high']:+.1f}; "
+                  f"adjusted p = {lead['p_adj']:.2g}). The overall NPS of {overall:+.0f} hides it.")
+        if others > 0:
+            detail += f" {others} other segment(s) are also significantly below the rest (see evidence)."
+        if len(above):
+            detail += f" {len(above)} segment(s) score significantly above the rest."
+        rec = (f"Review {lead['dimension']} {lead['segment']} with its business owner: read its detractors' comments, "
+               "check its service levels, and track its NPS (with the interval) separately from the average.")
+    else:
+        severity = "low"
+        title = (f"{lead['dimension']} {lead['segment']} scores {gap:.0f} points above the rest "
+                 f"(NPS {lead['nps']:+.0f})")
+        detail = (f"{lead['dimension']} = {lead['segment']} ({int(lead['n']):,} responses) has an NPS of "
+                  f"{lead['nps']:+.1f}, {gap:.1f} points above all other responses (adjusted p = "
+                  f"{lead['p_adj']:.2g}). No segment is significantly below the rest.")
+        rec = "Find out what works in this segment and whether it can be carried over to the others."
+    res.findings.append(Finding(
+        "segmentation.hidden_segment", severity, title, detail,
+        evidence={"dimension": lead["dimension"], "segment": lead["segment"], "n": int(lead["n"]),
+                  "share_of_responses": share, "nps": float(lead["nps"]), "overall_nps": overall,
+                  "diff_vs_rest": float(lead["diff_vs_rest"]), "diff_ci_low": float(lead["diff_ci_low"]),
+                  "diff_ci_high": float(lead["diff_ci_high"]), "p_adj": float(lead["p_adj"]),
+                  "segments_below": int(len(below)), "segments_above": int(len(above)),
+                  "tests": int(seg["p_value"].notna().sum()), "segments": items},
+        recommendation=rec))
+
+
+def _insufficient(res: AreaResult, seg: pd.DataFrame, n_total: int, min_n: int) -> None:
+    small = seg[~seg["reportable"].astype(bool)]
+    if small.empty:
+        return
+    per_dim = small.groupby("dimension", sort=False)["n"].agg(["count", "sum"])
+    reportable = seg[seg["reportable"].astype(bool)].groupby("dimension")["segment"].count()
+    worst_share = float(per_dim["sum"].max() / n_total)
+    dims_unusable = [d for d in seg["dimension"].unique() if reportable.get(d, 0) < 2]
+    severity = "medium" if worst_share >= 0.2 or dims_unusable else "low"
+    names = ", ".join(f"{row['dimension']} {row['segment']} (n={int(row['n'])})"
+                      for _, row in small.sort_values("n", ascending=False).head(5).iterrows())
+    more = f" and {len(small) - 5} more" if len(small) > 5 else ""
+    detail = (f"{len(small)} segment value(s) have fewer than {min_n} responses, too few for a usable NPS "
+              f"(margin of error above about ±{_moe(min_n):.0f} points): {names}{more}. They hold "
+              f"{int(small['n'].sum()):,} responses; their NPS is shown greyed and not tested.")
+    if dims_unusable:
+        detail += f" Dimension(s) with fewer than two reportable values: {', '.join(map(str, dims_unusable))}."
+    res.findings.append(Finding(
+        "segmentation.insufficient_n", severity,
+        f"{len(small)} segment(s) are too small to report an NPS (fewer than {min_n} responses)", detail,
+        evidence={"min_n": min_n, "segments": int(len(small)), "responses_in_small_segments": int(small["n"].sum()),
+                  "largest_share_unreportable": worst_share, "smallest_n": int(small["n"].min()),
+                  "dimensions_unusable": dims_unusable,
+                  "small": [{"dimension": d, "segment": sgm, "n": int(n)}
+                            for d, sgm, n in small[["dimension", "segment", "n"]].head(30).itertuples(index=False)]},
+        recommendation=("Do not report these segments' NPS on their own: merge them into a larger group, report "
+                        "them over a longer period, or raise their response volume.")))
+
+
+def _moe(n: int) -> float:
+    from ..metrics import margin_of_error
+
+    return float(margin_of_error(n))
+
+
+def _dispersion(res: AreaResult, disp: pd.DataFrame, overall: float, alpha: float) -> None:
+    if disp.empty:
+        return
+    d = disp[(disp["k"] >= 3) & (disp["q_p_adj"] < alpha) & (disp["tau"] >= MIN_TAU)]
+    if d.empty:
+        return
+    top = d.sort_values("tau", ascending=False).iloc[0]
+    severity = "medium" if top["tau"] >= 15 else "low"
+    res.findings.append(Finding(
+        "segmentation.dispersion", severity,
+        f"The average misleads: true NPS varies by about ±{top['tau']:.0f} points across {top['dimension']}",
+        (f"Across {int(top['k'])} {top['dimension']} segments the NPS runs from {top['nps_min']:+.0f} to "
+         f"{top['nps_max']:+.0f}. Beyond sampling noise the segments' true NPS have a standard deviation of "
+         f"{top['tau']:.1f} points (interval {top['tau_ci_low']:.1f} to {top['tau_ci_high']:.1f}); "
+         f"{100 * top['i2']:.0f}% of the observed spread is real, not noise (adjusted p = {top['q_p_adj']:.2g}). "
+         f"A typical segment's NPS lies anywhere from {top['pi_low']:+.0f} to {top['pi_high']:+.0f}, so the "
+         f"overall {overall:+.0f} describes few of them."),
+        evidence={"dimension": top["dimension"], "k": int(top["k"]), "tau": float(top["tau"]),
+                  "tau_ci_low": float(top["tau_ci_low"]), "tau_ci_high": float(top["tau_ci_high"]),
+                  "i2": float(top["i2"]), "q": float(top["q"]), "q_p_adj": float(top["q_p_adj"]),
+                  "nps_min": float(top["nps_min"]), "nps_max": float(top["nps_max"]), "overall_nps": overall,
+                  "dimensions": [{"dimension": row["dimension"], "tau": float(row["tau"]), "i2": float(row["i2"])}
+                                 for _, row in d.iterrows()]},
+        recommendation=(f"Report NPS by {top['dimension']} beside the overall figure, and set targets per segment "
+                        "rather than one company-wide target.")))
+
+
+def _mix_shift(res: AreaResult, mix: pd.DataFrame) -> None:
+    if mix is None or mix.empty or "mix_ci_low" not in mix or mix["mix_ci_low"].isna().all():
+        return
+    m = mix.copy()
+    excl = (m["mix_ci_low"] > 0) | (m["mix_ci_high"] < 0)
+    big = (m["mix_effect"].abs() >= MIN_MIX) & (m["mix_effect"].abs() >= 0.5 * m["change"].abs())
+    cand = m[excl & big]
+    if cand.empty:
+        return
+    top = cand.loc[cand["mix_effect"].abs().idxmax()]
+    severity = "medium" if abs(top["mix_effect"]) >= 5 else "low"
+    change, mx, rt = float(top["change"]), float(top["mix_effect"]), float(top["rate_effect"])
+    if abs(rt) < abs(mx) and np.sign(rt) != np.sign(mx) and abs(rt) >= MIN_MIX:
+        gist = (f"the segments themselves moved {rt:+.1f} points, but a change in who answered moved the total "
+                f"{mx:+.1f}")
+    else:
+        gist = f"{mx:+.1f} points of it come from a change in who answered and {rt:+.1f} from how segments scored"
+    res.findings.append(Finding(
+        "segmentation.mix_shift", severity,
+        f"The NPS change from {top['period_1']} to {top['period_2']} is mostly a change of {top['dimension']} mix",
+        (f"Overall NPS went from {top['nps_1']:+.1f} to {top['nps_2']:+.1f} ({change:+.1f} points, interval "
+         f"{top['change_ci_low']:+.1f} to {top['change_ci_high']:+.1f}); split by {top['dimension']}, {gist} "
+         f"(mix interval {top['mix_ci_low']:+.1f} to {top['mix_ci_high']:+.1f}; rate interval "
+         f"{top['rate_ci_low']:+.1f} to {top['rate_ci_high']:+.1f})."),
+        evidence={"dimension": top["dimension"], "period_1": top["period_1"], "period_2": top["period_2"],
+                  "n_1": int(top["n_1"]), "n_2": int(top["n_2"]), "nps_1": float(top["nps_1"]),
+                  "nps_2": float(top["nps_2"]), "change": change, "mix_effect": mx,
+                  "mix_ci_low": float(top["mix_ci_low"]), "mix_ci_high": float(top["mix_ci_high"]),
+                  "rate_effect": rt, "rate_ci_low": float(top["rate_ci_low"]),
+                  "rate_ci_high": float(top["rate_ci_high"]), "mix_share": float(top["mix_share"])},
+        recommendation=(f"Read the NPS trend per {top['dimension']} (or re-weighted to a fixed mix) before "
+                        "celebrating or acting on the overall movement; check why the response mix changed "
+                        "(sampling, invitations, customer base).")))

@@ -1,0 +1,562 @@
+"""Key-driver analysis: which driver ratings explain the score, and which explain churn.
+
+Driver questions ("How easy is the product to use?", "How satisfied are you
+with support?") are nearly always correlated with one another, so regression
+coefficients do not say how much each one matters. Two standard
+decompositions of the model's explained variance do:
+
+* Johnson's (2000) relative weights (:func:`relative_weights`): the drivers
+  are replaced by their closest orthogonal counterparts, the outcome is
+  regressed on those, and the explained variance is carried back to the
+  original drivers. The weights add up to R².
+* The LMG / Shapley decomposition of R² (:func:`shapley_r2`; Lindeman,
+  Merenda & Gold 1980): each driver's R² increment averaged over every order
+  in which the drivers could enter the model. With ``model="logit"`` the
+  same averaging is applied to McFadden's pseudo-R² of a logistic regression
+  (general dominance, Azen & Traxel 2009), for churn.
+
+The two agree closely in practice (Johnson 2000; LeBreton et al. 2004);
+:func:`key_drivers` reports both with bootstrap intervals, and
+:func:`churn_drivers` gives the odds ratio per standard deviation of each
+driver beside its share of the pseudo-R².
+
+References
+----------
+.. [1] Johnson, J. W. (2000). A heuristic method for estimating the relative
+   weight of predictor variables in multiple regression. Multivariate
+   Behavioral Research, 35(1), 1-19.
+.. [2] Lindeman, R. H., Merenda, P. F. & Gold, R. Z. (1980). Introduction to
+   Bivariate and Multivariate Analysis. Scott, Foresman.
+.. [3] Budescu, D. V. (1993). Dominance analysis: a new approach to the
+   problem of relative importance of predictors in multiple regression.
+   Psychological Bulletin, 114(3), 542-551.
+.. [4] Azen, R. & Traxel, N. (2009). Using dominance analysis to determine
+   predictor importance in logistic regression. Journal of Educational and
+   Behavioral Statistics, 34(3), 319-347.
+.. [5] Tonidandel, S., LeBreton, J. M. & Johnson, J. W. (2009). Determining
+   the statistical significance of relative weights. Psychological Methods,
+   14(4), 387-399.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from .findings import AreaResult, Figure, not_assessed
+
+__all__ = ["relative_weights", "shapley_r2", "key_drivers", "churn_drivers", "plot_drivers", "diagnose"]
+
+#: Above this many drivers the exact Shapley decomposition (2^p models) is skipped.
+MAX_SHAPLEY_OLS = 12
+MAX_SHAPLEY_LOGIT = 8
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _complete(data: pd.DataFrame, outcome: str, drivers: list[str], cluster: str | None = None) -> pd.DataFrame:
+    cols = [outcome, *drivers] + ([cluster] if cluster and cluster in data.columns else [])
+    sub = data[cols].copy()
+    for c in [outcome, *drivers]:
+        sub[c] = pd.to_numeric(sub[c], errors="coerce").astype("float64")
+    return sub.dropna(subset=[outcome, *drivers])
+
+
+def _rw_from_corr(rxx: np.ndarray, rxy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Johnson raw weights and standardized betas from the correlation matrices."""
+    evals, evecs = np.linalg.eigh(rxx)
+    evals = np.clip(evals, 1e-12, None)
+    lam = evecs @ np.diag(np.sqrt(evals)) @ evecs.T  # correlations of X with its orthogonal counterpart Z
+    beta_z = np.linalg.solve(lam, rxy)  # regression of y on Z (Z orthonormal)
+    raw = (lam**2) @ (beta_z**2)
+    beta_x = np.linalg.solve(rxx + 1e-12 * np.eye(len(rxx)), rxy)
+    return raw, beta_x
+
+
+def _corr_parts(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    c = np.corrcoef(np.column_stack([y, x]), rowvar=False)
+    return c[1:, 1:], c[1:, 0]
+
+
+def _boot_sampler(n: int, groups: np.ndarray | None, rng: np.random.Generator):
+    """A function drawing one bootstrap resample of row indices (whole clusters when groups are given)."""
+    if groups is None:
+        return lambda: rng.integers(0, n, n)
+    _, inv = np.unique(groups, return_inverse=True)
+    order = np.argsort(inv, kind="stable")
+    sizes = np.bincount(inv)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    k = len(sizes)
+
+    def draw() -> np.ndarray:
+        pick = rng.integers(0, k, k)
+        lens = sizes[pick]
+        offs = np.repeat(starts[pick] - np.concatenate([[0], np.cumsum(lens)[:-1]]), lens)
+        return order[np.arange(lens.sum()) + offs]
+
+    return draw
+
+
+def _subset_r2_ols(rxx: np.ndarray, rxy: np.ndarray) -> np.ndarray:
+    """R² of every subset of predictors (index = bit mask), from correlations."""
+    p = len(rxy)
+    r2 = np.zeros(2**p)
+    for mask in range(1, 2**p):
+        idx = [j for j in range(p) if mask >> j & 1]
+        a = rxx[np.ix_(idx, idx)]
+        b = rxy[idx]
+        sol = np.linalg.lstsq(a, b, rcond=None)[0]
+        r2[mask] = float(b @ sol)
+    return r2
+
+
+def _shapley_from_subsets(values: np.ndarray, p: int) -> np.ndarray:
+    """Shapley values of a set function given on every bit mask."""
+    out = np.zeros(p)
+    fact = [math.factorial(k) for k in range(p + 1)]
+    for j in range(p):
+        bit = 1 << j
+        for mask in range(2**p):
+            if mask & bit:
+                continue
+            k = bin(mask).count("1")
+            w = fact[k] * fact[p - k - 1] / fact[p]
+            out[j] += w * (values[mask | bit] - values[mask])
+    return out
+
+
+def _logit_loglik(y: np.ndarray, x: np.ndarray | None) -> float:
+    """Log-likelihood of a logistic regression (intercept + x), or NaN if it cannot be fitted."""
+    import statsmodels.api as sm
+
+    n = len(y)
+    if x is None or x.shape[1] == 0:
+        p = y.mean()
+        if p in (0, 1):
+            return 0.0
+        return float(n * (p * np.log(p) + (1 - p) * np.log(1 - p)))
+    exog = sm.add_constant(x, has_constant="add")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = sm.Logit(y, exog).fit(disp=0, method="newton", maxiter=100)
+        return float(res.llf)
+    except Exception:  # noqa: BLE001 - separation, singular matrix: the subset is not estimable
+        return float("nan")
+
+
+# --------------------------------------------------------------------------- building blocks
+
+
+def relative_weights(
+    data: pd.DataFrame,
+    outcome: str,
+    drivers: list[str],
+    cluster: str | None = None,
+    n_boot: int = 500,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Johnson's (2000) relative weights of correlated drivers, with bootstrap intervals.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per observation (response or account).
+    outcome : str
+        Column explained (e.g. ``"score"``).
+    drivers : list of str
+        Driver rating columns. Rows with any of them (or the outcome) missing
+        are left out (listwise deletion).
+    cluster : str, optional
+        Column of clusters (e.g. ``"account_id"``): the bootstrap resamples
+        whole clusters, so that one account's many responses do not narrow
+        the intervals.
+    n_boot : int
+        Bootstrap resamples for the intervals (0 for none).
+    confidence : float
+        Level of the percentile intervals.
+    seed : int
+        Seed of the bootstrap.
+
+    Returns
+    -------
+    DataFrame
+        One row per driver: ``driver``, ``n`` (rows used), ``r`` (correlation
+        with the outcome), ``beta`` (standardized regression coefficient),
+        ``raw_weight`` (its part of R²; the raw weights add up to R²),
+        ``ci_low``, ``ci_high`` (bootstrap interval of the raw weight),
+        ``share`` (raw weight / R², 0-1), ``r2`` (the model's R², repeated).
+        Sorted by weight, largest first. Empty when fewer than 3 complete rows.
+
+    Notes
+    -----
+    With R_xx = V diag(e) V' the drivers' correlation matrix, Λ = V diag(√e) V'
+    holds the correlations between the drivers and their closest orthonormal
+    counterparts Z. β = Λ⁻¹ r_xy are the standardized coefficients of the
+    outcome on Z, and driver j's raw weight is ε_j = Σ_k Λ_jk² β_k² [1]_.
+    Σ_j ε_j = R². Drivers without variance get a missing weight.
+    Intervals are percentile bootstrap intervals ([5]_), clustered when
+    ``cluster`` is given.
+
+    References
+    ----------
+    .. [1] Johnson, J. W. (2000). Multivariate Behavioral Research, 35(1), 1-19.
+    .. [5] Tonidandel, S., LeBreton, J. M. & Johnson, J. W. (2009).
+       Psychological Methods, 14(4), 387-399.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(1)
+    >>> df = pd.DataFrame(rng.normal(size=(200, 2)), columns=["ease", "support"])
+    >>> df["score"] = 2 * df["ease"] + df["support"] + rng.normal(size=200)
+    >>> rw = relative_weights(df, "score", ["ease", "support"], n_boot=0)
+    >>> rw["driver"].tolist()
+    ['ease', 'support']
+    """
+    cols = ["driver", "n", "r", "beta", "raw_weight", "ci_low", "ci_high", "share", "r2"]
+    sub = _complete(data, outcome, list(drivers), cluster)
+    if len(sub) < 3 or not drivers:
+        return pd.DataFrame(columns=cols)
+    x_all = sub[list(drivers)].to_numpy()
+    y = sub[outcome].to_numpy()
+    sd = x_all.std(axis=0)
+    ok = sd > 0
+    out = pd.DataFrame({"driver": list(drivers), "n": len(sub)})
+    for c in cols[2:]:
+        out[c] = np.nan
+    if not ok.any() or y.std() == 0:
+        return out[cols]
+    x = x_all[:, ok]
+    rxx, rxy = _corr_parts(x, y)
+    raw, beta = _rw_from_corr(rxx, rxy)
+    out.loc[ok, "r"] = rxy
+    out.loc[ok, "beta"] = beta
+    out.loc[ok, "raw_weight"] = raw
+    r2 = float(raw.sum())
+    out["r2"] = r2
+    out.loc[ok, "share"] = raw / r2 if r2 > 0 else np.nan
+    if n_boot and len(sub) >= 10:
+        rng = np.random.default_rng(seed)
+        groups = sub[cluster].astype("string").fillna("<none>").to_numpy() if cluster and cluster in sub else None
+        draw = _boot_sampler(len(sub), groups, rng)
+        boots = []
+        for _ in range(n_boot):
+            idx = draw()
+            xb, yb = x[idx], y[idx]
+            if yb.std() == 0 or np.any(xb.std(axis=0) == 0):
+                continue
+            rb, ry = _corr_parts(xb, yb)
+            boots.append(_rw_from_corr(rb, ry)[0])
+        if len(boots) >= 20:
+            b = np.array(boots)
+            a = (1 - confidence) / 2
+            out.loc[ok, "ci_low"] = np.quantile(b, a, axis=0)
+            out.loc[ok, "ci_high"] = np.quantile(b, 1 - a, axis=0)
+    return out[cols].sort_values("raw_weight", ascending=False, na_position="last").reset_index(drop=True)
+
+
+def shapley_r2(
+    data: pd.DataFrame,
+    outcome: str,
+    drivers: list[str],
+    model: str = "ols",
+) -> pd.DataFrame:
+    """LMG / Shapley decomposition of R² (or of McFadden's pseudo-R² for a logistic model).
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per observation.
+    outcome : str
+        The explained column; 0/1 (or boolean) when ``model="logit"``.
+    drivers : list of str
+        Driver columns (listwise deletion of incomplete rows).
+    model : {"ols", "logit"}
+        Linear regression (R²) or logistic regression (McFadden pseudo-R²,
+        1 - logL(model) / logL(intercept only)).
+
+    Returns
+    -------
+    DataFrame
+        ``driver``, ``n``, ``lmg`` (the driver's Shapley value: its average
+        R² increment over every order of entry; they add up to the full
+        model's R²), ``share`` (lmg / R², 0-1), ``r2`` (full model). Sorted by
+        ``lmg``. Empty when the decomposition is not computable (too few
+        rows, more than 12 drivers for OLS or 8 for logit, one outcome class).
+
+    Notes
+    -----
+    For p drivers every one of the 2^p sub-models is evaluated; driver j's
+    value is Σ_S |S|!(p-|S|-1)!/p! [R²(S ∪ j) - R²(S)] over the subsets S
+    not containing j (Lindeman, Merenda & Gold 1980; Budescu 1993 "general
+    dominance"; Azen & Traxel 2009 for the logistic case). Sub-models of the
+    logistic case that cannot be fitted (separation) make the result
+    missing.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(2)
+    >>> df = pd.DataFrame(rng.normal(size=(300, 2)), columns=["a", "b"])
+    >>> df["y"] = df["a"] + rng.normal(size=300)
+    >>> t = shapley_r2(df, "y", ["a", "b"])
+    >>> bool(abs(t["lmg"].sum() - t["r2"].iloc[0]) < 1e-9)
+    True
+    """
+    cols = ["driver", "n", "lmg", "share", "r2"]
+    drivers = list(drivers)
+    p = len(drivers)
+    limit = MAX_SHAPLEY_LOGIT if model == "logit" else MAX_SHAPLEY_OLS
+    sub = _complete(data, outcome, drivers)
+    if p == 0 or p > limit or len(sub) < p + 3:
+        return pd.DataFrame(columns=cols)
+    x = sub[drivers].to_numpy()
+    y = sub[outcome].to_numpy()
+    if model == "logit":
+        if len(np.unique(y)) < 2:
+            return pd.DataFrame(columns=cols)
+        ll0 = _logit_loglik(y, None)
+        vals = np.zeros(2**p)
+        for mask in range(1, 2**p):
+            idx = [j for j in range(p) if mask >> j & 1]
+            ll = _logit_loglik(y, x[:, idx])
+            vals[mask] = 1 - ll / ll0 if ll0 != 0 else np.nan
+        if np.isnan(vals).any():
+            return pd.DataFrame(columns=cols)
+    else:
+        sd = x.std(axis=0)
+        if y.std() == 0 or np.any(sd == 0):
+            return pd.DataFrame(columns=cols)
+        rxx, rxy = _corr_parts(x, y)
+        vals = _subset_r2_ols(rxx, rxy)
+    shap = _shapley_from_subsets(vals, p)
+    full = float(vals[-1])
+    out = pd.DataFrame({"driver": drivers, "n": len(sub), "lmg": shap,
+                        "share": shap / full if full > 0 else np.nan, "r2": full})
+    return out.sort_values("lmg", ascending=False).reset_index(drop=True)
+
+
+def key_drivers(
+    data: pd.DataFrame,
+    drivers: list[str],
+    outcome: str = "score",
+    cluster: str | None = None,
+    n_boot: int = 500,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """What explains the score: relative weights and LMG shares side by side.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per response, with the score and the driver ratings.
+    drivers : list of str
+        Driver rating columns.
+    outcome : str
+        The score column.
+    cluster : str, optional
+        Cluster column for the bootstrap (e.g. ``"account_id"``).
+    n_boot, confidence, seed
+        Bootstrap settings of :func:`relative_weights`.
+
+    Returns
+    -------
+    DataFrame
+        One row per driver: ``driver``, ``n``, ``mean`` (average rating),
+        ``r`` (correlation with the score), ``share`` (relative weight as a
+        share of R², 0-1), ``share_ci_low``, ``share_ci_high`` (its bootstrap
+        interval), ``raw_weight``, ``lmg_share`` (share of R² by the LMG
+        decomposition, 0-1), ``r2`` (the model's R²). Largest share first.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(3)
+    >>> df = pd.DataFrame(rng.integers(1, 6, size=(100, 2)), columns=["ease", "value"])
+    >>> df["score"] = (df["ease"] * 2 + rng.integers(0, 2, 100)).clip(0, 10)
+    >>> key_drivers(df, ["ease", "value"], n_boot=0)["driver"].iloc[0]
+    'ease'
+    """
+    cols = ["driver", "n", "mean", "r", "share", "share_ci_low", "share_ci_high", "raw_weight", "lmg_share", "r2"]
+    rw = relative_weights(data, outcome, drivers, cluster=cluster, n_boot=n_boot, confidence=confidence, seed=seed)
+    if rw.empty:
+        return pd.DataFrame(columns=cols)
+    r2 = rw["r2"].iloc[0]
+    rw["share_ci_low"] = rw["ci_low"] / r2 if r2 and r2 > 0 else np.nan
+    rw["share_ci_high"] = rw["ci_high"] / r2 if r2 and r2 > 0 else np.nan
+    lmg = shapley_r2(data, outcome, drivers)
+    rw["lmg_share"] = rw["driver"].map(dict(zip(lmg["driver"], lmg["share"], strict=True))) if not lmg.empty else np.nan
+    sub = _complete(data, outcome, list(drivers))
+    rw["mean"] = rw["driver"].map(sub[list(drivers)].mean())
+    return rw[cols]
+
+
+def churn_drivers(
+    data: pd.DataFrame,
+    drivers: list[str],
+    churned: str = "churned",
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Which driver ratings explain churn, at account level.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per account: the churn flag and the account's (mean) driver
+        ratings.
+    drivers : list of str
+        Driver columns.
+    churned : str
+        0/1 or boolean churn column.
+    confidence : float
+        Level of the odds-ratio intervals.
+
+    Returns
+    -------
+    DataFrame
+        One row per driver: ``driver``, ``n`` (accounts used), ``odds_ratio``
+        (of churn per standard deviation of the driver, all drivers in the
+        model), ``or_ci_low``, ``or_ci_high``, ``p_value``, ``share`` (share
+        of McFadden's pseudo-R² by the Shapley decomposition, 0-1; missing
+        when not computable), ``pseudo_r2`` (full model). Empty when the
+        model cannot be fitted (one class, too few accounts, separation).
+
+    Notes
+    -----
+    Logistic regression of churn on the standardized drivers
+    (statsmodels ``Logit``); shares from :func:`shapley_r2` with
+    ``model="logit"`` (Azen & Traxel 2009).
+    """
+    import statsmodels.api as sm
+    from scipy import stats
+
+    cols = ["driver", "n", "odds_ratio", "or_ci_low", "or_ci_high", "p_value", "share", "pseudo_r2"]
+    drivers = list(drivers)
+    sub = _complete(data, churned, drivers)
+    if len(sub) < max(20, 5 * len(drivers)) or sub[churned].nunique() < 2 or not drivers:
+        return pd.DataFrame(columns=cols)
+    x = sub[drivers]
+    sd = x.std()
+    keep = [d for d in drivers if sd[d] > 0]
+    if not keep:
+        return pd.DataFrame(columns=cols)
+    z = (x[keep] - x[keep].mean()) / sd[keep]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = sm.Logit(sub[churned].to_numpy(), sm.add_constant(z, has_constant="add")).fit(
+                disp=0, method="newton", maxiter=100)
+    except Exception:  # noqa: BLE001 - separation / singular: not estimable
+        return pd.DataFrame(columns=cols)
+    if not res.mle_retvals.get("converged", True) or not np.all(np.isfinite(res.bse)):
+        return pd.DataFrame(columns=cols)
+    q = stats.norm.ppf(0.5 + confidence / 2)
+    b, se = res.params[keep], res.bse[keep]
+    out = pd.DataFrame({"driver": keep, "n": len(sub), "odds_ratio": np.exp(b.to_numpy()),
+                        "or_ci_low": np.exp((b - q * se).to_numpy()), "or_ci_high": np.exp((b + q * se).to_numpy()),
+                        "p_value": res.pvalues[keep].to_numpy()})
+    sh = shapley_r2(sub, churned, keep, model="logit")
+    out["share"] = out["driver"].map(dict(zip(sh["driver"], sh["share"], strict=True))) if not sh.empty else np.nan
+    out["pseudo_r2"] = float(res.prsquared)
+    return out[cols].sort_values("share", ascending=False, na_position="last").reset_index(drop=True)
+
+
+def plot_drivers(table: pd.DataFrame, title: str = "What explains the score", value: str = "share",
+                 low: str = "share_ci_low", high: str = "share_ci_high"):
+    """Horizontal bars of each driver's share of explained variance, with intervals.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Output of :func:`key_drivers` (or any table with ``driver`` and the
+        value / interval columns, as shares 0-1).
+
+    Returns
+    -------
+    matplotlib Figure
+    """
+    from .plots import PALETTE, figure
+
+    t = table.dropna(subset=[value]).sort_values(value)
+    fig, ax = figure(7.0, max(1.8, 0.45 * len(t) + 1.0))
+    pos = np.arange(len(t))
+    ax.barh(pos, 100 * t[value], color=PALETTE[0], alpha=0.85)
+    if low in t and high in t and t[low].notna().any():
+        lo = (100 * (t[value] - t[low])).clip(lower=0)
+        hi = (100 * (t[high] - t[value])).clip(lower=0)
+        ax.errorbar(100 * t[value], pos, xerr=[lo.fillna(0), hi.fillna(0)], fmt="none", ecolor="black",
+                    capsize=3, lw=1)
+    for y, v in zip(pos, t[value], strict=True):
+        ax.text(100 * v, y + 0.3, f" {100 * v:.0f}%", va="center", fontsize=9)
+    ax.set_yticks(pos, [str(d) for d in t["driver"]])
+    ax.set_xlabel("share of explained variance (%)")
+    ax.set_title(title)
+    ax.set_xlim(0, max(100, float(100 * t[high].max()) if high in t and t[high].notna().any() else 100))
+    return fig
+
+
+# --------------------------------------------------------------------------- area
+
+
+def _account_frame(prep, drivers: list[str]) -> pd.DataFrame | None:
+    acc = prep.accounts
+    r = prep.responses
+    if acc is None or "churned" not in acc or "account_id" not in r or "account_id" not in acc:
+        return None
+    use = r
+    if "outcome_at" in acc and "responded_at" in r:
+        oa = r["account_id"].map(acc.drop_duplicates("account_id").set_index("account_id")["outcome_at"])
+        use = r[oa.isna() | (r["responded_at"] < oa)]
+    means = use.groupby("account_id")[drivers].mean()
+    a = acc[["account_id", "churned"]].dropna(subset=["churned"]).drop_duplicates("account_id")
+    a = a.assign(churned=a["churned"].astype(bool).astype(int))
+    return a.merge(means, left_on="account_id", right_index=True, how="inner")
+
+
+def diagnose(prep) -> AreaResult:
+    """Key drivers of one client's score (and of churn where outcomes exist).
+
+    Returns an :class:`AreaResult` for the area ``"drivers"`` with the tables
+    ``score_drivers`` and (when accounts carry ``churned``) ``churn_drivers``
+    and a bar chart; it has no findings of its own (SPEC ids do not cover
+    drivers) and is ``not_assessed`` when no driver column is configured.
+    """
+    drivers = list(prep.drivers)
+    if not drivers:
+        return not_assessed("drivers", "needs driver rating columns (responses.drivers in the config)")
+    r = prep.responses
+    s = prep.settings
+    cluster = "account_id" if "account_id" in r else None
+    res = AreaResult(area="drivers")
+    kd = key_drivers(r, drivers, cluster=cluster, confidence=s.confidence)
+    if kd.empty or kd["share"].isna().all():
+        return not_assessed("drivers", "too few responses with every driver rated to estimate the drivers")
+    res.tables["score_drivers"] = kd
+    res.table_captions["score_drivers"] = (
+        "Share of the explained variance of the score carried by each driver (Johnson relative weights, "
+        "bootstrap interval; LMG share for comparison).")
+    top = kd.iloc[0]
+    res.figures.append(Figure("score_drivers", plot_drivers(kd),
+                              f"Drivers of the score: {top['driver']} carries {100 * top['share']:.0f}% of the "
+                              f"explained variance (R² = {top['r2']:.2f}, n = {int(top['n'])})."))
+    res.summary = (f"{top['driver']} explains most of the score ({100 * top['share']:.0f}% of the explained "
+                   f"variance; the drivers together explain {100 * top['r2']:.0f}% of it).")
+    af = _account_frame(prep, drivers)
+    if af is not None:
+        cd = churn_drivers(af, drivers, confidence=s.confidence)
+        if not cd.empty:
+            res.tables["churn_drivers"] = cd
+            res.table_captions["churn_drivers"] = (
+                "Odds ratio of churn per standard deviation of each driver (accounts' mean ratings before the "
+                "outcome, all drivers in one logistic model) and its share of McFadden's pseudo-R².")
+    res.notes += [
+        "Relative weights: Johnson, J. W. (2000), Multivariate Behavioral Research 35(1); intervals by "
+        "account-clustered percentile bootstrap (Tonidandel, LeBreton & Johnson 2009).",
+        "LMG / Shapley decomposition of R²: Lindeman, Merenda & Gold (1980); for churn, of McFadden's "
+        "pseudo-R² of a logistic regression (Azen & Traxel 2009).",
+    ]
+    return res
