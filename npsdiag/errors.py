@@ -9,8 +9,8 @@ them to the user without a traceback.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
 __all__ = ["Problem", "NpsdiagError", "suggest", "format_rows"]
 

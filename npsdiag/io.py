@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .config import Config, TableSpec, load_config
-from .errors import NpsdiagError, Problem, format_rows, suggest
+from .errors import NpsdiagError, Problem, suggest
 
 __all__ = ["ClientData", "RawTable", "load", "read_raw", "parse_scores", "parse_dates", "parse_bool",
            "parse_numbers", "sniff_csv"]
@@ -293,7 +293,7 @@ def read_raw(spec: TableSpec, problems: list[Problem] | None = None) -> RawTable
             raise NpsdiagError(Problem(f"the workbook has no sheet number {sheet}", file=file,
                                        where=f"{spec.name}.sheet",
                                        hint=f"sheets: {', '.join(book.sheet_names)}"))
-        frame = book.parse(sheet, header=None, dtype=object)
+        frame = pd.read_excel(book, sheet_name=sheet, header=None, dtype=object)
         frame = frame.dropna(how="all") if len(frame) else frame
         raw = RawTable(frame=frame, file=path, format="excel", header_lines=0)
         return _apply_header(raw, spec, problems)
@@ -556,6 +556,14 @@ def _map_table(raw: RawTable, spec: TableSpec, cfg: Config, problems: list[Probl
 
 def _check_empty_columns(frame: pd.DataFrame, spec: TableSpec, file: str, problems: list[Problem]) -> None:
     for fld in spec.columns:
+        if fld == "score" and "score_text" in frame and len(frame) and frame["score"].isna().all() \
+                and frame["score_text"].notna().any():
+            example = frame["score_text"].dropna().iloc[0]
+            problems.append(Problem(f"no value in the column mapped to 'score' ('{spec.columns[fld]}') is a number "
+                                    f"(e.g. {example!r})", file=file, where=f"{spec.name}.columns.score",
+                                    hint="map the likelihood-to-recommend (0-10) column; labels need a leading "
+                                    "number such as '10 - Extremely likely'"))
+            continue
         if fld in frame.columns and len(frame) and frame[fld].isna().all():
             problems.append(Problem(f"the column mapped to '{fld}' ('{spec.columns[fld]}') is empty in every row",
                                     fatal=fld in ("score", "responded_at"), file=file,

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .findings import AREA_TITLES, AREAS, SEVERITIES, AreaResult, Diagnosis, Figure, Finding
+from .findings import AREA_TITLES, SEVERITIES, AreaResult, Diagnosis, Figure, Finding
 
 __all__ = ["show", "cover", "executive_summary", "area_html", "action_plan", "methodology",
            "data_appendix", "table_html", "figure_html", "esc", "contents"]

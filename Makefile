@@ -1,0 +1,40 @@
+# npsdiag — two commands on a fresh machine:
+#   make demo   set everything up and diagnose the bundled demo client into reports/demo/
+#   make test   set everything up and run the whole test suite
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.npsdiag-installed
+
+.PHONY: demo test setup browser lint bench clean-reports
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (npsdiag)" >/dev/null
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# Debian's Chromium for the browser tests of the report (installed once; needs root, as on CI).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+demo: $(STAMP)
+	$(VENV)/bin/npsdiag run examples/demo/config.yml --output reports/demo
+	@echo "Open reports/demo/report.html in a browser."
+
+test: $(STAMP) browser
+	$(PY) -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check npsdiag tests benchmarks
+
+bench: $(STAMP)
+	$(PY) -m benchmarks.run
+
+clean-reports:
+	find reports -mindepth 1 ! -name .gitkeep -exec rm -rf {} +
