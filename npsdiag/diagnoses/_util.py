@@ -1,0 +1,108 @@
+"""Small helpers shared by the area modules (not part of the public API)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..findings import SEVERITIES
+
+__all__ = ["bh_adjust", "wilson_interval", "pct", "pts", "pval", "num", "worst", "period_label", "cramers_v_gof",
+           "to_period", "severity_from_share"]
+
+
+def bh_adjust(p_values: Sequence[float] | np.ndarray | pd.Series) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values; NaN entries stay NaN and are not counted.
+
+    Uses :func:`statsmodels.stats.multitest.multipletests` (``fdr_bh``).
+    """
+    from statsmodels.stats.multitest import multipletests
+
+    p = np.asarray(p_values, dtype="float64")
+    out = np.full(p.shape, np.nan)
+    ok = ~np.isnan(p)
+    if ok.any():
+        out[ok] = multipletests(np.clip(p[ok], 0, 1), method="fdr_bh")[1]
+    return out
+
+
+def wilson_interval(k, n, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval of a proportion k/n, element-wise (NaN where n = 0)."""
+    k = np.asarray(k, dtype="float64")
+    n = np.asarray(n, dtype="float64")
+    z = stats.norm.ppf(0.5 + confidence / 2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = k / n
+        denom = 1 + z**2 / n
+        centre = (p + z**2 / (2 * n)) / denom
+        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
+    low = np.where(n > 0, np.clip(centre - half, 0, 1), np.nan)
+    high = np.where(n > 0, np.clip(centre + half, 0, 1), np.nan)
+    return low, high
+
+
+def pct(x: float | None, digits: int = 0) -> str:
+    """0.4231 -> '42%'."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    return f"{100 * x:.{digits}f}%"
+
+
+def pts(x: float | None, digits: int = 1, sign: bool = True) -> str:
+    """NPS points: 12.34 -> '+12.3'."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    return f"{x:+.{digits}f}" if sign else f"{x:.{digits}f}"
+
+
+def pval(p: float | None) -> str:
+    """A p-value for text: '<0.001', '0.012', 'n/a'."""
+    if p is None or (isinstance(p, float) and math.isnan(p)):
+        return "n/a"
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def num(x: float | int | None) -> str:
+    """Thousands separators: 12873 -> '12,873'."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    return f"{int(round(x)):,}"
+
+
+def worst(severities: Iterable[str | None]) -> str | None:
+    """The most severe of several severities (None when there is none)."""
+    s = [x for x in severities if x]
+    return min(s, key=SEVERITIES.index) if s else None
+
+
+def severity_from_share(share: float, medium: float = 0.02, high: float = 0.10) -> str:
+    """Severity of an exclusion by the share of rows it affects."""
+    if share >= high:
+        return "high"
+    if share >= medium:
+        return "medium"
+    return "low"
+
+
+def to_period(dates: pd.Series, freq: str) -> pd.Series:
+    """Dates as periods of ``freq`` (W = weeks starting Monday, M months, Q quarters)."""
+    f = {"W": "W-SUN"}.get(freq, freq)
+    return pd.to_datetime(dates).dt.to_period(f)
+
+
+def period_label(p: pd.Period) -> str:
+    """'2025-03' for months, '2025Q1' for quarters, 'w/c 2025-03-03' for weeks."""
+    if isinstance(p, pd.Period) and p.freqstr.startswith("W"):
+        return f"w/c {p.start_time.date().isoformat()}"
+    return str(p)
+
+
+def cramers_v_gof(chi2: float, n: float, k: int) -> float:
+    """Effect size of a chi-square goodness-of-fit test: sqrt(chi2 / (n (k - 1)))."""
+    if n <= 0 or k < 2:
+        return float("nan")
+    return float(math.sqrt(chi2 / (n * (k - 1))))
