@@ -1,0 +1,241 @@
+"""The callback queue: detractors waiting for a follow-up, for the front line.
+
+:func:`callback_queue` lists the detractors who have not been followed up
+(or were followed up after the SLA), one row per respondent (their latest
+detractor response), prioritised by ARR and recency. :func:`write_csv_safely`
+writes it (or any table) as a CSV that a spreadsheet cannot run as formulas,
+atomically. The runner writes ``callback_queue.csv`` beside the report with::
+
+    from npsdiag.callback import callback_queue, write_csv_safely
+    write_csv_safely(callback_queue(prep), report_dir / "callback_queue.csv")
+
+References
+----------
+.. [1] OWASP, "CSV Injection". https://owasp.org/www-community/attacks/CSV_Injection
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .clean import Prepared
+from .diagnoses.decay import data_end_date, follow_up_latency
+from .redact import redact_text
+
+__all__ = ["CALLBACK_COLUMNS", "HALF_LIFE_DAYS", "callback_queue", "neutralise_formulas", "write_csv_safely"]
+
+#: Columns of the callback queue, in order (a stable contract: the CSV always has them all).
+CALLBACK_COLUMNS = ("priority", "status", "account_id", "account_name", "respondent", "role", "owner", "score",
+                    "responded_at", "followed_up_at", "days_waiting", "arr", "priority_score", "comment")
+#: The ARR of a waiting detractor counts half after this many days (the feedback goes stale).
+HALF_LIFE_DAYS: float = 90
+#: Leading characters a spreadsheet may run as a formula (OWASP CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_STATUS_LABEL = {"never": "not followed up", "open": "not followed up (within SLA)", "late": "followed up late",
+                 "unknown": "follow-up not recorded"}
+_STATUS_RANK = {"never": 0, "open": 0, "unknown": 1, "late": 2}
+
+
+def callback_queue(
+    prep: Prepared,
+    exclude_churned: bool = True,
+    half_life_days: float = HALF_LIFE_DAYS,
+    include_late: bool = True,
+) -> pd.DataFrame:
+    """Detractors to call back, most urgent first.
+
+    Parameters
+    ----------
+    prep : Prepared
+        The client's data after :func:`npsdiag.clean.prepare`.
+    exclude_churned : bool
+        Leave out accounts already marked churned (default True).
+    half_life_days : float
+        Recency weight: a detractor's ARR counts half after this many days of
+        waiting.
+    include_late : bool
+        Also list detractors followed up after the SLA (after all those not
+        followed up at all).
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`CALLBACK_COLUMNS` (always all, empty when unknown):
+        ``priority`` (1 = call first), ``status`` (not followed up / not
+        followed up (within SLA) / followed up late / follow-up not recorded),
+        ``account_id``, ``account_name``, ``respondent``, ``role``, ``owner``,
+        ``score``, ``responded_at``, ``followed_up_at``, ``days_waiting``
+        (days from the response to the follow-up, or to the end of the data
+        when none), ``arr``, ``priority_score`` and ``comment``. Respondent ids
+        and comments are redacted (:func:`npsdiag.redact.redact_text`) when
+        ``settings.redact_pii`` is set.
+
+    Notes
+    -----
+    One row per respondent: their latest detractor response. Ordering: not
+    followed up first (then follow-up not recorded, then followed up late),
+    and within each, by ``priority_score = ARR * 0.5 ** (age / half_life_days)``
+    where age is the days since the response at the end of the data: the
+    revenue at stake, discounted as the feedback goes stale. An unknown ARR
+    counts as the median ARR of the queue (or 1 when no ARR is known, so that
+    recency alone orders the queue).
+
+    Examples
+    --------
+    >>> from npsdiag.io import from_frames
+    >>> from npsdiag.clean import prepare
+    >>> r = pd.DataFrame({"score": [2, 9], "responded_at": ["2024-01-02", "2024-01-03"],
+    ...                   "followed_up_at": [None, None]})
+    >>> q = callback_queue(prepare(from_frames(r), now="2024-03-01"))
+    >>> q[["priority", "status", "score"]].values.tolist()
+    [[1, 'not followed up', 2.0]]
+    """
+    r = prep.responses
+    s = prep.settings
+    empty = pd.DataFrame({c: pd.Series(dtype="object") for c in CALLBACK_COLUMNS})
+    if r.empty or "category" not in r:
+        return empty
+    det = r[r["category"] == "detractor"]
+    if det.empty:
+        return empty
+    end = data_end_date(prep)
+    if end is None:
+        return empty
+    sla = float(s.follow_up_sla_days)
+    if "followed_up_at" in det:
+        fu = follow_up_latency(det, sla_days=sla, end=end)
+        wanted = ["never", "open"] + (["late"] if include_late else [])
+        fu = fu[fu["follow_up_status"].isin(wanted)]
+        status = fu["follow_up_status"].astype("string")
+    else:
+        fu = det.copy()
+        fu["latency_days"] = np.nan
+        fu["age_days"] = (end - fu["responded_at"]).dt.total_seconds() / 86400
+        status = pd.Series("unknown", index=fu.index, dtype="string")
+    fu = fu.assign(_status=status)
+    if "respondent_id" in fu and fu["respondent_id"].notna().any():
+        has = fu["respondent_id"].notna()
+        latest = fu[has].sort_values("responded_at").drop_duplicates("respondent_id", keep="last")
+        fu = pd.concat([latest, fu[~has]])
+
+    acc = prep.accounts
+    if acc is not None and "account_id" in acc and "account_id" in fu:
+        cols = ["account_id"] + [c for c in ("name", "revenue", "churned") if c in acc]
+        a = acc[cols].dropna(subset=["account_id"]).drop_duplicates("account_id")
+        fu = fu.merge(a.rename(columns={"name": "_name", "revenue": "_arr", "churned": "_churned"}),
+                      on="account_id", how="left")
+        if exclude_churned and "_churned" in fu:
+            fu = fu[~fu["_churned"].fillna(False).astype(bool)]
+    if fu.empty:
+        return empty
+
+    n = len(fu)
+
+    def col(name: str) -> pd.Series:
+        return fu[name].reset_index(drop=True) if name in fu else pd.Series([pd.NA] * n, dtype="object")
+
+    age = col("age_days").astype(float)
+    lat = col("latency_days").astype(float)
+    st = col("_status").astype(str)
+    arr = col("_arr").astype("Float64").astype(float)
+    fill = float(np.nanmedian(arr)) if arr.notna().any() else 1.0
+    weight = np.power(0.5, np.clip(age.to_numpy(), 0, None) / float(half_life_days))
+    score = arr.fillna(fill).to_numpy() * weight
+    out = pd.DataFrame({
+        "status": st.map(_STATUS_LABEL),
+        "account_id": col("account_id"),
+        "account_name": col("_name"),
+        "respondent": col("respondent_id"),
+        "role": col("role"),
+        "owner": col("owner"),
+        "score": col("score").astype(float),
+        "responded_at": pd.to_datetime(col("responded_at")),
+        "followed_up_at": pd.to_datetime(col("followed_up_at")),
+        "days_waiting": np.floor(np.where(st == "late", lat, age)),
+        "arr": arr,
+        "priority_score": np.round(score, 2),
+        "comment": col("comment"),
+        "_rank": st.map(_STATUS_RANK).to_numpy(),
+    })
+    out = out.sort_values(["_rank", "priority_score", "responded_at"], ascending=[True, False, False],
+                          kind="mergesort").drop(columns="_rank").reset_index(drop=True)
+    out.insert(0, "priority", np.arange(1, len(out) + 1))
+    if s.redact_pii:
+        for c in ("respondent", "comment"):
+            out[c] = redact_text(out[c].astype("string"))
+    return out[list(CALLBACK_COLUMNS)]
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells cannot run as spreadsheet formulas.
+
+    Any text cell (and column name) starting with ``=``, ``+``, ``-``, ``@``,
+    a tab or a carriage return gets a leading apostrophe, as OWASP's CSV
+    injection guidance recommends. Numbers, dates and missing values are left
+    as they are (a negative number is not text).
+
+    Examples
+    --------
+    >>> neutralise_formulas(pd.DataFrame({"c": ["=1+1", "ok", "-2", None], "n": [-1, 2, 3, 4]}))["c"].tolist()
+    ["'=1+1", 'ok', "'-2", None]
+    """
+    def fix(v):
+        if isinstance(v, str) and v.startswith(FORMULA_PREFIXES):
+            return "'" + v
+        return v
+
+    out = frame.copy()
+    for c in out.columns:
+        ser = out[c]
+        if pd.api.types.is_object_dtype(ser) or pd.api.types.is_string_dtype(ser) or isinstance(
+                ser.dtype, pd.CategoricalDtype):
+            out[c] = ser.astype(object).map(fix)
+    out.columns = [fix(str(c)) for c in out.columns]
+    return out
+
+
+def write_csv_safely(frame: pd.DataFrame, path: str | Path, encoding: str = "utf-8-sig") -> Path:
+    """Write a table as CSV, formula cells neutralised, atomically.
+
+    Parameters
+    ----------
+    frame : DataFrame
+    path : str or Path
+        The CSV to write; its folder must exist. An existing file is replaced
+        only once the new one is complete (written to a temporary file in the
+        same folder, then renamed).
+    encoding : str
+        ``utf-8-sig`` by default (a byte-order mark, so that Excel reads
+        accented names correctly).
+
+    Returns
+    -------
+    Path
+
+    Notes
+    -----
+    Dates are written as ISO dates (``YYYY-MM-DD``, or with the time when one
+    is present); see :func:`neutralise_formulas` for the cells changed.
+    """
+    path = Path(path)
+    safe = neutralise_formulas(frame)
+    for c in safe.columns:
+        if pd.api.types.is_datetime64_any_dtype(safe[c]):
+            d = safe[c]
+            has_time = bool(((d.dropna() - d.dropna().dt.normalize()) != pd.Timedelta(0)).any())
+            safe[c] = d.dt.strftime("%Y-%m-%d %H:%M:%S" if has_time else "%Y-%m-%d")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding=encoding, newline="") as fh:
+            safe.to_csv(fh, index=False)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a report file is shared like the others
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
