@@ -60,7 +60,7 @@ REQUIRED_FIELDS = {"responses": ("score", "responded_at"), "accounts": ("account
                    "invitations": ("invited_at",), "contacts": ("role",)}
 TABLES = tuple(TABLE_FIELDS)
 READ_OPTIONS = ("format", "sheet", "delimiter", "encoding", "decimal", "dayfirst", "header_row")
-TABLE_KEYS = ("path", "columns", "segments", "drivers", "churn_values") + READ_OPTIONS
+TABLE_KEYS = ("path", "columns", "segments", "drivers", "churn_values", "score_labels", "survey_date") + READ_OPTIONS
 FORMATS = ("auto", "csv", "excel", "parquet", "qualtrics", "surveymonkey")
 TOP_KEYS = ("client", "slug") + TABLES + ("settings",)
 
@@ -116,6 +116,10 @@ class TableSpec:
     decimal: str | None = None
     dayfirst: bool | None = None
     header_row: int | None = None
+    #: answer labels read as numbers in the score and driver columns ("Extremely satisfied": 5)
+    score_labels: dict[str, float] | None = None
+    #: ISO date given to every response when the export has no response-date column
+    survey_date: str | None = None
 
 
 @dataclass
@@ -285,6 +289,13 @@ def read_config(path: str | Path) -> tuple[Config | None, list[Problem]]:
             setattr(settings, key, checked)
     if settings.detractor_max >= settings.promoter_min:
         problems.append(Problem("detractor_max must be below promoter_min", file=file, where="settings"))
+    elif settings.promoter_min > settings.scale[1] or settings.detractor_max < settings.scale[0]:
+        lo, hi = settings.scale
+        problems.append(Problem(
+            f"on a {lo:g}-{hi:g} scale the categories detractor <= {settings.detractor_max:g} and promoter >= "
+            f"{settings.promoter_min:g} leave no {'promoter' if settings.promoter_min > hi else 'detractor'}",
+            file=file, where="settings",
+            hint="set detractor_max and promoter_min for this scale, e.g. for 1-5: detractor_max: 3, promoter_min: 5"))
 
     tables: dict[str, TableSpec] = {}
     for name in TABLES:
@@ -350,11 +361,42 @@ def _read_table(name: str, raw: Any, base: Path, file: str, problems: list[Probl
                                     hint="give the export's column name, or remove the line"))
             continue
         clean_cols[key] = str(value)
+    survey_date = raw.get("survey_date")
+    if survey_date is not None:
+        import pandas as pd
+
+        try:
+            survey_date = pd.Timestamp(str(survey_date)).date().isoformat()
+        except (ValueError, TypeError):
+            problems.append(Problem(f"survey_date {survey_date!r} is not a date", file=file,
+                                    where=f"{name}.survey_date", hint="write it as YYYY-MM-DD"))
+            survey_date = None
+        if name != "responses":
+            problems.append(Problem("survey_date belongs to the responses table", file=file,
+                                    where=f"{name}.survey_date"))
+            survey_date = None
+        elif "responded_at" in clean_cols:
+            problems.append(Problem("survey_date is ignored: responded_at is mapped", fatal=False, file=file,
+                                    where=f"{name}.survey_date", hint="remove one of the two"))
+            survey_date = None
+    score_labels = raw.get("score_labels")
+    if score_labels is not None:
+        if not isinstance(score_labels, dict) or not all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) for v in score_labels.values()):
+            problems.append(Problem("score_labels must map each answer label to its number", file=file,
+                                    where=f"{name}.score_labels", hint='e.g. `"Extremely satisfied": 5`'))
+            score_labels = None
+        else:
+            score_labels = {str(k): float(v) for k, v in score_labels.items()}
     for req in REQUIRED_FIELDS[name]:
+        if req == "responded_at" and survey_date:
+            continue
         if req not in clean_cols:
             problems.append(Problem(f"required field '{req}' is not mapped", file=file,
                                     where=f"{name}.columns.{req}",
-                                    hint=f"add `{req}: <column name in the export>` under {name}.columns"))
+                                    hint=f"add `{req}: <column name in the export>` under {name}.columns"
+                                    + (" (or `survey_date: YYYY-MM-DD` under responses when the export has no "
+                                       "response dates)" if req == "responded_at" else "")))
 
     def _list(key: str) -> list[str]:
         v = raw.get(key) or []
@@ -396,7 +438,8 @@ def _read_table(name: str, raw: Any, base: Path, file: str, problems: list[Probl
     return TableSpec(name=name, path=p, columns=clean_cols, segments=segments, drivers=drivers,
                      churn_values=churn_values, format=fmt, sheet=raw.get("sheet"),
                      delimiter=raw.get("delimiter"), encoding=raw.get("encoding"),
-                     decimal=str(decimal) if decimal else None, dayfirst=dayfirst, header_row=header_row)
+                     decimal=str(decimal) if decimal else None, dayfirst=dayfirst, header_row=header_row,
+                     score_labels=score_labels, survey_date=survey_date)
 
 
 def load_config(path: str | Path) -> Config:

@@ -12,7 +12,10 @@ The entry point is :func:`load`, which returns a :class:`ClientData`.
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import csv
+import io as _io
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -24,12 +27,15 @@ import pandas as pd
 from .config import Config, TableSpec, load_config
 from .errors import NpsdiagError, Problem, suggest
 
-__all__ = ["ClientData", "RawTable", "load", "read_raw", "parse_scores", "parse_dates", "parse_bool",
-           "parse_numbers", "sniff_csv"]
+__all__ = ["ClientData", "RawTable", "load", "from_frames", "read_raw", "parse_scores", "parse_dates", "parse_bool",
+           "parse_numbers", "sniff_csv", "detect_dayfirst", "apply_labels", "ROW", "MAX_TEXT_CHARS", "DELIMITERS"]
 
 ROW = "_row"  #: column holding the row number in the source file (1 = first line)
 TEXT_FIELDS = ("response_id", "respondent_id", "account_id", "role", "comment", "owner", "status", "name")
 DATE_FIELDS = ("responded_at", "invited_at", "followed_up_at", "outcome_at", "start_at")
+MAX_TEXT_CHARS = 10_000  #: text cells (comments, names) longer than this are cut, with a warning
+DELIMITERS = (",", ";", "\t", "|")  #: delimiters tried when a CSV's delimiter is not given
+_SAMPLE_BYTES = 65536
 
 
 @dataclass
@@ -44,6 +50,9 @@ class RawTable:
     delimiter: str | None = None
     encoding: str | None = None
     decimal: str | None = None
+    #: question text per column where the export carries it (Qualtrics' second header row)
+    labels: dict[str, str] = field(default_factory=dict)
+    sheet: str | int | None = None
 
 
 @dataclass
@@ -109,33 +118,95 @@ def _decode_sample(raw: bytes, encoding: str | None) -> tuple[str, str]:
     return raw.decode("cp1252", errors="replace"), "cp1252"
 
 
-def sniff_csv(path: Path, encoding: str | None = None, delimiter: str | None = None) -> tuple[str, str]:
-    """Detect (encoding, delimiter) of a delimited text file from its first 64 KB.
-
-    Encoding: a BOM, else UTF-8 if the sample decodes, else Windows-1252.
-    Delimiter: :class:`csv.Sniffer` restricted to ``, ; tab |``, else the
-    candidate that splits the first lines most consistently.
-    """
-    with open(path, "rb") as fh:
-        raw = fh.read(65536)
-    text, enc = _decode_sample(raw, encoding)
-    if delimiter:
-        return enc, delimiter
-    lines = [ln for ln in text.splitlines()[:50] if ln.strip()]
-    sample = "\n".join(lines)
+def _utf8_holds(path: Path) -> bool:
+    """Whether the whole file decodes as UTF-8 (checked in 1 MB chunks, without holding it in memory)."""
+    dec = codecs.getincrementaldecoder("utf-8")()
     try:
-        return enc, csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+        with open(path, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                dec.decode(chunk)
+        dec.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _records(sample: str, delimiter: str, limit: int = 30) -> list[list[str]]:
+    """The first complete records of a text sample split with ``delimiter`` (quote-aware)."""
+    if sample.endswith(("\n", "\r")):
+        body = sample
+    else:  # the sample may end inside a record: drop that last, partial one
+        cut = max(sample.rfind("\n"), sample.rfind("\r"))
+        body = sample[: cut + 1] if cut > 0 else sample
+    rows: list[list[str]] = []
+    try:
+        for row in csv.reader(_io.StringIO(body), delimiter=delimiter):
+            if any(c.strip() for c in row):
+                rows.append(row)
+            if len(rows) >= limit:
+                break
     except csv.Error:
         pass
-    best, score = ",", -1.0
-    for cand in (",", ";", "\t", "|"):
-        counts = [ln.count(cand) for ln in lines[:20]]
-        if not counts or max(counts) == 0:
+    return rows
+
+
+def delimiter_scores(sample: str) -> dict[str, tuple[float, int]]:
+    """How well each candidate delimiter splits a text sample.
+
+    Returns
+    -------
+    dict
+        Per candidate of :data:`DELIMITERS`: (share of records with as many
+        fields as the header, number of header fields).
+    """
+    out = {}
+    for cand in DELIMITERS:
+        rows = _records(sample, cand)
+        if not rows:
+            out[cand] = (0.0, 0)
             continue
-        s = float(np.median(counts)) - float(np.std(counts))
-        if s > score:
-            best, score = cand, s
-    return enc, best
+        width = len(rows[0])
+        body = rows[1:]
+        share = float(np.mean([len(r) == width for r in body])) if body else 1.0
+        out[cand] = (share if width > 1 else 0.0, width)
+    return out
+
+
+def _choose_delimiter(sample: str) -> str:
+    scores = delimiter_scores(sample)
+    best = max(DELIMITERS, key=lambda c: (round(scores[c][0], 2), scores[c][1]))
+    try:
+        sniffed = csv.Sniffer().sniff("\n".join(sample.splitlines()[:50]), delimiters="".join(DELIMITERS)).delimiter
+    except csv.Error:
+        sniffed = None
+    if sniffed in scores and scores[sniffed][1] > 1 and round(scores[sniffed][0], 2) >= round(scores[best][0], 2):
+        return sniffed
+    return best if scores[best][1] > 1 else (sniffed or ",")
+
+
+def _read_sample(path: Path, encoding: str | None) -> tuple[str, str]:
+    with open(path, "rb") as fh:
+        raw = fh.read(_SAMPLE_BYTES)
+    text, enc = _decode_sample(raw, encoding)
+    if encoding is None and enc == "utf-8" and path.stat().st_size > _SAMPLE_BYTES and not _utf8_holds(path):
+        enc = "cp1252"  # plain ASCII at the top, Windows-1252 further down
+        text = raw.decode("cp1252", errors="replace")
+    return text, enc
+
+
+def sniff_csv(path: Path, encoding: str | None = None, delimiter: str | None = None) -> tuple[str, str]:
+    """Detect (encoding, delimiter) of a delimited text file.
+
+    Encoding: a BOM, else UTF-8 if the whole file decodes, else Windows-1252
+    (a superset of printable Latin-1). Delimiter: the candidate of
+    :data:`DELIMITERS` that splits the first records of the first 64 KB
+    into the most fields consistently with the header (quote-aware), with
+    :class:`csv.Sniffer` as tie-breaker.
+    """
+    text, enc = _read_sample(path, encoding)
+    if delimiter:
+        return enc, delimiter
+    return enc, _choose_delimiter(text)
 
 
 def _is_binary(path: Path) -> bool:
@@ -144,6 +215,19 @@ def _is_binary(path: Path) -> bool:
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return False
     return b"\x00" in head
+
+
+def _sniff_kind(path: Path) -> str | None:
+    """What a file really is, from its first bytes: 'excel', 'excel-xls', 'parquet', or None."""
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    if head.startswith(b"PK\x03\x04"):
+        return "excel"  # xlsx is a zip; other zips fail clearly in the Excel reader
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "excel-xls"
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    return None
 
 
 def _detect_format(path: Path, spec: TableSpec) -> str:
@@ -157,48 +241,106 @@ def _detect_format(path: Path, spec: TableSpec) -> str:
     return "csv"
 
 
-def _dedupe_headers(names: list[str]) -> tuple[list[str], list[str]]:
+def _dedupe_headers(names: list) -> tuple[list[str], list[str]]:
+    """Column names made unique and non-empty: repeats become 'NAME (2)', blanks 'column N'."""
+    cleaned = []
+    for i, n in enumerate(names):
+        n = "" if n is None or (isinstance(n, float) and np.isnan(n)) else str(n).strip()
+        cleaned.append(n or f"column {i + 1}")
+    taken = set(cleaned) | {ROW}
     seen: dict[str, int] = {}
     out, dups = [], []
-    for n in names:
-        n = "" if n is None or (isinstance(n, float) and np.isnan(n)) else str(n).strip()
-        if n in seen:
-            seen[n] += 1
+    for n in cleaned:
+        if n in seen or n == ROW:
             dups.append(n)
-            out.append(f"{n} ({seen[n]})")
+            k = seen.get(n, 1)
+            cand = n
+            while cand in taken:
+                k += 1
+                cand = f"{n} ({k})"
+            seen[n] = k
+            taken.add(cand)
+            out.append(cand)
         else:
             seen[n] = 1
             out.append(n)
     return out, dups
 
 
+@contextlib.contextmanager
+def _csv_field_limit(limit: int = 1 << 30):
+    """Let Python's csv module read very long cells (a 10 MB comment), restoring the limit after."""
+    old = csv.field_size_limit()
+    csv.field_size_limit(limit)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(old)
+
+
 def _read_csv_text(path: Path, spec: TableSpec, problems: list[Problem]) -> RawTable:
-    enc, delim = sniff_csv(path, spec.encoding, spec.delimiter)
+    file = str(path)
+    try:
+        enc, delim = sniff_csv(path, spec.encoding, spec.delimiter)
+    except LookupError:
+        raise NpsdiagError(Problem(f"unknown encoding '{spec.encoding}'", file=file, where=f"{spec.name}.encoding",
+                                   hint="use e.g. utf-8, cp1252 or latin-1, or remove `encoding:` to detect it")) \
+            from None
+    if not isinstance(delim, str) or len(delim) != 1:
+        raise NpsdiagError(Problem(f"delimiter {delim!r} must be a single character", file=file,
+                                   where=f"{spec.name}.delimiter",
+                                   hint="e.g. `delimiter: ';'`, or remove `delimiter:` to detect it"))
     kw = dict(sep=delim, encoding=enc, dtype=str, keep_default_na=False, na_values=[""],
               header=None, skip_blank_lines=True, encoding_errors="replace", on_bad_lines="warn")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            frame = pd.read_csv(path, engine="c", **kw, low_memory=False)
-        except pd.errors.ParserError:
-            frame = pd.read_csv(path, engine="python", **kw)
+            try:
+                frame = pd.read_csv(path, engine="c", **kw, low_memory=False)
+            except pd.errors.ParserError:
+                with _csv_field_limit():
+                    frame = pd.read_csv(path, engine="python", **kw)
+        except pd.errors.EmptyDataError:
+            raise NpsdiagError(Problem("the file is empty (no header, no rows)", file=file,
+                                       hint="export the survey responses again")) from None
+        except (pd.errors.ParserError, csv.Error, UnicodeError, ValueError, OverflowError) as exc:
+            first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+            raise NpsdiagError(Problem(f"cannot read the file as CSV ({first})", file=file,
+                                       hint=f"read with delimiter {delim!r} and encoding {enc}; check quotes in the "
+                                       "file, or set `delimiter:` / `encoding:` / `format:`")) from None
     bad = [str(w.message) for w in caught if "Skipping line" in str(w.message) or "Expected" in str(w.message)]
     if bad:
         nums = [int(m) for b in bad for m in re.findall(r"line (\d+)", b)]
         problems.append(Problem("some lines have more fields than the header and were skipped",
-                                fatal=False, file=str(path), rows=nums,
+                                fatal=False, file=file, rows=nums,
                                 hint="check quoting of text with delimiters, or set `delimiter:`"))
+    if frame.shape[1] == 1:
+        text, _ = _read_sample(path, enc)
+        better = _choose_delimiter(text)
+        if better != delim and delimiter_scores(text)[better][1] > 1:
+            problems.append(Problem(
+                f"the file was read as a single column with delimiter {delim!r}; it seems to use {better!r}",
+                file=file, where=f"{spec.name}.delimiter",
+                hint=f"set `delimiter: {better!r}`" + (" (or remove `delimiter:` to detect it)"
+                                                        if spec.delimiter else "")))
     return RawTable(frame=frame, file=path, format="csv", header_lines=0, delimiter=delim, encoding=enc)
 
 
 def _apply_header(raw: RawTable, spec: TableSpec, problems: list[Problem]) -> RawTable:
     """Turn the first row(s) of a headerless frame into column names, handling survey-tool layouts."""
     f = raw.frame
+    where = f"sheet {raw.sheet!r}" if raw.format == "excel" and raw.sheet is not None else None
     if f.shape[0] == 0:
-        raise NpsdiagError(Problem("the file is empty", file=str(raw.file),
-                                   hint="export the survey responses again; the file has no header and no rows"))
+        raise NpsdiagError(Problem("the file is empty" if where is None else "the sheet is empty", file=str(raw.file),
+                                   where=where,
+                                   hint="export the survey responses again; there is no header and no rows"
+                                   + ("" if where is None else ", or set `sheet:` to the sheet with the data")))
     fmt = raw.format
     start = (spec.header_row - 1) if spec.header_row else 0
+    if start >= len(f):
+        raise NpsdiagError(Problem(f"header_row {spec.header_row} is beyond the last line read ({len(f)})",
+                                   file=str(raw.file), where=f"{spec.name}.header_row",
+                                   hint="give the line number of the header (1 = first line), or remove it"))
     if spec.header_row is None and fmt in ("csv", "excel"):
         # Excel sheets with title rows: the header is the first row that is mostly filled.
         filled = f.notna().sum(axis=1).to_numpy()
@@ -226,6 +368,9 @@ def _apply_header(raw: RawTable, spec: TableSpec, problems: list[Problem]) -> Ra
             body_start = start + (3 if is_qualtrics else 2)
         fmt = "qualtrics"
         raw.notes.append("Qualtrics export: the question-text and ImportId header rows were skipped")
+        if not is_legacy_qualtrics:
+            question = dict(zip(_dedupe_headers(names)[0], second))
+            raw.labels = {k: v.strip() for k, v in question.items() if v.strip() and v.strip() != k}
     elif fmt == "surveymonkey" or is_surveymonkey:
         merged, last = [], ""
         for a, b in zip(first, second + [""] * (len(first) - len(second))):
@@ -256,7 +401,7 @@ def read_raw(spec: TableSpec, problems: list[Problem] | None = None) -> RawTable
     """Read one table's file as strings, with its header resolved.
 
     Raises :class:`NpsdiagError` when the file cannot be read at all
-    (missing, empty, binary, unknown sheet).
+    (missing, empty, binary, unknown sheet, not parseable).
     """
     problems = problems if problems is not None else []
     path = Path(spec.path)
@@ -264,42 +409,78 @@ def read_raw(spec: TableSpec, problems: list[Problem] | None = None) -> RawTable
     if not path.exists():
         raise NpsdiagError(Problem("file not found", file=file, where=f"{spec.name}.path",
                                    hint="paths are relative to the config file's folder"))
+    if path.is_dir():
+        raise NpsdiagError(Problem("this is a folder, not a file", file=file, where=f"{spec.name}.path"))
     if path.stat().st_size == 0:
         raise NpsdiagError(Problem("the file is empty (0 bytes)", file=file,
                                    hint="export the survey responses again"))
     fmt = _detect_format(path, spec)
+    kind = _sniff_kind(path)
+    content_note = None
+    if spec.format == "auto" and fmt == "csv" and kind in ("excel", "excel-xls", "parquet"):
+        fmt = "parquet" if kind == "parquet" else "excel"
+        content_note = f"the file is {'a Parquet file' if kind == 'parquet' else 'an Excel workbook'} " \
+                       "despite its name; read as such"
     if fmt == "parquet":
         try:
             frame = pd.read_parquet(path)
         except Exception as exc:  # noqa: BLE001 - any reader failure is the user's file
-            raise NpsdiagError(Problem(f"cannot read as Parquet: {exc}", file=file,
+            raise NpsdiagError(Problem(f"cannot read as Parquet: {str(exc)[:200]}", file=file,
                                        hint="check the file, or set `format:` to csv or excel")) from None
         frame = frame.reset_index(drop=True)
+        names, dups = _dedupe_headers(list(frame.columns))
+        frame.columns = names
+        if dups:
+            problems.append(Problem(f"duplicated column names: {', '.join(sorted(set(dups)))}", fatal=False,
+                                    file=file, hint="the later copies are named 'NAME (2)', 'NAME (3)'"))
         frame[ROW] = np.arange(2, len(frame) + 2)
-        return RawTable(frame=frame, file=path, format="parquet")
+        raw = RawTable(frame=frame, file=path, format="parquet")
+        if content_note:
+            raw.notes.append(content_note)
+        return raw
     if fmt == "excel":
         try:
             book = pd.ExcelFile(path)
+        except ImportError:
+            raise NpsdiagError(Problem("old-style .xls workbooks need the optional 'xlrd' package", file=file,
+                                       hint="save the workbook as .xlsx (or export CSV)")) from None
         except Exception as exc:  # noqa: BLE001
             raise NpsdiagError(Problem(f"cannot open as an Excel workbook ({type(exc).__name__})", file=file,
                                        hint="save it again as .xlsx from Excel, or export CSV")) from None
         sheet = spec.sheet if spec.sheet is not None else 0
+        if isinstance(sheet, int) and not isinstance(sheet, bool) and str(sheet) in book.sheet_names:
+            sheet = str(sheet)  # a sheet named "2024"
+        if not isinstance(sheet, (int, str)) or isinstance(sheet, bool):
+            sheet = str(sheet)
         if isinstance(sheet, str) and sheet not in book.sheet_names:
             s = suggest(sheet, book.sheet_names)
             raise NpsdiagError(Problem(f"sheet '{sheet}' not found", file=file, where=f"{spec.name}.sheet",
                                        hint=(f"did you mean '{s}'? " if s else "")
                                        + f"sheets: {', '.join(book.sheet_names)}"))
-        if isinstance(sheet, int) and sheet >= len(book.sheet_names):
+        if isinstance(sheet, int) and not 0 <= sheet < len(book.sheet_names):
             raise NpsdiagError(Problem(f"the workbook has no sheet number {sheet}", file=file,
                                        where=f"{spec.name}.sheet",
-                                       hint=f"sheets: {', '.join(book.sheet_names)}"))
-        frame = pd.read_excel(book, sheet_name=sheet, header=None, dtype=object)
+                                       hint=f"numbers start at 0 for the first sheet; sheets: "
+                                       f"{', '.join(book.sheet_names)}"))
+        try:
+            frame = pd.read_excel(book, sheet_name=sheet, header=None, dtype=object)
+        except Exception as exc:  # noqa: BLE001 - a corrupt sheet is the user's file
+            raise NpsdiagError(Problem(f"cannot read sheet {sheet!r} ({type(exc).__name__}: {str(exc)[:120]})",
+                                       file=file, where=f"{spec.name}.sheet",
+                                       hint="save the workbook again from Excel, or export the sheet as CSV")) \
+                from None
         frame = frame.dropna(how="all") if len(frame) else frame
-        raw = RawTable(frame=frame, file=path, format="excel", header_lines=0)
+        frame = frame.dropna(axis=1, how="all") if len(frame) else frame
+        frame.columns = range(frame.shape[1])
+        raw = RawTable(frame=frame, file=path, format="excel", header_lines=0,
+                       sheet=book.sheet_names[sheet] if isinstance(sheet, int) else sheet)
+        if content_note:
+            raw.notes.append(content_note)
         return _apply_header(raw, spec, problems)
     if _is_binary(path):
         raise NpsdiagError(Problem("this is not a text (CSV) file", file=file,
-                                   hint="export as CSV, or set `format: excel` / `format: parquet`"))
+                                   hint="export as CSV, or set `format: excel` / `format: parquet`; a UTF-16 "
+                                   "file without a byte-order mark needs `encoding: utf-16`"))
     raw = _read_csv_text(path, spec, problems)
     if spec.format in ("qualtrics", "surveymonkey"):
         raw.format = spec.format
@@ -481,6 +662,57 @@ def _find_column(name: str, columns: list[str]) -> tuple[str | None, str | None]
     return None, suggest(name, [c for c in columns if c != ROW])
 
 
+def _label_key(values: pd.Series) -> pd.Series:
+    return values.astype("string").str.replace(r"\s+", " ", regex=True).str.strip().str.lower()
+
+
+def apply_labels(values: pd.Series, labels: dict[str, float] | None) -> pd.Series:
+    """Replace answer labels by their numbers (``score_labels`` in the config).
+
+    Matching ignores case and repeated or surrounding whitespace (survey
+    tools export labels with trailing spaces and newlines). Values that are
+    not listed are left as they are, for :func:`parse_scores`.
+
+    Examples
+    --------
+    >>> apply_labels(pd.Series(["Extremely satisfied ", "3", None]), {"extremely satisfied": 5}).tolist()
+    ['5', '3', <NA>]
+    """
+    if not labels:
+        return values
+    table = {re.sub(r"\s+", " ", str(k)).strip().lower(): f"{v:g}" for k, v in labels.items()}
+    text = values.astype("string")
+    mapped = _label_key(text).map(table)
+    return text.where(mapped.isna(), mapped.astype("string"))
+
+
+def _text(values: pd.Series, what: str, file: str, frame: pd.DataFrame, problems: list[Problem]) -> pd.Series:
+    """Text values stripped, blanks as missing, cells longer than :data:`MAX_TEXT_CHARS` cut with a warning."""
+    s = values.astype("string").str.strip()
+    s = s.mask(s == "")
+    lengths = s.str.len()
+    long = (lengths > MAX_TEXT_CHARS).fillna(False).astype(bool)
+    if long.any():
+        longest = int(lengths.max())
+        s = s.where(~long, s.str.slice(0, MAX_TEXT_CHARS) + " …")
+        problems.append(Problem(f"{int(long.sum())} value(s) in '{what}' are longer than {MAX_TEXT_CHARS:,} "
+                                f"characters (up to {longest:,}) and were cut", fatal=False, file=file, where=what,
+                                rows=frame.loc[long, ROW].tolist(),
+                                hint="check the export: such cells usually hold a pasted document or a broken "
+                                "quote that swallowed the following rows"))
+    return s
+
+
+def _single_column_hint(cols: list[str]) -> str | None:
+    if len(cols) != 1:
+        return None
+    counts = {d: cols[0].count(d) for d in DELIMITERS}
+    d = max(counts, key=counts.get)
+    if counts[d] == 0:
+        return None
+    return f"the file was read as a single column: it seems to use {d!r} as delimiter; set `delimiter: {d!r}`"
+
+
 def _map_table(raw: RawTable, spec: TableSpec, cfg: Config, problems: list[Problem]) -> pd.DataFrame:
     frame = raw.frame
     file = str(raw.file)
@@ -489,11 +721,12 @@ def _map_table(raw: RawTable, spec: TableSpec, cfg: Config, problems: list[Probl
     out[ROW] = frame[ROW].to_numpy()
     settings = cfg.settings
     dayfirst = spec.dayfirst if spec.dayfirst is not None else settings.dayfirst
+    one_col = _single_column_hint([str(c) for c in cols])
 
     def missing(field_key: str, name: str, sug: str | None) -> None:
+        shown = ", ".join(repr(c)[1:-1] for c in cols[:12]) + (" …" if len(cols) > 12 else "")
         problems.append(Problem(f"column '{name}' not found", file=file, where=field_key,
-                                hint=f"did you mean '{sug}'?" if sug else
-                                f"columns in the file: {', '.join(cols[:12])}{' …' if len(cols) > 12 else ''}"))
+                                hint=one_col or (f"did you mean '{sug}'?" if sug else f"columns in the file: {shown}")))
 
     for fld, name in spec.columns.items():
         col, sug = _find_column(name, cols)
@@ -502,16 +735,18 @@ def _map_table(raw: RawTable, spec: TableSpec, cfg: Config, problems: list[Probl
             continue
         values = frame[col]
         if fld == "score":
-            score, invalid = parse_scores(values, spec.decimal)
+            score, invalid = parse_scores(apply_labels(values, spec.score_labels), spec.decimal)
             out["score"] = score
-            out["score_text"] = values.astype("string").where(invalid)
+            out["score_text"] = _text(values, col, file, frame, problems).where(invalid)
         elif fld in DATE_FIELDS:
             dates, unreadable, note = parse_dates(values, dayfirst)
             out[fld] = dates
             if unreadable.any():
                 rows = frame.loc[unreadable, ROW].tolist()
+                example = str(values[unreadable].iloc[0])
+                example = example if len(example) <= 60 else example[:60] + "…"
                 problems.append(Problem(f"{int(unreadable.sum())} value(s) in '{col}' are not dates "
-                                        f"(e.g. {values[unreadable].iloc[0]!r})", fatal=False, file=file,
+                                        f"(e.g. {example!r})", fatal=False, file=file,
                                         where=f"{spec.name}.columns.{fld}", rows=rows,
                                         hint="they are treated as missing"))
                 out[f"{fld}_unreadable"] = unreadable.to_numpy()
@@ -521,7 +756,7 @@ def _map_table(raw: RawTable, spec: TableSpec, cfg: Config, problems: list[Probl
             flag, unreadable = parse_bool(values, spec.churn_values)
             out["churned"] = flag
             if unreadable.any():
-                examples = ", ".join(repr(v) for v in values[unreadable].astype(str).unique()[:3])
+                examples = ", ".join(repr(v[:40]) for v in values[unreadable].astype(str).unique()[:3])
                 problems.append(Problem(f"{int(unreadable.sum())} value(s) in '{col}' are not yes/no "
                                         f"({examples})", fatal=False, file=file,
                                         where=f"{spec.name}.columns.churned",
@@ -533,12 +768,18 @@ def _map_table(raw: RawTable, spec: TableSpec, cfg: Config, problems: list[Probl
             flag, _ = parse_bool(values)
             out["finished"] = flag
         else:
-            s = values.astype("string").str.strip()
-            out[fld] = s.mask(s == "")
+            out[fld] = _text(values, col, file, frame, problems)
+    if spec.survey_date and "responded_at" not in out and spec.name == "responses":
+        out["responded_at"] = pd.Series(pd.Timestamp(spec.survey_date), index=out.index, dtype="datetime64[ns]")
+        problems.append(Problem(f"the export has no response dates: every response is dated {spec.survey_date} "
+                                "(`survey_date`)", fatal=False, file=file, where=f"{spec.name}.survey_date",
+                                hint="trends, feed gaps and timing cannot be assessed; map `responded_at` if the "
+                                "survey tool can export the submission date"))
     extra = list(dict.fromkeys(spec.segments + spec.drivers))
     for name in extra:
         col, sug = _find_column(name, cols)
-        key = f"{spec.name}.{'drivers' if name in spec.drivers else 'segments'}"
+        is_driver = name in spec.drivers
+        key = f"{spec.name}.{'drivers' if is_driver else 'segments'}"
         if col is None:
             missing(key, name, sug)
             continue
@@ -546,11 +787,17 @@ def _map_table(raw: RawTable, spec: TableSpec, cfg: Config, problems: list[Probl
             problems.append(Problem(f"'{name}' is also a canonical field name", file=file, where=key,
                                     hint="rename the column in a copy of the export"))
             continue
-        if name in spec.drivers:
-            out[name] = parse_scores(frame[col], spec.decimal)[0]
+        if is_driver:
+            values = parse_scores(apply_labels(frame[col], spec.score_labels), spec.decimal)[0]
         else:
-            s = frame[col].astype("string").str.strip()
-            out[name] = s.mask(s == "")
+            values = _text(frame[col], col, file, frame, problems)
+        if len(values) and values.isna().all():
+            what = "has no numeric value" if is_driver and frame[col].notna().any() else "is empty in every row"
+            problems.append(Problem(f"{'driver' if is_driver else 'segment'} '{name}' {what}; it is left out",
+                                    fatal=False, file=file, where=key,
+                                    hint="check that the right column is listed, or remove it"))
+            continue
+        out[name] = values
     return out
 
 
@@ -558,17 +805,56 @@ def _check_empty_columns(frame: pd.DataFrame, spec: TableSpec, file: str, proble
     for fld in spec.columns:
         if fld == "score" and "score_text" in frame and len(frame) and frame["score"].isna().all() \
                 and frame["score_text"].notna().any():
-            example = frame["score_text"].dropna().iloc[0]
+            example = str(frame["score_text"].dropna().iloc[0])[:60]
             problems.append(Problem(f"no value in the column mapped to 'score' ('{spec.columns[fld]}') is a number "
                                     f"(e.g. {example!r})", file=file, where=f"{spec.name}.columns.score",
                                     hint="map the likelihood-to-recommend (0-10) column; labels need a leading "
-                                    "number such as '10 - Extremely likely'"))
+                                    "number such as '10 - Extremely likely', or a `score_labels:` mapping "
+                                    "such as `{\"Extremely satisfied\": 5}`"))
             continue
         if fld in frame.columns and len(frame) and frame[fld].isna().all():
             problems.append(Problem(f"the column mapped to '{fld}' ('{spec.columns[fld]}') is empty in every row",
                                     fatal=fld in ("score", "responded_at"), file=file,
                                     where=f"{spec.name}.columns.{fld}",
                                     hint="check that the right column is mapped"))
+
+
+def _scale_problems(resp: pd.DataFrame, settings, file: str) -> list[Problem]:
+    """Notes on the score scale: how a non-0-10 scale is categorised, and scales that look mis-set."""
+    out: list[Problem] = []
+    lo, hi = settings.scale
+    dmax, pmin = settings.detractor_max, settings.promoter_min
+    where = "settings.scale"
+    if (lo, hi) != (0, 10):
+        if (lo, hi) == (1, 10) and (dmax, pmin) == (6, 9):
+            msg = ("scores are on a 1-10 scale: the standard categories are kept (1-6 detractor, 7-8 passive, "
+                   "9-10 promoter), so a 1 counts as a detractor as a 0 would; the NPS is close to, but not "
+                   "strictly comparable with, 0-10 benchmarks")
+        else:
+            msg = (f"scores are on a {lo:g}-{hi:g} scale, categorised as detractor <= {dmax:g}, promoter >= {pmin:g} "
+                   f"and passive between; the resulting NPS-style index is not comparable with 0-10 NPS benchmarks")
+        out.append(Problem(msg, fatal=False, where=where, hint="the report's methodology appendix states the same"))
+    if "score" not in resp:
+        return out
+    s = resp["score"].dropna()
+    if len(s) < 20:
+        return out
+    if (lo, hi) == (0, 10) and s.min() >= 1 and s.max() <= 5:
+        out.append(Problem("every score is between 1 and 5 on a 0-10 scale: as read, no response can be a "
+                           "promoter", fatal=False, file=file, where=where,
+                           hint="if the question is a 1-5 rating, set `settings: {scale: [1, 5], detractor_max: 3, "
+                           "promoter_min: 5}`"))
+    elif (lo, hi) == (0, 10) and len(s) >= 200 and s.min() == 1 and s.max() == 10:
+        out.append(Problem(f"no score of 0 among {len(s):,} scores: the survey may have used a 1-10 scale",
+                           fatal=False, file=file, where=where,
+                           hint="if so, set `settings: {scale: [1, 10]}` (categories unchanged; 1 is a detractor)"))
+    share_above = float((s > hi).mean())
+    if share_above > 0.5:
+        out.append(Problem(f"{share_above:.0%} of the scores are above {hi:g}, the top of the scale; they are excluded",
+                           fatal=False, file=file, where=where,
+                           hint="check that the mapped score column is the likelihood-to-recommend rating, or set "
+                           "`settings.scale`"))
+    return out
 
 
 def load(config: Config | str | Path) -> ClientData:
@@ -613,11 +899,13 @@ def load(config: Config | str | Path) -> ClientData:
         for p in local:
             (fatal if p.fatal else problems).append(p)
         sources[name] = {"file": str(raw.file), "format": raw.format, "rows": int(len(raw.frame)),
-                         "notes": list(raw.notes), "encoding": raw.encoding, "delimiter": raw.delimiter}
+                         "notes": list(raw.notes), "encoding": raw.encoding, "delimiter": raw.delimiter,
+                         "sheet": raw.sheet}
         tables[name] = mapped
     if fatal:
         raise NpsdiagError(fatal)
     resp = tables["responses"]
+    problems.extend(_scale_problems(resp, cfg.settings, sources["responses"]["file"]))
     accounts = tables.get("accounts")
     if accounts is not None and "account_id" in accounts:
         accounts = _dedupe_accounts(accounts, cfg, problems)
