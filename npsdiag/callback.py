@@ -89,11 +89,11 @@ def callback_queue(
     --------
     >>> from npsdiag.io import from_frames
     >>> from npsdiag.clean import prepare
-    >>> r = pd.DataFrame({"score": [2, 9], "responded_at": ["2024-01-02", "2024-01-03"],
+    >>> r = pd.DataFrame({"score": [2, 9], "responded_at": ["2024-01-02", "2024-02-20"],
     ...                   "followed_up_at": [None, None]})
     >>> q = callback_queue(prepare(from_frames(r), now="2024-03-01"))
     >>> q[["priority", "status", "score"]].values.tolist()
-    [[1, 'not followed up', 2.0]]
+    [[1, 'not followed up', 2]]
     """
     r = prep.responses
     s = prep.settings
@@ -165,6 +165,10 @@ def callback_queue(
     out = out.sort_values(["_rank", "priority_score", "responded_at"], ascending=[True, False, False],
                           kind="mergesort").drop(columns="_rank").reset_index(drop=True)
     out.insert(0, "priority", np.arange(1, len(out) + 1))
+    out["days_waiting"] = pd.array(out["days_waiting"].to_numpy(), dtype="Float64").astype("Int64")
+    sc = out["score"]
+    if sc.notna().any() and bool(((sc.dropna() % 1) == 0).all()):
+        out["score"] = pd.array(sc.to_numpy(), dtype="Float64").astype("Int64")
     if s.redact_pii:
         for c in ("respondent", "comment"):
             out[c] = redact_text(out[c].astype("string"))
@@ -181,8 +185,8 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
-    >>> neutralise_formulas(pd.DataFrame({"c": ["=1+1", "ok", "-2", None], "n": [-1, 2, 3, 4]}))["c"].tolist()
-    ["'=1+1", 'ok', "'-2", None]
+    >>> neutralise_formulas(pd.DataFrame({"c": ["=1+1", "ok", "-2"], "n": [-1, 2, 3]}))["c"].tolist()
+    ["'=1+1", 'ok', "'-2"]
     """
     def fix(v):
         if isinstance(v, str) and v.startswith(FORMULA_PREFIXES):

@@ -111,7 +111,7 @@ def wilson_interval(count, nobs, confidence: float = 0.95) -> tuple[np.ndarray, 
     Examples
     --------
     >>> lo, hi = wilson_interval(5, 20)
-    >>> round(float(lo), 4), round(float(hi), 4)
+    >>> round(float(lo[0]), 4), round(float(hi[0]), 4)
     (0.1119, 0.4687)
     """
     from statsmodels.stats.proportion import proportion_confint
@@ -219,7 +219,7 @@ def _binom_greater(k: int, n: int, p0: float) -> float:
     return float(stats.binomtest(int(k), int(n), p0, alternative="greater").pvalue)
 
 
-def _fit_logit(y: np.ndarray, X: pd.DataFrame, groups: np.ndarray | None = None):
+def _fit_logit(y: np.ndarray, X: pd.DataFrame, groups: np.ndarray | None = None, cluster_name: str = "account"):
     """Logistic regression, cluster-robust by ``groups`` when there are enough clusters.
 
     Returns ``(result, covariance label)`` or ``(None, reason)``; never raises.
@@ -240,7 +240,7 @@ def _fit_logit(y: np.ndarray, X: pd.DataFrame, groups: np.ndarray | None = None)
             if groups is not None and pd.Series(groups).nunique() >= 20 and pd.Series(groups).nunique() < len(y):
                 codes = pd.factorize(pd.Series(groups).astype("string").fillna("(none)"))[0]
                 res = model.fit(disp=0, maxiter=200, cov_type="cluster", cov_kwds={"groups": codes})
-                kind = "cluster-robust by account"
+                kind = f"cluster-robust by {cluster_name}"
             else:
                 res = model.fit(disp=0, maxiter=200)
         except Exception as exc:  # noqa: BLE001 - singular / separated data must not stop the report
@@ -871,7 +871,7 @@ def response_rate_trend(
     t = (d[invited] - d[invited].min()).dt.total_seconds().to_numpy() / 86400 / DAYS_PER_YEAR
     out.update(n_responded=int(y.sum()), years=float(t.max()))
     groups = d[cluster].to_numpy(dtype=object) if cluster and cluster in d else None
-    res, kind = _fit_logit(y, pd.DataFrame({"const": 1.0, "years": t}), groups)
+    res, kind = _fit_logit(y, pd.DataFrame({"const": 1.0, "years": t}), groups, cluster_name="respondent")
     if res is None:
         out["reason"] = kind
         return out
@@ -1022,7 +1022,7 @@ def _fig_auc_by_age(tab: pd.DataFrame) -> Figure:
                   0, None)
     ax.errorbar(x, y, yerr=err, fmt="D", color=PALETTE[0], ecolor="#333333", capsize=4, ms=7)
     ax.axhline(0.5, color="black", ls=":", lw=1.5)
-    ax.text(len(t) - 0.5, 0.5, "no association ", ha="right", va="bottom", fontsize=9)
+    ax.text(-0.45, 0.49, "no association", ha="left", va="top", fontsize=9)
     ax.set_xticks(x, [f"{b}\nn={n}" for b, n in zip(t["band"], t["n"], strict=True)])
     ax.set_xlim(-0.5, max(len(t) - 0.5, 0.5))
     ax.set_ylim(min(0.3, float(np.nanmin(t["auc_ci_low"])) - 0.02) if len(t) else 0.3, 1.0)
@@ -1154,7 +1154,8 @@ def diagnose(prep: Prepared) -> AreaResult:
             f"older than the SLA; 'open' responses are younger than the SLA and not counted.")
         dsum = follow_up_summary(det, confidence=conf).iloc[0] if len(det) else None
         if dsum is not None and dsum["n"] > 0:
-            _add_figure(res, notes, _fig_follow_up_ecdf, fu, sla, float(dsum["share_never"]))
+            if fu["latency_days"].notna().any():
+                _add_figure(res, notes, _fig_follow_up_ecdf, fu, sla, float(dsum["share_never"]))
             # by month
             freq = s.trend_period
             per = _period_label(det["responded_at"], freq)
@@ -1275,8 +1276,9 @@ def diagnose(prep: Prepared) -> AreaResult:
             else:
                 notes.append(f"Score staleness: the interaction model could not be fitted ({kind}).")
             notes.append("Score staleness: the age of a score is the time from the response to its account's "
-                         "renewal/churn date; AUC with the Hanley & McNeil (1982) interval per age band, and a "
-                         "logistic model of churn on score x age (errors clustered by account).")
+                         "renewal/churn date; AUC with the Hanley & McNeil (1982) interval per age band (which "
+                         "treats responses as independent), and a logistic model of churn on score x age with errors "
+                         "clustered by account, which decides the finding.")
     elif not has_outcomes:
         notes.append("Score staleness not assessed: needs account outcomes (accounts.churned) with dates "
                      "(accounts.outcome_at).")

@@ -1,0 +1,469 @@
+"""Tests of the decay area: follow-up, follow-up effect, score staleness, response rates and latency.
+
+Statistics are checked against hand computations (written in the comments) or
+independent computations (scipy, statsmodels and scikit-learn called directly
+here); each finding id has a synthetic data set on which it must fire and a
+clean one on which it must not.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from scipy import stats
+from sklearn.metrics import roc_auc_score
+
+from npsdiag.clean import prepare
+from npsdiag.diagnoses import decay
+from npsdiag.findings import FINDING_IDS
+from npsdiag.io import from_frames
+
+DECAY_IDS = [i for i in FINDING_IDS if i.startswith("decay.")]
+NOW = "2025-06-01"
+
+
+# --------------------------------------------------------------------------- synthetic client
+
+
+def make_client(seed: int = 0, n_accounts: int = 300, contacts: int = 3, months: int = 24, fu_median: float = 3.0,
+                never: float = 0.01, fu_effect: float = 0.0, stale: bool = False, stale_sd: float = 0.8,
+                rate_start: float = 0.4, rate_end: float = 0.4, latency_median: float = 1.0,
+                passive_fu: float = 0.2) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Responses, accounts and invitations of a B2B program with tunable decay problems.
+
+    Each contact is invited about every three months and answers with a
+    probability going linearly from ``rate_start`` to ``rate_end``, after a
+    log-normal delay (median ``latency_median`` days). Account health is
+    constant, or (``stale``) a monthly random walk, so that old scores say
+    less about health at the outcome date. Detractors are followed up after
+    a log-normal delay (median ``fu_median``) except a share ``never``; churn
+    depends on health at the outcome and (``fu_effect``) on how slowly the
+    account's detractors were followed up.
+    """
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp("2023-01-01")
+    span = months * 30.44
+    acc_ids = np.array([f"A{i:04d}" for i in range(n_accounts)])
+    base = rng.normal(0, 1, n_accounts)
+    walk = np.cumsum(rng.normal(0, stale_sd, (n_accounts, months + 12)), axis=1) if stale else np.zeros(
+        (n_accounts, months + 12))
+    outcome_m = rng.uniform(6, months + 6, n_accounts)
+    per = months // 3
+    cid = np.repeat(np.arange(n_accounts * contacts), per)
+    k = np.tile(np.arange(per), n_accounts * contacts)
+    t_inv = k * (span / per) + rng.uniform(0, span / per, len(k))
+    acc_idx = cid // contacts
+    email = np.array([f"c{c}@acct{a}.example" for c, a in zip(cid, acc_idx, strict=True)])
+    answered = rng.random(len(k)) < rate_start + (rate_end - rate_start) * t_inv / span
+    t_resp = t_inv + rng.lognormal(np.log(latency_median), 0.8, len(k))
+    inv = pd.DataFrame({"invited_at": start + pd.to_timedelta(t_inv, unit="D"), "respondent_id": email,
+                        "account_id": acc_ids[acc_idx]})
+    m = answered & (t_resp < span)
+    ai, tr, n = acc_idx[m], t_resp[m], int(m.sum())
+    h = base[ai] + walk[ai, np.minimum((tr / 30.44).astype(int), months + 11)]
+    score = np.clip(np.round(7 + 2.0 * h + rng.normal(0, 1.0, n)), 0, 10)
+    det, pas = score <= 6, (score >= 7) & (score <= 8)
+    delay = rng.lognormal(np.log(fu_median), 0.7, n)
+    fu = np.where(det & (rng.random(n) >= never), delay, np.nan)
+    fu = np.where(pas & (rng.random(n) < passive_fu), delay, fu)
+    t_fu = np.where(tr + fu > span, np.nan, tr + fu)
+    resp = pd.DataFrame({
+        "response_id": [f"R{i}" for i in range(n)], "score": score,
+        "responded_at": start + pd.to_timedelta(tr, unit="D"),
+        "invited_at": start + pd.to_timedelta(t_inv[m], unit="D"),
+        "followed_up_at": start + pd.to_timedelta(t_fu, unit="D"),
+        "respondent_id": email[m], "account_id": acc_ids[ai],
+        "owner": np.array(["Ann", "Bob", "Cy", "Dee"])[ai % 4],
+        "role": np.array(["user", "executive"])[rng.integers(0, 2, n)],
+        "comment": np.where(det, "call me at +1 555 123 4567", "fine"),
+    })
+    band = np.where(np.isnan(fu), 3, np.where(fu <= 7, 0, np.where(fu <= 14, 1, 2)))
+    bmean = pd.Series(band[det]).groupby(ai[det]).mean().reindex(range(n_accounts)).fillna(0).to_numpy()
+    h_out = base + walk[np.arange(n_accounts), np.minimum(outcome_m.astype(int), months + 11)]
+    churned = rng.random(n_accounts) < 1 / (1 + np.exp(-(-1.5 - 1.3 * h_out + fu_effect * (bmean - 1.0))))
+    accounts = pd.DataFrame({"account_id": acc_ids, "churned": churned,
+                             "outcome_at": start + pd.to_timedelta(outcome_m * 30.44, unit="D"),
+                             "revenue": np.round(rng.lognormal(10, 1, n_accounts), 0),
+                             "name": [f"Account {i}" for i in range(n_accounts)]})
+    return resp, accounts, inv
+
+
+def _run(resp, accounts=None, invitations=None, **settings):
+    prep = prepare(from_frames(resp, accounts=accounts, invitations=invitations, settings=settings or None), now=NOW)
+    return prep, decay.diagnose(prep)
+
+
+BAD = dict(fu_median=10, never=0.25, fu_effect=2.0, stale=True, rate_start=0.4, rate_end=0.2, latency_median=5)
+
+
+@pytest.fixture(scope="module")
+def clean_result():
+    r, a, i = make_client(seed=1)
+    return _run(r, a, i)
+
+
+@pytest.fixture(scope="module")
+def bad_result():
+    r, a, i = make_client(seed=1, **BAD)
+    return _run(r, a, i)
+
+
+# --------------------------------------------------------------------------- small statistics
+
+
+def test_wilson_interval_matches_formula():
+    # Wilson (1927) by hand for 5/20 at 95%: p=.25, z=1.959964, centre=(p+z²/2n)/(1+z²/n),
+    # half=z*sqrt(p(1-p)/n + z²/4n²)/(1+z²/n) -> (0.1119, 0.4687)
+    z = stats.norm.ppf(0.975)
+    n, p = 20, 0.25
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    lo, hi = decay.wilson_interval([5, 0], [20, 0])
+    assert lo[0] == pytest.approx(centre - half, abs=1e-9)
+    assert hi[0] == pytest.approx(centre + half, abs=1e-9)
+    assert round(lo[0], 4) == 0.1119 and round(hi[0], 4) == 0.4687
+    assert math.isnan(lo[1]) and math.isnan(hi[1])  # no trials: no interval, no error
+
+
+def test_median_ci_order_statistics():
+    # n=10 at 95%: P(B<=1)=11/1024=.0107 < .025 <= P(B<=2)=56/1024 -> l=2: (x(2), x(9)), coverage 1-2*.0107=.979
+    med, lo, hi = decay.median_ci([10, 1, 9, 2, 8, 3, 7, 4, 6, 5])
+    assert (med, lo, hi) == (5.5, 2.0, 9.0)
+    # n=5: even (x(1), x(5)) only covers 1-2/32 = .9375 < .95 -> no interval
+    med, lo, hi = decay.median_ci([1, 2, 3, 4, 5])
+    assert med == 3 and math.isnan(lo) and math.isnan(hi)
+    assert all(math.isnan(v) for v in decay.median_ci([]))
+
+
+def test_auc_hanley_mcneil_against_hand_and_sklearn():
+    # retained [3,4,7,8] vs churned [1,2,5,6]: pairs retained>churned = 2+2+4+4 = 12 of 16 -> A = .75
+    # Hanley-McNeil: Q1 = .75/1.25 = .6, Q2 = 2*.5625/1.75 = .642857;
+    # var = (.1875 + 3(.6-.5625) + 3(.642857-.5625)) / 16 = .541071/16 = .033817 -> SE = .183894
+    score = [3, 4, 7, 8, 1, 2, 5, 6]
+    churned = [False] * 4 + [True] * 4
+    out = decay.auc_hanley_mcneil(score, churned)
+    assert out["auc"] == pytest.approx(0.75)
+    assert out["se"] == pytest.approx(0.183894, abs=1e-6)
+    assert out["ci_low"] == pytest.approx(0.75 - stats.norm.ppf(0.975) * 0.183894, abs=1e-5)
+    assert out["ci_high"] == 1.0  # clipped
+    rng = np.random.default_rng(3)
+    s = rng.integers(0, 11, 400).astype(float)
+    c = rng.random(400) < 1 / (1 + np.exp(s - 5))
+    # AUC of the score for retention = sklearn's AUC of -score for churn (ties count 1/2 in both)
+    assert decay.auc_hanley_mcneil(s, c)["auc"] == pytest.approx(roc_auc_score(c, -s))
+    one_class = decay.auc_hanley_mcneil([1, 2, 3], [False, False, False])
+    assert math.isnan(one_class["auc"]) and one_class["n_churned"] == 0
+
+
+# --------------------------------------------------------------------------- follow-up building blocks
+
+
+def _fu_frame() -> pd.DataFrame:
+    return pd.DataFrame({
+        "responded_at": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-01", "2024-03-28", "2024-01-10",
+                                        "2024-01-01"]),
+        "followed_up_at": pd.to_datetime(["2024-01-08", "2024-01-20", None, None, "2024-01-05", "2024-02-20"]),
+    })
+
+
+def test_follow_up_latency_statuses_and_censoring():
+    out = decay.follow_up_latency(_fu_frame(), sla_days=7, end="2024-04-01")
+    # 7 days = within (<= SLA); 19 days late; no follow-up after 91 days never; 4 days old and none: open;
+    # follow-up before the response: invalid; 50 days late
+    assert out["follow_up_status"].tolist() == ["within_sla", "late", "never", "open", "invalid", "late"]
+    assert out["latency_days"].tolist()[:2] == [7.0, 19.0]
+    assert math.isnan(out["latency_days"].iloc[4])
+    # without followed_up_at nothing is followed up
+    none = decay.follow_up_latency(_fu_frame().drop(columns="followed_up_at"), sla_days=7, end="2024-04-01")
+    assert none["follow_up_status"].tolist() == ["never", "never", "never", "open", "never", "never"]
+
+
+def test_follow_up_summary_counts_and_intervals():
+    d = decay.follow_up_latency(_fu_frame(), sla_days=7, end="2024-04-01").assign(owner=["a", "a", "a", "b", "b", None])
+    s = decay.follow_up_summary(d, confidence=0.95).iloc[0]
+    # 6 rows: within 1, late 2, never 1, open 1, invalid 1 -> closed = 4; within 1/4, never 1/4, late 2/3
+    assert (s["n"], s["followed_up"], s["n_closed"]) == (6, 3, 4)
+    assert s["share_within_sla"] == 0.25 and s["share_never"] == 0.25
+    assert s["share_late"] == pytest.approx(2 / 3)
+    lo, hi = decay.wilson_interval(1, 4)
+    assert s["never_ci_low"] == pytest.approx(lo[0]) and s["never_ci_high"] == pytest.approx(hi[0])
+    assert s["median_days"] == 19.0  # followed-up latencies 7, 19, 50
+    by = decay.follow_up_summary(d, by="owner").set_index("owner")
+    assert by.loc["a", "n"] == 3 and by.loc["(none)", "n"] == 1 and by.loc["b", "n_closed"] == 0
+    assert math.isnan(by.loc["b", "share_never"])  # nothing closed: no share, no error
+
+
+def test_latency_band_and_churn_table():
+    st = pd.Series(["within_sla", "late", "late", "never", "open"])
+    lat = pd.Series([3.0, 10.0, 30.0, np.nan, np.nan])
+    band = decay.latency_band(st, lat, 7)
+    assert band.astype("string").tolist()[:4] == ["within SLA (<= 7 d)", "7-14 d", "> 14 d", "never"]
+    assert pd.isna(band.iloc[4])
+    d = pd.DataFrame({"band": band, "churned": [False, True, True, True, True]})
+    tab = decay.follow_up_churn(d)
+    assert tab["n"].tolist() == [1, 1, 1, 1] and tab["churn_rate"].tolist() == [0, 1, 1, 1]
+
+
+def test_follow_up_churn_model_against_statsmodels():
+    rng = np.random.default_rng(7)
+    n = 600
+    d = pd.DataFrame({"band_code": rng.integers(0, 4, n), "score": rng.integers(0, 7, n).astype(float),
+                      "account_id": [f"a{i % 150}" for i in range(n)]})
+    d["churned"] = rng.random(n) < 1 / (1 + np.exp(-(-1 + 0.4 * d["band_code"] - 0.2 * d["score"])))
+    out, kind = decay.follow_up_churn_model(d)
+    ref = sm.Logit(d["churned"].astype(float), sm.add_constant(d[["band_code", "score"]].astype(float))).fit(
+        disp=0, cov_type="cluster", cov_kwds={"groups": pd.factorize(d["account_id"])[0]})
+    assert kind == "cluster-robust by account"
+    assert out["odds_ratio"].iloc[0] == pytest.approx(math.exp(ref.params["band_code"]), rel=1e-6)
+    assert out["p_value"].iloc[0] == pytest.approx(ref.pvalues["band_code"], rel=1e-4)
+    ci = np.exp(ref.conf_int().loc["score"])
+    assert out["ci_low"].iloc[1] == pytest.approx(ci[0], rel=1e-6) and out["ci_high"].iloc[1] == pytest.approx(ci[1])
+    # one outcome only: no model, a reason instead of an exception
+    empty, why = decay.follow_up_churn_model(d.assign(churned=False))
+    assert empty.empty and "one outcome" in why
+
+
+# --------------------------------------------------------------------------- staleness building blocks
+
+
+def test_score_age_bands_against_sklearn_and_statsmodels():
+    rng = np.random.default_rng(11)
+    n = 800
+    d = pd.DataFrame({"score": rng.integers(0, 11, n).astype(float), "score_age_months": rng.uniform(0, 24, n)})
+    d["churned"] = rng.random(n) < 1 / (1 + np.exp(-(1.5 - 0.35 * d["score"])))
+    bands = decay.score_age_bands(d)
+    assert bands["band"].tolist() == ["0-3 months", "3-6 months", "6-12 months", "12+ months"]
+    g = d[(d["score_age_months"] >= 6) & (d["score_age_months"] < 12)]
+    row = bands.set_index("band").loc["6-12 months"]
+    assert row["n"] == len(g)
+    assert row["auc"] == pytest.approx(roc_auc_score(g["churned"], -g["score"]))
+    ref = sm.Logit(g["churned"].astype(float), sm.add_constant(g["score"])).fit(disp=0)
+    assert row["odds_ratio_per_point"] == pytest.approx(math.exp(ref.params["score"]), rel=1e-6)
+
+
+def test_staleness_model_against_statsmodels():
+    rng = np.random.default_rng(5)
+    n = 1500
+    d = pd.DataFrame({"score": rng.integers(0, 11, n).astype(float), "score_age_months": rng.uniform(0, 24, n),
+                      "account_id": [f"a{i % 300}" for i in range(n)]})
+    age = d["score_age_months"] / 12
+    d["churned"] = rng.random(n) < 1 / (1 + np.exp(-(-(0.6 - 0.25 * age) * (d["score"] - 5))))
+    out, _ = decay.staleness_model(d)
+    sc = d["score"] - d["score"].mean()
+    X = pd.DataFrame({"const": 1.0, "s": sc, "a": age, "sa": sc * age})
+    ref = sm.Logit(d["churned"].astype(float), X).fit(disp=0, cov_type="cluster",
+                                                       cov_kwds={"groups": pd.factorize(d["account_id"])[0]})
+    assert out["odds_ratio"].iloc[2] == pytest.approx(math.exp(ref.params["sa"]), rel=1e-6)
+    assert out["p_value"].iloc[2] == pytest.approx(ref.pvalues["sa"], rel=1e-4)
+    assert out["odds_ratio"].iloc[2] > 1  # the planted weakening
+
+
+def test_stale_after_months():
+    def tab(lows):
+        return pd.DataFrame({"months_from": [0, 3, 6, 12], "auc_ci_low": lows})
+
+    assert decay.stale_after_months(tab([0.6, 0.55, 0.45, 0.40])) == 6.0
+    assert decay.stale_after_months(tab([0.6, 0.55, 0.52, 0.51])) is None  # predicts at every age
+    assert decay.stale_after_months(tab([0.45, 0.55, 0.40, 0.40])) is None  # young scores do not predict either
+    assert decay.stale_after_months(tab([0.6, 0.45, 0.55, 0.40])) == 12.0  # a dip then recovery is not the cut
+
+
+# --------------------------------------------------------------------------- response rates building blocks
+
+
+def test_match_invitations_by_respondent_window_and_once():
+    inv = pd.DataFrame({"invited_at": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-02-01", "2024-03-01",
+                                                      "2024-03-05"]),
+                        "respondent_id": ["A@x.com", "b@x.com", "c@x.com", "d@x.com", "d@x.com"]})
+    res = pd.DataFrame({"responded_at": pd.to_datetime(["2024-01-03", "2024-04-15", "2024-03-06", "2024-03-07",
+                                                        "2023-12-01"]),
+                        "respondent_id": [" a@x.com", "c@x.com", "d@x.com", "d@x.com", "b@x.com"]})
+    m = decay.match_invitations(inv, res, window_days=30)
+    # a: matched despite case and spaces (2 days); b: response before invitation; c: 74 days > window;
+    # d: both responses go to the latest invitation before them (Mar 5), which is matched once: Mar 1 unanswered
+    assert m["responded"].tolist() == [True, False, False, False, True]
+    assert m["response_latency_days"].iloc[0] == 2.0
+    assert m["response_latency_days"].iloc[4] == 1.0
+
+
+def test_match_invitations_by_response_id_and_no_key():
+    inv = pd.DataFrame({"invited_at": pd.to_datetime(["2024-01-01", "2024-01-02"]), "response_id": ["R1", None]})
+    res = pd.DataFrame({"responded_at": pd.to_datetime(["2024-01-05"]), "response_id": ["R1"]})
+    m = decay.match_invitations(inv, res)
+    assert m["responded"].tolist() == [True, False] and m["response_latency_days"].iloc[0] == 4.0
+    assert decay.match_invitations(inv[["invited_at"]], res[["responded_at"]]) is None
+
+
+def test_response_rates_and_trend_against_statsmodels():
+    rng = np.random.default_rng(2)
+    n = 4000
+    t = rng.uniform(0, 730, n)
+    inv = pd.DataFrame({"invited_at": pd.Timestamp("2023-01-01") + pd.to_timedelta(t, unit="D"),
+                        "respondent_id": [f"p{i % 800}" for i in range(n)]})
+    p = 0.45 - 0.1 * t / 365.25
+    inv["responded"] = rng.random(n) < p
+    inv["response_latency_days"] = np.where(inv["responded"], 2.0, np.nan)
+    end = pd.Timestamp("2025-01-01")
+    rates = decay.response_rates(inv, end=end, window_days=30)
+    # whole months only, and none whose 30-day window runs past the end: the last is November 2024
+    assert rates["period"].iloc[-1] == "2024-11" and rates["period"].iloc[0] == "2023-01"
+    jan = inv[inv["invited_at"] < "2023-02-01"]
+    assert rates["invited"].iloc[0] == len(jan) and rates["responded"].iloc[0] == jan["responded"].sum()
+    tr = decay.response_rate_trend(inv, end=end, window_days=30)
+    d = inv[inv["invited_at"] <= end - pd.Timedelta(days=30)]
+    years = (d["invited_at"] - d["invited_at"].min()).dt.total_seconds() / 86400 / 365.25
+    ref = sm.Logit(d["responded"].astype(float), sm.add_constant(years.to_numpy())).fit(
+        disp=0, cov_type="cluster", cov_kwds={"groups": pd.factorize(d["respondent_id"])[0]})
+    assert tr["odds_ratio_per_year"] == pytest.approx(math.exp(ref.params.iloc[1]), rel=1e-6)
+    # average marginal effect by hand: mean(p(1-p)) * b1, in points
+    ph = ref.predict()
+    assert tr["change_points_per_year"] == pytest.approx(100 * np.mean(ph * (1 - ph)) * ref.params.iloc[1], rel=1e-6)
+    assert tr["ci_low"] < tr["change_points_per_year"] < tr["ci_high"] < 0
+    assert tr["change_points_per_year"] == pytest.approx(-10, abs=3)  # the planted -10 points a year
+
+
+def test_response_latency_against_hand():
+    # latencies 0, 1, 1, 2, 9, 10, 12, 3, 4, 5: sorted 0 1 1 2 3 4 5 9 10 12 -> median 3.5; 3 of 10 over 7 days
+    d = pd.DataFrame({"response_latency_days": [0, 1, 1, 2, 9, 10, 12, 3, 4, 5, -1]})  # -1 ignored
+    lat = decay.response_latency(d)
+    assert lat["n"] == 10 and lat["median_days"] == 3.5 and lat["share_over_long"] == 0.3
+    assert lat["p_long"] == pytest.approx(stats.binomtest(3, 10, 0.25, alternative="greater").pvalue)
+    # sign test against 3 days: the tie (3) is dropped, 5 of the other 9 are above -> P(B(9, .5) >= 5) = .5
+    assert lat["p_median"] == pytest.approx(stats.binomtest(5, 9, 0.5, alternative="greater").pvalue)
+    assert lat["p_median"] == pytest.approx(0.5)
+
+
+# --------------------------------------------------------------------------- findings: fire and not fire
+
+
+@pytest.mark.parametrize("finding_id", DECAY_IDS)
+def test_finding_fires_on_planted_problem(bad_result, finding_id):
+    _, res = bad_result
+    assert res.finding(finding_id) is not None, [f.id for f in res.findings]
+
+
+@pytest.mark.parametrize("finding_id", DECAY_IDS)
+def test_finding_silent_on_clean_program(clean_result, finding_id):
+    _, res = clean_result
+    assert res.finding(finding_id) is None, res.finding(finding_id)
+
+
+def test_clean_program_is_green_with_full_result(clean_result):
+    _, res = clean_result
+    assert res.status == "green"
+    assert not [f for f in res.findings if f.severity in ("high", "medium")]
+    for key in ("follow_up", "follow_up_by_period", "follow_up_by_owner", "churn_by_follow_up", "score_staleness",
+                "response_rate", "response_latency"):
+        assert key in res.tables and key in res.table_captions
+    for t in res.tables.values():
+        assert len(t) <= 30
+    assert res.summary and "7-day SLA" in res.summary
+
+
+def test_bad_program_evidence_and_severity(bad_result):
+    prep, res = bad_result
+    assert res.status == "red"
+    slow = res.finding("decay.slow_follow_up")
+    assert slow.severity == "high" and 8 < slow.evidence["median_days"] < 12 and slow.evidence["sla_days"] == 7
+    never = res.finding("decay.no_follow_up")
+    assert never.severity == "high" and 0.2 < never.evidence["share_never"] < 0.3
+    assert never.evidence["ci_low"] < never.evidence["share_never"] < never.evidence["ci_high"]
+    eff = res.finding("decay.follow_up_effect")
+    assert eff.evidence["odds_ratio_per_step"] > 1 and "not proof" in eff.detail
+    trend = res.finding("decay.response_rate_trend")
+    assert trend.evidence["change_points_per_year"] < 0 and trend.evidence["ci_high"] < 0
+    stl = res.finding("decay.score_staleness")
+    assert stl.evidence["interaction_odds_ratio_per_year"] > 1 and "Survey each account" in stl.recommendation
+    for f in res.findings:
+        assert f.evidence.get("p_adj", f.evidence.get("p_adj_share", 0)) < 0.05
+        json.dumps(f.to_dict())  # evidence is JSON-serialisable
+        assert f.title and f.detail and f.recommendation
+    assert {fg.key for fg in res.figures} >= {"follow_up_ecdf", "churn_by_follow_up", "auc_by_score_age",
+                                              "response_rate_by_month"}
+    for fg in res.figures:
+        assert fg.fig.get_figwidth() <= 7.5 and fg.caption
+
+
+def test_open_detractors_are_not_counted_as_never():
+    # 40 detractors: 30 followed up in 2 days, 10 answered in the last 3 days and not followed up yet.
+    # Counting them as "never" would give 25% never; they are open (right-censored), so 0% never.
+    t = pd.Timestamp("2024-06-01")
+    recent = [t + pd.Timedelta(days=60, hours=7 * i) for i in range(10)]  # the last 63 hours of the data
+    resp = pd.DataFrame({"score": [3.0] * 40,
+                         "responded_at": [t + pd.Timedelta(days=i) for i in range(30)] + recent,
+                         "followed_up_at": [t + pd.Timedelta(days=i + 2) for i in range(30)] + [None] * 10})
+    _, res = _run(resp)
+    assert res.finding("decay.no_follow_up") is None
+    row = res.tables["follow_up"].set_index("category").loc["detractor"]
+    assert row["open"] == 10 and row["share_never"] == 0
+
+
+def test_slow_follow_up_not_fired_by_a_few_late_ones():
+    # 100 detractors, 12 handled after the SLA: 12% is within the 20% tolerance
+    t = pd.Timestamp("2024-01-01")
+    lat = [3] * 88 + [10] * 12
+    resp = pd.DataFrame({"score": [2.0] * 100, "responded_at": [t + pd.Timedelta(days=i) for i in range(100)],
+                         "followed_up_at": [t + pd.Timedelta(days=i + d) for i, d in enumerate(lat)]})
+    _, res = _run(resp)
+    assert res.finding("decay.slow_follow_up") is None
+    assert res.tables["follow_up"]["share_within_sla"].iloc[0] == pytest.approx(0.88)
+
+
+def test_no_follow_up_recorded_at_all_is_said_plainly():
+    t = pd.Timestamp("2024-01-01")
+    resp = pd.DataFrame({"score": [2.0] * 50, "responded_at": [t + pd.Timedelta(days=i) for i in range(50)],
+                         "followed_up_at": [None] * 50})
+    _, res = _run(resp)
+    f = res.finding("decay.no_follow_up")
+    assert f is not None and f.evidence["none_recorded"] and "not recorded" in f.detail
+    assert res.finding("decay.slow_follow_up") is None
+
+
+# --------------------------------------------------------------------------- degrading gracefully
+
+
+def test_not_assessed_without_inputs():
+    resp = pd.DataFrame({"score": [1.0, 9.0], "responded_at": ["2024-01-01", "2024-01-02"]})
+    _, res = _run(resp)
+    assert res.status == "not_assessed" and "followed_up_at" in res.not_assessed_reason
+
+
+def test_parts_missing_become_notes():
+    r, a, i = make_client(seed=2, n_accounts=60)
+    _, res = _run(r, a.drop(columns=["outcome_at"]))
+    assert "score_staleness" not in res.tables
+    assert any("outcome_at" in n for n in res.notes)
+    assert any("invitations table" in n for n in res.notes)
+    assert "response_latency" in res.tables  # from responses.invited_at
+
+
+@pytest.mark.parametrize("case", ["one_response", "all_promoters", "no_churn", "all_churn", "no_owner_values",
+                                  "invitations_without_ids", "single_day"])
+def test_odd_data_never_raises(case):
+    r, a, i = make_client(seed=4, n_accounts=40)
+    if case == "one_response":
+        r = r.head(1)
+    elif case == "all_promoters":
+        r = r.assign(score=10.0)
+    elif case == "no_churn":
+        a = a.assign(churned=False)
+    elif case == "all_churn":
+        a = a.assign(churned=True)
+    elif case == "no_owner_values":
+        r = r.assign(owner=None)
+    elif case == "invitations_without_ids":
+        i = i[["invited_at"]]
+        r = r.drop(columns=["invited_at"])
+    elif case == "single_day":
+        r = r.assign(responded_at=pd.Timestamp("2024-05-01"), followed_up_at=pd.Timestamp("2024-05-03"),
+                     invited_at=pd.Timestamp("2024-04-30"))
+    _, res = _run(r, a, i, repeat_window_days=0)
+    assert res.area == "decay"
+    json.dumps([f.to_dict() for f in res.findings])
+    if case == "invitations_without_ids":
+        assert any("no respondent or response id" in n for n in res.notes)
