@@ -202,6 +202,25 @@ def funnel_test(
     return out
 
 
+def _discrete_limit(m: np.ndarray, p0: float, ab: tuple[float, float] | None, q: float) -> np.ndarray:
+    """Interpolated q-quantile of a (beta-)binomial count divided by m, for each m (Spiegelhalter 2005)."""
+    mi = np.maximum(np.round(m).astype(int), 1)
+    out = np.empty(len(mi))
+    cache: dict[int, float] = {}
+    for j, n in enumerate(mi):
+        if n not in cache:
+            k = np.arange(n + 1)
+            pmf = stats.binom.pmf(k, n, p0) if ab is None else stats.betabinom.pmf(k, n, *ab)
+            cdf = np.cumsum(pmf)
+            r = int(min(np.searchsorted(cdf, q - 1e-12), n))
+            f_r = cdf[r]
+            f_r1 = cdf[r - 1] if r > 0 else 0.0
+            alpha = (f_r - q) / (f_r - f_r1) if f_r > f_r1 else 0.0
+            cache[n] = float(np.clip((r - alpha) / n, 0, 1))
+        out[j] = cache[n]
+    return out
+
+
 def funnel_limits(
     p0: float,
     trials,
@@ -250,13 +269,6 @@ def funnel_limits(
                 with np.errstate(invalid="ignore", divide="ignore"):
                     lim = np.clip(p0 + z * np.sqrt(phi * p0 * (1 - p0) / m), 0, 1)
             else:
-                mi = np.maximum(np.round(m).astype(int), 1)
-                dist = stats.binom(mi, p0) if ab is None else stats.betabinom(mi, *ab)
-                r = dist.ppf(q)
-                f_r = dist.cdf(r)
-                f_r1 = dist.cdf(r - 1)
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    alpha = np.where(f_r > f_r1, (f_r - q) / (f_r - f_r1), 0.0)
-                lim = np.clip((r - alpha) / mi, 0, 1)
+                lim = _discrete_limit(m, p0, ab, q)
             out[f"{side}_{name}"] = lim
     return out

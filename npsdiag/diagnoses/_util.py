@@ -11,8 +11,8 @@ from scipy import stats
 
 from ..findings import SEVERITIES
 
-__all__ = ["bh_adjust", "wilson_interval", "pct", "pts", "pval", "num", "worst", "period_label", "cramers_v_gof",
-           "to_period", "severity_from_share"]
+__all__ = ["bh_adjust", "wilson_interval", "pct", "pts", "pval", "p_eq", "num", "worst", "period_label",
+           "cramers_v_gof", "to_period", "severity_from_share"]
 
 
 def bh_adjust(p_values: Sequence[float] | np.ndarray | pd.Series) -> np.ndarray:
@@ -64,6 +64,12 @@ def pval(p: float | None) -> str:
     if p is None or (isinstance(p, float) and math.isnan(p)):
         return "n/a"
     return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def p_eq(p: float | None) -> str:
+    """A p-value after 'p': '< 0.001' or '= 0.012'."""
+    s = pval(p)
+    return "< 0.001" if s.startswith("<") else f"= {s}"
 
 
 def num(x: float | int | None) -> str:

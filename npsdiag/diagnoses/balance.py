@@ -1,11 +1,1126 @@
-"""The balance area of the diagnosis (not built yet)."""
+"""The balance area: whose voice is this?
+
+An NPS speaks for the people who answered. This area checks whether they
+are the people who matter, each check a building block an analyst can call:
+
+- the respondents' role mix against the contact population (or the
+  invitations), with a goodness-of-fit test (:func:`role_mix`), and NPS by
+  role with the gap between roles tested (:func:`nps_by_role`);
+- accounts with a single voice and how concentrated responses are across
+  accounts (:func:`respondents_per_account`, :func:`voice_distribution`,
+  :func:`concentration`, :func:`lorenz_curve`);
+- revenue coverage per quarter: share of ARR with any response and with a
+  decision-maker response (:func:`revenue_coverage`);
+- non-response bias: invited people who answered against those who did not,
+  on role, segments, ARR and churn (:func:`match_invitations`,
+  :func:`nonresponse_bias`, :func:`response_rates`);
+- a balance-adjusted NPS beside the raw one (:func:`adjusted_nps`).
+
+Decision makers are the roles of ``settings.decision_roles`` or, when it is
+not set, roles whose names say so (:func:`decision_roles`).
+"""
 
 from __future__ import annotations
 
-from ..clean import Prepared
-from ..findings import AreaResult, not_assessed
+import math
+import re
+from collections.abc import Iterable
+from typing import Any
 
-__all__ = ["diagnose"]
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .. import plots
+from ..clean import Prepared
+from ..findings import AreaResult, Figure, Finding, not_assessed
+from ..metrics import Breaks, nps, nps_diff_test
+from ..weighting import account_weights, poststratify, weighted_nps
+from ._util import bh_adjust, cramers_v_gof, num, p_eq, pct, pts, to_period, wilson_interval, worst
+
+__all__ = ["diagnose", "decision_roles", "role_mix", "nps_by_role", "respondents_per_account", "voice_distribution",
+           "lorenz_curve", "concentration", "revenue_coverage", "match_invitations", "invitation_attributes",
+           "nonresponse_bias", "response_rates", "response_design_effect", "adjusted_nps", "DECISION_PATTERN",
+           "DOMINANT_SHARE"]
+
+#: Role names that mark a decision maker when ``settings.decision_roles`` is not given.
+DECISION_PATTERN = re.compile(
+    r"\b(?:exec\w*|decision|dm|vp|svp|evp|avp|vice[\s-]*president|director|c[\s-]*level|c[\s-]*suite|cxo|ceo|cfo|"
+    r"cto|cio|coo|cmo|cro|ciso|cpo|chief|head|owner|founder|co-?founder|president|sponsor|buyer|"
+    r"economic\s+buyer|gm|general\s+manager|managing\s+director|partner|principal)\b",
+    re.IGNORECASE)
+#: A role giving this share of responses or more dominates the voice.
+DOMINANT_SHARE = 0.6
+
+
+# --------------------------------------------------------------------------- roles
+
+
+def decision_roles(roles: Iterable[Any], configured: Iterable[str] | None = None) -> list[str]:
+    """The role values that count as decision makers.
+
+    Parameters
+    ----------
+    roles : iterable
+        Role values present in the data.
+    configured : iterable of str, optional
+        ``settings.decision_roles``; matched without regard to case or
+        surrounding spaces. When given, only these count.
+
+    Returns
+    -------
+    list of str
+        The values of ``roles`` (as written) that are decision roles.
+
+    Notes
+    -----
+    Without a configured list, a role is a decision role when its name
+    contains a word such as executive, decision (maker), VP, director,
+    C-level, chief, head (of), owner, founder, president, sponsor or buyer
+    (:data:`DECISION_PATTERN`).
+
+    Examples
+    --------
+    >>> decision_roles(["User", "Executive", "Decision Maker", "Influencer", "Head of IT"])
+    ['Executive', 'Decision Maker', 'Head of IT']
+    """
+    values = [str(r) for r in dict.fromkeys(roles) if r is not None and not (isinstance(r, float) and math.isnan(r))
+              and r is not pd.NA]
+    if configured:
+        keys = {str(c).strip().casefold() for c in configured}
+        return [v for v in values if v.strip().casefold() in keys]
+    return [v for v in values if DECISION_PATTERN.search(v)]
+
+
+def _unify_roles(*series: pd.Series | None) -> list[pd.Series | None]:
+    """Make role labels comparable across tables: same spelling for values equal but for case/spaces."""
+    present = [s for s in series if s is not None]
+    if not present:
+        return list(series)
+    allv = pd.concat([s.astype("string").str.strip() for s in present], ignore_index=True).dropna()
+    allv = allv[allv != ""]
+    counts = allv.value_counts()
+    label: dict[str, str] = {}
+    for v in counts.index:  # most common spelling first
+        label.setdefault(re.sub(r"\s+", " ", v).casefold(), v)
+    out = []
+    for s in series:
+        if s is None:
+            out.append(None)
+            continue
+        t = s.astype("string").str.strip()
+        key = t.str.replace(r"\s+", " ", regex=True).str.casefold()
+        out.append(key.map(label).astype("string").where(t.notna() & (t != "")))
+    return out
+
+
+def role_mix(
+    data: pd.DataFrame,
+    role: str = "role",
+    population: pd.DataFrame | None = None,
+    population_role: str = "role",
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Respondents' role mix, against a population's where one is given.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per response.
+    role : str
+        Role column of ``data``.
+    population : DataFrame, optional
+        The people who could have answered (contacts) or who were asked
+        (invitations), one row per person or invitation.
+    population_role : str
+        Role column of ``population``.
+    confidence : float
+        Confidence level of the share intervals (Wilson).
+
+    Returns
+    -------
+    DataFrame
+        One row per role, most responses first: ``role``, ``responses``,
+        ``share`` with ``ci_low``, ``ci_high``; with a population also
+        ``population``, ``population_share``, ``difference`` (share -
+        population share), ``representation`` (share / population share),
+        ``std_residual`` ((O - E) / sqrt(E)), ``p_value`` (exact binomial
+        test of the role's share) and ``p_adj`` (Benjamini-Hochberg).
+        Responses without a role are left out (their count is in
+        ``attrs["missing_role"]``). ``attrs["test"]`` holds the chi-square
+        goodness-of-fit test over roles present in the population:
+        ``chi2``, ``dof``, ``p_value``, ``cramers_v`` (sqrt(chi2 / (n (k - 1)))),
+        ``n``, ``roles``, and ``dominant_role`` / ``dominant_share``.
+
+    Notes
+    -----
+    Expected counts are n times the population shares of the roles present
+    in the population; roles absent from the population are shown but not
+    tested (``attrs["not_in_population"]``).
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"role": ["user"] * 80 + ["exec"] * 20})
+    >>> c = pd.DataFrame({"role": ["user"] * 50 + ["exec"] * 50})
+    >>> t = role_mix(d, population=c)
+    >>> round(t.attrs["test"]["chi2"], 1), round(t.attrs["test"]["cramers_v"], 2)
+    (36.0, 0.6)
+    """
+    r = data[role].dropna() if role in data else pd.Series(dtype="string")
+    counts = r.value_counts()
+    n = int(counts.sum())
+    out = pd.DataFrame({"role": counts.index.astype(str), "responses": counts.to_numpy().astype(int)})
+    out["share"] = out["responses"] / n if n else np.nan
+    lo, hi = wilson_interval(out["responses"], n, confidence)
+    out["ci_low"], out["ci_high"] = lo, hi
+    test: dict[str, Any] = {"n": n, "roles": int(len(out))}
+    if len(out):
+        test["dominant_role"] = out["role"].iloc[0]
+        test["dominant_share"] = float(out["share"].iloc[0])
+        test["dominant_ci_low"] = float(out["ci_low"].iloc[0])
+    out.attrs["missing_role"] = int(data[role].isna().sum()) if role in data else len(data)
+    if population is not None and population_role in population and population[population_role].notna().any():
+        pc = population[population_role].dropna().value_counts()
+        pc.index = pc.index.astype(str)
+        out = out.merge(pd.DataFrame({"role": pc.index, "population": pc.to_numpy().astype(int)}), on="role",
+                        how="outer")
+        out["responses"] = out["responses"].fillna(0).astype(int)
+        out["population"] = out["population"].fillna(0).astype(int)
+        in_pop = out["population"] > 0
+        n_t = int(out.loc[in_pop, "responses"].sum())
+        out["share"] = out["responses"] / n if n else np.nan
+        lo, hi = wilson_interval(out["responses"], n, confidence)
+        out["ci_low"], out["ci_high"] = lo, hi
+        out["population_share"] = out["population"] / out["population"].sum()
+        out["difference"] = out["share"] - out["population_share"]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out["representation"] = np.where(in_pop, out["share"] / out["population_share"], np.nan)
+        pshare_t = out["population"] / out.loc[in_pop, "population"].sum()
+        expected = n_t * pshare_t
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out["std_residual"] = np.where(in_pop, (out["responses"] - expected) / np.sqrt(expected), np.nan)
+        pv = [float(stats.binomtest(int(k), n_t, float(p)).pvalue) if ip and n_t > 0 and 0 < p < 1 else np.nan
+              for k, p, ip in zip(out["responses"], pshare_t, in_pop)]
+        out["p_value"] = pv
+        out["p_adj"] = bh_adjust(out["p_value"])
+        out.attrs["not_in_population"] = out.loc[~in_pop, "role"].tolist()
+        k = int(in_pop.sum())
+        if k >= 2 and n_t > 0:
+            o = out.loc[in_pop, "responses"].to_numpy(dtype="float64")
+            e = expected[in_pop].to_numpy(dtype="float64")
+            chi2 = float(((o - e) ** 2 / e).sum())
+            test.update(chi2=chi2, dof=k - 1, p_value=float(stats.chi2.sf(chi2, k - 1)),
+                        cramers_v=cramers_v_gof(chi2, n_t, k), n_tested=n_t)
+        out = out.sort_values(["responses", "population"], ascending=False).reset_index(drop=True)
+    out.attrs["test"] = test
+    return out
+
+
+def nps_by_role(
+    data: pd.DataFrame,
+    role: str = "role",
+    score: str = "score",
+    confidence: float = 0.95,
+    min_n: int = 30,
+    min_test_n: int = 10,
+    breaks: Breaks = Breaks(),
+) -> pd.DataFrame:
+    """NPS per role with its interval, each role tested against the others.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per response.
+    role, score : str
+        Column names.
+    confidence : float
+        Confidence level.
+    min_n : int
+        Roles with fewer responses are shown but marked not reportable.
+    min_test_n : int
+        Roles with fewer responses are not tested.
+
+    Returns
+    -------
+    DataFrame
+        One row per role: ``role``, ``n``, the NPS columns of
+        :func:`npsdiag.metrics.nps` (``nps``, ``ci_low``, ``ci_high``,
+        ``moe``, ``pct_*``), ``diff_vs_rest`` (points), ``p_value``
+        (two-sample Wald test against all other responses), ``p_adj``
+        (Benjamini-Hochberg) and ``reportable``. ``attrs["test"]``: chi-square
+        test of independence of category (detractor/passive/promoter) and role
+        over the tested roles (``chi2``, ``dof``, ``p_value``, ``cramers_v``).
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"role": ["user"] * 50 + ["exec"] * 50, "score": [10] * 50 + [0] * 50})
+    >>> nps_by_role(d).set_index("role")["diff_vs_rest"].to_dict()
+    {'exec': -200.0, 'user': 200.0}
+    """
+    d = data.loc[data[role].notna() & data[score].notna()] if role in data else data.iloc[0:0]
+    cols = ["role", "n", "nps", "ci_low", "ci_high", "moe", "pct_detractors", "pct_passives", "pct_promoters",
+            "diff_vs_rest", "p_value", "p_adj", "reportable"]
+    if d.empty:
+        t = pd.DataFrame(columns=cols)
+        t.attrs["test"] = {}
+        return t
+    t = nps(d, score=score, by=role, confidence=confidence, breaks=breaks).rename(columns={role: "role"})
+    tot = t[["detractors", "passives", "promoters"]].sum()
+    diffs, ps = [], []
+    for _, row in t.iterrows():
+        mine = (row["detractors"], row["passives"], row["promoters"])
+        rest = tuple(tot[c] - row[c] for c in ("detractors", "passives", "promoters"))
+        if row["n"] < min_test_n or sum(rest) < min_test_n:
+            diffs.append(np.nan)
+            ps.append(np.nan)
+            continue
+        res = nps_diff_test(mine, rest, confidence=confidence)
+        diffs.append(res["diff"])
+        ps.append(res["p_value"])
+    t["diff_vs_rest"] = diffs
+    t["p_value"] = ps
+    t["p_adj"] = bh_adjust(t["p_value"])
+    t["reportable"] = t["n"] >= min_n
+    tested = t[t["n"] >= min_test_n]
+    test: dict[str, Any] = {}
+    if len(tested) >= 2:
+        tab = tested[["detractors", "passives", "promoters"]].to_numpy(dtype="float64")
+        tab = tab[:, tab.sum(axis=0) > 0]
+        if tab.shape[1] >= 2:
+            chi2, p, dof, _ = stats.chi2_contingency(tab, correction=False)
+            nn = tab.sum()
+            v = math.sqrt(chi2 / (nn * (min(tab.shape) - 1)))
+            test = {"chi2": float(chi2), "dof": int(dof), "p_value": float(p), "cramers_v": v, "n": int(nn),
+                    "roles": int(len(tested))}
+    t = t.sort_values("n", ascending=False).reset_index(drop=True)
+    t = t[cols]
+    t.attrs["test"] = test
+    return t
+
+
+# --------------------------------------------------------------------------- accounts
+
+
+def respondents_per_account(
+    data: pd.DataFrame,
+    account: str = "account_id",
+    respondent: str | None = "respondent_id",
+) -> pd.DataFrame:
+    """Responses and distinct respondents per account.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per response.
+    account : str
+        Account column; rows without an account are left out.
+    respondent : str, optional
+        Respondent column. Without it (or where it is missing) each response
+        counts as a distinct respondent.
+
+    Returns
+    -------
+    DataFrame
+        One row per account, most responses first: ``account``,
+        ``responses``, ``respondents``.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"account_id": ["a", "a", "b"], "respondent_id": ["x", "x", "y"]})
+    >>> respondents_per_account(d).to_dict("records")
+    [{'account': 'a', 'responses': 2, 'respondents': 1}, {'account': 'b', 'responses': 1, 'respondents': 1}]
+    """
+    if account not in data:
+        return pd.DataFrame(columns=["account", "responses", "respondents"])
+    d = data.loc[data[account].notna()]
+    if respondent and respondent in d:
+        who = d[respondent].astype("string")
+        who = who.fillna(pd.Series([f"__resp{i}" for i in range(len(d))], index=d.index, dtype="string"))
+    else:
+        who = pd.Series([f"__resp{i}" for i in range(len(d))], index=d.index)
+    g = pd.DataFrame({"account": d[account].to_numpy(), "who": who.to_numpy()}).groupby("account")
+    out = pd.DataFrame({"responses": g.size(), "respondents": g["who"].nunique()}).reset_index()
+    out["responses"] = out["responses"].astype(int)
+    out["respondents"] = out["respondents"].astype(int)
+    return out.sort_values(["responses", "account"], ascending=[False, True]).reset_index(drop=True)
+
+
+_BINS = [(1, 1, "1"), (2, 2, "2"), (3, 3, "3"), (4, 5, "4-5"), (6, 10, "6-10"), (11, np.inf, "11+")]
+
+
+def voice_distribution(per_account: pd.DataFrame, revenue: pd.Series | None = None) -> pd.DataFrame:
+    """Accounts by number of distinct respondents.
+
+    Parameters
+    ----------
+    per_account : DataFrame
+        Output of :func:`respondents_per_account`.
+    revenue : Series, optional
+        Revenue (ARR) indexed by account, to show the revenue share of each band.
+
+    Returns
+    -------
+    DataFrame
+        One row per band (1, 2, 3, 4-5, 6-10, 11+ respondents):
+        ``respondents``, ``accounts``, ``share`` (of accounts), ``responses``,
+        ``share_responses`` and, with revenue, ``revenue`` and ``share_revenue``.
+    """
+    rows = []
+    tot_acc = max(len(per_account), 1)
+    tot_resp = max(int(per_account["responses"].sum()), 1)
+    rev = None
+    if revenue is not None:
+        rev = per_account["account"].map(revenue).astype("float64")
+        tot_rev = float(rev.sum())
+    for lo, hi, label in _BINS:
+        m = (per_account["respondents"] >= lo) & (per_account["respondents"] <= hi)
+        row = {"respondents": label, "accounts": int(m.sum()), "share": m.sum() / tot_acc,
+               "responses": int(per_account.loc[m, "responses"].sum()),
+               "share_responses": per_account.loc[m, "responses"].sum() / tot_resp}
+        if rev is not None:
+            row["revenue"] = float(rev[m].sum())
+            row["share_revenue"] = float(rev[m].sum()) / tot_rev if tot_rev > 0 else np.nan
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def lorenz_curve(counts) -> pd.DataFrame:
+    """Lorenz curve of responses across accounts.
+
+    Parameters
+    ----------
+    counts : array-like
+        Responses per account.
+
+    Returns
+    -------
+    DataFrame
+        ``share_accounts`` (cumulative share of accounts, smallest first) and
+        ``share_responses`` (cumulative share of responses), from (0, 0) to (1, 1).
+
+    Examples
+    --------
+    >>> lorenz_curve([1, 3]).round(2).to_dict("list")
+    {'share_accounts': [0.0, 0.5, 1.0], 'share_responses': [0.0, 0.25, 1.0]}
+    """
+    c = np.sort(np.asarray(counts, dtype="float64"))
+    n = len(c)
+    if n == 0 or c.sum() == 0:
+        return pd.DataFrame({"share_accounts": [0.0, 1.0], "share_responses": [0.0, 1.0]})
+    x = np.concatenate([[0.0], np.arange(1, n + 1) / n])
+    y = np.concatenate([[0.0], np.cumsum(c) / c.sum()])
+    return pd.DataFrame({"share_accounts": x, "share_responses": y})
+
+
+def _top_share(c: np.ndarray, top: float) -> np.ndarray:
+    """Share of the total held by the top ``top`` fraction of units (Lorenz curve interpolated); rows = samples."""
+    c = np.sort(np.atleast_2d(c), axis=1)
+    n = c.shape[1]
+    cum = np.concatenate([np.zeros((c.shape[0], 1)), np.cumsum(c, axis=1)], axis=1)
+    total = cum[:, -1]
+    x = (1 - top) * n
+    i = int(np.floor(x))
+    frac = x - i
+    below = cum[:, i] + (frac * (cum[:, i + 1] - cum[:, i]) if i < n else 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return 1 - below / total
+
+
+def _gini(c: np.ndarray) -> np.ndarray:
+    c = np.sort(np.atleast_2d(c).astype("float64"), axis=1)
+    n = c.shape[1]
+    i = np.arange(1, n + 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (2 * (c * i).sum(axis=1) / (n * c.sum(axis=1))) - (n + 1) / n
+
+
+def concentration(
+    counts,
+    weights=None,
+    top: float = 0.10,
+    n_sim: int = 400,
+    seed: int = 0,
+) -> dict[str, float]:
+    """How concentrated responses are across accounts.
+
+    Parameters
+    ----------
+    counts : array-like
+        Responses per responding account.
+    weights : array-like, optional
+        Expected relative propensity of each account to respond (e.g. its
+        number of contacts); default equal.
+    top : float
+        Fraction of accounts whose response share is reported (0.10 = top 10%).
+    n_sim : int
+        Simulations of the null distribution.
+    seed : int
+        Random seed of the simulation (results are reproducible).
+
+    Returns
+    -------
+    dict
+        ``accounts``, ``responses``, ``gini`` (0 = equal, 1 = one account
+        gives all), ``top_share`` (share of responses from the top ``top``
+        of accounts, Lorenz curve interpolated), ``largest_share`` (largest
+        account), ``expected_top_share`` (mean under the null) and
+        ``p_value`` (share of simulations at least as concentrated).
+
+    Notes
+    -----
+    Gini = 2 sum_i i x_(i) / (n sum x) - (n + 1) / n with x sorted
+    ascending. Null: each responding account gives one response and the
+    others fall on accounts at random in proportion to ``weights``
+    (multinomial), i.e. accounts differ only as much as their propensities
+    say; the p-value is (1 + #{sim >= observed}) / (1 + n_sim).
+
+    Examples
+    --------
+    >>> r = concentration([1, 1, 1, 1, 6])
+    >>> round(r["gini"], 2), round(r["top_share"], 2)
+    (0.4, 0.3)
+    """
+    c = np.asarray(counts, dtype="float64")
+    c = c[c > 0]
+    k = len(c)
+    nan = float("nan")
+    if k == 0:
+        return {"accounts": 0, "responses": 0, "gini": nan, "top_share": nan, "largest_share": nan,
+                "expected_top_share": nan, "p_value": nan}
+    n = int(c.sum())
+    obs_top = float(_top_share(c, top)[0])
+    out = {"accounts": k, "responses": n, "gini": float(_gini(c)[0]), "top_share": obs_top,
+           "largest_share": float(c.max() / n), "expected_top_share": nan, "p_value": nan}
+    if k >= 2 and n > k:
+        w = np.ones(k) if weights is None else np.asarray(weights, dtype="float64")[: k]
+        w = np.where(np.isfinite(w) & (w > 0), w, np.nanmedian(w[w > 0]) if (w > 0).any() else 1.0)
+        rng = np.random.default_rng(seed)
+        sims = 1 + rng.multinomial(n - k, w / w.sum(), size=n_sim)
+        sim_top = _top_share(sims, top)
+        out["expected_top_share"] = float(sim_top.mean())
+        out["p_value"] = float((1 + (sim_top >= obs_top - 1e-12).sum()) / (1 + n_sim))
+    return out
+
+
+def revenue_coverage(
+    responses: pd.DataFrame,
+    accounts: pd.DataFrame,
+    date: str = "responded_at",
+    account: str = "account_id",
+    revenue: str = "revenue",
+    decision: str | None = None,
+    freq: str = "Q",
+    target: float = 0.8,
+) -> pd.DataFrame:
+    """Share of revenue (ARR) heard from each period, by any respondent and by a decision maker.
+
+    Parameters
+    ----------
+    responses : DataFrame
+        One row per analysed response.
+    accounts : DataFrame
+        One row per account with its revenue; ``start_at``, ``churned`` and
+        ``outcome_at`` are used when present so that each period counts only
+        the accounts that were customers then.
+    date, account, revenue : str
+        Column names.
+    decision : str, optional
+        Boolean column of ``responses`` true for a decision-maker response.
+    freq : {"Q", "M", "W"}
+        Period (quarters by default, the B2B practice).
+    target : float
+        Share of revenue that should be heard each period.
+
+    Returns
+    -------
+    DataFrame
+        One row per period and a last row ``whole period``: ``period``,
+        ``accounts`` (customers then, with revenue), ``revenue``,
+        ``accounts_heard``, ``revenue_heard``, ``share_heard`` (of revenue),
+        and with ``decision`` also ``revenue_decision``,
+        ``share_decision``; ``partial`` (the first or last period, not fully
+        covered by responses) and ``below_target``.
+
+    Notes
+    -----
+    An account counts in a period when it started on or before the period's
+    end and, if it churned, its outcome date is on or after the period's
+    start. Revenue is the account's current ARR (no history is assumed).
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"account_id": ["a"], "responded_at": pd.to_datetime(["2024-02-01"])})
+    >>> a = pd.DataFrame({"account_id": ["a", "b"], "revenue": [30.0, 70.0]})
+    >>> revenue_coverage(r, a)["share_heard"].tolist()
+    [0.3, 0.3]
+    """
+    cols = ["period", "accounts", "revenue", "accounts_heard", "revenue_heard", "share_heard", "partial",
+            "below_target"]
+    if decision:
+        cols[6:6] = ["revenue_decision", "share_decision"]
+    a = accounts.loc[accounts[account].notna() & accounts[revenue].notna() & (accounts[revenue] > 0)] \
+        .drop_duplicates(account)
+    r = responses.loc[responses[account].notna() & responses[date].notna()]
+    if a.empty or r.empty:
+        return pd.DataFrame(columns=cols)
+    per = to_period(r[date], freq)
+    idx = pd.period_range(per.min(), per.max(), freq=per.min().freq)
+    first, last = r[date].min(), r[date].max()
+    rows = []
+    heard_all: set = set()
+    dec_all: set = set()
+    for i, p in enumerate(idx):
+        act = pd.Series(True, index=a.index)
+        if "start_at" in a:
+            act &= ~(a["start_at"] > p.end_time).fillna(False).astype(bool)
+        if "churned" in a and "outcome_at" in a:
+            gone = (a["churned"] == True).fillna(False).astype(bool) & (a["outcome_at"] < p.start_time)  # noqa: E712
+            act &= ~gone.fillna(False).astype(bool)
+        aa = a[act]
+        rp = r[(per == p).to_numpy()]
+        heard = set(rp[account])
+        heard_all |= heard
+        m = aa[account].isin(heard)
+        tot = float(aa[revenue].sum())
+        row = {"period": str(p), "accounts": int(len(aa)), "revenue": tot, "accounts_heard": int(m.sum()),
+               "revenue_heard": float(aa.loc[m, revenue].sum())}
+        row["share_heard"] = row["revenue_heard"] / tot if tot > 0 else np.nan
+        if decision:
+            dset = set(rp.loc[rp[decision].fillna(False).astype(bool), account])
+            dec_all |= dset
+            md = aa[account].isin(dset)
+            row["revenue_decision"] = float(aa.loc[md, revenue].sum())
+            row["share_decision"] = row["revenue_decision"] / tot if tot > 0 else np.nan
+        row["partial"] = bool((i == 0 and first.normalize() > p.start_time)
+                              or (i == len(idx) - 1 and last.normalize() < p.end_time.normalize()))
+        rows.append(row)
+    tot = float(a[revenue].sum())
+    m = a[account].isin(heard_all)
+    whole = {"period": "whole period", "accounts": int(len(a)), "revenue": tot, "accounts_heard": int(m.sum()),
+             "revenue_heard": float(a.loc[m, revenue].sum()), "share_heard": float(a.loc[m, revenue].sum()) / tot,
+             "partial": False}
+    if decision:
+        md = a[account].isin(dec_all)
+        whole["revenue_decision"] = float(a.loc[md, revenue].sum())
+        whole["share_decision"] = whole["revenue_decision"] / tot
+    rows.append(whole)
+    out = pd.DataFrame(rows)
+    out["below_target"] = out["share_heard"] < target
+    if decision:
+        out["below_target"] |= out["share_decision"] < target
+    return out[cols]
+
+
+# --------------------------------------------------------------------------- non-response
+
+
+def match_invitations(
+    invitations: pd.DataFrame,
+    responses: pd.DataFrame,
+    window_days: float = 90,
+) -> pd.DataFrame:
+    """Mark each invitation that led to an (analysed) response.
+
+    Parameters
+    ----------
+    invitations : DataFrame
+        One row per invitation: ``invited_at`` and ``response_id`` or
+        ``respondent_id``.
+    responses : DataFrame
+        Analysed responses: ``response_id`` or ``respondent_id`` and ``responded_at``.
+    window_days : float
+        A response counts for the latest invitation of its respondent sent
+        at most this many days before it.
+
+    Returns
+    -------
+    DataFrame
+        ``invitations`` with a boolean column ``responded``
+        (``attrs["method"]`` says how they were matched).
+
+    Examples
+    --------
+    >>> inv = pd.DataFrame({"respondent_id": ["a", "b"], "invited_at": pd.to_datetime(["2024-01-01", "2024-01-01"])})
+    >>> res = pd.DataFrame({"respondent_id": ["a"], "responded_at": pd.to_datetime(["2024-01-03"])})
+    >>> match_invitations(inv, res)["responded"].tolist()
+    [True, False]
+    """
+    inv = invitations.copy()
+    inv["responded"] = False
+    method = "none"
+    if ("response_id" in inv and "response_id" in responses and inv["response_id"].notna().any()
+            and responses["response_id"].notna().any()):
+        inv["responded"] = inv["response_id"].isin(set(responses["response_id"].dropna())).fillna(False).astype(bool)
+        method = "response id"
+    elif all(c in inv for c in ("respondent_id", "invited_at")) and all(c in responses for c in ("respondent_id",
+                                                                                               "responded_at")):
+        iv = inv.loc[inv["respondent_id"].notna() & inv["invited_at"].notna(), ["respondent_id", "invited_at"]]
+        iv = iv.assign(_key=iv["respondent_id"].astype(str).str.strip().str.casefold(), _i=iv.index)
+        rs = responses.loc[responses["respondent_id"].notna() & responses["responded_at"].notna(),
+                           ["respondent_id", "responded_at"]]
+        rs = rs.assign(_key=rs["respondent_id"].astype(str).str.strip().str.casefold())
+        if len(iv) and len(rs):
+            left = rs.sort_values("responded_at")[["_key", "responded_at"]]
+            right = iv.sort_values("invited_at")[["_key", "invited_at", "_i"]]
+            m = pd.merge_asof(left, right, left_on="responded_at", right_on="invited_at", by="_key",
+                              direction="backward", tolerance=pd.Timedelta(days=window_days))
+            hit = m["_i"].dropna().astype(int).unique()
+            inv.loc[hit, "responded"] = True
+        method = "respondent and date"
+    inv.attrs["method"] = method
+    return inv
+
+
+def response_rates(
+    invitations: pd.DataFrame,
+    by: str,
+    responded: str = "responded",
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Response rate per level of an attribute, with Wilson intervals.
+
+    Parameters
+    ----------
+    invitations : DataFrame
+        One row per invitation with a boolean ``responded`` column.
+    by : str
+        Attribute column (rows where it is missing are left out).
+    responded : str
+        Column saying whether the invitation was answered.
+    confidence : float
+        Confidence level.
+
+    Returns
+    -------
+    DataFrame
+        ``level``, ``invited``, ``responded``, ``response_rate``, ``ci_low``,
+        ``ci_high``, most invitations first.
+
+    Examples
+    --------
+    >>> inv = pd.DataFrame({"role": ["a", "a", "b"], "responded": [True, False, True]})
+    >>> response_rates(inv, "role")[["level", "response_rate"]].to_dict("records")
+    [{'level': 'a', 'response_rate': 0.5}, {'level': 'b', 'response_rate': 1.0}]
+    """
+    d = invitations.loc[invitations[by].notna()]
+    g = d.groupby(d[by].astype(str), observed=True)[responded]
+    out = pd.DataFrame({"invited": g.size(), "responded": g.sum().astype(int)})
+    out.index.name = "level"
+    out = out.reset_index()
+    out["response_rate"] = out["responded"] / out["invited"]
+    lo, hi = wilson_interval(out["responded"], out["invited"], confidence)
+    out["ci_low"], out["ci_high"] = lo, hi
+    return out.sort_values("invited", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def response_design_effect(flag: pd.Series, cluster: pd.Series | None) -> float:
+    """Design effect of a response rate when invitations are clustered (e.g. by account).
+
+    Parameters
+    ----------
+    flag : Series of bool
+        Responded or not, one per invitation.
+    cluster : Series, optional
+        Cluster of each invitation (account); missing clusters are their own.
+
+    Returns
+    -------
+    float
+        Variance of the rate with clusters (linearised, with-replacement
+        ultimate-cluster estimator) over its variance under simple random
+        sampling, at least 1.
+
+    Examples
+    --------
+    >>> f = pd.Series([True, True, False, False])
+    >>> response_design_effect(f, pd.Series(["a", "a", "b", "b"]))
+    2.0
+    """
+    y = flag.astype(float).to_numpy()
+    n = len(y)
+    if n < 2 or cluster is None:
+        return 1.0
+    p = y.mean()
+    if p in (0.0, 1.0):
+        return 1.0
+    cl = cluster.astype("string").reset_index(drop=True)
+    cl = cl.fillna(pd.Series([f"__inv{i}" for i in range(n)], dtype="string"))
+    totals = pd.Series(y - p).groupby(cl.to_numpy()).sum().to_numpy()
+    g = len(totals)
+    if g < 2:
+        return 1.0
+    var_c = g / (g - 1) * float((totals**2).sum()) / n**2
+    var_srs = p * (1 - p) / n
+    return max(1.0, var_c / var_srs)
+
+
+def _chi2_attr(levels: pd.Series, flag: pd.Series, deff: float = 1.0, min_count: int = 5) -> dict[str, Any] | None:
+    """Chi-square test of independence of an attribute and response, Rao-Scott corrected by ``deff``."""
+    ok = levels.notna()
+    lv, fl = levels[ok].astype(str), flag[ok].astype(bool)
+    counts = lv.value_counts()
+    keep = counts[counts >= min_count].index
+    lv, fl = lv[lv.isin(keep)], fl[lv.isin(keep)]
+    if lv.nunique() < 2 or fl.nunique() < 2:
+        return None
+    tab = pd.crosstab(lv, fl).to_numpy(dtype="float64")
+    chi2, _, dof, _ = stats.chi2_contingency(tab, correction=False)
+    chi2_adj = chi2 / deff
+    v = math.sqrt(chi2 / (tab.sum() * (min(tab.shape) - 1)))
+    rates = fl.groupby(lv).mean()
+    return {"test": "chi-square (Rao-Scott)" if deff > 1 else "chi-square", "statistic": float(chi2_adj),
+            "dof": int(dof), "p_value": float(stats.chi2.sf(chi2_adj, dof)), "effect_size": v,
+            "effect_measure": "Cramer's V" if min(tab.shape) > 2 or tab.shape[0] > 2 else "phi",
+            "n": int(tab.sum()), "design_effect": float(deff), "lowest_rate_level": str(rates.idxmin()),
+            "lowest_rate": float(rates.min()), "highest_rate_level": str(rates.idxmax()),
+            "highest_rate": float(rates.max())}
+
+
+def _arr_bands(revenue: pd.Series, bands: int = 4) -> pd.Series:
+    """ARR bands (quartiles of the accounts' ARR) labelled with their range."""
+    rv = revenue.astype("float64")
+    uniq = rv.dropna()
+    if uniq.nunique() < bands:
+        return pd.Series(pd.NA, index=rv.index, dtype="string")
+    edges = np.unique(np.quantile(uniq, np.linspace(0, 1, bands + 1)))
+    if len(edges) < 3:
+        return pd.Series(pd.NA, index=rv.index, dtype="string")
+    idx = np.clip(np.searchsorted(edges, rv.to_numpy(), side="right") - 1, 0, len(edges) - 2)
+    labels = [f"ARR {num(edges[i])}-{num(edges[i + 1])}" for i in range(len(edges) - 1)]
+    out = pd.Series([labels[i] for i in idx], index=rv.index, dtype="string")
+    return out.where(rv.notna())
+
+
+def invitation_attributes(
+    invitations: pd.DataFrame,
+    accounts: pd.DataFrame | None = None,
+    account: str = "account_id",
+    account_segments: Iterable[str] = (),
+) -> pd.DataFrame:
+    """Invitations with their account's attributes: ``arr_band`` (ARR quartile), ``churn_status`` and segments.
+
+    Parameters
+    ----------
+    invitations : DataFrame
+        One row per invitation.
+    accounts : DataFrame, optional
+        One row per account with ``revenue``, ``churned`` and segment columns.
+    account : str
+        Account column of both tables.
+    account_segments : iterable of str
+        Account columns to carry onto the invitations.
+
+    Returns
+    -------
+    DataFrame
+        A copy of ``invitations`` with added columns where the data allow:
+        ``arr_band`` (the account's ARR quartile, labelled by its range),
+        ``churn_status`` ("churned" / "retained") and the account segments.
+    """
+    inv = invitations.copy()
+    if accounts is None or account not in inv or account not in accounts:
+        return inv
+    a = accounts.drop_duplicates(account).set_index(account)
+    if "revenue" in a and a["revenue"].notna().sum() >= 8:
+        bands = _arr_bands(a["revenue"])
+        inv["arr_band"] = inv[account].map(bands).astype("string")
+    if "churned" in a and a["churned"].notna().any():
+        st = a["churned"].map({True: "churned", False: "retained"})
+        inv["churn_status"] = inv[account].map(st).astype("string")
+    for seg in account_segments:
+        if seg in a and seg not in inv:
+            inv[seg] = inv[account].map(a[seg])
+    return inv
+
+
+def nonresponse_bias(
+    invitations: pd.DataFrame,
+    attributes: Iterable[str],
+    responded: str = "responded",
+    cluster: str | None = "account_id",
+    labels: dict[str, str] | None = None,
+) -> pd.DataFrame:
+    """Do invited people who answered differ from those who did not?
+
+    Parameters
+    ----------
+    invitations : DataFrame
+        One row per invitation with a boolean ``responded``
+        (:func:`match_invitations`) and the attributes to compare (person
+        attributes such as role, account attributes carried by
+        :func:`invitation_attributes`).
+    attributes : iterable of str
+        Columns to test.
+    responded : str
+        Column saying whether the invitation was answered.
+    cluster : str, optional
+        Column grouping invitations that are not independent (the account);
+        the tests are corrected for it.
+    labels : dict, optional
+        Attribute -> name shown in the report.
+
+    Returns
+    -------
+    DataFrame
+        One row per attribute tested: ``attribute``, ``test``,
+        ``statistic`` (corrected chi-square), ``dof``, ``p_value``, ``p_adj``
+        (Benjamini-Hochberg across attributes), ``effect_size``,
+        ``effect_measure``, ``design_effect``, ``n``, ``comparison`` (plain
+        words), ``rate_ratio`` (lowest / highest level's response rate).
+
+    Notes
+    -----
+    Per invitation, a chi-square test of independence between the attribute
+    (levels with at least 5 invitations) and response. Invitations of one
+    account are correlated, so the statistic is divided by the design effect
+    of the response rate with accounts as clusters (first-order Rao-Scott
+    correction; Rao & Scott 1981, JASA 76:221-230). Effect size: Cramer's V
+    (phi for two levels) of the uncorrected table.
+
+    Examples
+    --------
+    >>> inv = pd.DataFrame({"role": ["user"] * 50 + ["exec"] * 50, "responded": [True] * 40 + [False] * 60})
+    >>> round(nonresponse_bias(inv, ["role"], cluster=None)["effect_size"].iloc[0], 2)
+    0.82
+    """
+    labels = labels or {}
+    deff = response_design_effect(invitations[responded], invitations[cluster]) \
+        if cluster and cluster in invitations else 1.0
+    rows = []
+    for attr in attributes:
+        if attr not in invitations or invitations[attr].isna().all():
+            continue
+        res = _chi2_attr(invitations[attr], invitations[responded], deff=deff)
+        if not res:
+            continue
+        name = labels.get(attr, attr)
+        res.update(attribute=name, rate_ratio=res["lowest_rate"] / res["highest_rate"] if res["highest_rate"] else
+                   np.nan, comparison=f"response rate {pct(res['lowest_rate'])} for {res['lowest_rate_level']} "
+                                      f"to {pct(res['highest_rate'])} for {res['highest_rate_level']}")
+        rows.append(res)
+    cols = ["attribute", "test", "statistic", "dof", "p_value", "p_adj", "effect_size", "effect_measure",
+            "design_effect", "n", "comparison", "rate_ratio", "lowest_rate_level", "lowest_rate",
+            "highest_rate_level", "highest_rate"]
+    out = pd.DataFrame(rows)
+    if out.empty:
+        return pd.DataFrame(columns=cols)
+    out["p_adj"] = bh_adjust(out["p_value"])
+    return out[cols]
+
+
+# --------------------------------------------------------------------------- adjusted NPS
+
+
+def adjusted_nps(
+    data: pd.DataFrame,
+    score: str = "score",
+    account: str | None = "account_id",
+    role: str | None = "role",
+    population_shares: pd.Series | dict | None = None,
+    confidence: float = 0.95,
+    breaks: Breaks = Breaks(),
+) -> pd.DataFrame:
+    """Raw NPS beside balance-adjusted NPS (accounts counted once, roles as in the population).
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per response.
+    score, account, role : str
+        Column names (account and role optional).
+    population_shares : Series or dict, optional
+        Role -> share of the population (contacts); enables role weighting.
+    confidence : float
+        Confidence level.
+
+    Returns
+    -------
+    DataFrame
+        One row per estimate: ``estimate`` (raw; each account counts once;
+        roles weighted to the population; both), ``n``, ``effective_n``
+        (Kish), ``nps``, ``se``, ``ci_low``, ``ci_high``, ``difference``
+        (points from raw), ``method``.
+
+    Notes
+    -----
+    The raw NPS carries the adjusted Wald interval (Rocks 2016). Weighted
+    estimates use the weights of :mod:`npsdiag.weighting`: 1 / responses of
+    the account (each account counts once), post-stratification of roles to
+    the population's role shares (Holt & Smith 1979), or both (account
+    weights rescaled within role to the role shares). Their standard errors
+    are Taylor-linearised with accounts as clusters (as R's
+    ``svymean(~y, svydesign(ids = ~account, weights = ~w))``) and the
+    interval is Wald. Responses without a role are left out of the
+    role-weighted estimates.
+    """
+    rows = []
+    raw = nps(data, score=score, confidence=confidence, breaks=breaks).iloc[0]
+    rows.append({"estimate": "raw (every response counts once)", "n": int(raw["n"]), "effective_n": float(raw["n"]),
+                 "nps": float(raw["nps"]), "se": float(raw["se"]), "ci_low": float(raw["ci_low"]),
+                 "ci_high": float(raw["ci_high"]), "method": "adjusted Wald (Rocks 2016)"})
+    cl = account if account and account in data and data[account].notna().any() else None
+    lin = "Taylor linearisation, accounts as clusters" if cl else "Taylor linearisation"
+    if cl:
+        w = account_weights(data, cl)
+        r = weighted_nps(data, w, score=score, cluster=cl, confidence=confidence, breaks=breaks)
+        rows.append({"estimate": "each account counts once", **_pick(r), "method": f"weights 1/responses per "
+                                                                                  f"account; {lin}"})
+    if population_shares is not None and role and role in data and data[role].notna().any():
+        tgt = pd.Series(population_shares, dtype="float64")
+        d = data.loc[data[role].isin(tgt.index[tgt > 0])]
+        if d[role].nunique() >= 2:
+            w = poststratify(d, role, tgt)
+            r = weighted_nps(d, w, score=score, cluster=cl, confidence=confidence, breaks=breaks)
+            rows.append({"estimate": "roles weighted to the contacts' mix", **_pick(r),
+                         "method": f"post-stratification on role; {lin}"})
+            if cl:
+                w2 = poststratify(d, role, tgt, base_weights=account_weights(d, cl))
+                r = weighted_nps(d, w2, score=score, cluster=cl, confidence=confidence, breaks=breaks)
+                rows.append({"estimate": "accounts once, roles to the contacts' mix", **_pick(r),
+                             "method": f"account weights post-stratified on role; {lin}"})
+    out = pd.DataFrame(rows)
+    out["difference"] = out["nps"] - out["nps"].iloc[0]
+    return out[["estimate", "n", "effective_n", "nps", "se", "ci_low", "ci_high", "difference", "method"]]
+
+
+def _pick(r: dict[str, float]) -> dict[str, float]:
+    return {k: r[k] for k in ("n", "effective_n", "nps", "se", "ci_low", "ci_high")}
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def _fig_role_mix(mix: pd.DataFrame, pop_name: str | None) -> Figure:
+    m = mix.head(10).iloc[::-1]
+    fig, ax = plots.figure(7.5, max(2.2, 0.45 * len(m) + 1.2))
+    y = np.arange(len(m))
+    h = 0.38 if pop_name else 0.6
+    ax.barh(y + (h / 2 if pop_name else 0), m["share"], height=h, color=plots.PALETTE[0], label="respondents",
+            xerr=[m["share"] - m["ci_low"], m["ci_high"] - m["share"]], error_kw={"lw": 1, "capsize": 2})
+    if pop_name:
+        ax.barh(y - h / 2, m["population_share"], height=h, color="white", edgecolor=plots.PALETTE[1],
+                hatch="///", label=pop_name)
+    for yi, (_, r) in zip(y, m.iterrows()):
+        ax.text(r["ci_high"] + 0.01 if r["ci_high"] == r["ci_high"] else r["share"] + 0.01,
+                yi + (h / 2 if pop_name else 0), pct(r["share"]), va="center", fontsize=8)
+    ax.set_yticks(y, m["role"].astype(str))
+    ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+    ax.set_xlabel("share")
+    ax.set_title("Who answered: role mix" + (f" against the {pop_name}" if pop_name else ""))
+    ax.legend(loc="lower right", fontsize=8)
+    cap = "Share of responses per role with its interval"
+    cap += f", beside the role mix of the {pop_name} (hatched)." if pop_name else "."
+    return Figure("role_mix", fig, cap)
+
+
+def _fig_concentration(per_acc: pd.DataFrame, conc: dict[str, float]) -> Figure:
+    fig, axes = plots.figure(7.5, 3.2, ncols=2)
+    ax = axes[0]
+    lc = lorenz_curve(per_acc["responses"])
+    ax.plot([0, 1], [0, 1], color="#999999", ls="--", lw=1, label="equal")
+    ax.plot(lc["share_accounts"], lc["share_responses"], color=plots.PALETTE[0], lw=2, marker="o" if len(lc) < 30
+            else None, ms=3, label="responses")
+    ax.fill_between(lc["share_accounts"], lc["share_responses"], lc["share_accounts"], color=plots.PALETTE[0],
+                    alpha=0.12)
+    ax.axvline(0.9, color=plots.PALETTE[5], lw=1, ls=":")
+    ax.annotate(f"top 10% of accounts:\n{pct(conc['top_share'])} of responses", (0.9, 1 - conc["top_share"]),
+                xytext=(0.30, 0.80), textcoords="axes fraction", fontsize=8,
+                arrowprops={"arrowstyle": "->", "lw": 0.8})
+    ax.set_xlabel("accounts (fewest responses first)")
+    ax.set_ylabel("cumulative share of responses")
+    ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+    ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+    ax.set_title(f"Lorenz curve (Gini {conc['gini']:.2f})")
+    ax.legend(loc="lower right", fontsize=8)
+    ax2 = axes[1]
+    dist = voice_distribution(per_acc)
+    ax2.bar(dist["respondents"], dist["accounts"], color=[plots.PALETTE[5]] + [plots.PALETTE[0]] * (len(dist) - 1))
+    ax2.patches[0].set_hatch("//")
+    for i, (_, r) in enumerate(dist.iterrows()):
+        ax2.text(i, r["accounts"], pct(r["share"]), ha="center", va="bottom", fontsize=8)
+    ax2.set_xlabel("distinct respondents per account")
+    ax2.set_ylabel("accounts")
+    ax2.set_title("Voices per account")
+    return Figure("concentration", fig,
+                  "Left: Lorenz curve of responses across responding accounts (the further below the diagonal, the "
+                  "more a few accounts dominate). Right: accounts by number of distinct respondents; the hatched "
+                  "bar is accounts heard through a single person.")
+
+
+def _fig_coverage(cov: pd.DataFrame, target: float) -> Figure:
+    c = cov[cov["period"] != "whole period"].tail(12)
+    fig, ax = plots.figure(7.5, 3.2)
+    x = np.arange(len(c))
+    has_dm = "share_decision" in c
+    w = 0.38 if has_dm else 0.6
+    ax.bar(x - (w / 2 if has_dm else 0), c["share_heard"], width=w, color=plots.PALETTE[0], label="any response")
+    if has_dm:
+        ax.bar(x + w / 2, c["share_decision"], width=w, color="white", edgecolor=plots.PALETTE[2], hatch="xx",
+               label="decision-maker response")
+    ax.axhline(target, color=plots.PALETTE[5], lw=1.5, ls="--", label=f"target {target:.0%}")
+    labels = [f"{p}{'*' if part else ''}" for p, part in zip(c["period"], c["partial"])]
+    for xi, v in zip(x - (w / 2 if has_dm else 0), c["share_heard"]):
+        ax.text(xi, v + 0.01, pct(v), ha="center", va="bottom", fontsize=7)
+    ax.set_xticks(x, labels)
+    ax.set_ylim(0, 1.18)
+    ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+    ax.set_ylabel("share of ARR heard")
+    ax.set_title("Revenue coverage per quarter")
+    ax.legend(loc="upper center", fontsize=8, ncol=3)
+    return Figure("revenue_coverage", fig,
+                  "Share of the ARR of current customers with at least one response (solid) and with a "
+                  "decision-maker response (hatched) in each quarter, against the target; * = partial quarter.")
+
+
+def _fig_role_nps(t: pd.DataFrame, adj: pd.DataFrame | None) -> Figure:
+    rows = [(f"{r['role']} (n={num(r['n'])})", r["nps"], r["ci_low"], r["ci_high"], "role", bool(r["reportable"]))
+            for _, r in t.head(10).iterrows()]
+    if adj is not None:
+        rows += [(f"{r['estimate']}", r["nps"], r["ci_low"], r["ci_high"], "overall", True)
+                 for _, r in adj.iterrows()]
+    rows = rows[::-1]
+    fig, ax = plots.figure(7.5, max(2.4, 0.36 * len(rows) + 1.2))
+    for i, (_lab, v, lo, hi, kind, rep) in enumerate(rows):
+        style = {"marker": "o" if kind == "role" else "D", "color": plots.PALETTE[0] if kind == "role" else
+                 plots.PALETTE[7], "mfc": (plots.PALETTE[0] if kind == "role" else plots.PALETTE[7]) if rep else
+                 "white"}
+        ax.errorbar([v], [i], xerr=[[v - lo], [hi - v]], capsize=3, ms=6, ls="none", **style)
+        ax.text(hi + 2, i, f"{v:+.0f}", va="center", fontsize=8)
+    ax.set_yticks(range(len(rows)), [r[0] for r in rows], fontsize=8)
+    if adj is not None and len(t):
+        ax.axhline(len(adj) - 0.5, color="#999999", lw=0.8)
+    ax.axvline(0, color="#999999", lw=0.8)
+    ax.set_xlabel("NPS (with interval)")
+    ax.set_title("NPS by role, and the overall NPS raw and balance-adjusted")
+    return Figure("role_nps", fig,
+                  "NPS per role (circles; hollow = fewer responses than the reporting minimum) and the overall NPS "
+                  "raw and re-weighted so that each account, or each role, counts as the population says (diamonds), "
+                  "each with its interval.")
+
+
+def _fig_response_rates(rates: pd.DataFrame) -> Figure:
+    r = rates.groupby("attribute", sort=False).head(6).iloc[::-1].reset_index(drop=True)
+    fig, ax = plots.figure(7.5, max(2.2, 0.32 * len(r) + 1.2))
+    y = np.arange(len(r))
+    markers = {"role": "o", "ARR": "s", "churn": "D"}
+    for attr, g in r.groupby("attribute", sort=False):
+        ax.errorbar(g["response_rate"], g.index, xerr=[g["response_rate"] - g["ci_low"],
+                                                       g["ci_high"] - g["response_rate"]],
+                    ls="none", marker=markers.get(attr, "o"), capsize=3, label=attr)
+    for yi, (_, row) in zip(y, r.iterrows()):
+        ax.text(row["ci_high"] + 0.01, yi, f"{pct(row['response_rate'])} of {num(row['invited'])}", va="center",
+                fontsize=8)
+    ax.set_yticks(y, [f"{a}: {lv}" for a, lv in zip(r["attribute"], r["level"])], fontsize=8)
+    ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+    ax.set_xlim(0, min(1.0, float(r["ci_high"].max()) + 0.15))
+    ax.set_xlabel("response rate (with interval)")
+    ax.set_title("Who answers when invited")
+    ax.legend(loc="lower right", fontsize=8)
+    return Figure("response_rates", fig, "Share of invitations answered by role, by the account's ARR quartile and "
+                                         "by the account's churn status, with Wilson intervals.")
+
+
+# --------------------------------------------------------------------------- diagnose
 
 
 def diagnose(prep: Prepared) -> AreaResult:
@@ -19,5 +1134,499 @@ def diagnose(prep: Prepared) -> AreaResult:
     Returns
     -------
     AreaResult
+        Findings ``balance.role_skew``, ``single_voice``, ``concentration``,
+        ``revenue_coverage``, ``role_gap`` and ``nonresponse_bias`` (each
+        only on evidence); tables of the role mix, NPS by role, the adjusted
+        NPS, voices per account, revenue coverage and response rates; their
+        figures. Checks whose inputs are missing are listed in the notes.
     """
-    return not_assessed("balance", "this diagnosis is not built yet in this version of npsdiag")
+    r = prep.responses
+    s = prep.settings
+    if r.empty:
+        return not_assessed("balance", "no analysed responses")
+    has_role = "role" in r and r["role"].notna().any()
+    has_acc = "account_id" in r and r["account_id"].notna().any()
+    if not has_role and not has_acc:
+        return not_assessed("balance", "needs respondent roles or account ids (responses.role, responses.account_id)")
+    alpha = 1 - s.confidence
+    r = r.copy()
+    contacts = prep.contacts.copy() if prep.contacts is not None else None
+    invitations = prep.invitations.copy() if prep.invitations is not None else None
+    roles_r, roles_c, roles_i = _unify_roles(
+        r["role"] if "role" in r else None,
+        contacts["role"] if contacts is not None and "role" in contacts else None,
+        invitations["role"] if invitations is not None and "role" in invitations else None)
+    if roles_r is not None:
+        r["role"] = roles_r
+    if roles_c is not None:
+        contacts["role"] = roles_c
+    if roles_i is not None:
+        invitations["role"] = roles_i
+    all_roles = pd.concat([x for x in (roles_r, roles_c, roles_i) if x is not None]).dropna().unique().tolist() \
+        if any(x is not None for x in (roles_r, roles_c, roles_i)) else []
+    dm_values = decision_roles(all_roles, s.decision_roles)
+    if has_role:
+        r["_decision"] = r["role"].isin(dm_values).fillna(False).astype(bool)
+
+    findings: list[Finding] = []
+    tables: dict[str, pd.DataFrame] = {}
+    captions: dict[str, str] = {}
+    figures: list[Figure] = []
+    notes: list[str] = []
+    short: dict[str, str] = {}
+
+    # population for the role mix
+    pop, pop_name = None, None
+    if contacts is not None and "role" in contacts and contacts["role"].notna().any():
+        pop, pop_name = contacts, "contacts"
+    elif invitations is not None and "role" in invitations and invitations["role"].notna().any():
+        pop, pop_name = invitations, "invitations"
+
+    adj = None
+    pop_shares = None
+    if pop is not None:
+        pop_shares = pop["role"].value_counts(normalize=True)
+    if has_role or has_acc:
+        adj = adjusted_nps(r, account="account_id" if has_acc else None, role="role" if has_role else None,
+                           population_shares=pop_shares, confidence=s.confidence, breaks=s.breaks)
+        tables["adjusted_nps"] = adj
+        captions["adjusted_nps"] = ("Raw NPS beside balance-adjusted NPS: re-weighted so that each account counts "
+                                    "once and/or each role weighs as in the "
+                                    f"{pop_name or 'population'}; method and effective sample size per row.")
+        notes.append("Balance-adjusted NPS: weights 1/responses per account (each account counts once) and/or "
+                     "post-stratification of roles to the population's role shares (Holt & Smith 1979); standard "
+                     "errors by Taylor linearisation with accounts as clusters (Wolter 2007; as R survey::svymean), "
+                     "Wald intervals; effective n by Kish (1965). The raw NPS uses the adjusted Wald interval "
+                     "(Rocks 2016).")
+    adj_role = None
+    if adj is not None:
+        m = adj["estimate"].str.startswith("roles weighted")
+        if m.any():
+            adj_role = adj[m].iloc[0]
+
+    # A. role mix
+    if has_role:
+        mix = role_mix(r, population=pop, confidence=s.confidence)
+        test = mix.attrs["test"]
+        keep = ["role", "responses", "share", "ci_low", "ci_high"]
+        if pop is not None:
+            keep += ["population_share", "difference", "representation", "p_adj"]
+        tables["role_mix"] = mix[keep].rename(columns={"share": "share_responses", "ci_low": "share_ci_low",
+                                                       "ci_high": "share_ci_high"}).head(20)
+        captions["role_mix"] = ("Share of responses per role (Wilson interval)"
+                                + (f" against the {pop_name}' role mix, with the representation ratio and a "
+                                   "BH-adjusted binomial test per role." if pop is not None else "."))
+        figures.append(_fig_role_mix(mix, pop_name))
+        f = _role_skew_finding(mix, test, pop_name, dm_values, adj_role, alpha)
+        if f:
+            findings.append(f)
+            short[f.id] = f.evidence.get("_short", "a skewed role mix")
+            f.evidence.pop("_short", None)
+        notes.append("Role mix: chi-square goodness-of-fit of response counts per role against the population's "
+                     "shares, effect size Cramer's V = sqrt(chi2 / (n (k - 1))); per role an exact binomial test, "
+                     f"Benjamini-Hochberg adjusted. A role with {DOMINANT_SHARE:.0%} of responses or more "
+                     "dominates. Decision roles: "
+                     + (", ".join(dm_values) if dm_values else "none found")
+                     + (" (settings.decision_roles)." if s.decision_roles else " (guessed from role names; set "
+                        "settings.decision_roles to fix)."))
+
+        # B. role gap
+        t = nps_by_role(r, confidence=s.confidence, min_n=s.min_n, breaks=s.breaks)
+        if len(t) >= 2:
+            tables["nps_by_role"] = t[["role", "n", "nps", "ci_low", "ci_high", "diff_vs_rest", "p_adj"]].head(20)
+            captions["nps_by_role"] = ("NPS per role with its interval, and its difference from all other roles "
+                                       "(two-sample Wald test, BH-adjusted).")
+            f = _role_gap_finding(r, t, dm_values, alpha, s.confidence)
+            if f:
+                findings.append(f)
+                short[f.id] = "a gap between roles' NPS"
+        figures.append(_fig_role_nps(t if len(t) >= 2 else t.iloc[0:0], adj))
+    else:
+        notes.append("Role mix and NPS by role not assessed: no respondent role (responses.role).")
+        if adj is not None:
+            figures.append(_fig_role_nps(pd.DataFrame(columns=["role", "n", "nps", "ci_low", "ci_high",
+                                                               "reportable"]), adj))
+
+    # C. voices per account and concentration
+    acc_rev = None
+    if prep.accounts is not None and "revenue" in prep.accounts and "account_id" in prep.accounts:
+        acc_rev = prep.accounts.drop_duplicates("account_id").set_index("account_id")["revenue"]
+    if has_acc:
+        per_acc = respondents_per_account(r)
+        if "respondent_id" not in r or r["respondent_id"].isna().all():
+            notes.append("No respondent id: each response is counted as a distinct respondent.")
+        if len(per_acc) >= 10:
+            dist = voice_distribution(per_acc, acc_rev)
+            tables["voices_per_account"] = dist
+            captions["voices_per_account"] = ("Responding accounts by number of distinct respondents, with their "
+                                              "share of accounts, responses" + (" and ARR." if acc_rev is not None
+                                                                                 else "."))
+            contacts_per_acc = None
+            if contacts is not None and "account_id" in contacts:
+                contacts_per_acc = contacts.groupby("account_id").size()
+            conc = concentration(per_acc["responses"],
+                                 weights=None if contacts_per_acc is None else
+                                 per_acc["account"].map(contacts_per_acc).to_numpy(dtype="float64"))
+            figures.append(_fig_concentration(per_acc, conc))
+            f = _single_voice_finding(per_acc, acc_rev, contacts_per_acc, s.confidence)
+            if f:
+                findings.append(f)
+                short[f.id] = "single-voice accounts"
+            f = _concentration_finding(per_acc, conc, contacts_per_acc, alpha)
+            if f:
+                findings.append(f)
+                short[f.id] = "responses concentrated in a few accounts"
+            notes.append("Concentration: Gini coefficient and share of responses from the top 10% of responding "
+                         "accounts (Lorenz curve, interpolated), tested against a multinomial null in which "
+                         "accounts differ only by their number of contacts (or not at all), 400 seeded simulations.")
+        else:
+            notes.append(f"Voices per account not assessed: only {len(per_acc)} responding accounts.")
+
+        # D. revenue coverage
+        if acc_rev is not None and acc_rev.notna().any():
+            cov = revenue_coverage(r, prep.accounts, decision="_decision" if has_role and dm_values else None,
+                                   freq="Q", target=s.revenue_coverage_target)
+            if len(cov):
+                tables["revenue_coverage"] = cov.tail(13)
+                captions["revenue_coverage"] = ("Share of current customers' ARR with at least one response"
+                                                + (" and with a decision-maker response" if "share_decision" in cov
+                                                   else "") + f" per quarter, against the "
+                                                f"{s.revenue_coverage_target:.0%} target.")
+                figures.append(_fig_coverage(cov, s.revenue_coverage_target))
+                f = _coverage_finding(cov, s.revenue_coverage_target, dm_values)
+                if f:
+                    findings.append(f)
+                    short[f.id] = f"low revenue coverage ({pct(f.evidence['mean_share_heard'])} of ARR heard)"
+                notes.append("Revenue coverage: per calendar quarter, accounts that were customers then (started by "
+                             "the quarter's end, not churned before its start) with their current ARR; a quarter "
+                             "counts an account as heard when it has an analysed response dated in it. Partial "
+                             "first/last quarters are shown but left out of the average.")
+        else:
+            notes.append("Revenue coverage not assessed: needs accounts with revenue (accounts.revenue).")
+    else:
+        notes.append("Voices per account, concentration and revenue coverage not assessed: no account id "
+                     "(responses.account_id).")
+
+    # E. non-response bias
+    if invitations is not None and len(invitations):
+        inv = match_invitations(invitations, r)
+        if inv.attrs.get("method") != "none" and 0 < inv["responded"].sum() < len(inv):
+            inv_segs = [c for c in prep.config.tables["invitations"].segments if c in inv] \
+                if "invitations" in prep.config.tables else []
+            acc_segs = [c for c in prep.config.tables["accounts"].segments
+                        if prep.accounts is not None and c in prep.accounts] \
+                if "accounts" in prep.config.tables else []
+            inv = invitation_attributes(inv, prep.accounts, account_segments=acc_segs)
+            attrs = [c for c in ["role", *inv_segs, "arr_band", "churn_status", *acc_segs] if c in inv]
+            labels = {"role": "role", "arr_band": "ARR", "churn_status": "churn"}
+            nr = nonresponse_bias(inv, attrs, cluster="account_id", labels=labels)
+            if len(nr):
+                tables["nonresponse"] = nr[["attribute", "test", "p_adj", "effect_size", "effect_measure",
+                                            "design_effect", "n", "comparison"]]
+                captions["nonresponse"] = ("Invitations answered against not answered, per attribute: chi-square "
+                                           "corrected for accounts (Rao-Scott), BH-adjusted p-value, effect size and "
+                                           "what differs.")
+                rates = pd.concat([response_rates(inv, a, confidence=s.confidence).assign(
+                    attribute=labels.get(a, a)) for a in attrs if inv[a].notna().any()], ignore_index=True)
+                rates = rates[["attribute", "level", "invited", "responded", "response_rate", "ci_low", "ci_high"]]
+                tables["response_rates"] = rates.head(30)
+                captions["response_rates"] = "Share of invitations answered per attribute level, with Wilson intervals."
+                figures.append(_fig_response_rates(rates[rates["attribute"].isin(["role", "ARR", "churn"])]))
+                f = _nonresponse_finding(nr, inv, alpha)
+                if f:
+                    findings.append(f)
+                    short[f.id] = f"non-response bias ({', '.join(f.evidence['attributes_differing'][:2])})"
+                notes.append(f"Non-response: invitations matched to analysed responses by {inv.attrs['method']} "
+                             "(a response counts for its respondent's latest invitation in the 90 days before it). "
+                             "Per attribute (role, invitation and account segments, ARR quartile, churn), a "
+                             "chi-square test of independence with invitations, divided by the design effect of the "
+                             "response rate with accounts as clusters (first-order Rao-Scott correction, Rao & Scott "
+                             "1981); effect size Cramer's V (phi); Benjamini-Hochberg across attributes.")
+        else:
+            notes.append("Non-response bias not assessed: invitations could not be matched to responses (needs "
+                         "response_id or respondent_id on both).")
+    else:
+        notes.append("Non-response bias not assessed: needs the invitations table.")
+
+    summary = _summary(findings, short, r, adj_role, pop_name)
+    order = ["role_mix", "adjusted_nps", "nps_by_role", "voices_per_account", "revenue_coverage", "nonresponse",
+             "response_rates"]
+    tables = {k: tables[k] for k in order if k in tables}
+    return AreaResult("balance", findings=findings, tables=tables, figures=figures, summary=summary, notes=notes,
+                      table_captions=captions)
+
+
+def _summary(findings: list[Finding], short: dict[str, str], r: pd.DataFrame, adj_role, pop_name) -> str:
+    top = sorted([f for f in findings if f.severity in ("high", "medium")],
+                 key=lambda f: ("high", "medium").index(f.severity))
+    if not top:
+        return "Responses represent the customer base reasonably: no material imbalance found."
+    return "Whose voice: " + "; ".join(short.get(f.id, f.title) for f in top[:3]) + "."
+
+
+# --------------------------------------------------------------------------- findings
+
+
+def _role_skew_finding(mix: pd.DataFrame, test: dict, pop_name: str | None, dm_values: list[str], adj_role,
+                       alpha: float) -> Finding | None:
+    if not len(mix):
+        return None
+    dom, dom_share = test.get("dominant_role"), test.get("dominant_share", 0.0)
+    ev: dict[str, Any] = {"n": test.get("n"), "roles": test.get("roles"), "dominant_role": dom,
+                          "dominant_share": dom_share, "dominant_share_ci_low": test.get("dominant_ci_low")}
+    dm_share = float(mix.loc[mix["role"].isin(dm_values), "share"].sum()) if dm_values else None
+    if dm_values:
+        ev["decision_maker_share"] = dm_share
+    if pop_name and "chi2" in test:
+        ev.update(chi2=test["chi2"], dof=test["dof"], p_value=test["p_value"], cramers_v=test["cramers_v"],
+                  population=pop_name)
+        dm_pop = float(mix.loc[mix["role"].isin(dm_values), "population_share"].sum()) if dm_values else None
+        if dm_values:
+            ev["decision_maker_population_share"] = dm_pop
+        if adj_role is not None:
+            ev["raw_nps"] = float(adj_role["nps"] - adj_role["difference"])
+            ev["role_adjusted_nps"] = float(adj_role["nps"])
+        if test["p_value"] >= alpha:
+            return None
+        v = test["cramers_v"]
+        sig_roles = mix[(mix["p_adj"] < alpha)]
+        over = sig_roles[sig_roles["difference"] > 0].sort_values("difference", ascending=False)
+        under = sig_roles[sig_roles["difference"] < 0].sort_values("difference")
+        dm_ratio = dm_share / dm_pop if dm_values and dm_pop else None
+        ev["decision_maker_representation"] = dm_ratio
+        dm_under = bool(dm_ratio is not None and dm_ratio <= 0.5 and mix.loc[mix["role"].isin(dm_values),
+                                                                               "p_adj"].min() < alpha)
+        if v >= 0.3 or dm_under:
+            sev = "high"
+        elif v >= 0.1:
+            sev = "medium"
+        else:
+            sev = "low"
+        shift = abs(float(adj_role["difference"])) if adj_role is not None else 0.0
+        if sev == "low" and shift >= 5:
+            sev = "medium"
+        parts = []
+        for _, o in over.head(2).iterrows():
+            parts.append(f"{o['role']} give {pct(o['share'])} of responses but are {pct(o['population_share'])} of "
+                         f"{pop_name}")
+        for _, u in under.head(2).iterrows():
+            parts.append(f"{u['role']} give {pct(u['share'])} against {pct(u['population_share'])}")
+        lead = over.iloc[0] if len(over) else mix.iloc[0]
+        title = (f"'{lead['role']}' respondents are over-represented: {pct(lead['share'])} of responses against "
+                 f"{pct(lead['population_share'])} of {pop_name}")
+        detail = (f"The respondents' role mix departs from the {pop_name}' (chi-square = {test['chi2']:.1f} on "
+                  f"{test['dof']} df, p {p_eq(test['p_value'])}, Cramer's V = {v:.2f}, n = {num(test['n_tested'])}): "
+                  + "; ".join(parts) + ".")
+        if dm_values and dm_pop:
+            detail += (f" Decision makers ({', '.join(dm_values[:4])}) give {pct(dm_share)} of responses against "
+                       f"{pct(dm_pop)} of {pop_name}.")
+        if adj_role is not None:
+            detail += (f" Weighting roles back to the {pop_name}' mix moves the NPS from "
+                       f"{pts(ev['raw_nps'])} to {pts(ev['role_adjusted_nps'])}.")
+        ev["_short"] = (f"'{lead['role']}' over-represented ({pct(lead['share'])} of responses vs "
+                        f"{pct(lead['population_share'])})")
+        return Finding("balance.role_skew", sev, title, detail, ev,
+                       "Invite the under-represented roles deliberately (named decision makers per account, "
+                       "executive sponsors at business reviews), report NPS per role, and quote the role-weighted "
+                       "NPS beside the raw one until the mix is repaired.")
+    # no population: dominance only
+    if dom_share >= DOMINANT_SHARE and test.get("dominant_ci_low", 0) >= DOMINANT_SHARE - 0.05 and test["n"] >= 20:
+        sev = "medium" if dom_share >= 0.75 else "low"
+        ev["_short"] = f"{dom} dominate ({pct(dom_share)} of responses)"
+        return Finding("balance.role_skew", sev, f"One role dominates: {dom} give {pct(dom_share)} of responses",
+                       f"{num(mix.iloc[0]['responses'])} of {num(test['n'])} responses with a role come from {dom} "
+                       f"(interval {pct(mix.iloc[0]['ci_low'])} to {pct(mix.iloc[0]['ci_high'])}). Without a "
+                       "contact list the kit cannot say how far this departs from the customer base, but the NPS "
+                       "is mostly theirs.",
+                       ev, "Provide the contact list (contacts table) so that the mix can be compared with the "
+                           "customer base, and invite other roles deliberately.")
+    return None
+
+
+def _role_gap_finding(r: pd.DataFrame, t: pd.DataFrame, dm_values: list[str], alpha: float,
+                      confidence: float) -> Finding | None:
+    test = t.attrs.get("test", {})
+    if not test or test.get("p_value", 1) >= alpha:
+        return None
+    sig = t[(t["p_adj"] < alpha) & (t["diff_vs_rest"].abs() >= 10)]
+    dm_res = None
+    if dm_values and "_decision" in r:
+        cats = r["category"] if "category" in r else None
+        if cats is not None:
+            def counts(mask):
+                c = cats[mask]
+                return ((c == "detractor").sum(), (c == "passive").sum(), (c == "promoter").sum())
+            dm, other = r["_decision"], ~r["_decision"] & r["role"].notna()
+            if dm.sum() >= 10 and other.sum() >= 10:
+                cd, co = counts(dm), counts(other)
+                dm_res = nps_diff_test(cd, co, confidence=confidence)
+                dm_nps = 100 * (cd[2] - cd[0]) / sum(cd)
+                other_nps = 100 * (co[2] - co[0]) / sum(co)
+    dm_sig = dm_res is not None and dm_res["p_value"] < alpha and abs(dm_res["diff"]) >= 10
+    if sig.empty and not dm_sig:
+        return None
+    big = max([abs(x) for x in sig["diff_vs_rest"]] + ([abs(dm_res["diff"])] if dm_sig else []))
+    sev = "high" if big >= 20 else "medium"
+    hi, lo = t.loc[t["n"] >= 10].sort_values("nps").iloc[-1], t.loc[t["n"] >= 10].sort_values("nps").iloc[0]
+    ev: dict[str, Any] = {"chi2": test["chi2"], "dof": test["dof"], "p_value": test["p_value"],
+                          "cramers_v": test["cramers_v"], "n": test["n"], "highest_role": hi["role"],
+                          "highest_nps": hi["nps"], "lowest_role": lo["role"], "lowest_nps": lo["nps"],
+                          "largest_gap_vs_rest": big}
+    detail = (f"NPS ranges from {pts(lo['nps'])} for {lo['role']} (n = {num(lo['n'])}, interval "
+              f"{pts(lo['ci_low'])} to {pts(lo['ci_high'])}) to {pts(hi['nps'])} for {hi['role']} "
+              f"(n = {num(hi['n'])}, {pts(hi['ci_low'])} to {pts(hi['ci_high'])}); the category mix differs by role "
+              f"(chi-square = {test['chi2']:.1f} on {test['dof']} df, p {p_eq(test['p_value'])}).")
+    title = f"NPS differs by role: {pts(lo['nps'], 0)} for {lo['role']} against {pts(hi['nps'], 0)} for {hi['role']}"
+    if dm_res is not None:
+        ev.update(decision_maker_nps=dm_nps, other_roles_nps=other_nps, decision_maker_gap=dm_res["diff"],
+                  decision_maker_gap_p=dm_res["p_value"])
+        detail += (f" Decision makers' NPS is {pts(dm_res['diff'])} points from other roles' (interval "
+                   f"{pts(dm_res['ci_low'])} to {pts(dm_res['ci_high'])}, p {p_eq(dm_res['p_value'])}).")
+        if dm_sig and dm_res["diff"] < 0:
+            title = (f"Decision makers' NPS is {abs(dm_res['diff']):.0f} points below other roles' "
+                     f"({pts(dm_nps, 0)} against {pts(other_nps, 0)})")
+    return Finding("balance.role_gap", sev, title, detail, ev,
+                   "Report NPS per role rather than one blended figure, and act on the less positive roles' "
+                   "feedback first when they are the ones who decide renewals; weight the headline to the "
+                   "contact role mix.")
+
+
+def _single_voice_finding(per_acc: pd.DataFrame, acc_rev, contacts_per_acc, confidence: float) -> Finding | None:
+    k = len(per_acc)
+    single = per_acc["respondents"] == 1
+    n_single = int(single.sum())
+    share = n_single / k
+    lo, hi = wilson_interval(n_single, k, confidence)
+    ev: dict[str, Any] = {"accounts": k, "single_voice_accounts": n_single, "share": share,
+                          "share_ci_low": float(lo), "share_ci_high": float(hi),
+                          "median_respondents_per_account": float(per_acc["respondents"].median())}
+    avoidable = None
+    if contacts_per_acc is not None:
+        nc = per_acc["account"].map(contacts_per_acc).fillna(1)
+        avoidable = int((single & (nc >= 2)).sum())
+        ev["single_voice_with_more_contacts"] = avoidable
+    rev_share = None
+    if acc_rev is not None:
+        rv = per_acc["account"].map(acc_rev).astype("float64")
+        if rv.notna().any() and rv.sum() > 0:
+            rev_share = float(rv[single].sum() / rv.sum())
+            ev["share_revenue_single_voice"] = rev_share
+    basis = (avoidable / k) if avoidable is not None else share
+    if basis < 0.5:
+        return None
+    sev = "high" if basis >= 0.75 and (rev_share is None or rev_share >= 0.5) else "medium"
+    detail = (f"{num(n_single)} of {num(k)} responding accounts ({pct(share)}, interval {pct(lo)} to {pct(hi)}) are "
+              "heard through a single person")
+    if avoidable is not None:
+        detail += f", {num(avoidable)} of them with more contacts on file"
+    if rev_share is not None:
+        detail += f"; they hold {pct(rev_share)} of the responding accounts' ARR"
+    detail += (". One person's view of an account is an anecdote: a single champion or a single frustrated user "
+               "decides how the whole account is read.")
+    return Finding("balance.single_voice", sev,
+                   f"{pct(share)} of responding accounts are represented by a single respondent", detail, ev,
+                   "Survey several contacts per account (at least one decision maker and one day-to-day user), "
+                   "starting with the largest single-voice accounts; read an account's NPS only with two or more "
+                   "voices.")
+
+
+def _concentration_finding(per_acc: pd.DataFrame, conc: dict, contacts_per_acc, alpha: float) -> Finding | None:
+    top = conc["top_share"]
+    if conc["accounts"] < 20 or top < 0.4 or not (conc["p_value"] < alpha):
+        return None
+    sev = "high" if top >= 0.6 else "medium"
+    ev: dict[str, Any] = {"accounts": conc["accounts"], "responses": conc["responses"], "gini": conc["gini"],
+                          "top10_share": top, "expected_top10_share": conc["expected_top_share"],
+                          "largest_account_share": conc["largest_share"], "p_value": conc["p_value"]}
+    note = ""
+    if contacts_per_acc is not None:
+        nc = per_acc["account"].map(contacts_per_acc).fillna(0).to_numpy(dtype="float64")
+        if nc.sum() > 0:
+            k = max(1, int(round(0.1 * len(per_acc))))
+            order = np.argsort(-per_acc["responses"].to_numpy())[:k]
+            c_share = float(nc[order].sum() / nc.sum())
+            ev["top10_contact_share"] = c_share
+            note = f" These accounts hold {pct(c_share)} of the responding accounts' contacts."
+            if top <= 1.25 * c_share:
+                sev = "low"
+                note += " Their weight mostly reflects their size."
+    detail = (f"The 10% of responding accounts that answer most give {pct(top)} of all responses (Gini "
+              f"{conc['gini']:.2f}; about {pct(conc['expected_top_share'])} expected if accounts answered alike, "
+              f"p {p_eq(conc['p_value'])}); the largest account alone gives {pct(conc['largest_share'], 1)}."
+              + note + " The NPS then mostly reflects these few relationships.")
+    return Finding("balance.concentration", sev,
+                   f"A few accounts dominate: the top 10% give {pct(top)} of responses", detail, ev,
+                   "Cap invitations per account per period, widen the sending list to under-heard accounts and "
+                   "quote the account-weighted NPS (each account counts once) beside the raw one.")
+
+
+def _coverage_finding(cov: pd.DataFrame, target: float, dm_values: list[str]) -> Finding | None:
+    q = cov[(cov["period"] != "whole period")]
+    full = q[~q["partial"]]
+    use = full if len(full) else q
+    if use.empty:
+        return None
+    mean_any = float(use["share_heard"].mean())
+    ev: dict[str, Any] = {"target": target, "quarters": int(len(use)), "mean_share_heard": mean_any,
+                          "min_share_heard": float(use["share_heard"].min()),
+                          "quarters_below_target": int((use["share_heard"] < target).sum()),
+                          "revenue_total": float(use["revenue"].iloc[-1])}
+    sevs = []
+    gap = target - mean_any
+    if gap > 0:
+        sevs.append("high" if gap >= 0.3 else ("medium" if gap >= 0.1 else "low"))
+    mean_dm = None
+    if "share_decision" in use:
+        mean_dm = float(use["share_decision"].mean())
+        ev["mean_share_decision"] = mean_dm
+        if mean_dm < target:
+            sevs.append("high" if mean_dm < target / 2 else "medium")
+    sev = worst(sevs)
+    if sev is None:
+        return None
+    detail = (f"On average {pct(mean_any)} of current customers' ARR had at least one response per quarter "
+              f"(lowest {pct(ev['min_share_heard'])}; {ev['quarters_below_target']} of {len(use)} quarters below "
+              f"the {pct(target)} target)")
+    if mean_dm is not None:
+        detail += f", and only {pct(mean_dm)} had a response from a decision maker"
+    detail += (". Revenue that is not heard cannot warn of churn: the NPS describes the accounts that answer, not the "
+               "book of business.")
+    title = f"Only {pct(mean_any)} of ARR is heard from each quarter (target {pct(target)})"
+    if mean_dm is not None and (gap <= 0 or mean_dm < target / 2):
+        title = (f"Only {pct(mean_dm)} of ARR is heard from a decision maker each quarter "
+                 f"({pct(mean_any)} from anyone; target {pct(target)})")
+    return Finding("balance.revenue_coverage", sev, title, detail, ev,
+                   "List the largest accounts without a response this quarter and ask their account owners to secure "
+                   "feedback from a decision maker (relationship survey or business review); track ARR heard per "
+                   "quarter as a program KPI.")
+
+
+def _nonresponse_finding(nr: pd.DataFrame, inv: pd.DataFrame, alpha: float) -> Finding | None:
+    def material(row) -> str | None:
+        if not row["p_adj"] < alpha:
+            return None
+        e = abs(row["effect_size"])
+        if row["attribute"] == "churn" and row["lowest_rate_level"] == "churned" and row["rate_ratio"] <= 0.67:
+            return "high"
+        return "high" if e >= 0.3 else ("medium" if e >= 0.1 else None)
+
+    hits = [(sv, row) for sv, row in ((material(row), row) for _, row in nr.iterrows()) if sv]
+    if not hits:
+        return None
+    sev = worst(sv for sv, _ in hits)
+    rate = float(inv["responded"].mean())
+    ev: dict[str, Any] = {"invitations": int(len(inv)), "response_rate": rate,
+                          "attributes_tested": int(len(nr)), "attributes_differing": [row["attribute"]
+                                                                                      for _, row in hits],
+                          "design_effect": float(nr["design_effect"].iloc[0])}
+    for _, row in hits[:3]:
+        ev[f"{row['attribute']}_p_adj"] = float(row["p_adj"])
+        ev[f"{row['attribute']}_effect"] = float(row["effect_size"])
+    detail = (f"{pct(rate)} of {num(len(inv))} invitations were answered. Those who answered differ from those who "
+              "did not: " + "; ".join(f"{row['attribute']}: {row['comparison']} ({row['effect_measure']} "
+                                      f"{row['effect_size']:.2f}, adjusted p {p_eq(row['p_adj'])})"
+                                      for _, row in hits[:4]) + ". The NPS describes the people who chose to answer.")
+    names = ", ".join(str(row["attribute"]) for _, row in hits[:3])
+    return Finding("balance.nonresponse_bias", sev, f"Responders differ from non-responders on {names}", detail, ev,
+                   "Follow up non-responders in the groups that answer least (reminders, another channel, the account "
+                   "owner asking in person), and weight results to the invited population where the gap persists.")

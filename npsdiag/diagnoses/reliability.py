@@ -36,7 +36,7 @@ from ..findings import AreaResult, Figure, Finding, not_assessed
 from ..funnel import funnel_limits, funnel_test, overdispersion
 from ..io import ROW
 from ..metrics import Breaks, nps, nps_diff_test
-from ._util import bh_adjust, num, pct, period_label, pts, pval, severity_from_share, to_period, wilson_interval, worst
+from ._util import bh_adjust, num, p_eq, pct, period_label, pts, severity_from_share, to_period, wilson_interval, worst
 
 __all__ = ["diagnose", "exclusion_summary", "feed_gaps", "nps_trend", "sample_size_plan", "owner_heaping",
            "owner_outcomes", "EXCLUSION_FINDINGS", "MAX_MOE"]
@@ -608,7 +608,9 @@ def owner_outcomes(
     if d.empty:
         return pd.DataFrame(columns=cols)
     acc = d.groupby(account).agg(mean_score=(score, "mean"))
-    acc["owner"] = d.groupby(account)[owner].agg(lambda s: s.value_counts().index[0])
+    pairs = d.groupby([account, owner]).size().rename("k").reset_index()
+    pairs = pairs.sort_values(["k", owner], ascending=[False, True]).drop_duplicates(account)
+    acc["owner"] = pairs.set_index(account)[owner].reindex(acc.index)
     out_map = accounts.drop_duplicates(account).set_index(account)[churned]
     acc["y"] = out_map.reindex(acc.index)
     acc = acc[acc["y"].notna()].copy()
@@ -646,12 +648,12 @@ def _fit_churn(acc: pd.DataFrame):
     x = acc["mean_score"].to_numpy(dtype="float64")
     if len(acc) < 10 or y.min() == y.max() or np.ptp(x) == 0:
         return None
-    import statsmodels.api as sm
+    from statsmodels.discrete.discrete_model import Logit
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            res = sm.Logit(y, sm.add_constant(x)).fit(disp=0, maxiter=100)
+            res = Logit(y, np.column_stack([np.ones_like(x), x])).fit(disp=0, maxiter=100)
         b0, b1 = (float(v) for v in res.params)
     except Exception:  # noqa: BLE001 - perfect separation, singular matrix: fall back to the rate
         return None
@@ -713,11 +715,6 @@ def _owner_verdicts(heap: pd.DataFrame, outc: pd.DataFrame, data: pd.DataFrame, 
     t["flag"] = reason
     t["flagged"] = t["severity"].notna()
     return t
-
-
-def _p_eq(p: float) -> str:
-    s = pval(p)
-    return "< 0.001" if s.startswith("<") else f"= {s}"
 
 
 # --------------------------------------------------------------------------- figures
@@ -934,7 +931,7 @@ def diagnose(prep: Prepared) -> AreaResult:
                 f"{len(gaps)} {unit}{'s' if len(gaps) > 1 else ''} with abnormally few responses: "
                 f"about {num(shortfall)} responses missing",
                 f"Against the series' own level, these {unit}s received far fewer responses than usual: {desc}. "
-                f"A drop this deep is unlikely to be chance (smallest adjusted p {_p_eq(p_min)}); it usually means "
+                f"A drop this deep is unlikely to be chance (smallest adjusted p {p_eq(p_min)}); it usually means "
                 "a broken feed, a paused survey or a failed export, and any trend across it is unreliable.",
                 {"gap_periods": int(len(gaps)), "runs": len(runs), "longest_run_periods": int(longest),
                  "missing_responses": shortfall, "share_of_analysed": shortfall / n_an,
@@ -1075,7 +1072,7 @@ def diagnose(prep: Prepared) -> AreaResult:
                 for _, o in flagged.head(5).iterrows():
                     txt = (f"{o['owner']}: {num(o['tens'])} tens and {num(o['nines'])} nines "
                            f"({pct(o['share_tens'])} tens against {pct(o['expected_share_tens'])} for other owners, "
-                           f"adjusted p {_p_eq(o['p_adj'])})")
+                           f"adjusted p {p_eq(o['p_adj'])})")
                     if o["churn_o_e"] == o["churn_o_e"]:
                         txt += (f"; {pct(o['churn_rate'])} of their {num(o['accounts'])} accounts churned against "
                                 f"{pct(o['expected_churn_rate'])} expected from their scores")
