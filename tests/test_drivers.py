@@ -1,0 +1,186 @@
+"""Key-driver analysis: Johnson relative weights and LMG / Shapley decomposition, checked by hand."""
+
+from __future__ import annotations
+
+from itertools import permutations
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+
+from npsdiag import drivers as D
+from npsdiag.clean import prepare
+from npsdiag.io import from_frames
+
+
+def exact_corr_frame(target: np.ndarray, n: int = 60, seed: int = 0, names=("y", "x1", "x2")) -> pd.DataFrame:
+    """Data whose sample correlation matrix is exactly ``target`` (whiten, then colour with its Cholesky)."""
+    rng = np.random.default_rng(seed)
+    z = rng.normal(size=(n, len(target)))
+    z -= z.mean(axis=0)
+    z = z @ np.linalg.inv(np.linalg.cholesky(np.cov(z, rowvar=False))).T
+    return pd.DataFrame(z @ np.linalg.cholesky(target).T, columns=list(names))
+
+
+# r(x1, x2) = 0.6, r(x1, y) = 0.5, r(x2, y) = 0.3
+TARGET = np.array([[1.0, 0.5, 0.3], [0.5, 1.0, 0.6], [0.3, 0.6, 1.0]])
+
+
+def test_relative_weights_two_predictors_by_hand():
+    # Hand computation (Johnson 2000) for r12 = 0.6, r1y = 0.5, r2y = 0.3:
+    # Lambda = R^(1/2) = [[a, b], [b, a]], a = (sqrt(1.6) + sqrt(0.4)) / 2 = 0.948683, b = (sqrt(1.6) - sqrt(0.4)) / 2
+    # = 0.316228; beta = Lambda^-1 r_xy = [0.474342, 0.158114];
+    # eps1 = a^2 b1^2 + b^2 b2^2 = 0.9 * 0.225 + 0.1 * 0.025 = 0.205; eps2 = 0.1 * 0.225 + 0.9 * 0.025 = 0.045;
+    # R^2 = (r1^2 + r2^2 - 2 r1 r2 r12) / (1 - r12^2) = 0.16 / 0.64 = 0.25.
+    df = exact_corr_frame(TARGET)
+    rw = D.relative_weights(df, "y", ["x1", "x2"], n_boot=0).set_index("driver")
+    assert rw.loc["x1", "raw_weight"] == pytest.approx(0.205, abs=1e-9)
+    assert rw.loc["x2", "raw_weight"] == pytest.approx(0.045, abs=1e-9)
+    assert rw.loc["x1", "share"] == pytest.approx(0.82, abs=1e-9)
+    assert rw["r2"].iloc[0] == pytest.approx(0.25, abs=1e-9)
+    # standardized betas: R^-1 r_xy = [(0.5 - 0.18) / 0.64, (0.3 - 0.3) / 0.64] = [0.5, 0.0]
+    assert rw.loc["x1", "beta"] == pytest.approx(0.5, abs=1e-9)
+    assert rw.loc["x2", "beta"] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_lmg_two_predictors_by_hand():
+    # LMG_1 = (r1^2 + (R^2 - r2^2)) / 2 = (0.25 + 0.16) / 2 = 0.205; LMG_2 = (0.09 + (0.25 - 0.25)) / 2 = 0.045
+    df = exact_corr_frame(TARGET)
+    t = D.shapley_r2(df, "y", ["x1", "x2"]).set_index("driver")
+    assert t.loc["x1", "lmg"] == pytest.approx(0.205, abs=1e-9)
+    assert t.loc["x2", "lmg"] == pytest.approx(0.045, abs=1e-9)
+
+
+def _correlated(n=400, seed=1):
+    rng = np.random.default_rng(seed)
+    z = rng.normal(size=(n, 3))
+    x = z @ np.array([[1, 0.6, 0.3], [0, 1, 0.5], [0, 0, 1]])
+    df = pd.DataFrame(x, columns=["ease", "support", "value"])
+    df["score"] = x @ [1.0, 0.6, 0.1] + rng.normal(size=n) * 1.5
+    return df
+
+
+def test_relative_weights_match_svd_formulation_and_ols_r2():
+    # Independent computation: Johnson's original SVD route. Z = U V' (closest orthonormal matrix to the
+    # standardized X); Lambda_jk = corr(X_j, Z_k); beta_k = corr(y, Z_k); eps_j = sum_k Lambda_jk^2 beta_k^2.
+    df = _correlated()
+    cols = ["ease", "support", "value"]
+    x = df[cols].to_numpy()
+    xs = (x - x.mean(0)) / x.std(0)
+    u, _, vt = np.linalg.svd(xs, full_matrices=False)
+    zz = u @ vt
+    lam = np.array([[np.corrcoef(xs[:, j], zz[:, k])[0, 1] for k in range(3)] for j in range(3)])
+    beta = np.array([np.corrcoef(df["score"], zz[:, k])[0, 1] for k in range(3)])
+    expected = (lam**2) @ (beta**2)
+    rw = D.relative_weights(df, "score", cols, n_boot=0).set_index("driver").loc[cols]
+    np.testing.assert_allclose(rw["raw_weight"].to_numpy(), expected, atol=1e-8)
+    r2 = sm.OLS(df["score"], sm.add_constant(df[cols])).fit().rsquared
+    assert rw["raw_weight"].sum() == pytest.approx(r2, abs=1e-9)
+
+
+def test_lmg_matches_permutation_average_of_ols_fits():
+    # Brute force: average over the 3! orders of entry of each driver's R^2 increment (statsmodels OLS fits).
+    df = _correlated()
+    cols = ["ease", "support", "value"]
+
+    def r2(sub):
+        return 0.0 if not sub else sm.OLS(df["score"], sm.add_constant(df[list(sub)])).fit().rsquared
+
+    expected = dict.fromkeys(cols, 0.0)
+    perms = list(permutations(cols))
+    for order in perms:
+        for i, c in enumerate(order):
+            expected[c] += (r2(order[: i + 1]) - r2(order[:i])) / len(perms)
+    t = D.shapley_r2(df, "score", cols).set_index("driver")
+    for c in cols:
+        assert t.loc[c, "lmg"] == pytest.approx(expected[c], abs=1e-9)
+    assert t["lmg"].sum() == pytest.approx(r2(cols), abs=1e-9)
+
+
+def test_orthogonal_drivers_weight_is_squared_correlation():
+    rng = np.random.default_rng(3)
+    q, _ = np.linalg.qr(rng.normal(size=(200, 2)) - 0)
+    q -= q.mean(axis=0)
+    q, _ = np.linalg.qr(q)
+    df = pd.DataFrame(q, columns=["a", "b"])
+    df["y"] = 2 * df["a"] + df["b"] + rng.normal(size=200) * 0.05
+    rw = D.relative_weights(df, "y", ["a", "b"], n_boot=0).set_index("driver")
+    for c in ("a", "b"):
+        assert rw.loc[c, "raw_weight"] == pytest.approx(np.corrcoef(df[c], df["y"])[0, 1] ** 2, abs=1e-6)
+
+
+def test_logit_shapley_adds_to_mcfadden_and_matches_two_driver_formula():
+    rng = np.random.default_rng(4)
+    n = 500
+    df = pd.DataFrame(rng.normal(size=(n, 2)), columns=["support", "value"])
+    df["value"] += 0.5 * df["support"]
+    df["churned"] = (rng.random(n) < 1 / (1 + np.exp(-(-1 - 1.2 * df["support"])))).astype(int)
+
+    def pr2(cols):
+        return sm.Logit(df["churned"], sm.add_constant(df[cols])).fit(disp=0).prsquared
+
+    full = pr2(["support", "value"])
+    t = D.shapley_r2(df, "churned", ["support", "value"], model="logit").set_index("driver")
+    assert t["lmg"].sum() == pytest.approx(full, abs=1e-6)
+    assert t.loc["support", "lmg"] == pytest.approx((pr2(["support"]) + full - pr2(["value"])) / 2, abs=1e-6)
+
+
+def test_churn_drivers_odds_ratios_match_statsmodels():
+    rng = np.random.default_rng(5)
+    n = 400
+    df = pd.DataFrame(rng.normal(5, 2, size=(n, 3)), columns=["ease", "support", "value"])
+    df["churned"] = (rng.random(n) < 1 / (1 + np.exp(-(-1 - 0.5 * (df["support"] - 5))))).astype(int)
+    out = D.churn_drivers(df, ["ease", "support", "value"]).set_index("driver")
+    z = (df[["ease", "support", "value"]] - df[["ease", "support", "value"]].mean()) / df[
+        ["ease", "support", "value"]].std()
+    ref = sm.Logit(df["churned"], sm.add_constant(z)).fit(disp=0)
+    for c in ("ease", "support", "value"):
+        assert out.loc[c, "odds_ratio"] == pytest.approx(np.exp(ref.params[c]), rel=1e-6)
+        assert out.loc[c, "or_ci_low"] == pytest.approx(np.exp(ref.conf_int().loc[c, 0]), rel=1e-6)
+        assert out.loc[c, "p_value"] == pytest.approx(ref.pvalues[c], rel=1e-6)
+    assert out.index[0] == "support"
+    assert out["pseudo_r2"].iloc[0] == pytest.approx(ref.prsquared, rel=1e-6)
+
+
+def test_cluster_bootstrap_is_not_fooled_by_repeated_rows():
+    df = _correlated(n=150, seed=6)
+    df["account_id"] = [f"a{i}" for i in range(len(df))]
+    rep = pd.concat([df] * 6, ignore_index=True)  # every account answered 6 times identically
+    base = D.relative_weights(df, "score", ["ease", "support", "value"], cluster="account_id", n_boot=300)
+    naive = D.relative_weights(rep, "score", ["ease", "support", "value"], n_boot=300)
+    clus = D.relative_weights(rep, "score", ["ease", "support", "value"], cluster="account_id", n_boot=300)
+    w = lambda t: (t["ci_high"] - t["ci_low"]).iloc[0]  # noqa: E731 - width of the top driver's interval
+    assert w(naive) < 0.6 * w(clus)
+    assert w(clus) == pytest.approx(w(base), rel=0.35)
+    assert ((clus["ci_low"] <= clus["raw_weight"]) & (clus["raw_weight"] <= clus["ci_high"])).all()
+
+
+def test_degenerate_inputs_never_raise():
+    df = pd.DataFrame({"score": [1.0, 5, 9, 10, 3, 7], "a": [1.0, 2, 3, 4, 5, 6], "b": [2.0] * 6})
+    rw = D.relative_weights(df, "score", ["a", "b"], n_boot=50).set_index("driver")
+    assert np.isnan(rw.loc["b", "raw_weight"]) and rw.loc["a", "raw_weight"] > 0
+    assert D.relative_weights(df.head(2), "score", ["a"]).empty
+    assert D.shapley_r2(df, "score", ["a", "b"]).empty  # a constant driver: not decomposable
+    one_class = df.assign(churned=0)
+    assert D.churn_drivers(one_class, ["a"]).empty
+    assert D.key_drivers(df.assign(score=5.0), ["a"], n_boot=0)["share"].isna().all()
+
+
+def test_diagnose_drivers_area():
+    rng = np.random.default_rng(7)
+    n = 300
+    ease = rng.integers(1, 11, n)
+    support = rng.integers(1, 11, n)
+    score = np.clip(np.round(0.7 * support + 0.2 * ease + rng.normal(0, 1, n)), 0, 10)
+    r = pd.DataFrame({"score": score, "responded_at": pd.Timestamp("2025-01-01") + pd.to_timedelta(
+        rng.integers(0, 200, n), unit="D"), "Ease": ease, "Support": support,
+        "account_id": [f"a{i % 100}" for i in range(n)]})
+    acc = pd.DataFrame({"account_id": [f"a{i}" for i in range(100)], "churned": rng.random(100) < 0.3})
+    prep = prepare(from_frames(r, accounts=acc, drivers=["Ease", "Support"]), now=pd.Timestamp("2026-01-01"))
+    res = D.diagnose(prep)
+    assert res.area == "drivers" and res.not_assessed_reason is None
+    assert res.tables["score_drivers"]["driver"].iloc[0] == "Support"
+    assert "churn_drivers" in res.tables and res.figures
+    none = prepare(from_frames(r.drop(columns=["Ease", "Support"])), now=pd.Timestamp("2026-01-01"))
+    assert D.diagnose(none).status == "not_assessed"
