@@ -1,0 +1,162 @@
+"""Tests of the callback queue and of the formula-safe, atomic CSV writer."""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from npsdiag.callback import CALLBACK_COLUMNS, callback_queue, neutralise_formulas, write_csv_safely
+from npsdiag.clean import prepare
+from npsdiag.io import from_frames
+
+END = pd.Timestamp("2024-06-30")
+
+
+def _client(redact: bool = True, sla: float = 7):
+    """Six detractors, a passive and a promoter; the data end on 2024-06-30.
+
+    r1 acct A (ARR 100k), never followed up, 30 days ago
+    r2 acct B (ARR 10k),  never followed up, 2 days ago -> open (within SLA), still to call
+    r3 acct C (ARR 500k), followed up after 20 days (late)
+    r4 acct D (ARR 50k),  followed up within 3 days -> not in the queue
+    r5 acct E (churned),  never followed up -> left out (already churned)
+    r6 acct A, same respondent as r1, older detractor response -> only r1 (the latest) is kept
+    """
+    resp = pd.DataFrame({
+        "response_id": ["r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8"],
+        "score": [3, 5, 0, 6, 2, 4, 8, 10],
+        "responded_at": pd.to_datetime(["2024-05-31", "2024-06-28", "2024-04-01", "2024-06-01", "2024-06-10",
+                                        "2024-02-01", "2024-06-30", "2024-06-29"]),
+        "followed_up_at": pd.to_datetime([None, None, "2024-04-21", "2024-06-04", None, None, None, None]),
+        "respondent_id": ["ann@a.com", "bo@b.com", "cy@c.com", "di@d.com", "ed@e.com", "ann@a.com", "x@a.com",
+                          "y@b.com"],
+        "account_id": ["A", "B", "C", "D", "E", "A", "A", "B"],
+        "role": ["executive", "user", "user", "user", "user", "executive", "user", "user"],
+        "owner": ["Kim", "Lee", "Kim", "Lee", "Kim", "Kim", "Lee", "Lee"],
+        "comment": ["=HYPERLINK(\"http://evil\")", "mail me: bo@b.com or +44 20 7946 0958", "@SUM(A1)", "ok",
+                    "bye", "old", "fine", "great"],
+    })
+    accounts = pd.DataFrame({"account_id": ["A", "B", "C", "D", "E"], "name": ["Acme", "-Beta", "Cyan", "Dot", "Echo"],
+                             "revenue": [100_000, 10_000, 500_000, 50_000, 900_000],
+                             "churned": [False, False, False, False, True]})
+    settings = {"redact_pii": redact, "follow_up_sla_days": sla, "repeat_window_days": 0}
+    return prepare(from_frames(resp, accounts=accounts, settings=settings), now="2024-07-15")
+
+
+def test_queue_content_and_order():
+    q = callback_queue(_client())
+    assert tuple(q.columns) == CALLBACK_COLUMNS
+    # not followed up first (r1, r2), ordered by ARR x 0.5^(age/90): A 100000*0.5^(30/90)=79370 > B 10000*~1;
+    # then followed up late (r3); r4 (on time), r5 (churned account), r6 (older answer of r1's respondent),
+    # r7/r8 (not detractors) are left out
+    assert q["account_id"].tolist() == ["A", "B", "C"]
+    assert q["priority"].tolist() == [1, 2, 3]
+    assert q["status"].tolist() == ["not followed up", "not followed up (within SLA)", "followed up late"]
+    assert q["priority_score"].iloc[0] == pytest.approx(100_000 * 0.5 ** (30 / 90), abs=0.01)
+    # days waiting: to the end of the data when not followed up, to the follow-up when late
+    assert q["days_waiting"].tolist() == [30, 2, 20]
+    assert q["arr"].tolist() == [100_000, 10_000, 500_000]
+    assert q["account_name"].tolist() == ["Acme", "-Beta", "Cyan"]
+    assert q["score"].tolist() == [3, 5, 0]
+    assert q["role"].tolist() == ["executive", "user", "user"]
+
+
+def test_recency_can_beat_revenue():
+    # a 1-year-old 100k detractor (100k*0.5^(365/90) = 6.0k) ranks below a fresh 10k one (10k*0.5^(2/90) = 9.8k)
+    prep = _client()
+    r = prep.responses
+    r.loc[r["response_id"] == "r1", "responded_at"] = END - pd.Timedelta(days=365)
+    r.loc[r["response_id"] == "r6", "responded_at"] = END - pd.Timedelta(days=400)  # keep r1 the latest of ann
+    q = callback_queue(prep)
+    assert q["account_id"].tolist()[:2] == ["B", "A"]
+
+
+def test_queue_options():
+    prep = _client()
+    assert "C" not in callback_queue(prep, include_late=False)["account_id"].tolist()
+    assert "E" in callback_queue(prep, exclude_churned=False)["account_id"].tolist()
+
+
+def test_redaction_follows_settings():
+    q = callback_queue(_client(redact=True))
+    assert "bo@b.com" not in " ".join(q["comment"].dropna()) and "7946" not in " ".join(q["comment"].dropna())
+    assert not q["respondent"].str.contains("@", regex=False).any()
+    q2 = callback_queue(_client(redact=False))
+    assert q2["respondent"].tolist()[0] == "ann@a.com"
+    assert "bo@b.com" in q2["comment"].iloc[1]
+
+
+def test_queue_without_accounts_or_follow_up_column():
+    resp = pd.DataFrame({"score": [2.0, 3.0, 9.0], "responded_at": ["2024-01-01", "2024-03-01", "2024-03-02"]})
+    q = callback_queue(prepare(from_frames(resp), now="2024-04-01"))
+    assert tuple(q.columns) == CALLBACK_COLUMNS
+    # no follow-up dates in the export: every detractor is listed, the most recent first (recency only)
+    assert q["status"].tolist() == ["follow-up not recorded"] * 2
+    assert q["responded_at"].dt.strftime("%Y-%m-%d").tolist() == ["2024-03-01", "2024-01-01"]
+    assert q["arr"].isna().all()
+
+
+def test_queue_empty_cases():
+    resp = pd.DataFrame({"score": [9.0, 10.0], "responded_at": ["2024-01-01", "2024-01-02"],
+                         "followed_up_at": [None, None]})
+    q = callback_queue(prepare(from_frames(resp), now="2024-04-01"))
+    assert q.empty and tuple(q.columns) == CALLBACK_COLUMNS
+
+
+def test_neutralise_formulas_owasp_prefixes():
+    df = pd.DataFrame({"t": ["=1+1", "+1", "-1", "@x", "\tx", "\rx", "ok", "a=b", None],
+                       "n": [-1, 2, 3, 4, 5, 6, 7, 8, 9]})
+    out = neutralise_formulas(df)
+    assert out["t"].tolist()[:8] == ["'=1+1", "'+1", "'-1", "'@x", "'\tx", "'\rx", "ok", "a=b"]
+    assert pd.isna(out["t"].iloc[8])
+    assert out["n"].tolist() == df["n"].tolist()  # numbers are not text: -1 stays a number
+    assert list(neutralise_formulas(pd.DataFrame({"=bad": [1]})).columns) == ["'=bad"]
+    assert df["t"].iloc[0] == "=1+1"  # the input is not modified
+
+
+def test_write_csv_safely_round_trip(tmp_path: Path):
+    q = callback_queue(_client())
+    path = write_csv_safely(q, tmp_path / "callback_queue.csv")
+    assert path == tmp_path / "callback_queue.csv"
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0] == list(CALLBACK_COLUMNS)
+    cells = [c for row in rows[1:] for c in row]
+    # no cell a spreadsheet would run: every text cell starting with = + - @ carries the apostrophe
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    assert "'=HYPERLINK(\"http://evil\")" in cells and "'@SUM(A1)" in cells and "'-Beta" in cells
+    assert rows[1][CALLBACK_COLUMNS.index("responded_at")] == "2024-05-31"  # dates as ISO dates
+    assert rows[1][CALLBACK_COLUMNS.index("score")] == "3"
+    back = pd.read_csv(path, encoding="utf-8-sig")
+    assert len(back) == len(q) and back["priority"].tolist() == [1, 2, 3]
+    assert oct(os.stat(path).st_mode & 0o777) == oct(0o644)
+    assert [p.name for p in tmp_path.iterdir()] == ["callback_queue.csv"]  # no temporary file left
+
+
+def test_write_csv_safely_is_atomic(tmp_path: Path, monkeypatch):
+    path = tmp_path / "q.csv"
+    path.write_text("old content\n", encoding="utf-8")
+
+    def boom(self, *args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", boom)
+    with pytest.raises(OSError):
+        write_csv_safely(pd.DataFrame({"a": [1]}), path)
+    assert path.read_text(encoding="utf-8") == "old content\n"  # the old file is intact
+    assert [p.name for p in tmp_path.iterdir()] == ["q.csv"]  # and the partial file removed
+
+
+def test_demo_queue_if_present():
+    demo = Path(__file__).resolve().parents[1] / "examples" / "demo" / "config.yml"
+    if not (demo.parent / "responses.csv").exists():
+        pytest.skip("demo data not generated (python -m npsdiag.sample)")
+    from npsdiag.io import load
+
+    q = callback_queue(prepare(load(demo)))
+    assert len(q) > 0 and q["priority"].is_monotonic_increasing
+    assert (q["score"] <= 6).all()
