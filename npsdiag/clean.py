@@ -147,8 +147,7 @@ def prepare(data: ClientData, now: pd.Timestamp | None = None) -> Prepared:
         test |= (r["finished"] == False).fillna(False).astype(bool)  # noqa: E712 - nullable boolean
     for col in ("respondent_id", "comment"):
         if col in r:
-            test |= r[col].str.lower().str.fullmatch(r"(?:test|testing|ignore|dummy)[\w.+-]*(?:@.*)?").fillna(
-                False).astype(bool)
+            test |= _test_marker(r[col])
     mark(test, "test_response")
     mark(r["responded_at"] > now, "future_date")
     if "invited_at" in r:
@@ -179,31 +178,75 @@ def prepare(data: ClientData, now: pd.Timestamp | None = None) -> Prepared:
     return Prepared(data=data, responses=analysed.reset_index(drop=True), flags=flags, lineage=lineage, now=now)
 
 
+def _test_marker(values: pd.Series) -> pd.Series:
+    """True where a respondent id or comment is a test marker (``test``, ``test@x.com``, ``dummy1``...).
+
+    A cheap case-insensitive prefix match selects the few candidates; the
+    full pattern is checked only on those (millions of comments stay fast).
+    """
+    s = values.astype("string")
+    cand = s.str.match(_TEST_PREFIX).fillna(False).astype(bool)
+    out = pd.Series(False, index=values.index)
+    if cand.any():
+        sub = s[cand].str.lower().str.fullmatch(_TEST_PATTERN).fillna(False).astype(bool)
+        out[sub.index[sub.to_numpy()]] = True
+    return out
+
+
+_TEST_PREFIX = r"(?i)(?:test|ignore|dummy)"
+_TEST_PATTERN = r"(?:test|testing|ignore|dummy)[\w.+-]*(?:@.*)?"
+
+
 def _repeats(r: pd.DataFrame, reason: pd.Series, window_days: float) -> pd.Series:
     """Responses of a respondent less than ``window_days`` after their previous kept response.
 
     Walks each respondent's responses in date order keeping a response only
-    when it is at least the window after the last kept one. Vectorised for
-    the common case (gaps all at least the window, or all inside it); the
-    general case iterates per respondent only over the few with repeats.
+    when it is at least the window after the last kept one (ties in time: the
+    first in file order is kept).
+
+    Notes
+    -----
+    Vectorised over respondents: the walk advances every respondent with
+    repeats by one kept response per pass, so the number of passes is the
+    longest chain of kept responses of one respondent (at most the period
+    divided by the window, plus one), each pass a numpy operation over the
+    responses not yet decided. Respondents whose gaps are all at least the
+    window never enter the walk.
     """
-    ok = reason.isna() & r["respondent_id"].notna() & r["responded_at"].notna()
-    sub = r.loc[ok, ["respondent_id", "responded_at"]].sort_values(["respondent_id", "responded_at"])
-    if sub.empty:
-        return pd.Series(False, index=r.index)
-    window = pd.Timedelta(days=window_days)
-    gap = sub.groupby("respondent_id", sort=False)["responded_at"].diff()
-    close = gap < window
+    ok = (reason.isna() & r["respondent_id"].notna() & r["responded_at"].notna()).to_numpy()
     out = pd.Series(False, index=r.index)
+    pos = np.flatnonzero(ok)
+    if pos.size < 2:
+        return out
+    codes = pd.factorize(r["respondent_id"])[0][pos]
+    t = r["responded_at"].to_numpy(dtype="datetime64[ns]").view("i8")[pos]
+    order = np.lexsort((pos, t, codes))  # by respondent, then time, then file order
+    codes, t, pos = codes[order], t[order], pos[order]
+    w = int(pd.Timedelta(days=window_days).value)
+    same = codes[1:] == codes[:-1]
+    close = same & (np.diff(t) < w)
     if not close.any():
         return out
-    affected = sub.loc[close, "respondent_id"].unique()
-    multi = sub[sub["respondent_id"].isin(affected)]
-    for _, grp in multi.groupby("respondent_id", sort=False):
-        last = None
-        for idx, t in zip(grp.index, grp["responded_at"]):
-            if last is not None and t - last < window:
-                out[idx] = True
-            else:
-                last = t
+    # only respondents with at least one gap inside the window
+    hit = np.zeros(int(codes.max()) + 1, dtype=bool)
+    hit[codes[1:][close]] = True
+    sel = hit[codes]
+    codes, t, pos = codes[sel], t[sel], pos[sel]
+    first = np.r_[True, codes[1:] != codes[:-1]]
+    dense = np.cumsum(first) - 1  # 0..G-1 per respondent
+    last = t[first].copy()  # time of each respondent's last kept response
+    repeat = np.zeros(len(t), dtype=bool)
+    rem = np.flatnonzero(~first)  # undecided, in (respondent, time) order
+    while rem.size:
+        g = dense[rem]
+        inside = t[rem] - last[g] < w
+        repeat[rem[inside]] = True
+        rem = rem[~inside]
+        if not rem.size:
+            break
+        g = dense[rem]
+        head = np.r_[True, g[1:] != g[:-1]]  # each respondent's next kept response
+        last[g[head]] = t[rem[head]]
+        rem = rem[~head]
+    out.iloc[pos[repeat]] = True
     return out
