@@ -64,8 +64,10 @@ MISSING = "(missing)"
 MIN_EFFECT = 5.0
 #: Smallest between-segment SD (points, beyond noise) reported as dispersion.
 MIN_TAU = 10.0
-#: Smallest mix effect (points) reported as a mix shift.
-MIN_MIX = 3.0
+#: Smallest mix effect (points) reported as a mix shift ...
+MIN_MIX = 2.0
+#: ... and smallest share of the overall change it must account for.
+MIN_MIX_SHARE = 0.2
 #: At most this many values of one dimension are drawn in a forest plot.
 MAX_FOREST_VALUES = 20
 
@@ -767,8 +769,7 @@ def plot_heatmap(
     shown = val.where(cnt >= min_n)
     nr, nc = val.shape
     fig, ax = figure(min(7.5, 1.6 + 0.9 * nc), max(2.2, 0.55 * nr + 1.4))
-    cmap = mpl.colormaps["RdBu"].copy()
-    cmap.set_bad("#DDDDDD")
+    cmap = mpl.colormaps["RdBu"].with_extremes(bad="#DDDDDD")
     lim = max(10.0, float(np.nanmax(np.abs(shown.to_numpy()))) if shown.notna().any().any() else 10.0)
     im = ax.imshow(np.ma.masked_invalid(shown.to_numpy(dtype="float64")), cmap=cmap, vmin=-lim, vmax=lim,
                    aspect="auto")
@@ -1041,7 +1042,10 @@ def _hidden(res: AreaResult, seg: pd.DataFrame, n_total: int, overall: float, al
                   f"(difference interval {lead['diff_ci_low']:+.1f} to {lead['diff_ci_high']:+.1f}; "
                   f"adjusted p = {lead['p_adj']:.2g}). The overall NPS of {overall:+.0f} hides it.")
         if others > 0:
-            detail += f" {others} other segment(s) are also significantly below the rest (see evidence)."
+            names = ", ".join(f"{row['dimension']} {row['segment']} ({row['diff_vs_rest']:+.0f})"
+                              for _, row in below.iloc[1:4].iterrows())
+            detail += (f" Also significantly below the rest: {names}"
+                       + (f" and {others - 3} more." if others > 3 else "."))
         if len(above):
             detail += f" {len(above)} segment(s) score significantly above the rest."
         rec = (f"Review {lead['dimension']} {lead['segment']} with its business owner: read its detractors' comments, "
@@ -1132,21 +1136,28 @@ def _mix_shift(res: AreaResult, mix: pd.DataFrame) -> None:
         return
     m = mix.copy()
     excl = (m["mix_ci_low"] > 0) | (m["mix_ci_high"] < 0)
-    big = (m["mix_effect"].abs() >= MIN_MIX) & (m["mix_effect"].abs() >= 0.5 * m["change"].abs())
+    big = (m["mix_effect"].abs() >= MIN_MIX) & (m["mix_effect"].abs() >= MIN_MIX_SHARE * m["change"].abs())
     cand = m[excl & big]
     if cand.empty:
         return
     top = cand.loc[cand["mix_effect"].abs().idxmax()]
-    severity = "medium" if abs(top["mix_effect"]) >= 5 else "low"
     change, mx, rt = float(top["change"]), float(top["mix_effect"]), float(top["rate_effect"])
+    mostly = abs(mx) >= 0.5 * abs(change)
+    severity = "medium" if mostly and abs(mx) >= 3 else "low"
     if abs(rt) < abs(mx) and np.sign(rt) != np.sign(mx) and abs(rt) >= MIN_MIX:
         gist = (f"the segments themselves moved {rt:+.1f} points, but a change in who answered moved the total "
                 f"{mx:+.1f}")
     else:
         gist = f"{mx:+.1f} points of it come from a change in who answered and {rt:+.1f} from how segments scored"
+    move = "drop" if change < 0 else "rise"
+    if mostly:
+        title = (f"The NPS {move} from {top['period_1']} to {top['period_2']} is mostly a change of "
+                 f"{top['dimension']} mix")
+    else:
+        title = (f"{abs(mx):.1f} of the {abs(change):.1f}-point NPS {move} from {top['period_1']} to "
+                 f"{top['period_2']} is a change of {top['dimension']} mix, not of how customers score")
     res.findings.append(Finding(
-        "segmentation.mix_shift", severity,
-        f"The NPS change from {top['period_1']} to {top['period_2']} is mostly a change of {top['dimension']} mix",
+        "segmentation.mix_shift", severity, title,
         (f"Overall NPS went from {top['nps_1']:+.1f} to {top['nps_2']:+.1f} ({change:+.1f} points, interval "
          f"{top['change_ci_low']:+.1f} to {top['change_ci_high']:+.1f}); split by {top['dimension']}, {gist} "
          f"(mix interval {top['mix_ci_low']:+.1f} to {top['mix_ci_high']:+.1f}; rate interval "
@@ -1156,7 +1167,8 @@ def _mix_shift(res: AreaResult, mix: pd.DataFrame) -> None:
                   "nps_2": float(top["nps_2"]), "change": change, "mix_effect": mx,
                   "mix_ci_low": float(top["mix_ci_low"]), "mix_ci_high": float(top["mix_ci_high"]),
                   "rate_effect": rt, "rate_ci_low": float(top["rate_ci_low"]),
-                  "rate_ci_high": float(top["rate_ci_high"]), "mix_share": float(top["mix_share"])},
+                  "rate_ci_high": float(top["rate_ci_high"]), "mix_share": float(top["mix_share"]),
+                  "share_of_change": abs(mx) / abs(change) if change else None},
         recommendation=(f"Read the NPS trend per {top['dimension']} (or re-weighted to a fixed mix) before "
                         "celebrating or acting on the overall movement; check why the response mix changed "
                         "(sampling, invitations, customer base).")))

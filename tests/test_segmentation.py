@@ -1,0 +1,297 @@
+"""Segmentation area: statistics against hand computations, and every finding firing / not firing."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from npsdiag.clean import prepare
+from npsdiag.diagnoses import segmentation as S
+from npsdiag.io import from_frames
+
+NOW = pd.Timestamp("2026-01-01")
+
+
+def responses_from_counts(cells: dict, start="2024-01-01", days=730, seed=0) -> pd.DataFrame:
+    """Responses from {(segment, period): (detractors, passives, promoters)}; period 1 = 2024, 2 = 2025."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for (seg, period), (d, p, r) in cells.items():
+        year = 2023 + period
+        for score, k in ((3, d), (8, p), (10, r)):
+            for _ in range(k):
+                rows.append({"Region": seg, "score": float(score),
+                             "responded_at": pd.Timestamp(f"{year}-01-01") + pd.Timedelta(days=int(rng.integers(0, 365)))})
+    out = pd.DataFrame(rows)
+    out["response_id"] = [f"R{i}" for i in range(len(out))]
+    return out
+
+
+def synth(n=3000, seed=0, apac_low=False, mix=False, small=False, spread=False) -> pd.DataFrame:
+    """Responses over 2024-2025 with Region and Plan; optional planted effects."""
+    rng = np.random.default_rng(seed)
+    dates = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 730, n), unit="D")
+    y2 = np.asarray(dates >= pd.Timestamp("2025-01-01"))
+    regions = np.array(["EMEA", "NA", "APAC", "LATAM"])
+    p1 = [0.4, 0.4, 0.1, 0.1]
+    p2 = [0.25, 0.25, 0.4, 0.1] if mix else p1
+    reg = np.where(y2, rng.choice(regions, n, p=p2), rng.choice(regions, n, p=p1))
+    plan = rng.choice(["Basic", "Pro", "Enterprise"], n, p=[0.4, 0.4, 0.2])
+    if small:
+        plan[:12] = "Legacy"
+    probs = np.array([1, 1, 1, 1, 2, 3, 4, 8, 10, 12, 10], dtype=float)
+    score = rng.choice(11, n, p=probs / probs.sum()).astype(float)
+    if apac_low or mix:
+        low = (reg == "APAC") & (rng.random(n) < 0.5)
+        score = np.where(low, rng.integers(0, 7, n), score)
+    if spread:
+        shift = {"EMEA": -3, "NA": 0, "APAC": 2, "LATAM": -6}
+        score = np.clip(score + np.array([shift[r] for r in reg]) * (rng.random(n) < 0.7), 0, 10)
+    return pd.DataFrame({"score": score, "responded_at": dates, "Region": reg, "Plan": plan,
+                         "response_id": [f"R{i}" for i in range(n)]})
+
+
+def run(df: pd.DataFrame, segments=("Region", "Plan"), **settings):
+    prep = prepare(from_frames(df, segments=list(segments), settings=settings or None), now=NOW)
+    return S.diagnose(prep), prep
+
+
+@pytest.fixture(scope="module")
+def clean():
+    return run(synth(seed=11))[0]
+
+
+@pytest.fixture(scope="module")
+def planted():
+    return run(synth(seed=12, apac_low=True, mix=True, small=True))[0]
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+def adj_var(d, p, r):
+    """Variance of the NPS (-1..1) from the adjusted counts (Rocks 2016: +0.75, +1.5, +0.75), per n + 3."""
+    n = d + p + r + 3
+    s = (r + 0.75 - d - 0.75) / n
+    return ((r + 0.75 + d + 0.75) / n - s**2) / n
+
+
+def bh(p):
+    """Benjamini-Hochberg adjusted p-values by hand: min over j >= i of p_(j) m / j."""
+    p = np.asarray(p, dtype=float)
+    m = len(p)
+    order = np.argsort(p)
+    ranked = p[order] * m / np.arange(1, m + 1)
+    adj = np.minimum.accumulate(ranked[::-1])[::-1].clip(max=1)
+    out = np.empty(m)
+    out[order] = adj
+    return out
+
+
+def test_segment_nps_counts_test_and_bh_by_hand():
+    cells = {("A", 1): (10, 20, 70), ("B", 1): (40, 20, 40), ("C", 1): (25, 25, 50), ("D", 1): (5, 5, 10)}
+    df = responses_from_counts(cells)
+    t = S.segment_nps(df, ["Region"], min_n=30).set_index("segment")
+    assert t.loc["A", "nps"] == pytest.approx(60.0)
+    assert t.loc["B", "nps"] == pytest.approx(0.0)
+    assert t.loc["A", "pct_promoters"] == pytest.approx(70.0)
+    assert not t.loc["D", "reportable"] and np.isnan(t.loc["D", "p_value"])
+    # A vs the rest: rest = B + C + D = (70, 50, 100), NPS 30/220; z = diff / sqrt(var_a + var_b), adjusted variances
+    diff = 0.6 - 30 / 220
+    se = np.sqrt(adj_var(10, 20, 70) + adj_var(70, 50, 100))
+    p_a = 2 * stats.norm.sf(abs(diff / se))
+    assert t.loc["A", "diff_vs_rest"] == pytest.approx(100 * diff)
+    assert t.loc["A", "p_value"] == pytest.approx(p_a, rel=1e-9)
+    ps = t.loc[["A", "B", "C"], "p_value"].to_numpy()
+    np.testing.assert_allclose(t.loc[["A", "B", "C"], "p_adj"].to_numpy(), bh(ps), rtol=1e-9)
+    assert t.loc["A", "direction"] == "above" and t.loc["B", "direction"] == "below"
+
+
+def test_dimension_chi_square_by_hand():
+    cells = {("A", 1): (10, 20, 70), ("B", 1): (40, 20, 40), ("C", 1): (25, 25, 50), ("D", 1): (5, 5, 10)}
+    t = S.dimension_tests(responses_from_counts(cells), ["Region"], min_n=30).iloc[0]
+    obs = np.array([[10, 20, 70], [40, 20, 40], [25, 25, 50]], dtype=float)  # D (n=20) is left out
+    exp = obs.sum(1, keepdims=True) * obs.sum(0, keepdims=True) / obs.sum()
+    chi2 = ((obs - exp) ** 2 / exp).sum()
+    assert t["chi2"] == pytest.approx(chi2)
+    assert t["dof"] == 4 and t["tested_values"] == 3 and t["values"] == 4
+    assert t["p_value"] == pytest.approx(stats.chi2.sf(chi2, 4))
+    assert t["cramers_v"] == pytest.approx(np.sqrt(chi2 / (300 * 2)))
+
+
+def test_dispersion_dersimonian_laird_by_hand():
+    counts = [(30, 30, 40), (50, 20, 30), (10, 30, 60), (20, 40, 40)]
+    cells = {(s, 1): c for s, c in zip("ABCD", counts, strict=True)}
+    seg = S.segment_nps(responses_from_counts(cells), ["Region"], min_n=30)
+    d = S.segment_dispersion(seg).iloc[0]
+    y = np.array([100 * (r - dd) / (dd + p + r) for dd, p, r in counts])
+    v = np.array([1e4 * adj_var(*c) for c in counts])
+    w = 1 / v
+    q = np.sum(w * (y - np.sum(w * y) / w.sum()) ** 2)
+    tau2 = max(0.0, (q - 3) / (w.sum() - (w**2).sum() / w.sum()))
+    assert d["q"] == pytest.approx(q)
+    assert d["tau"] == pytest.approx(np.sqrt(tau2))
+    assert d["i2"] == pytest.approx((q - 3) / q)
+    assert d["q_p_value"] == pytest.approx(stats.chi2.sf(q, 3))
+
+    # Q-profile bounds: the generalised Q equals the chi-square quantiles there (Viechtbauer 2007)
+    def qgen(t2):
+        ww = 1 / (v + t2)
+        return np.sum(ww * (y - np.sum(ww * y) / ww.sum()) ** 2)
+
+    assert qgen(d["tau_ci_low"] ** 2) == pytest.approx(stats.chi2.ppf(0.975, 3), rel=1e-6)
+    assert qgen(d["tau_ci_high"] ** 2) == pytest.approx(stats.chi2.ppf(0.025, 3), rel=1e-6)
+    assert d["tau_ci_low"] <= d["tau"] <= d["tau_ci_high"]
+
+
+def test_dispersion_is_zero_for_identical_segments():
+    cells = {(s, 1): (20, 30, 50) for s in "ABC"}
+    d = S.segment_dispersion(S.segment_nps(responses_from_counts(cells), ["Region"])).iloc[0]
+    assert d["tau"] == 0 and d["i2"] == 0 and d["q"] == pytest.approx(0, abs=1e-12)
+
+
+def test_kitagawa_decomposition_by_hand():
+    # Period 1: A share .5 NPS 60, B share .5 NPS -20 -> 20. Period 2: A .2 at 70, B .8 at -10 -> 6; change -14.
+    # mix  = (.2 - .5)(60 + 70)/2 + (.8 - .5)(-20 - 10)/2 = -19.5 - 4.5 = -24
+    # rate = (70 - 60)(.5 + .2)/2 + (-10 + 20)(.5 + .8)/2 = 3.5 + 6.5 = 10
+    cells = {("A", 1): (10, 20, 70), ("B", 1): (50, 20, 30), ("A", 2): (2, 8, 30), ("B", 2): (72, 32, 56)}
+    df = responses_from_counts(cells)
+    df["period"] = df["responded_at"].dt.year
+    t = S.mix_rate_decomposition(df, "Region", "period", 2024, 2025).set_index("segment")
+    assert t["mix_effect"].sum() == pytest.approx(-24.0)
+    assert t["rate_effect"].sum() == pytest.approx(10.0)
+    assert t.loc["A", "mix_effect"] == pytest.approx(-19.5)
+    assert t.loc["B", "rate_effect"] == pytest.approx(6.5)
+    s = S.mix_rate_summary(df, ["Region"], "period", 2024, 2025, n_boot=400).iloc[0]
+    assert s["nps_1"] == pytest.approx(20.0) and s["nps_2"] == pytest.approx(6.0)
+    assert s["change"] == pytest.approx(-14.0)
+    assert s["mix_effect"] + s["rate_effect"] == pytest.approx(s["change"])
+    assert s["mix_ci_low"] < -24 < s["mix_ci_high"] and s["rate_ci_low"] < 10 < s["rate_ci_high"]
+
+
+def test_segment_absent_in_one_period_counts_as_mix_only():
+    cells = {("A", 1): (10, 20, 70), ("A", 2): (10, 20, 70), ("B", 2): (50, 20, 30)}
+    df = responses_from_counts(cells)
+    df["period"] = df["responded_at"].dt.year
+    t = S.mix_rate_decomposition(df, "Region", "period", 2024, 2025).set_index("segment")
+    # change = (.5 * 60 + .5 * -20) - 60 = -40, all of it mix: A (.5 - 1) * 60 = -30, B (.5 - 0) * -20 = -10
+    assert t["mix_effect"].sum() == pytest.approx(-40.0)
+    assert t["rate_effect"].sum() == pytest.approx(0.0)
+
+
+def test_comparison_periods():
+    years = S.comparison_periods(pd.Series(pd.date_range("2024-01-03", "2025-12-28", freq="D")))
+    assert [p[0] for p in years] == ["2024", "2025"]
+    assert years[1][1] == pd.Timestamp("2025-01-01") and years[1][2] == pd.Timestamp("2026-01-01")
+    halves = S.comparison_periods(pd.Series(pd.date_range("2025-01-01", "2025-06-30", freq="D")))
+    assert halves[0][0].startswith("first half") and halves[0][2] == halves[1][1]
+    assert S.comparison_periods(pd.Series([pd.Timestamp("2025-01-01")] * 3)) is None
+
+
+def test_trend_periods_and_intervals():
+    df = synth(n=800, seed=3)
+    t = S.nps_trend(df, period="Q", min_n=30)
+    assert len(t) == 8 and t["n"].sum() == 800
+    q1 = df[(df["responded_at"] >= "2024-01-01") & (df["responded_at"] < "2024-04-01")]
+    d, r = (q1["score"] <= 6).sum(), (q1["score"] >= 9).sum()
+    assert t["nps"].iloc[0] == pytest.approx(100 * (r - d) / len(q1))
+    assert (t["ci_low"] < t["nps"]).all() and (t["nps"] < t["ci_high"]).all()
+
+
+# --------------------------------------------------------------------------- findings
+
+
+def test_hidden_segment_fires_on_planted_and_not_on_clean(planted, clean):
+    f = planted.finding("segmentation.hidden_segment")
+    assert f is not None and f.evidence["segment"] == "APAC" and f.evidence["diff_vs_rest"] < -20
+    assert f.severity == "high" and f.evidence["p_adj"] < 0.05 and f.evidence["n"] > 100
+    assert clean.finding("segmentation.hidden_segment") is None
+
+
+def test_insufficient_n_fires_only_with_a_small_segment(planted, clean):
+    f = planted.finding("segmentation.insufficient_n")
+    assert f is not None and f.evidence["smallest_n"] == 12 and f.evidence["segments"] == 1
+    assert clean.finding("segmentation.insufficient_n") is None
+
+
+def test_dispersion_fires_on_spread_and_not_on_clean(clean):
+    res, _ = run(synth(seed=13, spread=True))
+    f = res.finding("segmentation.dispersion")
+    assert f is not None and f.evidence["tau"] >= 10 and f.evidence["q_p_adj"] < 0.05
+    assert f.evidence["tau_ci_low"] <= f.evidence["tau"] <= f.evidence["tau_ci_high"]
+    assert clean.finding("segmentation.dispersion") is None
+
+
+def test_mix_shift_fires_on_pure_mix_and_not_on_clean(clean):
+    # Each segment scores the same in both years; only the share of the low segment grows.
+    cells = {("A", 1): (50, 100, 250), ("B", 1): (250, 100, 50), ("A", 2): (25, 50, 125), ("B", 2): (375, 150, 75)}
+    res, _ = run(responses_from_counts(cells), segments=["Region"])
+    f = res.finding("segmentation.mix_shift")
+    assert f is not None and f.severity == "medium"
+    assert f.evidence["mix_effect"] == pytest.approx(f.evidence["change"], abs=1e-9)  # all of the change
+    assert f.evidence["rate_effect"] == pytest.approx(0.0, abs=1e-9)
+    assert f.evidence["mix_ci_high"] < 0
+    assert clean.finding("segmentation.mix_shift") is None
+
+
+def test_clean_export_has_no_high_or_medium_finding(clean):
+    assert all(f.severity in ("low", "info") for f in clean.findings)
+    assert clean.status == "green"
+
+
+def test_planted_result_shape_and_json(planted):
+    assert {"segments", "dimensions", "trend", "mix_rate"} <= set(planted.tables)
+    assert all(k in planted.table_captions for k in planted.tables)
+    assert all(len(t) <= 40 for t in planted.tables.values())
+    keys = [f.key for f in planted.figures]
+    assert {"forest_Region", "forest_Plan", "heatmap", "trend", "mix_rate"} <= set(keys)
+    for f in planted.findings:
+        json.dumps(f.to_dict())
+    assert planted.summary and planted.notes
+
+
+def test_heatmap_greys_small_cells():
+    df = synth(n=1500, seed=4, small=True)
+    fig = S.plot_heatmap(df, "Region", "Plan", min_n=30)
+    im = fig.axes[0].images[0]
+    arr = im.get_array()
+    cols = sorted(set(df["Plan"]))
+    rows = sorted(set(df["Region"]))
+    n = df.groupby(["Region", "Plan"]).size().unstack(fill_value=0).reindex(index=rows, columns=cols, fill_value=0)
+    np.testing.assert_array_equal(np.ma.getmaskarray(arr), (n < 30).to_numpy())
+    assert np.ma.getmaskarray(arr)[:, cols.index("Legacy")].all()
+
+
+def test_forest_plot_greys_small_segments():
+    df = synth(n=600, seed=5, small=True)
+    seg = S.segment_nps(df, ["Plan"], min_n=30)
+    fig = S.plot_forest(seg, "Plan", overall=10.0)
+    hollow = [ln for ln in fig.axes[0].lines if ln.get_markerfacecolor() == "white"]
+    assert len(hollow) == 1  # Legacy (n=12) only
+    assert any("n<30" in t.get_text() for t in fig.axes[0].get_yticklabels())
+
+
+def test_degenerate_inputs_never_raise():
+    one_value = pd.DataFrame({"score": [9.0, 10, 3] * 20, "responded_at": pd.Timestamp("2025-03-01"),
+                              "Region": "EMEA", "Plan": None})
+    res, _ = run(one_value)
+    assert res.status in ("green", "amber", "red")
+    tiny = pd.DataFrame({"score": [9.0, 2.0], "responded_at": pd.to_datetime(["2025-01-01", "2025-02-01"]),
+                         "Region": ["A", "B"], "Plan": ["x", "y"]})
+    res, _ = run(tiny)
+    assert res.finding("segmentation.insufficient_n") is not None and res.finding("segmentation.hidden_segment") is None
+    none = prepare(from_frames(tiny[["score", "responded_at"]]), now=NOW)
+    assert S.diagnose(none).status == "not_assessed"
+    assert S.segment_nps(tiny, []).empty and S.segment_dispersion(S.segment_nps(tiny, [])).empty
+
+
+def test_min_n_setting_is_respected():
+    df = synth(n=400, seed=6)
+    res, _ = run(df, min_n=100)
+    seg = res.tables["segments"]
+    small = seg[seg["n"] < 100]
+    assert (small["note"] == "too few to report").all() and small["p_adj"].isna().all()
