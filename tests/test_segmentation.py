@@ -24,8 +24,8 @@ def responses_from_counts(cells: dict, start="2024-01-01", days=730, seed=0) -> 
         year = 2023 + period
         for score, k in ((3, d), (8, p), (10, r)):
             for _ in range(k):
-                rows.append({"Region": seg, "score": float(score),
-                             "responded_at": pd.Timestamp(f"{year}-01-01") + pd.Timedelta(days=int(rng.integers(0, 365)))})
+                day = pd.Timedelta(days=int(rng.integers(0, 365)))
+                rows.append({"Region": seg, "score": float(score), "responded_at": pd.Timestamp(f"{year}-01-01") + day})
     out = pd.DataFrame(rows)
     out["response_id"] = [f"R{i}" for i in range(len(out))]
     return out
