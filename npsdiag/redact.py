@@ -1,35 +1,310 @@
-"""Masking personal data in client text (emails, phone numbers, ...).
+"""Masking personal data in client text and tables.
 
-Minimal first version: emails and phone numbers. See :func:`redact_text`.
+:func:`redact_text` masks, in a string or a Series of strings:
+
+=================  =====================================================  ==============
+what               how it is recognised                                    replaced by
+=================  =====================================================  ==============
+e-mail addresses   ``name@domain.tld``, also ``name [at] domain [dot] com``  ``[email]``
+web links          ``http(s)://`` or ``www.`` links whose query string,     ``[link]``
+                   fragment or path carries an identifier (long digit
+                   runs, tokens, an e-mail); plain links are kept
+payment cards      13-19 digits, passing the Luhn check                    ``[card]``
+bank accounts      IBANs passing the ISO 7064 mod-97 check                 ``[iban]``
+phone numbers      7-15 digits with ``+``, ``00``, spaces, dots, dashes,   ``[phone]``
+                   slashes or brackets, international or national
+long numbers       7-9 digits in one run, e.g. account numbers (only      ``[number]``
+                   with ``numbers=True``)
+IP addresses       four dot-separated numbers (with ``urls``)              ``[ip]``
+UK postcodes       ``SW1A 1AA`` (upper case, full postcode)                ``[postcode]``
+social handles     ``@name``                                               ``[handle]``
+=================  =====================================================  ==============
+
+Numbers that are not personal are left alone: dates (2024-01-15,
+15/01/2024, 15.01.2024, 20240115), times and time ranges, amounts
+(1,234.56, 1.234,56, 1 234 567, a currency sign before or a currency
+after), decimals, percentages, years and year ranges (2019-2024) and
+numbers of fewer than seven digits (order, ticket and reference numbers).
+
+Limits: names of people, street addresses and free-form identifiers cannot
+be recognised reliably without a language model, which npsdiag does not
+download; they are not masked. Read quotes before sharing a report outside
+the client. Columns that identify a respondent (e-mail, contact id, phone,
+name) are masked whole by :func:`redact_frame`.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 
-__all__ = ["redact_text", "redact_frame"]
+__all__ = ["redact_text", "redact_frame", "luhn_valid", "iban_valid", "ID_COLUMN_PATTERN"]
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_PHONE = re.compile(r"(?<!\w)\+?\d[\d ()./-]{7,}\d(?!\w)")
+_EMAIL = r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}"
+_EMAIL_OBFUSCATED = (r"[\w.+-]+\s?[\[(<{]\s?at\s?[\])>}]\s?[\w-]+"
+                     r"(?:\s?(?:\.|[\[(<{]\s?dot\s?[\])>}])\s?[\w-]+)+")
+_URL = r"(?:https?://|www\.)[^\s<>\"'`]+"
+_IBAN = r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b"
+_POSTCODE = r"\b(?:[A-Z]{1,2}\d[A-Z\d]?|GIR) ?\d[ABD-HJLNP-UW-Z]{2}\b"
+_HANDLE = r"(?<![\w@./])@[A-Za-z_][A-Za-z0-9_.]{1,29}(?<!\.)"
+# A run of digits with the separators phone numbers use; checked by _classify_number.
+_NUMBER = (r"(?<![\w.,/@+\-])(?:(?:\+|\b00)[ ]?)?\(?\d[\d()./\- \u00a0]{4,}\d\)?"
+           r"(?![\w%‰]|[.,]\d)")
+
+_PATTERN = re.compile(
+    rf"(?P<url>{_URL})|(?P<email>{_EMAIL})|(?P<email2>{_EMAIL_OBFUSCATED})|(?P<iban>{_IBAN})"
+    rf"|(?P<postcode>{_POSTCODE})|(?P<handle>{_HANDLE})|(?P<number>{_NUMBER})",
+)
+_EMAIL2_RE = re.compile(_EMAIL_OBFUSCATED, re.IGNORECASE)
+_DATE_RE = re.compile(r"(?<!\d)(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2}))(?!\d)")
+_TIME_RANGE = re.compile(r"^\d{1,2}[.:]\d{2}\s?[-–]\s?\d{1,2}[.:]\d{2}$")
+_THOUSANDS = re.compile(r"^(?:[1-9]\d{0,2}(?:([.,])\d{3})(?:\1\d{3})*|[1-9]\d?(?:([ \u00a0])\d{3})(?:\2\d{3})*)$")
+_IP = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
+_DATE_PARTS = re.compile(r"\s*[-–]\s+|\s+[-–]\s*|\s+")
+_DECIMAL = re.compile(r"^\d+[.,]\d+$")
+_COMPACT_DATE = re.compile(r"^(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])$")
+_CURRENCY_BEFORE = "£$€¥₹₽₩₺₪"
+_CURRENCY_AFTER = re.compile(r"^\s?(?:[£$€¥₹]|eur\b|euros?\b|usd\b|gbp\b|dollars?\b|pounds?\b|k\b|m\b|bn\b)",
+                             re.IGNORECASE)
+_PERSONAL_URL_PART = re.compile(r"\d{6,}|[A-Za-z0-9_-]{24,}|@|%40", re.IGNORECASE)
+_QUICK = re.compile(r"[\d@]|www\.|https?:|\[at\]|\(at\)", re.IGNORECASE)
+
+#: Column names (lower-cased) that identify a respondent: masked whole by :func:`redact_frame`.
+ID_COLUMN_PATTERN = re.compile(
+    r"^(?:respondent(?:_id)?|e-?mail(?:_address)?|email address|contact(?:_id|_name)?|phone|telephone|mobile|"
+    r"first_?name|last_?name|full_?name|customer_name|respondent_name|surname)$", re.IGNORECASE)
 
 
-def redact_text(text):
-    """Mask emails and phone numbers in a string or a Series of strings."""
+def luhn_valid(digits: str) -> bool:
+    """Whether a string of digits passes the Luhn (mod 10) check of payment card numbers.
+
+    Examples
+    --------
+    >>> luhn_valid("4111111111111111"), luhn_valid("4111111111111112")
+    (True, False)
+    """
+    if not digits.isdigit():
+        return False
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2 == 1:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def iban_valid(text: str) -> bool:
+    """Whether ``text`` is an IBAN with a valid ISO 7064 mod-97-10 check.
+
+    Examples
+    --------
+    >>> iban_valid("GB82 WEST 1234 5698 7654 32"), iban_valid("GB82 WEST 1234 5698 7654 33")
+    (True, False)
+    """
+    s = re.sub(r"\s", "", text).upper()
+    if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}", s):
+        return False
+    moved = s[4:] + s[:4]
+    num = "".join(str(int(ch, 36)) for ch in moved)
+    return int(num) % 97 == 1
+
+
+def _classify_number(m: re.Match) -> str | None:
+    """The mask for a digit run, or None when it is not personal (date, amount, year...)."""
+    raw = m.group(0)
+    cand = raw.strip()
+    digits = re.sub(r"\D", "", cand)
+    nd = len(digits)
+    if nd < 7:
+        return None
+    start = m.start()
+    before = m.string[max(0, start - 2):start].strip()
+    if before and before[-1] in _CURRENCY_BEFORE:
+        return None
+    if _CURRENCY_AFTER.match(m.string[m.end():m.end() + 8]):
+        return None
+    if _TIME_RANGE.match(cand) or _DECIMAL.match(cand) or _COMPACT_DATE.match(cand):
+        return None
+    if _THOUSANDS.match(cand):
+        return None
+    groups = re.findall(r"\d+", cand)
+    if all(len(g) == 4 and g[:2] in ("19", "20") for g in groups):
+        return None  # years and year ranges
+    if _IP.match(cand):
+        return "[ip]"
+    parts = [p for p in _DATE_PARTS.split(cand) if p]
+    dates = [p for p in parts if _DATE_RE.fullmatch(p)]
+    if dates:  # dates (a date range, a date and a time) inside the run: judge what is left
+        left = sum(len(re.sub(r"\D", "", p)) for p in parts if p not in dates)
+        return "[phone]" if left >= 7 else None
+    plain = cand.lstrip("+").replace(" ", "").replace("-", "")
+    if 13 <= nd <= 19 and plain.isdigit() and luhn_valid(digits):
+        return "[card]"
+    if nd > 15:
+        return None  # too long for a phone number (E.164: at most 15 digits) and not a card
+    if re.search(r"[ ()./\-\u00a0]", cand):
+        pieces = [p for p in re.split(r"[\s()]+", cand) if p]
+        if len(pieces) > 1 and all(_DECIMAL.match(p) for p in pieces):
+            return None  # a list of decimals, e.g. an estimate and its interval "0.69 (0.61"
+        return "[phone]"
+    if cand.startswith("+") or nd >= 10 or (cand.startswith("0") and nd >= 8):
+        return "[phone]"  # international, or national numbers written without spaces (07700900123)
+    return "[number]"
+
+
+def _make_replacer(emails: bool, phones: bool, cards: bool, urls: bool, handles: bool, postcodes: bool,
+                   numbers: bool):
+    def repl(m: re.Match) -> str:
+        kind = m.lastgroup
+        text = m.group(0)
+        if kind == "url":
+            if not urls:
+                return text
+            core = text.rstrip(".,;:!?)]}'\"")
+            tail = text[len(core):]
+            path_etc = re.sub(r"^(?:https?://)?[^/?#]*", "", core)
+            if "?" in core or "#" in core or _PERSONAL_URL_PART.search(path_etc):
+                host = re.match(r"^(?:https?://)?([^/?#:@]+)", core)
+                return (f"[link: {host.group(1)}]" if host else "[link]") + tail
+            return text
+        if kind in ("email", "email2"):
+            return "[email]" if emails else text
+        if kind == "iban":
+            return "[iban]" if cards and iban_valid(text) else text
+        if kind == "postcode":
+            return "[postcode]" if postcodes else text
+        if kind == "handle":
+            return "[handle]" if handles else text
+        label = _classify_number(m)
+        if label is None:
+            return text
+        lead = text[: len(text) - len(text.lstrip())]
+        if label == "[card]" and not cards:
+            return text
+        if label == "[phone]" and not phones:
+            return text
+        if (label == "[number]" and not numbers) or (label == "[ip]" and not urls):
+            return text
+        return lead + label
+
+    return repl
+
+
+def redact_text(text, emails: bool = True, phones: bool = True, cards: bool = True, urls: bool = True,
+                handles: bool = True, postcodes: bool = True, numbers: bool = False):
+    """Mask personal data in a string or a Series of strings.
+
+    Parameters
+    ----------
+    text : str, Series of str, or None/NaN
+        Missing values are returned as they are.
+    emails, phones, cards, urls, handles, postcodes, numbers : bool
+        Which kinds of personal data to mask. All but ``numbers`` are on by
+        default; ``cards`` covers payment cards and IBANs; ``numbers`` masks
+        bare runs of 7-9 digits (account or customer numbers), off by
+        default because report text holds counts of that
+        size. See the module documentation for what each recognises and
+        what is deliberately left alone.
+
+    Returns
+    -------
+    str or Series
+        The text with each piece of personal data replaced by a label such
+        as ``[email]`` or ``[phone]``; a Series keeps its index (dtype
+        ``string``).
+
+    Notes
+    -----
+    Regular expressions with checks (Luhn for cards, mod-97 for IBANs,
+    digit counts and date/amount/year shapes for phone numbers); no model.
+    On a Series only values containing a digit, ``@`` or a link are
+    examined, so a million comments take a few seconds. Names of people are
+    not detected.
+
+    Examples
+    --------
+    >>> redact_text("Call me on +44 7700 900123 or mail jo@example.com before 2024-01-15")
+    'Call me on [phone] or mail [email] before 2024-01-15'
+    >>> redact_text("Paid £1,234.56 on 15/01/2024, order 123456, 99.9% uptime")
+    'Paid £1,234.56 on 15/01/2024, order 123456, 99.9% uptime'
+    """
+    repl = _make_replacer(emails, phones, cards, urls, handles, postcodes, numbers)
     if isinstance(text, pd.Series):
         s = text.astype("string")
-        return s.str.replace(_EMAIL, "[email]", regex=True).str.replace(_PHONE, "[phone]", regex=True)
-    if text is None or (isinstance(text, float) and text != text):
+        if s.empty:
+            return s
+        quick = s.str.contains(r"[0-9@]|www\.|https?:|\[at\]|\(at\)|[A-Z]\d", regex=True).fillna(False)
+        quick = np.asarray(quick, dtype=bool)
+        if not quick.any():
+            return s
+        out = s.copy()
+        sub = s[quick]
+        out[quick] = [v if v is pd.NA else _PATTERN.sub(repl, v) for v in sub.tolist()]
+        return out
+    if text is None or text is pd.NA or (isinstance(text, float) and text != text):
         return text
-    return _PHONE.sub("[phone]", _EMAIL.sub("[email]", str(text)))
+    text = str(text)
+    return _PATTERN.sub(repl, text)
 
 
-def redact_frame(frame: pd.DataFrame, columns=None) -> pd.DataFrame:
-    """A copy of ``frame`` with text columns (or ``columns``) redacted."""
+def _id_columns(frame: pd.DataFrame) -> list:
+    return [c for c in frame.columns if isinstance(c, str) and ID_COLUMN_PATTERN.match(c.strip())]
+
+
+def redact_frame(frame: pd.DataFrame, columns: Iterable[str] | None = None,
+                 id_columns: Iterable[str] | None = None, **kinds: bool) -> pd.DataFrame:
+    """A copy of ``frame`` with personal data masked.
+
+    Parameters
+    ----------
+    frame : DataFrame
+    columns : list of str, optional
+        Text columns to scan with :func:`redact_text` (default: every text
+        column that is not an identifier column).
+    id_columns : list of str, optional
+        Columns that identify a person, masked whole as ``[redacted]``
+        (default: columns named like ``respondent_id``, ``email``,
+        ``phone``, ``contact_name``...; see :data:`ID_COLUMN_PATTERN`).
+        Pass ``[]`` to mask none.
+    **kinds : bool
+        Passed to :func:`redact_text` (e.g. ``handles=False``).
+
+    Returns
+    -------
+    DataFrame
+        Same shape, index and columns; missing values stay missing.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"respondent_id": ["jo@example.com"], "comment": ["call 07700 900123"], "score": [3]})
+    >>> redact_frame(df)[["respondent_id", "comment"]].iloc[0].tolist()
+    ['[redacted]', 'call [phone]']
+    """
     out = frame.copy()
-    cols = columns if columns is not None else [c for c in out.columns
-                                                if out[c].dtype == object or pd.api.types.is_string_dtype(out[c])]
+    ids = _id_columns(out) if id_columns is None else [c for c in id_columns if c in out.columns]
+    for c in ids:
+        col = out[c]
+        masked = pd.Series("[redacted]", index=col.index, dtype="string")
+        out[c] = masked.where(col.notna(), pd.NA)
+    if columns is None:
+        cols = [c for c in out.columns if c not in ids and (out[c].dtype == object
+                                                            or pd.api.types.is_string_dtype(out[c]))]
+    else:
+        cols = [c for c in columns if c in out.columns and c not in ids]
     for c in cols:
-        out[c] = redact_text(out[c])
+        col = out[c]
+        if col.dtype == object:
+            is_str = col.map(lambda v: isinstance(v, str))
+            if not is_str.any():
+                continue
+            red = redact_text(col[is_str].astype("string"), **kinds)
+            new = col.astype(object).copy()
+            new[is_str] = red.astype(object)
+            out[c] = new
+        else:
+            out[c] = redact_text(col, **kinds)
     return out
