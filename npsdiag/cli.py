@@ -2,6 +2,7 @@
 
     npsdiag run CONFIG [--output DIR]    diagnose a client into DIR (default reports/<client>)
     npsdiag validate CONFIG               check config and data, list every problem at once
+    npsdiag init EXPORT [EXPORT...]       propose a config for a new client's exports
 
 Exit codes: 0 success, 1 problems in the config or data (or a failed run),
 2 wrong usage, 3 an internal error (details in a log file, never a traceback
@@ -87,6 +88,12 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return validate(args.config)
 
 
+def _cmd_init(args: argparse.Namespace) -> int:
+    from .init import init
+
+    return init(args.exports, output=args.output, force=args.force, client=args.client)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="npsdiag", description="Diagnose an NPS program into a client-ready report.")
     from . import __version__
@@ -101,6 +108,14 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="check a config and its data, listing every problem")
     v.add_argument("config")
     v.set_defaults(func=_cmd_validate)
+    i = sub.add_parser("init", help="propose a config for a new client's exports (CSV, Excel, Parquet, "
+                       "Qualtrics, SurveyMonkey)")
+    i.add_argument("exports", nargs="+", metavar="EXPORT",
+                   help="the survey export, and optionally the accounts, invitations and contacts exports")
+    i.add_argument("--output", "-o", help="config to write (default: <client-slug>.yml in the current folder)")
+    i.add_argument("--force", "-f", action="store_true", help="overwrite the output if it exists")
+    i.add_argument("--client", help="the client's name (default: from the export's file name)")
+    i.set_defaults(func=_cmd_init)
     return p
 
 

@@ -507,12 +507,13 @@ def parse_scores(values: pd.Series, decimal: str | None = None) -> tuple[pd.Seri
         s = values.astype("float64")
         return s, pd.Series(False, index=values.index)
     text = values.astype("string").str.strip()
-    num = pd.to_numeric(text.str.replace(",", ".", regex=False) if decimal == "," else text, errors="coerce")
+    num = pd.to_numeric(text.str.replace(",", ".", regex=False) if decimal == "," else text,
+                        errors="coerce").astype("float64")
     need = num.isna() & text.notna()
     if need.any():
         sub = text[need]
         extracted = sub.str.extract(_NUM_RE, expand=False).str.replace(",", ".", regex=False)
-        num.loc[need] = pd.to_numeric(extracted, errors="coerce")
+        num.loc[need] = pd.to_numeric(extracted, errors="coerce").astype("float64").to_numpy()
     missing_words = text.str.lower().isin(_MISSING)
     invalid = (num.isna() & text.notna() & ~missing_words).fillna(False).astype(bool)
     return num.astype("float64"), invalid
