@@ -1246,7 +1246,7 @@ def diagnose(prep: Prepared) -> AreaResult:
         st["score_age_months"] = (st["outcome_at"] - st["responded_at"]).dt.total_seconds() / 86400 / DAYS_PER_MONTH
         bands = score_age_bands(st, confidence=conf)
         if len(bands):
-            res.tables["score_staleness"] = _round(bands.drop(columns=["months_from", "months_to"]))
+            res.tables["score_staleness"] = _round(bands.drop(columns=["months_from", "months_to", "p_value"]))
             res.table_captions["score_staleness"] = (
                 "Association of score with churn by the age of the score at the account's renewal/churn date: "
                 "AUC (0.5 = none; Hanley-McNeil interval) and odds ratio of churn per score point (below 1 = "
@@ -1480,7 +1480,7 @@ def _findings(ctx: dict[str, dict[str, Any]], tests: dict[str, float], padj: dic
             id="decay.score_staleness", severity=sev, title=title,
             detail=(f"The score separates churned from retained accounts with an AUC of {young['auc']:.2f} "
                     f"({pct}% CI {young['auc_ci_low']:.2f}-{young['auc_ci_high']:.2f}) when taken {young['band']} "
-                    f"before the outcome, but {old['auc']:.2f} ({old['auc_ci_low']:.2f}-{old['auc_ci_high']:.2f}) "
+                    f"before the outcome, but {old['auc']:.2f} ({pct}% CI {old['auc_ci_low']:.2f}-{old['auc_ci_high']:.2f}) "
                     f"at {old['band']} (0.5 = no association). In a logistic model, the odds ratio per score point "
                     f"moves towards 1 by a factor {or_int:.2f} per year of age ({pct}% CI {lo:.2f}-{hi:.2f})."
                     f"{stale_txt}"),
