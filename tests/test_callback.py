@@ -37,10 +37,10 @@ def _client(redact: bool = True, sla: float = 7):
         "account_id": ["A", "B", "C", "D", "E", "A", "A", "B"],
         "role": ["executive", "user", "user", "user", "user", "executive", "user", "user"],
         "owner": ["Kim", "Lee", "Kim", "Lee", "Kim", "Kim", "Lee", "Lee"],
-        "comment": ["=HYPERLINK(\"http://evil\")", "mail me: bo@b.com or +44 20 7946 0958", "@SUM(A1)", "ok",
+        "comment": ["=HYPERLINK(\"http://evil\")", "mail me: bo@b.com or +44 20 7946 0958", "+ too slow", "ok",
                     "bye", "old", "fine", "great"],
     })
-    accounts = pd.DataFrame({"account_id": ["A", "B", "C", "D", "E"], "name": ["Acme", "-Beta", "Cyan", "Dot", "Echo"],
+    accounts = pd.DataFrame({"account_id": ["A", "B", "C", "D", "E"], "name": ["Acme", "-Beta", "@Cyan", "Dot", "Echo"],
                              "revenue": [100_000, 10_000, 500_000, 50_000, 900_000],
                              "churned": [False, False, False, False, True]})
     settings = {"redact_pii": redact, "follow_up_sla_days": sla, "repeat_window_days": 0}
@@ -60,7 +60,7 @@ def test_queue_content_and_order():
     # days waiting: to the end of the data when not followed up, to the follow-up when late
     assert q["days_waiting"].tolist() == [30, 2, 20]
     assert q["arr"].tolist() == [100_000, 10_000, 500_000]
-    assert q["account_name"].tolist() == ["Acme", "-Beta", "Cyan"]
+    assert q["account_name"].tolist() == ["Acme", "-Beta", "@Cyan"]
     assert q["score"].tolist() == [3, 5, 0]
     assert q["role"].tolist() == ["executive", "user", "user"]
 
@@ -128,7 +128,8 @@ def test_write_csv_safely_round_trip(tmp_path: Path):
     cells = [c for row in rows[1:] for c in row]
     # no cell a spreadsheet would run: every text cell starting with = + - @ carries the apostrophe
     assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
-    assert "'=HYPERLINK(\"http://evil\")" in cells and "'@SUM(A1)" in cells and "'-Beta" in cells
+    assert "'=HYPERLINK(\"http://evil\")" in cells and "'+ too slow" in cells
+    assert "'-Beta" in cells and "'@Cyan" in cells
     assert rows[1][CALLBACK_COLUMNS.index("responded_at")] == "2024-05-31"  # dates as ISO dates
     assert rows[1][CALLBACK_COLUMNS.index("score")] == "3"
     back = pd.read_csv(path, encoding="utf-8-sig")

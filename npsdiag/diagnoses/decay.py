@@ -1480,7 +1480,8 @@ def _findings(ctx: dict[str, dict[str, Any]], tests: dict[str, float], padj: dic
             id="decay.score_staleness", severity=sev, title=title,
             detail=(f"The score separates churned from retained accounts with an AUC of {young['auc']:.2f} "
                     f"({pct}% CI {young['auc_ci_low']:.2f}-{young['auc_ci_high']:.2f}) when taken {young['band']} "
-                    f"before the outcome, but {old['auc']:.2f} ({pct}% CI {old['auc_ci_low']:.2f}-{old['auc_ci_high']:.2f}) "
+                    f"before the outcome, but {old['auc']:.2f} "
+                    f"({pct}% CI {old['auc_ci_low']:.2f}-{old['auc_ci_high']:.2f}) "
                     f"at {old['band']} (0.5 = no association). In a logistic model, the odds ratio per score point "
                     f"moves towards 1 by a factor {or_int:.2f} per year of age ({pct}% CI {lo:.2f}-{hi:.2f})."
                     f"{stale_txt}"),
