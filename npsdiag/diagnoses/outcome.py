@@ -78,8 +78,10 @@ DECISION_ROLE_PATTERN = re.compile(
 MIN_EVENTS = 10
 #: Fewest accounts with a score from a role for its own model.
 MIN_ROLE_ACCOUNTS = 30
-#: Promoter churn rate from which "false comfort" is reported.
+#: Promoter churn rate from which "false comfort" is reported ...
 FALSE_COMFORT_RATE = 0.10
+#: ... when it is also at least this fraction of the churn rate of all accounts in the group.
+FALSE_COMFORT_RATIO = 0.5
 #: A role's score predicts churn "well" from this AUC (acceptable discrimination, Hosmer & Lemeshow 2013) ...
 STRONG_AUC = 0.7
 #: ... and "weakly" below this one.
@@ -1253,30 +1255,32 @@ def _link_findings(res: AreaResult, only: pd.Series, auc: dict, lift: dict, n_ac
 
 
 def _false_comfort(res: AreaResult, fs: pd.DataFrame, cat_table: pd.DataFrame) -> None:
+    ratio = fs["false_comfort_rate"] / fs["churn_rate"].where(fs["churn_rate"] > 0)
     cand = fs[(fs["promoters"] >= 20) & (fs["false_comfort_rate"] >= FALSE_COMFORT_RATE)
-              & (fs["comfort_rate_ci_low"] >= FALSE_COMFORT_RATE / 2)]
+              & (fs["comfort_rate_ci_low"] >= FALSE_COMFORT_RATE / 2) & (ratio >= FALSE_COMFORT_RATIO)]
     if cand.empty:
         return
     top = cand.sort_values("false_comfort_rate", ascending=False).iloc[0]
-    overall = float(cat_table.loc[cat_table["category"] == "all", "churn_rate"].iloc[0])
-    rate = float(top["false_comfort_rate"])
-    severity = "high" if top["comfort_rate_ci_low"] >= 0.15 else "medium"
+    rate, base = float(top["false_comfort_rate"]), float(top["churn_rate"])
+    severity = "high" if top["comfort_rate_ci_low"] >= 0.15 and rate >= 0.8 * base else "medium"
     who = "promoter accounts" if top["group"] == "all accounts" else (
         f"accounts whose {top['group'].removeprefix('role: ')} respondents are promoters")
-    alarm = fs[fs["group"] == "all accounts"].iloc[0]
+    alarm = fs[fs["group"] == top["group"]].iloc[0]
+    detail = (f"{int(top['promoters_churned'])} of {int(top['promoters'])} {who} churned ({100 * rate:.1f}%, interval "
+              f"{100 * top['comfort_rate_ci_low']:.1f}–{100 * top['comfort_rate_ci_high']:.1f}%), against "
+              f"{100 * base:.1f}% of the same accounts overall: a promoter score barely lowers the risk of losing the "
+              "account.")
+    if np.isfinite(alarm["false_alarm_rate"]):
+        detail += (f" Conversely {100 * alarm['false_alarm_rate']:.0f}% of the detractor accounts in this group stayed "
+                   "(false alarms).")
     res.findings.append(Finding(
-        "outcome.false_comfort", severity,
-        f"False comfort: {100 * rate:.0f}% of {who} churned",
-        (f"{int(top['promoters_churned'])} of {int(top['promoters'])} {who} churned ({100 * rate:.1f}%, interval "
-         f"{100 * top['comfort_rate_ci_low']:.1f}–{100 * top['comfort_rate_ci_high']:.1f}%) against "
-         f"{100 * overall:.1f}% of all accounts: a promoter score is no guarantee of renewal here. Conversely "
-         f"{100 * alarm['false_alarm_rate']:.0f}% of detractor accounts stayed (false alarms)."
-         if np.isfinite(alarm["false_alarm_rate"]) else
-         f"{int(top['promoters_churned'])} of {int(top['promoters'])} {who} churned ({100 * rate:.1f}%)."),
+        "outcome.false_comfort", severity, f"False comfort: {100 * rate:.0f}% of {who} churned", detail,
         evidence={"group": top["group"], "promoters": int(top["promoters"]),
                   "promoters_churned": int(top["promoters_churned"]), "false_comfort_rate": rate,
                   "rate_ci_low": float(top["comfort_rate_ci_low"]), "rate_ci_high": float(top["comfort_rate_ci_high"]),
-                  "overall_churn_rate": overall, "false_alarm_rate": float(alarm["false_alarm_rate"]),
+                  "group_churn_rate": base, "promoter_to_group_ratio": rate / base,
+                  "overall_churn_rate": float(cat_table.loc[cat_table["category"] == "all", "churn_rate"].iloc[0]),
+                  "false_alarm_rate": float(alarm["false_alarm_rate"]),
                   "groups": [{"group": g, "false_comfort_rate": float(v)} for g, v in
                              zip(cand["group"], cand["false_comfort_rate"], strict=True)]},
         recommendation=("Do not treat promoters as safe: review churned promoters' accounts (who else in the account "
