@@ -434,7 +434,7 @@ def test_not_assessed_without_inputs():
 
 
 def test_parts_missing_become_notes():
-    r, a, i = make_client(seed=2, n_accounts=60)
+    r, a, i = make_client(seed=2, n_accounts=40, months=12)
     _, res = _run(r, a.drop(columns=["outcome_at"]))
     assert "score_staleness" not in res.tables
     assert any("outcome_at" in n for n in res.notes)
@@ -445,7 +445,7 @@ def test_parts_missing_become_notes():
 @pytest.mark.parametrize("case", ["one_response", "all_promoters", "no_churn", "all_churn", "no_owner_values",
                                   "invitations_without_ids", "single_day"])
 def test_odd_data_never_raises(case):
-    r, a, i = make_client(seed=4, n_accounts=40)
+    r, a, i = make_client(seed=4, n_accounts=25, months=12)
     if case == "one_response":
         r = r.head(1)
     elif case == "all_promoters":
