@@ -467,3 +467,16 @@ def test_odd_data_never_raises(case):
     json.dumps([f.to_dict() for f in res.findings])
     if case == "invitations_without_ids":
         assert any("no respondent or response id" in n for n in res.notes)
+
+
+def test_slow_follow_up_title_when_median_meets_sla():
+    # 100 detractors: 60 in 3 days, 40 in 12 days -> median 3 days meets the SLA but 40% are late (> 20% tolerance)
+    t = pd.Timestamp("2024-01-01")
+    lat = [3] * 60 + [12] * 40
+    resp = pd.DataFrame({"score": [2.0] * 100, "responded_at": [t + pd.Timedelta(days=i) for i in range(100)],
+                         "followed_up_at": [t + pd.Timedelta(days=i + d) for i, d in enumerate(lat)]})
+    _, res = _run(resp)
+    f = res.finding("decay.slow_follow_up")
+    assert f is not None and f.title.startswith("40% of followed-up detractors")
+    assert f.severity == "medium"  # share late >= 35% but the median meets the SLA
+    assert f.evidence["p_value"] == pytest.approx(stats.binomtest(40, 100, 0.2, alternative="greater").pvalue)

@@ -1374,6 +1374,17 @@ def diagnose(prep: Prepared) -> AreaResult:
     return res
 
 
+def _band_words(band: str, sla: float) -> str:
+    """A latency band in words, for titles ("never followed up", "followed up within the 7-day SLA")."""
+    labels = _band_labels(sla)
+    words = ["followed up within the {:g}-day SLA", "followed up after {:g} to {:g} days",
+             "followed up after more than {:g} days", "never followed up"]
+    if band not in labels:
+        return band
+    i = labels.index(band)
+    return words[i].format(*([sla] if i == 0 else [sla, 2 * sla] if i == 1 else [2 * sla] if i == 2 else []))
+
+
 def _sev(cond_high: bool, cond_medium: bool) -> str:
     return "high" if cond_high else "medium" if cond_medium else "low"
 
@@ -1396,7 +1407,8 @@ def _findings(ctx: dict[str, dict[str, Any]], tests: dict[str, float], padj: dic
             out.append(Finding(
                 id="decay.slow_follow_up", severity=sev,
                 title=(f"Detractors were followed up after a median of {_fmt_days(med)} days against a "
-                       f"{sla:g}-day SLA"),
+                       f"{sla:g}-day SLA" if med > sla else
+                       f"{share_late:.0%} of followed-up detractors were contacted after the {sla:g}-day SLA"),
                 detail=(f"Of {int(d['followed_up'])} detractors who were followed up, {share_late:.0%} were contacted "
                         f"after the {sla:g}-day SLA ({pct}% CI {d['late_ci_low']:.0%}-{d['late_ci_high']:.0%}); the "
                         f"median wait was {_fmt_days(med)} days{_ci_days(lo, hi)}. Only {d['share_within_sla']:.0%} "
@@ -1439,8 +1451,9 @@ def _findings(ctx: dict[str, dict[str, Any]], tests: dict[str, float], padj: dic
             diff = float(slow["churn_rate"] - fast["churn_rate"])
             out.append(Finding(
                 id="decay.follow_up_effect", severity=_sev(or_ >= 1.5 and diff >= 0.10, True),
-                title=(f"Detractors followed up late or never churned more: {slow['churn_rate']:.0%} "
-                       f"({slow['band']}) vs {fast['churn_rate']:.0%} ({fast['band']})"),
+                title=(f"Detractors followed up late or never churned more: {slow['churn_rate']:.0%} of those "
+                       f"{_band_words(str(slow['band']), sla)} vs {fast['churn_rate']:.0%} of those "
+                       f"{_band_words(str(fast['band']), sla)}"),
                 detail=(f"Among {int(m['n'].iloc[0])} detractor responses linked to an account outcome, each step "
                         f"slower in follow-up (within SLA, up to twice the SLA, beyond, never) goes with "
                         f"{or_:.2f} times the odds of churn ({pct}% CI {lo:.2f}-{hi:.2f}), at equal score. This is an "
@@ -1466,8 +1479,8 @@ def _findings(ctx: dict[str, dict[str, Any]], tests: dict[str, float], padj: dic
         if stale is not None:
             cadence = max(3, int(stale))
             title = f"Scores older than about {stale:g} months no longer predict churn"
-            rec = (f"Survey each account at least every {cadence} months, and in the {cadence} months before each "
-                   "renewal; do not read a score older than that as a renewal signal.")
+            rec = (f"Survey each account at least every {cadence} months and again in the 3 months before each "
+                   f"renewal; do not read a score older than {stale:g} months as a renewal signal.")
         else:
             cadence = None
             title = "Older scores predict churn less well"
