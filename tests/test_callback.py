@@ -161,3 +161,28 @@ def test_demo_queue_if_present():
     q = callback_queue(prepare(load(demo)))
     assert len(q) > 0 and q["priority"].is_monotonic_increasing
     assert (q["score"] <= 6).all()
+
+
+def test_real_bt_verbatims_queue_and_decay_degrade(shared_data, tmp_path: Path):
+    # Real UK broadband export (SOURCE.md): score, day-first date and comment only; 1,271 detractors (0-6),
+    # no follow-up, invitation, account or respondent columns.
+    src = shared_data / "external" / "bt-nps-verbatims" / "verbatim.csv"
+    cfg = tmp_path / "bt.yml"
+    cfg.write_text(
+        f"client: BT sample\nresponses:\n  path: {src}\n  dayfirst: true\n  columns:\n    score: NPS_SCORE\n"
+        "    responded_at: CUSTOMER_RESPONSE_DATE\n    comment: text\n", encoding="utf-8")
+    from npsdiag.diagnoses import decay
+    from npsdiag.io import load
+
+    prep = prepare(load(cfg), now="2024-01-01")
+    res = decay.diagnose(prep)
+    assert res.status == "not_assessed" and "followed_up_at" in res.not_assessed_reason
+    q = callback_queue(prep)
+    assert len(q) == 1271 and set(q["status"]) == {"follow-up not recorded"}
+    assert q["responded_at"].iloc[0] == prep.responses["responded_at"].max()  # recency only, newest first
+    path = write_csv_safely(q, tmp_path / "callback_queue.csv")
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        comments = [row["comment"] for row in csv.DictReader(fh)]
+    # one real detractor comment starts with "- moved in on 15th December...": written with the apostrophe
+    assert sum(c.startswith("'- moved in") for c in comments) == 1
+    assert not [c for c in comments if c[:1] in ("=", "+", "-", "@")]
