@@ -1207,6 +1207,9 @@ def _link_findings(res: AreaResult, only: pd.Series, auc: dict, lift: dict, n_ac
         res.notes.append(f"Too few churned ({events}) or retained ({retained}) accounts to say whether the score is "
                          f"associated with churn (at least {MIN_EVENTS} of each are needed).")
         return
+    if not auc["se"] > 0:
+        res.notes.append("Every account has the same score: whether the score relates to churn cannot be assessed.")
+        return
     or_, p = float(only["odds_ratio"]), float(only["p_value"])
     est = np.isfinite(or_)
     ev = {"accounts": n_acc, "churned": events, "auc": auc["auc"], "auc_ci_low": auc["ci_low"],
