@@ -342,8 +342,9 @@ def table_html(frame: pd.DataFrame, caption: str = "", redact: bool = False, max
     cap = f'<p class="caption">{esc(caption, redact)}</p>' if caption else ""
     tid = f' id="{html.escape(table_id)}"' if table_id else ""
     label = esc(_cut(caption, 80) if caption else "table", redact)
+    wide = " wide" if len(cols) >= 10 else ""
     return (f'<div class="table-block"{tid}>{cap}<div class="table-wrap" role="region" tabindex="0" '
-            f'aria-label="{label}"><table class="data"><thead><tr>{head}</tr></thead>'
+            f'aria-label="{label}"><table class="data{wide}"><thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(rows)}</tbody></table></div>{note}</div>')
 
 

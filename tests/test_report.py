@@ -1,0 +1,431 @@
+"""The report's HTML pieces: structure, links, escaping, redaction, bounded size, statistics of the trend.
+
+Fast unit tests on hand-built diagnoses (no notebook run). The rendered demo report is tested in a real
+browser by tests/test_browser.py.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from html.parser import HTMLParser
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from npsdiag import clean, io, plots, report
+from npsdiag.findings import FINDING_IDS, AreaResult, Diagnosis, Figure, Finding, not_assessed
+
+EVIL = "<script>alert('x')</script><img src=x onerror=alert(1)>"
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+class _Collect(HTMLParser):
+    """Ids, internal links, tags and any <script> seen in an HTML fragment."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: list[str] = []
+        self.links: list[str] = []
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        a = dict(attrs)
+        if "id" in a:
+            self.ids.append(a["id"])
+        if tag == "a" and (a.get("href") or "").startswith("#"):
+            self.links.append(a["href"][1:])
+
+
+def parse(fragment: str) -> _Collect:
+    p = _Collect()
+    p.feed(fragment)
+    p.close()
+    return p
+
+
+def _finding(fid: str, sev: str, title: str = "", detail: str = "", **ev) -> Finding:
+    return Finding(fid, sev, title or f"{fid} title", detail or f"{fid} detail", evidence=ev,
+                   recommendation=f"Fix {fid}.")
+
+
+def make_diagnosis(client: str = "Acme & Co") -> Diagnosis:
+    """Six areas: every status, findings of every severity, one area not assessed."""
+    fig, ax = plots.figure(6, 3)
+    ax.plot([0, 1, 2], [3, 1, 2], marker="o")
+    rel = AreaResult("reliability", findings=[
+        _finding("reliability.feed_gaps", "high", gap_periods=3, min_p_adj=0.0004, share_of_analysed=0.029),
+        _finding("reliability.duplicates", "low", rows=12, share=0.004),
+    ], tables={"lineage": pd.DataFrame({"step": ["rows read", "rows analysed"], "rows": [100, 96],
+                                        "share": [1.0, 0.96]})},
+        figures=[Figure("trend", fig, "NPS per month.")], summary="96% usable; a feed gap.",
+        notes=["Feed gaps: negative binomial against a rolling median; Benjamini-Hochberg across weeks."],
+        table_captions={"lineage": "Rows read and analysed."})
+    bal = AreaResult("balance", findings=[_finding("balance.role_skew", "medium", cramers_v=0.31, p_value=1e-9)],
+                     summary="Users dominate.")
+    seg = AreaResult("segmentation", findings=[
+        _finding("segmentation.hidden_segment", "high", nps=-1.2, ci_low=-8.0, ci_high=5.5, p_adj=0.001),
+        _finding("segmentation.dispersion", "medium", tau=12.3, tau_ci_low=6.0, tau_ci_high=20.1)],
+        summary="APAC below the rest.")
+    out = AreaResult("outcome", findings=[_finding("outcome.no_link", "info")],
+                     notes=["AUC with DeLong, DeLong & Clarke-Pearson (1988) interval; Logit."])
+    dec = AreaResult("decay", findings=[
+        _finding("decay.slow_follow_up", "high", median_days=9.4, median_ci_low=8.8, median_ci_high=10.1),
+        _finding("decay.no_follow_up", "medium", share_never=0.26, ci_low=0.23, ci_high=0.29)])
+    verb = not_assessed("verbatims", "needs a comment column")
+    areas = {a.area: a for a in (rel, bal, seg, out, dec, verb)}
+    return Diagnosis(client=client, areas=areas,
+                     data_summary={"responses": 96, "responses_read": 100, "accounts": 40, "invitations": 300,
+                                   "period": ["2024-01-01", "2025-12-31"]},
+                     headline={"nps": 21.4, "ci_low": 18.9, "ci_high": 23.8, "moe": 2.4, "n": 96,
+                               "pct_promoters": 45.0, "pct_passives": 31.4, "pct_detractors": 23.6})
+
+
+def full_report(diag: Diagnosis, prep=None, trend=None, redact: bool = False) -> str:
+    parts = [report.cover(diag), report.contents(diag), report.executive_summary(diag, trend=trend, redact=redact)]
+    parts += [report.area_html(r, redact) for r in diag.areas.values()]
+    parts += [report.action_plan(diag, redact), report.methodology(diag)]
+    if prep is not None:
+        parts.append(report.data_appendix(prep))
+    parts += [report.glossary(), report.footer(diag)]
+    return "".join(parts)
+
+
+@pytest.fixture(scope="module")
+def prep():
+    """Two years of responses with known counts per quarter, plus a few unusable rows."""
+    rng = np.random.default_rng(11)
+    rows = []
+    for q, start in enumerate(pd.date_range("2024-01-01", periods=8, freq="QS")):
+        n = 60 + 10 * q
+        p_det = 0.15 + 0.02 * q
+        scores = rng.choice([3, 8, 10], size=n, p=[p_det, 0.3, 0.7 - p_det])
+        days = rng.integers(0, 85, size=n)
+        rows += [{"score": float(s), "responded_at": start + pd.Timedelta(days=int(d)),
+                  "respondent_id": f"r{q}-{i}@example.com", "comment": "call me on +44 7700 900123"}
+                 for i, (s, d) in enumerate(zip(scores, days, strict=True))]
+    rows.append({"score": None, "responded_at": pd.Timestamp("2024-05-01"), "respondent_id": "x@example.com",
+                 "comment": ""})
+    data = io.from_frames(pd.DataFrame(rows), settings={"min_n": 30}, client="Test client")
+    return clean.prepare(data, now=pd.Timestamp("2026-06-01"))
+
+
+# --------------------------------------------------------------------------- structure and navigation
+
+
+def test_full_report_has_every_section_in_order_and_all_internal_links_resolve(prep):
+    diag = make_diagnosis()
+    html = full_report(diag, prep)
+    p = parse(html)
+    wanted = ["cover", "contents", "summary", *(f"area-{a}" for a in diag.areas), "action-plan", "methodology",
+              "data-appendix", "glossary"]
+    positions = [html.index(f'id="{i}"') for i in wanted]
+    assert positions == sorted(positions)
+    assert len(p.ids) == len(set(p.ids)), "duplicate anchor ids"
+    missing = sorted(set(p.links) - set(p.ids))
+    assert not missing, f"links without a target: {missing}"
+    # every finding has an anchor and a way back to the summary
+    for f in diag.findings:
+        assert f"finding-{f.id.replace('.', '-')}" in p.ids
+    assert html.count('href="#summary"') >= len(diag.findings)
+
+
+def test_contents_lists_areas_with_status_in_words_and_appendices():
+    diag = make_diagnosis()
+    toc = report.contents(diag)
+    for name in diag.areas:
+        assert f'href="#area-{name}"' in toc
+    for anchor in ("summary", "action-plan", "methodology", "data-appendix", "glossary"):
+        assert f'href="#{anchor}"' in toc
+    # status never by colour alone: the words are there, with an icon
+    for word in ("Act now", "Watch", "Not assessed"):
+        assert word in toc
+    assert toc.count("<svg") == len(diag.areas)
+
+
+def test_executive_summary_status_per_area_and_top_five_linked_to_evidence():
+    diag = make_diagnosis()
+    html = report.executive_summary(diag)
+    for name, res in diag.areas.items():
+        assert f'href="#area-{name}"' in html
+        assert report.esc(res.summary_text) in html
+    top = diag.top_findings(5)
+    assert [f.severity for f in top] == ["high", "high", "high", "medium", "medium"]  # the third medium is left out
+    links = re.findall(r'<li class="top[^"]*">.*?href="#(finding-[^"]+)"', html)
+    assert links == [f"finding-{f.id.replace('.', '-')}" for f in top]
+    assert "The five findings that matter most" in html
+    assert "21.4" in html and "18.9" in html and "23.8" in html  # headline with its interval
+
+
+def test_area_section_orders_findings_and_shows_not_assessed_reason():
+    diag = make_diagnosis()
+    rel = report.area_html(diag.areas["reliability"])
+    assert rel.index("reliability.feed_gaps") < rel.index("Other observations") < rel.index("reliability.duplicates")
+    assert "data:image/png;base64," in rel and "Figure" not in rel.split("<figcaption>")[0][-20:]
+    assert "Rows read and analysed." in rel and "Method notes" in rel
+    verb = report.area_html(diag.areas["verbatims"])
+    assert "Not assessed: needs a comment column" in verb and "status-not_assessed" in verb
+
+
+def test_action_plan_turns_each_high_and_medium_finding_into_owner_and_measure():
+    diag = make_diagnosis()
+    html = report.action_plan(diag)
+    rows = re.findall(r"<tr><td data-label=\"#\".*?</tr>", html)
+    expected = [f for f in diag.findings if f.severity in ("high", "medium")]
+    assert len(rows) == len(expected)
+    for row, f in zip(rows, expected, strict=True):
+        owner, measure = report.ACTIONS[f.id]
+        assert f'href="#finding-{f.id.replace(".", "-")}"' in row
+        assert report.esc(owner) in row and report.esc(measure) in row
+        assert report.esc(f.recommendation) in row
+    assert "reliability.duplicates" not in html and "outcome.no_link title" not in html  # low/info: no action
+
+
+def test_every_spec_finding_id_has_an_owner_and_a_measure():
+    assert set(report.ACTIONS) == set(FINDING_IDS)
+    assert all(owner and measure for owner, measure in report.ACTIONS.values())
+
+
+def test_methodology_names_methods_with_references_from_area_notes():
+    html = report.methodology(make_diagnosis())
+    assert "Rocks, B. (2016)" in html and "Benjamini, Y. &amp; Hochberg" in html
+    assert "DeLong, E. R." in html  # the outcome notes name DeLong
+    assert "Hilbe" in html  # "negative binomial" in the reliability notes
+    assert "Kitagawa" not in html  # no area used it
+    assert "Not assessed: needs a comment column." in html
+
+
+def test_glossary_and_data_appendix(prep):
+    g = report.glossary()
+    for term in ("Net Promoter Score (NPS)", "Promoter, passive, detractor", "Margin of error", "AUC"):
+        assert report.esc(term) in g
+    d = report.data_appendix(prep)
+    assert 'id="data-appendix"' in d and "rows read" in d and "rows analysed" in d
+    assert "score missing" in d  # the one unusable row, under its reason
+
+
+# --------------------------------------------------------------------------- escaping and redaction
+
+
+def test_client_text_is_escaped_everywhere():
+    diag = make_diagnosis(client=EVIL)
+    f = diag.areas["balance"].findings[0]
+    f.title, f.detail, f.recommendation = EVIL, EVIL, EVIL
+    f.evidence["worst_segment"] = EVIL
+    diag.areas["balance"].summary = EVIL
+    diag.areas["balance"].tables["t"] = pd.DataFrame({"segment": [EVIL], "n": [3]})
+    diag.areas["balance"].table_captions["t"] = EVIL
+    diag.areas["balance"].notes = [EVIL]
+    html = full_report(diag)
+    assert "<script" not in html.lower() and "<img src=x" not in html.lower()
+    assert "&lt;script&gt;" in html
+    assert set(parse(html).tags) <= {"header", "p", "h1", "div", "span", "br", "dl", "dt", "dd", "nav", "h2", "ol",
+                                     "li", "a", "svg", "path", "circle", "section", "table", "thead", "tr", "th",
+                                     "tbody", "td", "h3", "ul", "article", "h4", "strong", "figure", "img",
+                                     "figcaption", "colgroup", "col", "cite", "footer", "code"}
+
+
+def test_personal_data_redacted_when_asked_and_dates_and_intervals_kept():
+    diag = make_diagnosis()
+    f = diag.areas["decay"].findings[0]
+    f.detail = "Call Jane on +44 7700 900123 or jane.doe@example.com; AUC 0.65 (0.60–0.70) w/c 2025-03-03."
+    f.evidence["contact"] = "jane.doe@example.com"
+    diag.areas["decay"].tables["queue"] = pd.DataFrame({"respondent": ["bob@example.org"],
+                                                        "responded_at": [pd.Timestamp("2025-03-03 12:30")]})
+    red = report.area_html(diag.areas["decay"], redact=True)
+    for pii in ("jane.doe@example.com", "7700 900123", "bob@example.org"):
+        assert pii not in red
+    assert "[email]" in red and "[phone]" in red
+    assert "0.65 (0.60–0.70)" in red and "w/c 2025-03-03" in red and "2025-03-03 12:30" in red
+    plain = report.area_html(diag.areas["decay"], redact=False)
+    assert "jane.doe@example.com" in plain and "bob@example.org" in plain
+
+
+def test_esc_examples():
+    assert report.esc(None) == "" and report.esc(float("nan")) == ""
+    assert report.esc("a < b & 'c'") == "a &lt; b &amp; &#x27;c&#x27;"
+    assert report.esc("ring 0161 496 0000", redact=True) == "ring [phone]"
+    assert report.esc("n = 1,234,567 and 12 345 678", redact=True) == "n = 1,234,567 and 12 345 678"
+
+
+# --------------------------------------------------------------------------- bounded size
+
+
+def test_tables_are_cut_to_summary_size_and_long_text_cut():
+    big = pd.DataFrame({"comment": ["word " * 500] * 100_000, "score": np.arange(100_000) % 11})
+    html = report.table_html(big, "A table that should never be raw data.")
+    assert html.count("<tr>") == report.MAX_TABLE_ROWS + 1  # + header row
+    assert "Showing the first 30 of 100,000 rows" in html
+    assert len(html) < 30 * (report.MAX_CELL_CHARS + 200) + 2000
+    assert "…" in html
+
+
+def test_figures_are_bounded_in_pixels_and_bytes():
+    fig, ax = plots.figure(20, 10)  # far too wide for a page
+    rng = np.random.default_rng(3)
+    ax.plot(np.cumsum(rng.normal(size=50_000)), lw=0.5)
+    html = report.figure_html(Figure("big", fig, "A big figure."))
+    w = int(re.search(r'width="(\d+)"', html).group(1))
+    assert w <= report.MAX_FIGURE_PX + 20  # bbox_inches="tight" may add a few pixels
+    assert len(html) < 400_000
+    assert 'alt="A big figure."' in html
+
+
+def test_report_size_does_not_grow_with_the_data():
+    """An area with 40 huge tables and 30 figures stays within the per-area caps."""
+    figs = []
+    for i in range(30):
+        fig, ax = plots.figure(7, 3)
+        ax.bar(range(12), np.arange(12) + i)
+        figs.append(Figure(f"f{i}", fig, f"Figure {i}"))
+    tables = {f"t{i}": pd.DataFrame({"x": np.arange(200_000), "y": "text"}) for i in range(40)}
+    res = AreaResult("segmentation", tables=tables, figures=figs)
+    html = report.area_html(res)
+    assert html.count("<figure") == report.MAX_FIGURES_PER_AREA
+    assert html.count('<table class="data') == report.MAX_TABLES_PER_AREA
+    assert "further figure(s) or table(s)" in html
+    assert len(html) < 1_500_000
+
+
+# --------------------------------------------------------------------------- headline trend statistics
+
+
+def _adjusted_wald(d: int, p: int, r: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Rocks (2016) adjusted Wald interval, by hand: add 0.75/1.5/0.75, variance pro + det - (pro - det)^2.
+
+    R: NPS::nps_ci(c(rep(0, d), rep(7, p), rep(10, r)), ...) with the adjusted method gives the same.
+    """
+    n = d + p + r + 3.0
+    pro, det = (r + 0.75) / n, (d + 0.75) / n
+    center = pro - det
+    se = math.sqrt((pro + det - center**2) / n)
+    z = stats.norm.ppf(0.5 + confidence / 2)
+    return 100 * (center - z * se), 100 * (center + z * se)
+
+
+def test_headline_trend_matches_hand_computation(prep):
+    t = report.headline_trend(prep, "Q")
+    r = prep.responses
+    q = r["responded_at"].dt.to_period("Q")
+    assert list(t["period"]) == [f"{p.year}-Q{p.quarter}" for p in sorted(q.unique())]
+    for _, row in t.iterrows():
+        s = r.loc[q.astype(str).str.replace("Q", "-Q") == row["period"], "score"]
+        d, p_, pr = int((s <= 6).sum()), int(((s > 6) & (s < 9)).sum()), int((s >= 9).sum())
+        assert row["n"] == len(s) and (row["detractors"], row["passives"], row["promoters"]) == (d, p_, pr)
+        assert row["nps"] == pytest.approx(100 * (pr - d) / len(s))
+        lo, hi = _adjusted_wald(d, p_, pr)
+        assert (row["ci_low"], row["ci_high"]) == pytest.approx((lo, hi), abs=1e-9)
+        assert bool(row["reportable"]) == (len(s) >= 30)
+
+
+def test_trend_change_is_a_two_sample_wald_test_first_to_last_complete_period(prep):
+    t = report.headline_trend(prep, "Q")
+    ch = report.trend_change(t)
+    complete = t.loc[t["reportable"] & ~t["partial"]]
+    a, b = complete.iloc[-1], complete.iloc[0]
+    assert (ch["first"], ch["last"]) == (b["period"], a["period"])
+    assert ch["diff"] == pytest.approx(a["nps"] - b["nps"])
+
+    def var(row):  # variance per response from the adjusted counts (Rocks 2016), as in nps_diff_test
+        n = row["n"] + 3.0
+        pro, det = (row["promoters"] + 0.75) / n, (row["detractors"] + 0.75) / n
+        return (pro + det - (pro - det) ** 2) / n
+
+    se = 100 * math.sqrt(var(a) + var(b))
+    assert ch["p_value"] == pytest.approx(2 * stats.norm.sf(abs(ch["diff"]) / se))
+    assert ch["ci_low"] == pytest.approx(ch["diff"] - 1.959964 * se, abs=1e-3)
+
+
+def test_trend_in_summary_and_degenerate_inputs(prep):
+    diag = make_diagnosis()
+    t = report.headline_trend(prep)
+    html = report.executive_summary(diag, trend=t)
+    assert "data:image/png;base64," in html and "change of" in html
+    one = t.head(1)
+    assert report.trend_change(one) is None
+    assert "Too few periods" in report.executive_summary(diag, trend=one)
+    empty = report.headline_trend(clean.prepare(io.from_frames(pd.DataFrame(
+        {"score": [None], "responded_at": ["2024-01-01"]}))))
+    assert empty.empty and report.trend_figure(empty) is None
+    no_nps = Diagnosis("X", {"responses": 0, "responses_read": 1}, {"nps": None, "n": 0}, {})
+    assert "No analysable responses" in report.cover(no_nps)
+    assert "Executive summary" in report.executive_summary(no_nps, trend=empty)
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+@pytest.mark.parametrize(("col", "value", "expected"), [
+    ("share", 0.256, "25.6%"), ("churn_rate", 0.41, "41.0%"), ("p_adj", 0.0004, "<0.001"),
+    ("p_value", 0.0312, "0.031"), ("nps", 33.43, "33.4"), ("odds_ratio", 1.2345, "1.23"),
+    ("pct_promoters", 53.6, "53.6%"), ("n", np.int64(7353), "7,353"), ("revenue", 1250000.0, "1,250,000"),
+    ("median_days", 9.43, "9.4"), ("responded_at", pd.Timestamp("2025-03-03"), "2025-03-03"),
+    ("flag", True, "yes"), ("nps", float("nan"), "–"),
+])
+def test_number_formatting(col, value, expected):
+    assert report._fmt_number(col, value) == expected
+
+
+def test_interval_columns_follow_their_estimate():
+    kinds = report._column_kinds(["band", "churn_rate", "ci_low", "ci_high", "odds_ratio", "or_ci_low", "nps",
+                                  "moe", "median_days", "median_ci_low", "p_value"])
+    assert kinds["ci_low"] == kinds["ci_high"] == "share"
+    assert kinds["or_ci_low"] == "ratio" and kinds["moe"] == "pts" and kinds["median_ci_low"] == "days"
+    html = report.table_html(pd.DataFrame({"band": ["never"], "churn_rate": [0.294], "ci_low": [0.25],
+                                           "ci_high": [0.34]}))
+    assert "29.4%" in html and "25.0%" in html and "34.0%" in html
+
+
+def test_pretty_columns():
+    assert report.pretty_column("min_p_adj") == "Min p (BH-adjusted)"
+    assert report.pretty_column("ci_low") == "CI low"
+    assert report.pretty_column("pct_detractors") == "% detractors"
+
+
+def test_findings_json_unaffected_by_report(tmp_path):
+    diag = make_diagnosis()
+    full_report(diag)
+    doc = json.loads(diag.write_json(tmp_path / "f.json").read_text())
+    assert doc["areas"]["verbatims"]["status"] == "not_assessed"
+
+
+# --------------------------------------------------------------------------- the notebooks behind the report
+
+
+def test_diagnose_notebook_structure_the_runner_relies_on(root):
+    nb = json.loads((root / "notebooks" / "diagnose.ipynb").read_text())
+    cells = nb["cells"]
+    tags = [c["metadata"].get("tags", []) for c in cells]
+    params = [c for c, t in zip(cells, tags, strict=True) if "parameters" in t]
+    assert len(params) == 1
+    src = "".join(params[0]["source"])
+    assert 'config = "examples/demo/config.yml"' in src and 'output_dir = ""' in src
+    front = ["".join(c["source"]) for c, t in zip(cells, tags, strict=True) if "report-front" in t]
+    assert len(front) == 1 and all(f"report.{fn}(" in front[0] for fn in ("cover", "contents", "executive_summary"))
+    code = [c for c in cells if c["cell_type"] == "code"]
+    assert "pipeline.write_outputs" in "".join(code[-1]["source"])
+    body = "".join("".join(c["source"]) for c in code)
+    for fn in ("action_plan", "methodology", "data_appendix", "glossary"):
+        assert f"report.{fn}(" in body
+    for area in ("reliability", "balance", "segmentation", "outcome", "decay", "verbatims"):
+        assert f"{area}.diagnose(prep)" in body and f"report.area_html({area}_result" in body
+
+
+def test_deep_dive_notebooks_are_parameterized_on_the_demo_client(root):
+    import papermill as pm
+
+    books = sorted(p for p in (root / "notebooks").glob("*.ipynb") if p.name != "diagnose.ipynb")
+    assert {p.stem for p in books} >= {"reliability", "balance", "segmentation", "outcome", "decay", "verbatims"}
+    for nb_path in books:
+        params = pm.inspect_notebook(str(nb_path))
+        assert params["config"]["default"].strip("'\"") == "examples/demo/config.yml", nb_path.name
+        nb = json.loads(nb_path.read_text())
+        assert nb["metadata"]["kernelspec"]["name"] == "python3"
+        src = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+        assert f"{nb_path.stem}." in src, f"{nb_path.name} should call npsdiag.diagnoses.{nb_path.stem}"
