@@ -887,7 +887,8 @@ def _read_exports(paths: list[Path]) -> tuple[list[TableGuess], list[tuple[str, 
         sheets: list[str | None] = [None]
         if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
             try:
-                sheets = list(pd.ExcelFile(path).sheet_names)[:MAX_SHEETS]
+                with pd.ExcelFile(path) as book:
+                    sheets = list(book.sheet_names)[:MAX_SHEETS]
             except Exception:  # noqa: BLE001 - read_raw below reports it in the kit's words
                 sheets = [None]
         for sheet in sheets:

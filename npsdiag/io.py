@@ -297,7 +297,13 @@ def _read_csv_text(path: Path, spec: TableSpec, problems: list[Problem]) -> RawT
         try:
             try:
                 frame = pd.read_csv(path, engine="c", **kw, low_memory=False)
-            except pd.errors.ParserError:
+            except pd.errors.ParserError as exc:
+                eof = re.search(r"EOF inside string starting at row (\d+)", str(exc))
+                if eof:
+                    raise NpsdiagError(Problem(
+                        f"a quoted cell starting on record {int(eof.group(1)) + 1} is never closed: the rest of the "
+                        "file would be read as one cell", file=file, rows=[int(eof.group(1)) + 1],
+                        hint="check the quotes (\") near that line of the export, or export it again")) from None
                 with _csv_field_limit():
                     frame = pd.read_csv(path, engine="python", **kw)
         except pd.errors.EmptyDataError:
@@ -397,6 +403,33 @@ def _apply_header(raw: RawTable, spec: TableSpec, problems: list[Problem]) -> Ra
     return raw
 
 
+def _read_sheet(book: pd.ExcelFile, spec: TableSpec, file: str) -> tuple[pd.DataFrame, str]:
+    """The sheet the spec names (default: the first) as a headerless frame, and its name."""
+    sheet = spec.sheet if spec.sheet is not None else 0
+    if isinstance(sheet, int) and not isinstance(sheet, bool) and str(sheet) in book.sheet_names:
+        sheet = str(sheet)  # a sheet named "2024"
+    if not isinstance(sheet, (int, str)) or isinstance(sheet, bool):
+        sheet = str(sheet)
+    if isinstance(sheet, str) and sheet not in book.sheet_names:
+        s = suggest(sheet, book.sheet_names)
+        raise NpsdiagError(Problem(f"sheet '{sheet}' not found", file=file, where=f"{spec.name}.sheet",
+                                   hint=(f"did you mean '{s}'? " if s else "")
+                                   + f"sheets: {', '.join(book.sheet_names)}"))
+    if isinstance(sheet, int) and not 0 <= sheet < len(book.sheet_names):
+        raise NpsdiagError(Problem(f"the workbook has no sheet number {sheet}", file=file,
+                                   where=f"{spec.name}.sheet",
+                                   hint=f"numbers start at 0 for the first sheet; sheets: "
+                                   f"{', '.join(book.sheet_names)}"))
+    try:
+        frame = pd.read_excel(book, sheet_name=sheet, header=None, dtype=object)
+    except Exception as exc:  # noqa: BLE001 - a corrupt sheet is the user's file
+        raise NpsdiagError(Problem(f"cannot read sheet {sheet!r} ({type(exc).__name__}: {str(exc)[:120]})",
+                                   file=file, where=f"{spec.name}.sheet",
+                                   hint="save the workbook again from Excel, or export the sheet as CSV")) \
+            from None
+    return frame, (book.sheet_names[sheet] if isinstance(sheet, int) else sheet)
+
+
 def read_raw(spec: TableSpec, problems: list[Problem] | None = None) -> RawTable:
     """Read one table's file as strings, with its header resolved.
 
@@ -447,33 +480,12 @@ def read_raw(spec: TableSpec, problems: list[Problem] | None = None) -> RawTable
         except Exception as exc:  # noqa: BLE001
             raise NpsdiagError(Problem(f"cannot open as an Excel workbook ({type(exc).__name__})", file=file,
                                        hint="save it again as .xlsx from Excel, or export CSV")) from None
-        sheet = spec.sheet if spec.sheet is not None else 0
-        if isinstance(sheet, int) and not isinstance(sheet, bool) and str(sheet) in book.sheet_names:
-            sheet = str(sheet)  # a sheet named "2024"
-        if not isinstance(sheet, (int, str)) or isinstance(sheet, bool):
-            sheet = str(sheet)
-        if isinstance(sheet, str) and sheet not in book.sheet_names:
-            s = suggest(sheet, book.sheet_names)
-            raise NpsdiagError(Problem(f"sheet '{sheet}' not found", file=file, where=f"{spec.name}.sheet",
-                                       hint=(f"did you mean '{s}'? " if s else "")
-                                       + f"sheets: {', '.join(book.sheet_names)}"))
-        if isinstance(sheet, int) and not 0 <= sheet < len(book.sheet_names):
-            raise NpsdiagError(Problem(f"the workbook has no sheet number {sheet}", file=file,
-                                       where=f"{spec.name}.sheet",
-                                       hint=f"numbers start at 0 for the first sheet; sheets: "
-                                       f"{', '.join(book.sheet_names)}"))
-        try:
-            frame = pd.read_excel(book, sheet_name=sheet, header=None, dtype=object)
-        except Exception as exc:  # noqa: BLE001 - a corrupt sheet is the user's file
-            raise NpsdiagError(Problem(f"cannot read sheet {sheet!r} ({type(exc).__name__}: {str(exc)[:120]})",
-                                       file=file, where=f"{spec.name}.sheet",
-                                       hint="save the workbook again from Excel, or export the sheet as CSV")) \
-                from None
+        with book:
+            frame, sheet_name = _read_sheet(book, spec, file)
         frame = frame.dropna(how="all") if len(frame) else frame
         frame = frame.dropna(axis=1, how="all") if len(frame) else frame
         frame.columns = range(frame.shape[1])
-        raw = RawTable(frame=frame, file=path, format="excel", header_lines=0,
-                       sheet=book.sheet_names[sheet] if isinstance(sheet, int) else sheet)
+        raw = RawTable(frame=frame, file=path, format="excel", header_lines=0, sheet=sheet_name)
         if content_note:
             raw.notes.append(content_note)
         return _apply_header(raw, spec, problems)
@@ -772,8 +784,13 @@ def _map_table(raw: RawTable, spec: TableSpec, cfg: Config, problems: list[Probl
             out[fld] = _text(values, col, file, frame, problems)
     if spec.survey_date and "responded_at" not in out and spec.name == "responses":
         out["responded_at"] = pd.Series(pd.Timestamp(spec.survey_date), index=out.index, dtype="datetime64[ns]")
+        no_id = "response_id" not in out
+        if no_id:  # identical answers on one date are not evidence of a duplicate: each row is its own response
+            out["response_id"] = "row " + out[ROW].astype(str)
         problems.append(Problem(f"the export has no response dates: every response is dated {spec.survey_date} "
-                                "(`survey_date`)", fatal=False, file=file, where=f"{spec.name}.survey_date",
+                                "(`survey_date`)" + ("; without dates or response ids, identical rows are not "
+                                                     "treated as duplicates" if no_id else ""),
+                                fatal=False, file=file, where=f"{spec.name}.survey_date",
                                 hint="trends, feed gaps and timing cannot be assessed; map `responded_at` if the "
                                 "survey tool can export the submission date"))
     extra = list(dict.fromkeys(spec.segments + spec.drivers))
