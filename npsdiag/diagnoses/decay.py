@@ -1063,8 +1063,8 @@ def _fmt_days(x: float) -> str:
     return "n/a" if x != x else f"{x:.0f}" if x >= 10 else f"{x:.1f}"
 
 
-def _ci_days(lo: float, hi: float) -> str:
-    return "" if lo != lo else f" (95% CI {_fmt_days(lo)}-{_fmt_days(hi)})"
+def _ci_days(lo: float, hi: float, pct: int = 95) -> str:
+    return "" if lo != lo else f" ({pct}% CI {_fmt_days(lo)}-{_fmt_days(hi)})"
 
 
 def _round(df: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
@@ -1369,6 +1369,15 @@ def diagnose(prep: Prepared) -> AreaResult:
         res.table_captions["callback_queue_top"] = (
             f"The first 10 of {len(q)} detractors waiting for a callback (full list in callback_queue.csv), "
             "prioritised by ARR discounted for the age of the feedback.")
+    pct = f"{conf * 100:g}%"
+    if pct != "95%":  # captions are written for the default confidence
+        res.table_captions = {k: v.replace("95%", pct) for k, v in res.table_captions.items()}
+        for fg in res.figures:
+            fg.caption = fg.caption.replace("95%", pct)
+            for ax in fg.fig.axes:
+                leg = ax.get_legend()
+                for txt in leg.get_texts() if leg is not None else []:
+                    txt.set_text(txt.get_text().replace("95%", pct))
     res.notes = notes
     res.summary = _summary(res, ctx, sla)
     return res
@@ -1411,7 +1420,8 @@ def _findings(ctx: dict[str, dict[str, Any]], tests: dict[str, float], padj: dic
                        f"{share_late:.0%} of followed-up detractors were contacted after the {sla:g}-day SLA"),
                 detail=(f"Of {int(d['followed_up'])} detractors who were followed up, {share_late:.0%} were contacted "
                         f"after the {sla:g}-day SLA ({pct}% CI {d['late_ci_low']:.0%}-{d['late_ci_high']:.0%}); the "
-                        f"median wait was {_fmt_days(med)} days{_ci_days(lo, hi)}. Only {d['share_within_sla']:.0%} "
+                        f"median wait was {_fmt_days(med)} days{_ci_days(lo, hi, pct)}. "
+                        f"Only {d['share_within_sla']:.0%} "
                         f"of detractors older than the SLA were followed up within it.{owner_txt}"),
                 evidence={"median_days": med, "median_ci_low": lo, "median_ci_high": hi, "sla_days": sla,
                           "share_late_of_followed": share_late, "late_ci_low": float(d["late_ci_low"]),
@@ -1544,7 +1554,7 @@ def _findings(ctx: dict[str, dict[str, Any]], tests: dict[str, float], padj: dic
                 title=(f"Customers answer late: a median of {_fmt_days(med)} days after the invitation, "
                        f"{share:.0%} after more than {LATENCY_LONG_DAYS:g} days"),
                 detail=(f"Across {lat['n']} responses with an invitation date, the median delay was {_fmt_days(med)} "
-                        f"days{_ci_days(lat['median_ci_low'], lat['median_ci_high'])}, the 90th percentile "
+                        f"days{_ci_days(lat['median_ci_low'], lat['median_ci_high'], pct)}, the 90th percentile "
                         f"{_fmt_days(lat['p90_days'])} days; {share:.0%} answered after {LATENCY_LONG_DAYS:g} days "
                         f"({pct}% CI {lat['over_long_ci_low']:.0%}-{lat['over_long_ci_high']:.0%}). Late answers "
                         "describe an experience the customer remembers less well, and reach the front line later."),
