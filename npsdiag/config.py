@@ -83,6 +83,7 @@ class Settings:
     dayfirst: bool | None = None
     feed_period: str = "W"
     trend_period: str = "M"
+    themes: dict[str, list[str]] | None = None  #: comment themes added to the default lexicon (verbatims)
 
     @property
     def breaks(self):
@@ -95,7 +96,7 @@ SETTINGS_TYPES: dict[str, Any] = {
     "scale": "range", "follow_up_sla_days": "number", "repeat_window_days": "number", "min_n": "int",
     "confidence": "prob", "period": "period", "decision_roles": "list", "revenue_coverage_target": "prob",
     "redact_pii": "bool", "detractor_max": "number", "promoter_min": "number", "dayfirst": "bool_or_null",
-    "feed_period": "freq", "trend_period": "freq",
+    "feed_period": "freq", "trend_period": "freq", "themes": "themes",
 }
 
 
@@ -219,6 +220,25 @@ def _check_setting(key: str, value: Any, file: str) -> tuple[Any, Problem | None
         if value in ("W", "M", "Q"):
             return value, None
         return bad("one of W (weeks), M (months) or Q (quarters)")
+    if kind == "themes":
+        # {theme name: [keywords]}; keywords are words or phrases (up to 3 words), '*' only at a word's end
+        if value is None:
+            return None, None
+        if not isinstance(value, dict):
+            return bad("a mapping of theme name to a list of keywords, e.g. {billing: [invoice*, refund]}")
+        out: dict[str, list[str]] = {}
+        for name, words in value.items():
+            words = [words] if isinstance(words, str) else words
+            if words is None:
+                words = []
+            if not isinstance(words, (list, tuple)) or not all(isinstance(w, (str, int, float)) for w in words):
+                return bad(f"a list of keywords for theme '{name}'")
+            clean = [str(w).strip() for w in words if str(w).strip()]
+            for w in clean:
+                if len(w.split()) > 3 or re.search(r"\*(?!$|\s)", w):
+                    return bad(f"keywords of up to three words with '*' only at a word's end (theme '{name}': {w!r})")
+            out[str(name)] = clean
+        return out, None
     raise AssertionError(kind)  # pragma: no cover
 
 

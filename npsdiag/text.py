@@ -38,7 +38,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -70,6 +70,11 @@ _EXTRA_STOP = {
     "ve", "ll", "re", "im", "ive", "youre", "theyre", "thats", "theres", "whats", "lets", "its", "hes", "shes",
     "just", "really", "got", "gets", "getting", "did", "does", "doing", "ok", "okay", "yes", "yeah",
     "http", "https", "www", "com", "org", "net", "uk", "html", "amp", "nbsp", "like", "said", "say", "shall",
+    "st", "nd", "rd", "th",  # ordinal suffixes left when digits are dropped ("16th")
+    # calendar words rise and fall with the calendar, not with the customer experience
+    "january", "february", "march", "april", "june", "july", "august", "september", "october", "november",
+    "december", "jan", "feb", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "monday", "tuesday",
+    "wednesday", "thursday", "friday", "saturday", "sunday", "today", "yesterday", "tomorrow",
 }
 #: English stop words: scikit-learn's list without negations and content words, plus chat fillers.
 STOP_WORDS: frozenset[str] = frozenset((set(ENGLISH_STOP_WORDS) - _KEEP) | _EXTRA_STOP)
@@ -121,7 +126,8 @@ DEFAULT_THEMES: dict[str, list[str]] = {
     ],
     "ease of use": [
         "easy", "easier", "easily", "simple", "simpl*", "intuitive", "user friendly", "user-friendly",
-        "usability", "complicated", "confusing", "difficult", "hard to", "straightforward", "hassle*",
+        "usability", "complicated", "confusing", "difficult to use", "hard to use", "hard to find", "hard to navigate",
+        "clunky", "straightforward", "hassle*",
         "seamless*", "smooth*",
     ],
     "features & product fit": [
@@ -235,6 +241,8 @@ class Tokens:
     code: np.ndarray
     vocab: np.ndarray
     n_docs: int
+    #: Results derived from these tokens (languages, lexicon matches), kept to avoid recomputing them.
+    cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def subset(self, positions: np.ndarray) -> Tokens:
         """The tokens of the comments at ``positions`` (sorted, unique), renumbered 0..k-1."""
@@ -653,6 +661,9 @@ def match_lexicon(tokens: Tokens, lexicon: Mapping[str, Iterable[str]] | None = 
     (2, 1, 1)
     """
     lexicon = DEFAULT_THEMES if lexicon is None else lexicon
+    key = ("lexicon", tuple((str(k), tuple(str(w) for w in v)) for k, v in lexicon.items()))
+    if key in tokens.cache:
+        return tokens.cache[key].copy()
     nv = len(tokens.vocab)
     order = np.argsort(tokens.vocab.astype(str), kind="stable") if nv else np.zeros(0, "int64")
     sorted_vocab = tokens.vocab[order].astype(str) if nv else np.array([], dtype=str)
@@ -683,7 +694,9 @@ def match_lexicon(tokens: Tokens, lexicon: Mapping[str, Iterable[str]] | None = 
             if len(p):
                 hits = hits + np.bincount(doc[p], minlength=tokens.n_docs)
         out[theme] = hits.astype("int64")
-    return pd.DataFrame(out, index=pd.RangeIndex(tokens.n_docs))
+    frame = pd.DataFrame(out, index=pd.RangeIndex(tokens.n_docs))
+    tokens.cache[key] = frame
+    return frame.copy()
 
 
 def fit_topics(tm: TermMatrix, n_topics: int = 6, sample: int = 50_000, seed: int = 0,
@@ -778,7 +791,8 @@ def detect_languages(tokens: Tokens) -> np.ndarray:
         do not and the comment has at least three words; a script name
         (``arabic``, ``hebrew``, ``cyrillic``, ``cjk``, ``greek``...) for
         other scripts; ``undetermined`` for short comments without a
-        function word (and comments with no letters). See
+        function word, Latin-script comments in other languages and comments
+        with no letters. See
         :data:`LANGUAGE_NAMES`.
 
     Notes
@@ -796,6 +810,14 @@ def detect_languages(tokens: Tokens) -> np.ndarray:
     ...                            "الخدمة ممتازة", "Top!"])).tolist()
     ['en', 'fr', 'arabic', 'undetermined']
     """
+    if "languages" in tokens.cache:
+        return tokens.cache["languages"].copy()
+    out = _detect_languages(tokens)
+    tokens.cache["languages"] = out
+    return out.copy()
+
+
+def _detect_languages(tokens: Tokens) -> np.ndarray:
     n = tokens.n_docs
     out = np.full(n, "undetermined", dtype=object)
     if n == 0 or len(tokens.code) == 0:
@@ -828,7 +850,6 @@ def detect_languages(tokens: Tokens) -> np.ndarray:
     labels = np.asarray(langs, dtype=object)
     chosen = latin & (top > 0) & unique_top
     out[chosen] = labels[winner[chosen]]
-    out[latin & ~chosen & (ntok >= 3)] = "latin"
     other = ~latin & (ntok > 0)
     names = np.asarray(script_names, dtype=object)
     out[other] = names[best[other]]
