@@ -7,6 +7,7 @@ The format is SPEC.md's. Every mistake found is collected as a
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -350,7 +351,7 @@ def _read_table(name: str, raw: Any, base: Path, file: str, problems: list[Probl
                                 hint="give the export's file name, relative to the config's folder"))
         return None
     p = Path(str(raw["path"])).expanduser()
-    p = p if p.is_absolute() else (base / p)
+    p = Path(os.path.normpath(p if p.is_absolute() else (base / p)))  # 'a/b/../c' -> 'a/c', links kept
     if not p.exists():
         near = None
         if p.parent.exists():
