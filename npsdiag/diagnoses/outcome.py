@@ -84,8 +84,10 @@ FALSE_COMFORT_RATE = 0.10
 FALSE_COMFORT_RATIO = 0.5
 #: A role's score predicts churn "well" from this AUC (acceptable discrimination, Hosmer & Lemeshow 2013) ...
 STRONG_AUC = 0.7
-#: ... and "weakly" below this one.
+#: ... and "weakly" below this one;
 WEAK_AUC = 0.65
+#: a role whose AUC is this much below the best role's predicts churn "clearly less".
+AUC_GAP = 0.1
 #: Share of responses without an account from which "unlinked" is reported.
 UNLINKED_SHARE = 0.02
 
@@ -1297,28 +1299,38 @@ def _role_predictiveness(res: AreaResult, roles_t: pd.DataFrame, inter: dict, al
     modelled = roles_t[roles_t["p_value"].notna()]
     sig = (modelled["p_adj"] < alpha) & (modelled["odds_ratio_per_sd"] < 1)
     yes = modelled[sig & (modelled["auc"] >= STRONG_AUC)]
-    no = modelled[~sig | (modelled["auc"] < WEAK_AUC)]
-    if inter["p_value"] >= alpha or yes.empty or no.empty:
+    if inter["p_value"] >= alpha or yes.empty:
         return
-    share_no = float(r["role"].astype(str).isin(list(no["role"])).mean()) if "role" in r else float("nan")
+    best = float(yes["auc"].max())
+    no = modelled[~sig | (modelled["auc"] <= best - AUC_GAP)]
+    if no.empty:
+        return
+    useless = no[~sig.loc[no.index] | (no["auc"] < WEAK_AUC)]
+    share_no = float(r["role"].astype(str).isin(list(useless["role"])).mean()) if "role" in r else float("nan")
     severity = "high" if share_no >= 0.5 else "medium"
-    barely = no[(no["p_adj"] < alpha) & (no["odds_ratio_per_sd"] < 1)]
     y_txt = ", ".join(f"{row['role']} (AUC {row['auc']:.2f}, {row['auc_ci_low']:.2f}–{row['auc_ci_high']:.2f}; "
                       f"odds ratio {row['odds_ratio_per_sd']:.2f} per SD)" for _, row in yes.iterrows())
     n_txt = ", ".join(f"{row['role']} (AUC {row['auc']:.2f}, {row['auc_ci_low']:.2f}–{row['auc_ci_high']:.2f}; "
                       f"odds ratio {row['odds_ratio_per_sd']:.2f} per SD)" for _, row in no.iterrows())
-    verb = "barely do" if len(barely) == len(no) else "do not"
+    if len(useless) == len(no):
+        verb = "barely do" if sig.loc[no.index].all() else "do not"
+        title = (f"Only some roles' scores predict churn: {_join(yes['role'])} scores do, "
+                 f"{_join(no['role'])} scores {verb}")
+    else:
+        title = (f"{_join(yes['role'])} scores predict churn much better than {_join(no['role'])} scores "
+                 f"(AUC {best:.2f} vs {float(no['auc'].max()):.2f})")
+    detail = (f"Scores predict churn well for {y_txt}, but clearly less for {n_txt}. The roles differ significantly "
+              f"(Wald test of the score x role interaction on standardized scores, chi² = {inter['chi2']:.1f} on "
+              f"{inter['df']} df, p = {inter['p_value']:.2g}).")
+    share_weaker = float(r["role"].astype(str).isin(list(no["role"])).mean()) if "role" in r else float("nan")
+    if np.isfinite(share_weaker):
+        detail += f" The roles whose scores predict churn less give {100 * share_weaker:.0f}% of all responses."
     res.findings.append(Finding(
-        "outcome.role_predictiveness", severity,
-        f"Only some roles' scores predict churn: {_join(yes['role'])} scores do, {_join(no['role'])} scores {verb}",
-        (f"Scores predict churn well for {y_txt}, but weakly or not at all for {n_txt}. The roles differ "
-         f"significantly (Wald test of the score x role interaction on standardized scores, chi² = "
-         f"{inter['chi2']:.1f} on {inter['df']} df, p = {inter['p_value']:.2g})."
-         + (f" The roles whose scores predict churn weakly give {100 * share_no:.0f}% of all responses."
-            if np.isfinite(share_no) else "")),
+        "outcome.role_predictiveness", severity, title, detail,
         evidence={"interaction_chi2": inter["chi2"], "interaction_df": inter["df"],
                   "interaction_p_value": inter["p_value"], "predictive_roles": yes["role"].tolist(),
-                  "weak_roles": no["role"].tolist(), "weak_role_response_share": share_no,
+                  "weak_roles": no["role"].tolist(), "best_auc": best, "weak_auc_max": float(no["auc"].max()),
+                  "weak_role_response_share": share_weaker, "useless_role_response_share": share_no,
                   "roles": [{"role": row["role"], "accounts": int(row["accounts"]), "auc": float(row["auc"]),
                              "odds_ratio_per_sd": float(row["odds_ratio_per_sd"]), "p_adj": float(row["p_adj"])}
                             for _, row in modelled.iterrows()]},
