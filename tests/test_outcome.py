@@ -137,13 +137,13 @@ def test_logit_and_cox_match_statsmodels_fitted_independently(base):
     row = m.loc["logistic, score only"]
     assert row["n"] == len(g)
     assert row["estimate"] == pytest.approx(np.exp(ref.params["score_mean"]), rel=1e-6)
-    assert row["ci_low"] == pytest.approx(np.exp(ref.conf_int().loc["score_mean", 0]), rel=1e-6)
+    assert row["estimate_ci_low"] == pytest.approx(np.exp(ref.conf_int().loc["score_mean", 0]), rel=1e-6)
     assert row["p_value"] == pytest.approx(ref.pvalues["score_mean"], rel=1e-5)
     dur = (g["outcome_at"] - g["last"]).dt.total_seconds() / 86400
     cox = sm.PHReg(dur.to_numpy(), g[["score_mean"]].to_numpy(), status=g["churned"].to_numpy()).fit()
     hr = m.loc["Cox proportional hazards"]
     assert hr["estimate"] == pytest.approx(np.exp(cox.params[0]), rel=1e-6)
-    assert hr["ci_high"] == pytest.approx(np.exp(cox.params[0] + stats.norm.ppf(0.975) * cox.bse[0]), rel=1e-6)
+    assert hr["estimate_ci_high"] == pytest.approx(np.exp(cox.params[0] + stats.norm.ppf(0.975) * cox.bse[0]), rel=1e-6)
     auc = m.loc["ROC (DeLong)"]
     assert auc["estimate"] == pytest.approx(roc_auc_score(g["churned"], -g["score_mean"]))
     # with controls: Industry dummies and log ARR, fitted by formula

@@ -362,8 +362,8 @@ def churn_by_category(
         One row per category and a last row "all": ``category``,
         ``accounts``, ``churned``, ``churn_rate`` (0-1), ``rate_ci_low``,
         ``rate_ci_high`` (Wilson), and when revenue is present ``revenue``,
-        ``churned_revenue``, ``revenue_churn_rate``, ``revenue_rate_ci_low``,
-        ``revenue_rate_ci_high``.
+        ``churned_revenue``, ``revenue_churn_rate``, ``rate_revenue_ci_low``,
+        ``rate_revenue_ci_high``.
 
     Notes
     -----
@@ -399,7 +399,7 @@ def churn_by_category(
             else:
                 rlo = rhi = np.nan
             row.update(revenue=float(tot), churned_revenue=float((rv * y).sum()), revenue_churn_rate=rate,
-                       revenue_rate_ci_low=rlo, revenue_rate_ci_high=rhi)
+                       rate_revenue_ci_low=rlo, rate_revenue_ci_high=rhi)
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -708,9 +708,9 @@ def false_signals(
     DataFrame
         ``group``, ``promoters``, ``promoters_churned``,
         ``false_comfort_rate`` (share of promoters who churned),
-        ``comfort_rate_ci_low``, ``comfort_rate_ci_high``, ``detractors``,
+        ``rate_comfort_ci_low``, ``rate_comfort_ci_high``, ``detractors``,
         ``detractors_retained``, ``false_alarm_rate`` (share of detractors who
-        stayed), ``alarm_rate_ci_low``, ``alarm_rate_ci_high``,
+        stayed), ``rate_alarm_ci_low``, ``rate_alarm_ci_high``,
         ``churn_rate`` (all accounts of the group).
 
     Examples
@@ -732,10 +732,10 @@ def false_signals(
         lo2, hi2 = _wilson(dr, det.sum(), confidence)
         rows.append({"group": name, "promoters": int(pro.sum()), "promoters_churned": pc,
                      "false_comfort_rate": pc / pro.sum() if pro.sum() else np.nan,
-                     "comfort_rate_ci_low": float(lo1), "comfort_rate_ci_high": float(hi1),
+                     "rate_comfort_ci_low": float(lo1), "rate_comfort_ci_high": float(hi1),
                      "detractors": int(det.sum()), "detractors_retained": dr,
                      "false_alarm_rate": dr / det.sum() if det.sum() else np.nan,
-                     "alarm_rate_ci_low": float(lo2), "alarm_rate_ci_high": float(hi2),
+                     "rate_alarm_ci_low": float(lo2), "rate_alarm_ci_high": float(hi2),
                      "churn_rate": float(y[m].mean()) if m.any() else np.nan})
     return pd.DataFrame(rows)
 
@@ -1075,17 +1075,19 @@ def diagnose(prep: Prepared) -> AreaResult:
     models = churn_logit(a, score=score, controls=acc_segments, confidence=conf)
     auc = auc_delong(a["churned"], a[score], conf)
     hz = churn_hazard(a, score=score, confidence=conf) if "outcome_at" in a and "last_response_at" in a else None
-    mt = models.rename(columns={"odds_ratio": "estimate", "or_ci_low": "ci_low", "or_ci_high": "ci_high"}).copy()
+    mt = models.rename(columns={"odds_ratio": "estimate", "or_ci_low": "estimate_ci_low",
+                                "or_ci_high": "estimate_ci_high"}).copy()
     mt.insert(1, "measure", "odds ratio per point")
     mt["model"] = "logistic, " + mt["model"]
     if hz is not None:
         mt = pd.concat([mt, pd.DataFrame([{"model": "Cox proportional hazards", "measure": "hazard ratio per point",
                                            "n": hz["n"], "events": hz["events"], "estimate": hz["hazard_ratio"],
-                                           "ci_low": hz["hr_ci_low"], "ci_high": hz["hr_ci_high"],
+                                           "estimate_ci_low": hz["hr_ci_low"], "estimate_ci_high": hz["hr_ci_high"],
                                            "p_value": hz["p_value"], "controls": "none", "note": ""}])],
                        ignore_index=True)
     mt = pd.concat([mt, pd.DataFrame([{"model": "ROC (DeLong)", "measure": "AUC", "n": n_acc, "events": events,
-                                       "estimate": auc["auc"], "ci_low": auc["ci_low"], "ci_high": auc["ci_high"],
+                                       "estimate": auc["auc"], "estimate_ci_low": auc["ci_low"],
+                                       "estimate_ci_high": auc["ci_high"],
                                        "p_value": auc["p_value"], "controls": "none", "note": ""}])],
                    ignore_index=True)
     res.tables["models"] = mt
@@ -1262,17 +1264,17 @@ def _link_findings(res: AreaResult, only: pd.Series, auc: dict, lift: dict, n_ac
 def _false_comfort(res: AreaResult, fs: pd.DataFrame, cat_table: pd.DataFrame) -> None:
     ratio = fs["false_comfort_rate"] / fs["churn_rate"].where(fs["churn_rate"] > 0)
     cand = fs[(fs["promoters"] >= 20) & (fs["false_comfort_rate"] >= FALSE_COMFORT_RATE)
-              & (fs["comfort_rate_ci_low"] >= FALSE_COMFORT_RATE / 2) & (ratio >= FALSE_COMFORT_RATIO)]
+              & (fs["rate_comfort_ci_low"] >= FALSE_COMFORT_RATE / 2) & (ratio >= FALSE_COMFORT_RATIO)]
     if cand.empty:
         return
     top = cand.sort_values("false_comfort_rate", ascending=False).iloc[0]
     rate, base = float(top["false_comfort_rate"]), float(top["churn_rate"])
-    severity = "high" if top["comfort_rate_ci_low"] >= 0.15 and rate >= 0.8 * base else "medium"
+    severity = "high" if top["rate_comfort_ci_low"] >= 0.15 and rate >= 0.8 * base else "medium"
     who = "promoter accounts" if top["group"] == "all accounts" else (
         f"accounts whose {top['group'].removeprefix('role: ')} respondents are promoters")
     alarm = fs[fs["group"] == top["group"]].iloc[0]
     detail = (f"{int(top['promoters_churned'])} of {int(top['promoters'])} {who} churned ({100 * rate:.1f}%, interval "
-              f"{100 * top['comfort_rate_ci_low']:.1f}–{100 * top['comfort_rate_ci_high']:.1f}%), against "
+              f"{100 * top['rate_comfort_ci_low']:.1f}–{100 * top['rate_comfort_ci_high']:.1f}%), against "
               f"{100 * base:.1f}% of the same accounts overall: a promoter score barely lowers the risk of losing the "
               "account.")
     if np.isfinite(alarm["false_alarm_rate"]):
@@ -1282,7 +1284,7 @@ def _false_comfort(res: AreaResult, fs: pd.DataFrame, cat_table: pd.DataFrame) -
         "outcome.false_comfort", severity, f"False comfort: {100 * rate:.0f}% of {who} churned", detail,
         evidence={"group": top["group"], "promoters": int(top["promoters"]),
                   "promoters_churned": int(top["promoters_churned"]), "false_comfort_rate": rate,
-                  "rate_ci_low": float(top["comfort_rate_ci_low"]), "rate_ci_high": float(top["comfort_rate_ci_high"]),
+                  "rate_ci_low": float(top["rate_comfort_ci_low"]), "rate_ci_high": float(top["rate_comfort_ci_high"]),
                   "group_churn_rate": base, "promoter_to_group_ratio": rate / base,
                   "overall_churn_rate": float(cat_table.loc[cat_table["category"] == "all", "churn_rate"].iloc[0]),
                   "false_alarm_rate": float(alarm["false_alarm_rate"]),

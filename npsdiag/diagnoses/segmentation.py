@@ -921,14 +921,15 @@ def diagnose(prep: Prepared) -> AreaResult:
         f"under {min_n} responses are not tested.")
     dims_table = dt.merge(disp[["dimension", "nps_min", "nps_max", "tau", "tau_ci_low", "tau_ci_high", "i2",
                                 "q_p_adj"]], on="dimension", how="left")
-    dims_table = dims_table.rename(columns={"p_adj": "chi2_p_adj", "q_p_adj": "spread_p_adj"})
+    dims_table = dims_table.rename(columns={"p_adj": "chi2_p_adj", "q_p_adj": "spread_p_adj",
+                                            "i2": "real_spread_share"})
     res.tables["dimensions"] = dims_table[["dimension", "values", "tested_values", "n", "chi2", "dof",
                                            "chi2_p_adj", "cramers_v", "nps_min", "nps_max", "tau", "tau_ci_low",
-                                           "tau_ci_high", "i2", "spread_p_adj"]]
+                                           "tau_ci_high", "real_spread_share", "spread_p_adj"]]
     res.table_captions["dimensions"] = (
         "Per dimension: chi-square test of the category mix across segments (Cramér's V as effect size) and "
-        "the spread of the segments' true NPS beyond sampling noise (tau, points, with its interval; I² = "
-        "share of the observed spread that is real).")
+        "the spread of the segments' true NPS beyond sampling noise (tau, points, with its interval; real "
+        "spread share = I², the part of the observed spread that is not sampling noise).")
 
     for dim in dims[:6]:
         if (seg["dimension"] == dim).sum() >= 1:
