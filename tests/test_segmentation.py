@@ -295,3 +295,41 @@ def test_min_n_setting_is_respected():
     seg = res.tables["segments"]
     small = seg[seg["n"] < 100]
     assert (small["note"] == "too few to report").all() and small["p_adj"].isna().all()
+
+
+def test_cluster_robust_variance_matches_statsmodels():
+    # 60 accounts in segment A answer 1-6 times, each account's answers alike (shared experience).
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(8)
+    rows = []
+    for i in range(120):
+        seg = "A" if i < 60 else "B"
+        base = rng.choice([0.0, 8.0, 10.0], p=[0.3, 0.3, 0.4])
+        for _ in range(rng.integers(1, 7)):
+            rows.append({"account_id": f"a{i}", "Region": seg, "score": base})
+    df = pd.DataFrame(rows)
+    t = S.segment_nps(df, ["Region"], min_n=10, cluster="account_id").set_index("segment")
+    a = df[df["Region"] == "A"]
+    x = np.where(a["score"] >= 9, 1.0, np.where(a["score"] <= 6, -1.0, 0.0))
+    # statsmodels: variance of a mean with cluster-robust covariance = G/(G-1) * sum_c (sum_i e_i)^2 / N^2
+    ref = sm.OLS(x, np.ones(len(x))).fit(cov_type="cluster", cov_kwds={"groups": pd.factorize(a["account_id"])[0]})
+    d, p, r = (x == -1).sum(), (x == 0).sum(), (x == 1).sum()
+    assert ref.bse[0] ** 2 > adj_var(d, p, r)  # clustering matters here
+    assert t.loc["A", "se_test"] == pytest.approx(100 * ref.bse[0], rel=1e-9)
+    assert t.loc["A", "design_effect"] == pytest.approx(ref.bse[0] ** 2 / adj_var(d, p, r), rel=1e-9)
+
+
+def test_repeated_answers_of_one_account_do_not_manufacture_significance():
+    # 2 x 40 accounts whose NPS differ by chance; every account then answers 8 times identically.
+    rng = np.random.default_rng(9)
+    acc = pd.DataFrame({"account_id": [f"a{i}" for i in range(80)], "Region": ["A"] * 40 + ["B"] * 40,
+                        "score": rng.choice([3.0, 8.0, 10.0], 80)})
+    acc.loc[:39, "score"] = np.where(rng.random(40) < 0.25, 3.0, acc.loc[:39, "score"])
+    once = S.segment_nps(acc, ["Region"], min_n=10, cluster="account_id").set_index("segment")
+    rep = pd.concat([acc] * 8, ignore_index=True)
+    naive = S.segment_nps(rep, ["Region"], min_n=10).set_index("segment")
+    clus = S.segment_nps(rep, ["Region"], min_n=10, cluster="account_id").set_index("segment")
+    assert once.loc["A", "p_value"] > 0.05
+    assert naive.loc["A", "p_value"] < 0.05  # 8 copies make a chance difference look significant
+    assert clus.loc["A", "p_value"] > 0.05 and clus.loc["A", "design_effect"] > 5

@@ -40,7 +40,7 @@ from statsmodels.stats.multitest import multipletests
 
 from ..clean import Prepared
 from ..findings import AreaResult, Figure, Finding, not_assessed
-from ..metrics import ADJUSTMENT, Breaks, categorize, nps, nps_diff_test
+from ..metrics import ADJUSTMENT, Breaks, categorize, nps
 
 __all__ = [
     "MISSING",
@@ -110,6 +110,23 @@ def _fmt_pts(v: float) -> str:
 # --------------------------------------------------------------------------- segment table
 
 
+def _cluster_var(sx: np.ndarray, n: np.ndarray) -> float:
+    """Cluster-robust (linearisation) variance of a mean from per-cluster sums and sizes.
+
+    With x the response values (+1 promoter, 0 passive, -1 detractor), mean m = Σx / N and per-cluster
+    residual sums E_c = Σ_c x - m·n_c, var(m) = C / (C - 1) · Σ E_c² / N².
+    """
+    keep = n > 0
+    sx, n = sx[keep], n[keep]
+    c = len(n)
+    big_n = n.sum()
+    if c < 2 or big_n == 0:
+        return float("nan")
+    m = sx.sum() / big_n
+    e = sx - m * n
+    return float(c / (c - 1) * np.sum(e**2) / big_n**2)
+
+
 def segment_nps(
     data: pd.DataFrame,
     segments: list[str],
@@ -117,6 +134,7 @@ def segment_nps(
     min_n: int = 30,
     confidence: float = 0.95,
     breaks: Breaks = Breaks(),
+    cluster: str | None = None,
 ) -> pd.DataFrame:
     """NPS of every value of every segment column, each tested against the rest.
 
@@ -137,6 +155,13 @@ def segment_nps(
         Level of the intervals; the significance level is 1 - confidence.
     breaks : Breaks
         Category breaks.
+    cluster : str, optional
+        Column of clusters (e.g. ``"account_id"``). Responses of one account
+        are not independent (they share the account's experience); with
+        ``cluster`` each sample's variance in the test is the larger of the
+        Rocks variance and the cluster-robust variance, so that an account
+        answering many times does not make a difference look more certain
+        than it is. Responses without a cluster count as their own.
 
     Returns
     -------
@@ -145,19 +170,26 @@ def segment_nps(
         ``detractors``, ``passives``, ``promoters`` (counts),
         ``pct_promoters``, ``pct_passives``, ``pct_detractors`` (0-100),
         ``nps``, ``ci_low``, ``ci_high`` (adjusted Wald, points),
-        ``reportable`` (n >= min_n), ``diff_vs_rest`` (segment NPS minus the
-        NPS of every other response, points), ``diff_ci_low``,
-        ``diff_ci_high``, ``p_value`` (two-sample Wald test), ``p_adj``
-        (Benjamini-Hochberg across every tested segment of every dimension)
-        and ``direction`` ("below", "above" or "" when not significant at
-        1 - confidence).
+        ``reportable`` (n >= min_n), ``se_test`` (standard error of the
+        segment's NPS used in the tests, points), ``design_effect`` (its
+        variance over the Rocks variance; 1 without ``cluster``),
+        ``diff_vs_rest`` (segment NPS minus the NPS of every other response,
+        points), ``diff_ci_low``, ``diff_ci_high``, ``p_value`` (two-sample
+        Wald test), ``p_adj`` (Benjamini-Hochberg across every tested
+        segment of every dimension) and ``direction`` ("below", "above" or
+        "" when not significant at 1 - confidence).
 
     Notes
     -----
-    The difference between a segment and the rest is tested with
-    :func:`npsdiag.metrics.nps_diff_test` (variance p_pro + p_det -
-    (p_pro - p_det)² from the adjusted counts, Rocks 2016). The two samples
-    are disjoint, so they are independent when responses are.
+    The difference between a segment and the rest is tested with the
+    two-sample Wald test of :func:`npsdiag.metrics.nps_diff_test`: variance
+    p_pro + p_det - (p_pro - p_det)² from the adjusted counts (Rocks 2016).
+    With ``cluster``, each variance is max(Rocks, cluster-robust), the
+    cluster-robust variance of the mean of x (+1/0/-1) being
+    C/(C-1)·Σ_c (Σ_{i∈c} x_i - NPS·n_c)² / n² (linearisation, e.g. Cochran
+    1977 ch. 9 / Lohr 2010 ch. 5). The segment and the rest are disjoint;
+    for account-level segments they share no cluster, so they are
+    independent.
 
     Examples
     --------
@@ -168,27 +200,58 @@ def segment_nps(
     [{'segment': 'EU', 'n': 40, 'nps': 100.0}, {'segment': 'US', 'n': 40, 'nps': -25.0}]
     """
     cols = ["dimension", "segment", "n", "detractors", "passives", "promoters", "pct_promoters", "pct_passives",
-            "pct_detractors", "nps", "ci_low", "ci_high", "reportable", "diff_vs_rest", "diff_ci_low",
-            "diff_ci_high", "p_value", "p_adj", "direction"]
+            "pct_detractors", "nps", "ci_low", "ci_high", "reportable", "se_test", "design_effect", "diff_vs_rest",
+            "diff_ci_low", "diff_ci_high", "p_value", "p_adj", "direction"]
     scored = data.loc[data[score].notna()]
+    z = _z(confidence)
+    use_cluster = cluster is not None and cluster in scored.columns and scored[cluster].notna().any()
+    if use_cluster:
+        cl = scored[cluster].astype("string")
+        cl = cl.fillna(pd.Series([f"<none {i}>" for i in range(len(cl))], index=cl.index, dtype="string"))
+        cl_codes = pd.factorize(cl)[0]
+        cat = categorize(scored[score], breaks)
+        x = np.where(cat == "promoter", 1.0, np.where(cat == "detractor", -1.0, 0.0))
+        n_cl = int(cl_codes.max()) + 1
+        tot_x = np.bincount(cl_codes, weights=x, minlength=n_cl)
+        tot_n = np.bincount(cl_codes, minlength=n_cl).astype("float64")
     frames = []
     for dim in segments:
         if dim not in scored.columns:
             continue
-        frame = pd.DataFrame({"segment": _labels(scored[dim]), score: scored[score].to_numpy()})
+        lab = _labels(scored[dim])
+        frame = pd.DataFrame({"segment": lab, score: scored[score].to_numpy()})
         t = nps(frame, score=score, by="segment", confidence=confidence, breaks=breaks)
         t.insert(0, "dimension", dim)
         tot = t[["detractors", "passives", "promoters"]].sum()
         t["reportable"] = t["n"] >= min_n
-        tests = []
+        rows = []
         for _, row in t.iterrows():
-            a = (row["detractors"], row["passives"], row["promoters"])
-            b = (tot["detractors"] - a[0], tot["passives"] - a[1], tot["promoters"] - a[2])
-            if not row["reportable"] or sum(b) == 0:
-                tests.append({"diff": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan})
-                continue
-            tests.append(nps_diff_test(a, b, confidence=confidence))
-        tt = pd.DataFrame(tests, index=t.index)
+            a = np.array([row["detractors"], row["passives"], row["promoters"]], dtype="float64")
+            b = tot.to_numpy(dtype="float64") - a
+            va, vb = float(_adj_var(*a)), float(_adj_var(*b)) if b.sum() > 0 else float("nan")
+            deff = 1.0
+            if use_cluster:
+                m = (lab == row["segment"]).to_numpy()
+                sx = np.bincount(cl_codes[m], weights=x[m], minlength=n_cl)
+                sn = np.bincount(cl_codes[m], minlength=n_cl).astype("float64")
+                ca = _cluster_var(sx, sn)
+                cb = _cluster_var(tot_x - sx, tot_n - sn)
+                if np.isfinite(ca) and ca > va:
+                    deff = ca / va
+                    va = ca
+                if np.isfinite(cb) and cb > vb:
+                    vb = cb
+            out = {"se_test": 100 * np.sqrt(va), "design_effect": deff, "diff": np.nan, "ci_low": np.nan,
+                   "ci_high": np.nan, "p_value": np.nan}
+            if row["reportable"] and b.sum() > 0:
+                diff = (a[2] - a[0]) / a.sum() - (b[2] - b[0]) / b.sum()
+                se = np.sqrt(va + vb)
+                out.update(diff=100 * diff, ci_low=100 * (diff - z * se), ci_high=100 * (diff + z * se),
+                           p_value=float(2 * stats.norm.sf(abs(diff / se))) if se > 0 else np.nan)
+            rows.append(out)
+        tt = pd.DataFrame(rows, index=t.index)
+        t["se_test"] = tt["se_test"]
+        t["design_effect"] = tt["design_effect"]
         t["diff_vs_rest"] = tt["diff"]
         t["diff_ci_low"] = tt["ci_low"]
         t["diff_ci_high"] = tt["ci_high"]
@@ -324,7 +387,8 @@ def segment_dispersion(
     Notes
     -----
     Each reportable segment's NPS y_i (points) has sampling variance v_i
-    (adjusted counts, Rocks 2016). With w_i = 1/v_i, Cochran's
+    (adjusted counts, Rocks 2016; or the squared ``se_test`` of
+    :func:`segment_nps` when it is larger, i.e. cluster-robust). With w_i = 1/v_i, Cochran's
     Q = Σ w_i (y_i - ȳ_w)², referred to chi-square with k - 1 degrees of
     freedom; the DerSimonian-Laird estimate is
     tau² = max(0, (Q - (k - 1)) / (Σw - Σw²/Σw)); I² = max(0, (Q - (k-1)) / Q)
@@ -352,6 +416,8 @@ def segment_dispersion(
             continue
         y = t["nps"].to_numpy(dtype="float64")
         v = 1e4 * _adj_var(t["detractors"], t["passives"], t["promoters"])
+        if "se_test" in t and t["se_test"].notna().all():
+            v = np.maximum(v, t["se_test"].to_numpy(dtype="float64") ** 2)
         w = 1 / v
         ybar = np.sum(w * y) / np.sum(w)
         q = float(np.sum(w * (y - ybar) ** 2))
@@ -911,7 +977,8 @@ def diagnose(prep: Prepared) -> AreaResult:
     overall = float(nps(r, confidence=conf, breaks=breaks)["nps"].iloc[0])
     n_total = len(r)
 
-    seg = segment_nps(r, dims, min_n=min_n, confidence=conf, breaks=breaks)
+    cluster = "account_id" if "account_id" in r and r["account_id"].notna().any() else None
+    seg = segment_nps(r, dims, min_n=min_n, confidence=conf, breaks=breaks, cluster=cluster)
     dt = dimension_tests(r, dims, min_n=min_n, breaks=breaks)
     disp = segment_dispersion(seg, confidence=conf)
     res.tables["segments"] = _client_table(seg)
@@ -994,8 +1061,9 @@ def diagnose(prep: Prepared) -> AreaResult:
 
     res.notes += [
         "Segment NPS intervals: adjusted Wald (Rocks 2016). Each segment is compared with all other responses by "
-        "a two-sample Wald test; p-values are Benjamini-Hochberg adjusted across every segment of every "
-        "dimension (Benjamini & Hochberg 1995). Segment values missing in the data form '(missing)'.",
+        "a two-sample Wald test whose variances allow for several responses from one account (the larger of the "
+        "Rocks and the account-clustered variance); p-values are Benjamini-Hochberg adjusted across every "
+        "segment of every dimension (Benjamini & Hochberg 1995). Segment values missing in the data form '(missing)'.",
         "Across a dimension: Pearson chi-square test on segment x category counts (segments with n >= "
         f"{min_n}). Spread beyond noise: DerSimonian-Laird between-segment SD (tau) with Q-profile interval "
         "(Viechtbauer 2007) and I² (Higgins & Thompson 2002).",
