@@ -39,7 +39,7 @@ import pandas as pd
 
 from .config import TableSpec, slugify
 from .errors import NpsdiagError, Problem
-from .io import ROW, RawTable, detect_dayfirst, parse_bool, parse_dates, parse_scores, read_raw
+from .io import ROW, RawTable, detect_dayfirst, parse_bool, parse_dates, parse_numbers, parse_scores, read_raw
 
 __all__ = ["ColumnProfile", "Guess", "TableGuess", "Proposal", "profile_columns", "guess_table", "classify",
            "propose", "render_yaml", "init", "LIKERT_SCALES"]
@@ -121,8 +121,9 @@ _QUALTRICS_META = {"status", "ip address", "ipaddress", "progress", "duration in
                    "q relevant id duplicate", "q relevant id duplicate score", "q relevant id fraud score"}
 _SURVEYMONKEY_META = {"collector id", "ip address", "email address", "first name", "last name", "custom data 1",
                       "start date"}
-_DATE_SHAPE = re.compile(r"\d{1,4}\s*[-/.]\s*\d{1,2}|\d{1,2}\s+[A-Za-z]{3,}|[A-Za-z]{3,}\s+\d{1,2}|\d{8}T"
-                         r"|\d{1,2}:\d{2}")
+_DATE_SHAPE = re.compile(r"^\s*(?:\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|\d{1,2}(?:st|nd|rd|th)?\s+[A-Za-z]{3,}|"
+                         r"[A-Za-z]{3,}\.?\s+\d{1,2}|\d{8}T|\d{4}-\d{2}-\d{2})")
+_AMOUNT = r"[-+]?[$€£¥]?\s?\d[\d.,' ]*\s?[$€£¥%]?"
 _EMAIL = r"[^@\s]+@[^@\s]+\.[^@\s]+"
 
 
@@ -371,6 +372,11 @@ def profile_columns(frame: pd.DataFrame, labels: dict[str, str] | None = None) -
                     p.dayfirst, p.dayfirst_reason = detect_dayfirst(tsample)
             if p.date_share < 0.8 and p.numeric_share < 0.8 and p.distinct <= 12:
                 p.likert, p.likert_map, p.likert_near = _likert(tv)
+        if p.numeric_share < 0.8 and p.date_share < 0.8 and tsample.str.fullmatch(_AMOUNT).mean() >= 0.9:
+            amounts = parse_numbers(tsample)  # '1.234,50', '$1,234.50'
+            if amounts.notna().mean() >= 0.9:
+                p.numeric_share, p.integer = float(amounts.notna().mean()), False
+                p.min, p.max = float(amounts.min()), float(amounts.max())
         if p.date_share >= 0.8:
             p.kind = "date"
         elif p.likert:

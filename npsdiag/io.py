@@ -577,6 +577,7 @@ def parse_bool(values: pd.Series, true_values: list[str] | None = None) -> tuple
     return out, unreadable
 
 
+_EARLIEST, _LATEST = pd.Timestamp("1900-01-01"), pd.Timestamp("2200-12-31")  #: dates outside are unreadable
 _DMY = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2,4})\b")
 
 
@@ -656,7 +657,8 @@ def parse_dates(values: pd.Series, dayfirst: bool | None = None) -> tuple[pd.Ser
         parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
     elif parsed.dtype == object:
         parsed = pd.to_datetime(parsed, utc=True, errors="coerce").dt.tz_localize(None)
-    out.loc[non_null.index] = parsed.astype("datetime64[ns]")
+    plausible = parsed.notna() & (parsed >= _EARLIEST) & (parsed <= _LATEST)  # '1.234,90' is no year-1 date
+    out.loc[non_null.index] = parsed.where(plausible).astype("datetime64[ns]")
     unreadable = (out.isna() & text.notna()).astype(bool)
     return out, unreadable, note
 

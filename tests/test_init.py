@@ -1,0 +1,230 @@
+"""`npsdiag init`: a proposed config from raw exports, explained, never overwriting, and loadable."""
+
+from __future__ import annotations
+
+import io
+import random
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from npsdiag.cli import main
+from npsdiag.clean import prepare
+from npsdiag.config import load_config, read_config
+from npsdiag.errors import NpsdiagError
+from npsdiag.init import init, profile_columns, propose
+from npsdiag.io import load
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "examples" / "demo"
+
+
+def run_init(exports, output: Path, **kw) -> tuple[int, str, dict]:
+    buf = io.StringIO()
+    code = init([str(e) for e in exports], output=output, out=buf, **kw)
+    return code, buf.getvalue(), yaml.safe_load(output.read_text(encoding="utf-8"))
+
+
+def nps_export(n: int = 300, seed: int = 1) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({
+        "Response Id": [f"R{i:05d}" for i in range(n)],
+        "Submitted": pd.date_range("2024-01-01", periods=n, freq="6h").strftime("%Y-%m-%d %H:%M"),
+        "Contact Email": [f"p{i % 250}@client{i % 40}.com" for i in range(n)],
+        "Likelihood to recommend": rng.integers(0, 11, n),
+        "Ease": rng.integers(0, 11, n),
+        "Region": rng.choice(["EMEA", "APAC", "Americas"], n),
+        "Persona": rng.choice(["Executive", "User", "Admin"], n),
+        "Anything else?": rng.choice(["", "The onboarding took far too long for our team", "Great support, thanks"], n),
+    })
+
+
+def test_demo_exports_recover_the_demo_config(tmp_path):
+    exports = [DEMO / "invitations.csv", DEMO / "contacts.csv", DEMO / "responses.csv", DEMO / "accounts.csv"]
+    code, out, got = run_init(exports, tmp_path / "acme.yml")
+    assert code == 0, out
+    want = yaml.safe_load((DEMO / "config.yml").read_text(encoding="utf-8"))
+    for table in ("responses", "accounts", "invitations", "contacts"):
+        assert Path(got[table]["path"]).name == Path(want[table]["path"]).name, table
+        for fld, col in want[table]["columns"].items():
+            assert got[table]["columns"].get(fld) == col, (table, fld)
+    assert got["responses"]["segments"] == want["responses"]["segments"]
+    assert got["responses"]["drivers"] == want["responses"]["drivers"]
+    assert got["accounts"]["churn_values"] == ["Churned"]
+    assert "Industry" in got["accounts"]["segments"]
+    assert "It loads" in out and "Next: npsdiag validate" in out
+
+
+def test_every_guess_explains_itself_and_never_overwrites(tmp_path):
+    nps_export().to_csv(tmp_path / "export.csv", index=False)
+    target = tmp_path / "client.yml"
+    code, out, got = run_init([tmp_path / "export.csv"], target)
+    assert code == 0
+    text = target.read_text(encoding="utf-8")
+    mapped = [ln for ln in text.splitlines() if ln.startswith("    ") and ":" in ln and not ln.strip().startswith("#")]
+    assert mapped and all(any(f"# {c}" in ln or f"CHECK {c}" in ln for c in ("high", "medium", "low"))
+                          for ln in mapped)
+    assert got["responses"]["columns"] == {
+        "score": "Likelihood to recommend", "responded_at": "Submitted", "response_id": "Response Id",
+        "respondent_id": "Contact Email", "role": "Persona", "comment": "Anything else?"}
+    assert got["responses"]["segments"] == ["Region"] and got["responses"]["drivers"] == ["Ease"]
+    assert "likelihood to recommend" in text.lower() and "asks about recommending" in text
+    before = target.read_text()
+    with pytest.raises(NpsdiagError, match="already exists"):
+        init([str(tmp_path / "export.csv")], output=target, out=io.StringIO())
+    assert target.read_text() == before
+    assert main(["init", str(tmp_path / "export.csv"), "--output", str(target)]) == 1
+    assert main(["init", str(tmp_path / "export.csv"), "--output", str(target), "--force", "--client", "Acme"]) == 0
+    assert load_config(target).client == "Acme"
+    assert not list(tmp_path.glob("*.part"))
+
+
+@pytest.mark.parametrize("name, values", [
+    ("LTR", [str(v) for v in range(11)]),
+    ("NPS", [str(v) for v in range(11)]),
+    ("Q1", [str(v) for v in range(11)]),
+    ("How likely are you to recommend us to a friend?",
+     ["0 - Not at all likely"] + [str(v) for v in range(1, 10)] + ["10 - Extremely likely"]),
+])
+def test_score_found_by_name_and_values(tmp_path, name, values):
+    rng = random.Random(3)
+    n = 120
+    pd.DataFrame({"Tenure (years)": [rng.randint(0, 10) for _ in range(n)],
+                  "Date": pd.date_range("2024-02-01", periods=n, freq="D").strftime("%Y-%m-%d"),
+                  name: [rng.choice(values) for _ in range(n)]}).to_csv(tmp_path / "e.csv", index=False)
+    code, out, got = run_init([tmp_path / "e.csv"], tmp_path / "c.yml")
+    assert code == 0, out
+    assert got["responses"]["columns"]["score"] == name  # not 'Tenure (years)', also 0-10 by its values
+    d = load(tmp_path / "c.yml")
+    assert d.responses["score"].between(0, 10).all()
+
+
+def test_european_file_dayfirst_and_decimal_comma(tmp_path):
+    text = "Datum;Score;Région;Umsatz\n" + "".join(
+        f"{d:02d}/03/2024;{s};{'Île-de-France' if s % 2 else 'Zürich'};1.234,{s}0\n" for d, s in
+        zip(range(1, 29), [9, 3, 10, 7] * 7))
+    (tmp_path / "e.csv").write_bytes(text.encode("cp1252"))
+    code, out, got = run_init([tmp_path / "e.csv"], tmp_path / "c.yml")
+    assert code == 0, out
+    r = got["responses"]
+    assert r["delimiter"] == ";" and r["encoding"] == "cp1252" and r["dayfirst"] is True
+    assert r["columns"]["score"] == "Score" and r["columns"]["responded_at"] == "Datum"
+    assert r["segments"] == ["Région"]
+    assert load(tmp_path / "c.yml").responses["responded_at"].iloc[12] == pd.Timestamp("2024-03-13")
+
+
+def test_ambiguous_dates_and_one_to_ten_scale_are_flagged(tmp_path):
+    rng = np.random.default_rng(2)
+    n = 240
+    pd.DataFrame({"Date": [f"{rng.integers(1, 13):02d}/{rng.integers(1, 13):02d}/2024" for _ in range(n)],
+                  "Rating (recommend)": rng.integers(1, 11, n)}).to_csv(tmp_path / "e.csv", index=False)
+    code, out, got = run_init([tmp_path / "e.csv"], tmp_path / "c.yml")
+    text = (tmp_path / "c.yml").read_text()
+    assert "# dayfirst: true  # CHECK" in text and "either way" in text
+    assert "no score of 0 among 240" in out and "scale: [1, 10]" in out
+
+
+def test_flat_export_with_churn_gives_accounts_from_the_same_file(tmp_path):
+    rng = np.random.default_rng(4)
+    n = 400
+    pd.DataFrame({"CustomerId": np.arange(10_000, 10_000 + n), "Geography": rng.choice(["FR", "DE", "ES"], n),
+                  "Satisfaction Score": rng.integers(1, 6, n), "Exited": rng.integers(0, 2, n),
+                  "Churn Reason": rng.choice(["", "Price", "Competitor offered a better deal"], n),
+                  "ARR": rng.integers(1000, 9000, n)}).to_csv(tmp_path / "bank.csv", index=False)
+    code, out, got = run_init([tmp_path / "bank.csv"], tmp_path / "c.yml")
+    assert code == 0, out
+    assert got["accounts"]["path"] == got["responses"]["path"]
+    assert got["accounts"]["columns"] == {"account_id": "CustomerId", "churned": "Exited", "revenue": "ARR"}
+    assert got["responses"]["columns"]["account_id"] == "CustomerId"
+    assert got["settings"] == {"scale": [1, 5], "detractor_max": 3, "promoter_min": 5}
+    assert "survey_date" in got["responses"]
+    leaks = {"Exited", "Churn Reason"}
+    assert not leaks & set(got["responses"].get("segments", [])) and "comment" not in got["responses"]["columns"]
+    prep = prepare(load(tmp_path / "c.yml"))
+    assert len(prep.accounts) == n and len(prep.responses) == n
+
+
+def test_qualtrics_and_surveymonkey_samples(shared_data, tmp_path):
+    q = shared_data / "formats" / "qualtrics" / "Beskar_Armor_api_export_useLabels.csv"
+    code, out, got = run_init([q], tmp_path / "q.yml")
+    r = got["responses"]
+    assert code == 0 and r["format"] == "qualtrics"
+    assert r["columns"]["status"] == "Status" and r["columns"]["finished"] == "Finished"
+    assert r["columns"]["responded_at"] == "RecordedDate" and r["columns"]["score"] == "Q16"
+    assert r["score_labels"]["Extremely satisfied"] == 5 and got["settings"]["scale"] == [1, 5]
+    assert "Overall, how satisfied" in (tmp_path / "q.yml").read_text()  # the question text from header row 2
+    assert "excluded 22: test, preview or unfinished response" in out
+    sm = shared_data / "formats" / "surveymonkey" / "test-responses.csv"
+    code, out, got = run_init([sm], tmp_path / "s.yml")
+    r = got["responses"]
+    assert code == 0 and r["format"] == "surveymonkey" and r["dayfirst"] is False
+    assert r["columns"]["response_id"] == "Respondent ID" and r["columns"]["responded_at"] == "End Date"
+    assert r["score_labels"]["Disgree"] == 2 and "near-miss" in (tmp_path / "s.yml").read_text()
+
+
+def test_no_score_column_writes_a_placeholder_and_says_so(shared_data, tmp_path):
+    long = shared_data / "external" / "preppin-data-nps" / "case_050_input_01.csv"
+    code, out, _ = run_init([long], tmp_path / "c.yml")
+    assert code == 1
+    assert "no column looks like a likelihood-to-recommend score" in out and "long format" in out
+    assert "does not load yet" in out and "column '<which column holds the score?>' not found" in out
+
+
+def test_several_exports_unreadable_ones_are_listed(tmp_path):
+    nps_export().to_csv(tmp_path / "export.csv", index=False)
+    (tmp_path / "junk.csv").write_bytes(b"\x00\x01\x02" * 100)
+    pd.DataFrame({"Title": ["a", "b"], "Created": ["2024-01-01", "2024-01-02"]}).to_csv(tmp_path / "misc.csv",
+                                                                                           index=False)
+    code, out, got = run_init([tmp_path / "junk.csv", tmp_path / "export.csv", tmp_path / "misc.csv"],
+                              tmp_path / "c.yml")
+    assert code == 0 and Path(got["responses"]["path"]).name == "export.csv"
+    assert "not used: " in out and "junk.csv" in out and "not a text" in out and "misc.csv" in out
+    with pytest.raises(NpsdiagError, match="not a text"):
+        propose([tmp_path / "junk.csv"])
+
+
+def test_excel_workbook_with_two_sheets_and_title_rows(tmp_path):
+    path = tmp_path / "book.xlsx"
+    resp = nps_export(120).assign(**{"Account": lambda f: [f"A{i % 30}" for i in range(len(f))]})
+    acc = pd.DataFrame({"Account": [f"A{i}" for i in range(30)], "Churned": ["yes", "no", "no"] * 10,
+                        "ARR": np.arange(30) * 1000 + 500, "Industry": ["Retail", "Banking"] * 15})
+    with pd.ExcelWriter(path) as xw:
+        pd.DataFrame([["Client NPS export"], ["run 2024-06-01"]]).to_excel(xw, sheet_name="NPS", index=False,
+                                                                            header=False)
+        resp.to_excel(xw, sheet_name="NPS", index=False, startrow=3)
+        acc.to_excel(xw, sheet_name="CRM", index=False)
+    code, out, got = run_init([path], tmp_path / "c.yml")
+    assert code == 0, out
+    assert got["responses"]["sheet"] == "NPS" and got["accounts"]["sheet"] == "CRM"
+    assert got["accounts"]["columns"]["churned"] == "Churned" and got["responses"]["columns"]["account_id"] == \
+        "Account"
+    assert len(load(tmp_path / "c.yml").accounts) == 30
+
+
+def test_hostile_column_names_round_trip_through_yaml(tmp_path):
+    names = {"score": 'How likely: "recommend" #1?', "date": "When\\submitted ' it", "seg": "Région: {a}, [b]"}
+    rng = np.random.default_rng(5)
+    pd.DataFrame({names["score"]: rng.integers(0, 11, 60),
+                  names["date"]: pd.date_range("2024-01-01", periods=60).strftime("%Y-%m-%d"),
+                  names["seg"]: rng.choice(["x", "y"], 60)}).to_csv(tmp_path / "e.csv", index=False)
+    code, out, got = run_init([tmp_path / "e.csv"], tmp_path / "c.yml", client='Zed "&" Co\\ #1')
+    assert code == 0, out
+    assert got["client"] == 'Zed "&" Co\\ #1'
+    assert got["responses"]["columns"]["score"] == names["score"]
+    assert got["responses"]["columns"]["responded_at"] == names["date"]
+    cfg, problems = read_config(tmp_path / "c.yml")
+    assert cfg is not None and not [p for p in problems if p.fatal]
+
+
+def test_profile_columns_kinds():
+    f = pd.DataFrame({"id": [f"x{i}" for i in range(40)], "when": ["2024-01-02 10:00"] * 40,
+                      "mail": [f"a{i}@b.co" for i in range(40)], "n": [str(i % 11) for i in range(40)],
+                      "sat": ["Very satisfied", "Dissatisfied", "Neutral", "Satisfied"] * 10,
+                      "why": ["because the product keeps crashing on login"] * 40, "flag": ["yes", "no"] * 20,
+                      "blank": [None] * 40})
+    kinds = {p.name: p.kind for p in profile_columns(f)}
+    assert kinds == {"id": "id", "when": "date", "mail": "email", "n": "number", "sat": "labels", "why": "text",
+                     "flag": "bool", "blank": "empty"}
