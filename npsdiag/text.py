@@ -212,10 +212,13 @@ def has_text(texts: pd.Series) -> pd.Series:
     >>> has_text(pd.Series(["Great support", " n/a ", None, "-", "ok"])).tolist()
     [True, False, False, False, True]
     """
-    s = texts.astype("str") if len(texts) else texts.astype(object)
-    stripped = s.str.strip().str.lower()
-    ok = texts.notna() & ~stripped.isin(PLACEHOLDERS)
-    return pd.Series(np.asarray(ok.fillna(False), dtype=bool), index=texts.index)
+    if not len(texts):
+        return pd.Series(np.zeros(0, dtype=bool), index=texts.index)
+    arr = _arrow_strings(texts)
+    norm = pc.utf8_lower(pc.utf8_trim_whitespace(arr))
+    placeholder = pc.is_in(norm, value_set=pa.array(sorted(PLACEHOLDERS), type=norm.type))
+    ok = pc.and_(pc.is_valid(arr), pc.invert(pc.fill_null(placeholder, True)))
+    return pd.Series(np.asarray(ok.to_numpy(zero_copy_only=False), dtype=bool), index=texts.index)
 
 
 @dataclass

@@ -39,7 +39,7 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import sparse, stats
 
 from .. import plots
 from .. import text as tx
@@ -737,35 +737,26 @@ def early_warning(
     if n1 < 30 or n0 < 30:
         empty.attrs.update(attrs)
         return empty
-    items: list[tuple[str, str, np.ndarray]] = []
-    mask = hits.to_numpy() > 0
-    for j, theme in enumerate(hits.columns):
-        items.append(("theme", str(theme), mask[:, j]))
-    k1 = [int((m & latest).sum()) for _, _, m in items]
-    k0 = [int((m & before).sum()) for _, _, m in items]
-    kinds = [k for k, _, _ in items]
-    names = [nm for _, nm, _ in items]
-    masks_for_nps = [m for _, _, m in items]
+    # one sparse indicator column per item (theme or term) over the comments of both windows
+    pos = np.flatnonzero(latest | before)
+    lat_sub = latest[pos]
+    theme_mat = sparse.csc_matrix(hits.to_numpy()[pos] > 0, dtype="int8")
+    kinds = ["theme"] * theme_mat.shape[1]
+    names = [str(c) for c in hits.columns]
+    blocks = [theme_mat]
     if include_terms:
-        pos = np.flatnonzero(latest | before)
         tm = tx.term_matrix(tok.subset(pos), min_df=min_count)
         if tm.matrix.shape[1]:
-            lat_sub = latest[pos]
             kt1 = np.asarray(tm.matrix[lat_sub].sum(axis=0)).ravel()
-            kt0 = np.asarray(tm.matrix[~lat_sub].sum(axis=0)).ravel()
             cand = np.flatnonzero(kt1 >= min_count)
             cand = cand[np.argsort(-kt1[cand], kind="stable")][:max_terms]
-            csc = tm.matrix.tocsc()
-            for j in cand:
-                col = np.zeros(len(data), dtype=bool)
-                col[pos[csc.indices[csc.indptr[j]:csc.indptr[j + 1]]]] = True
-                kinds.append("term")
-                names.append(str(tm.terms[j]))
-                k1.append(int(kt1[j]))
-                k0.append(int(kt0[j]))
-                masks_for_nps.append(col)
-    k1a = np.asarray(k1, dtype="float64")
-    k0a = np.asarray(k0, dtype="float64")
+            blocks.append(sparse.csc_matrix(tm.matrix[:, cand], dtype="int8"))
+            kinds += ["term"] * len(cand)
+            names += [str(t) for t in tm.terms[cand]]
+    M = sparse.hstack(blocks, format="csr")
+    M_lat = M[lat_sub]
+    k1a = np.asarray(M_lat.sum(axis=0), dtype="float64").ravel()
+    k0a = np.asarray(M[~lat_sub].sum(axis=0), dtype="float64").ravel()
     p1, p0 = k1a / n1, k0a / n0
     pooled = (k1a + k0a) / (n1 + n0)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -776,11 +767,11 @@ def early_warning(
     tested = k1a >= min_count
     pv = np.where(tested & np.isfinite(pv), pv, np.nan)
     lo, hi = wilson_interval(k1a, n1, confidence)
-    nps_item = []
-    for m in masks_for_nps:
-        sel = m & latest
-        c = [int((sel & (cats == cat)).sum()) for cat in CATEGORIES]
-        nps_item.append(float(100 * nps_from_counts(*c)["nps"]) if sum(c) else float("nan"))
+    cat_lat = cats[pos][lat_sub]
+    onehot = np.column_stack([(cat_lat == c) for c in CATEGORIES]).astype("float64")
+    cc = np.asarray(M_lat.T @ onehot)  # (items, 3) latest counts of detractors, passives, promoters
+    with np.errstate(invalid="ignore", divide="ignore"):
+        nps_item = 100 * (cc[:, 2] - cc[:, 0]) / cc.sum(axis=1)
     out = pd.DataFrame({"kind": kinds, "item": names, "before_comments": k0a.astype("int64"), "before_share": p0,
                         "latest_comments": k1a.astype("int64"), "latest_share": p1, "latest_ci_low": lo,
                         "latest_ci_high": hi, "ratio": ratio, "z": z, "p_value": pv, "nps_item": nps_item})
@@ -791,21 +782,26 @@ def early_warning(
     out["rising"] = ((out["p_adj"] < alpha) & (out["latest_share"] - out["before_share"] >= need)
                      & ((out["ratio"] >= min_ratio) | (out["before_share"] == 0)))
     out = out.sort_values(["rising", "p_value", "item"], ascending=[False, True, True])
-    # a rising term mentioned in (nearly) the same latest comments as a stronger rising term says nothing new
-    same: list[str | None] = []
-    kept: list[tuple[str, np.ndarray]] = []
-    for row in out.itertuples():
-        m = masks_for_nps[row.mask_index] & latest
-        match = None
-        if row.rising and row.kind == "term":
-            for name, km in kept:
-                inter = np.count_nonzero(m & km)
-                if inter and inter / np.count_nonzero(m | km) >= 0.8:
-                    match = name
-                    break
-        if row.rising and match is None:
-            kept.append((row.item, m))
-        same.append(match)
+    # a rising term mentioned in (nearly) the same latest comments as a stronger rising item says nothing new
+    same: list[str | None] = [None] * len(out)
+    rise = np.flatnonzero(out["rising"].to_numpy())
+    if len(rise):
+        cols_r = out["mask_index"].to_numpy()[rise]
+        sub_m = M_lat[:, cols_r].astype("int32")
+        inter = np.asarray((sub_m.T @ sub_m).todense())
+        size = np.diag(inter)
+        kept: list[int] = []
+        for a_i, row_i in enumerate(rise):
+            match = None
+            if out["kind"].iloc[row_i] == "term":
+                for b_i in kept:
+                    union = size[a_i] + size[b_i] - inter[a_i, b_i]
+                    if inter[a_i, b_i] and inter[a_i, b_i] / union >= 0.8:
+                        match = out["item"].iloc[rise[b_i]]
+                        break
+            if match is None:
+                kept.append(a_i)
+            same[row_i] = match
     out["same_comments_as"] = same
     out = out[cols + ["same_comments_as"]].reset_index(drop=True)
     out.attrs.update(attrs)
