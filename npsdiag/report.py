@@ -32,7 +32,8 @@ import pandas as pd
 
 from .findings import AREA_TITLES, SEVERITIES, AreaResult, Diagnosis, Figure, Finding
 
-__all__ = ["show", "cover", "contents", "executive_summary", "area_html", "finding_html", "action_plan",
+__all__ = ["show", "findings_frame", "cover", "contents", "executive_summary", "area_html", "finding_html",
+           "action_plan",
            "methodology", "data_appendix", "glossary", "footer", "table_html", "figure_html", "esc",
            "pretty_column", "headline_trend", "trend_change", "trend_figure", "ACTIONS", "METHODS", "GLOSSARY",
            "MAX_TABLE_ROWS", "MAX_CELL_CHARS", "MAX_FIGURES_PER_AREA", "MAX_TABLES_PER_AREA"]
@@ -147,6 +148,28 @@ def show(fragment: str) -> None:
     from IPython.display import HTML, display
 
     display(HTML(fragment))
+
+
+def findings_frame(result: AreaResult | Diagnosis) -> pd.DataFrame:
+    """Findings of an area (or of the whole diagnosis) as a DataFrame, most severe first.
+
+    Returns
+    -------
+    DataFrame
+        ``id``, ``severity``, ``title``, ``detail``, ``recommendation`` and
+        ``evidence`` (dict), one row per finding.
+
+    Examples
+    --------
+    >>> from npsdiag.findings import AreaResult, Finding
+    >>> findings_frame(AreaResult("decay", [Finding("decay.no_follow_up", "high", "t")]))[["id", "severity"]]
+                       id severity
+    0  decay.no_follow_up     high
+    """
+    found = result.findings if isinstance(result, Diagnosis) else sorted(
+        result.findings, key=lambda f: SEVERITIES.index(f.severity))
+    cols = ["id", "severity", "title", "detail", "recommendation", "evidence"]
+    return pd.DataFrame([{c: getattr(f, c) for c in cols} for f in found], columns=cols)
 
 
 # --------------------------------------------------------------------------- formatting
