@@ -29,10 +29,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["overdispersion", "funnel_test", "funnel_limits"]
+__all__ = ["overdispersion", "funnel_test", "funnel_limits", "beta_binomial_tails"]
 
 
-def overdispersion(events, trials) -> dict[str, float]:
+def overdispersion(events, trials, deff=None) -> dict[str, float]:
     """Pooled rate and between-unit overdispersion of several binomial proportions.
 
     Parameters
@@ -40,6 +40,9 @@ def overdispersion(events, trials) -> dict[str, float]:
     events, trials : array-like
         Events (e.g. scores of 10) and trials (e.g. scores of 9 or 10) per
         unit. Units with no trial are ignored.
+    deff : array-like, optional
+        Design effect of each unit's rate (e.g. responses clustered in
+        accounts): its sampling variance is deff * p0 (1 - p0) / trials.
 
     Returns
     -------
@@ -61,12 +64,13 @@ def overdispersion(events, trials) -> dict[str, float]:
     --------
     >>> r = overdispersion([5, 10, 15], [20, 20, 20])
     >>> round(r["p0"], 2), round(r["q"], 3)
-    (0.5, 5.0)
+    (0.5, 10.0)
     """
     k = np.asarray(events, dtype="float64")
     m = np.asarray(trials, dtype="float64")
+    de = np.ones(len(m)) if deff is None else np.asarray(deff, dtype="float64")
     ok = m > 0
-    k, m = k[ok], m[ok]
+    k, m, de = k[ok], m[ok], de[ok]
     units = int(len(m))
     nan = float("nan")
     if units == 0:
@@ -74,7 +78,7 @@ def overdispersion(events, trials) -> dict[str, float]:
     p0 = float(k.sum() / m.sum())
     if not 0 < p0 < 1 or units < 2:
         return {"p0": p0, "units": units, "q": nan, "phi": 1.0, "tau2": 0.0, "p_overdispersion": nan}
-    v = p0 * (1 - p0) / m
+    v = de * p0 * (1 - p0) / m
     w = 1 / v
     q = float(np.sum((k / m - p0) ** 2 * w))
     denom = w.sum() - (w**2).sum() / w.sum()
@@ -93,6 +97,27 @@ def _beta_params(p0: float, tau2: float) -> tuple[float, float] | None:
     return p0 * s, (1 - p0) * s
 
 
+def beta_binomial_tails(events: float, trials: float, p0: float, tau2: float = 0.0,
+                        deff: float = 1.0) -> tuple[float, float]:
+    """P(Y <= y) and P(Y >= y) for a count y of ``trials`` whose rate varies around p0 with variance tau2.
+
+    Binomial when tau2 is 0, beta-binomial otherwise; with ``deff`` > 1 the
+    counts are replaced by Kish effective counts (trials / deff, events / deff,
+    rounded).
+
+    Examples
+    --------
+    >>> lo, hi = beta_binomial_tails(8, 10, 0.5)
+    >>> round(hi, 4)  # P(Bin(10, .5) >= 8) = 56 / 1024
+    0.0547
+    """
+    m = max(int(round(trials / deff)), 1)
+    k = int(round(events * m / trials)) if trials > 0 else 0
+    ab = _beta_params(p0, tau2)
+    dist = stats.binom(m, p0) if ab is None else stats.betabinom(m, *ab)
+    return float(dist.cdf(k)), float(dist.sf(k - 1))
+
+
 def funnel_test(
     data: pd.DataFrame,
     events: str,
@@ -101,6 +126,8 @@ def funnel_test(
     leave_one_out: bool = True,
     alternative: str = "greater",
     min_trials: int = 1,
+    exclude=None,
+    deff: str | None = None,
 ) -> pd.DataFrame:
     """Test each unit's proportion against the other units, allowing for overdispersion.
 
@@ -112,10 +139,10 @@ def funnel_test(
         Columns with the events and the trials of each unit.
     method : {"additive", "multiplicative", "none"}
         ``additive`` (default): the unit's true rate varies around the
-        reference rate with variance tau^2 (random effect); the count of
-        events is then beta-binomial and the p-value exact.
-        ``multiplicative``: the binomial variance is inflated by phi and a
-        normal z-test is used. ``none``: plain binomial test.
+        reference rate with variance tau^2 (random effect); without ``deff``
+        the count of events is then beta-binomial and the p-value exact.
+        ``multiplicative``: the binomial variance is inflated by phi.
+        ``none``: plain binomial test.
     leave_one_out : bool
         Estimate the reference rate and the overdispersion from the other
         units only (default). Otherwise from all units, the unit included.
@@ -123,7 +150,13 @@ def funnel_test(
         ``greater`` asks whether the unit's rate is above the others'.
     min_trials : int
         Units with fewer trials are not tested (and not used as reference).
-
+    exclude : array-like of bool, optional
+        Units left out of every other unit's reference (e.g. outliers found
+        in a first pass); they are still tested against the others.
+    deff : str, optional
+        Column with each unit's design effect (e.g. its events clustered in
+        accounts): the unit's sampling variance is deff * p0 (1 - p0) /
+        trials, and the test is a normal z-test.
     Returns
     -------
     DataFrame
@@ -134,11 +167,14 @@ def funnel_test(
 
     Notes
     -----
-    Additive: y ~ BetaBinomial(m, a, b) with a / (a + b) = p0 and
+    Additive: y ~ BetaBinomial(m, a, b) with mean a / (a + b) = p0 and
     Var(p) = tau^2, i.e. a + b = p0 (1 - p0) / tau^2 - 1; p-value of
-    ``greater`` = P(Y >= y). z = (rate - p0) / sqrt(p0 (1 - p0) / m + tau^2).
-    Multiplicative: z = (rate - p0) / sqrt(phi p0 (1 - p0) / m), normal p-value.
-    See :func:`overdispersion` for p0, tau^2 and phi. Adjust the p-values for
+    ``greater`` = P(Y >= y). With ``deff`` the counts are replaced by
+    effective counts (m / deff, y / deff; Kish) in that test.
+    z = (rate - p0) / sqrt(deff p0 (1 - p0) / m + tau^2).
+    Multiplicative: z = (rate - p0) / sqrt(phi deff p0 (1 - p0) / m),
+    normal p-value. See
+    :func:`overdispersion` for p0, tau^2 and phi. Adjust the p-values for
     multiple comparisons (e.g. Benjamini-Hochberg) before flagging units.
 
     References
@@ -158,23 +194,26 @@ def funnel_test(
     out = data.copy()
     k = out[events].to_numpy(dtype="float64")
     m = out[trials].to_numpy(dtype="float64")
+    de = np.maximum(out[deff].to_numpy(dtype="float64"), 1.0) if deff else np.ones(len(out))
+    de = np.where(np.isfinite(de), de, 1.0)
     use = m >= max(min_trials, 1)
+    ref_ok = use & ~(np.zeros(len(out), dtype=bool) if exclude is None else np.asarray(exclude, dtype=bool))
     n_units = len(out)
     p0 = np.full(n_units, np.nan)
     tau2 = np.full(n_units, np.nan)
     phi = np.full(n_units, np.nan)
     for i in range(n_units):
-        ref = use.copy()
+        ref = ref_ok.copy()
         if leave_one_out:
             ref[i] = False
-        od = overdispersion(k[ref], m[ref])
+        od = overdispersion(k[ref], m[ref], de[ref])
         p0[i], tau2[i], phi[i] = od["p0"], od["tau2"], od["phi"]
     if method == "none":
         tau2[:] = 0.0
         phi[:] = 1.0
     with np.errstate(invalid="ignore", divide="ignore"):
         rate = k / m
-        base = p0 * (1 - p0) / m
+        base = de * p0 * (1 - p0) / m
         if method == "multiplicative":
             z = (rate - p0) / np.sqrt(phi * base)
         else:
@@ -186,10 +225,7 @@ def funnel_test(
         if method == "multiplicative":
             lo, hi = stats.norm.cdf(z[i]), stats.norm.sf(z[i])
         else:
-            ab = _beta_params(p0[i], tau2[i])
-            mi, ki = int(m[i]), int(k[i])
-            dist = stats.binom(mi, p0[i]) if ab is None else stats.betabinom(mi, *ab)
-            lo, hi = float(dist.cdf(ki)), float(dist.sf(ki - 1))
+            lo, hi = beta_binomial_tails(k[i], m[i], p0[i], tau2[i], de[i])
         p[i] = {"greater": hi, "less": lo}.get(alternative, min(1.0, 2 * min(lo, hi)))
     out["rate"] = rate
     out["expected_rate"] = p0

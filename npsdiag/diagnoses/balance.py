@@ -734,7 +734,7 @@ def response_design_effect(flag: pd.Series, cluster: pd.Series | None) -> float:
     --------
     >>> f = pd.Series([True, True, False, False])
     >>> response_design_effect(f, pd.Series(["a", "a", "b", "b"]))
-    2.0
+    4.0
     """
     y = flag.astype(float).to_numpy()
     n = len(y)
@@ -751,7 +751,7 @@ def response_design_effect(flag: pd.Series, cluster: pd.Series | None) -> float:
         return 1.0
     var_c = g / (g - 1) * float((totals**2).sum()) / n**2
     var_srs = p * (1 - p) / n
-    return max(1.0, var_c / var_srs)
+    return float(max(1.0, var_c / var_srs))
 
 
 def _chi2_attr(levels: pd.Series, flag: pd.Series, deff: float = 1.0, min_count: int = 5) -> dict[str, Any] | None:
@@ -774,6 +774,11 @@ def _chi2_attr(levels: pd.Series, flag: pd.Series, deff: float = 1.0, min_count:
             "n": int(tab.sum()), "design_effect": float(deff), "lowest_rate_level": str(rates.idxmin()),
             "lowest_rate": float(rates.min()), "highest_rate_level": str(rates.idxmax()),
             "highest_rate": float(rates.max())}
+
+
+def _first_number(text: str) -> float:
+    m = re.search(r"[\d,]+(?:\.\d+)?", str(text))
+    return float(m.group(0).replace(",", "")) if m else float("inf")
 
 
 def _arr_bands(revenue: pd.Series, bands: int = 4) -> pd.Series:
@@ -880,7 +885,7 @@ def nonresponse_bias(
     Examples
     --------
     >>> inv = pd.DataFrame({"role": ["user"] * 50 + ["exec"] * 50, "responded": [True] * 40 + [False] * 60})
-    >>> round(nonresponse_bias(inv, ["role"], cluster=None)["effect_size"].iloc[0], 2)
+    >>> round(float(nonresponse_bias(inv, ["role"], cluster=None)["effect_size"].iloc[0]), 2)
     0.82
     """
     labels = labels or {}
@@ -1110,7 +1115,8 @@ def _fig_response_rates(rates: pd.DataFrame) -> Figure:
     for yi, (_, row) in zip(y, r.iterrows()):
         ax.text(row["ci_high"] + 0.01, yi, f"{pct(row['response_rate'])} of {num(row['invited'])}", va="center",
                 fontsize=8)
-    ax.set_yticks(y, [f"{a}: {lv}" for a, lv in zip(r["attribute"], r["level"])], fontsize=8)
+    ax.set_yticks(y, [lv if str(lv).startswith(a) else f"{a}: {lv}" for a, lv in zip(r["attribute"], r["level"])],
+                  fontsize=8)
     ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
     ax.set_xlim(0, min(1.0, float(r["ci_high"].max()) + 0.15))
     ax.set_xlabel("response rate (with interval)")
@@ -1326,8 +1332,14 @@ def diagnose(prep: Prepared) -> AreaResult:
                 captions["nonresponse"] = ("Invitations answered against not answered, per attribute: chi-square "
                                            "corrected for accounts (Rao-Scott), BH-adjusted p-value, effect size and "
                                            "what differs.")
-                rates = pd.concat([response_rates(inv, a, confidence=s.confidence).assign(
-                    attribute=labels.get(a, a)) for a in attrs if inv[a].notna().any()], ignore_index=True)
+                parts = []
+                for a_ in attrs:
+                    if inv[a_].notna().any():
+                        rr = response_rates(inv, a_, confidence=s.confidence).assign(attribute=labels.get(a_, a_))
+                        if a_ == "arr_band":  # bands in ARR order, not by volume
+                            rr = rr.iloc[np.argsort([_first_number(x) for x in rr["level"]], kind="stable")]
+                        parts.append(rr)
+                rates = pd.concat(parts, ignore_index=True)
                 rates = rates[["attribute", "level", "invited", "responded", "response_rate", "ci_low", "ci_high"]]
                 tables["response_rates"] = rates.head(30)
                 captions["response_rates"] = "Share of invitations answered per attribute level, with Wilson intervals."

@@ -33,16 +33,20 @@ from scipy import stats
 from .. import plots
 from ..clean import REASONS, Prepared
 from ..findings import AreaResult, Figure, Finding, not_assessed
-from ..funnel import funnel_limits, funnel_test, overdispersion
+from ..funnel import beta_binomial_tails, funnel_limits, overdispersion
 from ..io import ROW
 from ..metrics import Breaks, nps, nps_diff_test
 from ._util import bh_adjust, num, p_eq, pct, period_label, pts, severity_from_share, to_period, wilson_interval, worst
 
 __all__ = ["diagnose", "exclusion_summary", "feed_gaps", "nps_trend", "sample_size_plan", "owner_heaping",
-           "owner_outcomes", "EXCLUSION_FINDINGS", "MAX_MOE"]
+           "owner_outcomes", "owner_review", "EXCLUSION_FINDINGS", "MAX_MOE", "GAMING_ALPHA"]
 
 #: Margin of error (NPS points, half-width of the interval) above which an NPS is too imprecise to report.
 MAX_MOE = 10.0
+#: Adjusted p-value below which an owner's excess of 10s is flagged: stricter than the usual 5% because accusing
+#: an honest owner is the costliest error of the check. High severity needs :data:`GAMING_ALPHA_HIGH`.
+GAMING_ALPHA = 0.01
+GAMING_ALPHA_HIGH = 0.001
 
 #: Which exclusion reasons of :data:`npsdiag.clean.REASONS` each finding reports.
 EXCLUSION_FINDINGS: dict[str, tuple[str, ...]] = {
@@ -457,10 +461,13 @@ def owner_heaping(
     owner: str = "owner",
     score: str = "score",
     top: float = 10,
-    method: str = "additive",
     min_top: int = 10,
     confidence: float = 0.95,
     breaks: Breaks = Breaks(),
+    adjust: bool = True,
+    min_excess: float = 0.10,
+    account: str | None = "account_id",
+    outlier_alpha: float | None = None,
 ) -> pd.DataFrame:
     """Per owner, the excess of top scores (10s) among the two top scores (9s and 10s).
 
@@ -477,36 +484,64 @@ def owner_heaping(
         Column names.
     top : float
         The top of the scale (10); ``top - 1`` is the second score.
-    method : {"additive", "multiplicative", "none"}
-        Overdispersion allowance of the funnel (see :func:`npsdiag.funnel.funnel_test`).
     min_top : int
         Owners with fewer 9s and 10s are shown but not tested.
     confidence : float
         Confidence level of each owner's NPS interval.
+    adjust : bool
+        Adjust the expected share of 10s for how positive the owner's
+        customers are (default; see Notes). Without it, the other owners'
+        pooled share.
+    min_excess : float
+        Excess (share points) that makes an owner an outlier, with an
+        adjusted p-value below ``outlier_alpha``.
+    outlier_alpha : float, optional
+        Default 1 - confidence.
+    account : str, optional
+        Account column: an owner's responses from one account are not
+        independent, so the variance of their share of 10s is inflated by
+        its design effect (linearised, accounts as clusters).
 
     Returns
     -------
     DataFrame
         One row per owner, most extreme first: ``owner``, ``n``, ``nps``,
         ``ci_low``, ``ci_high``, ``nines``, ``tens``, ``top_two`` (9s + 10s),
-        ``share_tens`` (tens / top_two), ``expected_share_tens`` (the other
-        owners' pooled share), ``excess``, ``tau2`` (between-owner variance
-        of the share), ``z``, ``p_value`` (one-sided, beta-binomial),
-        ``p_adj`` (Benjamini-Hochberg across tested owners), ``tested``.
+        ``share_top_two`` (of all the owner's scores), ``share_tens`` (tens /
+        top_two), ``expected_share_tens`` (predicted from the other owners),
+        ``excess``, ``tau2`` (between-owner variance of the share),
+        ``design_effect``, ``z``,
+        ``p_value`` (one-sided, beta-binomial), ``p_adj`` (Benjamini-Hochberg
+        across tested owners), ``tested``.
 
     Notes
     -----
     Each owner's count of 10s among their 9s and 10s is compared with the
-    other owners' pooled share, allowing for real between-owner differences
-    by an additive random effect (Spiegelhalter 2005; DerSimonian-Laird
-    moment estimate of tau^2 from the other owners): the count is then
-    beta-binomial. One-sided p-values (an excess) are adjusted with
-    Benjamini-Hochberg.
+    other owners (leave-one-out). Happier customers give relatively more 10s
+    as well as more 9s and 10s, so with ``adjust`` the expected share follows
+    a proportional-odds (ordered logit) shift: logit P(10) = logit P(>=9) - a,
+    the gap a estimated from the other owners' pooled shares, applied to the
+    owner's own share of 9-10 scores (which moving 9s to 10s does not
+    change): expected = expit(L - a) / expit(L), L = logit of the owner's
+    share of 9-10 scores (McCullagh 1980). Real differences between owners
+    beyond that are an additive random effect (Spiegelhalter 2005) whose
+    variance tau^2 is the DerSimonian-Laird estimate from the other owners'
+    residuals; the uncertainty of a is added by the delta method. The count
+    of 10s is then beta-binomial (with Kish effective counts when responses
+    cluster in accounts: the design effect of the owner's share, linearised
+    with accounts as clusters). One-sided p-values (an excess) are adjusted
+    with Benjamini-Hochberg. Owners found to be outliers (adjusted p below
+    ``outlier_alpha`` and an excess of at least ``min_excess``) are then left
+    out of the other owners' reference and the test is repeated (at most
+    three passes), so that one gaming owner does not distort everyone's
+    expectation.
 
     References
     ----------
     .. [1] Spiegelhalter, D. J. (2005). Funnel plots for comparing
        institutional performance. Statistics in Medicine, 24, 1185-1202.
+    .. [2] McCullagh, P. (1980). Regression models for ordinal data. JRSS B,
+       42(2), 109-142.
 
     Examples
     --------
@@ -515,8 +550,8 @@ def owner_heaping(
     >>> owner_heaping(d).iloc[0]["owner"]
     'd'
     """
-    cols = ["owner", "n", "nps", "ci_low", "ci_high", "nines", "tens", "top_two", "share_tens",
-            "expected_share_tens", "excess", "tau2", "z", "p_value", "p_adj", "tested"]
+    cols = ["owner", "n", "nps", "ci_low", "ci_high", "nines", "tens", "top_two", "share_top_two", "share_tens",
+            "expected_share_tens", "excess", "tau2", "design_effect", "z", "p_value", "p_adj", "tested"]
     if owner not in data or score not in data:
         return pd.DataFrame(columns=cols)
     d = data.loc[data[owner].notna() & data[score].notna(), [owner, score]]
@@ -530,13 +565,107 @@ def owner_heaping(
     t["nines"] = nines.reindex(t.index).fillna(0).astype(int)
     t["tens"] = tens.reindex(t.index).fillna(0).astype(int)
     t["top_two"] = t["nines"] + t["tens"]
+    t["share_top_two"] = t["top_two"] / t["n"]
+    t["design_effect"] = 1.0
+    if account and account in data:
+        t["design_effect"] = _cluster_deff(data.loc[d.index], owner, score, account, top).reindex(t.index).fillna(1.0)
     t = t.reset_index().rename(columns={owner: "owner"})
-    ft = funnel_test(t, "tens", "top_two", method=method, leave_one_out=True, alternative="greater",
-                     min_trials=min_top)
+    alpha = 1 - confidence if outlier_alpha is None else outlier_alpha
+    excluded = np.zeros(len(t), dtype=bool)
+    for _ in range(3):  # owners flagged in a pass leave the others' reference in the next (robust reference)
+        ft = _heaping_test(t, min_top, adjust, excluded)
+        ft["p_adj"] = bh_adjust(ft["p_value"].where(ft["tested"]))
+        out_now = ((ft["p_adj"] < alpha) & (ft["excess"] >= min_excess)).to_numpy()
+        if (out_now == excluded).all():
+            break
+        excluded = out_now
     ft = ft.rename(columns={"rate": "share_tens", "expected_rate": "expected_share_tens"})
-    ft["p_adj"] = bh_adjust(ft["p_value"].where(ft["tested"]))
     ft = ft.sort_values(["z", "n"], ascending=[False, False], na_position="last").reset_index(drop=True)
     return ft[cols]
+
+
+def _expit(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def _heaping_test(t: pd.DataFrame, min_top: int, adjust: bool, excluded: np.ndarray) -> pd.DataFrame:
+    """Leave-one-out test of each owner's tens among 9-10 scores (see :func:`owner_heaping`)."""
+    k = t["tens"].to_numpy(dtype="float64")
+    m = t["top_two"].to_numpy(dtype="float64")
+    n = t["n"].to_numpy(dtype="float64")
+    de = t["design_effect"].to_numpy(dtype="float64")
+    use = m >= max(min_top, 1)
+    ref_ok = use & ~excluded
+    # how positive each owner's customers are, blind to the 9/10 split: logit of their share of 9-10 scores
+    lg = np.log((m + 0.5) / (n - m + 0.5))
+    units = len(t)
+    exp_ = np.full(units, np.nan)
+    tau2 = np.full(units, np.nan)
+    pred_var = np.zeros(units)
+    for i in range(units):
+        ref = ref_ok.copy()
+        ref[i] = False
+        if ref.sum() < 2:
+            continue
+        big_n, top2, tens = n[ref].sum(), m[ref].sum(), k[ref].sum()
+        if not (0 < tens < top2 < big_n):
+            continue
+        p9, p10 = top2 / big_n, tens / big_n
+        if adjust:
+            # proportional odds: a latent shift moves logit P(>=9) and logit P(10) alike, so
+            # logit P(10) = logit P(>=9) - a, with the gap a taken from the reference owners
+            gap = np.log(p9 / (1 - p9)) - np.log(p10 / (1 - p10))
+            yhat = _expit(lg - gap) / _expit(lg)
+            var_gap = 1 / (big_n * p9 * (1 - p9)) + 1 / (big_n * p10 * (1 - p10)) - 2 / (big_n * p9 * (1 - p10))
+            e = _expit(lg[i] - gap)
+            pred_var[i] = (e * (1 - e) / _expit(lg[i])) ** 2 * max(var_gap, 0.0)
+        else:
+            yhat = np.full(units, tens / top2)
+        # residual between-owner variance of the reference owners (DerSimonian-Laird)
+        y = k[ref] / m[ref]
+        v = de[ref] * yhat[ref] * (1 - yhat[ref]) / m[ref]
+        w = 1 / v
+        q = float(((y - yhat[ref]) ** 2 * w).sum())
+        denom = w.sum() - (w**2).sum() / w.sum()
+        tau2[i] = max(0.0, (q - (ref.sum() - 1)) / denom) if denom > 0 else 0.0
+        exp_[i] = float(np.clip(yhat[i], 1e-4, 1 - 1e-4))
+    p = np.full(units, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = k / m
+        z = (rate - exp_) / np.sqrt(de * exp_ * (1 - exp_) / m + tau2 + pred_var)
+    for i in range(units):
+        if use[i] and exp_[i] == exp_[i]:
+            p[i] = beta_binomial_tails(k[i], m[i], exp_[i], tau2[i] + pred_var[i], de[i])[1]
+    out = t.copy()
+    out["rate"] = rate
+    out["expected_rate"] = exp_
+    out["excess"] = rate - exp_
+    out["tau2"] = tau2
+    out["pred_var"] = pred_var
+    out["z"] = z
+    out["p_value"] = p
+    out["tested"] = use & ~np.isnan(p)
+    return out
+
+
+def _cluster_deff(data: pd.DataFrame, owner: str, score: str, account: str, top: float) -> pd.Series:
+    """Per owner, design effect of the share of 10s among 9-10 scores when responses cluster in accounts."""
+    d = data.loc[data[score].isin([top, top - 1]), [owner, score, account]].copy()
+    if d.empty:
+        return pd.Series(dtype="float64")
+    d["t"] = (d[score] == top).astype(float)
+    d["c"] = d[account].astype("string").fillna(pd.Series([f"__r{i}" for i in range(len(d))], index=d.index,
+                                                          dtype="string"))
+    share = d.groupby(owner)["t"].mean()
+    cl = d.groupby([owner, "c"])["t"].agg(["sum", "count"]).reset_index()
+    cl["u"] = cl["sum"] - cl[owner].map(share) * cl["count"]
+    g = cl.groupby(owner)
+    m = g["count"].sum()
+    n_cl = g.size()
+    var_cl = n_cl / (n_cl - 1) * g["u"].apply(lambda u: float((u**2).sum())) / m**2
+    var_bin = share * (1 - share) / m
+    deff = (var_cl / var_bin).where((n_cl >= 2) & (var_bin > 0), 1.0)
+    return deff.clip(lower=1.0)
 
 
 def owner_outcomes(
@@ -577,7 +706,10 @@ def owner_outcomes(
         ``mean_score`` (mean of the accounts' mean scores), ``churned``
         (accounts), ``churn_rate``, ``expected_churn_rate``, ``churn_o_e``
         (observed / expected churned accounts), ``z``, ``p_value``
-        (one-sided: more churn than predicted), ``p_adj`` (BH).
+        (one-sided: more churn than predicted), ``p_adj`` (BH),
+        ``other_churn_rate`` (the other owners' accounts) and
+        ``p_lower_churn`` (one-sided Fisher exact test: the owner's accounts
+        churn less than the other owners').
 
     Notes
     -----
@@ -600,13 +732,14 @@ def owner_outcomes(
     """
     cols = ["owner", "accounts", "mean_score", "churned", "churn_rate", "expected_churn_rate", "churn_o_e", "z",
             "p_value", "p_adj"]
+    empty_cols = cols + ["other_churn_rate", "p_lower_churn"]
     need = (owner in data and account in data and score in data and accounts is not None
             and account in accounts and churned in accounts)
     if not need:
-        return pd.DataFrame(columns=cols)
+        return pd.DataFrame(columns=empty_cols)
     d = data.loc[data[owner].notna() & data[account].notna() & data[score].notna(), [owner, account, score]]
     if d.empty:
-        return pd.DataFrame(columns=cols)
+        return pd.DataFrame(columns=empty_cols)
     acc = d.groupby(account).agg(mean_score=(score, "mean"))
     pairs = d.groupby([account, owner]).size().rename("k").reset_index()
     pairs = pairs.sort_values(["k", owner], ascending=[False, True]).drop_duplicates(account)
@@ -615,7 +748,7 @@ def owner_outcomes(
     acc["y"] = out_map.reindex(acc.index)
     acc = acc[acc["y"].notna()].copy()
     if acc.empty:
-        return pd.DataFrame(columns=cols)
+        return pd.DataFrame(columns=empty_cols)
     acc["y"] = acc["y"].astype(bool).astype(float)
     counts = acc["owner"].value_counts()
     owners = [o for o in counts.index if counts[o] >= min_accounts][:200]
@@ -633,13 +766,18 @@ def owner_outcomes(
         v = float(np.sum(prob * (1 - prob)))
         o_cnt = float(mine["y"].sum())
         z = (o_cnt - e) / math.sqrt(v) if v > 0 else np.nan
+        others = acc[acc["owner"] != o]
+        oc = float(others["y"].sum())
+        p_lower = float(stats.fisher_exact([[o_cnt, len(mine) - o_cnt], [oc, len(others) - oc]],
+                                           alternative="less").pvalue) if len(others) else np.nan
         rows.append({"owner": o, "accounts": int(len(mine)), "mean_score": float(mine["mean_score"].mean()),
                      "churned": int(o_cnt), "churn_rate": o_cnt / len(mine), "expected_churn_rate": e / len(mine),
                      "churn_o_e": o_cnt / e if e > 0 else np.nan, "z": z,
-                     "p_value": float(stats.norm.sf(z)) if z == z else np.nan})
-    out = pd.DataFrame(rows, columns=cols[:-1])
+                     "p_value": float(stats.norm.sf(z)) if z == z else np.nan,
+                     "other_churn_rate": oc / len(others) if len(others) else np.nan, "p_lower_churn": p_lower})
+    out = pd.DataFrame(rows, columns=cols[:-1] + ["other_churn_rate", "p_lower_churn"])
     out["p_adj"] = bh_adjust(out["p_value"]) if len(out) else []
-    return out[cols]
+    return out[cols + ["other_churn_rate", "p_lower_churn"]]
 
 
 def _fit_churn(acc: pd.DataFrame):
@@ -662,6 +800,53 @@ def _fit_churn(acc: pd.DataFrame):
     return lambda s: 1 / (1 + np.exp(-(b0 + b1 * s)))
 
 
+def owner_review(
+    data: pd.DataFrame,
+    accounts: pd.DataFrame | None = None,
+    top: float = 10,
+    confidence: float = 0.95,
+    min_top: int = 10,
+    breaks: Breaks = Breaks(),
+) -> pd.DataFrame:
+    """Score-gaming verdict per owner: heaping of 10s, backed or contradicted by account churn.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Analysed responses with ``owner``, ``score`` and, for the churn
+        check, ``account_id``.
+    accounts : DataFrame, optional
+        Accounts with ``account_id`` and ``churned``.
+    top, confidence, min_top, breaks
+        As in :func:`owner_heaping`.
+
+    Returns
+    -------
+    DataFrame
+        The columns of :func:`owner_heaping` and :func:`owner_outcomes`
+        (churn ones prefixed where they clash: ``churned_accounts``,
+        ``churn_z``, ``churn_p``, ``churn_p_adj``), plus ``nps_above_others``,
+        ``severity`` (high / medium, None when not flagged), ``flag`` (plain
+        reason) and ``flagged``.
+
+    Notes
+    -----
+    An owner is flagged when the BH-adjusted p-value of their excess of 10s
+    is below :data:`GAMING_ALPHA` (0.01, or 1 - confidence if smaller) and
+    the excess is at least 10 points; high severity needs adjusted
+    p < 0.001 and an excess of 20 points. An owner
+    whose accounts churn significantly less than the other owners' (Fisher
+    exact, one-sided) without churning more than their scores predict is not
+    flagged: their 10s are backed by retention. Without heaping, an owner
+    whose NPS is significantly above the others' while their accounts churn
+    significantly more than their scores predict is flagged medium.
+    """
+    heap = owner_heaping(data, top=top, min_top=min_top, confidence=confidence, breaks=breaks,
+                         outlier_alpha=min(1 - confidence, GAMING_ALPHA))
+    outc = owner_outcomes(data, accounts) if accounts is not None else pd.DataFrame()
+    return _owner_verdicts(heap, outc, data[data["owner"].notna()], "owner", 1 - confidence, breaks)
+
+
 def _owner_verdicts(heap: pd.DataFrame, outc: pd.DataFrame, data: pd.DataFrame, owner: str, alpha: float,
                     breaks: Breaks, score: str = "score") -> pd.DataFrame:
     """Combine heaping and outcome evidence into one verdict per owner."""
@@ -672,13 +857,15 @@ def _owner_verdicts(heap: pd.DataFrame, outc: pd.DataFrame, data: pd.DataFrame, 
                     on="owner", how="left")
     else:
         for c in ("accounts", "churned_accounts", "churn_rate", "expected_churn_rate", "churn_o_e", "churn_z",
-                  "churn_p", "churn_p_adj"):
+                  "churn_p", "churn_p_adj", "other_churn_rate", "p_lower_churn"):
             t[c] = np.nan
-    heap_flag = t["tested"].astype(bool) & (t["p_adj"] < alpha) & (t["excess"] >= 0.10)
-    strong = heap_flag & (t["p_adj"] < 0.01) & (t["excess"] >= 0.20)
+    heap_flag = t["tested"].astype(bool) & (t["p_adj"] < min(alpha, GAMING_ALPHA)) & (t["excess"] >= 0.10)
+    strong = heap_flag & (t["p_adj"] < GAMING_ALPHA_HIGH) & (t["excess"] >= 0.20)
     has_out = t["churn_o_e"].notna() & (t["accounts"].fillna(0) >= 10)
-    supports = has_out & (t["churn_o_e"] <= 1.0)
     contradicts = has_out & (t["churn_p_adj"] < alpha) & (t["churn_o_e"] > 1.0)
+    # retention that backs the scores: accounts churn significantly less than other owners' and no more than
+    # their scores predict -- genuinely happier customers, not inflated scores
+    supports = has_out & (t["p_lower_churn"] < alpha) & ~contradicts
     # owner NPS above the other owners' (outcome-only flags need scores that are also high)
     above = []
     cat = pd.Series(np.where(data[score] <= breaks.detractor_max, "d",
@@ -701,12 +888,12 @@ def _owner_verdicts(heap: pd.DataFrame, outc: pd.DataFrame, data: pd.DataFrame, 
     reason = np.full(len(t), "", dtype=object)
     for i in range(len(t)):
         if heap_flag.iloc[i]:
+            if supports.iloc[i]:  # no accusation: the outcomes say these customers are happier
+                reason[i] = "more 10s than others, but accounts churn less: consistent with happier customers"
+                continue
             s = "high" if strong.iloc[i] else "medium"
             why = "excess of 10s"
-            if supports.iloc[i]:
-                s = {"high": "medium", "medium": "low"}[s]
-                why += "; churn no higher than the scores predict"
-            elif contradicts.iloc[i]:
+            if contradicts.iloc[i]:
                 why += "; churn higher than the scores predict"
             sev[i], reason[i] = s, why
         elif contradicts.iloc[i] and t["nps_above_others"].iloc[i]:
@@ -735,6 +922,9 @@ def _fig_volume(feed: pd.DataFrame, freq: str) -> Figure:
             ax.axvspan(xi - pd.Timedelta(days=width / 2), xi + pd.Timedelta(days=width / 2), color=plots.PALETTE[5],
                        alpha=0.12, lw=0)
             ax.plot([xi], [top * 1.05], marker="v", color=plots.PALETTE[5], ms=6, ls="none")
+        for ru in _gap_runs(feed)[:3]:
+            ax.annotate(f"{num(ru['responses'])} vs ~{num(ru['expected'])}\nexpected", (ru["start"], top * 1.05),
+                        xytext=(8, 2), textcoords="offset points", fontsize=7, color=plots.PALETTE[5])
     ax.plot(x, feed["expected"], color="black", lw=1.4, label="expected (rolling median)")
     ax.plot(x, feed["lower_limit"], color="black", lw=1, ls="--", label="lower limit")
     unit = {"W": "week", "M": "month", "Q": "quarter"}.get(freq, "period")
@@ -777,36 +967,39 @@ def _fig_trend(trend: pd.DataFrame, head: dict[str, Any], freq: str, min_n: int,
                   "trend point). The band is the overall NPS and its interval.")
 
 
-def _fig_funnel(t: pd.DataFrame, limits: pd.DataFrame, p0: float) -> Figure:
+def _fig_funnel(t: pd.DataFrame, limits: pd.DataFrame, p0: float, adjusted: bool = False) -> Figure:
     fig, ax = plots.figure(7.5, 3.8)
+    ycol = "adjusted_share_tens" if adjusted else "share_tens"
     ax.plot(limits["trials"], limits["lower_95"], color="black", lw=1, ls="--", label="95% limits")
     ax.plot(limits["trials"], limits["upper_95"], color="black", lw=1, ls="--")
     ax.plot(limits["trials"], limits["lower_99.8"], color="black", lw=1, ls=":", label="99.8% limits")
     ax.plot(limits["trials"], limits["upper_99.8"], color="black", lw=1, ls=":")
-    ax.axhline(p0, color="#666666", lw=1, label=f"all owners {p0:.0%}")
+    ax.axhline(p0, color="#666666", lw=1, label=f"other owners {p0:.0%}")
     shown = t[t["top_two"] > 0]
     ok = shown[~shown["flagged"].astype(bool)]
     bad = shown[shown["flagged"].astype(bool)]
-    ax.scatter(ok["top_two"], ok["share_tens"], marker="o", s=30, color=plots.PALETTE[0], label="owner",
-               zorder=3)
+    xcol = "effective_top_two" if "effective_top_two" in t else "top_two"
+    ax.scatter(ok[xcol], ok[ycol], marker="o", s=30, color=plots.PALETTE[0], label="owner", zorder=3)
     if len(bad):
-        ax.scatter(bad["top_two"], bad["share_tens"], marker="^", s=60, color=plots.PALETTE[5],
-                   edgecolor="black", label="flagged owner", zorder=4)
-    label = shown if len(shown) <= 12 else shown.loc[shown["flagged"].astype(bool)
-                                                        | (shown["z"].rank(ascending=False) <= 3)]
+        ax.scatter(bad[xcol], bad[ycol], marker="^", s=60, color=plots.PALETTE[5], edgecolor="black",
+                   label="flagged owner", zorder=4)
+    label = shown.loc[shown["flagged"].astype(bool) | (shown["z"].rank(ascending=False) <= 1)
+                      | (shown["z"].rank(ascending=True) <= 1)]
     for _, r in label.iterrows():
-        ax.annotate(str(r["owner"]), (r["top_two"], r["share_tens"]), textcoords="offset points", xytext=(5, 4),
-                    fontsize=8)
-    ax.set_xlabel("responses scoring 9 or 10 (owner's volume)")
-    ax.set_ylabel("share of 10s among 9s and 10s")
+        ax.annotate(str(r["owner"]), (r[xcol], r[ycol]), textcoords="offset points", xytext=(5, 4), fontsize=8)
+    ax.set_xlabel("responses scoring 9 or 10 (effective number, allowing for several answers per account)"
+                  if xcol == "effective_top_two" else "responses scoring 9 or 10 (owner's volume)", fontsize=9)
+    ax.set_ylabel("share of 10s among 9s and 10s" + ("\n(adjusted for customers' mood)" if adjusted else ""))
     ax.set_ylim(0, 1.02)
     ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
     ax.set_title("Funnel plot: share of 10s by owner")
     ax.legend(loc="lower right", fontsize=8, ncol=2)
-    return Figure("owner_funnel", fig,
-                  "Each owner's share of 10s among their 9s and 10s against their volume. Control limits allow for "
-                  "real differences between owners (additive random effect, Spiegelhalter 2005); owners above the "
-                  "upper limit have more 10s than chance and normal variation explain.")
+    cap = ("Each owner's share of 10s among their 9s and 10s against their volume"
+           + (", adjusted for how positive the owner's customers are overall (each owner's expected share, from the "
+              "other owners and a proportional-odds shift, is moved to the common centre line)" if adjusted else "")
+           + ". Control limits allow for real differences between owners (additive random effect, Spiegelhalter "
+             "2005); owners above the upper limit have more 10s than chance and normal variation explain.")
+    return Figure("owner_funnel", fig, cap)
 
 
 def _fig_owner_outcomes(t: pd.DataFrame) -> Figure | None:
@@ -865,7 +1058,6 @@ def diagnose(prep: Prepared) -> AreaResult:
     if rows_read == 0:
         return not_assessed("reliability", "the responses file has no rows")
     r = prep.responses
-    alpha = 1 - s.confidence
     findings: list[Finding] = []
     short: dict[str, str] = {}
     tables: dict[str, pd.DataFrame] = {}
@@ -1033,29 +1225,35 @@ def diagnose(prep: Prepared) -> AreaResult:
 
     # 4. score gaming
     if "owner" in r and r["owner"].notna().any():
-        heap = owner_heaping(r, top=s.scale[1], min_top=10, confidence=s.confidence, breaks=s.breaks)
-        n_tested = int(heap["tested"].sum())
+        t = owner_review(r, prep.accounts, top=s.scale[1], confidence=s.confidence, min_top=10, breaks=s.breaks)
+        n_tested = int(t["tested"].sum())
         if n_tested >= 4:
-            outc = owner_outcomes(r, prep.accounts) if prep.accounts is not None else pd.DataFrame()
-            t = _owner_verdicts(heap, outc, r[r["owner"].notna()], "owner", alpha, s.breaks)
             ref = t[~t["flagged"] & t["tested"].astype(bool)]
             od = overdispersion(ref["tens"], ref["top_two"])
-            grid = np.linspace(max(5, int(0.5 * t["top_two"].min())), max(int(t["top_two"].max() * 1.08), 10), 200)
-            lim = funnel_limits(od["p0"], grid, tau2=od["tau2"])
-            figures.append(_fig_funnel(t, lim, od["p0"]))
+            # the limits of the flagged owners' own tests (reference = the others), else the typical reference
+            tau2 = float(t.loc[t["flagged"], "tau2"].median() if t["flagged"].any() else t["tau2"].median())
+            tau2 = tau2 if tau2 == tau2 else 0.0
+            t["adjusted_share_tens"] = od["p0"] + t["excess"]
+            t["effective_top_two"] = t["top_two"] / t["design_effect"].fillna(1.0)
+            lo_x = max(5.0, 0.5 * float(t["effective_top_two"].min()))
+            grid = np.linspace(lo_x, max(float(t["effective_top_two"].max()) * 1.08, 10.0), 200)
+            lim = funnel_limits(od["p0"], grid, tau2=tau2)
+            adjusted = True
+            figures.append(_fig_funnel(t, lim, od["p0"], adjusted))
             if t["churn_rate"].notna().sum() >= 3:
                 fo = _fig_owner_outcomes(t)
                 if fo is not None:
                     figures.append(fo)
-            keep = ["owner", "n", "nps", "ci_low", "ci_high", "nines", "tens", "share_tens",
+            keep = ["owner", "n", "nps", "ci_low", "ci_high", "share_top_two", "nines", "tens", "share_tens",
                     "expected_share_tens", "p_adj"]
             if t["churn_o_e"].notna().any():
                 keep += ["accounts", "churn_rate", "expected_churn_rate", "churn_o_e", "churn_p_adj"]
             keep += ["flag"]
             tables["owners"] = t[keep].head(30)
-            captions["owners"] = ("Owners, most extreme first: NPS, 9s and 10s, share of 10s against the other "
-                                  "owners' (BH-adjusted one-sided p) and, where churn is known, their accounts' "
-                                  "churn against what the scores predict (observed / expected).")
+            captions["owners"] = ("Owners, most extreme first: NPS, share of 9-10 scores, 9s and 10s, share of 10s "
+                                  "against the share expected from the other owners for customers as positive "
+                                  "(BH-adjusted one-sided p) and, where churn is known, their accounts' churn against "
+                                  "what the scores predict (observed / expected).")
             flagged = t[t["flagged"]]
             if len(flagged):
                 sev = worst(flagged["severity"])
@@ -1099,13 +1297,20 @@ def diagnose(prep: Prepared) -> AreaResult:
                 trust.append({"check": "Score gaming", "result": f"no owner flagged among {n_tested} tested",
                               "status": "ok"})
             notes.append("Score gaming: per owner, the share of 10s among 9s and 10s against the other owners' "
-                         "pooled share (leave-one-out), beta-binomial with an additive random effect whose variance "
-                         "is the DerSimonian-Laird estimate (funnel plot with overdispersion, Spiegelhalter 2005, "
-                         "Statistics in Medicine 24:1185-1202); one-sided p-values, Benjamini-Hochberg across "
-                         "owners; flagged when adjusted p < alpha and the excess is 10 points or more, high "
-                         "severity only when adjusted p < 0.01 and the excess is 20 points or more. Where churn is "
+                         "(leave-one-out), beta-binomial with an additive random effect whose variance is the "
+                         "DerSimonian-Laird estimate (funnel plot with overdispersion, Spiegelhalter 2005, "
+                         "Statistics in Medicine 24:1185-1202); the expected share is risk-adjusted for how positive "
+                         "the owner's customers are by a proportional-odds shift (logit P(10) = logit P(9-10) - a, a "
+                         "from the other owners; happier customers give relatively more 10s), responses clustered in "
+                         "accounts count by their Kish effective number; one-sided p-values, Benjamini-Hochberg "
+                         "across "
+                         "owners; flagged when adjusted p < 0.01 (stricter than usual: a false accusation is the "
+                         "costliest error) and the excess is 10 points or more, high severity only when adjusted "
+                         "p < 0.001 and the excess is 20 points or more. Where churn is "
                          "known, each owner's churned accounts are compared with a logistic churn ~ score model "
-                         "fitted on the other owners' accounts; churn no higher than predicted lowers the severity.")
+                         "fitted on the other owners' accounts (observed / expected). An owner whose accounts churn "
+                         "significantly less than other owners' (one-sided Fisher exact test) and no more than their "
+                         "scores predict is not flagged: their 10s are backed by retention.")
         else:
             trust.append({"check": "Score gaming", "result": f"too few owners with 10+ scores of 9-10 "
                                                              f"({n_tested}) to compare", "status": "not assessed"})
