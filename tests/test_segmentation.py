@@ -333,3 +333,20 @@ def test_repeated_answers_of_one_account_do_not_manufacture_significance():
     assert once.loc["A", "p_value"] > 0.05
     assert naive.loc["A", "p_value"] < 0.05  # 8 copies make a chance difference look significant
     assert clus.loc["A", "p_value"] > 0.05 and clus.loc["A", "design_effect"] > 5
+
+
+def test_mix_rate_bootstrap_resamples_whole_accounts():
+    cells = {("A", 1): (50, 100, 250), ("B", 1): (250, 100, 50), ("A", 2): (25, 50, 125), ("B", 2): (375, 150, 75)}
+    df = responses_from_counts(cells)
+    df["period"] = df["responded_at"].dt.year
+    df["account_id"] = [f"a{i}" for i in range(len(df))]  # one response per account
+    plain = S.mix_rate_summary(df, ["Region"], "period", 2024, 2025, n_boot=600).iloc[0]
+    single = S.mix_rate_summary(df, ["Region"], "period", 2024, 2025, n_boot=600, cluster="account_id").iloc[0]
+    rep = pd.concat([df] * 5, ignore_index=True)  # every account answers 5 times identically
+    naive = S.mix_rate_summary(rep, ["Region"], "period", 2024, 2025, n_boot=600).iloc[0]
+    clus = S.mix_rate_summary(rep, ["Region"], "period", 2024, 2025, n_boot=600, cluster="account_id").iloc[0]
+    width = lambda r: r["mix_ci_high"] - r["mix_ci_low"]  # noqa: E731
+    assert clus["mix_effect"] == pytest.approx(plain["mix_effect"])
+    assert width(single) == pytest.approx(width(plain), rel=0.25)
+    assert width(clus) == pytest.approx(width(plain), rel=0.25)
+    assert width(naive) < 0.6 * width(clus)  # about 1/sqrt(5) of it

@@ -567,6 +567,28 @@ def _cells(data: pd.DataFrame, dimension: str, period: str, first, second, score
     return arr, segs
 
 
+def _cluster_cells(data: pd.DataFrame, dimension: str, period: str, first, second, score: str, breaks: Breaks,
+                   cluster: str) -> list[np.ndarray] | None:
+    """Per period, counts per (cluster, segment, category): arrays of shape (C, S, 3), segments as in _cells."""
+    if cluster not in data.columns or data[cluster].isna().all():
+        return None
+    sub = data.loc[data[period].isin([first, second]) & data[score].notna()]
+    lab = _labels(sub[dimension])
+    segs = sorted(set(lab))
+    seg_code = pd.Categorical(lab, categories=segs).codes
+    cat = categorize(sub[score], breaks).cat.codes.to_numpy()
+    cl = sub[cluster].astype("string")
+    cl = cl.fillna(pd.Series([f"<none {i}>" for i in range(len(cl))], index=cl.index, dtype="string"))
+    out = []
+    for p in (first, second):
+        m = (sub[period] == p).to_numpy()
+        codes, _ = pd.factorize(cl[m])
+        arr = np.zeros((int(codes.max()) + 1 if len(codes) else 0, len(segs), 3))
+        np.add.at(arr, (codes, seg_code[m], cat[m]), 1)
+        out.append(arr)
+    return out
+
+
 def _decompose(counts: np.ndarray) -> tuple[np.ndarray, ...]:
     """Kitagawa decomposition on counts of shape (..., 2, S, 3); returns arrays in points."""
     n_s = counts.sum(axis=-1)  # (..., 2, S)
@@ -659,6 +681,7 @@ def mix_rate_summary(
     n_boot: int = 1000,
     seed: int = 0,
     breaks: Breaks = Breaks(),
+    cluster: str | None = None,
 ) -> pd.DataFrame:
     """Mix and rate effects of the overall NPS change, per dimension, with bootstrap intervals.
 
@@ -682,6 +705,10 @@ def mix_rate_summary(
         Seed of the bootstrap.
     breaks : Breaks
         Category breaks.
+    cluster : str, optional
+        Column of clusters (e.g. ``"account_id"``): the bootstrap then
+        resamples whole accounts within each period, so that an account's
+        many responses move together.
 
     Returns
     -------
@@ -697,9 +724,13 @@ def mix_rate_summary(
     -----
     Kitagawa's (1955) symmetric decomposition (see
     :func:`mix_rate_decomposition`). Intervals are percentile intervals of
-    a parametric bootstrap that redraws each period's responses from the
-    multinomial over (segment x category) cells with the period's n, so
-    both the segment shares and the segment NPS vary.
+    a bootstrap within each period, so that both the segment shares and
+    the segment NPS vary: responses are redrawn from the multinomial over
+    (segment x category) cells with the period's n or, with ``cluster``,
+    whole clusters are reweighted with Poisson(1) weights (the Poisson
+    bootstrap, Hanley & MacGibbon 2006, a fast equivalent of resampling
+    clusters with replacement; responses without a cluster count as their
+    own).
     """
     cols = ["dimension", "period_1", "period_2", "n_1", "n_2", "nps_1", "nps_2", "change", "change_ci_low",
             "change_ci_high", "mix_effect", "mix_ci_low", "mix_ci_high", "rate_effect", "rate_ci_low",
@@ -720,9 +751,19 @@ def mix_rate_summary(
                "mix_effect": float(mix.sum()), "rate_effect": float(rate.sum())}
         if n_boot:
             b = np.empty((n_boot, 2) + arr.shape[1:])
+            clus = _cluster_cells(data, dim, period, first, second, score, breaks, cluster) if cluster else None
             for i in range(2):
-                p = arr[i].ravel() / arr[i].sum()
-                b[:, i] = rng.multinomial(int(arr[i].sum()), p, size=n_boot).reshape((n_boot,) + arr.shape[1:])
+                if clus is not None:
+                    cc = clus[i].reshape(len(clus[i]), -1)
+                    k = len(cc)
+                    for lo in range(0, n_boot, 100):  # in blocks, to bound memory with many accounts
+                        hi = min(n_boot, lo + 100)
+                        w = rng.poisson(1.0, size=(hi - lo, k)).astype("float64")
+                        # einsum rather than @: small products, and no BLAS thread start-up on busy machines
+                        b[lo:hi, i] = np.einsum("bk,kj->bj", w, cc).reshape((hi - lo,) + arr.shape[1:])
+                else:
+                    p = arr[i].ravel() / arr[i].sum()
+                    b[:, i] = rng.multinomial(int(arr[i].sum()), p, size=n_boot).reshape((n_boot,) + arr.shape[1:])
             bm, br, b1, b2, *_ = _decompose(b)
             for key, vals in (("change", b2 - b1), ("mix", bm.sum(axis=-1)), ("rate", br.sum(axis=-1))):
                 row[f"{key}_ci_low"] = float(np.quantile(vals, a))
@@ -1039,7 +1080,8 @@ def diagnose(prep: Prepared) -> AreaResult:
         n1 = int((rr[pcol] == periods[0][0]).sum())
         n2 = int((rr[pcol] == periods[1][0]).sum())
         if min(n1, n2) >= min_n:
-            mix = mix_rate_summary(rr, dims, pcol, periods[0][0], periods[1][0], confidence=conf, breaks=breaks)
+            mix = mix_rate_summary(rr, dims, pcol, periods[0][0], periods[1][0], confidence=conf, breaks=breaks,
+                                   cluster=cluster)
             if not mix.empty:
                 res.tables["mix_rate"] = mix
                 res.table_captions["mix_rate"] = (
@@ -1069,7 +1111,7 @@ def diagnose(prep: Prepared) -> AreaResult:
         "(Viechtbauer 2007) and I² (Higgins & Thompson 2002).",
         "Mix/rate: symmetric decomposition of Kitagawa (1955) — mix = Σ(w2 − w1)·(y1 + y2)/2, rate = "
         "Σ(y2 − y1)·(w1 + w2)/2 with w the segment's share of responses and y its NPS; intervals by a "
-        "multinomial bootstrap within each period.",
+        "bootstrap within each period that resamples whole accounts when responses carry an account.",
     ]
     if res.summary == "":
         hs = res.finding("segmentation.hidden_segment")
