@@ -456,7 +456,8 @@ def test_heaping_design_effect_of_clustered_accounts_by_hand():
     others = pd.concat([_owner_rows(f"R{i}", {9: 10, 10: 10}, [f"b{i}{j}" for j in range(20)]) for i in range(4)])
     h = owner_heaping(pd.concat([c, others], ignore_index=True), min_top=5).set_index("owner")
     assert h.loc["C", "design_effect"] == pytest.approx(8.0)
-    assert h.loc["R0", "design_effect"] == pytest.approx(1.0)  # one response per account
+    # one response per account: G/(G-1) * sum (t - p)^2 / m^2 over binomial var = m/(m-1) = 20/19
+    assert h.loc["R0", "design_effect"] == pytest.approx(20 / 19)
 
 
 def test_owner_outcomes_against_a_logit_fitted_in_the_test():
