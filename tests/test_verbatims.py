@@ -307,6 +307,8 @@ def test_degraded_inputs_never_raise() -> None:
     assert "coverage" in few.tables and not few.not_assessed_reason
     one_cat = V.diagnose(prepared(base.assign(score=10.0)))
     assert "terms" not in one_cat.tables and "themes" in one_cat.tables
+    same = base.assign(comment="The invoice was wrong", score=0.0)  # one theme in every comment, one category
+    assert V.diagnose(prepared(same)).tables["themes"].iloc[0]["share"] == 1
     short = base[base["responded_at"] > "2025-11-01"]
     assert not V.diagnose(prepared(short)).not_assessed_reason
     weird = base.copy()

@@ -874,8 +874,8 @@ def plot_themes(summary: pd.DataFrame, overall_nps: float | None = None, top: in
     y = np.arange(len(s))[::-1]
     ax = axes[0]
     share = 100 * s["share"].to_numpy(dtype=float)
-    err = np.vstack([share - 100 * s["share_ci_low"].to_numpy(dtype=float),
-                     100 * s["share_ci_high"].to_numpy(dtype=float) - share])
+    err = np.clip(np.vstack([share - 100 * s["share_ci_low"].to_numpy(dtype=float),
+                             100 * s["share_ci_high"].to_numpy(dtype=float) - share]), 0, None)
     ax.barh(y, share, xerr=err, color=plots.PALETTE[0], ecolor="black", capsize=2, height=0.65)
     ax.set_yticks(y, s["theme"].tolist())
     ax.set_xlabel("% of comments mentioning it")
@@ -886,8 +886,9 @@ def plot_themes(summary: pd.DataFrame, overall_nps: float | None = None, top: in
     ax.set_xlim(0, max((share + err[1]).max(), 1) * 1.15)
     ax = axes[1]
     v = s["nps"].to_numpy(dtype=float)
-    ax.errorbar(v, y, xerr=np.vstack([v - s["nps_ci_low"].to_numpy(dtype=float),
-                                       s["nps_ci_high"].to_numpy(dtype=float) - v]),
+    # the adjusted Wald interval is centred on the adjusted NPS: near +-100 it may not contain the observed one
+    ax.errorbar(v, y, xerr=np.clip(np.vstack([v - s["nps_ci_low"].to_numpy(dtype=float),
+                                               s["nps_ci_high"].to_numpy(dtype=float) - v]), 0, None),
                 fmt="D", color="black", ecolor="black", capsize=2, markersize=5)
     if overall_nps is not None and np.isfinite(overall_nps):
         ax.axvline(overall_nps, ls="--", color="grey", lw=1)
