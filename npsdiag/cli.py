@@ -2,6 +2,7 @@
 
     npsdiag run CONFIG [--output DIR]    diagnose a client into DIR (default reports/<client>)
     npsdiag validate CONFIG               check config and data, list every problem at once
+    npsdiag batch CONFIG... [--jobs N]    diagnose many clients in parallel, write batch_summary.csv
     npsdiag init EXPORT [EXPORT...]       propose a config for a new client's exports
 
 Exit codes: 0 success, 1 problems in the config or data (or a failed run),
@@ -88,6 +89,19 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return validate(args.config)
 
 
+def _cmd_batch(args: argparse.Namespace) -> int:
+    from .batch import SUMMARY_FILE, batch
+
+    summary = batch(args.configs, jobs=args.jobs, scheduler=args.scheduler, output_root=args.output_root,
+                    progress=not args.quiet)
+    failed = summary[summary["status"] != "ok"]
+    ok = len(summary) - len(failed)
+    print(f"{ok} of {len(summary)} client(s) diagnosed; summary: {Path(args.output_root) / SUMMARY_FILE}")
+    for _, row in failed.iterrows():
+        print(f"FAILED {row['client']} ({row['config']}): {row['message']}", file=sys.stderr)
+    return 1 if len(failed) else 0
+
+
 def _cmd_init(args: argparse.Namespace) -> int:
     from .init import init
 
@@ -108,6 +122,15 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="check a config and its data, listing every problem")
     v.add_argument("config")
     v.set_defaults(func=_cmd_validate)
+    b = sub.add_parser("batch", help="diagnose many clients in parallel (Dask), with a summary table")
+    b.add_argument("configs", nargs="+", metavar="CONFIG", help="client configs (glob patterns allowed)")
+    b.add_argument("--jobs", "-j", type=int, default=2, help="parallel clients on this machine (default 2)")
+    b.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run on an existing Dask cluster (tcp://host:8786) instead of a local one")
+    b.add_argument("--output-root", default="reports",
+                   help="each client goes to OUTPUT_ROOT/<client-slug>/ (default: reports)")
+    b.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    b.set_defaults(func=_cmd_batch)
     i = sub.add_parser("init", help="propose a config for a new client's exports (CSV, Excel, Parquet, "
                        "Qualtrics, SurveyMonkey)")
     i.add_argument("exports", nargs="+", metavar="EXPORT",

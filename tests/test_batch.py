@@ -1,0 +1,85 @@
+"""npsdiag batch: many clients on a local Dask cluster, failures isolated, a safe summary."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from npsdiag import sample
+from npsdiag.batch import SUMMARY_COLUMNS, SUMMARY_FILE, _unique_slugs, expand_configs, run_client
+from npsdiag.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _client(folder: Path, name: str, seed: int, **changes) -> Path:
+    """A tiny synthetic client (about 250 responses) with the demo's config layout."""
+    sample.write_demo(folder, n_accounts=30, seed=seed)
+    cfg = yaml.safe_load((ROOT / "examples" / "demo" / "config.yml").read_text(encoding="utf-8"))
+    cfg["client"] = name
+    cfg.pop("slug", None)
+    for key, value in changes.items():
+        table, field = key.split(".")
+        cfg[table]["columns"][field] = value
+    path = folder / "config.yml"
+    path.write_text(yaml.safe_dump(cfg, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def test_batch_on_local_cluster_isolates_a_broken_client(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    good = _client(tmp_path / "a", "Alpha Ltd", seed=1)
+    # broken data (the score column is not in the export), and a client name that a spreadsheet would run as
+    # a formula: the summary must neutralise it
+    broken = _client(tmp_path / "b", '=HYPERLINK("http://x","Beta")', seed=2,
+                     **{"responses.score": "Likelihood (no such column)"})
+    out = tmp_path / "reports"
+
+    code = main(["batch", str(broken), str(good), "--jobs", "2", "--output-root", str(out), "-q"])
+
+    assert code == 1  # one client failed
+    err = capsys.readouterr().err
+    assert "HYPERLINK" in err and "not found" in err
+    with open(out / SUMMARY_FILE, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert list(rows[0]) == SUMMARY_COLUMNS
+    assert [r["status"] for r in rows] == ["failed", "ok"]  # input order; the good client finished
+    bad, alpha = rows
+    assert "Likelihood (no such column)" in bad["message"] and bad["report"] == ""
+    assert bad["client"].startswith("'=")  # formula neutralised
+    assert not (out / "hyperlink-http-x-beta" / "report.html").exists()  # no report that looks finished
+    report = Path(alpha["report"])
+    assert report.exists() and report.parent == out / "alpha-ltd"
+    found = json.loads((report.parent / "findings.json").read_text(encoding="utf-8"))["headline"]
+    # the summary repeats the client's headline from its findings.json
+    assert float(alpha["nps"]) == pytest.approx(found["nps"])
+    assert float(alpha["ci_low"]) <= float(alpha["nps"]) <= float(alpha["ci_high"])
+    assert int(alpha["n"]) == found["n"] > 100
+    assert float(alpha["seconds"]) > 0
+
+
+def test_run_client_never_raises(tmp_path: Path) -> None:
+    row = run_client(tmp_path / "missing.yml", tmp_path / "out")
+    assert row["status"] == "failed" and row["message"]
+    assert set(row) == set(SUMMARY_COLUMNS)
+    assert row["client"] == "missing"
+
+
+def test_expand_configs_globs_and_keeps_unmatched(tmp_path: Path) -> None:
+    for n in ("b.yml", "a.yml"):
+        (tmp_path / n).write_text("client: X\n", encoding="utf-8")
+    got = expand_configs([str(tmp_path / "*.yml"), str(tmp_path / "none-*.yml")])
+    assert [p.name for p in got] == ["a.yml", "b.yml", "none-*.yml"]
+
+
+def test_same_client_twice_gets_distinct_folders(tmp_path: Path) -> None:
+    paths = []
+    for n in ("x", "y"):
+        p = tmp_path / f"{n}.yml"
+        p.write_text("client: Acme Corp\nresponses: {path: r.csv, columns: {score: S, responded_at: D}}\n",
+                     encoding="utf-8")
+        paths.append(p)
+    assert [slug for _, slug in _unique_slugs(paths)] == ["acme-corp", "acme-corp-2"]
