@@ -147,9 +147,9 @@ def _classify_number(m: re.Match) -> str | None:
     if nd > 15:
         return None  # too long for a phone number (E.164: at most 15 digits) and not a card
     if re.search(r"[ ()./\-\u00a0]", cand):
-        pieces = [p for p in re.split(r"[\s()]+", cand) if p]
+        pieces = [p for p in re.split(r"[\s()\-\u2013]+", cand) if p]
         if len(pieces) > 1 and all(_DECIMAL.match(p) for p in pieces):
-            return None  # a list of decimals, e.g. an estimate and its interval "0.69 (0.61"
+            return None  # decimals, e.g. an estimate and its interval "0.51 (0.47-0.55)"
         return "[phone]"
     if cand.startswith("+") or nd >= 10 or (cand.startswith("0") and nd >= 8):
         return "[phone]"  # international, or national numbers written without spaces (07700900123)
