@@ -12,7 +12,7 @@ from scipy import stats
 from ..findings import SEVERITIES
 
 __all__ = ["bh_adjust", "wilson_interval", "pct", "pts", "pval", "p_eq", "num", "worst", "period_label",
-           "cramers_v_gof", "to_period", "severity_from_share"]
+           "cramers_v_gof", "to_period", "severity_from_share", "err"]
 
 
 def bh_adjust(p_values: Sequence[float] | np.ndarray | pd.Series) -> np.ndarray:
@@ -105,6 +105,16 @@ def period_label(p: pd.Period) -> str:
     if isinstance(p, pd.Period) and p.freqstr.startswith("W"):
         return f"w/c {p.start_time.date().isoformat()}"
     return str(p)
+
+
+def err(value, low, high) -> np.ndarray:
+    """Error-bar lengths [below, above] for matplotlib, never negative or NaN.
+
+    The adjusted Wald interval is centred on the adjusted estimate, so for
+    tiny n the observed value can lie just outside it; the bar is then 0.
+    """
+    v, lo, hi = (np.asarray(a, dtype="float64") for a in (value, low, high))
+    return np.nan_to_num(np.vstack([np.clip(v - lo, 0, None), np.clip(hi - v, 0, None)]))
 
 
 def cramers_v_gof(chi2: float, n: float, k: int) -> float:

@@ -36,7 +36,7 @@ from ..clean import Prepared
 from ..findings import AreaResult, Figure, Finding, not_assessed
 from ..metrics import Breaks, nps, nps_diff_test
 from ..weighting import account_weights, poststratify, weighted_nps
-from ._util import bh_adjust, cramers_v_gof, num, p_eq, pct, pts, to_period, wilson_interval, worst
+from ._util import bh_adjust, cramers_v_gof, err, num, p_eq, pct, pts, to_period, wilson_interval, worst
 
 __all__ = ["diagnose", "decision_roles", "role_mix", "nps_by_role", "respondents_per_account", "voice_distribution",
            "lorenz_curve", "concentration", "revenue_coverage", "match_invitations", "invitation_attributes",
@@ -1001,7 +1001,7 @@ def _fig_role_mix(mix: pd.DataFrame, pop_name: str | None) -> Figure:
     y = np.arange(len(m))
     h = 0.38 if pop_name else 0.6
     ax.barh(y + (h / 2 if pop_name else 0), m["share"], height=h, color=plots.PALETTE[0], label="respondents",
-            xerr=[m["share"] - m["ci_low"], m["ci_high"] - m["share"]], error_kw={"lw": 1, "capsize": 2})
+            xerr=err(m["share"], m["ci_low"], m["ci_high"]), error_kw={"lw": 1, "capsize": 2})
     if pop_name:
         ax.barh(y - h / 2, m["population_share"], height=h, color="white", edgecolor=plots.PALETTE[1],
                 hatch="///", label=pop_name)
@@ -1089,7 +1089,7 @@ def _fig_role_nps(t: pd.DataFrame, adj: pd.DataFrame | None) -> Figure:
         style = {"marker": "o" if kind == "role" else "D", "color": plots.PALETTE[0] if kind == "role" else
                  plots.PALETTE[7], "mfc": (plots.PALETTE[0] if kind == "role" else plots.PALETTE[7]) if rep else
                  "white"}
-        ax.errorbar([v], [i], xerr=[[v - lo], [hi - v]], capsize=3, ms=6, ls="none", **style)
+        ax.errorbar([v], [i], xerr=err([v], [lo], [hi]), capsize=3, ms=6, ls="none", **style)
         ax.text(hi + 2, i, f"{v:+.0f}", va="center", fontsize=8)
     ax.set_yticks(range(len(rows)), [r[0] for r in rows], fontsize=8)
     if adj is not None and len(t):
@@ -1109,8 +1109,7 @@ def _fig_response_rates(rates: pd.DataFrame) -> Figure:
     y = np.arange(len(r))
     markers = {"role": "o", "ARR": "s", "churn": "D"}
     for attr, g in r.groupby("attribute", sort=False):
-        ax.errorbar(g["response_rate"], g.index, xerr=[g["response_rate"] - g["ci_low"],
-                                                       g["ci_high"] - g["response_rate"]],
+        ax.errorbar(g["response_rate"], g.index, xerr=err(g["response_rate"], g["ci_low"], g["ci_high"]),
                     ls="none", marker=markers.get(attr, "o"), capsize=3, label=attr)
     for yi, (_, row) in zip(y, r.iterrows()):
         ax.text(row["ci_high"] + 0.01, yi, f"{pct(row['response_rate'])} of {num(row['invited'])}", va="center",

@@ -36,7 +36,19 @@ from ..findings import AreaResult, Figure, Finding, not_assessed
 from ..funnel import beta_binomial_tails, funnel_limits, overdispersion
 from ..io import ROW
 from ..metrics import Breaks, nps, nps_diff_test
-from ._util import bh_adjust, num, p_eq, pct, period_label, pts, severity_from_share, to_period, wilson_interval, worst
+from ._util import (
+    bh_adjust,
+    err,
+    num,
+    p_eq,
+    pct,
+    period_label,
+    pts,
+    severity_from_share,
+    to_period,
+    wilson_interval,
+    worst,
+)
 
 __all__ = ["diagnose", "exclusion_summary", "feed_gaps", "nps_trend", "sample_size_plan", "owner_heaping",
            "owner_outcomes", "owner_review", "EXCLUSION_FINDINGS", "MAX_MOE", "GAMING_ALPHA"]
@@ -953,7 +965,7 @@ def _fig_trend(trend: pd.DataFrame, head: dict[str, Any], freq: str, min_n: int,
         m = mask.to_numpy(dtype=bool)
         if not m.any():
             continue
-        yerr = np.vstack([(t["nps"] - t["ci_low"]).to_numpy()[m], (t["ci_high"] - t["nps"]).to_numpy()[m]])
+        yerr = err(t["nps"], t["ci_low"], t["ci_high"])[:, m]
         ax.errorbar(x[m], t["nps"].to_numpy()[m], yerr=yerr, ls="none", capsize=2, ms=5, mew=1.3, label=label,
                     **style)
     ax.plot(x, t["nps"], color="#999999", lw=0.8, zorder=0)
@@ -1016,8 +1028,8 @@ def _fig_owner_outcomes(t: pd.DataFrame) -> Figure | None:
         g = d[mask]
         if g.empty:
             continue
-        ax.errorbar(g["nps"], g["churn_rate"], xerr=[g["nps"] - g["ci_low"], g["ci_high"] - g["nps"]],
-                    yerr=[g["churn_rate"] - g["c_lo"], g["c_hi"] - g["churn_rate"]], ls="none", capsize=2,
+        ax.errorbar(g["nps"], g["churn_rate"], xerr=err(g["nps"], g["ci_low"], g["ci_high"]),
+                    yerr=err(g["churn_rate"], g["c_lo"], g["c_hi"]), ls="none", capsize=2,
                     elinewidth=0.8, label=label, **style)
     for _, r in d.iterrows():
         ax.annotate(str(r["owner"]), (r["nps"], r["churn_rate"]), textcoords="offset points", xytext=(4, 4),

@@ -1,0 +1,380 @@
+"""Balance area: role mix, NPS by role, voices per account, concentration, revenue coverage,
+non-response and the balance-adjusted NPS.
+
+Each finding id has a synthetic data set on which it must fire and a clean one on which it must
+not; the statistics are checked against hand computations (in the comments) or an independent
+computation in the test (statsmodels).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from npsdiag.clean import prepare
+from npsdiag.diagnoses import balance
+from npsdiag.diagnoses.balance import (
+    adjusted_nps,
+    concentration,
+    decision_roles,
+    lorenz_curve,
+    match_invitations,
+    nonresponse_bias,
+    nps_by_role,
+    response_design_effect,
+    revenue_coverage,
+    role_mix,
+)
+from npsdiag.io import from_frames
+from npsdiag.weighting import account_weights, kish_effective_n, poststratify, weighted_nps
+
+NOW = pd.Timestamp("2026-01-15")
+ROOT = Path(__file__).resolve().parents[1]
+ROLES = ["User", "Influencer", "Decision Maker", "Executive"]
+ROLE_MIX = np.array([0.45, 0.25, 0.20, 0.10])
+P_SCORES = np.array([2, 1, 1, 2, 2, 4, 6, 10, 17, 25, 30], dtype=float)
+P_SCORES /= P_SCORES.sum()
+
+
+def world(seed: int = 0, n_accounts: int = 200, contacts_per_account: int = 6, answer=None,
+          score_by_role: dict | None = None, quarters: int = 4):
+    """Accounts, their contacts, quarterly invitations of every contact, and the responses.
+
+    ``answer(role, churned)`` gives the probability that an invited contact answers (default 0.6 for all).
+    """
+    rng = np.random.default_rng(seed)
+    acc = pd.DataFrame({"account_id": [f"A{i:03d}" for i in range(n_accounts)],
+                        "revenue": np.round(rng.lognormal(10, 0.8, n_accounts), -2),
+                        "churned": rng.random(n_accounts) < 0.15,
+                        "Industry": rng.choice(["Retail", "Software", "Health"], n_accounts)})
+    con = pd.DataFrame({"account_id": np.repeat(acc["account_id"], contacts_per_account).to_numpy()})
+    con["role"] = rng.choice(ROLES, len(con), p=ROLE_MIX)
+    con["respondent_id"] = [f"c{i}@client.com" for i in range(len(con))]
+    churned = dict(zip(acc["account_id"], acc["churned"]))
+    inv, res = [], []
+    for q in range(quarters):
+        start = pd.Timestamp("2024-01-01") + pd.DateOffset(months=3 * q)
+        sent = start + pd.to_timedelta(rng.uniform(0, 80, len(con)), unit="D")
+        i = con.assign(invited_at=sent)
+        inv.append(i)
+        p = np.array([answer(r, churned[a]) if answer else 0.6 for r, a in zip(i["role"], i["account_id"])])
+        r = i[rng.random(len(i)) < p].copy()
+        r["responded_at"] = r["invited_at"] + pd.to_timedelta(rng.uniform(0.1, 5, len(r)), unit="D")
+        res.append(r)
+    inv = pd.concat(inv, ignore_index=True)
+    res = pd.concat(res, ignore_index=True)
+    res["score"] = rng.choice(11, len(res), p=P_SCORES).astype(float)
+    if score_by_role:
+        for role, dist in score_by_role.items():
+            m = res["role"] == role
+            res.loc[m, "score"] = rng.choice(11, int(m.sum()), p=np.asarray(dist) / np.sum(dist)).astype(float)
+    res["response_id"] = [f"R{i}" for i in range(len(res))]
+    return res, acc, inv, con
+
+
+def run(res, acc=None, inv=None, con=None, **kw):
+    data = from_frames(res, accounts=acc, invitations=inv, contacts=con,
+                       account_segments=["Industry"] if acc is not None and "Industry" in acc else None, **kw)
+    prep = prepare(data, now=NOW)
+    return prep, balance.diagnose(prep)
+
+
+@pytest.fixture(scope="module")
+def clean():
+    # every contact invited each quarter, 60% answer whatever their role: a balanced program
+    return run(*world(seed=1, n_accounts=120, contacts_per_account=12))
+
+
+def test_clean_program_has_no_finding(clean):
+    _, res = clean
+    assert res.findings == [], [f.title for f in res.findings]
+    assert res.status == "green"
+    assert {"role_mix", "adjusted_nps", "nps_by_role", "voices_per_account", "revenue_coverage",
+            "nonresponse", "response_rates"} <= set(res.tables)
+    for key, t in res.tables.items():
+        assert len(t) <= 30 and key in res.table_captions
+        assert all(c == c.lower() and " " not in c for c in t.columns), key
+    keys = {f.key for f in res.figures}
+    assert {"role_mix", "role_nps", "concentration", "revenue_coverage", "response_rates"} <= keys
+    assert all(f.fig.get_size_inches()[0] <= 7.5 and f.caption for f in res.figures)
+
+
+# --------------------------------------------------------------------------- roles
+
+
+def test_decision_roles_guessed_or_configured():
+    roles = ["User", "Executive", "Decision maker", "VP Sales", "Head of IT", "C-level", "Director of Ops",
+             "Influencer", "Analyst", "Owner"]
+    assert decision_roles(roles) == ["Executive", "Decision maker", "VP Sales", "Head of IT", "C-level",
+                                     "Director of Ops", "Owner"]
+    assert decision_roles(roles, configured=["analyst ", "USER"]) == ["User", "Analyst"]
+
+
+def test_role_mix_chi_square_and_cramers_v_by_hand():
+    # 80 users, 20 execs against contacts 50/50: expected 50/50,
+    # chi2 = (80-50)^2/50 + (20-50)^2/50 = 36, V = sqrt(36 / (100 * 1)) = 0.6, p = P(chi2_1 > 36) = 1.97e-9
+    d = pd.DataFrame({"role": ["user"] * 80 + ["exec"] * 20})
+    c = pd.DataFrame({"role": ["user"] * 50 + ["exec"] * 50})
+    t = role_mix(d, population=c)
+    test = t.attrs["test"]
+    assert test["chi2"] == pytest.approx(36.0) and test["cramers_v"] == pytest.approx(0.6)
+    assert test["p_value"] == pytest.approx(math.erfc(6 / math.sqrt(2)))  # chi2_1 tail = 2 * (1 - Phi(6))
+    row = t.set_index("role").loc["user"]
+    assert row["representation"] == pytest.approx(1.6) and row["difference"] == pytest.approx(0.3)
+    # exact binomial test of 80 of 100 at p = .5: 2 * P(X >= 80)
+    hand = 2 * sum(math.comb(100, k) for k in range(80, 101)) / 2**100
+    assert row["p_value"] == pytest.approx(hand, rel=1e-9)
+
+
+def test_role_skew_fires_when_users_answer_and_executives_do_not():
+    rates = {"User": 0.8, "Influencer": 0.5, "Decision Maker": 0.25, "Executive": 0.1}
+    _, res = run(*world(seed=2, answer=lambda r, c: rates[r]))
+    f = res.finding("balance.role_skew")
+    assert f is not None and f.severity == "high"
+    assert f.evidence["dominant_role"] == "User" and f.evidence["cramers_v"] >= 0.2
+    assert f.evidence["decision_maker_representation"] < 0.5  # decision makers at under half their weight: high
+    assert "role_adjusted_nps" in f.evidence
+
+
+def test_role_skew_without_population_warns_on_dominance():
+    res_df, *_ = world(seed=3)
+    res_df["role"] = np.where(np.random.default_rng(3).random(len(res_df)) < 0.85, "User", "Executive")
+    _, res = run(res_df)
+    f = res.finding("balance.role_skew")
+    assert f is not None and f.severity == "medium" and f.evidence["dominant_share"] > 0.8
+    balanced = res_df.assign(role=np.random.default_rng(4).choice(ROLES, len(res_df)))
+    assert run(balanced)[1].finding("balance.role_skew") is None
+
+
+def test_nps_by_role_and_role_gap():
+    # executives: mostly detractors; users: the usual mix
+    execs = [30, 10, 10, 10, 10, 10, 10, 5, 5, 5, 5]
+    _, res = run(*world(seed=5, score_by_role={"Executive": execs, "Decision Maker": execs}))
+    f = res.finding("balance.role_gap")
+    assert f is not None and f.severity == "high"
+    assert f.evidence["decision_maker_gap"] < -40
+    assert "Decision makers' NPS" in f.title
+    _, clean = run(*world(seed=5))
+    assert clean.finding("balance.role_gap") is None
+
+
+def test_nps_by_role_difference_against_hand_computation():
+    # user: 10 promoters, 10 detractors (NPS 0); exec: 15 promoters, 5 passives (NPS +75)
+    d = pd.DataFrame({"role": ["user"] * 20 + ["exec"] * 20, "score": [10] * 10 + [0] * 10 + [9] * 15 + [8] * 5})
+    t = nps_by_role(d, min_n=10).set_index("role")
+    assert t.loc["exec", "nps"] == pytest.approx(75.0) and t.loc["user", "nps"] == pytest.approx(0.0)
+    assert t.loc["exec", "diff_vs_rest"] == pytest.approx(75.0)
+    # chi-square of the 2 x 3 table [[10, 0, 10], [0, 5, 15]]: expected [[5, 2.5, 12.5], [5, 2.5, 12.5]]
+    # chi2 = 2 * (25/5 + 6.25/2.5 + 6.25/12.5) = 2 * (5 + 2.5 + .5) = 16
+    assert t.attrs["test"]["chi2"] == pytest.approx(16.0)
+
+
+# --------------------------------------------------------------------------- accounts
+
+
+def test_single_voice_fires_and_stays_silent():
+    res_df, acc, inv, con = world(seed=6)
+    # one respondent per account: keep each account's first respondent only
+    first = res_df.groupby("account_id")["respondent_id"].transform("first")
+    _, res = run(res_df[res_df["respondent_id"] == first], acc, inv, con)
+    f = res.finding("balance.single_voice")
+    assert f is not None and f.severity == "high"
+    assert f.evidence["share"] == 1.0 and f.evidence["single_voice_with_more_contacts"] == f.evidence["accounts"]
+    assert run(res_df, acc, inv, con)[1].finding("balance.single_voice") is None
+
+
+def test_gini_and_top_share_by_hand():
+    # [1, 1, 1, 1, 6]: mean 2, sum of |xi - xj| over ordered pairs = 4 * 2 * 5 = 40 -> Gini = 40 / (2 * 25 * 2) = .4
+    # Lorenz at 90% of accounts: between (.8, .4) and (1, 1) -> .4 + .5 * .6 = .7 -> top 10% share .3
+    r = concentration([1, 1, 1, 1, 6])
+    assert r["gini"] == pytest.approx(0.4) and r["top_share"] == pytest.approx(0.3)
+    assert r["largest_share"] == pytest.approx(0.6)
+    lc = lorenz_curve([1, 1, 1, 1, 6])
+    assert lc["share_responses"].tolist() == pytest.approx([0, 0.1, 0.2, 0.3, 0.4, 1.0])
+    assert concentration([3] * 20)["gini"] == pytest.approx(0.0)
+
+
+def test_concentration_fires_when_a_few_accounts_answer_most():
+    rng = np.random.default_rng(7)
+    big = [f"B{i}" for i in range(10)]
+    small = [f"S{i}" for i in range(90)]
+    accts = big * 40 + small  # 10 accounts x 40 responses, 90 accounts x 1
+    d = pd.DataFrame({"account_id": accts, "respondent_id": [f"p{i}" for i in range(len(accts))],
+                      "score": rng.choice(11, len(accts), p=P_SCORES).astype(float),
+                      "responded_at": pd.Timestamp("2024-03-01") + pd.to_timedelta(rng.uniform(0, 200, len(accts)),
+                                                                                  unit="D")})
+    _, res = run(d)
+    f = res.finding("balance.concentration")
+    assert f is not None and f.severity == "high"
+    assert f.evidence["top10_share"] == pytest.approx(400 / 490, abs=0.01)
+    even = d.assign(account_id=[f"E{i % 100}" for i in range(len(d))])
+    assert run(even)[1].finding("balance.concentration") is None
+
+
+# --------------------------------------------------------------------------- revenue coverage
+
+
+def test_revenue_coverage_by_hand():
+    # Q1: a (30) answered by a user, b (70) silent -> 30%, decision 0%; Q2: b answered by its VP -> 70%, 70%.
+    r = pd.DataFrame({"account_id": ["a", "b"], "responded_at": pd.to_datetime(["2024-01-01", "2024-06-30"]),
+                      "dm": [False, True]})
+    a = pd.DataFrame({"account_id": ["a", "b"], "revenue": [30.0, 70.0]})
+    t = revenue_coverage(r, a, decision="dm", target=0.8).set_index("period")
+    assert t.loc["2024Q1", "share_heard"] == pytest.approx(0.3) and t.loc["2024Q1", "share_decision"] == 0.0
+    assert t.loc["2024Q2", "share_heard"] == pytest.approx(0.7) and t.loc["2024Q2", "share_decision"] == 0.7
+    assert t.loc["whole period", "share_heard"] == pytest.approx(1.0)
+    assert not t["partial"].any()  # the responses span both quarters fully
+    # an account that churned before a quarter no longer counts in it
+    a2 = a.assign(churned=[False, True], outcome_at=pd.to_datetime(["2025-01-01", "2024-02-01"]))
+    t2 = revenue_coverage(r, a2).set_index("period")
+    assert t2.loc["2024Q2", "revenue"] == 30.0
+
+
+def test_revenue_coverage_fires_when_most_revenue_is_unheard():
+    res_df, acc, inv, con = world(seed=8)
+    # the big accounts never answer
+    big = acc.sort_values("revenue").tail(60)["account_id"]
+    _, res = run(res_df[~res_df["account_id"].isin(big)], acc, inv, con)
+    f = res.finding("balance.revenue_coverage")
+    assert f is not None and f.severity == "high"
+    assert f.evidence["mean_share_heard"] < 0.5
+
+
+def test_revenue_coverage_silent_when_decision_makers_cover_revenue(clean):
+    _, res = clean
+    cov = res.tables["revenue_coverage"]
+    assert (cov["share_heard"] >= 0.8).all() and (cov["share_decision"] >= 0.8).all()
+
+
+# --------------------------------------------------------------------------- non-response
+
+
+def test_match_invitations_window():
+    inv = pd.DataFrame({"respondent_id": ["a", "a", "b", "c"],
+                        "invited_at": pd.to_datetime(["2024-01-01", "2024-04-01", "2024-01-01", "2024-01-01"])})
+    res = pd.DataFrame({"respondent_id": ["A ", "b", "c"],
+                        "responded_at": pd.to_datetime(["2024-04-03", "2024-01-02", "2024-06-01"])})
+    m = match_invitations(inv, res, window_days=90)
+    # a's response goes to its April invitation; b answered; c answered 152 days later: outside the window
+    assert m["responded"].tolist() == [False, True, True, False]
+
+
+def test_design_effect_and_rao_scott_by_hand():
+    # y = [1, 1, 0, 0] in accounts a, a, b, b: p = .5; cluster totals of (y - p): 1, -1;
+    # var = G/(G-1) * (1 + 1) / n^2 = 2 * 2 / 16 = .25; SRS var = .25 / 4 = .0625 -> deff 4
+    assert response_design_effect(pd.Series([True, True, False, False]), pd.Series(list("aabb"))) == 4.0
+    inv = pd.DataFrame({"role": ["u"] * 50 + ["e"] * 50, "responded": [True] * 40 + [False] * 60,
+                        "account_id": [f"x{i}" for i in range(100)]})
+    t = nonresponse_bias(inv, ["role"], cluster="account_id")
+    # 2 x 2 table [[10, 40], [50, 0]] (rows e, u; columns no, yes): chi2 = 100 (10*0 - 40*50)^2 / (50*50*60*40)
+    chi2 = 100 * (10 * 0 - 40 * 50) ** 2 / (50 * 50 * 60 * 40)
+    deff = 100 / 99  # one invitation per account: G/(G-1)
+    assert t["statistic"].iloc[0] == pytest.approx(chi2 / deff)
+    assert t["effect_size"].iloc[0] == pytest.approx(math.sqrt(chi2 / 100))
+
+
+def test_nonresponse_bias_fires_when_churned_accounts_and_executives_stay_silent():
+    rates = {"User": 0.6, "Influencer": 0.5, "Decision Maker": 0.4, "Executive": 0.15}
+    _, res = run(*world(seed=9, answer=lambda r, c: rates[r] * (0.3 if c else 1.0)))
+    f = res.finding("balance.nonresponse_bias")
+    assert f is not None and f.severity == "high"
+    assert {"role", "churn"} <= set(f.evidence["attributes_differing"])
+
+
+def test_nonresponse_bias_silent_when_answering_is_random(clean):
+    _, res = clean
+    assert res.finding("balance.nonresponse_bias") is None
+    assert (res.tables["nonresponse"]["p_adj"] > 0.05).all()
+
+
+# --------------------------------------------------------------------------- weighting
+
+
+def test_account_weights_and_poststratification_by_hand():
+    d = pd.DataFrame({"account_id": ["a", "a", "b", None], "role": ["user", "user", "user", "exec"]})
+    assert account_weights(d).tolist() == [0.5, 0.5, 1.0, 1.0]
+    # users 3 rows, exec 1; target 50/50: users weigh .5/3 each, exec .5, rescaled to sum to 4
+    w = poststratify(d, "role", {"user": 0.5, "exec": 0.5})
+    assert w.tolist() == pytest.approx([2 / 3, 2 / 3, 2 / 3, 2.0])
+    assert kish_effective_n(w) == pytest.approx(16 / (3 * 4 / 9 + 4))  # (sum w)^2 / sum w^2 = 16 / 5.333 = 3
+
+
+def test_weighted_nps_linearised_se_matches_statsmodels_cluster_robust():
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(10)
+    n = 300
+    d = pd.DataFrame({"score": rng.choice(11, n, p=P_SCORES).astype(float),
+                      "account_id": rng.choice([f"A{i}" for i in range(60)], n)})
+    w = rng.uniform(0.2, 3, n)
+    r = weighted_nps(d, pd.Series(w), cluster="account_id")
+    y = np.where(d["score"] >= 9, 1.0, np.where(d["score"] <= 6, -1.0, 0.0))
+    # WLS of y on a constant = weighted mean; CR1 cluster-robust SE (G/(G-1) with K = 1) = the linearised SE
+    fit = sm.WLS(y, np.ones(n), weights=w).fit(cov_type="cluster", cov_kwds={"groups": pd.factorize(d["account_id"])[0],
+                                                                            "use_correction": True})
+    assert r["nps"] == pytest.approx(100 * fit.params[0])
+    assert r["se"] == pytest.approx(100 * fit.bse[0], rel=1e-6)
+    assert r["effective_n"] == pytest.approx(w.sum() ** 2 / (w**2).sum())
+
+
+def test_adjusted_nps_reweights_towards_the_population():
+    # users (NPS +50) are 80% of responses but 50% of contacts; execs (NPS -50) the rest:
+    # raw = .8 * 50 + .2 * -50 = +30; role-weighted = .5 * 50 + .5 * -50 = 0
+    users = [10] * 60 + [8] * 20 + [3] * 0
+    users = [10] * 50 + [8] * 20 + [3] * 10  # 50 P, 20 Pa, 10 D of 80: NPS +50
+    execs = [10] * 2 + [8] * 6 + [3] * 12  # 2 P, 6 Pa, 12 D of 20: NPS -50
+    d = pd.DataFrame({"score": users + execs, "role": ["user"] * 80 + ["exec"] * 20,
+                      "account_id": [f"A{i}" for i in range(100)]})
+    t = adjusted_nps(d, population_shares={"user": 0.5, "exec": 0.5}).set_index("estimate")
+    assert t.iloc[0]["nps"] == pytest.approx(30.0)
+    assert t.loc["roles weighted to the contacts' mix", "nps"] == pytest.approx(0.0, abs=1e-9)
+    assert t.loc["each account counts once", "nps"] == pytest.approx(30.0)  # one response per account
+    assert t.loc["roles weighted to the contacts' mix", "difference"] == pytest.approx(-30.0)
+
+
+# --------------------------------------------------------------------------- missing inputs and odd data
+
+
+def test_not_assessed_without_roles_or_accounts():
+    d = pd.DataFrame({"score": [9.0, 3.0], "responded_at": pd.to_datetime(["2024-01-01", "2024-01-02"])})
+    res = balance.diagnose(prepare(from_frames(d), now=NOW))
+    assert res.status == "not_assessed" and "role" in res.not_assessed_reason
+
+
+@pytest.mark.parametrize("case", ["one_row", "one_role", "no_revenue", "no_respondent", "empty_after_clean"])
+def test_odd_data_never_raises(case):
+    res_df, acc, inv, con = world(seed=11, n_accounts=30, quarters=1)
+    if case == "one_row":
+        res_df = res_df.head(1)
+    elif case == "one_role":
+        res_df = res_df.assign(role="User")
+    elif case == "no_revenue":
+        acc = acc.drop(columns=["revenue"])
+    elif case == "no_respondent":
+        res_df = res_df.drop(columns=["respondent_id"])
+        inv = inv.drop(columns=["respondent_id"])
+    else:
+        res_df = res_df.assign(score=np.nan)
+    data = from_frames(res_df, accounts=acc, invitations=inv, contacts=con)
+    res = balance.diagnose(prepare(data, now=NOW))
+    assert res.area == "balance"
+    json.dumps([f.to_dict() for f in res.findings])
+
+
+# --------------------------------------------------------------------------- demo client
+
+
+@pytest.mark.skipif(not (ROOT / "examples" / "demo" / "responses.csv").exists(), reason="demo data not generated")
+def test_demo_planted_imbalances_fire():
+    from npsdiag.io import load
+
+    res = balance.diagnose(prepare(load(ROOT / "examples" / "demo" / "config.yml")))
+    skew = res.finding("balance.role_skew")
+    assert skew is not None and skew.evidence["dominant_role"] == "User" and skew.severity == "high"
+    cov = res.finding("balance.revenue_coverage")
+    assert cov is not None and cov.severity in ("high", "medium")
