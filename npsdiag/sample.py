@@ -4,36 +4,43 @@
 from a client (survey responses, CRM accounts with renewal outcomes,
 contacts, survey invitations); :func:`write_demo` writes them as CSV (or
 Parquet) with the column names of ``examples/demo/config.yml``. The bundled
-demo (``examples/demo/*.csv``) is ``write_demo("examples/demo")`` with the
-defaults, and a test keeps it identical to the generator's output.
+demo (``examples/demo/*.csv``: 800 accounts, about 3,700 contacts, 24,000
+invitations and 8,700 responses over 2024-2025) is
+``python -m npsdiag.sample`` with the defaults, and a test keeps it identical
+to the generator's output.
 
 Everything is vectorised with numpy/pandas (no Python loop over rows), so
 the same generator makes benchmark exports: ``n_accounts`` scales the
-program linearly (about 11-12 responses per account over two years; see
-:func:`n_accounts_for`); a million responses take a few tens of seconds.
+program linearly (about 10.5 responses per account over two years; see
+:func:`n_accounts_for`); a million responses take about 20-30 s and 1.3 GB.
 
 The latent model
 ----------------
 Each account has a stable health ``A`` and, before each yearly renewal
-decision, a recent shock ``C`` that only shows in the nine months before
-that renewal. Churn at a renewal is logistic in ``A + C`` (plus plan, the
-account's segment experience and how its detractors were followed up).
-Every respondent's 0-10 score comes from an ordered-probit latent made of a
-role mean, the account's segment experience (region, plan, CSM), a share of
-the account health that depends on the role (large for executives and
-decision makers, small for users), a personal effect and noise; the
-cut-points give the lumpy distribution of real NPS data (many 8-10s, a spike
-at 0). The three driver ratings are noisy functions of the same latent, the
-Support rating the closest. Comments are drawn from phrase pools per theme
-and sentiment (opener x reason x closer), the theme depending on the score
-category, the driver ratings and the date.
+(anniversary of Customer Since), a shock ``C`` that shows only in the nine
+months before that renewal. Churn at a renewal is logistic in ``A + C``,
+the plan, and how the account's detractors of the previous year were
+followed up (centred, so that having detractors is not itself the signal).
+A respondent's 0-10 score comes from an ordered-probit latent: a role mean,
+the account's segment experience (region, plan, CSM), a role-dependent share
+of ``A + C`` (large for executives and decision makers, almost none for
+users), a personal effect and noise; the cut-points give the lumpy
+distribution of real NPS data (many 8-10s, a spike at 0). Every contact is
+invited every 12 weeks; each account has one survey champion, most other
+contacts of Starter and Professional accounts never answer, and accounts
+differ in responsiveness. The driver ratings are noisy functions of the
+score latent, Support the closest. Comments come from phrase pools per
+theme and tone (opener x reason x closer: several hundred phrasings per
+theme), the theme depending on the category, the driver ratings and the
+date; about half the responses have none.
 
 Planted problems (``plant_problems=True``, the default)
 -------------------------------------------------------
-Each is meant to be found by the SPEC finding id(s) named.
+Each is meant to be found by the SPEC finding id(s) named; the figures are
+those of the bundled demo (they vary a little with the seed).
 
-1. ``reliability.missing_values`` / ``out_of_range``: about 1.5 % of scores
-   empty, plus a handful of ``N/A``, ``11``, ``-1`` and ``ten``.
+1. ``reliability.missing_values`` / ``out_of_range``: 1.5 % of scores empty,
+   plus 3 ``N/A``, 3 ``11``, 2 ``-1`` and 2 ``ten``.
 2. ``reliability.duplicates``: the responses of one week (about 1 % of rows)
    were exported twice (same Response ID, appended at the end of the file),
    and about 0.8 % of responses are a second answer by the same respondent
@@ -46,45 +53,53 @@ Each is meant to be found by the SPEC finding id(s) named.
 5. ``reliability.feed_gaps``: no responses at all in the three weeks from
    Monday 3 March 2025 (a broken integration; invitations kept going out).
 6. ``reliability.score_gaming``: CSM "Dana Whitfield"'s customers' scores are
-   heaped at 10 (most would-be 9s, a third of 8s and some 7s are recorded as
-   10), so her 10:9 ratio is many times everyone else's while her accounts
-   churn like everyone's. CSM "Priya Raman" owns genuinely healthier
-   accounts: higher scores and lower churn, with a normal 10:9 ratio.
-7. ``balance.role_skew`` / ``balance.role_gap``: Users are about 45 % of
-   contacts but about 70 % of responses; executives rarely answer; their NPS
-   is far below Users'.
-8. ``balance.single_voice`` / ``balance.concentration``: many accounts have a
-   single respondent; account responsiveness is skewed so the top 5 % of
-   accounts give a large share of responses.
-9. ``balance.revenue_coverage``: executives and decision makers of
-   Enterprise (high-ARR) accounts rarely answer, so far less than 80 % of ARR
-   has a decision-maker response in any quarter.
+   heaped at 10 (85 % of would-be 9s, a third of 8s and 12 % of 7s are
+   recorded as 10): her 10:9 ratio is about 20 against 1.4 for the other
+   owners, while her book (re-drawn, stratified by outcome) churns like
+   everyone's. CSM "Priya Raman" owns genuinely healthier accounts: higher
+   scores (NPS about +55) and far lower churn, with a normal 10:9 ratio.
+7. ``balance.role_skew`` / ``balance.role_gap``: Users are 47 % of contacts
+   but 66 % of responses; executives are 11 % of contacts and under 3 % of
+   responses; executives' and decision makers' NPS (about +3 to +5) is far
+   below Users' (about +37).
+8. ``balance.single_voice`` / ``balance.concentration``: each account has
+   one survey champion and most other contacts of Starter and Professional
+   accounts never answer, so about 73 % of responding accounts are heard
+   through one person; large, responsive Enterprise accounts make the top
+   5 % of accounts give about 40 % of responses (top 10 %: about 60 %).
+9. ``balance.revenue_coverage``: Enterprise executives and decision makers
+   answer at 30 % of their peers' rate, so at most about a quarter of ARR
+   has a decision-maker response in any quarter (target 80 %).
 10. ``segmentation.hidden_segment`` / ``insufficient_n`` / ``mix_shift``:
-    APAC is clearly below the other regions; LATAM has a handful of accounts
-    and fewer than 30 responses; Starter-plan customers (lower NPS) give a
-    larger share of responses in the second year (more Starter sign-ups and
-    an in-app survey for Starter from the midpoint on), so part of the
-    year-on-year NPS drop is mix.
-11. ``outcome.*``: scores predict churn overall (detractors churn about twice
-    as often as promoters), but Users' scores carry little account health
-    (``outcome.false_comfort``: User promoters churn at about 13-15 %) while
-    executives' and decision makers' scores predict churn strongly
-    (``outcome.role_predictiveness``). About 3 % of responses carry an
+    APAC's NPS (about +3) is far below the other regions' (about +38);
+    LATAM has a handful of Starter accounts and fewer than 30 responses;
+    Starter customers (NPS about 0) give 14 % of responses in 2024 and 24 %
+    in 2025 (more Starter sign-ups, and an in-app survey for Starter from
+    the midpoint), so part of the 2024 -> 2025 NPS drop (33 -> 24) is mix.
+11. ``outcome.*``: scores predict churn: by each account's mean score before
+    its renewal, detractor accounts churn about 37 %, passives 18 %,
+    promoters 11 %. Users' scores carry almost no account health: accounts
+    whose Users are promoters churn about 20 % (``outcome.false_comfort``)
+    and Users' AUC is about 0.5, while executives' and decision makers'
+    scores predict churn strongly (AUC about 0.8-0.9;
+    ``outcome.role_predictiveness``). About 3 % of responses carry an
     Account ID from a legacy system (``LEG-…``) that matches no account
     (``outcome.unlinked``).
 12. ``decay.*``: detractors are followed up after a median of about 10 days
-    against the 7-day SLA, 25 % never; detractors followed up late (> 14
-    days) or never belong to accounts that churn more than those followed up
-    within 7 days; scores given more than about 9 months before the renewal
-    predict churn worse than recent ones (the recent shock ``C``); the
-    response rate falls from about 40 % of invitations in early 2024 to
-    about 25 % in late 2025; most responses come 0-3 days after the
-    invitation, with a tail up to 45 days.
-13. verbatims: the "billing errors" theme rises sharply among detractors and
-    passives in the last quarter (Q4 2025); 20 comments contain an email
-    address or a phone number (redaction); one comment contains
-    ``<script>alert('x')</script>`` and one ``<b>bold</b>`` (escaping); six
-    comments are in French, German or Spanish and one has emoji.
+    against the 7-day SLA, about 27 % never (each account team has its own
+    habit); detractors followed up after more than 14 days or never churn
+    about 38 % against 11 % for those followed up within 7 days; scores
+    given more than 9 months before the renewal predict churn no better than
+    chance (AUC about 0.51 against 0.62 for recent ones); the response rate
+    falls from about 45 % of invitations in early 2024 to about 26 % in late
+    2025; most responses come 0-3 days after the invitation (median one
+    day), with a tail up to 45 days.
+13. verbatims: the "billing errors" theme rises from about 2 % to 8-10 % of
+    all responses (far more of unhappy comments) in the last quarter (Q4
+    2025); 20 comments contain an email address or a phone number
+    (redaction); one comment contains ``<script>alert('x')</script>`` and
+    one ``<b>bold</b>`` (escaping); six comments are in French, German or
+    Spanish and one has emoji.
 
 With ``plant_problems=False`` none of these are planted: no bad rows, equal
 response propensities and score relevance across roles, no regional or
@@ -112,7 +127,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit, ndtri
 
-__all__ = ["generate", "write_demo", "n_accounts_for", "main", "SCORE_COLUMN", "COMMENT_COLUMN",
+__all__ = ["generate", "write_demo", "n_accounts_for", "main", "SCORE_COLUMN", "COMMENT_COLUMN", "DRIVERS", "DATE_ONLY",
            "RESPONSE_COLUMNS", "ACCOUNT_COLUMNS", "CONTACT_COLUMNS", "INVITATION_COLUMNS", "CSMS",
            "FEED_GAP", "RESPONSES_PER_ACCOUNT"]
 
@@ -146,7 +161,7 @@ FEED_GAP = (pd.Timestamp("2025-03-03"), pd.Timestamp("2025-03-24"))
 #: Days between two invitations of the same contact (a quarterly relationship survey, every 12 weeks).
 CADENCE = 84.0
 #: Responses per account over a two-year program with the default settings (for sizing benchmarks).
-RESPONSES_PER_ACCOUNT = 11.5
+RESPONSES_PER_ACCOUNT = 10.5
 
 #: Score distribution of a respondent with latent 0 (ordered-probit reference), scores 0..10.
 SCORE_PROBS = np.array([0.035, 0.010, 0.012, 0.015, 0.020, 0.045, 0.050, 0.090, 0.190, 0.210, 0.323])
@@ -162,40 +177,50 @@ NEG, MIX, POS = 0, 1, 2
 def _params(plant: bool) -> dict:
     """Model parameters; ``plant=False`` switches every planted effect off."""
     p = {
-        # contacts' role mix after the first contact (the buyer) of each account
+        # contacts: role mix after each account's first contact (its buyer, a decision maker)
         "role_probs": np.array([0.05, 0.05, 0.22, 0.68]),
-        # probability that one invitation is answered, per role (before account and time factors)
-        "role_response": np.array([0.09, 0.18, 0.26, 0.62]),
-        "enterprise_dm_response": 0.3,  # multiplier for Enterprise executives / decision makers
+        "pro_contacts": 1.2,  # Professional accounts: 2 + Poisson(1.2) contacts
+        "enterprise_contacts": 14.0,  # Enterprise accounts: median contacts (log-normal)
+        # who answers: one champion per account (weights per role); most other contacts of Starter and
+        # Professional accounts never answer (silent, per plan); the probability that an active contact
+        # answers one invitation, per role, before the account and time factors
+        "champion_weight": np.array([0.3, 0.7, 1.2, 2.0]),
+        "silent_share": np.array([0.88, 0.88, 0.15]),
+        "role_response": np.array([0.35, 0.50, 0.70, 0.90]),
+        "enterprise_dm_response": 0.3,  # multiplier for Enterprise executives and decision makers
+        "responsiveness_sd": 0.55,  # log-normal spread of accounts' responsiveness
+        "rate_start": 1.2, "rate_end": 0.5,  # response-rate factor on the first and the last day
+        "starter_second_year": 2.0,  # in-app survey for Starter customers from the program's midpoint
+        "new_account_starter": 0.7,  # share of Starter among accounts signed during the program
+        # scores: ordered-probit latent = role mean + segment + share of health + person + noise
         "role_mean": np.array([-0.50, -0.28, -0.05, 0.15]),
-        "role_lambda": np.array([0.85, 0.75, 0.5, 0.15]),  # share of account health in the score latent
+        "role_lambda": np.array([0.85, 0.75, 0.5, 0.03]),  # weight of account health, per role
         "region_effect": np.array([0.05, 0.0, -0.50, 0.0]),
-        "plan_effect": np.array([-0.25, 0.0, 0.10]),
+        "plan_effect": np.array([-0.35, 0.0, 0.10]),
         "priya_score": 0.30, "priya_health": 0.8,
         "second_year_effect": -0.10,
-        "responsiveness_sd": 0.65,
-        "rate_start": 1.35, "rate_end": 0.62,  # response-rate factor at the first and last day
-        "starter_second_year": 2.0,  # in-app survey for Starter from the midpoint
-        "new_account_starter": 0.7,
-        "followup_never": 0.25, "followup_median": 11.5,
-        "churn_b0": -4.2, "churn_health": 3.3, "churn_segment": 0.4,
-        "churn_plan": np.array([0.35, 0.0, -0.35]),
-        "churn_followup_bad": 1.8, "churn_followup_good": -1.0,
         "recent_days": 270.0,  # the recent health shock shows in scores this long before a renewal
-        "billing_q4": 9.0,
         "dana_gaming": True,
+        # closed loop
+        "followup_never": 0.25, "followup_median": 14.0,
+        # churn at a renewal: logistic in health, plan and the follow-up of the account's detractors
+        "churn_b0": -4.4, "churn_health": 4.0,
+        "churn_plan": np.array([0.35, 0.0, -0.35]),
+        "churn_followup_bad": 2.5, "churn_followup_good": -1.5,
+        # verbatims: weight of the billing theme among unhappy comments in the last quarter
+        "billing_q4": 9.0,
     }
     if not plant:
         p.update({
             "role_probs": np.array([0.15, 0.25, 0.25, 0.35]),
             "role_response": np.array([0.33, 0.33, 0.33, 0.33]),
-            "enterprise_dm_response": 1.0,
+            "enterprise_dm_response": 1.0, "champion_weight": np.ones(4), "silent_share": np.zeros(3),
             "role_mean": np.zeros(4), "role_lambda": np.full(4, 0.55),
             "region_effect": np.zeros(4), "plan_effect": np.zeros(3),
             "priya_score": 0.0, "priya_health": 0.0, "second_year_effect": 0.0,
             "responsiveness_sd": 0.15, "rate_start": 1.0, "rate_end": 1.0, "starter_second_year": 1.0,
             "new_account_starter": 0.45, "followup_never": 0.02, "followup_median": 2.0,
-            "churn_plan": np.zeros(3), "churn_segment": 0.0,
+            "churn_plan": np.zeros(3),
             "churn_followup_bad": 0.0, "churn_followup_good": 0.0, "recent_days": 10_000.0, "billing_q4": 1.0,
             "dana_gaming": False,
         })
@@ -426,8 +451,8 @@ def generate(n_accounts: int = 800, start: str = "2024-01-01", end: str = "2025-
     Parameters
     ----------
     n_accounts : int
-        Number of customer accounts; every table scales with it (about 4.4
-        contacts, 31 invitations and 11.5 responses per account over two
+        Number of customer accounts; every table scales with it (about 4.6
+        contacts, 30 invitations and 10.5 responses per account over two
         years).
     start, end : str or Timestamp
         First and last day of the survey program (``end`` is also the date
@@ -472,6 +497,7 @@ def generate(n_accounts: int = 800, start: str = "2024-01-01", end: str = "2025-
     inv = _make_invitations(rng, acc, con, T, start_dow, p)
     res = _make_responses(rng, acc, con, inv, T, mid, p)
     _decide_churn(rng, acc, res, p)
+    _settle_dana(rng, acc, res, p)
 
     # churned accounts: nothing after the churn date
     churn_day = acc["churn_day"]
@@ -507,7 +533,7 @@ def _make_accounts(rng, n, start_ts, end_ts, T, p, plant) -> dict:
     arr = np.maximum(arr, 1200)
 
     segment = p["region_effect"][region] + p["plan_effect"][plan] + np.where(csm == PRIYA, p["priya_score"], 0.0)
-    health = 0.6 * rng.standard_normal(n)
+    health = 0.5 * rng.standard_normal(n)
     for owner in (DANA, PRIYA):  # their books are typical samples of health, shifted for Priya only
         mine = csm == owner
         if mine.sum() > 1:
@@ -531,7 +557,7 @@ def _make_accounts(rng, n, start_ts, end_ts, T, p, plant) -> dict:
     # the open renewal after the snapshot (Active accounts)
     future = np.where(ann_days > T - 1, ann_days, np.inf).min(axis=1)
     future = np.where(multi_year, future + 365.0 * rng.integers(0, 2, size=n), future)
-    shock = 0.9 * rng.standard_normal((n, K))
+    shock = 1.0 * rng.standard_normal((n, K))
 
     names, domains = _account_names(rng, industry)
     ids = ("ACC-" + pd.Series(np.arange(10001, 10001 + n)).astype(str)).to_numpy(dtype=object)
@@ -560,8 +586,9 @@ def _account_names(rng, industry: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _make_contacts(rng, acc, T, p) -> dict:
     n, plan = acc["n"], acc["plan"]
     count = np.where(plan == STARTER, 1 + np.minimum(rng.poisson(1.0, n), 3),
-                     np.where(plan == PRO, 3 + rng.poisson(1.8, n),
-                              np.clip(np.round(9 * np.exp(0.5 * rng.standard_normal(n))), 5, 40)))
+                     np.where(plan == PRO, 2 + rng.poisson(p["pro_contacts"], n),
+                              np.clip(np.round(p["enterprise_contacts"] * np.exp(0.5 * rng.standard_normal(n))),
+                                      5, 60)))
     count = count.astype(np.int64)
     a = np.repeat(np.arange(n), count)
     pos = np.arange(len(a)) - np.repeat(np.cumsum(count) - count, count)
@@ -578,7 +605,12 @@ def _make_contacts(rng, acc, T, p) -> dict:
     joined = np.maximum(acc["since"][a], 0.0)
     late = rng.random(len(a)) < 0.15
     joined = np.where(late, joined + rng.random(len(a)) * np.maximum(T - joined, 0) * 0.8, joined)
-    return {"acc": a, "role": role, "email": email, "joined": joined,
+    # one champion per account answers the survey; most other contacts ignore it (silent)
+    key = np.log(p["champion_weight"][role]) + rng.gumbel(size=len(a))
+    starts = np.cumsum(count) - count
+    champion = key == np.maximum.reduceat(key, starts)[a]
+    silent = ~champion & (rng.random(len(a)) < p["silent_share"][plan[a]])
+    return {"acc": a, "role": role, "email": email, "joined": joined, "silent": silent,
             "person": 0.45 * rng.standard_normal(len(a))}
 
 
@@ -603,7 +635,7 @@ def _make_responses(rng, acc, con, inv, T, mid, p) -> dict:
     plan = acc["plan"][a]
     u = t / T
     rate = p["rate_start"] + (p["rate_end"] - p["rate_start"]) * u
-    prob = p["role_response"][role] * acc["responsive"][a] * rate
+    prob = p["role_response"][role] * acc["responsive"][a] * rate * ~con["silent"][c]
     prob *= np.where((plan == ENT) & (role <= DM), p["enterprise_dm_response"], 1.0)
     prob *= np.where((plan == STARTER) & (t >= mid), p["starter_second_year"], 1.0)
     answered = rng.random(len(t)) < np.minimum(prob, 0.97)
@@ -635,17 +667,13 @@ def _make_responses(rng, acc, con, inv, T, mid, p) -> dict:
               + lam * health + con["person"][c] + noise_sd * rng.standard_normal(k))
     score = _ordinal(latent, SCORE_PROBS)
     csm = acc["csm"][a]
-    # Dana Whitfield: scores recorded at 10 (coached / incentive-driven)
-    g = rng.random(k)
-    gamed = (csm == DANA) & (((score == 9) & (g < 0.85)) | ((score == 8) & (g < 0.33)) | ((score == 7) & (g < 0.12)))
-    gamed &= p["dana_gaming"]
+    gaming_draw = rng.random(k)  # used by _settle_dana once Dana's book is known
     # Priya Raman: her promoters keep the 10:9 split of everyone else's promoters
-    others = (csm != DANA) & (csm != PRIYA) & (score >= 9)
+    others = (csm != PRIYA) & (score >= 9)
     share10 = float((score[others] == 10).mean()) if others.any() else 0.6
     priya_pro = (csm == PRIYA) & (score >= 9)
     resplit = np.where(rng.random(k) < share10, 10, 9)
     score = np.where(priya_pro, resplit, score)
-    score = np.where(gamed, 10, score)
     # driver ratings: noisy functions of the score latent (Support the closest)
     lat_std = (latent - latent.mean()) / (latent.std() or 1.0)
     drivers = np.stack([_ordinal(r * lat_std + np.sqrt(1 - r ** 2) * rng.standard_normal(k), DRIVER_PROBS)
@@ -664,7 +692,42 @@ def _make_responses(rng, acc, con, inv, T, mid, p) -> dict:
     fu = np.where(followed, np.floor(rt + delay) + 0.0, np.nan)
     fu = np.where(fu < T, fu, np.nan)  # not yet done at the snapshot
     return {"con": c, "acc": a, "it": it, "rt": rt, "role": role, "score": score, "drivers": drivers,
-            "cat": cat, "delay": np.where(followed, delay, np.inf), "fu": fu, "csm": csm}
+            "cat": cat, "delay": np.where(followed, delay, np.inf), "fu": fu, "csm": csm,
+            "gaming_draw": gaming_draw}
+
+
+def _settle_dana(rng, acc, res, p) -> None:
+    """Dana Whitfield's book and her gamed scores.
+
+    Her accounts are re-drawn, once renewals are decided, as a sample of the
+    accounts not owned by Priya Raman stratified by outcome (churned,
+    renewed, open), so that her book churns like everyone else's; labels are
+    swapped with the other CSMs (who have no effect of their own). Then her
+    customers' 9s (85 %), 8s (33 %) and 7s (12 %) are recorded as 10.
+    """
+    if not p["dana_gaming"]:
+        return
+    csm = acc["csm"]
+    status = np.where(np.isfinite(acc["churn_day"]), 0, np.where(np.isfinite(acc["decision"]).any(axis=1), 1, 2))
+    pool = np.nonzero(csm != PRIYA)[0]
+    old = np.nonzero(csm == DANA)[0]
+    m = len(old)
+    if m and len(pool) > m:
+        exact = np.bincount(status[pool], minlength=3) / len(pool) * m
+        counts = np.floor(exact).astype(np.int64)
+        counts[np.argsort(counts - exact)[: m - counts.sum()]] += 1  # largest remainders
+        new = np.concatenate([rng.choice(pool[status[pool] == st], size=counts[st], replace=False)
+                              for st in range(3)])
+        leaving, arriving = np.setdiff1d(old, new), np.setdiff1d(new, old)
+        csm[leaving] = csm[arriving]
+        csm[arriving] = DANA
+        res["csm"] = csm[res["acc"]]
+    score, g = res["score"], res["gaming_draw"]
+    gamed = (res["csm"] == DANA) & (((score == 9) & (g < 0.85)) | ((score == 8) & (g < 0.33))
+                                    | ((score == 7) & (g < 0.12)))
+    res["score"] = np.where(gamed, 10, score)
+    res["cat"] = np.where(gamed, POS, res["cat"])
+    res["fu"] = np.where(gamed, np.nan, res["fu"])
 
 
 def _decide_churn(rng, acc, res, p) -> None:
@@ -684,9 +747,12 @@ def _decide_churn(rng, acc, res, p) -> None:
         total = np.bincount(a[window], minlength=n)
         bad = np.bincount(a[window & bad_row], minlength=n) / np.maximum(total, 1)
         good = np.bincount(a[window & good_row], minlength=n) / np.maximum(total, 1)
+        # centred over accounts with detractors: how they are followed up matters, not that they exist
+        fu = p["churn_followup_bad"] * bad + p["churn_followup_good"] * good
+        has = total > 0
+        fu = np.where(has, fu - (fu[has].mean() if has.any() else 0.0), 0.0)
         logit = (p["churn_b0"] + p["churn_plan"][acc["plan"]] - p["churn_health"] * (acc["health"] + acc["shock"][:, k])
-                 - p["churn_segment"] * acc["segment"] + p["churn_followup_bad"] * bad
-                 + p["churn_followup_good"] * good)
+                 + fu)
         churn = alive & np.isfinite(d) & (draws[:, k] < expit(logit))
         acc["churn_day"][churn] = d[churn]
         acc["churn_k"][churn] = k
@@ -772,7 +838,7 @@ def _assemble(rng, acc, con, inv, res, start_ts, end_ts, T, p, plant, scale) -> 
     if plant:
         # outcome.unlinked: contacts whose survey record carries a legacy account id
         m = len(con["acc"])
-        legacy = rng.random(m) < 0.025
+        legacy = rng.random(m) < 0.03
         leg_num = rng.integers(20000, 99999, size=m)
         acc_ids = np.concatenate([acc_ids, ("LEG-" + pd.Series(leg_num).astype(str)).to_numpy(dtype=object)])
         r["acc"] = np.where(legacy[c], n + c, r["acc"])
@@ -874,7 +940,9 @@ def _plant_repeats(rng, r: dict, T: float) -> dict:
 def _plant_rows(rng, r: dict, start_ts, end_ts, T, gap, scale) -> dict:
     """Bad scores and date anomalies on distinct rows; then the feed gap removes three weeks."""
     rt = r["rt"]
-    near = np.zeros(len(rt), dtype=bool) if gap is None else (rt >= gap[0] - 10) & (rt < gap[1] + 10)
+    it = r["it"]
+    near = np.zeros(len(rt), dtype=bool) if gap is None else (
+        ((rt >= gap[0] - 10) & (rt < gap[1] + 10)) | ((it >= gap[0] - 10) & (it < gap[1] + 10)))
     pool = rng.permutation(np.nonzero(~near & (r["it"] >= 10))[0])
     pos = 0
 
@@ -978,7 +1046,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m npsdiag.sample",
                                  description="Write the synthetic Northwind Analytics NPS export (demo client).")
     ap.add_argument("folder", nargs="?", default="examples/demo", help="output folder (default: examples/demo)")
-    ap.add_argument("--accounts", type=int, default=800, help="number of accounts (about 11.5 responses each)")
+    ap.add_argument("--accounts", type=int, default=800, help="number of accounts (about 10.5 responses each)")
     ap.add_argument("--responses", type=int, default=None,
                     help="size the program for about this many responses instead of --accounts")
     ap.add_argument("--seed", type=int, default=20241)
