@@ -179,7 +179,7 @@ _PRETTY = {"nps": "NPS", "n": "n", "ci_low": "CI low", "ci_high": "CI high", "mo
            "arr": "ARR", "id": "ID", "sla": "SLA", "csm": "CSM", "i2": "I²", "diff": "difference",
            "ci": "CI", "dof": "df", "chi2": "χ²", "q": "Q", "tau": "τ", "tau2": "τ²", "o_e": "observed/expected",
            "cramers_v": "Cramér's V", "pct": "%"}
-_PRETTY_SUFFIX = (("_p_adj", " p (BH-adjusted)"), ("_p_value", " p"), ("_o_e", " observed/expected"))
+_PRETTY_SUFFIX = (("_p_adj", " p (BH-adjusted)"), ("_p_value", " p"), ("_p", " p"), ("_o_e", " observed/expected"))
 
 
 def pretty_column(name: Any) -> str:
@@ -219,7 +219,7 @@ def _base_kind(c: str) -> str | None:
     c = c.lower()
     t = c.split("_")
     if c in ("p", "p_value", "p_adj", "q_value", "pvalue") or c.startswith("p_") or c.endswith(("_p_adj",
-                                                                                                 "_p_value")):
+                                                                                                 "_p_value", "_p")):
         return "p"
     if c.startswith("pct"):
         return "pct"
