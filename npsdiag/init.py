@@ -989,9 +989,12 @@ def propose(exports: list[str | Path], client: str | None = None) -> Proposal:
 # --------------------------------------------------------------------------- writing
 
 
+_YAML_UNPRINTABLE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")  # raw, YAML would drop or fold
+
+
 def _q(s: object) -> str:
-    """A YAML scalar: JSON's double-quoted strings are valid YAML."""
-    return json.dumps(str(s), ensure_ascii=False)
+    """A double-quoted YAML scalar (JSON's escapes are YAML's; characters YAML may not hold raw are escaped)."""
+    return _YAML_UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(str(s), ensure_ascii=False))
 
 
 def _comment(s: str) -> str:
