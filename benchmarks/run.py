@@ -221,8 +221,13 @@ def _child_floor(files: list[str], output: str, out_json: str) -> None:
 # --------------------------------------------------------------------------- parent side
 
 
-def _spawn(args: list[str], timeout: float | None) -> dict[str, Any]:
-    """Run ``python -m benchmarks.run --child ...`` and watch its process tree's memory."""
+def _spawn(args: list[str], timeout: float | None, max_memory_mb: float | None = None) -> dict[str, Any]:
+    """Run ``python -m benchmarks.run --child ...`` and watch its process tree's memory.
+
+    The tree is stopped when it runs longer than ``timeout`` seconds or uses
+    more than ``max_memory_mb`` (so that a benchmark never pushes a shared
+    machine into swapping or the OOM killer).
+    """
     import psutil
 
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as fh:
@@ -233,6 +238,7 @@ def _spawn(args: list[str], timeout: float | None) -> dict[str, Any]:
     ps = psutil.Process(proc.pid)
     peak_tree = 0.0
     timed_out = False
+    over_memory = False
     while proc.poll() is None:
         try:
             procs = [ps, *ps.children(recursive=True)]
@@ -245,8 +251,9 @@ def _spawn(args: list[str], timeout: float | None) -> dict[str, Any]:
             peak_tree = max(peak_tree, total / 2**20)
         except psutil.NoSuchProcess:
             break
-        if timeout and time.perf_counter() - t0 > timeout:
-            timed_out = True
+        over_memory = bool(max_memory_mb) and peak_tree > max_memory_mb
+        timed_out = bool(timeout) and time.perf_counter() - t0 > timeout
+        if timed_out or over_memory:
             for p in [*ps.children(recursive=True), ps]:
                 try:
                     p.kill()
@@ -266,6 +273,8 @@ def _spawn(args: list[str], timeout: float | None) -> dict[str, Any]:
     rec.update({"wall_seconds": round(wall, 2), "peak_tree_mb": round(peak_tree, 1), "exit_code": proc.returncode})
     if timed_out:
         rec["error"] = f"timed out after {timeout:.0f} s"
+    if over_memory:
+        rec["error"] = f"stopped: the process tree used more than {max_memory_mb / 1024:.1f} GB"
     return rec
 
 
@@ -303,7 +312,7 @@ def _targets(rec: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_scale(responses: int, fmt: str, kinds: tuple[str, ...] = KINDS, timeout: float | None = None,
-              keep_reports: bool = True) -> dict[str, Any]:
+              keep_reports: bool = True, max_memory_mb: float | None = None) -> dict[str, Any]:
     """Measure one scale; returns (and saves) its result record."""
     from benchmarks.generate import TABLES, ensure, scale_label
 
@@ -322,11 +331,11 @@ def run_scale(responses: int, fmt: str, kinds: tuple[str, ...] = KINDS, timeout:
         print(f"  floor: papermill + nbconvert of a notebook that only reads the {label} export",
               file=sys.stderr, flush=True)
         files = [str(folder / f"{t}.{fmt}") for t in TABLES]
-        rec["floor"] = _spawn(["floor", json.dumps(files), str(out_dir / "floor")], timeout)
+        rec["floor"] = _spawn(["floor", json.dumps(files), str(out_dir / "floor")], timeout, max_memory_mb)
         _say(rec["floor"])
     if "e2e" in kinds:
         print(f"  end to end: npsdiag run on {label} ({fmt})", file=sys.stderr, flush=True)
-        rec["e2e"] = _spawn(["e2e", config, str(out_dir / "report")], timeout)
+        rec["e2e"] = _spawn(["e2e", config, str(out_dir / "report")], timeout, max_memory_mb)
         _say(rec["e2e"])
         if not keep_reports:
             import shutil
@@ -334,7 +343,8 @@ def run_scale(responses: int, fmt: str, kinds: tuple[str, ...] = KINDS, timeout:
             shutil.rmtree(out_dir / "report", ignore_errors=True)
     if "stages" in kinds:
         print(f"  stages (in-process) on {label} ({fmt})", file=sys.stderr, flush=True)
-        rec["stages"] = _spawn(["stages", config], timeout)
+        rec["stages"] = _spawn(["stages", config], timeout, max_memory_mb)
+        _say(rec["stages"])
     rec["targets"] = _targets(rec)
     path.write_text(json.dumps(rec, indent=2), encoding="utf-8")
     return rec
@@ -454,16 +464,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", action="append", choices=list(KINDS), default=None,
                     help="measure only these (repeatable): stages, e2e, floor")
     ap.add_argument("--timeout", type=float, default=None, help="seconds after which a measurement is stopped")
+    ap.add_argument("--max-memory-gb", type=float, default=None,
+                    help="stop a measurement whose processes use more than this (default: 80%% of the RAM "
+                    "available when the run starts)")
     ap.add_argument("--no-keep-reports", action="store_true", help="delete the reports after measuring them")
     ap.add_argument("--table", action="store_true", help="only print the table of saved results")
     args = ap.parse_args(argv)
     if not args.table:
+        import psutil
+
         kinds = tuple(args.only or KINDS)
+        max_mb = (args.max_memory_gb * 1024 if args.max_memory_gb
+                  else 0.8 * psutil.virtual_memory().available / 2**20)
         for s in args.scale or ["100k", "1m"]:
             n = parse_scale(s)
             fmt = args.fmt if args.fmt != "auto" else ("parquet" if n >= 10_000_000 else "csv")
             print(f"== {scale_label(n)} responses ({fmt})", file=sys.stderr, flush=True)
-            run_scale(n, fmt, kinds, timeout=args.timeout, keep_reports=not args.no_keep_reports)
+            run_scale(n, fmt, kinds, timeout=args.timeout, keep_reports=not args.no_keep_reports,
+                      max_memory_mb=max_mb)
     table = format_table()
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "table.md").write_text(table + "\n", encoding="utf-8")
