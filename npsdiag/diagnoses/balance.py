@@ -1301,7 +1301,10 @@ def diagnose(prep: Prepared) -> AreaResult:
                 f = _coverage_finding(cov, s.revenue_coverage_target, dm_values)
                 if f:
                     findings.append(f)
-                    short[f.id] = f"low revenue coverage ({pct(f.evidence['mean_share_heard'])} of ARR heard)"
+                    md = f.evidence.get("mean_share_decision")
+                    short[f.id] = (f"only {pct(md)} of ARR heard from a decision maker"
+                                   if md is not None and md < s.revenue_coverage_target / 2 else
+                                   f"low revenue coverage ({pct(f.evidence['mean_share_heard'])} of ARR heard)")
                 notes.append("Revenue coverage: per calendar quarter, accounts that were customers then (started by "
                              "the quarter's end, not churned before its start) with their current ARR; a quarter "
                              "counts an account as heard when it has an analysed response dated in it. Partial "
@@ -1491,7 +1494,8 @@ def _role_gap_finding(r: pd.DataFrame, t: pd.DataFrame, dm_values: list[str], al
     if dm_res is not None:
         ev.update(decision_maker_nps=dm_nps, other_roles_nps=other_nps, decision_maker_gap=dm_res["diff"],
                   decision_maker_gap_p=dm_res["p_value"])
-        detail += (f" Decision makers' NPS is {pts(dm_res['diff'])} points from other roles' (interval "
+        detail += (f" Decision makers' NPS is {abs(dm_res['diff']):.1f} points "
+                   f"{'below' if dm_res['diff'] < 0 else 'above'} other roles' (difference interval "
                    f"{pts(dm_res['ci_low'])} to {pts(dm_res['ci_high'])}, p {p_eq(dm_res['p_value'])}).")
         if dm_sig and dm_res["diff"] < 0:
             title = (f"Decision makers' NPS is {abs(dm_res['diff']):.0f} points below other roles' "
