@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from npsdiag.cli import main
 from npsdiag.clean import prepare
+from npsdiag.cli import main
 from npsdiag.config import load_config, read_config
 from npsdiag.errors import NpsdiagError
 from npsdiag.init import init, profile_columns, propose
