@@ -392,7 +392,8 @@ def nps_trend(
     issue = np.where(out["n"] == 0, "no responses",
                      np.where(~out["reportable"], f"fewer than {min_n} responses",
                               np.where(~out["precise"], f"margin above ±{max_moe:g} points", "")))
-    out["issue"] = issue
+    out["issue"] = np.where(out["partial"], np.where(issue == "", "partial period",
+                                                     np.char.add("partial period; ", issue.astype(str))), issue)
     return out
 
 
@@ -1188,9 +1189,11 @@ def diagnose(prep: Prepared) -> AreaResult:
         captions["trend"] = (f"NPS per {tunit} with its interval and margin of error"
                              + (" (last 30 shown)" if len(trend) > 30 else "") + "; points marked with an issue "
                              "should not be reported as a trend point.")
-    low_n = trend[(trend["n"] < s.min_n)]
-    wide = trend[trend["reportable"] & ~trend["precise"]]
-    n_pts = len(trend)
+    # a first or last period cut by the export's dates is shown but not held against the program
+    judged = trend[~trend["partial"]] if (~trend["partial"]).sum() >= 2 else trend
+    low_n = judged[(judged["n"] < s.min_n)]
+    wide = judged[judged["reportable"] & ~judged["precise"]]
+    n_pts = len(judged)
     sev = None
     if head_d["n"] < s.min_n:
         sev = "high"
