@@ -161,11 +161,17 @@ def generate(responses: int, folder: str | Path | None = None, formats: tuple[st
     writers: dict[str, pq.ParquetWriter] = {}
     schemas: dict[str, pa.Schema] = {}
     rows = dict.fromkeys(TABLES, 0)
+    chunk_target = responses / n_chunks
     try:
         for i in range(n_chunks):
-            target = responses // n_chunks + (1 if i < responses % n_chunks else 0)
+            target = chunk_target if i else responses / n_chunks
             tc = time.perf_counter()
-            tables = _tag(sample.generate(n_accounts=max(1, round(target / per_account)), seed=seed + i), i)
+            n_acc = max(1, round(target / per_account))
+            tables = _tag(sample.generate(n_accounts=n_acc, seed=seed + i), i)
+            per_account = len(tables["responses"]) / n_acc  # recalibrated at this size for the next chunks
+            if i == 0 and n_chunks > 1:  # the first chunk's shortfall is made up by the others
+                left = responses - len(tables["responses"])
+                chunk_target = left / (n_chunks - 1)
             for name in TABLES:
                 frame = tables[name]
                 rows[name] += len(frame)

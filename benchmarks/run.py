@@ -157,9 +157,13 @@ def _child_stages(config: str, out_json: str) -> None:
             html = stage(f"html: {name}", lambda res=res: report.area_html(res, redact))
             sizes[name] = len(html or "")
         if diag is not None:
-            def _front():
-                parts = [report.cover(diag), report.contents(diag), report.executive_summary(diag)]
+            def _front():  # as the notebook's summary and appendix cells do
+                trend = report.headline_trend(prep, freq="Q") if hasattr(report, "headline_trend") else None
+                parts = [report.cover(diag), report.contents(diag),
+                         report.executive_summary(diag, k=5, trend=trend, redact=redact,
+                                                  confidence=prep.settings.confidence)]
                 parts += [report.action_plan(diag, redact), report.methodology(diag), report.data_appendix(prep)]
+                parts += [report.glossary(), report.footer(diag)] if hasattr(report, "glossary") else []
                 return "".join(parts)
 
             sizes["front and appendices"] = len(stage("html: front and appendices", _front) or "")
