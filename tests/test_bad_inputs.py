@@ -291,12 +291,16 @@ def test_cli_validate_bad_inputs_exit_1_without_traceback(tmp_path, root):
     (tmp_path / "b.csv").write_bytes(b"\x00\x01binary\x00" * 50)
     bin_cfg = tmp_path / "bin.yml"
     bin_cfg.write_text(BASE.format(path="b.csv", score='"Score"', more="", extra=""), encoding="utf-8")
-    for c, needle in ((cfg, "seems to use ';'"), (bin_cfg, "not a text")):
-        proc = subprocess.run([sys.executable, "-m", "npsdiag.cli", "validate", str(c)], capture_output=True,
-                              text=True, cwd=root, timeout=120)
-        assert proc.returncode == 1
-        assert "Traceback" not in proc.stderr + proc.stdout
-        assert needle in proc.stdout and "→" in proc.stdout
+    proc = subprocess.run([sys.executable, "-m", "npsdiag.cli", "validate", str(cfg)], capture_output=True,
+                          text=True, cwd=root, timeout=120)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert "seems to use ';'" in proc.stdout and "→" in proc.stdout
+    proc = subprocess.run([sys.executable, "-m", "npsdiag.cli", "init", str(tmp_path / "b.csv"), "--output",
+                           str(bin_cfg)], capture_output=True, text=True, cwd=root, timeout=120)
+    assert proc.returncode == 1  # nothing readable to propose from: said plainly, the existing file untouched
+    assert "Traceback" not in proc.stderr + proc.stdout and "not a text" in proc.stderr
+    assert "already exists" not in proc.stderr and bin_cfg.read_text().startswith("client: T")
 
 
 @pytest.mark.parametrize("content", [b"", b"Score,Date\n", b"Score;Date;X\n1;2;3\n", b"\xff\xfe\x00"])

@@ -99,7 +99,7 @@ COMMON = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, Health
               derandomize=True)
 
 
-@settings(max_examples=40, **COMMON)
+@settings(max_examples=30, **COMMON)
 @given(export(strict=True))
 def test_plain_exports_load_with_their_values(case):
     content, delim, enc, score, date, expected, dates, explicit = case
@@ -115,7 +115,7 @@ def test_plain_exports_load_with_their_values(case):
                                                                                        for c in [score, date])
 
 
-@settings(max_examples=25, **COMMON)
+@settings(max_examples=20, **COMMON)
 @given(export(strict=False))
 def test_any_export_loads_or_fails_with_the_kits_error(case):
     content, delim, enc, score, date, expected, dates, explicit = case

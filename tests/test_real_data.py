@@ -21,14 +21,6 @@ from npsdiag.runner import run
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ("bt-nps-verbatims", "preppin-sudzilla", "preppin-soap-stores", "preppin-airlines", "qualtrics-beskar",
             "surveymonkey-lead", "ibm-telco", "bank-churn")
-#: known bug outside this file: figures that draw NPS +- its interval as error bars (reliability's NPS trend,
-#: verbatims' themes) pass a negative error to matplotlib when a group has very few responses: the adjusted-Wald
-#: interval need not contain the raw NPS (n=1 promoter: NPS 100, interval [-48.5, 98.5]). The examples with such
-#: groups are marked until it is fixed (reported); any other exception or a failed assertion still fails.
-ERRORBAR_BUG = pytest.mark.xfail(raises=ValueError, strict=False,
-                                 reason="negative error bar for tiny groups in reliability/verbatims figures")
-
-
 def cfg(name: str) -> Path:
     return ROOT / "examples" / name / "config.yml"
 
@@ -71,13 +63,7 @@ def test_every_example_points_at_the_shared_data_without_copying_it(shared_data)
         assert not list((ROOT / "examples" / name).glob("*.csv")), f"data copied into examples/{name}"
 
 
-@pytest.mark.parametrize("name", [
-    "preppin-airlines", "bank-churn", "ibm-telco",
-    pytest.param("preppin-sudzilla", marks=ERRORBAR_BUG),
-    pytest.param("preppin-soap-stores", marks=ERRORBAR_BUG),
-    pytest.param("qualtrics-beskar", marks=ERRORBAR_BUG),
-    pytest.param("surveymonkey-lead", marks=ERRORBAR_BUG),
-])
+@pytest.mark.parametrize("name", [n for n in EXAMPLES if n != "bt-nps-verbatims"])  # BT: through the runner below
 def test_diagnosis_runs_on_each_example(prepared, diagnosed, name):
     prep = prepared(name)
     diag = diagnosed(name)
