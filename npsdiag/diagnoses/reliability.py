@@ -558,9 +558,9 @@ def owner_heaping(
 
     Examples
     --------
-    >>> d = pd.DataFrame({"owner": ["a"] * 20 + ["b"] * 20 + ["c"] * 20 + ["d"] * 20,
-    ...                   "score": [9, 10] * 10 * 3 + [10] * 20})
-    >>> owner_heaping(d).iloc[0]["owner"]
+    >>> d = pd.DataFrame({"owner": ["a"] * 30 + ["b"] * 30 + ["c"] * 30 + ["d"] * 30,
+    ...                   "score": [9, 10, 7] * 10 * 3 + [10, 10, 7] * 10})
+    >>> owner_heaping(d, account=None).iloc[0]["owner"]
     'd'
     """
     cols = ["owner", "n", "nps", "ci_low", "ci_high", "nines", "tens", "top_two", "share_top_two", "share_tens",
@@ -621,10 +621,10 @@ def _heaping_test(t: pd.DataFrame, min_top: int, adjust: bool, excluded: np.ndar
         if ref.sum() < 2:
             continue
         big_n, top2, tens = n[ref].sum(), m[ref].sum(), k[ref].sum()
-        if not (0 < tens < top2 < big_n):
+        if not (0 < tens < top2):
             continue
         p9, p10 = top2 / big_n, tens / big_n
-        if adjust:
+        if adjust and top2 < big_n:  # (the shift needs some scores below 9 to be estimated)
             # proportional odds: a latent shift moves logit P(>=9) and logit P(10) alike, so
             # logit P(10) = logit P(>=9) - a, with the gap a taken from the reference owners
             gap = np.log(p9 / (1 - p9)) - np.log(p10 / (1 - p10))
