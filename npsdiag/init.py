@@ -158,7 +158,8 @@ class ColumnProfile:
     label: str = ""  #: question text, where the export carries it
     rows: int = 0
     filled: int = 0
-    distinct: int = 0
+    distinct: int = 0  #: distinct values (in the profiled sample)
+    sample_filled: int = 0  #: filled values in the profiled sample
     numeric_share: float = 0.0  #: share of filled values read as numbers (labels such as '10 - Likely' count)
     plain_numeric_share: float = 0.0  #: share of filled values that are plain numbers
     integer: bool = False  #: (nearly) all numbers are whole
@@ -196,7 +197,7 @@ class ColumnProfile:
 
     @property
     def unique_share(self) -> float:
-        return self.distinct / self.filled if self.filled else 0.0
+        return self.distinct / self.sample_filled if self.sample_filled else 0.0
 
     def describe(self) -> str:
         """A few words on the values, for the YAML comments."""
@@ -329,7 +330,7 @@ def profile_columns(frame: pd.DataFrame, labels: dict[str, str] | None = None) -
         is_dt = pd.api.types.is_datetime64_any_dtype(v)
         text = v.astype("string").str.strip()
         filled_mask = text.notna() & (text != "")
-        p.filled = int(filled_mask.sum())
+        p.filled = p.sample_filled = int(filled_mask.sum())
         if scale_up != 1.0:  # counts of the sample, shown for the whole table
             p.rows, p.filled = total, int(round(p.filled * scale_up))
         if p.filled == 0:
@@ -541,7 +542,7 @@ def _text_fields(t: TableGuess, used: set[str], with_comment: bool = True, with_
         used.add(role.name)
     if with_owner:
         owner = next((p for p in profs if p.name not in used and p.kind in ("category", "id")
-                      and _OWNER.search(p.norm) and p.distinct <= max(60, p.filled // 5)), None)
+                      and _OWNER.search(p.norm) and p.distinct <= max(60, p.sample_filled // 5)), None)
         if owner is not None:
             t.columns["owner"] = Guess("owner", owner.name, "medium",
                                        f"its name says owner/CSM/agent; {owner.describe()}")
@@ -652,7 +653,8 @@ def _segments(t: TableGuess, used: set[str]) -> None:
         if _PERSONAL.search(p.norm) and not hint:
             continue
         ok_kind = p.kind in ("category", "bool", "labels") or (p.kind in ("number", "id") and hint)
-        if not ok_kind or p.distinct < 2 or p.distinct > cap or p.filled / max(p.distinct, 1) < 3 or p.mean_len > 60:
+        per_level = p.sample_filled / max(p.distinct, 1)
+        if not ok_kind or p.distinct < 2 or p.distinct > cap or per_level < 3 or p.mean_len > 60:
             continue
         pts = (2 if hint else 0) + (1 if p.fill_share >= 0.9 else 0) - (0.5 if p.kind == "bool" else 0)
         cands.append((pts, p))

@@ -228,3 +228,13 @@ def test_profile_columns_kinds():
     kinds = {p.name: p.kind for p in profile_columns(f)}
     assert kinds == {"id": "id", "when": "date", "mail": "email", "n": "number", "sat": "labels", "why": "text",
                      "flag": "bool", "blank": "empty"}
+
+
+def test_large_tables_are_profiled_on_a_sample_without_losing_ids(tmp_path, monkeypatch):
+    import npsdiag.init as init_mod
+
+    monkeypatch.setattr(init_mod, "SAMPLE_ROWS", 100)  # as a 1M-row export against the default 20,000
+    nps_export(300).to_csv(tmp_path / "export.csv", index=False)
+    code, out, got = run_init([tmp_path / "export.csv"], tmp_path / "c.yml")
+    assert code == 0 and got["responses"]["columns"]["response_id"] == "Response Id"
+    assert "(300 of 300 rows filled)" in (tmp_path / "c.yml").read_text()  # counts shown for the whole table
