@@ -1030,7 +1030,7 @@ def _fig_concentration(per_acc: pd.DataFrame, conc: dict[str, float]) -> Figure:
     ax.axvline(0.9, color=plots.PALETTE[5], lw=1, ls=":")
     ax.annotate(f"top 10% of accounts:\n{pct(conc['top_share'])} of responses", (0.9, 1 - conc["top_share"]),
                 xytext=(0.30, 0.80), textcoords="axes fraction", fontsize=8,
-                arrowprops={"arrowstyle": "->", "lw": 0.8})
+                arrowprops={"arrowstyle": "->", "lw": 0.8, "color": "black"})
     ax.set_xlabel("accounts (fewest responses first)")
     ax.set_ylabel("cumulative share of responses")
     ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
@@ -1092,6 +1092,10 @@ def _fig_role_nps(t: pd.DataFrame, adj: pd.DataFrame | None) -> Figure:
         ax.errorbar([v], [i], xerr=err([v], [lo], [hi]), capsize=3, ms=6, ls="none", **style)
         ax.text(hi + 2, i, f"{v:+.0f}", va="center", fontsize=8)
     ax.set_yticks(range(len(rows)), [r[0] for r in rows], fontsize=8)
+    lows = [r[2] for r in rows if r[2] == r[2]]
+    highs = [r[3] for r in rows if r[3] == r[3]]
+    if lows and highs:
+        ax.set_xlim(min(min(lows), 0) - 5, max(highs) + 10)
     if adj is not None and len(t):
         ax.axhline(len(adj) - 0.5, color="#999999", lw=0.8)
     ax.axvline(0, color="#999999", lw=0.8)

@@ -944,7 +944,10 @@ def _fig_volume(feed: pd.DataFrame, freq: str) -> Figure:
     ax.set_ylabel(f"responses per {unit}")
     ax.set_xlabel("")
     ax.set_title(f"Response volume per {unit}")
-    ax.legend(loc="upper left", fontsize=8, ncol=2)
+    top_y = float(np.nanmax(np.r_[feed["responses"].to_numpy(dtype="float64"),
+                                  feed["expected"].to_numpy(dtype="float64")]))
+    ax.set_ylim(0, 1.35 * max(top_y, 1.0))
+    ax.legend(loc="upper center", fontsize=8, ncol=4)
     return Figure("feed_volume", fig,
                   f"Responses per {unit}, with the expected volume (rolling median of the surrounding {unit}s) and "
                   f"its lower limit; hatched bars and triangles mark {unit}s with abnormally few responses.")
