@@ -1230,7 +1230,7 @@ def diagnose(prep: Prepared) -> AreaResult:
             "reliability.small_sample", sev, title, detail,
             {"n": head_d["n"], "moe": head_d["moe"], "min_n": s.min_n, "max_moe": MAX_MOE, "trend_points": n_pts,
              "points_below_min_n": int(len(low_n)), "points_above_max_moe": int(len(wide)),
-             "median_n_per_period": per_n, "detectable_change_points": detectable,
+             "median_n_per_period": per_n, "detectable_change_points": float(detectable),
              "needed_per_period_10_points": need10, "needed_per_period_5_points": need5},
             f"Report the NPS per {'quarter' if tunit == 'month' else 'longer period'} or as a rolling figure until "
             f"each point has at least {s.min_n} responses, always show the interval, and do not act on "
