@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from npsdiag import pipeline
+from npsdiag import pipeline, report
 from npsdiag.clean import prepare
 from npsdiag.io import load
 from npsdiag.runner import run
@@ -72,6 +72,38 @@ def test_diagnosis_runs_on_each_example(prepared, diagnosed, name):
     json.dumps(diag.to_dict() if hasattr(diag, "to_dict") else diag.headline)  # evidence is serialisable
     lo, hi = prep.settings.scale
     assert prep.responses["score"].between(lo, hi).all()
+
+
+def render_report_pieces(prep, diag) -> str:
+    """The report's HTML as the notebook assembles it (without Papermill): every section, figure and table."""
+    redact = prep.settings.redact_pii
+    parts = [report.area_html(res, redact) for res in diag.areas.values()]
+    trend = report.headline_trend(prep, freq="Q")
+    parts += [report.cover(diag), report.contents(diag),
+              report.executive_summary(diag, k=5, trend=trend, redact=redact, confidence=prep.settings.confidence),
+              report.action_plan(diag, redact), report.methodology(diag), report.data_appendix(prep)]
+    return "".join(str(p) for p in parts)
+
+
+#: known bug outside these files (reported): report.trend_figure draws NPS +- interval error bars and matplotlib
+#: rejects a negative error when a quarter has 1-3 responses (the adjusted-Wald interval need not contain the raw
+#: NPS: n=1 promoter gives 100 vs [-48.5, 98.5]); `npsdiag run` on these examples fails until it is fixed.
+TINY_QUARTER_BUG = pytest.mark.xfail(raises=ValueError, strict=False,
+                                     reason="report.trend_figure: negative error bar for tiny quarters")
+
+
+@pytest.mark.parametrize("name", [
+    "preppin-airlines", "preppin-sudzilla",  # small ones: the tiny groups break figures; BT runs in full below
+    pytest.param("preppin-soap-stores", marks=TINY_QUARTER_BUG),
+    pytest.param("qualtrics-beskar", marks=TINY_QUARTER_BUG),
+    pytest.param("surveymonkey-lead", marks=TINY_QUARTER_BUG),
+])
+def test_report_renders_for_each_example(prepared, diagnosed, name):
+    prep = prepared(name)
+    html = render_report_pieces(prep, diagnosed(name))
+    assert prep.config.client.split()[0] in html and "<script" not in html.lower()
+    if prep.settings.scale != (0, 10):
+        assert "1-5 scale" in html  # the scale note reaches the data appendix
 
 
 def test_bt_verbatims_reading(prepared, shared_data):
