@@ -438,9 +438,11 @@ def format_table(recs: list[dict[str, Any]] | None = None) -> str:
             sp = e.get("seconds_split") or {}
             e2e_cells.append(f"{_fmt_s(sp.get('execute'))} s + {_fmt_s(sp.get('render'))} s" if sp else "–")
         lines.append("| end to end: papermill execute + nbconvert render | " + " | ".join(e2e_cells) + " |")
-    m = recs[-1].get("machine", {})
-    lines += ["", f"Machine: {m.get('cpus')} CPUs, {m.get('memory_gb')} GB RAM, Python {m.get('python')}, "
-              f"pandas {m.get('pandas')}, numpy {m.get('numpy')} (commit {m.get('commit')})."]
+    m = recs[-1].get("machine") or {}
+    if m:
+        lines += ["", f"Machine: {m.get('cpus')} CPUs, {m.get('memory_gb')} GB RAM, Python {m.get('python')}, "
+                  f"pandas {m.get('pandas')}, numpy {m.get('numpy')} (commit {m.get('commit')}); load average when "
+                  f"measured {m.get('load_average')}."]
     return "\n".join(lines)
 
 

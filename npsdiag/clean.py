@@ -60,6 +60,29 @@ class Prepared:
     flags: pd.DataFrame
     lineage: pd.DataFrame
     now: pd.Timestamp = field(default_factory=pd.Timestamp.now)
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def cached(self, key: str, compute):
+        """``compute()`` once per prepared data set; later calls with the same key return the stored result.
+
+        For intermediate results that several areas need (e.g. responses
+        matched to invitations), so that a large export computes them once.
+        The result is shared: callers must not modify it in place.
+        """
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
+
+    def codes(self, column: str, table: str = "responses") -> tuple[np.ndarray, pd.Index]:
+        """Integer codes of a column of the analysed responses (or of ``data.<table>``), computed once.
+
+        Returns ``(codes, uniques)`` as :func:`pandas.factorize` does (-1 for
+        missing values). Grouping, counting (``np.bincount``) and matching on
+        these codes is many times faster than on the strings of a large
+        export.
+        """
+        frame = self.responses if table == "responses" else getattr(self.data, table)
+        return self.cached(f"codes:{table}:{column}", lambda: pd.factorize(frame[column]))
 
     @property
     def config(self):
@@ -128,26 +151,32 @@ def prepare(data: ClientData, now: pd.Timestamp | None = None) -> Prepared:
     s = data.settings
     now = pd.Timestamp.now() if now is None else pd.Timestamp(now)
     r = data.responses
-    reason = pd.Series(pd.NA, index=r.index, dtype="string")
+    keys = list(REASONS)
+    code = np.zeros(len(r), dtype=np.int8)  # 0: analysed so far; k: excluded for keys[k - 1]
+
+    def as_bool(mask: pd.Series | np.ndarray) -> np.ndarray:
+        if isinstance(mask, pd.Series):
+            return mask.fillna(False).to_numpy(dtype=bool)
+        return np.asarray(mask, dtype=bool)
 
     def mark(mask: pd.Series | np.ndarray, key: str) -> None:
-        m = pd.Series(mask, index=r.index).fillna(False).astype(bool) & reason.isna()
-        reason[m] = key
+        m = as_bool(mask) & (code == 0)
+        code[m] = keys.index(key) + 1
 
-    has_text = r["score_text"].notna() if "score_text" in r else pd.Series(False, index=r.index)
-    mark(r["score"].isna() & ~has_text, "missing_score")
+    has_text = as_bool(r["score_text"].notna()) if "score_text" in r else np.zeros(len(r), dtype=bool)
+    mark(as_bool(r["score"].isna()) & ~has_text, "missing_score")
     mark(has_text, "invalid_score")
     lo, hi = s.scale
     mark((r["score"] < lo) | (r["score"] > hi), "out_of_range")
     mark(r["responded_at"].isna(), "missing_date")
-    test = pd.Series(False, index=r.index)
+    test = np.zeros(len(r), dtype=bool)
     if "status" in r:
-        test |= r["status"].str.strip().str.lower().isin(TEST_STATUSES).fillna(False).astype(bool)
+        test |= as_bool(r["status"].str.strip().str.lower().isin(TEST_STATUSES))
     if "finished" in r:
-        test |= (r["finished"] == False).fillna(False).astype(bool)  # noqa: E712 - nullable boolean
+        test |= as_bool(r["finished"] == False)  # noqa: E712 - nullable boolean
     for col in ("respondent_id", "comment"):
         if col in r:
-            test |= _test_marker(r[col])
+            test |= _test_marker(r[col]).to_numpy()
     mark(test, "test_response")
     mark(r["responded_at"] > now, "future_date")
     if "invited_at" in r:
@@ -157,21 +186,22 @@ def prepare(data: ClientData, now: pd.Timestamp | None = None) -> Prepared:
     else:
         cols = [c for c in r.columns if c != ROW and not c.endswith("_unreadable")]
         dup = r.duplicated(subset=cols, keep="first")
-    mark(dup & reason.isna(), "duplicate")
+    mark(dup, "duplicate")
     if "respondent_id" in r and s.repeat_window_days > 0:
-        mark(_repeats(r, reason, s.repeat_window_days), "repeat_respondent")
+        mark(_repeats(r, code == 0, s.repeat_window_days), "repeat_respondent")
     if s.period:
         start, end = pd.Timestamp(s.period[0]), pd.Timestamp(s.period[1]) + pd.Timedelta(days=1)
         mark((r["responded_at"] < start) | (r["responded_at"] >= end), "outside_period")
 
-    keep = reason.isna()
-    analysed = r.loc[keep].copy()
+    keep = code == 0
+    # r[keep] is a new frame already (copy-on-write): no further copy is needed before adding a column
+    analysed = r.loc[keep] if not keep.all() else r.copy(deep=False)
     analysed["category"] = categorize(analysed["score"], s.breaks)
-    flags = pd.DataFrame({ROW: r[ROW].to_numpy(), "reason": reason.to_numpy()})
-    counts = reason.value_counts()
+    labels = np.array([None, *keys], dtype=object)[code]
+    flags = pd.DataFrame({ROW: r[ROW].to_numpy(), "reason": pd.array(labels, dtype="str")})
+    counts = np.bincount(code, minlength=len(keys) + 1)
     steps = [("rows read", len(r))]
-    steps += [(f"excluded: {label}", int(counts.get(key, 0))) for key, label in REASONS.items()
-              if counts.get(key, 0)]
+    steps += [(f"excluded: {REASONS[key]}", int(counts[i + 1])) for i, key in enumerate(keys) if counts[i + 1]]
     steps.append(("rows analysed", int(keep.sum())))
     lineage = pd.DataFrame(steps, columns=["step", "rows"])
     lineage["share"] = lineage["rows"] / max(len(r), 1)
@@ -197,8 +227,11 @@ _TEST_PREFIX = r"(?i)(?:test|ignore|dummy)"
 _TEST_PATTERN = r"(?:test|testing|ignore|dummy)[\w.+-]*(?:@.*)?"
 
 
-def _repeats(r: pd.DataFrame, reason: pd.Series, window_days: float) -> pd.Series:
+def _repeats(r: pd.DataFrame, reason: pd.Series | np.ndarray, window_days: float) -> pd.Series:
     """Responses of a respondent less than ``window_days`` after their previous kept response.
+
+    ``reason`` is the exclusion reason so far (missing: still analysed) or
+    a boolean array, true for the rows still analysed.
 
     Walks each respondent's responses in date order keeping a response only
     when it is at least the window after the last kept one (ties in time: the
@@ -213,7 +246,8 @@ def _repeats(r: pd.DataFrame, reason: pd.Series, window_days: float) -> pd.Serie
     responses not yet decided. Respondents whose gaps are all at least the
     window never enter the walk.
     """
-    ok = (reason.isna() & r["respondent_id"].notna() & r["responded_at"].notna()).to_numpy()
+    free = reason.isna().to_numpy() if isinstance(reason, pd.Series) else np.asarray(reason, dtype=bool)
+    ok = free & r["respondent_id"].notna().to_numpy() & r["responded_at"].notna().to_numpy()
     out = pd.Series(False, index=r.index)
     pos = np.flatnonzero(ok)
     if pos.size < 2:
