@@ -124,6 +124,8 @@ def _child_stages(config: str, out_json: str) -> None:
         rec["peak_mb"] = round(_peak_mb(), 1)
         rec["rss_end_mb"] = round(_rss_mb(), 1)
         timeline.append(rec)
+        # written after every stage, so that a run stopped for time or memory still reports how far it got
+        Path(out_json).write_text(json.dumps({"timeline": timeline, "partial": True}, indent=2), encoding="utf-8")
         print(f"    {name:28s} {rec['seconds']:8.2f} s {rec['peak_mb']:9.0f} MB"
               + (f"  ERROR {rec['error'][:80]}" if "error" in rec else ""), file=sys.stderr, flush=True)
         return value
@@ -271,7 +273,7 @@ def _spawn(args: list[str], timeout: float | None, max_memory_mb: float | None =
     try:
         rec = json.loads(Path(out_json).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        rec["error"] = "timed out" if timed_out else f"the child process exited with code {proc.returncode}"
+        rec["error"] = f"the child process exited with code {proc.returncode}"
     finally:
         Path(out_json).unlink(missing_ok=True)
     rec.update({"wall_seconds": round(wall, 2), "peak_tree_mb": round(peak_tree, 1), "exit_code": proc.returncode})
@@ -279,6 +281,8 @@ def _spawn(args: list[str], timeout: float | None, max_memory_mb: float | None =
         rec["error"] = f"timed out after {timeout:.0f} s"
     if over_memory:
         rec["error"] = f"stopped: the process tree used more than {max_memory_mb / 1024:.1f} GB"
+    if (timed_out or over_memory) and rec.get("timeline") is not None:
+        rec["stopped_after"] = rec["timeline"][-1]["stage"] if rec["timeline"] else None
     return rec
 
 
@@ -432,6 +436,9 @@ def format_table(recs: list[dict[str, Any]] | None = None) -> str:
                 else:
                     cells.append(f"{_fmt_s(s['seconds'])} s / {_fmt_mb(s['peak_mb'])}")
             lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        if any((r["stages"]).get("error") for r in staged):
+            cells = [f"stopped: {r['stages']['error']}" if r["stages"].get("error") else "" for r in staged]
+            lines.append("| (run stopped) | " + " | ".join(cells) + " |")
         e2e_cells = []
         for r in staged:
             e = r.get("e2e") or {}
