@@ -29,6 +29,7 @@ AREA_TITLES = {
     "segmentation": "Segmentation — where is it good or bad, honestly?",
     "outcome": "Outcome — does the score predict retention?",
     "decay": "Decay — does feedback reach the front line while it is fresh?",
+    "drivers": "Key drivers — what moves the score?",
     "verbatims": "Verbatims — what customers wrote",
 }
 SEVERITIES = ("high", "medium", "low", "info")

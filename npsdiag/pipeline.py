@@ -22,11 +22,12 @@ __all__ = ["headline", "assemble", "diagnose", "write_outputs", "AREA_FUNCTIONS"
 
 
 def _area_functions() -> dict[str, Any]:
+    from . import drivers
     from .diagnoses import balance, decay, outcome, reliability, segmentation, verbatims
 
     return {"reliability": reliability.diagnose, "balance": balance.diagnose,
             "segmentation": segmentation.diagnose, "outcome": outcome.diagnose, "decay": decay.diagnose,
-            "verbatims": verbatims.diagnose}
+            "drivers": drivers.diagnose, "verbatims": verbatims.diagnose}
 
 
 AREA_FUNCTIONS = _area_functions
@@ -76,7 +77,7 @@ def assemble(prep: Prepared, results: list[AreaResult] | dict[str, AreaResult]) 
     if isinstance(results, dict):
         results = list(results.values())
     areas = {r.area: r for r in results}
-    ordered = {a: areas[a] for a in (*AREAS, "verbatims") if a in areas}
+    ordered = {a: areas[a] for a in (*AREAS, "drivers", "verbatims") if a in areas}
     ordered.update({k: v for k, v in areas.items() if k not in ordered})
     return Diagnosis(client=prep.config.client, data_summary=data_summary(prep), headline=headline(prep),
                      areas=ordered)

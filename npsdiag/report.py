@@ -59,7 +59,8 @@ STATUS_MEANING = {
 STATUS_ICON = {"red": "▲", "amber": "●", "green": "✓", "not_assessed": "–"}
 SEVERITY_LABEL = {"high": "High", "medium": "Medium", "low": "Low", "info": "Info"}
 AREA_SHORT = {"reliability": "Reliability", "balance": "Balance", "segmentation": "Segmentation",
-              "outcome": "Outcome", "decay": "Decay", "verbatims": "Verbatims"}
+              "outcome": "Outcome", "decay": "Decay", "drivers": "Key drivers",
+              "verbatims": "Verbatims"}
 
 # Inline SVG icons (no font or network needed); the status is always written out beside them.
 _SVG = '<svg class="icon" viewBox="0 0 16 16" width="14" height="14" aria-hidden="true" focusable="false">{}</svg>'
@@ -548,15 +549,17 @@ def trend_figure(trend: pd.DataFrame, overall: float | None = None, confidence: 
     x = np.arange(len(t))
     ok = t["reportable"].to_numpy(dtype=bool)
     y = t["nps"].to_numpy(dtype=float)
-    lo = y - t["ci_low"].to_numpy(dtype=float)
-    hi = t["ci_high"].to_numpy(dtype=float) - y
+    lo = t["ci_low"].to_numpy(dtype=float)
+    hi = t["ci_high"].to_numpy(dtype=float)
     blue = plots.PALETTE[0]
     ax.plot(x, y, color=blue, lw=1.4, zorder=2)
-    ax.errorbar(x[ok], y[ok], yerr=[lo[ok], hi[ok]], fmt="o", color=blue, ms=6, capsize=3, lw=1.2, zorder=3,
-                label=f"NPS with {confidence:.0%} interval")
+    # Intervals drawn from their ends: the adjusted Wald interval of a tiny period need not contain the
+    # observed NPS (one promoter: NPS +100, interval -48.5 to +98.5), so no "error" relative to the point.
+    ax.vlines(x, lo, hi, color=blue, lw=1.2, zorder=3)
+    ax.plot(x[ok], y[ok], "o", color=blue, ms=6, zorder=4, label=f"NPS with {confidence:.0%} interval")
     if (~ok).any():
-        ax.errorbar(x[~ok], y[~ok], yerr=[lo[~ok], hi[~ok]], fmt="s", mfc="white", color=blue, ms=6, capsize=3,
-                    lw=1, ls="none", zorder=3, label="too few responses to report")
+        ax.plot(x[~ok], y[~ok], "s", mfc="white", color=blue, ms=6, ls="none", zorder=4,
+                label="too few responses to report")
     if overall is not None:
         ax.axhline(overall, color="#555555", lw=1, ls="--", zorder=1, label=f"whole period {overall:+.1f}")
     labels = [f"{p}{' (partial)' if part else ''}\nn = {n:,}"

@@ -85,18 +85,9 @@ def render_report_pieces(prep, diag) -> str:
     return "".join(str(p) for p in parts)
 
 
-#: known bug outside these files (reported): report.trend_figure draws NPS +- interval error bars and matplotlib
-#: rejects a negative error when a quarter has 1-3 responses (the adjusted-Wald interval need not contain the raw
-#: NPS: n=1 promoter gives 100 vs [-48.5, 98.5]); `npsdiag run` on these examples fails until it is fixed.
-TINY_QUARTER_BUG = pytest.mark.xfail(raises=ValueError, strict=False,
-                                     reason="report.trend_figure: negative error bar for tiny quarters")
-
-
 @pytest.mark.parametrize("name", [
     "preppin-airlines", "preppin-sudzilla",  # small ones: the tiny groups break figures; BT runs in full below
-    pytest.param("preppin-soap-stores", marks=TINY_QUARTER_BUG),
-    pytest.param("qualtrics-beskar", marks=TINY_QUARTER_BUG),
-    pytest.param("surveymonkey-lead", marks=TINY_QUARTER_BUG),
+    "preppin-soap-stores", "qualtrics-beskar", "surveymonkey-lead",  # quarters of 1-3 responses
 ])
 def test_report_renders_for_each_example(prepared, diagnosed, name):
     prep = prepared(name)
