@@ -28,7 +28,7 @@ demo: $(STAMP)
 	@echo "Open reports/demo/report.html in a browser."
 
 test: $(STAMP) browser
-	$(PY) -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
+	$(PY) -m pytest tests notebooks npsdiag --doctest-modules --nbval-lax --nbval-current-env -p no:cacheprovider
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check npsdiag tests benchmarks

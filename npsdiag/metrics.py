@@ -33,6 +33,8 @@ __all__ = [
     "nps",
     "nps_diff_test",
     "margin_of_error",
+    "nps_by_period",
+    "period_label",
 ]
 
 CATEGORIES = ("detractor", "passive", "promoter")
@@ -312,3 +314,82 @@ def margin_of_error(n, nps_value: float = 0.0, p_passive: float = 0.3, confidenc
     var = p_pro + p_det - s**2
     z = stats.norm.ppf(0.5 + confidence / 2)
     return 100 * z * np.sqrt(var / np.asarray(n, dtype="float64"))
+
+
+def period_label(p: pd.Period) -> str:
+    """'2025-03' for months, '2025-Q1' for quarters, 'w/c 2025-03-03' for weeks, '2025' for years."""
+    f = p.freqstr
+    if f.startswith("W"):
+        return f"w/c {p.start_time.date().isoformat()}"
+    if f.startswith("Q"):
+        return f"{p.year}-Q{p.quarter}"
+    return str(p)
+
+
+def nps_by_period(
+    data: pd.DataFrame,
+    freq: str = "M",
+    date: str = "responded_at",
+    score: str = "score",
+    confidence: float = 0.95,
+    breaks: Breaks = Breaks(),
+    min_n: int = 30,
+) -> pd.DataFrame:
+    """NPS per calendar period, every period from the first response to the last.
+
+    The one trend computation of the kit: the executive summary's trend and
+    the reliability area's precision check build on it.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per response.
+    freq : {"W", "M", "Q", "Y"}
+        Period: weeks (starting Monday), months, quarters or years.
+    date, score : str
+        Column names.
+    confidence : float
+        Level of the intervals.
+    breaks : Breaks
+        Category breaks.
+    min_n : int
+        Fewest responses for a period to be ``reportable``.
+
+    Returns
+    -------
+    DataFrame
+        One row per period, empty periods included with n = 0: ``period``
+        (label, see :func:`period_label`), ``start``, ``n``, ``detractors``,
+        ``passives``, ``promoters``, ``nps``, ``se``, ``ci_low``, ``ci_high``,
+        ``moe`` (adjusted Wald, Rocks 2016), ``partial`` (the first or last
+        period is not fully covered by the data) and ``reportable``
+        (n >= min_n).
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"responded_at": pd.to_datetime(["2025-01-05", "2025-03-20"]), "score": [10, 0]})
+    >>> nps_by_period(d, min_n=1)[["period", "n", "nps"]].to_dict("records")
+    [{'period': '2025-01', 'n': 1, 'nps': 100.0}, {'period': '2025-02', 'n': 0, 'nps': nan}, \
+{'period': '2025-03', 'n': 1, 'nps': -100.0}]
+    """
+    cols = ["period", "start", "n", "detractors", "passives", "promoters", "nps", "se", "ci_low", "ci_high", "moe",
+            "partial", "reportable"]
+    d = data.loc[data[date].notna() & data[score].notna()] if len(data) else data
+    if d.empty:
+        return pd.DataFrame(columns=cols)
+    when = pd.to_datetime(d[date])
+    per = when.dt.to_period({"W": "W-SUN"}.get(freq, freq))
+    t = nps(d.assign(_period=per.to_numpy()), score=score, by="_period", confidence=confidence, breaks=breaks)
+    idx = pd.period_range(per.min(), per.max(), freq=per.min().freq)
+    t = t.set_index("_period").reindex(idx)
+    for c in ("n", "detractors", "passives", "promoters"):
+        t[c] = t[c].fillna(0).astype("int64")
+    partial = np.zeros(len(idx), dtype=bool)
+    partial[0] = when.min().normalize() > idx[0].start_time
+    partial[-1] = partial[-1] or when.max().normalize() < idx[-1].end_time.normalize()
+    out = pd.DataFrame({"period": [period_label(p) for p in idx], "start": idx.start_time})
+    for c in cols[2:-2]:
+        out[c] = t[c].to_numpy()
+    out["partial"] = partial
+    out["reportable"] = out["n"] >= min_n
+    return out[cols]

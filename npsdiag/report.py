@@ -473,37 +473,15 @@ def headline_trend(prep, freq: str = "Q") -> pd.DataFrame:
         :func:`npsdiag.metrics.nps`), ``partial`` (the period is not fully
         covered by the data) and ``reportable`` (n >= ``settings.min_n``).
     """
-    from .metrics import nps
+    from .metrics import nps_by_period
 
     cols = ["period", "start", "n", "detractors", "passives", "promoters", "nps", "ci_low", "ci_high", "partial",
             "reportable"]
     r = prep.responses
     if r is None or r.empty or "responded_at" not in r:
         return pd.DataFrame(columns=cols)
-    d = r.loc[r["responded_at"].notna() & r["score"].notna()]
-    if d.empty:
-        return pd.DataFrame(columns=cols)
     s = prep.settings
-    per = pd.to_datetime(d["responded_at"]).dt.to_period(freq)
-    t = nps(d.assign(_period=per.to_numpy()), by="_period", confidence=s.confidence, breaks=s.breaks)
-    idx = pd.period_range(per.min(), per.max(), freq=per.min().freq)
-    t = t.set_index("_period").reindex(idx)
-    for c in ("n", "detractors", "passives", "promoters"):
-        t[c] = t[c].fillna(0).astype(int)
-    first, last = pd.to_datetime(d["responded_at"]).min(), pd.to_datetime(d["responded_at"]).max()
-    partial = np.zeros(len(idx), dtype=bool)
-    partial[0] = first.normalize() > idx[0].start_time
-    partial[-1] = partial[-1] or last.normalize() < idx[-1].end_time.normalize()
-
-    def label(p: pd.Period) -> str:
-        return f"{p.year}-Q{p.quarter}" if freq.upper().startswith("Q") else str(p)
-
-    out = pd.DataFrame({"period": [label(p) for p in idx], "start": idx.start_time, "n": t["n"].to_numpy(),
-                        "detractors": t["detractors"].to_numpy(), "passives": t["passives"].to_numpy(),
-                        "promoters": t["promoters"].to_numpy(), "nps": t["nps"].to_numpy(),
-                        "ci_low": t["ci_low"].to_numpy(), "ci_high": t["ci_high"].to_numpy(), "partial": partial})
-    out["reportable"] = out["n"] >= s.min_n
-    return out[cols]
+    return nps_by_period(r, freq=freq, confidence=s.confidence, breaks=s.breaks, min_n=s.min_n)[cols]
 
 
 def trend_change(trend: pd.DataFrame, confidence: float = 0.95) -> dict[str, Any] | None:

@@ -101,10 +101,10 @@ def to_period(dates: pd.Series, freq: str) -> pd.Series:
 
 
 def period_label(p: pd.Period) -> str:
-    """'2025-03' for months, '2025Q1' for quarters, 'w/c 2025-03-03' for weeks."""
-    if isinstance(p, pd.Period) and p.freqstr.startswith("W"):
-        return f"w/c {p.start_time.date().isoformat()}"
-    return str(p)
+    """Period labels as everywhere in the report (:func:`npsdiag.metrics.period_label`)."""
+    from ..metrics import period_label as label
+
+    return label(p)
 
 
 def err(value, low, high) -> np.ndarray:

@@ -35,7 +35,7 @@ from ..clean import REASONS, Prepared
 from ..findings import AreaResult, Figure, Finding, not_assessed
 from ..funnel import beta_binomial_tails, funnel_limits, overdispersion
 from ..io import ROW
-from ..metrics import Breaks, nps, nps_diff_test
+from ..metrics import Breaks, nps, nps_by_period, nps_diff_test
 from ._util import (
     bh_adjust,
     err,
@@ -372,22 +372,10 @@ def nps_trend(
     {'period': '2024-01', 'n': 31, 'reportable': True}
     """
     cols = ["period", "start", "n", "nps", "ci_low", "ci_high", "moe", "partial", "reportable", "precise", "issue"]
-    d = data.loc[data[date].notna() & data[score].notna()] if len(data) else data
-    if d.empty:
+    out = nps_by_period(data, freq=freq, date=date, score=score, confidence=confidence, breaks=breaks,
+                        min_n=min_n)[cols[:-2]]
+    if out.empty:
         return pd.DataFrame(columns=cols)
-    per = to_period(d[date], freq)
-    t = nps(d.assign(_period=per.to_numpy()), score=score, by="_period", confidence=confidence, breaks=breaks)
-    idx = pd.period_range(per.min(), per.max(), freq=per.min().freq)
-    t = t.set_index("_period").reindex(idx)
-    t["n"] = t["n"].fillna(0).astype(int)
-    first, last = pd.to_datetime(d[date]).min(), pd.to_datetime(d[date]).max()
-    partial = np.zeros(len(idx), dtype=bool)
-    partial[0] = first.normalize() > idx.start_time[0]
-    partial[-1] = partial[-1] or last.normalize() < idx.end_time[-1].normalize()
-    out = pd.DataFrame({"period": [period_label(x) for x in idx], "start": idx.start_time, "n": t["n"].to_numpy(),
-                        "nps": t["nps"].to_numpy(), "ci_low": t["ci_low"].to_numpy(),
-                        "ci_high": t["ci_high"].to_numpy(), "moe": t["moe"].to_numpy(), "partial": partial})
-    out["reportable"] = out["n"] >= min_n
     out["precise"] = out["reportable"] & (out["moe"] <= max_moe)
     issue = np.where(out["n"] == 0, "no responses",
                      np.where(~out["reportable"], f"fewer than {min_n} responses",
