@@ -37,7 +37,6 @@ References
 
 from __future__ import annotations
 
-import re
 import warnings
 
 import numpy as np
@@ -51,7 +50,6 @@ from ..findings import AreaResult, Figure, Finding, not_assessed
 from ..metrics import CATEGORIES, Breaks, categorize
 
 __all__ = [
-    "DECISION_ROLE_PATTERN",
     "decision_roles",
     "link_summary",
     "account_scores",
@@ -70,10 +68,6 @@ __all__ = [
     "diagnose",
 ]
 
-#: Role names taken as decision makers when ``settings.decision_roles`` is not given.
-DECISION_ROLE_PATTERN = re.compile(
-    r"exec|decision|\bvp\b|vice[ -]?president|director|c-level|c-suite|chief|\bc[efiot]o\b|head of|"
-    r"owner|buyer|sponsor|president|economic|procurement|purchas", re.IGNORECASE)
 #: Fewest accounts of each outcome for a model or a "no link" statement.
 MIN_EVENTS = 10
 #: Fewest accounts with a score from a role for its own model.
@@ -103,11 +97,9 @@ def decision_roles(roles, configured: list[str] | None = None) -> list[str]:
     >>> decision_roles(["Executive", "User", "Decision Maker", "Influencer"])
     ['Decision Maker', 'Executive']
     """
-    vals = sorted({str(r) for r in pd.Series(roles).dropna()})
-    if configured:
-        want = {c.strip().lower() for c in configured}
-        return [v for v in vals if v.strip().lower() in want]
-    return [v for v in vals if DECISION_ROLE_PATTERN.search(v)]
+    from .balance import decision_roles as guess  # one definition of a decision role for every area
+
+    return sorted(guess(pd.Series(roles).dropna().unique(), configured))
 
 
 def _wilson(k, n, confidence: float) -> tuple[np.ndarray, np.ndarray]:
