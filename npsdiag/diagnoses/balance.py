@@ -645,29 +645,18 @@ def match_invitations(
     >>> match_invitations(inv, res)["responded"].tolist()
     [True, False]
     """
+    from .decay import match_invitations as match  # one matching rule for every area
+
+    matched = match(invitations, responses, window_days=window_days)
     inv = invitations.copy()
-    inv["responded"] = False
-    method = "none"
-    if ("response_id" in inv and "response_id" in responses and inv["response_id"].notna().any()
-            and responses["response_id"].notna().any()):
-        inv["responded"] = inv["response_id"].isin(set(responses["response_id"].dropna())).fillna(False).astype(bool)
-        method = "response id"
-    elif all(c in inv for c in ("respondent_id", "invited_at")) and all(c in responses for c in ("respondent_id",
-                                                                                               "responded_at")):
-        iv = inv.loc[inv["respondent_id"].notna() & inv["invited_at"].notna(), ["respondent_id", "invited_at"]]
-        iv = iv.assign(_key=iv["respondent_id"].astype(str).str.strip().str.casefold(), _i=iv.index)
-        rs = responses.loc[responses["respondent_id"].notna() & responses["responded_at"].notna(),
-                           ["respondent_id", "responded_at"]]
-        rs = rs.assign(_key=rs["respondent_id"].astype(str).str.strip().str.casefold())
-        if len(iv) and len(rs):
-            left = rs.sort_values("responded_at")[["_key", "responded_at"]]
-            right = iv.sort_values("invited_at")[["_key", "invited_at", "_i"]]
-            m = pd.merge_asof(left, right, left_on="responded_at", right_on="invited_at", by="_key",
-                              direction="backward", tolerance=pd.Timedelta(days=window_days))
-            hit = m["_i"].dropna().astype(int).unique()
-            inv.loc[hit, "responded"] = True
-        method = "respondent and date"
-    inv.attrs["method"] = method
+    if matched is None:
+        inv["responded"] = False
+        inv.attrs["method"] = "none"
+        return inv
+    inv["responded"] = matched["responded"].to_numpy(dtype=bool)
+    by_id = ("response_id" in inv and "response_id" in responses and inv["response_id"].notna().any()
+             and responses["response_id"].notna().any())
+    inv.attrs["method"] = "response id" if by_id else "respondent and date"
     return inv
 
 
