@@ -314,8 +314,8 @@ def _targets(rec: dict[str, Any]) -> dict[str, Any]:
         if floor and not floor.get("error"):
             out["ratio"] = round(e2e["wall_seconds"] / floor["wall_seconds"], 2)
             out["within_3x_floor"] = out["ratio"] <= TARGET_RATIO
-    elif e2e:
-        out["completes"] = False
+    elif e2e or (rec.get("stages") or {}).get("error"):
+        out["completes"] = False  # the end-to-end run failed, or the in-process stages were stopped
     return out
 
 
@@ -416,7 +416,9 @@ def format_table(recs: list[dict[str, Any]] | None = None) -> str:
         if "report_under_5mb" in t:
             ok.append("report <5 MB " + ("✓" if t["report_under_5mb"] else "✗"))
         if t.get("completes") is False:
-            ok.append("did not complete ✗")
+            stopped = (r.get("stages") or {}).get("stopped_after")
+            note = f" (stopped; last stage completed: {stopped})" if stopped and not e2e else ""
+            ok.append("did not complete ✗" + note)
         floor_s = f"{_fmt_s(floor.get('wall_seconds'))} s" if floor and not floor.get("error") else "–"
         lines.append(f"| {n:,} | {inp} | {floor_s} | {run_s} | {ratio} | {peak} | {rep} | {', '.join(ok)} |")
     staged = [r for r in recs if (r.get("stages") or {}).get("timeline")]
@@ -437,7 +439,7 @@ def format_table(recs: list[dict[str, Any]] | None = None) -> str:
                     cells.append(f"{_fmt_s(s['seconds'])} s / {_fmt_mb(s['peak_mb'])}")
             lines.append(f"| {name} | " + " | ".join(cells) + " |")
         if any((r["stages"]).get("error") for r in staged):
-            cells = [f"stopped: {r['stages']['error']}" if r["stages"].get("error") else "" for r in staged]
+            cells = [f"{r['stages']['error']}" if r["stages"].get("error") else "" for r in staged]
             lines.append("| (run stopped) | " + " | ".join(cells) + " |")
         e2e_cells = []
         for r in staged:
