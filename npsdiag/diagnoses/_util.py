@@ -7,7 +7,6 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..findings import SEVERITIES
 
@@ -31,17 +30,21 @@ def bh_adjust(p_values: Sequence[float] | np.ndarray | pd.Series) -> np.ndarray:
 
 
 def wilson_interval(k, n, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval of a proportion k/n, element-wise (NaN where n = 0)."""
+    """Wilson score interval of a proportion k/n, element-wise (NaN where n = 0).
+
+    The one Wilson interval of the kit (statsmodels ``proportion_confint``,
+    method "wilson"; Wilson 1927), with exact 0 and 1 at k = 0 and k = n.
+    The result has the shape of the inputs.
+    """
+    from statsmodels.stats.proportion import proportion_confint
+
     k = np.asarray(k, dtype="float64")
     n = np.asarray(n, dtype="float64")
-    z = stats.norm.ppf(0.5 + confidence / 2)
+    safe = np.where(n > 0, n, 1.0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        p = k / n
-        denom = 1 + z**2 / n
-        centre = (p + z**2 / (2 * n)) / denom
-        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
-    low = np.where(n > 0, np.clip(centre - half, 0, 1), np.nan)
-    high = np.where(n > 0, np.clip(centre + half, 0, 1), np.nan)
+        lo, hi = proportion_confint(np.minimum(k, safe), safe, alpha=1 - confidence, method="wilson")
+    low = np.where(n > 0, np.where(k <= 0, 0.0, lo), np.nan)
+    high = np.where(n > 0, np.where(k >= n, 1.0, hi), np.nan)
     return low, high
 
 

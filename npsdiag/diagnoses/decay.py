@@ -114,15 +114,10 @@ def wilson_interval(count, nobs, confidence: float = 0.95) -> tuple[np.ndarray, 
     >>> round(float(lo[0]), 4), round(float(hi[0]), 4)
     (0.1119, 0.4687)
     """
-    from statsmodels.stats.proportion import proportion_confint
+    from ._util import wilson_interval as wilson
 
-    count = np.atleast_1d(np.asarray(count, dtype=float))
-    nobs = np.atleast_1d(np.asarray(nobs, dtype=float))
-    safe = np.where(nobs > 0, nobs, 1.0)
-    lo, hi = proportion_confint(np.minimum(count, safe), safe, alpha=1 - confidence, method="wilson")
-    lo = np.where(nobs > 0, lo, np.nan)
-    hi = np.where(nobs > 0, hi, np.nan)
-    return lo, hi
+    return wilson(np.atleast_1d(np.asarray(count, dtype=float)), np.atleast_1d(np.asarray(nobs, dtype=float)),
+                  confidence)
 
 
 def median_ci(values, confidence: float = 0.95) -> tuple[float, float, float]:

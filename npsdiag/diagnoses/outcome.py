@@ -43,11 +43,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
-from statsmodels.stats.proportion import proportion_confint
 
 from ..clean import Prepared
 from ..findings import AreaResult, Figure, Finding, not_assessed
 from ..metrics import CATEGORIES, Breaks, categorize
+from ._util import wilson_interval as _wilson
 
 __all__ = [
     "decision_roles",
@@ -100,16 +100,6 @@ def decision_roles(roles, configured: list[str] | None = None) -> list[str]:
     from .balance import decision_roles as guess  # one definition of a decision role for every area
 
     return sorted(guess(pd.Series(roles).dropna().unique(), configured))
-
-
-def _wilson(k, n, confidence: float) -> tuple[np.ndarray, np.ndarray]:
-    k = np.asarray(k, dtype="float64")
-    n = np.asarray(n, dtype="float64")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        lo, hi = proportion_confint(k, np.where(n > 0, n, 1), alpha=1 - confidence, method="wilson")
-    lo = np.where(n > 0, np.where(k <= 0, 0.0, lo), np.nan)
-    hi = np.where(n > 0, np.where(k >= n, 1.0, hi), np.nan)
-    return lo, hi
 
 
 def _z(confidence: float) -> float:
