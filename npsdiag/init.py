@@ -914,10 +914,19 @@ def _read_exports(paths: list[Path]) -> tuple[list[TableGuess], list[tuple[str, 
     return tables, failed
 
 
+_GENERIC_WORDS = {"export", "exports", "responses", "response", "survey", "surveys", "data", "api", "uselabels",
+                  "nps", "csv", "raw", "all", "results", "input", "inputs", "final", "copy", "v1", "v2", "files",
+                  "downloads", "tmp", "temp", "comments", "comment"}
+
+
+def _name_words(name: str) -> list[str]:
+    return [w for w in re.split(r"[\W_]+", name) if w and w.lower() not in _GENERIC_WORDS
+            and not re.fullmatch(r"\d+", w)]
+
+
 def _client_name(path: Path) -> str:
-    words = [w for w in re.split(r"[\W_]+", path.stem) if w and w.lower() not in {
-        "export", "exports", "responses", "response", "survey", "data", "api", "uselabels", "nps", "csv", "raw",
-        "all", "results", "input", "final", "copy", "v1", "v2"} and not re.fullmatch(r"\d+", w)]
+    """The client's name guessed from the export's file name, else from its folder's name, else "Client"."""
+    words = _name_words(path.stem) or _name_words(path.resolve().parent.name)
     return " ".join(w[:1].upper() + w[1:] for w in words) or "Client"
 
 

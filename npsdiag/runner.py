@@ -153,7 +153,10 @@ def run(config: str | Path, output: str | Path | None = None, progress: bool = T
             pm.execute_notebook(str(root / NOTEBOOK), str(executed),
                                 parameters={"config": str(cfg_path), "output_dir": str(stage)},
                                 kernel_name=kernel_name, cwd=str(root / "notebooks"), progress_bar=progress,
-                                log_output=False, report_mode=False)
+                                log_output=False, report_mode=False,
+                                # the kernel's own start-up warnings (e.g. "running over TCP") are noise to a
+                                # consultant; its errors still show
+                                extra_arguments=["--IPKernelApp.log_level=ERROR"])
         except pm.PapermillExecutionError as exc:
             failed = out / "diagnose.failed.ipynb"
             if executed.exists():

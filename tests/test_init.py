@@ -238,3 +238,13 @@ def test_large_tables_are_profiled_on_a_sample_without_losing_ids(tmp_path, monk
     code, out, got = run_init([tmp_path / "export.csv"], tmp_path / "c.yml")
     assert code == 0 and got["responses"]["columns"]["response_id"] == "Response Id"
     assert "(300 of 300 rows filled)" in (tmp_path / "c.yml").read_text()  # counts shown for the whole table
+
+
+@pytest.mark.parametrize(("path", "name"), [("acme_corp/nps_export_2025.csv", "Acme Corp"),
+                                            ("exports/Northwind_NPS.csv", "Northwind"),
+                                            ("exports/responses.csv", "Client")])
+def test_client_name_from_file_then_folder(tmp_path, path, name):
+    from npsdiag.init import _client_name
+
+    # a generic file name ("responses.csv") falls back to the folder, a generic folder to "Client" (marked CHECK)
+    assert _client_name(tmp_path / path) == name

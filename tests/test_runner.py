@@ -121,6 +121,7 @@ def test_cli_run_and_papermill_from_repository_root(client_dir, root, tmp_path):
                            "--output", str(out), "--quiet"], capture_output=True, text=True, cwd=root)
     assert proc.returncode == 0, proc.stderr
     assert (out / "report.html").exists()
+    assert "WARNING" not in proc.stderr and "TCP" not in proc.stderr, proc.stderr  # no kernel start-up noise
     nb_out = tmp_path / "pm.ipynb"
     proc = subprocess.run([sys.executable, "-m", "papermill", "notebooks/diagnose.ipynb", str(nb_out),
                            "-p", "config", str(client_dir / "client.yml"), "--no-progress-bar"],
