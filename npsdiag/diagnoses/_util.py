@@ -11,7 +11,7 @@ import pandas as pd
 from ..findings import SEVERITIES
 
 __all__ = ["bh_adjust", "wilson_interval", "pct", "pts", "pval", "p_eq", "num", "worst", "period_label",
-           "cramers_v_gof", "to_period", "severity_from_share", "err"]
+           "cramers_v_gof", "to_period", "severity_from_share", "err", "LogitFit", "logit_fit", "pattern_codes"]
 
 
 def bh_adjust(p_values: Sequence[float] | np.ndarray | pd.Series) -> np.ndarray:
@@ -125,3 +125,168 @@ def cramers_v_gof(chi2: float, n: float, k: int) -> float:
     if n <= 0 or k < 2:
         return float("nan")
     return float(math.sqrt(chi2 / (n * (k - 1))))
+
+
+class LogitFit:
+    """A fitted logistic regression: ``params``, ``bse``, ``pvalues`` (named Series), ``cov_params()``, ``conf_int()``.
+
+    Produced by :func:`logit_fit`; p-values and intervals are Wald (normal), as statsmodels ``Logit`` reports them.
+    """
+
+    def __init__(self, names: list[str], params: np.ndarray, cov: np.ndarray, converged: bool, nobs: int,
+                 X: np.ndarray, trials: np.ndarray) -> None:
+        from scipy import stats
+
+        self.params = pd.Series(params, index=names)
+        self.cov = cov
+        se = np.sqrt(np.clip(np.diag(cov), 0, None)) if np.all(np.isfinite(cov)) else np.full(len(names), np.nan)
+        self.bse = pd.Series(se, index=names)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.pvalues = pd.Series(2 * stats.norm.sf(np.abs(params / se)), index=names)
+        self.converged, self.nobs = converged, nobs
+        self.mle_retvals = {"converged": converged}
+        self._X, self._n = X, trials  # the (pattern) design, for average marginal effects
+
+    def cov_params(self) -> pd.DataFrame:
+        return pd.DataFrame(self.cov, index=self.params.index, columns=self.params.index)
+
+    def conf_int(self, alpha: float = 0.05) -> np.ndarray:
+        from scipy import stats
+
+        z = stats.norm.ppf(1 - alpha / 2)
+        b, se = self.params.to_numpy(), self.bse.to_numpy()
+        return np.column_stack([b - z * se, b + z * se])
+
+    def average_marginal_effect(self, column: str) -> tuple[float, float]:
+        """Average over the observations of dp/dx for a continuous ``column``, and its delta-method SE.
+
+        As statsmodels ``get_margeff(at="overall")``: mean p(1-p)·b_j, with the
+        gradient d/db of that mean computed analytically.
+        """
+        j = list(self.params.index).index(column)
+        b = self.params.to_numpy()
+        p = 1 / (1 + np.exp(-(self._X @ b)))
+        w = self._n / self._n.sum()
+        v = p * (1 - p)
+        me = float(np.sum(w * v) * b[j])
+        grad = (self._X * (w * v * (1 - 2 * p))[:, None]).sum(axis=0) * b[j]
+        grad[j] += np.sum(w * v)
+        return me, float(np.sqrt(max(grad @ self.cov @ grad, 0.0)))
+
+
+def pattern_codes(columns: Sequence[np.ndarray], max_patterns: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Covariate patterns of rows: (pattern index of each row, first row of each pattern), or None when too many.
+
+    Rows with equal values in every column share a pattern (missing values are
+    not expected). None when there would be more than ``max_patterns``.
+    """
+    code = np.zeros(len(columns[0]) if len(columns) else 0, dtype="int64")
+    size = 1
+    for col in columns:
+        c, u = pd.factorize(np.asarray(col), sort=False)
+        size *= max(len(u), 1)
+        if size > max_patterns:
+            return None
+        code = code * max(len(u), 1) + c
+    inv, uniq = pd.factorize(code, sort=False)
+    first = np.full(len(uniq), len(inv), dtype="int64")
+    np.minimum.at(first, inv, np.arange(len(inv)))
+    return inv.astype("int64", copy=False), first
+
+
+def logit_fit(
+    X: pd.DataFrame | np.ndarray,
+    y,
+    trials=None,
+    *,
+    names: list[str] | None = None,
+    rows: np.ndarray | None = None,
+    row_y: np.ndarray | None = None,
+    groups: np.ndarray | None = None,
+    maxiter: int = 100,
+    tol: float = 1e-10,
+) -> LogitFit:
+    """Maximum-likelihood logistic regression by Newton-Raphson, on rows or on aggregated covariate patterns.
+
+    Parameters
+    ----------
+    X : DataFrame or 2-D array
+        Design matrix (include a constant column), one row per observation
+        or per covariate pattern.
+    y, trials : array-like
+        Successes and trials per row of ``X`` (``trials`` None: one each, y 0/1).
+        A binomial likelihood on patterns gives the same estimates and
+        model-based covariance as the per-observation (Bernoulli) one.
+    names : list of str, optional
+        Parameter names (default: the columns of ``X``).
+    rows, row_y, groups : arrays, optional
+        For cluster-robust errors: the pattern (row of ``X``) of each
+        observation, its 0/1 outcome and its cluster (integer codes). When
+        ``groups`` is given and ``rows`` is None, the rows of ``X`` are the
+        observations.
+    maxiter, tol : int, float
+        Newton iterations and convergence tolerance on the parameters.
+
+    Returns
+    -------
+    LogitFit
+        ``converged`` False when the iterations did not settle (e.g.
+        separation); raises :class:`numpy.linalg.LinAlgError` on a singular
+        information matrix.
+
+    Notes
+    -----
+    Cluster-robust covariance as statsmodels' CRV1 (``cov_type="cluster"``):
+    H⁻¹ (Σ_g u_g u_gᵀ) H⁻¹ · G/(G-1) · (N-1)/(N-K), with u_g the sum of the
+    score contributions x_i (y_i - p_i) of cluster g and N observations.
+    """
+    if isinstance(X, pd.DataFrame):
+        names = names or [str(c) for c in X.columns]
+        X = X.to_numpy(dtype="float64")
+    X = np.asarray(X, dtype="float64")
+    y = np.asarray(y, dtype="float64")
+    n = np.ones(len(y)) if trials is None else np.asarray(trials, dtype="float64")
+    k = X.shape[1]
+    names = names or [f"x{i}" for i in range(k)]
+
+    def loglik(eta: np.ndarray) -> float:
+        return float(np.sum(y * eta - n * np.logaddexp(0, eta)))
+
+    b = np.zeros(k)
+    eta = X @ b
+    ll = loglik(eta)
+    converged = False
+    for _ in range(maxiter):
+        p = 1 / (1 + np.exp(-eta))
+        grad = X.T @ (y - n * p)
+        info = X.T @ (X * (n * p * (1 - p))[:, None])
+        step = np.linalg.solve(info, grad)
+        for _half in range(30):  # step halving keeps the log-likelihood from falling
+            new = b + step
+            eta_new = X @ new
+            ll_new = loglik(eta_new)
+            if ll_new >= ll - 1e-12 * abs(ll) or not np.isfinite(ll):
+                break
+            step = step / 2
+        b, eta, ll = new, eta_new, ll_new
+        if np.max(np.abs(step)) < tol:
+            converged = True
+            break
+    p = 1 / (1 + np.exp(-eta))
+    info = X.T @ (X * (n * p * (1 - p))[:, None])
+    inv = np.linalg.inv(info)
+    cov = inv
+    if groups is not None:
+        g = np.asarray(groups)
+        g = g - g.min() if len(g) else g
+        if rows is None:
+            xr, resid = X, y - n * p
+        else:
+            xr, resid = None, np.asarray(row_y, dtype="float64") - p[rows]
+        u = np.column_stack([np.bincount(g, weights=(X[rows, j] if xr is None else xr[:, j]) * resid)
+                             for j in range(k)])
+        n_groups = int(np.count_nonzero(np.bincount(g)))
+        nobs = len(g)
+        meat = u.T @ u
+        cov = inv @ meat @ inv * (n_groups / (n_groups - 1) * (nobs - 1) / (nobs - k))
+    return LogitFit(names, b, cov, converged, int(n.sum()), X, n)

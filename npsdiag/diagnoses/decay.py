@@ -187,17 +187,26 @@ def auc_hanley_mcneil(score, churned, confidence: float = 0.95) -> dict[str, flo
     1.0
     """
     s = np.asarray(score, dtype=float)
-    c = np.asarray(pd.array(churned, dtype="boolean").fillna(False), dtype=bool)
-    ok = ~np.isnan(s) & ~pd.isna(pd.array(churned, dtype="boolean"))
+    ch = pd.array(churned, dtype="boolean")
+    c = np.asarray(ch.fillna(False), dtype=bool)
+    ok = ~np.isnan(s) & ~np.asarray(ch.isna(), dtype=bool)
     s, c = s[ok], c[ok]
-    pos, neg = s[~c], s[c]  # "positive" = retained: higher score expected
-    n1, n0 = len(pos), len(neg)
+    n0 = int(c.sum())  # churned
+    n1 = len(s) - n0  # "positive" = retained: higher score expected
     out = {"auc": math.nan, "se": math.nan, "ci_low": math.nan, "ci_high": math.nan,
            "n_churned": int(n0), "n_retained": int(n1)}
     if n1 == 0 or n0 == 0:
         return out
-    ranks = stats.rankdata(np.concatenate([pos, neg]))
-    u = ranks[:n1].sum() - n1 * (n1 + 1) / 2
+    # U from counts per distinct score (O(n) for a scale of 11 values): each retained account beats the churned
+    # ones with a lower score and ties with the churned ones with the same score (half each)
+    codes, uniq = pd.factorize(s)
+    rank = np.empty(len(uniq), dtype="int64")
+    rank[np.argsort(uniq, kind="stable")] = np.arange(len(uniq))
+    v = rank[codes]
+    neg = np.bincount(v[c], minlength=len(uniq)).astype(float)
+    pos = np.bincount(v[~c], minlength=len(uniq)).astype(float)
+    below = np.cumsum(neg) - neg
+    u = float(np.sum(pos * (below + neg / 2)))
     a = float(u / (n1 * n0))
     q1, q2 = a / (2 - a), 2 * a * a / (1 + a)
     var = (a * (1 - a) + (n1 - 1) * (q1 - a * a) + (n0 - 1) * (q2 - a * a)) / (n1 * n0)
@@ -214,33 +223,48 @@ def _binom_greater(k: int, n: int, p0: float) -> float:
     return float(stats.binomtest(int(k), int(n), p0, alternative="greater").pvalue)
 
 
-def _fit_logit(y: np.ndarray, X: pd.DataFrame, groups: np.ndarray | None = None, cluster_name: str = "account"):
+def _fit_logit(y: np.ndarray, X: pd.DataFrame, groups=None, cluster_name: str = "account"):
     """Logistic regression, cluster-robust by ``groups`` when there are enough clusters.
+
+    Fitted by :func:`._util.logit_fit` on the distinct covariate patterns
+    (binomial counts) when there are few of them, else on the rows: the same
+    estimates and (model-based or CRV1 cluster-robust) covariance as
+    statsmodels ``Logit`` on the rows. ``groups`` holds cluster labels or
+    integer codes per row (missing values form one cluster).
 
     Returns ``(result, covariance label)`` or ``(None, reason)``; never raises.
     """
-    import statsmodels.api as sm
+    from ._util import logit_fit, pattern_codes
 
     y = np.asarray(y, dtype=float)
     if len(y) < 10 or y.min() == y.max():
         return None, "too few observations or only one outcome"
-    for col in X.columns:
-        if col != "const" and np.nanstd(X[col].to_numpy(dtype=float)) == 0:
+    cols = {c: X[c].to_numpy(dtype=float) for c in X.columns}
+    for col, v in cols.items():
+        if col != "const" and np.nanstd(v) == 0:
             return None, f"no variation in {col}"
     kind = "model-based"
-    with warnings.catch_warnings():
+    codes = None
+    if groups is not None:
+        codes, uniq = pd.factorize(pd.Series(groups) if not isinstance(groups, pd.Series) else groups)
+        if 20 <= len(uniq) < len(y):
+            kind = f"cluster-robust by {cluster_name}"
+        else:
+            codes = None
+    exog = np.column_stack(list(cols.values()))
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         try:
-            model = sm.Logit(y, X.astype(float))
-            if groups is not None and pd.Series(groups).nunique() >= 20 and pd.Series(groups).nunique() < len(y):
-                codes = pd.factorize(pd.Series(groups).astype("string").fillna("(none)"))[0]
-                res = model.fit(disp=0, maxiter=200, cov_type="cluster", cov_kwds={"groups": codes})
-                kind = f"cluster-robust by {cluster_name}"
+            pat = pattern_codes(list(cols.values()), max_patterns=len(y) // 2)
+            if pat is not None:
+                rows, first = pat
+                res = logit_fit(exog[first], np.bincount(rows, weights=y), np.bincount(rows), names=list(cols),
+                                rows=rows, row_y=y, groups=codes, maxiter=200)
             else:
-                res = model.fit(disp=0, maxiter=200)
+                res = logit_fit(exog, y, names=list(cols), groups=codes, maxiter=200)
         except Exception as exc:  # noqa: BLE001 - singular / separated data must not stop the report
             return None, f"the model could not be fitted ({type(exc).__name__})"
-    if not res.mle_retvals.get("converged", True) or not np.all(np.isfinite(np.asarray(res.bse))):
+    if not res.converged or not np.all(np.isfinite(np.asarray(res.bse))):
         return None, "the model did not converge (the outcome may be perfectly separated)"
     return res, kind
 
@@ -719,48 +743,195 @@ def match_invitations(
     >>> match_invitations(inv, res)["responded"].tolist()
     [True, False]
     """
-    inv = invitations.reset_index(drop=True).copy()
-    inv["_inv"] = np.arange(len(inv))
-    matched = pd.DataFrame({"_inv": pd.Series(dtype="int64"), "_at": pd.Series(dtype="datetime64[ns]")})
-    by_id = (response_id in inv and response_id in responses and inv[response_id].notna().any()
+    core = _match_core(invitations, responses, invited, responded, respondent, response_id)
+    if core is None:
+        return None
+    return _matched_frame(invitations, core, window_days, invited)
+
+
+def matched_invitations(prep: Prepared, window_days: float = RESPONSE_WINDOW_DAYS) -> pd.DataFrame | None:
+    """:func:`match_invitations` of ``prep.invitations`` and ``prep.responses``, sharing the matching across areas.
+
+    The window-independent part (each invitation's first response) is
+    computed once per prepared data set (``prep.cached``) on the cached
+    integer codes of the respondent ids; each call applies its own window.
+    Returns the same frame as ``match_invitations(prep.invitations,
+    prep.responses, window_days)``.
+    """
+    inv = prep.invitations
+    if inv is None or "invited_at" not in inv:
+        return None
+    core = _prepared_core(prep)
+    if core is None:
+        return None
+    return _matched_frame(inv, core, window_days, "invited_at")
+
+
+def _prepared_core(prep: Prepared, mask: np.ndarray | None = None):
+    """The cached first response of every invitation of ``prep`` (or of the rows ``mask`` of the invitations)."""
+    inv, r = prep.invitations, prep.responses
+
+    def compute():
+        codes = None
+        if "respondent_id" in inv and "respondent_id" in r:
+            ic, iu = prep.codes("respondent_id", table="invitations")
+            codes = (ic if mask is None else ic[mask], iu, *prep.codes("respondent_id"))
+        sub = inv if mask is None else inv[mask]
+        return _match_core(sub, r, "invited_at", "responded_at", "respondent_id", "response_id", codes)
+
+    if mask is None:
+        return prep.cached("invitation_match:first_response", compute)
+    return compute()
+
+
+def _match_core(invitations: pd.DataFrame, responses: pd.DataFrame, invited: str, responded: str, respondent: str,
+                response_id: str, codes: tuple | None = None) -> tuple[np.ndarray, str] | None:
+    """Each invitation's matched response time, window-free: (int64 ns array, NaT = int64 min; method) or None.
+
+    By response id: the first response (in table order) carrying the
+    invitation's id. By respondent: every response goes to the latest
+    invitation of its respondent at or before it; an invitation keeps its
+    earliest such response. The response window is applied afterwards
+    (:func:`_matched_frame`): the earliest response is the closest one, so
+    it is within the window exactly when any is - the result of
+    ``merge_asof(..., tolerance=window)`` then keeping each invitation's
+    first response. Among invitations of one respondent at the very same
+    time, the last one in table order is the match.
+    """
+    n_inv = len(invitations)
+    by_id = (response_id in invitations and response_id in responses and invitations[response_id].notna().any()
              and responses[response_id].notna().any())
     if by_id:
-        m = inv[[response_id, "_inv"]].dropna().merge(
-            responses[[response_id, responded]].dropna().drop_duplicates(response_id), on=response_id)
-        matched = pd.DataFrame({"_inv": m["_inv"].to_numpy(), "_at": m[responded].to_numpy()})
-    elif respondent in inv and respondent in responses:
-        def key(s: pd.Series) -> pd.Series:
-            return s.astype("string").str.strip().str.lower()
-
-        right = pd.DataFrame({"_key": key(inv[respondent]), "_inv_at": inv[invited].astype("datetime64[ns]"),
-                              "_inv": inv["_inv"]}).dropna().sort_values("_inv_at")
-        left = pd.DataFrame({"_key": key(responses[respondent]),
-                             "_at": responses[responded].astype("datetime64[ns]")}).dropna().sort_values("_at")
-        if len(left) and len(right):
-            m = pd.merge_asof(left, right, left_on="_at", right_on="_inv_at", by="_key", direction="backward",
-                              tolerance=pd.Timedelta(days=window_days))
-            m = m.dropna(subset=["_inv"]).drop_duplicates("_inv", keep="first")
-            matched = pd.DataFrame({"_inv": m["_inv"].astype("int64").to_numpy(), "_at": m["_at"].to_numpy()})
-    else:
+        rr = responses[[response_id, responded]].dropna().drop_duplicates(response_id)
+        pos = pd.Index(rr[response_id]).get_indexer(invitations[response_id])
+        rt = _ns(rr[responded])
+        first = np.where(pos >= 0, rt[np.maximum(pos, 0)] if len(rt) else _NAT, _NAT).astype("int64")
+        return first, "response id"
+    if respondent not in invitations or respondent not in responses:
         return None
-    inv = inv.merge(matched.drop_duplicates("_inv"), on="_inv", how="left")
-    inv["responded"] = inv["_at"].notna()
-    inv["matched_responded_at"] = inv["_at"]
-    inv["response_latency_days"] = (inv["_at"] - inv[invited]).dt.total_seconds() / 86400
-    return inv.drop(columns=["_inv", "_at"])
+    if codes is None:
+        ic, iu = pd.factorize(invitations[respondent])
+        rc, ru = pd.factorize(responses[respondent])
+    else:
+        ic, iu, rc, ru = codes
+    # one key per respondent, case-insensitive and trimmed, normalised once per distinct id
+    norm = pd.Series(np.concatenate([np.asarray(iu, dtype=object), np.asarray(ru, dtype=object)]))
+    nk, _ = pd.factorize(norm.astype("string").str.strip().str.lower())
+    ik = np.where(ic >= 0, nk[:len(iu)][np.maximum(ic, 0)] if len(iu) else -1, -1)
+    rk = np.where(rc >= 0, nk[len(iu):][np.maximum(rc, 0)] if len(ru) else -1, -1)
+    rt = _ns(responses[responded])
+    latest = _latest_at_or_before(ik, _ns(invitations[invited]), rk, rt)
+    first = np.full(n_inv, np.iinfo("int64").max, dtype="int64")
+    m = latest >= 0
+    np.minimum.at(first, latest[m], rt[m])
+    first[first == np.iinfo("int64").max] = _NAT
+    return first, "respondent and date"
 
 
-def _complete(matched: pd.DataFrame, invited: str, window_days: float, end: pd.Timestamp | None) -> pd.DataFrame:
+def _latest_at_or_before(inv_key: np.ndarray, inv_t: np.ndarray, resp_key: np.ndarray,
+                         resp_t: np.ndarray) -> np.ndarray:
+    """For each response, the invitation row with the same key and the latest time at or before it (-1: none).
+
+    A vectorised ``merge_asof(direction="backward", by=key)`` on integer keys
+    and int64 times: both are packed into one sortable int64 and matched
+    with ``searchsorted``.
+    """
+    out = np.full(len(resp_key), -1, dtype="int64")
+    ii = np.flatnonzero((inv_key >= 0) & (inv_t != _NAT))
+    rr = np.flatnonzero((resp_key >= 0) & (resp_t != _NAT))
+    if not len(ii) or not len(rr):
+        return out
+    ii = ii[np.lexsort((ii, inv_t[ii], inv_key[ii]))]  # by key, time, then row
+    sk, rk = inv_key[ii].astype("int64"), resp_key[rr].astype("int64")
+    tmin = min(int(inv_t[ii].min()), int(resp_t[rr].min()))
+    oi, orr = inv_t[ii] - tmin, resp_t[rr] - tmin
+    unit = next(u for u in (86_400 * 10**9, 60 * 10**9, 10**9, 10**6, 10**3, 1)
+                if not (oi % u).any() and not (orr % u).any())
+    oi, orr = oi // unit, orr // unit
+    span = int(max(oi.max(), orr.max())) + 1
+    if (int(max(sk.max(), rk.max())) + 1) * span >= 2**62:  # too wide to pack: pack the ranks of the times
+        uniq, inv = np.unique(np.concatenate([oi, orr]), return_inverse=True)
+        oi, orr, span = inv[:len(oi)], inv[len(oi):], len(uniq)
+    pos = np.searchsorted(sk * span + oi, rk * span + orr, side="right") - 1
+    ok = pos >= 0
+    ok[ok] = sk[pos[ok]] == rk[ok]
+    out[rr[ok]] = ii[pos[ok]]
+    return out
+
+
+def _matched_frame(invitations: pd.DataFrame, core: tuple[np.ndarray, str], window_days: float,
+                   invited: str) -> pd.DataFrame:
+    """``invitations`` (new RangeIndex) with ``responded``, ``matched_responded_at``, ``response_latency_days``."""
+    first, method = core
+    inv = invitations.reset_index(drop=True)
+    t = _ns(inv[invited])
+    at = first.copy()
+    both = (at != _NAT) & (t != _NAT)
+    if method == "respondent and date":
+        at[both & (at - np.where(both, t, 0) > pd.Timedelta(days=window_days).value)] = _NAT
+        both &= at != _NAT
+    out = inv.assign(responded=at != _NAT, matched_responded_at=at.view("datetime64[ns]"))
+    lat = np.full(len(at), np.nan)
+    lat[both] = ((at[both] - t[both]) / 1e9) / 86400  # as Timedelta.total_seconds() / 86400
+    out["response_latency_days"] = lat
+    return out
+
+
+def _ns(values) -> np.ndarray:
+    """Datetimes as int64 nanoseconds since the epoch (NaT: the int64 minimum)."""
+    return pd.to_datetime(pd.Series(values)).to_numpy(dtype="datetime64[ns]").view("int64")
+
+
+_NAT = np.iinfo("int64").min
+
+
+def _complete_mask(matched: pd.DataFrame, invited: str, window_days: float, end: pd.Timestamp | None) -> np.ndarray:
     """Invitations whose whole response window lies before ``end`` (the rest are right-censored)."""
-    d = matched[matched[invited].notna()]
+    t = _ns(matched[invited])
+    ok = t != _NAT
     if end is not None:
-        d = d[d[invited] <= pd.Timestamp(end) - pd.Timedelta(days=window_days)]
-    return d
+        ok &= t <= (pd.Timestamp(end) - pd.Timedelta(days=window_days)).value
+    return ok
 
 
-def _answered(d: pd.DataFrame, window_days: float) -> pd.Series:
-    lat = d["response_latency_days"]
-    return d["responded"].astype(bool) & (lat.isna() | (lat <= window_days))
+def _answered(d: pd.DataFrame, window_days: float) -> np.ndarray:
+    """Answered within the window (a missing latency with ``responded`` counts as answered)."""
+    lat = pd.to_numeric(d["response_latency_days"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    resp = d["responded"].to_numpy(dtype=bool, na_value=False)
+    with np.errstate(invalid="ignore"):
+        return resp & (np.isnan(lat) | (lat <= window_days))
+
+
+def _period_keys(t: np.ndarray, freq: str) -> np.ndarray:
+    """Integer calendar-period keys of int64 nanosecond datetimes (months, quarters or Monday weeks since 1970)."""
+    v = t.view("datetime64[ns]")
+    if freq == "W":
+        return (v.astype("datetime64[D]").view("int64") + 3) // 7  # 1970-01-01 was a Thursday
+    m = v.astype("datetime64[M]").view("int64")
+    return m // 3 if freq == "Q" else m
+
+
+def _period_starts(keys: np.ndarray, freq: str) -> pd.DatetimeIndex:
+    """First instant of each period key of :func:`_period_keys`."""
+    k = np.asarray(keys, dtype="int64")
+    if freq == "W":
+        v = (k * 7 - 3).astype("datetime64[D]")
+    else:
+        v = (k * 3 if freq == "Q" else k).astype("datetime64[M]")
+    return pd.DatetimeIndex(v.astype("datetime64[ns]"))
+
+
+def _period_label_fast(dates: pd.Series, freq: str) -> pd.Series:
+    """:func:`_period_label` computed once per distinct period (NaT stays missing)."""
+    f = {"M": "M", "Q": "Q", "W": "W"}.get(freq, "M")
+    t = _ns(dates)
+    ok = t != _NAT
+    keys = np.where(ok, _period_keys(np.where(ok, t, 0), f), np.iinfo("int64").max)
+    codes, uniq = pd.factorize(keys)
+    labels = _period_label(pd.Series(_period_starts(np.where(uniq == np.iinfo("int64").max, 0, uniq), f)), f)
+    labels = labels.to_numpy(dtype=object)
+    labels[uniq == np.iinfo("int64").max] = None
+    return pd.Series(pd.array(labels[codes], dtype="string"), index=dates.index)
 
 
 def response_rates(
@@ -792,23 +963,25 @@ def response_rates(
         ``period``, ``period_start``, ``invited``, ``responded``,
         ``response_rate``, ``ci_low``, ``ci_high``.
     """
-    d = _complete(matched, invited, window_days, end)
     cols = ["period", "period_start", "invited", "responded", "response_rate", "ci_low", "ci_high"]
     f = {"M": "M", "Q": "Q", "W": "W"}.get(period, "M")
-    if end is not None and len(d):
+    ok = _complete_mask(matched, invited, window_days, end)
+    t = _ns(matched[invited])
+    if end is not None and ok.any():
         # whole periods only: the period in which the complete window ends would be a partial point
         cutoff = pd.Timestamp(end) - pd.Timedelta(days=window_days)
         last = cutoff.to_period(f)
         if cutoff < last.end_time.floor("D"):
-            d = d[d[invited] < last.start_time]
-    if d.empty:
+            ok &= t < last.start_time.value
+    if not ok.any():
         return pd.DataFrame(columns=cols)
-    per = d[invited].dt.to_period(f)
-    g = pd.DataFrame({"p": per, "r": _answered(d, window_days)}).groupby("p", sort=True)["r"]
-    out = pd.DataFrame({"invited": g.size(), "responded": g.sum().astype(int)})
-    out["period_start"] = out.index.to_timestamp()
+    keys = _period_keys(t[ok], f)
+    uniq, idx = np.unique(keys, return_inverse=True)
+    answered = _answered(matched, window_days)[ok]
+    out = pd.DataFrame({"invited": np.bincount(idx, minlength=len(uniq)),
+                        "responded": np.bincount(idx, weights=answered, minlength=len(uniq)).astype(int)})
+    out["period_start"] = _period_starts(uniq, f)
     out["period"] = _period_label(pd.Series(out["period_start"]), f).to_numpy()
-    out = out.reset_index(drop=True)
     out["response_rate"] = out["responded"] / out["invited"]
     lo, hi = wilson_interval(out["responded"], out["invited"], confidence)
     out["ci_low"], out["ci_high"] = lo, hi
@@ -850,33 +1023,35 @@ def response_rate_trend(
 
     Notes
     -----
-    ``logit P(answered) = b0 + b1 * years since the first invitation``
-    (statsmodels ``Logit``); the change per year is the average marginal
-    effect ``mean(p(1-p)) * b1`` with its delta-method interval.
+    ``logit P(answered) = b0 + b1 * years since the first invitation``,
+    fitted on the binomial counts per distinct invitation time (the same
+    maximum-likelihood estimates as a per-invitation ``Logit``; errors
+    clustered by respondent as statsmodels' CRV1); the change per year is the
+    average marginal effect ``mean(p(1-p)) * b1`` with its delta-method
+    interval (as statsmodels ``get_margeff(at="overall")``).
     """
-    d = _complete(matched, invited, window_days, end)
-    out: dict[str, Any] = {"n": len(d), "n_responded": 0, "years": math.nan, "rate_start": math.nan,
+    ok = _complete_mask(matched, invited, window_days, end)
+    n = int(ok.sum())
+    out: dict[str, Any] = {"n": n, "n_responded": 0, "years": math.nan, "rate_start": math.nan,
                            "rate_end": math.nan, "change_points_per_year": math.nan, "ci_low": math.nan,
                            "ci_high": math.nan, "odds_ratio_per_year": math.nan, "p_value": math.nan,
                            "reason": None}
-    if d.empty:
+    if n == 0:
         out["reason"] = "no invitation with a complete response window"
         return out
-    y = _answered(d, window_days).to_numpy()
-    t = (d[invited] - d[invited].min()).dt.total_seconds().to_numpy() / 86400 / DAYS_PER_YEAR
+    y = _answered(matched, window_days)[ok]
+    ti = _ns(matched[invited])[ok]
+    t = ((ti - ti.min()) / 1e9) / 86400 / DAYS_PER_YEAR  # total seconds, then years (as Timedelta.total_seconds)
     out.update(n_responded=int(y.sum()), years=float(t.max()))
-    groups = d[cluster].to_numpy(dtype=object) if cluster and cluster in d else None
+    groups = matched[cluster].to_numpy()[ok] if cluster and cluster in matched else None
     res, kind = _fit_logit(y, pd.DataFrame({"const": 1.0, "years": t}), groups, cluster_name="respondent")
     if res is None:
         out["reason"] = kind
         return out
     b0, b1 = float(res.params.iloc[0]), float(res.params.iloc[1])
-    try:
-        me = res.get_margeff(at="overall").summary_frame(alpha=1 - confidence).iloc[0]
-        change, lo, hi = float(me.iloc[0]) * 100, float(me.iloc[4]) * 100, float(me.iloc[5]) * 100
-    except Exception:  # noqa: BLE001 - fall back to the marginal effect without interval
-        p = 1 / (1 + np.exp(-(b0 + b1 * t)))
-        change, lo, hi = float(np.mean(p * (1 - p)) * b1 * 100), math.nan, math.nan
+    me, se = res.average_marginal_effect("years")
+    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    change, lo, hi = me * 100, (me - z * se) * 100, (me + z * se) * 100
     out.update(rate_start=float(1 / (1 + math.exp(-b0))), rate_end=float(1 / (1 + math.exp(-(b0 + b1 * t.max())))),
                change_points_per_year=change, ci_low=lo, ci_high=hi, odds_ratio_per_year=math.exp(b1),
                p_value=float(res.pvalues.iloc[1]), covariance=kind)
@@ -1070,6 +1245,30 @@ def _round(df: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
     return out
 
 
+def _linked_responses(prep: Prepared) -> pd.DataFrame:
+    """Analysed responses whose account has a known outcome, with the outcome (only the columns decay needs).
+
+    ``account_id`` holds the account's integer code (row of the de-duplicated
+    accounts table): it only serves as a cluster label and an account key.
+    """
+    r, acc = prep.responses, prep.accounts
+    a = acc[acc["account_id"].notna()].drop_duplicates("account_id")
+    codes, uniq = prep.codes("account_id")
+    at_u = pd.Index(a["account_id"]).get_indexer(uniq) if len(uniq) else np.array([], dtype="int64")
+    pos = np.where(codes >= 0, at_u[np.maximum(codes, 0)] if len(uniq) else -1, -1)
+    churned = a["churned"].to_numpy(dtype=object)
+    ok = pos >= 0
+    ok[ok] = ~pd.isna(churned[pos[ok]])
+    rows = np.flatnonzero(ok)
+    keep = [c for c in ("score", "category", "responded_at", "followed_up_at") if c in r]
+    out = r[keep].take(rows).reset_index(drop=True)
+    out["account_id"] = pos[rows]
+    out["churned"] = a["churned"].take(pos[rows]).to_numpy(dtype=bool)
+    if "outcome_at" in a:
+        out["outcome_at"] = a["outcome_at"].take(pos[rows]).to_numpy()
+    return out
+
+
 def diagnose(prep: Prepared) -> AreaResult:
     """Diagnose the decay area of one client's NPS program.
 
@@ -1121,10 +1320,7 @@ def diagnose(prep: Prepared) -> AreaResult:
 
     linked = None
     if has_outcomes:
-        cols = ["account_id", "churned"] + [c for c in ("outcome_at", "revenue") if c in acc]
-        linked = r.merge(acc[cols].dropna(subset=["account_id"]).drop_duplicates("account_id"), on="account_id",
-                         how="inner", suffixes=("", "_acct"))
-        linked = linked[linked["churned"].notna()]
+        linked = _linked_responses(prep)
         if "outcome_at" in linked:
             before = linked["outcome_at"].isna() | (linked["responded_at"] <= linked["outcome_at"])
             if (~before).any():
@@ -1134,7 +1330,8 @@ def diagnose(prep: Prepared) -> AreaResult:
 
     # ---------------------------------------------------------------- follow-up
     if has_fu:
-        fu = follow_up_latency(r, sla_days=sla, end=end)
+        fu = follow_up_latency(r[[c for c in ("responded_at", "followed_up_at", "category", "owner") if c in r]],
+                               sla_days=sla, end=end)
         det = fu[fu["category"] == "detractor"]
         overall = follow_up_summary(fu[fu["category"].isin(["detractor", "passive"])], by="category",
                                     confidence=conf)
@@ -1153,10 +1350,10 @@ def diagnose(prep: Prepared) -> AreaResult:
                 _add_figure(res, notes, _fig_follow_up_ecdf, fu, sla, float(dsum["share_never"]))
             # by month
             freq = s.trend_period
-            per = _period_label(det["responded_at"], freq)
+            per = _period_label_fast(det["responded_at"], freq)
             if per.nunique() > 30 and freq == "M":
                 freq = "Q"
-                per = _period_label(det["responded_at"], freq)
+                per = _period_label_fast(det["responded_at"], freq)
             bym = follow_up_summary(det.assign(period=per), by="period", confidence=conf)
             res.tables["follow_up_by_period"] = _round(bym[["period", "n", "open", "followed_up", "median_days",
                                                             "share_within_sla", "within_sla_ci_low",
@@ -1250,11 +1447,11 @@ def diagnose(prep: Prepared) -> AreaResult:
                 _add_figure(res, notes, _fig_auc_by_age, bands)
             model, kind = staleness_model(st, confidence=conf)
             stale = stale_after_months(bands)
-            latest = st.sort_values("responded_at").groupby("account_id").tail(1)
-            share_stale = (float((latest["score_age_months"] >= stale).mean()) if stale is not None
-                           else math.nan)
+            # the latest score of an account is its youngest at the (one) outcome date
+            latest = st.groupby("account_id", sort=False)["score_age_months"].min()
+            share_stale = float((latest >= stale).mean()) if stale is not None else math.nan
             ctx["staleness"] = {"bands": bands, "model": model, "stale_after": stale, "share_stale": share_stale,
-                                "n_accounts": int(latest["account_id"].nunique()), "kind": kind}
+                                "n_accounts": len(latest), "kind": kind}
             if len(model):
                 res.tables["staleness_model"] = _round(model, 4)
                 res.table_captions["staleness_model"] = (
@@ -1283,11 +1480,19 @@ def diagnose(prep: Prepared) -> AreaResult:
     # ---------------------------------------------------------------- response rates and latency
     matched = None
     if has_inv:
-        invs = inv.copy()
+        in_period = None
         if s.period:
             lo_p, hi_p = pd.Timestamp(s.period[0]), pd.Timestamp(s.period[1]) + pd.Timedelta(days=1)
-            invs = invs[(invs["invited_at"] >= lo_p) & (invs["invited_at"] < hi_p)]
-        matched = match_invitations(invs, r)
+            in_period = ((inv["invited_at"] >= lo_p) & (inv["invited_at"] < hi_p)).to_numpy(dtype=bool, na_value=False)
+        invs = inv if in_period is None else inv[in_period]
+        core = _prepared_core(prep, in_period)
+        if core is not None:
+            # only the columns the rates need; respondents as integer codes (the trend's clusters)
+            narrow = pd.DataFrame({"invited_at": invs["invited_at"].to_numpy()})
+            if "respondent_id" in inv:
+                rc = prep.codes("respondent_id", table="invitations")[0]
+                narrow["_respondent"] = rc if in_period is None else rc[in_period]
+            matched = _matched_frame(narrow, core, RESPONSE_WINDOW_DAYS, "invited_at")
         if matched is None:
             notes.append("Response rates not assessed: invitations and responses share no respondent or response "
                          "id to match on.")
@@ -1300,7 +1505,7 @@ def diagnose(prep: Prepared) -> AreaResult:
                 freq = coarser
                 rates = response_rates(matched, period=freq, end=end, confidence=conf)
             unit = {"W": "week", "M": "month", "Q": "quarter"}.get(freq, "month")
-            trend = response_rate_trend(matched, end=end, confidence=conf)
+            trend = response_rate_trend(matched, cluster="_respondent", end=end, confidence=conf)
             if len(rates):
                 res.tables["response_rate"] = _round(rates.drop(columns="period_start"))
                 res.table_captions["response_rate"] = (
