@@ -33,6 +33,8 @@ References
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 from scipy import optimize, stats
@@ -40,7 +42,7 @@ from statsmodels.stats.multitest import multipletests
 
 from ..clean import Prepared
 from ..findings import AreaResult, Figure, Finding, not_assessed
-from ..metrics import ADJUSTMENT, Breaks, categorize, nps
+from ..metrics import ADJUSTMENT, Breaks, nps, nps_from_counts
 
 __all__ = [
     "MISSING",
@@ -107,24 +109,125 @@ def _fmt_pts(v: float) -> str:
     return f"{v:+.0f}" if abs(v) >= 1 or v == 0 else f"{v:+.1f}"
 
 
+#: ``codes(column) -> (codes, uniques)`` as :func:`pandas.factorize` returns them, for the rows of ``data``
+#: (e.g. :meth:`npsdiag.clean.Prepared.codes`); lets a large export be factorized once for every building block.
+CodesFn = Callable[[str], tuple[np.ndarray, pd.Index]]
+
+
+def _factor(data: pd.DataFrame, column: str, codes: CodesFn | None = None) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes (-1 = missing) and uniques of ``data[column]``, from ``codes`` when it describes these rows."""
+    if codes is not None:
+        try:
+            c, u = codes(column)
+        except (KeyError, AttributeError):
+            c = None
+        if c is not None and len(c) == len(data):
+            return np.asarray(c), u
+    c, u = pd.factorize(data[column])
+    return np.asarray(c), u
+
+
+def _label_codes(data: pd.DataFrame, column: str, codes: CodesFn | None = None) -> tuple[np.ndarray, list[str]]:
+    """Per row, the code of its segment label (:func:`_labels`), labels sorted as text; and the labels.
+
+    Only the distinct values are turned into labels, so that a million rows cost one factorization.
+    """
+    c, u = _factor(data, column, codes)
+    lab_u = list(_labels(pd.Series(u)).to_numpy(dtype=object))
+    has_missing = bool((c < 0).any())
+    labels = sorted(set(lab_u) | ({MISSING} if has_missing else set()))
+    pos = {s: i for i, s in enumerate(labels)}
+    lut = np.array([pos[s] for s in lab_u] + [pos.get(MISSING, 0)], dtype=np.int64)  # code -1 -> last entry
+    return lut[c], labels
+
+
+def _compact(g: np.ndarray, labels: list[str]) -> tuple[np.ndarray, list[str]]:
+    """Drop labels that no row carries (codes renumbered, order kept)."""
+    present = np.bincount(g, minlength=len(labels)) > 0
+    if present.all():
+        return g, labels
+    new = np.cumsum(present) - 1
+    return new[g], [s for s, k in zip(labels, present, strict=True) if k]
+
+
+def _cat_codes(scores: pd.Series, breaks: Breaks) -> np.ndarray:
+    """0 detractor, 1 passive, 2 promoter, -1 missing (as :func:`npsdiag.metrics.categorize`)."""
+    s = pd.to_numeric(scores, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    out = np.where(s <= breaks.detractor_max, 0, np.where(s >= breaks.promoter_min, 2, 1))
+    return np.where(np.isnan(s), -1, out).astype(np.int64)
+
+
+def _cluster_codes(data: pd.DataFrame, cluster: str, codes: CodesFn | None = None) -> np.ndarray:
+    """Cluster codes 0..C-1; rows without a cluster are clusters of their own."""
+    c, u = _factor(data, cluster, codes)
+    c = c.astype(np.int64)
+    miss = c < 0
+    if miss.any():
+        c = c.copy()
+        c[miss] = len(u) + np.arange(int(miss.sum()))
+    return c
+
+
+def _count_table(g: np.ndarray, k: np.ndarray, n_seg: int) -> np.ndarray:
+    """Counts (segments, 3) of detractors, passives, promoters."""
+    return np.bincount(g * 3 + k, minlength=3 * n_seg).reshape(n_seg, 3).astype("float64")
+
+
+def _nps_table(cnt: np.ndarray, confidence: float) -> pd.DataFrame:
+    """The columns of :func:`npsdiag.metrics.nps` from a (groups, 3) count array."""
+    r = nps_from_counts(cnt[:, 0], cnt[:, 1], cnt[:, 2], confidence=confidence)
+    out = pd.DataFrame({"n": r["n"].astype("int64"), "detractors": cnt[:, 0].astype("int64"),
+                        "passives": cnt[:, 1].astype("int64"), "promoters": cnt[:, 2].astype("int64")})
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for c in ("detractors", "passives", "promoters"):
+            out[f"pct_{c}"] = 100 * out[c] / out["n"]
+    out["nps"] = 100 * r["nps"]
+    out["se"] = 100 * r["se"]
+    out["ci_low"] = 100 * r["ci_low"]
+    out["ci_high"] = 100 * r["ci_high"]
+    out["moe"] = (out["ci_high"] - out["ci_low"]) / 2
+    return out
+
+
 # --------------------------------------------------------------------------- segment table
 
 
-def _cluster_var(sx: np.ndarray, n: np.ndarray) -> float:
-    """Cluster-robust (linearisation) variance of a mean from per-cluster sums and sizes.
+def _cluster_var_segments(g, cl, x, a, tot_x, tot_n, m0, s_ee, s_en, s_nn) -> tuple[np.ndarray, np.ndarray]:
+    """Cluster-robust (linearisation) variances of the mean of x in every segment and in its complement.
 
     With x the response values (+1 promoter, 0 passive, -1 detractor), mean m = Σx / N and per-cluster
-    residual sums E_c = Σ_c x - m·n_c, var(m) = C / (C - 1) · Σ E_c² / N².
+    residual sums E_c = Σ_c x - m·n_c, var(m) = C / (C - 1) · Σ E_c² / N² (C clusters with responses).
+
+    Works on the (segment, cluster) pairs that occur, never on a segments x clusters grid: the rest's
+    Σ_c (T_c - m·N_c)² over all clusters is expanded around the overall mean m0
+    (Σ e0² - 2δ Σ e0·N + δ² Σ N², δ = m - m0) and corrected on the clusters the segment touches.
     """
-    keep = n > 0
-    sx, n = sx[keep], n[keep]
-    c = len(n)
-    big_n = n.sum()
-    if c < 2 or big_n == 0:
-        return float("nan")
-    m = sx.sum() / big_n
-    e = sx - m * n
-    return float(c / (c - 1) * np.sum(e**2) / big_n**2)
+    n_seg = len(a)
+    n_cl = len(tot_n)
+    pk, uk = pd.factorize(g * n_cl + cl)
+    px = np.bincount(pk, weights=x)
+    pn = np.bincount(pk).astype("float64")
+    uk = np.asarray(uk)
+    ps, pc = uk // n_cl, uk % n_cl
+    big_n = a.sum(axis=1)
+    sx = a[:, 2] - a[:, 0]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        m = sx / big_n
+        e_seg = np.bincount(ps, weights=(px - m[ps] * pn) ** 2, minlength=n_seg)
+        c_seg = np.bincount(ps, minlength=n_seg).astype("float64")
+        ca = np.where((c_seg >= 2) & (big_n > 0), c_seg / (c_seg - 1) * e_seg / big_n**2, np.nan)
+        n_r = tot_n.sum() - big_n
+        m_r = (tot_x.sum() - sx) / n_r
+        d = m_r - m0
+        full = s_ee - 2 * d * s_en + d**2 * s_nn
+        tc, nc = tot_x[pc], tot_n[pc]
+        mr = m_r[ps]
+        old = np.bincount(ps, weights=(tc - mr * nc) ** 2, minlength=n_seg)
+        new = np.bincount(ps, weights=(tc - px - mr * (nc - pn)) ** 2, minlength=n_seg)
+        e_rest = np.clip(full - old + new, 0, None)
+        c_rest = n_cl - np.bincount(ps, weights=(pn == nc).astype("float64"), minlength=n_seg)
+        cb = np.where((c_rest >= 2) & (n_r > 0), c_rest / (c_rest - 1) * e_rest / n_r**2, np.nan)
+    return ca, cb
 
 
 def segment_nps(
@@ -135,6 +238,7 @@ def segment_nps(
     confidence: float = 0.95,
     breaks: Breaks = Breaks(),
     cluster: str | None = None,
+    codes: CodesFn | None = None,
 ) -> pd.DataFrame:
     """NPS of every value of every segment column, each tested against the rest.
 
@@ -162,6 +266,10 @@ def segment_nps(
         Rocks variance and the cluster-robust variance, so that an account
         answering many times does not make a difference look more certain
         than it is. Responses without a cluster count as their own.
+    codes : callable, optional
+        ``codes(column) -> (codes, uniques)`` of ``data``'s rows, as
+        :meth:`npsdiag.clean.Prepared.codes` gives them: factorized columns
+        are reused instead of factorized again (large exports).
 
     Returns
     -------
@@ -202,60 +310,55 @@ def segment_nps(
     cols = ["dimension", "segment", "n", "detractors", "passives", "promoters", "pct_promoters", "pct_passives",
             "pct_detractors", "nps", "ci_low", "ci_high", "reportable", "se_test", "design_effect", "diff_vs_rest",
             "diff_ci_low", "diff_ci_high", "p_value", "p_adj", "direction"]
-    scored = data.loc[data[score].notna()]
+    k_all = _cat_codes(data[score], breaks)
+    ok = k_all >= 0
+    k = k_all[ok]
+    x = (k - 1).astype("float64")
     z = _z(confidence)
-    use_cluster = cluster is not None and cluster in scored.columns and scored[cluster].notna().any()
+    use_cluster = cluster is not None and cluster in data.columns and bool(data.loc[ok, cluster].notna().any())
     if use_cluster:
-        cl = scored[cluster].astype("string")
-        cl = cl.fillna(pd.Series([f"<none {i}>" for i in range(len(cl))], index=cl.index, dtype="string"))
-        cl_codes = pd.factorize(cl)[0]
-        cat = categorize(scored[score], breaks)
-        x = np.where(cat == "promoter", 1.0, np.where(cat == "detractor", -1.0, 0.0))
+        cl_codes = _cluster_codes(data, cluster, codes)[ok]
+        cl_codes = pd.factorize(cl_codes)[0].astype(np.int64)  # clusters of the scored rows only
         n_cl = int(cl_codes.max()) + 1
         tot_x = np.bincount(cl_codes, weights=x, minlength=n_cl)
         tot_n = np.bincount(cl_codes, minlength=n_cl).astype("float64")
+        m0 = tot_x.sum() / tot_n.sum()
+        e0 = tot_x - m0 * tot_n
+        s_ee, s_en, s_nn = float(e0 @ e0), float(e0 @ tot_n), float(tot_n @ tot_n)
     frames = []
     for dim in segments:
-        if dim not in scored.columns:
+        if dim not in data.columns:
             continue
-        lab = _labels(scored[dim])
-        frame = pd.DataFrame({"segment": lab, score: scored[score].to_numpy()})
-        t = nps(frame, score=score, by="segment", confidence=confidence, breaks=breaks)
+        g, labels = _label_codes(data, dim, codes)
+        g, labels = _compact(g[ok], labels)
+        n_seg = len(labels)
+        a = _count_table(g, k, n_seg)
+        t = _nps_table(a, confidence)
+        t.insert(0, "segment", labels)
         t.insert(0, "dimension", dim)
-        tot = t[["detractors", "passives", "promoters"]].sum()
         t["reportable"] = t["n"] >= min_n
-        rows = []
-        for _, row in t.iterrows():
-            a = np.array([row["detractors"], row["passives"], row["promoters"]], dtype="float64")
-            b = tot.to_numpy(dtype="float64") - a
-            va, vb = float(_adj_var(*a)), float(_adj_var(*b)) if b.sum() > 0 else float("nan")
-            deff = 1.0
-            if use_cluster:
-                m = (lab == row["segment"]).to_numpy()
-                sx = np.bincount(cl_codes[m], weights=x[m], minlength=n_cl)
-                sn = np.bincount(cl_codes[m], minlength=n_cl).astype("float64")
-                ca = _cluster_var(sx, sn)
-                cb = _cluster_var(tot_x - sx, tot_n - sn)
-                if np.isfinite(ca) and ca > va:
-                    deff = ca / va
-                    va = ca
-                if np.isfinite(cb) and cb > vb:
-                    vb = cb
-            out = {"se_test": 100 * np.sqrt(va), "design_effect": deff, "diff": np.nan, "ci_low": np.nan,
-                   "ci_high": np.nan, "p_value": np.nan}
-            if row["reportable"] and b.sum() > 0:
-                diff = (a[2] - a[0]) / a.sum() - (b[2] - b[0]) / b.sum()
-                se = np.sqrt(va + vb)
-                out.update(diff=100 * diff, ci_low=100 * (diff - z * se), ci_high=100 * (diff + z * se),
-                           p_value=float(2 * stats.norm.sf(abs(diff / se))) if se > 0 else np.nan)
-            rows.append(out)
-        tt = pd.DataFrame(rows, index=t.index)
-        t["se_test"] = tt["se_test"]
-        t["design_effect"] = tt["design_effect"]
-        t["diff_vs_rest"] = tt["diff"]
-        t["diff_ci_low"] = tt["ci_low"]
-        t["diff_ci_high"] = tt["ci_high"]
-        t["p_value"] = tt["p_value"]
+        b = a.sum(axis=0) - a
+        n_a, n_b = a.sum(axis=1), b.sum(axis=1)
+        va = _adj_var(a[:, 0], a[:, 1], a[:, 2])
+        vb = np.where(n_b > 0, _adj_var(b[:, 0], b[:, 1], b[:, 2]), np.nan)
+        deff = np.ones(n_seg)
+        if use_cluster:
+            ca, cb = _cluster_var_segments(g, cl_codes, x, a, tot_x, tot_n, m0, s_ee, s_en, s_nn)
+            bigger = np.isfinite(ca) & (ca > va)
+            deff = np.where(bigger, ca / va, 1.0)
+            va = np.where(bigger, ca, va)
+            vb = np.where(np.isfinite(cb) & (cb > vb), cb, vb)
+        t["se_test"] = 100 * np.sqrt(va)
+        t["design_effect"] = deff
+        test = t["reportable"].to_numpy() & (n_b > 0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            diff = (a[:, 2] - a[:, 0]) / n_a - (b[:, 2] - b[:, 0]) / n_b
+            se = np.sqrt(va + vb)
+            p = np.where(se > 0, 2 * stats.norm.sf(np.abs(diff / se)), np.nan)
+        t["diff_vs_rest"] = np.where(test, 100 * diff, np.nan)
+        t["diff_ci_low"] = np.where(test, 100 * (diff - z * se), np.nan)
+        t["diff_ci_high"] = np.where(test, 100 * (diff + z * se), np.nan)
+        t["p_value"] = np.where(test, p, np.nan)
         frames.append(t)
     if not frames:
         return pd.DataFrame(columns=cols)
@@ -274,6 +377,7 @@ def dimension_tests(
     score: str = "score",
     min_n: int = 30,
     breaks: Breaks = Breaks(),
+    codes: CodesFn | None = None,
 ) -> pd.DataFrame:
     """Does the category mix differ across a dimension's segments? (chi-square test).
 
@@ -289,6 +393,8 @@ def dimension_tests(
         Only segments with at least ``min_n`` responses enter the test.
     breaks : Breaks
         Category breaks.
+    codes : callable, optional
+        Factorized columns of ``data`` (see :func:`segment_nps`).
 
     Returns
     -------
@@ -312,21 +418,24 @@ def dimension_tests(
     1.0
     """
     rows = []
-    scored = data.loc[data[score].notna()]
+    k_all = _cat_codes(data[score], breaks)
+    ok = k_all >= 0
+    k = k_all[ok]
     for dim in segments:
-        if dim not in scored.columns:
+        if dim not in data.columns:
             continue
-        lab = _labels(scored[dim])
-        cat = categorize(scored[score], breaks)
-        tab = pd.crosstab(lab, cat)
+        g, labels = _label_codes(data, dim, codes)
+        g, labels = _compact(g[ok], labels)
+        tab = _count_table(g, k, len(labels))
+        tab = tab[:, tab.sum(axis=0) > 0]  # categories that occur (as a crosstab has them)
         tested = tab[tab.sum(axis=1) >= min_n]
-        tested = tested.loc[:, tested.sum(axis=0) > 0]
+        tested = tested[:, tested.sum(axis=0) > 0]
         row = {"dimension": dim, "values": int(len(tab)), "tested_values": int(len(tested)),
-               "n": int(tested.to_numpy().sum()), "chi2": np.nan, "dof": np.nan, "p_value": np.nan,
+               "n": int(tested.sum()), "chi2": np.nan, "dof": np.nan, "p_value": np.nan,
                "cramers_v": np.nan}
         if len(tested) >= 2 and tested.shape[1] >= 2:
-            chi2, p, dof, _ = stats.chi2_contingency(tested.to_numpy(), correction=False)
-            n = tested.to_numpy().sum()
+            chi2, p, dof, _ = stats.chi2_contingency(tested, correction=False)
+            n = tested.sum()
             row.update(chi2=float(chi2), dof=int(dof), p_value=float(p),
                        cramers_v=float(np.sqrt(chi2 / (n * (min(tested.shape) - 1)))))
         rows.append(row)
@@ -450,6 +559,7 @@ def nps_trend(
     min_n: int = 30,
     confidence: float = 0.95,
     breaks: Breaks = Breaks(),
+    codes: CodesFn | None = None,
 ) -> pd.DataFrame:
     """NPS per month, quarter or week, with intervals.
 
@@ -469,6 +579,8 @@ def nps_trend(
         Level of the intervals.
     breaks : Breaks
         Category breaks.
+    codes : callable, optional
+        Factorized columns of ``data`` (see :func:`segment_nps`).
 
     Returns
     -------
@@ -487,20 +599,31 @@ def nps_trend(
     """
     cols = ["period", "start"] + ([by] if by else []) + ["n", "nps", "ci_low", "ci_high", "pct_promoters",
                                                          "pct_detractors", "reportable"]
-    d = data.loc[data[date].notna() & data[score].notna()]
-    if d.empty:
+    k = _cat_codes(data[score], breaks)
+    ok = (k >= 0) & data[date].notna().to_numpy()
+    if not ok.any():
         return pd.DataFrame(columns=cols)
-    per = d[date].dt.to_period(period)
-    frame = pd.DataFrame({"_period": per.to_numpy(), score: d[score].to_numpy()})
-    keys = ["_period"]
+    # integer period ordinals (no Period objects per row); labels only for the distinct periods
+    ords = data.loc[ok, date].dt.to_period(period).array.asi8
+    o_codes, o_uniq = pd.factorize(ords, sort=True)
+    n_per = len(o_uniq)
     if by:
-        frame[by] = _labels(d[by]).to_numpy()
-        keys.append(by)
-    t = nps(frame, score=score, by=keys, confidence=confidence, breaks=breaks)
-    t["period"] = t["_period"].astype(str)
-    t["start"] = t["_period"].map(lambda p: p.start_time)
+        g, labels = _label_codes(data, by, codes)
+        g, labels = _compact(g[ok], labels)
+    else:
+        g, labels = np.zeros(len(o_codes), dtype=np.int64), [""]
+    n_seg = len(labels)
+    cnt = _count_table(o_codes.astype(np.int64) * n_seg + g, k[ok], n_per * n_seg)
+    keep = cnt.sum(axis=1) > 0
+    t = _nps_table(cnt[keep], confidence)
+    idx = np.flatnonzero(keep)
+    pidx = pd.PeriodIndex.from_ordinals(np.asarray(o_uniq)[idx // n_seg], freq=period)
+    t["period"] = pidx.astype(str)
+    t["start"] = pidx.start_time
+    if by:
+        t[by] = np.asarray(labels, dtype=object)[idx % n_seg]
     t["reportable"] = t["n"] >= min_n
-    return t.sort_values(keys).reset_index(drop=True)[cols]
+    return t.reset_index(drop=True)[cols]
 
 
 def comparison_periods(dates: pd.Series, months: int = 12) -> list[tuple[str, pd.Timestamp, pd.Timestamp]] | None:
@@ -551,41 +674,111 @@ def comparison_periods(dates: pd.Series, months: int = 12) -> list[tuple[str, pd
             (f"second half ({mid:%Y-%m-%d} to {last:%Y-%m-%d})", mid, stop)]
 
 
-def _cells(data: pd.DataFrame, dimension: str, period: str, first, second, score: str, breaks: Breaks):
-    """Counts array (2 periods, S segments, 3 categories) and the segment labels."""
-    sub = data.loc[data[period].isin([first, second]) & data[score].notna()]
-    lab = _labels(sub[dimension])
-    cat = categorize(sub[score], breaks)
-    tab = pd.crosstab([sub[period].to_numpy(), lab.to_numpy()], cat.to_numpy(), dropna=False)
-    tab = tab.reindex(columns=["detractor", "passive", "promoter"], fill_value=0)
-    segs = sorted(set(lab))
-    arr = np.zeros((2, len(segs), 3))
-    for i, p in enumerate((first, second)):
-        for j, s in enumerate(segs):
-            if (p, s) in tab.index:
-                arr[i, j] = tab.loc[(p, s)].to_numpy()
-    return arr, segs
+def _period_rows(data: pd.DataFrame, period: str, first, second, score: str,
+                 breaks: Breaks) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows of the two periods with a score: (mask over data, period index 0/1, category code) of those rows."""
+    pc, pu = _factor(data, period)
+    lut = np.full(len(pu) + 1, -1, dtype=np.int64)  # code -1 (missing period) -> last entry
+    for i, v in enumerate(pu):
+        if v == first:
+            lut[i] = 0
+        elif v == second:
+            lut[i] = 1
+    t = lut[pc]
+    k = _cat_codes(data[score], breaks)
+    ok = (t >= 0) & (k >= 0)
+    return ok, t[ok], k[ok]
 
 
-def _cluster_cells(data: pd.DataFrame, dimension: str, period: str, first, second, score: str, breaks: Breaks,
-                   cluster: str) -> list[np.ndarray] | None:
-    """Per period, counts per (cluster, segment, category): arrays of shape (C, S, 3), segments as in _cells."""
-    if cluster not in data.columns or data[cluster].isna().all():
-        return None
-    sub = data.loc[data[period].isin([first, second]) & data[score].notna()]
-    lab = _labels(sub[dimension])
-    segs = sorted(set(lab))
-    seg_code = pd.Categorical(lab, categories=segs).codes
-    cat = categorize(sub[score], breaks).cat.codes.to_numpy()
-    cl = sub[cluster].astype("string")
-    cl = cl.fillna(pd.Series([f"<none {i}>" for i in range(len(cl))], index=cl.index, dtype="string"))
-    out = []
-    for p in (first, second):
-        m = (sub[period] == p).to_numpy()
-        codes, _ = pd.factorize(cl[m])
-        arr = np.zeros((int(codes.max()) + 1 if len(codes) else 0, len(segs), 3))
-        np.add.at(arr, (codes, seg_code[m], cat[m]), 1)
-        out.append(arr)
+def _cells(data: pd.DataFrame, dimension: str, period: str, first, second, score: str, breaks: Breaks,
+           codes: CodesFn | None = None, rows=None):
+    """Counts array (2 periods, S segments, 3 categories), the segment labels and the rows' segment codes."""
+    ok, t, k = rows if rows is not None else _period_rows(data, period, first, second, score, breaks)
+    g, segs = _label_codes(data, dimension, codes)
+    g, segs = _compact(g[ok], segs)
+    n_seg = len(segs)
+    arr = np.bincount((t * n_seg + g) * 3 + k, minlength=6 * n_seg).reshape(2, n_seg, 3).astype("float64")
+    return arr, segs, g
+
+
+def _mix_rate_gradients(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Partial derivatives of (mix, rate, change) with respect to the segment shares and NPS of each period.
+
+    Returns ``b`` and ``a``, both (3 statistics, 2 periods, S): ∂stat/∂w_ts and ∂stat/∂y_ts (y in points).
+    A segment absent from one period has its NPS there set to the other period's (as :func:`_decompose`),
+    so both terms of its NPS fall on the period where it is observed.
+    """
+    n_s = arr.sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        w = n_s / n_s.sum(axis=-1, keepdims=True)
+        y = 100 * (arr[..., 2] - arr[..., 0]) / n_s
+    y1, y2 = y
+    p1, p2 = n_s[0] > 0, n_s[1] > 0
+    y1f = np.nan_to_num(np.where(p1, y1, y2))
+    y2f = np.nan_to_num(np.where(p2, y2, y1))
+    w1, w2 = w
+    ybar, wbar = (y1f + y2f) / 2, (w1 + w2) / 2
+    # mix = Σ (w2 - w1)·ȳ: ∂/∂w = ∓ȳ, ∂/∂y1f = ∂/∂y2f = (w2 - w1)/2; rate = Σ (y2f - y1f)·w̄: ∂/∂w = (y2f - y1f)/2,
+    # ∂/∂y1f = -w̄, ∂/∂y2f = w̄
+    b_mix = np.stack([-ybar, ybar])
+    b_rate = np.stack([(y2f - y1f) / 2] * 2)
+    cy_mix = ((w2 - w1) / 2, (w2 - w1) / 2)
+    cy_rate = (-wbar, wbar)
+
+    def route(c1, c2):
+        both = p1 & p2
+        return np.stack([np.where(both, c1, np.where(p1, c1 + c2, 0.0)),
+                         np.where(both, c2, np.where(p2, c1 + c2, 0.0))])
+
+    a_mix, a_rate = route(*cy_mix), route(*cy_rate)
+    return np.stack([b_mix, b_rate, b_mix + b_rate]), np.stack([a_mix, a_rate, a_mix + a_rate])
+
+
+def _mix_rate_variance(arr: np.ndarray, t: np.ndarray, g: np.ndarray, k: np.ndarray,
+                       cl: np.ndarray | None) -> np.ndarray:
+    """Delta-method variances of (mix, rate, change), cluster-robust when cluster codes ``cl`` are given.
+
+    Each period's statistics are smooth functions of its per-segment totals (n_s, Σx_s), sums over
+    independent units (responses, or clusters). The linearised value of unit c in period t is
+    u_c = Σ_s [∂stat/∂w_ts · (n_cs - w_ts·n_c) / N_t + ∂stat/∂y_ts · (100·Σx_cs - y_ts·n_cs) / n_ts]
+    and var = Σ_t C_t / (C_t - 1) Σ_c u_c² (C_t units in period t; Σ_c u_c = 0 because the shares and
+    NPS do not change when every count of a period is scaled).
+    """
+    b, a = _mix_rate_gradients(arr)
+    n_s = arr.sum(axis=-1)
+    big_n = n_s.sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        w = n_s / big_n[:, None]
+        y = np.nan_to_num(100 * (arr[..., 2] - arr[..., 0]) / n_s)
+    bbar = np.einsum("ktj,tj->kt", b, w)  # Σ_s b_ts w_ts
+    n_seg = arr.shape[1]
+    if cl is None:  # every response is its own unit: one linearised value per (period, segment, category) cell
+        pt, ps, pk = np.unravel_index(np.flatnonzero(arr.ravel() > 0), arr.shape)
+        weight = arr[pt, ps, pk]
+        pn, px = np.ones(len(pt)), (pk - 1).astype("float64")
+        units, unit_t = np.arange(len(pt)), pt
+        n_units = big_n
+    else:
+        n_cl = int(cl.max()) + 1 if len(cl) else 1
+        pair, uk = pd.factorize((t * n_cl + cl) * n_seg + g)
+        pn = np.bincount(pair).astype("float64")
+        px = np.bincount(pair, weights=(k - 1).astype("float64"))
+        uk = np.asarray(uk)
+        ps, tc = uk % n_seg, uk // n_seg
+        pt = tc // n_cl
+        units, uu = pd.factorize(tc)
+        weight = np.ones(len(uu))
+        unit_t = np.asarray(uu) // n_cl
+        n_units = np.bincount(unit_t, minlength=2).astype("float64")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        u = (pn * (b[:, pt, ps] - bbar[:, pt]) / big_n[pt]
+             + a[:, pt, ps] * (100 * px - y[pt, ps] * pn) / n_s[pt, ps])
+    out = np.zeros(3)
+    for i in range(3):
+        uc = np.bincount(units, weights=u[i]) if cl is not None else u[i]
+        sq = np.bincount(unit_t, weights=weight * uc**2, minlength=2)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[i] = float(np.sum(np.where(n_units > 1, n_units / (n_units - 1) * sq, np.nan)))
     return out
 
 
@@ -663,7 +856,7 @@ def mix_rate_decomposition(
     >>> float(t["mix_effect"].sum()), float(t["rate_effect"].sum())
     (-60.0, 0.0)
     """
-    arr, segs = _cells(data, dimension, period, first, second, score, breaks)
+    arr, segs, _ = _cells(data, dimension, period, first, second, score, breaks)
     mix, rate, _, _, w1, w2, y1, y2 = _decompose(arr)
     return pd.DataFrame({"segment": segs, "n_1": arr[0].sum(axis=1).astype(int),
                          "n_2": arr[1].sum(axis=1).astype(int), "share_1": w1, "share_2": w2, "nps_1": y1,
@@ -682,8 +875,10 @@ def mix_rate_summary(
     seed: int = 0,
     breaks: Breaks = Breaks(),
     cluster: str | None = None,
+    method: str = "delta",
+    codes: CodesFn | None = None,
 ) -> pd.DataFrame:
-    """Mix and rate effects of the overall NPS change, per dimension, with bootstrap intervals.
+    """Mix and rate effects of the overall NPS change, per dimension, with intervals.
 
     Parameters
     ----------
@@ -700,15 +895,25 @@ def mix_rate_summary(
     confidence : float
         Level of the intervals.
     n_boot : int
-        Bootstrap resamples (multinomial within each period).
+        Bootstrap resamples of ``method="bootstrap"`` (ignored by the
+        delta method).
     seed : int
         Seed of the bootstrap.
     breaks : Breaks
         Category breaks.
     cluster : str, optional
-        Column of clusters (e.g. ``"account_id"``): the bootstrap then
-        resamples whole accounts within each period, so that an account's
-        many responses move together.
+        Column of clusters (e.g. ``"account_id"``): the variance then
+        treats each account's responses within a period as one unit, so
+        that an account's many responses move together. Responses without
+        a cluster count as their own.
+    method : {"delta", "bootstrap"}
+        ``"delta"`` (default): Wald intervals from the delta-method
+        variance, cluster-robust with ``cluster``; computed in one pass
+        over the (period, account, segment) counts, fit for millions of
+        responses. ``"bootstrap"``: percentile intervals of a bootstrap
+        within each period (costs n_boot x accounts; for small data).
+    codes : callable, optional
+        Factorized columns of ``data`` (see :func:`segment_nps`).
 
     Returns
     -------
@@ -723,25 +928,58 @@ def mix_rate_summary(
     Notes
     -----
     Kitagawa's (1955) symmetric decomposition (see
-    :func:`mix_rate_decomposition`). Intervals are percentile intervals of
-    a bootstrap within each period, so that both the segment shares and
-    the segment NPS vary: responses are redrawn from the multinomial over
-    (segment x category) cells with the period's n or, with ``cluster``,
-    whole clusters are reweighted with Poisson(1) weights (the Poisson
-    bootstrap, Hanley & MacGibbon 2006, a fast equivalent of resampling
-    clusters with replacement; responses without a cluster count as their
-    own).
+    :func:`mix_rate_decomposition`). The mix, rate and change are smooth
+    functions of the per-(period, segment) totals n_ts and Σx_ts (x = +1
+    promoter, 0 passive, -1 detractor), each a sum over independent units
+    within its period: responses, or with ``cluster`` whole accounts. The
+    delta method (first-order Taylor linearisation, e.g. Agresti 2013
+    §16.1; for clustered totals Lohr 2010 §9.1 / Binder 1983) gives each
+    unit c of period t the linearised value
+    u_c = Σ_s [∂/∂w_ts · (n_cs - w_ts n_c)/N_t + ∂/∂y_ts · (100 Σx_cs - y_ts n_cs)/n_ts]
+    and var = Σ_t C_t/(C_t - 1) Σ_c u_c² (the two periods independent);
+    the interval is estimate ± z·SE. With ``method="bootstrap"``, responses
+    are redrawn from the multinomial over (segment x category) cells with
+    the period's n or, with ``cluster``, whole clusters are reweighted
+    with Poisson(1) weights (Hanley & MacGibbon 2006), and the intervals
+    are percentile intervals.
+
+    References
+    ----------
+    .. [1] Kitagawa, E. M. (1955). Components of a difference between two
+       rates. JASA, 50(272), 1168-1194.
+    .. [2] Binder, D. A. (1983). On the variances of asymptotically normal
+       estimators from complex surveys. International Statistical Review,
+       51(3), 279-292.
+    .. [3] Lohr, S. L. (2010). Sampling: Design and Analysis, 2nd ed.,
+       ch. 9 (linearisation). Brooks/Cole.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"score": [10] * 50 + [0] * 50 + [10] * 20 + [0] * 80,
+    ...                    "seg": ["A"] * 50 + ["B"] * 50 + ["A"] * 20 + ["B"] * 80,
+    ...                    "p": [1] * 100 + [2] * 100})
+    >>> t = mix_rate_summary(df, ["seg"], "p", 1, 2).iloc[0]
+    >>> round(float(t["mix_effect"]), 1), bool(t["mix_ci_high"] < 0)
+    (-60.0, True)
     """
     cols = ["dimension", "period_1", "period_2", "n_1", "n_2", "nps_1", "nps_2", "change", "change_ci_low",
             "change_ci_high", "mix_effect", "mix_ci_low", "mix_ci_high", "rate_effect", "rate_ci_low",
             "rate_ci_high", "mix_share"]
+    if method not in ("delta", "bootstrap"):
+        raise ValueError(f"method must be 'delta' or 'bootstrap', not {method!r}")
     rng = np.random.default_rng(seed)
     a = (1 - confidence) / 2
+    z = _z(confidence)
     rows = []
+    prow = _period_rows(data, period, first, second, score, breaks)
+    ok, t, k = prow
+    cl = None
+    if cluster is not None and cluster in data.columns and bool(data.loc[ok, cluster].notna().any()):
+        cl = pd.factorize(_cluster_codes(data, cluster, codes)[ok])[0].astype(np.int64)
     for dim in dimensions:
         if dim not in data.columns:
             continue
-        arr, _ = _cells(data, dim, period, first, second, score, breaks)
+        arr, _, g = _cells(data, dim, period, first, second, score, breaks, codes, rows=prow)
         n1, n2 = arr[0].sum(), arr[1].sum()
         if n1 == 0 or n2 == 0:
             continue
@@ -749,21 +987,14 @@ def mix_rate_summary(
         row = {"dimension": dim, "period_1": str(first), "period_2": str(second), "n_1": int(n1), "n_2": int(n2),
                "nps_1": float(nps1), "nps_2": float(nps2), "change": float(nps2 - nps1),
                "mix_effect": float(mix.sum()), "rate_effect": float(rate.sum())}
-        if n_boot:
-            b = np.empty((n_boot, 2) + arr.shape[1:])
-            clus = _cluster_cells(data, dim, period, first, second, score, breaks, cluster) if cluster else None
-            for i in range(2):
-                if clus is not None:
-                    cc = clus[i].reshape(len(clus[i]), -1)
-                    k = len(cc)
-                    for lo in range(0, n_boot, 100):  # in blocks, to bound memory with many accounts
-                        hi = min(n_boot, lo + 100)
-                        w = rng.poisson(1.0, size=(hi - lo, k)).astype("float64")
-                        # einsum rather than @: small products, and no BLAS thread start-up on busy machines
-                        b[lo:hi, i] = np.einsum("bk,kj->bj", w, cc).reshape((hi - lo,) + arr.shape[1:])
-                else:
-                    p = arr[i].ravel() / arr[i].sum()
-                    b[:, i] = rng.multinomial(int(arr[i].sum()), p, size=n_boot).reshape((n_boot,) + arr.shape[1:])
+        if method == "delta":
+            var = _mix_rate_variance(arr, t, g, k, cl)
+            for key, v in zip(("mix", "rate", "change"), var, strict=True):
+                est = row["change"] if key == "change" else row[f"{key}_effect"]
+                half = z * np.sqrt(v) if np.isfinite(v) else np.nan
+                row[f"{key}_ci_low"], row[f"{key}_ci_high"] = est - half, est + half
+        elif n_boot:
+            b = _boot_cells(arr, t, g, k, cl, n_boot, rng)
             bm, br, b1, b2, *_ = _decompose(b)
             for key, vals in (("change", b2 - b1), ("mix", bm.sum(axis=-1)), ("rate", br.sum(axis=-1))):
                 row[f"{key}_ci_low"] = float(np.quantile(vals, a))
@@ -772,6 +1003,27 @@ def mix_rate_summary(
         row["mix_share"] = abs(row["mix_effect"]) / tot if tot > 0 else np.nan
         rows.append(row)
     return pd.DataFrame(rows).reindex(columns=cols)
+
+
+def _boot_cells(arr: np.ndarray, t: np.ndarray, g: np.ndarray, k: np.ndarray, cl: np.ndarray | None, n_boot: int,
+                rng: np.random.Generator) -> np.ndarray:
+    """Bootstrap replicates (n_boot, 2, S, 3) of the cell counts, within each period (see mix_rate_summary)."""
+    n_seg = arr.shape[1]
+    b = np.empty((n_boot, 2) + arr.shape[1:])
+    for i in range(2):
+        if cl is not None:
+            m = t == i
+            rows_, _ = pd.factorize(cl[m])
+            cc = np.zeros((int(rows_.max()) + 1 if len(rows_) else 0, n_seg * 3))
+            np.add.at(cc, (rows_, g[m] * 3 + k[m]), 1)
+            for lo in range(0, n_boot, 100):  # in blocks, to bound memory with many accounts
+                hi = min(n_boot, lo + 100)
+                w = rng.poisson(1.0, size=(hi - lo, len(cc))).astype("float64")
+                b[lo:hi, i] = (w @ cc).reshape((hi - lo,) + arr.shape[1:])
+        else:
+            p = arr[i].ravel() / arr[i].sum()
+            b[:, i] = rng.multinomial(int(arr[i].sum()), p, size=n_boot).reshape((n_boot,) + arr.shape[1:])
+    return b
 
 
 # --------------------------------------------------------------------------- figures
@@ -850,11 +1102,13 @@ def plot_heatmap(
     min_n: int = 30,
     breaks: Breaks = Breaks(),
     max_values: int = 12,
+    codes: CodesFn | None = None,
 ):
     """Heat map of NPS over two dimensions; cells below ``min_n`` are grey and hatched, not coloured.
 
     Each cell shows its NPS and n as text, so the figure reads without
     colour. At most ``max_values`` values per dimension (the largest).
+    ``codes``: factorized columns of ``data`` (see :func:`segment_nps`).
 
     Returns
     -------
@@ -864,15 +1118,30 @@ def plot_heatmap(
 
     from ..plots import figure
 
-    frame = pd.DataFrame({"r": _labels(data[rows]), "c": _labels(data[cols]), score: data[score]})
-    keep_r = frame["r"].value_counts().index[:max_values]
-    keep_c = frame["c"].value_counts().index[:max_values]
-    frame = frame[frame["r"].isin(keep_r) & frame["c"].isin(keep_c)]
-    t = nps(frame, score=score, by=["r", "c"], breaks=breaks)
-    val = t.pivot(index="r", columns="c", values="nps")
-    cnt = t.pivot(index="r", columns="c", values="n").fillna(0)
-    val = val.reindex(index=sorted(val.index), columns=sorted(val.columns))
-    cnt = cnt.reindex(index=val.index, columns=val.columns).fillna(0)
+    gr, lab_r = _label_codes(data, rows, codes)
+    gc, lab_c = _label_codes(data, cols, codes)
+    k = _cat_codes(data[score], breaks)
+
+    def top(g: np.ndarray, labels: list[str]) -> np.ndarray:
+        """Keep mask of the ``max_values`` most frequent labels (over every row, as value_counts)."""
+        cnt = np.bincount(g, minlength=len(labels))
+        order = np.argsort(-cnt, kind="stable")
+        keep = np.zeros(len(labels), dtype=bool)
+        keep[order[:max_values]] = True
+        return keep & (cnt > 0)
+
+    keep_r, keep_c = top(gr, lab_r), top(gc, lab_c)
+    m = keep_r[gr] & keep_c[gc] & (k >= 0)
+    nr_all, nc_all = len(lab_r), len(lab_c)
+    cube = np.bincount((gr[m] * nc_all + gc[m]) * 3 + k[m], minlength=nr_all * nc_all * 3).reshape(
+        nr_all, nc_all, 3).astype("float64")
+    tot = cube.sum(axis=-1)
+    ri, ci = np.flatnonzero(tot.sum(axis=1) > 0), np.flatnonzero(tot.sum(axis=0) > 0)
+    cube, tot = cube[np.ix_(ri, ci)], tot[np.ix_(ri, ci)]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        vals = np.where(tot > 0, 100 * (cube[..., 2] - cube[..., 0]) / tot, np.nan)
+    val = pd.DataFrame(vals, index=[lab_r[i] for i in ri], columns=[lab_c[i] for i in ci])
+    cnt = pd.DataFrame(tot, index=val.index, columns=val.columns)
     shown = val.where(cnt >= min_n)
     nr, nc = val.shape
     fig, ax = figure(min(7.5, 1.6 + 0.9 * nc), max(2.2, 0.55 * nr + 1.4))
@@ -979,10 +1248,17 @@ def _client_table(seg: pd.DataFrame, max_rows: int = 30) -> pd.DataFrame:
 
 
 def _period_column(r: pd.DataFrame, periods) -> pd.Series:
+    """The comparison period of each response (categorical: its two labels, missing outside both)."""
     (l1, s1, e1), (l2, s2, e2) = periods
     d = r["responded_at"]
-    return pd.Series(np.where((d >= s1) & (d < e1), l1, np.where((d >= s2) & (d < e2), l2, None)),
-                     index=r.index, dtype="object")
+    code = np.where((d >= s1) & (d < e1), 0, np.where((d >= s2) & (d < e2), 1, -1))
+    return pd.Series(pd.Categorical.from_codes(code, categories=[l1, l2]), index=r.index)
+
+
+def _n_distinct(data: pd.DataFrame, column: str, codes: CodesFn | None) -> int:
+    """Distinct values of a column, missing counted as one (``nunique(dropna=False)``)."""
+    c, u = _factor(data, column, codes)
+    return len(u) + int((c < 0).any())
 
 
 def diagnose(prep: Prepared) -> AreaResult:
@@ -1019,8 +1295,9 @@ def diagnose(prep: Prepared) -> AreaResult:
     n_total = len(r)
 
     cluster = "account_id" if "account_id" in r and r["account_id"].notna().any() else None
-    seg = segment_nps(r, dims, min_n=min_n, confidence=conf, breaks=breaks, cluster=cluster)
-    dt = dimension_tests(r, dims, min_n=min_n, breaks=breaks)
+    codes = prep.codes
+    seg = segment_nps(r, dims, min_n=min_n, confidence=conf, breaks=breaks, cluster=cluster, codes=codes)
+    dt = dimension_tests(r, dims, min_n=min_n, breaks=breaks, codes=codes)
     disp = segment_dispersion(seg, confidence=conf)
     res.tables["segments"] = _client_table(seg)
     res.table_captions["segments"] = (
@@ -1048,9 +1325,10 @@ def diagnose(prep: Prepared) -> AreaResult:
                 w = worst.iloc[0]
                 cap += f" Lowest reportable: {w['segment']} at {w['nps']:+.0f} (n = {int(w['n']):,})."
             res.figures.append(Figure(f"forest_{dim}", plot_forest(seg, dim, overall, min_n, conf), cap))
-    two = [d for d in dims if 2 <= r[d].nunique(dropna=False) <= 15]
+    two = [d for d in dims if 2 <= _n_distinct(r, d, codes) <= 15]
     if len(two) >= 2:
-        res.figures.append(Figure("heatmap", plot_heatmap(r, two[0], two[1], min_n=min_n, breaks=breaks),
+        res.figures.append(Figure("heatmap", plot_heatmap(r, two[0], two[1], min_n=min_n, breaks=breaks,
+                                                          codes=codes),
                                   f"NPS by {two[0]} and {two[1]}; cells with fewer than {min_n} responses are grey "
                                   "and hatched, their NPS is not shown."))
 
@@ -1076,18 +1354,19 @@ def diagnose(prep: Prepared) -> AreaResult:
     periods = comparison_periods(r["responded_at"]) if "responded_at" in r else None
     if periods:
         pcol = "_cmp_period"
-        rr = r.assign(**{pcol: _period_column(r, periods)})
-        n1 = int((rr[pcol] == periods[0][0]).sum())
-        n2 = int((rr[pcol] == periods[1][0]).sum())
+        pc = _period_column(r, periods)
+        n1, n2 = (int(v) for v in np.bincount(pc.cat.codes.to_numpy() + 1, minlength=3)[1:])
         if min(n1, n2) >= min_n:
+            need = [c for c in dict.fromkeys([*dims, "score"] + ([cluster] if cluster else [])) if c in r]
+            rr = r[need].assign(**{pcol: pc})  # only the columns needed (no comments), same rows as r
             mix = mix_rate_summary(rr, dims, pcol, periods[0][0], periods[1][0], confidence=conf, breaks=breaks,
-                                   cluster=cluster)
+                                   cluster=cluster, codes=codes)
             if not mix.empty:
                 res.tables["mix_rate"] = mix
                 res.table_captions["mix_rate"] = (
                     f"Change of the overall NPS from {periods[0][0]} to {periods[1][0]} split, per dimension, into "
-                    "mix (change in who answered) and rate (change in how each segment scored), with bootstrap "
-                    f"{conf:.0%} intervals.")
+                    "mix (change in who answered) and rate (change in how each segment scored), with "
+                    f"{conf:.0%} intervals (delta method, account-clustered).")
                 res.figures.append(Figure("mix_rate", plot_mix_rate(mix),
                                           "Mix (hatched) and rate effects of the NPS change per dimension, with "
                                           "intervals; they add up to the change."))
@@ -1110,8 +1389,9 @@ def diagnose(prep: Prepared) -> AreaResult:
         f"{min_n}). Spread beyond noise: DerSimonian-Laird between-segment SD (tau) with Q-profile interval "
         "(Viechtbauer 2007) and I² (Higgins & Thompson 2002).",
         "Mix/rate: symmetric decomposition of Kitagawa (1955) — mix = Σ(w2 − w1)·(y1 + y2)/2, rate = "
-        "Σ(y2 − y1)·(w1 + w2)/2 with w the segment's share of responses and y its NPS; intervals by a "
-        "bootstrap within each period that resamples whole accounts when responses carry an account.",
+        "Σ(y2 − y1)·(w1 + w2)/2 with w the segment's share of responses and y its NPS; Wald intervals from the "
+        "delta-method (linearisation) variance, cluster-robust by account when responses carry one (Binder 1983; "
+        "Lohr 2010 ch. 9), the two periods independent.",
     ]
     if res.summary == "":
         hs = res.finding("segmentation.hidden_segment")
