@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["overdispersion", "funnel_test", "funnel_limits", "beta_binomial_tails"]
+__all__ = ["overdispersion", "funnel_test", "funnel_limits", "beta_binomial_tails", "NORMAL_ABOVE"]
 
 
 def overdispersion(events, trials, deff=None) -> dict[str, float]:
@@ -238,23 +238,61 @@ def funnel_test(
     return out
 
 
+#: Volumes (trials) above which :func:`funnel_limits` uses a continuous (moment-matched beta) approximation
+#: instead of the exact, interpolated (beta-)binomial quantiles: beyond a thousand trials the two differ by
+#: less than 0.1 point of rate, and the exact quantiles cost a full pmf per volume.
+NORMAL_ABOVE = 1000
+
+
+def _discrete_limits(m: np.ndarray, p0: float, ab: tuple[float, float] | None,
+                     qs: tuple[float, ...]) -> list[np.ndarray]:
+    """Interpolated q-quantiles of a (beta-)binomial count divided by m, for each m and q (Spiegelhalter 2005).
+
+    Exact for m <= :data:`NORMAL_ABOVE` (one pmf matrix for all volumes); above it, the quantiles of a beta
+    distribution with the rate's own mean and variance.
+    """
+    mi = np.maximum(np.round(np.asarray(m, dtype="float64")).astype("int64"), 1)
+    outs = [np.empty(len(mi)) for _ in qs]
+    small = mi <= NORMAL_ABOVE
+    if small.any():
+        ns, inv = np.unique(mi[small], return_inverse=True)
+        k = np.arange(int(ns.max()) + 1)
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore", under="ignore"):
+            pmf = (stats.binom.pmf(k[None, :], ns[:, None], p0) if ab is None
+                   else stats.betabinom.pmf(k[None, :], ns[:, None], *ab))
+        pmf = np.where(k[None, :] <= ns[:, None], np.nan_to_num(pmf), 0.0)
+        cdf = np.cumsum(pmf, axis=1)
+        rows = np.arange(len(ns))
+        for out, q in zip(outs, qs):
+            hit = cdf >= q - 1e-12
+            r = np.where(hit.any(axis=1), hit.argmax(axis=1), len(k))
+            r = np.minimum(r, ns)
+            f_r = cdf[rows, r]
+            f_r1 = np.where(r > 0, cdf[rows, np.maximum(r - 1, 0)], 0.0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                alpha = np.where(f_r > f_r1, (f_r - q) / (f_r - f_r1), 0.0)
+            out[small] = np.clip((r - alpha) / ns, 0, 1)[inv]
+    big = ~small
+    if big.any():
+        n = mi[big].astype("float64")
+        # the rate's own mean p0 and variance V: beta-binomial V = p0 (1 - p0) / n * (1 + (n - 1) / (a + b + 1)),
+        # binomial V = p0 (1 - p0) / n; a beta distribution with that mean and variance keeps the skew that the
+        # random effect gives the rates (a normal curve would miss it by several points when tau^2 is large)
+        rho = 0.0 if ab is None else 1.0 / (ab[0] + ab[1] + 1.0)
+        var = p0 * (1 - p0) / n * (1 + (n - 1) * rho)
+        if 0 < p0 < 1:
+            size = p0 * (1 - p0) / var - 1
+            for out, q in zip(outs, qs):
+                out[big] = stats.beta.ppf(q, p0 * size, (1 - p0) * size)
+        else:
+            for out in outs:
+                out[big] = float(np.clip(p0, 0, 1)) if p0 == p0 else np.nan
+    return outs
+
+
 def _discrete_limit(m: np.ndarray, p0: float, ab: tuple[float, float] | None, q: float) -> np.ndarray:
     """Interpolated q-quantile of a (beta-)binomial count divided by m, for each m (Spiegelhalter 2005)."""
-    mi = np.maximum(np.round(m).astype(int), 1)
-    out = np.empty(len(mi))
-    cache: dict[int, float] = {}
-    for j, n in enumerate(mi):
-        if n not in cache:
-            k = np.arange(n + 1)
-            pmf = stats.binom.pmf(k, n, p0) if ab is None else stats.betabinom.pmf(k, n, *ab)
-            cdf = np.cumsum(pmf)
-            r = int(min(np.searchsorted(cdf, q - 1e-12), n))
-            f_r = cdf[r]
-            f_r1 = cdf[r - 1] if r > 0 else 0.0
-            alpha = (f_r - q) / (f_r - f_r1) if f_r > f_r1 else 0.0
-            cache[n] = float(np.clip((r - alpha) / n, 0, 1))
-        out[j] = cache[n]
-    return out
+    return _discrete_limits(m, p0, ab, (q,))[0]
 
 
 def funnel_limits(
@@ -292,19 +330,28 @@ def funnel_limits(
     interpolated between integers as in Spiegelhalter (2005, appendix) so
     that the limits are smooth: with r the quantile and F the cdf,
     alpha = (F(r) - q) / (F(r) - F(r - 1)) and the limit is (r - alpha) / m.
+    Above :data:`NORMAL_ABOVE` (1,000) trials the exact quantiles (a full
+    pmf per volume) are replaced by a continuous approximation: the
+    quantiles of a beta distribution with the rate's mean p0 and variance
+    V = p0 (1 - p0) / m * (1 + (m - 1) / (a + b + 1)) (beta-binomial, i.e.
+    p0 (1 - p0) / m + tau^2 (m - 1) / m) or p0 (1 - p0) / m (binomial). For
+    tau^2 = 0 this is the normal approximation of Spiegelhalter's (2005)
+    large-volume limits, for large tau^2 it tends to the beta-binomial's
+    limit Beta(a, b) and keeps its skew (a symmetric normal band would be off
+    by several points); it differs from the exact interpolated limits by
+    less than 0.1 point of rate from 1,000 trials on.
     Multiplicative: p0 +- z sqrt(phi p0 (1 - p0) / m).
     """
     m = np.asarray(trials, dtype="float64")
     out = pd.DataFrame({"trials": m})
     ab = _beta_params(p0, tau2) if method == "additive" else None
-    for level in levels:
-        name = f"{100 * level:g}"
-        for side, q in (("lower", (1 - level) / 2), ("upper", (1 + level) / 2)):
-            if method == "multiplicative":
-                z = stats.norm.ppf(q)
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    lim = np.clip(p0 + z * np.sqrt(phi * p0 * (1 - p0) / m), 0, 1)
-            else:
-                lim = _discrete_limit(m, p0, ab, q)
-            out[f"{side}_{name}"] = lim
+    sides = [(f"{side}_{100 * level:g}", q) for level in levels
+             for side, q in (("lower", (1 - level) / 2), ("upper", (1 + level) / 2))]
+    if method == "multiplicative":
+        with np.errstate(invalid="ignore", divide="ignore"):
+            lims = [np.clip(p0 + stats.norm.ppf(q) * np.sqrt(phi * p0 * (1 - p0) / m), 0, 1) for _, q in sides]
+    else:
+        lims = _discrete_limits(m, p0, ab, tuple(q for _, q in sides))
+    for (name, _), lim in zip(sides, lims):
+        out[name] = lim
     return out

@@ -35,7 +35,7 @@ from ..clean import REASONS, Prepared
 from ..findings import AreaResult, Figure, Finding, not_assessed
 from ..funnel import beta_binomial_tails, funnel_limits, overdispersion
 from ..io import ROW
-from ..metrics import Breaks, nps, nps_by_period, nps_diff_test
+from ..metrics import Breaks, nps, nps_by_period, nps_diff_test, period_ordinals
 from ._util import (
     bh_adjust,
     err,
@@ -255,10 +255,17 @@ def feed_gaps(
         out = pd.DataFrame(columns=cols)
         out.attrs["dispersion"] = float("nan")
         return out
-    per = to_period(d, freq)
-    counts = per.value_counts()
-    idx = pd.period_range(per.min(), per.max(), freq=per.min().freq)
-    c = counts.reindex(idx, fill_value=0).to_numpy(dtype="float64")
+    ords = period_ordinals(d, freq)
+    if ords is not None:  # integer period numbers and bincount: no Period objects per row
+        o = ords[0]
+        lo = int(o.min())
+        c = np.bincount(o - lo).astype("float64")
+        idx = pd.PeriodIndex.from_ordinals(np.arange(lo, lo + len(c)), freq={"W": "W-SUN"}.get(freq, freq))
+    else:
+        per = to_period(d, freq)
+        counts = per.value_counts()
+        idx = pd.period_range(per.min(), per.max(), freq=per.min().freq)
+        c = counts.reindex(idx, fill_value=0).to_numpy(dtype="float64")
     n = len(c)
     starts = idx.start_time
     ends = idx.end_time
