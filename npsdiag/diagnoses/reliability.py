@@ -35,7 +35,7 @@ from ..clean import REASONS, Prepared
 from ..findings import AreaResult, Figure, Finding, not_assessed
 from ..funnel import beta_binomial_tails, funnel_limits, overdispersion
 from ..io import ROW
-from ..metrics import Breaks, nps, nps_by_period, nps_diff_test, period_ordinals
+from ..metrics import Breaks, nps, nps_by_period, nps_diff_test, nps_from_counts, period_ordinals
 from ._util import (
     bh_adjust,
     err,
@@ -562,22 +562,24 @@ def owner_heaping(
             "expected_share_tens", "excess", "tau2", "design_effect", "z", "p_value", "p_adj", "tested"]
     if owner not in data or score not in data:
         return pd.DataFrame(columns=cols)
-    d = data.loc[data[owner].notna() & data[score].notna(), [owner, score]]
-    if d.empty:
+    sc = np.asarray(data[score], dtype="float64")
+    oc, owners = _sorted_codes(data[owner], ~np.isnan(sc))
+    use = oc >= 0
+    if not use.any():
         return pd.DataFrame(columns=cols)
-    t = nps(d, score=score, by=owner, confidence=confidence, breaks=breaks)
-    key = d[owner]
-    tens = (d[score] == top).groupby(key).sum()
-    nines = (d[score] == top - 1).groupby(key).sum()
-    t = t.set_index(owner)
-    t["nines"] = nines.reindex(t.index).fillna(0).astype(int)
-    t["tens"] = tens.reindex(t.index).fillna(0).astype(int)
+    o, s_ = oc[use], sc[use]
+    k = len(owners)
+    cat = np.where(s_ <= breaks.detractor_max, 0, np.where(s_ >= breaks.promoter_min, 2, 1))
+    counts = np.bincount(o * 3 + cat, minlength=3 * k).reshape(k, 3)
+    t = _nps_table(owners, counts, confidence)
+    t["nines"] = np.bincount(o, weights=s_ == top - 1, minlength=k).astype(int)
+    t["tens"] = np.bincount(o, weights=s_ == top, minlength=k).astype(int)
     t["top_two"] = t["nines"] + t["tens"]
     t["share_top_two"] = t["top_two"] / t["n"]
     t["design_effect"] = 1.0
     if account and account in data:
-        t["design_effect"] = _cluster_deff(data.loc[d.index], owner, score, account, top).reindex(t.index).fillna(1.0)
-    t = t.reset_index().rename(columns={owner: "owner"})
+        ac = _sorted_codes(data[account])[0][use]
+        t["design_effect"] = _cluster_deff(o, k, ac, s_, top)
     alpha = 1 - confidence if outlier_alpha is None else outlier_alpha
     excluded = np.zeros(len(t), dtype=bool)
     for _ in range(3):  # owners flagged in a pass leave the others' reference in the next (robust reference)
@@ -656,24 +658,72 @@ def _heaping_test(t: pd.DataFrame, min_top: int, adjust: bool, excluded: np.ndar
     return out
 
 
-def _cluster_deff(data: pd.DataFrame, owner: str, score: str, account: str, top: float) -> pd.Series:
-    """Per owner, design effect of the share of 10s among 9-10 scores when responses cluster in accounts."""
-    d = data.loc[data[score].isin([top, top - 1]), [owner, score, account]].copy()
-    if d.empty:
-        return pd.Series(dtype="float64")
-    d["t"] = (d[score] == top).astype(float)
-    d["c"] = d[account].astype("string").fillna(pd.Series([f"__r{i}" for i in range(len(d))], index=d.index,
-                                                          dtype="string"))
-    share = d.groupby(owner)["t"].mean()
-    cl = d.groupby([owner, "c"])["t"].agg(["sum", "count"]).reset_index()
-    cl["u"] = cl["sum"] - cl[owner].map(share) * cl["count"]
-    g = cl.groupby(owner)
-    m = g["count"].sum()
-    n_cl = g.size()
-    var_cl = n_cl / (n_cl - 1) * g["u"].apply(lambda u: float((u**2).sum())) / m**2
-    var_bin = share * (1 - share) / m
-    deff = (var_cl / var_bin).where((n_cl >= 2) & (var_bin > 0), 1.0)
-    return deff.clip(lower=1.0)
+def _sorted_codes(values: pd.Series, mask: np.ndarray | None = None) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes of ``values`` (-1 where missing or masked out) and their sorted distinct values.
+
+    As ``groupby(sort=True)`` orders groups; only values present where ``mask`` holds get a code.
+    """
+    codes, uniques = pd.factorize(values, sort=True)
+    codes = np.asarray(codes, dtype="int64")
+    if mask is not None:
+        codes = np.where(mask, codes, -1)
+        present = np.bincount(codes[codes >= 0], minlength=len(uniques)) > 0
+        if not present.all():
+            new = np.cumsum(present) - 1
+            codes = np.where(codes >= 0, new[np.maximum(codes, 0)], -1)
+            uniques = uniques[present]
+    return codes, uniques
+
+
+def _nps_table(groups: pd.Index, counts: np.ndarray, confidence: float) -> pd.DataFrame:
+    """The columns of :func:`npsdiag.metrics.nps` for groups whose (k, 3) category counts are known."""
+    r = nps_from_counts(counts[:, 0], counts[:, 1], counts[:, 2], confidence=confidence)
+    t = pd.DataFrame({"owner": groups, "n": counts.sum(axis=1).astype("int64")})
+    for j, c in enumerate(("detractors", "passives", "promoters")):
+        t[c] = counts[:, j].astype("int64")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for c in ("detractors", "passives", "promoters"):
+            t[f"pct_{c}"] = 100 * t[c] / t["n"]
+    t["nps"] = 100 * r["nps"]
+    t["se"] = 100 * r["se"]
+    t["ci_low"] = 100 * r["ci_low"]
+    t["ci_high"] = 100 * r["ci_high"]
+    t["moe"] = (t["ci_high"] - t["ci_low"]) / 2
+    return t
+
+
+def _cluster_deff(owner: np.ndarray, n_owners: int, cluster: np.ndarray, scores: np.ndarray,
+                  top: float) -> np.ndarray:
+    """Per owner, design effect of the share of 10s among 9-10 scores when responses cluster in accounts.
+
+    ``owner`` and ``cluster`` are integer codes per response (a missing cluster, -1, is a cluster of its own).
+    Linearised variance with clusters as PSUs: var = n_c / (n_c - 1) * sum_c u_c^2 / m^2,
+    u_c = tens_c - share * top_two_c; design effect = var / (share (1 - share) / m), at least 1.
+    """
+    deff = np.ones(n_owners)
+    sel = (scores == top) | (scores == top - 1)
+    if not sel.any():
+        return deff
+    o = owner[sel]
+    c = np.asarray(cluster[sel], dtype="int64")
+    t = (scores[sel] == top).astype("float64")
+    miss = c < 0
+    if miss.any():
+        c = c.copy()
+        c[miss] = max(int(c.max()), -1) + 1 + np.arange(int(miss.sum()))
+    m = np.bincount(o, minlength=n_owners).astype("float64")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.bincount(o, weights=t, minlength=n_owners) / m
+        width = int(c.max()) + 1
+        pair, inv = np.unique(o.astype("int64") * width + c, return_inverse=True)
+        p_owner = pair // width
+        u = np.bincount(inv, weights=t) - share[p_owner] * np.bincount(inv)
+        n_cl = np.bincount(p_owner, minlength=n_owners).astype("float64")
+        var_cl = n_cl / (n_cl - 1) * np.bincount(p_owner, weights=u**2, minlength=n_owners) / m**2
+        var_bin = share * (1 - share) / m
+        ok = (m > 0) & (n_cl >= 2) & (var_bin > 0)
+        deff[ok] = var_cl[ok] / var_bin[ok]
+    return np.clip(deff, 1.0, None)
 
 
 def owner_outcomes(
@@ -745,64 +795,101 @@ def owner_outcomes(
             and account in accounts and churned in accounts)
     if not need:
         return pd.DataFrame(columns=empty_cols)
-    d = data.loc[data[owner].notna() & data[account].notna() & data[score].notna(), [owner, account, score]]
-    if d.empty:
+    sc = np.asarray(data[score], dtype="float64")
+    base = data[owner].notna().to_numpy() & data[account].notna().to_numpy() & ~np.isnan(sc)
+    if not base.any():
         return pd.DataFrame(columns=empty_cols)
-    acc = d.groupby(account).agg(mean_score=(score, "mean"))
-    pairs = d.groupby([account, owner]).size().rename("k").reset_index()
-    pairs = pairs.sort_values(["k", owner], ascending=[False, True]).drop_duplicates(account)
-    acc["owner"] = pairs.set_index(account)[owner].reindex(acc.index)
+    oc, owner_names = _sorted_codes(data[owner], base)
+    ac, account_ids = _sorted_codes(data[account], base)
+    o, a, s_ = oc[base], ac[base], sc[base]
+    n_acc, n_own = len(account_ids), len(owner_names)
+    # an account's score: the mean of its responses' scores; its owner: the owner of most of its responses
+    # (ties: the first owner by name), counted on integer codes
+    mean_score = np.bincount(a, weights=s_, minlength=n_acc) / np.bincount(a, minlength=n_acc)
+    pair, k = np.unique(a * n_own + o, return_counts=True)
+    p_acc, p_own = pair // n_own, pair % n_own
+    order = np.lexsort((p_own, -k, p_acc))
+    first = np.r_[True, p_acc[order][1:] != p_acc[order][:-1]]
+    main_owner = np.empty(n_acc, dtype="int64")
+    main_owner[p_acc[order][first]] = p_own[order][first]
     out_map = accounts.drop_duplicates(account).set_index(account)[churned]
-    acc["y"] = out_map.reindex(acc.index)
-    acc = acc[acc["y"].notna()].copy()
-    if acc.empty:
+    y = out_map.reindex(account_ids).to_numpy(dtype=object, na_value=None)
+    known = pd.notna(y)
+    if not known.any():
         return pd.DataFrame(columns=empty_cols)
-    acc["y"] = acc["y"].astype(bool).astype(float)
+    acc = pd.DataFrame({"mean_score": mean_score[known], "owner": owner_names[main_owner[known]],
+                        "y": y[known].astype(bool).astype(float)})
     counts = acc["owner"].value_counts()
     owners = [o for o in counts.index if counts[o] >= min_accounts][:200]
-    full_fit = None if leave_one_out else _fit_churn(acc)
+    # the logistic churn ~ score model on accounts grouped by their (mean) score: the same likelihood, far fewer rows
+    x = acc["mean_score"].to_numpy(dtype="float64")
+    yv = acc["y"].to_numpy()
+    xu, xi = np.unique(x, return_inverse=True)
+    trials_all = np.bincount(xi, minlength=len(xu)).astype("float64")
+    events_all = np.bincount(xi, weights=yv, minlength=len(xu))
+    own = acc["owner"].to_numpy(dtype=object)
+    full_fit = None if leave_one_out else _fit_churn(xu, events_all, trials_all)
     rows = []
-    for o in owners:
-        mine = acc[acc["owner"] == o]
-        ref = acc[acc["owner"] != o] if leave_one_out else acc
-        fit = _fit_churn(ref) if leave_one_out else full_fit
-        if fit is None:
-            prob = np.full(len(mine), ref["y"].mean() if len(ref) else np.nan)
+    for o_name in owners:
+        mine = own == o_name
+        trials_o = np.bincount(xi[mine], minlength=len(xu)).astype("float64")
+        events_o = np.bincount(xi[mine], weights=yv[mine], minlength=len(xu))
+        n_mine = float(trials_o.sum())
+        if leave_one_out:
+            t_ref, e_ref = trials_all - trials_o, events_all - events_o
+            fit = _fit_churn(xu, e_ref, t_ref)
         else:
-            prob = fit(mine["mean_score"].to_numpy())
-        e = float(np.sum(prob))
-        v = float(np.sum(prob * (1 - prob)))
-        o_cnt = float(mine["y"].sum())
+            t_ref, e_ref = trials_all, events_all
+            fit = full_fit
+        if fit is None:
+            prob = np.full(len(xu), e_ref.sum() / t_ref.sum() if t_ref.sum() else np.nan)
+        else:
+            prob = fit(xu)
+        e = float(np.sum(trials_o * prob))
+        v = float(np.sum(trials_o * prob * (1 - prob)))
+        o_cnt = float(events_o.sum())
         z = (o_cnt - e) / math.sqrt(v) if v > 0 else np.nan
-        others = acc[acc["owner"] != o]
-        oc = float(others["y"].sum())
-        p_lower = float(stats.fisher_exact([[o_cnt, len(mine) - o_cnt], [oc, len(others) - oc]],
-                                           alternative="less").pvalue) if len(others) else np.nan
-        rows.append({"owner": o, "accounts": int(len(mine)), "mean_score": float(mine["mean_score"].mean()),
-                     "churned": int(o_cnt), "churn_rate": o_cnt / len(mine), "expected_churn_rate": e / len(mine),
+        n_oth = float(trials_all.sum()) - n_mine
+        oc_ = float(events_all.sum()) - o_cnt
+        p_lower = float(stats.fisher_exact([[o_cnt, n_mine - o_cnt], [oc_, n_oth - oc_]],
+                                           alternative="less").pvalue) if n_oth else np.nan
+        rows.append({"owner": o_name, "accounts": int(n_mine), "mean_score": float(x[mine].mean()),
+                     "churned": int(o_cnt), "churn_rate": o_cnt / n_mine, "expected_churn_rate": e / n_mine,
                      "churn_o_e": o_cnt / e if e > 0 else np.nan, "z": z,
                      "p_value": float(stats.norm.sf(z)) if z == z else np.nan,
-                     "other_churn_rate": oc / len(others) if len(others) else np.nan, "p_lower_churn": p_lower})
+                     "other_churn_rate": oc_ / n_oth if n_oth else np.nan, "p_lower_churn": p_lower})
     out = pd.DataFrame(rows, columns=cols[:-1] + ["other_churn_rate", "p_lower_churn"])
     out["p_adj"] = bh_adjust(out["p_value"]) if len(out) else []
     return out[cols + ["other_churn_rate", "p_lower_churn"]]
 
 
-def _fit_churn(acc: pd.DataFrame):
-    """Logistic churn ~ mean score on account rows; returns a predictor or None."""
-    y = acc["y"].to_numpy()
-    x = acc["mean_score"].to_numpy(dtype="float64")
-    if len(acc) < 10 or y.min() == y.max() or np.ptp(x) == 0:
-        return None
-    from statsmodels.discrete.discrete_model import Logit
+def _fit_churn(x: np.ndarray, events: np.ndarray, trials: np.ndarray):
+    """Logistic churn ~ score fitted to accounts grouped by score; returns a predictor or None.
 
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            res = Logit(y, np.column_stack([np.ones_like(x), x])).fit(disp=0, maxiter=100)
-        b0, b1 = (float(v) for v in res.params)
-    except Exception:  # noqa: BLE001 - perfect separation, singular matrix: fall back to the rate
+    ``events`` of ``trials`` accounts churned at score ``x``. Newton-Raphson on the binomial
+    log-likelihood, which equals the account-level (Bernoulli) likelihood of statsmodels ``Logit``,
+    from zero with the same stopping rule (parameter change below 1e-8, at most 100 steps).
+    """
+    use = trials > 0
+    x, events, trials = x[use], events[use], trials[use]
+    n, k = float(trials.sum()), float(events.sum())
+    if n < 10 or k == 0 or k == n or len(x) < 2 or np.ptp(x) == 0:
         return None
+    X = np.column_stack([np.ones_like(x), x])
+    beta = np.zeros(2)
+    try:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            for _ in range(100):
+                p = 1 / (1 + np.exp(-(X @ beta)))
+                grad = X.T @ (events - trials * p)
+                hess = (X * (trials * p * (1 - p))[:, None]).T @ X
+                step = np.linalg.solve(hess, grad)
+                beta = beta + step
+                if not np.all(np.isfinite(beta)) or np.all(np.abs(step) < 1e-8):
+                    break
+    except np.linalg.LinAlgError:  # perfect separation, singular matrix: fall back to the rate
+        return None
+    b0, b1 = (float(v) for v in beta)
     if not (np.isfinite(b0) and np.isfinite(b1)):
         return None
     return lambda s: 1 / (1 + np.exp(-(b0 + b1 * s)))
@@ -852,12 +939,21 @@ def owner_review(
     heap = owner_heaping(data, top=top, min_top=min_top, confidence=confidence, breaks=breaks,
                          outlier_alpha=min(1 - confidence, GAMING_ALPHA))
     outc = owner_outcomes(data, accounts) if accounts is not None else pd.DataFrame()
-    return _owner_verdicts(heap, outc, data[data["owner"].notna()], "owner", 1 - confidence, breaks)
+    # each owner's detractors, passives and promoters (a missing score counts as passive), on integer codes
+    oc, owners = _sorted_codes(data["owner"])
+    sc = np.asarray(data["score"], dtype="float64")
+    cat = np.where(sc <= breaks.detractor_max, 0, np.where(sc >= breaks.promoter_min, 2, 1))
+    use = oc >= 0
+    tab = pd.DataFrame(np.bincount(oc[use] * 3 + cat[use], minlength=3 * len(owners)).reshape(-1, 3),
+                       index=owners, columns=["d", "m", "p"])
+    return _owner_verdicts(heap, outc, tab, 1 - confidence)
 
 
-def _owner_verdicts(heap: pd.DataFrame, outc: pd.DataFrame, data: pd.DataFrame, owner: str, alpha: float,
-                    breaks: Breaks, score: str = "score") -> pd.DataFrame:
-    """Combine heaping and outcome evidence into one verdict per owner."""
+def _owner_verdicts(heap: pd.DataFrame, outc: pd.DataFrame, tab: pd.DataFrame, alpha: float) -> pd.DataFrame:
+    """Combine heaping and outcome evidence into one verdict per owner.
+
+    ``tab``: per owner (index), counts of detractors ``d``, passives ``m`` and promoters ``p``.
+    """
     t = heap.copy()
     if len(outc):
         t = t.merge(outc.rename(columns={"z": "churn_z", "p_value": "churn_p", "p_adj": "churn_p_adj",
@@ -876,12 +972,7 @@ def _owner_verdicts(heap: pd.DataFrame, outc: pd.DataFrame, data: pd.DataFrame, 
     supports = has_out & (t["p_lower_churn"] < alpha) & ~contradicts
     # owner NPS above the other owners' (outcome-only flags need scores that are also high)
     above = []
-    cat = pd.Series(np.where(data[score] <= breaks.detractor_max, "d",
-                             np.where(data[score] >= breaks.promoter_min, "p", "m")), index=data.index)
-    tab = pd.crosstab(data[owner], cat)
-    for c in ("d", "m", "p"):
-        if c not in tab:
-            tab[c] = 0
+    tab = tab[tab.sum(axis=1) > 0]
     total = tab.sum()
     for o in t["owner"]:
         if o not in tab.index:
