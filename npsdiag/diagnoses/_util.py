@@ -174,22 +174,49 @@ class LogitFit:
         return me, float(np.sqrt(max(grad @ self.cov @ grad, 0.0)))
 
 
+def _dense_codes(v: np.ndarray, max_levels: int) -> tuple[np.ndarray, int] | None:
+    """Codes 0..m-1 of the distinct values of ``v`` (in sorted order) and m, or None beyond ``max_levels``.
+
+    Integer-valued data in a narrow range (scores, bands, times on a grid)
+    are coded by counting (``np.bincount``), anything else by hashing.
+    """
+    if v.dtype.kind in "iu" or (v.dtype.kind == "f" and len(v) and np.isfinite(v).all() and (v == np.round(v)).all()):
+        lo, hi = (int(v.min()), int(v.max())) if len(v) else (0, 0)
+        if hi - lo <= 4 * max(len(v), 1) + 16:
+            k = v.astype("int64") - lo
+            present = np.bincount(k, minlength=hi - lo + 1) > 0
+            m = int(present.sum())
+            if m > max_levels:
+                return None
+            return (np.cumsum(present) - 1)[k], m
+    c, u = pd.factorize(v, sort=True)
+    return (c, len(u)) if len(u) <= max_levels else None
+
+
 def pattern_codes(columns: Sequence[np.ndarray], max_patterns: int) -> tuple[np.ndarray, np.ndarray] | None:
     """Covariate patterns of rows: (pattern index of each row, first row of each pattern), or None when too many.
 
     Rows with equal values in every column share a pattern (missing values are
     not expected). None when there would be more than ``max_patterns``.
     """
-    code = np.zeros(len(columns[0]) if len(columns) else 0, dtype="int64")
+    code = None
     size = 1
     for col in columns:
-        c, u = pd.factorize(np.asarray(col), sort=False)
-        size *= max(len(u), 1)
+        dc = _dense_codes(np.asarray(col), max_patterns)
+        if dc is None:
+            return None
+        c, m = dc
+        size *= max(m, 1)
         if size > max_patterns:
             return None
-        code = code * max(len(u), 1) + c
-    inv, uniq = pd.factorize(code, sort=False)
-    first = np.full(len(uniq), len(inv), dtype="int64")
+        code = c.astype("int64") if code is None else code * max(m, 1) + c
+    if code is None:
+        return None
+    dc = _dense_codes(code, max_patterns)
+    if dc is None:
+        return None
+    inv, m = dc
+    first = np.full(m, len(inv), dtype="int64")
     np.minimum.at(first, inv, np.arange(len(inv)))
     return inv.astype("int64", copy=False), first
 

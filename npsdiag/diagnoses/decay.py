@@ -146,6 +146,11 @@ def median_ci(values, confidence: float = 0.95) -> tuple[float, float, float]:
     (5.5, 2.0, 9.0)
     """
     x = np.sort(np.asarray(pd.to_numeric(pd.Series(values), errors="coerce").dropna(), dtype=float))
+    return _median_ci_sorted(x, confidence)
+
+
+def _median_ci_sorted(x: np.ndarray, confidence: float) -> tuple[float, float, float]:
+    """:func:`median_ci` of values already sorted, without missing values."""
     n = len(x)
     if n == 0:
         return (math.nan, math.nan, math.nan)
@@ -223,14 +228,16 @@ def _binom_greater(k: int, n: int, p0: float) -> float:
     return float(stats.binomtest(int(k), int(n), p0, alternative="greater").pvalue)
 
 
-def _fit_logit(y: np.ndarray, X: pd.DataFrame, groups=None, cluster_name: str = "account"):
+def _fit_logit(y: np.ndarray, X: pd.DataFrame, groups=None, cluster_name: str = "account", patterns=None):
     """Logistic regression, cluster-robust by ``groups`` when there are enough clusters.
 
     Fitted by :func:`._util.logit_fit` on the distinct covariate patterns
     (binomial counts) when there are few of them, else on the rows: the same
     estimates and (model-based or CRV1 cluster-robust) covariance as
     statsmodels ``Logit`` on the rows. ``groups`` holds cluster labels or
-    integer codes per row (missing values form one cluster).
+    integer codes per row (missing values form one cluster). ``patterns``:
+    arrays whose distinct value combinations are the covariate patterns
+    (default: the columns of ``X``), or False to fit on the rows.
 
     Returns ``(result, covariance label)`` or ``(None, reason)``; never raises.
     """
@@ -255,7 +262,8 @@ def _fit_logit(y: np.ndarray, X: pd.DataFrame, groups=None, cluster_name: str = 
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         try:
-            pat = pattern_codes(list(cols.values()), max_patterns=len(y) // 2)
+            pat = (None if patterns is False else
+                   pattern_codes(list(cols.values()) if patterns is None else patterns, max_patterns=len(y) // 2))
             if pat is not None:
                 rows, first = pat
                 res = logit_fit(exog[first], np.bincount(rows, weights=y), np.bincount(rows), names=list(cols),
@@ -298,19 +306,18 @@ def data_end_date(prep: Prepared) -> pd.Timestamp | None:
     windows) and for days waiting in the callback queue, so that an old export
     is analysed as of its own end.
     """
+    now = pd.Timestamp(prep.now).as_unit("ns").value
     cands = []
-    r = prep.responses
-    for col in ("responded_at", "followed_up_at", "invited_at"):
-        if col in r:
-            d = r[col][r[col] <= prep.now]
-            if d.notna().any():
-                cands.append(d.max())
-    inv = prep.invitations
+    r, inv = prep.responses, prep.invitations
+    cols = [r[c] for c in ("responded_at", "followed_up_at", "invited_at") if c in r]
     if inv is not None and "invited_at" in inv:
-        d = inv["invited_at"][inv["invited_at"] <= prep.now]
-        if d.notna().any():
-            cands.append(d.max())
-    return max(cands) if cands else None
+        cols.append(inv["invited_at"])
+    for col in cols:
+        v = _ns(col)
+        v = v[(v != _NAT) & (v <= now)]
+        if len(v):
+            cands.append(int(v.max()))
+    return pd.Timestamp(max(cands)) if cands else None
 
 
 # --------------------------------------------------------------------------- follow-up
@@ -354,7 +361,7 @@ def follow_up_latency(
     >>> follow_up_latency(d, sla_days=7, end="2024-02-03")["follow_up_status"].tolist()
     ['within_sla', 'never', 'open']
     """
-    out = data.copy()
+    out = data.copy(deep=False)  # copy-on-write: the new columns never touch ``data``
     r = pd.to_datetime(out[responded])
     f = pd.to_datetime(out[followed]) if followed in out else pd.Series(pd.NaT, index=out.index, dtype=r.dtype)
     if end is None:
@@ -365,13 +372,24 @@ def follow_up_latency(
     has_f = f.notna().to_numpy()
     latv = lat.to_numpy(dtype=float, na_value=np.nan)
     agev = age.to_numpy(dtype=float, na_value=np.nan)
-    status = np.select(
+    labels = ["invalid", "within_sla", "late", "open", "never"]
+    code = np.select(
         [r.isna().to_numpy(), has_f & (latv < 0), has_f & (latv <= sla_days), has_f, agev < sla_days],
-        ["invalid", "invalid", "within_sla", "late", "open"], default="never")
+        [0, 0, 1, 2, 3], default=4).astype("int8")
     out["latency_days"] = np.where(has_f & (latv >= 0), latv, np.nan)
     out["age_days"] = agev
-    out["follow_up_status"] = pd.Series(status, index=out.index, dtype="string")
+    out["follow_up_status"] = pd.Series(_strings(labels, code), index=out.index)
     return out
+
+
+def _strings(labels: list[str], codes: np.ndarray):
+    """``labels[codes]`` as a "string" array, built by one Arrow take rather than a Python string per row."""
+    try:
+        import pyarrow as pa
+
+        return pd.arrays.ArrowStringArray(pa.array(labels, type=pa.large_string()).take(pa.array(codes)))
+    except Exception:  # noqa: BLE001 - no (or an older) pyarrow: the plain construction
+        return pd.array(np.asarray(labels, dtype=object)[codes], dtype="string")
 
 
 def follow_up_summary(
@@ -413,19 +431,39 @@ def follow_up_summary(
     [[4.0, 3.0, 0.333]]
     """
     by_cols = [by] if isinstance(by, str) else list(by or [])
-    d = data.copy()
+    # groups (sorted labels, missing = "(none)"), status and latency as integer codes and arrays: one pass each
+    grp = np.zeros(len(data), dtype="int64")
+    labels: list[np.ndarray] = []
     for c in by_cols:
-        d[c] = d[c].astype("string").fillna("(none)")
-    groups = d.groupby(by_cols, sort=True, observed=True) if by_cols else [((), d)]
+        codes, uniq = pd.factorize(data[c].astype("string").fillna("(none)"), sort=True)
+        grp = grp * max(len(uniq), 1) + codes
+        labels.append(np.asarray(uniq, dtype=object))
+    if by_cols:
+        present, grp = np.unique(grp, return_inverse=True)
+    else:
+        present = np.zeros(1, dtype="int64")
+    n_groups = len(present)
+    sc, su = pd.factorize(data[status].astype("string"))
+    st_idx = np.array([STATUS_ORDER.index(v) if v in STATUS_ORDER else len(STATUS_ORDER) for v in su], dtype="int64")
+    st = np.where(sc >= 0, st_idx[np.maximum(sc, 0)] if len(su) else len(STATUS_ORDER), len(STATUS_ORDER))
+    k = len(STATUS_ORDER) + 1
+    counts = np.bincount(grp * k + st, minlength=n_groups * k).reshape(n_groups, k)
+    sizes = np.bincount(grp, minlength=n_groups)
+    lat = pd.to_numeric(data[latency], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    ok = ~np.isnan(lat)
+    order = np.lexsort((lat[ok], grp[ok]))
+    lat_sorted, bounds = lat[ok][order], np.concatenate([[0], np.cumsum(np.bincount(grp[ok], minlength=n_groups))])
     rows = []
-    for key, g in groups:
-        key = key if isinstance(key, tuple) else (key,)
-        st = g[status].astype("string").value_counts()
-        counts = {s: int(st.get(s, 0)) for s in STATUS_ORDER}
-        med, lo, hi = median_ci(g[latency], confidence)
+    for i in range(n_groups):
+        key, rest = [], int(present[i])
+        for lab in reversed(labels):
+            rest, j = divmod(rest, max(len(lab), 1))
+            key.insert(0, lab[j])
+        c = {s: int(counts[i, j]) for j, s in enumerate(STATUS_ORDER)}
+        med, lo, hi = _median_ci_sorted(lat_sorted[bounds[i]:bounds[i + 1]], confidence)
         row = dict(zip(by_cols, key, strict=True))
-        row.update(n=len(g), followed_up=counts["within_sla"] + counts["late"], **counts)
-        row["n_closed"] = len(g) - counts["open"] - counts["invalid"]
+        row.update(n=int(sizes[i]), followed_up=c["within_sla"] + c["late"], **c)
+        row["n_closed"] = int(sizes[i]) - c["open"] - c["invalid"]
         row.update(median_days=med, median_ci_low=lo, median_ci_high=hi)
         rows.append(row)
     cols = [*by_cols, "n", "followed_up", *STATUS_ORDER, "n_closed", "median_days", "median_ci_low",
@@ -551,7 +589,7 @@ def follow_up_churn_model(
                      index=d.index)
     if X["score"].std() == 0 or len(X) < 3:
         X = X.drop(columns="score")
-    groups = d[cluster].to_numpy(dtype=object) if cluster and cluster in d else None
+    groups = d[cluster] if cluster and cluster in d else None
     res, kind = _fit_logit(d[churned].astype(bool).to_numpy(), X, groups)
     if res is None:
         return pd.DataFrame(columns=cols), kind
@@ -669,8 +707,9 @@ def staleness_model(
     s = d[score].astype(float) - d[score].astype(float).mean()
     a = d[age_months].astype(float) / 12
     X = pd.DataFrame({"const": 1.0, "score": s, "age": a, "score_x_age": s * a}, index=d.index)
-    groups = d[cluster].to_numpy(dtype=object) if cluster and cluster in d else None
-    res, kind = _fit_logit(d[churned].astype(bool).to_numpy(), X, groups)
+    groups = d[cluster] if cluster and cluster in d else None
+    # score age is continuous: (almost) every row is its own covariate pattern, so fit on the rows
+    res, kind = _fit_logit(d[churned].astype(bool).to_numpy(), X, groups, patterns=False)
     cols = ["term", "odds_ratio", "ci_low", "ci_high", "p_value", "n"]
     if res is None:
         return pd.DataFrame(columns=cols), kind
@@ -828,6 +867,17 @@ def _match_core(invitations: pd.DataFrame, responses: pd.DataFrame, invited: str
     return first, "respondent and date"
 
 
+def _time_unit(*offsets: np.ndarray) -> int:
+    """The coarsest of day, minute, second, ms, us, ns dividing every (non-negative int64 ns) offset."""
+    return next(u for u in (86_400 * 10**9, 60 * 10**9, 10**9, 10**6, 10**3, 1)
+                if not any((o % u).any() for o in offsets))
+
+
+def _on_grid(offsets: np.ndarray) -> np.ndarray:
+    """Non-negative int64 ns offsets in units of their coarsest exact time unit (for counting, not hashing)."""
+    return offsets // _time_unit(offsets)
+
+
 def _latest_at_or_before(inv_key: np.ndarray, inv_t: np.ndarray, resp_key: np.ndarray,
                          resp_t: np.ndarray) -> np.ndarray:
     """For each response, the invitation row with the same key and the latest time at or before it (-1: none).
@@ -841,20 +891,23 @@ def _latest_at_or_before(inv_key: np.ndarray, inv_t: np.ndarray, resp_key: np.nd
     rr = np.flatnonzero((resp_key >= 0) & (resp_t != _NAT))
     if not len(ii) or not len(rr):
         return out
-    ii = ii[np.lexsort((ii, inv_t[ii], inv_key[ii]))]  # by key, time, then row
     sk, rk = inv_key[ii].astype("int64"), resp_key[rr].astype("int64")
     tmin = min(int(inv_t[ii].min()), int(resp_t[rr].min()))
     oi, orr = inv_t[ii] - tmin, resp_t[rr] - tmin
-    unit = next(u for u in (86_400 * 10**9, 60 * 10**9, 10**9, 10**6, 10**3, 1)
-                if not (oi % u).any() and not (orr % u).any())
+    unit = _time_unit(oi, orr)
     oi, orr = oi // unit, orr // unit
     span = int(max(oi.max(), orr.max())) + 1
     if (int(max(sk.max(), rk.max())) + 1) * span >= 2**62:  # too wide to pack: pack the ranks of the times
         uniq, inv = np.unique(np.concatenate([oi, orr]), return_inverse=True)
         oi, orr, span = inv[:len(oi)], inv[len(oi):], len(uniq)
-    pos = np.searchsorted(sk * span + oi, rk * span + orr, side="right") - 1
+    ci, cr = sk * span + oi, rk * span + orr
+    order = np.argsort(ci, kind="stable")  # by key and time, then row: the last of equal ones is the latest row
+    ci, ii = ci[order], ii[order]
+    ro = np.argsort(cr)  # sorted needles search much faster
+    pos = np.empty(len(cr), dtype="int64")
+    pos[ro] = np.searchsorted(ci, cr[ro], side="right") - 1
     ok = pos >= 0
-    ok[ok] = sk[pos[ok]] == rk[ok]
+    ok[ok] = ci[pos[ok]] // span == rk[ok]
     out[rr[ok]] = ii[pos[ok]]
     return out
 
@@ -885,9 +938,8 @@ def _ns(values) -> np.ndarray:
 _NAT = np.iinfo("int64").min
 
 
-def _complete_mask(matched: pd.DataFrame, invited: str, window_days: float, end: pd.Timestamp | None) -> np.ndarray:
-    """Invitations whose whole response window lies before ``end`` (the rest are right-censored)."""
-    t = _ns(matched[invited])
+def _complete_mask(t: np.ndarray, window_days: float, end: pd.Timestamp | None) -> np.ndarray:
+    """Invitations (int64 ns send times) whose whole response window lies before ``end`` (the rest are censored)."""
     ok = t != _NAT
     if end is not None:
         ok &= t <= (pd.Timestamp(end) - pd.Timedelta(days=window_days)).value
@@ -965,8 +1017,8 @@ def response_rates(
     """
     cols = ["period", "period_start", "invited", "responded", "response_rate", "ci_low", "ci_high"]
     f = {"M": "M", "Q": "Q", "W": "W"}.get(period, "M")
-    ok = _complete_mask(matched, invited, window_days, end)
     t = _ns(matched[invited])
+    ok = _complete_mask(t, window_days, end)
     if end is not None and ok.any():
         # whole periods only: the period in which the complete window ends would be a partial point
         cutoff = pd.Timestamp(end) - pd.Timedelta(days=window_days)
@@ -976,7 +1028,9 @@ def response_rates(
     if not ok.any():
         return pd.DataFrame(columns=cols)
     keys = _period_keys(t[ok], f)
-    uniq, idx = np.unique(keys, return_inverse=True)
+    present = np.bincount(keys - keys.min()) > 0  # periods are few: count rather than sort
+    uniq = np.flatnonzero(present) + keys.min()
+    idx = (np.cumsum(present) - 1)[keys - keys.min()]
     answered = _answered(matched, window_days)[ok]
     out = pd.DataFrame({"invited": np.bincount(idx, minlength=len(uniq)),
                         "responded": np.bincount(idx, weights=answered, minlength=len(uniq)).astype(int)})
@@ -1030,7 +1084,8 @@ def response_rate_trend(
     average marginal effect ``mean(p(1-p)) * b1`` with its delta-method
     interval (as statsmodels ``get_margeff(at="overall")``).
     """
-    ok = _complete_mask(matched, invited, window_days, end)
+    ti = _ns(matched[invited])
+    ok = _complete_mask(ti, window_days, end)
     n = int(ok.sum())
     out: dict[str, Any] = {"n": n, "n_responded": 0, "years": math.nan, "rate_start": math.nan,
                            "rate_end": math.nan, "change_points_per_year": math.nan, "ci_low": math.nan,
@@ -1040,11 +1095,12 @@ def response_rate_trend(
         out["reason"] = "no invitation with a complete response window"
         return out
     y = _answered(matched, window_days)[ok]
-    ti = _ns(matched[invited])[ok]
+    ti = ti[ok]
     t = ((ti - ti.min()) / 1e9) / 86400 / DAYS_PER_YEAR  # total seconds, then years (as Timedelta.total_seconds)
     out.update(n_responded=int(y.sum()), years=float(t.max()))
     groups = matched[cluster].to_numpy()[ok] if cluster and cluster in matched else None
-    res, kind = _fit_logit(y, pd.DataFrame({"const": 1.0, "years": t}), groups, cluster_name="respondent")
+    res, kind = _fit_logit(y, pd.DataFrame({"const": 1.0, "years": t}), groups, cluster_name="respondent",
+                           patterns=[_on_grid(ti - ti.min())])
     if res is None:
         out["reason"] = kind
         return out
