@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -53,6 +54,8 @@ __all__ = ["relative_weights", "shapley_r2", "key_drivers", "churn_drivers", "pl
 #: Above this many drivers the exact Shapley decomposition (2^p models) is skipped.
 MAX_SHAPLEY_OLS = 12
 MAX_SHAPLEY_LOGIT = 8
+#: Bootstrap units (accounts, or rows without clusters) beyond this are merged at random into this many groups.
+MAX_BOOT_UNITS = 20_000
 
 
 # --------------------------------------------------------------------------- helpers
@@ -64,6 +67,27 @@ def _complete(data: pd.DataFrame, outcome: str, drivers: list[str], cluster: str
     for c in [outcome, *drivers]:
         sub[c] = pd.to_numeric(sub[c], errors="coerce").astype("float64")
     return sub.dropna(subset=[outcome, *drivers])
+
+
+def _complete_xy(data: pd.DataFrame, outcome: str, drivers: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows with the outcome and every driver (mask over ``data``), and their outcome and drivers as floats."""
+    m = np.column_stack([pd.to_numeric(data[c], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+                         for c in [outcome, *drivers]]) if len(data) else np.empty((0, 1 + len(drivers)))
+    keep = ~np.isnan(m).any(axis=1)
+    m = m[keep]
+    return keep, m[:, 0], m[:, 1:]
+
+
+def _factor(data: pd.DataFrame, column: str, codes=None) -> np.ndarray:
+    """Integer codes of ``data[column]`` (-1 missing), from ``codes(column)`` when it describes these rows."""
+    if codes is not None:
+        try:
+            c = np.asarray(codes(column)[0])
+        except (KeyError, AttributeError):
+            c = None
+        if c is not None and len(c) == len(data):
+            return c
+    return np.asarray(pd.factorize(data[column])[0])
 
 
 def _rw_from_corr(rxx: np.ndarray, rxy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -82,23 +106,68 @@ def _corr_parts(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return c[1:, 1:], c[1:, 0]
 
 
-def _boot_sampler(n: int, groups: np.ndarray | None, rng: np.random.Generator):
-    """A function drawing one bootstrap resample of row indices (whole clusters when groups are given)."""
+def _boot_units(groups: np.ndarray | None, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Bootstrap unit of each row: its cluster (rows without one are their own), or the row itself.
+
+    More than :data:`MAX_BOOT_UNITS` units are merged at random into that many groups: groups of
+    independent units are independent, so resampling them is still a valid (cluster) bootstrap, at a
+    bounded cost.
+    """
     if groups is None:
-        return lambda: rng.integers(0, n, n)
-    _, inv = np.unique(groups, return_inverse=True)
-    order = np.argsort(inv, kind="stable")
-    sizes = np.bincount(inv)
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    k = len(sizes)
+        codes = np.arange(n, dtype=np.int64)
+    else:
+        codes = pd.factorize(np.asarray(groups))[0].astype(np.int64)  # the clusters of these rows, 0..k-1
+        miss = np.asarray(groups) < 0
+        if miss.any():
+            codes[miss] = codes.max() + 1 + np.arange(int(miss.sum()))
+            codes = pd.factorize(codes)[0].astype(np.int64)
+    k = int(codes.max()) + 1 if n else 0
+    if k > MAX_BOOT_UNITS:
+        codes = rng.integers(0, MAX_BOOT_UNITS, k)[codes]
+        codes = pd.factorize(codes)[0].astype(np.int64)
+    return codes
 
-    def draw() -> np.ndarray:
-        pick = rng.integers(0, k, k)
-        lens = sizes[pick]
-        offs = np.repeat(starts[pick] - np.concatenate([[0], np.cumsum(lens)[:-1]]), lens)
-        return order[np.arange(lens.sum()) + offs]
 
-    return draw
+def _poisson_boot_weights(y: np.ndarray, x: np.ndarray, units: np.ndarray, n_boot: int,
+                          rng: np.random.Generator) -> np.ndarray:
+    """Relative weights of ``n_boot`` Poisson-bootstrap replicates, from per-unit sufficient statistics.
+
+    The weights depend on the data only through the correlation matrix of [y, x], i.e. through the
+    count, sums and cross-product sums. These are summed per unit once; a replicate draws a Poisson(1)
+    weight per unit and its totals are a matrix product (weights @ per-unit sums). The data are centred
+    first, so that the cross products do not lose precision. Replicates where y or a driver has no
+    variance are dropped. Returns an array (replicates, drivers).
+    """
+    v = np.column_stack([y, x])
+    v = v - v.mean(axis=0)
+    q = v.shape[1]
+    iu = np.triu_indices(q)
+    k = int(units.max()) + 1
+    n_u = np.bincount(units, minlength=k).astype("float64")
+    s_u = np.column_stack([np.bincount(units, weights=v[:, j], minlength=k) for j in range(q)])
+    c_u = np.column_stack([np.bincount(units, weights=v[:, i] * v[:, j], minlength=k) for i, j in zip(*iu)])
+    stats_u = np.column_stack([n_u, s_u, c_u])
+    tot = np.empty((n_boot, stats_u.shape[1]))
+    block = max(1, min(n_boot, 4_000_000 // max(k, 1)))  # bound the weight matrix to ~32 MB
+    for lo in range(0, n_boot, block):
+        hi = min(n_boot, lo + block)
+        w = rng.poisson(1.0, size=(hi - lo, k)).astype("float64")
+        tot[lo:hi] = w @ stats_u
+    nb = tot[:, 0]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = tot[:, 1:1 + q] / nb[:, None]
+        cross = np.zeros((n_boot, q, q))
+        cross[:, iu[0], iu[1]] = tot[:, 1 + q:] / nb[:, None]
+        cross = cross + np.triu(cross, 1).transpose(0, 2, 1)
+        cov = cross - mean[:, :, None] * mean[:, None, :]
+        var = np.einsum("bii->bi", cov)
+    good = (nb > 1) & np.all(np.isfinite(var), axis=1) & np.all(var > 1e-10 * v.var(axis=0), axis=1)
+    if not good.any():
+        return np.empty((0, x.shape[1]))
+    cov, var = cov[good], var[good]
+    sd = np.sqrt(var)
+    corr = cov / (sd[:, :, None] * sd[:, None, :])
+    return np.array([_rw_from_corr(c[1:, 1:], c[1:, 0])[0] for c in corr])
 
 
 def _subset_r2_ols(rxx: np.ndarray, rxy: np.ndarray) -> np.ndarray:
@@ -131,7 +200,8 @@ def _shapley_from_subsets(values: np.ndarray, p: int) -> np.ndarray:
 
 def _logit_loglik(y: np.ndarray, x: np.ndarray | None) -> float:
     """Log-likelihood of a logistic regression (intercept + x), or NaN if it cannot be fitted."""
-    import statsmodels.api as sm
+    from statsmodels.discrete.discrete_model import Logit
+    from statsmodels.tools.tools import add_constant
 
     n = len(y)
     if x is None or x.shape[1] == 0:
@@ -139,11 +209,11 @@ def _logit_loglik(y: np.ndarray, x: np.ndarray | None) -> float:
         if p in (0, 1):
             return 0.0
         return float(n * (p * np.log(p) + (1 - p) * np.log(1 - p)))
-    exog = sm.add_constant(x, has_constant="add")
+    exog = add_constant(x, has_constant="add")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            res = sm.Logit(y, exog).fit(disp=0, method="newton", maxiter=100)
+            res = Logit(y, exog).fit(disp=0, method="newton", maxiter=100)
         return float(res.llf)
     except Exception:  # noqa: BLE001 - separation, singular matrix: the subset is not estimable
         return float("nan")
@@ -157,9 +227,10 @@ def relative_weights(
     outcome: str,
     drivers: list[str],
     cluster: str | None = None,
-    n_boot: int = 500,
+    n_boot: int = 200,
     confidence: float = 0.95,
     seed: int = 0,
+    codes: Callable[[str], tuple[np.ndarray, pd.Index]] | None = None,
 ) -> pd.DataFrame:
     """Johnson's (2000) relative weights of correlated drivers, with bootstrap intervals.
 
@@ -175,13 +246,18 @@ def relative_weights(
     cluster : str, optional
         Column of clusters (e.g. ``"account_id"``): the bootstrap resamples
         whole clusters, so that one account's many responses do not narrow
-        the intervals.
+        the intervals. Rows without a cluster count as their own.
     n_boot : int
-        Bootstrap resamples for the intervals (0 for none).
+        Bootstrap replicates for the intervals (0 for none; 200 by default,
+        enough for 95% percentile intervals of a few drivers).
     confidence : float
         Level of the percentile intervals.
     seed : int
         Seed of the bootstrap.
+    codes : callable, optional
+        ``codes(column) -> (codes, uniques)`` of ``data``'s rows, as
+        :meth:`npsdiag.clean.Prepared.codes` gives them: the cluster column
+        is not factorized again (large exports).
 
     Returns
     -------
@@ -201,13 +277,27 @@ def relative_weights(
     outcome on Z, and driver j's raw weight is ε_j = Σ_k Λ_jk² β_k² [1]_.
     Σ_j ε_j = R². Drivers without variance get a missing weight.
     Intervals are percentile bootstrap intervals ([5]_), clustered when
-    ``cluster`` is given.
+    ``cluster`` is given. Because the weights depend on the data only
+    through the correlation matrix of [outcome, drivers], the bootstrap
+    works on sufficient statistics: count, sums and cross-product sums of
+    the (complete) rows per cluster, summed once; each replicate draws a
+    Poisson(1) weight per cluster (the Poisson bootstrap, Hanley &
+    MacGibbon 2006, equivalent for large samples to resampling clusters
+    with replacement) and gets its correlation matrix from a matrix
+    product, so the cost grows with the number of clusters, not of rows.
+    Without ``cluster`` each row is a unit. More than
+    :data:`MAX_BOOT_UNITS` units are merged at random into that many
+    groups (groups of independent units are independent, so the bootstrap
+    stays valid).
 
     References
     ----------
     .. [1] Johnson, J. W. (2000). Multivariate Behavioral Research, 35(1), 1-19.
     .. [5] Tonidandel, S., LeBreton, J. M. & Johnson, J. W. (2009).
        Psychological Methods, 14(4), 387-399.
+    .. [6] Hanley, J. A. & MacGibbon, B. (2006). Creating non-parametric
+       bootstrap samples using Poisson frequencies. Computer Methods and
+       Programs in Biomedicine, 83(1), 57-62.
 
     Examples
     --------
@@ -218,15 +308,23 @@ def relative_weights(
     >>> rw["driver"].tolist()
     ['ease', 'support']
     """
+    drivers = list(drivers)
+    keep, y, x_all = _complete_xy(data, outcome, drivers)
+    groups = None
+    if cluster and cluster in data.columns:
+        groups = _factor(data, cluster, codes)[keep]
+    return _relative_weights(y, x_all, drivers, groups, n_boot, confidence, seed)
+
+
+def _relative_weights(y: np.ndarray, x_all: np.ndarray, drivers: list[str], groups: np.ndarray | None, n_boot: int,
+                      confidence: float, seed: int) -> pd.DataFrame:
+    """:func:`relative_weights` on the complete rows' arrays (``groups``: cluster codes, -1 for none)."""
     cols = ["driver", "n", "r", "beta", "raw_weight", "ci_low", "ci_high", "share", "r2"]
-    sub = _complete(data, outcome, list(drivers), cluster)
-    if len(sub) < 3 or not drivers:
+    if len(y) < 3 or not drivers:
         return pd.DataFrame(columns=cols)
-    x_all = sub[list(drivers)].to_numpy()
-    y = sub[outcome].to_numpy()
     sd = x_all.std(axis=0)
     ok = sd > 0
-    out = pd.DataFrame({"driver": list(drivers), "n": len(sub)})
+    out = pd.DataFrame({"driver": list(drivers), "n": len(y)})
     for c in cols[2:]:
         out[c] = np.nan
     if not ok.any() or y.std() == 0:
@@ -240,23 +338,14 @@ def relative_weights(
     r2 = float(raw.sum())
     out["r2"] = r2
     out.loc[ok, "share"] = raw / r2 if r2 > 0 else np.nan
-    if n_boot and len(sub) >= 10:
+    if n_boot and len(y) >= 10:
         rng = np.random.default_rng(seed)
-        groups = sub[cluster].astype("string").fillna("<none>").to_numpy() if cluster and cluster in sub else None
-        draw = _boot_sampler(len(sub), groups, rng)
-        boots = []
-        for _ in range(n_boot):
-            idx = draw()
-            xb, yb = x[idx], y[idx]
-            if yb.std() == 0 or np.any(xb.std(axis=0) == 0):
-                continue
-            rb, ry = _corr_parts(xb, yb)
-            boots.append(_rw_from_corr(rb, ry)[0])
+        units = _boot_units(groups, len(y), rng)
+        boots = _poisson_boot_weights(y, x, units, n_boot, rng)
         if len(boots) >= 20:
-            b = np.array(boots)
             a = (1 - confidence) / 2
-            out.loc[ok, "ci_low"] = np.quantile(b, a, axis=0)
-            out.loc[ok, "ci_high"] = np.quantile(b, 1 - a, axis=0)
+            out.loc[ok, "ci_low"] = np.quantile(boots, a, axis=0)
+            out.loc[ok, "ci_high"] = np.quantile(boots, 1 - a, axis=0)
     return out[cols].sort_values("raw_weight", ascending=False, na_position="last").reset_index(drop=True)
 
 
@@ -307,15 +396,18 @@ def shapley_r2(
     >>> bool(abs(t["lmg"].sum() - t["r2"].iloc[0]) < 1e-9)
     True
     """
-    cols = ["driver", "n", "lmg", "share", "r2"]
     drivers = list(drivers)
+    _, y, x = _complete_xy(data, outcome, drivers)
+    return _shapley_r2(y, x, drivers, model)
+
+
+def _shapley_r2(y: np.ndarray, x: np.ndarray, drivers: list[str], model: str = "ols") -> pd.DataFrame:
+    """:func:`shapley_r2` on the complete rows' arrays."""
+    cols = ["driver", "n", "lmg", "share", "r2"]
     p = len(drivers)
     limit = MAX_SHAPLEY_LOGIT if model == "logit" else MAX_SHAPLEY_OLS
-    sub = _complete(data, outcome, drivers)
-    if p == 0 or p > limit or len(sub) < p + 3:
+    if p == 0 or p > limit or len(y) < p + 3:
         return pd.DataFrame(columns=cols)
-    x = sub[drivers].to_numpy()
-    y = sub[outcome].to_numpy()
     if model == "logit":
         if len(np.unique(y)) < 2:
             return pd.DataFrame(columns=cols)
@@ -335,7 +427,7 @@ def shapley_r2(
         vals = _subset_r2_ols(rxx, rxy)
     shap = _shapley_from_subsets(vals, p)
     full = float(vals[-1])
-    out = pd.DataFrame({"driver": drivers, "n": len(sub), "lmg": shap,
+    out = pd.DataFrame({"driver": drivers, "n": len(y), "lmg": shap,
                         "share": shap / full if full > 0 else np.nan, "r2": full})
     return out.sort_values("lmg", ascending=False).reset_index(drop=True)
 
@@ -345,9 +437,10 @@ def key_drivers(
     drivers: list[str],
     outcome: str = "score",
     cluster: str | None = None,
-    n_boot: int = 500,
+    n_boot: int = 200,
     confidence: float = 0.95,
     seed: int = 0,
+    codes: Callable[[str], tuple[np.ndarray, pd.Index]] | None = None,
 ) -> pd.DataFrame:
     """What explains the score: relative weights and LMG shares side by side.
 
@@ -361,8 +454,8 @@ def key_drivers(
         The score column.
     cluster : str, optional
         Cluster column for the bootstrap (e.g. ``"account_id"``).
-    n_boot, confidence, seed
-        Bootstrap settings of :func:`relative_weights`.
+    n_boot, confidence, seed, codes
+        Bootstrap settings and factorized columns, as in :func:`relative_weights`.
 
     Returns
     -------
@@ -382,16 +475,19 @@ def key_drivers(
     'ease'
     """
     cols = ["driver", "n", "mean", "r", "share", "share_ci_low", "share_ci_high", "raw_weight", "lmg_share", "r2"]
-    rw = relative_weights(data, outcome, drivers, cluster=cluster, n_boot=n_boot, confidence=confidence, seed=seed)
+    drivers = list(drivers)
+    keep, y, x = _complete_xy(data, outcome, drivers)
+    groups = _factor(data, cluster, codes)[keep] if cluster and cluster in data.columns else None
+    rw = _relative_weights(y, x, drivers, groups, n_boot, confidence, seed)
     if rw.empty:
         return pd.DataFrame(columns=cols)
     r2 = rw["r2"].iloc[0]
     rw["share_ci_low"] = rw["ci_low"] / r2 if r2 and r2 > 0 else np.nan
     rw["share_ci_high"] = rw["ci_high"] / r2 if r2 and r2 > 0 else np.nan
-    lmg = shapley_r2(data, outcome, drivers)
+    lmg = _shapley_r2(y, x, drivers)
     rw["lmg_share"] = rw["driver"].map(dict(zip(lmg["driver"], lmg["share"], strict=True))) if not lmg.empty else np.nan
-    sub = _complete(data, outcome, list(drivers))
-    rw["mean"] = rw["driver"].map(sub[list(drivers)].mean())
+    rw["mean"] = rw["driver"].map(dict(zip(drivers, x.mean(axis=0) if len(x) else [np.nan] * len(drivers),
+                                           strict=True)))
     return rw[cols]
 
 
@@ -431,8 +527,9 @@ def churn_drivers(
     (statsmodels ``Logit``); shares from :func:`shapley_r2` with
     ``model="logit"`` (Azen & Traxel 2009).
     """
-    import statsmodels.api as sm
     from scipy import stats
+    from statsmodels.discrete.discrete_model import Logit
+    from statsmodels.tools.tools import add_constant
 
     cols = ["driver", "n", "odds_ratio", "or_ci_low", "or_ci_high", "p_value", "share", "pseudo_r2"]
     drivers = list(drivers)
@@ -448,7 +545,7 @@ def churn_drivers(
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            res = sm.Logit(sub[churned].to_numpy(), sm.add_constant(z, has_constant="add")).fit(
+            res = Logit(sub[churned].to_numpy(), add_constant(z, has_constant="add")).fit(
                 disp=0, method="newton", maxiter=100)
     except Exception:  # noqa: BLE001 - separation / singular: not estimable
         return pd.DataFrame(columns=cols)
@@ -507,11 +604,25 @@ def _account_frame(prep, drivers: list[str]) -> pd.DataFrame | None:
     r = prep.responses
     if acc is None or "churned" not in acc or "account_id" not in r or "account_id" not in acc:
         return None
-    use = r
+    codes, uniq = prep.codes("account_id")
+    codes = np.asarray(codes)
+    use = codes >= 0
     if "outcome_at" in acc and "responded_at" in r:
-        oa = r["account_id"].map(acc.drop_duplicates("account_id").set_index("account_id")["outcome_at"])
-        use = r[oa.isna() | (r["responded_at"] < oa)]
-    means = use.groupby("account_id")[drivers].mean()
+        # each response's account outcome date, looked up once per distinct account
+        oa_u = acc.drop_duplicates("account_id").set_index("account_id")["outcome_at"].reindex(uniq)
+        oa = np.append(oa_u.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT"))[codes]
+        at = r["responded_at"].to_numpy(dtype="datetime64[ns]")
+        use &= np.isnat(oa) | (at < oa)
+    k = len(uniq)
+    g = codes[use]
+    means = {}
+    for d in drivers:
+        v = pd.to_numeric(r[d], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)[use]
+        ok = ~np.isnan(v)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means[d] = np.bincount(g[ok], weights=v[ok], minlength=k) / np.bincount(g[ok], minlength=k)
+    seen = np.bincount(g, minlength=k) > 0
+    means = pd.DataFrame(means, index=pd.Index(uniq, name="account_id"))[seen]
     a = acc[["account_id", "churned"]].dropna(subset=["churned"]).drop_duplicates("account_id")
     a = a.assign(churned=a["churned"].astype(bool).astype(int))
     return a.merge(means, left_on="account_id", right_index=True, how="inner")
@@ -532,7 +643,7 @@ def diagnose(prep) -> AreaResult:
     s = prep.settings
     cluster = "account_id" if "account_id" in r else None
     res = AreaResult(area="drivers")
-    kd = key_drivers(r, drivers, cluster=cluster, confidence=s.confidence)
+    kd = key_drivers(r, drivers, cluster=cluster, confidence=s.confidence, codes=prep.codes)
     if kd.empty or kd["share"].isna().all():
         return not_assessed("drivers", "too few responses with every driver rated to estimate the drivers")
     res.tables["score_drivers"] = kd
@@ -555,7 +666,9 @@ def diagnose(prep) -> AreaResult:
                 "outcome, all drivers in one logistic model) and its share of McFadden's pseudo-R².")
     res.notes += [
         "Relative weights: Johnson, J. W. (2000), Multivariate Behavioral Research 35(1); intervals by "
-        "account-clustered percentile bootstrap (Tonidandel, LeBreton & Johnson 2009).",
+        "account-clustered percentile bootstrap (Tonidandel, LeBreton & Johnson 2009): 200 Poisson-bootstrap "
+        f"replicates (Hanley & MacGibbon 2006) of the accounts' sums and cross-products (accounts merged at random "
+        f"into at most {MAX_BOOT_UNITS:,} groups on large exports).",
         "LMG / Shapley decomposition of R²: Lindeman, Merenda & Gold (1980); for churn, of McFadden's "
         "pseudo-R² of a logistic regression (Azen & Traxel 2009).",
     ]
