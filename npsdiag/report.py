@@ -376,8 +376,9 @@ def figure_html(fig: Figure | Any, caption: str = "", dpi: int = 110, redact: bo
     """Embed a matplotlib figure as an inline PNG, with its caption as alt text.
 
     The PNG is rendered at ``dpi`` (lowered so that the image is never wider
-    than :data:`MAX_FIGURE_PX` pixels) and reduced to a 256-colour palette,
-    which keeps figures to tens of kilobytes whatever the data size.
+    than :data:`MAX_FIGURE_PX` pixels), cropped to its content with a
+    0.1 in margin (like ``bbox_inches="tight"``) and reduced to a 256-colour
+    palette, which keeps figures to tens of kilobytes whatever the data size.
     """
     if isinstance(fig, Figure):
         caption = caption or fig.caption
@@ -389,9 +390,7 @@ def figure_html(fig: Figure | Any, caption: str = "", dpi: int = 110, redact: bo
     except (AttributeError, TypeError, IndexError):
         width_in = 7.5
     dpi = max(50, min(int(dpi), int(MAX_FIGURE_PX / max(width_in, 0.5))))
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
-    png, (w, h) = _palette_png(buf.getvalue())
+    png, (w, h) = _render_png(fig, dpi)
     data = base64.b64encode(png).decode("ascii")
     alt = esc(caption or "figure", redact)
     cap = f"<figcaption>{esc(caption, redact)}</figcaption>" if caption else ""
@@ -400,17 +399,82 @@ def figure_html(fig: Figure | Any, caption: str = "", dpi: int = 110, redact: bo
             f"{cap}</figure>")
 
 
-def _palette_png(png: bytes) -> tuple[bytes, tuple[int, int]]:
-    """Quantize a PNG to 256 colours (smaller, visually identical for plots); returns bytes and size."""
+#: Margin kept around a figure's content (inches), as ``savefig(bbox_inches="tight")`` pads.
+_PAD_INCHES = 0.1
+
+
+def _render_png(fig: Any, dpi: int) -> tuple[bytes, tuple[int, int]]:
+    """Render ``fig`` at ``dpi`` as a palette PNG cropped to its content; returns bytes and pixel size.
+
+    ``savefig(bbox_inches="tight")`` on a constrained-layout figure lays the
+    figure out and draws it three times (layout, tight box, final draw).
+    Here one draw of an Agg canvas runs the layout and paints, and the
+    content is cropped from the pixels with a :data:`_PAD_INCHES` margin,
+    which gives the same picture. Only when ink touches the figure's edge
+    (something drawn beyond it, e.g. a label wider than a narrow figure) is
+    the tight box measured and the figure painted once more inside it.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure as MplFigure
+
+    if not isinstance(fig, MplFigure):
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
+        return _palette_png(buf.getvalue())
+    old_canvas, old_dpi, old_face = fig.canvas, fig.dpi, fig.get_facecolor()
+    try:
+        canvas = FigureCanvasAgg(fig)
+        fig.dpi = dpi
+        fig.set_facecolor("white")
+        canvas.draw()  # runs the layout engine, then paints
+        rgb = np.asarray(canvas.buffer_rgba())[..., :3]
+        ink = (rgb != 255).any(axis=2)
+        rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+        if len(rows) and (rows[0] == 0 or cols[0] == 0 or rows[-1] == ink.shape[0] - 1
+                          or cols[-1] == ink.shape[1] - 1):
+            # Content beyond the figure: paint again inside its tight box, keeping the layout just computed.
+            box = fig.get_tightbbox(canvas.get_renderer()).padded(_PAD_INCHES)
+            engine = fig.get_layout_engine()
+            fig.set_layout_engine("none")
+            try:
+                buf = io.BytesIO()
+                fig.savefig(buf, format="png", dpi=dpi, bbox_inches=box, facecolor="white")
+            finally:
+                fig.set_layout_engine(engine)
+            return _palette_png(buf.getvalue())
+        if len(rows):
+            pad = int(round(_PAD_INCHES * dpi))
+            out = np.full((rows[-1] + 1 - rows[0] + 2 * pad, cols[-1] + 1 - cols[0] + 2 * pad, 3), 255,
+                          dtype=np.uint8)
+            out[pad:-pad, pad:-pad] = rgb[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+        else:
+            out = np.array(rgb)
+    finally:
+        fig.set_facecolor(old_face)
+        fig.dpi = old_dpi
+        fig.set_canvas(old_canvas)
+    return _palette_png(out)
+
+
+def _palette_png(png: bytes | np.ndarray) -> tuple[bytes, tuple[int, int]]:
+    """Quantize an image (PNG bytes or RGB pixels) to 256 colours; returns PNG bytes and size.
+
+    Plots have few colours: the palette image is visually identical and a
+    fraction of the size.
+    """
     try:
         from PIL import Image
     except ImportError:  # pragma: no cover - Pillow comes with matplotlib
+        if isinstance(png, np.ndarray):
+            raise
         return png, (0, 0)
-    img = Image.open(io.BytesIO(png)).convert("RGB")
+    img = Image.fromarray(png, "RGB") if isinstance(png, np.ndarray) else Image.open(io.BytesIO(png)).convert("RGB")
     out = io.BytesIO()
     img.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
         out, format="PNG", optimize=True)
     small = out.getvalue()
+    if isinstance(png, np.ndarray):
+        return small, img.size
     return (small if len(small) < len(png) else png), img.size
 
 
