@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .metrics import Breaks, categorize
+from .metrics import Breaks
 
 __all__ = ["account_weights", "poststratify", "weighted_nps", "kish_effective_n"]
 
@@ -72,9 +72,13 @@ def account_weights(data: pd.DataFrame, account: str = "account_id") -> pd.Serie
     """
     if account not in data:
         return pd.Series(1.0, index=data.index)
-    acc = data[account]
-    size = acc.map(acc.value_counts())
-    return (1.0 / size.astype("float64")).fillna(1.0).rename("weight")
+    codes, _ = pd.factorize(data[account])  # integer codes: counting on them is fast on millions of rows
+    w = np.ones(len(codes))
+    ok = codes >= 0
+    if ok.any():
+        size = np.bincount(codes[ok])
+        w[ok] = 1.0 / size[codes[ok]]
+    return pd.Series(w, index=data.index, name="weight")
 
 
 def poststratify(
@@ -118,20 +122,24 @@ def poststratify(
     [0.6666666666666666, 0.6666666666666666, 0.6666666666666666, 2.0]
     """
     t = pd.Series(target, dtype="float64")
-    b = pd.Series(1.0, index=data.index) if base_weights is None else base_weights.reindex(data.index).astype(
-        "float64")
-    h = data[stratum]
-    present = [s for s in t.index if (h == s).any() and t[s] > 0]
-    t = t[present]
-    if t.empty:
+    b = np.ones(len(data)) if base_weights is None else base_weights.reindex(data.index).to_numpy(dtype="float64")
+    codes, uniq = pd.factorize(data[stratum])
+    # target share of each distinct stratum value (NaN: no positive target)
+    pos = pd.Index(np.asarray(uniq, dtype=object)).get_indexer(t.index) if len(uniq) else np.full(len(t), -1)
+    valid = (pos >= 0) & (t.to_numpy() > 0)
+    if not valid.any():
         return pd.Series(np.nan, index=data.index, name="weight")
-    t = t / t.sum()
-    in_t = h.isin(present).fillna(False).astype(bool)
-    sums = b[in_t].groupby(h[in_t]).sum()
+    tu = np.full(len(uniq), np.nan)
+    tu[pos[valid]] = t.to_numpy()[valid] / t.to_numpy()[valid].sum()
+    in_t = codes >= 0
+    in_t[in_t] = ~np.isnan(tu[codes[in_t]])
+    sums = np.bincount(codes[in_t], weights=np.nan_to_num(b[in_t]), minlength=len(uniq))
     n = int(in_t.sum())
-    factor = h.map(t / sums)
-    w = (b * factor.astype("float64")).where(in_t)
-    return (w * n / w.sum()).rename("weight")
+    w = np.full(len(codes), np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        w[in_t] = b[in_t] * (tu / sums)[codes[in_t]]
+        w = w * n / np.nansum(w)
+    return pd.Series(w, index=data.index, name="weight")
 
 
 def weighted_nps(
@@ -193,21 +201,26 @@ def weighted_nps(
         w = pd.Series(1.0, index=data.index)
     else:
         w = weights.reindex(data.index).astype("float64")
-    cat = categorize(data[score], breaks)
-    y = pd.Series(np.where(cat == "promoter", 1.0, np.where(cat == "detractor", -1.0, 0.0)), index=data.index)
-    ok = w.notna() & (w >= 0) & data[score].notna()
-    if not ok.any() or w[ok].sum() <= 0:
+    sc = data[score].to_numpy(dtype="float64", na_value=np.nan)
+    y = np.where(sc <= breaks.detractor_max, -1.0, np.where(sc >= breaks.promoter_min, 1.0, 0.0))
+    wv = w.to_numpy(dtype="float64", na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        ok = ~np.isnan(wv) & (wv >= 0) & ~np.isnan(sc)
+    if not ok.any() or wv[ok].sum() <= 0:
         return empty
-    w, y = w[ok], y[ok]
-    sw = w.sum()
-    est = float((w * y).sum() / sw)
-    u = w * (y - est)
+    wv, y = wv[ok], y[ok]
+    sw = wv.sum()
+    est = float((wv * y).sum() / sw)
+    u = wv * (y - est)
     if cluster is not None and cluster in data:
-        cl = data.loc[ok.index[ok], cluster].astype("string")
-        cl = cl.fillna(pd.Series([f"__row{i}" for i in range(len(cl))], index=cl.index, dtype="string"))
-        totals = u.groupby(cl.to_numpy()).sum().to_numpy()
+        codes, _ = pd.factorize(data[cluster])  # integer cluster codes; a row without a cluster is its own
+        codes = codes[ok]
+        miss = codes < 0
+        codes[miss] = codes.max(initial=-1) + 1 + np.arange(int(miss.sum()))
+        size = np.bincount(codes)
+        totals = np.bincount(codes, weights=u)[size > 0]
     else:
-        totals = u.to_numpy()
+        totals = u
     g = len(totals)
     var = g / (g - 1) * float((totals**2).sum()) / sw**2 if g > 1 else nan
     se = float(np.sqrt(var)) if var == var else nan
@@ -217,5 +230,5 @@ def weighted_nps(
     with np.errstate(invalid="ignore", divide="ignore"):
         deff = var / var_srs if var_srs and var_srs > 0 else nan
     return {"n": n, "nps": 100 * est, "se": 100 * se, "ci_low": float(np.clip(100 * (est - z * se), -100, 100)),
-            "ci_high": float(np.clip(100 * (est + z * se), -100, 100)), "effective_n": kish_effective_n(w),
+            "ci_high": float(np.clip(100 * (est + z * se), -100, 100)), "effective_n": kish_effective_n(wv),
             "design_effect": float(deff), "clusters": g}

@@ -34,14 +34,14 @@ from scipy import stats
 from .. import plots
 from ..clean import Prepared
 from ..findings import AreaResult, Figure, Finding, not_assessed
-from ..metrics import Breaks, nps, nps_diff_test
+from ..metrics import Breaks, nps_diff_test, nps_from_counts
 from ..weighting import account_weights, poststratify, weighted_nps
 from ._util import bh_adjust, cramers_v_gof, err, num, p_eq, pct, pts, to_period, wilson_interval, worst
 
 __all__ = ["diagnose", "decision_roles", "role_mix", "nps_by_role", "respondents_per_account", "voice_distribution",
-           "lorenz_curve", "concentration", "revenue_coverage", "match_invitations", "invitation_attributes",
-           "nonresponse_bias", "response_rates", "response_design_effect", "adjusted_nps", "DECISION_PATTERN",
-           "DOMINANT_SHARE"]
+           "lorenz_curve", "concentration", "top_share_null", "revenue_coverage", "match_invitations",
+           "invitation_attributes", "nonresponse_bias", "response_rates", "response_design_effect", "adjusted_nps",
+           "DECISION_PATTERN", "DOMINANT_SHARE", "SIMULATE_MAX_ACCOUNTS"]
 
 #: Role names that mark a decision maker when ``settings.decision_roles`` is not given.
 DECISION_PATTERN = re.compile(
@@ -51,6 +51,86 @@ DECISION_PATTERN = re.compile(
     re.IGNORECASE)
 #: A role giving this share of responses or more dominates the voice.
 DOMINANT_SHARE = 0.6
+#: Above this many responding accounts, :func:`concentration` uses its analytic null instead of simulations.
+SIMULATE_MAX_ACCOUNTS = 2500
+
+
+# --------------------------------------------------------------------------- integer codes
+# Large exports are counted on integer codes (pandas.factorize, numpy.bincount), never on strings per row.
+
+
+def _factorize(values) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes (-1 = missing) and the distinct values (object array), as :func:`pandas.factorize`."""
+    codes, uniq = pd.factorize(values)
+    return np.asarray(codes, dtype=np.intp), np.asarray(uniq, dtype=object)
+
+
+def _remap(codes: np.ndarray, mapping: np.ndarray) -> np.ndarray:
+    """``mapping[codes]`` where codes >= 0, else -1."""
+    out = np.full(len(codes), -1, dtype=np.intp)
+    ok = codes >= 0
+    out[ok] = mapping[codes[ok]]
+    return out
+
+
+def _text_codes(values, sort: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of a column read as text (values that read the same are one level, as ``astype(str)``).
+
+    Returns codes (-1 = missing) and the labels (str, in text order when ``sort``, else in order of appearance).
+    """
+    codes, uniq = _factorize(values)
+    if not len(uniq):
+        return codes, np.array([], dtype=object)
+    lab = np.array([str(u) for u in uniq], dtype=object)
+    if sort or len(set(lab)) < len(lab):
+        c2, lab2 = pd.factorize(lab, sort=sort)
+        codes, lab = _remap(codes, np.asarray(c2, dtype=np.intp)), np.asarray(lab2, dtype=object)
+    return codes, lab
+
+
+def _sorted_codes(values) -> tuple[np.ndarray, np.ndarray]:
+    """Codes and distinct values (as written), values in sorted order (text order when they do not compare)."""
+    codes, uniq = _factorize(values)
+    try:
+        order = np.argsort(uniq, kind="stable")
+    except TypeError:
+        order = np.argsort(np.array([str(u) for u in uniq], dtype=object), kind="stable")
+    rank = np.empty(len(uniq), dtype=np.intp)
+    rank[order] = np.arange(len(uniq))
+    return _remap(codes, rank), uniq[order]
+
+
+def _category_codes(scores, breaks: Breaks) -> np.ndarray:
+    """0 detractor, 1 passive, 2 promoter, -1 missing score."""
+    s = np.asarray(scores, dtype="float64")
+    return np.where(np.isnan(s), -1, np.where(s <= breaks.detractor_max, 0, np.where(s >= breaks.promoter_min, 2, 1)))
+
+
+def _bool(values) -> np.ndarray:
+    """A boolean column as a numpy array, missing as False."""
+    return pd.Series(values).fillna(False).to_numpy(dtype=bool)
+
+
+def _counts(codes: np.ndarray, k: int) -> np.ndarray:
+    return np.bincount(codes[codes >= 0], minlength=k)
+
+
+def _nps_table(counts: np.ndarray, confidence: float) -> pd.DataFrame:
+    """The columns of :func:`npsdiag.metrics.nps` from a (groups x 3) table of detractor/passive/promoter counts."""
+    counts = np.asarray(counts, dtype="int64").reshape(-1, 3)
+    out = pd.DataFrame({"detractors": counts[:, 0], "passives": counts[:, 1], "promoters": counts[:, 2]})
+    r = nps_from_counts(out["detractors"], out["passives"], out["promoters"], confidence=confidence)
+    out["n"] = np.asarray(r["n"]).astype("int64")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for c in ("detractors", "passives", "promoters"):
+            out[f"pct_{c}"] = 100 * out[c] / out["n"]
+    out["nps"] = 100 * np.asarray(r["nps"])
+    out["se"] = 100 * np.asarray(r["se"])
+    out["ci_low"] = 100 * np.asarray(r["ci_low"])
+    out["ci_high"] = 100 * np.asarray(r["ci_high"])
+    out["moe"] = (out["ci_high"] - out["ci_low"]) / 2
+    return out[["n", "detractors", "passives", "promoters", "pct_detractors", "pct_passives", "pct_promoters", "nps",
+                "se", "ci_low", "ci_high", "moe"]]
 
 
 # --------------------------------------------------------------------------- roles
@@ -92,26 +172,47 @@ def decision_roles(roles: Iterable[Any], configured: Iterable[str] | None = None
     return [v for v in values if DECISION_PATTERN.search(v)]
 
 
-def _unify_roles(*series: pd.Series | None) -> list[pd.Series | None]:
-    """Make role labels comparable across tables: same spelling for values equal but for case/spaces."""
-    present = [s for s in series if s is not None]
-    if not present:
-        return list(series)
-    allv = pd.concat([s.astype("string").str.strip() for s in present], ignore_index=True).dropna()
-    allv = allv[allv != ""]
-    counts = allv.value_counts()
+def _unify_role_codes(parts: list[tuple[np.ndarray, Any] | None]) -> tuple[list[np.ndarray | None], list[str]]:
+    """Role labels comparable across tables: one spelling for values equal but for case and spaces.
+
+    ``parts`` holds ``(codes, uniques)`` of each table's role column (:func:`pandas.factorize`), or None.
+    Returns each part's codes into one list of labels (the most common spelling of each role, in order of
+    first appearance across the parts; -1 = missing or blank) and the labels. Works on the few distinct
+    values, never on every row.
+    """
+    total: dict[str, int] = {}
+    stripped: list[list[str] | None] = []
+    for part in parts:
+        if part is None:
+            stripped.append(None)
+            continue
+        codes, uniq = part
+        cnt = _counts(np.asarray(codes), len(uniq))
+        st = ["" if pd.isna(u) else str(u).strip() for u in uniq]
+        for v, c in zip(st, cnt):
+            if v and c > 0:
+                total[v] = total.get(v, 0) + int(c)
+        stripped.append(st)
     label: dict[str, str] = {}
-    for v in counts.index:  # most common spelling first
+    for v in sorted(total, key=lambda x: -total[x]):  # most common spelling first (stable for ties)
         label.setdefault(re.sub(r"\s+", " ", v).casefold(), v)
-    out = []
-    for s in series:
-        if s is None:
+    labels: dict[str, int] = {}
+    out: list[np.ndarray | None] = []
+    for part, st in zip(parts, stripped):
+        if part is None or st is None:
             out.append(None)
             continue
-        t = s.astype("string").str.strip()
-        key = t.str.replace(r"\s+", " ", regex=True).str.casefold()
-        out.append(key.map(label).astype("string").where(t.notna() & (t != "")))
-    return out
+        m = np.array([labels.setdefault(label[re.sub(r"\s+", " ", v).casefold()], len(labels)) if v else -1
+                      for v in st], dtype=np.intp)
+        out.append(_remap(np.asarray(part[0], dtype=np.intp), m))
+    return out, list(labels)
+
+
+def _unify_roles(*series: pd.Series | None) -> list[pd.Series | None]:
+    """Make role labels comparable across tables: same spelling for values equal but for case/spaces."""
+    codes, labels = _unify_role_codes([None if s is None else pd.factorize(s) for s in series])
+    return [None if s is None else pd.Series(pd.Categorical.from_codes(c, categories=labels), index=s.index)
+            for s, c in zip(series, codes)]
 
 
 def role_mix(
@@ -166,8 +267,25 @@ def role_mix(
     >>> round(t.attrs["test"]["chi2"], 1), round(t.attrs["test"]["cramers_v"], 2)
     (36.0, 0.6)
     """
-    r = data[role].dropna() if role in data else pd.Series(dtype="string")
-    counts = r.value_counts()
+    counts, missing = _role_counts(data[role]) if role in data else (pd.Series(dtype="int64"), len(data))
+    pop_counts = None
+    if population is not None and population_role in population and population[population_role].notna().any():
+        pop_counts = _role_counts(population[population_role])[0]
+    return _role_mix_from_counts(counts, missing, pop_counts, confidence)
+
+
+def _role_counts(values: pd.Series) -> tuple[pd.Series, int]:
+    """Count per role (as text), most first (ties in order of appearance), and the number of missing roles."""
+    codes, lab = _text_codes(values)
+    cnt = _counts(codes, len(lab))
+    counts = pd.Series(cnt, index=pd.Index(lab, dtype=object))
+    counts = counts[counts > 0].sort_values(ascending=False, kind="stable")
+    return counts, int((codes < 0).sum())
+
+
+def _role_mix_from_counts(counts: pd.Series, missing: int, pop_counts: pd.Series | None,
+                          confidence: float) -> pd.DataFrame:
+    """:func:`role_mix` from the responses (and population) per role."""
     n = int(counts.sum())
     out = pd.DataFrame({"role": counts.index.astype(str), "responses": counts.to_numpy().astype(int)})
     out["share"] = out["responses"] / n if n else np.nan
@@ -178,9 +296,9 @@ def role_mix(
         test["dominant_role"] = out["role"].iloc[0]
         test["dominant_share"] = float(out["share"].iloc[0])
         test["dominant_ci_low"] = float(out["ci_low"].iloc[0])
-    out.attrs["missing_role"] = int(data[role].isna().sum()) if role in data else len(data)
-    if population is not None and population_role in population and population[population_role].notna().any():
-        pc = population[population_role].dropna().value_counts()
+    out.attrs["missing_role"] = int(missing)
+    if pop_counts is not None and len(pop_counts):
+        pc = pop_counts.copy()
         pc.index = pc.index.astype(str)
         out = out.merge(pd.DataFrame({"role": pc.index, "population": pc.to_numpy().astype(int)}), on="role",
                         how="outer")
@@ -257,14 +375,31 @@ def nps_by_role(
     >>> nps_by_role(d).set_index("role")["diff_vs_rest"].to_dict()
     {'exec': -200.0, 'user': 200.0}
     """
-    d = data.loc[data[role].notna() & data[score].notna()] if role in data else data.iloc[0:0]
     cols = ["role", "n", "nps", "ci_low", "ci_high", "moe", "pct_detractors", "pct_passives", "pct_promoters",
             "diff_vs_rest", "p_value", "p_adj", "reportable"]
-    if d.empty:
+    if role not in data:
         t = pd.DataFrame(columns=cols)
         t.attrs["test"] = {}
         return t
-    t = nps(d, score=score, by=role, confidence=confidence, breaks=breaks).rename(columns={role: "role"})
+    codes, roles = _sorted_codes(data[role])
+    cat = _category_codes(data[score], breaks)
+    return _nps_by_role_codes(codes, roles, cat, confidence, min_n, min_test_n)
+
+
+def _nps_by_role_codes(codes: np.ndarray, roles: np.ndarray, cat: np.ndarray, confidence: float, min_n: int,
+                       min_test_n: int) -> pd.DataFrame:
+    """:func:`nps_by_role` from role codes (into ``roles``, in sorted order) and category codes per response."""
+    cols = ["role", "n", "nps", "ci_low", "ci_high", "moe", "pct_detractors", "pct_passives", "pct_promoters",
+            "diff_vs_rest", "p_value", "p_adj", "reportable"]
+    ok = (codes >= 0) & (cat >= 0)
+    tab = np.bincount(codes[ok] * 3 + cat[ok], minlength=3 * len(roles)).reshape(-1, 3)
+    seen = tab.sum(axis=1) > 0
+    if not seen.any():
+        t = pd.DataFrame(columns=cols)
+        t.attrs["test"] = {}
+        return t
+    t = _nps_table(tab[seen], confidence)
+    t.insert(0, "role", np.asarray(roles, dtype=object)[seen])
     tot = t[["detractors", "passives", "promoters"]].sum()
     diffs, ps = [], []
     for _, row in t.iterrows():
@@ -332,16 +467,32 @@ def respondents_per_account(
     """
     if account not in data:
         return pd.DataFrame(columns=["account", "responses", "respondents"])
-    d = data.loc[data[account].notna()]
-    if respondent and respondent in d:
-        who = d[respondent].astype("string")
-        who = who.fillna(pd.Series([f"__resp{i}" for i in range(len(d))], index=d.index, dtype="string"))
+    acodes, accounts = _factorize(data[account])
+    rcodes = _factorize(data[respondent])[0] if respondent and respondent in data else None
+    return _per_account(acodes, accounts, rcodes)
+
+
+def _per_account(acodes: np.ndarray, accounts: np.ndarray, rcodes: np.ndarray | None) -> pd.DataFrame:
+    """:func:`respondents_per_account` from account codes (into ``accounts``) and respondent codes per response.
+
+    A response without a respondent (code -1, or no respondent codes at all) is a distinct respondent.
+    """
+    keep = acodes >= 0
+    a = acodes[keep].astype("int64")
+    if rcodes is None:
+        who = np.arange(len(a), dtype="int64")
     else:
-        who = pd.Series([f"__resp{i}" for i in range(len(d))], index=d.index)
-    g = pd.DataFrame({"account": d[account].to_numpy(), "who": who.to_numpy()}).groupby("account")
-    out = pd.DataFrame({"responses": g.size(), "respondents": g["who"].nunique()}).reset_index()
-    out["responses"] = out["responses"].astype(int)
-    out["respondents"] = out["respondents"].astype(int)
+        who = rcodes[keep].astype("int64")
+        miss = who < 0
+        who[miss] = who.max(initial=-1) + 1 + np.arange(int(miss.sum()))
+    k = len(accounts)
+    responses = np.bincount(a, minlength=k)
+    base = int(who.max(initial=0)) + 1
+    pairs = pd.unique(a * base + who)  # distinct (account, respondent)
+    respondents = np.bincount(pairs // base, minlength=k)
+    out = pd.DataFrame({"account": accounts, "responses": responses.astype(int),
+                        "respondents": respondents.astype(int)})
+    out = out[out["responses"] > 0]
     return out.sort_values(["responses", "account"], ascending=[False, True]).reset_index(drop=True)
 
 
@@ -440,7 +591,8 @@ def concentration(
     top: float = 0.10,
     n_sim: int = 400,
     seed: int = 0,
-) -> dict[str, float]:
+    max_sim_accounts: int = SIMULATE_MAX_ACCOUNTS,
+) -> dict[str, Any]:
     """How concentrated responses are across accounts.
 
     Parameters
@@ -453,9 +605,13 @@ def concentration(
     top : float
         Fraction of accounts whose response share is reported (0.10 = top 10%).
     n_sim : int
-        Simulations of the null distribution.
+        Simulations of the null distribution (with at most ``max_sim_accounts``
+        responding accounts).
     seed : int
         Random seed of the simulation (results are reproducible).
+    max_sim_accounts : int
+        With more responding accounts than this, the null distribution is
+        the analytic large-sample one (see Notes) instead of simulations.
 
     Returns
     -------
@@ -463,8 +619,10 @@ def concentration(
         ``accounts``, ``responses``, ``gini`` (0 = equal, 1 = one account
         gives all), ``top_share`` (share of responses from the top ``top``
         of accounts, Lorenz curve interpolated), ``largest_share`` (largest
-        account), ``expected_top_share`` (mean under the null) and
-        ``p_value`` (share of simulations at least as concentrated).
+        account), ``expected_top_share`` (mean under the null), ``null_sd``
+        (its standard deviation), ``p_value`` (probability under the null of
+        a top share at least as large) and ``method`` ("simulation" or
+        "analytic").
 
     Notes
     -----
@@ -472,7 +630,28 @@ def concentration(
     ascending. Null: each responding account gives one response and the
     others fall on accounts at random in proportion to ``weights``
     (multinomial), i.e. accounts differ only as much as their propensities
-    say; the p-value is (1 + #{sim >= observed}) / (1 + n_sim).
+    say.
+
+    Up to ``max_sim_accounts`` accounts the null is simulated: p-value =
+    (1 + #{sim >= observed}) / (1 + n_sim). Above, it is analytic: the
+    counts are treated as independent X_i = 1 + Poisson(lambda_i) with
+    lambda_i = (n - k) w_i / sum w (Poissonisation of the multinomial),
+    and the top share k * L_hat / n is an L-statistic with L = t q +
+    E[(X - q)^+], q the (1 - t) quantile of the accounts' mixture
+    distribution (the upper-tail form of Rockafellar & Uryasev 2000). Its
+    mean is L / mean(X) and its variance the linearised one, Var(A) -
+    Cov(A, S)^2 / Var(S) over n^2 with A = sum (X_i - q)^+ and S = sum X_i
+    (conditioning on the fixed total n, as the multinomial does); the
+    p-value is the normal upper tail (Stigler 1974, asymptotic normality of
+    L-statistics). The Poisson moments are closed-form, so the cost does
+    not grow with the number of simulations.
+
+    References
+    ----------
+    .. [1] Stigler, S. M. (1974). Linear functions of order statistics with
+       smooth weight functions. Annals of Statistics, 2(4), 676-693.
+    .. [2] Rockafellar, R. T. & Uryasev, S. (2000). Optimization of
+       conditional value-at-risk. Journal of Risk, 2, 21-42.
 
     Examples
     --------
@@ -486,20 +665,96 @@ def concentration(
     nan = float("nan")
     if k == 0:
         return {"accounts": 0, "responses": 0, "gini": nan, "top_share": nan, "largest_share": nan,
-                "expected_top_share": nan, "p_value": nan}
+                "expected_top_share": nan, "null_sd": nan, "p_value": nan, "method": None}
     n = int(c.sum())
     obs_top = float(_top_share(c, top)[0])
     out = {"accounts": k, "responses": n, "gini": float(_gini(c)[0]), "top_share": obs_top,
-           "largest_share": float(c.max() / n), "expected_top_share": nan, "p_value": nan}
+           "largest_share": float(c.max() / n), "expected_top_share": nan, "null_sd": nan, "p_value": nan,
+           "method": None}
     if k >= 2 and n > k:
         w = np.ones(k) if weights is None else np.asarray(weights, dtype="float64")[: k]
         w = np.where(np.isfinite(w) & (w > 0), w, np.nanmedian(w[w > 0]) if (w > 0).any() else 1.0)
-        rng = np.random.default_rng(seed)
-        sims = 1 + rng.multinomial(n - k, w / w.sum(), size=n_sim)
-        sim_top = _top_share(sims, top)
-        out["expected_top_share"] = float(sim_top.mean())
-        out["p_value"] = float((1 + (sim_top >= obs_top - 1e-12).sum()) / (1 + n_sim))
+        if k <= max_sim_accounts:
+            rng = np.random.default_rng(seed)
+            sims = 1 + rng.multinomial(n - k, w / w.sum(), size=n_sim)
+            sim_top = _top_share(sims, top)
+            out["expected_top_share"] = float(sim_top.mean())
+            out["null_sd"] = float(sim_top.std(ddof=1))
+            out["p_value"] = float((1 + (sim_top >= obs_top - 1e-12).sum()) / (1 + n_sim))
+            out["method"] = "simulation"
+        else:
+            mean, sd = top_share_null(k, n, w, top)
+            out["expected_top_share"], out["null_sd"] = mean, sd
+            if sd > 0:
+                out["p_value"] = float(stats.norm.sf((obs_top - mean) / sd))
+            else:
+                out["p_value"] = 1.0 if obs_top <= mean + 1e-12 else 0.0
+            out["method"] = "analytic"
     return out
+
+
+def top_share_null(k: int, n: int, weights, top: float = 0.10) -> tuple[float, float]:
+    """Mean and standard deviation of the top-``top`` response share under the multinomial null (large k).
+
+    Parameters
+    ----------
+    k : int
+        Responding accounts.
+    n : int
+        Responses (n > k): each account gives one, the other n - k fall on
+        the accounts in proportion to ``weights``.
+    weights : array-like
+        Positive propensity of each of the k accounts.
+    top : float
+        Fraction of accounts whose share is measured.
+
+    Returns
+    -------
+    tuple of float
+        ``(mean, sd)`` of the share of responses from the top ``top`` of
+        accounts (see :func:`concentration`, Notes, for the method).
+
+    Examples
+    --------
+    >>> m, sd = top_share_null(10_000, 50_000, [1.0] * 10_000)
+    >>> round(m, 3), sd < 0.002
+    (0.177, True)
+    """
+    w = np.asarray(weights, dtype="float64")
+    lam = (n - k) * w / w.sum()
+    ul, cnt = np.unique(lam, return_counts=True)  # accounts of equal propensity share one distribution
+    cnt = cnt.astype("float64")
+    target = 1 - top
+
+    def cdf(x: int) -> float:  # mixture P(X <= x), X = 1 + Poisson(lambda)
+        return float((cnt * stats.poisson.cdf(x - 1, ul)).sum() / k)
+
+    lo, hi = 1, int(2 + stats.poisson.isf(1e-12, ul.max()))
+    while cdf(hi) < target:
+        hi *= 2
+    while lo < hi:  # q: smallest x with P(X <= x) >= 1 - top
+        mid = (lo + hi) // 2
+        if cdf(mid) >= target:
+            hi = mid
+        else:
+            lo = mid + 1
+    q = lo
+    c = q - 1  # (X - q)^+ = (Y - c)^+ with Y ~ Poisson(lambda)
+
+    def ge(m: int) -> np.ndarray:  # P(Y >= m)
+        return stats.poisson.sf(m - 1, ul)
+
+    ey = ul * ge(c)  # E[Y; Y > c]
+    ey2 = ul**2 * ge(c - 1) + ul * ge(c)  # E[Y^2; Y > c]
+    p_gt = ge(c + 1)
+    e1 = ey - c * p_gt  # E[(Y - c)^+]
+    e2 = ey2 - 2 * c * ey + c**2 * p_gt  # E[((Y - c)^+)^2]
+    var_a = float((cnt * (e2 - e1**2)).sum())
+    cov_as = float((cnt * (ey2 - c * ey - ul * e1)).sum())
+    var_s = float((cnt * ul).sum())
+    mean = float((k * top * q + (cnt * e1).sum()) / n)
+    var = var_a - cov_as**2 / var_s if var_s > 0 else var_a
+    return mean, float(np.sqrt(max(var, 0.0)) / n)
 
 
 def revenue_coverage(
@@ -560,15 +815,39 @@ def revenue_coverage(
         cols[6:6] = ["revenue_decision", "share_decision"]
     a = accounts.loc[accounts[account].notna() & accounts[revenue].notna() & (accounts[revenue] > 0)] \
         .drop_duplicates(account)
-    r = responses.loc[responses[account].notna() & responses[date].notna()]
-    if a.empty or r.empty:
+    acodes, acc_values = _factorize(responses[account])
+    dates = pd.to_datetime(responses[date])
+    if isinstance(dates.dtype, pd.DatetimeTZDtype):
+        dates = dates.dt.tz_localize(None)
+    ok = (acodes >= 0) & dates.notna().to_numpy()
+    if a.empty or not ok.any():
         return pd.DataFrame(columns=cols)
-    per = to_period(r[date], freq)
-    idx = pd.period_range(per.min(), per.max(), freq=per.min().freq)
-    first, last = r[date].min(), r[date].max()
+    # calendar period of each response, through a table of the days spanned (never a Period per row)
+    day = dates.to_numpy(dtype="datetime64[ns]")[ok].astype("datetime64[D]").view("int64")
+    d0, d1 = int(day.min()), int(day.max())
+    span = pd.DatetimeIndex(np.arange(d0, d1 + 1).astype("datetime64[D]").astype("datetime64[ns]"))
+    span_per = to_period(pd.Series(span), freq)
+    idx = pd.period_range(span_per.iloc[0], span_per.iloc[-1], freq=span_per.iloc[0].freq)
+    per = span_per.array.asi8[day - d0] - idx[0].ordinal  # 0 .. len(idx) - 1
+    first, last = dates[ok].min(), dates[ok].max()
+    # account (row of ``a``) of each response; accounts missing from ``a`` are not counted
+    row = _remap(acodes[ok], pd.Index(a[account]).get_indexer(pd.Index(acc_values, dtype=object)))
+    heard = row >= 0
+    na = len(a)
+
+    def pairs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(period, account row) pairs heard, grouped by period: rows and the bounds of each period."""
+        key = pd.unique(per[mask].astype("int64") * na + row[mask])
+        p_, r_ = np.divmod(np.sort(key), na)
+        return r_, np.searchsorted(p_, np.arange(len(idx) + 1))
+
+    heard_rows, heard_bounds = pairs(heard)
+    dec_rows = dec_bounds = None
+    if decision:
+        dec = _bool(responses[decision])[ok]
+        dec_rows, dec_bounds = pairs(heard & dec)
+    rev = a[revenue].to_numpy(dtype="float64")
     rows = []
-    heard_all: set = set()
-    dec_all: set = set()
     for i, p in enumerate(idx):
         act = pd.Series(True, index=a.index)
         if "start_at" in a:
@@ -576,32 +855,32 @@ def revenue_coverage(
         if "churned" in a and "outcome_at" in a:
             gone = (a["churned"] == True).fillna(False).astype(bool) & (a["outcome_at"] < p.start_time)  # noqa: E712
             act &= ~gone.fillna(False).astype(bool)
-        aa = a[act]
-        rp = r[(per == p).to_numpy()]
-        heard = set(rp[account])
-        heard_all |= heard
-        m = aa[account].isin(heard)
-        tot = float(aa[revenue].sum())
-        row = {"period": str(p), "accounts": int(len(aa)), "revenue": tot, "accounts_heard": int(m.sum()),
-               "revenue_heard": float(aa.loc[m, revenue].sum())}
-        row["share_heard"] = row["revenue_heard"] / tot if tot > 0 else np.nan
+        act = act.to_numpy(dtype=bool)
+        m = np.zeros(na, dtype=bool)
+        m[heard_rows[heard_bounds[i]:heard_bounds[i + 1]]] = True
+        m &= act
+        tot = float(rev[act].sum())
+        row_ = {"period": str(p), "accounts": int(act.sum()), "revenue": tot, "accounts_heard": int(m.sum()),
+                "revenue_heard": float(rev[m].sum())}
+        row_["share_heard"] = row_["revenue_heard"] / tot if tot > 0 else np.nan
         if decision:
-            dset = set(rp.loc[rp[decision].fillna(False).astype(bool), account])
-            dec_all |= dset
-            md = aa[account].isin(dset)
-            row["revenue_decision"] = float(aa.loc[md, revenue].sum())
-            row["share_decision"] = row["revenue_decision"] / tot if tot > 0 else np.nan
-        row["partial"] = bool((i == 0 and first.normalize() > p.start_time)
-                              or (i == len(idx) - 1 and last.normalize() < p.end_time.normalize()))
-        rows.append(row)
-    tot = float(a[revenue].sum())
-    m = a[account].isin(heard_all)
-    whole = {"period": "whole period", "accounts": int(len(a)), "revenue": tot, "accounts_heard": int(m.sum()),
-             "revenue_heard": float(a.loc[m, revenue].sum()), "share_heard": float(a.loc[m, revenue].sum()) / tot,
-             "partial": False}
+            md = np.zeros(na, dtype=bool)
+            md[dec_rows[dec_bounds[i]:dec_bounds[i + 1]]] = True
+            md &= act
+            row_["revenue_decision"] = float(rev[md].sum())
+            row_["share_decision"] = row_["revenue_decision"] / tot if tot > 0 else np.nan
+        row_["partial"] = bool((i == 0 and first.normalize() > p.start_time)
+                               or (i == len(idx) - 1 and last.normalize() < p.end_time.normalize()))
+        rows.append(row_)
+    tot = float(rev.sum())
+    m = np.zeros(na, dtype=bool)
+    m[heard_rows] = True
+    whole = {"period": "whole period", "accounts": int(na), "revenue": tot, "accounts_heard": int(m.sum()),
+             "revenue_heard": float(rev[m].sum()), "share_heard": float(rev[m].sum()) / tot, "partial": False}
     if decision:
-        md = a[account].isin(dec_all)
-        whole["revenue_decision"] = float(a.loc[md, revenue].sum())
+        md = np.zeros(na, dtype=bool)
+        md[dec_rows] = True
+        whole["revenue_decision"] = float(rev[md].sum())
         whole["share_decision"] = whole["revenue_decision"] / tot
     rows.append(whole)
     out = pd.DataFrame(rows)
@@ -648,7 +927,7 @@ def match_invitations(
     from .decay import match_invitations as match  # one matching rule for every area
 
     matched = match(invitations, responses, window_days=window_days)
-    inv = invitations.copy()
+    inv = invitations.copy(deep=False)
     if matched is None:
         inv["responded"] = False
         inv.attrs["method"] = "none"
@@ -658,6 +937,28 @@ def match_invitations(
              and responses["response_id"].notna().any())
     inv.attrs["method"] = "response id" if by_id else "respondent and date"
     return inv
+
+
+def _invitations_answered(prep: Prepared, window_days: float = 90) -> tuple[np.ndarray, str]:
+    """Whether each invitation of ``prep`` led to an analysed response (:func:`match_invitations`), computed once.
+
+    Only the matching columns are handed to :func:`npsdiag.diagnoses.decay.match_invitations` (the one
+    matching rule), so that the invitations are not copied whole. Returns the flags and the method.
+    """
+    def compute() -> tuple[np.ndarray, str]:
+        from .decay import match_invitations as match
+
+        inv, res = prep.invitations, prep.responses
+        keys = ("response_id", "respondent_id")
+        matched = match(inv[[c for c in ("invited_at", *keys) if c in inv]],
+                        res[[c for c in ("responded_at", *keys) if c in res]], window_days=window_days)
+        if matched is None:
+            return np.zeros(len(inv), dtype=bool), "none"
+        by_id = ("response_id" in inv and "response_id" in res and inv["response_id"].notna().any()
+                 and res["response_id"].notna().any())
+        return matched["responded"].to_numpy(dtype=bool), "response id" if by_id else "respondent and date"
+
+    return prep.cached(f"balance.invitations_answered:{window_days}", compute)
 
 
 def response_rates(
@@ -691,11 +992,13 @@ def response_rates(
     >>> response_rates(inv, "role")[["level", "response_rate"]].to_dict("records")
     [{'level': 'a', 'response_rate': 0.5}, {'level': 'b', 'response_rate': 1.0}]
     """
-    d = invitations.loc[invitations[by].notna()]
-    g = d.groupby(d[by].astype(str), observed=True)[responded]
-    out = pd.DataFrame({"invited": g.size(), "responded": g.sum().astype(int)})
-    out.index.name = "level"
-    out = out.reset_index()
+    codes, levels = _text_codes(invitations[by], sort=True)
+    flag = _bool(invitations[responded])
+    ok = codes >= 0
+    invited = np.bincount(codes[ok], minlength=len(levels))
+    answered = np.bincount(codes[ok], weights=flag[ok], minlength=len(levels))
+    seen = invited > 0
+    out = pd.DataFrame({"level": levels[seen], "invited": invited[seen], "responded": answered[seen].astype(int)})
     out["response_rate"] = out["responded"] / out["invited"]
     lo, hi = wilson_interval(out["responded"], out["invited"], confidence)
     out["ci_low"], out["ci_high"] = lo, hi
@@ -725,16 +1028,18 @@ def response_design_effect(flag: pd.Series, cluster: pd.Series | None) -> float:
     >>> response_design_effect(f, pd.Series(["a", "a", "b", "b"]))
     4.0
     """
-    y = flag.astype(float).to_numpy()
+    y = _bool(flag).astype(float)
     n = len(y)
     if n < 2 or cluster is None:
         return 1.0
     p = y.mean()
     if p in (0.0, 1.0):
         return 1.0
-    cl = cluster.astype("string").reset_index(drop=True)
-    cl = cl.fillna(pd.Series([f"__inv{i}" for i in range(n)], dtype="string"))
-    totals = pd.Series(y - p).groupby(cl.to_numpy()).sum().to_numpy()
+    codes = _factorize(cluster)[0]
+    miss = codes < 0  # an invitation without a cluster is its own
+    codes[miss] = codes.max(initial=-1) + 1 + np.arange(int(miss.sum()))
+    size = np.bincount(codes)
+    totals = np.bincount(codes, weights=y - p)[size > 0]
     g = len(totals)
     if g < 2:
         return 1.0
@@ -745,24 +1050,27 @@ def response_design_effect(flag: pd.Series, cluster: pd.Series | None) -> float:
 
 def _chi2_attr(levels: pd.Series, flag: pd.Series, deff: float = 1.0, min_count: int = 5) -> dict[str, Any] | None:
     """Chi-square test of independence of an attribute and response, Rao-Scott corrected by ``deff``."""
-    ok = levels.notna()
-    lv, fl = levels[ok].astype(str), flag[ok].astype(bool)
-    counts = lv.value_counts()
-    keep = counts[counts >= min_count].index
-    lv, fl = lv[lv.isin(keep)], fl[lv.isin(keep)]
-    if lv.nunique() < 2 or fl.nunique() < 2:
+    codes, lab = _text_codes(levels, sort=True)
+    fl = _bool(flag)
+    cnt = _counts(codes, len(lab))
+    keep = cnt >= min_count
+    use = (codes >= 0)
+    use[use] = keep[codes[use]]
+    if keep.sum() < 2 or len(np.unique(fl[use])) < 2:
         return None
-    tab = pd.crosstab(lv, fl).to_numpy(dtype="float64")
+    tab = np.bincount(codes[use] * 2 + fl[use], minlength=2 * len(lab)).reshape(-1, 2)[keep].astype("float64")
     chi2, _, dof, _ = stats.chi2_contingency(tab, correction=False)
     chi2_adj = chi2 / deff
     v = math.sqrt(chi2 / (tab.sum() * (min(tab.shape) - 1)))
-    rates = fl.groupby(lv).mean()
+    rates = tab[:, 1] / tab.sum(axis=1)
+    names = lab[keep]
+    lo_i, hi_i = int(np.argmin(rates)), int(np.argmax(rates))
     return {"test": "chi-square (Rao-Scott)" if deff > 1 else "chi-square", "statistic": float(chi2_adj),
             "dof": int(dof), "p_value": float(stats.chi2.sf(chi2_adj, dof)), "effect_size": v,
             "effect_measure": "Cramer's V" if min(tab.shape) > 2 or tab.shape[0] > 2 else "phi",
-            "n": int(tab.sum()), "design_effect": float(deff), "lowest_rate_level": str(rates.idxmin()),
-            "lowest_rate": float(rates.min()), "highest_rate_level": str(rates.idxmax()),
-            "highest_rate": float(rates.max())}
+            "n": int(tab.sum()), "design_effect": float(deff), "lowest_rate_level": str(names[lo_i]),
+            "lowest_rate": float(rates[lo_i]), "highest_rate_level": str(names[hi_i]),
+            "highest_rate": float(rates[hi_i])}
 
 
 def _first_number(text: str) -> float:
@@ -770,19 +1078,33 @@ def _first_number(text: str) -> float:
     return float(m.group(0).replace(",", "")) if m else float("inf")
 
 
-def _arr_bands(revenue: pd.Series, bands: int = 4) -> pd.Series:
-    """ARR bands (quartiles of the accounts' ARR) labelled with their range."""
-    rv = revenue.astype("float64")
-    uniq = rv.dropna()
-    if uniq.nunique() < bands:
-        return pd.Series(pd.NA, index=rv.index, dtype="string")
+def _arr_band_codes(revenue: pd.Series, bands: int = 4) -> tuple[np.ndarray, list[str]]:
+    """ARR bands (quartiles of the accounts' ARR) labelled with their range: a code per value and the labels.
+
+    Codes are -1 for a missing revenue; no labels when the ARR does not split into bands.
+    """
+    rv = revenue.to_numpy(dtype="float64", na_value=np.nan)
+    none = (np.full(len(rv), -1, dtype=np.intp), [])
+    uniq = rv[~np.isnan(rv)]
+    if len(np.unique(uniq)) < bands:
+        return none
     edges = np.unique(np.quantile(uniq, np.linspace(0, 1, bands + 1)))
     if len(edges) < 3:
-        return pd.Series(pd.NA, index=rv.index, dtype="string")
-    idx = np.clip(np.searchsorted(edges, rv.to_numpy(), side="right") - 1, 0, len(edges) - 2)
+        return none
+    idx = np.clip(np.searchsorted(edges, rv, side="right") - 1, 0, len(edges) - 2)
     labels = [f"ARR {num(edges[i])}-{num(edges[i + 1])}" for i in range(len(edges) - 1)]
-    out = pd.Series([labels[i] for i in idx], index=rv.index, dtype="string")
-    return out.where(rv.notna())
+    lab_codes, lab = pd.factorize(pd.Index(labels, dtype=object))  # bands that read alike are one
+    codes = np.where(np.isnan(rv), -1, np.asarray(lab_codes)[idx])
+    return codes.astype(np.intp), [str(x) for x in lab]
+
+
+def _arr_bands(revenue: pd.Series, bands: int = 4) -> pd.Series:
+    """ARR bands (quartiles of the accounts' ARR) labelled with their range."""
+    codes, labels = _arr_band_codes(revenue, bands)
+    if not labels:
+        return pd.Series(pd.NA, index=revenue.index, dtype="string")
+    lab = np.array(labels + [None], dtype=object)
+    return pd.Series(pd.array(lab[codes], dtype="string"), index=revenue.index)
 
 
 def invitation_attributes(
@@ -809,21 +1131,32 @@ def invitation_attributes(
     DataFrame
         A copy of ``invitations`` with added columns where the data allow:
         ``arr_band`` (the account's ARR quartile, labelled by its range),
-        ``churn_status`` ("churned" / "retained") and the account segments.
+        ``churn_status`` ("churned" / "retained") and the account segments,
+        each categorical (the account's value, or missing).
     """
-    inv = invitations.copy()
+    inv = invitations.copy(deep=False)
     if accounts is None or account not in inv or account not in accounts:
         return inv
-    a = accounts.drop_duplicates(account).set_index(account)
+    a = accounts.drop_duplicates(account)
+    codes, values = _factorize(inv[account])
+    # row of ``a`` of each invitation, matched on the few distinct account ids (-1: unknown account)
+    row = _remap(codes, pd.Index(a[account]).get_indexer(pd.Index(values, dtype=object)))
+
+    def carry(acc_codes: np.ndarray, labels) -> pd.Series:
+        return pd.Series(pd.Categorical.from_codes(_remap(row, acc_codes), categories=labels), index=inv.index)
+
     if "revenue" in a and a["revenue"].notna().sum() >= 8:
-        bands = _arr_bands(a["revenue"])
-        inv["arr_band"] = inv[account].map(bands).astype("string")
+        bcodes, blabels = _arr_band_codes(a["revenue"])
+        if blabels:
+            inv["arr_band"] = carry(bcodes, blabels)
     if "churned" in a and a["churned"].notna().any():
-        st = a["churned"].map({True: "churned", False: "retained"})
-        inv["churn_status"] = inv[account].map(st).astype("string")
+        ch = a["churned"]
+        ccodes = np.where(ch.isna().to_numpy(), -1, np.where(_bool(ch), 0, 1)).astype(np.intp)
+        inv["churn_status"] = carry(ccodes, ["churned", "retained"])
     for seg in account_segments:
         if seg in a and seg not in inv:
-            inv[seg] = inv[account].map(a[seg])
+            scodes, svalues = _factorize(a[seg])
+            inv[seg] = carry(scodes, pd.Index(svalues, dtype=object))
     return inv
 
 
@@ -948,7 +1281,7 @@ def adjusted_nps(
     role-weighted estimates.
     """
     rows = []
-    raw = nps(data, score=score, confidence=confidence, breaks=breaks).iloc[0]
+    raw = _nps_table(_counts(_category_codes(data[score], breaks), 3), confidence).iloc[0]
     rows.append({"estimate": "raw (every response counts once)", "n": int(raw["n"]), "effective_n": float(raw["n"]),
                  "nps": float(raw["nps"]), "se": float(raw["se"]), "ci_low": float(raw["ci_low"]),
                  "ci_high": float(raw["ci_high"]), "method": "adjusted Wald (Rocks 2016)"})
@@ -961,8 +1294,10 @@ def adjusted_nps(
                                                                                   f"account; {lin}"})
     if population_shares is not None and role and role in data and data[role].notna().any():
         tgt = pd.Series(population_shares, dtype="float64")
-        d = data.loc[data[role].isin(tgt.index[tgt > 0])]
-        if d[role].nunique() >= 2:
+        rc, rv = _factorize(data[role])
+        keep = _remap(rc, np.asarray(pd.Index(rv, dtype=object).isin(tgt.index[tgt > 0]), dtype=np.intp)) == 1
+        d = data.loc[keep]
+        if len(np.unique(rc[keep])) >= 2:
             w = poststratify(d, role, tgt)
             r = weighted_nps(d, w, score=score, cluster=cl, confidence=confidence, breaks=breaks)
             rows.append({"estimate": "roles weighted to the contacts' mix", **_pick(r),
@@ -1147,24 +1482,31 @@ def diagnose(prep: Prepared) -> AreaResult:
     if not has_role and not has_acc:
         return not_assessed("balance", "needs respondent roles or account ids (responses.role, responses.account_id)")
     alpha = 1 - s.confidence
-    r = r.copy()
-    contacts = prep.contacts.copy() if prep.contacts is not None else None
-    invitations = prep.invitations.copy() if prep.invitations is not None else None
-    roles_r, roles_c, roles_i = _unify_roles(
-        r["role"] if "role" in r else None,
-        contacts["role"] if contacts is not None and "role" in contacts else None,
-        invitations["role"] if invitations is not None and "role" in invitations else None)
-    if roles_r is not None:
-        r["role"] = roles_r
-    if roles_c is not None:
-        contacts["role"] = roles_c
-    if roles_i is not None:
-        invitations["role"] = roles_i
-    all_roles = pd.concat([x for x in (roles_r, roles_c, roles_i) if x is not None]).dropna().unique().tolist() \
-        if any(x is not None for x in (roles_r, roles_c, roles_i)) else []
-    dm_values = decision_roles(all_roles, s.decision_roles)
-    if has_role:
-        r["_decision"] = r["role"].isin(dm_values).fillna(False).astype(bool)
+    contacts, invitations = prep.contacts, prep.invitations
+    # roles unified across the tables on their few distinct values (integer codes per row, never strings)
+    (rc, cc, ic), role_labels = _unify_role_codes([
+        prep.codes("role") if "role" in r else None,
+        prep.codes("role", "contacts") if contacts is not None and "role" in contacts else None,
+        prep.codes("role", "invitations") if invitations is not None and "role" in invitations else None])
+    dm_values = decision_roles(role_labels, s.decision_roles)
+    dm_label = np.array([v in set(dm_values) for v in role_labels], dtype=bool)
+
+    def role_column(codes: np.ndarray, index: pd.Index) -> pd.Series:
+        return pd.Series(pd.Categorical.from_codes(codes, categories=role_labels), index=index)
+
+    def role_counts(codes: np.ndarray) -> pd.Series:
+        cnt = pd.Series(_counts(codes, len(role_labels)), index=pd.Index(role_labels, dtype=object))
+        return cnt[cnt > 0].sort_values(ascending=False, kind="stable")
+
+    # the few columns this area needs (the responses frame also carries comments: never copy it)
+    r = prep.responses[[c for c in ("score", "responded_at", "category") if c in prep.responses]]
+    if rc is not None:
+        r["role"] = role_column(rc, r.index)
+        if has_role:
+            r["_decision"] = dm_label[np.maximum(rc, 0)] & (rc >= 0) if len(role_labels) else False
+    if "account_id" in prep.responses:
+        acodes, accounts = prep.codes("account_id")
+        r["account_id"] = pd.Categorical.from_codes(acodes, categories=accounts)
 
     findings: list[Finding] = []
     tables: dict[str, pd.DataFrame] = {}
@@ -1175,17 +1517,18 @@ def diagnose(prep: Prepared) -> AreaResult:
 
     # population for the role mix
     pop, pop_name = None, None
-    if contacts is not None and "role" in contacts and contacts["role"].notna().any():
-        pop, pop_name = contacts, "contacts"
-    elif invitations is not None and "role" in invitations and invitations["role"].notna().any():
-        pop, pop_name = invitations, "invitations"
+    if cc is not None and (cc >= 0).any():
+        pop, pop_name = role_counts(cc), "contacts"
+    elif ic is not None and (ic >= 0).any():
+        pop, pop_name = role_counts(ic), "invitations"
 
     adj = None
     pop_shares = None
     if pop is not None:
-        pop_shares = pop["role"].value_counts(normalize=True)
+        pop_shares = pop / pop.sum()
     if has_role or has_acc:
-        adj = adjusted_nps(r, account="account_id" if has_acc else None, role="role" if has_role else None,
+        adj = adjusted_nps(r[[c for c in ("score", "account_id", "role") if c in r]],
+                           account="account_id" if has_acc else None, role="role" if has_role else None,
                            population_shares=pop_shares, confidence=s.confidence, breaks=s.breaks)
         tables["adjusted_nps"] = adj
         captions["adjusted_nps"] = ("Raw NPS beside balance-adjusted NPS: re-weighted so that each account counts "
@@ -1204,7 +1547,7 @@ def diagnose(prep: Prepared) -> AreaResult:
 
     # A. role mix
     if has_role:
-        mix = role_mix(r, population=pop, confidence=s.confidence)
+        mix = _role_mix_from_counts(role_counts(rc), int((rc < 0).sum()), pop, s.confidence)
         test = mix.attrs["test"]
         keep = ["role", "responses", "share", "ci_low", "ci_high"]
         if pop is not None:
@@ -1250,8 +1593,10 @@ def diagnose(prep: Prepared) -> AreaResult:
     if prep.accounts is not None and "revenue" in prep.accounts and "account_id" in prep.accounts:
         acc_rev = prep.accounts.drop_duplicates("account_id").set_index("account_id")["revenue"]
     if has_acc:
-        per_acc = respondents_per_account(r)
-        if "respondent_id" not in r or r["respondent_id"].isna().all():
+        has_resp = "respondent_id" in prep.responses and prep.responses["respondent_id"].notna().any()
+        per_acc = _per_account(np.asarray(acodes, dtype=np.intp), np.asarray(accounts, dtype=object),
+                               np.asarray(prep.codes("respondent_id")[0], dtype=np.intp) if has_resp else None)
+        if not has_resp:
             notes.append("No respondent id: each response is counted as a distinct respondent.")
         if len(per_acc) >= 10:
             dist = voice_distribution(per_acc, acc_rev)
@@ -1261,7 +1606,8 @@ def diagnose(prep: Prepared) -> AreaResult:
                                                                                  else "."))
             contacts_per_acc = None
             if contacts is not None and "account_id" in contacts:
-                contacts_per_acc = contacts.groupby("account_id").size()
+                ccodes, cacc = prep.codes("account_id", "contacts")
+                contacts_per_acc = pd.Series(_counts(np.asarray(ccodes), len(cacc)), index=cacc)
             conc = concentration(per_acc["responses"],
                                  weights=None if contacts_per_acc is None else
                                  per_acc["account"].map(contacts_per_acc).to_numpy(dtype="float64"))
@@ -1276,7 +1622,10 @@ def diagnose(prep: Prepared) -> AreaResult:
                 short[f.id] = "responses concentrated in a few accounts"
             notes.append("Concentration: Gini coefficient and share of responses from the top 10% of responding "
                          "accounts (Lorenz curve, interpolated), tested against a multinomial null in which "
-                         "accounts differ only by their number of contacts (or not at all), 400 seeded simulations.")
+                         "accounts differ only by their number of contacts (or not at all): "
+                         + ("400 seeded simulations." if conc["method"] == "simulation" else
+                            f"with {num(conc['accounts'])} accounts, its large-sample normal distribution "
+                            "(Poissonised counts, L-statistic asymptotics; Stigler 1974)."))
         else:
             notes.append(f"Voices per account not assessed: only {len(per_acc)} responding accounts.")
 
@@ -1310,13 +1659,25 @@ def diagnose(prep: Prepared) -> AreaResult:
 
     # E. non-response bias
     if invitations is not None and len(invitations):
-        inv = match_invitations(invitations, r)
-        if inv.attrs.get("method") != "none" and 0 < inv["responded"].sum() < len(inv):
-            inv_segs = [c for c in prep.config.tables["invitations"].segments if c in inv] \
+        answered, method = _invitations_answered(prep)
+        if method != "none" and 0 < answered.sum() < len(answered):
+            inv_segs = [c for c in prep.config.tables["invitations"].segments if c in invitations] \
                 if "invitations" in prep.config.tables else []
             acc_segs = [c for c in prep.config.tables["accounts"].segments
                         if prep.accounts is not None and c in prep.accounts] \
                 if "accounts" in prep.config.tables else []
+            # one slim row per invitation: answered, account, role and segments as categorical codes
+            inv = pd.DataFrame({"responded": answered}, index=invitations.index)
+            inv.attrs["method"] = method
+            if "account_id" in invitations:
+                codes, values = prep.codes("account_id", "invitations")
+                inv["account_id"] = pd.Categorical.from_codes(codes, categories=values)
+            if ic is not None:
+                inv["role"] = role_column(ic, inv.index)
+            for c in dict.fromkeys([*inv_segs, *(a_ for a_ in acc_segs if a_ in invitations)]):
+                if c not in inv:
+                    codes, values = prep.codes(c, "invitations")
+                    inv[c] = pd.Categorical.from_codes(codes, categories=values)
             inv = invitation_attributes(inv, prep.accounts, account_segments=acc_segs)
             attrs = [c for c in ["role", *inv_segs, "arr_band", "churn_status", *acc_segs] if c in inv]
             labels = {"role": "role", "arr_band": "ARR", "churn_status": "churn"}
