@@ -53,6 +53,8 @@ class RawTable:
     #: question text per column where the export carries it (Qualtrics' second header row)
     labels: dict[str, str] = field(default_factory=dict)
     sheet: str | int | None = None
+    #: every column name of the file, when ``frame`` holds only the columns asked for (see :func:`read_raw`)
+    columns: list[str] | None = None
 
 
 @dataclass
@@ -278,7 +280,8 @@ def _csv_field_limit(limit: int = 1 << 30):
         csv.field_size_limit(old)
 
 
-def _read_csv_text(path: Path, spec: TableSpec, problems: list[Problem]) -> RawTable:
+def _csv_dialect(path: Path, spec: TableSpec) -> tuple[str, str]:
+    """(encoding, delimiter) of a CSV: the spec's, else detected; bad settings raise :class:`NpsdiagError`."""
     file = str(path)
     try:
         enc, delim = sniff_csv(path, spec.encoding, spec.delimiter)
@@ -290,8 +293,18 @@ def _read_csv_text(path: Path, spec: TableSpec, problems: list[Problem]) -> RawT
         raise NpsdiagError(Problem(f"delimiter {delim!r} must be a single character", file=file,
                                    where=f"{spec.name}.delimiter",
                                    hint="e.g. `delimiter: ';'`, or remove `delimiter:` to detect it"))
-    kw = dict(sep=delim, encoding=enc, dtype=str, keep_default_na=False, na_values=[""],
-              header=None, skip_blank_lines=True, encoding_errors="replace", on_bad_lines="warn")
+    return enc, delim
+
+
+def _csv_kw(enc: str, delim: str) -> dict:
+    return dict(sep=delim, encoding=enc, dtype=str, keep_default_na=False, na_values=[""],
+                header=None, skip_blank_lines=True, encoding_errors="replace", on_bad_lines="warn")
+
+
+def _read_csv_text(path: Path, spec: TableSpec, problems: list[Problem], enc: str, delim: str) -> RawTable:
+    """Read a whole CSV as strings with pandas' parsers (headerless): the careful path, for any file."""
+    file = str(path)
+    kw = _csv_kw(enc, delim)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -332,25 +345,33 @@ def _read_csv_text(path: Path, spec: TableSpec, problems: list[Problem]) -> RawT
     return RawTable(frame=frame, file=path, format="csv", header_lines=0, delimiter=delim, encoding=enc)
 
 
-def _apply_header(raw: RawTable, spec: TableSpec, problems: list[Problem]) -> RawTable:
-    """Turn the first row(s) of a headerless frame into column names, handling survey-tool layouts."""
-    f = raw.frame
+def _header_layout(f: pd.DataFrame, raw: RawTable, spec: TableSpec, problems: list[Problem],
+                   n_rows: int | None = None, width: int | None = None) -> tuple[int, list[str]]:
+    """Where the records start and the column names, from the first rows of a headerless table.
+
+    ``f`` holds the table's first rows (at least 23, or all of them); ``n_rows`` is the number of rows
+    of the whole table and ``width`` the most cells filled in any of its rows (both default to ``f``'s).
+    Sets ``raw.format`` (survey-tool layouts), ``raw.notes``, ``raw.labels`` and ``raw.header_lines``.
+    """
+    n_rows = len(f) if n_rows is None else n_rows
     where = f"sheet {raw.sheet!r}" if raw.format == "excel" and raw.sheet is not None else None
-    if f.shape[0] == 0:
+    if n_rows == 0:
         raise NpsdiagError(Problem("the file is empty" if where is None else "the sheet is empty", file=str(raw.file),
                                    where=where,
                                    hint="export the survey responses again; there is no header and no rows"
                                    + ("" if where is None else ", or set `sheet:` to the sheet with the data")))
     fmt = raw.format
     start = (spec.header_row - 1) if spec.header_row else 0
-    if start >= len(f):
-        raise NpsdiagError(Problem(f"header_row {spec.header_row} is beyond the last line read ({len(f)})",
+    if start >= n_rows:
+        raise NpsdiagError(Problem(f"header_row {spec.header_row} is beyond the last line read ({n_rows})",
                                    file=str(raw.file), where=f"{spec.name}.header_row",
                                    hint="give the line number of the header (1 = first line), or remove it"))
     if spec.header_row is None and fmt in ("csv", "excel"):
         # Excel sheets with title rows: the header is the first row that is mostly filled.
-        filled = f.notna().sum(axis=1).to_numpy()
-        width = max(int(filled.max()), 1)
+        filled = f.iloc[:20].notna().sum(axis=1).to_numpy()
+        if width is None:
+            width = int(f.notna().sum(axis=1).max())
+        width = max(width, 1)
         for i in range(min(len(f), 20)):
             if filled[i] >= max(2, 0.5 * width) or filled[i] == width:
                 start = i
@@ -358,8 +379,8 @@ def _apply_header(raw: RawTable, spec: TableSpec, problems: list[Problem]) -> Ra
         if start:
             raw.notes.append(f"{start} title line(s) above the header were skipped")
     first = [("" if pd.isna(v) else str(v)) for v in f.iloc[start].tolist()]
-    second = [("" if pd.isna(v) else str(v)) for v in f.iloc[start + 1].tolist()] if len(f) > start + 1 else []
-    third = [("" if pd.isna(v) else str(v)) for v in f.iloc[start + 2].tolist()] if len(f) > start + 2 else []
+    second = [("" if pd.isna(v) else str(v)) for v in f.iloc[start + 1].tolist()] if n_rows > start + 1 else []
+    third = [("" if pd.isna(v) else str(v)) for v in f.iloc[start + 2].tolist()] if n_rows > start + 2 else []
     body_start = start + 1
     names = first
     is_qualtrics = any(v.startswith('{"ImportId"') for v in third[:5])
@@ -395,11 +416,17 @@ def _apply_header(raw: RawTable, spec: TableSpec, problems: list[Problem]) -> Ra
         problems.append(Problem(f"duplicated column names: {', '.join(sorted(set(dups)))}", fatal=False,
                                 file=str(raw.file),
                                 hint="the later copies are named 'NAME (2)', 'NAME (3)'; map the one you mean"))
-    body = f.iloc[body_start:].copy()
-    body.columns = names
+    raw.format, raw.header_lines = fmt, body_start
+    return body_start, names
+
+
+def _apply_header(raw: RawTable, spec: TableSpec, problems: list[Problem]) -> RawTable:
+    """Turn the first row(s) of a headerless frame into column names, handling survey-tool layouts."""
+    f = raw.frame
+    body_start, names = _header_layout(f, raw, spec, problems)
+    body = f.iloc[body_start:].set_axis(names, axis=1)  # copy-on-write: no copy of the cells
     body[ROW] = body.index.to_numpy() + 1  # the reader's position: 1 = first line of the file
-    body = body.reset_index(drop=True)
-    raw.frame, raw.format, raw.header_lines = body, fmt, body_start
+    raw.frame = body.reset_index(drop=True)
     return raw
 
 
@@ -430,8 +457,114 @@ def _read_sheet(book: pd.ExcelFile, spec: TableSpec, file: str) -> tuple[pd.Data
     return frame, (book.sheet_names[sheet] if isinstance(sheet, int) else sheet)
 
 
-def read_raw(spec: TableSpec, problems: list[Problem] | None = None) -> RawTable:
+_HEAD_ROWS = 30  #: rows read first to find the header before the fast reader reads the whole file
+
+
+def _wanted_indices(names: list[str], wanted: list[str] | None) -> list[int]:
+    """Positions of the columns that :func:`_find_column` picks for ``wanted`` (all columns when None)."""
+    if wanted is None:
+        return list(range(len(names)))
+    keep = set()
+    for name in wanted:
+        col, _ = _find_column(name, names)
+        if col is not None:
+            keep.add(names.index(col))
+    return sorted(keep)
+
+
+def _read_csv_arrow(path: Path, spec: TableSpec, problems: list[Problem], enc: str, delim: str,
+                    columns: list[str] | None) -> RawTable | None:
+    """Read a well-formed CSV with pyarrow's multithreaded reader, only the ``columns`` asked for.
+
+    Returns None whenever the file is not plainly rectangular (bad or short lines, title rows of
+    another width, an unclosed quote, undecodable bytes, a single column...): the caller then
+    reads it with :func:`_read_csv_text`, which reports such problems. The header is found from
+    the first rows read as :func:`_read_csv_text` would read them, so both readers give the same
+    table, rows and messages.
+    """
+    import pyarrow as pa
+    from pyarrow import csv as pacsv
+
+    if spec.header_row is not None and spec.header_row > 20:
+        return None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            head = pd.read_csv(path, engine="c", nrows=_HEAD_ROWS, **_csv_kw(enc, delim))
+        except Exception:  # noqa: BLE001 - the careful reader reports it
+            return None
+    if caught or len(head) < _HEAD_ROWS or head.shape[1] < 2:
+        return None  # ragged at the top, a single column, or small enough for the careful reader
+    n_cols = head.shape[1]
+    raw = RawTable(frame=head, file=path, format=spec.format if spec.format in ("qualtrics", "surveymonkey")
+                   else "csv", header_lines=0, delimiter=delim, encoding=enc)
+    filled0 = int(head.iloc[0].notna().sum())
+    # the header row is known from the first rows unless title rows are sought and the first row is not full
+    settled = spec.header_row is not None or raw.format not in ("csv", "excel") or filled0 == n_cols
+    local: list[Problem] = []
+    include = None
+    if settled:
+        probe = RawTable(frame=head, file=path, format=raw.format)
+        names = _header_layout(head, probe, spec, [])[1]
+        include = [f"f{i}" for i in _wanted_indices(names, columns)] or None
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=1 << 24,
+                                           encoding="utf8" if enc in ("utf-8", "utf-8-sig") else enc),
+            parse_options=pacsv.ParseOptions(delimiter=delim, quote_char='"', double_quote=True, escape_char=False,
+                                             newlines_in_values=True, ignore_empty_lines=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types={f"f{i}": pa.large_string() for i in range(n_cols)}, include_columns=include,
+                null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=True))
+    except Exception:  # noqa: BLE001 - ragged, unclosed or undecodable: the careful reader says what
+        return None
+    if table.num_rows < len(head) or (include is None and table.num_columns != n_cols):
+        return None
+    width = None
+    if not settled:  # the most cells filled in any row, as the careful reader measures it
+        import pyarrow.compute as pc
+
+        filled = None
+        for col in table.columns:
+            v = pc.cast(pc.is_valid(col), pa.int32())
+            filled = v if filled is None else pc.add(filled, v)
+        width = int(pc.max(filled).as_py())
+    body_start, names = _header_layout(head, raw, spec, local, n_rows=table.num_rows, width=width)
+    problems.extend(local)
+    if include is None and columns is not None:
+        table = table.select([f"f{i}" for i in _wanted_indices(names, columns)] or [0])
+    table = table.slice(body_start)
+    n = table.num_rows
+    data = {names[int(c[1:])]: pd.arrays.ArrowStringArray(table.column(c)).astype("str")
+            for c in table.column_names}
+    del table
+    frame = pd.DataFrame(data, index=pd.RangeIndex(n))
+    frame[ROW] = np.arange(body_start + 1, body_start + 1 + n)
+    raw.frame, raw.columns = frame, names
+    return raw
+
+
+def _parquet_columns(path: Path, wanted: list[str] | None) -> tuple[list[str], list[str] | None]:
+    """(every data column of a Parquet file, the ones to read); None = read all (duplicated names, no list)."""
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(path)
+    index = set()
+    if schema.pandas_metadata:
+        index = {c for c in schema.pandas_metadata.get("index_columns", []) if isinstance(c, str)}
+    names = [n for n in schema.names if n not in index]
+    clean, dups = _dedupe_headers(names)
+    if wanted is None or dups or clean != names:
+        return names, None
+    return names, [names[i] for i in _wanted_indices(names, wanted)] or None
+
+
+def read_raw(spec: TableSpec, problems: list[Problem] | None = None, columns: list[str] | None = None) -> RawTable:
     """Read one table's file as strings, with its header resolved.
+
+    ``columns``: the column names needed (matched as the config's names are); the others may be
+    left unread (``RawTable.columns`` still lists every column of the file). Default: all.
 
     Raises :class:`NpsdiagError` when the file cannot be read at all
     (missing, empty, binary, unknown sheet, not parseable).
@@ -456,18 +589,23 @@ def read_raw(spec: TableSpec, problems: list[Problem] | None = None) -> RawTable
                        "despite its name; read as such"
     if fmt == "parquet":
         try:
-            frame = pd.read_parquet(path)
+            names, read = _parquet_columns(path, columns)
+            frame = pd.read_parquet(path, columns=read)
         except Exception as exc:  # noqa: BLE001 - any reader failure is the user's file
             raise NpsdiagError(Problem(f"cannot read as Parquet: {str(exc)[:200]}", file=file,
                                        hint="check the file, or set `format:` to csv or excel")) from None
         frame = frame.reset_index(drop=True)
-        names, dups = _dedupe_headers(list(frame.columns))
-        frame.columns = names
+        if read is None:  # every column
+            names, dups = _dedupe_headers(list(frame.columns))
+            frame.columns = names
+        else:  # the columns asked for, among names that are unique already
+            names, dups = _dedupe_headers(names)
+            frame.columns = [names[i] for i in _wanted_indices(names, columns)]
         if dups:
             problems.append(Problem(f"duplicated column names: {', '.join(sorted(set(dups)))}", fatal=False,
                                     file=file, hint="the later copies are named 'NAME (2)', 'NAME (3)'"))
         frame[ROW] = np.arange(2, len(frame) + 2)
-        raw = RawTable(frame=frame, file=path, format="parquet")
+        raw = RawTable(frame=frame, file=path, format="parquet", columns=names)
         if content_note:
             raw.notes.append(content_note)
         return raw
@@ -493,7 +631,11 @@ def read_raw(spec: TableSpec, problems: list[Problem] | None = None) -> RawTable
         raise NpsdiagError(Problem("this is not a text (CSV) file", file=file,
                                    hint="export as CSV, or set `format: excel` / `format: parquet`; a UTF-16 "
                                    "file without a byte-order mark needs `encoding: utf-16`"))
-    raw = _read_csv_text(path, spec, problems)
+    enc, delim = _csv_dialect(path, spec)
+    fast = _read_csv_arrow(path, spec, problems, enc, delim, columns)
+    if fast is not None:
+        return fast
+    raw = _read_csv_text(path, spec, problems, enc, delim)
     if spec.format in ("qualtrics", "surveymonkey"):
         raw.format = spec.format
     return _apply_header(raw, spec, problems)
@@ -731,7 +873,7 @@ def _single_column_hint(cols: list[str]) -> str | None:
 def _map_table(raw: RawTable, spec: TableSpec, cfg: Config, problems: list[Problem]) -> pd.DataFrame:
     frame = raw.frame
     file = str(raw.file)
-    cols = [c for c in frame.columns if c != ROW]
+    cols = [c for c in (raw.columns if raw.columns is not None else frame.columns) if c != ROW]
     out = pd.DataFrame(index=frame.index)
     out[ROW] = frame[ROW].to_numpy()
     settings = cfg.settings
@@ -900,17 +1042,31 @@ def load(config: Config | str | Path) -> ClientData:
     tables: dict[str, pd.DataFrame] = {}
     sources: dict[str, dict] = {}
     cache: dict[tuple, RawTable] = {}
+
+    def file_key(spec: TableSpec) -> tuple:
+        return str(Path(spec.path).resolve()), spec.sheet, spec.format
+
+    wanted: dict[tuple, list[str]] = {}  # the columns each file must give, over the tables read from it
+    uses: dict[tuple, int] = {}
+    for spec in cfg.tables.values():
+        key = file_key(spec)
+        wanted.setdefault(key, []).extend([*spec.columns.values(), *spec.segments, *spec.drivers])
+        uses[key] = uses.get(key, 0) + 1
     for name, spec in cfg.tables.items():
-        key = (str(Path(spec.path).resolve()), spec.sheet, spec.format)
+        key = file_key(spec)
+        uses[key] -= 1
         local: list[Problem] = []
         try:
-            raw = cache.get(key) or read_raw(spec, local)
+            raw = cache.get(key) or read_raw(spec, local, columns=wanted[key])
         except NpsdiagError as exc:
             for p in exc.problems:
                 p.where = p.where or f"{name}.path"
             fatal.extend(exc.problems)
             continue
-        cache[key] = raw
+        if uses[key]:
+            cache[key] = raw
+        else:  # its last table: the raw strings are not kept
+            cache.pop(key, None)
         if len(raw.frame) == 0:
             local.append(Problem("the file has a header but no rows", fatal=name == "responses",
                                  file=str(raw.file), hint="export the responses again"))
@@ -922,6 +1078,7 @@ def load(config: Config | str | Path) -> ClientData:
                          "notes": list(raw.notes), "encoding": raw.encoding, "delimiter": raw.delimiter,
                          "sheet": raw.sheet}
         tables[name] = mapped
+        del raw, mapped
     if fatal:
         raise NpsdiagError(fatal)
     resp = tables["responses"]
