@@ -253,8 +253,8 @@ def _fit_logit(y: np.ndarray, X: pd.DataFrame, groups=None, cluster_name: str = 
     kind = "model-based"
     codes = None
     if groups is not None:
-        codes, uniq = pd.factorize(pd.Series(groups) if not isinstance(groups, pd.Series) else groups)
-        if 20 <= len(uniq) < len(y):
+        codes, n_uniq = _cluster_codes(groups)
+        if 20 <= n_uniq < len(y):
             kind = f"cluster-robust by {cluster_name}"
         else:
             codes = None
@@ -275,6 +275,20 @@ def _fit_logit(y: np.ndarray, X: pd.DataFrame, groups=None, cluster_name: str = 
     if not res.converged or not np.all(np.isfinite(np.asarray(res.bse))):
         return None, "the model did not converge (the outcome may be perfectly separated)"
     return res, kind
+
+
+def _cluster_codes(groups) -> tuple[np.ndarray, int]:
+    """Integer cluster codes (missing = -1, its own cluster) and the number of non-missing clusters.
+
+    Integer codes (e.g. from ``pandas.factorize``) are used as they are;
+    anything else is factorized.
+    """
+    g = groups.to_numpy() if isinstance(groups, pd.Series) else np.asarray(groups)
+    if g.dtype.kind in "iu" and len(g) and g.min() >= -1 and g.max() < 4 * len(g) + 16:
+        g = g.astype("int64", copy=False)
+        return g, int(np.count_nonzero(np.bincount(g[g >= 0]))) if (g >= 0).any() else 0
+    codes, uniq = pd.factorize(pd.Series(groups) if not isinstance(groups, pd.Series) else groups)
+    return codes, len(uniq)
 
 
 def _terms(res, labels: dict[str, str], confidence: float) -> pd.DataFrame:
@@ -1612,7 +1626,8 @@ def diagnose(prep: Prepared) -> AreaResult:
     try:
         from ..callback import callback_queue
 
-        q = callback_queue(prep)
+        # shared with whoever writes callback_queue.csv (the same queue for the same prepared data)
+        q = prep.cached("callback_queue", lambda: callback_queue(prep))
     except Exception as exc:  # noqa: BLE001 - the queue must never stop the diagnosis
         q = None
         notes.append(f"Callback queue could not be built ({type(exc).__name__}).")

@@ -129,13 +129,47 @@ def _fit_logit(y: np.ndarray, x: pd.DataFrame, cluster: np.ndarray | None = None
     return res, None
 
 
-def _isin(values: pd.Series, allowed) -> np.ndarray:
-    """Fast membership test of (string) values, missing values never members."""
-    ok = values.notna().to_numpy()
-    out = np.zeros(len(values), dtype=bool)
-    index = pd.Index(pd.unique(np.asarray(list(allowed), dtype="object")), dtype="object")
-    out[ok] = index.get_indexer(values[ok].astype("object")) >= 0
-    return out
+def _accounts_table(accounts: pd.DataFrame) -> pd.DataFrame:
+    """The accounts with an id, one row per id (the first), with a fresh RangeIndex."""
+    acc = accounts.drop_duplicates("account_id")
+    return acc[acc["account_id"].notna().to_numpy()].reset_index(drop=True)
+
+
+def _positions(ids: pd.Series | None, table: pd.DataFrame, codes: tuple | None = None) -> np.ndarray:
+    """Row of ``table`` (see :func:`_accounts_table`) holding each response's account.
+
+    -1 where the id is not in the table, -2 where the response has no
+    account id. Matching works on the distinct ids (``pandas.factorize``,
+    or the cached ``codes`` of the responses' ids), not per row.
+    """
+    if ids is None:
+        return np.full(0 if codes is None else len(codes[0]), -2, dtype="int64")
+    c, u = codes if codes is not None else pd.factorize(ids)
+    c = np.asarray(c)
+    if len(u) == 0:
+        return np.full(len(c), -2, dtype="int64")
+    at = pd.Index(table["account_id"]).get_indexer(pd.Index(u))
+    return np.where(c >= 0, at[np.maximum(c, 0)], -2).astype("int64")
+
+
+def _ns(values) -> np.ndarray:
+    """Datetimes as int64 nanoseconds (NaT: the int64 minimum)."""
+    return pd.to_datetime(pd.Series(values)).to_numpy(dtype="datetime64[ns]").view("int64")
+
+
+_NAT = np.iinfo("int64").min
+
+
+def _before_mask(pos: np.ndarray, table: pd.DataFrame, responded: pd.Series | None) -> tuple[np.ndarray, int]:
+    """Linked responses given before their account's outcome (all of them where a date is missing), and the
+    number of linked responses given on or after it."""
+    linked = pos >= 0
+    if "outcome_at" not in table or responded is None:
+        return linked, 0
+    oa = _ns(table["outcome_at"])[np.maximum(pos, 0)]
+    ra = _ns(responded)
+    keep = linked & ((oa == _NAT) | (ra == _NAT) | (ra < oa))
+    return keep, int((linked & ~keep).sum())
 
 
 def _join(names) -> str:
@@ -181,30 +215,23 @@ def link_summary(
     >>> link_summary(r, a)["responses"].tolist()
     [1, 1, 1, 1]
     """
-    ids = responses["account_id"] if "account_id" in responses else pd.Series(pd.NA, index=responses.index)
-    acc = accounts.drop_duplicates("account_id")
-    known = acc["account_id"].dropna().unique()
-    with_outcome = acc.loc[acc["churned"].notna(), "account_id"].dropna().unique() if "churned" in acc else []
-    status = np.where(ids.isna(), "no account id",
-                      np.where(~_isin(ids, known), "account not found",
-                               np.where(_isin(ids, with_outcome), "linked, outcome known", "linked, no outcome")))
+    table = _accounts_table(accounts)
+    pos = (_positions(responses["account_id"], table) if "account_id" in responses
+           else np.full(len(responses), -2, dtype="int64"))
+    return _link_table(pos, table, confidence)
+
+
+def _link_table(pos: np.ndarray, table: pd.DataFrame, confidence: float) -> pd.DataFrame:
+    """:func:`link_summary` from the account positions of the responses (:func:`_positions`)."""
+    known = table["churned"].notna().to_numpy() if "churned" in table else np.zeros(len(table), dtype=bool)
+    status = np.where(pos == -2, 3, np.where(pos == -1, 2, np.where(known[np.maximum(pos, 0)] if len(known) else
+                                                                    False, 0, 1)))
     order = ["linked, outcome known", "linked, no outcome", "account not found", "no account id"]
-    counts = pd.Series(status).value_counts().reindex(order, fill_value=0)
-    n = max(len(responses), 1)
-    lo, hi = _wilson(counts.to_numpy(), np.full(len(counts), len(responses)), confidence)
-    return pd.DataFrame({"status": order, "responses": counts.to_numpy().astype(int),
-                         "share": counts.to_numpy() / n, "share_ci_low": lo, "share_ci_high": hi})
-
-
-def _before_outcome(responses: pd.DataFrame, accounts: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """Linked responses given before their account's outcome (all of them when dates are missing)."""
-    acc = accounts.drop_duplicates("account_id").set_index("account_id")
-    r = responses[_isin(responses["account_id"], acc.index)] if "account_id" in responses else responses.iloc[:0]
-    if "outcome_at" not in acc or "responded_at" not in r:
-        return r, 0
-    oa = r["account_id"].map(acc["outcome_at"])
-    keep = oa.isna() | r["responded_at"].isna() | (r["responded_at"] < oa)
-    return r[keep.to_numpy()], int((~keep).sum())
+    counts = np.bincount(status, minlength=4) if len(status) else np.zeros(4, dtype="int64")
+    n = max(len(pos), 1)
+    lo, hi = _wilson(counts, np.full(4, len(pos)), confidence)
+    return pd.DataFrame({"status": order, "responses": counts.astype(int),
+                         "share": counts / n, "share_ci_low": lo, "share_ci_high": hi})
 
 
 def account_scores(
@@ -252,31 +279,52 @@ def account_scores(
     """
     if "churned" not in accounts or "account_id" not in responses:
         return pd.DataFrame(columns=["account_id", "churned", "responses", "score_mean"])
-    acc = accounts.drop_duplicates("account_id")
-    acc = acc[acc["churned"].notna()]
-    r, _ = _before_outcome(responses, acc)
-    r = r[r[score].notna()]
-    if r.empty:
-        return pd.DataFrame(columns=["account_id", "churned", "responses", "score_mean"])
-    if "responded_at" in r:
-        r = r.sort_values("responded_at", kind="stable")
-    g = r.groupby("account_id", sort=False)[score]
+    table = _accounts_table(accounts)
+    pos = _positions(responses["account_id"], table)
+    return _account_scores(responses, table, pos, score, role, decision, extra)
+
+
+def _account_scores(responses: pd.DataFrame, table: pd.DataFrame, pos: np.ndarray, score: str = "score",
+                    role: str = "role", decision: list[str] | None = None, extra: list[str] | None = None,
+                    role_codes: tuple | None = None) -> pd.DataFrame:
+    """:func:`account_scores` from the responses' account positions in ``table`` (:func:`_positions`)."""
+    empty = pd.DataFrame(columns=["account_id", "churned", "responses", "score_mean"])
+    has = table["churned"].notna().to_numpy()
+    keep, _ = _before_mask(np.where(pos >= 0, np.where(has[np.maximum(pos, 0)], pos, -1), pos), table,
+                           responses["responded_at"] if "responded_at" in responses else None)
+    sc = responses[score].to_numpy(dtype="float64", na_value=np.nan)
+    rows = np.flatnonzero(keep & ~np.isnan(sc))
+    if not len(rows):
+        return empty
+    f = pd.DataFrame({"p": pos[rows], "s": sc[rows]})
+    if "responded_at" in responses:
+        f["t"] = responses["responded_at"].to_numpy()[rows]
+        f = f.sort_values("t", kind="stable")
+    g = f.groupby("p", sort=False)["s"]
     out = pd.DataFrame({"responses": g.size(), "score_mean": g.mean(), "score_latest": g.last(),
                         "score_min": g.min()})
-    if "responded_at" in r:
-        out["last_response_at"] = r.groupby("account_id", sort=False)["responded_at"].max()
-    if role in r:
-        dm = set(decision if decision is not None else decision_roles(r[role]))
-        is_dm = r[role].astype("string").isin(dm).fillna(False).astype(bool)
-        out["score_decision"] = r[is_dm.to_numpy()].groupby("account_id")[score].mean()
-        out["score_other"] = r[(~is_dm).to_numpy() & r[role].notna().to_numpy()].groupby("account_id")[score].mean()
-    keep = ["account_id", "churned"] + [c for c in ("revenue", "outcome_at", "start_at") if c in acc] + [
-        c for c in (extra or []) if c in acc and c not in ("revenue", "outcome_at", "start_at")]
-    a = acc[keep].copy()
+    if "t" in f:
+        out["last_response_at"] = f.groupby("p", sort=False)["t"].max()
+    if role in responses:
+        rc, ru = role_codes if role_codes is not None else pd.factorize(responses[role])
+        rc = np.asarray(rc)[rows] if "t" not in f else np.asarray(rc)[rows][f.index.to_numpy()]
+        if decision is None:
+            used = np.unique(rc[rc >= 0])
+            decision = decision_roles(pd.Index(ru)[used])
+        dm_u = np.asarray(pd.Index(ru).astype("string").isin(set(decision)), dtype=bool)
+        is_dm = (rc >= 0) & (dm_u[np.maximum(rc, 0)] if len(dm_u) else False)
+        out["score_decision"] = f[is_dm].groupby("p")["s"].mean()
+        out["score_other"] = f[~is_dm & (rc >= 0)].groupby("p")["s"].mean()
+    keep_cols = ["account_id", "churned"] + [c for c in ("revenue", "outcome_at", "start_at") if c in table] + [
+        c for c in (extra or []) if c in table and c not in ("revenue", "outcome_at", "start_at")]
+    at = np.flatnonzero(has)
+    at = at[np.isin(at, out.index.to_numpy())]  # accounts (in table order) with a response before the outcome
+    a = table[keep_cols].take(at).reset_index(drop=True)
     a["churned"] = a["churned"].astype(bool).astype(int)
-    out = a.merge(out, left_on="account_id", right_index=True, how="inner")
+    o = out.reindex(at).reset_index(drop=True)
+    res = pd.concat([a, o], axis=1)
     first = ["account_id", "churned", "responses", "score_mean", "score_latest", "score_min"]
-    return out[first + [c for c in out.columns if c not in first]].reset_index(drop=True)
+    return res[first + [c for c in res.columns if c not in first]]
 
 
 def role_account_scores(
@@ -296,17 +344,40 @@ def role_account_scores(
     cols = ["account_id", "role", "responses", "score_mean", "churned"]
     if role not in responses or "churned" not in accounts or "account_id" not in responses:
         return pd.DataFrame(columns=cols)
-    acc = accounts.drop_duplicates("account_id")
-    acc = acc[acc["churned"].notna()]
-    r, _ = _before_outcome(responses, acc)
-    r = r[r[score].notna() & r[role].notna()]
-    if r.empty:
+    table = _accounts_table(accounts)
+    return _role_account_scores(responses, table, _positions(responses["account_id"], table), score, role)
+
+
+def _role_account_scores(responses: pd.DataFrame, table: pd.DataFrame, pos: np.ndarray, score: str = "score",
+                         role: str = "role", role_codes: tuple | None = None) -> pd.DataFrame:
+    """:func:`role_account_scores` from the responses' account positions in ``table``; rows sorted by account
+    id then role, as a groupby on the two would."""
+    cols = ["account_id", "role", "responses", "score_mean", "churned"]
+    has = table["churned"].notna().to_numpy()
+    keep, _ = _before_mask(np.where(pos >= 0, np.where(has[np.maximum(pos, 0)], pos, -1), pos), table,
+                           responses["responded_at"] if "responded_at" in responses else None)
+    rc, ru = role_codes if role_codes is not None else pd.factorize(responses[role])
+    rc = np.asarray(rc)
+    sc = responses[score].to_numpy(dtype="float64", na_value=np.nan)
+    rows = np.flatnonzero(keep & ~np.isnan(sc) & (rc >= 0))
+    if not len(rows):
         return pd.DataFrame(columns=cols)
-    g = r.groupby(["account_id", r[role].astype(str).rename("role")])[score].agg(["size", "mean"]).reset_index()
-    g = g.rename(columns={"size": "responses", "mean": "score_mean"})
-    ch = acc.set_index("account_id")["churned"].astype(bool).astype(int)
-    g["churned"] = g["account_id"].map(ch).astype(int)
-    return g[cols]
+    role_lab = pd.Index(ru).astype(str)
+    role_rank, role_sorted = pd.factorize(role_lab, sort=True)  # distinct labels of the distinct roles
+    acc_rank, _ = pd.factorize(table["account_id"], sort=True)  # ids are distinct: the rank in id order
+    p = pos[rows]
+    rr = role_rank[rc[rows]]
+    key = acc_rank[p].astype("int64") * len(role_sorted) + rr
+    g = pd.Series(sc[rows]).groupby(key, sort=True).agg(["size", "mean"])
+    k = g.index.to_numpy()
+    acc_at = np.empty(len(acc_rank), dtype="int64")
+    acc_at[acc_rank] = np.arange(len(acc_rank))  # table row of each account rank
+    rows_acc = acc_at[k // len(role_sorted)]
+    ch = table["churned"].to_numpy(dtype=object)
+    return pd.DataFrame({"account_id": table["account_id"].take(rows_acc).to_numpy(),
+                         "role": pd.Index(role_sorted).take(k % len(role_sorted)).to_numpy(),
+                         "responses": g["size"].to_numpy(), "score_mean": g["mean"].to_numpy(),
+                         "churned": ch[rows_acc].astype(bool).astype(int)})[cols]
 
 
 # --------------------------------------------------------------------------- churn by category
@@ -1020,17 +1091,21 @@ def diagnose(prep: Prepared) -> AreaResult:
     res = AreaResult(area="outcome")
 
     # linking
-    link = link_summary(r, acc, conf)
+    # every response's account as a row of the de-duplicated accounts table, from the cached id codes
+    table = _accounts_table(acc)
+    pos = _positions(r["account_id"], table, prep.codes("account_id"))
+    link = _link_table(pos, table, conf)
     res.tables["linking"] = link
     res.table_captions["linking"] = "How the analysed responses link to the accounts table (Wilson intervals)."
     unl = link[link["status"].isin(["account not found", "no account id"])]
     unlinked_n, unlinked_share = int(unl["responses"].sum()), float(unl["share"].sum())
-    _, after = _before_outcome(r, acc)
+    _, after = _before_mask(pos, table, r["responded_at"] if "responded_at" in r else None)
+    role_codes = prep.codes("role") if "role" in r else None
 
     acc_segments = [c for c in (prep.config.tables["accounts"].segments if "accounts" in prep.config.tables else [])
                     if c in acc.columns]
-    roles_dm = decision_roles(r["role"], s.decision_roles) if "role" in r else []
-    a = account_scores(r, acc, decision=roles_dm, extra=acc_segments)
+    roles_dm = decision_roles(role_codes[1], s.decision_roles) if "role" in r else []
+    a = _account_scores(r, table, pos, decision=roles_dm, extra=acc_segments, role_codes=role_codes)
     if "role" in r and "score_decision" in a and not roles_dm:
         a = a.drop(columns=["score_decision", "score_other"], errors="ignore")
     n_acc = len(a)
@@ -1088,7 +1163,8 @@ def diagnose(prep: Prepared) -> AreaResult:
     # false comfort / alarm, overall and per role
     fs = false_signals(a, score=score, confidence=conf, breaks=breaks)
     fs.loc[:, "group"] = "all accounts"
-    ra = role_account_scores(r, acc)
+    ra = (_role_account_scores(r, table, pos, role_codes=role_codes) if "role" in r
+          else pd.DataFrame(columns=["account_id", "role", "responses", "score_mean", "churned"]))
     if not ra.empty:
         fs_role = false_signals(ra, group="role", confidence=conf, breaks=breaks)
         fs_role["group"] = "role: " + fs_role["group"]
@@ -1125,7 +1201,12 @@ def diagnose(prep: Prepared) -> AreaResult:
     only = models[models["model"] == "score only"].iloc[0]
     _link_findings(res, only, auc, lift, n_acc, events, alpha, cat_table)
     _false_comfort(res, fs, cat_table)
-    _role_predictiveness(res, roles_t, inter, alpha, r)
+    role_share = None
+    if "role" in r:
+        counts = np.bincount(role_codes[0][role_codes[0] >= 0], minlength=len(role_codes[1]))
+        role_share = pd.Series(counts / max(len(r), 1), index=pd.Index(role_codes[1]).astype(str)).groupby(
+            level=0).sum()
+    _role_predictiveness(res, roles_t, inter, alpha, role_share)
 
     res.notes += [
         f"{n_acc:,} accounts with a known outcome and at least one response before it ({events:,} churned). The "
@@ -1277,7 +1358,7 @@ def _false_comfort(res: AreaResult, fs: pd.DataFrame, cat_table: pd.DataFrame) -
 
 
 def _role_predictiveness(res: AreaResult, roles_t: pd.DataFrame, inter: dict, alpha: float,
-                         r: pd.DataFrame) -> None:
+                         role_share: pd.Series | None) -> None:
     if roles_t.empty or not inter or not np.isfinite(inter.get("p_value", np.nan)):
         return
     modelled = roles_t[roles_t["p_value"].notna()]
@@ -1290,7 +1371,7 @@ def _role_predictiveness(res: AreaResult, roles_t: pd.DataFrame, inter: dict, al
     if no.empty:
         return
     useless = no[~sig.loc[no.index] | (no["auc"] < WEAK_AUC)]
-    share_no = float(r["role"].astype(str).isin(list(useless["role"])).mean()) if "role" in r else float("nan")
+    share_no = float(role_share.reindex(list(useless["role"])).sum()) if role_share is not None else float("nan")
     severity = "high" if share_no >= 0.5 else "medium"
     y_txt = ", ".join(f"{row['role']} (AUC {row['auc']:.2f}, {row['auc_ci_low']:.2f}–{row['auc_ci_high']:.2f}; "
                       f"odds ratio {row['odds_ratio_per_sd']:.2f} per SD)" for _, row in yes.iterrows())
@@ -1306,7 +1387,7 @@ def _role_predictiveness(res: AreaResult, roles_t: pd.DataFrame, inter: dict, al
     detail = (f"Scores predict churn well for {y_txt}, but clearly less for {n_txt}. The roles differ significantly "
               f"(Wald test of the score x role interaction on standardized scores, chi² = {inter['chi2']:.1f} on "
               f"{inter['df']} df, p = {inter['p_value']:.2g}).")
-    share_weaker = float(r["role"].astype(str).isin(list(no["role"])).mean()) if "role" in r else float("nan")
+    share_weaker = float(role_share.reindex(list(no["role"])).sum()) if role_share is not None else float("nan")
     if np.isfinite(share_weaker):
         detail += f" The roles whose scores predict churn less give {100 * share_weaker:.0f}% of all responses."
     res.findings.append(Finding(
