@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 
 __all__ = ["overdispersion", "funnel_test", "funnel_limits", "beta_binomial_tails", "NORMAL_ABOVE"]
 
@@ -97,6 +97,15 @@ def _beta_params(p0: float, tau2: float) -> tuple[float, float] | None:
     return p0 * s, (1 - p0) * s
 
 
+def _betabinom_pmf(x: np.ndarray, m: int, a: float, b: float) -> np.ndarray:
+    """Beta-binomial pmf C(m, x) B(x + a, m - x + b) / B(a, b) from log-gamma functions (vectorised)."""
+    x = np.asarray(x, dtype="float64")
+    logp = (special.gammaln(m + 1) - special.gammaln(x + 1) - special.gammaln(m - x + 1)
+            + special.gammaln(x + a) + special.gammaln(m - x + b) - special.gammaln(m + a + b)
+            - special.betaln(a, b))
+    return np.exp(logp)
+
+
 def beta_binomial_tails(events: float, trials: float, p0: float, tau2: float = 0.0,
                         deff: float = 1.0) -> tuple[float, float]:
     """P(Y <= y) and P(Y >= y) for a count y of ``trials`` whose rate varies around p0 with variance tau2.
@@ -114,8 +123,19 @@ def beta_binomial_tails(events: float, trials: float, p0: float, tau2: float = 0
     m = max(int(round(trials / deff)), 1)
     k = int(round(events * m / trials)) if trials > 0 else 0
     ab = _beta_params(p0, tau2)
-    dist = stats.binom(m, p0) if ab is None else stats.betabinom(m, *ab)
-    return float(dist.cdf(k)), float(dist.sf(k - 1))
+    if ab is None:
+        dist = stats.binom(m, p0)
+        return float(dist.cdf(k)), float(dist.sf(k - 1))
+    # one pmf over 0..m gives both tails, each summed directly (scipy's generic beta-binomial computes the
+    # upper tail as 1 - cdf, which loses all precision below about 1e-12, with two betaln per term)
+    if k < 0:
+        return 0.0, 1.0
+    if k > m:
+        return 1.0, 0.0
+    pmf = _betabinom_pmf(np.arange(m + 1), m, *ab)
+    lo = 1.0 if k == m else float(np.clip(pmf[: k + 1].sum(), 0, 1))
+    hi = 1.0 if k == 0 else float(np.clip(pmf[k:].sum(), 0, 1))
+    return lo, hi
 
 
 def funnel_test(

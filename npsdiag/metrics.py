@@ -162,6 +162,12 @@ def nps_from_counts(
 
 def _counts(data: pd.DataFrame, score: str, by: list[str], breaks: Breaks) -> pd.DataFrame:
     s = data[score]
+    if not by:  # overall: count the categories straight from the scores
+        v = np.asarray(s, dtype="float64")
+        v = v[~np.isnan(v)]
+        d = int(np.count_nonzero(v <= breaks.detractor_max))
+        r = int(np.count_nonzero((v >= breaks.promoter_min) & ~(v <= breaks.detractor_max)))
+        return pd.DataFrame({"detractors": [d], "passives": [len(v) - d - r], "promoters": [r]})
     cats = categorize(s, breaks)
     frame = pd.DataFrame({c: data[c] for c in by})
     frame["_d"] = (cats == "detractor").to_numpy()

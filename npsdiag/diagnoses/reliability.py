@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -110,16 +111,24 @@ def exclusion_summary(
     cols = ["reason", "description", "rows", "share", "example_rows", "finding"]
     if total == 0:
         return pd.DataFrame(columns=cols)
-    f = flags[flags[reason].notna()]
+    codes, uniques = pd.factorize(flags[reason])
+    codes = np.asarray(codes)
+    names = [str(u) for u in uniques]
+    counts = np.bincount(codes[codes >= 0], minlength=len(names))
+    rows = flags[row].to_numpy()
+    row_ok = pd.notna(rows)
     out = []
-    keys = list(REASONS) + sorted(set(f[reason].astype(str)) - set(REASONS))
+    keys = list(REASONS) + sorted(set(names) - set(REASONS))
     for key in keys:
-        sub = f[f[reason] == key]
-        if sub.empty:
+        if key not in names:
             continue
-        examples = sorted(int(x) for x in sub[row].dropna().head(1000))[:n_examples]
-        out.append({"reason": key, "description": REASONS.get(key, key), "rows": int(len(sub)),
-                    "share": len(sub) / total, "example_rows": ", ".join(str(x) for x in examples),
+        c = names.index(key)
+        if counts[c] == 0:
+            continue
+        at = np.flatnonzero((codes == c) & row_ok)[:1000]
+        examples = sorted(int(x) for x in rows[at])[:n_examples]
+        out.append({"reason": key, "description": REASONS.get(key, key), "rows": int(counts[c]),
+                    "share": int(counts[c]) / total, "example_rows": ", ".join(str(x) for x in examples),
                     "finding": _REASON_FINDING.get(key, "")})
     return pd.DataFrame(out, columns=cols)
 
@@ -176,10 +185,13 @@ def _exclusion_findings(prep: Prepared, summary: pd.DataFrame) -> tuple[list[Fin
                   f"{why} Example rows in the file: {', '.join(str(x) for x in examples[:5])}.")
         if fid == "reliability.out_of_range":
             vals = []
-            pos = reasons.to_numpy()
+
+            def rows_of(key: str) -> np.ndarray:
+                return np.asarray((reasons == key).to_numpy(dtype=bool, na_value=False), dtype=bool)
+
             if "score_text" in raw:
-                vals += raw.loc[pos == "invalid_score", "score_text"].dropna().astype(str).unique()[:3].tolist()
-            vals += [f"{v:g}" for v in raw.loc[pos == "out_of_range", "score"].dropna().unique()[:3]]
+                vals += raw.loc[rows_of("invalid_score"), "score_text"].dropna().astype(str).unique()[:3].tolist()
+            vals += [f"{v:g}" for v in raw.loc[rows_of("out_of_range"), "score"].dropna().unique()[:3]]
             if vals:
                 evidence["example_values"] = vals[:5]
                 detail += " Values found: " + ", ".join(repr(v) for v in vals[:5]) + "."
@@ -476,6 +488,7 @@ def owner_heaping(
     min_excess: float = 0.10,
     account: str | None = "account_id",
     outlier_alpha: float | None = None,
+    codes: Mapping[str, tuple[np.ndarray, pd.Index]] | None = None,
 ) -> pd.DataFrame:
     """Per owner, the excess of top scores (10s) among the two top scores (9s and 10s).
 
@@ -509,6 +522,10 @@ def owner_heaping(
         Account column: an owner's responses from one account are not
         independent, so the variance of their share of 10s is inflated by
         its design effect (linearised, accounts as clusters).
+    codes : mapping of column name to (codes, uniques), optional
+        Integer codes of the owner and account columns as
+        :meth:`npsdiag.clean.Prepared.codes` gives them (``pd.factorize``
+        of the same rows), so that a large export is not factorized again.
 
     Returns
     -------
@@ -563,7 +580,8 @@ def owner_heaping(
     if owner not in data or score not in data:
         return pd.DataFrame(columns=cols)
     sc = np.asarray(data[score], dtype="float64")
-    oc, owners = _sorted_codes(data[owner], ~np.isnan(sc))
+    codes = codes or {}
+    oc, owners = _sorted_codes(data[owner], ~np.isnan(sc), codes.get(owner))
     use = oc >= 0
     if not use.any():
         return pd.DataFrame(columns=cols)
@@ -578,7 +596,7 @@ def owner_heaping(
     t["share_top_two"] = t["top_two"] / t["n"]
     t["design_effect"] = 1.0
     if account and account in data:
-        ac = _sorted_codes(data[account])[0][use]
+        ac = _sorted_codes(data[account], pre=codes.get(account), sort=False)[0][use]
         t["design_effect"] = _cluster_deff(o, k, ac, s_, top)
     alpha = 1 - confidence if outlier_alpha is None else outlier_alpha
     excluded = np.zeros(len(t), dtype=bool)
@@ -658,12 +676,23 @@ def _heaping_test(t: pd.DataFrame, min_top: int, adjust: bool, excluded: np.ndar
     return out
 
 
-def _sorted_codes(values: pd.Series, mask: np.ndarray | None = None) -> tuple[np.ndarray, pd.Index]:
+def _sorted_codes(values: pd.Series, mask: np.ndarray | None = None,
+                  pre: tuple[np.ndarray, pd.Index] | None = None, sort: bool = True) -> tuple[np.ndarray, pd.Index]:
     """Integer codes of ``values`` (-1 where missing or masked out) and their sorted distinct values.
 
     As ``groupby(sort=True)`` orders groups; only values present where ``mask`` holds get a code.
+    ``pre``: the ``pd.factorize`` codes and uniques of ``values`` if already known (e.g. ``prep.codes``).
     """
-    codes, uniques = pd.factorize(values, sort=True)
+    if pre is not None and len(pre[0]) == len(values):
+        codes, uniques = np.asarray(pre[0], dtype="int64"), pd.Index(pre[1])
+        if sort and len(uniques):
+            order = np.asarray(uniques.argsort())
+            rank = np.empty(len(order), dtype="int64")
+            rank[order] = np.arange(len(order))
+            codes = np.where(codes >= 0, rank[np.maximum(codes, 0)], -1)
+            uniques = uniques[order]
+    else:
+        codes, uniques = pd.factorize(values, sort=sort)
     codes = np.asarray(codes, dtype="int64")
     if mask is not None:
         codes = np.where(mask, codes, -1)
@@ -715,8 +744,8 @@ def _cluster_deff(owner: np.ndarray, n_owners: int, cluster: np.ndarray, scores:
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.bincount(o, weights=t, minlength=n_owners) / m
         width = int(c.max()) + 1
-        pair, inv = np.unique(o.astype("int64") * width + c, return_inverse=True)
-        p_owner = pair // width
+        inv, pair = pd.factorize(o.astype("int64") * width + c)
+        p_owner = np.asarray(pair, dtype="int64") // width
         u = np.bincount(inv, weights=t) - share[p_owner] * np.bincount(inv)
         n_cl = np.bincount(p_owner, minlength=n_owners).astype("float64")
         var_cl = n_cl / (n_cl - 1) * np.bincount(p_owner, weights=u**2, minlength=n_owners) / m**2
@@ -735,6 +764,7 @@ def owner_outcomes(
     churned: str = "churned",
     min_accounts: int = 5,
     leave_one_out: bool = True,
+    codes: Mapping[str, tuple[np.ndarray, pd.Index]] | None = None,
 ) -> pd.DataFrame:
     """Per owner, observed account churn against the churn their customers' scores predict.
 
@@ -756,6 +786,10 @@ def owner_outcomes(
     leave_one_out : bool
         Fit the score -> churn model on the other owners' accounts (default),
         so that an owner's own inflated scores do not set their expectation.
+    codes : mapping of column name to (codes, uniques), optional
+        Integer codes of the owner and account columns as
+        :meth:`npsdiag.clean.Prepared.codes` gives them (``pd.factorize``
+        of the same rows), so that a large export is not factorized again.
 
     Returns
     -------
@@ -799,27 +833,37 @@ def owner_outcomes(
     base = data[owner].notna().to_numpy() & data[account].notna().to_numpy() & ~np.isnan(sc)
     if not base.any():
         return pd.DataFrame(columns=empty_cols)
-    oc, owner_names = _sorted_codes(data[owner], base)
-    ac, account_ids = _sorted_codes(data[account], base)
+    codes = codes or {}
+    oc, owner_names = _sorted_codes(data[owner], base, codes.get(owner))
+    ac, account_ids = _sorted_codes(data[account], base, codes.get(account), sort=False)
     o, a, s_ = oc[base], ac[base], sc[base]
     n_acc, n_own = len(account_ids), len(owner_names)
     # an account's score: the mean of its responses' scores; its owner: the owner of most of its responses
     # (ties: the first owner by name), counted on integer codes
     mean_score = np.bincount(a, weights=s_, minlength=n_acc) / np.bincount(a, minlength=n_acc)
-    pair, k = np.unique(a * n_own + o, return_counts=True)
+    inv, pair = pd.factorize(a * n_own + o)
+    k = np.bincount(inv)
+    pair = np.asarray(pair, dtype="int64")
     p_acc, p_own = pair // n_own, pair % n_own
     order = np.lexsort((p_own, -k, p_acc))
     first = np.r_[True, p_acc[order][1:] != p_acc[order][:-1]]
     main_owner = np.empty(n_acc, dtype="int64")
     main_owner[p_acc[order][first]] = p_own[order][first]
-    out_map = accounts.drop_duplicates(account).set_index(account)[churned]
-    y = out_map.reindex(account_ids).to_numpy(dtype=object, na_value=None)
+    # each account's outcome: its first row in the accounts table
+    at = pd.Index(account_ids).get_indexer(accounts[account])
+    first_row = np.unique(at, return_index=True)[1] if len(at) else np.zeros(0, dtype="int64")
+    first_row = first_row[at[first_row] >= 0]
+    ch = accounts[churned].to_numpy(dtype=object, na_value=None)[first_row]
+    y = np.full(n_acc, None, dtype=object)
+    y[at[first_row]] = ch
     known = pd.notna(y)
     if not known.any():
         return pd.DataFrame(columns=empty_cols)
     acc = pd.DataFrame({"mean_score": mean_score[known], "owner": owner_names[main_owner[known]],
                         "y": y[known].astype(bool).astype(float)})
+    # owners with most accounts first (ties by name); at most 200
     counts = acc["owner"].value_counts()
+    counts = counts.iloc[np.lexsort((counts.index.astype(str), -counts.to_numpy()))]
     owners = [o for o in counts.index if counts[o] >= min_accounts][:200]
     # the logistic churn ~ score model on accounts grouped by their (mean) score: the same likelihood, far fewer rows
     x = acc["mean_score"].to_numpy(dtype="float64")
@@ -902,6 +946,7 @@ def owner_review(
     confidence: float = 0.95,
     min_top: int = 10,
     breaks: Breaks = Breaks(),
+    codes: Mapping[str, tuple[np.ndarray, pd.Index]] | None = None,
 ) -> pd.DataFrame:
     """Score-gaming verdict per owner: heaping of 10s, backed or contradicted by account churn.
 
@@ -914,6 +959,10 @@ def owner_review(
         Accounts with ``account_id`` and ``churned``.
     top, confidence, min_top, breaks
         As in :func:`owner_heaping`.
+    codes : mapping of column name to (codes, uniques), optional
+        Integer codes of the owner and account columns as
+        :meth:`npsdiag.clean.Prepared.codes` gives them (``pd.factorize``
+        of the same rows), so that a large export is not factorized again.
 
     Returns
     -------
@@ -936,11 +985,11 @@ def owner_review(
     whose NPS is significantly above the others' while their accounts churn
     significantly more than their scores predict is flagged medium.
     """
-    heap = owner_heaping(data, top=top, min_top=min_top, confidence=confidence, breaks=breaks,
+    heap = owner_heaping(data, top=top, min_top=min_top, confidence=confidence, breaks=breaks, codes=codes,
                          outlier_alpha=min(1 - confidence, GAMING_ALPHA))
-    outc = owner_outcomes(data, accounts) if accounts is not None else pd.DataFrame()
+    outc = owner_outcomes(data, accounts, codes=codes) if accounts is not None else pd.DataFrame()
     # each owner's detractors, passives and promoters (a missing score counts as passive), on integer codes
-    oc, owners = _sorted_codes(data["owner"])
+    oc, owners = _sorted_codes(data["owner"], pre=(codes or {}).get("owner"))
     sc = np.asarray(data["score"], dtype="float64")
     cat = np.where(sc <= breaks.detractor_max, 0, np.where(sc >= breaks.promoter_min, 2, 1))
     use = oc >= 0
@@ -1329,7 +1378,9 @@ def diagnose(prep: Prepared) -> AreaResult:
 
     # 4. score gaming
     if "owner" in r and r["owner"].notna().any():
-        t = owner_review(r, prep.accounts, top=s.scale[1], confidence=s.confidence, min_top=10, breaks=s.breaks)
+        codes = {c: prep.codes(c) for c in ("owner", "account_id") if c in r}
+        t = owner_review(r, prep.accounts, top=s.scale[1], confidence=s.confidence, min_top=10, breaks=s.breaks,
+                         codes=codes)
         n_tested = int(t["tested"].sum())
         if n_tested >= 4:
             ref = t[~t["flagged"] & t["tested"].astype(bool)]
