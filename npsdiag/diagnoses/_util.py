@@ -258,8 +258,9 @@ def logit_fit(
     -------
     LogitFit
         ``converged`` False when the iterations did not settle (e.g.
-        separation); raises :class:`numpy.linalg.LinAlgError` on a singular
-        information matrix.
+        separation, where the information matrix may become singular on the
+        way); raises :class:`numpy.linalg.LinAlgError` when it is singular
+        from the start (collinear design).
 
     Notes
     -----
@@ -283,11 +284,18 @@ def logit_fit(
     eta = X @ b
     ll = loglik(eta)
     converged = False
-    for _ in range(maxiter):
+    for it in range(maxiter):
         p = 1 / (1 + np.exp(-eta))
         grad = X.T @ (y - n * p)
         info = X.T @ (X * (n * p * (1 - p))[:, None])
-        step = np.linalg.solve(info, grad)
+        try:
+            step = np.linalg.solve(info, grad)
+        except np.linalg.LinAlgError:
+            if it == 0:  # singular at the start: collinear design
+                raise
+            break  # the weights vanished on the way (separation): not converged
+        if not np.all(np.isfinite(step)):
+            break
         for _half in range(30):  # step halving keeps the log-likelihood from falling
             new = b + step
             eta_new = X @ new
@@ -301,7 +309,12 @@ def logit_fit(
             break
     p = 1 / (1 + np.exp(-eta))
     info = X.T @ (X * (n * p * (1 - p))[:, None])
-    inv = np.linalg.inv(info)
+    try:
+        inv = np.linalg.inv(info)
+    except np.linalg.LinAlgError:
+        if converged:
+            raise
+        inv = np.full((k, k), np.nan)
     cov = inv
     if groups is not None:
         g = np.asarray(groups)

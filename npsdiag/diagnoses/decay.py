@@ -1493,7 +1493,7 @@ def diagnose(prep: Prepared) -> AreaResult:
                         tests["follow_up_effect"] = float(model["p_value"].iloc[0])
                         ctx["effect"] = {"tab": tab, "model": model, "kind": kind}
                         notes.append("Follow-up effect: logistic regression of churn on the follow-up band, "
-                                     "controlling for the score (statsmodels Logit, errors clustered by account). "
+                                     "controlling for the score (maximum likelihood, errors clustered by account). "
                                      "An association, not proof of cause.")
                     else:
                         notes.append(f"Follow-up effect: the churn model could not be fitted ({kind}).")
@@ -1590,7 +1590,8 @@ def diagnose(prep: Prepared) -> AreaResult:
                                      and "response_id" in r) else "respondent and date")
             notes.append(f"Response rates: invitations matched to responses by {how} (a response within "
                          f"{RESPONSE_WINDOW_DAYS:g} days of the invitation); trend by logistic regression of "
-                         "answered on time, change per year as the average marginal effect (statsmodels).")
+                         "answered on time (fitted on counts per invitation time), change per year as the average "
+                         "marginal effect with a delta-method interval.")
     else:
         notes.append("Response rates not assessed: needs the invitations table.")
 

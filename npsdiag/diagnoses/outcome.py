@@ -5,7 +5,7 @@ an account's outcome (renewal or churn) are used, and every model is fitted
 at account level, so that one account's many responses do not count as many
 independent observations. The area reports churn (and revenue churn) by NPS
 category with Wilson intervals, the detractor/promoter lift, a logistic
-regression of churn on the score (statsmodels; controls for account segments
+regression of churn on the score (maximum likelihood; controls for account segments
 and log ARR where estimable) with the area under the ROC curve and its
 DeLong interval, a Cox proportional-hazards model where outcome dates allow,
 the "false comfort" (promoters who churned) and "false alarm" (detractors who
@@ -36,8 +36,6 @@ References
 """
 
 from __future__ import annotations
-
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -107,26 +105,73 @@ def _z(confidence: float) -> float:
 
 
 def _fit_logit(y: np.ndarray, x: pd.DataFrame, cluster: np.ndarray | None = None):
-    """Fit a logistic regression; return (result, None) or (None, reason) when it is not estimable."""
-    import statsmodels.api as sm
+    """Fit a logistic regression; return (result, None) or (None, reason) when it is not estimable.
 
+    Newton-Raphson maximum likelihood (:func:`._util.logit_fit`: the
+    estimates and covariance of statsmodels ``Logit``, CRV1 cluster-robust
+    by the integer codes ``cluster`` when given). A fit whose predictions
+    are perfect, that does not converge, or with huge coefficients or
+    errors is (quasi-)separated and reported as not estimable.
+    """
+    from ._util import logit_fit
+
+    y = np.asarray(y, dtype="float64")
     if len(y) < 3 or len(np.unique(y)) < 2:
         return None, "only one outcome class"
-    exog = sm.add_constant(x.astype("float64"), has_constant="add")
-    if np.linalg.matrix_rank(exog.to_numpy()) < exog.shape[1]:
+    exog = x.astype("float64")
+    exog = pd.concat([pd.DataFrame({"const": np.ones(len(exog))}, index=exog.index),
+                      exog.drop(columns="const", errors="ignore")], axis=1)
+    X = exog.to_numpy()
+    if np.linalg.matrix_rank(X) < X.shape[1]:
         return None, "collinear predictors"
-    kw = {"cov_type": "cluster", "cov_kwds": {"groups": cluster}} if cluster is not None else {}
     try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            res = sm.Logit(y, exog).fit(disp=0, method="newton", maxiter=100, **kw)
+        with np.errstate(all="ignore"):
+            res = logit_fit(X, y, names=list(exog.columns), groups=cluster, maxiter=100)
+            perfect = bool(np.all(np.abs(1 / (1 + np.exp(-(X @ res.params.to_numpy()))) - y) <= 1e-8))
     except Exception as exc:  # noqa: BLE001 - singular / separation: report, never raise
         return None, f"not estimable ({type(exc).__name__})"
-    sep = any("Separation" in w.category.__name__ for w in caught)
-    if (sep or not res.mle_retvals.get("converged", True) or not np.all(np.isfinite(res.bse))
+    if (perfect or not res.converged or not np.all(np.isfinite(res.bse))
             or np.nanmax(np.abs(res.params.to_numpy())) > 30 or np.nanmax(res.bse.to_numpy()) > 50):
         return None, "perfect or quasi-complete separation (the score splits churned from retained accounts)"
     return res, None
+
+
+def _cox_breslow(time: np.ndarray, event: np.ndarray, x: np.ndarray, maxiter: int = 50,
+                 tol: float = 1e-10) -> tuple[float, float]:
+    """Cox partial-likelihood estimate and standard error of one covariate, Breslow ties, by Newton-Raphson.
+
+    Vectorised: the risk-set sums S_k(t) = Σ_{T_j >= t} x_j^k exp(b x_j) are
+    cumulative sums over the times in decreasing order, read at the last
+    member of each tie block. Gives statsmodels ``PHReg(...).fit()``'s
+    estimate and SE (Cox 1972; Breslow 1974). Raises ``ValueError`` when
+    it does not converge.
+    """
+    order = np.argsort(-time, kind="stable")
+    t, e = time[order], event[order].astype(bool)
+    xc = x[order] - x.mean()  # centring leaves b unchanged and keeps exp() finite
+    last = np.searchsorted(-t, -t, side="right") - 1  # last index of each time's tie block (risk set end)
+    xe = xc[e]
+
+    def parts(b: float) -> tuple[float, float, float]:
+        w = np.exp(b * xc)
+        s0, s1, s2 = (np.cumsum(w)[last][e], np.cumsum(w * xc)[last][e], np.cumsum(w * xc * xc)[last][e])
+        ll = float(np.sum(b * xe - np.log(s0)))
+        m = s1 / s0
+        return ll, float(np.sum(xe - m)), float(np.sum(s2 / s0 - m * m))
+
+    b = 0.0
+    ll, g, h = parts(b)
+    for _ in range(maxiter):
+        step = g / h
+        for _half in range(30):
+            ll_new, g_new, h_new = parts(b + step)
+            if ll_new >= ll - 1e-12 * abs(ll):
+                break
+            step /= 2
+        b, ll, g, h = b + step, ll_new, g_new, h_new
+        if abs(step) < tol:
+            return b, float(np.sqrt(1 / h))
+    raise ValueError("the Cox model did not converge")
 
 
 def _accounts_table(accounts: pd.DataFrame) -> pd.DataFrame:
@@ -631,7 +676,8 @@ def churn_logit(
 
     Notes
     -----
-    statsmodels ``Logit`` by Newton-Raphson; Wald intervals exp(b ± z·SE).
+    Logistic maximum likelihood by Newton-Raphson (the estimates of
+    statsmodels ``Logit``); Wald intervals exp(b ± z·SE).
     An odds ratio below 1 means higher scores go with less churn. Models
     that do not converge or show (quasi-)separation are reported with a
     note and no estimate.
@@ -703,11 +749,10 @@ def churn_hazard(
 
     Notes
     -----
-    statsmodels ``PHReg`` (Cox 1972, Breslow ties). Accounts renewed at
-    ``until`` are censored there.
+    Cox (1972) partial likelihood with Breslow ties, fitted by a vectorised
+    Newton-Raphson (:func:`_cox_breslow`; the estimate and SE of statsmodels
+    ``PHReg``). Accounts renewed at ``until`` are censored there.
     """
-    import statsmodels.api as sm
-
     if since not in data or until not in data:
         return None
     d = data[data[score].notna() & data[since].notna() & data[until].notna()]
@@ -718,10 +763,8 @@ def churn_hazard(
     if len(d) < 20 or ev.sum() < MIN_EVENTS or d[score].nunique() < 2:
         return None
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            res = sm.PHReg(dur.to_numpy(), d[[score]].to_numpy(dtype="float64"), status=ev).fit()
-        b, se = float(res.params[0]), float(res.bse[0])
+        with np.errstate(all="ignore"):
+            b, se = _cox_breslow(dur.to_numpy(dtype="float64"), ev, d[score].to_numpy(dtype="float64"))
     except Exception:  # noqa: BLE001 - not estimable: no model rather than an error
         return None
     if not (np.isfinite(b) and np.isfinite(se)) or se > 50:
@@ -901,11 +944,12 @@ def _interaction_test(data: pd.DataFrame, score: str, churned: str, role: str) -
     for i, r in enumerate(others):
         r_mat[i, names.index(f"score_x_{r}")] = 1
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            w = res.wald_test(r_mat, scalar=True)
-        chi2 = float(np.squeeze(w.statistic))
-        p = float(np.squeeze(w.pvalue))
+        # Wald chi-square of R b = 0 (as statsmodels wald_test: pseudo-inverse of R V R')
+        rb = r_mat @ res.params.to_numpy()
+        chi2 = float(rb @ np.linalg.pinv(r_mat @ res.cov @ r_mat.T) @ rb)
+        p = float(stats.chi2.sf(chi2, len(others)))
+        if not np.isfinite(chi2):
+            raise ValueError("no finite Wald statistic")
     except Exception:  # noqa: BLE001 - singular covariance: no test
         return {"chi2": nan, "df": len(others), "p_value": nan, "roles": len(roles)}
     return {"chi2": chi2, "df": len(others), "p_value": p, "roles": len(roles)}
@@ -1213,9 +1257,9 @@ def diagnose(prep: Prepared) -> AreaResult:
         "account score is the mean of its responses before the outcome"
         + (f"; {after:,} response(s) given on or after the account's outcome were left out." if after else "."),
         "Churn rates with Wilson (1927) intervals; detractor/promoter risk ratio with the Katz log interval.",
-        "Logistic regression (statsmodels Logit) at account level; odds ratio per score point with Wald interval; "
+        "Logistic regression (maximum likelihood) at account level; odds ratio per score point with Wald interval; "
         "controls: account segments (levels under 10 accounts pooled) and log ARR where known.",
-        "AUC with DeLong, DeLong & Clarke-Pearson (1988) interval; Cox (1972) model (statsmodels PHReg) of the "
+        "AUC with DeLong, DeLong & Clarke-Pearson (1988) interval; Cox (1972) model (Breslow ties) of the "
         "time from the last response to churn, renewals censored, where outcome dates exist.",
         "Per-role models compared by a Wald test of score x role interactions, account-clustered standard errors.",
     ]
