@@ -41,7 +41,6 @@ References
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Callable
 
 import numpy as np
@@ -101,9 +100,17 @@ def _rw_from_corr(rxx: np.ndarray, rxy: np.ndarray) -> tuple[np.ndarray, np.ndar
     return raw, beta_x
 
 
-def _corr_parts(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    c = np.corrcoef(np.column_stack([y, x]), rowvar=False)
-    return c[1:, 1:], c[1:, 0]
+def _centred(y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """[y, x] minus their means, and its cross-product matrix (one BLAS product over the rows)."""
+    v = np.column_stack([y, x])
+    v -= v.mean(axis=0)
+    return v, v.T @ v
+
+
+def _corr_from_cross(c: np.ndarray) -> np.ndarray:
+    """Correlation matrix from a centred cross-product matrix (as :func:`numpy.corrcoef`, clipped to ±1)."""
+    d = np.sqrt(np.diag(c))
+    return np.clip(c / d[:, None] / d[None, :], -1, 1)
 
 
 def _boot_units(groups: np.ndarray | None, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -113,33 +120,45 @@ def _boot_units(groups: np.ndarray | None, n: int, rng: np.random.Generator) -> 
     independent units are independent, so resampling them is still a valid (cluster) bootstrap, at a
     bounded cost.
     """
-    if groups is None:
+    if groups is None or not n:
         codes = np.arange(n, dtype=np.int64)
     else:
-        codes = pd.factorize(np.asarray(groups))[0].astype(np.int64)  # the clusters of these rows, 0..k-1
-        miss = np.asarray(groups) < 0
+        codes = np.array(groups, dtype=np.int64)
+        miss = codes < 0
         if miss.any():
             codes[miss] = codes.max() + 1 + np.arange(int(miss.sum()))
-            codes = pd.factorize(codes)[0].astype(np.int64)
+        codes = _dense(codes)  # the clusters of these rows, 0..k-1
     k = int(codes.max()) + 1 if n else 0
     if k > MAX_BOOT_UNITS:
-        codes = rng.integers(0, MAX_BOOT_UNITS, k)[codes]
-        codes = pd.factorize(codes)[0].astype(np.int64)
+        codes = _dense(rng.integers(0, MAX_BOOT_UNITS, k)[codes])
     return codes
 
 
-def _poisson_boot_weights(y: np.ndarray, x: np.ndarray, units: np.ndarray, n_boot: int,
-                          rng: np.random.Generator) -> np.ndarray:
+def _dense(codes: np.ndarray) -> np.ndarray:
+    """Non-negative integer codes renumbered 0..k-1 over the values that occur (order kept)."""
+    lut = np.cumsum(np.bincount(codes) > 0) - 1
+    return lut[codes]
+
+
+#: Poisson(1) quantile of each 16-bit uniform: P(k) exact to 2^-16 (values above 7, probability 1e-5, drop out).
+_POISSON1_LUT = np.searchsorted(np.cumsum([math.exp(-1) / math.factorial(j) for j in range(12)]),
+                                (np.arange(65536) + 0.5) / 65536).astype("float64")
+
+
+def _poisson1(rng: np.random.Generator, size: tuple[int, int]) -> np.ndarray:
+    """Poisson(1) bootstrap weights (float), drawn by inverse CDF on 16-bit uniforms: several times faster."""
+    return _POISSON1_LUT[rng.integers(0, 65536, size=size, dtype=np.uint16)]
+
+
+def _poisson_boot_weights(v: np.ndarray, units: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
     """Relative weights of ``n_boot`` Poisson-bootstrap replicates, from per-unit sufficient statistics.
 
     The weights depend on the data only through the correlation matrix of [y, x], i.e. through the
     count, sums and cross-product sums. These are summed per unit once; a replicate draws a Poisson(1)
-    weight per unit and its totals are a matrix product (weights @ per-unit sums). The data are centred
-    first, so that the cross products do not lose precision. Replicates where y or a driver has no
+    weight per unit and its totals are a matrix product (weights @ per-unit sums). ``v`` holds the
+    centred [y, x] (centring keeps the cross products precise). Replicates where y or a driver has no
     variance are dropped. Returns an array (replicates, drivers).
     """
-    v = np.column_stack([y, x])
-    v = v - v.mean(axis=0)
     q = v.shape[1]
     iu = np.triu_indices(q)
     k = int(units.max()) + 1
@@ -151,7 +170,7 @@ def _poisson_boot_weights(y: np.ndarray, x: np.ndarray, units: np.ndarray, n_boo
     block = max(1, min(n_boot, 4_000_000 // max(k, 1)))  # bound the weight matrix to ~32 MB
     for lo in range(0, n_boot, block):
         hi = min(n_boot, lo + block)
-        w = rng.poisson(1.0, size=(hi - lo, k)).astype("float64")
+        w = _poisson1(rng, (hi - lo, k))
         tot[lo:hi] = w @ stats_u
     nb = tot[:, 0]
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -161,9 +180,11 @@ def _poisson_boot_weights(y: np.ndarray, x: np.ndarray, units: np.ndarray, n_boo
         cross = cross + np.triu(cross, 1).transpose(0, 2, 1)
         cov = cross - mean[:, :, None] * mean[:, None, :]
         var = np.einsum("bii->bi", cov)
-    good = (nb > 1) & np.all(np.isfinite(var), axis=1) & np.all(var > 1e-10 * v.var(axis=0), axis=1)
+    diag = [m for m, (i, j) in enumerate(zip(*iu)) if i == j]
+    base = stats_u[:, 1 + q + np.array(diag)].sum(axis=0) / n_u.sum()  # the full sample's variances
+    good = (nb > 1) & np.all(np.isfinite(var), axis=1) & np.all(var > 1e-10 * base, axis=1)
     if not good.any():
-        return np.empty((0, x.shape[1]))
+        return np.empty((0, q - 1))
     cov, var = cov[good], var[good]
     sd = np.sqrt(var)
     corr = cov / (sd[:, :, None] * sd[:, None, :])
@@ -198,25 +219,34 @@ def _shapley_from_subsets(values: np.ndarray, p: int) -> np.ndarray:
     return out
 
 
+def _logit(y: np.ndarray, x: np.ndarray, names: list[str] | None = None):
+    """Logistic regression of y on an intercept + x by Newton-Raphson; (fit, log-likelihood) or (None, NaN).
+
+    :func:`npsdiag.diagnoses._util.logit_fit` (the maximum-likelihood estimates, model-based standard
+    errors and Wald p-values of statsmodels ``Logit``), without statsmodels' per-fit overhead.
+    """
+    from .diagnoses._util import logit_fit
+
+    exog = np.column_stack([np.ones(len(y)), x])
+    try:
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            fit = logit_fit(exog, y, names=["const", *(names or [f"x{j}" for j in range(x.shape[1])])])
+            eta = exog @ fit.params.to_numpy()
+            llf = float(np.sum(y * eta - np.logaddexp(0, eta)))
+    except (np.linalg.LinAlgError, ValueError):  # singular information matrix: not estimable
+        return None, float("nan")
+    return fit, llf
+
+
 def _logit_loglik(y: np.ndarray, x: np.ndarray | None) -> float:
     """Log-likelihood of a logistic regression (intercept + x), or NaN if it cannot be fitted."""
-    from statsmodels.discrete.discrete_model import Logit
-    from statsmodels.tools.tools import add_constant
-
     n = len(y)
     if x is None or x.shape[1] == 0:
         p = y.mean()
         if p in (0, 1):
             return 0.0
         return float(n * (p * np.log(p) + (1 - p) * np.log(1 - p)))
-    exog = add_constant(x, has_constant="add")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            res = Logit(y, exog).fit(disp=0, method="newton", maxiter=100)
-        return float(res.llf)
-    except Exception:  # noqa: BLE001 - separation, singular matrix: the subset is not estimable
-        return float("nan")
+    return _logit(y, x)[1]
 
 
 # --------------------------------------------------------------------------- building blocks
@@ -317,20 +347,25 @@ def relative_weights(
 
 
 def _relative_weights(y: np.ndarray, x_all: np.ndarray, drivers: list[str], groups: np.ndarray | None, n_boot: int,
-                      confidence: float, seed: int) -> pd.DataFrame:
-    """:func:`relative_weights` on the complete rows' arrays (``groups``: cluster codes, -1 for none)."""
+                      confidence: float, seed: int, centred: tuple[np.ndarray, np.ndarray] | None = None
+                      ) -> pd.DataFrame:
+    """:func:`relative_weights` on the complete rows' arrays (``groups``: cluster codes, -1 for none;
+    ``centred``: :func:`_centred` of (y, x_all) when already computed)."""
     cols = ["driver", "n", "r", "beta", "raw_weight", "ci_low", "ci_high", "share", "r2"]
     if len(y) < 3 or not drivers:
         return pd.DataFrame(columns=cols)
-    sd = x_all.std(axis=0)
-    ok = sd > 0
+    if centred is None:
+        centred = _centred(y, x_all)
+    v, cross = centred
+    ok = np.diag(cross)[1:] > 0  # drivers with variance
     out = pd.DataFrame({"driver": list(drivers), "n": len(y)})
     for c in cols[2:]:
         out[c] = np.nan
-    if not ok.any() or y.std() == 0:
+    if not ok.any() or cross[0, 0] <= 0:
         return out[cols]
-    x = x_all[:, ok]
-    rxx, rxy = _corr_parts(x, y)
+    sel = np.concatenate([[True], ok])
+    corr = _corr_from_cross(cross[np.ix_(sel, sel)])
+    rxx, rxy = corr[1:, 1:], corr[1:, 0]
     raw, beta = _rw_from_corr(rxx, rxy)
     out.loc[ok, "r"] = rxy
     out.loc[ok, "beta"] = beta
@@ -341,7 +376,7 @@ def _relative_weights(y: np.ndarray, x_all: np.ndarray, drivers: list[str], grou
     if n_boot and len(y) >= 10:
         rng = np.random.default_rng(seed)
         units = _boot_units(groups, len(y), rng)
-        boots = _poisson_boot_weights(y, x, units, n_boot, rng)
+        boots = _poisson_boot_weights(v if ok.all() else v[:, sel], units, n_boot, rng)
         if len(boots) >= 20:
             a = (1 - confidence) / 2
             out.loc[ok, "ci_low"] = np.quantile(boots, a, axis=0)
@@ -401,8 +436,9 @@ def shapley_r2(
     return _shapley_r2(y, x, drivers, model)
 
 
-def _shapley_r2(y: np.ndarray, x: np.ndarray, drivers: list[str], model: str = "ols") -> pd.DataFrame:
-    """:func:`shapley_r2` on the complete rows' arrays."""
+def _shapley_r2(y: np.ndarray, x: np.ndarray, drivers: list[str], model: str = "ols",
+                cross: np.ndarray | None = None) -> pd.DataFrame:
+    """:func:`shapley_r2` on the complete rows' arrays (``cross``: centred cross-products of [y, x], OLS)."""
     cols = ["driver", "n", "lmg", "share", "r2"]
     p = len(drivers)
     limit = MAX_SHAPLEY_LOGIT if model == "logit" else MAX_SHAPLEY_OLS
@@ -420,11 +456,12 @@ def _shapley_r2(y: np.ndarray, x: np.ndarray, drivers: list[str], model: str = "
         if np.isnan(vals).any():
             return pd.DataFrame(columns=cols)
     else:
-        sd = x.std(axis=0)
-        if y.std() == 0 or np.any(sd == 0):
+        if cross is None:
+            cross = _centred(y, x)[1]
+        if np.any(np.diag(cross) <= 0):  # the outcome or a driver without variance
             return pd.DataFrame(columns=cols)
-        rxx, rxy = _corr_parts(x, y)
-        vals = _subset_r2_ols(rxx, rxy)
+        corr = _corr_from_cross(cross)
+        vals = _subset_r2_ols(corr[1:, 1:], corr[1:, 0])
     shap = _shapley_from_subsets(vals, p)
     full = float(vals[-1])
     out = pd.DataFrame({"driver": drivers, "n": len(y), "lmg": shap,
@@ -478,13 +515,14 @@ def key_drivers(
     drivers = list(drivers)
     keep, y, x = _complete_xy(data, outcome, drivers)
     groups = _factor(data, cluster, codes)[keep] if cluster and cluster in data.columns else None
-    rw = _relative_weights(y, x, drivers, groups, n_boot, confidence, seed)
+    centred = _centred(y, x) if len(y) >= 3 else None
+    rw = _relative_weights(y, x, drivers, groups, n_boot, confidence, seed, centred)
     if rw.empty:
         return pd.DataFrame(columns=cols)
     r2 = rw["r2"].iloc[0]
     rw["share_ci_low"] = rw["ci_low"] / r2 if r2 and r2 > 0 else np.nan
     rw["share_ci_high"] = rw["ci_high"] / r2 if r2 and r2 > 0 else np.nan
-    lmg = _shapley_r2(y, x, drivers)
+    lmg = _shapley_r2(y, x, drivers, cross=centred[1])
     rw["lmg_share"] = rw["driver"].map(dict(zip(lmg["driver"], lmg["share"], strict=True))) if not lmg.empty else np.nan
     rw["mean"] = rw["driver"].map(dict(zip(drivers, x.mean(axis=0) if len(x) else [np.nan] * len(drivers),
                                            strict=True)))
@@ -523,13 +561,14 @@ def churn_drivers(
 
     Notes
     -----
-    Logistic regression of churn on the standardized drivers
-    (statsmodels ``Logit``); shares from :func:`shapley_r2` with
+    Logistic regression of churn on the standardized drivers (maximum
+    likelihood by Newton-Raphson, model-based standard errors and Wald
+    tests, as statsmodels ``Logit`` gives them); McFadden's pseudo-R² =
+    1 - logL / logL0 with the intercept-only logL0 in closed form
+    n(p̂ log p̂ + (1 - p̂) log(1 - p̂)); shares from :func:`shapley_r2` with
     ``model="logit"`` (Azen & Traxel 2009).
     """
     from scipy import stats
-    from statsmodels.discrete.discrete_model import Logit
-    from statsmodels.tools.tools import add_constant
 
     cols = ["driver", "n", "odds_ratio", "or_ci_low", "or_ci_high", "p_value", "share", "pseudo_r2"]
     drivers = list(drivers)
@@ -542,14 +581,9 @@ def churn_drivers(
     if not keep:
         return pd.DataFrame(columns=cols)
     z = (x[keep] - x[keep].mean()) / sd[keep]
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            res = Logit(sub[churned].to_numpy(), add_constant(z, has_constant="add")).fit(
-                disp=0, method="newton", maxiter=100)
-    except Exception:  # noqa: BLE001 - separation / singular: not estimable
-        return pd.DataFrame(columns=cols)
-    if not res.mle_retvals.get("converged", True) or not np.all(np.isfinite(res.bse)):
+    yy = sub[churned].to_numpy(dtype="float64")
+    res, llf = _logit(yy, z.to_numpy(dtype="float64"), keep)
+    if res is None or not res.converged or not np.all(np.isfinite(res.bse)):
         return pd.DataFrame(columns=cols)
     q = stats.norm.ppf(0.5 + confidence / 2)
     b, se = res.params[keep], res.bse[keep]
@@ -558,7 +592,8 @@ def churn_drivers(
                         "p_value": res.pvalues[keep].to_numpy()})
     sh = shapley_r2(sub, churned, keep, model="logit")
     out["share"] = out["driver"].map(dict(zip(sh["driver"], sh["share"], strict=True))) if not sh.empty else np.nan
-    out["pseudo_r2"] = float(res.prsquared)
+    ll0 = _logit_loglik(yy, None)  # intercept only, closed form
+    out["pseudo_r2"] = 1 - llf / ll0 if ll0 != 0 else np.nan
     return out[cols].sort_values("share", ascending=False, na_position="last").reset_index(drop=True)
 
 
