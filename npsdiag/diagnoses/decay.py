@@ -241,14 +241,13 @@ def _fit_logit(y: np.ndarray, X: pd.DataFrame, groups=None, cluster_name: str = 
 
     Returns ``(result, covariance label)`` or ``(None, reason)``; never raises.
     """
-    from ._util import logit_fit, pattern_codes
+    from ._util import logit_fit_rows
 
     y = np.asarray(y, dtype=float)
     if len(y) < 10 or y.min() == y.max():
         return None, "too few observations or only one outcome"
-    cols = {c: X[c].to_numpy(dtype=float) for c in X.columns}
-    for col, v in cols.items():
-        if col != "const" and np.nanstd(v) == 0:
+    for col in X.columns:
+        if col != "const" and np.nanstd(X[col].to_numpy(dtype=float)) == 0:
             return None, f"no variation in {col}"
     kind = "model-based"
     codes = None
@@ -258,18 +257,10 @@ def _fit_logit(y: np.ndarray, X: pd.DataFrame, groups=None, cluster_name: str = 
             kind = f"cluster-robust by {cluster_name}"
         else:
             codes = None
-    exog = np.column_stack(list(cols.values()))
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         try:
-            pat = (None if patterns is False else
-                   pattern_codes(list(cols.values()) if patterns is None else patterns, max_patterns=len(y) // 2))
-            if pat is not None:
-                rows, first = pat
-                res = logit_fit(exog[first], np.bincount(rows, weights=y), np.bincount(rows), names=list(cols),
-                                rows=rows, row_y=y, groups=codes, maxiter=200)
-            else:
-                res = logit_fit(exog, y, names=list(cols), groups=codes, maxiter=200)
+            res = logit_fit_rows(X, y, groups=codes, patterns=patterns, maxiter=200)
         except Exception as exc:  # noqa: BLE001 - singular / separated data must not stop the report
             return None, f"the model could not be fitted ({type(exc).__name__})"
     if not res.converged or not np.all(np.isfinite(np.asarray(res.bse))):

@@ -113,7 +113,7 @@ def _fit_logit(y: np.ndarray, x: pd.DataFrame, cluster: np.ndarray | None = None
     are perfect, that does not converge, or with huge coefficients or
     errors is (quasi-)separated and reported as not estimable.
     """
-    from ._util import logit_fit
+    from ._util import logit_fit_rows
 
     y = np.asarray(y, dtype="float64")
     if len(y) < 3 or len(np.unique(y)) < 2:
@@ -126,11 +126,11 @@ def _fit_logit(y: np.ndarray, x: pd.DataFrame, cluster: np.ndarray | None = None
         return None, "collinear predictors"
     try:
         with np.errstate(all="ignore"):
-            res = logit_fit(X, y, names=list(exog.columns), groups=cluster, maxiter=100)
-            perfect = bool(np.all(np.abs(1 / (1 + np.exp(-(X @ res.params.to_numpy()))) - y) <= 1e-8))
+            # on the distinct covariate patterns when there are few (account mean scores repeat a lot)
+            res = logit_fit_rows(exog, y, groups=cluster, maxiter=100)
     except Exception as exc:  # noqa: BLE001 - singular / separation: report, never raise
         return None, f"not estimable ({type(exc).__name__})"
-    if (perfect or not res.converged or not np.all(np.isfinite(res.bse))
+    if (res.perfect or not res.converged or not np.all(np.isfinite(res.bse))
             or np.nanmax(np.abs(res.params.to_numpy())) > 30 or np.nanmax(res.bse.to_numpy()) > 50):
         return None, "perfect or quasi-complete separation (the score splits churned from retained accounts)"
     return res, None
