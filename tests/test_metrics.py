@@ -8,7 +8,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from npsdiag.metrics import Breaks, categorize, margin_of_error, nps, nps_diff_test, nps_from_counts
+from npsdiag.metrics import (
+    Breaks,
+    categorize,
+    margin_of_error,
+    nps,
+    nps_by_period,
+    nps_diff_test,
+    nps_from_counts,
+    period_ordinals,
+)
 
 
 @pytest.mark.parametrize(
@@ -120,3 +129,35 @@ def test_adjusted_wald_coverage_near_95_percent():
             coverage = np.mean((r["ci_low"] <= true) & (true <= r["ci_high"]))
             # binomial SE of the coverage estimate at 95%: sqrt(.95*.05/4000) = 0.0034
             assert 0.93 <= coverage <= 0.97, (p, n, coverage)
+
+
+@pytest.mark.parametrize("freq, alias", [("W", "W-SUN"), ("M", "M"), ("Q", "Q"), ("Y", "Y")])
+def test_period_ordinals_equal_pandas_periods(freq, alias):
+    d = pd.Series(pd.to_datetime(["1969-12-28", "1969-12-29", "1970-01-01", "1970-01-05", "2024-02-29 13:00",
+                                  "1899-03-01", None], format="ISO8601"))
+    o, ok = period_ordinals(d, freq)
+    assert ok.tolist() == [True] * 6 + [False]
+    assert o[ok].tolist() == [p.ordinal for p in d.dropna().dt.to_period(alias)]
+
+
+@pytest.mark.parametrize("freq", ["W", "M", "Q"])
+def test_nps_by_period_against_a_pandas_period_groupby(freq):
+    # independent computation: pandas Period groupby of the categories, Rocks' adjusted interval from counts
+    rng = np.random.default_rng(3)
+    n = 2000
+    d = pd.DataFrame({"responded_at": pd.Timestamp("2024-01-03") + pd.to_timedelta(rng.uniform(0, 400, n), "D"),
+                      "score": rng.integers(0, 11, n).astype(float)})
+    d.loc[d.index[::50], "score"] = np.nan
+    t = nps_by_period(d, freq=freq, min_n=1)
+    ok = d.dropna()
+    per = ok["responded_at"].dt.to_period({"W": "W-SUN"}.get(freq, freq))
+    cat = np.where(ok["score"] <= 6, "d", np.where(ok["score"] >= 9, "p", "m"))
+    tab = pd.crosstab(per, cat).reindex(pd.period_range(per.min(), per.max()), fill_value=0)
+    assert t["n"].tolist() == tab.sum(axis=1).tolist()
+    assert t["detractors"].tolist() == tab["d"].tolist() and t["promoters"].tolist() == tab["p"].tolist()
+    full = tab.sum(axis=1) > 0
+    hand = 100 * (tab["p"] - tab["d"]) / tab.sum(axis=1)
+    np.testing.assert_allclose(t.loc[full.to_numpy(), "nps"], hand[full], rtol=1e-12)
+    r = nps_from_counts(tab["d"], tab["m"], tab["p"])
+    np.testing.assert_allclose(t["ci_low"], 100 * r["ci_low"], rtol=1e-12)
+    assert t["start"].iloc[0] == tab.index[0].start_time

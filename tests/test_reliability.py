@@ -335,6 +335,57 @@ def test_funnel_limits_interpolated_and_close_to_normal_for_large_volume():
     assert mult["lower_99.8"].iloc[0] == pytest.approx(0.5 - 3.090232 * math.sqrt(2 * 0.25 / 100), rel=1e-5)
 
 
+
+def test_funnel_limits_above_the_exact_range_follow_the_beta_binomial_quantiles():
+    # Above NORMAL_ABOVE trials the limits are moment-matched beta quantiles. Reference: Spiegelhalter's
+    # interpolated quantile of the beta-binomial count computed here from scipy's cdf (an independent
+    # computation): r = smallest count with F(r) >= q, limit = (r - (F(r) - q) / (F(r) - F(r-1))) / m.
+    from scipy import stats
+
+    from npsdiag.funnel import NORMAL_ABOVE
+
+    p0, tau2, m = 0.63, 0.01, 3000
+    assert m > NORMAL_ABOVE
+    s = p0 * (1 - p0) / tau2 - 1
+    dist = stats.betabinom(m, p0 * s, (1 - p0) * s)
+    cdf = dist.cdf(np.arange(m + 1))
+    lim = funnel_limits(p0, [m], tau2=tau2)
+    for col, q in (("lower_95", 0.025), ("upper_95", 0.975), ("lower_99.8", 0.001), ("upper_99.8", 0.999)):
+        r = int(np.searchsorted(cdf, q))
+        hand = (r - (cdf[r] - q) / (cdf[r] - cdf[r - 1])) / m
+        assert lim[col].iloc[0] == pytest.approx(hand, abs=1e-3)
+    # the skew of the random effect is kept: the band is not symmetric around p0 (a normal band would be)
+    assert (p0 - lim["lower_99.8"].iloc[0]) > (lim["upper_99.8"].iloc[0] - p0) + 0.02
+    # up to NORMAL_ABOVE the limits are the exact interpolated ones (vectorised over volumes)
+    small = funnel_limits(p0, [50, 400, NORMAL_ABOVE], tau2=tau2)
+    for i, n in enumerate((50, 400, NORMAL_ABOVE)):
+        c = stats.betabinom(n, p0 * s, (1 - p0) * s).cdf(np.arange(n + 1))
+        r = int(np.searchsorted(c, 0.975 - 1e-12))
+        assert small["upper_95"].iloc[i] == pytest.approx((r - (c[r] - 0.975) / (c[r] - c[r - 1])) / n, rel=1e-9)
+
+
+def test_beta_binomial_upper_tail_is_summed_directly():
+    # P(Y >= 1600) for Y ~ BetaBinomial(2000, a, b), p0 = .3, tau2 = .002: about 9.3e-27 by summing the pmf
+    # C(m, x) B(x + a, m - x + b) / B(a, b) from 1600 to 2000 (math.lgamma, math.fsum); 1 - cdf cannot give it.
+    from npsdiag.funnel import beta_binomial_tails
+
+    p0, tau2, m, k = 0.3, 0.002, 2000, 1600
+    s = p0 * (1 - p0) / tau2 - 1
+    a, b = p0 * s, (1 - p0) * s
+
+    def pmf(x: int) -> float:
+        return math.exp(math.lgamma(m + 1) - math.lgamma(x + 1) - math.lgamma(m - x + 1) + math.lgamma(x + a)
+                        + math.lgamma(m - x + b) - math.lgamma(m + a + b) - math.lgamma(a) - math.lgamma(b)
+                        + math.lgamma(a + b))
+
+    upper = math.fsum(pmf(x) for x in range(k, m + 1))
+    assert 1e-28 < upper < 1e-25
+    assert beta_binomial_tails(k, m, p0, tau2)[1] == pytest.approx(upper, rel=1e-8)
+    lo, hi = beta_binomial_tails(600, m, p0, tau2)
+    assert lo == pytest.approx(math.fsum(pmf(x) for x in range(601)), rel=1e-9)
+    assert hi == pytest.approx(math.fsum(pmf(x) for x in range(600, m + 1)), rel=1e-9)
+
+
 # --------------------------------------------------------------------------- score gaming
 
 
@@ -476,6 +527,20 @@ def test_owner_outcomes_against_a_logit_fitted_in_the_test():
     assert out.loc["Owner 2", "churn_o_e"] == pytest.approx(o / e, rel=1e-6)
     assert out.loc["Owner 2", "z"] == pytest.approx((o - e) / math.sqrt((p * (1 - p)).sum()), rel=1e-6)
 
+
+
+def test_owner_outcomes_dense_and_sorted_paths_agree(monkeypatch):
+    # the (account, owner) and (owner, account) counts use a dense grid when it is small enough, else a sort;
+    # both must give the same table, and precomputed codes (prep.codes) the same as factorizing
+    df, acc = _owners_data(seed=43)
+    df.loc[df.index[::7], "account_id"] = None  # responses without an account: clusters of their own
+    dense_o, dense_h = owner_outcomes(df, acc), owner_heaping(df)
+    codes = {c: pd.factorize(df[c]) for c in ("owner", "account_id")}
+    pd.testing.assert_frame_equal(owner_outcomes(df, acc, codes=codes), dense_o)
+    pd.testing.assert_frame_equal(owner_heaping(df, codes=codes), dense_h)
+    monkeypatch.setattr(reliability, "_dense_limit", lambda n: 0)
+    pd.testing.assert_frame_equal(owner_outcomes(df, acc), dense_o)
+    pd.testing.assert_frame_equal(owner_heaping(df), dense_h)
 
 def test_score_gaming_needs_enough_owners():
     df, _ = _owners_data(seed=42, gamer="Owner 0", n_owners=3)

@@ -111,25 +111,21 @@ def exclusion_summary(
     cols = ["reason", "description", "rows", "share", "example_rows", "finding"]
     if total == 0:
         return pd.DataFrame(columns=cols)
-    codes, uniques = pd.factorize(flags[reason])
-    codes = np.asarray(codes)
-    names = [str(u) for u in uniques]
-    counts = np.bincount(codes[codes >= 0], minlength=len(names))
+    col = flags[reason]
+    vc = col.value_counts()
+    counts = {str(k): (k, int(v)) for k, v in vc.items() if v > 0}
     rows = flags[row].to_numpy()
     row_ok = pd.notna(rows)
     out = []
-    keys = list(REASONS) + sorted(set(names) - set(REASONS))
+    keys = list(REASONS) + sorted(set(counts) - set(REASONS))
     for key in keys:
-        if key not in names:
+        if key not in counts:
             continue
-        c = names.index(key)
-        if counts[c] == 0:
-            continue
-        at = np.flatnonzero((codes == c) & row_ok)[:1000]
-        examples = sorted(int(x) for x in rows[at])[:n_examples]
-        out.append({"reason": key, "description": REASONS.get(key, key), "rows": int(counts[c]),
-                    "share": int(counts[c]) / total, "example_rows": ", ".join(str(x) for x in examples),
-                    "finding": _REASON_FINDING.get(key, "")})
+        value, n = counts[key]
+        at = np.flatnonzero(np.asarray((col == value).to_numpy(dtype=bool, na_value=False), dtype=bool) & row_ok)
+        examples = sorted(int(x) for x in rows[at[:1000]])[:n_examples]
+        out.append({"reason": key, "description": REASONS.get(key, key), "rows": n, "share": n / total,
+                    "example_rows": ", ".join(str(x) for x in examples), "finding": _REASON_FINDING.get(key, "")})
     return pd.DataFrame(out, columns=cols)
 
 
@@ -676,6 +672,11 @@ def _heaping_test(t: pd.DataFrame, min_top: int, adjust: bool, excluded: np.ndar
     return out
 
 
+def _dense_limit(n: int) -> int:
+    """Most cells of a dense count grid (e.g. accounts x owners) for ``n`` rows; beyond it, sort instead."""
+    return max(4 * n, 1 << 22)
+
+
 def _sorted_codes(values: pd.Series, mask: np.ndarray | None = None,
                   pre: tuple[np.ndarray, pd.Index] | None = None, sort: bool = True) -> tuple[np.ndarray, pd.Index]:
     """Integer codes of ``values`` (-1 where missing or masked out) and their sorted distinct values.
@@ -744,9 +745,16 @@ def _cluster_deff(owner: np.ndarray, n_owners: int, cluster: np.ndarray, scores:
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.bincount(o, weights=t, minlength=n_owners) / m
         width = int(c.max()) + 1
-        inv, pair = pd.factorize(o.astype("int64") * width + c)
-        p_owner = np.asarray(pair, dtype="int64") // width
-        u = np.bincount(inv, weights=t) - share[p_owner] * np.bincount(inv)
+        key = o.astype("int64") * width + c
+        if n_owners * width <= _dense_limit(len(key)):  # (owner, cluster) pairs counted on a dense grid
+            cnt = np.bincount(key, minlength=n_owners * width)
+            pair = np.flatnonzero(cnt)
+            tsum, cnt = np.bincount(key, weights=t, minlength=n_owners * width)[pair], cnt[pair]
+        else:
+            pair, inv = np.unique(key, return_inverse=True)
+            tsum, cnt = np.bincount(inv, weights=t), np.bincount(inv)
+        p_owner = pair // width
+        u = tsum - share[p_owner] * cnt
         n_cl = np.bincount(p_owner, minlength=n_owners).astype("float64")
         var_cl = n_cl / (n_cl - 1) * np.bincount(p_owner, weights=u**2, minlength=n_owners) / m**2
         var_bin = share * (1 - share) / m
@@ -841,14 +849,15 @@ def owner_outcomes(
     # an account's score: the mean of its responses' scores; its owner: the owner of most of its responses
     # (ties: the first owner by name), counted on integer codes
     mean_score = np.bincount(a, weights=s_, minlength=n_acc) / np.bincount(a, minlength=n_acc)
-    inv, pair = pd.factorize(a * n_own + o)
-    k = np.bincount(inv)
-    pair = np.asarray(pair, dtype="int64")
-    p_acc, p_own = pair // n_own, pair % n_own
-    order = np.lexsort((p_own, -k, p_acc))
-    first = np.r_[True, p_acc[order][1:] != p_acc[order][:-1]]
-    main_owner = np.empty(n_acc, dtype="int64")
-    main_owner[p_acc[order][first]] = p_own[order][first]
+    if n_acc * n_own <= _dense_limit(len(a)):  # responses per (account, owner) on a dense grid
+        main_owner = np.bincount(a * n_own + o, minlength=n_acc * n_own).reshape(n_acc, n_own).argmax(axis=1)
+    else:
+        pair, k = np.unique(a * n_own + o, return_counts=True)
+        p_acc, p_own = pair // n_own, pair % n_own
+        order = np.lexsort((p_own, -k, p_acc))
+        first = np.r_[True, p_acc[order][1:] != p_acc[order][:-1]]
+        main_owner = np.empty(n_acc, dtype="int64")
+        main_owner[p_acc[order][first]] = p_own[order][first]
     # each account's outcome: its first row in the accounts table
     at = pd.Index(account_ids).get_indexer(accounts[account])
     first_row = np.unique(at, return_index=True)[1] if len(at) else np.zeros(0, dtype="int64")
