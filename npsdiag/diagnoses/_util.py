@@ -202,23 +202,22 @@ def pattern_codes(columns: Sequence[np.ndarray], max_patterns: int) -> tuple[np.
     Rows with equal values in every column share a pattern (missing values are
     not expected). None when there would be more than ``max_patterns``.
     """
-    code = None
-    size = 1
+    code, size = None, 1
     for col in columns:
         dc = _dense_codes(np.asarray(col), max_patterns)
         if dc is None:
             return None
         c, m = dc
-        size *= max(m, 1)
-        if size > max_patterns:
+        if code is None:
+            code, size = c.astype("int64"), m
+            continue
+        dc = _dense_codes(code * max(m, 1) + c, max_patterns)  # re-code the combinations seen so far
+        if dc is None:
             return None
-        code = c.astype("int64") if code is None else code * max(m, 1) + c
+        code, size = dc
     if code is None:
         return None
-    dc = _dense_codes(code, max_patterns)
-    if dc is None:
-        return None
-    inv, m = dc
+    inv, m = code, size
     first = np.full(m, len(inv), dtype="int64")
     np.minimum.at(first, inv, np.arange(len(inv)))
     return inv.astype("int64", copy=False), first
@@ -270,7 +269,24 @@ def logit_fit(
     Cluster-robust covariance as statsmodels' CRV1 (``cov_type="cluster"``):
     H⁻¹ (Σ_g u_g u_gᵀ) H⁻¹ · G/(G-1) · (N-1)/(N-K), with u_g the sum of the
     score contributions x_i (y_i - p_i) of cluster g and N observations.
+    The tall-and-thin products run on one BLAS thread (threadpoolctl): on a
+    busy machine the threads of a multi-threaded BLAS cost more than they
+    save for a few columns.
     """
+    try:
+        from threadpoolctl import threadpool_limits
+
+        limit = threadpool_limits(1, "blas")
+    except Exception:  # noqa: BLE001 - threadpoolctl (a scikit-learn dependency) missing: default threads
+        from contextlib import nullcontext
+
+        limit = nullcontext()
+    with limit:
+        return _logit_fit(X, y, trials, names, rows, row_y, groups, maxiter, tol)
+
+
+def _logit_fit(X, y, trials, names, rows, row_y, groups, maxiter, tol) -> LogitFit:
+    """The body of :func:`logit_fit` (same arguments)."""
     if isinstance(X, pd.DataFrame):
         names = names or [str(c) for c in X.columns]
         X = X.to_numpy(dtype="float64")
