@@ -35,6 +35,14 @@ from .metrics import Breaks
 __all__ = ["account_weights", "poststratify", "weighted_nps", "kish_effective_n"]
 
 
+def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes (-1 = missing) and distinct values of a column; a categorical gives its own codes."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return np.asarray(values.array.codes, dtype=np.intp), np.asarray(values.array.categories, dtype=object)
+    codes, uniq = pd.factorize(values)
+    return np.asarray(codes, dtype=np.intp), np.asarray(uniq, dtype=object)
+
+
 def kish_effective_n(weights) -> float:
     """Kish's effective sample size (sum w)^2 / sum w^2.
 
@@ -72,7 +80,7 @@ def account_weights(data: pd.DataFrame, account: str = "account_id") -> pd.Serie
     """
     if account not in data:
         return pd.Series(1.0, index=data.index)
-    codes, _ = pd.factorize(data[account])  # integer codes: counting on them is fast on millions of rows
+    codes, _ = _codes(data[account])  # integer codes: counting on them is fast on millions of rows
     w = np.ones(len(codes))
     ok = codes >= 0
     if ok.any():
@@ -123,10 +131,12 @@ def poststratify(
     """
     t = pd.Series(target, dtype="float64")
     b = np.ones(len(data)) if base_weights is None else base_weights.reindex(data.index).to_numpy(dtype="float64")
-    codes, uniq = pd.factorize(data[stratum])
-    # target share of each distinct stratum value (NaN: no positive target)
-    pos = pd.Index(np.asarray(uniq, dtype=object)).get_indexer(t.index) if len(uniq) else np.full(len(t), -1)
+    codes, uniq = _codes(data[stratum])
+    # target share of each stratum present in the data (NaN: absent or no positive target)
+    pos = pd.Index(uniq, dtype=object).get_indexer(t.index) if len(uniq) else np.full(len(t), -1)
+    size = np.bincount(codes[codes >= 0], minlength=len(uniq))
     valid = (pos >= 0) & (t.to_numpy() > 0)
+    valid[valid] = size[pos[valid]] > 0
     if not valid.any():
         return pd.Series(np.nan, index=data.index, name="weight")
     tu = np.full(len(uniq), np.nan)
@@ -213,7 +223,7 @@ def weighted_nps(
     est = float((wv * y).sum() / sw)
     u = wv * (y - est)
     if cluster is not None and cluster in data:
-        codes, _ = pd.factorize(data[cluster])  # integer cluster codes; a row without a cluster is its own
+        codes, _ = _codes(data[cluster])  # integer cluster codes; a row without a cluster is its own
         codes = codes[ok]
         miss = codes < 0
         codes[miss] = codes.max(initial=-1) + 1 + np.arange(int(miss.sum()))

@@ -60,17 +60,21 @@ SIMULATE_MAX_ACCOUNTS = 2500
 
 
 def _factorize(values) -> tuple[np.ndarray, np.ndarray]:
-    """Integer codes (-1 = missing) and the distinct values (object array), as :func:`pandas.factorize`."""
+    """Integer codes (-1 = missing) and the distinct values (object array), as :func:`pandas.factorize`.
+
+    A categorical column gives its own codes and categories (some may be unused: count before use).
+    """
+    if isinstance(getattr(values, "dtype", None), pd.CategoricalDtype):
+        cat = values.array if isinstance(values, pd.Series | pd.Index) else values
+        return np.asarray(cat.codes, dtype=np.intp), np.asarray(cat.categories, dtype=object)
     codes, uniq = pd.factorize(values)
     return np.asarray(codes, dtype=np.intp), np.asarray(uniq, dtype=object)
 
 
 def _remap(codes: np.ndarray, mapping: np.ndarray) -> np.ndarray:
     """``mapping[codes]`` where codes >= 0, else -1."""
-    out = np.full(len(codes), -1, dtype=np.intp)
-    ok = codes >= 0
-    out[ok] = mapping[codes[ok]]
-    return out
+    ext = np.append(np.asarray(mapping, dtype=np.intp), -1)  # code -1 picks the appended -1
+    return ext[codes]
 
 
 def _text_codes(values, sort: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -111,8 +115,65 @@ def _bool(values) -> np.ndarray:
     return pd.Series(values).fillna(False).to_numpy(dtype=bool)
 
 
-def _counts(codes: np.ndarray, k: int) -> np.ndarray:
-    return np.bincount(codes[codes >= 0], minlength=k)
+def _counts(codes: np.ndarray, k: int, weights: np.ndarray | None = None) -> np.ndarray:
+    """Count (or sum ``weights``) per code 0..k-1; code -1 is left out."""
+    return np.bincount(np.asarray(codes) + 1, weights=weights, minlength=k + 1)[1:]
+
+
+def _positions(haystack, needles) -> np.ndarray:
+    """Position of each of ``needles`` in ``haystack`` (its first occurrence; -1: absent or missing).
+
+    Meant for the distinct ids of two tables (thousands, not millions of values); text ids are looked up
+    with Arrow's hash lookup.
+    """
+    h = haystack if isinstance(haystack, pd.Index) else pd.Index(np.asarray(haystack, dtype=object))
+    nd = needles if isinstance(needles, pd.Index) else pd.Index(np.asarray(needles, dtype=object))
+    if not len(nd) or not len(h):
+        return np.full(len(nd), -1, dtype=np.intp)
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        ha, na = pa.array(h.array, from_pandas=True), pa.array(nd.array, from_pandas=True)
+        text = (pa.types.is_string(ha.type) or pa.types.is_large_string(ha.type)) and \
+            (pa.types.is_string(na.type) or pa.types.is_large_string(na.type))
+        if text:
+            pos = pc.index_in(na.cast(ha.type), value_set=ha, skip_nulls=True)
+            return np.asarray(pos.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.intp)
+    except (ImportError, TypeError, ValueError, ArithmeticError, LookupError, NotImplementedError):
+        pass
+    except Exception:  # noqa: BLE001 - pyarrow errors: fall back to pandas
+        pass
+    if not h.is_unique:
+        first = np.flatnonzero(~h.duplicated())
+        return _remap(h[first].get_indexer(nd), first)
+    return np.asarray(h.get_indexer(nd), dtype=np.intp)
+
+
+def _text_order(values) -> np.ndarray:
+    """Rank of each value in text order (ties keep their order)."""
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        arr = pa.array(values.array if isinstance(values, pd.Index | pd.Series) else values, from_pandas=True)
+        if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
+            order = np.asarray(pc.sort_indices(arr).to_numpy(), dtype=np.intp)
+        else:
+            raise TypeError
+    except Exception:  # noqa: BLE001 - not text or no pyarrow: numpy's object sort
+        order = np.argsort(np.array([str(v) for v in values], dtype=object), kind="stable")
+    rank = np.empty(len(order), dtype=np.intp)
+    rank[order] = np.arange(len(order))
+    return rank
+
+
+def _first_rows(codes: np.ndarray, k: int, mask: np.ndarray | None = None) -> np.ndarray:
+    """For each code 0..k-1, the first row holding it (among ``mask``), -1 if none."""
+    rows = np.flatnonzero(codes >= 0 if mask is None else mask & (codes >= 0))
+    first = np.full(k, -1, dtype=np.intp)
+    first[codes[rows[::-1]]] = rows[::-1]  # later assignments win: the first row is written last
+    return first
 
 
 def _nps_table(counts: np.ndarray, confidence: float) -> pd.DataFrame:
@@ -469,13 +530,14 @@ def respondents_per_account(
         return pd.DataFrame(columns=["account", "responses", "respondents"])
     acodes, accounts = _factorize(data[account])
     rcodes = _factorize(data[respondent])[0] if respondent and respondent in data else None
-    return _per_account(acodes, accounts, rcodes)
+    return _per_account(acodes, accounts, rcodes)[0]
 
 
-def _per_account(acodes: np.ndarray, accounts: np.ndarray, rcodes: np.ndarray | None) -> pd.DataFrame:
+def _per_account(acodes: np.ndarray, accounts, rcodes: np.ndarray | None) -> tuple[pd.DataFrame, np.ndarray]:
     """:func:`respondents_per_account` from account codes (into ``accounts``) and respondent codes per response.
 
     A response without a respondent (code -1, or no respondent codes at all) is a distinct respondent.
+    Also returns the account code of each row of the table.
     """
     keep = acodes >= 0
     a = acodes[keep].astype("int64")
@@ -490,10 +552,13 @@ def _per_account(acodes: np.ndarray, accounts: np.ndarray, rcodes: np.ndarray | 
     base = int(who.max(initial=0)) + 1
     pairs = pd.unique(a * base + who)  # distinct (account, respondent)
     respondents = np.bincount(pairs // base, minlength=k)
-    out = pd.DataFrame({"account": accounts, "responses": responses.astype(int),
-                        "respondents": respondents.astype(int)})
-    out = out[out["responses"] > 0]
-    return out.sort_values(["responses", "account"], ascending=[False, True]).reset_index(drop=True)
+    seen = np.flatnonzero(responses > 0)
+    # most responses first, then accounts in text order
+    order = seen[np.lexsort((_text_order(pd.Index(accounts)[seen]) if len(seen) else seen, -responses[seen]))]
+    acc = accounts.take(order) if isinstance(accounts, pd.Index) else np.asarray(accounts, dtype=object)[order]
+    out = pd.DataFrame({"account": np.asarray(acc) if not isinstance(acc, pd.Index) else acc.array,
+                        "responses": responses[order].astype(int), "respondents": respondents[order].astype(int)})
+    return out, order
 
 
 _BINS = [(1, 1, "1"), (2, 2, "2"), (3, 3, "3"), (4, 5, "4-5"), (6, 10, "6-10"), (11, np.inf, "11+")]
@@ -516,21 +581,25 @@ def voice_distribution(per_account: pd.DataFrame, revenue: pd.Series | None = No
         ``respondents``, ``accounts``, ``share`` (of accounts), ``responses``,
         ``share_responses`` and, with revenue, ``revenue`` and ``share_revenue``.
     """
+    rev = None if revenue is None else per_account["account"].map(revenue).to_numpy(dtype="float64", na_value=np.nan)
+    return _voice_distribution(per_account, rev)
+
+
+def _voice_distribution(per_account: pd.DataFrame, rev: np.ndarray | None) -> pd.DataFrame:
+    """:func:`voice_distribution` with the revenue of each row of ``per_account`` (NaN: unknown)."""
     rows = []
     tot_acc = max(len(per_account), 1)
-    tot_resp = max(int(per_account["responses"].sum()), 1)
-    rev = None
-    if revenue is not None:
-        rev = per_account["account"].map(revenue).astype("float64")
-        tot_rev = float(rev.sum())
+    responses = per_account["responses"].to_numpy()
+    respondents = per_account["respondents"].to_numpy()
+    tot_resp = max(int(responses.sum()), 1)
+    tot_rev = float(np.nansum(rev)) if rev is not None else np.nan
     for lo, hi, label in _BINS:
-        m = (per_account["respondents"] >= lo) & (per_account["respondents"] <= hi)
+        m = (respondents >= lo) & (respondents <= hi)
         row = {"respondents": label, "accounts": int(m.sum()), "share": m.sum() / tot_acc,
-               "responses": int(per_account.loc[m, "responses"].sum()),
-               "share_responses": per_account.loc[m, "responses"].sum() / tot_resp}
+               "responses": int(responses[m].sum()), "share_responses": responses[m].sum() / tot_resp}
         if rev is not None:
-            row["revenue"] = float(rev[m].sum())
-            row["share_revenue"] = float(rev[m].sum()) / tot_rev if tot_rev > 0 else np.nan
+            row["revenue"] = float(np.nansum(rev[m]))
+            row["share_revenue"] = row["revenue"] / tot_rev if tot_rev > 0 else np.nan
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -816,36 +885,48 @@ def revenue_coverage(
     a = accounts.loc[accounts[account].notna() & accounts[revenue].notna() & (accounts[revenue] > 0)] \
         .drop_duplicates(account)
     acodes, acc_values = _factorize(responses[account])
-    dates = pd.to_datetime(responses[date])
+    # account (row of ``a``) of each response, matched on the distinct ids; accounts missing from ``a`` are not counted
+    row = _remap(acodes, _positions(pd.Index(a[account]), pd.Index(acc_values, dtype=object)))
+    dec = _bool(responses[decision]) if decision else None
+    return _revenue_coverage(a, row, acodes >= 0, responses[date], dec, revenue, freq, target)
+
+
+def _revenue_coverage(a: pd.DataFrame, row: np.ndarray, has_account: np.ndarray, dates: pd.Series,
+                      dec: np.ndarray | None, revenue: str, freq: str, target: float) -> pd.DataFrame:
+    """:func:`revenue_coverage` from the accounts ``a`` (revenue > 0, one row each) and each response's row in it.
+
+    ``row`` is -1 for a response whose account is not in ``a``; ``has_account`` is False where it has none;
+    ``dec`` marks decision-maker responses (None: not assessed).
+    """
+    cols = ["period", "accounts", "revenue", "accounts_heard", "revenue_heard", "share_heard", "partial",
+            "below_target"]
+    if dec is not None:
+        cols[6:6] = ["revenue_decision", "share_decision"]
+    dates = pd.to_datetime(dates) if not pd.api.types.is_datetime64_any_dtype(dates) else dates
     if isinstance(dates.dtype, pd.DatetimeTZDtype):
         dates = dates.dt.tz_localize(None)
-    ok = (acodes >= 0) & dates.notna().to_numpy()
+    ok = has_account & dates.notna().to_numpy()
     if a.empty or not ok.any():
         return pd.DataFrame(columns=cols)
     # calendar period of each response, through a table of the days spanned (never a Period per row)
-    day = dates.to_numpy(dtype="datetime64[ns]")[ok].astype("datetime64[D]").view("int64")
+    dt = dates.to_numpy(dtype="datetime64[ns]")[ok]
+    day = dt.astype("datetime64[D]").view("int64")
     d0, d1 = int(day.min()), int(day.max())
     span = pd.DatetimeIndex(np.arange(d0, d1 + 1).astype("datetime64[D]").astype("datetime64[ns]"))
     span_per = to_period(pd.Series(span), freq)
     idx = pd.period_range(span_per.iloc[0], span_per.iloc[-1], freq=span_per.iloc[0].freq)
     per = span_per.array.asi8[day - d0] - idx[0].ordinal  # 0 .. len(idx) - 1
-    first, last = dates[ok].min(), dates[ok].max()
-    # account (row of ``a``) of each response; accounts missing from ``a`` are not counted
-    row = _remap(acodes[ok], pd.Index(a[account]).get_indexer(pd.Index(acc_values, dtype=object)))
+    first, last = pd.Timestamp(dt.min()), pd.Timestamp(dt.max())
+    row = row[ok]
     heard = row >= 0
     na = len(a)
-
-    def pairs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(period, account row) pairs heard, grouped by period: rows and the bounds of each period."""
-        key = pd.unique(per[mask].astype("int64") * na + row[mask])
-        p_, r_ = np.divmod(np.sort(key), na)
-        return r_, np.searchsorted(p_, np.arange(len(idx) + 1))
-
-    heard_rows, heard_bounds = pairs(heard)
-    dec_rows = dec_bounds = None
-    if decision:
-        dec = _bool(responses[decision])[ok]
-        dec_rows, dec_bounds = pairs(heard & dec)
+    heard_m = np.zeros((len(idx), na), dtype=bool)  # period x account: heard from in that period
+    heard_m[per[heard], row[heard]] = True
+    dec_m = None
+    if dec is not None:
+        d_ = heard & dec[ok]
+        dec_m = np.zeros((len(idx), na), dtype=bool)
+        dec_m[per[d_], row[d_]] = True
     rev = a[revenue].to_numpy(dtype="float64")
     rows = []
     for i, p in enumerate(idx):
@@ -856,36 +937,30 @@ def revenue_coverage(
             gone = (a["churned"] == True).fillna(False).astype(bool) & (a["outcome_at"] < p.start_time)  # noqa: E712
             act &= ~gone.fillna(False).astype(bool)
         act = act.to_numpy(dtype=bool)
-        m = np.zeros(na, dtype=bool)
-        m[heard_rows[heard_bounds[i]:heard_bounds[i + 1]]] = True
-        m &= act
+        m = heard_m[i] & act
         tot = float(rev[act].sum())
         row_ = {"period": str(p), "accounts": int(act.sum()), "revenue": tot, "accounts_heard": int(m.sum()),
                 "revenue_heard": float(rev[m].sum())}
         row_["share_heard"] = row_["revenue_heard"] / tot if tot > 0 else np.nan
-        if decision:
-            md = np.zeros(na, dtype=bool)
-            md[dec_rows[dec_bounds[i]:dec_bounds[i + 1]]] = True
-            md &= act
+        if dec_m is not None:
+            md = dec_m[i] & act
             row_["revenue_decision"] = float(rev[md].sum())
             row_["share_decision"] = row_["revenue_decision"] / tot if tot > 0 else np.nan
         row_["partial"] = bool((i == 0 and first.normalize() > p.start_time)
                                or (i == len(idx) - 1 and last.normalize() < p.end_time.normalize()))
         rows.append(row_)
     tot = float(rev.sum())
-    m = np.zeros(na, dtype=bool)
-    m[heard_rows] = True
+    m = heard_m.any(axis=0)
     whole = {"period": "whole period", "accounts": int(na), "revenue": tot, "accounts_heard": int(m.sum()),
              "revenue_heard": float(rev[m].sum()), "share_heard": float(rev[m].sum()) / tot, "partial": False}
-    if decision:
-        md = np.zeros(na, dtype=bool)
-        md[dec_rows] = True
+    if dec_m is not None:
+        md = dec_m.any(axis=0)
         whole["revenue_decision"] = float(rev[md].sum())
         whole["share_decision"] = whole["revenue_decision"] / tot
     rows.append(whole)
     out = pd.DataFrame(rows)
     out["below_target"] = out["share_heard"] < target
-    if decision:
+    if dec_m is not None:
         out["below_target"] |= out["share_decision"] < target
     return out[cols]
 
@@ -940,25 +1015,20 @@ def match_invitations(
 
 
 def _invitations_answered(prep: Prepared, window_days: float = 90) -> tuple[np.ndarray, str]:
-    """Whether each invitation of ``prep`` led to an analysed response (:func:`match_invitations`), computed once.
+    """Whether each invitation of ``prep`` led to an analysed response (:func:`match_invitations`), and how.
 
-    Only the matching columns are handed to :func:`npsdiag.diagnoses.decay.match_invitations` (the one
-    matching rule), so that the invitations are not copied whole. Returns the flags and the method.
+    Through :func:`npsdiag.diagnoses.decay.matched_invitations`, the one matching rule, whose window-free part
+    is computed once per prepared data set and shared with the other areas.
     """
-    def compute() -> tuple[np.ndarray, str]:
-        from .decay import match_invitations as match
+    from .decay import matched_invitations
 
-        inv, res = prep.invitations, prep.responses
-        keys = ("response_id", "respondent_id")
-        matched = match(inv[[c for c in ("invited_at", *keys) if c in inv]],
-                        res[[c for c in ("responded_at", *keys) if c in res]], window_days=window_days)
-        if matched is None:
-            return np.zeros(len(inv), dtype=bool), "none"
-        by_id = ("response_id" in inv and "response_id" in res and inv["response_id"].notna().any()
-                 and res["response_id"].notna().any())
-        return matched["responded"].to_numpy(dtype=bool), "response id" if by_id else "respondent and date"
-
-    return prep.cached(f"balance.invitations_answered:{window_days}", compute)
+    inv, res = prep.invitations, prep.responses
+    matched = matched_invitations(prep, window_days=window_days)
+    if matched is None:
+        return np.zeros(len(inv), dtype=bool), "none"
+    by_id = ("response_id" in inv and "response_id" in res and inv["response_id"].notna().any()
+             and res["response_id"].notna().any())
+    return matched["responded"].to_numpy(dtype=bool), "response id" if by_id else "respondent and date"
 
 
 def response_rates(
@@ -992,13 +1062,31 @@ def response_rates(
     >>> response_rates(inv, "role")[["level", "response_rate"]].to_dict("records")
     [{'level': 'a', 'response_rate': 0.5}, {'level': 'b', 'response_rate': 1.0}]
     """
-    codes, levels = _text_codes(invitations[by], sort=True)
-    flag = _bool(invitations[responded])
-    ok = codes >= 0
-    invited = np.bincount(codes[ok], minlength=len(levels))
-    answered = np.bincount(codes[ok], weights=flag[ok], minlength=len(levels))
-    seen = invited > 0
-    out = pd.DataFrame({"level": levels[seen], "invited": invited[seen], "responded": answered[seen].astype(int)})
+    return _rates_table(*_level_table(invitations[by], _bool(invitations[responded])), confidence)
+
+
+def _level_table(levels: pd.Series, flag: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Invitations and answers per level read as text (levels in text order, missing left out)."""
+    codes, lab = _text_codes(levels, sort=True)
+    return lab, _counts(codes, len(lab)), _counts(codes, len(lab), flag.astype("float64"))
+
+
+def _merge_levels(labels, invited, answered) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sum the counts of levels that read the same as text; levels in text order."""
+    lab = np.array([str(x) for x in labels], dtype=object)
+    codes, uniq = pd.factorize(lab, sort=True)
+    codes = np.asarray(codes, dtype=np.intp)
+    k = len(uniq)
+    return (np.asarray(uniq, dtype=object), _counts(codes, k, np.asarray(invited, dtype="float64")),
+            _counts(codes, k, np.asarray(answered, dtype="float64")))
+
+
+def _rates_table(levels: np.ndarray, invited: np.ndarray, answered: np.ndarray, confidence: float) -> pd.DataFrame:
+    """:func:`response_rates` from the invitations and answers per level (levels in text order)."""
+    seen = np.asarray(invited) > 0
+    out = pd.DataFrame({"level": np.asarray(levels, dtype=object)[seen],
+                        "invited": np.asarray(invited)[seen].astype("int64"),
+                        "responded": np.round(np.asarray(answered)[seen]).astype(int)})
     out["response_rate"] = out["responded"] / out["invited"]
     lo, hi = wilson_interval(out["responded"], out["invited"], confidence)
     out["ci_low"], out["ci_high"] = lo, hi
@@ -1029,41 +1117,55 @@ def response_design_effect(flag: pd.Series, cluster: pd.Series | None) -> float:
     4.0
     """
     y = _bool(flag).astype(float)
-    n = len(y)
-    if n < 2 or cluster is None:
-        return 1.0
-    p = y.mean()
-    if p in (0.0, 1.0):
+    if cluster is None:
         return 1.0
     codes = _factorize(cluster)[0]
+    k = int(codes.max(initial=-1)) + 1
     miss = codes < 0  # an invitation without a cluster is its own
-    codes[miss] = codes.max(initial=-1) + 1 + np.arange(int(miss.sum()))
-    size = np.bincount(codes)
-    totals = np.bincount(codes, weights=y - p)[size > 0]
-    g = len(totals)
+    return _design_effect(_counts(codes, k), _counts(codes, k, y), int(miss.sum()), int(y[miss].sum()))
+
+
+def _design_effect(invited: np.ndarray, answered: np.ndarray, n_alone: int = 0, answered_alone: int = 0) -> float:
+    """:func:`response_design_effect` from the invitations and answers per cluster (plus invitations alone)."""
+    invited = np.asarray(invited, dtype="float64")
+    answered = np.asarray(answered, dtype="float64")
+    n = float(invited.sum()) + n_alone
+    if n < 2:
+        return 1.0
+    p = (float(answered.sum()) + answered_alone) / n
+    if p in (0.0, 1.0):
+        return 1.0
+    used = invited > 0
+    totals = answered[used] - p * invited[used]  # sum over the cluster of (y - p)
+    g = int(used.sum()) + n_alone
     if g < 2:
         return 1.0
-    var_c = g / (g - 1) * float((totals**2).sum()) / n**2
+    ss = float((totals**2).sum()) + answered_alone * (1 - p) ** 2 + (n_alone - answered_alone) * p**2
+    var_c = g / (g - 1) * ss / n**2
     var_srs = p * (1 - p) / n
     return float(max(1.0, var_c / var_srs))
 
 
-def _chi2_attr(levels: pd.Series, flag: pd.Series, deff: float = 1.0, min_count: int = 5) -> dict[str, Any] | None:
-    """Chi-square test of independence of an attribute and response, Rao-Scott corrected by ``deff``."""
-    codes, lab = _text_codes(levels, sort=True)
-    fl = _bool(flag)
-    cnt = _counts(codes, len(lab))
-    keep = cnt >= min_count
-    use = (codes >= 0)
-    use[use] = keep[codes[use]]
-    if keep.sum() < 2 or len(np.unique(fl[use])) < 2:
+def _chi2_table(levels: np.ndarray, invited: np.ndarray, answered: np.ndarray, deff: float = 1.0,
+                min_count: int = 5) -> dict[str, Any] | None:
+    """Chi-square test of independence of an attribute and response, Rao-Scott corrected by ``deff``.
+
+    From the invitations and answers per level (levels in text order).
+    """
+    invited = np.asarray(invited, dtype="float64")
+    answered = np.asarray(answered, dtype="float64")
+    keep = invited >= min_count
+    if keep.sum() < 2:
         return None
-    tab = np.bincount(codes[use] * 2 + fl[use], minlength=2 * len(lab)).reshape(-1, 2)[keep].astype("float64")
+    yes, no = answered[keep], invited[keep] - answered[keep]
+    if yes.sum() == 0 or no.sum() == 0:
+        return None
+    tab = np.column_stack([no, yes])
     chi2, _, dof, _ = stats.chi2_contingency(tab, correction=False)
     chi2_adj = chi2 / deff
     v = math.sqrt(chi2 / (tab.sum() * (min(tab.shape) - 1)))
-    rates = tab[:, 1] / tab.sum(axis=1)
-    names = lab[keep]
+    rates = yes / invited[keep]
+    names = np.asarray(levels, dtype=object)[keep]
     lo_i, hi_i = int(np.argmin(rates)), int(np.argmax(rates))
     return {"test": "chi-square (Rao-Scott)" if deff > 1 else "chi-square", "statistic": float(chi2_adj),
             "dof": int(dof), "p_value": float(stats.chi2.sf(chi2_adj, dof)), "effect_size": v,
@@ -1210,14 +1312,21 @@ def nonresponse_bias(
     >>> round(float(nonresponse_bias(inv, ["role"], cluster=None)["effect_size"].iloc[0]), 2)
     0.82
     """
-    labels = labels or {}
     deff = response_design_effect(invitations[responded], invitations[cluster]) \
         if cluster and cluster in invitations else 1.0
+    flag = _bool(invitations[responded])
+    tables = [(attr, _level_table(invitations[attr], flag)) for attr in attributes
+              if attr in invitations and invitations[attr].notna().any()]
+    return _nonresponse_from_tables(tables, deff, labels)
+
+
+def _nonresponse_from_tables(tables: list[tuple[str, tuple[np.ndarray, np.ndarray, np.ndarray]]], deff: float,
+                             labels: dict[str, str] | None = None) -> pd.DataFrame:
+    """:func:`nonresponse_bias` from each attribute's (levels, invitations, answers) per level."""
+    labels = labels or {}
     rows = []
-    for attr in attributes:
-        if attr not in invitations or invitations[attr].isna().all():
-            continue
-        res = _chi2_attr(invitations[attr], invitations[responded], deff=deff)
+    for attr, (lv, invited, answered) in tables:
+        res = _chi2_table(lv, invited, answered, deff=deff)
         if not res:
             continue
         name = labels.get(attr, attr)
@@ -1297,7 +1406,7 @@ def adjusted_nps(
         rc, rv = _factorize(data[role])
         keep = _remap(rc, np.asarray(pd.Index(rv, dtype=object).isin(tgt.index[tgt > 0]), dtype=np.intp)) == 1
         d = data.loc[keep]
-        if len(np.unique(rc[keep])) >= 2:
+        if (_counts(rc[keep], len(rv)) > 0).sum() >= 2:
             w = poststratify(d, role, tgt)
             r = weighted_nps(d, w, score=score, cluster=cl, confidence=confidence, breaks=breaks)
             rows.append({"estimate": "roles weighted to the contacts' mix", **_pick(r),
@@ -1506,7 +1615,9 @@ def diagnose(prep: Prepared) -> AreaResult:
             r["_decision"] = dm_label[np.maximum(rc, 0)] & (rc >= 0) if len(role_labels) else False
     if "account_id" in prep.responses:
         acodes, accounts = prep.codes("account_id")
-        r["account_id"] = pd.Categorical.from_codes(acodes, categories=accounts)
+        acodes = np.asarray(acodes, dtype=np.intp)
+        accounts = pd.Index(accounts)
+        r["account_id"] = pd.Categorical.from_codes(acodes, categories=pd.RangeIndex(len(accounts)))
 
     findings: list[Finding] = []
     tables: dict[str, pd.DataFrame] = {}
@@ -1588,35 +1699,50 @@ def diagnose(prep: Prepared) -> AreaResult:
             figures.append(_fig_role_nps(pd.DataFrame(columns=["role", "n", "nps", "ci_low", "ci_high",
                                                                "reportable"]), adj))
 
+    # accounts: the ids of each table are matched once, on their distinct values
+    A = prep.accounts if prep.accounts is not None and "account_id" in prep.accounts else None
+    if A is not None:
+        a_codes, a_ids = prep.codes("account_id", "accounts")
+        a_codes, a_ids = np.asarray(a_codes, dtype=np.intp), pd.Index(a_ids)
+        a_first = _first_rows(a_codes, len(a_ids))  # the row kept by drop_duplicates("account_id")
+        nan_rows = np.flatnonzero(a_codes < 0)[:1]
+        a_dedup = np.sort(np.concatenate([a_first[a_first >= 0], nan_rows]))
+    has_rev = A is not None and "revenue" in A
+
     # C. voices per account and concentration
-    acc_rev = None
-    if prep.accounts is not None and "revenue" in prep.accounts and "account_id" in prep.accounts:
-        acc_rev = prep.accounts.drop_duplicates("account_id").set_index("account_id")["revenue"]
     if has_acc:
         has_resp = "respondent_id" in prep.responses and prep.responses["respondent_id"].notna().any()
-        per_acc = _per_account(np.asarray(acodes, dtype=np.intp), np.asarray(accounts, dtype=object),
-                               np.asarray(prep.codes("respondent_id")[0], dtype=np.intp) if has_resp else None)
+        per_acc, order = _per_account(acodes, accounts,
+                                      np.asarray(prep.codes("respondent_id")[0], dtype=np.intp) if has_resp else None)
+        r_pos = _positions(a_ids, accounts) if A is not None else None  # responding account -> accounts id
+        rev_u = None
+        if has_rev:
+            rv = A["revenue"].to_numpy(dtype="float64", na_value=np.nan)
+            rows_ = _remap(r_pos, a_first)
+            rev_u = np.where(rows_ >= 0, rv[np.maximum(rows_, 0)], np.nan)
+        contacts_u = None
+        if contacts is not None and "account_id" in contacts:
+            ccodes, cacc = prep.codes("account_id", "contacts")
+            ccount = _counts(np.asarray(ccodes, dtype=np.intp), len(cacc)).astype("float64")
+            c_pos = _positions(pd.Index(cacc), accounts)
+            contacts_u = np.where(c_pos >= 0, ccount[np.maximum(c_pos, 0)] if len(ccount) else np.nan, np.nan)
         if not has_resp:
             notes.append("No respondent id: each response is counted as a distinct respondent.")
         if len(per_acc) >= 10:
-            dist = voice_distribution(per_acc, acc_rev)
+            rev_pa = rev_u[order] if rev_u is not None else None
+            contacts_pa = contacts_u[order] if contacts_u is not None else None
+            dist = _voice_distribution(per_acc, rev_pa)
             tables["voices_per_account"] = dist
             captions["voices_per_account"] = ("Responding accounts by number of distinct respondents, with their "
-                                              "share of accounts, responses" + (" and ARR." if acc_rev is not None
+                                              "share of accounts, responses" + (" and ARR." if rev_pa is not None
                                                                                  else "."))
-            contacts_per_acc = None
-            if contacts is not None and "account_id" in contacts:
-                ccodes, cacc = prep.codes("account_id", "contacts")
-                contacts_per_acc = pd.Series(_counts(np.asarray(ccodes), len(cacc)), index=cacc)
-            conc = concentration(per_acc["responses"],
-                                 weights=None if contacts_per_acc is None else
-                                 per_acc["account"].map(contacts_per_acc).to_numpy(dtype="float64"))
+            conc = concentration(per_acc["responses"], weights=contacts_pa)
             figures.append(_fig_concentration(per_acc, conc))
-            f = _single_voice_finding(per_acc, acc_rev, contacts_per_acc, s.confidence)
+            f = _single_voice_finding(per_acc, rev_pa, contacts_pa, s.confidence)
             if f:
                 findings.append(f)
                 short[f.id] = "single-voice accounts"
-            f = _concentration_finding(per_acc, conc, contacts_per_acc, alpha)
+            f = _concentration_finding(per_acc, conc, contacts_pa, alpha)
             if f:
                 findings.append(f)
                 short[f.id] = "responses concentrated in a few accounts"
@@ -1630,9 +1756,18 @@ def diagnose(prep: Prepared) -> AreaResult:
             notes.append(f"Voices per account not assessed: only {len(per_acc)} responding accounts.")
 
         # D. revenue coverage
-        if acc_rev is not None and acc_rev.notna().any():
-            cov = revenue_coverage(r, prep.accounts, decision="_decision" if has_role and dm_values else None,
-                                   freq="Q", target=s.revenue_coverage_target)
+        rv = A["revenue"].to_numpy(dtype="float64", na_value=np.nan) if has_rev else None
+        if rv is not None and not np.isnan(rv[a_dedup]).all():
+            with np.errstate(invalid="ignore"):
+                valid = ~np.isnan(rv) & (rv > 0)
+            fr = _first_rows(a_codes, len(a_ids), valid)  # as accounts[valid].drop_duplicates("account_id")
+            a_rows = np.sort(fr[fr >= 0])
+            pos_in_a = np.full(len(a_ids), -1, dtype=np.intp)
+            pos_in_a[a_codes[a_rows]] = np.arange(len(a_rows))
+            row = _remap(acodes, _remap(r_pos, pos_in_a))
+            dec = r["_decision"].to_numpy(dtype=bool) if has_role and dm_values else None
+            cov = _revenue_coverage(A.iloc[a_rows], row, acodes >= 0, r["responded_at"], dec, "revenue", "Q",
+                                    s.revenue_coverage_target)
             if len(cov):
                 tables["revenue_coverage"] = cov.tail(13)
                 captions["revenue_coverage"] = ("Share of current customers' ARR with at least one response"
@@ -1657,7 +1792,7 @@ def diagnose(prep: Prepared) -> AreaResult:
         notes.append("Voices per account, concentration and revenue coverage not assessed: no account id "
                      "(responses.account_id).")
 
-    # E. non-response bias
+    # E. non-response bias: counts per level (and per account) of invitations and answers, never rows
     if invitations is not None and len(invitations):
         answered, method = _invitations_answered(prep)
         if method != "none" and 0 < answered.sum() < len(answered):
@@ -1666,22 +1801,53 @@ def diagnose(prep: Prepared) -> AreaResult:
             acc_segs = [c for c in prep.config.tables["accounts"].segments
                         if prep.accounts is not None and c in prep.accounts] \
                 if "accounts" in prep.config.tables else []
-            # one slim row per invitation: answered, account, role and segments as categorical codes
-            inv = pd.DataFrame({"responded": answered}, index=invitations.index)
-            inv.attrs["method"] = method
-            if "account_id" in invitations:
-                codes, values = prep.codes("account_id", "invitations")
-                inv["account_id"] = pd.Categorical.from_codes(codes, categories=values)
+            flag = answered.astype("float64")
+            level_tables: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
             if ic is not None:
-                inv["role"] = role_column(ic, inv.index)
+                level_tables["role"] = _merge_levels(role_labels, _counts(ic, len(role_labels)),
+                                                     _counts(ic, len(role_labels), flag))
             for c in dict.fromkeys([*inv_segs, *(a_ for a_ in acc_segs if a_ in invitations)]):
-                if c not in inv:
-                    codes, values = prep.codes(c, "invitations")
-                    inv[c] = pd.Categorical.from_codes(codes, categories=values)
-            inv = invitation_attributes(inv, prep.accounts, account_segments=acc_segs)
-            attrs = [c for c in ["role", *inv_segs, "arr_band", "churn_status", *acc_segs] if c in inv]
+                codes, values = prep.codes(c, "invitations")
+                codes = np.asarray(codes, dtype=np.intp)
+                level_tables[c] = _merge_levels(values, _counts(codes, len(values)), _counts(codes, len(values), flag))
+            deff = 1.0
+            if "account_id" in invitations:
+                ia, ia_ids = prep.codes("account_id", "invitations")
+                ia = np.asarray(ia, dtype=np.intp)
+                inv_u, ans_u = _counts(ia, len(ia_ids)), _counts(ia, len(ia_ids), flag)
+                alone = ia < 0
+                deff = _design_effect(inv_u, ans_u, int(alone.sum()), int(answered[alone].sum()))
+                if A is not None:
+                    # the account's attributes, per distinct invitation account
+                    i_code = _positions(a_ids, pd.Index(ia_ids))
+
+                    def by_account(level_of_code: np.ndarray, labels) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                        lv = _remap(i_code, level_of_code)
+                        return _merge_levels(labels, _counts(lv, len(labels), inv_u), _counts(lv, len(labels), ans_u))
+
+                    def per_code(values_of_dedup_rows: np.ndarray) -> np.ndarray:
+                        out = np.full(len(a_ids), -1, dtype=np.intp)
+                        m = a_codes[a_dedup] >= 0
+                        out[a_codes[a_dedup][m]] = values_of_dedup_rows[m]
+                        return out
+
+                    ad = A.iloc[a_dedup]
+                    if "revenue" in ad and ad["revenue"].notna().sum() >= 8:
+                        bcodes, blabels = _arr_band_codes(ad["revenue"])
+                        if blabels:
+                            level_tables["arr_band"] = by_account(per_code(bcodes), blabels)
+                    if "churned" in ad and ad["churned"].notna().any():
+                        ch = ad["churned"]
+                        ccodes_ = np.where(ch.isna().to_numpy(), -1, np.where(_bool(ch), 0, 1)).astype(np.intp)
+                        level_tables["churn_status"] = by_account(per_code(ccodes_), ["churned", "retained"])
+                    for seg in acc_segs:
+                        if seg in ad and seg not in invitations and seg not in level_tables:
+                            scodes, svalues = _factorize(ad[seg])
+                            level_tables[seg] = by_account(per_code(scodes), svalues)
+            attrs = [c for c in ["role", *inv_segs, "arr_band", "churn_status", *acc_segs] if c in level_tables]
             labels = {"role": "role", "arr_band": "ARR", "churn_status": "churn"}
-            nr = nonresponse_bias(inv, attrs, cluster="account_id", labels=labels)
+            nr = _nonresponse_from_tables([(a_, level_tables[a_]) for a_ in attrs if level_tables[a_][1].sum() > 0],
+                                          deff, labels)
             if len(nr):
                 tables["nonresponse"] = nr[["attribute", "test", "p_adj", "effect_size", "effect_measure",
                                             "design_effect", "n", "comparison"]]
@@ -1690,8 +1856,8 @@ def diagnose(prep: Prepared) -> AreaResult:
                                            "what differs.")
                 parts = []
                 for a_ in attrs:
-                    if inv[a_].notna().any():
-                        rr = response_rates(inv, a_, confidence=s.confidence).assign(attribute=labels.get(a_, a_))
+                    if level_tables[a_][1].sum() > 0:
+                        rr = _rates_table(*level_tables[a_], s.confidence).assign(attribute=labels.get(a_, a_))
                         if a_ == "arr_band":  # bands in ARR order, not by volume
                             rr = rr.iloc[np.argsort([_first_number(x) for x in rr["level"]], kind="stable")]
                         parts.append(rr)
@@ -1700,11 +1866,11 @@ def diagnose(prep: Prepared) -> AreaResult:
                 tables["response_rates"] = rates.head(30)
                 captions["response_rates"] = "Share of invitations answered per attribute level, with Wilson intervals."
                 figures.append(_fig_response_rates(rates[rates["attribute"].isin(["role", "ARR", "churn"])]))
-                f = _nonresponse_finding(nr, inv, alpha)
+                f = _nonresponse_finding(nr, len(answered), float(answered.mean()), alpha)
                 if f:
                     findings.append(f)
                     short[f.id] = f"non-response bias ({', '.join(f.evidence['attributes_differing'][:2])})"
-                notes.append(f"Non-response: invitations matched to analysed responses by {inv.attrs['method']} "
+                notes.append(f"Non-response: invitations matched to analysed responses by {method} "
                              "(a response counts for its respondent's latest invitation in the 90 days before it). "
                              "Per attribute (role, invitation and account segments, ARR quartile, churn), a "
                              "chi-square test of independence with invitations, divided by the design effect of the "
@@ -1860,9 +2026,11 @@ def _role_gap_finding(r: pd.DataFrame, t: pd.DataFrame, dm_values: list[str], al
                    "contact role mix.")
 
 
-def _single_voice_finding(per_acc: pd.DataFrame, acc_rev, contacts_per_acc, confidence: float) -> Finding | None:
+def _single_voice_finding(per_acc: pd.DataFrame, rev: np.ndarray | None, contacts: np.ndarray | None,
+                          confidence: float) -> Finding | None:
+    """``rev`` and ``contacts``: revenue and contacts of each row of ``per_acc`` (NaN: unknown), or None."""
     k = len(per_acc)
-    single = per_acc["respondents"] == 1
+    single = (per_acc["respondents"] == 1).to_numpy()
     n_single = int(single.sum())
     share = n_single / k
     lo, hi = wilson_interval(n_single, k, confidence)
@@ -1870,15 +2038,14 @@ def _single_voice_finding(per_acc: pd.DataFrame, acc_rev, contacts_per_acc, conf
                           "share_ci_low": float(lo), "share_ci_high": float(hi),
                           "median_respondents_per_account": float(per_acc["respondents"].median())}
     avoidable = None
-    if contacts_per_acc is not None:
-        nc = per_acc["account"].map(contacts_per_acc).fillna(1)
+    if contacts is not None:
+        nc = np.where(np.isnan(contacts), 1, contacts)
         avoidable = int((single & (nc >= 2)).sum())
         ev["single_voice_with_more_contacts"] = avoidable
     rev_share = None
-    if acc_rev is not None:
-        rv = per_acc["account"].map(acc_rev).astype("float64")
-        if rv.notna().any() and rv.sum() > 0:
-            rev_share = float(rv[single].sum() / rv.sum())
+    if rev is not None:
+        if (~np.isnan(rev)).any() and np.nansum(rev) > 0:
+            rev_share = float(np.nansum(rev[single]) / np.nansum(rev))
             ev["share_revenue_single_voice"] = rev_share
     basis = (avoidable / k) if avoidable is not None else share
     if basis < 0.5:
@@ -1899,7 +2066,8 @@ def _single_voice_finding(per_acc: pd.DataFrame, acc_rev, contacts_per_acc, conf
                    "voices.")
 
 
-def _concentration_finding(per_acc: pd.DataFrame, conc: dict, contacts_per_acc, alpha: float) -> Finding | None:
+def _concentration_finding(per_acc: pd.DataFrame, conc: dict, contacts: np.ndarray | None,
+                           alpha: float) -> Finding | None:
     top = conc["top_share"]
     if conc["accounts"] < 20 or top < 0.4 or not (conc["p_value"] < alpha):
         return None
@@ -1908,8 +2076,8 @@ def _concentration_finding(per_acc: pd.DataFrame, conc: dict, contacts_per_acc, 
                           "top10_share": top, "expected_top10_share": conc["expected_top_share"],
                           "largest_account_share": conc["largest_share"], "p_value": conc["p_value"]}
     note = ""
-    if contacts_per_acc is not None:
-        nc = per_acc["account"].map(contacts_per_acc).fillna(0).to_numpy(dtype="float64")
+    if contacts is not None:
+        nc = np.nan_to_num(np.asarray(contacts, dtype="float64"), nan=0.0)
         if nc.sum() > 0:
             k = max(1, int(round(0.1 * len(per_acc))))
             order = np.argsort(-per_acc["responses"].to_numpy())[:k]
@@ -1970,7 +2138,7 @@ def _coverage_finding(cov: pd.DataFrame, target: float, dm_values: list[str]) ->
                    "quarter as a program KPI.")
 
 
-def _nonresponse_finding(nr: pd.DataFrame, inv: pd.DataFrame, alpha: float) -> Finding | None:
+def _nonresponse_finding(nr: pd.DataFrame, n_inv: int, rate: float, alpha: float) -> Finding | None:
     def material(row) -> str | None:
         if not row["p_adj"] < alpha:
             return None
@@ -1983,15 +2151,14 @@ def _nonresponse_finding(nr: pd.DataFrame, inv: pd.DataFrame, alpha: float) -> F
     if not hits:
         return None
     sev = worst(sv for sv, _ in hits)
-    rate = float(inv["responded"].mean())
-    ev: dict[str, Any] = {"invitations": int(len(inv)), "response_rate": rate,
+    ev: dict[str, Any] = {"invitations": int(n_inv), "response_rate": rate,
                           "attributes_tested": int(len(nr)), "attributes_differing": [row["attribute"]
                                                                                       for _, row in hits],
                           "design_effect": float(nr["design_effect"].iloc[0])}
     for _, row in hits[:3]:
         ev[f"{row['attribute']}_p_adj"] = float(row["p_adj"])
         ev[f"{row['attribute']}_effect"] = float(row["effect_size"])
-    detail = (f"{pct(rate)} of {num(len(inv))} invitations were answered. Those who answered differ from those who "
+    detail = (f"{pct(rate)} of {num(n_inv)} invitations were answered. Those who answered differ from those who "
               "did not: " + "; ".join(f"{row['attribute']}: {row['comparison']} ({row['effect_measure']} "
                                       f"{row['effect_size']:.2f}, adjusted p {p_eq(row['p_adj'])})"
                                       for _, row in hits[:4]) + ". The NPS describes the people who chose to answer.")
