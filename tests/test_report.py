@@ -272,9 +272,76 @@ def test_figures_are_bounded_in_pixels_and_bytes():
     ax.plot(np.cumsum(rng.normal(size=50_000)), lw=0.5)
     html = report.figure_html(Figure("big", fig, "A big figure."))
     w = int(re.search(r'width="(\d+)"', html).group(1))
-    assert w <= report.MAX_FIGURE_PX + 20  # bbox_inches="tight" may add a few pixels
+    assert w <= report.MAX_FIGURE_PX + 20  # the 0.1 in margin around the content may add a few pixels
     assert len(html) < 400_000
     assert 'alt="A big figure."' in html
+
+
+def _png_pixels(html: str) -> np.ndarray:
+    import base64
+    import io as _io
+
+    from PIL import Image
+
+    data = base64.b64decode(re.search(r'base64,([^"]+)"', html).group(1))
+    return np.asarray(Image.open(_io.BytesIO(data)).convert("RGB"))
+
+
+def test_figure_is_cropped_to_its_content_like_savefig_tight():
+    """One Agg draw + pixel crop gives the picture savefig(bbox_inches="tight") gives (same size within a pixel
+    or two of text-box slack; the reference is rendered by matplotlib itself here)."""
+    import io as _io
+
+    from PIL import Image
+
+    fig, ax = plots.figure(6, 3)
+    ax.bar(["a", "b", "c"], [3, 1, 2], color=plots.PALETTE[0])
+    ax.set_title("A title")
+    ax.set_xlabel("x label")
+    html = report.figure_html(Figure("f", fig, "cap"), dpi=100)
+    px = _png_pixels(html)
+    buf = _io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight", facecolor="white")
+    ref = np.asarray(Image.open(buf).convert("RGB"))
+    assert abs(px.shape[0] - ref.shape[0]) <= 4 and abs(px.shape[1] - ref.shape[1]) <= 4
+    w, h = (int(v) for v in re.search(r'width="(\d+)" height="(\d+)"', html).groups())
+    assert (h, w) == px.shape[:2]
+    # a white margin of 0.1 in (10 px at 100 dpi) all around, then ink
+    ink = (px != 255).any(axis=2)
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    assert rows[0] == cols[0] == 10 and rows[-1] == px.shape[0] - 11 and cols[-1] == px.shape[1] - 11
+    # the figure itself is left as it was (canvas, dpi, face colour), so the notebook can still show it
+    assert fig.dpi == 100 and type(fig.canvas).__name__ == "FigureCanvasBase"
+
+
+def test_figure_content_beyond_its_edges_is_kept():
+    """A title wider than a narrow figure spills past the figure: the image grows to include it (as savefig's
+    tight box does) instead of cutting it."""
+    fig, ax = plots.figure(2.0, 2.0)
+    ax.plot([0, 1], [0, 1])
+    ax.set_title("A title much wider than this narrow two-inch figure")
+    px = _png_pixels(report.figure_html(Figure("f", fig, "cap"), dpi=100))
+    assert px.shape[1] > 2.0 * 100 + 40
+    ink = (px != 255).any(axis=2)
+    assert not ink[:, 0].any() and not ink[:, -1].any()
+
+
+def test_plot_style_is_seaborns_whitegrid_theme():
+    """plots.STYLE is what seaborn.set_theme(notebook, whitegrid, Okabe-Ito palette) sets (without importing
+    seaborn at run time); only seaborn's own default colormap is left out."""
+    import matplotlib as mpl
+
+    sns = pytest.importorskip("seaborn")
+    with mpl.rc_context():
+        mpl.rcdefaults()
+        plots.apply_style()
+        ours = dict(mpl.rcParams)
+        mpl.rcdefaults()
+        sns.set_theme(context="notebook", style="whitegrid", palette=plots.PALETTE, rc=plots._RC)
+        theirs = dict(mpl.rcParams)
+    assert {k for k in ours if ours[k] != theirs[k]} == {"image.cmap"}
+    fig, axes = plots.figure(7, 3, ncols=2, sharey=True)
+    assert len(axes) == 2 and fig.get_layout_engine() is not None
 
 
 def test_report_size_does_not_grow_with_the_data():
