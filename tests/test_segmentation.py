@@ -350,3 +350,194 @@ def test_mix_rate_bootstrap_resamples_whole_accounts():
     assert width(single) == pytest.approx(width(plain), rel=0.25)
     assert width(clus) == pytest.approx(width(plain), rel=0.25)
     assert width(naive) < 0.6 * width(clus)  # about 1/sqrt(5) of it
+
+
+# --------------------------------------------------------------------------- mix / rate intervals (delta method)
+
+
+def kitagawa(frame: pd.DataFrame) -> tuple[float, float, float]:
+    """(mix, rate, change) by hand from a frame with Region, period (1/2), x (+1/0/-1); Kitagawa (1955) midpoints."""
+    tab = frame.groupby(["period", "Region"])["x"].agg(["size", "sum"]).unstack(0).fillna(0)
+    n1, n2 = tab[("size", 1)], tab[("size", 2)]
+    w1, w2 = n1 / n1.sum(), n2 / n2.sum()
+    y1, y2 = 100 * tab[("sum", 1)] / n1, 100 * tab[("sum", 2)] / n2
+    mix = float(((w2 - w1) * (y1 + y2) / 2).sum())
+    rate = float(((y2 - y1) * (w1 + w2) / 2).sum())
+    return mix, rate, float((w2 * y2).sum() - (w1 * y1).sum())
+
+
+def accounts_two_periods(n_acc=300, seed=0, mix_shift=True):
+    """Accounts answering 1-6 times alike (shared experience), Region an account attribute; period 1 and 2."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n_acc):
+        period = 1 if i < n_acc // 2 else 2
+        p = [0.5, 0.3, 0.2] if period == 1 or not mix_shift else [0.3, 0.3, 0.4]
+        region = rng.choice(["A", "B", "C"], p=p)
+        promo = {"A": 0.6, "B": 0.4, "C": 0.2}[region]
+        base = 10.0 if rng.random() < promo else rng.choice([3.0, 8.0])
+        for _ in range(rng.integers(1, 7)):
+            score = base if rng.random() < 0.7 else rng.choice([3.0, 8.0, 10.0])
+            rows.append({"account_id": f"a{i}", "Region": region, "period": period, "score": score})
+    df = pd.DataFrame(rows)
+    df["x"] = np.where(df["score"] >= 9, 1, np.where(df["score"] <= 6, -1, 0))
+    return df
+
+
+def test_mix_rate_delta_interval_matches_a_brute_force_account_bootstrap():
+    # Independent reference: resample whole accounts with replacement within each period (2000 times), recompute
+    # the decomposition from the resampled accounts' counts, and take the bootstrap standard deviations.
+    df = accounts_two_periods(seed=1)
+    est = kitagawa(df)
+    rng = np.random.default_rng(2)
+    sims = np.zeros((2000, 3))
+    tabs = {}
+    for p in (1, 2):  # per account: responses and sum of x in each region
+        g = df[df["period"] == p].groupby(["account_id", "Region"])["x"].agg(["size", "sum"]).unstack(fill_value=0)
+        tabs[p] = (g["size"].reindex(columns=["A", "B", "C"], fill_value=0).to_numpy(float),
+                   g["sum"].reindex(columns=["A", "B", "C"], fill_value=0).to_numpy(float))
+    for b in range(2000):
+        w, y = {}, {}
+        for p in (1, 2):
+            n, sx = tabs[p]
+            pick = rng.integers(0, len(n), len(n))
+            nn, ss = n[pick].sum(0), sx[pick].sum(0)
+            w[p], y[p] = nn / nn.sum(), 100 * ss / nn
+        sims[b] = [np.sum((w[2] - w[1]) * (y[1] + y[2]) / 2), np.sum((y[2] - y[1]) * (w[1] + w[2]) / 2),
+                   np.sum(w[2] * y[2]) - np.sum(w[1] * y[1])]
+    boot_sd = sims.std(axis=0, ddof=1)
+    t = S.mix_rate_summary(df, ["Region"], "period", 1, 2, cluster="account_id").iloc[0]
+    z = stats.norm.ppf(0.975)
+    for i, key in enumerate(("mix", "rate", "change")):
+        mid = t["change"] if key == "change" else t[f"{key}_effect"]
+        assert mid == pytest.approx(est[i], abs=1e-9)
+        half = (t[f"{key}_ci_high"] - t[f"{key}_ci_low"]) / 2
+        assert t[f"{key}_ci_low"] + half == pytest.approx(mid, abs=1e-9)  # symmetric Wald interval
+        assert half / z == pytest.approx(boot_sd[i], rel=0.1)
+
+
+def test_mix_rate_delta_change_interval_by_hand_without_clusters():
+    # Without clusters the change's variance is the sum over periods of the NPS variances, each
+    # (p_pro + p_det - nps²) / (n - 1) on the -1..1 scale (sample variance of x over n responses).
+    cells = {("A", 1): (10, 20, 70), ("B", 1): (50, 20, 30), ("A", 2): (2, 8, 30), ("B", 2): (72, 32, 56)}
+    df = responses_from_counts(cells)
+    df["period"] = df["responded_at"].dt.year
+    t = S.mix_rate_summary(df, ["Region"], "period", 2024, 2025).iloc[0]
+    # period 1: 60 detractors, 40 passives, 100 promoters (n 200); period 2: 74, 40, 86 (n 200)
+    v1 = (100 / 200 + 60 / 200 - (40 / 200) ** 2) / 199
+    v2 = (86 / 200 + 74 / 200 - (12 / 200) ** 2) / 199
+    half = stats.norm.ppf(0.975) * 100 * np.sqrt(v1 + v2)
+    assert t["change_ci_high"] - t["change"] == pytest.approx(half, rel=1e-9)
+
+
+def test_mix_rate_delta_interval_coverage():
+    # 300 samples from a known population (accounts of 1-4 alike responses): the 95% intervals of the mix and
+    # rate effects must cover the population values about 95% of the time.
+    rng = np.random.default_rng(3)
+    share = {1: np.array([0.5, 0.3, 0.2]), 2: np.array([0.3, 0.3, 0.4])}
+    promo = {1: np.array([0.6, 0.4, 0.2]), 2: np.array([0.55, 0.45, 0.2])}
+    detr = np.array([0.1, 0.3, 0.5])
+    # population: an account's responses all share its category, so segment NPS = promo - detr
+    y = {p: 100 * (promo[p] - detr) for p in (1, 2)}
+    true_mix = float(np.sum((share[2] - share[1]) * (y[1] + y[2]) / 2))
+    true_rate = float(np.sum((y[2] - y[1]) * (share[1] + share[2]) / 2))
+    # segments' shares are shares of responses: equal mean responses per account keep them the account shares
+    hits = np.zeros(2)
+    sims = 300
+    k = 250
+    labels = np.array(["A", "B", "C"])
+    for _ in range(sims):
+        cols = {"account_id": [], "Region": [], "period": [], "score": []}
+        for p in (1, 2):
+            seg = rng.choice(3, k, p=share[p])
+            u = rng.random(k)
+            score = np.where(u < promo[p][seg], 10.0, np.where(u < promo[p][seg] + detr[seg], 3.0, 8.0))
+            m = rng.integers(1, 5, k)
+            cols["account_id"].append(np.repeat(np.arange(k) + p * k, m))
+            cols["Region"].append(labels[np.repeat(seg, m)])
+            cols["period"].append(np.full(m.sum(), p))
+            cols["score"].append(np.repeat(score, m))
+        frame = pd.DataFrame({c: np.concatenate(v) for c, v in cols.items()})
+        t = S.mix_rate_summary(frame, ["Region"], "period", 1, 2, cluster="account_id").iloc[0]
+        hits += [t["mix_ci_low"] <= true_mix <= t["mix_ci_high"], t["rate_ci_low"] <= true_rate <= t["rate_ci_high"]]
+    cover = hits / sims
+    assert 0.91 <= cover[0] <= 0.985 and 0.91 <= cover[1] <= 0.985
+
+
+def test_mix_rate_clusters_of_identical_answers_count_once():
+    # One response per account: clustered = unclustered. Every account answering 5 times identically: the
+    # account-clustered interval is exactly the one-response-per-account interval; the naive one is ~1/sqrt(5).
+    cells = {("A", 1): (50, 100, 250), ("B", 1): (250, 100, 50), ("A", 2): (25, 50, 125), ("B", 2): (375, 150, 75)}
+    df = responses_from_counts(cells)
+    df["period"] = df["responded_at"].dt.year
+    df["account_id"] = [f"a{i}" for i in range(len(df))]
+    plain = S.mix_rate_summary(df, ["Region"], "period", 2024, 2025).iloc[0]
+    single = S.mix_rate_summary(df, ["Region"], "period", 2024, 2025, cluster="account_id").iloc[0]
+    rep = pd.concat([df] * 5, ignore_index=True)
+    clus = S.mix_rate_summary(rep, ["Region"], "period", 2024, 2025, cluster="account_id").iloc[0]
+    naive = S.mix_rate_summary(rep, ["Region"], "period", 2024, 2025).iloc[0]
+    for key in ("mix_ci_low", "mix_ci_high", "rate_ci_low", "rate_ci_high", "change_ci_low", "change_ci_high"):
+        assert single[key] == pytest.approx(plain[key], rel=1e-9)
+        assert clus[key] == pytest.approx(plain[key], rel=1e-9)
+    width = lambda r: r["mix_ci_high"] - r["mix_ci_low"]  # noqa: E731
+    assert width(naive) == pytest.approx(width(plain) / np.sqrt(5), rel=0.02)
+    boot = S.mix_rate_summary(rep, ["Region"], "period", 2024, 2025, cluster="account_id", method="bootstrap",
+                              n_boot=600).iloc[0]
+    assert width(boot) == pytest.approx(width(clus), rel=0.2)
+
+
+# --------------------------------------------------------------------------- counting on codes
+
+
+def test_cluster_robust_variance_of_the_rest_matches_statsmodels():
+    # Accounts answer in several segments (a response-level segment), so the rest shares accounts with the
+    # segment: its clustered variance must be computed on the rest's own responses.
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(10)
+    rows = []
+    for i in range(150):
+        base = rng.choice([0.0, 8.0, 10.0], p=[0.3, 0.3, 0.4])
+        for _ in range(rng.integers(1, 8)):
+            rows.append({"account_id": f"a{i}", "Channel": rng.choice(["web", "mail", "phone"]), "score": base})
+    df = pd.DataFrame(rows)
+    t = S.segment_nps(df, ["Channel"], min_n=10, cluster="account_id").set_index("segment")
+    z = stats.norm.ppf(0.975)
+    for seg in ("web", "mail", "phone"):
+        rest = df[df["Channel"] != seg]
+        x = np.where(rest["score"] >= 9, 1.0, np.where(rest["score"] <= 6, -1.0, 0.0))
+        ref = sm.OLS(x, np.ones(len(x))).fit(cov_type="cluster",
+                                              cov_kwds={"groups": pd.factorize(rest["account_id"])[0]})
+        d, p, r = (x == -1).sum(), (x == 0).sum(), (x == 1).sum()
+        vb = max(ref.bse[0] ** 2, adj_var(d, p, r))
+        se = (t.loc[seg, "diff_ci_high"] - t.loc[seg, "diff_ci_low"]) / (2 * z) / 100
+        va = (t.loc[seg, "se_test"] / 100) ** 2
+        assert se**2 - va == pytest.approx(vb, rel=1e-9)
+
+
+def test_factorized_codes_give_the_same_tables():
+    df = synth(n=1500, seed=14, small=True)
+    df["account_id"] = [f"a{i % 200}" for i in range(len(df))]
+    prep = prepare(from_frames(df, segments=["Region", "Plan"]), now=NOW)
+    r = prep.responses
+    kw = dict(min_n=30, cluster="account_id")
+    pd.testing.assert_frame_equal(S.segment_nps(r, ["Region", "Plan"], codes=prep.codes, **kw),
+                                  S.segment_nps(r, ["Region", "Plan"], **kw))
+    pd.testing.assert_frame_equal(S.dimension_tests(r, ["Region", "Plan"], codes=prep.codes),
+                                  S.dimension_tests(r, ["Region", "Plan"]))
+
+
+def test_trend_by_segment_matches_a_groupby_on_periods():
+    df = synth(n=900, seed=15)
+    df.loc[::17, "Region"] = None
+    t = S.nps_trend(df, period="M", by="Region", min_n=5)
+    per = df["responded_at"].dt.to_period("M").astype(str)
+    reg = df["Region"].fillna("(missing)")
+    x = np.where(df["score"] >= 9, 1, np.where(df["score"] <= 6, -1, 0))
+    ref = pd.DataFrame({"period": per, "Region": reg, "x": x}).groupby(["period", "Region"])["x"].agg(["size", "mean"])
+    assert len(t) == len(ref)
+    got = t.set_index(["period", "Region"])
+    np.testing.assert_array_equal(got.loc[ref.index, "n"].to_numpy(), ref["size"].to_numpy())
+    np.testing.assert_allclose(got.loc[ref.index, "nps"].to_numpy(), 100 * ref["mean"].to_numpy(), atol=1e-9)
+    assert list(t["period"]) == sorted(t["period"])  # chronological (labels sort as dates for months)
+    assert t["start"].iloc[0] == pd.Timestamp("2024-01-01")

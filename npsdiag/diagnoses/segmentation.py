@@ -157,6 +157,24 @@ def _cat_codes(scores: pd.Series, breaks: Breaks) -> np.ndarray:
     return np.where(np.isnan(s), -1, out).astype(np.int64)
 
 
+def _group(keys: np.ndarray, size: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Dense codes 0..k-1 of non-negative integer keys and the distinct keys (ascending).
+
+    A counting pass (``np.bincount``) when the key range is small against the number of rows; hashing
+    (:func:`pandas.factorize`) otherwise.
+    """
+    keys = np.asarray(keys, dtype=np.int64)
+    if size is None:
+        size = int(keys.max()) + 1 if len(keys) else 0
+    if size <= max(4 * len(keys), 1 << 20):
+        present = np.flatnonzero(np.bincount(keys, minlength=size))
+        lut = np.full(size, -1, dtype=np.int64)
+        lut[present] = np.arange(len(present))
+        return lut[keys], present
+    inv, uniq = pd.factorize(keys, sort=True)
+    return inv.astype(np.int64), np.asarray(uniq)
+
+
 def _cluster_codes(data: pd.DataFrame, cluster: str, codes: CodesFn | None = None) -> np.ndarray:
     """Cluster codes 0..C-1; rows without a cluster are clusters of their own."""
     c, u = _factor(data, cluster, codes)
@@ -204,7 +222,7 @@ def _cluster_var_segments(g, cl, x, a, tot_x, tot_n, m0, s_ee, s_en, s_nn) -> tu
     """
     n_seg = len(a)
     n_cl = len(tot_n)
-    pk, uk = pd.factorize(g * n_cl + cl)
+    pk, uk = _group(g * n_cl + cl, n_seg * n_cl)
     px = np.bincount(pk, weights=x)
     pn = np.bincount(pk).astype("float64")
     uk = np.asarray(uk)
@@ -317,8 +335,8 @@ def segment_nps(
     z = _z(confidence)
     use_cluster = cluster is not None and cluster in data.columns and bool(data.loc[ok, cluster].notna().any())
     if use_cluster:
-        cl_codes = _cluster_codes(data, cluster, codes)[ok]
-        cl_codes = pd.factorize(cl_codes)[0].astype(np.int64)  # clusters of the scored rows only
+        cl_codes = _cluster_codes(data, cluster, codes)
+        cl_codes = cl_codes if ok.all() else _group(cl_codes[ok])[0]  # clusters of the scored rows only
         n_cl = int(cl_codes.max()) + 1
         tot_x = np.bincount(cl_codes, weights=x, minlength=n_cl)
         tot_n = np.bincount(cl_codes, minlength=n_cl).astype("float64")
@@ -605,7 +623,8 @@ def nps_trend(
         return pd.DataFrame(columns=cols)
     # integer period ordinals (no Period objects per row); labels only for the distinct periods
     ords = data.loc[ok, date].dt.to_period(period).array.asi8
-    o_codes, o_uniq = pd.factorize(ords, sort=True)
+    o_codes, o_uniq = _group(ords - ords.min())
+    o_uniq = o_uniq + ords.min()
     n_per = len(o_uniq)
     if by:
         g, labels = _label_codes(data, by, codes)
@@ -655,7 +674,7 @@ def comparison_periods(dates: pd.Series, months: int = 12) -> list[tuple[str, pd
     ['2024', '2025']
     """
     d = pd.to_datetime(dates).dropna()
-    if d.nunique() < 2:
+    if d.empty or d.min() == d.max():  # fewer than two distinct dates
         return None
     first, last = d.min(), d.max()
     end = (last.to_period("M") + 1).start_time
@@ -760,13 +779,13 @@ def _mix_rate_variance(arr: np.ndarray, t: np.ndarray, g: np.ndarray, k: np.ndar
         n_units = big_n
     else:
         n_cl = int(cl.max()) + 1 if len(cl) else 1
-        pair, uk = pd.factorize((t * n_cl + cl) * n_seg + g)
+        pair, uk = _group((t * n_cl + cl) * n_seg + g, 2 * n_cl * n_seg)
         pn = np.bincount(pair).astype("float64")
         px = np.bincount(pair, weights=(k - 1).astype("float64"))
         uk = np.asarray(uk)
         ps, tc = uk % n_seg, uk // n_seg
         pt = tc // n_cl
-        units, uu = pd.factorize(tc)
+        units, uu = _group(tc, 2 * n_cl)
         weight = np.ones(len(uu))
         unit_t = np.asarray(uu) // n_cl
         n_units = np.bincount(unit_t, minlength=2).astype("float64")
@@ -975,7 +994,7 @@ def mix_rate_summary(
     ok, t, k = prow
     cl = None
     if cluster is not None and cluster in data.columns and bool(data.loc[ok, cluster].notna().any()):
-        cl = pd.factorize(_cluster_codes(data, cluster, codes)[ok])[0].astype(np.int64)
+        cl = _group(_cluster_codes(data, cluster, codes)[ok])[0]
     for dim in dimensions:
         if dim not in data.columns:
             continue
