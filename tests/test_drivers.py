@@ -184,3 +184,97 @@ def test_diagnose_drivers_area():
     assert "churn_drivers" in res.tables and res.figures
     none = prepare(from_frames(r.drop(columns=["Ease", "Support"])), now=pd.Timestamp("2026-01-01"))
     assert D.diagnose(none).status == "not_assessed"
+
+
+# --------------------------------------------------------------------------- bootstrap on sufficient statistics
+
+
+def johnson_by_eigen(df: pd.DataFrame, y: str, cols: list[str]) -> np.ndarray:
+    """Johnson raw weights from the sample correlation matrix (R_xx^(1/2) by eigen-decomposition)."""
+    c = np.corrcoef(df[[y, *cols]].to_numpy(), rowvar=False)
+    e, v = np.linalg.eigh(c[1:, 1:])
+    lam = v @ np.diag(np.sqrt(e)) @ v.T
+    return (lam**2) @ (np.linalg.solve(lam, c[1:, 0]) ** 2)
+
+
+def test_bootstrap_interval_matches_a_brute_force_cluster_bootstrap():
+    # Independent reference: resample whole accounts with replacement (800 times), recompute the weights from the
+    # resampled rows' correlation matrix; the percentile intervals must agree with the sufficient-statistics
+    # Poisson bootstrap up to Monte Carlo error.
+    df = _correlated(n=600, seed=11)
+    df["account_id"] = np.repeat(np.arange(150), 4)
+    cols = ["ease", "support", "value"]
+    rng = np.random.default_rng(12)
+    groups = [g for _, g in df.groupby("account_id")]
+    arrs = [g[["score", *cols]].to_numpy() for g in groups]
+    boots = []
+    for _ in range(800):
+        rows = np.concatenate([arrs[j] for j in rng.integers(0, len(arrs), len(arrs))])
+        boots.append(johnson_by_eigen(pd.DataFrame(rows, columns=["score", *cols]), "score", cols))
+    lo, hi = np.quantile(boots, [0.025, 0.975], axis=0)
+    rw = D.relative_weights(df, "score", cols, cluster="account_id", n_boot=800).set_index("driver").loc[cols]
+    np.testing.assert_allclose(rw["raw_weight"].to_numpy(), johnson_by_eigen(df, "score", cols), atol=1e-12)
+    width = hi - lo
+    np.testing.assert_allclose(rw["ci_low"].to_numpy(), lo, atol=0.15 * width.max())
+    np.testing.assert_allclose(rw["ci_high"].to_numpy(), hi, atol=0.15 * width.max())
+    np.testing.assert_allclose((rw["ci_high"] - rw["ci_low"]).to_numpy(), width, rtol=0.2)
+
+
+def test_point_estimates_do_not_depend_on_the_bootstrap_and_missing_drivers_drop_rows():
+    df = _correlated(n=300, seed=13)
+    cols = ["ease", "support", "value"]
+    holes = df.copy()
+    holes.loc[::7, "support"] = np.nan
+    holes.loc[3::11, "score"] = np.nan
+    with_boot = D.relative_weights(holes, "score", cols, n_boot=100).set_index("driver").loc[cols]
+    complete = holes.dropna()
+    assert (with_boot["n"] == len(complete)).all()
+    np.testing.assert_allclose(with_boot["raw_weight"].to_numpy(), johnson_by_eigen(complete, "score", cols),
+                               atol=1e-12)
+    kd = D.key_drivers(holes, cols, n_boot=0).set_index("driver").loc[cols]
+    np.testing.assert_allclose(kd["mean"].to_numpy(), complete[cols].mean().to_numpy(), atol=1e-12)
+
+
+def test_many_clusters_are_merged_into_bounded_groups(monkeypatch):
+    # Merging independent accounts at random into fewer groups keeps the bootstrap valid: similar intervals.
+    df = _correlated(n=1200, seed=14)
+    df["account_id"] = np.repeat(np.arange(600), 2)
+    cols = ["ease", "support", "value"]
+    full = D.relative_weights(df, "score", cols, cluster="account_id", n_boot=400, seed=1)
+    monkeypatch.setattr(D, "MAX_BOOT_UNITS", 150)
+    merged = D.relative_weights(df, "score", cols, cluster="account_id", n_boot=400, seed=1)
+    pd.testing.assert_series_equal(full["raw_weight"], merged["raw_weight"])
+    w = lambda t: (t["ci_high"] - t["ci_low"]).to_numpy()  # noqa: E731
+    np.testing.assert_allclose(w(merged), w(full), rtol=0.3)
+
+
+def test_poisson_weights_have_poisson_1_frequencies():
+    rng = np.random.default_rng(0)
+    w = D._poisson1(rng, (200, 5000)).ravel()
+    from scipy import stats
+
+    freq = np.bincount(w.astype(int), minlength=8)[:8] / w.size
+    np.testing.assert_allclose(freq, stats.poisson.pmf(np.arange(8), 1.0), atol=1e-3)
+    assert w.mean() == pytest.approx(1.0, abs=3e-3) and w.var() == pytest.approx(1.0, abs=5e-3)
+
+
+def test_account_frame_means_before_the_outcome_by_hand():
+    rng = np.random.default_rng(15)
+    n = 400
+    r = pd.DataFrame({"score": rng.integers(0, 11, n).astype(float),
+                      "responded_at": pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 300, n), unit="D"),
+                      "Ease": rng.integers(1, 6, n).astype(float), "Support": rng.integers(1, 6, n).astype(float),
+                      "account_id": [f"a{i % 40}" for i in range(n)]})
+    r.loc[::9, "Support"] = np.nan
+    acc = pd.DataFrame({"account_id": [f"a{i}" for i in range(40)], "churned": rng.random(40) < 0.4,
+                        "outcome_at": pd.Timestamp("2025-06-01") + pd.to_timedelta(rng.integers(0, 200, 40), unit="D")})
+    acc.loc[::5, "outcome_at"] = pd.NaT
+    prep = prepare(from_frames(r, accounts=acc, drivers=["Ease", "Support"]), now=pd.Timestamp("2026-01-01"))
+    af = D._account_frame(prep, ["Ease", "Support"]).set_index("account_id").sort_index()
+    # by hand: responses before their account's outcome date (all of them when it is unknown), mean per account
+    pr = prep.responses.merge(acc[["account_id", "outcome_at"]], on="account_id", how="left")
+    used = pr[pr["outcome_at"].isna() | (pr["responded_at"] < pr["outcome_at"])]
+    ref = used.groupby("account_id")[["Ease", "Support"]].mean().sort_index()
+    assert list(af.index) == list(ref.index)
+    np.testing.assert_allclose(af[["Ease", "Support"]].to_numpy(), ref.to_numpy(), atol=1e-12)
+    assert (af["churned"] == acc.set_index("account_id").loc[af.index, "churned"].astype(int)).all()
