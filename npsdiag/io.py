@@ -892,14 +892,24 @@ def parse_dates(values: pd.Series, dayfirst: bool | None = None) -> tuple[pd.Ser
 
 def _parse_date_text(non_null: pd.Series, fmt: str | None, dayfirst: bool) -> np.ndarray:
     """Dates of stripped non-missing values: the format where it fits, else each value on its own."""
-    parsed = None
-    if fmt:
-        parsed = pd.to_datetime(non_null, format=fmt, errors="coerce")
-    if parsed is None or parsed.isna().any():
-        rest = non_null if parsed is None else non_null[parsed.isna()]
+    def to_datetime(values: pd.Series, **kw) -> pd.Series:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            more = pd.to_datetime(rest, format="mixed", dayfirst=dayfirst, errors="coerce")
+            try:
+                return pd.to_datetime(values, errors="coerce", **kw)
+            except ValueError:  # offsets mixed with local times: local times are taken as UTC
+                return pd.to_datetime(values, errors="coerce", utc=True, **kw).dt.tz_localize(None)
+
+    parsed = None
+    if fmt:
+        parsed = to_datetime(non_null, format=fmt)
+    if parsed is None or parsed.isna().any():
+        rest = non_null if parsed is None else non_null[parsed.isna()]
+        more = to_datetime(rest, format="mixed", dayfirst=dayfirst)
+        if parsed is not None and isinstance(more.dtype, pd.DatetimeTZDtype) != isinstance(parsed.dtype,
+                                                                                          pd.DatetimeTZDtype):
+            more, parsed = (x.dt.tz_convert("UTC").dt.tz_localize(None) if isinstance(x.dtype, pd.DatetimeTZDtype)
+                            else x for x in (more, parsed))
         parsed = more if parsed is None else parsed.where(parsed.notna(), more)
     if isinstance(parsed.dtype, pd.DatetimeTZDtype):
         parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
