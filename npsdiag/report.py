@@ -401,6 +401,7 @@ def figure_html(fig: Figure | Any, caption: str = "", dpi: int = 110, redact: bo
 
 #: Margin kept around a figure's content (inches), as ``savefig(bbox_inches="tight")`` pads.
 _PAD_INCHES = 0.1
+_WHITE = np.frombuffer(b"\xff\xff\xff\xff", dtype=np.uint32)[0]
 
 
 def _render_png(fig: Any, dpi: int) -> tuple[bytes, tuple[int, int]]:
@@ -427,8 +428,9 @@ def _render_png(fig: Any, dpi: int) -> tuple[bytes, tuple[int, int]]:
         fig.dpi = dpi
         fig.set_facecolor("white")
         canvas.draw()  # runs the layout engine, then paints
-        rgb = np.asarray(canvas.buffer_rgba())[..., :3]
-        ink = (rgb != 255).any(axis=2)
+        rgba = np.asarray(canvas.buffer_rgba())
+        rgb = rgba[..., :3]
+        ink = rgba.view(np.uint32)[..., 0] != _WHITE  # the canvas is opaque: ink = not pure white
         rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
         if len(rows) and (rows[0] == 0 or cols[0] == 0 or rows[-1] == ink.shape[0] - 1
                           or cols[-1] == ink.shape[1] - 1):
@@ -470,8 +472,9 @@ def _palette_png(png: bytes | np.ndarray) -> tuple[bytes, tuple[int, int]]:
         return png, (0, 0)
     img = Image.fromarray(png, "RGB") if isinstance(png, np.ndarray) else Image.open(io.BytesIO(png)).convert("RGB")
     out = io.BytesIO()
+    # zlib level 8: within 1% of the size of level 9 ("optimize") in a third of the time on plots
     img.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
-        out, format="PNG", optimize=True)
+        out, format="PNG", compress_level=8)
     small = out.getvalue()
     if isinstance(png, np.ndarray):
         return small, img.size
