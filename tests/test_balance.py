@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from npsdiag.clean import prepare
 from npsdiag.diagnoses import balance
@@ -378,3 +379,88 @@ def test_demo_planted_imbalances_fire():
     assert skew is not None and skew.evidence["dominant_role"] == "User" and skew.severity == "high"
     cov = res.finding("balance.revenue_coverage")
     assert cov is not None and cov.severity in ("high", "medium")
+
+
+# --------------------------------------------------------------------------- large-export code paths
+
+
+def test_building_blocks_agree_with_diagnose_on_counts():
+    # diagnose counts on integer codes and per-account aggregates; the row-level building blocks an analyst
+    # calls must give the same tables (an independent computation of each)
+    rates = {"User": 0.7, "Influencer": 0.5, "Decision Maker": 0.35, "Executive": 0.2}
+    res_df, acc, inv, con = world(seed=12, answer=lambda r, c: rates[r] * (0.5 if c else 1.0))
+    res_df.loc[res_df.index[:40], "role"] = " user"  # spelled differently: unified with "User"
+    prep, res = run(res_df, acc, inv, con)
+    m = match_invitations(prep.invitations, prep.responses)
+    m = balance.invitation_attributes(m, prep.accounts, account_segments=["Industry"])
+    labels = {"role": "role", "arr_band": "ARR", "churn_status": "churn"}
+    nr = nonresponse_bias(m, ["role", "arr_band", "churn_status", "Industry"], labels=labels)
+    got = res.tables["nonresponse"].set_index("attribute")
+    for _, row in nr.iterrows():
+        g = got.loc[row["attribute"]]
+        assert g["p_adj"] == pytest.approx(row["p_adj"], rel=1e-9)
+        assert g["effect_size"] == pytest.approx(row["effect_size"], rel=1e-9)
+        assert g["design_effect"] == pytest.approx(row["design_effect"], rel=1e-9)
+        assert g["n"] == row["n"] and g["comparison"] == row["comparison"]
+    rr = balance.response_rates(m, "role")
+    got_rr = res.tables["response_rates"].query("attribute == 'role'")
+    assert got_rr["level"].tolist() == rr["level"].tolist()
+    assert got_rr["responded"].tolist() == rr["responded"].tolist()
+    r = prep.responses
+    per = balance.respondents_per_account(r)
+    rev = prep.accounts.set_index("account_id")["revenue"]
+    pd.testing.assert_frame_equal(res.tables["voices_per_account"], balance.voice_distribution(per, rev))
+    dm = r["role"].str.strip().str.casefold().isin(["decision maker", "executive"])
+    cov = revenue_coverage(r.assign(dm=dm), prep.accounts, decision="dm")
+    pd.testing.assert_frame_equal(res.tables["revenue_coverage"].reset_index(drop=True),
+                                  cov.tail(13).reset_index(drop=True))
+    mix = res.tables["role_mix"].set_index("role")
+    assert mix.loc["User", "responses"] == int((r["role"].str.strip().str.casefold() == "user").sum())
+    assert len(nr) == 4 and "user" not in mix.index
+
+
+def test_unified_roles_take_the_most_common_spelling():
+    u = balance._unify_roles(pd.Series(["User", "user ", "User", None, " "]), pd.Series(["USER", "Exec"]))
+    assert u[0].tolist()[:3] == ["User"] * 3 and u[0].isna().tolist()[3:] == [True, True]
+    assert u[1].tolist() == ["User", "Exec"]
+
+
+def test_analytic_concentration_null_matches_multinomial_simulation():
+    # independent computation: simulate the multinomial null directly (each account one response, the rest
+    # spread in proportion to the accounts' contacts) and compare the top-10% share's mean, sd and tail
+    from npsdiag.diagnoses.balance import top_share_null
+
+    rng = np.random.default_rng(13)
+    k, n = 3000, 24000
+    w = rng.integers(1, 12, k).astype(float)
+    sims = 1 + rng.multinomial(n - k, w / w.sum(), size=3000)
+    s = np.sort(sims, axis=1)[:, ::-1]
+    top = s[:, :300].sum(axis=1) / n  # top 10% of 3000 accounts = 300 accounts exactly
+    mean, sd = top_share_null(k, n, w, 0.10)
+    assert mean == pytest.approx(top.mean(), abs=3 * top.std() / np.sqrt(len(top)) + 1e-4)
+    assert sd == pytest.approx(top.std(ddof=1), rel=0.1)
+    # the analytic p-value of the simulations' 95th percentile is about 5%
+    q95 = float(np.quantile(top, 0.95))
+    assert 0.03 < float(stats.norm.sf((q95 - mean) / sd)) < 0.07
+    c = concentration(sims[0], weights=w, max_sim_accounts=0)
+    assert c["method"] == "analytic" and c["expected_top_share"] == pytest.approx(mean)
+
+
+def test_concentration_analytic_path_fires_and_stays_silent():
+    rng = np.random.default_rng(14)
+    k = 4000  # above SIMULATE_MAX_ACCOUNTS: analytic null
+    even = 1 + rng.multinomial(4 * k, np.ones(k) / k)
+    r = concentration(even)
+    assert r["method"] == "analytic" and r["p_value"] > 0.01
+    skewed = np.concatenate([np.full(400, 60), np.ones(k - 400)])  # top 10%: 24,000 of 27,600 responses
+    r = concentration(skewed)
+    assert r["top_share"] == pytest.approx(24000 / 27600) and r["p_value"] < 1e-6
+    assert r["expected_top_share"] < 0.3
+
+
+def test_poststratify_on_categorical_strata_ignores_unused_categories():
+    d = pd.DataFrame({"role": ["user", "user", "user", "exec"]})
+    cat = d.assign(role=pd.Categorical(d["role"], categories=["user", "exec", "admin"]))
+    target = {"user": 0.4, "exec": 0.4, "admin": 0.2}  # admin absent from the data: renormalised to 50/50
+    assert poststratify(cat, "role", target).tolist() == pytest.approx([2 / 3, 2 / 3, 2 / 3, 2.0])
+    assert poststratify(d, "role", target).tolist() == pytest.approx([2 / 3, 2 / 3, 2 / 3, 2.0])
