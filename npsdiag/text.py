@@ -48,8 +48,8 @@ from scipy import sparse
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 __all__ = [
-    "STOP_WORDS", "DEFAULT_THEMES", "PLACEHOLDERS", "Tokens", "TermMatrix", "has_text", "tokenize",
-    "term_matrix", "log_odds_dirichlet", "merge_themes", "match_lexicon", "detect_languages",
+    "STOP_WORDS", "DEFAULT_THEMES", "PLACEHOLDERS", "Tokens", "TermMatrix", "Corpus", "has_text", "tokenize",
+    "corpus", "term_matrix", "log_odds_dirichlet", "merge_themes", "match_lexicon", "detect_languages",
     "fit_topics", "truncate",
 ]
 
@@ -388,6 +388,111 @@ def tokenize(texts: pd.Series | Iterable[str | None]) -> Tokens:
     return Tokens(doc=doc, code=code, vocab=vocab, n_docs=n)
 
 
+@dataclass
+class Corpus:
+    """Comments as distinct texts: each comment points to its text, and texts are tokenised once.
+
+    Survey exports repeat comments ("Great service", templated answers): the
+    text statistics count per distinct text and weight by how many comments
+    carry it, which gives exactly the per-comment counts at a fraction of
+    the cost.
+
+    Attributes
+    ----------
+    inverse : ndarray of int64
+        For each comment (row, in input order), the index of its text in
+        ``texts``; -1 when the value is missing.
+    texts : ndarray of object
+        The distinct texts, in order of first appearance.
+    has : ndarray of bool
+        Per distinct text: a real comment (:func:`has_text`: not blank, not a
+        placeholder such as "n/a").
+    tokens : Tokens
+        Tokens of the distinct texts (``doc`` indexes ``texts``); texts that
+        are not real comments have none.
+    """
+
+    inverse: np.ndarray
+    texts: np.ndarray
+    has: np.ndarray
+    tokens: Tokens
+
+    @property
+    def n_rows(self) -> int:
+        """Number of comments (rows)."""
+        return len(self.inverse)
+
+    @property
+    def n_texts(self) -> int:
+        """Number of distinct texts."""
+        return len(self.texts)
+
+    def commented(self) -> np.ndarray:
+        """Per row: carries a real comment."""
+        ok = self.inverse >= 0
+        out = np.zeros(len(self.inverse), dtype=bool)
+        out[ok] = self.has[self.inverse[ok]]
+        return out
+
+    def counts(self, rows: np.ndarray | None = None) -> np.ndarray:
+        """Per distinct text, how many rows carry it (among ``rows``, a boolean mask, if given)."""
+        inv = self.inverse if rows is None else self.inverse[np.asarray(rows, dtype=bool)]
+        return np.bincount(inv[inv >= 0], minlength=self.n_texts).astype("float64")
+
+    def subset(self, rows: np.ndarray) -> Corpus:
+        """The corpus of some rows (boolean mask or positions); texts and tokens are shared."""
+        return Corpus(inverse=self.inverse[rows], texts=self.texts, has=self.has, tokens=self.tokens)
+
+    def terms(self) -> TermMatrix:
+        """Words and two-word phrases of each distinct text (:func:`term_matrix`, binary, computed once)."""
+        if "terms" not in self.tokens.cache:
+            self.tokens.cache["terms"] = term_matrix(self.tokens, min_df=1)
+        return self.tokens.cache["terms"]
+
+    @classmethod
+    def from_rows(cls, texts: pd.Series, tokens: Tokens) -> Corpus:
+        """A corpus whose texts are the rows themselves (no de-duplication), with their tokens."""
+        n = len(texts)
+        vals = texts.astype("object").where(texts.notna(), None).to_numpy(dtype=object)
+        return cls(inverse=np.arange(n, dtype="int64"), texts=vals,
+                   has=has_text(pd.Series(vals, dtype="object")).to_numpy(dtype=bool), tokens=tokens)
+
+
+def corpus(texts: pd.Series | Iterable[str | None]) -> Corpus:
+    """De-duplicate comments and tokenise each distinct real comment once.
+
+    Parameters
+    ----------
+    texts : Series or iterable of str
+        The comments, one per row; missing values allowed.
+
+    Returns
+    -------
+    Corpus
+
+    Notes
+    -----
+    Distinct texts keep the order of their first appearance and only real
+    comments (:func:`has_text`) are tokenised, so the vocabulary and the term
+    order are those of :func:`tokenize` on the comments themselves.
+
+    Examples
+    --------
+    >>> c = corpus(["Great support", "n/a", None, "Great support"])
+    >>> c.inverse.tolist(), c.has.tolist(), c.counts().tolist()
+    ([0, 1, -1, 0], [True, False], [2.0, 1.0])
+    """
+    s = texts if isinstance(texts, pd.Series) else pd.Series(list(texts), dtype="object")
+    codes, uniques = pd.factorize(s)
+    uniq = pd.Series(uniques)
+    has = has_text(uniq).to_numpy(dtype=bool) if len(uniq) else np.zeros(0, dtype=bool)
+    real = np.flatnonzero(has)
+    tok = tokenize(uniq.iloc[real].reset_index(drop=True)) if len(real) else tokenize([])
+    tok = Tokens(doc=real[tok.doc] if len(real) else tok.doc, code=tok.code, vocab=tok.vocab, n_docs=len(uniq))
+    return Corpus(inverse=np.asarray(codes, dtype="int64"), texts=np.asarray(uniq, dtype=object), has=has,
+                  tokens=tok)
+
+
 # --------------------------------------------------------------------------- term counts
 
 
@@ -703,7 +808,8 @@ def match_lexicon(tokens: Tokens, lexicon: Mapping[str, Iterable[str]] | None = 
 
 
 def fit_topics(tm: TermMatrix, n_topics: int = 6, sample: int = 50_000, seed: int = 0,
-               n_top: int = 6, batch: int = 100_000) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+               n_top: int = 6, batch: int = 100_000, rows: np.ndarray | None = None
+               ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Topics of the comments by NMF on TF-IDF.
 
     Parameters
@@ -721,6 +827,11 @@ def fit_topics(tm: TermMatrix, n_topics: int = 6, sample: int = 50_000, seed: in
         Top terms listed per topic.
     batch : int
         Comments scored per batch.
+    rows : ndarray of int, optional
+        When the rows of ``tm`` are distinct texts (:class:`Corpus`): for
+        each comment, the row of its text. The sample is drawn among
+        comments (as without it), each distinct text is scored once, and
+        ``assignment`` and ``weight`` are given per comment.
 
     Returns
     -------
@@ -741,23 +852,34 @@ def fit_topics(tm: TermMatrix, n_topics: int = 6, sample: int = 50_000, seed: in
     from sklearn.feature_extraction.text import TfidfTransformer
 
     X = tm.matrix
-    n = X.shape[0]
+    nnz = X.getnnz(axis=1) > 0
+    text_of = np.arange(X.shape[0]) if rows is None else np.asarray(rows, dtype="int64")
+    n = len(text_of)
     assignment = np.full(n, -1, dtype="int64")
     weight = np.zeros(n, dtype="float64")
-    nonempty = np.flatnonzero(X.getnnz(axis=1) > 0)
+    nonempty = np.flatnonzero(nnz[text_of])  # comments with a term
     if len(nonempty) < max(20, 2 * n_topics) or X.shape[1] < n_topics:
         return pd.DataFrame(columns=["topic", "label", "top_terms"]), assignment, weight
     rng = np.random.default_rng(seed)
     fit_rows = np.sort(rng.choice(nonempty, size=min(sample, len(nonempty)), replace=False))
-    tfidf = TfidfTransformer(sublinear_tf=True).fit(X[fit_rows])
+    tfidf = TfidfTransformer(sublinear_tf=True).fit(X[text_of[fit_rows]])
     model = NMF(n_components=n_topics, init="nndsvda", random_state=seed, max_iter=300, tol=1e-3)
-    model.fit(tfidf.transform(X[fit_rows]))
+    if rows is None:
+        model.fit(tfidf.transform(X[fit_rows]))
+    else:
+        _fit_nmf_distinct(model, tfidf.transform(X), text_of[fit_rows], seed)
     H = model.components_
-    for start in range(0, len(nonempty), batch):
-        rows = nonempty[start:start + batch]
-        W = model.transform(tfidf.transform(X[rows]))
-        assignment[rows] = W.argmax(axis=1)
-        weight[rows] = W.max(axis=1)
+    # each distinct text is scored once (in batches), then every comment takes its text's topic
+    texts = np.flatnonzero(nnz) if rows is None else np.unique(text_of[nonempty])
+    a_t = np.full(X.shape[0], -1, dtype="int64")
+    w_t = np.zeros(X.shape[0], dtype="float64")
+    for start in range(0, len(texts), batch):
+        part = texts[start:start + batch]
+        W = model.transform(tfidf.transform(X[part]))
+        a_t[part] = W.argmax(axis=1)
+        w_t[part] = W.max(axis=1)
+    assignment[nonempty] = a_t[text_of[nonempty]]
+    weight[nonempty] = w_t[text_of[nonempty]]
     assignment[(weight <= 0) & (assignment >= 0)] = -1
     records = []
     for k in range(n_topics):
@@ -766,6 +888,33 @@ def fit_topics(tm: TermMatrix, n_topics: int = 6, sample: int = 50_000, seed: in
         words = [t for t in terms if " " not in t][:3] or terms[:3]
         records.append({"topic": k, "label": " / ".join(words), "top_terms": ", ".join(terms[:n_top])})
     return pd.DataFrame(records), assignment, weight
+
+
+def _fit_nmf_distinct(model, T: sparse.csr_matrix, sample_texts: np.ndarray, seed: int) -> None:
+    """Fit ``model`` (NMF, Frobenius loss) to the sampled comments, each distinct text once.
+
+    ``T``: TF-IDF rows of the distinct texts; ``sample_texts``: the text of each sampled comment. A text
+    carried by k sampled comments enters once, scaled by sqrt(k): k ||x - w H||^2 = ||sqrt(k) x - sqrt(k) w
+    H||^2, the same objective for H. The start is the NNDSVDa start of the comment-level matrix (the same
+    singular vectors; zeros filled with its mean, sqrt(k) times it in a text's row).
+    """
+    from sklearn.decomposition import _nmf
+
+    texts, k = np.unique(sample_texts, return_counts=True)
+    Xd = T[texts]
+    root = np.sqrt(k.astype("float64"))
+    Xc = sparse.diags(root) @ Xd
+    n_topics = model.n_components
+    try:
+        W, H = _nmf._initialize_nmf(Xc, n_topics, init="nndsvd", random_state=seed)
+    except (AttributeError, TypeError, ValueError):  # private helper moved: NNDSVDa start of the scaled rows
+        model.fit(Xc)
+        return
+    avg = float(k @ np.asarray(Xd.sum(axis=1)).ravel()) / (k.sum() * Xd.shape[1])
+    W = np.where(W == 0, avg * root[:, None], W)
+    H = np.where(H == 0, avg, H)
+    model.set_params(init="custom")
+    model.fit(Xc, W=W, H=H)
 
 
 # --------------------------------------------------------------------------- languages

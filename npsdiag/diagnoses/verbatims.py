@@ -45,7 +45,7 @@ from .. import plots
 from .. import text as tx
 from ..clean import Prepared
 from ..findings import AreaResult, Figure, Finding, not_assessed
-from ..metrics import CATEGORIES, Breaks, categorize, nps_diff_test, nps_from_counts
+from ..metrics import CATEGORIES, Breaks, nps_diff_test, nps_from_counts
 from ..redact import redact_text
 from ._util import bh_adjust, num, p_eq, pct, pts, wilson_interval
 
@@ -66,30 +66,34 @@ _MIN_COMMENTS = 20  # fewer comments than this: coverage only
 # --------------------------------------------------------------------------- helpers
 
 
-def _category(data: pd.DataFrame, score: str, breaks: Breaks) -> pd.Series:
-    if "category" in data and score not in data:
-        return data["category"].astype("string")
-    return categorize(data[score], breaks).astype("string")
-
-
 def _commented(data: pd.DataFrame, comment: str) -> np.ndarray:
     return np.asarray(tx.has_text(data[comment]), dtype=bool)
 
 
-def _prepare_tokens(data: pd.DataFrame, comment: str, tokens: tx.Tokens | None) -> tx.Tokens:
+def _corpus(data: pd.DataFrame, comment: str, tokens: tx.Tokens | tx.Corpus | None) -> tx.Corpus:
+    """The comments of ``data`` as a :class:`npsdiag.text.Corpus` (distinct texts tokenised once)."""
+    if isinstance(tokens, tx.Corpus):
+        if tokens.n_rows != len(data):
+            raise ValueError(f"the corpus covers {tokens.n_rows} comments but data has {len(data)} rows")
+        return tokens
     if tokens is not None:
         if tokens.n_docs != len(data):
             raise ValueError(f"tokens cover {tokens.n_docs} comments but data has {len(data)} rows")
-        return tokens
-    return tx.tokenize(data[comment])
+        return tx.Corpus.from_rows(data[comment], tokens)
+    return tx.corpus(data[comment])
 
 
-def _counts_by_category(mask: np.ndarray, cats: np.ndarray) -> np.ndarray:
-    """(k, 3) counts of detractors, passives, promoters for each column of a (n, k) boolean mask."""
-    out = np.zeros((mask.shape[1], 3), dtype="int64")
-    for j, c in enumerate(CATEGORIES):
-        out[:, j] = mask[cats == c].sum(axis=0)
-    return out
+def _cat_codes(data: pd.DataFrame, score: str, breaks: Breaks) -> np.ndarray:
+    """Per row 0 detractor, 1 passive, 2 promoter, -1 when the score is missing."""
+    s = np.asarray(pd.to_numeric(data[score], errors="coerce"), dtype="float64")
+    cat = np.where(s <= breaks.detractor_max, 0, np.where(s >= breaks.promoter_min, 2, 1))
+    return np.where(np.isnan(s), -1, cat)
+
+
+def _text_by_category(c: tx.Corpus, cat: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """(texts, 3): per distinct text, the rows among ``rows`` (bool) of each category."""
+    ok = rows & (cat >= 0) & (c.inverse >= 0)
+    return np.bincount(c.inverse[ok] * 3 + cat[ok], minlength=3 * c.n_texts).reshape(c.n_texts, 3).astype("float64")
 
 
 def _quote(text: str, redact: bool, limit: int = QUOTE_CHARS) -> str:
@@ -135,20 +139,34 @@ def comment_coverage(data: pd.DataFrame, comment: str = "comment", by: Iterable[
     >>> comment_coverage(df, by=["category"])[["group", "value", "responses", "with_comment"]].values.tolist()
     [['all', 'all responses', 4, 2], ['category', 'd', 2, 1], ['category', 'p', 2, 1]]
     """
-    has = pd.Series(_commented(data, comment), index=data.index)
+    return _coverage(data, _commented(data, comment), by, confidence, max_levels)
+
+
+def _coverage(data: pd.DataFrame, has: np.ndarray, by: Iterable[str] | None, confidence: float,
+              max_levels: int) -> pd.DataFrame:
+    """:func:`comment_coverage` with the per-row comment flags given; groups counted on integer codes."""
     rows = [("all", "all responses", len(data), int(has.sum()))]
     for col in by or []:
         if col not in data:
             continue
-        key = data[col].astype("string").fillna("(missing)")
-        g = has.groupby(key, sort=False).agg(["size", "sum"])
-        if isinstance(data[col].dtype, pd.CategoricalDtype):
-            order = [str(c) for c in data[col].cat.categories if str(c) in g.index]
-            g = g.reindex(order + [i for i in g.index if i not in order])
+        v = data[col]
+        if isinstance(v.dtype, pd.CategoricalDtype):
+            codes = np.asarray(v.cat.codes, dtype="int64")
+            names = [str(c) for c in v.cat.categories]
+            k = len(names)
+            codes = np.where(codes < 0, k, codes)  # missing after the categories
+            names.append("(missing)")
+            size = np.bincount(codes, minlength=k + 1)
+            order = [i for i in range(k + 1) if size[i] > 0]
         else:
-            g = g.sort_values("size", ascending=False)
-        for value, r in g.head(max_levels).iterrows():
-            rows.append((str(col), str(value), int(r["size"]), int(r["sum"])))
+            codes, uniq = pd.factorize(v, use_na_sentinel=False)  # groups in order of first appearance
+            codes = np.asarray(codes, dtype="int64")
+            names = ["(missing)" if pd.isna(u) else str(u) for u in uniq]
+            size = np.bincount(codes, minlength=len(names))
+            order = list(np.argsort(-size, kind="stable"))
+        with_c = np.bincount(codes, weights=has, minlength=len(names))
+        for i in order[:max_levels]:
+            rows.append((str(col), names[i], int(size[i]), int(with_c[i])))
     out = pd.DataFrame(rows, columns=["group", "value", "responses", "with_comment"])
     with np.errstate(invalid="ignore", divide="ignore"):
         out["share"] = out["with_comment"] / out["responses"].replace(0, np.nan)
@@ -166,8 +184,9 @@ def comment_languages(data: pd.DataFrame, comment: str = "comment", confidence: 
     comment : str
         Comment column; only real comments are counted.
     confidence : float
-    tokens : Tokens, optional
-        ``npsdiag.text.tokenize(data[comment])`` if already computed.
+    tokens : Tokens or Corpus, optional
+        ``npsdiag.text.corpus(data[comment])`` (or
+        ``npsdiag.text.tokenize(data[comment])``) if already computed.
 
     Returns
     -------
@@ -189,16 +208,24 @@ def comment_languages(data: pd.DataFrame, comment: str = "comment", confidence: 
     >>> comment_languages(df)[["language", "comments"]].values.tolist()
     [['en', 1], ['fr', 1], ['undetermined', 1]]
     """
-    tok = _prepare_tokens(data, comment, tokens)
-    has = _commented(data, comment)
-    langs = tx.detect_languages(tok)[has]
-    if not len(langs):
+    c = _corpus(data, comment, tokens)
+    has = c.commented()
+    n = int(has.sum())
+    if not n:
         return pd.DataFrame(columns=["language", "name", "comments", "share", "ci_low", "ci_high"])
-    vc = pd.Series(langs).value_counts()
-    out = pd.DataFrame({"language": vc.index.astype(str), "comments": vc.to_numpy().astype("int64")})
+    langs_t = tx.detect_languages(c.tokens)
+    w = c.counts(has)
+    rows_of = c.inverse[has]
+    first = np.full(c.n_texts, len(rows_of))
+    seen, at = np.unique(rows_of, return_index=True)
+    first[seen] = at  # the first comment of each text
+    t = pd.DataFrame({"language": langs_t, "w": w, "first": first})[w > 0]
+    g = t.groupby("language", sort=False).agg(comments=("w", "sum"), first=("first", "min"))
+    g = g.iloc[np.lexsort((g["first"].to_numpy(), -g["comments"].to_numpy()))]  # as value_counts: ties by appearance
+    out = pd.DataFrame({"language": g.index.astype(str), "comments": g["comments"].to_numpy().astype("int64")})
     out["name"] = out["language"].map(tx.LANGUAGE_NAMES).fillna(out["language"])
-    out["share"] = out["comments"] / len(langs)
-    out["ci_low"], out["ci_high"] = wilson_interval(out["comments"], len(langs), confidence)
+    out["share"] = out["comments"] / n
+    out["ci_low"], out["ci_high"] = wilson_interval(out["comments"], n, confidence)
     return out[["language", "name", "comments", "share", "ci_low", "ci_high"]].reset_index(drop=True)
 
 
@@ -243,8 +270,9 @@ def distinguishing_terms(
         pseudo-mention per ten observed; larger values shrink more.
     confidence : float
         Level of the interval of the log-odds ratio and of the z threshold.
-    tokens : Tokens, optional
-        ``npsdiag.text.tokenize(data[comment])`` if already computed.
+    tokens : Tokens or Corpus, optional
+        ``npsdiag.text.corpus(data[comment])`` (or ``npsdiag.text.tokenize(data[comment])``) if
+        already computed.
     all_terms : bool
         Return every term (sorted by z) instead of the top of each side.
 
@@ -287,11 +315,11 @@ def distinguishing_terms(
     """
     cols = ["term", "more_used_by", "comments_a", "comments_b", "share_a", "share_b", "log_odds", "ci_low",
             "ci_high", "z"]
-    tok = _prepare_tokens(data, comment, tokens)
-    has = _commented(data, comment)
-    grp = data[group].astype("string").to_numpy(dtype=object, na_value=None)
-    in_a = has & (grp == a)
-    in_b = has & (grp == b)
+    c = _corpus(data, comment, tokens)
+    has = c.commented()
+    g = data[group]
+    in_a = has & np.asarray((g == a).to_numpy(dtype=bool, na_value=False), dtype=bool)
+    in_b = has & np.asarray((g == b).to_numpy(dtype=bool, na_value=False), dtype=bool)
     empty = pd.DataFrame(columns=cols)
     empty.attrs.update(n_a=int(in_a.sum()), n_b=int(in_b.sum()))
     if in_a.sum() == 0 or in_b.sum() == 0:
@@ -299,20 +327,22 @@ def distinguishing_terms(
     n_comments = int(has.sum())
     if min_df is None:
         min_df = max(3, math.ceil(0.0005 * n_comments))
-    sub = tok.subset(np.flatnonzero(has))
-    tm = tx.term_matrix(sub, min_df=min_df)
-    if tm.matrix.shape[1] == 0:
-        return empty
+    # terms of each distinct text, weighted by the comments of each group that carry the text
+    tm = c.terms()
     X = tm.matrix
-    sel_a = in_a[has]
-    sel_b = in_b[has]
-    ya = np.asarray(X[sel_a].sum(axis=0)).ravel()
-    yb = np.asarray(X[sel_b].sum(axis=0)).ravel()
-    background = np.asarray(X.sum(axis=0)).ravel()
+    background = X.T @ c.counts(has)
+    keep = np.flatnonzero(background >= max(min_df, 1))
+    if len(keep) == 0:
+        return empty
+    X = X[:, keep]
+    ya = X.T @ c.counts(in_a)
+    yb = X.T @ c.counts(in_b)
+    background = background[keep]
+    terms = tm.terms[keep]
     r = tx.log_odds_dirichlet(ya, yb, prior=background, prior_scale=prior_weight * background.sum())
     zc = stats.norm.ppf(0.5 + confidence / 2)
     out = pd.DataFrame({
-        "term": tm.terms.astype(str),
+        "term": terms.astype(str),
         "comments_a": ya.astype("int64"), "comments_b": yb.astype("int64"),
         "share_a": ya / in_a.sum(), "share_b": yb / in_b.sum(),
         "log_odds": r["log_odds"].to_numpy(), "z": r["z"].to_numpy(), "se": r["se"].to_numpy(),
@@ -334,15 +364,16 @@ def distinguishing_terms(
 # --------------------------------------------------------------------------- themes
 
 
-def _theme_hits(data: pd.DataFrame, comment: str, themes: Mapping[str, Iterable[str]] | None,
-                tokens: tx.Tokens | None) -> tuple[pd.DataFrame, np.ndarray, tx.Tokens]:
-    """Keyword hits per comment and theme; comments in another language than English match no theme."""
-    tok = _prepare_tokens(data, comment, tokens)
-    hits = tx.match_lexicon(tok, tx.DEFAULT_THEMES if themes is None else themes)
-    has = _commented(data, comment)
-    english = np.isin(tx.detect_languages(tok), ["en", "undetermined"])
-    hits.loc[~(has & english), :] = 0
-    return hits, has, tok
+def _theme_hits(c: tx.Corpus, themes: Mapping[str, Iterable[str]] | None) -> tuple[np.ndarray, list[str]]:
+    """Keyword hits per distinct text and theme; texts in another language than English match no theme.
+
+    Returns the (texts, themes) hit counts and the theme names; ``hits[c.inverse]`` gives them per comment.
+    """
+    frame = tx.match_lexicon(c.tokens, tx.DEFAULT_THEMES if themes is None else themes)
+    english = np.isin(tx.detect_languages(c.tokens), ["en", "undetermined"])
+    hits = frame.to_numpy(dtype="int64").copy()
+    hits[~(c.has & english), :] = 0
+    return hits, [str(t) for t in frame.columns]
 
 
 def theme_summary(
@@ -371,8 +402,9 @@ def theme_summary(
     confidence : float
     breaks : Breaks
         NPS category breaks.
-    tokens : Tokens, optional
-        ``npsdiag.text.tokenize(data[comment])`` if already computed.
+    tokens : Tokens or Corpus, optional
+        ``npsdiag.text.corpus(data[comment])`` (or ``npsdiag.text.tokenize(data[comment])``) if
+        already computed.
 
     Returns
     -------
@@ -394,26 +426,27 @@ def theme_summary(
     """
     cols = ["theme", "comments", "share", "share_ci_low", "share_ci_high", "nps", "nps_ci_low", "nps_ci_high",
             "nps_vs_rest", "p_value", "p_adj"]
-    hits, has, _ = _theme_hits(data, comment, themes, tokens)
+    c = _corpus(data, comment, tokens)
+    hits, names = _theme_hits(c, themes)
+    has = c.commented()
     n = int(has.sum())
     if n == 0 or hits.shape[1] == 0:
         return pd.DataFrame(columns=cols)
-    cats = categorize(data[score], breaks).astype("string").to_numpy(dtype=object, na_value=None)
-    mask = hits.to_numpy() > 0
-    scored = has & pd.notna(data[score]).to_numpy()
-    mask_s = mask & scored[:, None]
-    counts = _counts_by_category(mask_s, cats)
-    total = _counts_by_category(scored[:, None], cats)[0]
+    # per distinct text: its comments by category; a theme's counts are the sums over the texts mentioning it
+    mask = (hits > 0).astype("float64")
+    by_cat = _text_by_category(c, _cat_codes(data, score, breaks), has)
+    counts = (mask.T @ by_cat).astype("int64")
+    total = by_cat.sum(axis=0).astype("int64")
     rest = total[None, :] - counts
     r = nps_from_counts(counts[:, 0], counts[:, 1], counts[:, 2], confidence=confidence)
-    k = mask.sum(axis=0)
+    k = (mask.T @ c.counts(has)).astype("int64")
     lo, hi = wilson_interval(k, n, confidence)
     diffs, ps = [], []
     for i in range(len(k)):
         t = nps_diff_test(counts[i], rest[i], confidence=confidence)
         diffs.append(t["diff"])
         ps.append(t["p_value"])
-    out = pd.DataFrame({"theme": list(hits.columns), "comments": k.astype("int64"), "share": k / n,
+    out = pd.DataFrame({"theme": names, "comments": k, "share": k / n,
                         "share_ci_low": lo, "share_ci_high": hi, "nps": 100 * r["nps"],
                         "nps_ci_low": 100 * r["ci_low"], "nps_ci_high": 100 * r["ci_high"],
                         "nps_vs_rest": diffs, "p_value": ps})
@@ -448,6 +481,32 @@ def _pick_quotes(texts: np.ndarray, cats: np.ndarray, rank: np.ndarray, rows: np
     return chosen
 
 
+def _first_rows(inv: np.ndarray, rows: np.ndarray, n_texts: int) -> np.ndarray:
+    """Per distinct text, the first of ``rows`` (sorted positions) that carries it; -1 when none."""
+    out = np.full(n_texts, -1, dtype="int64")
+    if len(rows):
+        t, at = np.unique(inv[rows], return_index=True)
+        out[t] = rows[at]
+    return out
+
+
+def _pick_quotes_texts(firsts: tuple[np.ndarray, ...], texts: np.ndarray, inv: np.ndarray, cats: np.ndarray,
+                       rank_t: np.ndarray, cand_t: np.ndarray, per: int) -> list[int]:
+    """:func:`_pick_quotes` over comments that share distinct texts, ranked per text.
+
+    Only the first comment of a text (or of a text and category, for the detractor and promoter picks) can
+    be chosen -- a later one repeats a text already seen -- so the candidates are those first comments of
+    the texts ``cand_t`` (``firsts``: from :func:`_first_rows`, any, detractor and promoter comments); the
+    selection is then the same as over every comment. Returns row positions.
+    """
+    keep = np.concatenate([f[cand_t] for f in firsts])
+    keep = np.unique(keep[keep >= 0])
+    if not len(keep):
+        return []
+    local = _pick_quotes(texts[inv[keep]], cats[keep], rank_t[inv[keep]], np.arange(len(keep)), per)
+    return [int(keep[i]) for i in local]
+
+
 def theme_quotes(
     data: pd.DataFrame,
     comment: str = "comment",
@@ -475,7 +534,7 @@ def theme_quotes(
     redact : bool
         Mask personal data in the quotes (:func:`npsdiag.redact.redact_text`).
     breaks : Breaks
-    tokens : Tokens, optional
+    tokens : Tokens or Corpus, optional
     only : list of str, optional
         Themes to quote (default: all that are mentioned).
 
@@ -502,30 +561,38 @@ def theme_quotes(
     [['detractor', 'The invoice was wrong again, twice this year'], ['promoter', 'Billing is simple']]
     """
     cols = ["theme", "category", "score", "quote"]
-    hits, has, tok = _theme_hits(data, comment, themes, tokens)
+    c = _corpus(data, comment, tokens)
+    has = c.commented()
     if not has.any():
         return pd.DataFrame(columns=cols)
-    texts = data[comment].astype("string").fillna("").to_numpy(dtype=object)
-    cats = categorize(data[score], breaks).astype("string").to_numpy(dtype=object, na_value="")
+    hits, names = _theme_hits(c, themes)
+    inv = c.inverse
+    cat_names = np.array(list(CATEGORIES) + [""], dtype=object)
+    cats = cat_names[_cat_codes(data, score, breaks)]  # -1 (no score) -> ""
     scores = pd.to_numeric(data[score], errors="coerce").to_numpy(dtype="float64")
-    words = np.bincount(tok.doc, minlength=tok.n_docs).astype("float64")
-    length = np.fromiter((len(str(t)) for t in texts), dtype="int64", count=len(texts))
+    # per distinct text: words, length and language, from which each theme ranks its comments
+    text_str = np.array(["" if t is None or t is pd.NA else str(t) for t in c.texts], dtype=object)
+    words = np.bincount(c.tokens.doc, minlength=c.n_texts).astype("float64")
+    length = np.fromiter((len(t) for t in text_str), dtype="int64", count=len(text_str))
     good_len = (length >= 40) & (length <= 300)
-    english = np.isin(tx.detect_languages(tok), ["en", "undetermined"])
+    english = np.isin(tx.detect_languages(c.tokens), ["en", "undetermined"])
+    elig = np.flatnonzero(has)
+    firsts = tuple(_first_rows(inv, r, c.n_texts) for r in
+                   (elig, elig[cats[elig] == "detractor"], elig[cats[elig] == "promoter"]))
     rows_out = []
-    wanted = list(hits.columns) if only is None else [t for t in only if t in hits.columns]
+    wanted = names if only is None else [t for t in only if t in names]
     for theme in wanted:
-        h = hits[theme].to_numpy()
-        rows = np.flatnonzero((h > 0) & has)
-        if not len(rows):
+        h = hits[:, names.index(theme)]
+        cand_t = np.flatnonzero(h > 0)
+        if not len(cand_t):
             continue
-        rank = np.zeros(len(texts))
-        rank[rows] = h[rows] / np.sqrt(np.maximum(words[rows], 1)) + good_len[rows] + 2 * english[rows]
-        for i in _pick_quotes(texts, cats, rank, rows, per_theme):
+        rank_t = np.zeros(c.n_texts)
+        rank_t[cand_t] = h[cand_t] / np.sqrt(np.maximum(words[cand_t], 1)) + good_len[cand_t] + 2 * english[cand_t]
+        for i in _pick_quotes_texts(firsts, text_str, inv, cats, rank_t, cand_t, per_theme):
             sc = scores[i]
             rows_out.append({"theme": theme, "category": cats[i] or None,
                              "score": None if np.isnan(sc) else (int(sc) if float(sc).is_integer() else float(sc)),
-                             "quote": _quote(texts[i], redact, max_chars)})
+                             "quote": _quote(text_str[inv[i]], redact, max_chars)})
     return pd.DataFrame(rows_out, columns=cols)
 
 
@@ -557,7 +624,7 @@ def discover_topics(
     breaks : Breaks
     redact : bool
         Mask personal data in the example quotes.
-    tokens : Tokens, optional
+    tokens : Tokens or Corpus, optional
 
     Returns
     -------
@@ -577,31 +644,36 @@ def discover_topics(
     """
     cols = ["topic", "top_terms", "comments", "share", "share_ci_low", "share_ci_high", "nps", "nps_ci_low",
             "nps_ci_high", "example"]
-    tok = _prepare_tokens(data, comment, tokens)
-    has = _commented(data, comment)
+    c = _corpus(data, comment, tokens)
+    has = c.commented()
     pos = np.flatnonzero(has)
     k = min(n_topics, len(pos) // 50)
     if k < 2:
         return pd.DataFrame(columns=cols)
-    tm = tx.term_matrix(tok.subset(pos), min_df=max(3, math.ceil(0.001 * len(pos))))
-    topics, assign, weight = tx.fit_topics(tm, n_topics=k, sample=sample, seed=seed)
+    # terms of the distinct texts, kept when enough comments mention them; NMF on a sample of comments
+    full = c.terms()
+    df = full.matrix.T @ c.counts(has)
+    keep = np.flatnonzero(df >= max(3, math.ceil(0.001 * len(pos))))
+    tm = tx.TermMatrix(full.matrix[:, keep], full.terms[keep], full.ngram[keep])
+    inv = c.inverse[pos]
+    topics, assign, weight = tx.fit_topics(tm, n_topics=k, sample=sample, seed=seed, rows=inv)
     if topics.empty:
         return pd.DataFrame(columns=cols)
-    sub = data.iloc[pos]
-    cats = categorize(sub[score], breaks).astype("string").to_numpy(dtype=object, na_value="")
-    texts = sub[comment].astype("string").fillna("").to_numpy(dtype=object)
-    length = np.fromiter((len(str(t)) for t in texts), dtype="int64", count=len(texts))
+    cats = _cat_codes(data, score, breaks)[pos]
+    text_str = np.array(["" if t is None or t is pd.NA else str(t) for t in c.texts], dtype=object)
+    length_t = np.fromiter((len(t) for t in text_str), dtype="int64", count=len(text_str))
+    length = length_t[inv]
     rows = []
     for _, t in topics.iterrows():
         m = assign == t["topic"]
-        c = [int((m & (cats == cat)).sum()) for cat in CATEGORIES]
-        r = nps_from_counts(*c, confidence=confidence)
+        counts = np.bincount(cats[m & (cats >= 0)], minlength=3)
+        r = nps_from_counts(*counts, confidence=confidence)
         idx = np.flatnonzero(m)
         example = ""
         if len(idx):
             pref = idx[(length[idx] >= 40) & (length[idx] <= 300)]
             pool = pref if len(pref) else idx
-            example = _quote(texts[pool[np.argmax(weight[pool])]], redact, 160)
+            example = _quote(text_str[inv[pool[np.argmax(weight[pool])]]], redact, 160)
         rows.append({"topic": t["label"], "top_terms": t["top_terms"], "comments": int(m.sum()),
                      "nps": float(100 * r["nps"]), "nps_ci_low": float(100 * r["ci_low"]),
                      "nps_ci_high": float(100 * r["ci_high"]), "example": example})
@@ -671,7 +743,7 @@ def early_warning(
     confidence : float
         Level of the interval of the latest share.
     breaks : Breaks
-    tokens : Tokens, optional
+    tokens : Tokens or Corpus, optional
 
     Returns
     -------
@@ -711,7 +783,9 @@ def early_warning(
     cols = ["kind", "item", "before_comments", "before_share", "latest_comments", "latest_share", "latest_ci_low",
             "latest_ci_high", "ratio", "z", "p_value", "p_adj", "nps_item", "rising"]
     empty = pd.DataFrame(columns=cols)
-    hits, has, tok = _theme_hits(data, comment, themes, tokens)
+    c = _corpus(data, comment, tokens)
+    has = c.commented()
+    hits, theme_names = _theme_hits(c, themes)
     dates = pd.to_datetime(data[date], errors="coerce")
     w = _windows(dates[has], window_months, baseline_months) if has.any() else None
     if w is None:
@@ -721,12 +795,12 @@ def early_warning(
     latest = has & (d >= np.datetime64(start)) & (d <= np.datetime64(end))
     before = has & (d >= np.datetime64(base_start)) & (d < np.datetime64(start))
     n1, n0 = int(latest.sum()), int(before.sum())
-    cats = categorize(data[score], breaks).astype("string").to_numpy(dtype=object, na_value="")
-    all_scored = pd.notna(data[score]).to_numpy() & pd.notna(d)
+    cat = _cat_codes(data, score, breaks)
+    all_scored = (cat >= 0) & pd.notna(d)
     lat_all = all_scored & (d >= np.datetime64(start)) & (d <= np.datetime64(end))
     bef_all = all_scored & (d >= np.datetime64(base_start)) & (d < np.datetime64(start))
-    c_lat = [int((lat_all & (cats == c)).sum()) for c in CATEGORIES]
-    c_bef = [int((bef_all & (cats == c)).sum()) for c in CATEGORIES]
+    c_lat = [int(v) for v in np.bincount(cat[lat_all], minlength=3)]
+    c_bef = [int(v) for v in np.bincount(cat[bef_all], minlength=3)]
     move = nps_diff_test(c_lat, c_bef, confidence=confidence)
     attrs = {"window": [start.date().isoformat(), end.date().isoformat()],
              "baseline": [base_start.date().isoformat(), (start - pd.Timedelta(days=1)).date().isoformat()],
@@ -737,26 +811,26 @@ def early_warning(
     if n1 < 30 or n0 < 30:
         empty.attrs.update(attrs)
         return empty
-    # one sparse indicator column per item (theme or term) over the comments of both windows
-    pos = np.flatnonzero(latest | before)
-    lat_sub = latest[pos]
-    theme_mat = sparse.csc_matrix(hits.to_numpy()[pos] > 0, dtype="int8")
+    # one sparse indicator column per item (theme or term) over the distinct texts; each text counts with the
+    # number of comments of each window that carry it
+    w_lat, w_bef = c.counts(latest), c.counts(before)
+    theme_mat = sparse.csc_matrix(hits > 0, dtype="int8")
     kinds = ["theme"] * theme_mat.shape[1]
-    names = [str(c) for c in hits.columns]
+    names = list(theme_names)
     blocks = [theme_mat]
     if include_terms:
-        tm = tx.term_matrix(tok.subset(pos), min_df=min_count)
+        tm = c.terms()
         if tm.matrix.shape[1]:
-            kt1 = np.asarray(tm.matrix[lat_sub].sum(axis=0)).ravel()
+            kt1 = tm.matrix.T @ w_lat
             cand = np.flatnonzero(kt1 >= min_count)
-            cand = cand[np.argsort(-kt1[cand], kind="stable")][:max_terms]
+            # most mentioned first, ties by the term itself
+            cand = cand[np.lexsort((tm.terms[cand].astype(str), -kt1[cand]))][:max_terms]
             blocks.append(sparse.csc_matrix(tm.matrix[:, cand], dtype="int8"))
             kinds += ["term"] * len(cand)
             names += [str(t) for t in tm.terms[cand]]
     M = sparse.hstack(blocks, format="csr")
-    M_lat = M[lat_sub]
-    k1a = np.asarray(M_lat.sum(axis=0), dtype="float64").ravel()
-    k0a = np.asarray(M[~lat_sub].sum(axis=0), dtype="float64").ravel()
+    k1a = np.asarray(M.T @ w_lat, dtype="float64").ravel()
+    k0a = np.asarray(M.T @ w_bef, dtype="float64").ravel()
     p1, p0 = k1a / n1, k0a / n0
     pooled = (k1a + k0a) / (n1 + n0)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -767,9 +841,7 @@ def early_warning(
     tested = k1a >= min_count
     pv = np.where(tested & np.isfinite(pv), pv, np.nan)
     lo, hi = wilson_interval(k1a, n1, confidence)
-    cat_lat = cats[pos][lat_sub]
-    onehot = np.column_stack([(cat_lat == c) for c in CATEGORIES]).astype("float64")
-    cc = np.asarray(M_lat.T @ onehot)  # (items, 3) latest counts of detractors, passives, promoters
+    cc = np.asarray(M.T @ _text_by_category(c, cat, latest))  # (items, 3) latest detractors, passives, promoters
     with np.errstate(invalid="ignore", divide="ignore"):
         nps_item = 100 * (cc[:, 2] - cc[:, 0]) / cc.sum(axis=1)
     out = pd.DataFrame({"kind": kinds, "item": names, "before_comments": k0a.astype("int64"), "before_share": p0,
@@ -787,8 +859,8 @@ def early_warning(
     rise = np.flatnonzero(out["rising"].to_numpy())
     if len(rise):
         cols_r = out["mask_index"].to_numpy()[rise]
-        sub_m = M_lat[:, cols_r].astype("int32")
-        inter = np.asarray((sub_m.T @ sub_m).todense())
+        sub_m = M[:, cols_r].astype("float64")
+        inter = np.rint(np.asarray((sub_m.T @ sparse.diags(w_lat) @ sub_m).todense())).astype("int64")
         size = np.diag(inter)
         kept: list[int] = []
         for a_i, row_i in enumerate(rise):
@@ -1071,7 +1143,10 @@ def diagnose(prep: Prepared) -> AreaResult:
         return not_assessed(AREA, "no analysed responses")
 
     segs = [c for c in prep.segments if c in r.columns][:3]
-    cov = comment_coverage(r, "comment", by=["category", *segs], confidence=conf, max_levels=6)
+    # the comments as distinct texts, each tokenised once (exports repeat many comments)
+    corp_all = tx.corpus(r["comment"])
+    has = corp_all.commented()
+    cov = _coverage(r, has, ["category", *segs], confidence=conf, max_levels=6)
     res.tables["coverage"] = cov
     res.table_captions["coverage"] = ("Share of analysed responses with a comment, overall, by NPS category and by "
                                       "segment (95% Wilson intervals).")
@@ -1079,7 +1154,6 @@ def diagnose(prep: Prepared) -> AreaResult:
     f = _finding_low_coverage(cov, by_cat)
     if f:
         res.findings.append(f)
-    has = _commented(r, "comment")
     n_comments = int(has.sum())
     if n_comments < _MIN_COMMENTS:
         res.summary = (f"Only {num(n_comments)} of {num(len(r))} responses carry a comment: too few to analyse "
@@ -1087,8 +1161,8 @@ def diagnose(prep: Prepared) -> AreaResult:
         res.notes.append(f"Term statistics and themes need at least {_MIN_COMMENTS} comments.")
         return res
 
-    sub = r.loc[has].reset_index(drop=True)
-    tok = tx.tokenize(sub["comment"])
+    sub = r.loc[has, [c for c in ("comment", "score", "category", "responded_at") if c in r]].reset_index(drop=True)
+    tok = corp_all.subset(has)
 
     langs = comment_languages(sub, "comment", confidence=conf, tokens=tok)
     res.tables["languages"] = langs.head(8)
@@ -1124,8 +1198,7 @@ def diagnose(prep: Prepared) -> AreaResult:
 
     # themes
     themes = theme_summary(sub, "comment", "score", lexicon, confidence=conf, breaks=breaks, tokens=tok)
-    sc = sub["category"].astype("string")
-    c_all = [int((sc == c).sum()) for c in CATEGORIES]
+    c_all = [int(np.count_nonzero((sub["category"] == c).to_numpy(dtype=bool, na_value=False))) for c in CATEGORIES]
     commenters_nps = float(100 * nps_from_counts(*c_all)["nps"])
     theme_nps = dict(zip(themes["theme"], themes["nps"])) if len(themes) else {}
     if len(themes):
@@ -1145,7 +1218,8 @@ def diagnose(prep: Prepared) -> AreaResult:
             res.table_captions["quotes"] = (
                 "Representative quotes of the most mentioned themes (one detractor and one promoter first where "
                 "both exist), cut to 200 characters" + (", personal data masked." if redact else "."))
-    no_theme = float(1 - (_theme_hits(sub, "comment", lexicon, tok)[0].to_numpy() > 0).any(axis=1).mean())
+    any_theme = (_theme_hits(tok, lexicon)[0] > 0).any(axis=1)
+    no_theme = float(1 - any_theme[tok.inverse].mean())
 
     # topics the lexicon may miss
     topics = discover_topics(sub, "comment", "score", n_topics=6, confidence=conf, breaks=breaks, redact=redact,
