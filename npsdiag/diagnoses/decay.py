@@ -859,7 +859,9 @@ def _match_core(invitations: pd.DataFrame, responses: pd.DataFrame, invited: str
     else:
         ic, iu, rc, ru = codes
     # one key per respondent, case-insensitive and trimmed, normalised once per distinct id
-    norm = pd.Series(np.concatenate([np.asarray(iu, dtype=object), np.asarray(ru, dtype=object)]))
+    text = all(isinstance(getattr(u, "dtype", None), pd.StringDtype) for u in (iu, ru))  # Arrow: stays Arrow
+    norm = pd.concat([pd.Series(iu, dtype=None if text else object), pd.Series(ru, dtype=None if text else object)],
+                     ignore_index=True)
     nk, _ = pd.factorize(norm.astype("string").str.strip().str.lower())
     ik = np.where(ic >= 0, nk[:len(iu)][np.maximum(ic, 0)] if len(iu) else -1, -1)
     rk = np.where(rc >= 0, nk[len(iu):][np.maximum(rc, 0)] if len(ru) else -1, -1)
@@ -874,8 +876,12 @@ def _match_core(invitations: pd.DataFrame, responses: pd.DataFrame, invited: str
 
 def _time_unit(*offsets: np.ndarray) -> int:
     """The coarsest of day, minute, second, ms, us, ns dividing every (non-negative int64 ns) offset."""
-    return next(u for u in (86_400 * 10**9, 60 * 10**9, 10**9, 10**6, 10**3, 1)
-                if not any((o % u).any() for o in offsets))
+    for u in (86_400 * 10**9, 60 * 10**9, 10**9, 10**6, 10**3):
+        if any((o[:256] % u).any() for o in offsets):  # a cheap look at the first values rules most units out
+            continue
+        if not any((o % u).any() for o in offsets):
+            return u
+    return 1
 
 
 def _on_grid(offsets: np.ndarray) -> np.ndarray:
@@ -906,6 +912,17 @@ def _latest_at_or_before(inv_key: np.ndarray, inv_t: np.ndarray, resp_key: np.nd
         uniq, inv = np.unique(np.concatenate([oi, orr]), return_inverse=True)
         oi, orr, span = inv[:len(oi)], inv[len(oi):], len(uniq)
     ci, cr = sk * span + oi, rk * span + orr
+    bits = max(len(ii), len(rr), 2).bit_length()
+    if (int(max(ci.max(), cr.max())) << bits) < 2**62:
+        # pack the row into the low bits: one plain sort orders by key, time, then row (no argsort)
+        mask = (1 << bits) - 1
+        vi = np.sort((ci << bits) | np.arange(len(ii)))
+        vr = np.sort((cr << bits) | np.arange(len(rr)))
+        pos = np.searchsorted(vi, vr | mask, side="right") - 1  # the last invitation at or before, per response
+        ok = pos >= 0
+        ok[ok] = (vi[pos[ok]] >> bits) // span == (vr[ok] >> bits) // span  # of the same respondent
+        out[rr[vr[ok] & mask]] = ii[vi[pos[ok]] & mask]
+        return out
     order = np.argsort(ci, kind="stable")  # by key and time, then row: the last of equal ones is the latest row
     ci, ii = ci[order], ii[order]
     ro = np.argsort(cr)  # sorted needles search much faster
