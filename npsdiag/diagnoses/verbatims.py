@@ -143,28 +143,41 @@ def comment_coverage(data: pd.DataFrame, comment: str = "comment", by: Iterable[
 
 
 def _coverage(data: pd.DataFrame, has: np.ndarray, by: Iterable[str] | None, confidence: float,
-              max_levels: int) -> pd.DataFrame:
-    """:func:`comment_coverage` with the per-row comment flags given; groups counted on integer codes."""
+              max_levels: int, codes: Mapping[str, tuple[np.ndarray, pd.Index]] | None = None) -> pd.DataFrame:
+    """:func:`comment_coverage` with the per-row comment flags given; groups counted on integer codes.
+
+    ``codes``: ``pd.factorize`` codes and uniques of grouping columns if already known (``prep.codes``).
+    """
     rows = [("all", "all responses", len(data), int(has.sum()))]
     for col in by or []:
         if col not in data:
             continue
         v = data[col]
         if isinstance(v.dtype, pd.CategoricalDtype):
-            codes = np.asarray(v.cat.codes, dtype="int64")
+            cd = np.asarray(v.cat.codes, dtype="int64")
             names = [str(c) for c in v.cat.categories]
             k = len(names)
-            codes = np.where(codes < 0, k, codes)  # missing after the categories
+            cd = np.where(cd < 0, k, cd)  # missing after the categories
             names.append("(missing)")
-            size = np.bincount(codes, minlength=k + 1)
+            size = np.bincount(cd, minlength=k + 1)
             order = [i for i in range(k + 1) if size[i] > 0]
-        else:
-            codes, uniq = pd.factorize(v, use_na_sentinel=False)  # groups in order of first appearance
-            codes = np.asarray(codes, dtype="int64")
-            names = ["(missing)" if pd.isna(u) else str(u) for u in uniq]
-            size = np.bincount(codes, minlength=len(names))
+        else:  # groups in order of first appearance, missing values where they first appear
+            pre = (codes or {}).get(col)
+            if pre is not None and len(pre[0]) == len(v):
+                cd = np.asarray(pre[0], dtype="int64")
+                names = [str(u) for u in pre[1]]
+                miss = np.flatnonzero(cd < 0)
+                if len(miss):
+                    at = int(cd[: miss[0]].max(initial=-1)) + 1  # groups seen before the first missing value
+                    cd = np.where(cd < 0, at, np.where(cd >= at, cd + 1, cd))
+                    names.insert(at, "(missing)")
+            else:
+                cd, uniq = pd.factorize(v, use_na_sentinel=False)
+                cd = np.asarray(cd, dtype="int64")
+                names = ["(missing)" if pd.isna(u) else str(u) for u in uniq]
+            size = np.bincount(cd, minlength=len(names))
             order = list(np.argsort(-size, kind="stable"))
-        with_c = np.bincount(codes, weights=has, minlength=len(names))
+        with_c = np.bincount(cd, weights=has, minlength=len(names))
         for i in order[:max_levels]:
             rows.append((str(col), names[i], int(size[i]), int(with_c[i])))
     out = pd.DataFrame(rows, columns=["group", "value", "responses", "with_comment"])
@@ -215,10 +228,7 @@ def comment_languages(data: pd.DataFrame, comment: str = "comment", confidence: 
         return pd.DataFrame(columns=["language", "name", "comments", "share", "ci_low", "ci_high"])
     langs_t = tx.detect_languages(c.tokens)
     w = c.counts(has)
-    rows_of = c.inverse[has]
-    first = np.full(c.n_texts, len(rows_of))
-    seen, at = np.unique(rows_of, return_index=True)
-    first[seen] = at  # the first comment of each text
+    first = _first_rows(c.inverse, np.flatnonzero(has), c.n_texts)  # the first comment of each text
     t = pd.DataFrame({"language": langs_t, "w": w, "first": first})[w > 0]
     g = t.groupby("language", sort=False).agg(comments=("w", "sum"), first=("first", "min"))
     g = g.iloc[np.lexsort((g["first"].to_numpy(), -g["comments"].to_numpy()))]  # as value_counts: ties by appearance
@@ -483,11 +493,10 @@ def _pick_quotes(texts: np.ndarray, cats: np.ndarray, rank: np.ndarray, rows: np
 
 def _first_rows(inv: np.ndarray, rows: np.ndarray, n_texts: int) -> np.ndarray:
     """Per distinct text, the first of ``rows`` (sorted positions) that carries it; -1 when none."""
-    out = np.full(n_texts, -1, dtype="int64")
-    if len(rows):
-        t, at = np.unique(inv[rows], return_index=True)
-        out[t] = rows[at]
-    return out
+    big = np.iinfo("int64").max
+    out = np.full(n_texts, big, dtype="int64")
+    np.minimum.at(out, inv[rows], rows)
+    return np.where(out == big, -1, out)
 
 
 def _pick_quotes_texts(firsts: tuple[np.ndarray, ...], texts: np.ndarray, inv: np.ndarray, cats: np.ndarray,
@@ -1146,7 +1155,8 @@ def diagnose(prep: Prepared) -> AreaResult:
     # the comments as distinct texts, each tokenised once (exports repeat many comments)
     corp_all = tx.corpus(r["comment"])
     has = corp_all.commented()
-    cov = _coverage(r, has, ["category", *segs], confidence=conf, max_levels=6)
+    cov = _coverage(r, has, ["category", *segs], confidence=conf, max_levels=6,
+                    codes={c: prep.codes(c) for c in segs})
     res.tables["coverage"] = cov
     res.table_captions["coverage"] = ("Share of analysed responses with a comment, overall, by NPS category and by "
                                       "segment (95% Wilson intervals).")
@@ -1161,7 +1171,8 @@ def diagnose(prep: Prepared) -> AreaResult:
         res.notes.append(f"Term statistics and themes need at least {_MIN_COMMENTS} comments.")
         return res
 
-    sub = r.loc[has, [c for c in ("comment", "score", "category", "responded_at") if c in r]].reset_index(drop=True)
+    # the commented rows, without their texts: those travel in the corpus, where every building block reads them
+    sub = r.loc[has, [c for c in ("score", "category", "responded_at") if c in r]].reset_index(drop=True)
     tok = corp_all.subset(has)
 
     langs = comment_languages(sub, "comment", confidence=conf, tokens=tok)
