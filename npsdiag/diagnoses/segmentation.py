@@ -779,9 +779,12 @@ def _mix_rate_variance(arr: np.ndarray, t: np.ndarray, g: np.ndarray, k: np.ndar
         n_units = big_n
     else:
         n_cl = int(cl.max()) + 1 if len(cl) else 1
-        pair, uk = _group((t * n_cl + cl) * n_seg + g, 2 * n_cl * n_seg)
+        unit_key = t * n_cl + cl
+        unit_key *= n_seg
+        unit_key += g
+        pair, uk = _group(unit_key, 2 * n_cl * n_seg)
         pn = np.bincount(pair).astype("float64")
-        px = np.bincount(pair, weights=(k - 1).astype("float64"))
+        px = np.bincount(pair, weights=k) - pn  # Σ(k - 1) with k = 0, 1, 2
         uk = np.asarray(uk)
         ps, tc = uk % n_seg, uk // n_seg
         pt = tc // n_cl
