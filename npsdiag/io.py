@@ -653,7 +653,8 @@ def _arrow_strings(values: pd.Series) -> pa.ChunkedArray:
     if getattr(arr.dtype, "storage", None) != "pyarrow":
         arr = arr.astype(pd.StringDtype("pyarrow"))
     out = arr.__arrow_array__()
-    return out if isinstance(out, pa.ChunkedArray) else pa.chunked_array([out])
+    out = out if isinstance(out, pa.ChunkedArray) else pa.chunked_array([out])
+    return out if pa.types.is_large_string(out.type) else out.cast(pa.large_string())
 
 
 def _string_series(arr: pa.ChunkedArray, index: pd.Index, name=None) -> pd.Series:
@@ -663,9 +664,35 @@ def _string_series(arr: pa.ChunkedArray, index: pd.Index, name=None) -> pd.Serie
     return pd.Series(pd.arrays.ArrowStringArray(arr), index=index, name=name, copy=False)
 
 
+def _has_edge_space(arr: pa.ChunkedArray) -> bool:
+    """Whether any value might start or end with whitespace: its first or last byte is not printable ASCII."""
+    for chunk in arr.chunks:
+        if len(chunk) == 0 or chunk.null_count == len(chunk):
+            continue
+        if not pa.types.is_large_string(chunk.type):
+            return True
+        _, offsets, data = chunk.buffers()
+        off = np.frombuffer(offsets, dtype=np.int64)[chunk.offset: chunk.offset + len(chunk) + 1]
+        start, end = off[:-1], off[1:]
+        filled = end > start
+        if not filled.all():
+            start, end = start[filled], end[filled]
+        if len(start) == 0:
+            continue
+        b = np.frombuffer(data, dtype=np.uint8)
+        if (b[start] - np.uint8(0x21) >= np.uint8(0x5E)).any() or (b[end - 1] - np.uint8(0x21) >= np.uint8(0x5E)).any():
+            return True
+    return False
+
+
 def _stripped(values: pd.Series) -> pa.ChunkedArray:
-    """``values.astype("string").str.strip()`` as pyarrow strings (the same pyarrow kernel)."""
-    return pc.utf8_trim_whitespace(_arrow_strings(values))
+    """``values.astype("string").str.strip()`` as pyarrow strings (the same pyarrow kernel).
+
+    Columns where no value starts or ends with a space, a control or a non-ASCII character are returned
+    as they are (no copy): stripping would not change them.
+    """
+    arr = _arrow_strings(values)
+    return pc.utf8_trim_whitespace(arr) if _has_edge_space(arr) else arr
 
 
 def _to_numpy_bool(arr: pa.ChunkedArray | pa.Array) -> np.ndarray:
@@ -1221,7 +1248,9 @@ def _merge_account_columns(resp: pd.DataFrame, accounts: pd.DataFrame, columns: 
     """
     if accounts["account_id"].duplicated().any() or accounts["account_id"].isna().any():
         return resp.merge(accounts[["account_id", *columns]], on="account_id", how="left")
-    at = pd.Index(accounts["account_id"]).get_indexer(resp["account_id"])
+    at = pc.fill_null(pc.index_in(_arrow_strings(resp["account_id"]),
+                                  value_set=_arrow_strings(accounts["account_id"]).combine_chunks()), -1)
+    at = at.to_numpy(zero_copy_only=False).astype(np.intp, copy=False)
     out = resp.reset_index(drop=True)
     for c in columns:
         out[c] = accounts[c].array.take(at, allow_fill=True)
