@@ -130,7 +130,11 @@ def poststratify(
     [0.6666666666666666, 0.6666666666666666, 0.6666666666666666, 2.0]
     """
     t = pd.Series(target, dtype="float64")
-    b = np.ones(len(data)) if base_weights is None else base_weights.reindex(data.index).to_numpy(dtype="float64")
+    if base_weights is None:
+        b = np.ones(len(data))
+    else:
+        bw = base_weights if base_weights.index is data.index else base_weights.reindex(data.index)
+        b = bw.to_numpy(dtype="float64", na_value=np.nan)
     codes, uniq = _codes(data[stratum])
     # target share of each stratum present in the data (NaN: absent or no positive target)
     pos = pd.Index(uniq, dtype=object).get_indexer(t.index) if len(uniq) else np.full(len(t), -1)
@@ -210,7 +214,7 @@ def weighted_nps(
     elif weights is None:
         w = pd.Series(1.0, index=data.index)
     else:
-        w = weights.reindex(data.index).astype("float64")
+        w = weights if weights.index is data.index else weights.reindex(data.index)
     sc = data[score].to_numpy(dtype="float64", na_value=np.nan)
     y = np.where(sc <= breaks.detractor_max, -1.0, np.where(sc >= breaks.promoter_min, 1.0, 0.0))
     wv = w.to_numpy(dtype="float64", na_value=np.nan)

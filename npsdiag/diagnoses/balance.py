@@ -1455,6 +1455,10 @@ def _fig_concentration(per_acc: pd.DataFrame, conc: dict[str, float]) -> Figure:
     fig, axes = plots.figure(7.5, 3.2, ncols=2)
     ax = axes[0]
     lc = lorenz_curve(per_acc["responses"])
+    if len(lc) > 1001:  # the curve is piecewise linear: 1,001 points draw it exactly enough, never one per account
+        x = np.linspace(0, 1, 1001)
+        lc = pd.DataFrame({"share_accounts": x, "share_responses": np.interp(x, lc["share_accounts"],
+                                                                             lc["share_responses"])})
     ax.plot([0, 1], [0, 1], color="#999999", ls="--", lw=1, label="equal")
     ax.plot(lc["share_accounts"], lc["share_responses"], color=plots.PALETTE[0], lw=2, marker="o" if len(lc) < 30
             else None, ms=3, label="responses")
