@@ -117,7 +117,9 @@ def write_outputs(diag: Diagnosis, prep: Prepared, output_dir: str | Path) -> li
     for name, frame in _table_exports(diag).items():
         frame = redact_frame(frame) if prep.settings.redact_pii else frame
         written.append(write_csv_safely(frame, out / name))
-    queue = callback_queue(prep)
+    # the decay area computed the queue already (same key): not again on a large export
+    queue = prep.cached("callback_queue", lambda: callback_queue(prep)) if hasattr(prep, "cached") else (
+        callback_queue(prep))
     if queue is not None:
         written.append(write_csv_safely(queue, out / "callback_queue.csv"))
     return written

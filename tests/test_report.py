@@ -497,3 +497,22 @@ def test_deep_dive_notebooks_are_parameterized_on_the_demo_client(root):
         assert nb["metadata"]["kernelspec"]["name"] == "python3"
         src = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
         assert f"{nb_path.stem}." in src, f"{nb_path.name} should call npsdiag.diagnoses.{nb_path.stem}"
+
+
+# --------------------------------------------------------------------------- outputs
+
+
+def test_write_outputs_reuses_the_queue_the_decay_area_built(tmp_path):
+    """write_outputs writes the callback queue cached on the prepared data (prep.cached("callback_queue")), so a
+    large export does not build it twice; without a cached queue it builds one itself."""
+    from npsdiag import pipeline
+
+    rows = [{"score": float(s), "responded_at": pd.Timestamp(f"2025-{m:02d}-10"), "respondent_id": f"r{m}-{s}"}
+            for m in range(1, 7) for s in (0, 5, 9, 10)]
+    prep = clean.prepare(io.from_frames(pd.DataFrame(rows)), now=pd.Timestamp("2026-01-01"))
+    diag = pipeline.assemble(prep, [AreaResult("reliability")])
+    names = {p.name for p in pipeline.write_outputs(diag, prep, tmp_path / "a")}
+    assert "findings.json" in names
+    prep._cache["callback_queue"] = pd.DataFrame({"priority": [1], "account_id": ["SENTINEL"]})
+    pipeline.write_outputs(diag, prep, tmp_path / "b")
+    assert "SENTINEL" in (tmp_path / "b" / "callback_queue.csv").read_text(encoding="utf-8-sig")
