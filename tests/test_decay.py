@@ -480,3 +480,154 @@ def test_slow_follow_up_title_when_median_meets_sla():
     assert f is not None and f.title.startswith("40% of followed-up detractors")
     assert f.severity == "medium"  # share late >= 35% but the median meets the SLA
     assert f.evidence["p_value"] == pytest.approx(stats.binomtest(40, 100, 0.2, alternative="greater").pvalue)
+
+
+# --------------------------------------------------------------------------- large-export implementation (issue 9)
+
+
+def _asof_reference(inv: pd.DataFrame, res: pd.DataFrame, window_days: float) -> pd.Series:
+    """The matching rule written with pandas.merge_asof: each response goes to the latest invitation of its
+    (trimmed, lower-cased) respondent at or before it within the window; an invitation keeps its first response."""
+    def key(s):
+        return s.astype("string").str.strip().str.lower()
+
+    right = pd.DataFrame({"k": key(inv["respondent_id"]), "t_inv": inv["invited_at"], "i": np.arange(len(inv))}
+                         ).dropna().sort_values(["t_inv", "i"], kind="stable")
+    left = pd.DataFrame({"k": key(res["respondent_id"]), "t": res["responded_at"]}).dropna().sort_values("t")
+    m = pd.merge_asof(left, right, left_on="t", right_on="t_inv", by="k", direction="backward",
+                      tolerance=pd.Timedelta(days=window_days)).dropna(subset=["i"])
+    first = m.groupby("i")["t"].min()
+    out = pd.Series(pd.NaT, index=np.arange(len(inv)), dtype="datetime64[ns]")
+    out[first.index.astype(int)] = first.to_numpy()
+    return out
+
+
+@pytest.mark.parametrize("grid", ["minute", "nanosecond_wide"])
+def test_match_invitations_equals_merge_asof_rule(grid):
+    # random respondents with case/space variants and missing ids, many invitations per respondent;
+    # "nanosecond_wide" spans centuries at ns resolution, which cannot be packed into one int64 (the other path)
+    rng = np.random.default_rng(21)
+    n_i, n_r = 3000, 1500
+    ids = np.array([f"P{i}" for i in range(300)] + [" p1", "P2 ", None], dtype=object)
+    if grid == "minute":
+        t_i = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 400 * 1440, n_i), unit="min")
+        t_r = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 420 * 1440, n_r), unit="min")
+    else:
+        span = 200 * 365 * 86400 * 10**9
+        t_i = pd.to_datetime(pd.Timestamp("1900-01-01").value + rng.integers(0, span, n_i))
+        t_r = pd.to_datetime(pd.Timestamp("1900-01-01").value + rng.integers(0, span, n_r))
+    inv = pd.DataFrame({"invited_at": t_i, "respondent_id": pd.array(rng.choice(ids, n_i), dtype="string")})
+    inv = inv.drop_duplicates(["invited_at", "respondent_id"])  # ties between invitations: a separate rule
+    res = pd.DataFrame({"responded_at": t_r, "respondent_id": pd.array(rng.choice(ids, n_r), dtype="string")})
+    res.loc[rng.random(n_r) < 0.03, "responded_at"] = pd.NaT
+    for window in (3, 30, 3000):
+        ref = _asof_reference(inv, res, window)
+        got = decay.match_invitations(inv, res, window_days=window)
+        assert got["matched_responded_at"].equals(ref.rename("matched_responded_at")), window
+        assert (got["responded"] == ref.notna()).all()
+        lat = (ref - inv["invited_at"].reset_index(drop=True)).dt.total_seconds() / 86400
+        assert np.allclose(got["response_latency_days"], lat, equal_nan=True)
+
+
+def test_matched_invitations_shares_one_window_free_match_across_windows():
+    r, a, i = make_client(seed=3, n_accounts=60)
+    prep = prepare(from_frames(r, accounts=a, invitations=i), now=NOW)
+    for window in (30, 90, 7):
+        ref = decay.match_invitations(prep.invitations, prep.responses, window_days=window)
+        got = decay.matched_invitations(prep, window_days=window)
+        pd.testing.assert_frame_equal(got, ref)
+    assert "invitation_match:first_response" in prep._cache
+    # a response 30 days after its invitation is inside a 30-day window, 30 days and 1 minute is not
+    inv = pd.DataFrame({"invited_at": pd.to_datetime(["2024-01-01", "2024-03-01"]), "respondent_id": ["a", "b"]})
+    res = pd.DataFrame({"responded_at": pd.to_datetime(["2024-01-31 00:00", "2024-03-31 00:01"]),
+                        "respondent_id": ["a", "b"]})
+    assert decay.match_invitations(inv, res, window_days=30)["responded"].tolist() == [True, False]
+
+
+def test_pattern_logit_equals_row_logit_with_clusters():
+    # Binomial likelihood on covariate patterns = Bernoulli likelihood on rows (same MLE, same information);
+    # the CRV1 cluster sandwich from per-row score contributions equals statsmodels' (R: sandwich::vcovCL, HC1-type)
+    from npsdiag.diagnoses._util import logit_fit_rows
+
+    rng = np.random.default_rng(4)
+    n = 5000
+    X = pd.DataFrame({"const": 1.0, "band": rng.integers(0, 4, n).astype(float),
+                      "score": rng.integers(0, 7, n).astype(float)})
+    y = (rng.random(n) < 1 / (1 + np.exp(-(-0.5 + 0.3 * X["band"] - 0.2 * X["score"])))).astype(float)
+    g = rng.integers(0, 700, n)
+    agg = logit_fit_rows(X, y, groups=g)
+    rows = logit_fit_rows(X, y, groups=g, patterns=False)
+    ref = sm.Logit(y, X).fit(disp=0, cov_type="cluster", cov_kwds={"groups": g})
+    assert agg._X.shape[0] == 28 and rows._X.shape[0] == n  # 4 bands x 7 scores
+    for res in (agg, rows):
+        assert np.allclose(res.params, ref.params, rtol=1e-9)
+        assert np.allclose(res.bse, ref.bse, rtol=1e-9)
+        assert np.allclose(res.conf_int(), ref.conf_int(), rtol=1e-9)
+    # average marginal effect and its delta-method interval as statsmodels' get_margeff
+    plain = logit_fit_rows(X, y)
+    me = sm.Logit(y, X).fit(disp=0).get_margeff(at="overall").summary_frame()
+    assert plain.average_marginal_effect("band") == pytest.approx(tuple(me.iloc[0, :2]), rel=1e-8)
+
+
+def test_response_rate_trend_interval_matches_statsmodels_margeff():
+    rng = np.random.default_rng(9)
+    n = 3000
+    t = rng.integers(0, 730, n)  # whole days: many invitations share a time, so the fit runs on patterns
+    inv = pd.DataFrame({"invited_at": pd.Timestamp("2023-01-01") + pd.to_timedelta(t, unit="D"),
+                        "respondent_id": [f"p{i % 500}" for i in range(n)]})
+    inv["responded"] = rng.random(n) < 0.5 - 0.1 * t / 365.25
+    inv["response_latency_days"] = np.where(inv["responded"], 1.0, np.nan)
+    tr = decay.response_rate_trend(inv, window_days=30)
+    years = (inv["invited_at"] - inv["invited_at"].min()).dt.total_seconds() / 86400 / 365.25
+    ref = sm.Logit(inv["responded"].astype(float), sm.add_constant(years.to_numpy())).fit(
+        disp=0, cov_type="cluster", cov_kwds={"groups": pd.factorize(inv["respondent_id"])[0]})
+    me = ref.get_margeff(at="overall").summary_frame(alpha=0.05).iloc[0]
+    assert tr["change_points_per_year"] == pytest.approx(100 * me.iloc[0], rel=1e-7)
+    assert tr["ci_low"] == pytest.approx(100 * me.iloc[4], rel=1e-7)
+    assert tr["ci_high"] == pytest.approx(100 * me.iloc[5], rel=1e-7)
+    assert tr["p_value"] == pytest.approx(ref.pvalues.iloc[1], rel=1e-6)
+
+
+def test_auc_from_counts_with_ties_and_half_points():
+    # scores on a half-point grid with heavy ties: U counted per distinct value equals the rank-sum U
+    rng = np.random.default_rng(13)
+    s = rng.integers(0, 21, 2000) / 2
+    c = rng.random(2000) < 1 / (1 + np.exp(s - 5))
+    out = decay.auc_hanley_mcneil(s, c)
+    ranks = stats.rankdata(np.concatenate([s[~c], s[c]]))
+    n1, n0 = (~c).sum(), c.sum()
+    assert out["auc"] == pytest.approx((ranks[:n1].sum() - n1 * (n1 + 1) / 2) / (n1 * n0), rel=1e-12)
+    assert out["auc"] == pytest.approx(roc_auc_score(c, -s))
+
+
+@pytest.mark.parametrize("freq", ["W", "M", "Q"])
+def test_period_labels_and_rates_on_integer_keys_match_pandas_periods(freq):
+    rng = np.random.default_rng(1)
+    d = pd.Series(pd.Timestamp("2023-12-20") + pd.to_timedelta(rng.integers(0, 500 * 1440, 5000), unit="min"))
+    d[::97] = pd.NaT
+    assert decay._period_label_fast(d, freq).equals(decay._period_label(d, freq))
+    inv = pd.DataFrame({"invited_at": d, "responded": rng.random(5000) < 0.4})
+    inv["response_latency_days"] = np.where(inv["responded"], 2.0, np.nan)
+    rates = decay.response_rates(inv, period=freq, window_days=30)
+    p = d.dropna().dt.to_period({"W": "W-SUN"}.get(freq, freq))
+    ref = inv.loc[d.notna()].groupby(p.to_numpy())["responded"].agg(["size", "sum"])
+    assert rates["invited"].tolist() == ref["size"].tolist() and rates["responded"].tolist() == ref["sum"].tolist()
+    assert (pd.to_datetime(rates["period_start"]).to_numpy() == ref.index.to_timestamp().to_numpy()).all()
+
+
+def test_follow_up_summary_by_two_columns_matches_groupby():
+    rng = np.random.default_rng(6)
+    n = 800
+    d = pd.DataFrame({"follow_up_status": rng.choice(list(decay.STATUS_ORDER), n),
+                      "latency_days": np.round(rng.exponential(6, n), 1),
+                      "owner": rng.choice(["Ann", "Bob", None], n), "period": rng.choice(["2024-01", "2024-02"], n)})
+    d.loc[~d["follow_up_status"].isin(["within_sla", "late"]), "latency_days"] = np.nan
+    out = decay.follow_up_summary(d, by=["owner", "period"])
+    g = d.assign(owner=d["owner"].fillna("(none)")).groupby(["owner", "period"])
+    assert list(zip(out["owner"], out["period"], strict=True)) == list(g.size().index)
+    assert out["n"].tolist() == g.size().tolist()
+    assert out["never"].tolist() == g["follow_up_status"].apply(lambda s: int((s == "never").sum())).tolist()
+    med = g["latency_days"].median()
+    assert np.allclose(out["median_days"], med, equal_nan=True)
+    lo = [decay.median_ci(v)[1] for _, v in g["latency_days"]]
+    assert np.allclose(out["median_ci_low"], lo, equal_nan=True)

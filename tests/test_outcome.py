@@ -303,3 +303,91 @@ def test_telco_deterministic_link_is_not_no_link(shared_data):
     auc = res.tables["models"].set_index("model").loc["ROC (DeLong)", "estimate"]
     assert auc > 0.9
     assert any("almost perfectly" in n for n in res.notes)
+
+
+# --------------------------------------------------------------------------- large-export implementation (issue 9)
+
+
+def test_cox_breslow_matches_phreg_with_heavy_ties():
+    # Whole-day follow-up times give many tied event times; Breslow's partial likelihood
+    # (statsmodels PHReg's default, R: coxph(Surv(t, e) ~ x, ties = "breslow")) must match.
+    rng = np.random.default_rng(12)
+    n = 600
+    x = np.round(rng.normal(7, 2, n), 1)
+    t = np.ceil(rng.exponential(200 * np.exp(0.25 * (x - 7)))).clip(1, 400)
+    e = (rng.random(n) < 0.6).astype(float)
+    ref = sm.PHReg(t, x[:, None], status=e, ties="breslow").fit()
+    b, se = O._cox_breslow(t, e, x)
+    assert b == pytest.approx(ref.params[0], rel=1e-8)
+    assert se == pytest.approx(ref.bse[0], rel=1e-6)
+    d = pd.DataFrame({"score_mean": x, "churned": e.astype(int),
+                      "last_response_at": pd.Timestamp("2024-01-01"),
+                      "outcome_at": pd.Timestamp("2024-01-01") + pd.to_timedelta(t, unit="D")})
+    hz = O.churn_hazard(d)
+    assert hz["hazard_ratio"] == pytest.approx(np.exp(ref.params[0]), rel=1e-8)
+    assert hz["p_value"] == pytest.approx(ref.pvalues[0], rel=1e-5)
+
+
+def _messy_accounts(seed=3):
+    """Responses and accounts with what large exports carry: duplicated and missing account ids, unknown ids,
+    missing roles and scores, tied response times, responses after the outcome, accounts without outcome."""
+    rng = np.random.default_rng(seed)
+    ids = [f"A{i:03d}" for i in range(120)]
+    acc = pd.DataFrame({"account_id": ids, "churned": rng.random(120) < 0.3,
+                        "outcome_at": pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 200, 120), unit="D"),
+                        "revenue": rng.lognormal(10, 1, 120)})
+    acc["churned"] = acc["churned"].astype("boolean")
+    acc.loc[rng.random(120) < 0.1, "churned"] = pd.NA
+    acc = pd.concat([acc, acc.iloc[:5].assign(churned=True), pd.DataFrame({"account_id": [None]})],
+                    ignore_index=True)
+    n = 1500
+    r = pd.DataFrame({"account_id": rng.choice(ids + ["ZZZ", None], n),
+                      "score": rng.integers(0, 11, n).astype(float),
+                      "responded_at": pd.Timestamp("2024-06-01") + pd.to_timedelta(rng.integers(0, 400, n), unit="D"),
+                      "role": rng.choice(["User", "Executive", "Decision Maker", None], n)})
+    r.loc[rng.random(n) < 0.05, "score"] = np.nan
+    return r, acc
+
+
+def test_account_linking_on_codes_matches_a_plain_pandas_computation():
+    r, acc = _messy_accounts()
+    # reference: first accounts row per id, inner merge, responses strictly before the outcome
+    a1 = acc.dropna(subset=["account_id"]).drop_duplicates("account_id")
+    a1 = a1[a1["churned"].notna()]
+    m = r.reset_index().merge(a1, on="account_id", how="inner")
+    m = m[(m["outcome_at"].isna() | (m["responded_at"] < m["outcome_at"])) & m["score"].notna()]
+    m = m.sort_values(["responded_at", "index"])
+    g = m.groupby("account_id")
+    ref = pd.DataFrame({"responses": g.size(), "score_mean": g["score"].mean(), "score_latest": g["score"].last(),
+                        "score_min": g["score"].min(), "churned": g["churned"].first().astype(int)})
+    dm = m[m["role"].isin(["Decision Maker", "Executive"])].groupby("account_id")["score"].mean()
+    got = O.account_scores(r, acc, decision=["Decision Maker", "Executive"]).set_index("account_id")
+    assert list(got.index) == [i for i in a1["account_id"] if i in ref.index]  # accounts-table order
+    for c in ref.columns:
+        assert np.allclose(got[c].to_numpy(float), ref.loc[got.index, c].to_numpy(float)), c
+    assert np.allclose(got["score_decision"].to_numpy(float), dm.reindex(got.index).to_numpy(float),
+                       equal_nan=True)
+    # role level: one row per (account, role) in id then role order
+    mr = m[m["role"].notna()].groupby(["account_id", "role"])["score"].agg(["size", "mean"])
+    ra = O.role_account_scores(r, acc)
+    assert list(zip(ra["account_id"], ra["role"], strict=True)) == list(mr.index)
+    assert np.allclose(ra["score_mean"], mr["mean"]) and (ra["responses"].to_numpy() == mr["size"].to_numpy()).all()
+    # link table: counts per status, by hand from the same definitions
+    t = O.link_summary(r, acc).set_index("status")["responses"]
+    known = set(acc["account_id"].dropna())
+    with_outcome = set(acc.drop_duplicates("account_id").dropna(subset=["account_id", "churned"])["account_id"])
+    assert t["no account id"] == r["account_id"].isna().sum()
+    assert t["account not found"] == (r["account_id"].notna() & ~r["account_id"].isin(known)).sum()
+    assert t["linked, outcome known"] == r["account_id"].isin(with_outcome).sum()
+
+
+def test_account_logits_match_statsmodels_on_aggregated_patterns():
+    # account mean scores repeat: the fit runs on distinct covariate patterns; same estimates as per account
+    rng = np.random.default_rng(8)
+    d = pd.DataFrame({"score_mean": rng.integers(0, 21, 3000) / 2, "churned": 0})
+    d["churned"] = (rng.random(3000) < 1 / (1 + np.exp(-(1 - 0.3 * d["score_mean"])))).astype(int)
+    ref = sm.Logit(d["churned"], sm.add_constant(d[["score_mean"]])).fit(disp=0)
+    row = O.churn_logit(d, revenue=None).iloc[0]
+    assert row["odds_ratio"] == pytest.approx(np.exp(ref.params["score_mean"]), rel=1e-8)
+    assert row["or_ci_low"] == pytest.approx(np.exp(ref.conf_int().loc["score_mean", 0]), rel=1e-8)
+    assert row["p_value"] == pytest.approx(ref.pvalues["score_mean"], rel=1e-6)
