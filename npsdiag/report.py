@@ -471,10 +471,17 @@ def _palette_png(png: bytes | np.ndarray) -> tuple[bytes, tuple[int, int]]:
             raise
         return png, (0, 0)
     img = Image.fromarray(png, "RGB") if isinstance(png, np.ndarray) else Image.open(io.BytesIO(png)).convert("RGB")
+    colours = img.getcolors(256) if isinstance(png, np.ndarray) else None
+    if colours is not None:  # 256 colours or fewer: an exact palette, without the cost of median cut
+        pal = np.array(sorted((r << 16) | (g << 8) | b for _, (r, g, b) in colours), dtype=np.uint32)
+        key = (png[..., 0].astype(np.uint32) << 16) | (png[..., 1].astype(np.uint32) << 8) | png[..., 2]
+        small_img = Image.fromarray(np.searchsorted(pal, key).astype(np.uint8), "P")
+        small_img.putpalette(np.stack([pal >> 16, (pal >> 8) & 255, pal & 255], axis=1).astype(np.uint8).tobytes())
+    else:
+        small_img = img.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
     out = io.BytesIO()
     # zlib level 8: within 1% of the size of level 9 ("optimize") in a third of the time on plots
-    img.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
-        out, format="PNG", compress_level=8)
+    small_img.save(out, format="PNG", compress_level=8)
     small = out.getvalue()
     if isinstance(png, np.ndarray):
         return small, img.size

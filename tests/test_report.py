@@ -326,6 +326,25 @@ def test_figure_content_beyond_its_edges_is_kept():
     assert not ink[:, 0].any() and not ink[:, -1].any()
 
 
+def test_palette_png_is_exact_up_to_256_colours_and_close_beyond():
+    import io as _io
+
+    from PIL import Image
+
+    rng = np.random.default_rng(5)
+    few = rng.choice(np.arange(200) * 1_000_003 % 16_777_216, size=(60, 80))  # 200 distinct colours
+    img = np.stack([(few >> 16) & 255, (few >> 8) & 255, few & 255], axis=2).astype(np.uint8)
+    png, (w, h) = report._palette_png(img)
+    back = np.asarray(Image.open(_io.BytesIO(png)).convert("RGB"))
+    assert (w, h) == (80, 60) and Image.open(_io.BytesIO(png)).mode == "P" and (back == img).all()
+    # a smooth gradient (65,536 colours): median cut to 256, each pixel close to its colour
+    yy, xx = np.mgrid[0:256, 0:256]
+    grad = np.stack([yy, xx, (yy + xx) // 2], axis=2).astype(np.uint8)
+    png, _ = report._palette_png(grad)
+    back = np.asarray(Image.open(_io.BytesIO(png)).convert("RGB")).astype(int)
+    assert np.abs(back - grad).max() <= 40 and np.abs(back - grad).mean() < 6
+
+
 def test_plot_style_is_seaborns_whitegrid_theme():
     """plots.STYLE is what seaborn.set_theme(notebook, whitegrid, Okabe-Ito palette) sets (without importing
     seaborn at run time); only seaborn's own default colormap is left out."""
