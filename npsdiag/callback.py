@@ -95,14 +95,25 @@ def callback_queue(
     >>> q[["priority", "status", "score"]].values.tolist()
     [[1, 'not followed up', 2]]
     """
+    key = f"callback_queue:{bool(exclude_churned)}:{float(half_life_days)!r}:{bool(include_late)}"
+    # computed once per prepared data (the report's decay area and the CSV export both ask); callers get a copy
+    return prep.cached(key, lambda: _queue(prep, exclude_churned, half_life_days, include_late)).copy()
+
+
+def _queue(prep: Prepared, exclude_churned: bool, half_life_days: float, include_late: bool) -> pd.DataFrame:
     r = prep.responses
     s = prep.settings
     empty = pd.DataFrame({c: pd.Series(dtype="object") for c in CALLBACK_COLUMNS})
     if r.empty or "category" not in r:
         return empty
-    det = r[r["category"] == "detractor"]
-    if det.empty:
+    is_det = np.asarray((r["category"] == "detractor").to_numpy(dtype=bool, na_value=False), dtype=bool)
+    if not is_det.any():
         return empty
+    # only the columns the queue shows; the comments are fetched for the rows that make the queue
+    keep = [c for c in ("respondent_id", "responded_at", "followed_up_at", "account_id", "role", "owner", "score")
+            if c in r]
+    det = r.loc[is_det, keep]
+    det["_pos"] = np.flatnonzero(is_det)
     end = data_end_date(prep)
     if end is None:
         return empty
@@ -159,11 +170,14 @@ def callback_queue(
         "days_waiting": np.floor(np.where(st == "late", lat, age)),
         "arr": arr,
         "priority_score": np.round(score, 2),
-        "comment": col("comment"),
+        "_pos": col("_pos").to_numpy(),
         "_rank": st.map(_STATUS_RANK).to_numpy(),
     })
     out = out.sort_values(["_rank", "priority_score", "responded_at"], ascending=[True, False, False],
                           kind="mergesort").drop(columns="_rank").reset_index(drop=True)
+    pos = out.pop("_pos").to_numpy(dtype="int64")
+    out["comment"] = (r["comment"].iloc[pos].reset_index(drop=True) if "comment" in r
+                      else pd.Series([pd.NA] * len(out), dtype="object"))
     out.insert(0, "priority", np.arange(1, len(out) + 1))
     out["days_waiting"] = pd.array(out["days_waiting"].to_numpy(), dtype="Float64").astype("Int64")
     sc = out["score"]
@@ -198,9 +212,29 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
         ser = out[c]
         if pd.api.types.is_object_dtype(ser) or pd.api.types.is_string_dtype(ser) or isinstance(
                 ser.dtype, pd.CategoricalDtype):
-            out[c] = ser.astype(object).map(fix)
+            obj = ser.astype(object)
+            hit = _formula_cells(ser)
+            if hit.any():
+                obj = obj.copy()
+                obj[hit] = obj[hit].map(fix)
+            out[c] = obj
     out.columns = [fix(str(c)) for c in out.columns]
     return out
+
+
+def _formula_cells(ser: pd.Series) -> np.ndarray:
+    """Per cell: text starting with a formula character (vectorised for string and categorical columns)."""
+    if not len(ser):
+        return np.zeros(0, dtype=bool)
+    if isinstance(ser.dtype, pd.CategoricalDtype):
+        cats = pd.Series(ser.cat.categories)
+        bad = _formula_cells(cats.astype(object)) if len(cats) else np.zeros(0, dtype=bool)
+        codes = ser.cat.codes.to_numpy()
+        return np.where(codes >= 0, bad[np.maximum(codes, 0)] if len(bad) else False, False)
+    if pd.api.types.is_object_dtype(ser) and pd.api.types.infer_dtype(ser, skipna=True) in ("string", "empty"):
+        ser = ser.astype("string")  # all text: the string kernels apply
+    hit = ser.str.startswith(FORMULA_PREFIXES)
+    return hit.astype("boolean").fillna(False).to_numpy(dtype=bool)
 
 
 def write_csv_safely(frame: pd.DataFrame, path: str | Path, encoding: str = "utf-8-sig") -> Path:

@@ -194,6 +194,25 @@ def _make_replacer(emails: bool, phones: bool, cards: bool, urls: bool, handles:
     return repl
 
 
+#: An ASCII value that is one e-mail address and nothing else (RE2 syntax, for pyarrow); such a value is always
+#: replaced whole by ``[email]``: the e-mail branch of the pattern matches all of it and nothing precedes it
+#: (values starting with a link prefix are left to the full pattern).
+_WHOLE_EMAIL = r"^[A-Za-z0-9_.+'-]+@[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.[A-Za-z]{2,}$"
+
+
+def _whole_emails(values: np.ndarray) -> np.ndarray:
+    """Per value: exactly one plain ASCII e-mail address (vectorised with pyarrow's RE2 kernels)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not len(values):
+        return np.zeros(0, dtype=bool)
+    arr = pa.array([v if isinstance(v, str) else None for v in values], type=pa.string())
+    hit = pc.and_(pc.match_substring_regex(arr, pattern=_WHOLE_EMAIL),
+                  pc.invert(pc.match_substring_regex(arr, pattern=r"^(?:https?://|www\.)")))
+    return np.asarray(pc.fill_null(hit, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
 def redact_text(text, emails: bool = True, phones: bool = True, cards: bool = True, urls: bool = True,
                 handles: bool = True, postcodes: bool = True, numbers: bool = False):
     """Mask personal data in a string or a Series of strings.
@@ -222,8 +241,8 @@ def redact_text(text, emails: bool = True, phones: bool = True, cards: bool = Tr
     Regular expressions with checks (Luhn for cards, mod-97 for IBANs,
     digit counts and date/amount/year shapes for phone numbers); no model.
     On a Series only values containing a digit, ``@`` or a link are
-    examined, so a million comments take a few seconds. Names of people are
-    not detected.
+    examined, each distinct value once, so a million comments take a few
+    seconds at most. Names of people are not detected.
 
     Examples
     --------
@@ -242,8 +261,15 @@ def redact_text(text, emails: bool = True, phones: bool = True, cards: bool = Tr
         if not quick.any():
             return s
         out = s.copy()
-        sub = s[quick]
-        out[quick] = [v if v is pd.NA else _PATTERN.sub(repl, v) for v in sub.tolist()]
+        # each distinct value is redacted once (exports repeat comments and ids)
+        codes, uniques = pd.factorize(s[quick])
+        vals = np.asarray(uniques, dtype=object)
+        red = np.empty(len(vals) + 1, dtype=object)
+        red[-1] = pd.NA
+        whole = _whole_emails(vals) if emails else np.zeros(len(vals), dtype=bool)
+        red[:-1][whole] = "[email]"  # a value that is one plain e-mail address (a respondent id) needs no parsing
+        red[:-1][~whole] = [_PATTERN.sub(repl, str(v)) for v in vals[~whole]]
+        out[quick] = red[np.where(codes < 0, len(vals), codes)]
         return out
     if text is None or text is pd.NA or (isinstance(text, float) and text != text):
         return text

@@ -186,3 +186,30 @@ def test_real_bt_verbatims_queue_and_decay_degrade(shared_data, tmp_path: Path):
     # one real detractor comment starts with "- moved in on 15th December...": written with the apostrophe
     assert sum(c.startswith("'- moved in") for c in comments) == 1
     assert not [c for c in comments if c[:1] in ("=", "+", "-", "@")]
+
+
+def test_neutralise_formulas_on_string_categorical_and_mixed_columns():
+    # the vectorised check must give what a cell-by-cell str.startswith gives (OWASP prefixes), every column kind
+    df = pd.DataFrame({
+        "s": pd.Series(["-x", pd.NA, "y", "\tz", "@q"], dtype="string"),
+        "o": pd.Series(["=a", 5, None, 2.5, "+b"], dtype=object),
+        "k": pd.Categorical(["=c", "d", "=c", "e", None]),
+        "n": [-1, 2, 3, 4, 5],
+    })
+    out = neutralise_formulas(df)
+    for c in ("s", "o", "k"):
+        want = ["'" + v if isinstance(v, str) and v.startswith(("=", "+", "-", "@", "\t", "\r")) else v
+                for v in df[c].astype(object)]
+        assert [None if pd.isna(v) else v for v in out[c]] == [None if pd.isna(v) else v for v in want]
+    assert out["n"].tolist() == [-1, 2, 3, 4, 5]
+    assert neutralise_formulas(df.iloc[:0]).shape == (0, 4)
+
+
+def test_queue_is_computed_once_and_callers_get_copies():
+    prep = prepare(from_frames(pd.DataFrame({"score": [2, 3], "responded_at": ["2024-01-02", "2024-02-20"]})),
+                   now="2024-03-01")
+    a = callback_queue(prep)
+    a.loc[0, "status"] = "changed"
+    b = callback_queue(prep)
+    assert b.loc[0, "status"] != "changed" and len(b) == 2
+    assert len(callback_queue(prep, include_late=False)) == 2

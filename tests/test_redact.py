@@ -152,3 +152,20 @@ def test_no_partial_identifier_survives_in_long_text() -> None:
     text = ("Please call me back on 0161 496 0000 or write to firstname.lastname@example.org; " * 20)
     out = redact_text(text)
     assert not re.search(r"\d{3}", out) and "@" not in out
+
+
+EMAILISH = ["jo@example.com", "p123@client.com", "www.jo@x.com", "jo@x.com and more", "a.b+c@d.e.co.uk",
+            "é@x.com", "x@y.c", "o'neil@x.org", "https://x.com/a@b.com", "JO@EXAMPLE.COM", "a@b@c.com",
+            "a_b@c-d.com", "a@b.com.", "-a@b.com", "call 07700 900123", "jo [at] example [dot] com"]
+
+
+def test_series_redaction_equals_the_per_value_pattern() -> None:
+    # A Series is redacted per distinct value, whole plain e-mail addresses by a vectorised check; the result must
+    # be the scalar function's, value by value (repeated values, missing values and mixed kinds included).
+    s = pd.Series(EMAILISH * 3 + [None], dtype="string")
+    out = redact_text(s)
+    assert out.tolist()[:-1] == [redact_text(v) for v in EMAILISH * 3]
+    assert out.iloc[-1] is pd.NA and out.index.equals(s.index)
+    assert out.iloc[0] == "[email]" and out.iloc[2] == "www.jo@x.com"
+    kept = redact_text(s, emails=False)
+    assert kept.tolist()[:-1] == [redact_text(v, emails=False) for v in EMAILISH * 3]
