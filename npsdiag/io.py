@@ -645,6 +645,9 @@ def read_raw(spec: TableSpec, problems: list[Problem] | None = None, columns: li
 
 _NUM_RE = re.compile(r"^\s*([-+]?\d+(?:[.,]\d+)?)\s*(?:$|[-–—:=(]|\s)")
 _MISSING = {"", "na", "n/a", "nan", "none", "null", "-", "--", ".", "#n/a", "missing", "not applicable"}
+#: the longest value (in UTF-8 bytes) that lower-cases to a word of _MISSING: only 'İ' (2 bytes, to 'i') and
+#: the Kelvin sign (3 bytes, to 'k') lower-case from non-ASCII to ASCII
+_MISSING_BYTES = max(len(w) + w.count("i") + 2 * w.count("k") for w in _MISSING)
 
 
 def _arrow_strings(values: pd.Series) -> pa.ChunkedArray:
@@ -683,6 +686,21 @@ def _has_edge_space(arr: pa.ChunkedArray) -> bool:
         if (b[start] - np.uint8(0x21) >= np.uint8(0x5E)).any() or (b[end - 1] - np.uint8(0x21) >= np.uint8(0x5E)).any():
             return True
     return False
+
+
+def _byte_at(arr: pa.ChunkedArray, i: int, rows: np.ndarray) -> np.ndarray:
+    """Byte ``i`` of each value of a large_string array at the ``rows`` (boolean) that are long enough; 0 elsewhere."""
+    out = np.zeros(len(arr), dtype=np.uint8)
+    at = 0
+    for chunk in arr.chunks:
+        n = len(chunk)
+        _, offsets, data = chunk.buffers()
+        if n and data is not None:
+            off = np.frombuffer(offsets, dtype=np.int64)[chunk.offset: chunk.offset + n + 1]
+            take = rows[at: at + n] & (off[1:] - off[:-1] > i)
+            out[at: at + n][take] = np.frombuffer(data, dtype=np.uint8)[off[:-1][take] + i]
+        at += n
+    return out
 
 
 def _stripped(values: pd.Series) -> pa.ChunkedArray:
@@ -879,42 +897,59 @@ def parse_dates(values: pd.Series, dayfirst: bool | None = None) -> tuple[pd.Ser
             s = s.dt.tz_convert("UTC").dt.tz_localize(None)
         return s.astype("datetime64[ns]"), pd.Series(False, index=values.index), None
     arr = _stripped(values)
-    missing = _to_numpy_bool(pc.is_in(_lower(arr), value_set=pa.array(sorted(_MISSING), pa.large_string())))
-    present = _to_numpy_bool(arr.is_valid()) & ~missing
+    n = len(values)
+    valid = _to_numpy_bool(arr.is_valid())
+    lengths = pc.fill_null(pc.binary_length(arr), 0).to_numpy(zero_copy_only=False)
+    missing = np.zeros(n, dtype=bool)
+    short = valid & (lengths <= _MISSING_BYTES)  # only these can be words such as "N/A"
+    if short.any():
+        missing[short] = _to_numpy_bool(pc.is_in(_lower(pc.filter(arr, pa.array(short))),
+                                                 value_set=pa.array(sorted(_MISSING), pa.large_string())))
+    present = valid & ~missing
     text = _string_series(arr, values.index)
     if missing.any():
         text = text.mask(missing)
-    if dayfirst is None:
-        dayfirst, reason = _dayfirst_at(text, np.flatnonzero(present))
-        if dayfirst is None and reason.startswith(("every", "dates are written")):
-            note = (f"day/month order is ambiguous: {reason}; read as month first. "
-                    "Set `dayfirst: true` (or false) in the config to be sure.")
-    out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
-    if not present.any():
-        return pd.Series(out, index=values.index), pd.Series(False, index=values.index), note
-    first = str(text.iloc[int(np.argmax(present))])
-    fmt = None
-    try:
-        from pandas.tseries.api import guess_datetime_format
-
-        fmt = guess_datetime_format(first, dayfirst=bool(dayfirst))
-    except Exception:  # noqa: BLE001
-        fmt = None
+    out = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    first = str(text.iloc[int(np.argmax(present))]) if present.any() else None
     rest = present
-    if fmt in _ISO_WIDTH:
-        iso = present & (pc.binary_length(arr).to_numpy(zero_copy_only=False) == _ISO_WIDTH[fmt])
+    iso_fmt = _guess_format(first, bool(dayfirst)) if first is not None else None
+    if iso_fmt in _ISO_WIDTH:  # ISO values are read at once; they can never look like d/m/y dates
+        iso = present & (lengths == _ISO_WIDTH[iso_fmt])
+        if len(iso_fmt) > 8 and iso.any():  # the date-time separator as in the format ('T' or ' ')
+            iso &= _byte_at(arr, 10, iso) == ord(iso_fmt[8])
         try:  # strict: one value that is not a valid ISO date fails the whole cast
-            stamps = pc.cast(pc.filter(arr, pa.array(iso)), pa.timestamp("ns"))
+            stamps = pc.cast(arr if iso.sum() == valid.sum() else pc.filter(arr, pa.array(iso)), pa.timestamp("ns"))
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             stamps = None
         if stamps is not None:
-            out[iso] = stamps.to_numpy(zero_copy_only=False).astype("datetime64[ns]", copy=False)
+            stamps = stamps.to_numpy(zero_copy_only=False).astype("datetime64[ns]", copy=False)
+            out[iso] = stamps[iso] if len(stamps) == n else stamps
             rest = present & ~iso
+    if dayfirst is None:
+        dayfirst, reason = _dayfirst_at(text, np.flatnonzero(rest))
+        if dayfirst is None and reason.startswith(("every", "dates are written")):
+            note = (f"day/month order is ambiguous: {reason}; read as month first. "
+                    "Set `dayfirst: true` (or false) in the config to be sure.")
+    if first is None:
+        return pd.Series(out, index=values.index), pd.Series(False, index=values.index), note
+    fmt = _guess_format(first, bool(dayfirst))
+    if fmt != iso_fmt and rest is not present:  # day-first turns the guess into another format: read all with it
+        out[:] = np.datetime64("NaT")
+        rest = present
     if rest.any():
         out[rest] = _parse_date_text(text[rest], fmt, bool(dayfirst))
     plausible = (out >= _EARLIEST.to_datetime64()) & (out <= _LATEST.to_datetime64())  # '1.234,90' is no date
     out[~plausible] = np.datetime64("NaT")
     return pd.Series(out, index=values.index), pd.Series(np.isnat(out) & present, index=values.index), note
+
+
+def _guess_format(value: str, dayfirst: bool) -> str | None:
+    try:
+        from pandas.tseries.api import guess_datetime_format
+
+        return guess_datetime_format(value, dayfirst=dayfirst)
+    except Exception:  # noqa: BLE001
+        return None
 
 
 def _parse_date_text(non_null: pd.Series, fmt: str | None, dayfirst: bool) -> np.ndarray:
