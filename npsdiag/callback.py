@@ -109,14 +109,18 @@ def _queue(prep: Prepared, exclude_churned: bool, half_life_days: float, include
     is_det = np.asarray((r["category"] == "detractor").to_numpy(dtype=bool, na_value=False), dtype=bool)
     if not is_det.any():
         return empty
-    # only the columns the queue shows; the comments are fetched for the rows that make the queue
-    keep = [c for c in ("respondent_id", "responded_at", "followed_up_at", "account_id", "role", "owner", "score")
-            if c in r]
-    det = r.loc[is_det, keep]
-    det["_pos"] = np.flatnonzero(is_det)
     end = data_end_date(prep)
     if end is None:
         return empty
+    # a narrow frame of the detractors (dates, respondent codes, row positions); the text columns are fetched
+    # for the rows that make the queue
+    pos = np.flatnonzero(is_det)
+    det = pd.DataFrame({"responded_at": r["responded_at"].to_numpy()[pos], "_pos": pos})
+    if "followed_up_at" in r:
+        det["followed_up_at"] = r["followed_up_at"].to_numpy()[pos]
+    has_resp = "respondent_id" in r
+    if has_resp:
+        det["_resp"] = prep.codes("respondent_id")[0][pos]
     sla = float(s.follow_up_sla_days)
     if "followed_up_at" in det:
         fu = follow_up_latency(det, sla_days=sla, end=end)
@@ -129,26 +133,34 @@ def _queue(prep: Prepared, exclude_churned: bool, half_life_days: float, include
         fu["age_days"] = (end - fu["responded_at"]).dt.total_seconds() / 86400
         status = pd.Series("unknown", index=fu.index, dtype="string")
     fu = fu.assign(_status=status)
-    if "respondent_id" in fu and fu["respondent_id"].notna().any():
-        has = fu["respondent_id"].notna()
-        latest = fu[has].sort_values("responded_at").drop_duplicates("respondent_id", keep="last")
+    if has_resp and (fu["_resp"] >= 0).any():
+        has = fu["_resp"] >= 0
+        latest = fu[has].sort_values("responded_at").drop_duplicates("_resp", keep="last")
         fu = pd.concat([latest, fu[~has]])
 
     acc = prep.accounts
-    if acc is not None and "account_id" in acc and "account_id" in fu:
+    if acc is not None and "account_id" in acc and "account_id" in r:
         cols = ["account_id"] + [c for c in ("name", "revenue", "churned") if c in acc]
-        a = acc[cols].dropna(subset=["account_id"]).drop_duplicates("account_id")
-        fu = fu.merge(a.rename(columns={"name": "_name", "revenue": "_arr", "churned": "_churned"}),
-                      on="account_id", how="left")
+        a = acc[cols].dropna(subset=["account_id"]).drop_duplicates("account_id").reset_index(drop=True)
+        at = pd.Index(a["account_id"]).get_indexer(r["account_id"].iloc[fu["_pos"].to_numpy()])
+        found = pd.Series(at >= 0, index=fu.index)
+        for c, new in (("name", "_name"), ("revenue", "_arr"), ("churned", "_churned")):
+            if c in a:  # a left join on the account id, as merge(how="left") gives it
+                vals = (a[c].iloc[np.maximum(at, 0)] if len(a) else pd.Series([pd.NA] * len(at), dtype=a[c].dtype))
+                fu[new] = vals.set_axis(fu.index).where(found)
         if exclude_churned and "_churned" in fu:
-            fu = fu[~fu["_churned"].fillna(False).astype(bool)]
+            fu = fu[~pd.Series(fu["_churned"]).fillna(False).astype(bool).to_numpy()]
     if fu.empty:
         return empty
 
     n = len(fu)
+    rows = fu["_pos"].to_numpy(dtype="int64")
 
     def col(name: str) -> pd.Series:
         return fu[name].reset_index(drop=True) if name in fu else pd.Series([pd.NA] * n, dtype="object")
+
+    def text(name: str) -> pd.Series:  # a column of the responses at the queue's rows
+        return r[name].iloc[rows].reset_index(drop=True) if name in r else pd.Series([pd.NA] * n, dtype="object")
 
     age = col("age_days").astype(float)
     lat = col("latency_days").astype(float)
@@ -159,18 +171,18 @@ def _queue(prep: Prepared, exclude_churned: bool, half_life_days: float, include
     score = arr.fillna(fill).to_numpy() * weight
     out = pd.DataFrame({
         "status": st.map(_STATUS_LABEL),
-        "account_id": col("account_id"),
+        "account_id": text("account_id"),
         "account_name": col("_name"),
-        "respondent": col("respondent_id"),
-        "role": col("role"),
-        "owner": col("owner"),
-        "score": col("score").astype(float),
+        "respondent": text("respondent_id"),
+        "role": text("role"),
+        "owner": text("owner"),
+        "score": text("score").astype(float),
         "responded_at": pd.to_datetime(col("responded_at")),
         "followed_up_at": pd.to_datetime(col("followed_up_at")),
         "days_waiting": np.floor(np.where(st == "late", lat, age)),
         "arr": arr,
         "priority_score": np.round(score, 2),
-        "_pos": col("_pos").to_numpy(),
+        "_pos": rows,
         "_rank": st.map(_STATUS_RANK).to_numpy(),
     })
     out = out.sort_values(["_rank", "priority_score", "responded_at"], ascending=[True, False, False],
@@ -214,10 +226,10 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
                 ser.dtype, pd.CategoricalDtype):
             obj = ser.astype(object)
             hit = _formula_cells(ser)
+            vals = obj.to_numpy(dtype=object, copy=True)
             if hit.any():
-                obj = obj.copy()
-                obj[hit] = obj[hit].map(fix)
-            out[c] = obj
+                vals[hit] = ["'" + v for v in vals[hit]]
+            out[c] = pd.Series(vals, index=obj.index)  # the dtype inferred as Series.map would (str when all text)
     out.columns = [fix(str(c)) for c in out.columns]
     return out
 
