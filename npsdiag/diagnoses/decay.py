@@ -1635,8 +1635,7 @@ def diagnose(prep: Prepared) -> AreaResult:
     try:
         from ..callback import callback_queue
 
-        # shared with whoever writes callback_queue.csv (the same queue for the same prepared data)
-        q = prep.cached("callback_queue", lambda: callback_queue(prep))
+        q = callback_queue(prep)  # computed once per prepared data by callback_queue itself
     except Exception as exc:  # noqa: BLE001 - the queue must never stop the diagnosis
         q = None
         notes.append(f"Callback queue could not be built ({type(exc).__name__}).")
