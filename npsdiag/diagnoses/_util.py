@@ -269,18 +269,20 @@ def logit_fit(
     Cluster-robust covariance as statsmodels' CRV1 (``cov_type="cluster"``):
     H⁻¹ (Σ_g u_g u_gᵀ) H⁻¹ · G/(G-1) · (N-1)/(N-K), with u_g the sum of the
     score contributions x_i (y_i - p_i) of cluster g and N observations.
-    The tall-and-thin products run on one BLAS thread (threadpoolctl): on a
-    busy machine the threads of a multi-threaded BLAS cost more than they
-    save for a few columns.
+    On large designs the tall-and-thin products run on one BLAS thread
+    (threadpoolctl): on a busy machine the threads of a multi-threaded BLAS
+    cost more than they save for a few columns.
     """
-    try:
-        from threadpoolctl import threadpool_limits
+    from contextlib import nullcontext
 
-        limit = threadpool_limits(1, "blas")
-    except Exception:  # noqa: BLE001 - threadpoolctl (a scikit-learn dependency) missing: default threads
-        from contextlib import nullcontext
+    limit = nullcontext()
+    if np.size(X) >= 200_000:  # limiting the threads costs ~10 ms: only worth it for large designs
+        try:
+            from threadpoolctl import threadpool_limits
 
-        limit = nullcontext()
+            limit = threadpool_limits(1, "blas")
+        except Exception:  # noqa: BLE001 - threadpoolctl (a scikit-learn dependency) missing: default threads
+            pass
     with limit:
         return _logit_fit(X, y, trials, names, rows, row_y, groups, maxiter, tol)
 
