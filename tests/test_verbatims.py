@@ -367,3 +367,62 @@ def test_demo_client() -> None:
     quotes = V.theme_quotes(sub.reset_index(drop=True), per_theme=50)
     assert any("<script>" in q for q in quotes["quote"])  # kept as plain text; the report escapes it
     assert not quotes["quote"].str.contains(r"[\w.+-]+@[\w-]+\.", regex=True).any()
+
+
+# --------------------------------------------------------------------------- distinct texts (performance)
+
+
+def _dup_frame() -> pd.DataFrame:
+    """Responses whose comments repeat (as exports do), with placeholders, blanks and missing values."""
+    d = make_responses(2400, seed=5, billing_late=0.2, pain=True)
+    d.loc[d.index[::17], "comment"] = "n/a"
+    d.loc[d.index[::23], "comment"] = "  "
+    d.loc[d.index[5::29], "comment"] = "The invoice was WRONG again, call 07700 900123"
+    d["category"] = pd.Categorical(np.where(d["score"] <= 6, "detractor", np.where(d["score"] >= 9, "promoter",
+                                                                                       "passive")))
+    return d
+
+
+def test_corpus_counts_equal_the_per_comment_computation() -> None:
+    # Each building block on distinct texts weighted by their comments (text.Corpus) against the same block on
+    # every comment tokenised separately (the per-row Tokens path): identical tables.
+    d = _dup_frame()
+    c = tx.corpus(d["comment"])
+    assert c.n_texts < len(d) / 50 and c.counts(c.commented()).sum() == c.commented().sum()
+    rows = tx.tokenize(d["comment"])
+    for fn, kw in ((V.comment_languages, {}), (V.distinguishing_terms, {"top": 8}), (V.theme_summary, {}),
+                   (V.theme_quotes, {"per_theme": 3}), (V.early_warning, {})):
+        a = fn(d, tokens=c, **kw)
+        b = fn(d, tokens=rows, **kw)
+        pd.testing.assert_frame_equal(a, b, check_dtype=False, obj=fn.__name__)
+        assert a.attrs == b.attrs
+    with pytest.raises(ValueError):
+        V.theme_summary(d.iloc[:10], tokens=c)
+
+
+def test_nmf_on_distinct_texts_has_the_comment_level_solution() -> None:
+    # k identical rows x enter once as sqrt(k) x: the Frobenius objective for H is the same, so fitted to
+    # convergence both give the same topics (components), checked against scikit-learn on the expanded rows.
+    from scipy import sparse
+    from sklearn.decomposition import NMF
+
+    rng = np.random.default_rng(2)
+    base = sparse.random(40, 30, density=0.15, random_state=3, format="csr")
+    base.data[:] = rng.uniform(0.2, 1, len(base.data))
+    texts = rng.integers(0, 40, 400)  # 400 comments sharing 40 texts
+    full = NMF(n_components=3, init="nndsvda", random_state=0, max_iter=5000, tol=1e-10).fit(base[texts])
+    model = NMF(n_components=3, init="nndsvda", random_state=0, max_iter=5000, tol=1e-10)
+    tx._fit_nmf_distinct(model, base, texts, seed=0)
+    np.testing.assert_allclose(model.components_, full.components_, rtol=1e-3, atol=1e-4)
+
+
+def test_coverage_with_precomputed_codes_matches_factorizing() -> None:
+    d = _dup_frame()
+    d.loc[d.index[[0, 7, 300]], "Region"] = None
+    d.loc[d.index[1:4], "Region"] = "APAC"
+    has = V._commented(d, "comment")
+    codes = {"Region": pd.factorize(d["Region"])}
+    a = V._coverage(d, has, ["category", "Region"], 0.95, 6, codes=codes)
+    b = V.comment_coverage(d, "comment", by=["category", "Region"], max_levels=6)
+    pd.testing.assert_frame_equal(a, b)
+    assert "(missing)" in set(b["value"])
