@@ -504,8 +504,8 @@ def _asof_reference(inv: pd.DataFrame, res: pd.DataFrame, window_days: float) ->
 
 @pytest.mark.parametrize("grid", ["minute", "nanosecond_wide"])
 def test_match_invitations_equals_merge_asof_rule(grid):
-    # random respondents with case/space variants and missing ids, many invitations per respondent;
-    # "nanosecond_wide" spans centuries at ns resolution, which cannot be packed into one int64 (the other path)
+    # random respondents with case/space variants and missing ids, many invitations per respondent, in random
+    # order; "nanosecond_wide" spans two centuries at nanosecond resolution
     rng = np.random.default_rng(21)
     n_i, n_r = 3000, 1500
     ids = np.array([f"P{i}" for i in range(300)] + [" p1", "P2 ", None], dtype=object)

@@ -893,44 +893,28 @@ def _latest_at_or_before(inv_key: np.ndarray, inv_t: np.ndarray, resp_key: np.nd
                          resp_t: np.ndarray) -> np.ndarray:
     """For each response, the invitation row with the same key and the latest time at or before it (-1: none).
 
-    A vectorised ``merge_asof(direction="backward", by=key)`` on integer keys
-    and int64 times: both are packed into one sortable int64 and matched
-    with ``searchsorted``.
+    ``pandas.merge_asof(direction="backward", by=key)`` on integer keys and
+    int64 times (a single pass once both sides are in time order; an export
+    in time order needs no sort). Among invitations of one key at the very
+    same time, the last row is the match.
     """
     out = np.full(len(resp_key), -1, dtype="int64")
     ii = np.flatnonzero((inv_key >= 0) & (inv_t != _NAT))
     rr = np.flatnonzero((resp_key >= 0) & (resp_t != _NAT))
     if not len(ii) or not len(rr):
         return out
-    sk, rk = inv_key[ii].astype("int64"), resp_key[rr].astype("int64")
-    tmin = min(int(inv_t[ii].min()), int(resp_t[rr].min()))
-    oi, orr = inv_t[ii] - tmin, resp_t[rr] - tmin
-    unit = _time_unit(oi, orr)
-    oi, orr = oi // unit, orr // unit
-    span = int(max(oi.max(), orr.max())) + 1
-    if (int(max(sk.max(), rk.max())) + 1) * span >= 2**62:  # too wide to pack: pack the ranks of the times
-        uniq, inv = np.unique(np.concatenate([oi, orr]), return_inverse=True)
-        oi, orr, span = inv[:len(oi)], inv[len(oi):], len(uniq)
-    ci, cr = sk * span + oi, rk * span + orr
-    bits = max(len(ii), len(rr), 2).bit_length()
-    if (int(max(ci.max(), cr.max())) << bits) < 2**62:
-        # pack the row into the low bits: one plain sort orders by key, time, then row (no argsort)
-        mask = (1 << bits) - 1
-        vi = np.sort((ci << bits) | np.arange(len(ii)))
-        vr = np.sort((cr << bits) | np.arange(len(rr)))
-        pos = np.searchsorted(vi, vr | mask, side="right") - 1  # the last invitation at or before, per response
-        ok = pos >= 0
-        ok[ok] = (vi[pos[ok]] >> bits) // span == (vr[ok] >> bits) // span  # of the same respondent
-        out[rr[vr[ok] & mask]] = ii[vi[pos[ok]] & mask]
-        return out
-    order = np.argsort(ci, kind="stable")  # by key and time, then row: the last of equal ones is the latest row
-    ci, ii = ci[order], ii[order]
-    ro = np.argsort(cr)  # sorted needles search much faster
-    pos = np.empty(len(cr), dtype="int64")
-    pos[ro] = np.searchsorted(ci, cr[ro], side="right") - 1
-    ok = pos >= 0
-    ok[ok] = ci[pos[ok]] // span == rk[ok]
-    out[rr[ok]] = ii[pos[ok]]
+    ti, tr = inv_t[ii], resp_t[rr]
+    if not (np.diff(ti) >= 0).all():
+        o = np.argsort(ti, kind="stable")
+        ii, ti = ii[o], ti[o]
+    if not (np.diff(tr) >= 0).all():
+        o = np.argsort(tr, kind="stable")
+        rr, tr = rr[o], tr[o]
+    right = pd.DataFrame({"t": ti, "k": inv_key[ii].astype("int64"), "row": ii})
+    left = pd.DataFrame({"t": tr, "k": resp_key[rr].astype("int64")})
+    m = pd.merge_asof(left, right, on="t", by="k", direction="backward")["row"].to_numpy(dtype="float64")
+    ok = ~np.isnan(m)
+    out[rr[ok]] = m[ok].astype("int64")
     return out
 
 
