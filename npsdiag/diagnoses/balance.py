@@ -8,7 +8,7 @@ are the people who matter, each check a building block an analyst can call:
   role with the gap between roles tested (:func:`nps_by_role`);
 - accounts with a single voice and how concentrated responses are across
   accounts (:func:`respondents_per_account`, :func:`voice_distribution`,
-  :func:`concentration`, :func:`lorenz_curve`);
+  :func:`concentration`, :func:`top_share_null`, :func:`lorenz_curve`);
 - revenue coverage per quarter: share of ARR with any response and with a
   decision-maker response (:func:`revenue_coverage`);
 - non-response bias: invited people who answered against those who did not,
@@ -18,6 +18,11 @@ are the people who matter, each check a building block an analyst can call:
 
 Decision makers are the roles of ``settings.decision_roles`` or, when it is
 not set, roles whose names say so (:func:`decision_roles`).
+
+On large exports :func:`diagnose` counts on integer codes of the ids
+(``prep.codes``), matches the tables' ids once on their distinct values, and
+tests non-response on counts per level and per account; the building blocks
+above take plain DataFrames and give the same tables.
 """
 
 from __future__ import annotations
@@ -1225,15 +1230,6 @@ def _arr_band_codes(revenue: pd.Series, bands: int = 4) -> tuple[np.ndarray, lis
     lab_codes, lab = pd.factorize(pd.Index(labels, dtype=object))  # bands that read alike are one
     codes = np.where(np.isnan(rv), -1, np.asarray(lab_codes)[idx])
     return codes.astype(np.intp), [str(x) for x in lab]
-
-
-def _arr_bands(revenue: pd.Series, bands: int = 4) -> pd.Series:
-    """ARR bands (quartiles of the accounts' ARR) labelled with their range."""
-    codes, labels = _arr_band_codes(revenue, bands)
-    if not labels:
-        return pd.Series(pd.NA, index=revenue.index, dtype="string")
-    lab = np.array(labels + [None], dtype=object)
-    return pd.Series(pd.array(lab[codes], dtype="string"), index=revenue.index)
 
 
 def invitation_attributes(
