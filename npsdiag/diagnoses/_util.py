@@ -392,15 +392,14 @@ def logit_fit_rows(
     cluster-robust covariance as the per-row fit, at a fraction of the cost.
     """
     names = [str(c) for c in X.columns]
-    exog = X.to_numpy(dtype="float64")
     y = np.asarray(y, dtype="float64")
     pat = None
     if patterns is not False:
-        cols = [exog[:, j] for j in range(exog.shape[1])] if patterns is None else list(patterns)
+        cols = [X[c].to_numpy(dtype="float64") for c in X.columns] if patterns is None else list(patterns)
         pat = pattern_codes(cols, max_patterns=len(y) // 2)
     if pat is None:
-        return logit_fit(exog, y, names=names, groups=groups, maxiter=maxiter)
+        return logit_fit(X.to_numpy(dtype="float64"), y, names=names, groups=groups, maxiter=maxiter)
     rows, first = pat
     m = len(first)
-    return logit_fit(exog[first], np.bincount(rows, weights=y, minlength=m), np.bincount(rows, minlength=m),
-                     names=names, rows=rows, row_y=y, groups=groups, maxiter=maxiter)
+    return logit_fit(X.iloc[first].to_numpy(dtype="float64"), np.bincount(rows, weights=y, minlength=m),
+                     np.bincount(rows, minlength=m), names=names, rows=rows, row_y=y, groups=groups, maxiter=maxiter)

@@ -871,7 +871,18 @@ def _match_core(invitations: pd.DataFrame, responses: pd.DataFrame, invited: str
     m = latest >= 0
     np.minimum.at(first, latest[m], rt[m])
     first[first == np.iinfo("int64").max] = _NAT
+    _release_arrow_memory()
     return first, "respondent and date"
+
+
+def _release_arrow_memory() -> None:
+    """Hand the memory Arrow's allocator keeps after large string operations back to the system."""
+    try:
+        import pyarrow as pa
+
+        pa.default_memory_pool().release_unused()
+    except Exception:  # noqa: BLE001 - only a memory hint
+        pass
 
 
 def _time_unit(*offsets: np.ndarray) -> int:
@@ -1380,6 +1391,14 @@ def diagnose(prep: Prepared) -> AreaResult:
         return not_assessed("decay", "needs follow-up dates (responses.followed_up_at), invitation dates "
                                      "(invitations or responses.invited_at) or account outcomes with dates")
 
+    # the invitations' match first, while little else is in memory (its temporaries are the largest)
+    in_period, core = None, None
+    if has_inv:
+        if s.period:
+            lo_p, hi_p = pd.Timestamp(s.period[0]), pd.Timestamp(s.period[1]) + pd.Timedelta(days=1)
+            in_period = ((inv["invited_at"] >= lo_p) & (inv["invited_at"] < hi_p)).to_numpy(dtype=bool, na_value=False)
+        core = _prepared_core(prep, in_period)
+
     linked = None
     if has_outcomes:
         linked = _linked_responses(prep)
@@ -1494,6 +1513,7 @@ def diagnose(prep: Prepared) -> AreaResult:
     else:
         notes.append("Follow-up not assessed: needs follow-up dates (responses.followed_up_at).")
 
+    fu = det = ld = None  # free the follow-up frames
     # ---------------------------------------------------------------- staleness
     if has_age and linked is not None and "outcome_at" in linked:
         st = linked.dropna(subset=["outcome_at", "score"]).copy()
@@ -1540,14 +1560,10 @@ def diagnose(prep: Prepared) -> AreaResult:
         notes.append("Score staleness not assessed: needs the renewal/churn date (accounts.outcome_at).")
 
     # ---------------------------------------------------------------- response rates and latency
+    linked = st = None  # free the response-level frames before the invitation-level ones
     matched = None
     if has_inv:
-        in_period = None
-        if s.period:
-            lo_p, hi_p = pd.Timestamp(s.period[0]), pd.Timestamp(s.period[1]) + pd.Timedelta(days=1)
-            in_period = ((inv["invited_at"] >= lo_p) & (inv["invited_at"] < hi_p)).to_numpy(dtype=bool, na_value=False)
         invs = inv if in_period is None else inv[in_period]
-        core = _prepared_core(prep, in_period)
         if core is not None:
             # only the columns the rates need; respondents as integer codes (the trend's clusters)
             narrow = pd.DataFrame({"invited_at": invs["invited_at"].to_numpy()})
