@@ -846,7 +846,12 @@ def fit_topics(tm: TermMatrix, n_topics: int = 6, sample: int = 50_000, seed: in
     TF-IDF (scikit-learn ``TfidfTransformer``, smooth idf, l2 norm) of the
     binary term matrix, factorised by NMF (Lee & Seung 1999; scikit-learn,
     NNDSVDa initialisation, Frobenius loss). A topic is named by its
-    heaviest terms; names are descriptive, not curated.
+    heaviest terms; names are descriptive, not curated. With ``rows``, a
+    text carried by k sampled comments enters the fit once as sqrt(k) times
+    its TF-IDF row: k ||x - w H||^2 = ||sqrt(k) x - sqrt(k) w H||^2, so the
+    objective (and the NNDSVDa start, built from the same singular vectors)
+    is that of the comment-level sample; only the stopping rule, a relative
+    tolerance, sees fewer rows.
     """
     from sklearn.decomposition import NMF
     from sklearn.feature_extraction.text import TfidfTransformer

@@ -646,8 +646,10 @@ def discover_topics(
     Notes
     -----
     Non-negative matrix factorisation (Lee & Seung 1999; scikit-learn) of
-    the TF-IDF of words and phrases (:func:`npsdiag.text.fit_topics`).
-    Topics are descriptive: their names are their top words, not curated
+    the TF-IDF of words and phrases (:func:`npsdiag.text.fit_topics`). A
+    text that several sampled comments share enters the fit once, scaled by
+    the square root of its count (the same Frobenius objective), and every
+    distinct text is scored once. Topics are descriptive: their names are their top words, not curated
     labels; use the lexicon themes (:func:`theme_summary`) for stable,
     comparable names.
     """
@@ -1286,7 +1288,9 @@ def diagnose(prep: Prepared) -> AreaResult:
         "the pooled word frequencies of all comments, weighted as one pseudo-mention per ten observed.",
         "Themes: a documented keyword lexicon (npsdiag.text.DEFAULT_THEMES) that settings.themes extends; "
         f"{pct(no_theme)} of comments mention none of its themes. Topics: NMF on TF-IDF (Lee & Seung 1999, "
-        "scikit-learn), fitted on a seeded sample of at most 50,000 comments.",
+        "scikit-learn), fitted on a seeded sample of at most 50,000 comments (each distinct text once, its row "
+        "scaled by the square root of its number of comments: the same least-squares objective). Repeated comments "
+        "are analysed once per distinct text and counted with their number of comments: every count is exact.",
         "Early warning: share of comments in the latest 3 months against the 12 months before, one-sided "
         "two-proportion z-tests with Benjamini-Hochberg adjustment (1995); a rise must also be material (at least "
         "1.5 times and 2 points for a theme).",
