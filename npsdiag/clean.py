@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .io import ROW, ClientData
 from .metrics import categorize
@@ -194,18 +196,54 @@ def prepare(data: ClientData, now: pd.Timestamp | None = None) -> Prepared:
         mark((r["responded_at"] < start) | (r["responded_at"] >= end), "outside_period")
 
     keep = code == 0
-    # r[keep] is a new frame already (copy-on-write): no further copy is needed before adding a column
-    analysed = r.loc[keep] if not keep.all() else r.copy(deep=False)
-    analysed["category"] = categorize(analysed["score"], s.breaks)
-    labels = np.array([None, *keys], dtype=object)[code]
-    flags = pd.DataFrame({ROW: r[ROW].to_numpy(), "reason": pd.array(labels, dtype="str")})
+    labels = pc.take(pa.array([None, *keys], pa.large_string()), pa.array(code))
+    reason = pd.arrays.ArrowStringArray(pa.chunked_array([labels])).astype("str")
+    flags = pd.DataFrame({ROW: r[ROW].to_numpy(copy=True), "reason": reason})
     counts = np.bincount(code, minlength=len(keys) + 1)
     steps = [("rows read", len(r))]
     steps += [(f"excluded: {REASONS[key]}", int(counts[i + 1])) for i, key in enumerate(keys) if counts[i + 1]]
     steps.append(("rows analysed", int(keep.sum())))
     lineage = pd.DataFrame(steps, columns=["step", "rows"])
     lineage["share"] = lineage["rows"] / max(len(r), 1)
-    return Prepared(data=data, responses=analysed.reset_index(drop=True), flags=flags, lineage=lineage, now=now)
+    if 0 < counts[0] < len(r):
+        del r  # the split below frees each column of the rows read once it is divided
+        responses = _split_responses(data, keep)
+    else:
+        # r[keep] is a new frame already (copy-on-write): no further copy is needed before adding a column
+        responses = (r.loc[keep] if not keep.all() else r.copy(deep=False)).reset_index(drop=True)
+    responses["category"] = categorize(responses["score"], s.breaks)
+    return Prepared(data=data, responses=responses, flags=flags, lineage=lineage, now=now)
+
+
+def _split_responses(data: ClientData, keep: np.ndarray) -> pd.DataFrame:
+    """The analysed rows of ``data.responses``; ``data`` then holds its rows as analysed + excluded parts.
+
+    Column by column, each column of the rows read is released once divided, so that a large export is
+    never held twice (see :meth:`~npsdiag.io.ClientData.keep_parts`); ``data.responses`` stays equal.
+    """
+    kept, dropped = np.flatnonzero(keep), np.flatnonzero(~keep)
+    r = data.responses
+    columns = list(r.columns)
+    work = r.copy(deep=False)
+    data.keep_parts([work], [np.arange(len(r))], columns)
+    del r
+    parts: tuple[dict, dict] = ({}, {})
+    try:
+        for c in columns:
+            col = work[c]
+            for part, pos in zip(parts, (kept, dropped)):
+                part[c] = col.take(pos).reset_index(drop=True)
+            del col, work[c]
+    except BaseException:  # put back what was divided: data.responses must stay whole
+        inverse = np.argsort(np.r_[kept, dropped], kind="stable")
+        for c in parts[1]:
+            if c not in work:
+                work[c] = pd.concat([parts[0][c], parts[1][c]], ignore_index=True).take(inverse).reset_index(drop=True)
+        raise
+    analysed = pd.DataFrame(parts[0], index=pd.RangeIndex(len(kept)), columns=columns, copy=False)
+    excluded = pd.DataFrame(parts[1], index=pd.RangeIndex(len(dropped)), columns=columns, copy=False)
+    data.keep_parts([analysed, excluded], [kept, dropped], columns)
+    return analysed
 
 
 def _test_marker(values: pd.Series) -> pd.Series:
@@ -215,15 +253,42 @@ def _test_marker(values: pd.Series) -> pd.Series:
     full pattern is checked only on those (millions of comments stay fast).
     """
     s = values.astype("string")
-    cand = s.str.match(_TEST_PREFIX).fillna(False).astype(bool)
     out = pd.Series(False, index=values.index)
+    first = _first_bytes(s)  # a first byte that cannot start a marker rules the value out before any regex
+    maybe = np.isin(first, _TEST_FIRST) | (first >= 0x80)
+    if not maybe.any():
+        return out
+    sub = s[maybe]
+    cand = sub.str.match(_TEST_PREFIX).fillna(False).astype(bool)
     if cand.any():
-        sub = s[cand].str.lower().str.fullmatch(_TEST_PATTERN).fillna(False).astype(bool)
+        sub = sub[cand].str.lower().str.fullmatch(_TEST_PATTERN).fillna(False).astype(bool)
         out[sub.index[sub.to_numpy()]] = True
     return out
 
 
+def _first_bytes(s: pd.Series) -> np.ndarray:
+    """The first UTF-8 byte of each value (0 for missing or empty values; 0x80 when unknown)."""
+    arr = s.array
+    if not isinstance(arr, pd.arrays.ArrowStringArray):
+        return np.full(len(s), 0x80, dtype=np.uint8)
+    out = np.zeros(len(s), dtype=np.uint8)
+    at = 0
+    for chunk in arr.__arrow_array__().chunks:
+        n = len(chunk)
+        if n and pa.types.is_large_string(chunk.type):
+            _, offsets, data = chunk.buffers()
+            if data is not None:
+                off = np.frombuffer(offsets, dtype=np.int64)[chunk.offset: chunk.offset + n + 1]
+                filled = off[1:] > off[:-1]
+                out[at: at + n][filled] = np.frombuffer(data, dtype=np.uint8)[off[:-1][filled]]
+        elif n:
+            out[at: at + n] = 0x80
+        at += n
+    return out
+
+
 _TEST_PREFIX = r"(?i)(?:test|ignore|dummy)"
+_TEST_FIRST = np.frombuffer(b"tTiIdD", dtype=np.uint8)  #: first bytes of the ASCII spellings of the prefixes
 _TEST_PATTERN = r"(?:test|testing|ignore|dummy)[\w.+-]*(?:@.*)?"
 
 

@@ -93,15 +93,78 @@ class ClientData:
         return self.config.settings
 
     @property
+    def response_columns(self) -> list[str]:
+        """The columns of ``responses`` (read without assembling responses kept in parts, see :meth:`keep_parts`)."""
+        deferred = self.__dict__.get("_parts")
+        if deferred is not None and self.__dict__.get("_responses") is None:
+            return list(deferred.columns)
+        return list(self.responses.columns)
+
+    @property
     def segments(self) -> list[str]:
         """Segment columns available on responses (response and account segments)."""
-        return [c for c in self.config.responses.segments if c in self.responses.columns] + [
+        cols = set(self.response_columns)
+        return [c for c in self.config.responses.segments if c in cols] + [
             c for c in (self.config.tables["accounts"].segments if "accounts" in self.config.tables else [])
-            if c in self.responses.columns and c not in self.config.responses.segments]
+            if c in cols and c not in self.config.responses.segments]
 
     @property
     def drivers(self) -> list[str]:
-        return [c for c in self.config.responses.drivers if c in self.responses.columns]
+        cols = set(self.response_columns)
+        return [c for c in self.config.responses.drivers if c in cols]
+
+    def keep_parts(self, parts: list[pd.DataFrame], positions: list[np.ndarray],
+                   columns: list[str] | None = None) -> None:
+        """Hold ``responses`` as row parts that are kept anyway (e.g. analysed and excluded rows), not as a copy.
+
+        ``parts[i]`` holds the rows at ``positions[i]`` of ``responses`` (every row in exactly one part,
+        with at least ``responses``' ``columns``, in the same order). ``responses`` then assembles an equal
+        frame on each access, so that a large export is not held twice in memory.
+        """
+        columns = self.response_columns if columns is None else list(columns)
+        self.__dict__["_parts"] = _RowParts(parts=parts, positions=positions, columns=columns)
+        self.__dict__["_responses"] = None
+
+
+@dataclass
+class _RowParts:
+    """A table held as row parts: see :meth:`ClientData.keep_parts`."""
+
+    parts: list[pd.DataFrame]
+    positions: list[np.ndarray]
+    columns: list[str]
+
+    def assemble(self) -> pd.DataFrame:
+        n = sum(len(p) for p in self.positions)
+        order = np.empty(n, dtype=np.intp)
+        start = 0
+        for pos in self.positions:
+            order[pos] = np.arange(start, start + len(pos))
+            start += len(pos)
+        out = {}
+        for c in self.columns:
+            col = pd.concat([p[c].reset_index(drop=True) for p in self.parts], ignore_index=True)
+            out[c] = col.take(order).reset_index(drop=True)
+        return pd.DataFrame(out, index=pd.RangeIndex(n), columns=self.columns)
+
+
+def _get_responses(self: ClientData) -> pd.DataFrame:
+    d = self.__dict__
+    if "_responses" not in d:  # pickled before responses could be kept in parts
+        return d.get("responses")
+    if d["_responses"] is None and d.get("_parts") is not None:
+        return d["_parts"].assemble()
+    return d["_responses"]
+
+
+def _set_responses(self: ClientData, value: pd.DataFrame) -> None:
+    self.__dict__["_responses"] = value
+    self.__dict__["_parts"] = None
+    self.__dict__.pop("responses", None)
+
+
+# after the dataclass is made: its __init__ assigns through the property
+ClientData.responses = property(_get_responses, _set_responses, doc="All response rows as read (see the class).")
 
 
 # --------------------------------------------------------------------------- reading
@@ -944,10 +1007,13 @@ def parse_dates(values: pd.Series, dayfirst: bool | None = None) -> tuple[pd.Ser
 
 
 def _guess_format(value: str, dayfirst: bool) -> str | None:
+    """pandas' guess of the strftime format of one date (None when it has none)."""
     try:
         from pandas.tseries.api import guess_datetime_format
 
-        return guess_datetime_format(value, dayfirst=dayfirst)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return guess_datetime_format(value, dayfirst=dayfirst)
     except Exception:  # noqa: BLE001
         return None
 
