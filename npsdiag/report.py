@@ -34,7 +34,7 @@ from .findings import AREA_TITLES, SEVERITIES, AreaResult, Diagnosis, Figure, Fi
 
 __all__ = ["show", "findings_frame", "cover", "contents", "executive_summary", "area_html", "finding_html",
            "action_plan",
-           "methodology", "data_appendix", "glossary", "footer", "table_html", "figure_html", "esc",
+           "methodology", "data_appendix", "glossary", "footer", "table_html", "figure_html", "figures_html", "esc",
            "pretty_column", "headline_trend", "trend_change", "trend_figure", "ACTIONS", "METHODS", "GLOSSARY",
            "MAX_TABLE_ROWS", "MAX_CELL_CHARS", "MAX_FIGURES_PER_AREA", "MAX_TABLES_PER_AREA"]
 
@@ -397,6 +397,139 @@ def figure_html(fig: Figure | Any, caption: str = "", dpi: int = 110, redact: bo
     size = f' width="{w}" height="{h}"' if w else ""
     return (f'<figure class="fig"><img src="data:image/png;base64,{data}" alt="{alt}"{size} loading="eager"/>'
             f"{cap}</figure>")
+
+
+#: Render an area's figures in two processes (a fork shares the figures without copying them) when the machine
+#: has a second core to spare. Linux only; any failure falls back to rendering here, one after the other.
+PARALLEL_FIGURES = True
+#: Seconds the parent waits for the forked renderer beyond its own rendering time before doing its share itself.
+_FORK_GRACE_SECONDS = 60.0
+
+
+def figures_html(figures: list[Figure | Any], redact: bool = False, dpi: int = 110) -> list[str]:
+    """:func:`figure_html` of several figures, in the same order.
+
+    Drawing a matplotlib figure is single-threaded Python; on a machine with
+    a spare core (:data:`PARALLEL_FIGURES`, Linux) half of the figures are
+    drawn by a forked copy of this process while this one draws the other
+    half. The forked process inherits the figures (nothing is pickled),
+    writes its HTML back through a pipe and exits; if it fails or is late,
+    its figures are drawn here. The result is the same either way.
+    """
+    figures = [f for f in figures if f is not None]
+    if len(figures) >= 2 and _spare_core():
+        try:
+            return _figures_html_forked(figures, redact, dpi)
+        except Exception:  # noqa: BLE001 - never fail a report for want of a second process
+            pass
+    return [figure_html(f, redact=redact, dpi=dpi) for f in figures]
+
+
+def _spare_core() -> bool:
+    import os
+    import sys
+
+    if not PARALLEL_FIGURES or not sys.platform.startswith("linux") or not hasattr(os, "fork"):
+        return False
+    try:
+        cores = len(os.sched_getaffinity(0))
+        return cores >= 2 and os.getloadavg()[0] <= cores - 0.5
+    except (AttributeError, OSError):
+        return False
+
+
+def _draw_cost(fig: Figure | Any) -> float:
+    """Rough cost of drawing a figure: its artists, texts counting more (text layout dominates)."""
+    from matplotlib.text import Text
+
+    f = fig.fig if isinstance(fig, Figure) else fig
+    try:
+        return float(sum(4 if isinstance(a, Text) else 1 for a in f.findobj()))
+    except AttributeError:
+        return 100.0
+
+
+def _figures_html_forked(figures: list[Any], redact: bool, dpi: int) -> list[str]:
+    """Draw about half of ``figures`` in a forked child and the rest here; see :func:`figures_html`."""
+    import gc
+    import json
+    import os
+    import select
+    import signal
+    import time
+    import warnings
+
+    # share the work by a rough cost (artists to lay out and draw), largest first to the lighter side
+    load = [0.0, 0.0]
+    side = [0] * len(figures)
+    for i in sorted(range(len(figures)), key=lambda i: -_draw_cost(figures[i])):
+        side[i] = int(load[1] < load[0])
+        load[side[i]] += _draw_cost(figures[i])
+    theirs = [i for i in range(len(figures)) if side[i] == 1]
+    mine = [i for i in range(len(figures)) if side[i] == 0]
+    rfd, wfd = os.pipe()
+    gc.freeze()  # keep the child's garbage collection from copying the parent's memory page by page
+    try:
+        pid = os.fork()
+    except OSError:
+        gc.unfreeze()
+        os.close(rfd)
+        os.close(wfd)
+        raise
+    if pid == 0:  # child: render, send, exit without running the parent's exit handlers
+        code = 1
+        try:
+            gc.disable()
+            os.close(rfd)
+            import sys
+
+            sys.stdout = sys.stderr = open(os.devnull, "w")  # never write into the parent's (kernel's) streams
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                out = [figure_html(figures[i], redact=redact, dpi=dpi) for i in theirs]
+            payload = {"html": out, "warnings": [str(w.message) for w in caught]}
+            with os.fdopen(wfd, "wb") as fh:
+                fh.write(json.dumps(payload).encode("utf-8"))
+            code = 0
+        finally:
+            os._exit(code)
+    gc.unfreeze()
+    os.close(wfd)
+    result: list[str | None] = [None] * len(figures)
+    messages: list[str] = []
+    try:
+        start = time.monotonic()
+        for i in mine:
+            result[i] = figure_html(figures[i], redact=redact, dpi=dpi)
+        try:
+            deadline = time.monotonic() + max(_FORK_GRACE_SECONDS, 3 * (time.monotonic() - start))
+            chunks = []
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0 or not select.select([rfd], [], [], left)[0]:
+                    raise TimeoutError("the forked figure renderer did not answer in time")
+                chunk = os.read(rfd, 1 << 20)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+            payload = json.loads(b"".join(chunks).decode("utf-8"))
+            for i, h in zip(theirs, payload["html"], strict=True):
+                result[i] = h
+            messages = [str(m) for m in payload["warnings"]]
+        except Exception:  # noqa: BLE001 - the child failed or is late: draw its figures here
+            for i in theirs:
+                result[i] = figure_html(figures[i], redact=redact, dpi=dpi)
+    finally:
+        os.close(rfd)
+        try:
+            if os.waitpid(pid, os.WNOHANG) == (0, 0):
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
+    for message in messages:
+        warnings.warn(message, UserWarning, stacklevel=3)
+    return [h or "" for h in result]
 
 
 #: Margin kept around a figure's content (inches), as ``savefig(bbox_inches="tight")`` pads.
@@ -857,7 +990,7 @@ def area_html(res: AreaResult, redact: bool = False) -> str:
     figs = [f for f in res.figures if f is not None]
     if figs:
         parts.append('<h3>Evidence</h3>')
-        parts.extend(figure_html(fig, redact=redact) for fig in figs[:MAX_FIGURES_PER_AREA])
+        parts.extend(figures_html(figs[:MAX_FIGURES_PER_AREA], redact=redact))
     tables = [(k, t) for k, t in res.tables.items() if isinstance(t, pd.DataFrame) and len(t.columns)]
     if tables:
         parts.append('<h3>Detailed tables</h3>' if figs else '<h3>Evidence</h3>')

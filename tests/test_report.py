@@ -535,3 +535,74 @@ def test_write_outputs_reuses_the_queue_the_decay_area_built(tmp_path):
     prep._cache["callback_queue"] = pd.DataFrame({"priority": [1], "account_id": ["SENTINEL"]})
     pipeline.write_outputs(diag, prep, tmp_path / "b")
     assert "SENTINEL" in (tmp_path / "b" / "callback_queue.csv").read_text(encoding="utf-8-sig")
+
+
+# --------------------------------------------------------------------------- figures drawn in two processes
+
+
+class _FakeFigure:
+    """A savefig-able stand-in that misbehaves only in a forked child (to test the fallbacks)."""
+
+    def __init__(self, colour: int, child: str = "ok") -> None:
+        import os
+
+        self.colour, self.child, self.parent = colour, child, os.getpid()
+
+    def get_size_inches(self):
+        return (2.0, 1.0)
+
+    def savefig(self, buf, **kwargs):
+        import os
+        import time
+
+        from PIL import Image
+
+        if os.getpid() != self.parent:
+            if self.child == "raise":
+                raise RuntimeError("child failure")
+            if self.child == "hang":
+                time.sleep(60)
+        Image.new("RGB", (40, 20), (self.colour, 0, 0)).save(buf, format="PNG")
+
+
+def _spare(monkeypatch):
+    monkeypatch.setattr(report, "_spare_core", lambda: True)
+
+
+def test_figures_html_in_two_processes_equals_one_after_the_other(monkeypatch):
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the forked renderer is Linux-only")
+    def make():
+        figs = []
+        for i in range(5):
+            fig, ax = plots.figure(4, 2 + 0.2 * i)
+            ax.bar(range(i + 2), np.arange(i + 2) + 1, color=plots.PALETTE[i])
+            ax.set_title(f"Figure {i}")
+            figs.append(Figure(f"f{i}", fig, f"Caption {i}"))
+        return figs
+
+    serial = [report.figure_html(f) for f in make()]
+    _spare(monkeypatch)
+    calls = []
+    draw = report.figure_html
+    monkeypatch.setattr(report, "figure_html", lambda f, **kw: calls.append(f) or draw(f, **kw))
+    assert report.figures_html(make()) == serial
+    assert 0 < len(calls) < 5  # this process drew only its share: the forked one drew the rest
+
+
+@pytest.mark.parametrize("child", ["raise", "hang"])
+def test_figures_html_draws_here_when_the_forked_renderer_fails_or_is_late(monkeypatch, child):
+    import os
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the forked renderer is Linux-only")
+    _spare(monkeypatch)
+    monkeypatch.setattr(report, "_FORK_GRACE_SECONDS", 1.0)
+    figs = [_FakeFigure(c, child) for c in (10, 60, 110, 160)]
+    expected = [report.figure_html(f) for f in figs]
+    assert report.figures_html(figs) == expected
+    with pytest.raises(ChildProcessError):  # the child was reaped (killed when late): no zombie left behind
+        os.waitpid(-1, os.WNOHANG)
