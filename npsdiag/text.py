@@ -443,6 +443,14 @@ class Corpus:
         """The corpus of some rows (boolean mask or positions); texts and tokens are shared."""
         return Corpus(inverse=self.inverse[rows], texts=self.texts, has=self.has, tokens=self.tokens)
 
+    def lengths(self) -> np.ndarray:
+        """Characters of each distinct text (0 when missing), computed once."""
+        if "lengths" not in self.tokens.cache:
+            arr = _arrow_strings(pd.Series(self.texts, dtype="object"))
+            n = pc.fill_null(pc.utf8_length(arr), 0) if len(arr) else arr
+            self.tokens.cache["lengths"] = np.asarray(n.to_numpy(zero_copy_only=False), dtype="int64")
+        return self.tokens.cache["lengths"]
+
     def terms(self) -> TermMatrix:
         """Words and two-word phrases of each distinct text (:func:`term_matrix`, binary, computed once)."""
         if "terms" not in self.tokens.cache:

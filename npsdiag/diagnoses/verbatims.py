@@ -96,6 +96,11 @@ def _text_by_category(c: tx.Corpus, cat: np.ndarray, rows: np.ndarray) -> np.nda
     return np.bincount(c.inverse[ok] * 3 + cat[ok], minlength=3 * c.n_texts).reshape(c.n_texts, 3).astype("float64")
 
 
+def _text(v) -> str:
+    """A comment value as a string ("" when missing)."""
+    return "" if v is None or v is pd.NA or (isinstance(v, float) and v != v) else str(v)
+
+
 def _quote(text: str, redact: bool, limit: int = QUOTE_CHARS) -> str:
     """A quote as plain text: personal data masked first (so no half-cut e-mail survives), then cut."""
     t = " ".join(str(text).split())
@@ -580,9 +585,9 @@ def theme_quotes(
     cats = cat_names[_cat_codes(data, score, breaks)]  # -1 (no score) -> ""
     scores = pd.to_numeric(data[score], errors="coerce").to_numpy(dtype="float64")
     # per distinct text: words, length and language, from which each theme ranks its comments
-    text_str = np.array(["" if t is None or t is pd.NA else str(t) for t in c.texts], dtype=object)
+    text_str = c.texts
     words = np.bincount(c.tokens.doc, minlength=c.n_texts).astype("float64")
-    length = np.fromiter((len(t) for t in text_str), dtype="int64", count=len(text_str))
+    length = c.lengths()
     good_len = (length >= 40) & (length <= 300)
     english = np.isin(tx.detect_languages(c.tokens), ["en", "undetermined"])
     elig = np.flatnonzero(has)
@@ -601,7 +606,7 @@ def theme_quotes(
             sc = scores[i]
             rows_out.append({"theme": theme, "category": cats[i] or None,
                              "score": None if np.isnan(sc) else (int(sc) if float(sc).is_integer() else float(sc)),
-                             "quote": _quote(text_str[inv[i]], redact, max_chars)})
+                             "quote": _quote(_text(text_str[inv[i]]), redact, max_chars)})
     return pd.DataFrame(rows_out, columns=cols)
 
 
@@ -671,9 +676,7 @@ def discover_topics(
     if topics.empty:
         return pd.DataFrame(columns=cols)
     cats = _cat_codes(data, score, breaks)[pos]
-    text_str = np.array(["" if t is None or t is pd.NA else str(t) for t in c.texts], dtype=object)
-    length_t = np.fromiter((len(t) for t in text_str), dtype="int64", count=len(text_str))
-    length = length_t[inv]
+    length = c.lengths()[inv]
     rows = []
     for _, t in topics.iterrows():
         m = assign == t["topic"]
@@ -684,7 +687,7 @@ def discover_topics(
         if len(idx):
             pref = idx[(length[idx] >= 40) & (length[idx] <= 300)]
             pool = pref if len(pref) else idx
-            example = _quote(text_str[inv[pool[np.argmax(weight[pool])]]], redact, 160)
+            example = _quote(_text(c.texts[inv[pool[np.argmax(weight[pool])]]]), redact, 160)
         rows.append({"topic": t["label"], "top_terms": t["top_terms"], "comments": int(m.sum()),
                      "nps": float(100 * r["nps"]), "nps_ci_low": float(100 * r["ci_low"]),
                      "nps_ci_high": float(100 * r["ci_high"]), "example": example})
