@@ -189,8 +189,10 @@ def prepare(data: ClientData, now: pd.Timestamp | None = None) -> Prepared:
         cols = [c for c in r.columns if c != ROW and not c.endswith("_unreadable")]
         dup = r.duplicated(subset=cols, keep="first")
     mark(dup, "duplicate")
+    respondent_codes = None
     if "respondent_id" in r and s.repeat_window_days > 0:
-        mark(_repeats(r, code == 0, s.repeat_window_days), "repeat_respondent")
+        respondent_codes = pd.factorize(r["respondent_id"])
+        mark(_repeats(r, code == 0, s.repeat_window_days, codes=respondent_codes[0]), "repeat_respondent")
     if s.period:
         start, end = pd.Timestamp(s.period[0]), pd.Timestamp(s.period[1]) + pd.Timedelta(days=1)
         mark((r["responded_at"] < start) | (r["responded_at"] >= end), "outside_period")
@@ -212,7 +214,20 @@ def prepare(data: ClientData, now: pd.Timestamp | None = None) -> Prepared:
         # r[keep] is a new frame already (copy-on-write): no further copy is needed before adding a column
         responses = (r.loc[keep] if not keep.all() else r.copy(deep=False)).reset_index(drop=True)
     responses["category"] = categorize(responses["score"], s.breaks)
-    return Prepared(data=data, responses=responses, flags=flags, lineage=lineage, now=now)
+    prep = Prepared(data=data, responses=responses, flags=flags, lineage=lineage, now=now)
+    if respondent_codes is not None:  # prep.codes("respondent_id") from the codes of every row, without hashing again
+        prep._cache["codes:responses:respondent_id"] = _subset_codes(*respondent_codes, keep)
+    return prep
+
+
+def _subset_codes(codes: np.ndarray, uniques: pd.Index, rows: np.ndarray) -> tuple[np.ndarray, pd.Index]:
+    """What :func:`pandas.factorize` gives for the ``rows`` (boolean) of a column, from the column's codes."""
+    sub = codes[rows]
+    valid = sub >= 0
+    dense, first = pd.factorize(sub[valid])  # integers: in order of first appearance, as factorize numbers them
+    out = np.full(len(sub), -1, dtype=codes.dtype)
+    out[valid] = dense
+    return out, uniques.take(first)
 
 
 def _split_responses(data: ClientData, keep: np.ndarray) -> pd.DataFrame:
@@ -292,11 +307,13 @@ _TEST_FIRST = np.frombuffer(b"tTiIdD", dtype=np.uint8)  #: first bytes of the AS
 _TEST_PATTERN = r"(?:test|testing|ignore|dummy)[\w.+-]*(?:@.*)?"
 
 
-def _repeats(r: pd.DataFrame, reason: pd.Series | np.ndarray, window_days: float) -> pd.Series:
+def _repeats(r: pd.DataFrame, reason: pd.Series | np.ndarray, window_days: float,
+             codes: np.ndarray | None = None) -> pd.Series:
     """Responses of a respondent less than ``window_days`` after their previous kept response.
 
     ``reason`` is the exclusion reason so far (missing: still analysed) or
-    a boolean array, true for the rows still analysed.
+    a boolean array, true for the rows still analysed. ``codes``: the
+    respondent ids' :func:`pandas.factorize` codes, when already computed.
 
     Walks each respondent's responses in date order keeping a response only
     when it is at least the window after the last kept one (ties in time: the
@@ -317,7 +334,7 @@ def _repeats(r: pd.DataFrame, reason: pd.Series | np.ndarray, window_days: float
     pos = np.flatnonzero(ok)
     if pos.size < 2:
         return out
-    codes = pd.factorize(r["respondent_id"])[0][pos]
+    codes = (pd.factorize(r["respondent_id"])[0] if codes is None else codes)[pos]
     t = r["responded_at"].to_numpy(dtype="datetime64[ns]").view("i8")[pos]
     order = np.lexsort((pos, t, codes))  # by respondent, then time, then file order
     codes, t, pos = codes[order], t[order], pos[order]

@@ -18,6 +18,7 @@ import csv
 import io as _io
 import re
 import warnings
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -133,6 +134,18 @@ class _RowParts:
     parts: list[pd.DataFrame]
     positions: list[np.ndarray]
     columns: list[str]
+    _last: weakref.ref | None = field(default=None, repr=False, compare=False)
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_last": None}
+
+    def frame(self) -> pd.DataFrame:
+        """The assembled table; the same object while a caller still holds it (it is not kept otherwise)."""
+        last = self._last() if self._last is not None else None
+        if last is None:
+            last = self.assemble()
+            self._last = weakref.ref(last)
+        return last
 
     def assemble(self) -> pd.DataFrame:
         n = sum(len(p) for p in self.positions)
@@ -153,7 +166,7 @@ def _get_responses(self: ClientData) -> pd.DataFrame:
     if "_responses" not in d:  # pickled before responses could be kept in parts
         return d.get("responses")
     if d["_responses"] is None and d.get("_parts") is not None:
-        return d["_parts"].assemble()
+        return d["_parts"].frame()
     return d["_responses"]
 
 
