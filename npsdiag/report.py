@@ -404,6 +404,9 @@ def figure_html(fig: Figure | Any, caption: str = "", dpi: int = 110, redact: bo
 PARALLEL_FIGURES = True
 #: Seconds the parent waits for the forked renderer beyond its own rendering time before doing its share itself.
 _FORK_GRACE_SECONDS = 60.0
+#: Fork only while this process is smaller than this (MB resident). A forked copy shares the parent's memory
+#: (copy on write), but tools that add up resident sets count it twice; above this size, draw serially.
+FORK_MAX_RSS_MB = 1024.0
 
 
 def figures_html(figures: list[Figure | Any], redact: bool = False, dpi: int = 110) -> list[str]:
@@ -412,8 +415,9 @@ def figures_html(figures: list[Figure | Any], redact: bool = False, dpi: int = 1
     Drawing a matplotlib figure is single-threaded Python; on a machine with
     a spare core (:data:`PARALLEL_FIGURES`, Linux) half of the figures are
     drawn by a forked copy of this process while this one draws the other
-    half. The forked process inherits the figures (nothing is pickled),
-    writes its HTML back through a pipe and exits; if it fails or is late,
+    half (only while the process holds less than :data:`FORK_MAX_RSS_MB`).
+    The forked process inherits the figures (nothing is pickled), writes
+    its HTML back through a pipe and exits; if it fails or is late,
     its figures are drawn here. The result is the same either way.
     """
     figures = [f for f in figures if f is not None]
@@ -433,8 +437,12 @@ def _spare_core() -> bool:
         return False
     try:
         cores = len(os.sched_getaffinity(0))
-        return cores >= 2 and os.getloadavg()[0] <= cores - 0.5
-    except (AttributeError, OSError):
+        if cores < 2 or os.getloadavg()[0] > cores - 0.5:
+            return False
+        with open("/proc/self/statm", encoding="ascii") as fh:
+            rss_mb = int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+        return rss_mb <= FORK_MAX_RSS_MB
+    except (AttributeError, OSError, ValueError, IndexError):
         return False
 
 

@@ -606,3 +606,12 @@ def test_figures_html_draws_here_when_the_forked_renderer_fails_or_is_late(monke
     assert report.figures_html(figs) == expected
     with pytest.raises(ChildProcessError):  # the child was reaped (killed when late): no zombie left behind
         os.waitpid(-1, os.WNOHANG)
+
+
+def test_no_fork_for_a_large_process_or_when_switched_off(monkeypatch):
+    """A forked copy would count twice in summed resident sets: above FORK_MAX_RSS_MB the figures are drawn here."""
+    monkeypatch.setattr(report, "FORK_MAX_RSS_MB", 0.0)
+    assert report._spare_core() is False
+    monkeypatch.setattr(report, "FORK_MAX_RSS_MB", 1e9)
+    monkeypatch.setattr(report, "PARALLEL_FIGURES", False)
+    assert report._spare_core() is False
