@@ -564,6 +564,9 @@ def _read_csv_arrow(path: Path, spec: TableSpec, problems: list[Problem], enc: s
 
     if spec.header_row is not None and spec.header_row > 20:
         return None
+    codec = "utf-8" if codecs.lookup(enc).name == "utf-8-sig" else enc
+    if '"a'.encode(codec) != b'"a':  # not ASCII-compatible (UTF-16): the end-of-file check below needs it
+        return None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -583,7 +586,8 @@ def _read_csv_arrow(path: Path, spec: TableSpec, problems: list[Problem], enc: s
     if settled:
         probe = RawTable(frame=head, file=path, format=raw.format)
         names = _header_layout(head, probe, spec, [])[1]
-        include = [f"f{i}" for i in _wanted_indices(names, columns)] or None
+        wanted = _wanted_indices(names, columns)
+        include = [f"f{i}" for i in sorted({*wanted, n_cols - 1})] if wanted else None
     try:
         table = pacsv.read_csv(
             path,
@@ -599,6 +603,8 @@ def _read_csv_arrow(path: Path, spec: TableSpec, problems: list[Problem], enc: s
         return None
     if table.num_rows < len(head) or (include is None and table.num_columns != n_cols):
         return None
+    if _open_quote_at_end(path, table.column(f"f{n_cols - 1}")[-1].as_py(), codec, delim):
+        return None
     width = None
     if not settled:  # the most cells filled in any row, as the careful reader measures it
         filled = None
@@ -608,8 +614,9 @@ def _read_csv_arrow(path: Path, spec: TableSpec, problems: list[Problem], enc: s
         width = int(pc.max(filled).as_py())
     body_start, names = _header_layout(head, raw, spec, local, n_rows=table.num_rows, width=width)
     problems.extend(local)
-    if include is None and columns is not None:
-        table = table.select([f"f{i}" for i in _wanted_indices(names, columns)] or [0])
+    if columns is not None:  # the last column may have been read for the end-of-file check only
+        keep = [f"f{i}" for i in _wanted_indices(names, columns)] or [table.column_names[0]]
+        table = table.select([c for c in keep if c in table.column_names])
     table = table.slice(body_start)
     n = table.num_rows
     data = {names[int(c[1:])]: pd.arrays.ArrowStringArray(table.column(c)).astype("str")
@@ -634,6 +641,26 @@ def _parquet_columns(path: Path, wanted: list[str] | None) -> tuple[list[str], l
     if wanted is None or dups or clean != names:
         return names, None
     return names, [names[i] for i in _wanted_indices(names, wanted)] or None
+
+
+def _open_quote_at_end(path: Path, last: str | None, enc: str, delim: str) -> bool:
+    """Whether the file may end inside a quoted cell (pyarrow reads such a cell to the end without complaint).
+
+    Such a cell can only be the last record's last one (elsewhere the record would lack fields), and
+    then the file ends with it as written, right after an opening quote at the start of a field.
+    """
+    size = path.stat().st_size
+    try:
+        raw = b'"' + ("" if last is None else last).replace('"', '""').encode(enc)
+        starts = {delim.encode(enc), b"\n", b"\r"}
+    except UnicodeError:
+        return True
+    if len(raw) > size:
+        return False
+    with open(path, "rb") as fh:
+        fh.seek(max(size - len(raw) - 1, 0))
+        tail = fh.read()
+    return tail[-len(raw):] == raw and (len(tail) == len(raw) or tail[:1] in starts)
 
 
 def read_raw(spec: TableSpec, problems: list[Problem] | None = None, columns: list[str] | None = None) -> RawTable:

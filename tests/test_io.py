@@ -171,3 +171,148 @@ def test_score_column_with_no_numbers_is_fatal_with_example(tmp_path):
     (tmp_path / "r.csv").write_text("Score,Date\nVery satisfied,2024-01-01\nSatisfied,2024-01-02\n")
     with pytest.raises(NpsdiagError, match="(?s)no value.*is a number.*Very satisfied"):
         load(cfg(tmp_path, "r.csv"))
+
+
+# --------------------------------------------------------------------------- the fast reader (pyarrow)
+
+
+def _careful(spec, problems):
+    """The pandas-only reader the fast one must agree with."""
+    from npsdiag.io import _apply_header, _csv_dialect, _read_csv_text
+
+    enc, delim = _csv_dialect(spec.path, spec)
+    raw = _read_csv_text(spec.path, spec, problems, enc, delim)
+    if spec.format in ("qualtrics", "surveymonkey"):
+        raw.format = spec.format
+    return _apply_header(raw, spec, problems)
+
+
+def _body(n: int, delim: str = ",") -> list[str]:
+    notes = ['"Slow, then ""fine""\nreally"', "", "plain", '""', "  spaced  ", "Île-de-France"]
+    return [delim.join([str(i % 11), f"2024-01-{i % 28 + 1:02d} 10:{i % 60:02d}", notes[i % len(notes)]])
+            for i in range(n)]
+
+
+FAST_FILES = {
+    "quoted line breaks and doubled quotes": ("Score,Date,Why\n" + "\n".join(_body(40)) + "\n").encode(),
+    "BOM, CRLF and blank lines": ("\ufeffScore,Date,Why\r\n" + "\r\n".join(_body(20)) + "\r\n\r\n"
+                                  + "\r\n".join(_body(20)) + "\r\n").encode(),
+    "title row padded to the width": ("Survey export,,\n,,\nScore,Date,Why\n" + "\n".join(_body(40))).encode(),
+    "duplicated and blank names": ("Score,Date,Score,,Why\n" + "\n".join(r + ",x,y" for r in _body(40))).encode(),
+    "cp1252 with semicolons": ("Score;Date;Why\n" + "\n".join(_body(40, ";")) + "\n").encode("cp1252"),
+    "qualtrics": ('Score,Date,Why\n"How likely?",Date,Why\n{"ImportId":"QID1"},{"ImportId":"d"},{"ImportId":"w"}\n'
+                  + "\n".join(_body(40)) + "\n").encode(),
+}
+
+
+@pytest.mark.parametrize("name", list(FAST_FILES))
+def test_fast_reader_gives_what_the_careful_reader_gives(tmp_path, name):
+    from npsdiag.io import read_raw
+
+    (tmp_path / "r.csv").write_bytes(FAST_FILES[name])
+    spec = load_config(cfg(tmp_path, "r.csv")).responses
+    fast_problems, careful_problems = [], []
+    fast = read_raw(spec, fast_problems)
+    careful = _careful(spec, careful_problems)
+    assert fast.columns is not None  # read by pyarrow, not by the fallback
+    pd.testing.assert_frame_equal(fast.frame, careful.frame)
+    assert (fast.format, fast.header_lines, fast.notes, fast.labels, fast.encoding, fast.delimiter) == \
+        (careful.format, careful.header_lines, careful.notes, careful.labels, careful.encoding, careful.delimiter)
+    assert [str(p) for p in fast_problems] == [str(p) for p in careful_problems]
+
+
+def test_fast_reader_reads_only_the_mapped_columns_but_names_them_all(tmp_path):
+    from npsdiag.io import read_raw
+
+    (tmp_path / "r.csv").write_text("Score,Date,Why,Region\n" + "\n".join(r + ",EU" for r in _body(40)) + "\n")
+    spec = load_config(cfg(tmp_path, "r.csv")).responses
+    raw = read_raw(spec, [], columns=["score", "Date"])  # matched as config names are (case, spaces)
+    assert list(raw.frame.columns) == ["Score", "Date", "_row"]
+    assert raw.columns == ["Score", "Date", "Why", "Region"]
+    assert raw.frame["_row"].tolist() == list(range(2, 42))
+    with pytest.raises(NpsdiagError) as exc:  # a missing column's message still lists the unread ones
+        load(cfg(tmp_path, "r.csv", extra="  segments: [Regoin]\n"))
+    assert "did you mean 'Region'" in exc.value.message
+
+
+def test_ragged_or_unclosed_files_still_get_the_careful_messages(tmp_path):
+    lines = ["Score,Date"] + [f"{i % 11},2024-01-{i % 28 + 1:02d}" for i in range(40)]
+    lines[35] += ",extra"
+    (tmp_path / "r.csv").write_text("\n".join(lines) + "\n")
+    d = load(cfg(tmp_path, "r.csv"))
+    bad = [p for p in d.problems if "more fields than the header" in p.message]
+    assert bad and bad[0].rows == [36]  # the line number in the file
+    assert len(d.responses) == 39
+    (tmp_path / "r.csv").write_text("\n".join(lines[:35]) + '\n9,"2024-01-01\n' + "\n".join(lines[36:]) + "\n")
+    with pytest.raises(NpsdiagError, match="never closed"):
+        load(cfg(tmp_path, "r.csv"))
+
+
+def test_parquet_reads_the_mapped_columns(tmp_path):
+    from npsdiag.io import read_raw
+
+    pd.DataFrame({"Score": [9, 2], "Date": pd.to_datetime(["2024-01-01", "2024-01-02"]), "Other": ["a", "b"]}
+                 ).to_parquet(tmp_path / "r.parquet")
+    spec = load_config(cfg(tmp_path, "r.parquet")).responses
+    raw = read_raw(spec, [], columns=["Score", "Date"])
+    assert list(raw.frame.columns) == ["Score", "Date", "_row"] and raw.columns == ["Score", "Date", "Other"]
+
+
+def test_iso_dates_read_at_once_match_pandas_and_bad_ones_are_unreadable():
+    rng = np.random.default_rng(3)
+    stamps = pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 3 * 10**7, 300), unit="s")
+    text = list(stamps.strftime("%Y-%m-%d %H:%M"))
+    text[5] = "2023-02-30 10:00"  # no such day: pandas' strict format parse gives NaT too
+    text[7] = "2023-03-04T05:06"  # ISO with 'T': read as the same instant
+    text[9] = "N/A"
+    dates, unreadable, note = parse_dates(pd.Series(text, dtype="str"))
+    expected = pd.to_datetime(pd.Series(text), format="%Y-%m-%d %H:%M", errors="coerce")  # reference
+    keep = [i for i in range(300) if i not in (5, 7, 9)]
+    assert (dates.iloc[keep] == expected.iloc[keep]).all()
+    assert pd.isna(dates.iloc[5]) and unreadable.iloc[5]
+    assert dates.iloc[7] == pd.Timestamp("2023-03-04 05:06") and not unreadable.iloc[7]
+    assert pd.isna(dates.iloc[9]) and not unreadable.iloc[9]  # a missing word, not an unreadable date
+    assert unreadable.sum() == 1 and note is None and dates.dtype == "datetime64[ns]"
+
+
+def test_dates_with_mixed_offsets_and_local_times_do_not_raise():
+    dates, unreadable, _ = parse_dates(pd.Series(["02/01/2024 10:00", "2024-01-02T10:00:00+02:00", "x"]))
+    assert dates.iloc[1] == pd.Timestamp("2024-01-02 08:00")  # UTC
+    assert dates.iloc[0] == pd.Timestamp("2024-02-01 10:00") and unreadable.tolist() == [False, False, True]
+
+
+def test_day_first_decided_past_an_ambiguous_sample():
+    # 6,000 dates: all but a few could be read either way; the 5,000-date sample is escalated to all of them
+    values = [f"{d:02d}/{m:02d}/2024" for d, m in zip(np.arange(6000) % 12 + 1, np.arange(6000) // 500 % 12 + 1)]
+    values[1234] = "25/12/2024"
+    assert detect_dayfirst(pd.Series(values))[0] is True
+
+
+def test_scores_plain_labelled_and_decimal_comma_mixed():
+    values = pd.Series(["7", "10", " 3 ", "007", "6,5", "9 - Very likely", "N/A", "ten", None, "12345678901234567",
+                        "-1"], dtype="str")
+    score, invalid = parse_scores(values, decimal=",")
+    expected = [7, 10, 3, 7, 6.5, 9, np.nan, np.nan, np.nan, 12345678901234567, -1]  # written by hand
+    np.testing.assert_array_equal(score.to_numpy(), np.array(expected, dtype=float))
+    assert invalid.tolist() == [False] * 7 + [True] + [False] * 3
+
+
+def test_text_is_stripped_of_unicode_and_control_spaces():
+    from npsdiag.io import _text
+
+    values = pd.Series(["\xa0x\u2003", "\x1cy", "z", "  ", None, "a b"], dtype="str")
+    got = _text(values, "c", "f", pd.DataFrame({"_row": range(6)}), [])
+    assert got.tolist() == [v.strip() if isinstance(v, str) and v.strip() else pd.NA
+                            for v in values.astype(object).where(values.notna(), None)]
+    assert got.dtype == "string"
+
+
+@pytest.mark.parametrize("ending", ['x,"open\n', 'a"b,"c\n', '9,"', '9,""\n'])
+def test_a_quote_left_open_at_the_end_is_not_read_silently(tmp_path, ending):
+    lines = ["Score,Date"] + [f"{i % 11},2024-01-{i % 28 + 1:02d}" for i in range(40)]
+    (tmp_path / "r.csv").write_text("\n".join(lines) + "\n" + ending)
+    if ending.endswith('""\n'):  # closed: an empty date
+        assert len(load(cfg(tmp_path, "r.csv")).responses) == 41
+    else:
+        with pytest.raises(NpsdiagError, match="never closed"):
+            load(cfg(tmp_path, "r.csv"))
