@@ -603,9 +603,13 @@ def test_figures_html_draws_here_when_the_forked_renderer_fails_or_is_late(monke
     monkeypatch.setattr(report, "_FORK_GRACE_SECONDS", 1.0)
     figs = [_FakeFigure(c, child) for c in (10, 60, 110, 160)]
     expected = [report.figure_html(f) for f in figs]
+    pids = []
+    fork = os.fork
+    monkeypatch.setattr(os, "fork", lambda: pids.append(fork()) or pids[-1])
     assert report.figures_html(figs) == expected
+    assert len(pids) == 1 and pids[0] > 0
     with pytest.raises(ChildProcessError):  # the child was reaped (killed when late): no zombie left behind
-        os.waitpid(-1, os.WNOHANG)
+        os.waitpid(pids[0], os.WNOHANG)
 
 
 def test_no_fork_for_a_large_process_or_when_switched_off(monkeypatch):
