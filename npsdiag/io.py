@@ -623,7 +623,7 @@ def _read_csv_arrow(path: Path, spec: TableSpec, problems: list[Problem], enc: s
             for c in table.column_names}
     del table
     frame = pd.DataFrame(data, index=pd.RangeIndex(n))
-    frame[ROW] = np.arange(body_start + 1, body_start + 1 + n)
+    frame[ROW] = pd.Series(np.arange(body_start + 1, body_start + 1 + n), index=frame.index, copy=False)
     raw.frame, raw.columns = frame, names
     return raw
 
@@ -856,8 +856,8 @@ def parse_scores(values: pd.Series, decimal: str | None = None) -> tuple[pd.Seri
     if rest.any():
         text = _string_series(pc.filter(arr, pa.array(rest)), values.index[rest])
         num[rest], invalid[rest] = _parse_score_text(text, decimal)
-    return pd.Series(num, index=values.index, name=values.name), \
-        pd.Series(invalid, index=values.index, name=values.name)
+    return pd.Series(num, index=values.index, name=values.name, copy=False), \
+        pd.Series(invalid, index=values.index, name=values.name, copy=False)
 
 
 def _parse_score_text(text: pd.Series, decimal: str | None) -> tuple[np.ndarray, np.ndarray]:
@@ -1034,7 +1034,7 @@ def parse_dates(values: pd.Series, dayfirst: bool | None = None) -> tuple[pd.Ser
             note = (f"day/month order is ambiguous: {reason}; read as month first. "
                     "Set `dayfirst: true` (or false) in the config to be sure.")
     if first is None:
-        return pd.Series(out, index=values.index), pd.Series(False, index=values.index), note
+        return pd.Series(out, index=values.index, copy=False), pd.Series(False, index=values.index), note
     fmt = _guess_format(first, bool(dayfirst))
     if fmt != iso_fmt and rest is not present:  # day-first turns the guess into another format: read all with it
         out[:] = np.datetime64("NaT")
@@ -1043,7 +1043,8 @@ def parse_dates(values: pd.Series, dayfirst: bool | None = None) -> tuple[pd.Ser
         out[rest] = _parse_date_text(text[rest], fmt, bool(dayfirst))
     plausible = (out >= _EARLIEST.to_datetime64()) & (out <= _LATEST.to_datetime64())  # '1.234,90' is no date
     out[~plausible] = np.datetime64("NaT")
-    return pd.Series(out, index=values.index), pd.Series(np.isnat(out) & present, index=values.index), note
+    return (pd.Series(out, index=values.index, copy=False),
+            pd.Series(np.isnat(out) & present, index=values.index, copy=False), note)
 
 
 def _guess_format(value: str, dayfirst: bool) -> str | None:
@@ -1162,7 +1163,7 @@ def _map_table(raw: RawTable, spec: TableSpec, cfg: Config, problems: list[Probl
     file = str(raw.file)
     cols = [c for c in (raw.columns if raw.columns is not None else frame.columns) if c != ROW]
     out = pd.DataFrame(index=frame.index)
-    out[ROW] = frame[ROW].to_numpy()
+    out[ROW] = frame[ROW]
     settings = cfg.settings
     dayfirst = spec.dayfirst if spec.dayfirst is not None else settings.dayfirst
     one_col = _single_column_hint([str(c) for c in cols])
