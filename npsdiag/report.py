@@ -399,9 +399,11 @@ def figure_html(fig: Figure | Any, caption: str = "", dpi: int = 110, redact: bo
             f"{cap}</figure>")
 
 
-#: Render an area's figures in two processes (a fork shares the figures without copying them) when the machine
-#: has a second core to spare. Linux only; any failure falls back to rendering here, one after the other.
-PARALLEL_FIGURES = True
+#: Opt-in: render an area's figures in two processes (a fork shares the figures without copying them) when the
+#: machine has a second core to spare. Linux only; any failure falls back to rendering here, one after the other.
+#: Off by default: forking a Jupyter kernel is safe here in tests, but a report must not depend on it, and at
+#: the scales where time matters (above FORK_MAX_RSS_MB) it would not fork anyway.
+PARALLEL_FIGURES = False
 #: Seconds the parent waits for the forked renderer beyond its own rendering time before doing its share itself.
 _FORK_GRACE_SECONDS = 60.0
 #: Fork only while this process is smaller than this (MB resident). A forked copy shares the parent's memory

@@ -614,6 +614,8 @@ def test_figures_html_draws_here_when_the_forked_renderer_fails_or_is_late(monke
 
 def test_no_fork_for_a_large_process_or_when_switched_off(monkeypatch):
     """A forked copy would count twice in summed resident sets: above FORK_MAX_RSS_MB the figures are drawn here."""
+    assert report.PARALLEL_FIGURES is False  # opt-in: a default run draws in one process
+    monkeypatch.setattr(report, "PARALLEL_FIGURES", True)
     monkeypatch.setattr(report, "FORK_MAX_RSS_MB", 0.0)
     assert report._spare_core() is False
     monkeypatch.setattr(report, "FORK_MAX_RSS_MB", 1e9)
