@@ -123,3 +123,19 @@ def test_every_reason_is_counted_once():
     assert set(counts.index) <= set(REASONS)
     assert counts.sum() + len(prep.responses) == len(prep.flags) == int(prep.lineage["rows"].iloc[0])
     assert prep.flags["reason"].dtype == "str"
+
+
+def test_excluded_rows_without_assembling(monkeypatch):
+    data = from_frames(_export())
+    before = data.responses.copy()
+    prep = prepare(data, now=pd.Timestamp("2025-01-01"))
+    reason = prep.flags["reason"]
+    expected = before[reason.notna().to_numpy()].reset_index(drop=True)  # reference: filter the rows read
+    expected["reason"] = reason.dropna().to_numpy()
+    monkeypatch.setattr(io._RowParts, "assemble", lambda self: (_ for _ in ()).throw(AssertionError("assembled")))
+    pd.testing.assert_frame_equal(prep.excluded, expected)
+    monkeypatch.undo()
+    clean_prep = prepare(from_frames(_export().head(3).assign(score=5.0, response_id=["a", "b", "c"],
+                                                              comment="fine", respondent_id=["x", "y", "z"])),
+                         now=pd.Timestamp("2025-01-01"))
+    assert len(clean_prep.excluded) == 0 and "reason" in clean_prep.excluded
