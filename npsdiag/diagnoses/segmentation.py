@@ -1166,7 +1166,8 @@ def plot_heatmap(
     cnt = pd.DataFrame(tot, index=val.index, columns=val.columns)
     shown = val.where(cnt >= min_n)
     nr, nc = val.shape
-    fig, ax = figure(min(7.5, 1.6 + 0.9 * nc), max(2.2, 0.55 * nr + 1.4))
+    longest = max((len(str(c)) for c in val.columns), default=1)
+    fig, ax = figure(min(7.5, max(5.0, 1.8 + (0.08 * longest + 0.5) * nc)), max(2.4, 0.55 * nr + 1.6))
     cmap = mpl.colormaps["RdBu"].with_extremes(bad="#DDDDDD")
     lim = max(10.0, float(np.nanmax(np.abs(shown.to_numpy()))) if shown.notna().any().any() else 10.0)
     im = ax.imshow(np.ma.masked_invalid(shown.to_numpy(dtype="float64")), cmap=cmap, vmin=-lim, vmax=lim,
@@ -1184,13 +1185,14 @@ def plot_heatmap(
                 txt = f"n={n_ij}" if n_ij else "–"
                 colour = "#555555"
             ax.text(j, i, txt, ha="center", va="center", fontsize=8, color=colour)
-    ax.set_xticks(range(nc), [str(c) for c in val.columns], rotation=30 if nc > 4 else 0, ha="right" if nc > 4
+    tilt = nc > 4 or longest * nc > 30  # long labels side by side would overlap
+    ax.set_xticks(range(nc), [str(c) for c in val.columns], rotation=30 if tilt else 0, ha="right" if tilt
                   else "center")
     ax.set_yticks(range(nr), [str(r) for r in val.index])
     ax.set_xlabel(cols)
     ax.set_ylabel(rows)
     ax.grid(False)
-    ax.set_title(f"NPS by {rows} and {cols} (grey: fewer than {min_n} responses)")
+    ax.set_title(f"NPS by {rows} and {cols}\n(grey, hatched: fewer than {min_n} responses)")
     fig.colorbar(im, ax=ax, shrink=0.8, label="NPS")
     return fig
 
