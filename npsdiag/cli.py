@@ -64,7 +64,7 @@ def validate(config: str | Path, out=None) -> int:
         _print_problems(problems, out)
     if data is not None and not fatal:
         prep = prepare(data)
-        print(f"\nOK: {len(data.responses):,} response rows read, {len(prep.responses):,} usable.", file=out)
+        print(f"\nOK: {len(prep.flags):,} response rows read, {len(prep.responses):,} usable.", file=out)
         for reason, n in prep.excluded_counts.items():
             print(f"  excluded {n:,}: {REASONS[reason]}", file=out)
         for name in ("accounts", "invitations", "contacts"):

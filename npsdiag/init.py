@@ -1179,7 +1179,7 @@ def init(exports: list[str | Path], output: str | Path | None = None, force: boo
         for p in fatal or problems:
             print(str(p), file=out)
         return 1
-    print(f"\nIt loads: {_fmt_n(len(data.responses))} response rows read, {_fmt_n(len(prep.responses))} usable.",
+    print(f"\nIt loads: {_fmt_n(len(prep.flags))} response rows read, {_fmt_n(len(prep.responses))} usable.",
           file=out)
     for reason, n in prep.excluded_counts.items():
         print(f"  excluded {_fmt_n(n)}: {REASONS[reason]}", file=out)

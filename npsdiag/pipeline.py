@@ -60,7 +60,7 @@ def data_summary(prep: Prepared) -> dict[str, Any]:
     acc = prep.accounts
     out: dict[str, Any] = {
         "responses": int(len(prep.responses)),
-        "responses_read": int(len(prep.data.responses)),
+        "responses_read": int(len(prep.flags)),  # one flag per row read
         "accounts": int(len(acc)) if acc is not None else (
             int(prep.responses["account_id"].nunique()) if "account_id" in prep.responses else None),
         "period": [period[0].date().isoformat(), period[1].date().isoformat()] if period else None,

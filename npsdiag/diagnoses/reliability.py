@@ -161,7 +161,6 @@ _EXCLUSION_TEXT = {
 def _exclusion_findings(prep: Prepared, summary: pd.DataFrame) -> tuple[list[Finding], dict[str, str]]:
     total = max(len(prep.flags), 1)
     findings, short = [], {}
-    reasons = prep.flags["reason"]
     for fid, keys in EXCLUSION_FINDINGS.items():
         sub = summary[summary["reason"].isin(keys)]
         count = int(sub["rows"].sum())
@@ -181,10 +180,11 @@ def _exclusion_findings(prep: Prepared, summary: pd.DataFrame) -> tuple[list[Fin
         if fid == "reliability.out_of_range":
             vals = []
 
-            def rows_of(key: str) -> np.ndarray:
-                return np.asarray((reasons == key).to_numpy(dtype=bool, na_value=False), dtype=bool)
+            raw = prep.excluded  # the excluded rows as read, with their reason (not every row read)
 
-            raw = prep.data.responses  # the rows as read (only needed here)
+            def rows_of(key: str, raw: pd.DataFrame = raw) -> np.ndarray:
+                return np.asarray((raw["reason"] == key).to_numpy(dtype=bool, na_value=False), dtype=bool)
+
             if "score_text" in raw:
                 vals += raw.loc[rows_of("invalid_score"), "score_text"].dropna().astype(str).unique()[:3].tolist()
             vals += [f"{v:g}" for v in raw.loc[rows_of("out_of_range"), "score"].dropna().unique()[:3]]
