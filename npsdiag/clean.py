@@ -64,6 +64,22 @@ class Prepared:
     now: pd.Timestamp = field(default_factory=pd.Timestamp.now)
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
+    def __repr__(self) -> str:
+        """A few lines an analyst can read (the data classes' own repr printed every table, slowly)."""
+        d = self.data
+        others = ", ".join(f"{name} {len(t):,}" for name in ("accounts", "invitations", "contacts")
+                           if (t := getattr(d, name, None)) is not None)
+        period = self.period
+        when = f"{period[0]:%Y-%m-%d} to {period[1]:%Y-%m-%d}" if period else "no dates"
+        lines = [f"Prepared data of {getattr(d.config, 'client', '?')}: {len(self.flags):,} response rows read, "
+                 f"{len(self.responses):,} analysed ({when})"]
+        excl = self.excluded_counts
+        if len(excl):
+            lines.append("excluded: " + ", ".join(f"{k} {v:,}" for k, v in excl.items()))
+        if others:
+            lines.append("other tables: " + others)
+        return "\n".join(lines)
+
     def cached(self, key: str, compute):
         """``compute()`` once per prepared data set; later calls with the same key return the stored result.
 

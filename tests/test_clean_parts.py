@@ -139,3 +139,14 @@ def test_excluded_rows_without_assembling(monkeypatch):
                                                               comment="fine", respondent_id=["x", "y", "z"])),
                          now=pd.Timestamp("2025-01-01"))
     assert len(clean_prep.excluded) == 0 and "reason" in clean_prep.excluded
+
+
+def test_prepared_repr_is_a_short_summary_not_every_table():
+    from npsdiag.io import from_frames
+
+    df = pd.DataFrame({"score": [10.0, 3.0, None, 8.0], "responded_at": pd.to_datetime(["2025-01-02"] * 4),
+                       "comment": ["x" * 500] * 4})
+    prep = prepare(from_frames(df))
+    text = repr(prep)
+    assert "4 response rows read, 3 analysed (2025-01-02 to 2025-01-02)" in text
+    assert "missing_score 1" in text and "x" * 50 not in text and len(text.splitlines()) <= 3
