@@ -1177,7 +1177,7 @@ def plot_heatmap(
             n_ij = int(cnt.iat[i, j])
             v = val.iat[i, j]
             if n_ij >= min_n:
-                txt = f"{v:+.0f}\nn={n_ij}"
+                txt = f"{int(round(v)) or 0:+d}\nn={n_ij}"  # no "-0"
                 colour = "white" if abs(v) > 0.6 * lim else "black"
             else:
                 ax.add_patch(mpl.patches.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="///",
