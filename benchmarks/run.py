@@ -209,7 +209,8 @@ def _child_floor(files: list[str], output: str, out_json: str) -> None:
     t0 = time.perf_counter()
     try:
         pm.execute_notebook(str(FLOOR_NOTEBOOK), str(out / "floor.ipynb"), parameters={"files": files},
-                            kernel_name="python3", cwd=str(out), progress_bar=False, log_output=False)
+                            kernel_name="python3", cwd=str(out), progress_bar=False, log_output=False,
+                            extra_arguments=["--IPKernelApp.log_level=ERROR"])  # as npsdiag.runner.run
         rec["seconds_split"] = {"execute": round(time.perf_counter() - t0, 2)}
         t1 = time.perf_counter()
         html = render(out / "floor.ipynb", title="floor")
