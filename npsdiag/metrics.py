@@ -30,6 +30,7 @@ __all__ = [
     "Breaks",
     "categorize",
     "nps_from_counts",
+    "nps_table",
     "nps",
     "nps_diff_test",
     "margin_of_error",
@@ -180,6 +181,44 @@ def _counts(data: pd.DataFrame, score: str, by: list[str], breaks: Breaks) -> pd
     return out.rename(columns={"_d": "detractors", "_p": "passives", "_r": "promoters"})
 
 
+NPS_COLUMNS = ["n", "detractors", "passives", "promoters", "pct_detractors", "pct_passives", "pct_promoters",
+               "nps", "se", "ci_low", "ci_high", "moe"]
+
+
+def nps_table(counts, confidence: float = 0.95) -> pd.DataFrame:
+    """The columns of :func:`nps` for groups whose detractor, passive and promoter counts are known.
+
+    Parameters
+    ----------
+    counts : array-like of shape (groups, 3)
+        Detractors, passives, promoters per group (e.g. from ``np.bincount`` on integer codes).
+    confidence : float
+        Level of the adjusted Wald interval (Rocks 2016).
+
+    Returns
+    -------
+    DataFrame
+        One row per group, in order: ``n``, ``detractors``, ``passives``, ``promoters``, ``pct_*`` (0-100),
+        ``nps``, ``se``, ``ci_low``, ``ci_high``, ``moe`` (points, -100..100), as :func:`nps_from_counts`.
+
+    Examples
+    --------
+    >>> nps_table([[1, 2, 3]])[["n", "nps"]].round(1).to_dict("records")
+    [{'n': 6, 'nps': 33.3}]
+    """
+    c = np.asarray(counts, dtype="int64").reshape(-1, 3)
+    r = nps_from_counts(c[:, 0], c[:, 1], c[:, 2], confidence=confidence)
+    out = pd.DataFrame({"n": np.asarray(r["n"]).astype("int64"), "detractors": c[:, 0], "passives": c[:, 1],
+                        "promoters": c[:, 2]})
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for k in ("detractors", "passives", "promoters"):
+            out[f"pct_{k}"] = 100 * out[k] / out["n"]
+    for k in ("nps", "se", "ci_low", "ci_high"):
+        out[k] = 100 * np.asarray(r[k], dtype="float64")
+    out["moe"] = (out["ci_high"] - out["ci_low"]) / 2
+    return out[NPS_COLUMNS]
+
+
 def nps(
     data: pd.DataFrame,
     score: str = "score",
@@ -221,21 +260,9 @@ def nps(
     by_cols = [by] if isinstance(by, str) else list(by or [])
     scored = data.loc[data[score].notna()] if data[score].isna().any() else data
     out = _counts(scored, score, by_cols, breaks)
-    r = nps_from_counts(out["detractors"], out["passives"], out["promoters"], confidence=confidence)
-    out["n"] = r["n"].astype("int64")
-    for c in ("detractors", "passives", "promoters"):
-        out[c] = out[c].astype("int64")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        for c in ("detractors", "passives", "promoters"):
-            out[f"pct_{c}"] = 100 * out[c] / out["n"]
-    out["nps"] = 100 * r["nps"]
-    out["se"] = 100 * r["se"]
-    out["ci_low"] = 100 * r["ci_low"]
-    out["ci_high"] = 100 * r["ci_high"]
-    out["moe"] = (out["ci_high"] - out["ci_low"]) / 2
-    cols = by_cols + ["n", "detractors", "passives", "promoters", "pct_detractors", "pct_passives",
-                      "pct_promoters", "nps", "se", "ci_low", "ci_high", "moe"]
-    return out[cols]
+    table = nps_table(out[["detractors", "passives", "promoters"]].to_numpy(), confidence=confidence)
+    table.index = out.index
+    return pd.concat([out[by_cols], table], axis=1)
 
 
 def nps_diff_test(a, b, confidence: float = 0.95) -> dict[str, float]:

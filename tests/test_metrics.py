@@ -161,3 +161,15 @@ def test_nps_by_period_against_a_pandas_period_groupby(freq):
     r = nps_from_counts(tab["d"], tab["m"], tab["p"])
     np.testing.assert_allclose(t["ci_low"], 100 * r["ci_low"], rtol=1e-12)
     assert t["start"].iloc[0] == tab.index[0].start_time
+
+
+def test_nps_table_from_counts_by_hand():
+    from npsdiag.metrics import nps_table
+
+    t = nps_table(np.array([[1, 2, 3], [4, 0, 0]]))
+    # (3 - 1) / 6 = 33.3 points; four detractors only: -100, shares 100/0/0
+    assert t["n"].tolist() == [6, 4]
+    assert t.loc[0, "nps"] == pytest.approx(100 / 3) and t.loc[1, "nps"] == pytest.approx(-100)
+    assert t.loc[1, "pct_detractors"] == 100 and t.loc[1, "pct_promoters"] == 0
+    assert list(t.columns[:4]) == ["n", "detractors", "passives", "promoters"]
+    assert (t["moe"] - (t["ci_high"] - t["ci_low"]) / 2).abs().max() < 1e-12

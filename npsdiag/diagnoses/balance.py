@@ -39,7 +39,7 @@ from scipy import stats
 from .. import plots
 from ..clean import Prepared
 from ..findings import AreaResult, Figure, Finding, not_assessed
-from ..metrics import Breaks, nps_diff_test, nps_from_counts
+from ..metrics import Breaks, nps_diff_test, nps_table
 from ..weighting import account_weights, poststratify, weighted_nps
 from ._util import bh_adjust, cramers_v_gof, err, num, p_eq, pct, pts, to_period, wilson_interval, worst
 
@@ -183,20 +183,7 @@ def _first_rows(codes: np.ndarray, k: int, mask: np.ndarray | None = None) -> np
 
 def _nps_table(counts: np.ndarray, confidence: float) -> pd.DataFrame:
     """The columns of :func:`npsdiag.metrics.nps` from a (groups x 3) table of detractor/passive/promoter counts."""
-    counts = np.asarray(counts, dtype="int64").reshape(-1, 3)
-    out = pd.DataFrame({"detractors": counts[:, 0], "passives": counts[:, 1], "promoters": counts[:, 2]})
-    r = nps_from_counts(out["detractors"], out["passives"], out["promoters"], confidence=confidence)
-    out["n"] = np.asarray(r["n"]).astype("int64")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        for c in ("detractors", "passives", "promoters"):
-            out[f"pct_{c}"] = 100 * out[c] / out["n"]
-    out["nps"] = 100 * np.asarray(r["nps"])
-    out["se"] = 100 * np.asarray(r["se"])
-    out["ci_low"] = 100 * np.asarray(r["ci_low"])
-    out["ci_high"] = 100 * np.asarray(r["ci_high"])
-    out["moe"] = (out["ci_high"] - out["ci_low"]) / 2
-    return out[["n", "detractors", "passives", "promoters", "pct_detractors", "pct_passives", "pct_promoters", "nps",
-                "se", "ci_low", "ci_high", "moe"]]
+    return nps_table(counts, confidence)
 
 
 # --------------------------------------------------------------------------- roles

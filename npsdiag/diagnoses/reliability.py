@@ -36,7 +36,7 @@ from ..clean import REASONS, Prepared
 from ..findings import AreaResult, Figure, Finding, not_assessed
 from ..funnel import beta_binomial_tails, funnel_limits, overdispersion
 from ..io import ROW
-from ..metrics import Breaks, nps, nps_by_period, nps_diff_test, nps_from_counts, period_ordinals
+from ..metrics import Breaks, nps, nps_by_period, nps_diff_test, nps_table, period_ordinals
 from ._util import (
     bh_adjust,
     err,
@@ -708,18 +708,8 @@ def _sorted_codes(values: pd.Series, mask: np.ndarray | None = None,
 
 def _nps_table(groups: pd.Index, counts: np.ndarray, confidence: float) -> pd.DataFrame:
     """The columns of :func:`npsdiag.metrics.nps` for groups whose (k, 3) category counts are known."""
-    r = nps_from_counts(counts[:, 0], counts[:, 1], counts[:, 2], confidence=confidence)
-    t = pd.DataFrame({"owner": groups, "n": counts.sum(axis=1).astype("int64")})
-    for j, c in enumerate(("detractors", "passives", "promoters")):
-        t[c] = counts[:, j].astype("int64")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        for c in ("detractors", "passives", "promoters"):
-            t[f"pct_{c}"] = 100 * t[c] / t["n"]
-    t["nps"] = 100 * r["nps"]
-    t["se"] = 100 * r["se"]
-    t["ci_low"] = 100 * r["ci_low"]
-    t["ci_high"] = 100 * r["ci_high"]
-    t["moe"] = (t["ci_high"] - t["ci_low"]) / 2
+    t = nps_table(counts, confidence)
+    t.insert(0, "owner", groups)
     return t
 
 

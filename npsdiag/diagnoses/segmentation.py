@@ -42,7 +42,7 @@ from statsmodels.stats.multitest import multipletests
 
 from ..clean import Prepared
 from ..findings import AreaResult, Figure, Finding, not_assessed
-from ..metrics import ADJUSTMENT, Breaks, nps, nps_from_counts
+from ..metrics import ADJUSTMENT, Breaks, nps, nps_table
 
 __all__ = [
     "MISSING",
@@ -193,18 +193,7 @@ def _count_table(g: np.ndarray, k: np.ndarray, n_seg: int) -> np.ndarray:
 
 def _nps_table(cnt: np.ndarray, confidence: float) -> pd.DataFrame:
     """The columns of :func:`npsdiag.metrics.nps` from a (groups, 3) count array."""
-    r = nps_from_counts(cnt[:, 0], cnt[:, 1], cnt[:, 2], confidence=confidence)
-    out = pd.DataFrame({"n": r["n"].astype("int64"), "detractors": cnt[:, 0].astype("int64"),
-                        "passives": cnt[:, 1].astype("int64"), "promoters": cnt[:, 2].astype("int64")})
-    with np.errstate(invalid="ignore", divide="ignore"):
-        for c in ("detractors", "passives", "promoters"):
-            out[f"pct_{c}"] = 100 * out[c] / out["n"]
-    out["nps"] = 100 * r["nps"]
-    out["se"] = 100 * r["se"]
-    out["ci_low"] = 100 * r["ci_low"]
-    out["ci_high"] = 100 * r["ci_high"]
-    out["moe"] = (out["ci_high"] - out["ci_low"]) / 2
-    return out
+    return nps_table(cnt, confidence)
 
 
 # --------------------------------------------------------------------------- segment table
