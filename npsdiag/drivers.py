@@ -611,10 +611,15 @@ def plot_drivers(table: pd.DataFrame, title: str = "What explains the score", va
     -------
     matplotlib Figure
     """
+    import textwrap
+
     from .plots import PALETTE, figure
 
     t = table.dropna(subset=[value]).sort_values(value)
-    fig, ax = figure(7.0, max(1.8, 0.45 * len(t) + 1.0))
+    # long driver names (whole survey questions) wrapped, so that the labels leave room for the bars
+    labels = [textwrap.fill(str(d), 32, max_lines=3, placeholder="…") for d in t["driver"]]
+    lines = sum(max(1, lab.count("\n") + 1) for lab in labels)
+    fig, ax = figure(7.0, max(1.8, 0.3 * lines + 0.2 * len(t) + 1.0))
     pos = np.arange(len(t))
     ax.barh(pos, 100 * t[value], color=PALETTE[0], alpha=0.85)
     if low in t and high in t and t[low].notna().any():
@@ -624,7 +629,7 @@ def plot_drivers(table: pd.DataFrame, title: str = "What explains the score", va
                     capsize=3, lw=1)
     for y, v in zip(pos, t[value], strict=True):
         ax.text(100 * v, y + 0.3, f" {100 * v:.0f}%", va="center", fontsize=9)
-    ax.set_yticks(pos, [str(d) for d in t["driver"]])
+    ax.set_yticks(pos, labels, fontsize=9)
     ax.set_xlabel("share of explained variance (%)")
     ax.set_title(title)
     ax.set_xlim(0, max(100, float(100 * t[high].max()) if high in t and t[high].notna().any() else 100))

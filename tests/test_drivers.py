@@ -278,3 +278,19 @@ def test_account_frame_means_before_the_outcome_by_hand():
     assert list(af.index) == list(ref.index)
     np.testing.assert_allclose(af[["Ease", "Support"]].to_numpy(), ref.to_numpy(), atol=1e-12)
     assert (af["churned"] == acc.set_index("account_id").loc[af.index, "churned"].astype(int)).all()
+
+
+def test_plot_drivers_wraps_whole_questions_without_collapsing_the_axes():
+    import warnings
+
+    from npsdiag import report
+
+    long = "The agent who helped me understood my problem and explained the next steps clearly to me"
+    t = pd.DataFrame({"driver": [long, "Ease of use"], "share": [0.6, 0.4], "share_ci_low": [0.5, 0.3],
+                      "share_ci_high": [0.7, 0.5]})
+    fig = D.plot_drivers(t)
+    labels = [tick.get_text() for tick in fig.axes[0].get_yticklabels()]
+    assert max(len(line) for lab in labels for line in lab.splitlines()) <= 32  # wrapped, at most 3 lines
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "constrained_layout not applied" was raised for such labels
+        assert "data:image/png" in report.figure_html(fig, "drivers")
