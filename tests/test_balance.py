@@ -467,3 +467,23 @@ def test_poststratify_on_categorical_strata_ignores_unused_categories():
     target = {"user": 0.4, "exec": 0.4, "admin": 0.2}  # admin absent from the data: renormalised to 50/50
     assert poststratify(cat, "role", target).tolist() == pytest.approx([2 / 3, 2 / 3, 2 / 3, 2.0])
     assert poststratify(d, "role", target).tolist() == pytest.approx([2 / 3, 2 / 3, 2 / 3, 2.0])
+
+
+def test_single_voice_is_not_a_finding_for_consumer_exports():
+    """Each account one customer (bank/telco exports): nobody else could have been heard, so no finding."""
+    res_df, acc, inv, con = world(seed=6)
+    first = res_df.groupby("account_id")["respondent_id"].transform("first")
+    single = res_df[res_df["respondent_id"] == first]
+    # no respondent id and no contact list: how many people an account has is unknown
+    prep, res = run(single.drop(columns=["respondent_id"]), acc)
+    assert res.finding("balance.single_voice") is None
+    assert any("Single voice not assessed" in n and "no respondent id" in n for n in res.notes)
+    # respondent ids, but never two people for one account and no contact list: individual customers
+    prep, res = run(single, acc)
+    assert res.finding("balance.single_voice") is None
+    assert any("individual customers" in n for n in res.notes)
+    # a B2B export without a contact list where some accounts are heard through two people still fires
+    two = res_df.groupby("account_id")["respondent_id"].transform(lambda s: s.isin(s.unique()[:2]))
+    mostly = res_df[(res_df["respondent_id"] == first) | (two & (res_df["account_id"].isin(acc["account_id"][:20])))]
+    f = run(mostly, acc)[1].finding("balance.single_voice")
+    assert f is not None and f.evidence["share"] > 0.8

@@ -1752,7 +1752,16 @@ def diagnose(prep: Prepared) -> AreaResult:
                                                                                  else "."))
             conc = concentration(per_acc["responses"], weights=contacts_pa)
             figures.append(_fig_concentration(per_acc, conc))
-            f = _single_voice_finding(per_acc, rev_pa, contacts_pa, s.confidence)
+            people_unknown = contacts_pa is None and (not has_resp or int(per_acc["respondents"].max()) <= 1)
+            if people_unknown:
+                # no contact list, and either no respondent id or never two people for one account: the accounts
+                # look like individual customers (a consumer export), where "one voice per account" is no finding
+                notes.append("Single voice not assessed: " + (
+                    "the export has no respondent id and no contact list, so how many people were heard per "
+                    "account is unknown." if not has_resp else
+                    "no account has two respondents and there is no contact list: the accounts look like "
+                    "individual customers.") + " Add a contact list (contacts table) to assess it.")
+            f = None if people_unknown else _single_voice_finding(per_acc, rev_pa, contacts_pa, s.confidence)
             if f:
                 findings.append(f)
                 short[f.id] = "single-voice accounts"
