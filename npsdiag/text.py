@@ -871,7 +871,9 @@ def fit_topics(tm: TermMatrix, n_topics: int = 6, sample: int = 50_000, seed: in
     assignment = np.full(n, -1, dtype="int64")
     weight = np.zeros(n, dtype="float64")
     nonempty = np.flatnonzero(nnz[text_of])  # comments with a term
-    if len(nonempty) < max(20, 2 * n_topics) or X.shape[1] < n_topics:
+    # topics need enough different texts (not only comments: 3 texts repeated 1,000 times give no topics)
+    distinct = len(nonempty) if rows is None else len(np.unique(text_of[nonempty]))
+    if min(len(nonempty), distinct) < max(20, 2 * n_topics) or X.shape[1] < n_topics:
         return pd.DataFrame(columns=["topic", "label", "top_terms"]), assignment, weight
     rng = np.random.default_rng(seed)
     fit_rows = np.sort(rng.choice(nonempty, size=min(sample, len(nonempty)), replace=False))

@@ -426,3 +426,19 @@ def test_coverage_with_precomputed_codes_matches_factorizing() -> None:
     b = V.comment_coverage(d, "comment", by=["category", "Region"], max_levels=6)
     pd.testing.assert_frame_equal(a, b)
     assert "(missing)" in set(b["value"])
+
+
+def test_few_distinct_comments_repeated_many_times_give_no_topics_and_no_error():
+    """3 texts over 2,000 comments: NMF on distinct texts must not be asked for 6 topics (it raised)."""
+    rng = np.random.default_rng(3)
+    n = 2000
+    texts = np.array(["great support and fast answers", "slow billing team never called back",
+                      "price too high for what we get"])
+    resp = pd.DataFrame({"score": rng.integers(0, 11, n).astype(float),
+                         "responded_at": pd.date_range("2024-01-01", periods=n, freq="6h"),
+                         "comment": texts[rng.integers(0, 3, n)]})
+    corpus = tx.corpus(resp["comment"])
+    topics, assign, _ = tx.fit_topics(tx.term_matrix(corpus.tokens), rows=corpus.inverse)
+    assert topics.empty and (assign == -1).all() and len(assign) == n
+    res = V.diagnose(clean.prepare(io.from_frames(resp)))  # the whole area runs (it failed the report before)
+    assert res.tables  # coverage, terms and themes are still reported
