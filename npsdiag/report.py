@@ -930,8 +930,10 @@ def _kpis(diag: Diagnosis, ch: dict[str, Any] | None, confidence: float) -> str:
     tiles.append(("Findings to act on", f"{n_find}", f"{n_high} high, {n_find - n_high} medium severity"))
     d = diag.data_summary
     if d.get("responses_read"):
+        from .diagnoses._util import pct  # the kit's share format (a partial share never reads 100%)
+
         share = d.get("responses", 0) / d["responses_read"]
-        tiles.append(("Usable responses", f"{share:.0%}", f"{d.get('responses', 0):,} of {d['responses_read']:,}"))
+        tiles.append(("Usable responses", pct(share), f"{d.get('responses', 0):,} of {d['responses_read']:,}"))
     return '<div class="kpis">' + "".join(
         f'<div class="kpi"><div class="kpi-label">{esc(a)}</div><div class="kpi-value">{esc(b)}</div>'
         f'<div class="kpi-sub">{esc(c)}</div></div>' for a, b, c in tiles) + "</div>"

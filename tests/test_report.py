@@ -621,3 +621,11 @@ def test_no_fork_for_a_large_process_or_when_switched_off(monkeypatch):
     monkeypatch.setattr(report, "FORK_MAX_RSS_MB", 1e9)
     monkeypatch.setattr(report, "PARALLEL_FIGURES", False)
     assert report._spare_core() is False
+
+
+def test_a_partial_share_never_reads_as_all_or_none():
+    from npsdiag.diagnoses._util import pct
+
+    # 2,993 usable of 3,000 read is 99.77%: "100%" would tell the client nothing was excluded
+    assert pct(2993 / 3000) == "99.8%" and pct(1.0) == "100%" and pct(0.0) == "0%"
+    assert pct(4 / 10_000) == "0.04%" and pct(1e-7) == "<0.01%" and pct(1 - 1e-7) == ">99.99%"

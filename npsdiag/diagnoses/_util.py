@@ -50,10 +50,25 @@ def wilson_interval(k, n, confidence: float = 0.95) -> tuple[np.ndarray, np.ndar
 
 
 def pct(x: float | None, digits: int = 0) -> str:
-    """0.4231 -> '42%'."""
+    """0.4231 -> '42%'; a share strictly between 0 and 1 never reads as 0% or 100% (0.9977 -> '99.8%').
+
+    Examples
+    --------
+    >>> pct(0.4231), pct(0.9977), pct(0.0004), pct(1.0), pct(0.99999), pct(0.00001)
+    ('42%', '99.8%', '0.04%', '100%', '>99.99%', '<0.01%')
+    """
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "n/a"
-    return f"{100 * x:.{digits}f}%"
+    x = float(x)
+    text = f"{100 * x:.{digits}f}"
+    for d in range(digits + 1, digits + 3):  # a few more digits before saying "all" or "none" of something partial
+        if not (0 < x < 1 and float(text) in (0.0, 100.0)):
+            break
+        text = f"{100 * x:.{d}f}"
+    if 0 < x < 1 and float(text) in (0.0, 100.0):
+        step = 10.0 ** -(digits + 2)
+        return f">{100 - step:.{digits + 2}f}%" if float(text) else f"<{step:.{digits + 2}f}%"
+    return f"{text}%"
 
 
 def pts(x: float | None, digits: int = 1, sign: bool = True) -> str:
