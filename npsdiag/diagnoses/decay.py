@@ -816,20 +816,75 @@ def _prepared_core(prep: Prepared, mask: np.ndarray | None = None):
     inv, r = prep.invitations, prep.responses
 
     def compute():
-        codes = None
-        if "respondent_id" in inv and "respondent_id" in r:
-            ic, iu = prep.codes("respondent_id", table="invitations")
-            codes = (ic if mask is None else ic[mask], iu, *prep.codes("respondent_id"))
+        keys = None
+        if "respondent_id" in inv and "respondent_id" in r and not _by_response_id(inv, r, "response_id"):
+            ik, rk = _respondent_keys(prep)
+            keys = (ik if mask is None else ik[mask], rk)
         sub = inv if mask is None else inv[mask]
-        return _match_core(sub, r, "invited_at", "responded_at", "respondent_id", "response_id", codes)
+        return _match_core(sub, r, "invited_at", "responded_at", "respondent_id", "response_id", keys=keys)
 
     if mask is None:
         return prep.cached("invitation_match:first_response", compute)
     return compute()
 
 
+def _by_response_id(invitations: pd.DataFrame, responses: pd.DataFrame, response_id: str) -> bool:
+    """Whether invitations are matched to responses by response id (both tables carry some)."""
+    return bool(response_id in invitations and response_id in responses and invitations[response_id].notna().any()
+                and responses[response_id].notna().any())
+
+
+def _respondent_keys(prep: Prepared) -> tuple[np.ndarray, np.ndarray]:
+    """Matching keys of the respondent ids of ``prep.invitations`` and ``prep.responses`` (cached; -1 = missing).
+
+    Equal keys mean ids equal but for case and surrounding spaces. The
+    invitations' ids and the responses' distinct ids are factorized in one
+    pass, whose first part is exactly ``pd.factorize`` of the invitations'
+    column (stored as ``prep.codes("respondent_id", "invitations")``, so it
+    is never hashed twice); the distinct ids are normalised, and re-coded
+    only when normalising changes one of them.
+    """
+    def compute():
+        inv_col = prep.invitations["respondent_id"]
+        rc, ru = prep.codes("respondent_id")
+        rc = np.asarray(rc, dtype=np.intp)
+        cache_key = "codes:invitations:respondent_id"
+        joint_pass = cache_key not in prep._cache and inv_col.dtype == getattr(ru, "dtype", None)
+        if not joint_pass:  # the invitations' codes exist already, or the two columns differ in type
+            ic, iu = prep.codes("respondent_id", table="invitations")
+            ic = np.asarray(ic, dtype=np.intp)
+            text = all(isinstance(getattr(u, "dtype", None), pd.StringDtype) for u in (iu, ru))
+            uniq = pd.concat([pd.Series(iu, dtype=None if text else object),
+                              pd.Series(ru, dtype=None if text else object)], ignore_index=True)
+            ru_pos = len(iu) + np.arange(len(ru), dtype=np.intp)
+        else:
+            joint, uniq = pd.factorize(pd.concat([inv_col, pd.Series(ru, dtype=inv_col.dtype)], ignore_index=True))
+            joint = np.asarray(joint, dtype=np.intp)
+            ic, ru_pos = joint[:len(inv_col)], joint[len(inv_col):]
+            k_inv = int(ic.max()) + 1 if len(ic) else 0  # first-appearance order: the invitations' ids come first
+            prep.cached(cache_key, lambda: (ic, uniq[:k_inv]))
+            uniq = pd.Series(uniq)
+        text = isinstance(uniq.dtype, pd.StringDtype)
+        norm = (uniq if text else uniq.astype(object)).astype("string").str.strip().str.lower()
+        # distinct ids that normalising leaves as they are stay distinct keys: no second hashing pass
+        same = joint_pass and bool((norm == uniq.astype("string")).fillna(False).all())
+        nk = np.arange(len(uniq), dtype=np.intp) if same else np.asarray(pd.factorize(norm)[0], dtype=np.intp)
+        ik = _remap_codes(ic, nk)
+        rk = _remap_codes(rc, _remap_codes(ru_pos, nk))
+        _release_arrow_memory()
+        return ik, rk
+
+    return prep.cached("invitation_match:respondent_keys", compute)
+
+
+def _remap_codes(codes: np.ndarray, mapping: np.ndarray) -> np.ndarray:
+    """``mapping[codes]`` where codes >= 0, else -1."""
+    return np.append(np.asarray(mapping, dtype=np.intp), -1)[codes]
+
+
 def _match_core(invitations: pd.DataFrame, responses: pd.DataFrame, invited: str, responded: str, respondent: str,
-                response_id: str, codes: tuple | None = None) -> tuple[np.ndarray, str] | None:
+                response_id: str, codes: tuple | None = None,
+                keys: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, str] | None:
     """Each invitation's matched response time, window-free: (int64 ns array, NaT = int64 min; method) or None.
 
     By response id: the first response (in table order) carrying the
@@ -853,18 +908,21 @@ def _match_core(invitations: pd.DataFrame, responses: pd.DataFrame, invited: str
         return first, "response id"
     if respondent not in invitations or respondent not in responses:
         return None
-    if codes is None:
-        ic, iu = pd.factorize(invitations[respondent])
-        rc, ru = pd.factorize(responses[respondent])
+    if keys is not None:
+        ik, rk = keys
     else:
-        ic, iu, rc, ru = codes
-    # one key per respondent, case-insensitive and trimmed, normalised once per distinct id
-    text = all(isinstance(getattr(u, "dtype", None), pd.StringDtype) for u in (iu, ru))  # Arrow: stays Arrow
-    norm = pd.concat([pd.Series(iu, dtype=None if text else object), pd.Series(ru, dtype=None if text else object)],
-                     ignore_index=True)
-    nk, _ = pd.factorize(norm.astype("string").str.strip().str.lower())
-    ik = np.where(ic >= 0, nk[:len(iu)][np.maximum(ic, 0)] if len(iu) else -1, -1)
-    rk = np.where(rc >= 0, nk[len(iu):][np.maximum(rc, 0)] if len(ru) else -1, -1)
+        if codes is None:
+            ic, iu = pd.factorize(invitations[respondent])
+            rc, ru = pd.factorize(responses[respondent])
+        else:
+            ic, iu, rc, ru = codes
+        # one key per respondent, case-insensitive and trimmed, normalised once per distinct id
+        text = all(isinstance(getattr(u, "dtype", None), pd.StringDtype) for u in (iu, ru))  # Arrow: stays Arrow
+        norm = pd.concat([pd.Series(iu, dtype=None if text else object),
+                          pd.Series(ru, dtype=None if text else object)], ignore_index=True)
+        nk, _ = pd.factorize(norm.astype("string").str.strip().str.lower())
+        ik = np.where(ic >= 0, nk[:len(iu)][np.maximum(ic, 0)] if len(iu) else -1, -1)
+        rk = np.where(rc >= 0, nk[len(iu):][np.maximum(rc, 0)] if len(ru) else -1, -1)
     rt = _ns(responses[responded])
     latest = _latest_at_or_before(ik, _ns(invitations[invited]), rk, rt)
     first = np.full(n_inv, np.iinfo("int64").max, dtype="int64")
