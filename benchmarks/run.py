@@ -15,8 +15,11 @@ another's memory:
    stages — what the machine must have.
 2. **end to end** — ``npsdiag.runner.run`` (Papermill executes
    ``notebooks/diagnose.ipynb`` in a kernel, nbconvert renders the report).
-   Peak memory is the largest sum of resident sets over the process tree
-   (runner + kernel), sampled every 50 ms, beside the kernel's exact peak.
+   Peak memory is the largest memory of the process tree (runner + kernel,
+   and the kernel's second process while ``pipeline.AreaRunner`` uses one),
+   sampled every 50 ms: the sum of resident sets, or of proportional set
+   sizes (PSS) while a forked process shares the kernel's pages, so that
+   shared pages count once (see ``_tree_bytes``).
 3. **floor** — Papermill runs ``benchmarks/floor.ipynb``, which only reads the
    same files with pandas, and nbconvert renders it the same way: the least a
    notebook-based report of this export can cost.
@@ -228,6 +231,27 @@ def _child_floor(files: list[str], output: str, out_json: str) -> None:
 # --------------------------------------------------------------------------- parent side
 
 
+def _tree_bytes(procs: list[Any], psutil: Any) -> int:
+    """Memory of a process tree: the sum of resident sets while it is the runner and its kernel, the sum of
+    proportional set sizes (PSS) once the kernel has forked a second process (``pipeline.AreaRunner``).
+
+    A fork shares its parent's pages (copy-on-write): adding resident sets would count the prepared data
+    twice, while PSS splits each shared page between the processes that map it, so the sum is the memory the
+    tree really holds. PSS is read only then, because reading it walks the page tables (3-4 ms per GB).
+    """
+    total = 0
+    pss = len(procs) > 2
+    for p in procs:
+        try:
+            total += p.memory_full_info().pss if pss else p.memory_info().rss
+        except (psutil.NoSuchProcess, psutil.AccessDenied, AttributeError):
+            try:
+                total += p.memory_info().rss
+            except (psutil.NoSuchProcess, psutil.AccessDenied):
+                pass
+    return total
+
+
 def _spawn(args: list[str], timeout: float | None, max_memory_mb: float | None = None) -> dict[str, Any]:
     """Run ``python -m benchmarks.run --child ...`` and watch its process tree's memory.
 
@@ -249,12 +273,7 @@ def _spawn(args: list[str], timeout: float | None, max_memory_mb: float | None =
     while proc.poll() is None:
         try:
             procs = [ps, *ps.children(recursive=True)]
-            total = 0
-            for p in procs:
-                try:
-                    total += p.memory_info().rss
-                except (psutil.NoSuchProcess, psutil.AccessDenied):
-                    pass
+            total = _tree_bytes(procs, psutil)
             peak_tree = max(peak_tree, total / 2**20)
         except psutil.NoSuchProcess:
             break

@@ -70,7 +70,7 @@ def _client_and_slug(config: Path) -> tuple[str, str]:
     return config.stem, slugify(config.stem) or "client"
 
 
-def run_client(config: str | Path, output: str | Path, client: str | None = None) -> dict[str, Any]:
+def run_client(config: str | Path, output: str | Path, client: str | None = None, cores: int = 0) -> dict[str, Any]:
     """Diagnose one client and return its summary row; never raises.
 
     Parameters
@@ -78,6 +78,7 @@ def run_client(config: str | Path, output: str | Path, client: str | None = None
     config : path to the client's YAML config
     output : folder for this client's outputs
     client : name shown in the summary (default: from the config)
+    cores : passed to :func:`npsdiag.runner.run` (1: no second process per client)
 
     Returns
     -------
@@ -95,7 +96,7 @@ def run_client(config: str | Path, output: str | Path, client: str | None = None
     row.update({"client": client or _client_and_slug(config)[0], "config": str(config), "status": "failed",
                 "message": ""})
     try:
-        res = run(config, output, progress=False)
+        res = run(config, output, progress=False, cores=cores)
         head = json.loads(res.findings.read_text(encoding="utf-8")).get("headline", {})
         row.update({"status": "ok", "nps": head.get("nps"), "ci_low": head.get("ci_low"),
                     "ci_high": head.get("ci_high"), "n": head.get("n"), "report": str(res.report)})
@@ -135,7 +136,7 @@ def _unique_slugs(configs: Sequence[Path]) -> list[tuple[str, str]]:
 
 def batch(configs: Iterable[str | Path], jobs: int = 2, scheduler: str | None = None,
           output_root: str | Path = "reports", progress: bool = True,
-          summary_path: str | Path | None = None) -> pd.DataFrame:
+          summary_path: str | Path | None = None, cores: int | None = None) -> pd.DataFrame:
     """Diagnose many clients in parallel on a Dask cluster.
 
     Parameters
@@ -157,6 +158,10 @@ def batch(configs: Iterable[str | Path], jobs: int = 2, scheduler: str | None = 
     summary_path : path, optional
         Where to write the summary (default
         ``<output_root>/batch_summary.csv``).
+    cores : int, optional
+        Processes per client (see :func:`npsdiag.runner.run`). By default 1
+        when ``jobs`` clients share this machine, else 0 (a second core where
+        there is one).
 
     Returns
     -------
@@ -167,6 +172,8 @@ def batch(configs: Iterable[str | Path], jobs: int = 2, scheduler: str | None = 
     from tqdm.auto import tqdm
 
     paths = expand_configs(configs)
+    if cores is None:  # local clients in parallel already use the cores; one client alone may use two
+        cores = 1 if (not scheduler and int(jobs) > 1) else 0
     root = Path(output_root).resolve()
     root.mkdir(parents=True, exist_ok=True)
     names = _unique_slugs(paths)
@@ -184,9 +191,9 @@ def batch(configs: Iterable[str | Path], jobs: int = 2, scheduler: str | None = 
     try:
         if scheduler == "synchronous" or not paths:
             for i, (p, (client, slug)) in enumerate(zip(paths, names)):
-                done(i, run_client(p, root / slug, client))
+                done(i, run_client(p, root / slug, client, cores))
         else:
-            _run_on_dask(paths, names, root, jobs, scheduler, done)
+            _run_on_dask(paths, names, root, jobs, scheduler, done, cores)
     finally:
         bar.close()
     summary = pd.DataFrame([r for r in rows if r is not None], columns=SUMMARY_COLUMNS)
@@ -196,7 +203,7 @@ def batch(configs: Iterable[str | Path], jobs: int = 2, scheduler: str | None = 
 
 
 def _run_on_dask(paths: Sequence[Path], names: Sequence[tuple[str, str]], root: Path, jobs: int,
-                 scheduler: str | None, done) -> None:
+                 scheduler: str | None, done, cores: int = 0) -> None:
     from dask.distributed import Client, LocalCluster, as_completed
 
     cluster = None
@@ -210,8 +217,8 @@ def _run_on_dask(paths: Sequence[Path], names: Sequence[tuple[str, str]], root: 
         index = {}
         futures = []
         for i, (p, (name, slug)) in enumerate(zip(paths, names)):
-            fut = client.submit(run_client, str(p), str(root / slug), name, key=f"npsdiag-{i}-{slug}", pure=False,
-                                retries=0)
+            fut = client.submit(run_client, str(p), str(root / slug), name, cores, key=f"npsdiag-{i}-{slug}",
+                                pure=False, retries=0)
             index[fut.key] = i
             futures.append(fut)
         for fut in as_completed(futures):

@@ -77,7 +77,7 @@ def validate(config: str | Path, out=None) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     from .runner import run
 
-    res = run(args.config, args.output, progress=not args.quiet)
+    res = run(args.config, args.output, progress=not args.quiet, cores=args.cores)
     print(f"Report written: {res.report}")
     for f in res.files:
         if f != res.report:
@@ -118,6 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("config", help="the client's YAML config")
     r.add_argument("--output", "-o", help="output folder (default: reports/<client-slug>)")
     r.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    r.add_argument("--cores", type=int, default=0, choices=(0, 1),
+                   help="1: compute every area in one process (default 0: use a second core where there is one)")
     r.set_defaults(func=_cmd_run)
     v = sub.add_parser("validate", help="check a config and its data, listing every problem")
     v.add_argument("config")

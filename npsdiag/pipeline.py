@@ -9,6 +9,18 @@ analysts can find the function behind each section.
 
 from __future__ import annotations
 
+import contextlib
+import gc
+import io
+import os
+import pickle
+import shutil
+import sys
+import tempfile
+import time
+import warnings
+import weakref
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +30,7 @@ from .clean import Prepared
 from .findings import AREAS, AreaResult, Diagnosis
 from .metrics import nps
 
-__all__ = ["headline", "assemble", "diagnose", "write_outputs", "AREA_FUNCTIONS"]
+__all__ = ["headline", "assemble", "diagnose", "write_outputs", "AREA_FUNCTIONS", "AreaRunner", "available_cores"]
 
 
 def _area_functions() -> dict[str, Any]:
@@ -123,3 +135,297 @@ def write_outputs(diag: Diagnosis, prep: Prepared, output_dir: str | Path) -> li
     if queue is not None:
         written.append(write_csv_safely(queue, out / "callback_queue.csv"))
     return written
+
+
+# --------------------------------------------------------------------------- two cores
+
+
+#: Seconds a waiting kernel gives the second process without any CPU progress before it stops it and computes
+#: the area itself (a safeguard: a forked process that hangs must not hang the report).
+STALL_SECONDS = 30.0
+#: Poll interval while waiting for the second process (seconds).
+_POLL = 0.02
+
+
+def available_cores(cores: int | None = None) -> int:
+    """How many processes :class:`AreaRunner` uses: 1 or 2.
+
+    ``cores`` 0 or None means "as many as useful": 2 on Linux when this
+    process may run on at least two CPUs, else 1. A second process is a
+    fork of this one, so it is never used where forking is unavailable or
+    unsafe (Windows, macOS).
+    """
+    if cores is not None and int(cores) == 1:
+        return 1
+    if not sys.platform.startswith("linux") or not hasattr(os, "fork"):
+        return 1
+    try:
+        n = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        n = os.cpu_count() or 1
+    return 2 if n >= 2 else 1
+
+
+def _area_name(fn: Callable) -> str:
+    mod = getattr(fn, "__module__", "") or ""
+    return mod.rsplit(".", 1)[-1] if getattr(fn, "__name__", "") == "diagnose" else getattr(fn, "__name__", repr(fn))
+
+
+def _cpu_ticks(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime + stime
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _cleanup(tmpdir: str, pid: int | None) -> None:
+    if pid:
+        with contextlib.suppress(OSError, ChildProcessError):
+            if os.waitpid(pid, os.WNOHANG) == (0, 0):
+                os.kill(pid, 9)
+                os.waitpid(pid, 0)
+    shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+class AreaRunner:
+    """Compute a diagnosis's areas, using a second core when the machine has one.
+
+    ``runner.result(fn)`` is ``fn(prep)`` and ``runner.html(fn)`` is
+    ``report.area_html(fn(prep), redact)``: the notebook reads the same as
+    calling each area's ``diagnose`` in turn, and the results are the same.
+    On Linux with two or more cores, a forked copy of this process starts
+    at once on the *last* areas of ``functions`` (and draws their figures)
+    while this process computes the first ones as the notebook asks for
+    them; each area is claimed by exactly one of the two (they meet in the
+    middle), and the second process hands its results back as pickles.
+
+    Nothing depends on the second process: if it cannot start, fails on an
+    area, dies (e.g. out of memory) or makes no progress for
+    :data:`STALL_SECONDS`, this process computes the area itself, so an
+    error surfaces in the area's own cell exactly as without it.
+
+    Parameters
+    ----------
+    prep : Prepared
+        The prepared data every area reads.
+    functions : sequence of callables
+        The areas' ``diagnose`` functions in the notebook's order, e.g.
+        ``[reliability.diagnose, balance.diagnose, ...]``.
+    redact : bool
+        Redact personal data in the HTML (``prep.settings.redact_pii``).
+    cores : int, optional
+        1 computes everything in this process; 0 or None (default) uses a
+        second process where :func:`available_cores` allows.
+
+    Attributes
+    ----------
+    summary : DataFrame
+        ``area``, ``computed_in`` ("this process", "second process" or
+        "not yet"), ``seconds`` (compute and figures, in the process that did it).
+
+    Notes
+    -----
+    The second process shares the prepared data with this one (a fork is
+    copy-on-write), so it costs only the memory of the areas it computes.
+    Forking a process with threads is safe here because the child touches
+    none of the kernel's sockets (its standard streams go to a buffer whose
+    text is replayed in the area's cell) and leaves with ``os._exit``.
+    """
+
+    def __init__(self, prep: Any, functions: Sequence[Callable], redact: bool = False,
+                 cores: int | None = None) -> None:
+        self.prep = prep
+        self.functions = list(functions)
+        self.names = [_area_name(f) for f in self.functions]
+        if len(set(self.names)) != len(self.names):
+            raise ValueError("AreaRunner: each area function may be given once")
+        self.redact = bool(redact)
+        self._results: dict[str, AreaResult] = {}
+        self._html: dict[str, str] = {}
+        self._where: dict[str, str] = {}
+        self._seconds: dict[str, float] = {}
+        self._tmp = tempfile.mkdtemp(prefix="npsdiag-areas-")
+        self._pid: int | None = None
+        self._parent = os.getpid()
+        if available_cores(cores) >= 2 and len(self.functions) >= 2:
+            self._start()
+        self._finalizer = weakref.finalize(self, _cleanup, self._tmp, self._pid)
+
+    # ------------------------------------------------------------------ claims (one file per area)
+    def _claim(self, name: str) -> bool:
+        try:
+            os.close(os.open(os.path.join(self._tmp, name + ".claim"), os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+            return True
+        except FileExistsError:
+            return False
+
+    def _path(self, name: str, kind: str) -> str:
+        return os.path.join(self._tmp, f"{name}.{kind}")
+
+    # ------------------------------------------------------------------ the second process
+    def _start(self) -> None:
+        gc.freeze()  # the child's garbage collector then leaves the shared pages alone (no copy-on-write)
+        try:
+            pid = os.fork()
+        except OSError:
+            gc.unfreeze()
+            return
+        if pid == 0:  # pragma: no cover - runs in the forked child (covered by the tests through its results)
+            code = 1
+            try:
+                self._child()
+                code = 0
+            finally:
+                os._exit(code)
+        gc.unfreeze()
+        self._pid = pid
+
+    def _child(self) -> None:  # pragma: no cover - forked child
+        from . import report
+
+        buf = io.StringIO()
+        sys.stdout = sys.stderr = buf  # never write into the kernel's streams from here
+        with contextlib.suppress(Exception):
+            from threadpoolctl import threadpool_limits
+
+            threadpool_limits(1)  # two processes on two cores: no thread oversubscription
+        before = set(self.prep._cache) if hasattr(self.prep, "_cache") else set()
+        for fn, name in zip(reversed(self.functions), reversed(self.names), strict=True):
+            if os.getppid() != self._parent or not self._claim(name):
+                return
+            t0 = time.perf_counter()
+            try:
+                with warnings.catch_warnings():
+                    res = fn(self.prep)
+                    html = report.area_html(res, self.redact)
+                new = {}
+                for k, v in getattr(self.prep, "_cache", {}).items():
+                    if k not in before and not k.startswith("codes:"):  # shared results later areas may reuse
+                        with contextlib.suppress(Exception):
+                            new[k] = pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL)
+                payload = pickle.dumps({"result": res, "html": html, "cache": new, "output": buf.getvalue(),
+                                        "seconds": time.perf_counter() - t0}, protocol=pickle.HIGHEST_PROTOCOL)
+            except BaseException:  # noqa: BLE001 - the kernel computes this area itself and shows any error
+                open(self._path(name, "failed"), "w").close()
+                return
+            buf.seek(0)
+            buf.truncate()
+            before |= set(new)
+            part = self._path(name, "part")
+            with open(part, "wb") as fh:
+                fh.write(payload)
+            os.replace(part, self._path(name, "pkl"))
+
+    def _child_alive(self) -> bool:
+        if not self._pid:
+            return False
+        try:
+            return os.waitpid(self._pid, os.WNOHANG) == (0, 0)
+        except ChildProcessError:
+            return False
+
+    def _from_child(self, name: str) -> bool:
+        """Wait for the second process's result of ``name``; False when this process must compute it."""
+        last_ticks, last_progress = None, time.monotonic()
+        while True:
+            pkl = self._path(name, "pkl")
+            if os.path.exists(pkl):
+                try:
+                    with open(pkl, "rb") as fh:
+                        payload = pickle.load(fh)
+                except Exception:  # noqa: BLE001 - an unreadable result is recomputed here
+                    return False
+                finally:
+                    with contextlib.suppress(OSError):
+                        os.unlink(pkl)
+                cache = getattr(self.prep, "_cache", None)
+                if cache is not None:
+                    for k, v in payload["cache"].items():
+                        if k not in cache:
+                            with contextlib.suppress(Exception):
+                                cache[k] = pickle.loads(v)
+                self._results[name] = payload["result"]
+                self._html[name] = payload["html"]
+                self._seconds[name] = payload["seconds"]
+                self._where[name] = "second process"
+                if payload["output"]:
+                    sys.stderr.write(payload["output"])
+                return True
+            if os.path.exists(self._path(name, "failed")):
+                return False
+            if not self._child_alive():
+                # it may have written the result just before leaving
+                if os.path.exists(pkl):
+                    continue
+                return False
+            ticks = _cpu_ticks(self._pid)
+            if ticks != last_ticks:
+                last_ticks, last_progress = ticks, time.monotonic()
+            elif time.monotonic() - last_progress > STALL_SECONDS:
+                self._stop_child()
+                return False
+            time.sleep(_POLL)
+
+    def _stop_child(self) -> None:
+        if self._pid and self._child_alive():
+            with contextlib.suppress(OSError, ChildProcessError):
+                os.kill(self._pid, 9)
+                os.waitpid(self._pid, 0)
+
+    # ------------------------------------------------------------------ public
+    def _name(self, fn: Callable | str) -> str:
+        name = fn if isinstance(fn, str) else _area_name(fn)
+        if name not in self.names:
+            raise KeyError(f"{name!r} is not one of this runner's areas ({', '.join(self.names)})")
+        return name
+
+    def result(self, fn: Callable | str) -> AreaResult:
+        """The area's result: ``fn(prep)``, computed here or by the second process."""
+        name = self._name(fn)
+        if name in self._results:
+            return self._results[name]
+        if self._pid and not self._claim(name) and self._from_child(name):
+            return self._results[name]
+        t0 = time.perf_counter()
+        res = self.functions[self.names.index(name)](self.prep)
+        self._results[name] = res
+        self._seconds[name] = time.perf_counter() - t0
+        self._where[name] = "this process"
+        return res
+
+    def html(self, fn: Callable | str) -> str:
+        """The area's report section: ``report.area_html(result, redact)``."""
+        from . import report
+
+        name = self._name(fn)
+        res = self.result(name)
+        if name not in self._html:
+            t0 = time.perf_counter()
+            self._html[name] = report.area_html(res, self.redact)
+            self._seconds[name] = self._seconds.get(name, 0.0) + time.perf_counter() - t0
+        return self._html[name]
+
+    def results(self) -> list[AreaResult]:
+        """Every area's result, in the order of ``functions``."""
+        return [self.result(n) for n in self.names]
+
+    def close(self) -> None:
+        """Stop the second process (if still running) and remove its scratch folder."""
+        self._finalizer()
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        return pd.DataFrame({"area": self.names,
+                             "computed_in": [self._where.get(n, "not yet") for n in self.names],
+                             "seconds": [round(self._seconds[n], 2) if n in self._seconds else None
+                                         for n in self.names]})
+
+    def __repr__(self) -> str:
+        done = sum(n in self._results for n in self.names)
+        return (f"AreaRunner({len(self.names)} areas, {done} computed, "
+                f"{'two processes' if self._pid else 'one process'})")
+
+    def _repr_html_(self) -> str:
+        return self.summary.to_html(index=False)

@@ -113,7 +113,7 @@ def _failure_message(exc: Exception, nb_path: Path | None) -> NpsdiagError:
 
 
 def run(config: str | Path, output: str | Path | None = None, progress: bool = True,
-        kernel_name: str = "python3") -> RunResult:
+        kernel_name: str = "python3", cores: int = 0) -> RunResult:
     """Diagnose one client: execute the notebook, render the report, write the outputs.
 
     Parameters
@@ -122,6 +122,10 @@ def run(config: str | Path, output: str | Path | None = None, progress: bool = T
     output : folder for the outputs (default ``reports/<client-slug>``)
     progress : show Papermill's progress bar
     kernel_name : Jupyter kernel to execute with
+    cores : 0 (default) lets the notebook compute some areas on a second core
+        where the machine has one (:class:`npsdiag.pipeline.AreaRunner`);
+        1 computes everything in the kernel (``npsdiag batch`` does so when
+        it runs several clients at once)
 
     Returns
     -------
@@ -150,13 +154,17 @@ def run(config: str | Path, output: str | Path | None = None, progress: bool = T
     try:
         t0 = time.perf_counter()
         try:
-            pm.execute_notebook(str(root / NOTEBOOK), str(executed),
-                                parameters={"config": str(cfg_path), "output_dir": str(stage)},
-                                kernel_name=kernel_name, cwd=str(root / "notebooks"), progress_bar=progress,
-                                log_output=False, report_mode=False,
-                                # the kernel's own start-up warnings (e.g. "running over TCP") are noise to a
-                                # consultant; its errors still show
-                                extra_arguments=["--IPKernelApp.log_level=ERROR"])
+            # the executed notebook is written once at the end (and on a failure), not after every cell:
+            # nobody watches the staging copy, and each save of a notebook full of figures costs time
+            nb = pm.execute_notebook(str(root / NOTEBOOK), str(executed),
+                                     parameters={"config": str(cfg_path), "output_dir": str(stage),
+                                                 "cores": int(cores)},
+                                     request_save_on_cell_execute=False,
+                                     kernel_name=kernel_name, cwd=str(root / "notebooks"), progress_bar=progress,
+                                     log_output=False, report_mode=False,
+                                     # the kernel's own start-up warnings (e.g. "running over TCP") are noise to
+                                     # a consultant; its errors still show
+                                     extra_arguments=["--IPKernelApp.log_level=ERROR"])
         except pm.PapermillExecutionError as exc:
             failed = out / "diagnose.failed.ipynb"
             if executed.exists():
@@ -164,7 +172,7 @@ def run(config: str | Path, output: str | Path | None = None, progress: bool = T
             raise _failure_message(exc, failed if failed.exists() else None) from None
         seconds["execute"] = time.perf_counter() - t0
         t1 = time.perf_counter()
-        html = render(executed, title=f"{cfg.client} — NPS diagnosis")
+        html = render(nb, title=f"{cfg.client} — NPS diagnosis")
         (stage / "report.html").write_text(html, encoding="utf-8")
         seconds["render"] = time.perf_counter() - t1
         if not (stage / "findings.json").exists():
