@@ -487,3 +487,14 @@ def test_single_voice_is_not_a_finding_for_consumer_exports():
     mostly = res_df[(res_df["respondent_id"] == first) | (two & (res_df["account_id"].isin(acc["account_id"][:20])))]
     f = run(mostly, acc)[1].finding("balance.single_voice")
     assert f is not None and f.evidence["share"] > 0.8
+
+
+def test_result_pickles_for_a_forked_worker(clean):
+    # an area may be computed in a forked process and its AreaResult pickled back: figures included
+    import pickle
+
+    _, res = clean
+    back = pickle.loads(pickle.dumps(res))
+    assert [f.key for f in back.figures] == [f.key for f in res.figures]
+    ax = next(f for f in back.figures if f.key == "role_mix").fig.axes[0]
+    assert ax.xaxis.get_major_formatter()(0.4, 0) == "40%"

@@ -631,3 +631,32 @@ def test_follow_up_summary_by_two_columns_matches_groupby():
     assert np.allclose(out["median_days"], med, equal_nan=True)
     lo = [decay.median_ci(v)[1] for _, v in g["latency_days"]]
     assert np.allclose(out["median_ci_low"], lo, equal_nan=True)
+
+
+@pytest.mark.parametrize("variants", [True, False])
+@pytest.mark.parametrize("codes_first", [True, False])
+def test_matched_invitations_joint_respondent_keys(variants, codes_first):
+    # the prepared path factorizes the invitations' ids and the responses' distinct ids in one pass (or reuses
+    # prep.codes when another area made them first); it must match the rule computed independently
+    # (_asof_reference: merge_asof on lower-cased, trimmed ids) with or without case/space variants
+    rng = np.random.default_rng(8)
+    n_i, n_r = 2000, 900
+    base = [f"p{i}@x.com" for i in range(250)]
+    ids = np.array(base + ([" P1@x.com", "P2@X.COM ", "p3@x.com"] if variants else []), dtype=object)
+    t_i = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 300 * 1440, n_i), unit="min")
+    inv = pd.DataFrame({"invited_at": t_i, "respondent_id": rng.choice(ids, n_i)}).drop_duplicates(
+        ["invited_at", "respondent_id"]).reset_index(drop=True)
+    pick = rng.integers(0, len(inv), n_r)
+    res = pd.DataFrame({"responded_at": inv["invited_at"].to_numpy()[pick]
+                        + pd.to_timedelta(rng.uniform(0, 40, n_r), unit="D").to_numpy(),
+                        "respondent_id": rng.choice(ids, n_r), "score": rng.integers(0, 11, n_r).astype(float)})
+    prep = prepare(from_frames(res, invitations=inv, settings={"repeat_window_days": 0}), now=NOW)
+    if codes_first:
+        prep.codes("respondent_id", table="invitations")
+    for window in (90, 7):
+        ref = _asof_reference(prep.invitations, prep.responses, window)
+        got = decay.matched_invitations(prep, window_days=window)
+        assert got["matched_responded_at"].equals(ref.rename("matched_responded_at")), window
+    c, u = prep.codes("respondent_id", table="invitations")
+    c_ref, u_ref = pd.factorize(prep.invitations["respondent_id"])
+    assert np.array_equal(c, c_ref) and list(u) == list(u_ref)

@@ -607,3 +607,13 @@ def test_demo_planted_problems_fire():
     assert gaming.evidence["owners_flagged"] == ["Dana Whitfield"]  # Priya Raman (healthier) is not accused
     gap = res.finding("reliability.feed_gaps")
     assert gap is not None and any("2025-03" in g for g in gap.evidence["gaps"])
+
+
+def test_result_pickles_for_a_forked_worker(clean_result):
+    # an area may be computed in a forked process and its AreaResult pickled back: figures included
+    import pickle
+
+    _, res = clean_result
+    back = pickle.loads(pickle.dumps(res))
+    assert [f.key for f in back.figures] == [f.key for f in res.figures]
+    assert back.findings == res.findings

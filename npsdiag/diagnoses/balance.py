@@ -1438,6 +1438,11 @@ def _pick(r: dict[str, float]) -> dict[str, float]:
 # --------------------------------------------------------------------------- figures
 
 
+def _percent_tick(value: float, _pos=None) -> str:
+    """Tick label of a share ("40%"); a module-level function, so that figures using it can be pickled."""
+    return f"{value:.0%}"
+
+
 def _fig_role_mix(mix: pd.DataFrame, pop_name: str | None) -> Figure:
     m = mix.head(10).iloc[::-1]
     fig, ax = plots.figure(7.5, max(2.2, 0.45 * len(m) + 1.2))
@@ -1452,7 +1457,7 @@ def _fig_role_mix(mix: pd.DataFrame, pop_name: str | None) -> Figure:
         ax.text(r["ci_high"] + 0.01 if r["ci_high"] == r["ci_high"] else r["share"] + 0.01,
                 yi + (h / 2 if pop_name else 0), pct(r["share"]), va="center", fontsize=8)
     ax.set_yticks(y, m["role"].astype(str))
-    ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+    ax.xaxis.set_major_formatter(_percent_tick)
     ax.set_xlabel("share")
     ax.set_title("Who answered: role mix" + (f" against the {pop_name}" if pop_name else ""))
     ax.legend(loc="lower right", fontsize=8)
@@ -1480,8 +1485,8 @@ def _fig_concentration(per_acc: pd.DataFrame, conc: dict[str, float]) -> Figure:
                 arrowprops={"arrowstyle": "->", "lw": 0.8, "color": "black"})
     ax.set_xlabel("accounts (fewest responses first)")
     ax.set_ylabel("cumulative share of responses")
-    ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
-    ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+    ax.xaxis.set_major_formatter(_percent_tick)
+    ax.yaxis.set_major_formatter(_percent_tick)
     ax.set_title(f"Lorenz curve (Gini {conc['gini']:.2f})")
     ax.legend(loc="lower right", fontsize=8)
     ax2 = axes[1]
@@ -1515,7 +1520,7 @@ def _fig_coverage(cov: pd.DataFrame, target: float) -> Figure:
         ax.text(xi, v + 0.01, pct(v), ha="center", va="bottom", fontsize=7)
     ax.set_xticks(x, labels)
     ax.set_ylim(0, 1.18)
-    ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+    ax.yaxis.set_major_formatter(_percent_tick)
     ax.set_ylabel("share of ARR heard")
     ax.set_title("Revenue coverage per quarter")
     ax.legend(loc="upper center", fontsize=8, ncol=3)
@@ -1567,7 +1572,7 @@ def _fig_response_rates(rates: pd.DataFrame) -> Figure:
                 fontsize=8)
     ax.set_yticks(y, [lv if str(lv).startswith(a) else f"{a}: {lv}" for a, lv in zip(r["attribute"], r["level"])],
                   fontsize=8)
-    ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+    ax.xaxis.set_major_formatter(_percent_tick)
     ax.set_xlim(0, min(1.0, float(r["ci_high"].max()) + 0.15))
     ax.set_xlabel("response rate (with interval)")
     ax.set_title("Who answers when invited")

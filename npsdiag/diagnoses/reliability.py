@@ -1055,6 +1055,12 @@ def _owner_verdicts(heap: pd.DataFrame, outc: pd.DataFrame, tab: pd.DataFrame, a
 # --------------------------------------------------------------------------- figures
 
 
+
+def _percent_tick(value: float, _pos=None) -> str:
+    """Tick label of a share ("40%"); a module-level function, so that figures using it can be pickled."""
+    return f"{value:.0%}"
+
+
 def _fig_volume(feed: pd.DataFrame, freq: str) -> Figure:
     fig, ax = plots.figure(7.5, 3.2)
     width = {"W": 6, "M": 26, "Q": 80}.get(freq, 6)
@@ -1157,7 +1163,7 @@ def _fig_funnel(t: pd.DataFrame, limits: pd.DataFrame, p0: float, adjusted: bool
                   if xcol == "effective_top_two" else "responses scoring 9 or 10 (owner's volume)", fontsize=9)
     ax.set_ylabel("share of 10s among 9s and 10s" + ("\n(adjusted for customers' mood)" if adjusted else ""))
     ax.set_ylim(0, 1.02)
-    ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+    ax.yaxis.set_major_formatter(_percent_tick)
     ax.set_title("Funnel plot: share of 10s by owner")
     ax.legend(loc="lower right", fontsize=8, ncol=2)
     cap = ("Each owner's share of 10s among their 9s and 10s against their volume"
@@ -1190,7 +1196,7 @@ def _fig_owner_outcomes(t: pd.DataFrame) -> Figure | None:
                     fontsize=8)
     ax.set_xlabel("owner's NPS (with interval)")
     ax.set_ylabel("accounts churned (with interval)")
-    ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+    ax.yaxis.set_major_formatter(_percent_tick)
     ax.set_title("Owners: NPS against their accounts' churn")
     ax.legend(loc="best", fontsize=8)
     return Figure("owner_outcomes", fig,
