@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +23,7 @@ import nbformat
 from .config import load_config, resolve_config_path
 from .errors import NpsdiagError, Problem
 
-__all__ = ["run", "render", "RunResult", "project_root", "NOTEBOOK", "TEMPLATES"]
+__all__ = ["run", "render", "report_exporter", "RunResult", "project_root", "NOTEBOOK", "TEMPLATES"]
 
 
 def project_root() -> Path:
@@ -61,19 +62,12 @@ def _front_first(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def render(notebook: str | Path | nbformat.NotebookNode, title: str = "NPS diagnosis") -> str:
-    """Render an executed diagnosis notebook into the client report's HTML.
-
-    Code, prompts, stderr, the parameters cells and cells tagged
-    ``analyst-note`` are removed; cells tagged ``report-front`` come first.
-    The template loads nothing from the network.
-    """
+def report_exporter():
+    """The nbconvert ``HTMLExporter`` of the client report: template ``npsdiag``, no code, no prompts,
+    the parameters and ``analyst-note`` cells removed, outputs of ``remove-output`` cells removed."""
     from nbconvert import HTMLExporter
     from traitlets.config import Config as TConfig
 
-    nb = notebook if isinstance(notebook, nbformat.NotebookNode) else nbformat.read(str(notebook), as_version=4)
-    nb = _front_first(nb)
-    nb.metadata["title"] = title
     c = TConfig()
     c.TagRemovePreprocessor.enabled = True
     c.TagRemovePreprocessor.remove_cell_tags = set(REPORT_REMOVE_TAGS)
@@ -81,9 +75,29 @@ def render(notebook: str | Path | nbformat.NotebookNode, title: str = "NPS diagn
     c.HTMLExporter.exclude_input = True
     c.HTMLExporter.exclude_input_prompt = True
     c.HTMLExporter.exclude_output_prompt = True
-    exporter = HTMLExporter(config=c, template_name="npsdiag",
-                            extra_template_basedirs=[str(project_root() / TEMPLATES)])
-    body, _ = exporter.from_notebook_node(nb)
+    return HTMLExporter(config=c, template_name="npsdiag", extra_template_basedirs=[str(project_root() / TEMPLATES)])
+
+
+def _warm_exporter():
+    """A report exporter with its templates already compiled (built while the kernel works)."""
+    exporter = report_exporter()
+    exporter.from_notebook_node(nbformat.v4.new_notebook(metadata={"title": "warm-up"}))
+    return exporter
+
+
+def render(notebook: str | Path | nbformat.NotebookNode, title: str = "NPS diagnosis", exporter=None) -> str:
+    """Render an executed diagnosis notebook into the client report's HTML.
+
+    Code, prompts, stderr, the parameters cells and cells tagged
+    ``analyst-note`` are removed; cells tagged ``report-front`` come first.
+    The template loads nothing from the network. ``exporter`` may be one
+    :func:`report_exporter` made beforehand (the runner builds it while the
+    kernel executes the notebook).
+    """
+    nb = notebook if isinstance(notebook, nbformat.NotebookNode) else nbformat.read(str(notebook), as_version=4)
+    nb = _front_first(nb)
+    nb.metadata["title"] = title
+    body, _ = (exporter or report_exporter()).from_notebook_node(nb)
     return body
 
 
@@ -151,6 +165,9 @@ def run(config: str | Path, output: str | Path | None = None, progress: bool = T
     root = project_root()
     executed = stage / "diagnose.ipynb"
     seconds: dict[str, float] = {}
+    # the runner waits while the kernel works: meanwhile it imports nbconvert and compiles the report template
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="npsdiag-render")
+    warm = pool.submit(_warm_exporter)
     try:
         t0 = time.perf_counter()
         try:
@@ -172,7 +189,11 @@ def run(config: str | Path, output: str | Path | None = None, progress: bool = T
             raise _failure_message(exc, failed if failed.exists() else None) from None
         seconds["execute"] = time.perf_counter() - t0
         t1 = time.perf_counter()
-        html = render(nb, title=f"{cfg.client} — NPS diagnosis")
+        try:
+            exporter = warm.result()
+        except Exception:  # noqa: BLE001 - render() builds its own and reports any template problem
+            exporter = None
+        html = render(nb, title=f"{cfg.client} — NPS diagnosis", exporter=exporter)
         (stage / "report.html").write_text(html, encoding="utf-8")
         seconds["render"] = time.perf_counter() - t1
         if not (stage / "findings.json").exists():
@@ -189,6 +210,7 @@ def run(config: str | Path, output: str | Path | None = None, progress: bool = T
             moved.append(out / name)
         _scrub_notebook(out / "diagnose.ipynb", str(stage), str(out))
     finally:
+        pool.shutdown(wait=True, cancel_futures=True)
         shutil.rmtree(stage, ignore_errors=True)
     return RunResult(output_dir=out, report=out / "report.html", findings=out / "findings.json",
                      notebook=out / "diagnose.ipynb", files=moved, seconds=seconds)

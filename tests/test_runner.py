@@ -135,3 +135,28 @@ def test_cli_errors_are_messages_not_tracebacks(tmp_path, root):
                           capture_output=True, text=True, cwd=root)
     assert proc.returncode == 1
     assert "config file not found" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_warmed_exporter_renders_the_same_report_as_a_fresh_one(result):
+    """The runner compiles the report template while the kernel works (runner._warm_exporter) and reuses
+    that exporter: the report must be byte for byte what a fresh exporter renders, also on a second use."""
+    import nbformat
+
+    from npsdiag.runner import _warm_exporter, render
+
+    nb = nbformat.read(str(result.notebook), as_version=4)
+    fresh = render(nbformat.from_dict(nb), title="T")
+    warm = _warm_exporter()
+    assert render(nbformat.from_dict(nb), title="T", exporter=warm) == fresh
+    assert render(nbformat.from_dict(nb), title="T", exporter=warm) == fresh
+    assert "warm-up" not in fresh and "<title>T</title>" in fresh
+
+
+def test_the_notebook_runs_the_same_in_one_process(result, client_dir, tmp_path):
+    """cores=1 (npsdiag run --cores 1, and batch with several jobs) gives the same findings as the default."""
+    one = run(client_dir / "client.yml", tmp_path / "one", progress=False, cores=1)
+    a = json.loads(result.findings.read_text())
+    b = json.loads(one.findings.read_text())
+    a.pop("generated_at")
+    b.pop("generated_at")
+    assert a == b
