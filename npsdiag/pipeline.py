@@ -145,6 +145,20 @@ def write_outputs(diag: Diagnosis, prep: Prepared, output_dir: str | Path) -> li
 STALL_SECONDS = 30.0
 #: Poll interval while waiting for the second process (seconds).
 _POLL = 0.02
+#: Start a second process only while the machine has at least this share of this process's resident memory
+#: available: the second process shares the prepared data and needs only its areas' working memory.
+MEMORY_HEADROOM = 0.5
+
+
+def _enough_memory() -> bool:
+    try:
+        with open("/proc/self/statm", encoding="ascii") as fh:
+            rss = int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            avail = next(int(line.split()[1]) * 1024 for line in fh if line.startswith("MemAvailable:"))
+        return avail >= MEMORY_HEADROOM * rss
+    except (OSError, ValueError, StopIteration, IndexError):
+        return False
 
 
 def available_cores(cores: int | None = None) -> int:
@@ -201,8 +215,9 @@ class AreaRunner:
     them; each area is claimed by exactly one of the two (they meet in the
     middle), and the second process hands its results back as pickles.
 
-    Nothing depends on the second process: if it cannot start, fails on an
-    area, dies (e.g. out of memory) or makes no progress for
+    Nothing depends on the second process: if it cannot start (one core,
+    not Linux, or less memory available than :data:`MEMORY_HEADROOM` times
+    this process's), fails on an area, dies (e.g. out of memory) or makes no progress for
     :data:`STALL_SECONDS`, this process computes the area itself, so an
     error surfaces in the area's own cell exactly as without it.
 
@@ -249,7 +264,7 @@ class AreaRunner:
         self._tmp = tempfile.mkdtemp(prefix="npsdiag-areas-")
         self._pid: int | None = None
         self._parent = os.getpid()
-        if available_cores(cores) >= 2 and len(self.functions) >= 2:
+        if available_cores(cores) >= 2 and len(self.functions) >= 2 and _enough_memory():
             self._start()
         self._finalizer = weakref.finalize(self, _cleanup, self._tmp, self._pid)
 

@@ -167,3 +167,10 @@ def test_report_html_of_a_runner_equals_area_html(tiny):
     runner = pipeline.AreaRunner(tiny, [_first], redact=True, cores=1)
     assert runner.html(_first) == report.area_html(runner.result(_first), True)
     assert "<table" in runner._repr_html_()
+
+
+def test_no_second_process_without_memory_headroom(tiny, monkeypatch):
+    monkeypatch.setattr(pipeline, "MEMORY_HEADROOM", 1e9)  # as if the machine had no memory to spare
+    runner = pipeline.AreaRunner(tiny, [_first, _second])
+    assert runner._pid is None and runner.result(_second).summary == "second on 6"
+    assert "one process" in repr(runner)
