@@ -264,11 +264,13 @@ def _choose_delimiter(sample: str) -> str:
     return best if scores[best][1] > 1 else (sniffed or ",")
 
 
-def _read_sample(path: Path, encoding: str | None) -> tuple[str, str]:
+def _read_sample(path: Path, encoding: str | None, whole: bool = True) -> tuple[str, str]:
+    """The first 64 KB as text, and the encoding; UTF-8 only if the whole file decodes (the sample: ``whole=False``)."""
     with open(path, "rb") as fh:
         raw = fh.read(_SAMPLE_BYTES)
     text, enc = _decode_sample(raw, encoding)
-    if encoding is None and enc == "utf-8" and path.stat().st_size > _SAMPLE_BYTES and not _utf8_holds(path):
+    if whole and encoding is None and enc == "utf-8" and path.stat().st_size > _SAMPLE_BYTES \
+            and not _utf8_holds(path):
         enc = "cp1252"  # plain ASCII at the top, Windows-1252 further down
         text = raw.decode("cp1252", errors="replace")
     return text, enc
@@ -283,7 +285,12 @@ def sniff_csv(path: Path, encoding: str | None = None, delimiter: str | None = N
     into the most fields consistently with the header (quote-aware), with
     :class:`csv.Sniffer` as tie-breaker.
     """
-    text, enc = _read_sample(path, encoding)
+    return _sniff_csv(path, encoding, delimiter)
+
+
+def _sniff_csv(path: Path, encoding: str | None, delimiter: str | None, whole: bool = True) -> tuple[str, str]:
+    """:func:`sniff_csv`; with ``whole=False`` UTF-8 is judged from the first 64 KB only (see :func:`read_raw`)."""
+    text, enc = _read_sample(path, encoding, whole)
     if delimiter:
         return enc, delimiter
     return enc, _choose_delimiter(text)
@@ -358,11 +365,14 @@ def _csv_field_limit(limit: int = 1 << 30):
         csv.field_size_limit(old)
 
 
-def _csv_dialect(path: Path, spec: TableSpec) -> tuple[str, str]:
-    """(encoding, delimiter) of a CSV: the spec's, else detected; bad settings raise :class:`NpsdiagError`."""
+def _csv_dialect(path: Path, spec: TableSpec, whole: bool = True) -> tuple[str, str]:
+    """(encoding, delimiter) of a CSV: the spec's, else detected; bad settings raise :class:`NpsdiagError`.
+
+    ``whole=False``: UTF-8 is judged from the first 64 KB only (see :func:`_sniff_csv`).
+    """
     file = str(path)
     try:
-        enc, delim = sniff_csv(path, spec.encoding, spec.delimiter)
+        enc, delim = _sniff_csv(path, spec.encoding, spec.delimiter, whole)
     except LookupError:
         raise NpsdiagError(Problem(f"unknown encoding '{spec.encoding}'", file=file, where=f"{spec.name}.encoding",
                                    hint="use e.g. utf-8, cp1252 or latin-1, or remove `encoding:` to detect it")) \
@@ -551,14 +561,15 @@ def _wanted_indices(names: list[str], wanted: list[str] | None) -> list[int]:
 
 
 def _read_csv_arrow(path: Path, spec: TableSpec, problems: list[Problem], enc: str, delim: str,
-                    columns: list[str] | None) -> RawTable | None:
+                    columns: list[str] | None, failure: list[str] | None = None) -> RawTable | None:
     """Read a well-formed CSV with pyarrow's multithreaded reader, only the ``columns`` asked for.
 
     Returns None whenever the file is not plainly rectangular (bad or short lines, title rows of
     another width, an unclosed quote, undecodable bytes, a single column...): the caller then
     reads it with :func:`_read_csv_text`, which reports such problems. The header is found from
     the first rows read as :func:`_read_csv_text` would read them, so both readers give the same
-    table, rows and messages.
+    table, rows and messages. ``failure`` (a list) receives "utf8" when a cell read is not valid in
+    the encoding (pyarrow checks the UTF-8 of every string cell it reads).
     """
     from pyarrow import csv as pacsv
 
@@ -588,6 +599,9 @@ def _read_csv_arrow(path: Path, spec: TableSpec, problems: list[Problem], enc: s
         names = _header_layout(head, probe, spec, [])[1]
         wanted = _wanted_indices(names, columns)
         include = [f"f{i}" for i in sorted({*wanted, n_cols - 1})] if wanted else None
+    # without a quote character in the file no cell holds a line break: pyarrow then splits the blocks at any
+    # line break, a cheaper parallel read than the quote-aware one
+    quoted = _holds_byte(path, b'"')
     try:
         table = pacsv.read_csv(
             path,
@@ -596,11 +610,13 @@ def _read_csv_arrow(path: Path, spec: TableSpec, problems: list[Problem], enc: s
             read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=1 << 24, use_threads=True,
                                            encoding="utf8" if enc in ("utf-8", "utf-8-sig") else enc),
             parse_options=pacsv.ParseOptions(delimiter=delim, quote_char='"', double_quote=True, escape_char=False,
-                                             newlines_in_values=True, ignore_empty_lines=True),
+                                             newlines_in_values=quoted, ignore_empty_lines=True),
             convert_options=pacsv.ConvertOptions(
                 column_types={f"f{i}": pa.large_string() for i in range(n_cols)}, include_columns=include,
                 null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=True))
-    except Exception:  # noqa: BLE001 - ragged, unclosed or undecodable: the careful reader says what
+    except Exception as exc:  # noqa: BLE001 - ragged, unclosed or undecodable: the careful reader says what
+        if failure is not None and "invalid UTF8" in str(exc):
+            failure.append("utf8")
         return None
     if table.num_rows < len(head) or (include is None and table.num_columns != n_cols):
         return None
@@ -627,6 +643,17 @@ def _read_csv_arrow(path: Path, spec: TableSpec, problems: list[Problem], enc: s
     frame[ROW] = pd.Series(np.arange(body_start + 1, body_start + 1 + n), index=frame.index, copy=False)
     raw.frame, raw.columns = frame, names
     return raw
+
+
+def _holds_byte(path: Path, byte: bytes) -> bool:
+    """Whether the file holds ``byte`` anywhere (a memory-mapped search: the file is not read into memory)."""
+    import mmap
+
+    try:
+        with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as m:
+            return m.find(byte) >= 0
+    except (OSError, ValueError):  # not mappable: assume it does
+        return True
 
 
 def _parquet_columns(path: Path, wanted: list[str] | None) -> tuple[list[str], list[str] | None]:
@@ -735,8 +762,16 @@ def read_raw(spec: TableSpec, problems: list[Problem] | None = None, columns: li
         raise NpsdiagError(Problem("this is not a text (CSV) file", file=file,
                                    hint="export as CSV, or set `format: excel` / `format: parquet`; a UTF-16 "
                                    "file without a byte-order mark needs `encoding: utf-16`"))
-    enc, delim = _csv_dialect(path, spec)
-    fast = _read_csv_arrow(path, spec, problems, enc, delim, columns)
+    # UTF-8 is judged from the first 64 KB: pyarrow checks every cell it reads, and when it cannot read the file
+    # the whole file is checked as sniff_csv checks it (plain ASCII at the top, Windows-1252 further down)
+    enc, delim = _csv_dialect(path, spec, whole=False)
+    failure: list[str] = []
+    fast = _read_csv_arrow(path, spec, problems, enc, delim, columns, failure)
+    if fast is None and spec.encoding is None and enc == "utf-8" and path.stat().st_size > _SAMPLE_BYTES \
+            and not _utf8_holds(path):
+        enc = "cp1252"
+        if failure:
+            fast = _read_csv_arrow(path, spec, problems, enc, delim, columns)
     if fast is not None:
         return fast
     raw = _read_csv_text(path, spec, problems, enc, delim)
@@ -876,9 +911,21 @@ def _parse_score_text(text: pd.Series, decimal: str | None) -> tuple[np.ndarray,
 
 
 def parse_numbers(values: pd.Series, decimal: str | None = None) -> pd.Series:
-    """Numbers written with currency signs, thousands separators or decimal commas."""
+    """Numbers written with currency signs, thousands separators or decimal commas.
+
+    Notes
+    -----
+    A column of plain numbers (``1234`` or ``-1234.5``, the bulk of CRM exports) is converted at once by
+    pyarrow; only other columns go through the currency, separator and decimal-comma reading.
+    """
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         return values.astype("float64")
+    if decimal != ",":
+        arr = _stripped(values)
+        if pc.all(pc.match_substring_regex(arr, _PLAIN_NUMBER)).as_py() in (True, None):
+            # nothing to remove and no comma to read: the general reading would give the same numbers
+            num = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
+            return pd.Series(num, index=values.index, name=values.name, copy=False)
     text = values.astype("string").str.strip().str.replace(r"[^\d,.\-+eE]", "", regex=True)
     if decimal is None:
         sample = text.dropna().head(1000)
@@ -889,6 +936,9 @@ def parse_numbers(values: pd.Series, decimal: str | None = None) -> pd.Series:
     else:
         text = text.str.replace(",", "", regex=False)
     return pd.to_numeric(text, errors="coerce").astype("float64")
+
+
+_PLAIN_NUMBER = r"^-?[0-9]+(?:\.[0-9]+)?$"  #: numbers pyarrow reads as pandas reads them
 
 
 _TRUE = {"1", "true", "yes", "y", "t", "churned", "churn", "lost", "cancelled", "canceled", "closed lost", "1.0"}
