@@ -20,10 +20,12 @@ then the appendices :func:`methodology`, :func:`data_appendix` and
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
 import io
 import math
 import re
+from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
@@ -399,152 +401,78 @@ def figure_html(fig: Figure | Any, caption: str = "", dpi: int = 110, redact: bo
             f"{cap}</figure>")
 
 
-#: Opt-in: render an area's figures in two processes (a fork shares the figures without copying them) when the
-#: machine has a second core to spare. Linux only; any failure falls back to rendering here, one after the other.
-#: Off by default: forking a Jupyter kernel is safe here in tests, but a report must not depend on it, and at
-#: the scales where time matters (above FORK_MAX_RSS_MB) it would not fork anyway.
-PARALLEL_FIGURES = False
-#: Seconds the parent waits for the forked renderer beyond its own rendering time before doing its share itself.
-_FORK_GRACE_SECONDS = 60.0
-#: Fork only while this process is smaller than this (MB resident). A forked copy shares the parent's memory
-#: (copy on write), but tools that add up resident sets count it twice; above this size, draw serially.
-FORK_MAX_RSS_MB = 1024.0
-
-
 def figures_html(figures: list[Figure | Any], redact: bool = False, dpi: int = 110) -> list[str]:
-    """:func:`figure_html` of several figures, in the same order.
-
-    Drawing a matplotlib figure is single-threaded Python; on a machine with
-    a spare core (:data:`PARALLEL_FIGURES`, Linux) half of the figures are
-    drawn by a forked copy of this process while this one draws the other
-    half (only while the process holds less than :data:`FORK_MAX_RSS_MB`).
-    The forked process inherits the figures (nothing is pickled), writes
-    its HTML back through a pipe and exits; if it fails or is late,
-    its figures are drawn here. The result is the same either way.
-    """
-    figures = [f for f in figures if f is not None]
-    if len(figures) >= 2 and _spare_core():
-        try:
-            return _figures_html_forked(figures, redact, dpi)
-        except Exception:  # noqa: BLE001 - never fail a report for want of a second process
-            pass
-    return [figure_html(f, redact=redact, dpi=dpi) for f in figures]
-
-
-def _spare_core() -> bool:
-    import os
-    import sys
-
-    if not PARALLEL_FIGURES or not sys.platform.startswith("linux") or not hasattr(os, "fork"):
-        return False
-    try:
-        cores = len(os.sched_getaffinity(0))
-        if cores < 2 or os.getloadavg()[0] > cores - 0.5:
-            return False
-        with open("/proc/self/statm", encoding="ascii") as fh:
-            rss_mb = int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-        return rss_mb <= FORK_MAX_RSS_MB
-    except (AttributeError, OSError, ValueError, IndexError):
-        return False
-
-
-def _draw_cost(fig: Figure | Any) -> float:
-    """Rough cost of drawing a figure: its artists, texts counting more (text layout dominates)."""
-    from matplotlib.text import Text
-
-    f = fig.fig if isinstance(fig, Figure) else fig
-    try:
-        return float(sum(4 if isinstance(a, Text) else 1 for a in f.findobj()))
-    except AttributeError:
-        return 100.0
-
-
-def _figures_html_forked(figures: list[Any], redact: bool, dpi: int) -> list[str]:
-    """Draw about half of ``figures`` in a forked child and the rest here; see :func:`figures_html`."""
-    import gc
-    import json
-    import os
-    import select
-    import signal
-    import time
-    import warnings
-
-    # share the work by a rough cost (artists to lay out and draw), largest first to the lighter side
-    load = [0.0, 0.0]
-    side = [0] * len(figures)
-    for i in sorted(range(len(figures)), key=lambda i: -_draw_cost(figures[i])):
-        side[i] = int(load[1] < load[0])
-        load[side[i]] += _draw_cost(figures[i])
-    theirs = [i for i in range(len(figures)) if side[i] == 1]
-    mine = [i for i in range(len(figures)) if side[i] == 0]
-    rfd, wfd = os.pipe()
-    gc.freeze()  # keep the child's garbage collection from copying the parent's memory page by page
-    try:
-        pid = os.fork()
-    except OSError:
-        gc.unfreeze()
-        os.close(rfd)
-        os.close(wfd)
-        raise
-    if pid == 0:  # child: render, send, exit without running the parent's exit handlers
-        code = 1
-        try:
-            gc.disable()
-            os.close(rfd)
-            import sys
-
-            sys.stdout = sys.stderr = open(os.devnull, "w")  # never write into the parent's (kernel's) streams
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                out = [figure_html(figures[i], redact=redact, dpi=dpi) for i in theirs]
-            payload = {"html": out, "warnings": [str(w.message) for w in caught]}
-            with os.fdopen(wfd, "wb") as fh:
-                fh.write(json.dumps(payload).encode("utf-8"))
-            code = 0
-        finally:
-            os._exit(code)
-    gc.unfreeze()
-    os.close(wfd)
-    result: list[str | None] = [None] * len(figures)
-    messages: list[str] = []
-    try:
-        start = time.monotonic()
-        for i in mine:
-            result[i] = figure_html(figures[i], redact=redact, dpi=dpi)
-        try:
-            deadline = time.monotonic() + max(_FORK_GRACE_SECONDS, 3 * (time.monotonic() - start))
-            chunks = []
-            while True:
-                left = deadline - time.monotonic()
-                if left <= 0 or not select.select([rfd], [], [], left)[0]:
-                    raise TimeoutError("the forked figure renderer did not answer in time")
-                chunk = os.read(rfd, 1 << 20)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-            payload = json.loads(b"".join(chunks).decode("utf-8"))
-            for i, h in zip(theirs, payload["html"], strict=True):
-                result[i] = h
-            messages = [str(m) for m in payload["warnings"]]
-        except Exception:  # noqa: BLE001 - the child failed or is late: draw its figures here
-            for i in theirs:
-                result[i] = figure_html(figures[i], redact=redact, dpi=dpi)
-    finally:
-        os.close(rfd)
-        try:
-            if os.waitpid(pid, os.WNOHANG) == (0, 0):
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-        except ChildProcessError:
-            pass
-    for message in messages:
-        warnings.warn(message, UserWarning, stacklevel=3)
-    return [h or "" for h in result]
+    """:func:`figure_html` of several figures, in the same order (``None`` entries are skipped)."""
+    return [figure_html(f, redact=redact, dpi=dpi) for f in figures if f is not None]
 
 
 #: Margin kept around a figure's content (inches), as ``savefig(bbox_inches="tight")`` pads.
 _PAD_INCHES = 0.1
 _WHITE = np.frombuffer(b"\xff\xff\xff\xff", dtype=np.uint32)[0]
+
+
+@contextlib.contextmanager
+def _layout_memo() -> Iterator[None]:
+    """Within one figure render, lay out each text and compute each axis's ticks once, not at every pass.
+
+    One ``canvas.draw()`` of a constrained-layout figure measures every tick
+    label and text many times over: two layout passes, then the title and
+    axis-label placement and the paint, each asking every axis for its ticks
+    and every text for its extent. Matplotlib (3.5+) recomputes all of it
+    each time. Inside this context a text's layout is reused while everything
+    it depends on (string, font, size, alignment, rotation, line spacing,
+    dpi, renderer type) is unchanged, and an axis's ticks while its axes box,
+    view and data limits, locators and formatters are unchanged; so the
+    picture is the same, pixel for pixel (a test checks it), at about two
+    thirds of the cost. The patch is undone on exit, even on error.
+    """
+    from matplotlib.axis import Axis
+    from matplotlib.text import Text
+
+    get_layout, update_ticks = Text._get_layout, Axis._update_ticks
+    if getattr(get_layout, "_npsdiag_memo", False):  # already inside (a nested render): keep the outer memo
+        yield
+        return
+    layouts: dict[tuple, Any] = {}
+    ticks: dict[int, tuple[tuple, list]] = {}
+
+    def _get_layout(self, renderer):
+        if self.get_wrap() or self.get_usetex():  # wrapping depends on the position: not reusable
+            return get_layout(self, renderer)
+        fp = self._fontproperties
+        fig = self.get_figure(root=True)
+        key = (type(renderer), getattr(renderer, "dpi", None), getattr(fig, "dpi", None), self._text, hash(fp),
+               fp.get_size_in_points(), self._verticalalignment, self._horizontalalignment, self._multialignment,
+               self._linespacing, self.get_rotation(), self._rotation_mode, self._parse_math)
+        try:
+            return layouts[key]
+        except KeyError:
+            out = layouts[key] = get_layout(self, renderer)
+            return out
+        except TypeError:  # an unhashable property: no memo
+            return get_layout(self, renderer)
+
+    def _update_ticks(self):
+        ax = self.axes
+        try:
+            key = (ax.get_figure(root=True).dpi, ax.bbox.bounds, tuple(self.get_view_interval()),
+                   tuple(self.get_data_interval()), id(self.get_major_locator()), id(self.get_minor_locator()),
+                   id(self.major.formatter), id(self.minor.formatter))
+        except Exception:  # noqa: BLE001 - anything unusual: compute as matplotlib does
+            return update_ticks(self)
+        hit = ticks.get(id(self))
+        if hit is not None and hit[0] == key:
+            return list(hit[1])
+        out = update_ticks(self)
+        ticks[id(self)] = (key, list(out))
+        return out
+
+    _get_layout._npsdiag_memo = True  # type: ignore[attr-defined]
+    Text._get_layout, Axis._update_ticks = _get_layout, _update_ticks
+    try:
+        yield
+    finally:
+        Text._get_layout, Axis._update_ticks = get_layout, update_ticks
 
 
 def _render_png(fig: Any, dpi: int) -> tuple[bytes, tuple[int, int]]:
@@ -565,9 +493,14 @@ def _render_png(fig: Any, dpi: int) -> tuple[bytes, tuple[int, int]]:
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
         return _palette_png(buf.getvalue())
+    with _layout_memo():
+        return _render_agg(fig, dpi, FigureCanvasAgg)
+
+
+def _render_agg(fig: Any, dpi: int, canvas_class: Any) -> tuple[bytes, tuple[int, int]]:
     old_canvas, old_dpi, old_face = fig.canvas, fig.dpi, fig.get_facecolor()
     try:
-        canvas = FigureCanvasAgg(fig)
+        canvas = canvas_class(fig)
         fig.dpi = dpi
         fig.set_facecolor("white")
         canvas.draw()  # runs the layout engine, then paints

@@ -537,90 +537,57 @@ def test_write_outputs_reuses_the_queue_the_decay_area_built(tmp_path):
     assert "SENTINEL" in (tmp_path / "b" / "callback_queue.csv").read_text(encoding="utf-8-sig")
 
 
-# --------------------------------------------------------------------------- figures drawn in two processes
+# --------------------------------------------------------------------------- figure rendering
 
 
-class _FakeFigure:
-    """A savefig-able stand-in that misbehaves only in a forked child (to test the fallbacks)."""
-
-    def __init__(self, colour: int, child: str = "ok") -> None:
-        import os
-
-        self.colour, self.child, self.parent = colour, child, os.getpid()
-
-    def get_size_inches(self):
-        return (2.0, 1.0)
-
-    def savefig(self, buf, **kwargs):
-        import os
-        import time
-
-        from PIL import Image
-
-        if os.getpid() != self.parent:
-            if self.child == "raise":
-                raise RuntimeError("child failure")
-            if self.child == "hang":
-                time.sleep(60)
-        Image.new("RGB", (40, 20), (self.colour, 0, 0)).save(buf, format="PNG")
+def _busy_figure():
+    """Two axes with shared y, dates, a legend, titles, rotated labels and annotations: many layout passes."""
+    fig, (a, b) = plots.figure(7.5, 3.4, ncols=2, sharey=True)
+    days = pd.date_range("2025-01-01", periods=40, freq="W")
+    a.plot(days, np.linspace(-20, 35, 40), marker="o", label="NPS")
+    a.fill_between(days, np.linspace(-30, 25, 40), np.linspace(-10, 45, 40), alpha=0.2, label="95% interval")
+    a.set_title("Quarterly NPS with a long title that wraps nowhere")
+    a.legend(loc="upper left")
+    a.tick_params(axis="x", labelrotation=30)
+    b.barh(["Enterprise customers", "Mid-market", "SMB"], [12.5, -4.0, 30.2], color=plots.PALETTE[:3])
+    for i, v in enumerate([12.5, -4.0, 30.2]):
+        b.annotate(f"{v:+.1f}", (v, i), xytext=(3, 0), textcoords="offset points", va="center")
+    b.set_xlabel("NPS (points)")
+    fig.suptitle("A suptitle")
+    return fig
 
 
-def _spare(monkeypatch):
-    monkeypatch.setattr(report, "_spare_core", lambda: True)
+def test_render_memo_draws_the_same_pixels_as_matplotlib():
+    """The layout memo of a render (each text laid out and each axis's ticks computed once) changes no pixel:
+    the reference is matplotlib's own draw of the same figure, without the memo."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
+
+    def pixels(memo: bool) -> np.ndarray:
+        fig = _busy_figure()
+        fig.dpi = 110
+        canvas = FigureCanvasAgg(fig)
+        if memo:
+            with report._layout_memo():
+                canvas.draw()
+        else:
+            canvas.draw()
+        return np.array(canvas.buffer_rgba())
+
+    plain = Text._get_layout
+    assert np.array_equal(pixels(True), pixels(False))
+    assert Text._get_layout is plain  # the patch is undone on exit
 
 
-def test_figures_html_in_two_processes_equals_one_after_the_other(monkeypatch):
-    import sys
+def test_render_memo_is_undone_on_error():
+    from matplotlib.axis import Axis
+    from matplotlib.text import Text
 
-    if not sys.platform.startswith("linux"):
-        pytest.skip("the forked renderer is Linux-only")
-    def make():
-        figs = []
-        for i in range(5):
-            fig, ax = plots.figure(4, 2 + 0.2 * i)
-            ax.bar(range(i + 2), np.arange(i + 2) + 1, color=plots.PALETTE[i])
-            ax.set_title(f"Figure {i}")
-            figs.append(Figure(f"f{i}", fig, f"Caption {i}"))
-        return figs
-
-    serial = [report.figure_html(f) for f in make()]
-    _spare(monkeypatch)
-    calls = []
-    draw = report.figure_html
-    monkeypatch.setattr(report, "figure_html", lambda f, **kw: calls.append(f) or draw(f, **kw))
-    assert report.figures_html(make()) == serial
-    assert 0 < len(calls) < 5  # this process drew only its share: the forked one drew the rest
-
-
-@pytest.mark.parametrize("child", ["raise", "hang"])
-def test_figures_html_draws_here_when_the_forked_renderer_fails_or_is_late(monkeypatch, child):
-    import os
-    import sys
-
-    if not sys.platform.startswith("linux"):
-        pytest.skip("the forked renderer is Linux-only")
-    _spare(monkeypatch)
-    monkeypatch.setattr(report, "_FORK_GRACE_SECONDS", 1.0)
-    figs = [_FakeFigure(c, child) for c in (10, 60, 110, 160)]
-    expected = [report.figure_html(f) for f in figs]
-    pids = []
-    fork = os.fork
-    monkeypatch.setattr(os, "fork", lambda: pids.append(fork()) or pids[-1])
-    assert report.figures_html(figs) == expected
-    assert len(pids) == 1 and pids[0] > 0
-    with pytest.raises(ChildProcessError):  # the child was reaped (killed when late): no zombie left behind
-        os.waitpid(pids[0], os.WNOHANG)
-
-
-def test_no_fork_for_a_large_process_or_when_switched_off(monkeypatch):
-    """A forked copy would count twice in summed resident sets: above FORK_MAX_RSS_MB the figures are drawn here."""
-    assert report.PARALLEL_FIGURES is False  # opt-in: a default run draws in one process
-    monkeypatch.setattr(report, "PARALLEL_FIGURES", True)
-    monkeypatch.setattr(report, "FORK_MAX_RSS_MB", 0.0)
-    assert report._spare_core() is False
-    monkeypatch.setattr(report, "FORK_MAX_RSS_MB", 1e9)
-    monkeypatch.setattr(report, "PARALLEL_FIGURES", False)
-    assert report._spare_core() is False
+    before = (Text._get_layout, Axis._update_ticks)
+    with pytest.raises(RuntimeError), report._layout_memo():
+        assert Text._get_layout is not before[0]
+        raise RuntimeError("boom")
+    assert (Text._get_layout, Axis._update_ticks) == before
 
 
 def test_a_partial_share_never_reads_as_all_or_none():
