@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .clean import Prepared
-from .diagnoses.decay import data_end_date, follow_up_latency
+from .diagnoses.decay import _account_rows, data_end_date, follow_up_latency
 from .redact import redact_text
 
 __all__ = ["CALLBACK_COLUMNS", "HALF_LIFE_DAYS", "callback_queue", "neutralise_formulas", "write_csv_safely"]
@@ -141,8 +141,11 @@ def _queue(prep: Prepared, exclude_churned: bool, half_life_days: float, include
     acc = prep.accounts
     if acc is not None and "account_id" in acc and "account_id" in r:
         cols = ["account_id"] + [c for c in ("name", "revenue", "churned") if c in acc]
-        a = acc[cols].dropna(subset=["account_id"]).drop_duplicates("account_id").reset_index(drop=True)
-        at = pd.Index(a["account_id"]).get_indexer(r["account_id"].iloc[fu["_pos"].to_numpy()])
+        # the accounts' first rows per id, and each response account's place among them (matched once, cached)
+        a_rows, at_u = _account_rows(prep)
+        a = acc[cols].iloc[a_rows].reset_index(drop=True)
+        rc = np.asarray(prep.codes("account_id")[0], dtype=np.intp)[fu["_pos"].to_numpy()]
+        at = np.where(rc >= 0, at_u[np.maximum(rc, 0)] if len(at_u) else -1, -1)
         found = pd.Series(at >= 0, index=fu.index)
         for c, new in (("name", "_name"), ("revenue", "_arr"), ("churned", "_churned")):
             if c in a:  # a left join on the account id, as merge(how="left") gives it

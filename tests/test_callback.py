@@ -213,3 +213,33 @@ def test_queue_is_computed_once_and_callers_get_copies():
     b = callback_queue(prep)
     assert b.loc[0, "status"] != "changed" and len(b) == 2
     assert len(callback_queue(prep, include_late=False)) == 2
+
+
+@pytest.mark.parametrize("numeric_ids", [False, True])
+def test_queue_account_columns_equal_a_left_merge(numeric_ids):
+    # account name, ARR and churn come from the first accounts row of each id (a left merge on the
+    # de-duplicated accounts), matched once per distinct id: duplicated, missing and unknown ids included
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    n = 400
+    ids = [f"A{i}" for i in range(40)] + ["ZZ"]  # "ZZ" is not in the accounts table
+    resp = pd.DataFrame({"score": rng.integers(0, 7, n).astype(float),
+                         "responded_at": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.uniform(0, 150, n), "D"),
+                         "respondent_id": [f"p{i}" for i in range(n)],
+                         "account_id": rng.choice(ids + [None], n)})
+    acc = pd.DataFrame({"account_id": [f"A{i}" for i in range(40)] + ["A3", "A7", None],
+                        "name": [f"Name {i}" for i in range(43)],
+                        "revenue": rng.integers(1, 100, 43) * 1000.0,
+                        "churned": [False] * 41 + [True, False]})
+    if numeric_ids:
+        resp["account_id"] = resp["account_id"].str[1:].replace("Z", "999").astype("float").astype("Int64")
+        acc["account_id"] = acc["account_id"].str[1:].astype("float").astype("Int64")
+    prep = prepare(from_frames(resp, accounts=acc, settings={"redact_pii": False}), now="2024-07-15")
+    q = callback_queue(prep, exclude_churned=False)
+    first = prep.accounts.dropna(subset=["account_id"]).drop_duplicates("account_id")
+    ref = q[["account_id"]].merge(first[["account_id", "name", "revenue"]], on="account_id", how="left")
+    assert len(q) > 50 and q["account_name"].notna().sum() < len(q)
+    assert q["account_name"].astype(object).where(q["account_name"].notna(), None).tolist() == \
+        ref["name"].astype(object).where(ref["name"].notna(), None).tolist()
+    assert np.allclose(q["arr"].to_numpy(float), ref["revenue"].to_numpy(float), equal_nan=True)

@@ -1379,6 +1379,33 @@ def _round(df: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
     return out
 
 
+def _account_rows(prep: Prepared) -> tuple[np.ndarray, np.ndarray]:
+    """Where the analysed responses' accounts are in ``prep.accounts`` (cached; decay and the callback queue share it).
+
+    Returns ``(rows, at)``: ``rows`` are the positions in ``prep.accounts``
+    of the first row of each account id (as ``accounts[accounts["account_id"]
+    .notna()].drop_duplicates("account_id")`` keeps them, in table order) and
+    ``at[c]`` is the position in ``rows`` of the account of response account
+    code ``c`` (``prep.codes("account_id")``), -1 when the id is not in the
+    accounts table. Ids are matched once per distinct id, on the cached codes.
+    """
+    def compute():
+        from .balance import _first_rows, _positions
+
+        a_codes, a_ids = prep.codes("account_id", "accounts")
+        a_codes = np.asarray(a_codes, dtype=np.intp)
+        first = _first_rows(a_codes, len(a_ids))  # first row of each distinct id (ids appear in table order)
+        rows = np.sort(first[first >= 0])
+        rank = np.full(len(a_ids), -1, dtype=np.intp)
+        rank[a_codes[rows]] = np.arange(len(rows))
+        uniq = prep.codes("account_id")[1]
+        pos = _positions(pd.Index(a_ids), pd.Index(uniq)) if len(uniq) else np.zeros(0, dtype=np.intp)
+        at = np.where(pos >= 0, rank[np.maximum(pos, 0)] if len(rank) else -1, -1)
+        return rows, at
+
+    return prep.cached("accounts:rows_of_response_accounts", compute)
+
+
 def _linked_responses(prep: Prepared) -> pd.DataFrame:
     """Analysed responses whose account has a known outcome, with the outcome (only the columns decay needs).
 
@@ -1386,13 +1413,13 @@ def _linked_responses(prep: Prepared) -> pd.DataFrame:
     accounts table): it only serves as a cluster label and an account key.
     """
     r, acc = prep.responses, prep.accounts
-    a = acc[acc["account_id"].notna()].drop_duplicates("account_id")
-    codes, uniq = prep.codes("account_id")
-    at_u = pd.Index(a["account_id"]).get_indexer(uniq) if len(uniq) else np.array([], dtype="int64")
-    pos = np.where(codes >= 0, at_u[np.maximum(codes, 0)] if len(uniq) else -1, -1)
-    churned = a["churned"].to_numpy(dtype=object)
+    a_rows, at_u = _account_rows(prep)
+    a = acc.iloc[a_rows]
+    codes = np.asarray(prep.codes("account_id")[0], dtype=np.intp)
+    pos = np.where(codes >= 0, at_u[np.maximum(codes, 0)] if len(at_u) else -1, -1)
+    known = a["churned"].notna().to_numpy(dtype=bool)
     ok = pos >= 0
-    ok[ok] = ~pd.isna(churned[pos[ok]])
+    ok[ok] = known[pos[ok]]
     rows = np.flatnonzero(ok)
     keep = [c for c in ("score", "category", "responded_at", "followed_up_at") if c in r]
     out = r[keep].take(rows).reset_index(drop=True)
