@@ -660,3 +660,18 @@ def test_matched_invitations_joint_respondent_keys(variants, codes_first):
     c, u = prep.codes("respondent_id", table="invitations")
     c_ref, u_ref = pd.factorize(prep.invitations["respondent_id"])
     assert np.array_equal(c, c_ref) and list(u) == list(u_ref)
+
+
+def test_group_labels_are_the_text_of_the_values():
+    # follow_up_summary groups on text labels (missing = "(none)"), converting only distinct values; reference:
+    # the per-row conversion pd.factorize(col.astype("string").fillna("(none)"), sort=True)
+    from npsdiag.diagnoses.decay import _text_group_codes
+
+    cases = [pd.Series(["b", "a", None, "b", "(none)"], dtype="string"),
+             pd.Series(pd.Categorical(["x", None, "y", "x"], categories=["y", "x", "z"])),
+             pd.Series([1, "1", None, 2.0], dtype=object), pd.Series([], dtype="string"),
+             pd.Series([None, None], dtype="string"), pd.Series(["é", "e", "Z", "a"], dtype="string")]
+    for s in cases:
+        c_ref, u_ref = pd.factorize(s.astype("string").fillna("(none)"), sort=True)
+        c, u = _text_group_codes(s)
+        assert np.array_equal(c, c_ref) and list(u) == list(u_ref), s.tolist()

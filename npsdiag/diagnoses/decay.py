@@ -397,6 +397,24 @@ def _strings(labels: list[str], codes: np.ndarray):
         return pd.array(np.asarray(labels, dtype=object)[codes], dtype="string")
 
 
+def _text_group_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """``pd.factorize(values.astype("string").fillna("(none)"), sort=True)``, converting only the distinct values.
+
+    The column is factorized as it is (a categorical gives its codes), its few
+    distinct values are written as text, and values that read the same (and
+    missing values, as ``(none)``) become one sorted label.
+    """
+    codes, uniq = pd.factorize(values)
+    codes = np.asarray(codes, dtype="int64")
+    text = pd.Series(uniq).astype("string")
+    missing = bool((codes < 0).any())
+    if missing:
+        text = pd.concat([text, pd.Series(["(none)"], dtype="string")], ignore_index=True)
+    c2, labels = pd.factorize(text.array, sort=True)
+    c2 = np.asarray(c2, dtype="int64")
+    return (c2[codes] if len(c2) else codes), pd.Index(labels)
+
+
 def follow_up_summary(
     data: pd.DataFrame,
     by: str | Sequence[str] | None = None,
@@ -440,7 +458,7 @@ def follow_up_summary(
     grp = np.zeros(len(data), dtype="int64")
     labels: list[np.ndarray] = []
     for c in by_cols:
-        codes, uniq = pd.factorize(data[c].astype("string").fillna("(none)"), sort=True)
+        codes, uniq = _text_group_codes(data[c])
         grp = grp * max(len(uniq), 1) + codes
         labels.append(np.asarray(uniq, dtype=object))
     if by_cols:
