@@ -997,8 +997,11 @@ def _latest_at_or_before(inv_key: np.ndarray, inv_t: np.ndarray, resp_key: np.nd
     if not (np.diff(tr) >= 0).all():
         o = np.argsort(tr, kind="stable")
         rr, tr = rr[o], tr[o]
-    right = pd.DataFrame({"t": ti, "k": inv_key[ii].astype("int64"), "row": ii})
-    left = pd.DataFrame({"t": tr, "k": resp_key[rr].astype("int64")})
+    # one dtype per column (int64 times, integer keys, float rows), handed over without copies: pandas stacks
+    # same-dtype columns into one block, a copy of millions of rows
+    kt = "int32" if max(int(inv_key.max(initial=0)), int(resp_key.max(initial=0))) < 2**31 else "int64"
+    right = pd.DataFrame({"t": ti, "k": inv_key[ii].astype(kt), "row": ii.astype("float64")}, copy=False)
+    left = pd.DataFrame({"t": tr, "k": resp_key[rr].astype(kt)}, copy=False)
     m = pd.merge_asof(left, right, on="t", by="k", direction="backward")["row"].to_numpy(dtype="float64")
     ok = ~np.isnan(m)
     out[rr[ok]] = m[ok].astype("int64")
