@@ -9,6 +9,7 @@ dropped silently; the reliability area reports every reason.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -201,33 +202,41 @@ def prepare(data: ClientData, now: pd.Timestamp | None = None) -> Prepared:
         m = as_bool(mask) & (code == 0)
         code[m] = keys.index(key) + 1
 
-    has_text = as_bool(r["score_text"].notna()) if "score_text" in r else np.zeros(len(r), dtype=bool)
-    mark(as_bool(r["score"].isna()) & ~has_text, "missing_score")
-    mark(has_text, "invalid_score")
-    lo, hi = s.scale
-    mark((r["score"] < lo) | (r["score"] > hi), "out_of_range")
-    mark(r["responded_at"].isna(), "missing_date")
-    test = np.zeros(len(r), dtype=bool)
-    if "status" in r:
-        test |= as_bool(r["status"].str.strip().str.lower().isin(TEST_STATUSES))
-    if "finished" in r:
-        test |= as_bool(r["finished"] == False)  # noqa: E712 - nullable boolean
-    for col in ("respondent_id", "comment"):
-        if col in r:
-            test |= _test_marker(r[col]).to_numpy()
-    mark(test, "test_response")
-    mark(r["responded_at"] > now, "future_date")
-    if "invited_at" in r:
-        mark(r["responded_at"] < r["invited_at"], "before_invitation")
-    if "response_id" in r and r["response_id"].notna().any():
-        dup = r["response_id"].notna() & r["response_id"].duplicated(keep="first")
-    else:
-        cols = [c for c in r.columns if c != ROW and not c.endswith("_unreadable")]
-        dup = r.duplicated(subset=cols, keep="first")
-    mark(dup, "duplicate")
-    respondent_codes = None
-    if "respondent_id" in r and s.repeat_window_days > 0:
-        respondent_codes = pd.factorize(r["respondent_id"])
+    # the ids are hashed (pyarrow, which releases the GIL) on the other core while the masks are computed
+    by_id = "response_id" in r and bool(r["response_id"].notna().any())
+    by_respondent = "respondent_id" in r and s.repeat_window_days > 0
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="npsdiag-prepare") as pool:
+        dup_job = pool.submit(r["response_id"].duplicated, keep="first") if by_id else None
+        codes_job = pool.submit(pd.factorize, r["respondent_id"]) if by_respondent else None
+        try:
+            has_text = as_bool(r["score_text"].notna()) if "score_text" in r else np.zeros(len(r), dtype=bool)
+            mark(as_bool(r["score"].isna()) & ~has_text, "missing_score")
+            mark(has_text, "invalid_score")
+            lo, hi = s.scale
+            mark((r["score"] < lo) | (r["score"] > hi), "out_of_range")
+            mark(r["responded_at"].isna(), "missing_date")
+            test = np.zeros(len(r), dtype=bool)
+            if "status" in r:
+                test |= as_bool(r["status"].str.strip().str.lower().isin(TEST_STATUSES))
+            if "finished" in r:
+                test |= as_bool(r["finished"] == False)  # noqa: E712 - nullable boolean
+            for col in ("respondent_id", "comment"):
+                if col in r:
+                    test |= _test_marker(r[col]).to_numpy()
+            mark(test, "test_response")
+            mark(r["responded_at"] > now, "future_date")
+            if "invited_at" in r:
+                mark(r["responded_at"] < r["invited_at"], "before_invitation")
+            if by_id:
+                dup = r["response_id"].notna() & dup_job.result()
+            else:
+                cols = [c for c in r.columns if c != ROW and not c.endswith("_unreadable")]
+                dup = r.duplicated(subset=cols, keep="first")
+            mark(dup, "duplicate")
+            respondent_codes = codes_job.result() if by_respondent else None
+        finally:  # nothing is left running when a mask fails
+            pool.shutdown(wait=True, cancel_futures=True)
+    if respondent_codes is not None:
         mark(_repeats(r, code == 0, s.repeat_window_days, codes=respondent_codes[0]), "repeat_respondent")
     if s.period:
         start, end = pd.Timestamp(s.period[0]), pd.Timestamp(s.period[1]) + pd.Timedelta(days=1)

@@ -883,12 +883,17 @@ def parse_scores(values: pd.Series, decimal: str | None = None) -> tuple[pd.Seri
         s = values.astype("float64")
         return s, pd.Series(False, index=values.index)
     arr = _stripped(values)
-    num = np.full(len(values), np.nan)
     invalid = np.zeros(len(values), dtype=bool)
     plain = _to_numpy_bool(pc.and_(pc.ascii_is_decimal(arr), pc.less_equal(pc.binary_length(arr), 15)))
+    rest = _to_numpy_bool(arr.is_valid()) & ~plain
+    if not rest.any():  # plain numbers or missing throughout (most exports): one cast, missing values NaN
+        num = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
+        num = num if num.flags.writeable else num.copy()
+        return pd.Series(num, index=values.index, name=values.name, copy=False), \
+            pd.Series(invalid, index=values.index, name=values.name, copy=False)
+    num = np.full(len(values), np.nan)
     if plain.any():
         num[plain] = pc.cast(pc.filter(arr, pa.array(plain)), pa.float64()).to_numpy(zero_copy_only=False)
-    rest = _to_numpy_bool(arr.is_valid()) & ~plain
     if rest.any():
         text = _string_series(pc.filter(arr, pa.array(rest)), values.index[rest])
         num[rest], invalid[rest] = _parse_score_text(text, decimal)
@@ -1063,7 +1068,7 @@ def parse_dates(values: pd.Series, dayfirst: bool | None = None) -> tuple[pd.Ser
     text = _string_series(arr, values.index)
     if missing.any():
         text = text.mask(missing)
-    out = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    out = None
     first = str(text.iloc[int(np.argmax(present))]) if present.any() else None
     rest = present
     iso_fmt = _guess_format(first, bool(dayfirst)) if first is not None else None
@@ -1077,8 +1082,14 @@ def parse_dates(values: pd.Series, dayfirst: bool | None = None) -> tuple[pd.Ser
             stamps = None
         if stamps is not None:
             stamps = stamps.to_numpy(zero_copy_only=False).astype("datetime64[ns]", copy=False)
-            out[iso] = stamps[iso] if len(stamps) == n else stamps
+            if len(stamps) == n:  # every value given is an ISO date: missing ones are NaT already
+                out = stamps if stamps.flags.writeable else stamps.copy()
+            else:
+                out = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+                out[iso] = stamps
             rest = present & ~iso
+    if out is None:
+        out = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     if dayfirst is None:
         dayfirst, reason = _dayfirst_at(text, np.flatnonzero(rest))
         if dayfirst is None and reason.startswith(("every", "dates are written")):
