@@ -111,9 +111,11 @@ def exclusion_summary(
     cols = ["reason", "description", "rows", "share", "example_rows", "finding"]
     if total == 0:
         return pd.DataFrame(columns=cols)
-    col = flags[reason]
-    vc = col.value_counts()
-    counts = {str(k): (k, int(v)) for k, v in vc.items() if v > 0}
+    # one pass over the rows: integer codes of the reasons, counted; rows of a reason found on the codes
+    codes, uniq = pd.factorize(flags[reason])
+    codes = np.asarray(codes, dtype=np.intp)
+    cnt = np.bincount(codes[codes >= 0], minlength=len(uniq))
+    counts = {str(k): (i, int(v)) for i, (k, v) in enumerate(zip(uniq, cnt, strict=True)) if v > 0}
     rows = flags[row].to_numpy()
     row_ok = pd.notna(rows)
     out = []
@@ -121,8 +123,8 @@ def exclusion_summary(
     for key in keys:
         if key not in counts:
             continue
-        value, n = counts[key]
-        at = np.flatnonzero(np.asarray((col == value).to_numpy(dtype=bool, na_value=False), dtype=bool) & row_ok)
+        code, n = counts[key]
+        at = np.flatnonzero((codes == code) & row_ok)
         examples = sorted(int(x) for x in rows[at[:1000]])[:n_examples]
         out.append({"reason": key, "description": REASONS.get(key, key), "rows": n, "share": n / total,
                     "example_rows": ", ".join(str(x) for x in examples), "finding": _REASON_FINDING.get(key, "")})
