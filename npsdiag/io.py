@@ -19,6 +19,7 @@ import io as _io
 import re
 import warnings
 import weakref
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -570,9 +571,38 @@ def _read_csv_arrow(path: Path, spec: TableSpec, problems: list[Problem], enc: s
     the first rows read as :func:`_read_csv_text` would read them, so both readers give the same
     table, rows and messages. ``failure`` (a list) receives "utf8" when a cell read is not valid in
     the encoding (pyarrow checks the UTF-8 of every string cell it reads).
-    """
-    from pyarrow import csv as pacsv
 
+    The work is in three steps (:func:`_arrow_plan`, :func:`_arrow_read`, :func:`_arrow_finish`) so that
+    :func:`load` can read the next files on another thread (the middle step only) while it types a table.
+    """
+    plan = _arrow_plan(path, spec, enc, delim, columns)
+    if plan is None:
+        return None
+    return _arrow_finish(plan, _arrow_read(plan), problems, columns, failure)
+
+
+@dataclass
+class _ArrowPlan:
+    """What :func:`_arrow_read` needs to read a CSV with pyarrow, and what :func:`_arrow_finish` needs after."""
+
+    path: Path
+    spec: TableSpec
+    enc: str
+    delim: str
+    codec: str
+    head: pd.DataFrame
+    raw: RawTable
+    settled: bool
+    include: list[str] | None
+    quoted: bool
+
+    @property
+    def n_cols(self) -> int:
+        return self.head.shape[1]
+
+
+def _arrow_plan(path: Path, spec: TableSpec, enc: str, delim: str, columns: list[str] | None) -> _ArrowPlan | None:
+    """The header rows read by pandas and the options of the pyarrow read; None when the careful reader must read."""
     if spec.header_row is not None and spec.header_row > 20:
         return None
     codec = "utf-8" if codecs.lookup(enc).name == "utf-8-sig" else enc
@@ -592,7 +622,6 @@ def _read_csv_arrow(path: Path, spec: TableSpec, problems: list[Problem], enc: s
     filled0 = int(head.iloc[0].notna().sum())
     # the header row is known from the first rows unless title rows are sought and the first row is not full
     settled = spec.header_row is not None or raw.format not in ("csv", "excel") or filled0 == n_cols
-    local: list[Problem] = []
     include = None
     if settled:
         probe = RawTable(frame=head, file=path, format=raw.format)
@@ -602,33 +631,51 @@ def _read_csv_arrow(path: Path, spec: TableSpec, problems: list[Problem], enc: s
     # without a quote character in the file no cell holds a line break: pyarrow then splits the blocks at any
     # line break, a cheaper parallel read than the quote-aware one
     quoted = _holds_byte(path, b'"')
+    return _ArrowPlan(path=path, spec=spec, enc=enc, delim=delim, codec=codec, head=head, raw=raw, settled=settled,
+                      include=include, quoted=quoted)
+
+
+def _arrow_read(plan: _ArrowPlan) -> pa.Table | Exception:
+    """The whole file read by pyarrow as the plan says, or the exception it raised (pyarrow only: any thread)."""
+    from pyarrow import csv as pacsv
+
+    enc, delim = plan.enc, plan.delim
     try:
-        table = pacsv.read_csv(
-            path,
+        return pacsv.read_csv(
+            plan.path,
             # threads: quoted line breaks make pyarrow's parallel chunking cost more CPU than reading serially,
             # but less wall time (1M rows: 7.1 s against 9.9 s on a busy 2-core machine)
             read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=1 << 24, use_threads=True,
                                            encoding="utf8" if enc in ("utf-8", "utf-8-sig") else enc),
             parse_options=pacsv.ParseOptions(delimiter=delim, quote_char='"', double_quote=True, escape_char=False,
-                                             newlines_in_values=quoted, ignore_empty_lines=True),
+                                             newlines_in_values=plan.quoted, ignore_empty_lines=True),
             convert_options=pacsv.ConvertOptions(
-                column_types={f"f{i}": pa.large_string() for i in range(n_cols)}, include_columns=include,
+                column_types={f"f{i}": pa.large_string() for i in range(plan.n_cols)}, include_columns=plan.include,
                 null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=True))
     except Exception as exc:  # noqa: BLE001 - ragged, unclosed or undecodable: the careful reader says what
-        if failure is not None and "invalid UTF8" in str(exc):
+        return exc
+
+
+def _arrow_finish(plan: _ArrowPlan, table: pa.Table | Exception, problems: list[Problem], columns: list[str] | None,
+                  failure: list[str] | None = None) -> RawTable | None:
+    """The :class:`RawTable` of a pyarrow read, or None when the careful reader must read the file."""
+    if isinstance(table, Exception):
+        if failure is not None and "invalid UTF8" in str(table):
             failure.append("utf8")
         return None
-    if table.num_rows < len(head) or (include is None and table.num_columns != n_cols):
+    path, spec, head, raw, n_cols = plan.path, plan.spec, plan.head, plan.raw, plan.n_cols
+    if table.num_rows < len(head) or (plan.include is None and table.num_columns != n_cols):
         return None
-    if _open_quote_at_end(path, table.column(f"f{n_cols - 1}")[-1].as_py(), codec, delim):
+    if _open_quote_at_end(path, table.column(f"f{n_cols - 1}")[-1].as_py(), plan.codec, plan.delim):
         return None
     width = None
-    if not settled:  # the most cells filled in any row, as the careful reader measures it
+    if not plan.settled:  # the most cells filled in any row, as the careful reader measures it
         filled = None
         for col in table.columns:
             v = pc.cast(pc.is_valid(col), pa.int32())
             filled = v if filled is None else pc.add(filled, v)
         width = int(pc.max(filled).as_py())
+    local: list[Problem] = []
     body_start, names = _header_layout(head, raw, spec, local, n_rows=table.num_rows, width=width)
     problems.extend(local)
     if columns is not None:  # the last column may have been read for the end-of-file check only
@@ -700,6 +747,12 @@ def read_raw(spec: TableSpec, problems: list[Problem] | None = None, columns: li
     Raises :class:`NpsdiagError` when the file cannot be read at all
     (missing, empty, binary, unknown sheet, not parseable).
     """
+    return _read_raw(spec, problems, columns)
+
+
+def _read_raw(spec: TableSpec, problems: list[Problem] | None = None, columns: list[str] | None = None,
+              pending: tuple[_ArrowPlan, Future] | None = None) -> RawTable:
+    """:func:`read_raw`; ``pending``: the file's pyarrow read started ahead by :func:`_read_ahead`."""
     problems = problems if problems is not None else []
     path = Path(spec.path)
     file = str(path)
@@ -764,9 +817,15 @@ def read_raw(spec: TableSpec, problems: list[Problem] | None = None, columns: li
                                    "file without a byte-order mark needs `encoding: utf-16`"))
     # UTF-8 is judged from the first 64 KB: pyarrow checks every cell it reads, and when it cannot read the file
     # the whole file is checked as sniff_csv checks it (plain ASCII at the top, Windows-1252 further down)
-    enc, delim = _csv_dialect(path, spec, whole=False)
     failure: list[str] = []
-    fast = _read_csv_arrow(path, spec, problems, enc, delim, columns, failure)
+    if pending is not None:
+        plan, future = pending
+        enc, delim = plan.enc, plan.delim
+        fast = _arrow_finish(plan, future.result(), problems, columns, failure)
+        del plan, future, pending
+    else:
+        enc, delim = _csv_dialect(path, spec, whole=False)
+        fast = _read_csv_arrow(path, spec, problems, enc, delim, columns, failure)
     if fast is None and spec.encoding is None and enc == "utf-8" and path.stat().st_size > _SAMPLE_BYTES \
             and not _utf8_holds(path):
         enc = "cp1252"
@@ -778,6 +837,29 @@ def read_raw(spec: TableSpec, problems: list[Problem] | None = None, columns: li
     if spec.format in ("qualtrics", "surveymonkey"):
         raw.format = spec.format
     return _apply_header(raw, spec, problems)
+
+
+def _read_ahead(spec: TableSpec, columns: list[str] | None,
+                pool: ThreadPoolExecutor) -> tuple[_ArrowPlan, Future] | None:
+    """Start the pyarrow read of a CSV on ``pool`` (None when :func:`read_raw` would not read it with pyarrow).
+
+    Only the pyarrow read runs on the pool's thread; every check that can report a problem is left to
+    :func:`read_raw`, which reads the file itself whenever this returns None.
+    """
+    try:
+        path = Path(spec.path)
+        if not path.is_file() or path.stat().st_size == 0:
+            return None
+        fmt = _detect_format(path, spec)
+        if spec.format == "auto" and fmt == "csv" and _sniff_kind(path) in ("excel", "excel-xls", "parquet"):
+            return None
+        if fmt in ("parquet", "excel") or _is_binary(path):
+            return None
+        enc, delim = _csv_dialect(path, spec, whole=False)
+        plan = _arrow_plan(path, spec, enc, delim, columns)
+    except Exception:  # noqa: BLE001 - read_raw reports it
+        return None
+    return None if plan is None else (plan, pool.submit(_arrow_read, plan))
 
 
 # --------------------------------------------------------------------------- parsing values
@@ -1402,33 +1484,45 @@ def load(config: Config | str | Path) -> ClientData:
         key = file_key(spec)
         wanted.setdefault(key, []).extend([*spec.columns.values(), *spec.segments, *spec.drivers])
         uses[key] = uses.get(key, 0) + 1
-    for name, spec in cfg.tables.items():
-        key = file_key(spec)
-        uses[key] -= 1
-        local: list[Problem] = []
-        try:
-            raw = cache.get(key) or read_raw(spec, local, columns=wanted[key])
-        except NpsdiagError as exc:
-            for p in exc.problems:
-                p.where = p.where or f"{name}.path"
-            fatal.extend(exc.problems)
-            continue
-        if uses[key]:
-            cache[key] = raw
-        else:  # its last table: the raw strings are not kept
-            cache.pop(key, None)
-        if len(raw.frame) == 0:
-            local.append(Problem("the file has a header but no rows", fatal=name == "responses",
-                                 file=str(raw.file), hint="export the responses again"))
-        mapped = _map_table(raw, spec, cfg, local)
-        _check_empty_columns(mapped, spec, str(raw.file), local)
-        for p in local:
-            (fatal if p.fatal else problems).append(p)
-        sources[name] = {"file": str(raw.file), "format": raw.format, "rows": int(len(raw.frame)),
-                         "notes": list(raw.notes), "encoding": raw.encoding, "delimiter": raw.delimiter,
-                         "sheet": raw.sheet}
-        tables[name] = mapped
-        del raw, mapped
+    # the CSVs are read by pyarrow on another thread, in table order, while the tables already read are typed here
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="npsdiag-read")
+    try:
+        ahead: dict[tuple, tuple | None] = {}
+        for spec in cfg.tables.values():
+            key = file_key(spec)
+            if key not in ahead:
+                ahead[key] = _read_ahead(spec, wanted[key], pool)
+        for name, spec in cfg.tables.items():
+            key = file_key(spec)
+            uses[key] -= 1
+            local: list[Problem] = []
+            try:
+                pending = ahead.pop(key, None)
+                raw = cache.get(key) or _read_raw(spec, local, columns=wanted[key], pending=pending)
+                del pending
+            except NpsdiagError as exc:
+                for p in exc.problems:
+                    p.where = p.where or f"{name}.path"
+                fatal.extend(exc.problems)
+                continue
+            if uses[key]:
+                cache[key] = raw
+            else:  # its last table: the raw strings are not kept
+                cache.pop(key, None)
+            if len(raw.frame) == 0:
+                local.append(Problem("the file has a header but no rows", fatal=name == "responses",
+                                     file=str(raw.file), hint="export the responses again"))
+            mapped = _map_table(raw, spec, cfg, local)
+            _check_empty_columns(mapped, spec, str(raw.file), local)
+            for p in local:
+                (fatal if p.fatal else problems).append(p)
+            sources[name] = {"file": str(raw.file), "format": raw.format, "rows": int(len(raw.frame)),
+                             "notes": list(raw.notes), "encoding": raw.encoding, "delimiter": raw.delimiter,
+                             "sheet": raw.sheet}
+            tables[name] = mapped
+            del raw, mapped
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     if fatal:
         raise NpsdiagError(fatal)
     resp = tables["responses"]

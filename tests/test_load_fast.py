@@ -135,3 +135,38 @@ def test_plain_scores_and_iso_dates_read_at_once_match_the_general_reading():
     expected = pd.to_datetime(pd.Series(text).str.strip(), format="%Y-%m-%d %H:%M")  # reference: pandas
     pd.testing.assert_series_equal(dates, expected.astype("datetime64[ns]"), check_names=False)
     assert not unreadable.any() and note is None
+
+
+def test_tables_read_ahead_on_another_thread_match_reading_each_alone(tmp_path, monkeypatch):
+    import threading
+
+    import npsdiag.io as nio
+    from npsdiag.errors import NpsdiagError
+    from npsdiag.io import _read_raw
+
+    threads = []
+    arrow_read = nio._arrow_read
+
+    def spy(plan):
+        threads.append((plan.path.name, threading.current_thread().name))
+        return arrow_read(plan)
+
+    monkeypatch.setattr(nio, "_arrow_read", spy)
+
+    rows = _ascii_rows(200)
+    (tmp_path / "r.csv").write_text("Score,Date,Why,Region\n" + "\n".join(rows) + "\n")
+    (tmp_path / "i.csv").write_text("Sent,Who\n" + "\n".join(f"2024-01-{i % 28 + 1:02d},p{i}" for i in range(300)))
+    extra = ("  segments: [Region]\ninvitations:\n  path: i.csv\n  columns: {invited_at: Sent, respondent_id: Who}\n"
+             "accounts:\n  path: r.csv\n  columns: {account_id: Region}\n")
+    config = load_config(cfg(tmp_path, "r.csv", extra))
+    d = load(config)
+    assert [(f, t.startswith("npsdiag-read")) for f, t in threads] == [("r.csv", True), ("i.csv", True)]
+    for name, columns in (("responses", ["Score", "Date", "Why", "Region"]), ("invitations", ["Sent", "Who"])):
+        alone = _read_raw(config.tables[name], [], columns=columns).frame  # no read ahead
+        assert alone.shape[0] == len(getattr(d, name)) > 30
+    assert d.invitations["respondent_id"].tolist() == [f"p{i}" for i in range(300)]
+    assert d.accounts["account_id"].tolist() == ["EU"]  # the shared file read once, deduplicated accounts
+    assert d.responses["comment"].tolist() == [r.split(",")[2] for r in rows]
+    (tmp_path / "i.csv").unlink()  # a missing file among files read ahead: the same fatal message
+    with pytest.raises(NpsdiagError, match="file not found"):
+        load(cfg(tmp_path, "r.csv", extra))
