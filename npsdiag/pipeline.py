@@ -200,6 +200,7 @@ def _cleanup(tmpdir: str, pid: int | None) -> None:
             if os.waitpid(pid, os.WNOHANG) == (0, 0):
                 os.kill(pid, 9)
                 os.waitpid(pid, 0)
+        gc.unfreeze()
     shutil.rmtree(tmpdir, ignore_errors=True)
 
 
@@ -294,7 +295,8 @@ class AreaRunner:
                 code = 0
             finally:
                 os._exit(code)
-        gc.unfreeze()
+        # The objects that existed at the fork stay frozen here too while the second process lives: a garbage
+        # collection would write to every object's header and so copy the pages both processes share.
         self._pid = pid
 
     def _child(self) -> None:  # pragma: no cover - forked child
@@ -401,14 +403,14 @@ class AreaRunner:
         name = self._name(fn)
         if name in self._results:
             return self._results[name]
-        if self._pid and not self._claim(name) and self._from_child(name):
-            return self._results[name]
-        t0 = time.perf_counter()
-        res = self.functions[self.names.index(name)](self.prep)
-        self._results[name] = res
-        self._seconds[name] = time.perf_counter() - t0
-        self._where[name] = "this process"
-        return res
+        if not (self._pid and not self._claim(name) and self._from_child(name)):
+            t0 = time.perf_counter()
+            self._results[name] = self.functions[self.names.index(name)](self.prep)
+            self._seconds[name] = time.perf_counter() - t0
+            self._where[name] = "this process"
+        if len(self._results) == len(self.names):
+            self.close()  # every area is in: the second process has nothing left to do
+        return self._results[name]
 
     def html(self, fn: Callable | str) -> str:
         """The area's report section: ``report.area_html(result, redact)``."""
