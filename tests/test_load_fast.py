@@ -170,3 +170,29 @@ def test_tables_read_ahead_on_another_thread_match_reading_each_alone(tmp_path, 
     (tmp_path / "i.csv").unlink()  # a missing file among files read ahead: the same fatal message
     with pytest.raises(NpsdiagError, match="file not found"):
         load(cfg(tmp_path, "r.csv", extra))
+
+
+@pytest.mark.parametrize("unit", ["s", "ms"])
+def test_repeat_respondents_match_a_plain_walk(unit):
+    from npsdiag.clean import _repeats
+
+    rng = np.random.default_rng(7)
+    n = 3000
+    r = pd.DataFrame({"respondent_id": pd.Series([f"p{i}" for i in rng.integers(0, 400, n)], dtype="str"),
+                      "responded_at": pd.Timestamp("2024-01-01")
+                      + pd.to_timedelta(rng.integers(0, 200 * 86400, n) * (1000 if unit == "ms" else 1), unit=unit)})
+    r.loc[::97, "respondent_id"] = None
+    free = rng.random(n) > 0.1
+    got = _repeats(r, free, 30).to_numpy()
+    # reference: walk each respondent's rows in (time, file order), keeping one only 30+ days after the last kept
+    expected = np.zeros(n, dtype=bool)
+    w = pd.Timedelta(days=30)
+    rows = [i for i in range(n) if free[i] and not pd.isna(r["respondent_id"].iloc[i])]
+    last: dict[str, pd.Timestamp] = {}
+    for i in sorted(rows, key=lambda i: (r["respondent_id"].iloc[i], r["responded_at"].iloc[i], i)):
+        who, when = r["respondent_id"].iloc[i], r["responded_at"].iloc[i]
+        if who in last and when - last[who] < w:
+            expected[i] = True
+        else:
+            last[who] = when
+    np.testing.assert_array_equal(got, expected)
