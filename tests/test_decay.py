@@ -675,3 +675,24 @@ def test_group_labels_are_the_text_of_the_values():
         c_ref, u_ref = pd.factorize(s.astype("string").fillna("(none)"), sort=True)
         c, u = _text_group_codes(s)
         assert np.array_equal(c, c_ref) and list(u) == list(u_ref), s.tolist()
+
+
+@pytest.mark.parametrize("by_id", [False, True])
+def test_responded_within_equals_the_matched_frame(by_id):
+    # balance needs only the matched frame's "responded" column: the same values without building the frame,
+    # invitations without a date included (matched by response id they can still count as answered)
+    r, a, i = make_client(seed=4, n_accounts=50)
+    i = i.copy()
+    i.loc[i.sample(frac=0.05, random_state=1).index, "invited_at"] = pd.NaT
+    if by_id:  # each answered invitation carries its response's id (the first response of its respondent after it)
+        m = pd.merge_asof(r.sort_values("responded_at")[["responded_at", "respondent_id", "response_id"]],
+                          i.dropna(subset=["invited_at"]).reset_index().sort_values("invited_at"),
+                          left_on="responded_at", right_on="invited_at", by="respondent_id").dropna(subset=["index"])
+        i["response_id"] = pd.Series(m["response_id"].to_numpy(), index=m["index"].astype(int)).groupby(
+            level=0).first().reindex(i.index)
+    prep = prepare(from_frames(r, accounts=a, invitations=i), now=NOW)
+    for window in (90, 5):
+        ref = decay.matched_invitations(prep, window_days=window)["responded"].to_numpy()
+        got = decay.responded_within(prep, window_days=window)
+        assert got.dtype == bool and np.array_equal(got, ref), window
+        assert 0 < got.sum() < len(got)

@@ -1036,18 +1036,19 @@ def match_invitations(
 def _invitations_answered(prep: Prepared, window_days: float = 90) -> tuple[np.ndarray, str]:
     """Whether each invitation of ``prep`` led to an analysed response (:func:`match_invitations`), and how.
 
-    Through :func:`npsdiag.diagnoses.decay.matched_invitations`, the one matching rule, whose window-free part
+    Through :func:`npsdiag.diagnoses.decay.responded_within` (the "responded" column of
+    :func:`~npsdiag.diagnoses.decay.matched_invitations`), the one matching rule, whose window-free part
     is computed once per prepared data set and shared with the other areas.
     """
-    from .decay import matched_invitations
+    from .decay import responded_within
 
     inv, res = prep.invitations, prep.responses
-    matched = matched_invitations(prep, window_days=window_days)
-    if matched is None:
+    responded = responded_within(prep, window_days=window_days)  # the matched frame's "responded", without the frame
+    if responded is None:
         return np.zeros(len(inv), dtype=bool), "none"
     by_id = ("response_id" in inv and "response_id" in res and inv["response_id"].notna().any()
              and res["response_id"].notna().any())
-    return matched["responded"].to_numpy(dtype=bool), "response id" if by_id else "respondent and date"
+    return responded, "response id" if by_id else "respondent and date"
 
 
 def response_rates(

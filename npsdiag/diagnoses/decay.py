@@ -829,6 +829,26 @@ def matched_invitations(prep: Prepared, window_days: float = RESPONSE_WINDOW_DAY
     return _matched_frame(inv, core, window_days, "invited_at")
 
 
+def responded_within(prep: Prepared, window_days: float = RESPONSE_WINDOW_DAYS) -> np.ndarray | None:
+    """``matched_invitations(prep, window_days)["responded"]`` as a boolean array, without building the frame.
+
+    None when the invitations cannot be matched (as :func:`matched_invitations`).
+    """
+    inv = prep.invitations
+    if inv is None or "invited_at" not in inv:
+        return None
+    core = _prepared_core(prep)
+    if core is None:
+        return None
+    first, method = core
+    responded = first != _NAT
+    if method == "respondent and date":
+        t = _ns(inv["invited_at"])
+        both = responded & (t != _NAT)
+        responded[both & (first - np.where(both, t, 0) > pd.Timedelta(days=window_days).value)] = False
+    return responded
+
+
 def _prepared_core(prep: Prepared, mask: np.ndarray | None = None):
     """The cached first response of every invitation of ``prep`` (or of the rows ``mask`` of the invitations)."""
     inv, r = prep.invitations, prep.responses
