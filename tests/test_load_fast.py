@@ -196,3 +196,21 @@ def test_repeat_respondents_match_a_plain_walk(unit):
         else:
             last[who] = when
     np.testing.assert_array_equal(got, expected)
+
+
+def test_edge_space_check_never_misses_a_value_to_strip():
+    import pyarrow as pa
+
+    from npsdiag.io import _has_edge_space
+
+    rng = np.random.default_rng(11)
+    words = ["", "a", "ab", " a", "a ", "\tb", "é", "x\n", None, None, "plain"]
+    for _ in range(300):
+        values = [words[i] for i in rng.integers(0, len(words), rng.integers(1, 8))]
+        arr = pa.array(values, pa.large_string())
+        i = int(rng.integers(0, len(values)))
+        part = arr.slice(i, int(rng.integers(0, len(values) - i + 1)))
+        expected = any(v is not None and v != v.strip() or (v or "").encode() != (v or "").encode("ascii", "ignore")
+                       for v in part.to_pylist())
+        if expected:  # a value starts or ends with a space, or holds non-ASCII: the check must say so
+            assert _has_edge_space(pa.chunked_array([part], pa.large_string()))
