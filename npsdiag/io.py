@@ -1097,13 +1097,23 @@ def detect_dayfirst(text: pd.Series) -> tuple[bool | None, str]:
 def _dayfirst_at(text: pd.Series, pos: np.ndarray) -> tuple[bool | None, str]:
     """:func:`detect_dayfirst` over the values of ``text`` at positions ``pos`` (its non-missing values)."""
     if len(pos) <= 5_000:
-        return _dayfirst_votes(text.iloc[pos])
+        return _dayfirst_votes(_at(text, pos))
     rng = np.random.default_rng(0)
-    verdict = _dayfirst_votes(text.iloc[np.sort(rng.choice(pos, 5_000, replace=False))])
+    verdict = _dayfirst_votes(_at(text, np.sort(rng.choice(pos, 5_000, replace=False))))
     if verdict[0] is not None or verdict[1] == "no day/month dates":
         return verdict
     big = pos if len(pos) <= 200_000 else np.sort(rng.choice(pos, 200_000, replace=False))
-    return _dayfirst_votes(text.iloc[big])
+    return _dayfirst_votes(_at(text, big))
+
+
+def _at(values: pd.Series, pos: np.ndarray) -> pd.Series:
+    """``values.iloc[pos]`` for increasing positions, selected by a boolean mask (pyarrow filters chunk by chunk;
+    ``iloc`` with no position at all took half a second on a column of 2.8 million dates read in blocks)."""
+    if len(pos) == 0:
+        return values.iloc[:0]
+    mask = np.zeros(len(values), dtype=bool)
+    mask[pos] = True
+    return values[mask]
 
 
 #: formats whose values pyarrow's strict ISO-8601 cast reads exactly as pandas does, with their width
