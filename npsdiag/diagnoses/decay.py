@@ -311,6 +311,13 @@ def data_end_date(prep: Prepared) -> pd.Timestamp | None:
     windows) and for days waiting in the callback queue, so that an old export
     is analysed as of its own end.
     """
+    if hasattr(prep, "cached"):  # computed once per prepared data (decay and the callback queue both ask)
+        return prep.cached(f"data_end_date:{pd.Timestamp(prep.now).value}", lambda: _data_end_date(prep))
+    return _data_end_date(prep)
+
+
+def _data_end_date(prep: Prepared) -> pd.Timestamp | None:
+    """The body of :func:`data_end_date`."""
     now = pd.Timestamp(prep.now).as_unit("ns").value
     cands = []
     r, inv = prep.responses, prep.invitations
