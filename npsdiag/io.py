@@ -1335,7 +1335,9 @@ def _map_table(raw: RawTable, spec: TableSpec, cfg: Config, problems: list[Probl
         if fld == "score":
             score, invalid = parse_scores(apply_labels(values, spec.score_labels), spec.decimal)
             out["score"] = score
-            out["score_text"] = _text(values, col, file, frame, problems).where(invalid)
+            text = _text(values, col, file, frame, problems)  # the score as written where it is not a number
+            out["score_text"] = _string_series(pc.if_else(pa.array(invalid.to_numpy()), _arrow_strings(text),
+                                                          pa.scalar(None, pa.large_string())), text.index, text.name)
         elif fld in DATE_FIELDS:
             dates, unreadable, note = parse_dates(values, dayfirst)
             out[fld] = dates
