@@ -584,12 +584,51 @@ def _render_agg(fig: Any, dpi: int, canvas_class: Any) -> tuple[bytes, tuple[int
     return _palette_png(out)
 
 
+#: Most frequent colours of a figure kept exact in its palette (background, bars, text, grid).
+_PINNED_COLOURS = 64
+#: Plots hold a few hundred to a few thousand colours; beyond this (smooth gradients, photographs) the octree's
+#: coarse buckets show, and the slower maximum-coverage quantizer is used.
+_OCTREE_MAX_COLOURS = 8192
+
+
+def _quantize(img: Any) -> Any:
+    """A 256-colour palette image of an RGB plot with more colours (anti-aliased edges), no dithering.
+
+    Pillow's fast octree picks the palette (a tenth of the time of median
+    cut), then the :data:`_PINNED_COLOURS` most frequent colours are put back
+    exactly into the entries they fell in: the white background, fills, text
+    and grid keep their colour; only anti-aliasing shades move, by a few
+    levels (at most 15 of 255 per channel on the report's figures). An image
+    with more than :data:`_OCTREE_MAX_COLOURS` colours (a smooth gradient, a
+    photograph) goes through Pillow's maximum-coverage quantizer instead.
+    """
+    from PIL import Image
+
+    counts = img.getcolors(_OCTREE_MAX_COLOURS)
+    if counts is None:
+        return img.quantize(colors=256, method=Image.Quantize.MAXCOVERAGE, dither=Image.Dither.NONE)
+    counts.sort(key=lambda c: -c[0])
+    rgb = np.asarray(img)
+    h, w = rgb.shape[:2]
+    top = np.array([c for _, c in counts[:min(_PINNED_COLOURS, w)]], dtype=np.uint8)
+    strip = np.full((1, w, 3), 255, dtype=np.uint8)  # one row holding the pinned colours, to read their entries
+    strip[0, :len(top)] = top
+    q = Image.fromarray(np.concatenate([rgb, strip]), "RGB").quantize(
+        colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+    idx = np.asarray(q)
+    pal = np.frombuffer(bytes(q.getpalette()), dtype=np.uint8).reshape(-1, 3).copy()
+    pal[idx[h, len(top) - 1::-1]] = top[::-1]  # the most frequent colour wins an entry two colours share
+    out = Image.fromarray(np.ascontiguousarray(idx[:h]), "P")
+    out.putpalette(pal.tobytes())
+    return out
+
+
 def _palette_png(png: bytes | np.ndarray) -> tuple[bytes, tuple[int, int]]:
     """Quantize an image (PNG bytes or RGB pixels) to 256 colours; returns PNG bytes and size.
 
     Plots have few colours: the palette image is visually identical and a
     fraction of the size. Up to 256 colours the palette is exact; beyond,
-    Pillow's maximum-coverage quantizer picks it (no dithering).
+    see :func:`_quantize`.
     """
     try:
         from PIL import Image
@@ -605,9 +644,7 @@ def _palette_png(png: bytes | np.ndarray) -> tuple[bytes, tuple[int, int]]:
         small_img = Image.fromarray(np.searchsorted(pal, key).astype(np.uint8), "P")
         small_img.putpalette(np.stack([pal >> 16, (pal >> 8) & 255, pal & 255], axis=1).astype(np.uint8).tobytes())
     else:
-        # Maximum coverage: on the report's figures 40% faster than median cut, and closer (every channel of every
-        # pixel within 8 of its colour, against up to 62 off for median cut on anti-aliased edges).
-        small_img = img.quantize(colors=256, method=Image.Quantize.MAXCOVERAGE, dither=Image.Dither.NONE)
+        small_img = _quantize(img)
     out = io.BytesIO()
     # zlib level 8: within 1% of the size of level 9 ("optimize") in a third of the time on plots
     small_img.save(out, format="PNG", compress_level=8)
