@@ -911,8 +911,9 @@ def _respondent_keys(prep: Prepared) -> tuple[np.ndarray, np.ndarray]:
             uniq = pd.Series(uniq)
         text = isinstance(uniq.dtype, pd.StringDtype)
         norm = (uniq if text else uniq.astype(object)).astype("string").str.strip().str.lower()
-        # distinct ids that normalising leaves as they are stay distinct keys: no second hashing pass
-        same = joint_pass and bool((norm == uniq.astype("string")).fillna(False).all())
+        # distinct text ids that normalising leaves as they are stay distinct keys: no second hashing pass (other
+        # types are re-coded on their text, where e.g. 1 and "1" are one key)
+        same = joint_pass and text and bool((norm == uniq).fillna(False).all())
         nk = np.arange(len(uniq), dtype=np.intp) if same else np.asarray(pd.factorize(norm)[0], dtype=np.intp)
         ik = _remap_codes(ic, nk)
         rk = _remap_codes(rc, _remap_codes(ru_pos, nk))
