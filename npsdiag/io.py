@@ -935,7 +935,9 @@ def _stripped(values: pd.Series) -> pa.ChunkedArray:
 
 def _to_numpy_bool(arr: pa.ChunkedArray | pa.Array) -> np.ndarray:
     """A pyarrow boolean array as numpy, nulls as False."""
-    return pc.fill_null(arr, False).to_numpy(zero_copy_only=False).astype(bool, copy=False)
+    if arr.null_count:
+        arr = pc.fill_null(arr, False)
+    return arr.to_numpy(zero_copy_only=False).astype(bool, copy=False)
 
 
 def _lower(arr: pa.ChunkedArray) -> pa.ChunkedArray:
