@@ -1464,6 +1464,45 @@ def _scale_problems(resp: pd.DataFrame, settings, file: str) -> list[Problem]:
     return out
 
 
+#: Libraries the diagnosis needs that take seconds to import (scipy.stats alone ~1 s): :func:`load` imports them
+#: on a thread while pyarrow parses a large export, so that their import costs no time of its own.
+IMPORT_AHEAD = ("scipy.stats", "statsmodels.stats.multitest", "sklearn.feature_extraction.text",
+                "matplotlib.figure", "matplotlib.backends.backend_agg")
+#: Total size of the files read (bytes) above which :func:`load` imports :data:`IMPORT_AHEAD` while reading.
+IMPORT_AHEAD_BYTES = 20 * 2**20
+
+
+def _import_ahead(cfg: Config):
+    """Start importing :data:`IMPORT_AHEAD` on a thread (for a large export); returns the thread or None.
+
+    The caller joins it before returning, so no import is in progress once
+    :func:`load` returns (the diagnosis may then fork the process).
+    """
+    import sys
+    import threading
+
+    todo = [m for m in IMPORT_AHEAD if m not in sys.modules]
+    if not todo:
+        return None
+    size = 0
+    for spec in cfg.tables.values():
+        with contextlib.suppress(OSError, TypeError):
+            size += Path(spec.path).stat().st_size
+    if size < IMPORT_AHEAD_BYTES:
+        return None
+
+    def work() -> None:
+        import importlib
+
+        for name in todo:
+            with contextlib.suppress(Exception):  # a real import problem shows where the module is used
+                importlib.import_module(name)
+
+    thread = threading.Thread(target=work, name="npsdiag-import-ahead", daemon=True)
+    thread.start()
+    return thread
+
+
 def load(config: Config | str | Path) -> ClientData:
     """Load every table of a client's config into canonical typed tables.
 
@@ -1480,8 +1519,24 @@ def load(config: Config | str | Path) -> ClientData:
     NpsdiagError
         With every fatal problem found (missing files or columns, unreadable
         files, a score or date column empty throughout).
+
+    Notes
+    -----
+    On a large export (over :data:`IMPORT_AHEAD_BYTES`), the libraries the
+    diagnosis imports next (:data:`IMPORT_AHEAD`) are imported on a thread
+    while pyarrow parses the files (which leaves the interpreter idle); that
+    is why the diagnosis notebook imports the areas after loading.
     """
     cfg = config if isinstance(config, Config) else load_config(config)
+    ahead_imports = _import_ahead(cfg)
+    try:
+        return _load(cfg)
+    finally:
+        if ahead_imports is not None:
+            ahead_imports.join()
+
+
+def _load(cfg: Config) -> ClientData:
     problems: list[Problem] = list(cfg.warnings)
     fatal: list[Problem] = []
     tables: dict[str, pd.DataFrame] = {}

@@ -160,3 +160,16 @@ def test_the_notebook_runs_the_same_in_one_process(result, client_dir, tmp_path)
     a.pop("generated_at")
     b.pop("generated_at")
     assert a == b
+
+
+@pytest.mark.parametrize("threshold, imported", [(0, True), (10**12, False)])
+def test_load_imports_the_analysis_libraries_while_reading_a_large_export(root, threshold, imported):
+    """io.load imports scipy.stats & co. on a thread while pyarrow reads a large export (IMPORT_AHEAD_BYTES),
+    and joins that thread before returning; a small export is read without it (a fresh interpreter each)."""
+    code = ("import sys, threading; import npsdiag.io as io; "
+            f"io.IMPORT_AHEAD_BYTES = {threshold}; "
+            "io.load('examples/demo/config.yml'); "
+            "print(all(m in sys.modules for m in io.IMPORT_AHEAD), "
+            "any(t.name == 'npsdiag-import-ahead' for t in threading.enumerate()))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == [str(imported), "False"]
