@@ -231,7 +231,9 @@ class AreaRunner:
     ``runner.result(fn)`` is ``fn(prep)`` and ``runner.html(fn)`` is
     ``report.area_html(fn(prep), redact)``: the notebook reads the same as
     calling each area's ``diagnose`` in turn, and the results are the same.
-    On Linux with two or more cores, a forked copy of this process starts
+    On Linux with two or more cores, the intermediate results several areas
+    share are computed first (each area module's ``shared_inputs(prep)``),
+    then a forked copy of this process starts
     at once on the *last* areas of ``functions`` (and draws their figures)
     while this process computes the first ones as the notebook asks for
     them; each area is claimed by exactly one of the two (they meet in the
@@ -286,9 +288,12 @@ class AreaRunner:
         self._tmp = tempfile.mkdtemp(prefix="npsdiag-areas-")
         self._pid: int | None = None
         self._parent = os.getpid()
-        release_memory()
         if available_cores(cores) >= 2 and len(self.functions) >= 2 and _enough_memory():
+            self._shared_inputs()
+            release_memory()
             self._start()
+        else:
+            release_memory()
         self._finalizer = weakref.finalize(self, _cleanup, self._tmp, self._pid)
 
     # ------------------------------------------------------------------ claims (one file per area)
@@ -303,6 +308,18 @@ class AreaRunner:
         return os.path.join(self._tmp, f"{name}.{kind}")
 
     # ------------------------------------------------------------------ the second process
+    def _shared_inputs(self) -> None:
+        """Before forking: the intermediate results several areas share (each area module's
+        ``shared_inputs(prep)``, e.g. :func:`npsdiag.diagnoses.decay.shared_inputs`), computed once here
+        rather than once in each process."""
+        seen = set()
+        for fn in self.functions:
+            hook = getattr(sys.modules.get(getattr(fn, "__module__", ""), None), "shared_inputs", None)
+            if callable(hook) and hook not in seen:
+                seen.add(hook)
+                with contextlib.suppress(Exception):  # the area computes (and reports) it itself
+                    hook(self.prep)
+
     def _start(self) -> None:
         gc.freeze()  # the child's garbage collector then leaves the shared pages alone (no copy-on-write)
         try:

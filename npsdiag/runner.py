@@ -177,6 +177,9 @@ def run(config: str | Path, output: str | Path | None = None, progress: bool = T
                                      parameters={"config": str(cfg_path), "output_dir": str(stage),
                                                  "cores": int(cores)},
                                      request_save_on_cell_execute=False,
+                                     # the last cell has written every output: stop the kernel at once instead
+                                     # of letting it free 1-2 GB of prepared data object by object (1.1 s at 1M)
+                                     shutdown_kernel="immediate",
                                      kernel_name=kernel_name, cwd=str(root / "notebooks"), progress_bar=progress,
                                      log_output=False, report_mode=False,
                                      # the kernel's own start-up warnings (e.g. "running over TCP") are noise to

@@ -174,3 +174,32 @@ def test_no_second_process_without_memory_headroom(tiny, monkeypatch):
     runner = pipeline.AreaRunner(tiny, [_first, _second])
     assert runner._pid is None and runner.result(_second).summary == "second on 6"
     assert "one process" in repr(runner)
+
+
+def _hook_area(prep) -> AreaResult:
+    return AreaResult("segmentation", summary=str(prep.cached("hooked", lambda: "by the area")))
+
+
+def shared_inputs(prep) -> None:
+    """This test module's own hook: AreaRunner finds it through _hook_area.__module__."""
+    prep.cached("hooked", lambda: f"before the fork, in {os.getpid()}")
+
+
+@needs_two
+def test_shared_inputs_are_computed_once_before_the_fork(tiny):
+    runner = pipeline.AreaRunner(tiny, [_first, _hook_area])
+    time.sleep(0.3)
+    assert runner.result(_hook_area).summary == f"before the fork, in {PARENT}"
+    runner.close()
+
+
+def test_decay_shared_inputs_fill_the_caches_the_areas_read(demo_data):
+    from npsdiag.diagnoses import decay
+
+    prep = clean.prepare(demo_data)
+    decay.shared_inputs(prep)
+    assert {"invitation_match:first_response", "accounts:rows_of_response_accounts",
+            "codes:responses:account_id"} <= set(prep._cache)
+    before = dict(prep._cache)
+    decay.diagnose(prep)
+    assert all(prep._cache[k] is v for k, v in before.items())  # reused, not recomputed
