@@ -231,10 +231,10 @@ class AreaRunner:
     ``runner.result(fn)`` is ``fn(prep)`` and ``runner.html(fn)`` is
     ``report.area_html(fn(prep), redact)``: the notebook reads the same as
     calling each area's ``diagnose`` in turn, and the results are the same.
-    On Linux with two or more cores, the intermediate results several areas
-    share are computed first (each area module's ``shared_inputs(prep)``),
-    then a forked copy of this process starts
-    at once on the *last* areas of ``functions`` (and draws their figures)
+    On Linux with two or more cores, a forked copy of this process computes
+    the intermediate results several areas share (each area module's
+    ``shared_inputs(prep)``) and hands them back, then starts
+    on the *last* areas of ``functions`` (and draws their figures)
     while this process computes the first ones as the notebook asks for
     them; each area is claimed by exactly one of the two (they meet in the
     middle), and the second process hands its results back as pickles.
@@ -288,12 +288,13 @@ class AreaRunner:
         self._tmp = tempfile.mkdtemp(prefix="npsdiag-areas-")
         self._pid: int | None = None
         self._parent = os.getpid()
+        self._hooks: list[Callable] = []
+        self._shared_pending = False
+        release_memory()
         if available_cores(cores) >= 2 and len(self.functions) >= 2 and _enough_memory():
-            self._shared_inputs()
-            release_memory()
+            self._hooks = self._shared_hooks()
             self._start()
-        else:
-            release_memory()
+            self._shared_pending = bool(self._pid and self._hooks)
         self._finalizer = weakref.finalize(self, _cleanup, self._tmp, self._pid)
 
     # ------------------------------------------------------------------ claims (one file per area)
@@ -308,17 +309,16 @@ class AreaRunner:
         return os.path.join(self._tmp, f"{name}.{kind}")
 
     # ------------------------------------------------------------------ the second process
-    def _shared_inputs(self) -> None:
-        """Before forking: the intermediate results several areas share (each area module's
-        ``shared_inputs(prep)``, e.g. :func:`npsdiag.diagnoses.decay.shared_inputs`), computed once here
-        rather than once in each process."""
-        seen = set()
+    def _shared_hooks(self) -> list[Callable]:
+        """The area modules' ``shared_inputs(prep)`` functions (e.g. :func:`npsdiag.diagnoses.decay.shared_inputs`):
+        intermediate results several areas share. The second process computes them first and hands them back,
+        so that neither process computes them twice and the kernel does not wait for them."""
+        hooks: list[Callable] = []
         for fn in self.functions:
             hook = getattr(sys.modules.get(getattr(fn, "__module__", ""), None), "shared_inputs", None)
-            if callable(hook) and hook not in seen:
-                seen.add(hook)
-                with contextlib.suppress(Exception):  # the area computes (and reports) it itself
-                    hook(self.prep)
+            if callable(hook) and hook not in hooks:
+                hooks.append(hook)
+        return hooks
 
     def _start(self) -> None:
         gc.freeze()  # the child's garbage collector then leaves the shared pages alone (no copy-on-write)
@@ -347,7 +347,20 @@ class AreaRunner:
             from threadpoolctl import threadpool_limits
 
             threadpool_limits(1)  # two processes on two cores: no thread oversubscription
-        before = set(self.prep._cache) if hasattr(self.prep, "_cache") else set()
+        cache = getattr(self.prep, "_cache", {})
+        if self._hooks:
+            before = set(cache)
+            for hook in self._hooks:
+                with contextlib.suppress(Exception):  # the area computes (and reports) it itself
+                    hook(self.prep)
+            shared = {}
+            for k, v in cache.items():
+                if k not in before:
+                    with contextlib.suppress(Exception):
+                        shared[k] = pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL)
+            self._write("_shared", pickle.dumps({"cache": shared}, protocol=pickle.HIGHEST_PROTOCOL))
+            del shared
+        before = set(cache)
         for fn, name in zip(reversed(self.functions), reversed(self.names), strict=True):
             if os.getppid() != self._parent or not self._claim(name):
                 return
@@ -370,10 +383,13 @@ class AreaRunner:
             buf.seek(0)
             buf.truncate()
             before |= set(new)
-            part = self._path(name, "part")
-            with open(part, "wb") as fh:
-                fh.write(payload)
-            os.replace(part, self._path(name, "pkl"))
+            self._write(name, payload)
+
+    def _write(self, name: str, payload: bytes) -> None:  # pragma: no cover - forked child
+        part = self._path(name, "part")
+        with open(part, "wb") as fh:
+            fh.write(payload)
+        os.replace(part, self._path(name, "pkl"))
 
     def _child_alive(self) -> bool:
         if not self._pid:
@@ -383,47 +399,69 @@ class AreaRunner:
         except ChildProcessError:
             return False
 
-    def _from_child(self, name: str) -> bool:
-        """Wait for the second process's result of ``name``; False when this process must compute it."""
+    def _wait(self, name: str, block: bool = True) -> dict | None:
+        """The second process's payload ``name`` (unpickled), waiting for it while the process works; None when
+        it failed, died or stalled (or, with ``block=False``, is not there yet)."""
+        pkl = self._path(name, "pkl")
         last_ticks, last_progress = None, time.monotonic()
         while True:
-            pkl = self._path(name, "pkl")
             if os.path.exists(pkl):
                 try:
                     with open(pkl, "rb") as fh:
-                        payload = pickle.load(fh)
+                        return pickle.load(fh)
                 except Exception:  # noqa: BLE001 - an unreadable result is recomputed here
-                    return False
+                    return None
                 finally:
                     with contextlib.suppress(OSError):
                         os.unlink(pkl)
-                cache = getattr(self.prep, "_cache", None)
-                if cache is not None:
-                    for k, v in payload["cache"].items():
-                        if k not in cache:
-                            with contextlib.suppress(Exception):
-                                cache[k] = pickle.loads(v)
-                self._results[name] = payload["result"]
-                self._html[name] = payload["html"]
-                self._seconds[name] = payload["seconds"]
-                self._where[name] = "second process"
-                if payload["output"]:
-                    sys.stderr.write(payload["output"])
-                return True
-            if os.path.exists(self._path(name, "failed")):
-                return False
+            if not block or os.path.exists(self._path(name, "failed")):
+                return None
             if not self._child_alive():
-                # it may have written the result just before leaving
-                if os.path.exists(pkl):
+                if os.path.exists(pkl):  # written just before it left
                     continue
-                return False
+                return None
             ticks = _cpu_ticks(self._pid)
             if ticks != last_ticks:
                 last_ticks, last_progress = ticks, time.monotonic()
             elif time.monotonic() - last_progress > STALL_SECONDS:
                 self._stop_child()
-                return False
+                return None
             time.sleep(_POLL)
+
+    def _merge_cache(self, entries: dict[str, bytes]) -> None:
+        cache = getattr(self.prep, "_cache", None)
+        if cache is None:
+            return
+        for k, v in entries.items():
+            if k not in cache:
+                with contextlib.suppress(Exception):
+                    cache[k] = pickle.loads(v)
+
+    def _receive_shared(self) -> None:
+        """Before an area is computed here: take the shared inputs from the second process. The kernel's first
+        area starts without them (the second process is computing them meanwhile); later ones wait for them."""
+        if not self._shared_pending:
+            return
+        block = "this process" in self._where.values()
+        payload = self._wait("_shared", block=block)
+        if payload is not None:
+            self._merge_cache(payload["cache"])
+        if payload is not None or block:
+            self._shared_pending = False
+
+    def _from_child(self, name: str) -> bool:
+        """Wait for the second process's result of ``name``; False when this process must compute it."""
+        payload = self._wait(name)
+        if payload is None:
+            return False
+        self._merge_cache(payload["cache"])
+        self._results[name] = payload["result"]
+        self._html[name] = payload["html"]
+        self._seconds[name] = payload["seconds"]
+        self._where[name] = "second process"
+        if payload["output"]:
+            sys.stderr.write(payload["output"])
+        return True
 
     def _stop_child(self) -> None:
         if self._pid and self._child_alive():
@@ -444,6 +482,7 @@ class AreaRunner:
         if name in self._results:
             return self._results[name]
         if not (self._pid and not self._claim(name) and self._from_child(name)):
+            self._receive_shared()
             t0 = time.perf_counter()
             self._results[name] = self.functions[self.names.index(name)](self.prep)
             release_memory()

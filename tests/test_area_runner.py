@@ -181,15 +181,31 @@ def _hook_area(prep) -> AreaResult:
 
 
 def shared_inputs(prep) -> None:
-    """This test module's own hook: AreaRunner finds it through _hook_area.__module__."""
-    prep.cached("hooked", lambda: f"before the fork, in {os.getpid()}")
+    """This test module's own hook: AreaRunner finds it through the areas' __module__."""
+    prep.cached("hooked", lambda: f"shared inputs computed in {os.getpid()}")
+
+
+def _slow_here(prep) -> AreaResult:
+    time.sleep(1.0 if os.getpid() == PARENT else 0)
+    return AreaResult("reliability")
+
+
+def _slow_there(prep) -> AreaResult:
+    time.sleep(3.0 if os.getpid() != PARENT else 0)
+    return AreaResult("decay")
 
 
 @needs_two
-def test_shared_inputs_are_computed_once_before_the_fork(tiny):
-    runner = pipeline.AreaRunner(tiny, [_first, _hook_area])
-    time.sleep(0.3)
-    assert runner.result(_hook_area).summary == f"before the fork, in {PARENT}"
+def test_shared_inputs_come_from_the_second_process(tiny):
+    """The second process computes the modules' shared_inputs first and hands them back: the kernel's second
+    area (computed here, while the second process is busy with the last one) finds them in its cache."""
+    runner = pipeline.AreaRunner(tiny, [_slow_here, _hook_area, _slow_there])
+    child = runner._pid
+    runner.result(_slow_here)
+    res = runner.result(_hook_area)
+    assert runner.summary.set_index("area").loc["_hook_area", "computed_in"] == "this process"
+    assert res.summary == f"shared inputs computed in {child}"
+    assert runner.result(_slow_there).area == "decay"
     runner.close()
 
 
