@@ -172,6 +172,21 @@ def _child_stages(config: str, out_json: str) -> None:
                 return "".join(parts)
 
             sizes["front and appendices"] = len(stage("html: front and appendices", _front) or "")
+            if hasattr(pipeline, "AreaRunner"):
+                # the notebook's way: every area and its HTML through pipeline.AreaRunner (a second process where
+                # the machine has two cores), on freshly prepared data so that nothing cached above is reused;
+                # its memory is this process's only (the second process's shows in the end-to-end tree peak)
+                fresh = clean.prepare(data)
+                fns = list(areas.values())
+
+                def _two_cores():
+                    runner = pipeline.AreaRunner(fresh, fns, redact=redact)
+                    html = [runner.html(f) for f in fns]
+                    runner.close()
+                    return html
+
+                stage("areas + html via AreaRunner (2 processes)", _two_cores)
+                del fresh
             with tempfile.TemporaryDirectory() as tmp:
                 stage("write_outputs", lambda: pipeline.write_outputs(diag, prep, tmp))
     out = {"timeline": timeline, "peak_reset": resettable, "html_chars": sizes if prep is not None else {},
