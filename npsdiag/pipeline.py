@@ -215,7 +215,12 @@ def _cpu_ticks(pid: int) -> int | None:
         return None
 
 
-def _cleanup(tmpdir: str, pid: int | None) -> None:
+def _cleanup(tmpdir: str, pid: int | None, limits: list | None = None) -> None:
+    for limit in limits or ():
+        with contextlib.suppress(Exception):
+            limit.restore_original_limits()
+    if limits:
+        limits.clear()
     if pid:
         with contextlib.suppress(OSError, ChildProcessError):
             if os.waitpid(pid, os.WNOHANG) == (0, 0):
@@ -289,13 +294,16 @@ class AreaRunner:
         self._pid: int | None = None
         self._parent = os.getpid()
         self._hooks: list[Callable] = []
+        self._limits: list[Any] = []
         self._shared_pending = False
         release_memory()
         if available_cores(cores) >= 2 and len(self.functions) >= 2 and _enough_memory():
             self._hooks = self._shared_hooks()
             self._start()
             self._shared_pending = bool(self._pid and self._hooks)
-        self._finalizer = weakref.finalize(self, _cleanup, self._tmp, self._pid)
+            if self._pid:
+                self._limit_threads()
+        self._finalizer = weakref.finalize(self, _cleanup, self._tmp, self._pid, self._limits)
 
     # ------------------------------------------------------------------ claims (one file per area)
     def _claim(self, name: str) -> bool:
@@ -319,6 +327,14 @@ class AreaRunner:
             if callable(hook) and hook not in hooks:
                 hooks.append(hook)
         return hooks
+
+    def _limit_threads(self) -> None:
+        """One BLAS/OpenMP thread in this process too while the second process lives: two processes on two
+        cores leave no core to a thread pool (idle OpenBLAS threads spin for a while after each call)."""
+        with contextlib.suppress(Exception):
+            from threadpoolctl import threadpool_limits
+
+            self._limits.append(threadpool_limits(1))
 
     def _start(self) -> None:
         gc.freeze()  # the child's garbage collector then leaves the shared pages alone (no copy-on-write)
