@@ -244,6 +244,10 @@ class AreaRunner:
     them; each area is claimed by exactly one of the two (they meet in the
     middle), and the second process hands its results back as pickles.
 
+    The areas are computed from ``prep`` as it is when the runner is made
+    (the second process holds a copy-on-write snapshot of it): to diagnose
+    changed data, make a new runner (or call ``diagnose(prep)`` directly).
+
     Nothing depends on the second process: if it cannot start (one core,
     not Linux, or less memory available than :data:`MEMORY_HEADROOM` times
     this process's), fails on an area, dies (e.g. out of memory) or makes no progress for
