@@ -150,6 +150,8 @@ def _child_stages(config: str, out_json: str) -> None:
     data = stage("load", lambda: io.load(cfg))
     prep = stage("prepare", lambda: clean.prepare(data)) if data is not None else None
     results = {}
+    n_analysed = None
+    sizes: dict[str, int] = {}
     if prep is not None:
         for name, fn in areas.items():
             res = stage(f"area: {name}", lambda fn=fn: fn(prep))
@@ -157,7 +159,6 @@ def _child_stages(config: str, out_json: str) -> None:
                 results[name] = res
         diag = stage("assemble", lambda: pipeline.assemble(prep, list(results.values())))
         redact = bool(prep.settings.redact_pii)
-        sizes: dict[str, int] = {}
         for name, res in results.items():
             html = stage(f"html: {name}", lambda res=res: report.area_html(res, redact))
             sizes[name] = len(html or "")
@@ -172,10 +173,17 @@ def _child_stages(config: str, out_json: str) -> None:
                 return "".join(parts)
 
             sizes["front and appendices"] = len(stage("html: front and appendices", _front) or "")
+            with tempfile.TemporaryDirectory() as tmp:
+                stage("write_outputs", lambda: pipeline.write_outputs(diag, prep, tmp))
             if hasattr(pipeline, "AreaRunner"):
                 # the notebook's way: every area and its HTML through pipeline.AreaRunner (a second process where
-                # the machine has two cores), on freshly prepared data so that nothing cached above is reused;
-                # its memory is this process's only (the second process's shows in the end-to-end tree peak)
+                # the machine has two cores), on freshly prepared data so that nothing cached above is reused
+                # (the data prepared above is let go first); its memory is this process's only (the second
+                # process's shows in the end-to-end tree peak)
+                n_analysed = int(len(prep.responses))
+                prep = diag = None
+                results.clear()
+                gc.collect()
                 fresh = clean.prepare(data)
                 fns = list(areas.values())
 
@@ -187,11 +195,11 @@ def _child_stages(config: str, out_json: str) -> None:
 
                 stage("areas + html via AreaRunner (2 processes)", _two_cores)
                 del fresh
-            with tempfile.TemporaryDirectory() as tmp:
-                stage("write_outputs", lambda: pipeline.write_outputs(diag, prep, tmp))
-    out = {"timeline": timeline, "peak_reset": resettable, "html_chars": sizes if prep is not None else {},
+    if prep is not None:
+        n_analysed = int(len(prep.responses))
+    out = {"timeline": timeline, "peak_reset": resettable, "html_chars": sizes if n_analysed is not None else {},
            "rows_read": int(len(data.responses)) if data is not None else None,
-           "rows_analysed": int(len(prep.responses)) if prep is not None else None,
+           "rows_analysed": n_analysed,
            "peak_process_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
     Path(out_json).write_text(json.dumps(out, indent=2), encoding="utf-8")
 

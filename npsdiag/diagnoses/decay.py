@@ -857,13 +857,16 @@ def matched_invitations(prep: Prepared, window_days: float = RESPONSE_WINDOW_DAY
     Returns the same frame as ``match_invitations(prep.invitations,
     prep.responses, window_days)``.
     """
+    core = _invitation_core(prep)
+    return None if core is None else _matched_frame(prep.invitations, core, window_days, "invited_at")
+
+
+def _invitation_core(prep: Prepared):
+    """:func:`_prepared_core` of ``prep``, or None when there are no dated invitations or they cannot be matched."""
     inv = prep.invitations
     if inv is None or "invited_at" not in inv:
         return None
-    core = _prepared_core(prep)
-    if core is None:
-        return None
-    return _matched_frame(inv, core, window_days, "invited_at")
+    return _prepared_core(prep)
 
 
 def responded_within(prep: Prepared, window_days: float = RESPONSE_WINDOW_DAYS) -> np.ndarray | None:
@@ -871,12 +874,10 @@ def responded_within(prep: Prepared, window_days: float = RESPONSE_WINDOW_DAYS) 
 
     None when the invitations cannot be matched (as :func:`matched_invitations`).
     """
-    inv = prep.invitations
-    if inv is None or "invited_at" not in inv:
-        return None
-    core = _prepared_core(prep)
+    core = _invitation_core(prep)
     if core is None:
         return None
+    inv = prep.invitations
     first, method = core
     responded = first != _NAT
     if method == "respondent and date":
