@@ -254,16 +254,29 @@ def _child_floor(files: list[str], output: str, out_json: str) -> None:
 # --------------------------------------------------------------------------- parent side
 
 
+def _has_fork(procs: list[Any], psutil: Any) -> bool:
+    """Whether a process of the tree is a fork of its parent (the same command line), e.g. AreaRunner's."""
+    by_pid = {p.pid: p for p in procs}
+    for p in procs[1:]:
+        try:
+            parent = by_pid.get(p.ppid())
+            if parent is not None and p.cmdline() == parent.cmdline():
+                return True
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            pass
+    return False
+
+
 def _tree_bytes(procs: list[Any], psutil: Any) -> int:
-    """Memory of a process tree: the sum of resident sets while it is the runner and its kernel, the sum of
-    proportional set sizes (PSS) once the kernel has forked a second process (``pipeline.AreaRunner``).
+    """Memory of a process tree: the sum of resident sets, or of proportional set sizes (PSS) once a process
+    has forked a copy of itself (``pipeline.AreaRunner`` in the kernel, or in the in-process stages).
 
     A fork shares its parent's pages (copy-on-write): adding resident sets would count the prepared data
     twice, while PSS splits each shared page between the processes that map it, so the sum is the memory the
     tree really holds. PSS is read only then, because reading it walks the page tables (3-4 ms per GB).
     """
     total = 0
-    pss = len(procs) > 2
+    pss = _has_fork(procs, psutil)
     for p in procs:
         try:
             total += p.memory_full_info().pss if pss else p.memory_info().rss

@@ -106,3 +106,36 @@ def test_table_reports_targets() -> None:
     table = format_table([rec])
     assert "| 1,000,000 | CSV 400 MB | 20.0 s | 50.0 s | 2.5× | 1.46 GB | 0.9 MB |" in table
     assert "≤3× floor ✓" in table and "| load | 3.0 s / 900 MB |" in table
+
+
+def test_tree_memory_counts_a_fork_by_pss() -> None:
+    """The harness adds resident sets of separate processes, but PSS once a process has forked a copy of itself
+    (AreaRunner): a fork's shared pages would otherwise count twice."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    from benchmarks.run import _has_fork
+
+    me = psutil.Process()
+    assert not _has_fork([me], psutil)
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the forked child only waits
+        time.sleep(3)
+        os._exit(0)
+    try:
+        time.sleep(0.3)
+        assert _has_fork([me, *me.children()], psutil)
+    finally:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(2)"])
+    try:
+        time.sleep(0.3)
+        assert not _has_fork([me, *me.children()], psutil)
+    finally:
+        proc.kill()
+        proc.wait()
