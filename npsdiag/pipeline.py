@@ -18,7 +18,6 @@ import shutil
 import sys
 import tempfile
 import time
-import warnings
 import weakref
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -368,41 +367,39 @@ class AreaRunner:
 
             threadpool_limits(1)  # two processes on two cores: no thread oversubscription
         cache = getattr(self.prep, "_cache", {})
+        before = set(cache)
+
+        def new_entries(codes: bool) -> dict[str, bytes]:
+            """Cache entries added since ``before``, pickled (those that pickle); ``codes`` keeps integer codes."""
+            out = {}
+            for k in [k for k in cache if k not in before and (codes or not k.startswith("codes:"))]:
+                with contextlib.suppress(Exception):
+                    out[k] = pickle.dumps(cache[k], protocol=pickle.HIGHEST_PROTOCOL)
+            before.update(out)
+            return out
+
         if self._hooks:
-            before = set(cache)
             for hook in self._hooks:
                 with contextlib.suppress(Exception):  # the area computes (and reports) it itself
                     hook(self.prep)
-            shared = {}
-            for k, v in cache.items():
-                if k not in before:
-                    with contextlib.suppress(Exception):
-                        shared[k] = pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL)
-            self._write("_shared", pickle.dumps({"cache": shared}, protocol=pickle.HIGHEST_PROTOCOL))
-            del shared
-        before = set(cache)
+            self._write("_shared", pickle.dumps({"cache": new_entries(codes=True)}, protocol=pickle.HIGHEST_PROTOCOL))
         for fn, name in zip(reversed(self.functions), reversed(self.names), strict=True):
             if os.getppid() != self._parent or not self._claim(name):
                 return
             t0 = time.perf_counter()
             try:
-                with warnings.catch_warnings():
-                    res = fn(self.prep)
-                    html = report.area_html(res, self.redact)
+                res = fn(self.prep)
+                html = report.area_html(res, self.redact)
                 release_memory()
-                new = {}
-                for k, v in getattr(self.prep, "_cache", {}).items():
-                    if k not in before and not k.startswith("codes:"):  # shared results later areas may reuse
-                        with contextlib.suppress(Exception):
-                            new[k] = pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL)
-                payload = pickle.dumps({"result": res, "html": html, "cache": new, "output": buf.getvalue(),
-                                        "seconds": time.perf_counter() - t0}, protocol=pickle.HIGHEST_PROTOCOL)
+                # shared results a later area of the kernel may reuse (e.g. the callback queue for write_outputs)
+                payload = pickle.dumps({"result": res, "html": html, "cache": new_entries(codes=False),
+                                        "output": buf.getvalue(), "seconds": time.perf_counter() - t0},
+                                       protocol=pickle.HIGHEST_PROTOCOL)
             except BaseException:  # noqa: BLE001 - the kernel computes this area itself and shows any error
                 open(self._path(name, "failed"), "w").close()
                 return
             buf.seek(0)
             buf.truncate()
-            before |= set(new)
             self._write(name, payload)
 
     def _write(self, name: str, payload: bytes) -> None:  # pragma: no cover - forked child
