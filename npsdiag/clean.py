@@ -205,9 +205,15 @@ def prepare(data: ClientData, now: pd.Timestamp | None = None) -> Prepared:
     # the ids are hashed (pyarrow, which releases the GIL) on the other core while the masks are computed
     by_id = "response_id" in r and bool(r["response_id"].notna().any())
     by_respondent = "respondent_id" in r and s.repeat_window_days > 0
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="npsdiag-prepare") as pool:
+    # so are the ids the areas group and match on (prep.codes), so that none of them is hashed later
+    inv = data.invitations
+    inv_ids = inv is not None and "respondent_id" in inv and "respondent_id" in r
+    by_account = "account_id" in r
+    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="npsdiag-prepare") as pool:
         dup_job = pool.submit(r["response_id"].duplicated, keep="first") if by_id else None
         codes_job = pool.submit(pd.factorize, r["respondent_id"]) if by_respondent else None
+        account_job = pool.submit(pd.factorize, r["account_id"]) if by_account else None
+        inv_job = pool.submit(pd.factorize, inv["respondent_id"]) if inv_ids else None
         try:
             has_text = as_bool(r["score_text"].notna()) if "score_text" in r else np.zeros(len(r), dtype=bool)
             mark(as_bool(r["score"].isna()) & ~has_text, "missing_score")
@@ -234,6 +240,8 @@ def prepare(data: ClientData, now: pd.Timestamp | None = None) -> Prepared:
                 dup = r.duplicated(subset=cols, keep="first")
             mark(dup, "duplicate")
             respondent_codes = codes_job.result() if by_respondent else None
+            account_codes = account_job.result() if by_account else None
+            invitation_codes = inv_job.result() if inv_ids else None
         finally:  # nothing is left running when a mask fails
             pool.shutdown(wait=True, cancel_futures=True)
     if respondent_codes is not None:
@@ -262,6 +270,10 @@ def prepare(data: ClientData, now: pd.Timestamp | None = None) -> Prepared:
     prep = Prepared(data=data, responses=responses, flags=flags, lineage=lineage, now=now)
     if respondent_codes is not None:  # prep.codes("respondent_id") from the codes of every row, without hashing again
         prep._cache["codes:responses:respondent_id"] = _subset_codes(*respondent_codes, keep)
+    if account_codes is not None:
+        prep._cache["codes:responses:account_id"] = _subset_codes(*account_codes, keep)
+    if invitation_codes is not None:  # prep.codes("respondent_id", "invitations"): the invitations are not filtered
+        prep._cache["codes:invitations:respondent_id"] = invitation_codes
     return prep
 
 
