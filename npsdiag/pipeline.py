@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from .clean import Prepared
+from .diagnoses._util import release_memory
 from .findings import AREAS, AreaResult, Diagnosis
 from .metrics import nps
 
@@ -183,26 +184,6 @@ def available_cores(cores: int | None = None) -> int:
 def _area_name(fn: Callable) -> str:
     mod = getattr(fn, "__module__", "") or ""
     return mod.rsplit(".", 1)[-1] if getattr(fn, "__name__", "") == "diagnose" else getattr(fn, "__name__", repr(fn))
-
-
-def release_memory() -> None:
-    """Hand memory that is freed but still held by the allocators back to the system.
-
-    pyarrow's pool (mimalloc or jemalloc) keeps freed blocks for reuse, and so
-    does glibc's heap: after loading 1M responses about 175 MB of the
-    kernel's resident memory is such free space. :class:`AreaRunner` calls
-    this before it forks (so the second process does not inherit it) and
-    after each area.
-    """
-    with contextlib.suppress(Exception):
-        import pyarrow as pa
-
-        pa.default_memory_pool().release_unused()
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(Exception):
-            import ctypes
-
-            ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _cpu_ticks(pid: int) -> int | None:

@@ -36,7 +36,7 @@ from .findings import AREA_TITLES, SEVERITIES, AreaResult, Diagnosis, Figure, Fi
 
 __all__ = ["show", "findings_frame", "cover", "contents", "executive_summary", "area_html", "finding_html",
            "action_plan",
-           "methodology", "data_appendix", "glossary", "footer", "table_html", "figure_html", "figures_html", "esc",
+           "methodology", "data_appendix", "glossary", "footer", "table_html", "figure_html", "esc",
            "pretty_column", "headline_trend", "trend_change", "trend_figure", "ACTIONS", "METHODS", "GLOSSARY",
            "MAX_TABLE_ROWS", "MAX_CELL_CHARS", "MAX_FIGURES_PER_AREA", "MAX_TABLES_PER_AREA"]
 
@@ -401,11 +401,6 @@ def figure_html(fig: Figure | Any, caption: str = "", dpi: int = 110, redact: bo
             f"{cap}</figure>")
 
 
-def figures_html(figures: list[Figure | Any], redact: bool = False, dpi: int = 110) -> list[str]:
-    """:func:`figure_html` of several figures, in the same order (``None`` entries are skipped)."""
-    return [figure_html(f, redact=redact, dpi=dpi) for f in figures if f is not None]
-
-
 #: Margin kept around a figure's content (inches), as ``savefig(bbox_inches="tight")`` pads.
 _PAD_INCHES = 0.1
 _WHITE = np.frombuffer(b"\xff\xff\xff\xff", dtype=np.uint32)[0]
@@ -490,7 +485,6 @@ def _render_png(fig: Any, dpi: int) -> tuple[bytes, tuple[int, int]]:
     (something drawn beyond it, e.g. a label wider than a narrow figure) is
     the tight box measured and the figure painted once more inside it.
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure as MplFigure
 
     if not isinstance(fig, MplFigure):
@@ -498,7 +492,7 @@ def _render_png(fig: Any, dpi: int) -> tuple[bytes, tuple[int, int]]:
         fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
         return _palette_png(buf.getvalue())
     with _layout_memo():
-        return _render_agg(fig, dpi, FigureCanvasAgg)
+        return _render_agg(fig, dpi)
 
 
 def _titles_fixed(fig: Any) -> list[tuple[Any, Any]]:
@@ -547,10 +541,13 @@ def _draw(canvas: Any, fig: Any) -> None:
             ax._autotitlepos = auto
 
 
-def _render_agg(fig: Any, dpi: int, canvas_class: Any) -> tuple[bytes, tuple[int, int]]:
+def _render_agg(fig: Any, dpi: int) -> tuple[bytes, tuple[int, int]]:
+    """The body of :func:`_render_png` for a matplotlib figure: one Agg draw, cropped to the content."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     old_canvas, old_dpi, old_face = fig.canvas, fig.dpi, fig.get_facecolor()
     try:
-        canvas = canvas_class(fig)
+        canvas = FigureCanvasAgg(fig)
         fig.dpi = dpi
         fig.set_facecolor("white")
         _draw(canvas, fig)  # runs the layout engine, then paints
@@ -1026,7 +1023,7 @@ def area_html(res: AreaResult, redact: bool = False) -> str:
     figs = [f for f in res.figures if f is not None]
     if figs:
         parts.append('<h3>Evidence</h3>')
-        parts.extend(figures_html(figs[:MAX_FIGURES_PER_AREA], redact=redact))
+        parts.extend(figure_html(fig, redact=redact) for fig in figs[:MAX_FIGURES_PER_AREA])
     tables = [(k, t) for k, t in res.tables.items() if isinstance(t, pd.DataFrame) and len(t.columns)]
     if tables:
         parts.append('<h3>Detailed tables</h3>' if figs else '<h3>Evidence</h3>')

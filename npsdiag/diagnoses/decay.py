@@ -47,6 +47,7 @@ from scipy import stats
 
 from ..clean import Prepared
 from ..findings import AreaResult, Figure, Finding, not_assessed
+from ._util import release_memory
 
 __all__ = [
     "diagnose",
@@ -948,7 +949,7 @@ def _respondent_keys(prep: Prepared) -> tuple[np.ndarray, np.ndarray]:
         nk = np.arange(len(uniq), dtype=np.intp) if same else np.asarray(pd.factorize(norm)[0], dtype=np.intp)
         ik = _remap_codes(ic, nk)
         rk = _remap_codes(rc, _remap_codes(ru_pos, nk))
-        _release_arrow_memory()
+        release_memory()
         return ik, rk
 
     return prep.cached("invitation_match:respondent_keys", compute)
@@ -1006,18 +1007,8 @@ def _match_core(invitations: pd.DataFrame, responses: pd.DataFrame, invited: str
     m = latest >= 0
     np.minimum.at(first, latest[m], rt[m])
     first[first == np.iinfo("int64").max] = _NAT
-    _release_arrow_memory()
+    release_memory()
     return first, "respondent and date"
-
-
-def _release_arrow_memory() -> None:
-    """Hand the memory Arrow's allocator keeps after large string operations back to the system."""
-    try:
-        import pyarrow as pa
-
-        pa.default_memory_pool().release_unused()
-    except Exception:  # noqa: BLE001 - only a memory hint
-        pass
 
 
 def _time_unit(*offsets: np.ndarray) -> int:
