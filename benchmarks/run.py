@@ -19,7 +19,8 @@ another's memory:
    and the kernel's second process while ``pipeline.AreaRunner`` uses one),
    sampled every 50 ms: the sum of resident sets, or of proportional set
    sizes (PSS) while a forked process shares the kernel's pages, so that
-   shared pages count once (see ``_tree_bytes``).
+   shared pages count once (read every 0.5 s and followed in between through
+   the resident sets, see ``_TreeMeter``).
 3. **floor** — Papermill runs ``benchmarks/floor.ipynb``, which only reads the
    same files with pandas, and nbconvert renders it the same way: the least a
    notebook-based report of this export can cost.
@@ -64,6 +65,11 @@ TARGET_RATIO = 3.0
 TARGET_PEAK_MB = 2048.0
 TARGET_REPORT_MB = 5.0
 POLL_SECONDS = 0.05
+#: PSS (see ``_TreeMeter``) is read at most this often; resident sets every ``POLL_SECONDS``.
+PSS_SECONDS = 0.5
+#: Times the floor and the end-to-end run are measured below 10M responses (medians are reported): on this
+#: 2-core virtual machine the same run varies by up to 25% from one time to the next.
+REPEAT = 3
 
 __all__ = ["run_scale", "format_table", "main", "TARGET_RATIO", "TARGET_PEAK_MB", "TARGET_REPORT_MB"]
 
@@ -273,19 +279,56 @@ def _tree_bytes(procs: list[Any], psutil: Any) -> int:
 
     A fork shares its parent's pages (copy-on-write): adding resident sets would count the prepared data
     twice, while PSS splits each shared page between the processes that map it, so the sum is the memory the
-    tree really holds. PSS is read only then, because reading it walks the page tables (3-4 ms per GB).
+    tree really holds. Reading PSS walks the page tables (3-4 ms per GB); :class:`_TreeMeter` reads it only
+    every ``PSS_SECONDS``.
     """
-    total = 0
-    pss = _has_fork(procs, psutil)
-    for p in procs:
-        try:
-            total += p.memory_full_info().pss if pss else p.memory_info().rss
-        except (psutil.NoSuchProcess, psutil.AccessDenied, AttributeError):
+    return _TreeMeter(psutil).bytes(procs)
+
+
+class _TreeMeter:
+    """Samples a process tree's memory (see :func:`_tree_bytes`) often, without slowing the tree down.
+
+    While no process has forked a copy of itself, the tree's memory is the sum of resident sets (cheap to
+    read). Once one has, PSS is read at most every ``pss_seconds`` (and whenever a process appears or ends);
+    in between, each process's PSS is estimated as its last PSS plus the change of its resident set since.
+    Reading PSS every 50 ms walked the page tables of 2 GB of processes 20 times a second and, through the
+    processes' memory-map lock, slowed the run it measured by 1-2 s at 1M responses. The estimate misses only
+    pages copied on write since the last PSS reading (a copy leaves both resident sets unchanged): at most
+    ``pss_seconds`` of such copies, caught by the next reading.
+    """
+
+    def __init__(self, psutil: Any, pss_seconds: float = 0.0) -> None:
+        self.psutil = psutil
+        self.pss_seconds = pss_seconds
+        self.base: dict[int, tuple[int, int]] = {}  # pid -> (PSS, resident set) at the last PSS reading
+        self.read_at = float("-inf")
+        self.pss_reads = 0
+
+    def bytes(self, procs: list[Any]) -> int:
+        psutil = self.psutil
+        rss: dict[int, int] = {}
+        alive = []
+        for p in procs:
             try:
-                total += p.memory_info().rss
+                rss[p.pid] = p.memory_info().rss
+                alive.append(p)
             except (psutil.NoSuchProcess, psutil.AccessDenied):
                 pass
-    return total
+        if not _has_fork(alive, psutil):
+            self.base = {}
+            return sum(rss.values())
+        now = time.monotonic()
+        if now - self.read_at >= self.pss_seconds or set(rss) != set(self.base):
+            self.base = {}
+            for p in alive:
+                try:
+                    self.base[p.pid] = (p.memory_full_info().pss, rss[p.pid])
+                except (psutil.NoSuchProcess, psutil.AccessDenied, AttributeError):
+                    self.base[p.pid] = (rss[p.pid], rss[p.pid])
+            self.read_at = now
+            self.pss_reads += 1
+            return sum(pss for pss, _ in self.base.values())
+        return sum(max(0, pss + rss[pid] - base_rss) for pid, (pss, base_rss) in self.base.items())
 
 
 def _spawn(args: list[str], timeout: float | None, max_memory_mb: float | None = None) -> dict[str, Any]:
@@ -306,10 +349,11 @@ def _spawn(args: list[str], timeout: float | None, max_memory_mb: float | None =
     peak_tree = 0.0
     timed_out = False
     over_memory = False
+    meter = _TreeMeter(psutil, PSS_SECONDS)
     while proc.poll() is None:
         try:
             procs = [ps, *ps.children(recursive=True)]
-            total = _tree_bytes(procs, psutil)
+            total = meter.bytes(procs)
             peak_tree = max(peak_tree, total / 2**20)
         except psutil.NoSuchProcess:
             break
@@ -332,7 +376,8 @@ def _spawn(args: list[str], timeout: float | None, max_memory_mb: float | None =
         rec["error"] = f"the child process exited with code {proc.returncode}"
     finally:
         Path(out_json).unlink(missing_ok=True)
-    rec.update({"wall_seconds": round(wall, 2), "peak_tree_mb": round(peak_tree, 1), "exit_code": proc.returncode})
+    rec.update({"wall_seconds": round(wall, 2), "peak_tree_mb": round(peak_tree, 1), "exit_code": proc.returncode,
+                "pss_readings": meter.pss_reads})
     if timed_out:
         rec["error"] = f"timed out after {timeout:.0f} s"
     if over_memory:
@@ -375,9 +420,30 @@ def _targets(rec: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """One record for repeated runs: the run of median wall time, with every run's wall time and the largest
+    peak memory of them all (a failed run is the record, so that the failure shows)."""
+    failed = [r for r in runs if r.get("error")]
+    if failed:
+        return failed[0]
+    ordered = sorted(runs, key=lambda r: r["wall_seconds"])
+    rec = dict(ordered[(len(ordered) - 1) // 2])  # the lower median of an even number
+    if len(runs) > 1:
+        rec["wall_seconds_runs"] = [r["wall_seconds"] for r in runs]
+        rec["peak_tree_mb_runs"] = [r["peak_tree_mb"] for r in runs]
+        rec["peak_tree_mb"] = max(r["peak_tree_mb"] for r in runs)
+    return rec
+
+
 def run_scale(responses: int, fmt: str, kinds: tuple[str, ...] = KINDS, timeout: float | None = None,
-              keep_reports: bool = True, max_memory_mb: float | None = None) -> dict[str, Any]:
-    """Measure one scale; returns (and saves) its result record."""
+              keep_reports: bool = True, max_memory_mb: float | None = None,
+              repeat: int | None = None) -> dict[str, Any]:
+    """Measure one scale; returns (and saves) its result record.
+
+    The floor and the end-to-end run are measured ``repeat`` times, alternately (default :data:`REPEAT`, once
+    at 10M); the record keeps the run of median wall time of each, every run's wall time, and the largest peak
+    memory of all runs.
+    """
     from benchmarks.generate import TABLES, ensure, scale_label
 
     label = scale_label(responses)
@@ -391,16 +457,28 @@ def run_scale(responses: int, fmt: str, kinds: tuple[str, ...] = KINDS, timeout:
                 "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
                 "input_mb": round(sum(b for n, b in manifest["bytes"].items() if n.endswith(fmt)) / 1e6, 1)})
     out_dir = RESULTS / "reports" / f"{label}-{fmt}"
-    if "floor" in kinds:
-        print(f"  floor: papermill + nbconvert of a notebook that only reads the {label} export",
-              file=sys.stderr, flush=True)
-        files = [str(folder / f"{t}.{fmt}") for t in TABLES]
-        rec["floor"] = _spawn(["floor", json.dumps(files), str(out_dir / "floor")], timeout, max_memory_mb)
-        _say(rec["floor"])
-    if "e2e" in kinds:
-        print(f"  end to end: npsdiag run on {label} ({fmt})", file=sys.stderr, flush=True)
-        rec["e2e"] = _spawn(["e2e", config, str(out_dir / "report")], timeout, max_memory_mb)
-        _say(rec["e2e"])
+    if repeat is None:
+        repeat = 1 if responses >= 10_000_000 else REPEAT
+    files = [str(folder / f"{t}.{fmt}") for t in TABLES]
+    floors: list[dict[str, Any]] = []
+    runs: list[dict[str, Any]] = []
+    for i in range(repeat):  # the floor and the run alternate, so that both see the machine in the same state
+        tag = f" ({i + 1} of {repeat})" if repeat > 1 else ""
+        if "floor" in kinds:
+            print(f"  floor{tag}: papermill + nbconvert of a notebook that only reads the {label} export",
+                  file=sys.stderr, flush=True)
+            floors.append(_spawn(["floor", json.dumps(files), str(out_dir / "floor")], timeout, max_memory_mb))
+            _say(floors[-1])
+        if "e2e" in kinds:
+            print(f"  end to end{tag}: npsdiag run on {label} ({fmt})", file=sys.stderr, flush=True)
+            runs.append(_spawn(["e2e", config, str(out_dir / "report")], timeout, max_memory_mb))
+            _say(runs[-1])
+            if runs[-1].get("error"):
+                break
+    if floors:
+        rec["floor"] = _median_run(floors)
+    if runs:
+        rec["e2e"] = _median_run(runs)
         if not keep_reports:
             import shutil
 
@@ -446,12 +524,22 @@ def _fmt_mb(v: float | None) -> str:
     return f"{v / 1024:.2f} GB" if v >= 1024 else f"{v:.0f} MB"
 
 
+def _fmt_runs(rec: dict[str, Any]) -> str:
+    """Wall time, with the range over repeated runs when there were several (the time shown is their median)."""
+    runs = rec.get("wall_seconds_runs") or []
+    text = f"{_fmt_s(rec.get('wall_seconds'))} s"
+    if len(runs) > 1:
+        text += f" ({_fmt_s(min(runs))}–{_fmt_s(max(runs))}, {len(runs)} runs)"
+    return text
+
+
 def format_table(recs: list[dict[str, Any]] | None = None) -> str:
     """Markdown tables (summary against the targets, then stages) of saved results."""
     recs = _load_results() if recs is None else recs
     if not recs:
         return "(no results yet: run `make bench`)"
-    lines = ["| responses read | input | floor | npsdiag run | × floor | peak memory | report | targets |",
+    lines = ["| responses read | input | floor (median) | npsdiag run (median) | × floor | peak memory (largest) "
+             "| report | targets |",
              "|---:|---|---:|---:|---:|---:|---:|---|"]
     for r in recs:
         e2e, floor, t = r.get("e2e") or {}, r.get("floor") or {}, r.get("targets") or {}
@@ -460,7 +548,7 @@ def format_table(recs: list[dict[str, Any]] | None = None) -> str:
         if e2e.get("error"):
             run_s, ratio, peak, rep = "failed", "–", _fmt_mb(e2e.get("peak_tree_mb")), "–"
         else:
-            run_s = f"{_fmt_s(e2e.get('wall_seconds'))} s" if e2e else "–"
+            run_s = _fmt_runs(e2e) if e2e else "–"
             ratio = f"{t['ratio']:.1f}×" if "ratio" in t else "–"
             peak = _fmt_mb(e2e.get("peak_tree_mb")) if e2e else "–"
             rep = f"{t['report_mb']:.1f} MB" if "report_mb" in t else "–"
@@ -479,7 +567,7 @@ def format_table(recs: list[dict[str, Any]] | None = None) -> str:
             stopped = (r.get("stages") or {}).get("stopped_after")
             note = f" (stopped; last stage completed: {stopped})" if stopped and not e2e else ""
             ok.append("did not complete ✗" + note)
-        floor_s = f"{_fmt_s(floor.get('wall_seconds'))} s" if floor and not floor.get("error") else "–"
+        floor_s = _fmt_runs(floor) if floor and not floor.get("error") else "–"
         lines.append(f"| {n:,} | {inp} | {floor_s} | {run_s} | {ratio} | {peak} | {rep} | {', '.join(ok)} |")
     staged = [r for r in recs if (r.get("stages") or {}).get("timeline")]
     if staged:
@@ -542,6 +630,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-memory-gb", type=float, default=None,
                     help="stop a measurement whose processes use more than this (default: 80%% of the RAM "
                     "available when the run starts)")
+    ap.add_argument("--repeat", type=int, default=None,
+                    help=f"measure the floor and the end-to-end run this many times each, alternately, and report "
+                    f"the medians (default {REPEAT}, 1 at 10M)")
     ap.add_argument("--no-keep-reports", action="store_true", help="delete the reports after measuring them")
     ap.add_argument("--table", action="store_true", help="only print the table of saved results")
     args = ap.parse_args(argv)
@@ -555,7 +646,7 @@ def main(argv: list[str] | None = None) -> int:
             n = parse_scale(s)
             fmt = args.fmt if args.fmt != "auto" else ("parquet" if n >= 10_000_000 else "csv")
             print(f"== {scale_label(n)} responses ({fmt})", file=sys.stderr, flush=True)
-            run_scale(n, fmt, kinds, timeout=args.timeout, keep_reports=not args.no_keep_reports,
+            run_scale(n, fmt, kinds, timeout=args.timeout, keep_reports=not args.no_keep_reports, repeat=args.repeat,
                       max_memory_mb=max_mb)
     table = format_table()
     RESULTS.mkdir(parents=True, exist_ok=True)

@@ -149,6 +149,12 @@ _POLL = 0.02
 #: Start a second process only while the machine has at least this share of this process's resident memory
 #: available: the second process shares the prepared data and needs only its areas' working memory.
 MEMORY_HEADROOM = 0.5
+#: Relative cost of each area (seconds to compute it and draw its figures at 1M responses, one process, on the
+#: benchmark machine). Only the order in which the second process picks areas depends on it, never a result:
+#: it takes the costliest area nobody has claimed yet, so that the two processes finish close together. Other
+#: areas count as 1.0 (ties: the later area in the notebook first).
+AREA_COST = {"reliability": 1.7, "balance": 2.9, "segmentation": 1.7, "outcome": 2.1, "decay": 3.6,
+             "drivers": 1.2, "verbatims": 1.8}
 
 
 def _enough_memory() -> bool:
@@ -218,11 +224,14 @@ class AreaRunner:
     calling each area's ``diagnose`` in turn, and the results are the same.
     On Linux with two or more cores, a forked copy of this process computes
     the intermediate results several areas share (each area module's
-    ``shared_inputs(prep)``) and hands them back, then starts
-    on the *last* areas of ``functions`` (and draws their figures)
-    while this process computes the first ones as the notebook asks for
-    them; each area is claimed by exactly one of the two (they meet in the
-    middle), and the second process hands its results back as pickles.
+    ``shared_inputs(prep)``) and hands them back, then computes areas (and
+    draws their figures), the costliest first (:data:`AREA_COST`), while
+    this process computes them in the notebook's order as the notebook asks
+    for them. Each area is claimed by exactly one of the two, and the second
+    process hands its results back as pickles. When the notebook asks for an
+    area the second process is still computing, this process computes the
+    next area nobody has claimed instead of waiting idle (its output and any
+    error are shown in that area's own cell).
 
     The areas are computed from ``prep`` as it is when the runner is made
     (the second process holds a copy-on-write snapshot of it): to diagnose
@@ -280,6 +289,8 @@ class AreaRunner:
         self._hooks: list[Callable] = []
         self._limits: list[Any] = []
         self._shared_pending = False
+        self._mine: set[str] = set()  # areas this process claimed
+        self._output: dict[str, str] = {}  # what an area computed ahead of its cell printed, for that cell
         release_memory()
         if available_cores(cores) >= 2 and len(self.functions) >= 2 and _enough_memory():
             self._hooks = self._shared_hooks()
@@ -364,9 +375,12 @@ class AreaRunner:
                 with contextlib.suppress(Exception):  # the area computes (and reports) it itself
                     hook(self.prep)
             self._write("_shared", pickle.dumps({"cache": new_entries(codes=True)}, protocol=pickle.HIGHEST_PROTOCOL))
-        for fn, name in zip(reversed(self.functions), reversed(self.names), strict=True):
-            if os.getppid() != self._parent or not self._claim(name):
+        for i in self._second_order():
+            fn, name = self.functions[i], self.names[i]
+            if os.getppid() != self._parent:
                 return
+            if not self._claim(name):
+                continue
             t0 = time.perf_counter()
             try:
                 res = fn(self.prep)
@@ -382,6 +396,12 @@ class AreaRunner:
             buf.seek(0)
             buf.truncate()
             self._write(name, payload)
+
+    def _second_order(self) -> list[int]:
+        """The order in which the second process tries to claim the areas: costliest first (:data:`AREA_COST`),
+        and among equal costs the later area in the notebook first."""
+        n = len(self.names)
+        return sorted(range(n), key=lambda i: (-AREA_COST.get(self.names[i], 1.0), n - i))
 
     def _write(self, name: str, payload: bytes) -> None:  # pragma: no cover - forked child
         part = self._path(name, "part")
@@ -447,8 +467,44 @@ class AreaRunner:
         if payload is not None or block:
             self._shared_pending = False
 
+    def _ready(self, name: str) -> bool:
+        """Whether waiting for the second process's ``name`` would end now (its result or failure is there, or
+        the process is gone)."""
+        return (os.path.exists(self._path(name, "pkl")) or os.path.exists(self._path(name, "failed"))
+                or not self._child_alive())
+
+    def _compute_ahead(self, after: str) -> bool:
+        """Compute the first area after ``after`` (in the notebook's order) that nobody has claimed, with its
+        report HTML, while the second process finishes ``after``. Its printed output is kept for its own cell;
+        an error is not raised here: that area's cell computes it again and shows the error there."""
+        from . import report
+
+        for name in self.names[self.names.index(after) + 1:]:
+            if name in self._results or name in self._mine or not self._claim(name):
+                continue
+            self._mine.add(name)
+            buf = io.StringIO()
+            t0 = time.perf_counter()
+            try:
+                with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(buf):
+                    self._receive_shared()
+                    res = self.functions[self.names.index(name)](self.prep)
+                    html = report.area_html(res, self.redact)
+                    release_memory()
+            except Exception:  # noqa: BLE001 - shown in the area's own cell when the notebook gets there
+                return True
+            self._results[name], self._html[name] = res, html
+            self._seconds[name] = time.perf_counter() - t0
+            self._where[name] = "this process"
+            self._output[name] = buf.getvalue()
+            return True
+        return False
+
     def _from_child(self, name: str) -> bool:
-        """Wait for the second process's result of ``name``; False when this process must compute it."""
+        """Wait for the second process's result of ``name``; False when this process must compute it. While
+        waiting, compute the areas after it that nobody has claimed yet."""
+        while not self._ready(name) and self._compute_ahead(name):
+            pass
         payload = self._wait(name)
         if payload is None:
             return False
@@ -477,9 +533,13 @@ class AreaRunner:
     def result(self, fn: Callable | str) -> AreaResult:
         """The area's result: ``fn(prep)``, computed here or by the second process."""
         name = self._name(fn)
+        if name in self._output:  # computed ahead of its cell: what it printed belongs here
+            sys.stderr.write(self._output.pop(name))
         if name in self._results:
             return self._results[name]
-        if not (self._pid and not self._claim(name) and self._from_child(name)):
+        mine = name in self._mine or not self._pid or self._claim(name)
+        if mine or not self._from_child(name):
+            self._mine.add(name)
             self._receive_shared()
             t0 = time.perf_counter()
             self._results[name] = self.functions[self.names.index(name)](self.prep)

@@ -18,10 +18,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import nbformat
-
+from ._lazyiri import defer_iri_grammar
 from .config import load_config, resolve_config_path
 from .errors import NpsdiagError, Problem
+
+defer_iri_grammar()  # before nbformat: its jsonschema would otherwise build an IRI grammar for 1.8 s
+
+import nbformat  # noqa: E402
 
 __all__ = ["run", "render", "report_exporter", "RunResult", "project_root", "NOTEBOOK", "TEMPLATES"]
 

@@ -51,8 +51,8 @@ def test_two_processes_give_the_same_findings_and_html_as_one(demo_data):
     assert html_two == html_one  # figures included: the same PNG bytes
     if TWO_CORES:
         where = dict(zip(two.summary["area"], two.summary["computed_in"], strict=True))
-        # the last area is always started by the second process, the first is always computed here
-        assert where["verbatims"] == "second process" and where["reliability"] == "this process"
+        # the costliest area is always started by the second process, the first is always computed here
+        assert where["decay"] == "second process" and where["reliability"] == "this process"
         if where["decay"] == "second process":
             # the callback queue the decay area built is handed back, so write_outputs does not build it again
             assert any(k.startswith("callback_queue") for k in prep._cache)
@@ -219,3 +219,44 @@ def test_decay_shared_inputs_fill_the_caches_the_areas_read(demo_data):
     before = dict(prep._cache)
     decay.diagnose(prep)
     assert all(prep._cache[k] is v for k, v in before.items())  # reused, not recomputed
+
+
+def _prints_ahead(prep) -> AreaResult:
+    print("note from the third area")
+    return AreaResult("segmentation", summary="third")
+
+
+def _fails_ahead(prep) -> AreaResult:
+    raise ZeroDivisionError("a bug in the third area")
+
+
+def test_the_second_process_takes_the_costliest_areas_first(tiny, monkeypatch):
+    monkeypatch.setattr(pipeline, "AREA_COST", {"_second": 5.0, "_first": 2.0})
+    runner = pipeline.AreaRunner(tiny, [_first, _second, _prints_ahead, _slow_there], cores=1)
+    # costliest first; equal costs (1.0 for areas AREA_COST does not know): the later area first
+    assert [runner.names[i] for i in runner._second_order()] == ["_second", "_first", "_slow_there", "_prints_ahead"]
+
+
+@needs_two
+@pytest.mark.parametrize("ahead", [_prints_ahead, _fails_ahead])
+def test_the_kernel_computes_the_next_area_while_the_second_process_finishes_one(tiny, monkeypatch, capsys, ahead):
+    """The notebook asks for an area the second process is still computing: the kernel computes the next
+    unclaimed one meanwhile, and what that area printed (or raised) shows in its own cell, not in this one."""
+    monkeypatch.setattr(pipeline, "AREA_COST", {"_slow_there": 9.0})
+    runner = pipeline.AreaRunner(tiny, [_first, _slow_there, ahead])
+    runner.result(_first)
+    time.sleep(0.3)  # the second process has claimed _slow_there (3 s)
+    capsys.readouterr()
+    assert runner.result(_slow_there).area == "decay"
+    where = runner.summary.set_index("area")["computed_in"]
+    assert where["_slow_there"] == "second process"
+    assert "third area" not in capsys.readouterr().err  # nothing of the area computed ahead shows here
+    if ahead is _prints_ahead:
+        assert where["_prints_ahead"] == "this process"  # computed while waiting for _slow_there
+        assert runner.result(_prints_ahead).summary == "third"
+        assert "note from the third area" in capsys.readouterr().err
+        assert runner.html(_prints_ahead) == report.area_html(runner.result(_prints_ahead), False)
+    else:
+        with pytest.raises(ZeroDivisionError, match="third area"):
+            runner.result(_fails_ahead)
+    runner.close()

@@ -105,6 +105,8 @@ def test_table_reports_targets() -> None:
            "stages": {"timeline": [{"stage": "load", "seconds": 3.0, "peak_mb": 900.0}]}, "machine": {}}
     table = format_table([rec])
     assert "| 1,000,000 | CSV 400 MB | 20.0 s | 50.0 s | 2.5× | 1.46 GB | 0.9 MB |" in table
+    rec["floor"]["wall_seconds_runs"] = [21.0, 20.0, 26.5]
+    assert "| 20.0 s (20.0–26.5, 3 runs) | 50.0 s |" in format_table([rec])
     assert "≤3× floor ✓" in table and "| load | 3.0 s / 900 MB |" in table
 
 
@@ -139,3 +141,61 @@ def test_tree_memory_counts_a_fork_by_pss() -> None:
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_tree_meter_follows_a_fork_between_pss_readings() -> None:
+    """Between two PSS readings the meter adds each process's change of resident set to its last PSS: a
+    forked child that allocates and touches 200 MB shows up at once, without a new PSS reading."""
+    import os
+    import time
+
+    import psutil
+
+    from benchmarks.run import _TreeMeter
+
+    me = psutil.Process()
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the forked child allocates on a signal, then waits
+        os.close(w)
+        os.read(r, 1)
+        block = bytearray(200 * 2**20)
+        for i in range(0, len(block), 4096):
+            block[i] = 1
+        time.sleep(5)
+        os._exit(0)
+    os.close(r)
+    try:
+        time.sleep(0.3)
+        meter = _TreeMeter(psutil, pss_seconds=60.0)
+        procs = [me, *me.children()]
+        first = meter.bytes(procs)
+        assert meter.pss_reads == 1
+        assert first == sum(p.memory_full_info().pss for p in procs) or abs(
+            first - sum(p.memory_full_info().pss for p in procs)) < 20 * 2**20
+        # PSS, not resident sets: the child shares this process's pages, so the sum is well below twice ours
+        assert first < sum(p.memory_info().rss for p in procs)
+        os.write(w, b"x")
+        time.sleep(1.0)
+        grown = meter.bytes([me, *me.children()])
+        assert meter.pss_reads == 1  # no second reading within pss_seconds ...
+        assert grown - first > 180 * 2**20  # ... and the 200 MB are counted all the same
+    finally:
+        os.close(w)
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+
+
+def test_repeated_runs_report_the_median_time_and_the_largest_peak() -> None:
+    from benchmarks.run import _median_run
+
+    runs = [{"wall_seconds": w, "peak_tree_mb": p, "tag": t}
+            for w, p, t in [(22.0, 1800.0, "a"), (19.0, 1950.0, "b"), (20.5, 1700.0, "c")]]
+    rec = _median_run(runs)
+    assert rec["tag"] == "c" and rec["wall_seconds"] == 20.5  # the median run, not the fastest
+    assert rec["peak_tree_mb"] == 1950.0  # the largest peak of all runs
+    assert rec["wall_seconds_runs"] == [22.0, 19.0, 20.5]
+    assert _median_run(runs[:2])["wall_seconds"] == 19.0  # even count: the lower median
+    failed = {"wall_seconds": 3.0, "peak_tree_mb": 10.0, "error": "boom"}
+    assert _median_run([runs[0], failed])["error"] == "boom"
+    assert _median_run([runs[0]]) == runs[0]

@@ -173,3 +173,33 @@ def test_load_imports_the_analysis_libraries_while_reading_a_large_export(root, 
             "any(t.name == 'npsdiag-import-ahead' for t in threading.enumerate()))")
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
     assert out.stdout.split() == [str(imported), "False"]
+
+
+def test_nbformat_import_defers_the_iri_grammar_without_changing_validation() -> None:
+    """npsdiag.runner imports nbformat without jsonschema's IRI grammar (1.8 s); an IRI is still validated by
+    rfc3987_syntax itself, imported on first use. A clean interpreter, so that nothing imported it before."""
+    import subprocess
+    import sys
+
+    code = """
+import sys, types
+import npsdiag.runner  # imports nbformat, hence jsonschema's format checkers
+from npsdiag import _lazyiri
+stand_in = sys.modules["rfc3987_syntax"]
+assert isinstance(stand_in, _lazyiri._Deferred), type(stand_in)
+assert "lark" not in sys.modules  # the grammar's parser library is not even imported
+import jsonschema
+check = jsonschema.Draft7Validator.FORMAT_CHECKER
+assert check.conforms("https://example.com/caf\\u00e9?q=1", "iri")
+assert not check.conforms("no scheme here", "iri")
+assert not check.conforms("http://[::1", "iri-reference")
+real = sys.modules["rfc3987_syntax"]
+assert not isinstance(real, _lazyiri._Deferred) and "lark" in sys.modules
+assert real.is_valid_syntax("iri", "urn:isbn:0451450523")
+assert stand_in.is_valid_syntax_iri("http://x.y/")  # any other name comes from the real module
+assert not _lazyiri.defer_iri_grammar()  # imported already: nothing to defer
+print("ok")
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "ok"
