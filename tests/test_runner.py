@@ -178,9 +178,6 @@ def test_load_imports_the_analysis_libraries_while_reading_a_large_export(root, 
 def test_nbformat_import_defers_the_iri_grammar_without_changing_validation() -> None:
     """npsdiag.runner imports nbformat without jsonschema's IRI grammar (1.8 s); an IRI is still validated by
     rfc3987_syntax itself, imported on first use. A clean interpreter, so that nothing imported it before."""
-    import subprocess
-    import sys
-
     code = """
 import sys, types
 import npsdiag.runner  # imports nbformat, hence jsonschema's format checkers
@@ -203,3 +200,18 @@ print("ok")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or "THP_enabled" not in Path("/proc/self/status").read_text(),
+                    reason="transparent huge pages are a Linux setting, reported since Linux 5.0")
+def test_the_kernel_starts_without_transparent_huge_pages_and_the_runner_keeps_its_own_setting() -> None:
+    from npsdiag.runner import kernel_without_huge_pages
+
+    def thp(status: str) -> str:
+        return status.split("THP_enabled:")[1].split()[0]
+
+    mine = thp(Path("/proc/self/status").read_text())
+    with kernel_without_huge_pages():
+        child = subprocess.run(["cat", "/proc/self/status"], capture_output=True, text=True, check=True).stdout
+    assert thp(child) == "0"  # a process started inside the block (the kernel) has them off
+    assert thp(Path("/proc/self/status").read_text()) == mine  # this process's setting is back
