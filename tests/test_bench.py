@@ -107,6 +107,9 @@ def test_table_reports_targets() -> None:
     assert "| 1,000,000 | CSV 400 MB | 20.0 s | 50.0 s | 2.5× | 1.46 GB | 0.9 MB |" in table
     rec["floor"]["wall_seconds_runs"] = [21.0, 20.0, 26.5]
     assert "| 20.0 s (20.0–26.5, 3 runs) | 50.0 s |" in format_table([rec])
+    rec["floor_tuned"] = {"wall_seconds": 16.0}
+    rec["targets"]["ratio_to_tuned_floor"] = 3.12
+    assert "1m: 16.0 s, npsdiag run 3.1× that" in format_table([rec])
     assert "≤3× floor ✓" in table and "| load | 3.0 s / 900 MB |" in table
 
 
