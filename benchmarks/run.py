@@ -24,6 +24,13 @@ another's memory:
 3. **floor** — Papermill runs ``benchmarks/floor.ipynb``, which only reads the
    same files with pandas, and nbconvert renders it the same way: the least a
    notebook-based report of this export can cost.
+   For reference, the same floor is also measured with the two start-up
+   savings ``npsdiag run`` makes for itself (the IRI grammar of nbformat's
+   jsonschema deferred, the kernel without transparent huge pages), so that
+   the ratio is not read as data work that is only start-up.
+
+The floor and the end-to-end run are measured ``--repeat`` times (default 3,
+once at 10M), alternately, and the medians are reported.
 
 Targets (issue 9): 1M responses end to end within 3x the floor and under
 2 GB peak memory; 10M (Parquet) completes on a 2-core, 24 GB machine; the
@@ -285,24 +292,16 @@ def _has_fork(procs: list[Any], psutil: Any) -> bool:
     return False
 
 
-def _tree_bytes(procs: list[Any], psutil: Any) -> int:
-    """Memory of a process tree: the sum of resident sets, or of proportional set sizes (PSS) once a process
-    has forked a copy of itself (``pipeline.AreaRunner`` in the kernel, or in the in-process stages).
-
-    A fork shares its parent's pages (copy-on-write): adding resident sets would count the prepared data
-    twice, while PSS splits each shared page between the processes that map it, so the sum is the memory the
-    tree really holds. Reading PSS walks the page tables (3-4 ms per GB); :class:`_TreeMeter` reads it only
-    every ``PSS_SECONDS``.
-    """
-    return _TreeMeter(psutil).bytes(procs)
-
-
 class _TreeMeter:
-    """Samples a process tree's memory (see :func:`_tree_bytes`) often, without slowing the tree down.
+    """Samples a process tree's memory often, without slowing the tree down.
 
     While no process has forked a copy of itself, the tree's memory is the sum of resident sets (cheap to
-    read). Once one has, PSS is read at most every ``pss_seconds`` (and whenever a process appears or ends);
-    in between, each process's PSS is estimated as its last PSS plus the change of its resident set since.
+    read). Once one has (``pipeline.AreaRunner`` in the kernel, or in the in-process stages), adding resident
+    sets would count the pages the fork shares with its parent (copy-on-write) twice, while the proportional
+    set size (PSS) splits each shared page between the processes that map it, so the sum of PSS is the memory
+    the tree really holds. Reading PSS walks the page tables (3-4 ms per GB), so it is read at most every
+    ``pss_seconds`` (and whenever a process appears or ends); in between, each process's PSS is estimated as
+    its last PSS plus the change of its resident set since.
     Reading PSS every 50 ms walked the page tables of 2 GB of processes 20 times a second and, through the
     processes' memory-map lock, slowed the run it measured by 1-2 s at 1M responses. The estimate misses only
     pages copied on write since the last PSS reading (a copy leaves both resident sets unchanged): at most

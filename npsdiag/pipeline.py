@@ -477,28 +477,29 @@ class AreaRunner:
         """Compute the first area after ``after`` (in the notebook's order) that nobody has claimed, with its
         report HTML, while the second process finishes ``after``. Its printed output is kept for its own cell;
         an error is not raised here: that area's cell computes it again and shows the error there."""
-        from . import report
-
         for name in self.names[self.names.index(after) + 1:]:
             if name in self._results or name in self._mine or not self._claim(name):
                 continue
-            self._mine.add(name)
             buf = io.StringIO()
-            t0 = time.perf_counter()
             try:
                 with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(buf):
-                    self._receive_shared()
-                    res = self.functions[self.names.index(name)](self.prep)
-                    html = report.area_html(res, self.redact)
-                    release_memory()
+                    self._compute_here(name)
+                    self.html(name)
             except Exception:  # noqa: BLE001 - shown in the area's own cell when the notebook gets there
                 return True
-            self._results[name], self._html[name] = res, html
-            self._seconds[name] = time.perf_counter() - t0
-            self._where[name] = "this process"
             self._output[name] = buf.getvalue()
             return True
         return False
+
+    def _compute_here(self, name: str) -> None:
+        """Compute area ``name`` in this process (it has claimed it, or there is no second process)."""
+        self._mine.add(name)
+        self._receive_shared()
+        t0 = time.perf_counter()
+        self._results[name] = self.functions[self.names.index(name)](self.prep)
+        release_memory()
+        self._seconds[name] = time.perf_counter() - t0
+        self._where[name] = "this process"
 
     def _from_child(self, name: str) -> bool:
         """Wait for the second process's result of ``name``; False when this process must compute it. While
@@ -539,13 +540,7 @@ class AreaRunner:
             return self._results[name]
         mine = name in self._mine or not self._pid or self._claim(name)
         if mine or not self._from_child(name):
-            self._mine.add(name)
-            self._receive_shared()
-            t0 = time.perf_counter()
-            self._results[name] = self.functions[self.names.index(name)](self.prep)
-            release_memory()
-            self._seconds[name] = time.perf_counter() - t0
-            self._where[name] = "this process"
+            self._compute_here(name)
         if len(self._results) == len(self.names):
             self.close()  # every area is in: the second process has nothing left to do
         return self._results[name]

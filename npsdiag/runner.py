@@ -28,7 +28,8 @@ defer_iri_grammar()  # before nbformat: its jsonschema would otherwise build an 
 
 import nbformat  # noqa: E402
 
-__all__ = ["run", "render", "report_exporter", "RunResult", "project_root", "NOTEBOOK", "TEMPLATES"]
+__all__ = ["run", "render", "report_exporter", "kernel_without_huge_pages", "RunResult", "project_root", "NOTEBOOK",
+           "TEMPLATES"]
 
 
 def project_root() -> Path:
