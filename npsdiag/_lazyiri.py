@@ -30,7 +30,11 @@ class _Deferred(types.ModuleType):
     """The stand-in: every attribute but ``is_valid_syntax`` comes from the real module, imported on demand."""
 
     def __getattr__(self, attr: str) -> Any:
-        if attr.startswith("__") and attr.endswith("__"):
+        if attr == "__all__":  # a star import: it then takes this module's public names, so copy the real ones
+            real = _real()
+            self.__dict__.update({k: v for k, v in vars(real).items() if not k.startswith("_")})
+            return real.__all__
+        if attr.startswith("__") and attr.endswith("__"):  # the import machinery's probes do not load it
             raise AttributeError(attr)
         return getattr(_real(), attr)
 

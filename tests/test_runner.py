@@ -200,6 +200,18 @@ print("ok")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
+    # a star import through the stand-in gives the real module's names
+    star = """
+import sys
+import npsdiag.runner
+names = {}
+exec("from rfc3987_syntax import *", names)
+assert "is_valid_syntax_iri" in names and names["is_valid_syntax_iri"]("http://x.y/")
+print("ok")
+"""
+    out = subprocess.run([sys.executable, "-c", star], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "ok"
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux") or "THP_enabled" not in Path("/proc/self/status").read_text(),
