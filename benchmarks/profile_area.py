@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
             fn = lambda: report.area_html(res, True)  # noqa: E731
         elif stage == "front":
             results = [f(prep) for f in areas.values()]
-            diag = pipeline.assemble(prep, results)
+            diag = diagnosis.assemble(prep, results)
 
             def fn():
                 trend = report.headline_trend(prep, freq="Q")

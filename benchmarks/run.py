@@ -170,7 +170,7 @@ def _child_stages(config: str, out_json: str) -> None:
             res = stage(f"area: {name}", lambda fn=fn: fn(prep))
             if res is not None:
                 results[name] = res
-        diag = stage("assemble", lambda: pipeline.assemble(prep, list(results.values())))
+        diag = stage("assemble", lambda: diagnosis.assemble(prep, list(results.values())))
         redact = bool(prep.settings.redact_pii)
         for name, res in results.items():
             html = stage(f"html: {name}", lambda res=res: report.area_html(res, redact))
@@ -187,7 +187,7 @@ def _child_stages(config: str, out_json: str) -> None:
 
             sizes["front and appendices"] = len(stage("html: front and appendices", _front) or "")
             with tempfile.TemporaryDirectory() as tmp:
-                stage("write_outputs", lambda: pipeline.write_outputs(diag, prep, tmp))
+                stage("write_outputs", lambda: outputs.write_outputs(diag, prep, tmp))
             if hasattr(pipeline, "AreaRunner"):
                 # the notebook's way: every area and its HTML through pipeline.AreaRunner (a second process where
                 # the machine has two cores), on freshly prepared data so that nothing cached above is reused

@@ -2,12 +2,12 @@
 
 Each client runs as ``npsdiag run`` does (:func:`npsdiag.runner.run`: the
 notebook executed by Papermill, the report rendered by nbconvert) into
-``<output_root>/<client-slug>/``, as one task of a Dask distributed cluster:
-a local one with ``jobs`` single-threaded worker processes by default, or an
-existing cluster given by its scheduler address, so that a consultancy's
-portfolio scales past one machine. One progress bar counts the clients; a
-client that fails (bad config, unreadable data, a failing cell, even a
-crashed worker) is reported with its message and the others finish.
+``<output_root>/<client-slug>/``, ``jobs`` clients at a time, each in a worker
+process of a :class:`concurrent.futures.ProcessPoolExecutor`. Every client
+gets a folder of its own: slugs are made unique across the whole batch. One
+progress bar counts the clients; a client that fails (bad config, unreadable
+data, a failing cell, even a crashed worker) is reported with its message and
+the others finish.
 ``batch_summary.csv`` lists every client with its status, headline NPS and
 interval, responses analysed, seconds, message and report path.
 
@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import glob
 import json
-import logging
 import time
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +70,7 @@ def _client_and_slug(config: Path) -> tuple[str, str]:
     return config.stem, slugify(config.stem) or "client"
 
 
-def run_client(config: str | Path, output: str | Path, client: str | None = None, cores: int = 0) -> dict[str, Any]:
+def run_client(config: str | Path, output: str | Path, client: str | None = None) -> dict[str, Any]:
     """Diagnose one client and return its summary row; never raises.
 
     Parameters
@@ -78,7 +78,6 @@ def run_client(config: str | Path, output: str | Path, client: str | None = None
     config : path to the client's YAML config
     output : folder for this client's outputs
     client : name shown in the summary (default: from the config)
-    cores : passed to :func:`npsdiag.runner.run` (1: no second process per client)
 
     Returns
     -------
@@ -96,7 +95,7 @@ def run_client(config: str | Path, output: str | Path, client: str | None = None
     row.update({"client": client or _client_and_slug(config)[0], "config": str(config), "status": "failed",
                 "message": ""})
     try:
-        res = run(config, output, progress=False, cores=cores)
+        res = run(config, output, progress=False)
         head = json.loads(res.findings.read_text(encoding="utf-8")).get("headline", {})
         row.update({"status": "ok", "nps": head.get("nps"), "ci_low": head.get("ci_low"),
                     "ci_high": head.get("ci_high"), "n": head.get("n"), "report": str(res.report)})
@@ -110,47 +109,52 @@ def run_client(config: str | Path, output: str | Path, client: str | None = None
 
 def write_summary(summary: pd.DataFrame, path: str | Path) -> Path:
     """Write the batch summary as CSV, cells that a spreadsheet would run as formulas neutralised."""
-    try:
-        from .callback import write_csv_safely
-    except ImportError:  # pragma: no cover - the callback module ships with npsdiag
-        write_csv_safely = None
+    from .outputs import write_csv_safely
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    if write_csv_safely is not None:
-        return write_csv_safely(summary, path)
-    from .callback import neutralise_formulas  # pragma: no cover
-
-    neutralise_formulas(summary).to_csv(path, index=False, encoding="utf-8-sig")  # pragma: no cover
-    return path  # pragma: no cover
+    return write_csv_safely(summary, path)
 
 
-def _unique_slugs(configs: Sequence[Path]) -> list[tuple[str, str]]:
-    seen: dict[str, int] = {}
+def unique_slugs(configs: Sequence[Path]) -> list[tuple[str, str]]:
+    """The client name and an output folder name of each config, no two alike in the whole batch.
+
+    A slug met again gets the first free ``-2``, ``-3``... suffix that is
+    neither taken nor another config's own slug.
+
+    Examples
+    --------
+    >>> from unittest import mock
+    >>> names = {"a.yml": "acme", "b.yml": "acme", "c.yml": "acme-2"}
+    >>> with mock.patch(f"{__name__}._client_and_slug", lambda c: (str(c), names[str(c)])):
+    ...     [slug for _, slug in unique_slugs([Path("a.yml"), Path("b.yml"), Path("c.yml")])]
+    ['acme', 'acme-3', 'acme-2']
+    """
+    named = [_client_and_slug(c) for c in configs]
+    reserved = {slug for _, slug in named}
+    used: set[str] = set()
     out = []
-    for c in configs:
-        client, slug = _client_and_slug(c)
-        seen[slug] = seen.get(slug, 0) + 1
-        out.append((client, slug if seen[slug] == 1 else f"{slug}-{seen[slug]}"))
+    for client, slug in named:
+        if slug in used:
+            k = 2
+            while f"{slug}-{k}" in used or f"{slug}-{k}" in reserved:
+                k += 1
+            slug = f"{slug}-{k}"
+        used.add(slug)
+        out.append((client, slug))
     return out
 
 
-def batch(configs: Iterable[str | Path], jobs: int = 2, scheduler: str | None = None,
-          output_root: str | Path = "reports", progress: bool = True,
-          summary_path: str | Path | None = None, cores: int | None = None) -> pd.DataFrame:
-    """Diagnose many clients in parallel on a Dask cluster.
+def batch(configs: Iterable[str | Path], jobs: int = 2, output_root: str | Path = "reports", progress: bool = True,
+          summary_path: str | Path | None = None) -> pd.DataFrame:
+    """Diagnose many clients, ``jobs`` at a time.
 
     Parameters
     ----------
     configs : paths (or glob patterns) of client configs
     jobs : int
-        Worker processes of the local cluster (one client at a time each).
-        Ignored with ``scheduler``.
-    scheduler : str, optional
-        Address of an existing Dask scheduler (``tcp://host:8786``); its
-        workers must see the configs, the data and ``output_root`` at the same
-        paths (a shared file system) and have npsdiag installed.
-        ``"synchronous"`` runs the clients one after the other in this
-        process (no cluster; for debugging).
+        Clients diagnosed at once, each in its own worker process; 1 runs
+        them one after the other in this process.
     output_root : path
         Each client's outputs go to ``<output_root>/<client-slug>/``.
     progress : bool
@@ -158,10 +162,6 @@ def batch(configs: Iterable[str | Path], jobs: int = 2, scheduler: str | None = 
     summary_path : path, optional
         Where to write the summary (default
         ``<output_root>/batch_summary.csv``).
-    cores : int, optional
-        Processes per client (see :func:`npsdiag.runner.run`). By default 1
-        when ``jobs`` clients share this machine, else 0 (a second core where
-        there is one).
 
     Returns
     -------
@@ -172,11 +172,9 @@ def batch(configs: Iterable[str | Path], jobs: int = 2, scheduler: str | None = 
     from tqdm.auto import tqdm
 
     paths = expand_configs(configs)
-    if cores is None:  # local clients in parallel already use the cores; one client alone may use two
-        cores = 1 if (not scheduler and int(jobs) > 1) else 0
     root = Path(output_root).resolve()
     root.mkdir(parents=True, exist_ok=True)
-    names = _unique_slugs(paths)
+    names = unique_slugs(paths)
     rows: list[dict[str, Any] | None] = [None] * len(paths)
     bar = tqdm(total=len(paths), unit="client", desc="clients", disable=not progress)
     failed = 0
@@ -189,11 +187,11 @@ def batch(configs: Iterable[str | Path], jobs: int = 2, scheduler: str | None = 
         bar.update(1)
 
     try:
-        if scheduler == "synchronous" or not paths:
-            for i, (p, (client, slug)) in enumerate(zip(paths, names)):
-                done(i, run_client(p, root / slug, client, cores))
+        if int(jobs) <= 1 or len(paths) <= 1:
+            for i, (p, (client, slug)) in enumerate(zip(paths, names, strict=True)):
+                done(i, run_client(p, root / slug, client))
         else:
-            _run_on_dask(paths, names, root, jobs, scheduler, done, cores)
+            _run_in_pool(paths, names, root, int(jobs), done)
     finally:
         bar.close()
     summary = pd.DataFrame([r for r in rows if r is not None], columns=SUMMARY_COLUMNS)
@@ -202,27 +200,13 @@ def batch(configs: Iterable[str | Path], jobs: int = 2, scheduler: str | None = 
     return summary
 
 
-def _run_on_dask(paths: Sequence[Path], names: Sequence[tuple[str, str]], root: Path, jobs: int,
-                 scheduler: str | None, done, cores: int = 0) -> None:
-    from dask.distributed import Client, LocalCluster, as_completed
-
-    cluster = None
-    if scheduler:
-        client = Client(scheduler)
-    else:
-        cluster = LocalCluster(n_workers=max(1, int(jobs)), threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.ERROR)
-        client = Client(cluster)
-    try:
-        index = {}
-        futures = []
-        for i, (p, (name, slug)) in enumerate(zip(paths, names)):
-            fut = client.submit(run_client, str(p), str(root / slug), name, cores, key=f"npsdiag-{i}-{slug}",
-                                pure=False, retries=0)
-            index[fut.key] = i
-            futures.append(fut)
-        for fut in as_completed(futures):
-            i = index[fut.key]
+def _run_in_pool(paths: Sequence[Path], names: Sequence[tuple[str, str]], root: Path, jobs: int, done) -> None:
+    """Run the clients in a pool of ``jobs`` worker processes; a worker that dies fails its client only."""
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        index = {pool.submit(run_client, str(p), str(root / slug), name): i
+                 for i, (p, (name, slug)) in enumerate(zip(paths, names, strict=True))}
+        for fut in as_completed(index):
+            i = index[fut]
             try:
                 row = fut.result()
             except Exception as exc:  # noqa: BLE001 - a worker died (memory, segfault): report this client
@@ -230,7 +214,3 @@ def _run_on_dask(paths: Sequence[Path], names: Sequence[tuple[str, str]], root: 
                 row.update({"client": names[i][0], "config": str(paths[i]), "status": "failed",
                             "message": f"the worker running this client failed: {type(exc).__name__}: {exc}"})
             done(i, row)
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()

@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .io import ROW, ClientData
-from .metrics import categorize
+from .stats.nps import categorize
 
 __all__ = ["REASONS", "Prepared", "prepare"]
 
@@ -64,6 +64,7 @@ class Prepared:
     lineage: pd.DataFrame
     now: pd.Timestamp = field(default_factory=pd.Timestamp.now)
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
+    _codes: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __repr__(self) -> str:
         """A few lines an analyst can read (the data classes' own repr printed every table, slowly)."""
@@ -81,12 +82,13 @@ class Prepared:
             lines.append("other tables: " + others)
         return "\n".join(lines)
 
-    def cached(self, key: str, compute):
+    def cached(self, key: tuple, compute):
         """``compute()`` once per prepared data set; later calls with the same key return the stored result.
 
         For intermediate results that several areas need (e.g. responses
         matched to invitations), so that a large export computes them once.
-        The result is shared: callers must not modify it in place.
+        :mod:`npsdiag.linking` is the one module that keys it. The result is
+        shared: callers must not modify it in place.
         """
         if key not in self._cache:
             self._cache[key] = compute()
@@ -100,8 +102,19 @@ class Prepared:
         these codes is many times faster than on the strings of a large
         export.
         """
-        frame = self.responses if table == "responses" else getattr(self.data, table)
-        return self.cached(f"codes:{table}:{column}", lambda: pd.factorize(frame[column]))
+        key = (table, column)
+        if key not in self._codes:
+            frame = self.responses if table == "responses" else getattr(self.data, table)
+            self._codes[key] = pd.factorize(frame[column])
+        return self._codes[key]
+
+    def has_codes(self, column: str, table: str = "responses") -> bool:
+        """Whether :meth:`codes` of this column are computed already."""
+        return (table, column) in self._codes
+
+    def codes_known(self, column: str, table: str, value: tuple[np.ndarray, pd.Index]) -> None:
+        """Record :meth:`codes` of a column computed in another pass (as ``pandas.factorize`` gives them)."""
+        self._codes[table, column] = value
 
     @property
     def config(self):
@@ -269,11 +282,11 @@ def prepare(data: ClientData, now: pd.Timestamp | None = None) -> Prepared:
     responses["category"] = categorize(responses["score"], s.breaks)
     prep = Prepared(data=data, responses=responses, flags=flags, lineage=lineage, now=now)
     if respondent_codes is not None:  # prep.codes("respondent_id") from the codes of every row, without hashing again
-        prep._cache["codes:responses:respondent_id"] = _subset_codes(*respondent_codes, keep)
+        prep.codes_known("respondent_id", "responses", _subset_codes(*respondent_codes, keep))
     if account_codes is not None:
-        prep._cache["codes:responses:account_id"] = _subset_codes(*account_codes, keep)
+        prep.codes_known("account_id", "responses", _subset_codes(*account_codes, keep))
     if invitation_codes is not None:  # prep.codes("respondent_id", "invitations"): the invitations are not filtered
-        prep._cache["codes:invitations:respondent_id"] = invitation_codes
+        prep.codes_known("respondent_id", "invitations", invitation_codes)
     return prep
 
 

@@ -77,7 +77,7 @@ def validate(config: str | Path, out=None) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     from .runner import run
 
-    res = run(args.config, args.output, progress=not args.quiet, cores=args.cores)
+    res = run(args.config, args.output, progress=not args.quiet)
     print(f"Report written: {res.report}")
     for f in res.files:
         if f != res.report:
@@ -92,8 +92,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _cmd_batch(args: argparse.Namespace) -> int:
     from .batch import SUMMARY_FILE, batch
 
-    summary = batch(args.configs, jobs=args.jobs, scheduler=args.scheduler, output_root=args.output_root,
-                    progress=not args.quiet)
+    summary = batch(args.configs, jobs=args.jobs, output_root=args.output_root, progress=not args.quiet)
     failed = summary[summary["status"] != "ok"]
     ok = len(summary) - len(failed)
     print(f"{ok} of {len(summary)} client(s) diagnosed; summary: {Path(args.output_root) / SUMMARY_FILE}")
@@ -118,17 +117,13 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("config", help="the client's YAML config")
     r.add_argument("--output", "-o", help="output folder (default: reports/<client-slug>)")
     r.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
-    r.add_argument("--cores", type=int, default=0, choices=(0, 1),
-                   help="1: compute every area in one process (default 0: use a second core where there is one)")
     r.set_defaults(func=_cmd_run)
     v = sub.add_parser("validate", help="check a config and its data, listing every problem")
     v.add_argument("config")
     v.set_defaults(func=_cmd_validate)
-    b = sub.add_parser("batch", help="diagnose many clients in parallel (Dask), with a summary table")
+    b = sub.add_parser("batch", help="diagnose many clients in parallel, with a summary table")
     b.add_argument("configs", nargs="+", metavar="CONFIG", help="client configs (glob patterns allowed)")
     b.add_argument("--jobs", "-j", type=int, default=2, help="parallel clients on this machine (default 2)")
-    b.add_argument("--scheduler", metavar="ADDRESS",
-                   help="run on an existing Dask cluster (tcp://host:8786) instead of a local one")
     b.add_argument("--output-root", default="reports",
                    help="each client goes to OUTPUT_ROOT/<client-slug>/ (default: reports)")
     b.add_argument("--quiet", "-q", action="store_true", help="no progress bar")

@@ -88,7 +88,7 @@ class Settings:
 
     @property
     def breaks(self):
-        from .metrics import Breaks
+        from .stats.nps import Breaks
 
         return Breaks(self.detractor_max, self.promoter_min)
 

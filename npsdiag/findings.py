@@ -8,8 +8,10 @@ SPEC.md describes.
 
 from __future__ import annotations
 
+import html
 import json
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -18,20 +20,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["AREAS", "AREA_TITLES", "SEVERITIES", "Finding", "Figure", "AreaResult", "Diagnosis",
-           "not_assessed", "FINDING_IDS"]
+__all__ = ["SEVERITIES", "Finding", "Figure", "Check", "AreaResult", "Diagnosis",
+           "not_assessed", "FINDING_IDS", "worst", "severity_from_share"]
 
-#: The five areas of the diagnosis, in report order, plus the verbatim section.
-AREAS = ("reliability", "balance", "segmentation", "outcome", "decay")
-AREA_TITLES = {
-    "reliability": "Reliability — can this data be trusted?",
-    "balance": "Balance — whose voice is this?",
-    "segmentation": "Segmentation — where is it good or bad, honestly?",
-    "outcome": "Outcome — does the score predict retention?",
-    "decay": "Decay — does feedback reach the front line while it is fresh?",
-    "drivers": "Key drivers — what moves the score?",
-    "verbatims": "Verbatims — what customers wrote",
-}
 SEVERITIES = ("high", "medium", "low", "info")
 STATUSES = ("red", "amber", "green", "not_assessed")
 
@@ -129,13 +120,52 @@ class Figure:
 
 
 @dataclass
+class Check:
+    """One check of an area: what it computed, and whether it could be assessed.
+
+    An area's ``checks`` module returns one per check (role mix, revenue
+    coverage...); its finding rules read their ``context``; the area's
+    result gathers their tables, figures and notes in order
+    (:meth:`AreaResult.from_checks`).
+
+    Attributes
+    ----------
+    name : str
+        Short id of the check (``"role_mix"``).
+    assessed : bool
+        False when its inputs were missing or too few; ``reason`` says why.
+    reason : str, optional
+        Why it was not assessed, in plain words.
+    tables, captions, figures, notes
+        What it shows in the report (tables keyed by name, their captions,
+        figures, method notes).
+    context : dict
+        The numbers and intermediate tables its finding rules need.
+    """
+
+    name: str
+    assessed: bool = True
+    reason: str | None = None
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    captions: dict[str, str] = field(default_factory=dict)
+    figures: list[Figure] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    context: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def skipped(cls, name: str, reason: str, note: str | None = None) -> Check:
+        """A check that could not be assessed, with its reason (and the note the report shows, if any)."""
+        return cls(name, assessed=False, reason=reason, notes=[note] if note else [])
+
+
+@dataclass
 class AreaResult:
     """What one diagnosis returns.
 
     Attributes
     ----------
     area : str
-        One of :data:`AREAS` (or ``"verbatims"``).
+        The area's name (:data:`npsdiag.areas.registry.AREAS`).
     findings : list of Finding
     tables : dict of str -> DataFrame
         Tidy tables, keyed by a short name; shown in the report in order.
@@ -147,6 +177,13 @@ class AreaResult:
         is then ``not_assessed``.
     notes : list of str
         Extra plain-language notes shown in the section (methods, caveats).
+    table_captions : dict of str -> str
+        Caption of each table.
+    exports : dict of str -> DataFrame
+        Tables written as CSV files beside the report (file name -> table),
+        e.g. the callback queue.
+    checks : list of Check
+        The checks the area ran or could not run (:meth:`from_checks`).
     """
 
     area: str
@@ -157,6 +194,8 @@ class AreaResult:
     not_assessed_reason: str | None = None
     notes: list[str] = field(default_factory=list)
     table_captions: dict[str, str] = field(default_factory=dict)
+    exports: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    checks: list[Check] = field(default_factory=list, repr=False)
 
     @property
     def status(self) -> str:
@@ -181,14 +220,33 @@ class AreaResult:
             return top[0].title
         return "No material issue found."
 
+    @classmethod
+    def from_checks(cls, area: str, checks: list[Check], findings: list[Finding], summary: str = "",
+                    table_order: list[str] | None = None) -> AreaResult:
+        """An area's result from its checks (tables, captions, figures and notes in check order) and findings.
+
+        ``table_order``, when given, orders the tables (others follow in check order).
+        """
+        res = cls(area, findings=list(findings), summary=summary, checks=list(checks))
+        for c in checks:
+            res.tables.update(c.tables)
+            res.table_captions.update(c.captions)
+            res.figures.extend(c.figures)
+            res.notes.extend(c.notes)
+        if table_order:
+            first = {k: res.tables[k] for k in table_order if k in res.tables}
+            res.tables = {**first, **{k: v for k, v in res.tables.items() if k not in first}}
+        return res
+
     def finding(self, finding_id: str) -> Finding | None:
         """The finding with this id, or None."""
         return next((f for f in self.findings if f.id == finding_id), None)
 
     def _repr_html_(self) -> str:  # pragma: no cover - notebook display
-        from .report import area_html
-
-        return area_html(self)
+        """A notebook's view: status, summary and findings (``npsdiag.report.area_html`` renders the whole area)."""
+        items = "".join(f"<li><b>{html.escape(f.severity)}</b>: {html.escape(f.title)}</li>" for f in self.findings)
+        return (f"<p><b>{html.escape(self.area)}</b>: {html.escape(self.status)} &mdash; "
+                f"{html.escape(self.summary_text)}</p><ul>{items}</ul>")
 
 
 def not_assessed(area: str, reason: str) -> AreaResult:
@@ -251,3 +309,18 @@ class Diagnosis:
         tmp.write_text(json.dumps(self.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
         tmp.replace(path)
         return path
+
+
+def worst(severities: Iterable[str | None]) -> str | None:
+    """The most severe of several severities (None when there is none)."""
+    s = [x for x in severities if x]
+    return min(s, key=SEVERITIES.index) if s else None
+
+
+def severity_from_share(share: float, medium: float = 0.02, high: float = 0.10) -> str:
+    """Severity of an exclusion by the share of rows it affects."""
+    if share >= high:
+        return "high"
+    if share >= medium:
+        return "medium"
+    return "low"

@@ -20,13 +20,14 @@ from __future__ import annotations
 from typing import Any
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 
 from cycler import cycler  # noqa: E402  (comes with matplotlib)
 from matplotlib.colors import to_rgb  # noqa: E402
 
-__all__ = ["PALETTE", "CATEGORY_COLORS", "STATUS_COLORS", "STYLE", "figure", "apply_style"]
+__all__ = ["PALETTE", "CATEGORY_COLORS", "STATUS_COLORS", "STYLE", "figure", "apply_style", "err"]
 
 #: Okabe-Ito palette.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -95,3 +96,13 @@ def figure(width: float = 7.5, height: float = 3.6, **kwargs):
     sub = {k: kwargs.pop(k) for k in _SUBPLOTS_ARGS if k in kwargs}
     fig = Figure(figsize=(width, height), layout="constrained", **kwargs)
     return fig, fig.subplots(**sub)
+
+
+def err(value, low, high) -> np.ndarray:
+    """Error-bar lengths [below, above] for matplotlib, never negative or NaN.
+
+    The adjusted Wald interval is centred on the adjusted estimate, so for
+    tiny n the observed value can lie just outside it; the bar is then 0.
+    """
+    v, lo, hi = (np.asarray(a, dtype="float64") for a in (value, low, high))
+    return np.nan_to_num(np.vstack([np.clip(v - lo, 0, None), np.clip(hi - v, 0, None)]))

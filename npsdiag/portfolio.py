@@ -33,11 +33,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .areas.registry import names as area_names
+
 __all__ = ["read_findings", "headlines", "area_statuses", "finding_frequency", "forest_figure",
            "status_grid_figure", "STATUS_ORDER", "STATUS_SYMBOLS", "AREA_ORDER"]
 
 #: Area columns in report order (other areas follow, alphabetically).
-AREA_ORDER = ["reliability", "balance", "segmentation", "outcome", "decay", "verbatims"]
+AREA_ORDER = list(area_names())
 STATUS_ORDER = ["red", "amber", "green", "not_assessed", "missing"]
 #: Each status is a symbol and a word as well as a colour (readable printed in grey).
 STATUS_SYMBOLS = {"red": "✖ red", "amber": "▲ amber", "green": "✓ green", "not_assessed": "– n/a",

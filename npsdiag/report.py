@@ -32,7 +32,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .findings import AREA_TITLES, SEVERITIES, AreaResult, Diagnosis, Figure, Finding
+from .areas.registry import AREAS
+from .findings import SEVERITIES, AreaResult, Diagnosis, Figure, Finding
 
 __all__ = ["show", "findings_frame", "cover", "contents", "executive_summary", "area_html", "finding_html",
            "action_plan",
@@ -60,9 +61,7 @@ STATUS_MEANING = {
 #: Text icons kept for plain-text uses (the HTML uses the SVG icons of :data:`_ICONS`).
 STATUS_ICON = {"red": "▲", "amber": "●", "green": "✓", "not_assessed": "–"}
 SEVERITY_LABEL = {"high": "High", "medium": "Medium", "low": "Low", "info": "Info"}
-AREA_SHORT = {"reliability": "Reliability", "balance": "Balance", "segmentation": "Segmentation",
-              "outcome": "Outcome", "decay": "Decay", "drivers": "Key drivers",
-              "verbatims": "Verbatims"}
+AREA_SHORT = {a.name: a.short for a in AREAS}
 
 # Inline SVG icons (no font or network needed); the status is always written out beside them.
 _SVG = '<svg class="icon" viewBox="0 0 16 16" width="14" height="14" aria-hidden="true" focusable="false">{}</svg>'
@@ -666,7 +665,7 @@ def _fid(f: Finding) -> str:
 
 
 def _area_title(name: str) -> str:
-    return AREA_TITLES.get(name, name.replace("_", " ").capitalize())
+    return {a.name: a.title for a in AREAS}.get(name, name.replace("_", " ").capitalize())
 
 
 def _pts(v: float | None, digits: int = 1) -> str:
@@ -711,7 +710,7 @@ def headline_trend(prep, freq: str = "Q") -> pd.DataFrame:
         :func:`npsdiag.metrics.nps`), ``partial`` (the period is not fully
         covered by the data) and ``reportable`` (n >= ``settings.min_n``).
     """
-    from .metrics import nps_by_period
+    from .stats.nps import nps_by_period
 
     cols = ["period", "start", "n", "detractors", "passives", "promoters", "nps", "ci_low", "ci_high", "partial",
             "reportable"]
@@ -733,7 +732,7 @@ def trend_change(trend: pd.DataFrame, confidence: float = 0.95) -> dict[str, Any
         Wald test, :func:`npsdiag.metrics.nps_diff_test`); None when fewer
         than two such periods exist.
     """
-    from .metrics import nps_diff_test
+    from .stats.nps import nps_diff_test
 
     if trend is None or trend.empty:
         return None
@@ -746,8 +745,8 @@ def trend_change(trend: pd.DataFrame, confidence: float = 0.95) -> dict[str, Any
     t = nps_diff_test((a["detractors"], a["passives"], a["promoters"]),
                       (b["detractors"], b["passives"], b["promoters"]), confidence=confidence)
     return {"first": str(b["period"]), "last": str(a["period"]), "nps_first": float(b["nps"]),
-            "nps_last": float(a["nps"]), "diff": t["diff"], "ci_low": t["ci_low"], "ci_high": t["ci_high"],
-            "p_value": t["p_value"]}
+            "nps_last": float(a["nps"]), "diff": t.diff, "ci_low": t.ci_low, "ci_high": t.ci_high,
+            "p_value": t.p_value}
 
 
 def trend_figure(trend: pd.DataFrame, overall: float | None = None, confidence: float = 0.95) -> Figure | None:
@@ -951,7 +950,7 @@ def _kpis(diag: Diagnosis, ch: dict[str, Any] | None, confidence: float) -> str:
     tiles.append(("Findings to act on", f"{n_find}", f"{n_high} high, {n_find - n_high} medium severity"))
     d = diag.data_summary
     if d.get("responses_read"):
-        from .diagnoses._util import pct  # the kit's share format (a partial share never reads 100%)
+        from .fmt import pct  # the kit's share format (a partial share never reads 100%)
 
         share = d.get("responses", 0) / d["responses_read"]
         tiles.append(("Usable responses", pct(share), f"{d.get('responses', 0):,} of {d['responses_read']:,}"))

@@ -13,23 +13,17 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ._lazyiri import defer_iri_grammar
+import nbformat
+
 from .config import load_config, resolve_config_path
 from .errors import NpsdiagError, Problem
 
-defer_iri_grammar()  # before nbformat: its jsonschema would otherwise build an IRI grammar for 1.8 s
-
-import nbformat  # noqa: E402
-
-__all__ = ["run", "render", "report_exporter", "kernel_without_huge_pages", "RunResult", "project_root", "NOTEBOOK",
-           "TEMPLATES"]
+__all__ = ["run", "render", "report_exporter", "RunResult", "project_root", "NOTEBOOK", "TEMPLATES"]
 
 
 def project_root() -> Path:
@@ -107,42 +101,6 @@ def render(notebook: str | Path | nbformat.NotebookNode, title: str = "NPS diagn
     return body
 
 
-#: ``prctl`` options (linux/prctl.h): whether this process (and every process it starts) may use transparent huge
-#: pages.
-_PR_SET_THP_DISABLE, _PR_GET_THP_DISABLE = 41, 42
-
-
-@contextmanager
-def kernel_without_huge_pages():
-    """Start processes inside this block without transparent huge pages (Linux; elsewhere nothing changes).
-
-    numpy advises the kernel to back every array of 4 MB or more with 2 MB pages, and pyarrow's allocator gets them
-    too. Each such page is zeroed (and, where memory is fragmented, compacted) when first touched, and a diagnosis
-    allocates and frees gigabytes of short-lived arrays. On the benchmark machine (2 cores, Linux 6.18, THP
-    "madvise"), a 1M-response run spent 7.8 s of system time with them and 4.8 s without, and finished 1.6 s
-    sooner on average over three paired runs, with a slightly lower memory peak. The setting
-    (``PR_SET_THP_DISABLE``) is inherited by the kernel Papermill starts here and kept across its ``exec``; this
-    process's own setting is restored on leaving the block.
-    """
-    libc = None
-    before = None
-    if sys.platform.startswith("linux"):
-        try:
-            import ctypes
-
-            libc = ctypes.CDLL(None, use_errno=True)
-            before = libc.prctl(_PR_GET_THP_DISABLE, 0, 0, 0, 0)
-            if before < 0 or libc.prctl(_PR_SET_THP_DISABLE, 1, 0, 0, 0) != 0:
-                libc = None
-        except (OSError, AttributeError):
-            libc = None
-    try:
-        yield
-    finally:
-        if libc is not None:
-            libc.prctl(_PR_SET_THP_DISABLE, 1 if before else 0, 0, 0, 0)
-
-
 def _failure_message(exc: Exception, nb_path: Path | None) -> NpsdiagError:
     ename = getattr(exc, "ename", type(exc).__name__)
     evalue = getattr(exc, "evalue", str(exc))
@@ -169,7 +127,7 @@ def _failure_message(exc: Exception, nb_path: Path | None) -> NpsdiagError:
 
 
 def run(config: str | Path, output: str | Path | None = None, progress: bool = True,
-        kernel_name: str = "python3", cores: int = 0) -> RunResult:
+        kernel_name: str = "python3") -> RunResult:
     """Diagnose one client: execute the notebook, render the report, write the outputs.
 
     Parameters
@@ -178,10 +136,6 @@ def run(config: str | Path, output: str | Path | None = None, progress: bool = T
     output : folder for the outputs (default ``reports/<client-slug>``)
     progress : show Papermill's progress bar
     kernel_name : Jupyter kernel to execute with
-    cores : 0 (default) lets the notebook compute some areas on a second core
-        where the machine has one (:class:`npsdiag.pipeline.AreaRunner`);
-        1 computes everything in the kernel (``npsdiag batch`` does so when
-        it runs several clients at once)
 
     Returns
     -------
@@ -215,19 +169,17 @@ def run(config: str | Path, output: str | Path | None = None, progress: bool = T
         try:
             # the executed notebook is written once at the end (and on a failure), not after every cell:
             # nobody watches the staging copy, and each save of a notebook full of figures costs time
-            with kernel_without_huge_pages():
-                nb = pm.execute_notebook(str(root / NOTEBOOK), str(executed),
-                                         parameters={"config": str(cfg_path), "output_dir": str(stage),
-                                                     "cores": int(cores)},
-                                         request_save_on_cell_execute=False,
-                                         # the last cell has written every output: stop the kernel at once instead
-                                         # of letting it free 1-2 GB of prepared data object by object (1.1 s at 1M)
-                                         shutdown_kernel="immediate",
-                                         kernel_name=kernel_name, cwd=str(root / "notebooks"), progress_bar=progress,
-                                         log_output=False, report_mode=False,
-                                         # the kernel's own start-up warnings (e.g. "running over TCP") are noise to
-                                         # a consultant; its errors still show
-                                         extra_arguments=["--IPKernelApp.log_level=ERROR"])
+            nb = pm.execute_notebook(str(root / NOTEBOOK), str(executed),
+                                     parameters={"config": str(cfg_path), "output_dir": str(stage)},
+                                     request_save_on_cell_execute=False,
+                                     # the last cell has written every output: stop the kernel at once instead
+                                     # of letting it free 1-2 GB of prepared data object by object (1.1 s at 1M)
+                                     shutdown_kernel="immediate",
+                                     kernel_name=kernel_name, cwd=str(root / "notebooks"), progress_bar=progress,
+                                     log_output=False, report_mode=False,
+                                     # the kernel's own start-up warnings (e.g. "running over TCP") are noise to
+                                     # a consultant; its errors still show
+                                     extra_arguments=["--IPKernelApp.log_level=ERROR"])
         except pm.PapermillExecutionError as exc:
             failed = out / "diagnose.failed.ipynb"
             if executed.exists():
@@ -244,7 +196,7 @@ def run(config: str | Path, output: str | Path | None = None, progress: bool = T
         seconds["render"] = time.perf_counter() - t1
         if not (stage / "findings.json").exists():
             raise NpsdiagError(Problem("the notebook ran but wrote no findings.json",
-                                       hint="the last cell must call pipeline.write_outputs(...)"))
+                                       hint="the last cell must call outputs.write_outputs(...)"))
         # Move into place: everything else first, the report last.
         stale = out / "diagnose.failed.ipynb"
         if stale.exists():

@@ -15,12 +15,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from npsdiag.callback import write_csv_safely
 from npsdiag.clean import prepare
 from npsdiag.cli import main
 from npsdiag.errors import NpsdiagError
 from npsdiag.io import MAX_TEXT_CHARS, load
-from npsdiag.metrics import categorize
+from npsdiag.outputs import write_csv_safely
+from npsdiag.stats.nps import categorize
 
 BASE = """client: T
 responses:

@@ -16,9 +16,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from npsdiag.clean import prepare
-from npsdiag.diagnoses import balance
-from npsdiag.diagnoses.balance import (
+from npsdiag.areas import balance
+from npsdiag.areas.balance import (
     adjusted_nps,
     concentration,
     decision_roles,
@@ -30,8 +29,9 @@ from npsdiag.diagnoses.balance import (
     revenue_coverage,
     role_mix,
 )
+from npsdiag.clean import prepare
 from npsdiag.io import from_frames
-from npsdiag.weighting import account_weights, kish_effective_n, poststratify, weighted_nps
+from npsdiag.stats.weighting import account_weights, kish_effective_n, poststratify, weighted_nps
 
 NOW = pd.Timestamp("2026-01-15")
 ROOT = Path(__file__).resolve().parents[1]
@@ -428,7 +428,7 @@ def test_unified_roles_take_the_most_common_spelling():
 def test_analytic_concentration_null_matches_multinomial_simulation(case):
     # independent computation: simulate the multinomial null directly (each account one response, the rest
     # spread in proportion to the accounts' contacts) and compare the top-10% share's mean, sd and tail
-    from npsdiag.diagnoses.balance import top_share_null
+    from npsdiag.areas.balance import top_share_null
 
     rng = np.random.default_rng(13)
     k = 3000

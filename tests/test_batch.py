@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from npsdiag import sample
-from npsdiag.batch import SUMMARY_COLUMNS, SUMMARY_FILE, _unique_slugs, expand_configs, run_client
+from npsdiag.batch import SUMMARY_COLUMNS, SUMMARY_FILE, expand_configs, run_client, unique_slugs
 from npsdiag.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -82,4 +82,4 @@ def test_same_client_twice_gets_distinct_folders(tmp_path: Path) -> None:
         p.write_text("client: Acme Corp\nresponses: {path: r.csv, columns: {score: S, responded_at: D}}\n",
                      encoding="utf-8")
         paths.append(p)
-    assert [slug for _, slug in _unique_slugs(paths)] == ["acme-corp", "acme-corp-2"]
+    assert [slug for _, slug in unique_slugs(paths)] == ["acme-corp", "acme-corp-2"]

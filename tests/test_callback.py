@@ -10,9 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from npsdiag.callback import CALLBACK_COLUMNS, callback_queue, neutralise_formulas, write_csv_safely
+from npsdiag.areas.decay.queue import CALLBACK_COLUMNS, callback_queue
 from npsdiag.clean import prepare
 from npsdiag.io import from_frames
+from npsdiag.outputs import neutralise_formulas, write_csv_safely
 
 END = pd.Timestamp("2024-06-30")
 
@@ -172,7 +173,7 @@ def test_real_bt_verbatims_queue_and_decay_degrade(shared_data, tmp_path: Path):
     cfg.write_text(
         f"client: BT sample\nresponses:\n  path: {src}\n  dayfirst: true\n  columns:\n    score: NPS_SCORE\n"
         "    responded_at: CUSTOMER_RESPONSE_DATE\n    comment: text\n", encoding="utf-8")
-    from npsdiag.diagnoses import decay
+    from npsdiag.areas import decay
     from npsdiag.io import load
 
     prep = prepare(load(cfg), now="2024-01-01")
@@ -220,7 +221,6 @@ def test_queue_is_computed_once_and_callers_get_copies():
 def test_queue_account_columns_equal_a_left_merge(numeric_ids):
     # account name, ARR and churn come from the first accounts row of each id (a left merge on the
     # de-duplicated accounts), matched once per distinct id: duplicated, missing and unknown ids included
-    import numpy as np
 
     rng = np.random.default_rng(5)
     n = 400
@@ -244,41 +244,3 @@ def test_queue_account_columns_equal_a_left_merge(numeric_ids):
     assert q["account_name"].astype(object).where(q["account_name"].notna(), None).tolist() == \
         ref["name"].astype(object).where(ref["name"].notna(), None).tolist()
     assert np.allclose(q["arr"].to_numpy(float), ref["revenue"].to_numpy(float), equal_nan=True)
-
-
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_fast_csv_text_is_byte_for_byte_what_pandas_writes(seed):
-    """callback._csv_text (pyarrow kernels, used from FAST_CSV_ROWS rows) against DataFrame.to_csv itself, on
-    floats of every magnitude, NaN, nullable ints, booleans, text with commas, quotes, line breaks, CR, unicode,
-    apostrophe-neutralised formulas, missing text and a header that needs quoting."""
-    from npsdiag.callback import _csv_text
-
-    rng = np.random.default_rng(seed)
-    n = 3000
-    pool = np.array(["plain", "with, comma", 'with "quote"', "line\nbreak", "cr\rhere", "", " lead", "é ünïcode",
-                     "'=1+1", "tab\there"], dtype=object)
-    pick = lambda: pool[rng.integers(0, len(pool), n)]  # noqa: E731
-    df = pd.DataFrame({
-        "f": np.where(rng.random(n) < 0.1, np.nan, rng.normal(0, 1e6, n) * rng.choice([1, 1e-8, 1e12], n)),
-        "i": rng.integers(-10**12, 10**12, n),
-        "b": rng.random(n) < 0.5,
-        "I": pd.array(np.where(rng.random(n) < 0.2, None, rng.integers(0, 100, n)), dtype="Int64"),
-        "s": pd.array(np.where(rng.random(n) < 0.2, None, pick()), dtype="string"),
-        "o": pd.Series(np.where(rng.random(n) < 0.2, None, pick()), dtype=object),
-        'col, "x"': pd.Series(pick()).astype(str),
-    })
-    assert _csv_text(df) == df.to_csv(index=False)
-    # what it cannot write the same way goes to pandas
-    assert _csv_text(df[["f"]]) is None
-    assert _csv_text(pd.DataFrame({"a": [1, 2], "mixed": [1, "x"]})) is None
-
-
-def test_a_large_queue_is_written_as_pandas_would(tmp_path):
-    from npsdiag.callback import FAST_CSV_ROWS, write_csv_safely
-
-    n = FAST_CSV_ROWS + 10
-    frame = pd.DataFrame({"priority": np.arange(n), "comment": ["=HYPERLINK(1), \"x\""] * n,
-                          "responded_at": pd.Timestamp("2025-01-02 03:04:05"), "arr": 1234.5})
-    text = write_csv_safely(frame, tmp_path / "q.csv").read_text(encoding="utf-8-sig")
-    assert text.splitlines()[1] == '0,"\'=HYPERLINK(1), ""x""",2025-01-02 03:04:05,1234.5'
-    assert pd.read_csv(tmp_path / "q.csv", encoding="utf-8-sig").shape == (n, 4)

@@ -86,34 +86,6 @@ def test_prepared_data_pickles_and_old_pickles_still_load():
     assert revived.response_columns == list(before.columns)
 
 
-def test_respondent_codes_are_shared_with_prep_codes():
-    prep = prepare(from_frames(_export()), now=pd.Timestamp("2025-01-01"))
-    assert "codes:responses:respondent_id" in prep._cache
-    codes, uniques = prep.codes("respondent_id")
-    ref_codes, ref_uniques = pd.factorize(prep.responses["respondent_id"])  # independent computation
-    np.testing.assert_array_equal(codes, ref_codes)
-    assert codes.dtype == ref_codes.dtype
-    assert uniques.equals(ref_uniques) and uniques.dtype == ref_uniques.dtype
-
-
-def test_account_and_invitation_codes_are_hashed_while_preparing():
-    """prepare hashes the responses' account ids and the invitations' respondent ids on its worker threads and
-    stores them as prep.codes would compute them (checked against pandas.factorize of the same columns)."""
-    rng = np.random.default_rng(4)
-    export = _export()
-    export["account_id"] = rng.choice([f"A{i}" for i in range(40)] + [None], len(export))
-    invitations = pd.DataFrame({"respondent_id": rng.choice([f"p{i}" for i in range(700)] + [None], 5000),
-                                "invited_at": pd.Timestamp("2024-01-01")})
-    prep = prepare(from_frames(export, invitations=invitations), now=pd.Timestamp("2025-01-01"))
-    assert {"codes:responses:account_id", "codes:invitations:respondent_id"} <= set(prep._cache)
-    for table, column, frame in [("responses", "account_id", prep.responses),
-                                 ("invitations", "respondent_id", prep.invitations)]:
-        codes, uniques = prep.codes(column, table)
-        ref_codes, ref_uniques = pd.factorize(frame[column])  # independent computation
-        np.testing.assert_array_equal(codes, ref_codes)
-        assert uniques.equals(ref_uniques) and uniques.dtype == ref_uniques.dtype
-
-
 def test_repeat_respondents_match_a_plain_walk():
     # reference: walk each respondent's responses in time order, keeping one only when it is at least the
     # window after the last kept one (ties: file order), written as a plain loop

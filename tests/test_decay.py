@@ -18,8 +18,9 @@ import statsmodels.api as sm
 from scipy import stats
 from sklearn.metrics import roc_auc_score
 
+from npsdiag import linking
+from npsdiag.areas import decay
 from npsdiag.clean import prepare
-from npsdiag.diagnoses import decay
 from npsdiag.findings import FINDING_IDS
 from npsdiag.io import from_frames
 
@@ -534,9 +535,8 @@ def test_matched_invitations_shares_one_window_free_match_across_windows():
     prep = prepare(from_frames(r, accounts=a, invitations=i), now=NOW)
     for window in (30, 90, 7):
         ref = decay.match_invitations(prep.invitations, prep.responses, window_days=window)
-        got = decay.matched_invitations(prep, window_days=window)
+        got = linking.matched_invitations(prep, window_days=window)
         pd.testing.assert_frame_equal(got, ref)
-    assert "invitation_match:first_response" in prep._cache
     # a response 30 days after its invitation is inside a 30-day window, 30 days and 1 minute is not
     inv = pd.DataFrame({"invited_at": pd.to_datetime(["2024-01-01", "2024-03-01"]), "respondent_id": ["a", "b"]})
     res = pd.DataFrame({"responded_at": pd.to_datetime(["2024-01-31 00:00", "2024-03-31 00:01"]),
@@ -547,7 +547,7 @@ def test_matched_invitations_shares_one_window_free_match_across_windows():
 def test_pattern_logit_equals_row_logit_with_clusters():
     # Binomial likelihood on covariate patterns = Bernoulli likelihood on rows (same MLE, same information);
     # the CRV1 cluster sandwich from per-row score contributions equals statsmodels' (R: sandwich::vcovCL, HC1-type)
-    from npsdiag.diagnoses._util import logit_fit_rows
+    from npsdiag.stats.regression import logit_fit_rows
 
     rng = np.random.default_rng(4)
     n = 5000
@@ -655,7 +655,7 @@ def test_matched_invitations_joint_respondent_keys(variants, codes_first):
         prep.codes("respondent_id", table="invitations")
     for window in (90, 7):
         ref = _asof_reference(prep.invitations, prep.responses, window)
-        got = decay.matched_invitations(prep, window_days=window)
+        got = linking.matched_invitations(prep, window_days=window)
         assert got["matched_responded_at"].equals(ref.rename("matched_responded_at")), window
     c, u = prep.codes("respondent_id", table="invitations")
     c_ref, u_ref = pd.factorize(prep.invitations["respondent_id"])
@@ -665,7 +665,7 @@ def test_matched_invitations_joint_respondent_keys(variants, codes_first):
 def test_group_labels_are_the_text_of_the_values():
     # follow_up_summary groups on text labels (missing = "(none)"), converting only distinct values; reference:
     # the per-row conversion pd.factorize(col.astype("string").fillna("(none)"), sort=True)
-    from npsdiag.diagnoses.decay import _text_group_codes
+    from npsdiag.areas.decay import _text_group_codes
 
     cases = [pd.Series(["b", "a", None, "b", "(none)"], dtype="string"),
              pd.Series(pd.Categorical(["x", None, "y", "x"], categories=["y", "x", "z"])),
@@ -692,7 +692,7 @@ def test_responded_within_equals_the_matched_frame(by_id):
             level=0).first().reindex(i.index)
     prep = prepare(from_frames(r, accounts=a, invitations=i), now=NOW)
     for window in (90, 5):
-        ref = decay.matched_invitations(prep, window_days=window)["responded"].to_numpy()
-        got = decay.responded_within(prep, window_days=window)
+        ref = linking.matched_invitations(prep, window_days=window)["responded"].to_numpy()
+        got = linking.responded_within(prep, window_days=window)
         assert got.dtype == bool and np.array_equal(got, ref), window
         assert 0 < got.sum() < len(got)

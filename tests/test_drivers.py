@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from npsdiag import drivers as D
+from npsdiag import linking
+from npsdiag.areas import drivers as D
 from npsdiag.clean import prepare
 from npsdiag.io import from_frames
 
@@ -270,7 +271,7 @@ def test_account_frame_means_before_the_outcome_by_hand():
                         "outcome_at": pd.Timestamp("2025-06-01") + pd.to_timedelta(rng.integers(0, 200, 40), unit="D")})
     acc.loc[::5, "outcome_at"] = pd.NaT
     prep = prepare(from_frames(r, accounts=acc, drivers=["Ease", "Support"]), now=pd.Timestamp("2026-01-01"))
-    af = D._account_frame(prep, ["Ease", "Support"]).set_index("account_id").sort_index()
+    af = linking.account_means(prep, ["Ease", "Support"]).set_index("account_id").sort_index()
     # by hand: responses before their account's outcome date (all of them when it is unknown), mean per account
     pr = prep.responses.merge(acc[["account_id", "outcome_at"]], on="account_id", how="left")
     used = pr[pr["outcome_at"].isna() | (pr["responded_at"] < pr["outcome_at"])]

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from npsdiag.metrics import (
+from npsdiag.stats.nps import (
     Breaks,
     categorize,
     margin_of_error,
@@ -100,16 +100,16 @@ def test_diff_test_by_hand():
     # adjusted b: 30.75, 21.5, 50.75 (n 103): s = 20/103 = 0.194175 ; var = 81.5/103 - s^2 = 0.753570
     # SE = sqrt(0.451956/103 + 0.753570/103) = sqrt(0.011704) = 0.108187 ; z = 0.40 / 0.108187 = 3.6973
     r = nps_diff_test((10, 20, 70), (30, 20, 50))
-    assert r["diff"] == pytest.approx(40.0)
-    assert r["se"] == pytest.approx(10.8187, abs=1e-3)
-    assert r["z"] == pytest.approx(3.6973, abs=1e-3)
-    assert r["p_value"] == pytest.approx(2 * 0.000109, rel=0.05)  # 2 * (1 - Phi(3.6973))
+    assert r.diff == pytest.approx(40.0)
+    assert r.se == pytest.approx(10.8187, abs=1e-3)
+    assert r.z == pytest.approx(3.6973, abs=1e-3)
+    assert r.p_value == pytest.approx(2 * 0.000109, rel=0.05)  # 2 * (1 - Phi(3.6973))
 
 
 def test_diff_test_same_groups_not_significant_and_empty_nan():
     r = nps_diff_test((5, 5, 5), (5, 5, 5))
-    assert r["diff"] == 0 and r["p_value"] == pytest.approx(1.0)
-    assert math.isnan(nps_diff_test((0, 0, 0), (1, 1, 1))["p_value"])
+    assert r.diff == 0 and r.p_value == pytest.approx(1.0)
+    assert math.isnan(nps_diff_test((0, 0, 0), (1, 1, 1)).p_value)
 
 
 def test_margin_of_error_by_hand():
@@ -164,7 +164,7 @@ def test_nps_by_period_against_a_pandas_period_groupby(freq):
 
 
 def test_nps_table_from_counts_by_hand():
-    from npsdiag.metrics import nps_table
+    from npsdiag.stats.nps import nps_table
 
     t = nps_table(np.array([[1, 2, 3], [4, 0, 0]]))
     # (3 - 1) / 6 = 33.3 points; four detractors only: -100, shares 100/0/0

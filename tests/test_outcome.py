@@ -12,8 +12,8 @@ import statsmodels.formula.api as smf
 from scipy import stats
 from sklearn.metrics import roc_auc_score
 
+from npsdiag.areas import outcome as O
 from npsdiag.clean import prepare
-from npsdiag.diagnoses import outcome as O
 from npsdiag.io import from_frames
 
 NOW = pd.Timestamp("2026-06-01")

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from npsdiag import portfolio
+from npsdiag.diagnosis import assemble
 from npsdiag.findings import AreaResult, Finding
-from npsdiag.pipeline import assemble
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from npsdiag import pipeline, report
+from npsdiag import diagnosis, report
 from npsdiag.clean import prepare
 from npsdiag.io import load
 from npsdiag.runner import run
@@ -49,7 +49,7 @@ def diagnosed(prepared):
 
     def get(name: str):
         if name not in cache:
-            cache[name] = pipeline.diagnose(prepared(name))
+            cache[name] = diagnosis.diagnose(prepared(name))
         return cache[name]
 
     return get
@@ -177,7 +177,7 @@ def test_bank_churn_satisfaction_has_no_link_to_churn(prepared, diagnosed, share
     raw = pd.read_csv(shared_data / "external" / "bank-churn-satisfaction" / "Customer-Churn-Records.csv")
     assert prep.accounts["churned"].mean() == pytest.approx(raw["Exited"].mean()) == pytest.approx(0.2038)
     nps = nps_of(raw["Satisfaction Score"], detractor_max=3, promoter_min=5)
-    assert pipeline.headline(prep)["nps"] == pytest.approx(nps, abs=0.05)
+    assert diagnosis.headline(prep)["nps"] == pytest.approx(nps, abs=0.05)
     res = diagnosed("bank-churn").areas["outcome"]
     assert "outcome.no_link" in {f.id for f in res.findings}  # SOURCE.md: churn 19.6-21.8% at every score
     assert "Complain" not in prep.segments

@@ -15,9 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from npsdiag.clean import prepare
-from npsdiag.diagnoses import reliability
-from npsdiag.diagnoses.reliability import (
+from npsdiag.areas import reliability
+from npsdiag.areas.reliability import (
     GAMING_ALPHA,
     exclusion_summary,
     feed_gaps,
@@ -27,8 +26,9 @@ from npsdiag.diagnoses.reliability import (
     owner_review,
     sample_size_plan,
 )
-from npsdiag.funnel import funnel_limits, funnel_test, overdispersion
+from npsdiag.clean import prepare
 from npsdiag.io import from_frames
+from npsdiag.stats.funnel import funnel_limits, funnel_test, overdispersion
 
 NOW = pd.Timestamp("2026-01-15")
 ROOT = Path(__file__).resolve().parents[1]
@@ -342,7 +342,7 @@ def test_funnel_limits_above_the_exact_range_follow_the_beta_binomial_quantiles(
     # computation): r = smallest count with F(r) >= q, limit = (r - (F(r) - q) / (F(r) - F(r-1))) / m.
     from scipy import stats
 
-    from npsdiag.funnel import NORMAL_ABOVE
+    from npsdiag.stats.funnel import NORMAL_ABOVE
 
     p0, tau2, m = 0.63, 0.01, 3000
     assert m > NORMAL_ABOVE
@@ -367,7 +367,7 @@ def test_funnel_limits_above_the_exact_range_follow_the_beta_binomial_quantiles(
 def test_beta_binomial_upper_tail_is_summed_directly():
     # P(Y >= 1600) for Y ~ BetaBinomial(2000, a, b), p0 = .3, tau2 = .002: about 9.3e-27 by summing the pmf
     # C(m, x) B(x + a, m - x + b) / B(a, b) from 1600 to 2000 (math.lgamma, math.fsum); 1 - cdf cannot give it.
-    from npsdiag.funnel import beta_binomial_tails
+    from npsdiag.stats.funnel import beta_binomial_tails
 
     p0, tau2, m, k = 0.3, 0.002, 2000, 1600
     s = p0 * (1 - p0) / tau2 - 1

@@ -495,7 +495,7 @@ def test_diagnose_notebook_structure_the_runner_relies_on(root):
     front = ["".join(c["source"]) for c, t in zip(cells, tags, strict=True) if "report-front" in t]
     assert len(front) == 1 and all(f"report.{fn}(" in front[0] for fn in ("cover", "contents", "executive_summary"))
     code = [c for c in cells if c["cell_type"] == "code"]
-    assert "pipeline.write_outputs" in "".join(code[-1]["source"])
+    assert "outputs.write_outputs" in "".join(code[-1]["source"])
     body = "".join("".join(c["source"]) for c in code)
     for fn in ("action_plan", "methodology", "data_appendix", "glossary"):
         assert f"report.{fn}(" in body
@@ -521,19 +521,20 @@ def test_deep_dive_notebooks_are_parameterized_on_the_demo_client(root):
 # --------------------------------------------------------------------------- outputs
 
 
-def test_write_outputs_reuses_the_queue_the_decay_area_built(tmp_path):
-    """write_outputs writes the callback queue cached on the prepared data (prep.cached("callback_queue")), so a
-    large export does not build it twice; without a cached queue it builds one itself."""
-    from npsdiag import pipeline
+def test_write_outputs_writes_the_queue_the_decay_area_built(tmp_path):
+    """write_outputs writes the callback queue the decay area exported (so a large export does not build it
+    twice); without the decay area it builds one itself."""
+    from npsdiag import diagnosis, outputs
 
     rows = [{"score": float(s), "responded_at": pd.Timestamp(f"2025-{m:02d}-10"), "respondent_id": f"r{m}-{s}"}
             for m in range(1, 7) for s in (0, 5, 9, 10)]
     prep = clean.prepare(io.from_frames(pd.DataFrame(rows)), now=pd.Timestamp("2026-01-01"))
-    diag = pipeline.assemble(prep, [AreaResult("reliability")])
-    names = {p.name for p in pipeline.write_outputs(diag, prep, tmp_path / "a")}
+    diag = diagnosis.assemble(prep, [AreaResult("reliability")])
+    names = {p.name for p in outputs.write_outputs(diag, prep, tmp_path / "a")}
     assert "findings.json" in names
-    prep._cache["callback_queue"] = pd.DataFrame({"priority": [1], "account_id": ["SENTINEL"]})
-    pipeline.write_outputs(diag, prep, tmp_path / "b")
+    decay = AreaResult("decay", exports={"callback_queue.csv": pd.DataFrame({"priority": [1],
+                                                                            "account_id": ["SENTINEL"]})})
+    outputs.write_outputs(diagnosis.assemble(prep, [decay]), prep, tmp_path / "b")
     assert "SENTINEL" in (tmp_path / "b" / "callback_queue.csv").read_text(encoding="utf-8-sig")
 
 
@@ -630,7 +631,7 @@ def test_render_memo_is_undone_on_error():
 
 
 def test_a_partial_share_never_reads_as_all_or_none():
-    from npsdiag.diagnoses._util import pct
+    from npsdiag.fmt import pct
 
     # 2,993 usable of 3,000 read is 99.77%: "100%" would tell the client nothing was excluded
     assert pct(2993 / 3000) == "99.8%" and pct(1.0) == "100%" and pct(0.0) == "0%"

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from npsdiag.areas import segmentation as S
 from npsdiag.clean import prepare
-from npsdiag.diagnoses import segmentation as S
 from npsdiag.io import from_frames
 
 NOW = pd.Timestamp("2026-01-01")

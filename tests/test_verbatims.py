@@ -14,7 +14,7 @@ from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
 from npsdiag import clean, io
 from npsdiag import text as tx
-from npsdiag.diagnoses import verbatims as V
+from npsdiag.areas import verbatims as V
 from npsdiag.errors import NpsdiagError
 
 ROOT = Path(__file__).resolve().parents[1]

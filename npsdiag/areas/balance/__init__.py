@@ -36,24 +36,24 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .. import plots
-from ..clean import Prepared
-from ..findings import AreaResult, Figure, Finding, not_assessed
-from ..metrics import Breaks, nps_diff_test, nps_table
-from ..weighting import account_weights, poststratify, weighted_nps
-from ._util import bh_adjust, cramers_v_gof, err, num, p_eq, pct, pts, to_period, wilson_interval, worst
+from ... import plots
+from ...clean import Prepared
+from ...findings import AreaResult, Figure, Finding, not_assessed, worst
+from ...fmt import num, p_eq, pct, pts
+from ...linking import DECISION_PATTERN, decision_roles
+from ...linking import first_rows as _first_rows
+from ...linking import positions as _positions
+from ...plots import err
+from ...stats.multiplicity import bh_adjust
+from ...stats.nps import Breaks, nps_diff_test, nps_table, to_period
+from ...stats.proportions import cramers_v_gof, wilson_interval
+from ...stats.weighting import account_weights, poststratify, weighted_nps
 
 __all__ = ["diagnose", "decision_roles", "role_mix", "nps_by_role", "respondents_per_account", "voice_distribution",
            "lorenz_curve", "concentration", "top_share_null", "revenue_coverage", "match_invitations",
            "invitation_attributes", "nonresponse_bias", "response_rates", "response_design_effect", "adjusted_nps",
            "DECISION_PATTERN", "DOMINANT_SHARE", "SIMULATE_MAX_ACCOUNTS"]
 
-#: Role names that mark a decision maker when ``settings.decision_roles`` is not given.
-DECISION_PATTERN = re.compile(
-    r"\b(?:exec\w*|decision|dm|vp|svp|evp|avp|vice[\s-]*president|director|c[\s-]*level|c[\s-]*suite|cxo|ceo|cfo|"
-    r"cto|cio|coo|cmo|cro|ciso|cpo|chief|head|owner|founder|co-?founder|president|sponsor|buyer|"
-    r"economic\s+buyer|gm|general\s+manager|managing\s+director|partner|principal)\b",
-    re.IGNORECASE)
 #: A role giving this share of responses or more dominates the voice.
 DOMINANT_SHARE = 0.6
 #: Above this many responding accounts, :func:`concentration` uses its analytic null instead of simulations.
@@ -125,36 +125,6 @@ def _counts(codes: np.ndarray, k: int, weights: np.ndarray | None = None) -> np.
     return np.bincount(np.asarray(codes) + 1, weights=weights, minlength=k + 1)[1:]
 
 
-def _positions(haystack, needles) -> np.ndarray:
-    """Position of each of ``needles`` in ``haystack`` (its first occurrence; -1: absent or missing).
-
-    Meant for the distinct ids of two tables (thousands, not millions of values); text ids are looked up
-    with Arrow's hash lookup.
-    """
-    h = haystack if isinstance(haystack, pd.Index) else pd.Index(np.asarray(haystack, dtype=object))
-    nd = needles if isinstance(needles, pd.Index) else pd.Index(np.asarray(needles, dtype=object))
-    if not len(nd) or not len(h):
-        return np.full(len(nd), -1, dtype=np.intp)
-    try:
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        ha, na = pa.array(h.array, from_pandas=True), pa.array(nd.array, from_pandas=True)
-        text = (pa.types.is_string(ha.type) or pa.types.is_large_string(ha.type)) and \
-            (pa.types.is_string(na.type) or pa.types.is_large_string(na.type))
-        if text:
-            pos = pc.index_in(na.cast(ha.type), value_set=ha, skip_nulls=True)
-            return np.asarray(pos.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.intp)
-    except (ImportError, TypeError, ValueError, ArithmeticError, LookupError, NotImplementedError):
-        pass
-    except Exception:  # noqa: BLE001 - pyarrow errors: fall back to pandas
-        pass
-    if not h.is_unique:
-        first = np.flatnonzero(~h.duplicated())
-        return _remap(h[first].get_indexer(nd), first)
-    return np.asarray(h.get_indexer(nd), dtype=np.intp)
-
-
 def _text_order(values) -> np.ndarray:
     """Rank of each value in text order (ties keep their order)."""
     try:
@@ -173,56 +143,12 @@ def _text_order(values) -> np.ndarray:
     return rank
 
 
-def _first_rows(codes: np.ndarray, k: int, mask: np.ndarray | None = None) -> np.ndarray:
-    """For each code 0..k-1, the first row holding it (among ``mask``), -1 if none."""
-    rows = np.flatnonzero(codes >= 0 if mask is None else mask & (codes >= 0))
-    first = np.full(k, -1, dtype=np.intp)
-    first[codes[rows[::-1]]] = rows[::-1]  # later assignments win: the first row is written last
-    return first
-
-
 def _nps_table(counts: np.ndarray, confidence: float) -> pd.DataFrame:
     """The columns of :func:`npsdiag.metrics.nps` from a (groups x 3) table of detractor/passive/promoter counts."""
     return nps_table(counts, confidence)
 
 
 # --------------------------------------------------------------------------- roles
-
-
-def decision_roles(roles: Iterable[Any], configured: Iterable[str] | None = None) -> list[str]:
-    """The role values that count as decision makers.
-
-    Parameters
-    ----------
-    roles : iterable
-        Role values present in the data.
-    configured : iterable of str, optional
-        ``settings.decision_roles``; matched without regard to case or
-        surrounding spaces. When given, only these count.
-
-    Returns
-    -------
-    list of str
-        The values of ``roles`` (as written) that are decision roles.
-
-    Notes
-    -----
-    Without a configured list, a role is a decision role when its name
-    contains a word such as executive, decision (maker), VP, director,
-    C-level, chief, head (of), owner, founder, president, sponsor or buyer
-    (:data:`DECISION_PATTERN`).
-
-    Examples
-    --------
-    >>> decision_roles(["User", "Executive", "Decision Maker", "Influencer", "Head of IT"])
-    ['Executive', 'Decision Maker', 'Head of IT']
-    """
-    values = [str(r) for r in dict.fromkeys(roles) if r is not None and not (isinstance(r, float) and math.isnan(r))
-              and r is not pd.NA]
-    if configured:
-        keys = {str(c).strip().casefold() for c in configured}
-        return [v for v in values if v.strip().casefold() in keys]
-    return [v for v in values if DECISION_PATTERN.search(v)]
 
 
 def _unify_role_codes(parts: list[tuple[np.ndarray, Any] | None]) -> tuple[list[np.ndarray | None], list[str]]:
@@ -463,8 +389,8 @@ def _nps_by_role_codes(codes: np.ndarray, roles: np.ndarray, cat: np.ndarray, co
             ps.append(np.nan)
             continue
         res = nps_diff_test(mine, rest, confidence=confidence)
-        diffs.append(res["diff"])
-        ps.append(res["p_value"])
+        diffs.append(res.diff)
+        ps.append(res.p_value)
     t["diff_vs_rest"] = diffs
     t["p_value"] = ps
     t["p_adj"] = bh_adjust(t["p_value"])
@@ -1018,7 +944,7 @@ def match_invitations(
     >>> match_invitations(inv, res)["responded"].tolist()
     [True, False]
     """
-    from .decay import match_invitations as match  # one matching rule for every area
+    from ...linking import match_invitations as match  # one matching rule for every area
 
     matched = match(invitations, responses, window_days=window_days)
     inv = invitations.copy(deep=False)
@@ -1040,7 +966,7 @@ def _invitations_answered(prep: Prepared, window_days: float = 90) -> tuple[np.n
     :func:`~npsdiag.diagnoses.decay.matched_invitations`), the one matching rule, whose window-free part
     is computed once per prepared data set and shared with the other areas.
     """
-    from .decay import responded_within
+    from ...linking import responded_within
 
     inv, res = prep.invitations, prep.responses
     responded = responded_within(prep, window_days=window_days)  # the matched frame's "responded", without the frame
@@ -2025,10 +1951,10 @@ def _role_gap_finding(r: pd.DataFrame, t: pd.DataFrame, dm_values: list[str], al
                 dm_res = nps_diff_test(cd, co, confidence=confidence)
                 dm_nps = 100 * (cd[2] - cd[0]) / sum(cd)
                 other_nps = 100 * (co[2] - co[0]) / sum(co)
-    dm_sig = dm_res is not None and dm_res["p_value"] < alpha and abs(dm_res["diff"]) >= 10
+    dm_sig = dm_res is not None and dm_res.p_value < alpha and abs(dm_res.diff) >= 10
     if sig.empty and not dm_sig:
         return None
-    big = max([abs(x) for x in sig["diff_vs_rest"]] + ([abs(dm_res["diff"])] if dm_sig else []))
+    big = max([abs(x) for x in sig["diff_vs_rest"]] + ([abs(dm_res.diff)] if dm_sig else []))
     sev = "high" if big >= 20 else "medium"
     hi, lo = t.loc[t["n"] >= 10].sort_values("nps").iloc[-1], t.loc[t["n"] >= 10].sort_values("nps").iloc[0]
     ev: dict[str, Any] = {"chi2": test["chi2"], "dof": test["dof"], "p_value": test["p_value"],
@@ -2041,13 +1967,13 @@ def _role_gap_finding(r: pd.DataFrame, t: pd.DataFrame, dm_values: list[str], al
               f"(chi-square = {test['chi2']:.1f} on {test['dof']} df, p {p_eq(test['p_value'])}).")
     title = f"NPS differs by role: {pts(lo['nps'], 0)} for {lo['role']} against {pts(hi['nps'], 0)} for {hi['role']}"
     if dm_res is not None:
-        ev.update(decision_maker_nps=dm_nps, other_roles_nps=other_nps, decision_maker_gap=dm_res["diff"],
-                  decision_maker_gap_p=dm_res["p_value"])
-        detail += (f" Decision makers' NPS is {abs(dm_res['diff']):.1f} points "
-                   f"{'below' if dm_res['diff'] < 0 else 'above'} other roles' (difference interval "
-                   f"{pts(dm_res['ci_low'])} to {pts(dm_res['ci_high'])}, p {p_eq(dm_res['p_value'])}).")
-        if dm_sig and dm_res["diff"] < 0:
-            title = (f"Decision makers' NPS is {abs(dm_res['diff']):.0f} points below other roles' "
+        ev.update(decision_maker_nps=dm_nps, other_roles_nps=other_nps, decision_maker_gap=dm_res.diff,
+                  decision_maker_gap_p=dm_res.p_value)
+        detail += (f" Decision makers' NPS is {abs(dm_res.diff):.1f} points "
+                   f"{'below' if dm_res.diff < 0 else 'above'} other roles' (difference interval "
+                   f"{pts(dm_res.ci_low)} to {pts(dm_res.ci_high)}, p {p_eq(dm_res.p_value)}).")
+        if dm_sig and dm_res.diff < 0:
+            title = (f"Decision makers' NPS is {abs(dm_res.diff):.0f} points below other roles' "
                      f"({pts(dm_nps, 0)} against {pts(other_nps, 0)})")
     return Finding("balance.role_gap", sev, title, detail, ev,
                    "Report NPS per role rather than one blended figure, and act on the less positive roles' "

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .metrics import Breaks
+from .nps import Breaks
 
 __all__ = ["account_weights", "poststratify", "weighted_nps", "kish_effective_n"]
 

@@ -2,40 +2,30 @@
 
 :func:`callback_queue` lists the detractors who have not been followed up
 (or were followed up after the SLA), one row per respondent (their latest
-detractor response), prioritised by ARR and recency. :func:`write_csv_safely`
-writes it (or any table) as a CSV that a spreadsheet cannot run as formulas,
-atomically. The runner writes ``callback_queue.csv`` beside the report with::
+detractor response), prioritised by ARR and recency. A run writes it as
+``callback_queue.csv`` beside the report (:func:`npsdiag.outputs.write_outputs`)::
 
-    from npsdiag.callback import callback_queue, write_csv_safely
+    from npsdiag.outputs import write_csv_safely
     write_csv_safely(callback_queue(prep), report_dir / "callback_queue.csv")
-
-References
-----------
-.. [1] OWASP, "CSV Injection". https://owasp.org/www-community/attacks/CSV_Injection
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
-from .clean import Prepared
-from .diagnoses.decay import _account_rows, data_end_date, follow_up_latency
-from .redact import redact_text
+from ...clean import Prepared
+from ...linking import account_rows, data_end_date
+from ...redact import redact_text
+from . import follow_up_latency
 
-__all__ = ["CALLBACK_COLUMNS", "HALF_LIFE_DAYS", "callback_queue", "neutralise_formulas", "write_csv_safely"]
+__all__ = ["CALLBACK_COLUMNS", "HALF_LIFE_DAYS", "callback_queue"]
 
 #: Columns of the callback queue, in order (a stable contract: the CSV always has them all).
 CALLBACK_COLUMNS = ("priority", "status", "account_id", "account_name", "respondent", "role", "owner", "score",
                     "responded_at", "followed_up_at", "days_waiting", "arr", "priority_score", "comment")
 #: The ARR of a waiting detractor counts half after this many days (the feedback goes stale).
 HALF_LIFE_DAYS: float = 90
-#: Leading characters a spreadsheet may run as a formula (OWASP CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _STATUS_LABEL = {"never": "not followed up", "open": "not followed up (within SLA)", "late": "followed up late",
                  "unknown": "follow-up not recorded"}
 _STATUS_RANK = {"never": 0, "open": 0, "unknown": 1, "late": 2}
@@ -95,9 +85,7 @@ def callback_queue(
     >>> q[["priority", "status", "score"]].values.tolist()
     [[1, 'not followed up', 2]]
     """
-    key = f"callback_queue:{bool(exclude_churned)}:{float(half_life_days)!r}:{bool(include_late)}"
-    # computed once per prepared data (the report's decay area and the CSV export both ask); callers get a copy
-    return prep.cached(key, lambda: _queue(prep, exclude_churned, half_life_days, include_late)).copy()
+    return _queue(prep, exclude_churned, half_life_days, include_late)
 
 
 def _queue(prep: Prepared, exclude_churned: bool, half_life_days: float, include_late: bool) -> pd.DataFrame:
@@ -142,7 +130,7 @@ def _queue(prep: Prepared, exclude_churned: bool, half_life_days: float, include
     if acc is not None and "account_id" in acc and "account_id" in r:
         cols = ["account_id"] + [c for c in ("name", "revenue", "churned") if c in acc]
         # the accounts' first rows per id, and each response account's place among them (matched once, cached)
-        a_rows, at_u = _account_rows(prep)
+        a_rows, at_u = account_rows(prep)
         a = acc[cols].iloc[a_rows].reset_index(drop=True)
         rc = np.asarray(prep.codes("account_id")[0], dtype=np.intp)[fu["_pos"].to_numpy()]
         at = np.where(rc >= 0, at_u[np.maximum(rc, 0)] if len(at_u) else -1, -1)
@@ -202,156 +190,3 @@ def _queue(prep: Prepared, exclude_churned: bool, half_life_days: float, include
         for c in ("respondent", "comment"):
             out[c] = redact_text(out[c].astype("string"))
     return out[list(CALLBACK_COLUMNS)]
-
-
-def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``frame`` whose text cells cannot run as spreadsheet formulas.
-
-    Any text cell (and column name) starting with ``=``, ``+``, ``-``, ``@``,
-    a tab or a carriage return gets a leading apostrophe, as OWASP's CSV
-    injection guidance recommends. Numbers, dates and missing values are left
-    as they are (a negative number is not text).
-
-    Examples
-    --------
-    >>> neutralise_formulas(pd.DataFrame({"c": ["=1+1", "ok", "-2"], "n": [-1, 2, 3]}))["c"].tolist()
-    ["'=1+1", 'ok', "'-2"]
-    """
-    def fix(v):
-        if isinstance(v, str) and v.startswith(FORMULA_PREFIXES):
-            return "'" + v
-        return v
-
-    out = frame.copy()
-    for c in out.columns:
-        ser = out[c]
-        if pd.api.types.is_object_dtype(ser) or pd.api.types.is_string_dtype(ser) or isinstance(
-                ser.dtype, pd.CategoricalDtype):
-            obj = ser.astype(object)
-            hit = _formula_cells(ser)
-            vals = obj.to_numpy(dtype=object, copy=True)
-            if hit.any():
-                vals[hit] = ["'" + v for v in vals[hit]]
-            out[c] = pd.Series(vals, index=obj.index)  # the dtype inferred as Series.map would (str when all text)
-    out.columns = [fix(str(c)) for c in out.columns]
-    return out
-
-
-def _formula_cells(ser: pd.Series) -> np.ndarray:
-    """Per cell: text starting with a formula character (vectorised for string and categorical columns)."""
-    if not len(ser):
-        return np.zeros(0, dtype=bool)
-    if isinstance(ser.dtype, pd.CategoricalDtype):
-        cats = pd.Series(ser.cat.categories)
-        bad = _formula_cells(cats.astype(object)) if len(cats) else np.zeros(0, dtype=bool)
-        codes = ser.cat.codes.to_numpy()
-        return np.where(codes >= 0, bad[np.maximum(codes, 0)] if len(bad) else False, False)
-    if pd.api.types.is_object_dtype(ser) and pd.api.types.infer_dtype(ser, skipna=True) in ("string", "empty"):
-        ser = ser.astype("string")  # all text: the string kernels apply
-    hit = ser.str.startswith(FORMULA_PREFIXES)
-    return hit.astype("boolean").fillna(False).to_numpy(dtype=bool)
-
-
-#: From this many rows, :func:`write_csv_safely` builds the CSV text with pyarrow kernels (:func:`_csv_text`):
-#: byte for byte what pandas writes, about 8x faster (the callback queue of a million responses: 0.9 -> 0.1 s).
-FAST_CSV_ROWS = 5_000
-
-
-def _csv_field_text(ser: pd.Series):
-    """One column as pandas' ``to_csv`` writes its cells, as a pyarrow string array; None for other dtypes."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    dt = ser.dtype
-    if isinstance(dt, np.dtype) and dt.kind == "f":
-        vals = ser.to_numpy()
-        # numpy's shortest round-trip text, as pandas writes floats; missing values are empty
-        return pa.array(vals.astype(str), mask=np.isnan(vals), type=pa.string())
-    if isinstance(dt, np.dtype) and dt.kind in "iu":
-        return pa.array(ser.to_numpy().astype(str), type=pa.string())
-    if isinstance(dt, np.dtype) and dt.kind == "b":
-        return pa.array(np.where(ser.to_numpy(), "True", "False"), type=pa.string())
-    if isinstance(dt, pd.Int64Dtype | pd.Int32Dtype):
-        return pc.cast(pa.array(ser.array), pa.string())
-    if isinstance(dt, pd.StringDtype) or (dt == np.dtype(object) and pd.api.types.infer_dtype(ser, skipna=True)
-                                          in ("string", "empty")):
-        arr = pa.array(ser.array if isinstance(dt, pd.StringDtype) else ser.to_numpy(), type=pa.string(),
-                       from_pandas=True)
-        # Python's csv QUOTE_MINIMAL: the delimiter, the quote and the line terminator's characters
-        need = pc.match_substring(arr, ",")
-        for ch in ('"', *os.linesep):
-            need = pc.or_(need, pc.match_substring(arr, ch))
-        quoted = pc.binary_join_element_wise('"', pc.replace_substring(arr, '"', '""'), '"', "")
-        return pc.if_else(need, quoted, arr)
-    return None
-
-
-def _csv_text(frame: pd.DataFrame) -> str | None:
-    """``frame.to_csv(index=False)`` built column-wise with pyarrow, or None when a column needs pandas.
-
-    Cells are quoted as Python's csv module does with ``QUOTE_MINIMAL``
-    (when they hold a comma, a quote or a line break; quotes doubled);
-    missing values are empty; floats are written as numpy's shortest
-    round-trip text (as pandas does). Frames of one column go to pandas (a
-    row of one empty cell is written as ``""`` there).
-    """
-    import pyarrow.compute as pc
-
-    if frame.shape[1] < 2 or not frame.columns.is_unique:
-        return None
-    cols = []
-    for name in frame.columns:
-        arr = _csv_field_text(frame[name])
-        if arr is None:
-            return None
-        cols.append(pc.fill_null(arr, ""))
-    header = _csv_field_text(pd.Series([str(c) for c in frame.columns], dtype=object))
-    rows = pc.binary_join_element_wise(*cols, ",")
-    head = ",".join(header.to_pylist())
-    return os.linesep.join([head, *rows.to_pylist()]) + os.linesep  # pandas ends lines with os.linesep
-
-
-def write_csv_safely(frame: pd.DataFrame, path: str | Path, encoding: str = "utf-8-sig") -> Path:
-    """Write a table as CSV, formula cells neutralised, atomically.
-
-    Parameters
-    ----------
-    frame : DataFrame
-    path : str or Path
-        The CSV to write; its folder must exist. An existing file is replaced
-        only once the new one is complete (written to a temporary file in the
-        same folder, then renamed).
-    encoding : str
-        ``utf-8-sig`` by default (a byte-order mark, so that Excel reads
-        accented names correctly).
-
-    Returns
-    -------
-    Path
-
-    Notes
-    -----
-    Dates are written as ISO dates (``YYYY-MM-DD``, or with the time when one
-    is present); see :func:`neutralise_formulas` for the cells changed.
-    """
-    path = Path(path)
-    safe = neutralise_formulas(frame)
-    for c in safe.columns:
-        if pd.api.types.is_datetime64_any_dtype(safe[c]):
-            d = safe[c]
-            has_time = bool(((d.dropna() - d.dropna().dt.normalize()) != pd.Timedelta(0)).any())
-            safe[c] = d.dt.strftime("%Y-%m-%d %H:%M:%S" if has_time else "%Y-%m-%d")
-    fast = _csv_text(safe) if len(safe) >= FAST_CSV_ROWS else None
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding=encoding, newline="") as fh:
-            if fast is not None:
-                fh.write(fast)
-            else:
-                safe.to_csv(fh, index=False)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; a report file is shared like the others
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path

@@ -46,7 +46,8 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from .findings import AreaResult, Figure, not_assessed
+from ...findings import AreaResult, Figure, not_assessed
+from ...linking import account_means
 
 __all__ = ["relative_weights", "shapley_r2", "key_drivers", "churn_drivers", "plot_drivers", "diagnose"]
 
@@ -225,7 +226,7 @@ def _logit(y: np.ndarray, x: np.ndarray, names: list[str] | None = None):
     :func:`npsdiag.diagnoses._util.logit_fit` (the maximum-likelihood estimates, model-based standard
     errors and Wald p-values of statsmodels ``Logit``), without statsmodels' per-fit overhead.
     """
-    from .diagnoses._util import logit_fit
+    from ...stats.regression import logit_fit
 
     exog = np.column_stack([np.ones(len(y)), x])
     try:
@@ -613,7 +614,7 @@ def plot_drivers(table: pd.DataFrame, title: str = "What explains the score", va
     """
     import textwrap
 
-    from .plots import PALETTE, figure
+    from ...plots import PALETTE, figure
 
     t = table.dropna(subset=[value]).sort_values(value)
     # long driver names (whole survey questions) wrapped, so that the labels leave room for the bars
@@ -637,35 +638,6 @@ def plot_drivers(table: pd.DataFrame, title: str = "What explains the score", va
 
 
 # --------------------------------------------------------------------------- area
-
-
-def _account_frame(prep, drivers: list[str]) -> pd.DataFrame | None:
-    acc = prep.accounts
-    r = prep.responses
-    if acc is None or "churned" not in acc or "account_id" not in r or "account_id" not in acc:
-        return None
-    codes, uniq = prep.codes("account_id")
-    codes = np.asarray(codes)
-    use = codes >= 0
-    if "outcome_at" in acc and "responded_at" in r:
-        # each response's account outcome date, looked up once per distinct account
-        oa_u = acc.drop_duplicates("account_id").set_index("account_id")["outcome_at"].reindex(uniq)
-        oa = np.append(oa_u.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT"))[codes]
-        at = r["responded_at"].to_numpy(dtype="datetime64[ns]")
-        use &= np.isnat(oa) | (at < oa)
-    k = len(uniq)
-    g = codes[use]
-    means = {}
-    for d in drivers:
-        v = pd.to_numeric(r[d], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)[use]
-        ok = ~np.isnan(v)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            means[d] = np.bincount(g[ok], weights=v[ok], minlength=k) / np.bincount(g[ok], minlength=k)
-    seen = np.bincount(g, minlength=k) > 0
-    means = pd.DataFrame(means, index=pd.Index(uniq, name="account_id"))[seen]
-    a = acc[["account_id", "churned"]].dropna(subset=["churned"]).drop_duplicates("account_id")
-    a = a.assign(churned=a["churned"].astype(bool).astype(int))
-    return a.merge(means, left_on="account_id", right_index=True, how="inner")
 
 
 def diagnose(prep) -> AreaResult:
@@ -696,7 +668,7 @@ def diagnose(prep) -> AreaResult:
                               f"explained variance (R² = {top['r2']:.2f}, n = {int(top['n'])})."))
     res.summary = (f"{top['driver']} explains most of the score ({100 * top['share']:.0f}% of the explained "
                    f"variance; the drivers together explain {100 * top['r2']:.0f}% of it).")
-    af = _account_frame(prep, drivers)
+    af = account_means(prep, drivers)
     if af is not None:
         cd = churn_drivers(af, drivers, confidence=s.confidence)
         if not cd.empty:

@@ -1,148 +1,32 @@
-"""Small helpers shared by the area modules (not part of the public API)."""
+"""Regression models: logistic regression (model-based or cluster-robust) and the Cox model.
+
+The fits are Newton-Raphson maximum likelihood written for speed on large
+designs (aggregated covariate patterns); they give statsmodels' ``Logit`` and
+``PHReg`` estimates and covariances (the test suite checks both against
+statsmodels and against R's ``sandwich::vcovCL`` and ``survival::coxph``).
+
+References
+----------
+.. [1] Cameron, A. C. & Miller, D. L. (2015). A practitioner's guide to
+   cluster-robust inference. Journal of Human Resources, 50(2), 317-372.
+.. [2] Cox, D. R. (1972). Regression models and life-tables. JRSS B, 34(2), 187-220.
+.. [3] Breslow, N. (1974). Covariance analysis of censored survival data.
+   Biometrics, 30(1), 89-99.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import math
-import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
-from ..findings import SEVERITIES
+from .result import Result
 
-__all__ = ["bh_adjust", "wilson_interval", "pct", "pts", "pval", "p_eq", "num", "worst", "period_label",
-           "cramers_v_gof", "to_period", "severity_from_share", "err", "LogitFit", "logit_fit", "logit_fit_rows",
-           "pattern_codes", "release_memory"]
-
-
-def bh_adjust(p_values: Sequence[float] | np.ndarray | pd.Series) -> np.ndarray:
-    """Benjamini-Hochberg adjusted p-values; NaN entries stay NaN and are not counted.
-
-    Uses :func:`statsmodels.stats.multitest.multipletests` (``fdr_bh``).
-    """
-    from statsmodels.stats.multitest import multipletests
-
-    p = np.asarray(p_values, dtype="float64")
-    out = np.full(p.shape, np.nan)
-    ok = ~np.isnan(p)
-    if ok.any():
-        out[ok] = multipletests(np.clip(p[ok], 0, 1), method="fdr_bh")[1]
-    return out
-
-
-def wilson_interval(k, n, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval of a proportion k/n, element-wise (NaN where n = 0).
-
-    The one Wilson interval of the kit (statsmodels ``proportion_confint``,
-    method "wilson"; Wilson 1927), with exact 0 and 1 at k = 0 and k = n.
-    The result has the shape of the inputs.
-    """
-    from statsmodels.stats.proportion import proportion_confint
-
-    k = np.asarray(k, dtype="float64")
-    n = np.asarray(n, dtype="float64")
-    safe = np.where(n > 0, n, 1.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        lo, hi = proportion_confint(np.minimum(k, safe), safe, alpha=1 - confidence, method="wilson")
-    low = np.where(n > 0, np.where(k <= 0, 0.0, lo), np.nan)
-    high = np.where(n > 0, np.where(k >= n, 1.0, hi), np.nan)
-    return low, high
-
-
-def pct(x: float | None, digits: int = 0) -> str:
-    """0.4231 -> '42%'; a share strictly between 0 and 1 never reads as 0% or 100% (0.9977 -> '99.8%').
-
-    Examples
-    --------
-    >>> pct(0.4231), pct(0.9977), pct(0.0004), pct(1.0), pct(0.99999), pct(0.00001)
-    ('42%', '99.8%', '0.04%', '100%', '>99.99%', '<0.01%')
-    """
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "n/a"
-    x = float(x)
-    text = f"{100 * x:.{digits}f}"
-    for d in range(digits + 1, digits + 3):  # a few more digits before saying "all" or "none" of something partial
-        if not (0 < x < 1 and float(text) in (0.0, 100.0)):
-            break
-        text = f"{100 * x:.{d}f}"
-    if 0 < x < 1 and float(text) in (0.0, 100.0):
-        step = 10.0 ** -(digits + 2)
-        return f">{100 - step:.{digits + 2}f}%" if float(text) else f"<{step:.{digits + 2}f}%"
-    return f"{text}%"
-
-
-def pts(x: float | None, digits: int = 1, sign: bool = True) -> str:
-    """NPS points: 12.34 -> '+12.3'."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "n/a"
-    return f"{x:+.{digits}f}" if sign else f"{x:.{digits}f}"
-
-
-def pval(p: float | None) -> str:
-    """A p-value for text: '<0.001', '0.012', 'n/a'."""
-    if p is None or (isinstance(p, float) and math.isnan(p)):
-        return "n/a"
-    return "<0.001" if p < 0.001 else f"{p:.3f}"
-
-
-def p_eq(p: float | None) -> str:
-    """A p-value after 'p': '< 0.001' or '= 0.012'."""
-    s = pval(p)
-    return "< 0.001" if s.startswith("<") else f"= {s}"
-
-
-def num(x: float | int | None) -> str:
-    """Thousands separators: 12873 -> '12,873'."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "n/a"
-    return f"{int(round(x)):,}"
-
-
-def worst(severities: Iterable[str | None]) -> str | None:
-    """The most severe of several severities (None when there is none)."""
-    s = [x for x in severities if x]
-    return min(s, key=SEVERITIES.index) if s else None
-
-
-def severity_from_share(share: float, medium: float = 0.02, high: float = 0.10) -> str:
-    """Severity of an exclusion by the share of rows it affects."""
-    if share >= high:
-        return "high"
-    if share >= medium:
-        return "medium"
-    return "low"
-
-
-def to_period(dates: pd.Series, freq: str) -> pd.Series:
-    """Dates as periods of ``freq`` (W = weeks starting Monday, M months, Q quarters)."""
-    f = {"W": "W-SUN"}.get(freq, freq)
-    return pd.to_datetime(dates).dt.to_period(f)
-
-
-def period_label(p: pd.Period) -> str:
-    """Period labels as everywhere in the report (:func:`npsdiag.metrics.period_label`)."""
-    from ..metrics import period_label as label
-
-    return label(p)
-
-
-def err(value, low, high) -> np.ndarray:
-    """Error-bar lengths [below, above] for matplotlib, never negative or NaN.
-
-    The adjusted Wald interval is centred on the adjusted estimate, so for
-    tiny n the observed value can lie just outside it; the bar is then 0.
-    """
-    v, lo, hi = (np.asarray(a, dtype="float64") for a in (value, low, high))
-    return np.nan_to_num(np.vstack([np.clip(v - lo, 0, None), np.clip(hi - v, 0, None)]))
-
-
-def cramers_v_gof(chi2: float, n: float, k: int) -> float:
-    """Effect size of a chi-square goodness-of-fit test: sqrt(chi2 / (n (k - 1)))."""
-    if n <= 0 or k < 2:
-        return float("nan")
-    return float(math.sqrt(chi2 / (n * (k - 1))))
+__all__ = ["LogitFit", "logit_fit", "logit_fit_rows", "pattern_codes", "odds_ratios", "CoxFit", "cox_fit"]
 
 
 class LogitFit:
@@ -153,8 +37,6 @@ class LogitFit:
 
     def __init__(self, names: list[str], params: np.ndarray, cov: np.ndarray, converged: bool, nobs: int,
                  X: np.ndarray, trials: np.ndarray, perfect: bool = False) -> None:
-        from scipy import stats
-
         self.params = pd.Series(params, index=names)
         self.cov = cov
         se = np.sqrt(np.clip(np.diag(cov), 0, None)) if np.all(np.isfinite(cov)) else np.full(len(names), np.nan)
@@ -167,12 +49,20 @@ class LogitFit:
         self.mle_retvals = {"converged": converged}
         self._X, self._n = X, trials  # the (pattern) design, for average marginal effects
 
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Coefficients with standard errors, Wald z, p-values, 95% intervals and odds ratios, one row per term."""
+        ci = self.conf_int(0.05)
+        return pd.DataFrame({"coef": self.params, "se": self.bse, "z": self.params / self.bse, "p_value": self.pvalues,
+                             "ci_low": ci[:, 0], "ci_high": ci[:, 1], "odds_ratio": np.exp(self.params)})
+
+    def _repr_html_(self) -> str:  # pragma: no cover - notebook display
+        return self.summary.to_html()
+
     def cov_params(self) -> pd.DataFrame:
         return pd.DataFrame(self.cov, index=self.params.index, columns=self.params.index)
 
     def conf_int(self, alpha: float = 0.05) -> np.ndarray:
-        from scipy import stats
-
         z = stats.norm.ppf(1 - alpha / 2)
         b, se = self.params.to_numpy(), self.bse.to_numpy()
         return np.column_stack([b - z * se, b + z * se])
@@ -194,7 +84,7 @@ class LogitFit:
         return me, float(np.sqrt(max(grad @ self.cov @ grad, 0.0)))
 
 
-def _dense_codes(v: np.ndarray, max_levels: int) -> tuple[np.ndarray, int] | None:
+def dense_codes(v: np.ndarray, max_levels: int) -> tuple[np.ndarray, int] | None:
     """Codes 0..m-1 of the distinct values of ``v`` (in sorted order) and m, or None beyond ``max_levels``.
 
     Integer-valued data in a narrow range (scores, bands, times on a grid)
@@ -221,14 +111,14 @@ def pattern_codes(columns: Sequence[np.ndarray], max_patterns: int) -> tuple[np.
     """
     code, size = None, 1
     for col in columns:
-        dc = _dense_codes(np.asarray(col), max_patterns)
+        dc = dense_codes(np.asarray(col), max_patterns)
         if dc is None:
             return None
         c, m = dc
         if code is None:
             code, size = c.astype("int64"), m
             continue
-        dc = _dense_codes(code * max(m, 1) + c, max_patterns)  # re-code the combinations seen so far
+        dc = dense_codes(code * max(m, 1) + c, max_patterns)  # re-code the combinations seen so far
         if dc is None:
             return None
         code, size = dc
@@ -290,8 +180,6 @@ def logit_fit(
     (threadpoolctl): on a busy machine the threads of a multi-threaded BLAS
     cost more than they save for a few columns.
     """
-    from contextlib import nullcontext
-
     limit = nullcontext()
     if np.size(X) >= 200_000:  # limiting the threads costs ~10 ms: only worth it for large designs
         try:
@@ -304,22 +192,15 @@ def logit_fit(
         return _logit_fit(X, y, trials, names, rows, row_y, groups, maxiter, tol)
 
 
-def _logit_fit(X, y, trials, names, rows, row_y, groups, maxiter, tol) -> LogitFit:
-    """The body of :func:`logit_fit` (same arguments)."""
-    if isinstance(X, pd.DataFrame):
-        names = names or [str(c) for c in X.columns]
-        X = X.to_numpy(dtype="float64")
-    X = np.asarray(X, dtype="float64")
-    y = np.asarray(y, dtype="float64")
-    n = np.ones(len(y)) if trials is None else np.asarray(trials, dtype="float64")
-    k = X.shape[1]
-    names = names or [f"x{i}" for i in range(k)]
+def _loglik(X: np.ndarray, y: np.ndarray, n: np.ndarray, eta: np.ndarray) -> float:
+    """Binomial log-likelihood at linear predictor ``eta`` (numerically stable)."""
+    return float(np.sum(y * eta - n * (np.log1p(np.exp(-np.abs(eta))) + np.maximum(eta, 0))))
 
-    def loglik(eta: np.ndarray) -> float:
-        return float(np.sum(y * eta - n * (np.log1p(np.exp(-np.abs(eta))) + np.maximum(eta, 0))))
 
-    b = np.zeros(k)
-    if len(y) > 200_000:  # start from a fit on every m-th row: fewer passes over the full data, same optimum
+def _start(X: np.ndarray, y: np.ndarray, n: np.ndarray, names: list[str], maxiter: int) -> np.ndarray:
+    """Starting values: zeros, or on a large design the estimate from every m-th row (fewer full passes)."""
+    b = np.zeros(X.shape[1])
+    if len(y) > 200_000:
         sub = np.arange(0, len(y), len(y) // 50_000)
         try:
             start = _logit_fit(X[sub], y[sub], n[sub], names, None, None, None, maxiter, 1e-6)
@@ -327,9 +208,14 @@ def _logit_fit(X, y, trials, names, rows, row_y, groups, maxiter, tol) -> LogitF
                 b = start.params.to_numpy()
         except np.linalg.LinAlgError:
             pass
+    return b
+
+
+def _newton(X: np.ndarray, y: np.ndarray, n: np.ndarray, b: np.ndarray, maxiter: int,
+            tol: float) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Newton-Raphson with step halving; returns the estimate, its linear predictor and whether it converged."""
     eta = X @ b
-    ll = loglik(eta)
-    converged = False
+    ll = _loglik(X, y, n, eta)
     for it in range(maxiter):
         p = 1 / (1 + np.exp(-eta))
         grad = X.T @ (y - n * p)
@@ -345,36 +231,53 @@ def _logit_fit(X, y, trials, names, rows, row_y, groups, maxiter, tol) -> LogitF
         for _half in range(30):  # step halving keeps the log-likelihood from falling
             new = b + step
             eta_new = X @ new
-            ll_new = loglik(eta_new)
+            ll_new = _loglik(X, y, n, eta_new)
             if ll_new >= ll - 1e-12 * abs(ll) or not np.isfinite(ll):
                 break
             step = step / 2
         b, eta, ll = new, eta_new, ll_new
         if np.max(np.abs(step)) < tol:
-            converged = True
-            break
+            return b, eta, True
+    return b, eta, False
+
+
+def _cluster_cov(inv: np.ndarray, X: np.ndarray, y: np.ndarray, n: np.ndarray, p: np.ndarray, rows, row_y,
+                 groups) -> np.ndarray:
+    """CRV1 sandwich H⁻¹ (Σ_g u_g u_gᵀ) H⁻¹ · G/(G-1) · (N-1)/(N-K) from the per-observation scores."""
+    k = X.shape[1]
+    g = np.asarray(groups)
+    g = g - g.min() if len(g) else g
+    if rows is None:
+        xr, resid = X, y - n * p
+    else:
+        xr, resid = X[rows], np.asarray(row_y, dtype="float64") - p[rows]
+    u = np.column_stack([np.bincount(g, weights=xr[:, j] * resid) for j in range(k)])
+    n_groups = int(np.count_nonzero(np.bincount(g)))
+    nobs = len(g)
+    return inv @ (u.T @ u) @ inv * (n_groups / (n_groups - 1) * (nobs - 1) / (nobs - k))
+
+
+def _logit_fit(X, y, trials, names, rows, row_y, groups, maxiter, tol) -> LogitFit:
+    """The body of :func:`logit_fit` (same arguments)."""
+    if isinstance(X, pd.DataFrame):
+        names = names or [str(c) for c in X.columns]
+        X = X.to_numpy(dtype="float64")
+    X = np.asarray(X, dtype="float64")
+    y = np.asarray(y, dtype="float64")
+    n = np.ones(len(y)) if trials is None else np.asarray(trials, dtype="float64")
+    k = X.shape[1]
+    names = names or [f"x{i}" for i in range(k)]
+    b, eta, converged = _newton(X, y, n, _start(X, y, n, names, maxiter), maxiter, tol)
     p = 1 / (1 + np.exp(-eta))
     info = X.T @ (X * (n * p * (1 - p))[:, None])
     try:
-        inv = np.linalg.inv(info)
+        cov = np.linalg.inv(info)
     except np.linalg.LinAlgError:
         if converged:
             raise
-        inv = np.full((k, k), np.nan)
-    cov = inv
+        cov = np.full((k, k), np.nan)
     if groups is not None:
-        g = np.asarray(groups)
-        g = g - g.min() if len(g) else g
-        if rows is None:
-            xr, resid = X, y - n * p
-        else:
-            xr, resid = None, np.asarray(row_y, dtype="float64") - p[rows]
-        u = np.column_stack([np.bincount(g, weights=(X[rows, j] if xr is None else xr[:, j]) * resid)
-                             for j in range(k)])
-        n_groups = int(np.count_nonzero(np.bincount(g)))
-        nobs = len(g)
-        meat = u.T @ u
-        cov = inv @ meat @ inv * (n_groups / (n_groups - 1) * (nobs - 1) / (nobs - k))
+        cov = _cluster_cov(cov, X, y, n, p, rows, row_y, groups)
     perfect = bool(np.all(((y >= n) & (1 - p <= 1e-8)) | ((y <= 0) & (p <= 1e-8))))
     return LogitFit(names, b, cov, converged, int(n.sum()), X, n, perfect)
 
@@ -422,21 +325,123 @@ def logit_fit_rows(
                      np.bincount(rows, minlength=m), names=names, rows=rows, row_y=y, groups=groups, maxiter=maxiter)
 
 
-def release_memory() -> None:
-    """Hand memory that is freed but still held by the allocators back to the system.
+def odds_ratios(fit: LogitFit, labels: dict[str, str], confidence: float = 0.95) -> pd.DataFrame:
+    """Odds ratios of the named terms of a fitted logistic regression, with their Wald intervals and p-values.
 
-    pyarrow's pool (mimalloc or jemalloc) keeps freed blocks for reuse, and so
-    does glibc's heap: after loading 1M responses about 175 MB of the
-    kernel's resident memory is such free space. :class:`npsdiag.pipeline.AreaRunner` calls
-    this before it forks (so the second process does not inherit it) and
-    after each area.
+    Parameters
+    ----------
+    fit : LogitFit
+    labels : dict
+        Term name in the fit -> label in the table (in the table's order).
+    confidence : float
+
+    Returns
+    -------
+    DataFrame
+        ``term``, ``odds_ratio``, ``ci_low``, ``ci_high``, ``p_value``.
     """
-    with contextlib.suppress(Exception):
-        import pyarrow as pa
+    ci = np.asarray(fit.conf_int(alpha=1 - confidence))
+    names = list(fit.params.index)
+    rows = []
+    for key, label in labels.items():
+        i = names.index(key)
+        rows.append({"term": label, "odds_ratio": float(np.exp(fit.params.iloc[i])),
+                     "ci_low": float(np.exp(ci[i, 0])), "ci_high": float(np.exp(ci[i, 1])),
+                     "p_value": float(fit.pvalues.iloc[i])})
+    return pd.DataFrame(rows, columns=["term", "odds_ratio", "ci_low", "ci_high", "p_value"])
 
-        pa.default_memory_pool().release_unused()
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(Exception):
-            import ctypes
 
-            ctypes.CDLL("libc.so.6").malloc_trim(0)
+@dataclass(frozen=True)
+class CoxFit(Result):
+    """A Cox proportional-hazards fit of one covariate (:func:`cox_fit`).
+
+    Attributes
+    ----------
+    coef, se : float
+        Log hazard ratio per unit of the covariate and its standard error.
+    hazard_ratio, ci_low, ci_high : float
+        exp(coef) and its Wald interval.
+    p_value : float
+        Wald test of coef = 0.
+    n, events : int
+    """
+
+    coef: float
+    se: float
+    hazard_ratio: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    n: int
+    events: int
+
+
+def cox_fit(time, event, x, confidence: float = 0.95, maxiter: int = 50, tol: float = 1e-10) -> CoxFit:
+    """Cox partial-likelihood fit of one covariate, Breslow ties, by Newton-Raphson.
+
+    Parameters
+    ----------
+    time : array-like of float
+        Follow-up time from a common origin to the event or censoring.
+    event : array-like of bool
+        True where the event (churn) was observed, False where censored.
+    x : array-like of float
+        The covariate (e.g. the score).
+    confidence : float
+    maxiter, tol : int, float
+
+    Returns
+    -------
+    CoxFit
+
+    Raises
+    ------
+    ValueError
+        When the iterations do not converge.
+
+    Notes
+    -----
+    Vectorised: the risk-set sums S_k(t) = Σ_{T_j >= t} x_j^k exp(b x_j) are
+    cumulative sums over the times in decreasing order, read at the last
+    member of each tie block. Gives statsmodels ``PHReg(...).fit()``'s and
+    R ``survival::coxph(ties = "breslow")``'s estimate and SE (Cox 1972;
+    Breslow 1974).
+
+    Examples
+    --------
+    >>> r = cox_fit([1, 2, 3, 4, 5, 6], [1, 1, 0, 1, 0, 0], [0, 1, 0, 1, 1, 2])
+    >>> round(r.coef, 4), round(r.se, 4), r.events  # statsmodels PHReg(ties="breslow"): -1.2507, 1.1738
+    (-1.2507, 1.1738, 3)
+    """
+    time = np.asarray(time, dtype="float64")
+    event = np.asarray(event, dtype=bool)
+    x = np.asarray(x, dtype="float64")
+    order = np.argsort(-time, kind="stable")
+    t, e = time[order], event[order]
+    xc = x[order] - x.mean()  # centring leaves b unchanged and keeps exp() finite
+    last = np.searchsorted(-t, -t, side="right") - 1  # last index of each time's tie block (risk set end)
+    xe = xc[e]
+
+    def parts(b: float) -> tuple[float, float, float]:
+        w = np.exp(b * xc)
+        s0, s1, s2 = (np.cumsum(w)[last][e], np.cumsum(w * xc)[last][e], np.cumsum(w * xc * xc)[last][e])
+        ll = float(np.sum(b * xe - np.log(s0)))
+        m = s1 / s0
+        return ll, float(np.sum(xe - m)), float(np.sum(s2 / s0 - m * m))
+
+    b = 0.0
+    ll, g, h = parts(b)
+    for _ in range(maxiter):
+        step = g / h
+        for _half in range(30):
+            ll_new, g_new, h_new = parts(b + step)
+            if ll_new >= ll - 1e-12 * abs(ll):
+                break
+            step /= 2
+        b, ll, g, h = b + step, ll_new, g_new, h_new
+        if abs(step) < tol:
+            se = float(np.sqrt(1 / h))
+            z = float(stats.norm.ppf(0.5 + confidence / 2))
+            return CoxFit(b, se, float(np.exp(b)), float(np.exp(b - z * se)), float(np.exp(b + z * se)),
+                          float(2 * stats.norm.sf(abs(b / se))), len(x), int(event.sum()))
+    raise ValueError("the Cox model did not converge")

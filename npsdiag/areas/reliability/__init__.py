@@ -31,25 +31,16 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .. import plots
-from ..clean import REASONS, Prepared
-from ..findings import AreaResult, Figure, Finding, not_assessed
-from ..funnel import beta_binomial_tails, funnel_limits, overdispersion
-from ..io import ROW
-from ..metrics import Breaks, nps, nps_by_period, nps_diff_test, nps_table, period_ordinals
-from ._util import (
-    bh_adjust,
-    err,
-    num,
-    p_eq,
-    pct,
-    period_label,
-    pts,
-    severity_from_share,
-    to_period,
-    wilson_interval,
-    worst,
-)
+from ... import plots
+from ...clean import REASONS, Prepared
+from ...findings import AreaResult, Figure, Finding, not_assessed, severity_from_share, worst
+from ...fmt import num, p_eq, pct, period_label, pts
+from ...io import ROW
+from ...plots import err
+from ...stats.funnel import beta_binomial_tails, funnel_limits, overdispersion
+from ...stats.multiplicity import bh_adjust
+from ...stats.nps import Breaks, nps, nps_by_period, nps_diff_test, nps_table, period_ordinals, to_period
+from ...stats.proportions import wilson_interval
 
 __all__ = ["diagnose", "exclusion_summary", "feed_gaps", "nps_trend", "sample_size_plan", "owner_heaping",
            "owner_outcomes", "owner_review", "EXCLUSION_FINDINGS", "MAX_MOE", "GAMING_ALPHA"]
@@ -1032,7 +1023,7 @@ def _owner_verdicts(heap: pd.DataFrame, outc: pd.DataFrame, tab: pd.DataFrame, a
         mine = tab.loc[o]
         rest = total - mine
         r = nps_diff_test((mine["d"], mine["m"], mine["p"]), (rest["d"], rest["m"], rest["p"]))
-        above.append(bool(r["diff"] > 0 and r["p_value"] < alpha))
+        above.append(bool(r.diff > 0 and r.p_value < alpha))
     t["nps_above_others"] = above
     sev = np.full(len(t), None, dtype=object)
     reason = np.full(len(t), "", dtype=object)

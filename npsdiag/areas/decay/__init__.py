@@ -45,13 +45,22 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..clean import Prepared
-from ..findings import AreaResult, Figure, Finding, not_assessed
-from ._util import release_memory
+from ...clean import Prepared
+from ...findings import AreaResult, Figure, Finding, not_assessed
+from ...linking import NAT as _NAT
+from ...linking import (
+    RESPONSE_WINDOW_DAYS,
+    data_end_date,
+    invitation_first_response,
+    match_invitations,
+    matched_frame,
+    on_time_grid,
+)
+from ...linking import account_rows as _account_rows
+from ...linking import as_ns as _ns
 
 __all__ = [
     "diagnose",
-    "shared_inputs",
     "data_end_date",
     "wilson_interval",
     "median_ci",
@@ -74,8 +83,6 @@ __all__ = [
 
 #: Age bands (months between response and account outcome) for score staleness.
 AGE_BANDS_MONTHS: tuple[float, ...] = (0, 3, 6, 12, math.inf)
-#: An invitation counts as answered if a response follows within this many days.
-RESPONSE_WINDOW_DAYS: float = 30
 #: Share of followed-up detractors allowed beyond the SLA before it is called slow (an 80 % SLA target).
 LATE_TOLERANCE: float = 0.20
 #: Share of detractors allowed never to be followed up before it is a finding.
@@ -116,7 +123,7 @@ def wilson_interval(count, nobs, confidence: float = 0.95) -> tuple[np.ndarray, 
     >>> round(float(lo[0]), 4), round(float(hi[0]), 4)
     (0.1119, 0.4687)
     """
-    from ._util import wilson_interval as wilson
+    from ...stats.proportions import wilson_interval as wilson
 
     return wilson(np.atleast_1d(np.asarray(count, dtype=float)), np.atleast_1d(np.asarray(nobs, dtype=float)),
                   confidence)
@@ -243,7 +250,7 @@ def _fit_logit(y: np.ndarray, X: pd.DataFrame, groups=None, cluster_name: str = 
 
     Returns ``(result, covariance label)`` or ``(None, reason)``; never raises.
     """
-    from ._util import logit_fit_rows
+    from ...stats.regression import logit_fit_rows
 
     y = np.asarray(y, dtype=float)
     if len(y) < 10 or y.min() == y.max():
@@ -304,63 +311,6 @@ def _period_label(dates: pd.Series, freq: str) -> pd.Series:
     if f == "W":
         return p.dt.start_time.dt.strftime("%Y-%m-%d").astype("string")
     return p.astype("string")
-
-
-def shared_inputs(prep: Prepared) -> None:
-    """Compute once, on ``prep``, the intermediate results that balance, decay and the callback queue share.
-
-    They are the invitations matched to their first response (on the
-    respondent ids' integer codes), where each response's account is in the
-    accounts table, the response accounts' codes and the end of the data.
-    Every area computes what it lacks on first use, so calling this is never
-    needed; the second process of :class:`npsdiag.pipeline.AreaRunner`
-    calls it first and hands the results to the kernel, so that the two
-    processes do not each compute them (about 1.5 s at a million
-    responses). Anything that fails here is left for the area to compute,
-    and report, itself.
-    """
-    import contextlib
-
-    r, inv, acc = prep.responses, prep.invitations, prep.accounts
-    with contextlib.suppress(Exception):
-        if "account_id" in r:
-            prep.codes("account_id")
-    with contextlib.suppress(Exception):
-        if inv is not None and "invited_at" in inv and len(inv):
-            _prepared_core(prep)
-    with contextlib.suppress(Exception):
-        if acc is not None and "account_id" in acc and "account_id" in r:
-            _account_rows(prep)
-    with contextlib.suppress(Exception):
-        data_end_date(prep)
-
-
-def data_end_date(prep: Prepared) -> pd.Timestamp | None:
-    """The end of the data: the latest response, follow-up or invitation date not after ``prep.now``.
-
-    Used as "today" for right-censoring (open follow-ups, incomplete response
-    windows) and for days waiting in the callback queue, so that an old export
-    is analysed as of its own end.
-    """
-    if hasattr(prep, "cached"):  # computed once per prepared data (decay and the callback queue both ask)
-        return prep.cached(f"data_end_date:{pd.Timestamp(prep.now).value}", lambda: _data_end_date(prep))
-    return _data_end_date(prep)
-
-
-def _data_end_date(prep: Prepared) -> pd.Timestamp | None:
-    """The body of :func:`data_end_date`."""
-    now = pd.Timestamp(prep.now).as_unit("ns").value
-    cands = []
-    r, inv = prep.responses, prep.invitations
-    cols = [r[c] for c in ("responded_at", "followed_up_at", "invited_at") if c in r]
-    if inv is not None and "invited_at" in inv:
-        cols.append(inv["invited_at"])
-    for col in cols:
-        v = _ns(col)
-        v = v[(v != _NAT) & (v <= now)]
-        if len(v):
-            cands.append(int(v.max()))
-    return pd.Timestamp(max(cands)) if cands else None
 
 
 # --------------------------------------------------------------------------- follow-up
@@ -806,284 +756,6 @@ def stale_after_months(bands: pd.DataFrame) -> float | None:
 # --------------------------------------------------------------------------- response rates
 
 
-def match_invitations(
-    invitations: pd.DataFrame,
-    responses: pd.DataFrame,
-    window_days: float = RESPONSE_WINDOW_DAYS,
-    invited: str = "invited_at",
-    responded: str = "responded_at",
-    respondent: str = "respondent_id",
-    response_id: str = "response_id",
-) -> pd.DataFrame | None:
-    """Match each invitation to the response it led to.
-
-    By ``response_id`` when the invitations carry it; otherwise by respondent
-    (case-insensitive, trimmed) with the latest invitation at or before each
-    response within ``window_days`` (``pandas.merge_asof``); each invitation
-    is matched to at most one response (the first).
-
-    Parameters
-    ----------
-    invitations, responses : DataFrame
-    window_days : float
-    invited, responded, respondent, response_id : str
-
-    Returns
-    -------
-    DataFrame or None
-        A copy of ``invitations`` with ``responded`` (bool),
-        ``matched_responded_at`` and ``response_latency_days``; None when the
-        two tables share no key to match on.
-
-    Examples
-    --------
-    >>> inv = pd.DataFrame({"invited_at": pd.to_datetime(["2024-01-01", "2024-01-01"]),
-    ...                     "respondent_id": ["A@x.com", "b@x.com"]})
-    >>> res = pd.DataFrame({"responded_at": pd.to_datetime(["2024-01-03"]), "respondent_id": ["a@x.com"]})
-    >>> match_invitations(inv, res)["responded"].tolist()
-    [True, False]
-    """
-    core = _match_core(invitations, responses, invited, responded, respondent, response_id)
-    if core is None:
-        return None
-    return _matched_frame(invitations, core, window_days, invited)
-
-
-def matched_invitations(prep: Prepared, window_days: float = RESPONSE_WINDOW_DAYS) -> pd.DataFrame | None:
-    """:func:`match_invitations` of ``prep.invitations`` and ``prep.responses``, sharing the matching across areas.
-
-    The window-independent part (each invitation's first response) is
-    computed once per prepared data set (``prep.cached``) on the cached
-    integer codes of the respondent ids; each call applies its own window.
-    Returns the same frame as ``match_invitations(prep.invitations,
-    prep.responses, window_days)``.
-    """
-    core = _invitation_core(prep)
-    return None if core is None else _matched_frame(prep.invitations, core, window_days, "invited_at")
-
-
-def _invitation_core(prep: Prepared):
-    """:func:`_prepared_core` of ``prep``, or None when there are no dated invitations or they cannot be matched."""
-    inv = prep.invitations
-    if inv is None or "invited_at" not in inv:
-        return None
-    return _prepared_core(prep)
-
-
-def responded_within(prep: Prepared, window_days: float = RESPONSE_WINDOW_DAYS) -> np.ndarray | None:
-    """``matched_invitations(prep, window_days)["responded"]`` as a boolean array, without building the frame.
-
-    None when the invitations cannot be matched (as :func:`matched_invitations`).
-    """
-    core = _invitation_core(prep)
-    if core is None:
-        return None
-    inv = prep.invitations
-    first, method = core
-    responded = first != _NAT
-    if method == "respondent and date":
-        t = _ns(inv["invited_at"])
-        both = responded & (t != _NAT)
-        responded[both & (first - np.where(both, t, 0) > pd.Timedelta(days=window_days).value)] = False
-    return responded
-
-
-def _prepared_core(prep: Prepared, mask: np.ndarray | None = None):
-    """The cached first response of every invitation of ``prep`` (or of the rows ``mask`` of the invitations)."""
-    inv, r = prep.invitations, prep.responses
-
-    def compute():
-        keys = None
-        if "respondent_id" in inv and "respondent_id" in r and not _by_response_id(inv, r, "response_id"):
-            ik, rk = _respondent_keys(prep)
-            keys = (ik if mask is None else ik[mask], rk)
-        sub = inv if mask is None else inv[mask]
-        return _match_core(sub, r, "invited_at", "responded_at", "respondent_id", "response_id", keys=keys)
-
-    if mask is None:
-        return prep.cached("invitation_match:first_response", compute)
-    return compute()
-
-
-def _by_response_id(invitations: pd.DataFrame, responses: pd.DataFrame, response_id: str) -> bool:
-    """Whether invitations are matched to responses by response id (both tables carry some)."""
-    return bool(response_id in invitations and response_id in responses and invitations[response_id].notna().any()
-                and responses[response_id].notna().any())
-
-
-def _respondent_keys(prep: Prepared) -> tuple[np.ndarray, np.ndarray]:
-    """Matching keys of the respondent ids of ``prep.invitations`` and ``prep.responses`` (cached; -1 = missing).
-
-    Equal keys mean ids equal but for case and surrounding spaces. The
-    invitations' ids and the responses' distinct ids are factorized in one
-    pass, whose first part is exactly ``pd.factorize`` of the invitations'
-    column (stored as ``prep.codes("respondent_id", "invitations")``, so it
-    is never hashed twice); the distinct ids are normalised, and re-coded
-    only when normalising changes one of them.
-    """
-    def compute():
-        inv_col = prep.invitations["respondent_id"]
-        rc, ru = prep.codes("respondent_id")
-        rc = np.asarray(rc, dtype=np.intp)
-        cache_key = "codes:invitations:respondent_id"
-        joint_pass = cache_key not in prep._cache and inv_col.dtype == getattr(ru, "dtype", None)
-        if not joint_pass:  # the invitations' codes exist already, or the two columns differ in type
-            ic, iu = prep.codes("respondent_id", table="invitations")
-            ic = np.asarray(ic, dtype=np.intp)
-            text = all(isinstance(getattr(u, "dtype", None), pd.StringDtype) for u in (iu, ru))
-            uniq = pd.concat([pd.Series(iu, dtype=None if text else object),
-                              pd.Series(ru, dtype=None if text else object)], ignore_index=True)
-            ru_pos = len(iu) + np.arange(len(ru), dtype=np.intp)
-        else:
-            joint, uniq = pd.factorize(pd.concat([inv_col, pd.Series(ru, dtype=inv_col.dtype)], ignore_index=True))
-            joint = np.asarray(joint, dtype=np.intp)
-            ic, ru_pos = joint[:len(inv_col)], joint[len(inv_col):]
-            k_inv = int(ic.max()) + 1 if len(ic) else 0  # first-appearance order: the invitations' ids come first
-            prep.cached(cache_key, lambda: (ic, uniq[:k_inv]))
-            uniq = pd.Series(uniq)
-        text = isinstance(uniq.dtype, pd.StringDtype)
-        norm = (uniq if text else uniq.astype(object)).astype("string").str.strip().str.lower()
-        # distinct text ids that normalising leaves as they are stay distinct keys: no second hashing pass (other
-        # types are re-coded on their text, where e.g. 1 and "1" are one key)
-        same = joint_pass and text and bool((norm == uniq).fillna(False).all())
-        nk = np.arange(len(uniq), dtype=np.intp) if same else np.asarray(pd.factorize(norm)[0], dtype=np.intp)
-        ik = _remap_codes(ic, nk)
-        rk = _remap_codes(rc, _remap_codes(ru_pos, nk))
-        release_memory()
-        return ik, rk
-
-    return prep.cached("invitation_match:respondent_keys", compute)
-
-
-def _remap_codes(codes: np.ndarray, mapping: np.ndarray) -> np.ndarray:
-    """``mapping[codes]`` where codes >= 0, else -1."""
-    return np.append(np.asarray(mapping, dtype=np.intp), -1)[codes]
-
-
-def _match_core(invitations: pd.DataFrame, responses: pd.DataFrame, invited: str, responded: str, respondent: str,
-                response_id: str, codes: tuple | None = None,
-                keys: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, str] | None:
-    """Each invitation's matched response time, window-free: (int64 ns array, NaT = int64 min; method) or None.
-
-    By response id: the first response (in table order) carrying the
-    invitation's id. By respondent: every response goes to the latest
-    invitation of its respondent at or before it; an invitation keeps its
-    earliest such response. The response window is applied afterwards
-    (:func:`_matched_frame`): the earliest response is the closest one, so
-    it is within the window exactly when any is - the result of
-    ``merge_asof(..., tolerance=window)`` then keeping each invitation's
-    first response. Among invitations of one respondent at the very same
-    time, the last one in table order is the match.
-    """
-    n_inv = len(invitations)
-    by_id = (response_id in invitations and response_id in responses and invitations[response_id].notna().any()
-             and responses[response_id].notna().any())
-    if by_id:
-        rr = responses[[response_id, responded]].dropna().drop_duplicates(response_id)
-        pos = pd.Index(rr[response_id]).get_indexer(invitations[response_id])
-        rt = _ns(rr[responded])
-        first = np.where(pos >= 0, rt[np.maximum(pos, 0)] if len(rt) else _NAT, _NAT).astype("int64")
-        return first, "response id"
-    if respondent not in invitations or respondent not in responses:
-        return None
-    if keys is not None:
-        ik, rk = keys
-    else:
-        if codes is None:
-            ic, iu = pd.factorize(invitations[respondent])
-            rc, ru = pd.factorize(responses[respondent])
-        else:
-            ic, iu, rc, ru = codes
-        # one key per respondent, case-insensitive and trimmed, normalised once per distinct id
-        text = all(isinstance(getattr(u, "dtype", None), pd.StringDtype) for u in (iu, ru))  # Arrow: stays Arrow
-        norm = pd.concat([pd.Series(iu, dtype=None if text else object),
-                          pd.Series(ru, dtype=None if text else object)], ignore_index=True)
-        nk, _ = pd.factorize(norm.astype("string").str.strip().str.lower())
-        ik = np.where(ic >= 0, nk[:len(iu)][np.maximum(ic, 0)] if len(iu) else -1, -1)
-        rk = np.where(rc >= 0, nk[len(iu):][np.maximum(rc, 0)] if len(ru) else -1, -1)
-    rt = _ns(responses[responded])
-    latest = _latest_at_or_before(ik, _ns(invitations[invited]), rk, rt)
-    first = np.full(n_inv, np.iinfo("int64").max, dtype="int64")
-    m = latest >= 0
-    np.minimum.at(first, latest[m], rt[m])
-    first[first == np.iinfo("int64").max] = _NAT
-    release_memory()
-    return first, "respondent and date"
-
-
-def _time_unit(*offsets: np.ndarray) -> int:
-    """The coarsest of day, minute, second, ms, us, ns dividing every (non-negative int64 ns) offset."""
-    for u in (86_400 * 10**9, 60 * 10**9, 10**9, 10**6, 10**3):
-        if any((o[:256] % u).any() for o in offsets):  # a cheap look at the first values rules most units out
-            continue
-        if not any((o % u).any() for o in offsets):
-            return u
-    return 1
-
-
-def _on_grid(offsets: np.ndarray) -> np.ndarray:
-    """Non-negative int64 ns offsets in units of their coarsest exact time unit (for counting, not hashing)."""
-    return offsets // _time_unit(offsets)
-
-
-def _latest_at_or_before(inv_key: np.ndarray, inv_t: np.ndarray, resp_key: np.ndarray,
-                         resp_t: np.ndarray) -> np.ndarray:
-    """For each response, the invitation row with the same key and the latest time at or before it (-1: none).
-
-    ``pandas.merge_asof(direction="backward", by=key)`` on integer keys and
-    int64 times (a single pass once both sides are in time order; an export
-    in time order needs no sort). Among invitations of one key at the very
-    same time, the last row is the match.
-    """
-    out = np.full(len(resp_key), -1, dtype="int64")
-    ii = np.flatnonzero((inv_key >= 0) & (inv_t != _NAT))
-    rr = np.flatnonzero((resp_key >= 0) & (resp_t != _NAT))
-    if not len(ii) or not len(rr):
-        return out
-    ti, tr = inv_t[ii], resp_t[rr]
-    if not (np.diff(ti) >= 0).all():
-        o = np.argsort(ti, kind="stable")
-        ii, ti = ii[o], ti[o]
-    if not (np.diff(tr) >= 0).all():
-        o = np.argsort(tr, kind="stable")
-        rr, tr = rr[o], tr[o]
-    # one dtype per column (int64 times, integer keys, float rows), handed over without copies: pandas stacks
-    # same-dtype columns into one block, a copy of millions of rows
-    kt = "int32" if max(int(inv_key.max(initial=0)), int(resp_key.max(initial=0))) < 2**31 else "int64"
-    right = pd.DataFrame({"t": ti, "k": inv_key[ii].astype(kt), "row": ii.astype("float64")}, copy=False)
-    left = pd.DataFrame({"t": tr, "k": resp_key[rr].astype(kt)}, copy=False)
-    m = pd.merge_asof(left, right, on="t", by="k", direction="backward")["row"].to_numpy(dtype="float64")
-    ok = ~np.isnan(m)
-    out[rr[ok]] = m[ok].astype("int64")
-    return out
-
-
-def _matched_frame(invitations: pd.DataFrame, core: tuple[np.ndarray, str], window_days: float,
-                   invited: str) -> pd.DataFrame:
-    """``invitations`` (new RangeIndex) with ``responded``, ``matched_responded_at``, ``response_latency_days``."""
-    first, method = core
-    inv = invitations.reset_index(drop=True)
-    t = _ns(inv[invited])
-    at = first.copy()
-    both = (at != _NAT) & (t != _NAT)
-    if method == "respondent and date":
-        at[both & (at - np.where(both, t, 0) > pd.Timedelta(days=window_days).value)] = _NAT
-        both &= at != _NAT
-    out = inv.assign(responded=at != _NAT, matched_responded_at=at.view("datetime64[ns]"))
-    lat = np.full(len(at), np.nan)
-    lat[both] = ((at[both] - t[both]) / 1e9) / 86400  # as Timedelta.total_seconds() / 86400
-    out["response_latency_days"] = lat
-    return out
-
-
-def _ns(values) -> np.ndarray:
-    """Datetimes as int64 nanoseconds since the epoch (NaT: the int64 minimum)."""
-    return pd.to_datetime(pd.Series(values)).to_numpy(dtype="datetime64[ns]").view("int64")
-
-
-_NAT = np.iinfo("int64").min
-
-
 def _complete_mask(t: np.ndarray, window_days: float, end: pd.Timestamp | None) -> np.ndarray:
     """Invitations (int64 ns send times) whose whole response window lies before ``end`` (the rest are censored)."""
     ok = t != _NAT
@@ -1246,7 +918,7 @@ def response_rate_trend(
     out.update(n_responded=int(y.sum()), years=float(t.max()))
     groups = matched[cluster].to_numpy()[ok] if cluster and cluster in matched else None
     res, kind = _fit_logit(y, pd.DataFrame({"const": 1.0, "years": t}), groups, cluster_name="respondent",
-                           patterns=[_on_grid(ti - ti.min())])
+                           patterns=[on_time_grid(ti - ti.min())])
     if res is None:
         out["reason"] = kind
         return out
@@ -1324,7 +996,7 @@ def _add_figure(res: AreaResult, notes: list[str], make, *args) -> None:
 
 
 def _fig_follow_up_ecdf(fu: pd.DataFrame, sla: float, never_share: float) -> Figure:
-    from ..plots import CATEGORY_COLORS, figure
+    from ...plots import CATEGORY_COLORS, figure
 
     fig, ax = figure(7.0, 3.6)
     xmax = 4 * max(sla, 1)
@@ -1365,7 +1037,7 @@ def _fig_follow_up_ecdf(fu: pd.DataFrame, sla: float, never_share: float) -> Fig
 
 
 def _fig_churn_by_band(tab: pd.DataFrame) -> Figure:
-    from ..plots import PALETTE, figure
+    from ...plots import PALETTE, figure
 
     fig, ax = figure(6.5, 3.4)
     x = np.arange(len(tab))
@@ -1387,7 +1059,7 @@ def _fig_churn_by_band(tab: pd.DataFrame) -> Figure:
 
 
 def _fig_auc_by_age(tab: pd.DataFrame) -> Figure:
-    from ..plots import PALETTE, figure
+    from ...plots import PALETTE, figure
 
     fig, ax = figure(6.5, 3.4)
     t = tab.dropna(subset=["auc"]).reset_index(drop=True)
@@ -1410,7 +1082,7 @@ def _fig_auc_by_age(tab: pd.DataFrame) -> Figure:
 
 
 def _fig_response_rate(rates: pd.DataFrame, trend: dict[str, Any], unit: str = "month") -> Figure:
-    from ..plots import PALETTE, figure
+    from ...plots import PALETTE, figure
 
     fig, ax = figure(7.0, 3.4)
     x = pd.to_datetime(rates["period_start"])
@@ -1448,33 +1120,6 @@ def _round(df: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
         if pd.api.types.is_float_dtype(out[c]):
             out[c] = out[c].round(digits)
     return out
-
-
-def _account_rows(prep: Prepared) -> tuple[np.ndarray, np.ndarray]:
-    """Where the analysed responses' accounts are in ``prep.accounts`` (cached; decay and the callback queue share it).
-
-    Returns ``(rows, at)``: ``rows`` are the positions in ``prep.accounts``
-    of the first row of each account id (as ``accounts[accounts["account_id"]
-    .notna()].drop_duplicates("account_id")`` keeps them, in table order) and
-    ``at[c]`` is the position in ``rows`` of the account of response account
-    code ``c`` (``prep.codes("account_id")``), -1 when the id is not in the
-    accounts table. Ids are matched once per distinct id, on the cached codes.
-    """
-    def compute():
-        from .balance import _first_rows, _positions
-
-        a_codes, a_ids = prep.codes("account_id", "accounts")
-        a_codes = np.asarray(a_codes, dtype=np.intp)
-        first = _first_rows(a_codes, len(a_ids))  # first row of each distinct id (ids appear in table order)
-        rows = np.sort(first[first >= 0])
-        rank = np.full(len(a_ids), -1, dtype=np.intp)
-        rank[a_codes[rows]] = np.arange(len(rows))
-        uniq = prep.codes("account_id")[1]
-        pos = _positions(pd.Index(a_ids), pd.Index(uniq)) if len(uniq) else np.zeros(0, dtype=np.intp)
-        at = np.where(pos >= 0, rank[np.maximum(pos, 0)] if len(rank) else -1, -1)
-        return rows, at
-
-    return prep.cached("accounts:rows_of_response_accounts", compute)
 
 
 def _linked_responses(prep: Prepared) -> pd.DataFrame:
@@ -1556,7 +1201,7 @@ def diagnose(prep: Prepared) -> AreaResult:
         if s.period:
             lo_p, hi_p = pd.Timestamp(s.period[0]), pd.Timestamp(s.period[1]) + pd.Timedelta(days=1)
             in_period = ((inv["invited_at"] >= lo_p) & (inv["invited_at"] < hi_p)).to_numpy(dtype=bool, na_value=False)
-        core = _prepared_core(prep, in_period)
+        core = invitation_first_response(prep, in_period)
 
     linked = None
     if has_outcomes:
@@ -1729,7 +1374,7 @@ def diagnose(prep: Prepared) -> AreaResult:
             if "respondent_id" in inv:
                 rc = prep.codes("respondent_id", table="invitations")[0]
                 narrow["_respondent"] = rc if in_period is None else rc[in_period]
-            matched = _matched_frame(narrow, core, RESPONSE_WINDOW_DAYS, "invited_at")
+            matched = matched_frame(narrow, core, RESPONSE_WINDOW_DAYS, "invited_at")
         if matched is None:
             notes.append("Response rates not assessed: invitations and responses share no respondent or response "
                          "id to match on.")
@@ -1792,9 +1437,10 @@ def diagnose(prep: Prepared) -> AreaResult:
 
     # ---------------------------------------------------------------- callback queue (summary only)
     try:
-        from ..callback import callback_queue
+        from .queue import callback_queue
 
-        q = callback_queue(prep)  # computed once per prepared data by callback_queue itself
+        q = callback_queue(prep)
+        res.exports["callback_queue.csv"] = q
     except Exception as exc:  # noqa: BLE001 - the queue must never stop the diagnosis
         q = None
         notes.append(f"Callback queue could not be built ({type(exc).__name__}).")

@@ -40,9 +40,9 @@ import pandas as pd
 from scipy import optimize, stats
 from statsmodels.stats.multitest import multipletests
 
-from ..clean import Prepared
-from ..findings import AreaResult, Figure, Finding, not_assessed
-from ..metrics import ADJUSTMENT, Breaks, nps, nps_table
+from ...clean import Prepared
+from ...findings import AreaResult, Figure, Finding, not_assessed
+from ...stats.nps import ADJUSTMENT, Breaks, nps, nps_table
 
 __all__ = [
     "MISSING",
@@ -1065,7 +1065,7 @@ def plot_forest(table: pd.DataFrame, dimension: str, overall: float | None = Non
     -------
     matplotlib Figure
     """
-    from ..plots import PALETTE, figure
+    from ...plots import PALETTE, figure
 
     t = table[table["dimension"] == dimension]
     if len(t) > MAX_FOREST_VALUES:
@@ -1127,7 +1127,7 @@ def plot_heatmap(
     """
     import matplotlib as mpl
 
-    from ..plots import figure
+    from ...plots import figure
 
     gr, lab_r = _label_codes(data, rows, codes)
     gc, lab_c = _label_codes(data, cols, codes)
@@ -1193,7 +1193,7 @@ def plot_trend(trend: pd.DataFrame, overall: float | None = None, min_n: int = 3
     -------
     matplotlib Figure
     """
-    from ..plots import PALETTE, figure
+    from ...plots import PALETTE, figure
 
     fig, ax = figure(7.5, 3.4)
     x = pd.to_datetime(trend["start"])
@@ -1219,7 +1219,7 @@ def plot_mix_rate(summary: pd.DataFrame):
     -------
     matplotlib Figure
     """
-    from ..plots import PALETTE, figure
+    from ...plots import PALETTE, figure
 
     s = summary.dropna(subset=["mix_effect"])
     fig, ax = figure(7.0, max(2.0, 0.7 * len(s) + 1.3))
@@ -1503,7 +1503,7 @@ def _insufficient(res: AreaResult, seg: pd.DataFrame, n_total: int, min_n: int) 
 
 
 def _moe(n: int) -> float:
-    from ..metrics import margin_of_error
+    from ...stats.nps import margin_of_error
 
     return float(margin_of_error(n))
 

@@ -41,13 +41,15 @@ import numpy as np
 import pandas as pd
 from scipy import sparse, stats
 
-from .. import plots
-from .. import text as tx
-from ..clean import Prepared
-from ..findings import AreaResult, Figure, Finding, not_assessed
-from ..metrics import CATEGORIES, Breaks, nps_diff_test, nps_from_counts
-from ..redact import redact_text
-from ._util import bh_adjust, num, p_eq, pct, pts, wilson_interval
+from ... import plots
+from ... import text as tx
+from ...clean import Prepared
+from ...findings import AreaResult, Figure, Finding, not_assessed
+from ...fmt import num, p_eq, pct, pts
+from ...redact import redact_text
+from ...stats.multiplicity import bh_adjust
+from ...stats.nps import CATEGORIES, Breaks, nps_diff_test, nps_from_counts
+from ...stats.proportions import wilson_interval
 
 __all__ = ["diagnose", "comment_coverage", "comment_languages", "distinguishing_terms", "theme_summary",
            "theme_quotes", "discover_topics", "early_warning", "plot_terms", "plot_themes", "plot_early_warning",
@@ -459,8 +461,8 @@ def theme_summary(
     diffs, ps = [], []
     for i in range(len(k)):
         t = nps_diff_test(counts[i], rest[i], confidence=confidence)
-        diffs.append(t["diff"])
-        ps.append(t["p_value"])
+        diffs.append(t.diff)
+        ps.append(t.p_value)
     out = pd.DataFrame({"theme": names, "comments": k, "share": k / n,
                         "share_ci_low": lo, "share_ci_high": hi, "nps": 100 * r["nps"],
                         "nps_ci_low": 100 * r["ci_low"], "nps_ci_high": 100 * r["ci_high"],
@@ -821,7 +823,7 @@ def early_warning(
              "n_latest": n1, "n_before": n0,
              "nps_latest": float(100 * nps_from_counts(*c_lat)["nps"]) if sum(c_lat) else float("nan"),
              "nps_before": float(100 * nps_from_counts(*c_bef)["nps"]) if sum(c_bef) else float("nan"),
-             "nps_change_p": move["p_value"]}
+             "nps_change_p": move.p_value}
     if n1 < 30 or n0 < 30:
         empty.attrs.update(attrs)
         return empty

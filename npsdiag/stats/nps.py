@@ -25,6 +25,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..fmt import period_label
+from .result import Result
+
 __all__ = [
     "CATEGORIES",
     "Breaks",
@@ -33,10 +36,11 @@ __all__ = [
     "nps_table",
     "nps",
     "nps_diff_test",
+    "NpsDiff",
     "margin_of_error",
     "nps_by_period",
-    "period_label",
     "period_ordinals",
+    "to_period",
 ]
 
 CATEGORIES = ("detractor", "passive", "promoter")
@@ -265,7 +269,29 @@ def nps(
     return pd.concat([out[by_cols], table], axis=1)
 
 
-def nps_diff_test(a, b, confidence: float = 0.95) -> dict[str, float]:
+@dataclass(frozen=True)
+class NpsDiff(Result):
+    """The difference between two NPS values and its two-sample Wald test (:func:`nps_diff_test`).
+
+    Attributes
+    ----------
+    diff, se : float
+        NPS a - NPS b and its standard error, in points.
+    z, p_value : float
+        Test statistic and two-sided p-value.
+    ci_low, ci_high : float
+        Interval of the difference, in points.
+    """
+
+    diff: float
+    se: float
+    z: float
+    p_value: float
+    ci_low: float
+    ci_high: float
+
+
+def nps_diff_test(a, b, confidence: float = 0.95) -> NpsDiff:
     """Two-sample Wald test for the difference between two NPS values.
 
     Parameters
@@ -277,7 +303,7 @@ def nps_diff_test(a, b, confidence: float = 0.95) -> dict[str, float]:
 
     Returns
     -------
-    dict
+    NpsDiff
         ``diff`` (NPS a - NPS b, in points), ``se`` (points), ``z``,
         ``p_value`` (two-sided), ``ci_low``, ``ci_high`` (points).
 
@@ -294,7 +320,7 @@ def nps_diff_test(a, b, confidence: float = 0.95) -> dict[str, float]:
     Examples
     --------
     >>> r = nps_diff_test((10, 20, 70), (30, 20, 50))
-    >>> round(r["diff"], 1)
+    >>> round(r.diff, 1)
     40.0
     """
     ad, ap, ar = ADJUSTMENT
@@ -302,7 +328,7 @@ def nps_diff_test(a, b, confidence: float = 0.95) -> dict[str, float]:
     n1, n2 = d1 + p1 + r1, d2 + p2 + r2
     if n1 == 0 or n2 == 0:
         nan = float("nan")
-        return {"diff": nan, "se": nan, "z": nan, "p_value": nan, "ci_low": nan, "ci_high": nan}
+        return NpsDiff(nan, nan, nan, nan, nan, nan)
     diff = (r1 - d1) / n1 - (r2 - d2) / n2
 
     def _var(d, p, r):
@@ -314,8 +340,7 @@ def nps_diff_test(a, b, confidence: float = 0.95) -> dict[str, float]:
     z = diff / se
     p = float(2 * stats.norm.sf(abs(z)))
     q = stats.norm.ppf(0.5 + confidence / 2)
-    return {"diff": 100 * diff, "se": 100 * se, "z": float(z), "p_value": p,
-            "ci_low": 100 * (diff - q * se), "ci_high": 100 * (diff + q * se)}
+    return NpsDiff(100 * diff, 100 * se, float(z), p, 100 * (diff - q * se), 100 * (diff + q * se))
 
 
 def margin_of_error(n, nps_value: float = 0.0, p_passive: float = 0.3, confidence: float = 0.95):
@@ -348,16 +373,6 @@ def margin_of_error(n, nps_value: float = 0.0, p_passive: float = 0.3, confidenc
     var = p_pro + p_det - s**2
     z = stats.norm.ppf(0.5 + confidence / 2)
     return 100 * z * np.sqrt(var / np.asarray(n, dtype="float64"))
-
-
-def period_label(p: pd.Period) -> str:
-    """'2025-03' for months, '2025-Q1' for quarters, 'w/c 2025-03-03' for weeks, '2025' for years."""
-    f = p.freqstr
-    if f.startswith("W"):
-        return f"w/c {p.start_time.date().isoformat()}"
-    if f.startswith("Q"):
-        return f"{p.year}-Q{p.quarter}"
-    return str(p)
 
 
 #: Period frequencies of :func:`period_ordinals` and the pandas period alias each stands for.
@@ -510,3 +525,9 @@ def nps_by_period(
     out["partial"] = partial
     out["reportable"] = out["n"] >= min_n
     return out[cols]
+
+
+def to_period(dates: pd.Series, freq: str) -> pd.Series:
+    """Dates as periods of ``freq`` (W = weeks starting Monday, M months, Q quarters)."""
+    f = {"W": "W-SUN"}.get(freq, freq)
+    return pd.to_datetime(dates).dt.to_period(f)

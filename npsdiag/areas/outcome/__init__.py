@@ -42,10 +42,10 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from ..clean import Prepared
-from ..findings import AreaResult, Figure, Finding, not_assessed
-from ..metrics import CATEGORIES, Breaks, categorize
-from ._util import wilson_interval as _wilson
+from ...clean import Prepared
+from ...findings import AreaResult, Figure, Finding, not_assessed
+from ...stats.nps import CATEGORIES, Breaks, categorize
+from ...stats.proportions import wilson_interval as _wilson
 
 __all__ = [
     "decision_roles",
@@ -95,7 +95,7 @@ def decision_roles(roles, configured: list[str] | None = None) -> list[str]:
     >>> decision_roles(["Executive", "User", "Decision Maker", "Influencer"])
     ['Decision Maker', 'Executive']
     """
-    from .balance import decision_roles as guess  # one definition of a decision role for every area
+    from ...linking import decision_roles as guess  # one definition of a decision role for every area
 
     return sorted(guess(pd.Series(roles).dropna().unique(), configured))
 
@@ -113,7 +113,7 @@ def _fit_logit(y: np.ndarray, x: pd.DataFrame, cluster: np.ndarray | None = None
     are perfect, that does not converge, or with huge coefficients or
     errors is (quasi-)separated and reported as not estimable.
     """
-    from ._util import logit_fit_rows
+    from ...stats.regression import logit_fit_rows
 
     y = np.asarray(y, dtype="float64")
     if len(y) < 3 or len(np.unique(y)) < 2:
@@ -1000,7 +1000,7 @@ def plot_churn_by_category(table: pd.DataFrame, confidence: float = 0.95):
     -------
     matplotlib Figure
     """
-    from ..plots import CATEGORY_COLORS, CATEGORY_HATCHES, figure
+    from ...plots import CATEGORY_COLORS, CATEGORY_HATCHES, figure
 
     t = table[table["category"] != "all"]
     allrow = table[table["category"] == "all"]
@@ -1036,7 +1036,7 @@ def plot_churn_curve(data: pd.DataFrame, score: str = "score_mean", churned: str
     -------
     matplotlib Figure
     """
-    from ..plots import PALETTE, figure
+    from ...plots import PALETTE, figure
 
     d = data[data[score].notna() & data[churned].notna()]
     fig, ax = figure(6.5, 3.2)
@@ -1075,7 +1075,7 @@ def plot_roles(table: pd.DataFrame, confidence: float = 0.95):
     -------
     matplotlib Figure
     """
-    from ..plots import PALETTE, figure
+    from ...plots import PALETTE, figure
 
     t = table.dropna(subset=["auc"]).sort_values("auc").reset_index(drop=True)
     t["predicts"] = t["discrimination"].isin(["acceptable", "excellent"])
@@ -1231,9 +1231,10 @@ def diagnose(prep: Prepared) -> AreaResult:
 
     # drivers of churn
     if prep.drivers:
-        from ..drivers import _account_frame, churn_drivers
+        from ...linking import account_means
+        from ..drivers import churn_drivers
 
-        af = _account_frame(prep, list(prep.drivers))
+        af = account_means(prep, list(prep.drivers))
         cd = churn_drivers(af, list(prep.drivers), confidence=conf) if af is not None else pd.DataFrame()
         if not cd.empty:
             res.tables["churn_drivers"] = cd

@@ -1,0 +1,72 @@
+"""The whole diagnosis of one client: the areas rolled up with the headline and the data volumes.
+
+:func:`diagnose` runs every area of :mod:`npsdiag.areas.registry` on
+prepared data; :func:`assemble` puts area results (computed one by one, as
+the notebook does) together into a :class:`~npsdiag.findings.Diagnosis`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .areas.registry import diagnose_all, names
+from .clean import Prepared
+from .findings import AreaResult, Diagnosis
+from .stats.nps import nps
+
+__all__ = ["headline", "data_summary", "assemble", "diagnose"]
+
+
+def headline(prep: Prepared) -> dict[str, Any]:
+    """Headline NPS of the analysed responses with its adjusted Wald interval.
+
+    Returns
+    -------
+    dict
+        ``nps``, ``ci_low``, ``ci_high``, ``moe`` (points), ``n``, and the
+        category shares ``pct_promoters``, ``pct_passives``,
+        ``pct_detractors``.
+    """
+    r = prep.responses
+    if r.empty:
+        return {"nps": None, "ci_low": None, "ci_high": None, "moe": None, "n": 0}
+    t = nps(r, confidence=prep.settings.confidence, breaks=prep.settings.breaks).iloc[0]
+    return {"nps": round(float(t["nps"]), 1), "ci_low": round(float(t["ci_low"]), 1),
+            "ci_high": round(float(t["ci_high"]), 1), "moe": round(float(t["moe"]), 1), "n": int(t["n"]),
+            "pct_promoters": round(float(t["pct_promoters"]), 1),
+            "pct_passives": round(float(t["pct_passives"]), 1),
+            "pct_detractors": round(float(t["pct_detractors"]), 1)}
+
+
+def data_summary(prep: Prepared) -> dict[str, Any]:
+    """Volumes and period for the cover and findings.json."""
+    period = prep.period
+    acc = prep.accounts
+    out: dict[str, Any] = {
+        "responses": int(len(prep.responses)),
+        "responses_read": int(len(prep.flags)),  # one flag per row read
+        "accounts": int(len(acc)) if acc is not None else (
+            int(prep.responses["account_id"].nunique()) if "account_id" in prep.responses else None),
+        "period": [period[0].date().isoformat(), period[1].date().isoformat()] if period else None,
+    }
+    if prep.invitations is not None:
+        out["invitations"] = int(len(prep.invitations))
+    if prep.contacts is not None:
+        out["contacts"] = int(len(prep.contacts))
+    return out
+
+
+def assemble(prep: Prepared, results: list[AreaResult] | dict[str, AreaResult]) -> Diagnosis:
+    """Put area results together into the client's :class:`Diagnosis`, in report order."""
+    if isinstance(results, dict):
+        results = list(results.values())
+    areas = {r.area: r for r in results}
+    ordered = {a: areas[a] for a in names() if a in areas}
+    ordered.update({k: v for k, v in areas.items() if k not in ordered})
+    return Diagnosis(client=prep.config.client, data_summary=data_summary(prep), headline=headline(prep),
+                     areas=ordered)
+
+
+def diagnose(prep: Prepared) -> Diagnosis:
+    """Run every area's diagnosis on prepared data (what the notebook does, in one call)."""
+    return assemble(prep, diagnose_all(prep))

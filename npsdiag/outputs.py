@@ -1,0 +1,130 @@
+"""The files a run writes beside the report: findings.json and the CSV exports.
+
+CSV cells that a spreadsheet would run as a formula are neutralised
+(OWASP's CSV injection guidance), and every file is written atomically.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .areas.decay.queue import callback_queue
+from .clean import Prepared
+from .findings import Diagnosis
+from .redact import redact_frame
+
+__all__ = ["write_outputs", "write_csv_safely", "neutralise_formulas", "FORMULA_PREFIXES"]
+
+#: A text cell starting with one of these is run as a formula by spreadsheets.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells cannot run as spreadsheet formulas.
+
+    Any text cell (and column name) starting with ``=``, ``+``, ``-``, ``@``,
+    a tab or a carriage return gets a leading apostrophe, as OWASP's CSV
+    injection guidance recommends. Numbers, dates and missing values are left
+    as they are (a negative number is not text).
+
+    Examples
+    --------
+    >>> neutralise_formulas(pd.DataFrame({"c": ["=1+1", "ok", "-2"], "n": [-1, 2, 3]}))["c"].tolist()
+    ["'=1+1", 'ok', "'-2"]
+    """
+    out = frame.copy()
+    for c in out.columns:
+        ser = out[c]
+        if pd.api.types.is_object_dtype(ser) or pd.api.types.is_string_dtype(ser) or isinstance(
+                ser.dtype, pd.CategoricalDtype):
+            obj = ser.astype(object)
+            hit = _formula_cells(ser)
+            vals = obj.to_numpy(dtype=object, copy=True)
+            if hit.any():
+                vals[hit] = ["'" + v for v in vals[hit]]
+            out[c] = pd.Series(vals, index=obj.index)  # the dtype inferred as Series.map would (str when all text)
+    out.columns = [("'" + str(c)) if str(c).startswith(FORMULA_PREFIXES) else str(c) for c in out.columns]
+    return out
+
+
+def _formula_cells(ser: pd.Series) -> np.ndarray:
+    """Per cell: text starting with a formula character (vectorised for string and categorical columns)."""
+    if not len(ser):
+        return np.zeros(0, dtype=bool)
+    if isinstance(ser.dtype, pd.CategoricalDtype):
+        cats = pd.Series(ser.cat.categories)
+        bad = _formula_cells(cats.astype(object)) if len(cats) else np.zeros(0, dtype=bool)
+        codes = ser.cat.codes.to_numpy()
+        return np.where(codes >= 0, bad[np.maximum(codes, 0)] if len(bad) else False, False)
+    if pd.api.types.is_object_dtype(ser) and pd.api.types.infer_dtype(ser, skipna=True) in ("string", "empty"):
+        ser = ser.astype("string")  # all text: the string kernels apply
+    hit = ser.str.startswith(FORMULA_PREFIXES)
+    return hit.astype("boolean").fillna(False).to_numpy(dtype=bool)
+
+
+def write_csv_safely(frame: pd.DataFrame, path: str | Path, encoding: str = "utf-8-sig") -> Path:
+    """Write a table as CSV, formula cells neutralised, atomically.
+
+    Parameters
+    ----------
+    frame : DataFrame
+    path : str or Path
+        The CSV to write; its folder must exist. An existing file is replaced
+        only once the new one is complete (written to a temporary file in the
+        same folder, then renamed).
+    encoding : str
+        ``utf-8-sig`` by default (a byte-order mark, so that Excel reads
+        accented names correctly).
+
+    Returns
+    -------
+    Path
+
+    Notes
+    -----
+    Dates are written as ISO dates (``YYYY-MM-DD``, or with the time when one
+    is present); see :func:`neutralise_formulas` for the cells changed.
+    """
+    path = Path(path)
+    safe = neutralise_formulas(frame)
+    for c in safe.columns:
+        if pd.api.types.is_datetime64_any_dtype(safe[c]):
+            d = safe[c]
+            has_time = bool(((d.dropna() - d.dropna().dt.normalize()) != pd.Timedelta(0)).any())
+            safe[c] = d.dt.strftime("%Y-%m-%d %H:%M:%S" if has_time else "%Y-%m-%d")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding=encoding, newline="") as fh:
+            safe.to_csv(fh, index=False)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a report file is shared like the others
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_outputs(diag: Diagnosis, prep: Prepared, output_dir: str | Path) -> list[Path]:
+    """Write findings.json and the CSV exports (segment table, callback queue) into ``output_dir``.
+
+    Returns the paths written.
+    """
+    out = Path(output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = [diag.write_json(out / "findings.json")]
+    seg = diag.areas.get("segmentation")
+    table = None if seg is None else seg.tables.get("segments", seg.tables.get("segment_table"))
+    if table is not None:
+        table = redact_frame(table) if prep.settings.redact_pii else table
+        written.append(write_csv_safely(table, out / "segments.csv"))
+    decay = diag.areas.get("decay")
+    queue = decay.exports.get("callback_queue.csv") if decay is not None else None
+    queue = callback_queue(prep) if queue is None else queue
+    if queue is not None:
+        written.append(write_csv_safely(queue, out / "callback_queue.csv"))
+    return written

@@ -1,0 +1,155 @@
+"""One plotting style for every figure of npsdiag, applied without touching global settings.
+
+The style is seaborn's ``whitegrid`` theme in its ``notebook`` context with
+the Okabe-Ito colour-blind-safe palette (:data:`STYLE`, what
+``seaborn.set_theme(context="notebook", style="whitegrid", palette=PALETTE)``
+sets, plus the report's own settings; a test keeps the two equal). Figures
+are drawn inside :func:`style` (a :func:`matplotlib.rc_context`), so that
+nothing outside a plot function changes: an analyst's own figures keep their
+settings, and no backend is ever switched. Figures are made without pyplot
+(:class:`matplotlib.figure.Figure`), so notebooks show them once, where they
+are displayed.
+
+Every area's plot functions follow seaborn's convention::
+
+    def plot_something(data, ..., ax=None) -> Axes:
+        with plotting.style():
+            fig, ax = plotting.axes(ax, width=7.5, height=3.2)
+            ...
+            return ax
+
+Client text drawn in a figure (segment values, role and owner names) goes
+through :func:`label` first: cut to a readable length and with ``$`` kept
+literal (matplotlib would otherwise typeset ``$...$`` as mathematics).
+
+References
+----------
+Okabe, M. & Ito, K. (2008). Color Universal Design (CUD): how to make
+figures and presentations that are friendly to colorblind people.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import matplotlib
+import numpy as np
+from cycler import cycler
+from matplotlib.colors import to_rgb
+from matplotlib.figure import Figure
+
+__all__ = ["PALETTE", "CATEGORY_COLORS", "CATEGORY_HATCHES", "STATUS_COLORS", "STYLE", "style", "figure", "axes",
+           "label", "err", "MAX_LABEL_CHARS"]
+
+#: Okabe-Ito palette.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+CATEGORY_COLORS = {"detractor": "#D55E00", "passive": "#999999", "promoter": "#0072B2"}
+CATEGORY_HATCHES = {"detractor": "//", "passive": "", "promoter": ".."}
+STATUS_COLORS = {"red": "#D55E00", "amber": "#E69F00", "green": "#009E73", "not_assessed": "#999999"}
+#: Client text in a figure is cut to this many characters (tables cut their cells too).
+MAX_LABEL_CHARS = 40
+
+_RC = {
+    "figure.dpi": 100,
+    "savefig.dpi": 110,
+    "font.size": 10,
+    "axes.titlesize": 11,
+    "axes.titleweight": "bold",
+    "axes.labelsize": 10,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "legend.frameon": False,
+    "figure.autolayout": False,
+}
+
+# seaborn.axes_style("whitegrid") with font.family "sans-serif" (seaborn 0.13). Seaborn's default colormap
+# ("rocket", registered by seaborn) is left out: every figure names its colormap.
+_SEABORN_WHITEGRID = {
+    "axes.axisbelow": True, "axes.edgecolor": ".8", "axes.facecolor": "white", "axes.grid": True,
+    "axes.labelcolor": ".15", "axes.linewidth": 1.25, "axes.spines.bottom": True, "axes.spines.left": True,
+    "axes.spines.right": True, "axes.spines.top": True, "figure.facecolor": "white", "font.family": ["sans-serif"],
+    "font.sans-serif": ["Arial", "DejaVu Sans", "Liberation Sans", "Bitstream Vera Sans", "sans-serif"],
+    "grid.color": ".8", "grid.linestyle": "-", "lines.solid_capstyle": "round", "patch.edgecolor": "w",
+    "patch.force_edgecolor": True, "text.color": ".15", "xtick.bottom": False, "xtick.color": ".15",
+    "xtick.direction": "out", "xtick.top": False, "ytick.color": ".15", "ytick.direction": "out",
+    "ytick.left": False, "ytick.right": False,
+}
+# seaborn.plotting_context("notebook").
+_SEABORN_NOTEBOOK = {
+    "axes.labelsize": 12, "axes.linewidth": 1.25, "axes.titlesize": 12, "font.size": 12, "grid.linewidth": 1,
+    "legend.fontsize": 11, "legend.title_fontsize": 12, "lines.linewidth": 1.5, "lines.markersize": 6,
+    "patch.linewidth": 1, "xtick.labelsize": 11, "xtick.major.size": 6, "xtick.major.width": 1.25,
+    "xtick.minor.size": 4, "xtick.minor.width": 1, "ytick.labelsize": 11, "ytick.major.size": 6,
+    "ytick.major.width": 1.25, "ytick.minor.size": 4, "ytick.minor.width": 1,
+}
+
+#: Matplotlib settings of the report style (what :func:`style` applies).
+STYLE: dict[str, Any] = {**_SEABORN_NOTEBOOK, **_SEABORN_WHITEGRID,
+                         "axes.prop_cycle": cycler("color", [to_rgb(c) for c in PALETTE]), **_RC}
+
+
+@contextmanager
+def style() -> Iterator[None]:
+    """Draw (and render) figures in the report style: :data:`STYLE` inside a :func:`matplotlib.rc_context`.
+
+    Everything is restored on leaving, so nothing outside changes.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> before = matplotlib.rcParams["axes.grid"]
+    >>> with style():
+    ...     fig, ax = figure()
+    ...     inside = matplotlib.rcParams["axes.grid"]
+    >>> inside, matplotlib.rcParams["axes.grid"] == before
+    (True, True)
+    """
+    with matplotlib.rc_context(STYLE):
+        yield
+
+
+def figure(width: float = 7.5, height: float = 3.6, **subplots: Any) -> tuple[Figure, Any]:
+    """A new figure sized for the page (inches), with constrained layout, made without pyplot.
+
+    Returns ``(fig, ax)`` like :func:`matplotlib.pyplot.subplots`, whose
+    keyword arguments (``ncols``, ``sharey``...) it takes. Call it inside
+    :func:`style`.
+    """
+    fig = Figure(figsize=(width, height), layout="constrained")
+    return fig, fig.subplots(**subplots)
+
+
+def axes(ax: Any = None, width: float = 7.5, height: float = 3.6) -> tuple[Figure, Any]:
+    """``ax`` and its figure, or (when ``ax`` is None) a new figure of that size with one axes."""
+    if ax is not None:
+        return ax.get_figure(), ax
+    return figure(width, height)
+
+
+def label(text: Any, max_chars: int = MAX_LABEL_CHARS) -> str:
+    """Client text as a figure label: plain text (``$`` stays a dollar sign), at most ``max_chars`` characters.
+
+    Examples
+    --------
+    >>> label("Plan $5-$10")
+    'Plan \\\\$5-\\\\$10'
+    >>> label("x" * 50, 10)
+    'xxxxxxxxx…'
+    """
+    s = "" if text is None else str(text)
+    s = " ".join(s.split())
+    if len(s) > max_chars:
+        s = s[: max_chars - 1].rstrip() + "…"
+    return s.replace("$", r"\$")
+
+
+def err(value, low, high) -> np.ndarray:
+    """Error-bar lengths [below, above] for matplotlib, never negative or NaN.
+
+    The adjusted Wald interval is centred on the adjusted estimate, so for
+    tiny n the observed value can lie just outside it; the bar is then 0.
+    """
+    v, lo, hi = (np.asarray(a, dtype="float64") for a in (value, low, high))
+    return np.nan_to_num(np.vstack([np.clip(v - lo, 0, None), np.clip(hi - v, 0, None)]))
