@@ -1,133 +1,34 @@
-"""A synthetic B2B SaaS NPS program: the demo client "Northwind Analytics".
-
-:func:`generate` builds, from a seed, the four tables a consultant receives
-from a client (survey responses, CRM accounts with renewal outcomes,
-contacts, survey invitations); :func:`write_demo` writes them as CSV (or
-Parquet) with the column names of ``examples/demo/config.yml``. The bundled
-demo (``examples/demo/*.csv``: 800 accounts, about 3,700 contacts, 24,000
-invitations and 8,700 responses over 2024-2025) is
-``python -m npsdiag.sample`` with the defaults, and a test keeps it identical
-to the generator's output.
-
-Everything is vectorised with numpy/pandas (no Python loop over rows), so
-the same generator makes benchmark exports: ``n_accounts`` scales the
-program linearly (about 10.5 responses per account over two years; see
-:func:`n_accounts_for`); a million responses take about 20-30 s and 1.3 GB.
-
-The latent model
-----------------
-Each account has a stable health ``A`` and, before each yearly renewal
-(anniversary of Customer Since), a shock ``C`` that shows only in the nine
-months before that renewal. Churn at a renewal is logistic in ``A + C``,
-the plan, and how the account's detractors of the previous year were
-followed up (centred, so that having detractors is not itself the signal).
-A respondent's 0-10 score comes from an ordered-probit latent: a role mean,
-the account's segment experience (region, plan, CSM), a role-dependent share
-of ``A + C`` (large for executives and decision makers, almost none for
-users), a personal effect and noise; the cut-points give the lumpy
-distribution of real NPS data (many 8-10s, a spike at 0). Every contact is
-invited every 12 weeks; each account has one survey champion, most other
-contacts of Starter and Professional accounts never answer, and accounts
-differ in responsiveness. The driver ratings are noisy functions of the
-score latent, Support the closest. Comments come from phrase pools per
-theme and tone (opener x reason x closer: several hundred phrasings per
-theme), the theme depending on the category, the driver ratings and the
-date; about half the responses have none.
-
-Planted problems (``plant_problems=True``, the default)
--------------------------------------------------------
-Each is meant to be found by the SPEC finding id(s) named; the figures are
-those of the bundled demo (they vary a little with the seed).
-
-1. ``reliability.missing_values`` / ``out_of_range``: 1.5 % of scores empty,
-   plus 3 ``N/A``, 3 ``11``, 2 ``-1`` and 2 ``ten``.
-2. ``reliability.duplicates``: the responses of one week (about 1 % of rows)
-   were exported twice (same Response ID, appended at the end of the file),
-   and about 0.8 % of responses are a second answer by the same respondent
-   2-25 days after the first (inside the 30-day cool-off).
-3. ``reliability.test_responses``: 12 rows from ``test@northwind.com`` and
-   ``qa+N@northwind.com`` with the comment ``test``.
-4. ``reliability.date_anomalies``: 6 responses dated decades ahead (year
-   typos: 2024 -> 2042, 2025 -> 2052, one 2062) and 20 dated 1-9 days before
-   their invitation.
-5. ``reliability.feed_gaps``: no responses at all in the three weeks from
-   Monday 3 March 2025 (a broken integration; invitations kept going out).
-6. ``reliability.score_gaming``: CSM "Dana Whitfield"'s customers' scores are
-   heaped at 10 (85 % of would-be 9s, a third of 8s and 12 % of 7s are
-   recorded as 10): her 10:9 ratio is about 20 against 1.4 for the other
-   owners, while her book (re-drawn, stratified by outcome) churns like
-   everyone's. CSM "Priya Raman" owns genuinely healthier accounts: higher
-   scores (NPS about +55) and far lower churn, with a normal 10:9 ratio.
-7. ``balance.role_skew`` / ``balance.role_gap``: Users are 47 % of contacts
-   but 66 % of responses; executives are 11 % of contacts and under 3 % of
-   responses; executives' and decision makers' NPS (about +3 to +5) is far
-   below Users' (about +37).
-8. ``balance.single_voice`` / ``balance.concentration``: each account has
-   one survey champion and most other contacts of Starter and Professional
-   accounts never answer, so about 73 % of responding accounts are heard
-   through one person; large, responsive Enterprise accounts make the top
-   5 % of accounts give about 40 % of responses (top 10 %: about 60 %).
-9. ``balance.revenue_coverage``: Enterprise executives and decision makers
-   answer at 30 % of their peers' rate, so at most about a quarter of ARR
-   has a decision-maker response in any quarter (target 80 %).
-10. ``segmentation.hidden_segment`` / ``insufficient_n`` / ``mix_shift``:
-    APAC's NPS (about +3) is far below the other regions' (about +38);
-    LATAM has a handful of Starter accounts and fewer than 30 responses;
-    Starter customers (NPS about 0) give 14 % of responses in 2024 and 24 %
-    in 2025 (more Starter sign-ups, and an in-app survey for Starter from
-    the midpoint), so part of the 2024 -> 2025 NPS drop (33 -> 24) is mix.
-11. ``outcome.*``: scores predict churn: by each account's mean score before
-    its renewal, detractor accounts churn about 37 %, passives 18 %,
-    promoters 11 %. Users' scores carry almost no account health: accounts
-    whose Users are promoters churn about 20 % (``outcome.false_comfort``)
-    and Users' AUC is about 0.5, while executives' and decision makers'
-    scores predict churn strongly (AUC about 0.8-0.9;
-    ``outcome.role_predictiveness``). About 3 % of responses carry an
-    Account ID from a legacy system (``LEG-…``) that matches no account
-    (``outcome.unlinked``).
-12. ``decay.*``: detractors are followed up after a median of about 10 days
-    against the 7-day SLA, about 27 % never (each account team has its own
-    habit); detractors followed up after more than 14 days or never churn
-    about 38 % against 11 % for those followed up within 7 days; scores
-    given more than 9 months before the renewal predict churn no better than
-    chance (AUC about 0.51 against 0.62 for recent ones); the response rate
-    falls from about 45 % of invitations in early 2024 to about 26 % in late
-    2025; most responses come 0-3 days after the invitation (median one
-    day), with a tail up to 45 days.
-13. verbatims: the "billing errors" theme rises from about 2 % to 8-10 % of
-    all responses (far more of unhappy comments) in the last quarter (Q4
-    2025); 20 comments contain an email address or a phone number
-    (redaction); one comment contains ``<script>alert('x')</script>`` and
-    one ``<b>bold</b>`` (escaping); six comments are in French, German or
-    Spanish and one has emoji.
-
-With ``plant_problems=False`` none of these are planted: no bad rows, equal
-response propensities and score relevance across roles, no regional or
-owner effects, prompt follow-up, a flat response rate and no billing spike.
-Such an export can still show the structure of any B2B program (small
-accounts with one contact, ARR concentrated in Enterprise).
-
-Examples
---------
->>> tables = generate(n_accounts=40, seed=1)
->>> sorted(tables)
-['accounts', 'contacts', 'invitations', 'responses']
->>> "Response ID" in tables["responses"].columns
-True
-"""
+"""The generator of the synthetic demo client (see :mod:`npsdiag.sample` for the model and the planted problems)."""
 
 from __future__ import annotations
-
-import argparse
-import sys
-from functools import cache
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy.special import expit, ndtri
 
-__all__ = ["generate", "write_demo", "n_accounts_for", "main", "SCORE_COLUMN", "COMMENT_COLUMN", "DRIVERS", "DATE_ONLY",
+from .vocabulary import (
+    BIL,
+    BOLD,
+    EMOJI,
+    FIRST_NAMES,
+    FOREIGN,
+    LAST_NAMES,
+    MIX,
+    NAME_PREFIXES,
+    NAME_STEMS,
+    NAME_SUFFIXES,
+    NEG,
+    ONB,
+    POS,
+    PRI,
+    REP,
+    SCRIPT,
+    SUP,
+    THEMES,
+    comment_pool,
+)
+
+__all__ = ["generate", "n_accounts_for", "SCORE_COLUMN", "COMMENT_COLUMN", "DRIVERS", "DATE_ONLY",
            "RESPONSE_COLUMNS", "ACCOUNT_COLUMNS", "CONTACT_COLUMNS", "INVITATION_COLUMNS", "CSMS",
            "FEED_GAP", "RESPONSES_PER_ACCOUNT"]
 
@@ -168,10 +69,6 @@ SCORE_PROBS = np.array([0.035, 0.010, 0.012, 0.015, 0.020, 0.045, 0.050, 0.090, 
 DRIVER_PROBS = np.array([0.010, 0.010, 0.015, 0.020, 0.030, 0.060, 0.080, 0.150, 0.250, 0.200, 0.175])
 DRIVER_RHO = np.array([0.55, 0.80, 0.50])  # Ease of use, Support, Value for money: correlation with the latent
 
-THEMES = ["onboarding", "support", "pricing", "reporting", "integrations", "reliability", "billing",
-          "account_management"]
-ONB, SUP, PRI, REP, INT, REL, BIL, AM = range(8)
-NEG, MIX, POS = 0, 1, 2
 
 
 def _params(plant: bool) -> dict:
@@ -225,179 +122,6 @@ def _params(plant: bool) -> dict:
             "dana_gaming": False,
         })
     return p
-
-
-# --------------------------------------------------------------------------- names and text
-
-_FIRST = ("James Mary Wei Aisha Carlos Sofia Liam Emma Noah Olivia Hiroshi Yuki Priyanka Arjun Fatima Omar "
-          "Lukas Anna Mateo Lucia Chen Mei Kwame Amara Jack Chloe Ravi Ananya Ivan Elena Tom Sarah David Laura "
-          "Ahmed Leila Pierre Camille Jonas Lena Diego Valentina Sam Grace Ben Zoe Kenji Sakura Tariq Nadia").split()
-_LAST = ("Smith Johnson Li Khan Garcia Rossi Muller Dubois Tanaka Kim Nguyen Patel Singh Okafor Mensah Brown "
-         "Wilson Martin Lopez Silva Schmidt Novak Kowalski Andersson Jensen Murphy Kelly Cohen Haddad Sato Wang "
-         "Zhang Chen Ali Hassan Fischer Weber Moreau Costa Santos Taylor Clark Walker Young Hall Wright Green "
-         "Baker Adams Nelson").split()
-_PREFIX = ("Blue North Silver Red Green Bright Clear Stone Iron Oak Maple River Summit Harbor Pine Sun Star "
-           "Cedar Falcon Golden Crystal Eagle Lake Cloud Swift True Prime Nova Vertex Atlas").split()
-_STEM = "peak field bridge stone wave line point gate view ridge leaf path works light forge vale port wood crest mark"
-_STEM = _STEM.split()
-_SUFFIX = {
-    "Software": ["Labs", "Software", "Systems", "Technologies"],
-    "Financial Services": ["Capital", "Financial", "Bank", "Partners"],
-    "Healthcare": ["Health", "Medical", "Clinics", "Care"],
-    "Retail": ["Retail", "Stores", "Brands", "Outfitters"],
-    "Manufacturing": ["Manufacturing", "Industries", "Components", "Engineering"],
-    "Education": ["Learning", "Academy", "Education", "Institute"],
-    "Logistics": ["Logistics", "Freight", "Transport", "Shipping"],
-    "Media": ["Media", "Studios", "Publishing", "Digital"],
-}
-
-_NEG = {
-    ONB: ["Onboarding took far longer than we were promised.",
-          "The implementation dragged on for months and we had to chase your team for every step.",
-          "Getting our team set up was painful; the training sessions were too generic.",
-          "Nobody walked us through the data model during onboarding, so we built everything twice.",
-          "The setup wizard skips the steps that actually matter for a company our size.",
-          "Our new hires still struggle to get started because the onboarding material is out of date.",
-          "We were handed over to support straight after the kickoff call and left on our own.",
-          "Migration from our old tool was much harder than the sales team suggested."],
-    SUP: ["Support takes days to answer even urgent tickets.",
-          "Tickets sit in the queue for a week before anyone looks at them.",
-          "Every time we contact support we get a canned reply and have to explain the issue again.",
-          "Response times from support have got noticeably worse this year.",
-          "We waited four days for a reply while our dashboards were down.",
-          "Support closes tickets before the problem is actually fixed.",
-          "There is no way to reach a human quickly when something breaks.",
-          "The chat support bounces us between agents and nobody owns the problem."],
-    PRI: ["Too expensive for what we actually use.",
-          "The price went up again at renewal without any new value for us.",
-          "We pay for a lot of features we never touch.",
-          "Per-seat pricing punishes us for rolling it out to more people.",
-          "Hard to justify the cost to our finance team.",
-          "Competitors offer the same for about half the price.",
-          "The jump from Professional to Enterprise pricing is far too steep.",
-          "Value for money is poor compared with last year."],
-    REP: ["The reports are too rigid; we export everything to Excel to get what we need.",
-          "Custom dashboards are clunky and slow to build.",
-          "We cannot schedule the reports our managers ask for.",
-          "Charts are limited and the PDF export looks unprofessional.",
-          "Filtering in reports is confusing and often gives different totals.",
-          "Reporting is missing basic things like year-over-year comparisons.",
-          "Building a simple report takes far too many clicks.",
-          "The analytics module feels unfinished."],
-    INT: ["The Salesforce integration breaks every few weeks.",
-          "Syncing with our data warehouse is unreliable and we lose records.",
-          "The API is poorly documented and the rate limits are too strict.",
-          "The HubSpot connector keeps dropping fields.",
-          "We had to build our own integration because yours does not support our ERP.",
-          "Webhooks fire late or not at all.",
-          "SSO setup was a nightmare and it still logs people out.",
-          "No native integration with Snowflake, which is a deal breaker for us."],
-    REL: ["Too many outages this quarter.",
-          "The platform was down during our month-end close, twice.",
-          "Dashboards load slowly and time out during peak hours.",
-          "We lost a day of data after the last incident.",
-          "Frequent downtime makes it hard to trust the numbers.",
-          "Performance has degraded since the last release.",
-          "Scheduled jobs fail silently and nobody tells us.",
-          "The status page said everything was fine while we could not log in."],
-    BIL: ["We were invoiced twice for the same month.",
-          "Our invoice had the wrong number of seats again.",
-          "Billing errors keep happening and it takes weeks to get a credit note.",
-          "We were charged after we downgraded our plan.",
-          "The invoice amount did not match our contract.",
-          "We were billed for users we had removed months ago.",
-          "Your billing system charged our card three times in one day.",
-          "Sorting out an incorrect invoice took five emails and two calls."],
-    AM: ["Our account manager changed three times this year.",
-         "We never hear from our CSM unless it is renewal time.",
-         "The account team does not understand our business.",
-         "Our success manager missed two quarterly reviews in a row.",
-         "Nobody followed up after we raised concerns at the business review.",
-         "We feel like a small fish; the account team is never available.",
-         "Promises made by our account manager were not kept.",
-         "Escalations go nowhere with our current CSM."],
-}
-_POS = {
-    ONB: ["Onboarding was smooth and well organised.",
-          "The implementation team had us live in two weeks.",
-          "Great onboarding sessions, our team was productive from day one.",
-          "Setup was easy and the guided tour helped a lot.",
-          "The migration from our old tool went better than expected.",
-          "Training materials are clear and our new hires pick it up quickly."],
-    SUP: ["Support is fast and genuinely helpful.",
-          "Whenever we have an issue support answers within the hour.",
-          "The support team always follows through until the problem is solved.",
-          "Excellent support, knowledgeable and friendly.",
-          "Support fixed our issue the same day.",
-          "Best support team of any vendor we work with.",
-          "Quick, clear answers from support every time."],
-    PRI: ["Good value for the price.",
-          "Pricing is fair and transparent.",
-          "It pays for itself in time saved every month.",
-          "Worth every penny for our team.",
-          "Reasonable cost compared with the alternatives we evaluated."],
-    REP: ["The dashboards give us exactly what leadership needs.",
-          "Reporting is powerful and easy to customise.",
-          "We love the scheduled reports, they save hours every week.",
-          "Great analytics, our board pack is built in it now.",
-          "The new charting options are excellent.",
-          "Reports are clear and quick to build."],
-    INT: ["Integrates nicely with Salesforce and our warehouse.",
-          "The API is well documented and easy to work with.",
-          "Connectors just work, we set up HubSpot in an afternoon.",
-          "Seamless integration with our existing stack.",
-          "SSO and user provisioning worked out of the box."],
-    REL: ["Rock solid, we have not had any downtime.",
-          "Fast and reliable platform.",
-          "It just works, every day.",
-          "Very stable, even with our data volumes."],
-    BIL: ["Billing is straightforward and invoices are always correct.",
-          "Invoicing is simple and matches our contract."],
-    AM: ["Our CSM is proactive and really understands our business.",
-         "Fantastic account manager, always available.",
-         "Quarterly reviews with our account team are genuinely useful.",
-         "Our success manager goes above and beyond.",
-         "The account team helped us roll it out to three more departments."],
-}
-_NEG_OPEN = ["", "", "", "Honestly, ", "To be frank, ", "Frustrating year. ", "Disappointed. ", "Main issue: "]
-_NEG_CLOSE = ["", "", "", " Please fix this.", " We are looking at alternatives.",
-              " This needs to improve before our renewal.", " Very frustrating.", " It costs us time every week."]
-_POS_OPEN = ["", "", "", "Great product. ", "Love it. ", "Overall very happy. ", "Really impressed: "]
-_POS_CLOSE = ["", "", "", " Keep it up!", " Highly recommend.", " Thanks to the team!",
-              " Would recommend to any analytics team."]
-_MIX_OPEN = ["Good product overall, but ", "Mostly happy, but ", "Solid tool; however, ", "It does the job, although ",
-             "Decent, but ", "We like the product, but "]
-_MIX_CLOSE = ["", "", " Otherwise fine.", " Would score higher if this improved."]
-
-_FOREIGN = {  # (category, text): French, German, Spanish
-    NEG: ["Le support met trop de temps à répondre, c'est inacceptable pour une solution de ce prix.",
-          "Die Rechnung war schon wieder falsch, wir wurden doppelt belastet.",
-          "La plataforma se cae con demasiada frecuencia y perdemos datos."],
-    MIX: ["Gutes Produkt, aber die Integration mit SAP ist noch zu umständlich."],
-    POS: ["Très bon outil, les tableaux de bord sont clairs et l'équipe est réactive.",
-          "Excelente herramienta, los informes nos ahorran horas cada semana."],
-}
-_EMOJI = "Love the new dashboards 🚀🙌 the whole team uses them every morning"
-_SCRIPT = "The title field of our export showed <script>alert('x')</script> instead of the report name."
-_BOLD = "Please keep the <b>bold</b> formatting when exporting reports to PDF."
-
-
-def _lower_first(s: str) -> str:
-    return s[0].lower() + s[1:] if len(s) > 1 and s[1].islower() else s
-
-
-@cache
-def _pool(theme: int, tone: int) -> np.ndarray:
-    """Every comment of one theme and tone: opener x reason x closer."""
-    if tone == POS:
-        parts = [o + (_lower_first(r) if o.endswith(", ") else r) + c
-                 for o in _POS_OPEN for r in _POS[theme] for c in _POS_CLOSE]
-    elif tone == NEG:
-        parts = [o + (_lower_first(r) if o.endswith((", ", ": ")) else r) + c
-                 for o in _NEG_OPEN for r in _NEG[theme] for c in _NEG_CLOSE]
-    else:
-        parts = [o + _lower_first(r) + c for o in _MIX_OPEN for r in _NEG[theme] for c in _MIX_CLOSE]
-    return np.array(parts, dtype=object)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -570,9 +294,9 @@ def _make_accounts(rng, n, start_ts, end_ts, T, p, plant) -> dict:
 
 def _account_names(rng, industry: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     n = len(industry)
-    pre = np.array(_PREFIX, dtype=object)[rng.integers(len(_PREFIX), size=n)]
-    stem = np.array(_STEM, dtype=object)[rng.integers(len(_STEM), size=n)]
-    suffix_table = np.array([_SUFFIX[i] for i in INDUSTRIES], dtype=object)  # 8 x 4
+    pre = np.array(NAME_PREFIXES, dtype=object)[rng.integers(len(NAME_PREFIXES), size=n)]
+    stem = np.array(NAME_STEMS, dtype=object)[rng.integers(len(NAME_STEMS), size=n)]
+    suffix_table = np.array([NAME_SUFFIXES[i] for i in INDUSTRIES], dtype=object)  # 8 x 4
     suffix = suffix_table[industry, rng.integers(4, size=n)]
     base = pre + stem
     names = base + " " + suffix
@@ -595,10 +319,10 @@ def _make_contacts(rng, acc, T, p) -> dict:
     role = rng.choice(4, size=len(a), p=p["role_probs"])
     role = np.where(pos == 0, DM, role)
     role = np.where((pos == 1) & (plan[a] != STARTER) & (rng.random(len(a)) < 0.6), EXEC, role)
-    first = rng.integers(len(_FIRST), size=len(a))
-    last = rng.integers(len(_LAST), size=len(a))
-    local = (np.array([f.lower() for f in _FIRST], dtype=object)[first] + "."
-             + np.array([s.lower() for s in _LAST], dtype=object)[last])
+    first = rng.integers(len(FIRST_NAMES), size=len(a))
+    last = rng.integers(len(LAST_NAMES), size=len(a))
+    local = (np.array([f.lower() for f in FIRST_NAMES], dtype=object)[first] + "."
+             + np.array([s.lower() for s in LAST_NAMES], dtype=object)[last])
     key = local + "@" + acc["domain"][a]
     k = _cumcount(key)
     email = np.where(k > 0, local + (k + 1).astype(str).astype(object) + "@" + acc["domain"][a], key)
@@ -784,7 +508,7 @@ def _comments(rng, res, T, p, plant, scale) -> None:
         for tone in (NEG, MIX, POS):
             rows = np.nonzero(has & (theme == th) & (cat == tone))[0]
             if len(rows):
-                pool = _pool(th, tone)
+                pool = comment_pool(th, tone)
                 comment[rows] = pool[(pick[rows] * len(pool)).astype(np.int64)]
     res["theme"] = np.where(has, theme, -1)
     res["comment"] = comment
@@ -906,12 +630,12 @@ def _plant_verbatims(rng, r: dict, emails: np.ndarray, scale: float, gap) -> Non
         return cand
 
     unhappy = cat != POS
-    comment[take(unhappy, 1)] = _SCRIPT
-    comment[take(np.ones(len(cat), bool), 1)] = _BOLD
-    for tone, texts in _FOREIGN.items():
+    comment[take(unhappy, 1)] = SCRIPT
+    comment[take(np.ones(len(cat), bool), 1)] = BOLD
+    for tone, texts in FOREIGN.items():
         rows = take(cat == tone, len(texts))
         comment[rows] = np.array(texts, dtype=object)[: len(rows)]
-    comment[take(cat == POS, 1)] = _EMOJI
+    comment[take(cat == POS, 1)] = EMOJI
     rows = take(unhappy, _scaled(20, scale))
     half = len(rows) // 2
     digits = rng.integers(100, 999, size=len(rows)).astype(str).astype(object)
@@ -997,71 +721,3 @@ def n_accounts_for(responses: int) -> int:
     return max(1, int(np.ceil(responses / RESPONSES_PER_ACCOUNT)))
 
 
-def _formatted(frame: pd.DataFrame) -> pd.DataFrame:
-    """Dates as ISO text (``YYYY-MM-DD`` or ``YYYY-MM-DD HH:MM``) for CSV."""
-    out = frame.copy()
-    for col in out.columns:
-        if pd.api.types.is_datetime64_any_dtype(out[col]):
-            fmt = "%Y-%m-%d" if col in DATE_ONLY else "%Y-%m-%d %H:%M"
-            out[col] = out[col].dt.strftime(fmt)
-    return out
-
-
-def write_demo(folder: str | Path = "examples/demo", fmt: str = "csv", **kw) -> dict[str, Path]:
-    """Generate the program and write ``responses``, ``accounts``, ``invitations``, ``contacts`` files.
-
-    Parameters
-    ----------
-    folder : str or Path
-        Output folder (created if needed).
-    fmt : {"csv", "parquet"}
-        CSV: UTF-8, comma-separated, ISO dates; Parquet: typed columns.
-    **kw
-        Passed to :func:`generate` (``n_accounts``, ``start``, ``end``,
-        ``seed``, ``plant_problems``).
-
-    Returns
-    -------
-    dict of Path
-        The file written for each table.
-    """
-    if fmt not in ("csv", "parquet"):
-        raise ValueError("fmt must be 'csv' or 'parquet'")
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    tables = generate(**kw)
-    paths = {}
-    for name, frame in tables.items():
-        path = folder / f"{name}.{fmt}"
-        if fmt == "csv":
-            _formatted(frame).to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
-        else:
-            frame.to_parquet(path, index=False)
-        paths[name] = path
-    return paths
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m npsdiag.sample [FOLDER] [--accounts N] [--seed S] [--format csv|parquet]``."""
-    ap = argparse.ArgumentParser(prog="python -m npsdiag.sample",
-                                 description="Write the synthetic Northwind Analytics NPS export (demo client).")
-    ap.add_argument("folder", nargs="?", default="examples/demo", help="output folder (default: examples/demo)")
-    ap.add_argument("--accounts", type=int, default=800, help="number of accounts (about 10.5 responses each)")
-    ap.add_argument("--responses", type=int, default=None,
-                    help="size the program for about this many responses instead of --accounts")
-    ap.add_argument("--seed", type=int, default=20241)
-    ap.add_argument("--start", default="2024-01-01")
-    ap.add_argument("--end", default="2025-12-31")
-    ap.add_argument("--format", dest="fmt", choices=["csv", "parquet"], default="csv")
-    ap.add_argument("--clean", action="store_true", help="do not plant data-quality problems")
-    args = ap.parse_args(argv)
-    n = n_accounts_for(args.responses) if args.responses else args.accounts
-    paths = write_demo(args.folder, fmt=args.fmt, n_accounts=n, seed=args.seed, start=args.start, end=args.end,
-                       plant_problems=not args.clean)
-    for name, path in paths.items():
-        print(f"{name:12s} {path}  ({path.stat().st_size / 1e6:.2f} MB)")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
