@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.npsdiag-installed
 
-.PHONY: demo test setup browser lint bench clean-reports bytecode
+.PHONY: demo test setup browser lint bench clean-reports bytecode lab reference
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,11 @@ setup: $(STAMP) bytecode
 # Python would compile them in every process, about 0.5 s per run. Up-to-date files are skipped.
 bytecode: $(STAMP)
 	$(PY) -m compileall -q npsdiag benchmarks
+
+# JupyterLab for analysts (not needed to run a diagnosis), opened on the notebooks.
+lab: $(STAMP)
+	$(PY) -m pip install --quiet -e ".[lab]"
+	$(VENV)/bin/jupyter lab notebooks/
 
 # Debian's Chromium for the browser tests of the report (installed once; needs root, as on CI).
 browser:

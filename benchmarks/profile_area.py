@@ -80,10 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--fresh", action="store_true", help="re-load the export instead of the pickled data")
     args = ap.parse_args(argv)
 
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from npsdiag import clean, io, pipeline, report
+    from npsdiag import clean, diagnosis, io, report
+    from npsdiag.areas import registry
     from npsdiag.config import load_config
 
     stage = args.stage
@@ -92,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         fn = lambda: clean.prepare(io.load(cfg))  # noqa: E731
     else:
         prep = _prepared(args.scale, args.format, args.fresh)
-        areas = pipeline._area_functions()
+        areas = {a.name: a.diagnose for a in registry.AREAS}
         if stage.startswith("html:"):
             res = areas[stage[5:]](prep)
             fn = lambda: report.area_html(res, True)  # noqa: E731

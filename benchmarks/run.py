@@ -7,32 +7,24 @@ another's memory:
 
 1. **stages** — in-process, one after the other as the notebook runs them:
    imports, ``io.load``, ``clean.prepare``, each area's ``diagnose``,
-   ``pipeline.assemble``, the report HTML of each area (tables and figures)
-   and of the front/back matter, ``pipeline.write_outputs``. Peak memory per
+   ``diagnosis.assemble``, the report HTML of each area (tables and figures)
+   and of the front/back matter, ``outputs.write_outputs``. Peak memory per
    stage is the process's peak resident set during that stage (the kernel's
    high-water mark, reset at the start of each stage through
    ``/proc/self/clear_refs``), so it includes the data held from earlier
    stages — what the machine must have.
 2. **end to end** — ``npsdiag.runner.run`` (Papermill executes
    ``notebooks/diagnose.ipynb`` in a kernel, nbconvert renders the report).
-   Peak memory is the largest memory of the process tree (runner + kernel,
-   and the kernel's second process while ``pipeline.AreaRunner`` uses one),
-   sampled every 50 ms: the sum of resident sets, or of proportional set
-   sizes (PSS) while a forked process shares the kernel's pages, so that
-   shared pages count once (read every 0.5 s and followed in between through
-   the resident sets, see ``_TreeMeter``).
+   Peak memory is the largest memory of the process tree (runner + kernel),
+   the sum of their resident sets sampled every 50 ms.
 3. **floor** — Papermill runs ``benchmarks/floor.ipynb``, which only reads the
    same files with pandas, and nbconvert renders it the same way: the least a
    notebook-based report of this export can cost.
-   For reference, the same floor is also measured with the two start-up
-   savings ``npsdiag run`` makes for itself (the IRI grammar of nbformat's
-   jsonschema deferred, the kernel without transparent huge pages), so that
-   the ratio is not read as data work that is only start-up.
 
 The floor and the end-to-end run are measured ``--repeat`` times (default 3,
 once at 10M), alternately, and the medians are reported.
 
-Targets (issue 9): 1M responses end to end within 3x the floor and under
+Targets (issues 9 and 15): 1M responses end to end within 3x the floor and under
 2 GB peak memory; 10M (Parquet) completes on a 2-core, 24 GB machine; the
 report under 5 MB at every scale.
 
@@ -72,8 +64,6 @@ TARGET_RATIO = 3.0
 TARGET_PEAK_MB = 2048.0
 TARGET_REPORT_MB = 5.0
 POLL_SECONDS = 0.05
-#: PSS (see ``_TreeMeter``) is read at most this often; resident sets every ``POLL_SECONDS``.
-PSS_SECONDS = 0.5
 #: Times the floor and the end-to-end run are measured below 10M responses (medians are reported): on this
 #: 2-core virtual machine the same run varies by up to 25% from one time to the next.
 REPEAT = 3
@@ -147,16 +137,14 @@ def _child_stages(config: str, out_json: str) -> None:
         return value
 
     def _imports():
-        import matplotlib
-
-        matplotlib.use("Agg")
-        from npsdiag import clean, io, pipeline, report  # noqa: F401
+        from npsdiag import clean, diagnosis, io, outputs, report  # noqa: F401
+        from npsdiag.areas import registry
         from npsdiag.config import load_config  # noqa: F401
 
-        return pipeline._area_functions()
+        return {a.name: a.diagnose for a in registry.AREAS}
 
     areas = stage("import", _imports) or {}
-    from npsdiag import clean, io, pipeline, report
+    from npsdiag import clean, diagnosis, io, outputs, report
     from npsdiag.config import load_config
 
     cfg = load_config(config)
@@ -188,30 +176,10 @@ def _child_stages(config: str, out_json: str) -> None:
             sizes["front and appendices"] = len(stage("html: front and appendices", _front) or "")
             with tempfile.TemporaryDirectory() as tmp:
                 stage("write_outputs", lambda: outputs.write_outputs(diag, prep, tmp))
-            if hasattr(pipeline, "AreaRunner"):
-                # the notebook's way: every area and its HTML through pipeline.AreaRunner (a second process where
-                # the machine has two cores), on freshly prepared data so that nothing cached above is reused
-                # (the data prepared above is let go first); its memory is this process's only (the second
-                # process's shows in the end-to-end tree peak)
-                n_analysed = int(len(prep.responses))
-                prep = diag = None
-                results.clear()
-                gc.collect()
-                fresh = clean.prepare(data)
-                fns = list(areas.values())
-
-                def _two_cores():
-                    runner = pipeline.AreaRunner(fresh, fns, redact=redact)
-                    html = [runner.html(f) for f in fns]
-                    runner.close()
-                    return html
-
-                stage("areas + html via AreaRunner (2 processes)", _two_cores)
-                del fresh
     if prep is not None:
         n_analysed = int(len(prep.responses))
     out = {"timeline": timeline, "peak_reset": resettable, "html_chars": sizes if n_analysed is not None else {},
-           "rows_read": int(len(data.responses)) if data is not None else None,
+           "rows_read": int(len(prep.flags)) if prep is not None else None,
            "rows_analysed": n_analysed,
            "peak_process_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
     Path(out_json).write_text(json.dumps(out, indent=2), encoding="utf-8")
@@ -236,32 +204,20 @@ def _child_e2e(config: str, output: str, out_json: str) -> None:
     Path(out_json).write_text(json.dumps(rec, indent=2), encoding="utf-8")
 
 
-def _child_floor(files: list[str], output: str, out_json: str, tuned: bool = False) -> None:
-    """Papermill runs the floor notebook (read the files with pandas), nbconvert renders it.
-
-    ``tuned``: the same with the two start-up savings ``npsdiag.runner`` makes for itself, for reference: the
-    IRI grammar of nbformat's jsonschema deferred (:mod:`npsdiag._lazyiri`) and the kernel started without
-    transparent huge pages (:func:`npsdiag.runner.kernel_without_huge_pages`).
-    """
-    import contextlib
-
-    if tuned:
-        from npsdiag._lazyiri import defer_iri_grammar
-
-        defer_iri_grammar()
+def _child_floor(files: list[str], output: str, out_json: str) -> None:
+    """Papermill runs the floor notebook (read the files with pandas), nbconvert renders it."""
     import papermill as pm
 
-    from npsdiag.runner import kernel_without_huge_pages, render
+    from npsdiag.runner import render
 
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)
     rec: dict[str, Any] = {}
     t0 = time.perf_counter()
     try:
-        with kernel_without_huge_pages() if tuned else contextlib.nullcontext():
-            pm.execute_notebook(str(FLOOR_NOTEBOOK), str(out / "floor.ipynb"), parameters={"files": files},
-                                kernel_name="python3", cwd=str(out), progress_bar=False, log_output=False,
-                                extra_arguments=["--IPKernelApp.log_level=ERROR"])  # as npsdiag.runner.run
+        pm.execute_notebook(str(FLOOR_NOTEBOOK), str(out / "floor.ipynb"), parameters={"files": files},
+                            kernel_name="python3", cwd=str(out), progress_bar=False, log_output=False,
+                            extra_arguments=["--IPKernelApp.log_level=ERROR"])  # as npsdiag.runner.run
         rec["seconds_split"] = {"execute": round(time.perf_counter() - t0, 2)}
         t1 = time.perf_counter()
         html = render(out / "floor.ipynb", title="floor")
@@ -279,67 +235,15 @@ def _child_floor(files: list[str], output: str, out_json: str, tuned: bool = Fal
 # --------------------------------------------------------------------------- parent side
 
 
-def _has_fork(procs: list[Any], psutil: Any) -> bool:
-    """Whether a process of the tree is a fork of its parent (the same command line), e.g. AreaRunner's."""
-    by_pid = {p.pid: p for p in procs}
-    for p in procs[1:]:
+def _tree_bytes(procs: list[Any], psutil: Any) -> int:
+    """The memory a process tree holds: the sum of its processes' resident sets (none shares pages by forking)."""
+    total = 0
+    for p in procs:
         try:
-            parent = by_pid.get(p.ppid())
-            if parent is not None and p.cmdline() == parent.cmdline():
-                return True
+            total += p.memory_info().rss
         except (psutil.NoSuchProcess, psutil.AccessDenied):
             pass
-    return False
-
-
-class _TreeMeter:
-    """Samples a process tree's memory often, without slowing the tree down.
-
-    While no process has forked a copy of itself, the tree's memory is the sum of resident sets (cheap to
-    read). Once one has (``pipeline.AreaRunner`` in the kernel, or in the in-process stages), adding resident
-    sets would count the pages the fork shares with its parent (copy-on-write) twice, while the proportional
-    set size (PSS) splits each shared page between the processes that map it, so the sum of PSS is the memory
-    the tree really holds. Reading PSS walks the page tables (3-4 ms per GB), so it is read at most every
-    ``pss_seconds`` (and whenever a process appears or ends); in between, each process's PSS is estimated as
-    its last PSS plus the change of its resident set since.
-    Reading PSS every 50 ms walked the page tables of 2 GB of processes 20 times a second and, through the
-    processes' memory-map lock, slowed the run it measured by 1-2 s at 1M responses. The estimate misses only
-    pages copied on write since the last PSS reading (a copy leaves both resident sets unchanged): at most
-    ``pss_seconds`` of such copies, caught by the next reading.
-    """
-
-    def __init__(self, psutil: Any, pss_seconds: float = 0.0) -> None:
-        self.psutil = psutil
-        self.pss_seconds = pss_seconds
-        self.base: dict[int, tuple[int, int]] = {}  # pid -> (PSS, resident set) at the last PSS reading
-        self.read_at = float("-inf")
-        self.pss_reads = 0
-
-    def bytes(self, procs: list[Any]) -> int:
-        psutil = self.psutil
-        rss: dict[int, int] = {}
-        alive = []
-        for p in procs:
-            try:
-                rss[p.pid] = p.memory_info().rss
-                alive.append(p)
-            except (psutil.NoSuchProcess, psutil.AccessDenied):
-                pass
-        if not _has_fork(alive, psutil):
-            self.base = {}
-            return sum(rss.values())
-        now = time.monotonic()
-        if now - self.read_at >= self.pss_seconds or set(rss) != set(self.base):
-            self.base = {}
-            for p in alive:
-                try:
-                    self.base[p.pid] = (p.memory_full_info().pss, rss[p.pid])
-                except (psutil.NoSuchProcess, psutil.AccessDenied, AttributeError):
-                    self.base[p.pid] = (rss[p.pid], rss[p.pid])
-            self.read_at = now
-            self.pss_reads += 1
-            return sum(pss for pss, _ in self.base.values())
-        return sum(max(0, pss + rss[pid] - base_rss) for pid, (pss, base_rss) in self.base.items())
+    return total
 
 
 def _spawn(args: list[str], timeout: float | None, max_memory_mb: float | None = None) -> dict[str, Any]:
@@ -360,11 +264,10 @@ def _spawn(args: list[str], timeout: float | None, max_memory_mb: float | None =
     peak_tree = 0.0
     timed_out = False
     over_memory = False
-    meter = _TreeMeter(psutil, PSS_SECONDS)
     while proc.poll() is None:
         try:
             procs = [ps, *ps.children(recursive=True)]
-            total = meter.bytes(procs)
+            total = _tree_bytes(procs, psutil)
             peak_tree = max(peak_tree, total / 2**20)
         except psutil.NoSuchProcess:
             break
@@ -387,8 +290,7 @@ def _spawn(args: list[str], timeout: float | None, max_memory_mb: float | None =
         rec["error"] = f"the child process exited with code {proc.returncode}"
     finally:
         Path(out_json).unlink(missing_ok=True)
-    rec.update({"wall_seconds": round(wall, 2), "peak_tree_mb": round(peak_tree, 1), "exit_code": proc.returncode,
-                "pss_readings": meter.pss_reads})
+    rec.update({"wall_seconds": round(wall, 2), "peak_tree_mb": round(peak_tree, 1), "exit_code": proc.returncode})
     if timed_out:
         rec["error"] = f"timed out after {timeout:.0f} s"
     if over_memory:
@@ -426,9 +328,6 @@ def _targets(rec: dict[str, Any]) -> dict[str, Any]:
         if floor and not floor.get("error"):
             out["ratio"] = round(e2e["wall_seconds"] / floor["wall_seconds"], 2)
             out["within_3x_floor"] = out["ratio"] <= TARGET_RATIO
-        tuned = rec.get("floor_tuned") or {}
-        if tuned and not tuned.get("error"):
-            out["ratio_to_tuned_floor"] = round(e2e["wall_seconds"] / tuned["wall_seconds"], 2)
     elif e2e or (rec.get("stages") or {}).get("error"):
         out["completes"] = False  # the end-to-end run failed, or the in-process stages were stopped
     return out
@@ -475,7 +374,6 @@ def run_scale(responses: int, fmt: str, kinds: tuple[str, ...] = KINDS, timeout:
         repeat = 1 if responses >= 10_000_000 else REPEAT
     files = [str(folder / f"{t}.{fmt}") for t in TABLES]
     floors: list[dict[str, Any]] = []
-    tuned: list[dict[str, Any]] = []
     runs: list[dict[str, Any]] = []
     for i in range(repeat):  # the floor and the run alternate, so that both see the machine in the same state
         tag = f" ({i + 1} of {repeat})" if repeat > 1 else ""
@@ -484,9 +382,6 @@ def run_scale(responses: int, fmt: str, kinds: tuple[str, ...] = KINDS, timeout:
                   file=sys.stderr, flush=True)
             floors.append(_spawn(["floor", json.dumps(files), str(out_dir / "floor")], timeout, max_memory_mb))
             _say(floors[-1])
-            print(f"  floor with npsdiag's start-up savings{tag} (for reference)", file=sys.stderr, flush=True)
-            tuned.append(_spawn(["floor-tuned", json.dumps(files), str(out_dir / "floor")], timeout, max_memory_mb))
-            _say(tuned[-1])
         if "e2e" in kinds:
             print(f"  end to end{tag}: npsdiag run on {label} ({fmt})", file=sys.stderr, flush=True)
             runs.append(_spawn(["e2e", config, str(out_dir / "report")], timeout, max_memory_mb))
@@ -495,7 +390,7 @@ def run_scale(responses: int, fmt: str, kinds: tuple[str, ...] = KINDS, timeout:
                 break
     if floors:
         rec["floor"] = _median_run(floors)
-        rec["floor_tuned"] = _median_run(tuned)
+        rec.pop("floor_tuned", None)
     if runs:
         rec["e2e"] = _median_run(runs)
         if not keep_reports:
@@ -572,7 +467,7 @@ def format_table(recs: list[dict[str, Any]] | None = None) -> str:
             peak = _fmt_mb(e2e.get("peak_tree_mb")) if e2e else "–"
             rep = f"{t['report_mb']:.1f} MB" if "report_mb" in t else "–"
         ok = []
-        # issue 9's targets: time and memory at 1M, completion at 10M, the report's size at every scale
+        # the targets: time and memory at 1M, completion at 10M, the report's size at every scale
         scale = r.get("scale")
         if "within_3x_floor" in t and scale == "1m":
             ok.append("≤3× floor " + ("✓" if t["within_3x_floor"] else "✗"))
@@ -588,15 +483,6 @@ def format_table(recs: list[dict[str, Any]] | None = None) -> str:
             ok.append("did not complete ✗" + note)
         floor_s = _fmt_runs(floor) if floor and not floor.get("error") else "–"
         lines.append(f"| {n:,} | {inp} | {floor_s} | {run_s} | {ratio} | {peak} | {rep} | {', '.join(ok)} |")
-    tuned_lines = []
-    for r in recs:
-        tf, t = r.get("floor_tuned") or {}, r.get("targets") or {}
-        if tf and not tf.get("error") and "ratio_to_tuned_floor" in t:
-            tuned_lines.append(f"{r.get('scale')}: {_fmt_runs(tf)}, npsdiag run {t['ratio_to_tuned_floor']:.1f}× that")
-    if tuned_lines:
-        lines += ["", "For reference, the floor given the two start-up savings `npsdiag run` makes for itself (the IRI "
-                  "grammar of nbformat's jsonschema deferred, the kernel without transparent huge pages): "
-                  + "; ".join(tuned_lines) + "."]
     staged = [r for r in recs if (r.get("stages") or {}).get("timeline")]
     if staged:
         lines += ["", "Per stage (in-process, seconds / peak resident memory of the process during the stage):", ""]
@@ -642,8 +528,8 @@ def main(argv: list[str] | None = None) -> int:
             _child_stages(*rest)
         elif kind == "e2e":
             _child_e2e(*rest)
-        elif kind in ("floor", "floor-tuned"):
-            _child_floor(json.loads(rest[0]), rest[1], rest[2], tuned=kind == "floor-tuned")
+        elif kind == "floor":
+            _child_floor(json.loads(rest[0]), rest[1], rest[2])
         return 0
     from benchmarks.generate import parse_scale, scale_label
 

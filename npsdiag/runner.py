@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -27,13 +28,17 @@ __all__ = ["run", "render", "report_exporter", "RunResult", "project_root", "NOT
 
 
 def project_root() -> Path:
-    """The folder holding notebooks/ and templates/ (the repository root)."""
+    """The folder holding ``notebooks/diagnose.ipynb`` and ``templates/``.
+
+    In a checkout, the repository root (beside the ``npsdiag`` package); in an
+    installed wheel, ``<prefix>/share/npsdiag`` (see ``pyproject.toml``'s data files).
+    """
     here = Path(__file__).resolve().parent
-    for cand in (here.parent, here):
-        if (cand / "notebooks" / "diagnose.ipynb").exists():
+    for cand in (here.parent, Path(sys.prefix) / "share" / "npsdiag", Path(sys.base_prefix) / "share" / "npsdiag"):
+        if (cand / "notebooks" / "diagnose.ipynb").exists() and (cand / "templates" / "npsdiag").is_dir():
             return cand
-    raise NpsdiagError(Problem("cannot find notebooks/diagnose.ipynb beside the npsdiag package",
-                               hint="install npsdiag from its repository with `pip install -e .` (make demo does)"))
+    raise NpsdiagError(Problem("cannot find notebooks/diagnose.ipynb and templates/ of npsdiag",
+                               hint="reinstall npsdiag (make setup, or pip install from its repository)"))
 
 
 NOTEBOOK = "notebooks/diagnose.ipynb"

@@ -18,7 +18,8 @@ def _name(req: str) -> str:
 
 def test_environment_yml_lists_the_same_dependencies_as_pyproject(root):
     py = tomllib.loads((root / "pyproject.toml").read_text())["project"]
-    wanted = {_name(r): r for r in py["dependencies"] + py["optional-dependencies"]["test"]}
+    extras = py["optional-dependencies"]
+    wanted = {_name(r): r for r in py["dependencies"] + extras["lab"] + extras["test"]}
     env = yaml.safe_load((root / "environment.yml").read_text())
     conda = {}
     pip_section = []
