@@ -41,6 +41,12 @@ demo: $(STAMP) bytecode
 test: $(STAMP) browser
 	$(PY) -m pytest tests notebooks npsdiag --doctest-modules --nbval-lax --nbval-current-env -p no:cacheprovider
 
+# Reference results from R (tests/reference): the inputs from the demo client, then every R script there. Needs R
+# with Debian's r-cran-survey, r-cran-survival, r-cran-sandwich and r-cran-proc; the tests read the committed CSVs.
+reference: $(STAMP)
+	$(PY) -m tests.reference.inputs
+	for f in tests/reference/*.R; do Rscript "$$f" || exit 1; done
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check npsdiag tests benchmarks
 
