@@ -68,3 +68,61 @@ def test_independent_responses_give_rocks_interval():
     assert got.deff == pytest.approx(1.0)
     assert got.ci_low == pytest.approx(100 * float(ref["ci_low"]), abs=1e-9)
     assert got.ci_high == pytest.approx(100 * float(ref["ci_high"]), abs=1e-9)
+
+
+# --------------------------------------------------------------------------- outcome models
+
+
+@pytest.fixture(scope="module")
+def linked() -> pd.DataFrame:
+    return pd.read_csv(REF / "demo_linked.csv")
+
+
+@pytest.fixture(scope="module")
+def accounts() -> pd.DataFrame:
+    return pd.read_csv(REF / "demo_accounts.csv")
+
+
+def test_clustered_logit_equals_sandwich_vcovcl(linked):
+    from npsdiag.stats.regression import logit_fit_rows
+
+    ref = pd.read_csv(REF / "logit_clustered_r.csv").set_index("term")
+    X = pd.DataFrame({"const": 1.0, "score": linked["score"]})
+    fit = logit_fit_rows(X, linked["churned"], groups=pd.factorize(linked["account"])[0])
+    np.testing.assert_allclose(fit.params.to_numpy(), ref["estimate"].to_numpy(), rtol=1e-6)
+    np.testing.assert_allclose(fit.bse.to_numpy(), ref["se"].to_numpy(), rtol=1e-6)
+
+
+def test_account_logit_with_controls_equals_glm(accounts):
+    from npsdiag.stats.regression import logit_fit
+
+    ref = pd.read_csv(REF / "logit_accounts_r.csv").set_index("term")
+    X = pd.DataFrame({"const": 1.0, "score": accounts["score"], "log_arr": accounts["log_arr"],
+                      "planProfessional": (accounts["plan"] == "Professional").astype(float),
+                      "planStarter": (accounts["plan"] == "Starter").astype(float)})
+    fit = logit_fit(X, accounts["churned"].to_numpy(dtype=float))
+    np.testing.assert_allclose(fit.params.to_numpy(), ref["estimate"].to_numpy(), rtol=1e-6)
+    np.testing.assert_allclose(fit.bse.to_numpy(), ref["se"].to_numpy(), rtol=1e-6)
+    assert list(fit.summary.columns[:4]) == ["coef", "se", "z", "p_value"]
+
+
+def test_cox_equals_coxph_breslow(accounts):
+    from npsdiag.stats.regression import cox_fit
+
+    ref = pd.read_csv(REF / "cox_r.csv").iloc[0]
+    got = cox_fit(accounts["time_days"], accounts["event"].astype(bool), accounts["score"])
+    assert got.coef == pytest.approx(ref["estimate"], rel=1e-6)
+    assert got.se == pytest.approx(ref["se"], rel=1e-6)
+    assert (got.n, got.events) == (ref["n"], ref["events"])
+
+
+def test_auc_equals_proc_delong(accounts):
+    from npsdiag.stats.auc import auc_delong
+
+    ref = pd.read_csv(REF / "auc_r.csv").iloc[0]
+    got = auc_delong(accounts["churned"], accounts["score"])
+    assert got.auc == pytest.approx(ref["auc"], rel=1e-9)
+    assert got.se == pytest.approx(ref["se"], rel=1e-9)
+    assert got.ci_low == pytest.approx(ref["ci_low"], rel=1e-9)
+    assert got.ci_high == pytest.approx(ref["ci_high"], rel=1e-9)
+    assert (got.n_churned, got.n_retained) == (ref["n_churned"], ref["n_retained"])

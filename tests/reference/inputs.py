@@ -5,6 +5,11 @@ compute on exactly the same numbers:
 
 - ``demo_responses.csv``: the demo's analysed responses: ``account`` (cluster; a response without an account
   is its own), ``x`` (-1 detractor, 0 passive, +1 promoter), ``quarter`` (of the response date).
+- ``demo_linked.csv``: responses of accounts whose outcome is decided (churned or renewed), given before that
+  outcome: ``account``, ``score``, ``churned`` (0/1).
+- ``demo_accounts.csv``: those accounts: ``account``, ``churned``, ``score`` (mean of its responses above),
+  ``log_arr``, ``plan``, ``time_days`` (days from 2024-01-01 to the churn, or to 2025-12-31 when it did not
+  churn) and ``event`` (churned).
 
 ``make reference`` runs this, then every ``*.R`` script here (R with the Debian packages r-cran-survey,
 r-cran-survival, r-cran-sandwich, r-cran-proc); the scripts write the ``*_r.csv`` files the tests compare with.
@@ -41,9 +46,35 @@ def demo_responses(prep) -> pd.DataFrame:
                          "quarter": r["responded_at"].dt.to_period("Q").astype(str)})
 
 
+def demo_linked(prep) -> pd.DataFrame:
+    r = prep.responses
+    acc = pd.read_csv(ROOT / "examples" / "demo" / "accounts.csv", parse_dates=["Renewal Date"])
+    acc = acc[acc["Status"].isin(["Churned", "Renewed"])]
+    m = r[["account_id", "score", "responded_at"]].merge(acc, left_on="account_id", right_on="Account ID")
+    m = m[m["responded_at"] < m["Renewal Date"]]
+    return pd.DataFrame({"account": m["account_id"], "score": m["score"].astype(float),
+                         "churned": (m["Status"] == "Churned").astype(int)}).reset_index(drop=True)
+
+
+def demo_accounts(linked: pd.DataFrame) -> pd.DataFrame:
+    acc = pd.read_csv(ROOT / "examples" / "demo" / "accounts.csv", parse_dates=["Renewal Date"])
+    a = linked.groupby("account", sort=True).agg(churned=("churned", "first"), score=("score", "mean"))
+    acc = acc.set_index("Account ID").loc[a.index]
+    end = pd.Timestamp("2025-12-31")
+    stop = acc["Renewal Date"].where(a["churned"].to_numpy() == 1, end).clip(upper=end)
+    a["log_arr"] = np.log(acc["ARR"].to_numpy(dtype=float))
+    a["plan"] = acc["Plan"].to_numpy()
+    a["time_days"] = (stop - pd.Timestamp("2024-01-01")).dt.days.to_numpy()
+    a["event"] = a["churned"]
+    return a.reset_index()
+
+
 def main() -> None:
     prep = demo_prepared()
     demo_responses(prep).to_csv(HERE / "demo_responses.csv", index=False, lineterminator="\n")
+    linked = demo_linked(prep)
+    linked.to_csv(HERE / "demo_linked.csv", index=False, lineterminator="\n")
+    demo_accounts(linked).to_csv(HERE / "demo_accounts.csv", index=False, lineterminator="\n", float_format="%.10g")
 
 
 if __name__ == "__main__":
