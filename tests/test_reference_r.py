@@ -126,3 +126,36 @@ def test_auc_equals_proc_delong(accounts):
     assert got.ci_low == pytest.approx(ref["ci_low"], rel=1e-9)
     assert got.ci_high == pytest.approx(ref["ci_high"], rel=1e-9)
     assert (got.n_churned, got.n_retained) == (ref["n_churned"], ref["n_retained"])
+
+
+# --------------------------------------------------------------------------- non-response
+
+
+def test_rao_scott_first_order_equals_svychisq():
+    from npsdiag.stats.survey import chisq_rao_scott
+
+    d = pd.read_csv(REF / "demo_invitations.csv")
+    ref = pd.read_csv(REF / "rao_scott_r.csv").set_index("attribute")
+    deffs = {}
+    for attribute, row in ref.iterrows():
+        got = chisq_rao_scott(d[attribute], d["responded"], d["account"])
+        assert got.chi2 == pytest.approx(row["chi2"], rel=1e-9)
+        assert got.dof == row["dof"]
+        assert got.p_value == pytest.approx(row["p_value"], rel=1e-6)
+        deffs[attribute] = got.deff_mean
+    # each table has its own correction: industry's accounts answer together far more than roles' do
+    assert deffs["industry"] > 3 * deffs["role"]
+
+
+def test_rao_scott_without_clusters_is_pearson():
+    from scipy.stats import chi2_contingency
+
+    from npsdiag.stats.survey import chisq_rao_scott
+
+    rows = ["a"] * 30 + ["b"] * 30 + ["c"] * 20
+    cols = [1] * 20 + [0] * 10 + [1] * 10 + [0] * 20 + [1] * 5 + [0] * 15
+    got = chisq_rao_scott(rows, cols)
+    table = pd.crosstab(pd.Series(rows), pd.Series(cols)).to_numpy()
+    chi2, p, dof, _ = chi2_contingency(table, correction=False)
+    assert got.chi2 == pytest.approx(chi2) and got.dof == dof
+    assert got.deff_mean == pytest.approx(80 / 79, rel=1e-9)  # n/(n-1): the with-replacement variance

@@ -27,6 +27,9 @@ References
    proportions with small expected number of positive counts estimated from
    survey data. Survey Methodology, 24(2), 193-201.
 .. [5] Kish, L. (1965). Survey Sampling. Wiley (the design effect).
+.. [6] Rao, J. N. K. & Scott, A. J. (1981). The analysis of categorical data
+   from complex sample surveys: chi-squared tests for goodness of fit and
+   independence in two-way tables. JASA, 76(374), 221-230.
 """
 
 from __future__ import annotations
@@ -40,8 +43,8 @@ from scipy import stats
 from .nps import ADJUSTMENT, Breaks
 from .result import Result
 
-__all__ = ["NpsEstimate", "NpsChange", "nps_values", "cluster_codes", "nps_clustered", "nps_by_clustered",
-           "nps_change_clustered", "clustered_variance"]
+__all__ = ["NpsEstimate", "NpsChange", "RaoScott", "nps_values", "cluster_codes", "nps_clustered",
+           "nps_by_clustered", "nps_change_clustered", "clustered_variance", "chisq_rao_scott"]
 
 
 @dataclass(frozen=True)
@@ -288,3 +291,99 @@ def nps_change_clustered(data: pd.DataFrame, group: str, first, second, score: s
     z = _z(confidence)
     p = float(2 * stats.norm.sf(abs(diff) / se)) if se > 0 else (1.0 if diff == 0 else 0.0)
     return NpsChange(100 * diff, 100 * se, 100 * (diff - z * se), 100 * (diff + z * se), p, na, nb)
+
+
+@dataclass(frozen=True)
+class RaoScott(Result):
+    """A chi-square test of independence of two classifications, corrected for clusters (:func:`chisq_rao_scott`).
+
+    Attributes
+    ----------
+    chi2 : float
+        Pearson's statistic of the table as if the rows were independent.
+    deff_mean : float
+        Mean generalised design effect of the table (the first-order Rao-Scott divisor).
+    chi2_rs : float
+        chi2 / deff_mean, referred to the chi-square distribution with ``dof`` degrees of freedom.
+    dof : int
+    p_value : float
+    n, clusters : int
+    cramers_v : float
+        Effect size: sqrt(chi2 / (n (min(r, c) - 1))).
+    """
+
+    chi2: float
+    deff_mean: float
+    chi2_rs: float
+    dof: int
+    p_value: float
+    n: int
+    clusters: int
+    cramers_v: float
+
+
+def chisq_rao_scott(rows, cols, clusters=None) -> RaoScott:
+    """Test whether two classifications are independent, with the first-order Rao-Scott correction for clusters.
+
+    Parameters
+    ----------
+    rows, cols : array-like
+        The two classifications of each unit (e.g. an invitation's role, and whether it was answered); rows
+        where either is missing are left out.
+    clusters : array-like, optional
+        The cluster of each unit (its account); a missing value is a cluster of its own. None: independent
+        units (no correction).
+
+    Returns
+    -------
+    RaoScott
+
+    Notes
+    -----
+    Pearson's X² of the table is divided by the mean of the generalised design effects δ_k, the eigenvalues of
+    (C' D⁻¹ C / n)⁻¹ (C' D⁻¹ V D⁻¹ C), where V is the design-based (linearised, clusters as primary units)
+    covariance of the cell proportions, D their diagonal and C the interaction contrasts; each table gets its
+    own correction. As R's ``svychisq(~row + col, design, statistic = "Chisq")`` (a test compares them).
+    """
+    r = pd.Series(np.asarray(rows, dtype=object))
+    c = pd.Series(np.asarray(cols, dtype=object))
+    ok = (r.notna() & c.notna()).to_numpy()
+    rc, ru = pd.factorize(r[ok], sort=True)
+    cc, cu = pd.factorize(c[ok], sort=True)
+    nr, nc = len(ru), len(cu)
+    n = int(ok.sum())
+    g = (np.arange(n) if clusters is None else cluster_codes(np.asarray(clusters, dtype=object)[ok]))
+    g = pd.factorize(g)[0]
+    big_g = int(g.max()) + 1 if n else 0
+    nan = float("nan")
+    if nr < 2 or nc < 2 or big_g < 2:
+        return RaoScott(nan, nan, nan, max(nr - 1, 0) * max(nc - 1, 0), nan, n, big_g, nan)
+    cell = cc * nr + rc  # column-major, as R's interaction(row, col)
+    k = nr * nc
+    counts = np.bincount(cell, minlength=k).astype("float64")
+    p = counts / n
+    # Pearson's X² of the table
+    expected = np.outer(counts.reshape(nc, nr).sum(axis=0), counts.reshape(nc, nr).sum(axis=1)).T.ravel() / n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        chi2 = float(np.nansum(np.where(expected > 0, (counts - expected) ** 2 / expected, 0.0)))
+    # linearised covariance of the cell proportions: G/(G-1) Σ_g z_g z_g', z_g = Σ_{i in g} (e_i - p) / n
+    per = np.bincount(g * k + cell, minlength=big_g * k).reshape(big_g, k)
+    size = np.bincount(g, minlength=big_g).astype("float64")
+    z = (per - size[:, None] * p[None, :]) / n
+    v = big_g / (big_g - 1) * (z.T @ z)
+    # interaction contrasts: the interaction columns of the full model, residualised on the main effects
+    ri = np.tile(np.arange(nr), nc)
+    ci = np.repeat(np.arange(nc), nr)
+    x1 = np.column_stack([np.ones(k)] + [(ri == i).astype(float) for i in range(1, nr)]
+                         + [(ci == j).astype(float) for j in range(1, nc)])
+    x12 = np.column_stack([((ri == i) & (ci == j)).astype(float) for j in range(1, nc) for i in range(1, nr)])
+    cmat = x12 - x1 @ np.linalg.lstsq(x1, x12, rcond=None)[0]
+    idm = np.diag(np.where(p > 0, 1 / np.where(p > 0, p, 1), 0.0))
+    denom = cmat.T @ (idm / n) @ cmat
+    numr = cmat.T @ idm @ v @ idm @ cmat
+    delta = np.linalg.solve(denom, numr)
+    dmean = float(np.trace(delta) / delta.shape[0])
+    dof = (nr - 1) * (nc - 1)
+    stat = chi2 / dmean
+    return RaoScott(chi2, dmean, float(stat), dof, float(stats.chi2.sf(stat, dof)), n, big_g,
+                    float(np.sqrt(chi2 / (n * (min(nr, nc) - 1)))))

@@ -10,6 +10,8 @@ compute on exactly the same numbers:
 - ``demo_accounts.csv``: those accounts: ``account``, ``churned``, ``score`` (mean of its responses above),
   ``log_arr``, ``plan``, ``time_days`` (days from 2024-01-01 to the churn, or to 2025-12-31 when it did not
   churn) and ``event`` (churned).
+- ``demo_invitations.csv``: the demo's invitations: ``account``, ``role``, the account's ``industry`` and
+  ``status``, and ``responded`` (answered within 90 days, :func:`npsdiag.linking.responded_within`).
 
 ``make reference`` runs this, then every ``*.R`` script here (R with the Debian packages r-cran-survey,
 r-cran-survival, r-cran-sandwich, r-cran-proc); the scripts write the ``*_r.csv`` files the tests compare with.
@@ -69,12 +71,24 @@ def demo_accounts(linked: pd.DataFrame) -> pd.DataFrame:
     return a.reset_index()
 
 
+def demo_invitations(prep) -> pd.DataFrame:
+    from npsdiag.linking import responded_within
+
+    inv = prep.invitations
+    acc = pd.read_csv(ROOT / "examples" / "demo" / "accounts.csv").set_index("Account ID")
+    return pd.DataFrame({"account": inv["account_id"].to_numpy(), "role": inv["role"].to_numpy(),
+                         "industry": acc["Industry"].reindex(inv["account_id"]).to_numpy(),
+                         "status": acc["Status"].reindex(inv["account_id"]).to_numpy(),
+                         "responded": responded_within(prep, 90).astype(int)})
+
+
 def main() -> None:
     prep = demo_prepared()
     demo_responses(prep).to_csv(HERE / "demo_responses.csv", index=False, lineterminator="\n")
     linked = demo_linked(prep)
     linked.to_csv(HERE / "demo_linked.csv", index=False, lineterminator="\n")
     demo_accounts(linked).to_csv(HERE / "demo_accounts.csv", index=False, lineterminator="\n", float_format="%.10g")
+    demo_invitations(prep).to_csv(HERE / "demo_invitations.csv", index=False, lineterminator="\n")
 
 
 if __name__ == "__main__":
