@@ -231,7 +231,7 @@ def test_profile_columns_kinds():
 
 
 def test_large_tables_are_profiled_on_a_sample_without_losing_ids(tmp_path, monkeypatch):
-    import npsdiag.init as init_mod
+    import npsdiag.init.profile as init_mod
 
     monkeypatch.setattr(init_mod, "SAMPLE_ROWS", 100)  # as a 1M-row export against the default 20,000
     nps_export(300).to_csv(tmp_path / "export.csv", index=False)
@@ -244,7 +244,7 @@ def test_large_tables_are_profiled_on_a_sample_without_losing_ids(tmp_path, monk
                                             ("exports/Northwind_NPS.csv", "Northwind"),
                                             ("exports/responses.csv", "Client")])
 def test_client_name_from_file_then_folder(tmp_path, path, name):
-    from npsdiag.init import _client_name
+    from npsdiag.init import client_name as _client_name
 
     # a generic file name ("responses.csv") falls back to the folder, a generic folder to "Client" (marked CHECK)
     assert _client_name(tmp_path / path) == name
