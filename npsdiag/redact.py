@@ -113,27 +113,23 @@ def iban_valid(text: str) -> bool:
     return int(num) % 97 == 1
 
 
+def _not_personal(m: re.Match, cand: str) -> bool:
+    """A digit run that is an amount, a time range, a decimal, a compact date, a thousands number or a year."""
+    before = m.string[max(0, m.start() - 2):m.start()].strip()
+    if (before and before[-1] in _CURRENCY_BEFORE) or _CURRENCY_AFTER.match(m.string[m.end():m.end() + 8]):
+        return True
+    if _TIME_RANGE.match(cand) or _DECIMAL.match(cand) or _COMPACT_DATE.match(cand) or _THOUSANDS.match(cand):
+        return True
+    return all(len(g) == 4 and g[:2] in ("19", "20") for g in re.findall(r"\d+", cand))  # years, year ranges
+
+
 def _classify_number(m: re.Match) -> str | None:
     """The mask for a digit run, or None when it is not personal (date, amount, year...)."""
-    raw = m.group(0)
-    cand = raw.strip()
+    cand = m.group(0).strip()
     digits = re.sub(r"\D", "", cand)
     nd = len(digits)
-    if nd < 7:
+    if nd < 7 or _not_personal(m, cand):
         return None
-    start = m.start()
-    before = m.string[max(0, start - 2):start].strip()
-    if before and before[-1] in _CURRENCY_BEFORE:
-        return None
-    if _CURRENCY_AFTER.match(m.string[m.end():m.end() + 8]):
-        return None
-    if _TIME_RANGE.match(cand) or _DECIMAL.match(cand) or _COMPACT_DATE.match(cand):
-        return None
-    if _THOUSANDS.match(cand):
-        return None
-    groups = re.findall(r"\d+", cand)
-    if all(len(g) == 4 and g[:2] in ("19", "20") for g in groups):
-        return None  # years and year ranges
     if _IP.match(cand):
         return "[ip]"
     parts = [p for p in _DATE_PARTS.split(cand) if p]
