@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import plotting
 from .areas.registry import names as area_names
 
 __all__ = ["read_findings", "headlines", "area_statuses", "finding_frequency", "forest_figure",
@@ -272,22 +273,26 @@ def forest_figure(table: pd.DataFrame, reference: float | None = None, width: fl
     matplotlib Figure or None
         None when no client has a headline NPS.
     """
-    from .plots import PALETTE, figure
-
     t = table.dropna(subset=["nps"]).sort_values("nps").reset_index(drop=True)
     if t.empty:
         return None
+    with plotting.style():
+        return _forest(t, reference, width)
+
+
+def _forest(t: pd.DataFrame, reference: float | None, width: float):
     height = min(9.5, 1.0 + 0.5 * len(t))
-    fig, ax = figure(width, height)
+    fig, ax = plotting.figure(width, height)
     y = np.arange(len(t))
     lo = (t["nps"] - t["ci_low"]).clip(lower=0).fillna(0).to_numpy()
     hi = (t["ci_high"] - t["nps"]).clip(lower=0).fillna(0).to_numpy()
-    ax.errorbar(t["nps"], y, xerr=[lo, hi], fmt="o", color=PALETTE[0], ecolor="#555555", elinewidth=1.4,
+    ax.errorbar(t["nps"], y, xerr=[lo, hi], fmt="o", color=plotting.PALETTE[0], ecolor="#555555", elinewidth=1.4,
                 capsize=3, markersize=6, zorder=3)
     ref = float(np.nanmedian(t["nps"])) if reference is None else float(reference)
     ax.axvline(ref, color="#777777", linestyle="--", linewidth=1)
     ax.axvline(0, color="#bbbbbb", linewidth=0.8)
-    labels = [_wrap(c) + (f"\n(n={int(n):,})" if pd.notna(n) else "") for c, n in zip(t["client"], t["n"])]
+    labels = [_wrap(plotting.label(c, 80)) + (f"\n(n={int(n):,})" if pd.notna(n) else "")
+              for c, n in zip(t["client"], t["n"], strict=True)]
     ax.set_yticks(y, labels, fontsize=8)
     for yi, (v, h) in enumerate(zip(t["nps"], t["ci_high"])):
         ax.annotate(f"{v:+.0f}", (h if pd.notna(h) else v, yi), xytext=(5, 0), textcoords="offset points",
@@ -313,17 +318,20 @@ def status_grid_figure(statuses: pd.DataFrame, width: float = 7.5):
     -------
     matplotlib Figure or None
     """
-    from matplotlib.colors import ListedColormap
-
-    from .plots import STATUS_COLORS, figure
-
     if statuses.empty:
         return None
+    with plotting.style():
+        return _status_grid(statuses, width)
+
+
+def _status_grid(statuses: pd.DataFrame, width: float):
+    from matplotlib.colors import ListedColormap
+
     order = {s: i for i, s in enumerate(STATUS_ORDER)}
     codes = statuses.apply(lambda col: col.map(lambda v: order.get(v, order["missing"]))).to_numpy(dtype=float)
-    colors = [STATUS_COLORS.get(s, "#ffffff") if s != "missing" else "#ffffff" for s in STATUS_ORDER]
+    colors = [plotting.STATUS_COLORS.get(s, "#ffffff") if s != "missing" else "#ffffff" for s in STATUS_ORDER]
     height = min(9.5, 1.4 + 0.42 * len(statuses))
-    fig, ax = figure(width, height)
+    fig, ax = plotting.figure(width, height)
     ax.imshow(codes, cmap=ListedColormap(colors), vmin=-0.5, vmax=len(STATUS_ORDER) - 0.5, aspect="auto")
     for (i, j), v in np.ndenumerate(codes):
         status = STATUS_ORDER[int(v)]
@@ -331,7 +339,7 @@ def status_grid_figure(statuses: pd.DataFrame, width: float = 7.5):
                 color="white" if status in ("red", "green") else "black")
     ax.set_xticks(range(statuses.shape[1]), [c.capitalize() for c in statuses.columns], fontsize=8, rotation=30,
                   ha="left", rotation_mode="anchor")
-    ax.set_yticks(range(statuses.shape[0]), [_wrap(c) for c in statuses.index], fontsize=8)
+    ax.set_yticks(range(statuses.shape[0]), [_wrap(plotting.label(c, 80)) for c in statuses.index], fontsize=8)
     ax.xaxis.tick_top()
     ax.tick_params(length=0)
     ax.grid(False)
