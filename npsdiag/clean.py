@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .config import Settings
+from .config import Config, Settings
 from .io import ROW, ClientData
 from .stats.nps import categorize
 
@@ -127,7 +127,7 @@ class Prepared:
         self._codes[table, column] = value
 
     @property
-    def config(self):
+    def config(self) -> Config:
         return self.data.config
 
     @property

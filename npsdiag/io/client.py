@@ -45,6 +45,7 @@ class _Files:
 
     @classmethod
     def of(cls, cfg: Config) -> _Files:
+        """The files of every table of ``cfg``, none read yet."""
         files = cls()
         for spec in cfg.tables.values():
             key = _file_key(spec)

@@ -29,7 +29,7 @@ def arrow_strings(values: pd.Series) -> pa.ChunkedArray:
     return out if pa.types.is_large_string(out.type) else out.cast(pa.large_string())
 
 
-def string_series(arr: pa.ChunkedArray, index: pd.Index, name=None) -> pd.Series:
+def string_series(arr: pa.ChunkedArray, index: pd.Index, name: str | None = None) -> pd.Series:
     """A pandas "string" Series over pyarrow strings, without copying them."""
     if not pa.types.is_large_string(arr.type):
         arr = arr.cast(pa.large_string())

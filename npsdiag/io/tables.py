@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..config import Config
+from ..config import Config, Settings
 from ..errors import Problem
 
 __all__ = ["ROW", "TEXT_FIELDS", "DATE_FIELDS", "RawTable", "ClientData"]
@@ -66,7 +66,8 @@ class ClientData:
     sources: dict[str, dict] = field(default_factory=dict)
 
     @property
-    def settings(self):
+    def settings(self) -> Settings:
+        """The config's analysis settings."""
         return self.config.settings
 
     @property
