@@ -2,21 +2,25 @@
 
 :func:`prepare` flags every response row that cannot be analysed, with one
 reason per row (the first that applies, in the order of :data:`REASONS`),
-and returns the analysed responses with their NPS category beside a lineage
-table: rows read -> rows excluded per reason -> rows analysed. Nothing is
-dropped silently; the reliability area reports every reason.
+and returns the analysed responses with their NPS category beside the
+excluded rows and a lineage table: rows read -> rows excluded per reason ->
+rows analysed. Nothing is dropped silently; the reliability area reports
+every reason.
 """
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .config import Config, Settings
 from .io import ROW, ClientData
 from .stats.nps import categorize
 
@@ -47,10 +51,15 @@ class Prepared:
     Attributes
     ----------
     data : ClientData
-        What was loaded (all rows).
+        What was loaded, but for its rows of responses: ``data.responses``
+        is a frame of the same columns with no row (the rows read are
+        ``responses`` and ``excluded``; :attr:`rows_read` puts them together).
     responses : DataFrame
         Analysed responses, with a ``category`` column (detractor / passive /
         promoter).
+    excluded : DataFrame
+        The excluded rows as read (every column of ``data.responses``), in
+        file order, with their ``reason``.
     flags : DataFrame
         One row per response row read: ``_row`` and ``reason`` (None when
         analysed).
@@ -60,6 +69,7 @@ class Prepared:
 
     data: ClientData
     responses: pd.DataFrame
+    excluded: pd.DataFrame
     flags: pd.DataFrame
     lineage: pd.DataFrame
     now: pd.Timestamp = field(default_factory=pd.Timestamp.now)
@@ -82,7 +92,7 @@ class Prepared:
             lines.append("other tables: " + others)
         return "\n".join(lines)
 
-    def cached(self, key: tuple, compute):
+    def cached(self, key: tuple, compute: Callable[[], object]) -> object:
         """``compute()`` once per prepared data set; later calls with the same key return the stored result.
 
         For intermediate results that several areas need (e.g. responses
@@ -117,11 +127,11 @@ class Prepared:
         self._codes[table, column] = value
 
     @property
-    def config(self):
+    def config(self) -> Config:
         return self.data.config
 
     @property
-    def settings(self):
+    def settings(self) -> Settings:
         return self.data.config.settings
 
     @property
@@ -145,19 +155,15 @@ class Prepared:
         return self.data.drivers
 
     @property
-    def excluded(self) -> pd.DataFrame:
-        """The excluded rows as read (every column of ``data.responses``), in file order, with their ``reason``.
+    def rows_read(self) -> pd.DataFrame:
+        """Every response row as read (the columns of ``data.responses``), in file order.
 
-        Cheaper than filtering ``data.responses`` on a large export: it does not assemble the rows read.
+        Assembled on each access from the analysed and the excluded rows (a
+        fraction of a second at a million rows): use ``len(prep.flags)`` for
+        the number of rows read and ``prep.excluded`` for the excluded ones.
         """
-        parts = self.data.__dict__.get("_parts")
-        reason = self.flags["reason"]
-        if parts is not None and self.data.__dict__.get("_responses") is None and len(parts.parts) == 2:
-            out = parts.parts[1][parts.columns].copy(deep=False)
-        else:
-            out = self.data.responses.loc[reason.notna().to_numpy()].reset_index(drop=True)
-        out["reason"] = reason.dropna().to_numpy()
-        return out
+        columns = list(self.data.responses.columns)
+        return _interleave(self.responses, self.excluded, self.flags["reason"].isna().to_numpy(), columns)
 
     @property
     def excluded_counts(self) -> pd.Series:
@@ -172,13 +178,32 @@ class Prepared:
         return d.min(), d.max()
 
 
+def _interleave(first: pd.DataFrame, second: pd.DataFrame, in_first: np.ndarray, columns: list[str]) -> pd.DataFrame:
+    """The rows of two frames put back in their order: row ``i`` from ``first`` where ``in_first[i]``.
+
+    Both hold their rows in that order; only ``columns`` are kept.
+    """
+    n = len(in_first)
+    order = np.empty(n, dtype=np.intp)
+    order[in_first] = np.arange(int(in_first.sum()))
+    order[~in_first] = np.arange(int(in_first.sum()), n)
+    out = {}
+    for c in columns:
+        both = pd.concat([first[c].reset_index(drop=True), second[c].reset_index(drop=True)], ignore_index=True)
+        out[c] = both.take(order).reset_index(drop=True)
+    return pd.DataFrame(out, index=pd.RangeIndex(n), columns=columns)
+
+
+# --------------------------------------------------------------------------- preparing
+
+
 def prepare(data: ClientData, now: pd.Timestamp | None = None) -> Prepared:
     """Flag the response rows that cannot be analysed and keep the rest.
 
     Parameters
     ----------
     data : ClientData
-        A loaded client export (:func:`npsdiag.io.load`).
+        A loaded client export (:func:`npsdiag.io.load`). It is not modified.
     now : Timestamp, optional
         The run's "today" for future-date checks (default: now).
 
@@ -195,99 +220,83 @@ def prepare(data: ClientData, now: pd.Timestamp | None = None) -> Prepared:
     ``settings.repeat_window_days`` after their previous analysed response:
     the earlier answer is kept, as survey tools' cool-off rules intend.
 
-    The rows read are then held once, as the analysed rows (``prep.responses``) plus the excluded
-    ones: ``prep.data.responses`` (and ``data.responses``) assembles an equal frame on each access
-    (a fraction of a second at a million rows). Use ``len(prep.flags)`` for the number of rows read
-    and ``prep.data.response_columns`` for its columns.
+    The rows read are then held once, as the analysed rows (``prep.responses``)
+    and the excluded ones (``prep.excluded``); ``prep.data.responses`` has
+    their columns but no row, so that a large export is not held twice once
+    the caller drops its own ``data`` (``prepare(io.load(config))`` holds it
+    once throughout). ``prep.rows_read`` assembles every row read.
     """
     s = data.settings
     now = pd.Timestamp.now() if now is None else pd.Timestamp(now)
     r = data.responses
-    keys = list(REASONS)
-    code = np.zeros(len(r), dtype=np.int8)  # 0: analysed so far; k: excluded for keys[k - 1]
-
-    def as_bool(mask: pd.Series | np.ndarray) -> np.ndarray:
-        if isinstance(mask, pd.Series):
-            return mask.fillna(False).to_numpy(dtype=bool)
-        return np.asarray(mask, dtype=bool)
-
-    def mark(mask: pd.Series | np.ndarray, key: str) -> None:
-        m = as_bool(mask) & (code == 0)
-        code[m] = keys.index(key) + 1
-
-    # the ids are hashed (pyarrow, which releases the GIL) on the other core while the masks are computed
-    by_id = "response_id" in r and bool(r["response_id"].notna().any())
     by_respondent = "respondent_id" in r and s.repeat_window_days > 0
-    # so are the ids the areas group and match on (prep.codes), so that none of them is hashed later
-    inv = data.invitations
-    inv_ids = inv is not None and "respondent_id" in inv and "respondent_id" in r
-    by_account = "account_id" in r
-    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="npsdiag-prepare") as pool:
-        dup_job = pool.submit(r["response_id"].duplicated, keep="first") if by_id else None
-        codes_job = pool.submit(pd.factorize, r["respondent_id"]) if by_respondent else None
-        account_job = pool.submit(pd.factorize, r["account_id"]) if by_account else None
-        inv_job = pool.submit(pd.factorize, inv["respondent_id"]) if inv_ids else None
-        try:
-            has_text = as_bool(r["score_text"].notna()) if "score_text" in r else np.zeros(len(r), dtype=bool)
-            mark(as_bool(r["score"].isna()) & ~has_text, "missing_score")
-            mark(has_text, "invalid_score")
-            lo, hi = s.scale
-            mark((r["score"] < lo) | (r["score"] > hi), "out_of_range")
-            mark(r["responded_at"].isna(), "missing_date")
-            test = np.zeros(len(r), dtype=bool)
-            if "status" in r:
-                test |= as_bool(r["status"].str.strip().str.lower().isin(TEST_STATUSES))
-            if "finished" in r:
-                test |= as_bool(r["finished"] == False)  # noqa: E712 - nullable boolean
-            for col in ("respondent_id", "comment"):
-                if col in r:
-                    test |= _test_marker(r[col]).to_numpy()
-            mark(test, "test_response")
-            mark(r["responded_at"] > now, "future_date")
-            if "invited_at" in r:
-                mark(r["responded_at"] < r["invited_at"], "before_invitation")
-            if by_id:
-                dup = r["response_id"].notna() & dup_job.result()
-            else:
-                cols = [c for c in r.columns if c != ROW and not c.endswith("_unreadable")]
-                dup = r.duplicated(subset=cols, keep="first")
-            mark(dup, "duplicate")
-            respondent_codes = codes_job.result() if by_respondent else None
-            account_codes = account_job.result() if by_account else None
-            invitation_codes = inv_job.result() if inv_ids else None
-        finally:  # nothing is left running when a mask fails
-            pool.shutdown(wait=True, cancel_futures=True)
-    if respondent_codes is not None:
-        mark(_repeats(r, code == 0, s.repeat_window_days, codes=respondent_codes[0]), "repeat_respondent")
-    if s.period:
-        start, end = pd.Timestamp(s.period[0]), pd.Timestamp(s.period[1]) + pd.Timedelta(days=1)
-        mark((r["responded_at"] < start) | (r["responded_at"] >= end), "outside_period")
-
+    # the repeat rule groups on these codes; prep.codes("respondent_id") is then derived from them, not hashed again
+    respondent_codes = pd.factorize(r["respondent_id"]) if by_respondent else None
+    code = _reasons(_Rows(r=r, settings=s, now=now, respondent_codes=respondent_codes))
     keep = code == 0
-    labels = pc.take(pa.array([None, *keys], pa.large_string()), pa.array(code))
-    reason = pd.arrays.ArrowStringArray(pa.chunked_array([labels])).astype("str")
-    flags = pd.DataFrame({ROW: r[ROW].to_numpy(copy=True), "reason": reason})
-    counts = np.bincount(code, minlength=len(keys) + 1)
-    steps = [("rows read", len(r))]
-    steps += [(f"excluded: {REASONS[key]}", int(counts[i + 1])) for i, key in enumerate(keys) if counts[i + 1]]
-    steps.append(("rows analysed", int(keep.sum())))
-    lineage = pd.DataFrame(steps, columns=["step", "rows"])
-    lineage["share"] = lineage["rows"] / max(len(r), 1)
-    if 0 < counts[0] < len(r):
-        del r  # the split below frees each column of the rows read once it is divided
-        responses = _split_responses(data, keep)
-    else:
-        # r[keep] is a new frame already (copy-on-write): no further copy is needed before adding a column
-        responses = (r.loc[keep] if not keep.all() else r.copy(deep=False)).reset_index(drop=True)
+    flags = pd.DataFrame({ROW: r[ROW].to_numpy(copy=True), "reason": _reason_labels(code)})
+    lineage = _lineage(code)
+    loaded = dataclasses.replace(data, responses=_no_rows(r))
+    work = r.copy(deep=False)  # the columns of the rows read, released by _divide once divided
+    del data, r  # when the caller keeps no reference of its own, `work` then holds the rows read alone
+    responses, excluded = _divide(work, keep)
+    del work
     responses["category"] = categorize(responses["score"], s.breaks)
-    prep = Prepared(data=data, responses=responses, flags=flags, lineage=lineage, now=now)
-    if respondent_codes is not None:  # prep.codes("respondent_id") from the codes of every row, without hashing again
+    excluded["reason"] = flags["reason"].array[~keep]
+    prep = Prepared(data=loaded, responses=responses, excluded=excluded, flags=flags, lineage=lineage, now=now)
+    if respondent_codes is not None:
         prep.codes_known("respondent_id", "responses", _subset_codes(*respondent_codes, keep))
-    if account_codes is not None:
-        prep.codes_known("account_id", "responses", _subset_codes(*account_codes, keep))
-    if invitation_codes is not None:  # prep.codes("respondent_id", "invitations"): the invitations are not filtered
-        prep.codes_known("respondent_id", "invitations", invitation_codes)
     return prep
+
+
+def _reason_labels(code: np.ndarray) -> pd.Series:
+    """The reason key of each row (missing where analysed) from its code (0 analysed, k the k-th reason)."""
+    labels = pc.take(pa.array([None, *REASONS], pa.large_string()), pa.array(code))
+    return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([labels])).astype("str"), copy=False)
+
+
+def _lineage(code: np.ndarray) -> pd.DataFrame:
+    """Rows read, excluded per reason (those that occurred), analysed; with their share of the rows read."""
+    n = len(code)
+    counts = np.bincount(code, minlength=len(REASONS) + 1)
+    steps = [("rows read", n)]
+    steps += [(f"excluded: {label}", int(counts[i])) for i, label in enumerate(REASONS.values(), start=1)
+              if counts[i]]
+    steps.append(("rows analysed", int(counts[0])))
+    lineage = pd.DataFrame(steps, columns=["step", "rows"])
+    lineage["share"] = lineage["rows"] / max(n, 1)
+    return lineage
+
+
+def _no_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """A frame of ``frame``'s columns and dtypes with no row, holding none of its memory (a slice would)."""
+    return pd.DataFrame({c: pd.Series([], dtype=t) for c, t in frame.dtypes.items()}, index=pd.RangeIndex(0),
+                        columns=frame.columns)
+
+
+def _divide(work: pd.DataFrame, keep: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(the rows of ``work`` at ``keep``, the others), each in order with a new index.
+
+    Column by column, each column is dropped from ``work`` once divided: when
+    ``work`` holds the only reference to the rows read, each is released as
+    soon as it is divided, so that a large export is never held twice. Each
+    column is divided with the boolean masks (pyarrow's filter copies runs of
+    rows, about twice as fast as taking them one by one).
+    """
+    if keep.all():
+        return work.reset_index(drop=True), _no_rows(work)
+    if not keep.any():
+        return _no_rows(work), work.reset_index(drop=True)
+    drop = ~keep
+    columns = list(work.columns)
+    parts: tuple[dict, dict] = ({}, {})
+    for c in columns:
+        arr = work[c].array
+        parts[0][c] = arr[keep]
+        parts[1][c] = arr[drop]
+        del arr, work[c]
+    return (pd.DataFrame(parts[0], index=pd.RangeIndex(int(keep.sum())), columns=columns, copy=False),
+            pd.DataFrame(parts[1], index=pd.RangeIndex(int(drop.sum())), columns=columns, copy=False))
 
 
 def _subset_codes(codes: np.ndarray, uniques: pd.Index, rows: np.ndarray) -> tuple[np.ndarray, pd.Index]:
@@ -300,40 +309,121 @@ def _subset_codes(codes: np.ndarray, uniques: pd.Index, rows: np.ndarray) -> tup
     return out, uniques.take(first)
 
 
-def _split_responses(data: ClientData, keep: np.ndarray) -> pd.DataFrame:
-    """The analysed rows of ``data.responses``; ``data`` then holds its rows as analysed + excluded parts.
+# --------------------------------------------------------------------------- the exclusion rules
 
-    Column by column, each column of the rows read is released once divided, so that a large export is
-    never held twice (see :meth:`~npsdiag.io.ClientData.keep_parts`); ``data.responses`` stays equal.
-    Each column is divided with the boolean masks (pyarrow's filter copies runs of rows, about twice as
-    fast as taking them one by one).
+
+@dataclass
+class _Rows:
+    """The rows read, what the exclusion rules need, and each row's reason so far.
+
+    ``code[i]`` is 0 while row ``i`` is analysed, ``k`` once excluded for the k-th reason of :data:`REASONS`.
     """
-    drop = ~keep
-    kept, dropped = np.flatnonzero(keep), np.flatnonzero(drop)
-    r = data.responses
-    columns = list(r.columns)
-    work = r.copy(deep=False)
-    data.keep_parts([work], [np.arange(len(r))], columns)
-    del r
-    parts: tuple[dict, dict] = ({}, {})
-    try:
-        for c in columns:
-            arr = work[c].array
-            for part, mask in zip(parts, (keep, drop)):
-                part[c] = arr[mask]
-            del arr, work[c]
-    except BaseException:  # put back what was divided: data.responses must stay whole
-        inverse = np.argsort(np.r_[kept, dropped], kind="stable")
-        for c in parts[1]:
-            if c not in work:
-                whole = pd.concat([pd.Series(parts[0][c], copy=False), pd.Series(parts[1][c], copy=False)],
-                                  ignore_index=True)
-                work[c] = whole.take(inverse).reset_index(drop=True)
-        raise
-    analysed = pd.DataFrame(parts[0], index=pd.RangeIndex(len(kept)), columns=columns, copy=False)
-    excluded = pd.DataFrame(parts[1], index=pd.RangeIndex(len(dropped)), columns=columns, copy=False)
-    data.keep_parts([analysed, excluded], [kept, dropped], columns)
-    return analysed
+
+    r: pd.DataFrame
+    settings: Settings
+    now: pd.Timestamp
+    respondent_codes: tuple[np.ndarray, pd.Index] | None = None
+    code: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.code = np.zeros(len(self.r), dtype=np.int8)
+
+    @cached_property
+    def score_text(self) -> np.ndarray:
+        """Where a score was written that is not a number."""
+        r = self.r
+        return _as_bool(r["score_text"].notna()) if "score_text" in r else np.zeros(len(r), dtype=bool)
+
+
+Mask = pd.Series | np.ndarray
+
+
+def _as_bool(mask: Mask) -> np.ndarray:
+    if isinstance(mask, pd.Series):
+        return mask.fillna(False).to_numpy(dtype=bool)
+    return np.asarray(mask, dtype=bool)
+
+
+def _missing_score(rows: _Rows) -> Mask:
+    return _as_bool(rows.r["score"].isna()) & ~rows.score_text
+
+
+def _invalid_score(rows: _Rows) -> Mask:
+    return rows.score_text
+
+
+def _out_of_range(rows: _Rows) -> Mask:
+    lo, hi = rows.settings.scale
+    return (rows.r["score"] < lo) | (rows.r["score"] > hi)
+
+
+def _missing_date(rows: _Rows) -> Mask:
+    return rows.r["responded_at"].isna()
+
+
+def _test_response(rows: _Rows) -> Mask:
+    """A survey tool's test or preview status, an unfinished response, or a test marker as respondent or comment."""
+    r = rows.r
+    test = np.zeros(len(r), dtype=bool)
+    if "status" in r:
+        test |= _as_bool(r["status"].str.strip().str.lower().isin(TEST_STATUSES))
+    if "finished" in r:
+        test |= _as_bool(r["finished"] == False)  # noqa: E712 - nullable boolean
+    for col in ("respondent_id", "comment"):
+        if col in r:
+            test |= _test_marker(r[col]).to_numpy()
+    return test
+
+
+def _future_date(rows: _Rows) -> Mask:
+    return rows.r["responded_at"] > rows.now
+
+
+def _before_invitation(rows: _Rows) -> Mask | None:
+    r = rows.r
+    return r["responded_at"] < r["invited_at"] if "invited_at" in r else None
+
+
+def _duplicate(rows: _Rows) -> Mask:
+    """Rows repeating an earlier one's response id (or, without ids, every mapped field)."""
+    r = rows.r
+    if "response_id" in r and bool(r["response_id"].notna().any()):
+        return r["response_id"].notna() & r["response_id"].duplicated(keep="first")
+    cols = [c for c in r.columns if c != ROW and not c.endswith("_unreadable")]
+    return r.duplicated(subset=cols, keep="first")
+
+
+def _repeat_respondent(rows: _Rows) -> Mask | None:
+    if rows.respondent_codes is None:
+        return None
+    return _repeats(rows.r, rows.code == 0, rows.settings.repeat_window_days, codes=rows.respondent_codes[0])
+
+
+def _outside_period(rows: _Rows) -> Mask | None:
+    if not rows.settings.period:
+        return None
+    start, end = (pd.Timestamp(rows.settings.period[0]),
+                  pd.Timestamp(rows.settings.period[1]) + pd.Timedelta(days=1))
+    return (rows.r["responded_at"] < start) | (rows.r["responded_at"] >= end)
+
+
+#: The rule of each reason of :data:`REASONS`: the rows it excludes (None when it does not apply).
+_RULES: dict[str, Callable[[_Rows], Mask | None]] = {
+    "missing_score": _missing_score, "invalid_score": _invalid_score, "out_of_range": _out_of_range,
+    "missing_date": _missing_date, "test_response": _test_response, "future_date": _future_date,
+    "before_invitation": _before_invitation, "duplicate": _duplicate, "repeat_respondent": _repeat_respondent,
+    "outside_period": _outside_period,
+}
+
+
+def _reasons(rows: _Rows) -> np.ndarray:
+    """Each row's code (0 analysed, k the k-th reason): the rules applied in the order of :data:`REASONS`,
+    each to the rows no earlier rule excluded."""
+    for k, key in enumerate(REASONS, start=1):
+        mask = _RULES[key](rows)
+        if mask is not None:
+            rows.code[_as_bool(mask) & (rows.code == 0)] = k
+    return rows.code
 
 
 def _test_marker(values: pd.Series) -> pd.Series:

@@ -17,7 +17,7 @@ import yaml
 
 from .errors import NpsdiagError, Problem, suggest
 
-__all__ = ["Settings", "TableSpec", "Config", "load_config", "read_config", "TABLE_FIELDS", "slugify",
+__all__ = ["Settings", "TableSpec", "Config", "load_config", "read_config", "check_setting", "TABLE_FIELDS", "slugify",
            "resolve_config_path"]
 
 #: Canonical fields per table (left side of ``columns``), required ones first.
@@ -167,80 +167,146 @@ def resolve_config_path(config: str | Path) -> Path:
     return p
 
 
-def _check_setting(key: str, value: Any, file: str) -> tuple[Any, Problem | None]:
-    kind = SETTINGS_TYPES[key]
-    where = f"settings.{key}"
+# --------------------------------------------------------------------------- settings
 
-    def bad(expect: str) -> tuple[Any, Problem]:
-        return None, Problem(f"{value!r} is not {expect}", file=file, where=where,
-                             hint=f"write {expect}, or remove the key to use the default")
+#: What each kind of setting must be, as the message says it ("... is not a number").
+_NUMBER_RULES: dict[str, tuple[Any, str]] = {
+    "prob": (lambda v: 0 < v < 1, "a number between 0 and 1 (e.g. 0.95)"),
+    "int": (lambda v: v == int(v) and v >= 1, "a whole number of at least 1"),
+    "number": (lambda v: v >= 0, "a number of at least 0"),
+}
 
-    if kind in ("number", "prob", "int"):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return bad("a number")
-        if kind == "prob" and not 0 < value < 1:
-            return bad("a number between 0 and 1 (e.g. 0.95)")
-        if kind == "int" and (value != int(value) or value < 1):
-            return bad("a whole number of at least 1")
-        if kind == "number" and value < 0:
-            return bad("a number of at least 0")
-        return (int(value) if kind == "int" else value), None
-    if kind == "bool":
-        return (value, None) if isinstance(value, bool) else bad("true or false")
-    if kind == "bool_or_null":
-        return (value, None) if value is None or isinstance(value, bool) else bad("true, false or null")
-    if kind == "range":
-        if (isinstance(value, (list, tuple)) and len(value) == 2
-                and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
-                and value[0] < value[1]):
-            return tuple(value), None
-        return bad("a list of two numbers, low and high, e.g. [0, 10]")
-    if kind == "period":
-        if value is None:
-            return None, None
-        if isinstance(value, (list, tuple)) and len(value) == 2:
-            import pandas as pd
 
-            try:
-                start, end = (pd.Timestamp(str(v)) for v in value)
-            except (ValueError, TypeError):
-                return bad("two dates, e.g. [2024-01-01, 2024-12-31]")
-            if start > end:
-                return bad("two dates with the start before the end")
-            return (start.date().isoformat(), end.date().isoformat()), None
-        return bad("two dates, e.g. [2024-01-01, 2024-12-31]")
-    if kind == "list":
-        if value is None:
-            return None, None
-        if isinstance(value, str):
-            value = [value]
-        if isinstance(value, (list, tuple)):
-            return [str(v) for v in value], None
-        return bad("a list of values")
-    if kind == "freq":
-        if value in ("W", "M", "Q"):
-            return value, None
-        return bad("one of W (weeks), M (months) or Q (quarters)")
-    if kind == "themes":
-        # {theme name: [keywords]}; keywords are words or phrases (up to 3 words), '*' only at a word's end
-        if value is None:
-            return None, None
-        if not isinstance(value, dict):
-            return bad("a mapping of theme name to a list of keywords, e.g. {billing: [invoice*, refund]}")
-        out: dict[str, list[str]] = {}
-        for name, words in value.items():
-            words = [words] if isinstance(words, str) else words
-            if words is None:
-                words = []
-            if not isinstance(words, (list, tuple)) or not all(isinstance(w, (str, int, float)) for w in words):
-                return bad(f"a list of keywords for theme '{name}'")
-            clean = [str(w).strip() for w in words if str(w).strip()]
-            for w in clean:
-                if len(w.split()) > 3 or re.search(r"\*(?!$|\s)", w):
-                    return bad(f"keywords of up to three words with '*' only at a word's end (theme '{name}': {w!r})")
-            out[str(name)] = clean
-        return out, None
-    raise AssertionError(kind)  # pragma: no cover
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _as_number(kind: str, value: Any) -> tuple[Any, str | None]:
+    if not _is_number(value):
+        return None, "a number"
+    rule, expect = _NUMBER_RULES[kind]
+    if not rule(value):
+        return None, expect
+    return (int(value) if kind == "int" else value), None
+
+
+def _as_bool(value: Any) -> tuple[Any, str | None]:
+    return (value, None) if isinstance(value, bool) else (None, "true or false")
+
+
+def _as_bool_or_null(value: Any) -> tuple[Any, str | None]:
+    return (value, None) if value is None or isinstance(value, bool) else (None, "true, false or null")
+
+
+def _as_range(value: Any) -> tuple[Any, str | None]:
+    if isinstance(value, (list, tuple)) and len(value) == 2 and all(_is_number(v) for v in value) \
+            and value[0] < value[1]:
+        return tuple(value), None
+    return None, "a list of two numbers, low and high, e.g. [0, 10]"
+
+
+def _as_period(value: Any) -> tuple[Any, str | None]:
+    if value is None:
+        return None, None
+    expect = "two dates, e.g. [2024-01-01, 2024-12-31]"
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        return None, expect
+    import pandas as pd
+
+    try:
+        start, end = (pd.Timestamp(str(v)) for v in value)
+    except (ValueError, TypeError):
+        return None, expect
+    if start > end:
+        return None, "two dates with the start before the end"
+    return (start.date().isoformat(), end.date().isoformat()), None
+
+
+def _as_list(value: Any) -> tuple[Any, str | None]:
+    if value is None:
+        return None, None
+    if isinstance(value, str):
+        value = [value]
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value], None
+    return None, "a list of values"
+
+
+def _as_freq(value: Any) -> tuple[Any, str | None]:
+    if value in ("W", "M", "Q"):
+        return value, None
+    return None, "one of W (weeks), M (months) or Q (quarters)"
+
+
+def _theme_keywords(name: Any, words: Any) -> tuple[list[str] | None, str | None]:
+    """One theme's keywords: words or phrases (up to 3 words), '*' only at a word's end."""
+    words = [words] if isinstance(words, str) else ([] if words is None else words)
+    if not isinstance(words, (list, tuple)) or not all(isinstance(w, (str, int, float)) for w in words):
+        return None, f"a list of keywords for theme '{name}'"
+    clean = [str(w).strip() for w in words if str(w).strip()]
+    for w in clean:
+        if len(w.split()) > 3 or re.search(r"\*(?!$|\s)", w):
+            return None, f"keywords of up to three words with '*' only at a word's end (theme '{name}': {w!r})"
+    return clean, None
+
+
+def _as_themes(value: Any) -> tuple[Any, str | None]:
+    """``{theme name: [keywords]}`` (see :func:`_theme_keywords`)."""
+    if value is None:
+        return None, None
+    if not isinstance(value, dict):
+        return None, "a mapping of theme name to a list of keywords, e.g. {billing: [invoice*, refund]}"
+    out: dict[str, list[str]] = {}
+    for name, words in value.items():
+        clean, expect = _theme_keywords(name, words)
+        if expect:
+            return None, expect
+        out[str(name)] = clean
+    return out, None
+
+
+#: The check of each kind of setting (see :data:`SETTINGS_TYPES`): ``(value as used, None)`` or
+#: ``(None, what the value must be)``.
+_CHECKS: dict[str, Any] = {
+    "number": lambda v: _as_number("number", v), "prob": lambda v: _as_number("prob", v),
+    "int": lambda v: _as_number("int", v), "bool": _as_bool, "bool_or_null": _as_bool_or_null,
+    "range": _as_range, "period": _as_period, "list": _as_list, "freq": _as_freq, "themes": _as_themes,
+}
+
+
+def check_setting(key: str, value: Any, file: str) -> tuple[Any, Problem | None]:
+    """Check one setting's value.
+
+    Parameters
+    ----------
+    key : str
+        A key of :data:`SETTINGS_TYPES`.
+    value : object
+        The value as written in the config (YAML types).
+    file : str
+        The config file, for the problem's message.
+
+    Returns
+    -------
+    (value, problem)
+        The value as :class:`Settings` holds it and None, or None and the
+        :class:`~npsdiag.errors.Problem` saying what the value must be.
+
+    Examples
+    --------
+    >>> check_setting("scale", [1, 5], "config.yml")
+    ((1, 5), None)
+    >>> check_setting("min_n", 0, "config.yml")[1].message
+    '0 is not a whole number of at least 1'
+    """
+    checked, expect = _CHECKS[SETTINGS_TYPES[key]](value)
+    if expect is None:
+        return checked, None
+    return None, Problem(f"{value!r} is not {expect}", file=file, where=f"settings.{key}",
+                         hint=f"write {expect}, or remove the key to use the default")
+
+
+# --------------------------------------------------------------------------- the config file
 
 
 def read_config(path: str | Path) -> tuple[Config | None, list[Problem]]:
@@ -257,70 +323,16 @@ def read_config(path: str | Path) -> tuple[Config | None, list[Problem]]:
     """
     path = resolve_config_path(path)
     file = str(path)
+    raw, problem = _read_yaml(path)
+    if raw is None:
+        return None, [problem]
     problems: list[Problem] = []
-    if not path.exists():
-        return None, [Problem("config file not found", file=file,
-                              hint="check the path; run `npsdiag init EXPORT.csv` to propose a config")]
-    if path.is_dir():
-        return None, [Problem("this is a folder, not a config file", file=file)]
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except UnicodeDecodeError:
-        return None, [Problem("the config is not a UTF-8 text file", file=file,
-                              hint="save it as UTF-8 text (YAML)")]
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
-        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return None, [Problem(f"the config is not valid YAML: {reason}", file=file, where=where,
-                              hint="check indentation and quotes around names containing ':' or '#'")]
-    if not isinstance(raw, dict):
-        return None, [Problem("the config must be a YAML mapping (key: value lines)", file=file,
-                              hint="see examples/demo/config.yml for the format")]
-
-    for key in raw:
-        if key not in TOP_KEYS:
-            s = suggest(str(key), TOP_KEYS)
-            problems.append(Problem(f"unknown key '{key}'", file=file, where=str(key),
-                                    hint=f"did you mean '{s}'?" if s else f"known keys: {', '.join(TOP_KEYS)}"))
-
-    client = raw.get("client")
-    if client is None or str(client).strip() == "":
-        problems.append(Problem("no client name", file=file, where="client",
-                                hint="add a line such as `client: Acme Corp`"))
-        client = path.stem
-    client = str(client)
-
-    settings = Settings()
-    raw_settings = raw.get("settings") or {}
-    if not isinstance(raw_settings, dict):
-        problems.append(Problem("settings must be a mapping of key: value", file=file, where="settings"))
-        raw_settings = {}
-    for key, value in raw_settings.items():
-        if key not in SETTINGS_TYPES:
-            s = suggest(str(key), SETTINGS_TYPES)
-            problems.append(Problem(f"unknown setting '{key}'", file=file, where=f"settings.{key}",
-                                    hint=f"did you mean '{s}'?" if s else
-                                    f"known settings: {', '.join(SETTINGS_TYPES)}"))
-            continue
-        checked, prob = _check_setting(key, value, file)
-        if prob:
-            problems.append(prob)
-        else:
-            setattr(settings, key, checked)
-    if settings.detractor_max >= settings.promoter_min:
-        problems.append(Problem("detractor_max must be below promoter_min", file=file, where="settings"))
-    elif settings.promoter_min > settings.scale[1] or settings.detractor_max < settings.scale[0]:
-        lo, hi = settings.scale
-        problems.append(Problem(
-            f"on a {lo:g}-{hi:g} scale the categories detractor <= {settings.detractor_max:g} and promoter >= "
-            f"{settings.promoter_min:g} leave no {'promoter' if settings.promoter_min > hi else 'detractor'}",
-            file=file, where="settings",
-            hint="set detractor_max and promoter_min for this scale, e.g. for 1-5: detractor_max: 3, promoter_min: 5"))
-
+    _check_keys(raw, TOP_KEYS, "", file, problems)
+    client = _client_name(raw, path, problems)
+    settings = _read_settings(raw.get("settings"), file, problems)
     tables: dict[str, TableSpec] = {}
     for name in TABLES:
-        if name not in raw or raw[name] is None:
+        if raw.get(name) is None:
             if name == "responses":
                 problems.append(Problem("no responses table", file=file, where="responses",
                                         hint="add a `responses:` section with `path:` and `columns:`"))
@@ -328,114 +340,220 @@ def read_config(path: str | Path) -> tuple[Config | None, list[Problem]]:
         spec = _read_table(name, raw[name], path.parent, file, problems)
         if spec is not None:
             tables[name] = spec
-    slug = raw.get("slug")
-    slug = slugify(slug) if slug else slugify(client)
     if "responses" not in tables:
         return None, problems
+    slug = slugify(raw["slug"]) if raw.get("slug") else slugify(client)
     return Config(client=client, path=path, tables=tables, settings=settings, slug=slug), problems
 
 
+def _read_yaml(path: Path) -> tuple[dict | None, Problem | None]:
+    """The config file's mapping, or None and the problem that makes it unusable."""
+    file = str(path)
+    if not path.exists():
+        return None, Problem("config file not found", file=file,
+                             hint="check the path; run `npsdiag init EXPORT.csv` to propose a config")
+    if path.is_dir():
+        return None, Problem("this is a folder, not a config file", file=file)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError:
+        return None, Problem("the config is not a UTF-8 text file", file=file, hint="save it as UTF-8 text (YAML)")
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
+        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        return None, Problem(f"the config is not valid YAML: {reason}", file=file, where=where,
+                             hint="check indentation and quotes around names containing ':' or '#'")
+    if not isinstance(raw, dict):
+        return None, Problem("the config must be a YAML mapping (key: value lines)", file=file,
+                             hint="see examples/demo/config.yml for the format")
+    return raw, None
+
+
+def _check_keys(raw: dict, known: tuple[str, ...], prefix: str, file: str, problems: list[Problem]) -> None:
+    """A problem for each key of ``raw`` that is not ``known``, with the nearest known key."""
+    for key in raw:
+        if key not in known:
+            s = suggest(str(key), known)
+            problems.append(Problem(f"unknown key '{key}'", file=file, where=f"{prefix}{key}",
+                                    hint=f"did you mean '{s}'?" if s else f"known keys: {', '.join(known)}"))
+
+
+def _client_name(raw: dict, path: Path, problems: list[Problem]) -> str:
+    client = raw.get("client")
+    if client is None or str(client).strip() == "":
+        problems.append(Problem("no client name", file=str(path), where="client",
+                                hint="add a line such as `client: Acme Corp`"))
+        return path.stem
+    return str(client)
+
+
+def _read_settings(raw: Any, file: str, problems: list[Problem]) -> Settings:
+    """The ``settings:`` section: every key checked, then the NPS categories against the scale."""
+    settings = Settings()
+    if not isinstance(raw or {}, dict):
+        problems.append(Problem("settings must be a mapping of key: value", file=file, where="settings"))
+        raw = {}
+    for key, value in (raw or {}).items():
+        if key not in SETTINGS_TYPES:
+            s = suggest(str(key), SETTINGS_TYPES)
+            problems.append(Problem(f"unknown setting '{key}'", file=file, where=f"settings.{key}",
+                                    hint=f"did you mean '{s}'?" if s else
+                                    f"known settings: {', '.join(SETTINGS_TYPES)}"))
+            continue
+        checked, prob = check_setting(key, value, file)
+        if prob:
+            problems.append(prob)
+        else:
+            setattr(settings, key, checked)
+    _check_categories(settings, file, problems)
+    return settings
+
+
+def _check_categories(settings: Settings, file: str, problems: list[Problem]) -> None:
+    """The detractor and promoter limits must leave every category on the scale."""
+    lo, hi = settings.scale
+    dmax, pmin = settings.detractor_max, settings.promoter_min
+    if dmax >= pmin:
+        problems.append(Problem("detractor_max must be below promoter_min", file=file, where="settings"))
+    elif pmin > hi or dmax < lo:
+        problems.append(Problem(
+            f"on a {lo:g}-{hi:g} scale the categories detractor <= {dmax:g} and promoter >= "
+            f"{pmin:g} leave no {'promoter' if pmin > hi else 'detractor'}",
+            file=file, where="settings",
+            hint="set detractor_max and promoter_min for this scale, e.g. for 1-5: detractor_max: 3, promoter_min: 5"))
+
+
+# --------------------------------------------------------------------------- one table
+
+
 def _read_table(name: str, raw: Any, base: Path, file: str, problems: list[Problem]) -> TableSpec | None:
+    """One table's section (``responses:``, ``accounts:``...), checked; None when it has no usable path."""
     if isinstance(raw, str):
         raw = {"path": raw}
     if not isinstance(raw, dict):
         problems.append(Problem("must be a mapping with at least `path:`", file=file, where=name))
         return None
-    for key in raw:
-        if key not in TABLE_KEYS:
-            s = suggest(str(key), TABLE_KEYS)
-            problems.append(Problem(f"unknown key '{key}'", file=file, where=f"{name}.{key}",
-                                    hint=f"did you mean '{s}'?" if s else f"known keys: {', '.join(TABLE_KEYS)}"))
+    _check_keys(raw, TABLE_KEYS, f"{name}.", file, problems)
     if not raw.get("path"):
         problems.append(Problem("no path", file=file, where=f"{name}.path",
                                 hint="give the export's file name, relative to the config's folder"))
         return None
-    p = Path(str(raw["path"])).expanduser()
-    p = Path(os.path.normpath(p if p.is_absolute() else (base / p)))  # 'a/b/../c' -> 'a/c', links kept
-    if not p.exists():
-        near = None
-        if p.parent.exists():
-            near = suggest(p.name, [c.name for c in p.parent.iterdir()])
-        problems.append(Problem(f"file not found: {p}", file=file, where=f"{name}.path",
-                                hint=f"did you mean '{near}'?" if near else
-                                "paths are relative to the config file's folder"))
-    elif p.is_dir():
-        problems.append(Problem(f"{p} is a folder, not a file", file=file, where=f"{name}.path"))
-
-    columns = raw.get("columns") or {}
-    if not isinstance(columns, dict):
-        problems.append(Problem("columns must map canonical fields to the export's column names",
-                                file=file, where=f"{name}.columns",
-                                hint="e.g. `score: How likely are you to recommend us?`"))
-        columns = {}
-    fields = TABLE_FIELDS[name]
-    clean_cols: dict[str, str] = {}
-    for key, value in columns.items():
-        if key not in fields:
-            s = suggest(str(key), fields)
-            problems.append(Problem(f"unknown field '{key}'", file=file, where=f"{name}.columns.{key}",
-                                    hint=f"did you mean '{s}'?" if s else
-                                    f"fields of {name}: {', '.join(fields)}"))
-            continue
-        if value is None or str(value).strip() == "":
-            problems.append(Problem("no column name given", file=file, where=f"{name}.columns.{key}",
-                                    hint="give the export's column name, or remove the line"))
-            continue
-        clean_cols[key] = str(value)
-    survey_date = raw.get("survey_date")
-    if survey_date is not None:
-        import pandas as pd
-
-        try:
-            survey_date = pd.Timestamp(str(survey_date)).date().isoformat()
-        except (ValueError, TypeError):
-            problems.append(Problem(f"survey_date {survey_date!r} is not a date", file=file,
-                                    where=f"{name}.survey_date", hint="write it as YYYY-MM-DD"))
-            survey_date = None
-        if name != "responses":
-            problems.append(Problem("survey_date belongs to the responses table", file=file,
-                                    where=f"{name}.survey_date"))
-            survey_date = None
-        elif "responded_at" in clean_cols:
-            problems.append(Problem("survey_date is ignored: responded_at is mapped", fatal=False, file=file,
-                                    where=f"{name}.survey_date", hint="remove one of the two"))
-            survey_date = None
-    score_labels = raw.get("score_labels")
-    if score_labels is not None:
-        if not isinstance(score_labels, dict) or not all(
-                isinstance(v, (int, float)) and not isinstance(v, bool) for v in score_labels.values()):
-            problems.append(Problem("score_labels must map each answer label to its number", file=file,
-                                    where=f"{name}.score_labels", hint='e.g. `"Extremely satisfied": 5`'))
-            score_labels = None
-        else:
-            score_labels = {str(k): float(v) for k, v in score_labels.items()}
-    for req in REQUIRED_FIELDS[name]:
-        if req == "responded_at" and survey_date:
-            continue
-        if req not in clean_cols:
-            problems.append(Problem(f"required field '{req}' is not mapped", file=file,
-                                    where=f"{name}.columns.{req}",
-                                    hint=f"add `{req}: <column name in the export>` under {name}.columns"
-                                    + (" (or `survey_date: YYYY-MM-DD` under responses when the export has no "
-                                       "response dates)" if req == "responded_at" else "")))
-
-    def _list(key: str) -> list[str]:
-        v = raw.get(key) or []
-        if isinstance(v, str):
-            v = [v]
-        if not isinstance(v, (list, tuple)):
-            problems.append(Problem("must be a list of column names", file=file, where=f"{name}.{key}"))
-            return []
-        return [str(x) for x in v]
-
-    segments = _list("segments")
-    drivers = _list("drivers")
+    path = _table_path(name, raw["path"], base, file, problems)
+    columns = _table_columns(name, raw.get("columns"), file, problems)
+    survey_date = _survey_date(name, raw.get("survey_date"), columns, file, problems)
+    score_labels = _score_labels(name, raw.get("score_labels"), file, problems)
+    _check_required(name, columns, survey_date, file, problems)
+    segments = _name_list(name, "segments", raw, file, problems)
+    drivers = _name_list(name, "drivers", raw, file, problems)
     if drivers and name != "responses":
         problems.append(Problem("drivers belong to the responses table", file=file, where=f"{name}.drivers"))
         drivers = []
     churn_values = raw.get("churn_values")
     if churn_values is not None:
         churn_values = [str(v) for v in (churn_values if isinstance(churn_values, list) else [churn_values])]
+    return TableSpec(name=name, path=path, columns=columns, segments=segments, drivers=drivers,
+                     churn_values=churn_values, sheet=raw.get("sheet"), delimiter=raw.get("delimiter"),
+                     encoding=raw.get("encoding"), score_labels=score_labels, survey_date=survey_date,
+                     **_read_options(name, raw, file, problems))
+
+
+def _table_path(name: str, value: Any, base: Path, file: str, problems: list[Problem]) -> Path:
+    """The table's file, relative to the config's folder; a problem when it is missing or a folder."""
+    p = Path(str(value)).expanduser()
+    p = Path(os.path.normpath(p if p.is_absolute() else (base / p)))  # 'a/b/../c' -> 'a/c', links kept
+    if not p.exists():
+        near = suggest(p.name, [c.name for c in p.parent.iterdir()]) if p.parent.exists() else None
+        problems.append(Problem(f"file not found: {p}", file=file, where=f"{name}.path",
+                                hint=f"did you mean '{near}'?" if near else
+                                "paths are relative to the config file's folder"))
+    elif p.is_dir():
+        problems.append(Problem(f"{p} is a folder, not a file", file=file, where=f"{name}.path"))
+    return p
+
+
+def _table_columns(name: str, columns: Any, file: str, problems: list[Problem]) -> dict[str, str]:
+    """``columns:``: canonical field -> the export's column name, for known fields with a name given."""
+    columns = columns or {}
+    if not isinstance(columns, dict):
+        problems.append(Problem("columns must map canonical fields to the export's column names",
+                                file=file, where=f"{name}.columns",
+                                hint="e.g. `score: How likely are you to recommend us?`"))
+        return {}
+    fields = TABLE_FIELDS[name]
+    out: dict[str, str] = {}
+    for key, value in columns.items():
+        if key not in fields:
+            s = suggest(str(key), fields)
+            problems.append(Problem(f"unknown field '{key}'", file=file, where=f"{name}.columns.{key}",
+                                    hint=f"did you mean '{s}'?" if s else
+                                    f"fields of {name}: {', '.join(fields)}"))
+        elif value is None or str(value).strip() == "":
+            problems.append(Problem("no column name given", file=file, where=f"{name}.columns.{key}",
+                                    hint="give the export's column name, or remove the line"))
+        else:
+            out[key] = str(value)
+    return out
+
+
+def _survey_date(name: str, value: Any, columns: dict[str, str], file: str, problems: list[Problem]) -> str | None:
+    """``survey_date:`` as an ISO date, for a responses table without ``responded_at`` (else None)."""
+    if value is None:
+        return None
+    import pandas as pd
+
+    where = f"{name}.survey_date"
+    try:
+        value = pd.Timestamp(str(value)).date().isoformat()
+    except (ValueError, TypeError):
+        problems.append(Problem(f"survey_date {value!r} is not a date", file=file, where=where,
+                                hint="write it as YYYY-MM-DD"))
+        value = None
+    if name != "responses":
+        problems.append(Problem("survey_date belongs to the responses table", file=file, where=where))
+        return None
+    if "responded_at" in columns:
+        problems.append(Problem("survey_date is ignored: responded_at is mapped", fatal=False, file=file,
+                                where=where, hint="remove one of the two"))
+        return None
+    return value
+
+
+def _score_labels(name: str, value: Any, file: str, problems: list[Problem]) -> dict[str, float] | None:
+    """``score_labels:``: answer label -> number."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not all(_is_number(v) for v in value.values()):
+        problems.append(Problem("score_labels must map each answer label to its number", file=file,
+                                where=f"{name}.score_labels", hint='e.g. `"Extremely satisfied": 5`'))
+        return None
+    return {str(k): float(v) for k, v in value.items()}
+
+
+def _check_required(name: str, columns: dict[str, str], survey_date: str | None, file: str,
+                    problems: list[Problem]) -> None:
+    for req in REQUIRED_FIELDS[name]:
+        if req in columns or (req == "responded_at" and survey_date):
+            continue
+        problems.append(Problem(f"required field '{req}' is not mapped", file=file, where=f"{name}.columns.{req}",
+                                hint=f"add `{req}: <column name in the export>` under {name}.columns"
+                                + (" (or `survey_date: YYYY-MM-DD` under responses when the export has no "
+                                   "response dates)" if req == "responded_at" else "")))
+
+
+def _name_list(name: str, key: str, raw: dict, file: str, problems: list[Problem]) -> list[str]:
+    """A list of column names (``segments:``, ``drivers:``); one name alone counts as a list."""
+    v = raw.get(key) or []
+    if isinstance(v, str):
+        v = [v]
+    if not isinstance(v, (list, tuple)):
+        problems.append(Problem("must be a list of column names", file=file, where=f"{name}.{key}"))
+        return []
+    return [str(x) for x in v]
+
+
+def _read_options(name: str, raw: dict, file: str, problems: list[Problem]) -> dict[str, Any]:
+    """``format``, ``dayfirst``, ``header_row`` and ``decimal``, checked (a wrong one is dropped)."""
     fmt = str(raw.get("format", "auto")).lower()
     if fmt not in FORMATS:
         s = suggest(fmt, FORMATS)
@@ -447,8 +565,7 @@ def _read_table(name: str, raw: Any, base: Path, file: str, problems: list[Probl
         problems.append(Problem("dayfirst must be true or false", file=file, where=f"{name}.dayfirst"))
         dayfirst = None
     header_row = raw.get("header_row")
-    if header_row is not None and (isinstance(header_row, bool) or not isinstance(header_row, int)
-                                   or header_row < 1):
+    if header_row is not None and (isinstance(header_row, bool) or not isinstance(header_row, int) or header_row < 1):
         problems.append(Problem("header_row must be the line number (1 = first) of the header",
                                 file=file, where=f"{name}.header_row"))
         header_row = None
@@ -456,11 +573,8 @@ def _read_table(name: str, raw: Any, base: Path, file: str, problems: list[Probl
     if decimal is not None and str(decimal) not in (".", ","):
         problems.append(Problem("decimal must be '.' or ','", file=file, where=f"{name}.decimal"))
         decimal = None
-    return TableSpec(name=name, path=p, columns=clean_cols, segments=segments, drivers=drivers,
-                     churn_values=churn_values, format=fmt, sheet=raw.get("sheet"),
-                     delimiter=raw.get("delimiter"), encoding=raw.get("encoding"),
-                     decimal=str(decimal) if decimal else None, dayfirst=dayfirst, header_row=header_row,
-                     score_labels=score_labels, survey_date=survey_date)
+    return {"format": fmt, "dayfirst": dayfirst, "header_row": header_row,
+            "decimal": str(decimal) if decimal else None}
 
 
 def load_config(path: str | Path) -> Config:

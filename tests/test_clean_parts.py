@@ -1,14 +1,16 @@
-"""prepare on large exports: the rows read are held once (analysed + excluded parts), and stay equal."""
+"""prepare: the rows read are held once, as the analysed rows and the excluded rows; the caller's data is
+left as it was."""
 
 from __future__ import annotations
 
+import gc
 import pickle
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
-from npsdiag import io
 from npsdiag.clean import REASONS, _repeats, prepare
 from npsdiag.io import from_frames
 
@@ -29,33 +31,33 @@ def test_rows_read_stay_equal_and_analysed_rows_are_the_unflagged_ones():
     data = from_frames(_export(), segments=["Region"])
     before = data.responses.copy()
     prep = prepare(data, now=pd.Timestamp("2025-01-01"))
-    assert 0 < len(prep.responses) < len(before)  # both parts are non-empty: the split is exercised
-    pd.testing.assert_frame_equal(prep.data.responses, before)
+    assert 0 < len(prep.responses) < len(before)  # both parts are non-empty: the division is exercised
+    pd.testing.assert_frame_equal(prep.rows_read, before)
     # the analysed rows are exactly the rows without a reason, in file order (reference from the flags)
     analysed = before[prep.flags["reason"].isna().to_numpy()].reset_index(drop=True)
     pd.testing.assert_frame_equal(prep.responses.drop(columns="category"), analysed)
     assert prep.data.segments == ["Region"] and prep.segments == ["Region"]
 
 
-def test_columns_and_segments_do_not_assemble_the_rows(monkeypatch):
+def test_the_callers_data_is_not_modified_and_prep_data_has_the_columns_without_rows():
     data = from_frames(_export(), segments=["Region"])
+    responses = data.responses
+    before = responses.copy()
     prep = prepare(data, now=pd.Timestamp("2025-01-01"))
-
-    def fail(self):
-        raise AssertionError("assembled")
-
-    monkeypatch.setattr(io._RowParts, "assemble", fail)
-    assert "score" in prep.data.response_columns
-    assert prep.segments == ["Region"] and prep.drivers == []
+    assert data.responses is responses
+    pd.testing.assert_frame_equal(data.responses, before)
+    assert prep.data is not data and prep.data.accounts is data.accounts and prep.data.config is data.config
+    pd.testing.assert_frame_equal(prep.data.responses, before.iloc[:0])  # same columns and dtypes, no row
+    assert prep.drivers == [] and prep.segments == ["Region"]
 
 
-def test_a_failure_while_splitting_leaves_the_rows_read_whole(monkeypatch):
+def test_a_failure_while_dividing_leaves_the_callers_rows_whole(monkeypatch):
     data = from_frames(_export())
     before = data.responses.copy()
     calls = {"n": 0}
     delitem = pd.DataFrame.__delitem__
 
-    def flaky(self, key):  # the split releases each column of the rows read once divided
+    def flaky(self, key):  # the division releases each column of the rows read once divided
         calls["n"] += 1
         if calls["n"] == 4:
             raise MemoryError("simulated")
@@ -65,25 +67,36 @@ def test_a_failure_while_splitting_leaves_the_rows_read_whole(monkeypatch):
     with pytest.raises(MemoryError):
         prepare(data, now=pd.Timestamp("2025-01-01"))
     monkeypatch.setattr(pd.DataFrame, "__delitem__", delitem)
-    assert data.__dict__["_parts"] is not None  # it failed inside the split, after some columns were divided
+    assert calls["n"] == 4  # it failed inside the division, after some columns were divided
     pd.testing.assert_frame_equal(data.responses, before)
     prep = prepare(data, now=pd.Timestamp("2025-01-01"))  # and it can be prepared again
-    pd.testing.assert_frame_equal(prep.data.responses, before)
+    pd.testing.assert_frame_equal(prep.rows_read, before)
 
 
-def test_prepared_data_pickles_and_old_pickles_still_load():
+def test_a_large_export_is_not_held_twice_once_the_caller_drops_its_data():
+    n = 100_000
+    rng = np.random.default_rng(2)
+    df = pd.DataFrame({"score": rng.integers(-1, 11, n).astype(float),
+                       "responded_at": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 300, n), unit="D"),
+                       "comment": [f"a comment long enough to weigh something, number {i}" for i in range(n)]})
+    data = from_frames(df)
+    del df
+    gc.collect()
+    held = pa.total_allocated_bytes()  # the comments are pyarrow strings: their bytes are counted here
+    prep = prepare(data, now=pd.Timestamp("2025-01-01"))
+    assert 0 < len(prep.excluded) < n
+    del data
+    gc.collect()
+    # analysed + excluded rows hold the comments once (not a second copy, nor a slice of the rows read)
+    assert pa.total_allocated_bytes() < 1.2 * held
+
+
+def test_prepared_data_pickles():
     data = from_frames(_export())
     before = data.responses.copy()
     prep = pickle.loads(pickle.dumps(prepare(data, now=pd.Timestamp("2025-01-01"))))
-    pd.testing.assert_frame_equal(prep.data.responses, before)
-    # a ClientData pickled before responses could be held in parts keeps 'responses' in its __dict__
-    old = from_frames(_export())
-    state = {k: v for k, v in old.__dict__.items() if k not in ("_responses", "_parts")}
-    state["responses"] = before
-    revived = io.ClientData.__new__(io.ClientData)
-    revived.__dict__.update(state)
-    pd.testing.assert_frame_equal(revived.responses, before)
-    assert revived.response_columns == list(before.columns)
+    pd.testing.assert_frame_equal(prep.rows_read, before)
+    assert len(prep.data.responses) == 0 and len(prep.excluded) + len(prep.responses) == len(before)
 
 
 def test_repeat_respondents_match_a_plain_walk():
@@ -115,25 +128,40 @@ def test_every_reason_is_counted_once():
     assert prep.flags["reason"].dtype == "str"
 
 
-def test_excluded_rows_without_assembling(monkeypatch):
+def test_excluded_rows_are_the_flagged_rows_as_read_with_their_reason():
     data = from_frames(_export())
     before = data.responses.copy()
     prep = prepare(data, now=pd.Timestamp("2025-01-01"))
     reason = prep.flags["reason"]
     expected = before[reason.notna().to_numpy()].reset_index(drop=True)  # reference: filter the rows read
     expected["reason"] = reason.dropna().to_numpy()
-    monkeypatch.setattr(io._RowParts, "assemble", lambda self: (_ for _ in ()).throw(AssertionError("assembled")))
     pd.testing.assert_frame_equal(prep.excluded, expected)
-    monkeypatch.undo()
     clean_prep = prepare(from_frames(_export().head(3).assign(score=5.0, response_id=["a", "b", "c"],
                                                               comment="fine", respondent_id=["x", "y", "z"])),
                          now=pd.Timestamp("2025-01-01"))
     assert len(clean_prep.excluded) == 0 and "reason" in clean_prep.excluded
+    assert list(clean_prep.excluded.columns) == [*clean_prep.data.responses.columns, "reason"]
+    pd.testing.assert_frame_equal(clean_prep.rows_read, clean_prep.responses.drop(columns="category"))
+
+
+def test_no_row_analysed():
+    data = from_frames(_export(50).assign(score=np.nan))
+    prep = prepare(data, now=pd.Timestamp("2025-01-01"))
+    assert len(prep.responses) == 0 and "category" in prep.responses and len(prep.excluded) == 50
+    pd.testing.assert_frame_equal(prep.rows_read, data.responses)
+    assert prep.excluded["reason"].eq("missing_score").all()
+
+
+def test_respondent_codes_of_the_repeat_rule_are_the_analysed_rows_codes():
+    prep = prepare(from_frames(_export()), now=pd.Timestamp("2025-01-01"))
+    assert prep.has_codes("respondent_id")  # recorded by prepare, from the codes the repeat rule used
+    codes, uniques = prep.codes("respondent_id")
+    expected_codes, expected_uniques = pd.factorize(prep.responses["respondent_id"])  # reference: hash again
+    np.testing.assert_array_equal(codes, expected_codes)
+    assert list(uniques) == list(expected_uniques)
 
 
 def test_prepared_repr_is_a_short_summary_not_every_table():
-    from npsdiag.io import from_frames
-
     df = pd.DataFrame({"score": [10.0, 3.0, None, 8.0], "responded_at": pd.to_datetime(["2025-01-02"] * 4),
                        "comment": ["x" * 500] * 4})
     prep = prepare(from_frames(df))

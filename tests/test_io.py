@@ -178,13 +178,15 @@ def test_score_column_with_no_numbers_is_fatal_with_example(tmp_path):
 
 def _careful(spec, problems):
     """The pandas-only reader the fast one must agree with."""
-    from npsdiag.io import _apply_header, _csv_dialect, _read_csv_text
+    from npsdiag.io.csvfile import read_csv_text
+    from npsdiag.io.header import apply_header
+    from npsdiag.io.sniff import csv_dialect
 
-    enc, delim = _csv_dialect(spec.path, spec)
-    raw = _read_csv_text(spec.path, spec, problems, enc, delim)
+    enc, delim = csv_dialect(spec.path, spec)
+    raw = read_csv_text(spec.path, spec, problems, enc, delim)
     if spec.format in ("qualtrics", "surveymonkey"):
         raw.format = spec.format
-    return _apply_header(raw, spec, problems)
+    return apply_header(raw, spec, problems)
 
 
 def _body(n: int, delim: str = ",") -> list[str]:
@@ -298,10 +300,10 @@ def test_scores_plain_labelled_and_decimal_comma_mixed():
 
 
 def test_text_is_stripped_of_unicode_and_control_spaces():
-    from npsdiag.io import _text
+    from npsdiag.io.mapping import text_values
 
     values = pd.Series(["\xa0x\u2003", "\x1cy", "z", "  ", None, "a b"], dtype="str")
-    got = _text(values, "c", "f", pd.DataFrame({"_row": range(6)}), [])
+    got = text_values(values, "c", "f", pd.DataFrame({"_row": range(6)}), [])
     assert got.tolist() == [v.strip() if isinstance(v, str) and v.strip() else pd.NA
                             for v in values.astype(object).where(values.notna(), None)]
     assert got.dtype == "string"

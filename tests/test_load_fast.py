@@ -10,7 +10,8 @@ import pytest
 
 from npsdiag.clean import prepare
 from npsdiag.config import load_config
-from npsdiag.io import _SAMPLE_BYTES, _holds_byte, from_frames, load, parse_numbers, read_raw, sniff_csv
+from npsdiag.io import from_frames, load, parse_numbers, read_raw, sniff_csv
+from npsdiag.io.sniff import SAMPLE_BYTES, holds_byte
 
 CFG = """client: T
 responses:
@@ -44,7 +45,7 @@ def test_a_windows_1252_byte_past_the_sample_is_still_read_as_windows_1252(tmp_p
         rows[-1] = "9,2024-02-01 10:00,fine,Île-de-France"
     path = tmp_path / "r.csv"
     path.write_bytes(("Score,Date,Why,Region\n" + "\n".join(rows) + "\n").encode("cp1252"))
-    assert path.stat().st_size > 2 * _SAMPLE_BYTES
+    assert path.stat().st_size > 2 * SAMPLE_BYTES
     enc, ref = _careful(path)
     assert enc == "cp1252"  # what sniff_csv (the whole-file check) decides
     d = load(cfg(tmp_path, "r.csv"))
@@ -78,7 +79,7 @@ def test_files_without_quotes_and_with_quoted_line_breaks_read_alike(tmp_path):
                                                    i, r in enumerate(rows)) + "\n"
     (tmp_path / "quoted.csv").write_text(quoted)
     for name in ("plain.csv", "quoted.csv"):
-        assert _holds_byte(tmp_path / name, b'"') is (name == "quoted.csv")  # no quote: the cheaper block split
+        assert holds_byte(tmp_path / name, b'"') is (name == "quoted.csv")  # no quote: the cheaper block split
         spec = load_config(cfg(tmp_path, name)).responses
         raw = read_raw(spec, [])
         assert raw.columns is not None  # read by pyarrow
@@ -119,7 +120,8 @@ def test_split_keeps_columns_dtypes_and_rows():
     assert 0 < keep.sum() < n
     expected = before.loc[keep].reset_index(drop=True)
     pd.testing.assert_frame_equal(p.responses.drop(columns="category"), expected)
-    pd.testing.assert_frame_equal(p.data.responses, before)
+    pd.testing.assert_frame_equal(p.rows_read, before)
+    pd.testing.assert_frame_equal(d.responses, before)  # the caller's data is not modified
     excl = p.excluded
     pd.testing.assert_frame_equal(excl.drop(columns="reason"), before.loc[~keep].reset_index(drop=True))
 
@@ -140,18 +142,17 @@ def test_plain_scores_and_iso_dates_read_at_once_match_the_general_reading():
 def test_tables_read_ahead_on_another_thread_match_reading_each_alone(tmp_path, monkeypatch):
     import threading
 
-    import npsdiag.io as nio
+    import npsdiag.io.read as nread
     from npsdiag.errors import NpsdiagError
-    from npsdiag.io import _read_raw
 
     threads = []
-    arrow_read = nio._arrow_read
+    arrow_read = nread.arrow_read
 
     def spy(plan):
         threads.append((plan.path.name, threading.current_thread().name))
         return arrow_read(plan)
 
-    monkeypatch.setattr(nio, "_arrow_read", spy)
+    monkeypatch.setattr(nread, "arrow_read", spy)
 
     rows = _ascii_rows(200)
     (tmp_path / "r.csv").write_text("Score,Date,Why,Region\n" + "\n".join(rows) + "\n")
@@ -162,7 +163,7 @@ def test_tables_read_ahead_on_another_thread_match_reading_each_alone(tmp_path, 
     d = load(config)
     assert [(f, t.startswith("npsdiag-read")) for f, t in threads] == [("r.csv", True), ("i.csv", True)]
     for name, columns in (("responses", ["Score", "Date", "Why", "Region"]), ("invitations", ["Sent", "Who"])):
-        alone = _read_raw(config.tables[name], [], columns=columns).frame  # no read ahead
+        alone = read_raw(config.tables[name], [], columns=columns).frame  # no read ahead
         assert alone.shape[0] == len(getattr(d, name)) > 30
     assert d.invitations["respondent_id"].tolist() == [f"p{i}" for i in range(300)]
     assert d.accounts["account_id"].tolist() == ["EU"]  # the shared file read once, deduplicated accounts
@@ -201,7 +202,7 @@ def test_repeat_respondents_match_a_plain_walk(unit):
 def test_edge_space_check_never_misses_a_value_to_strip():
     import pyarrow as pa
 
-    from npsdiag.io import _has_edge_space
+    from npsdiag.io.strings import has_edge_space
 
     rng = np.random.default_rng(11)
     words = ["", "a", "ab", " a", "a ", "\tb", "é", "x\n", None, None, "plain"]
@@ -213,4 +214,4 @@ def test_edge_space_check_never_misses_a_value_to_strip():
         expected = any(v is not None and v != v.strip() or (v or "").encode() != (v or "").encode("ascii", "ignore")
                        for v in part.to_pylist())
         if expected:  # a value starts or ends with a space, or holds non-ASCII: the check must say so
-            assert _has_edge_space(pa.chunked_array([part], pa.large_string()))
+            assert has_edge_space(pa.chunked_array([part], pa.large_string()))

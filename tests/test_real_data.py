@@ -100,13 +100,14 @@ def test_report_renders_for_each_example(prepared, diagnosed, name):
 def test_bt_verbatims_reading(prepared, shared_data):
     prep = prepared("bt-nps-verbatims")
     raw = pd.read_csv(shared_data / "external" / "bt-nps-verbatims" / "verbatim.csv")
-    assert len(prep.data.responses) == 2385
+    read = prep.rows_read
+    assert len(read) == 2385
     assert dict(prep.excluded_counts) == {"missing_score": 32}  # comment-only rows are not respondents
     assert round(nps_of(prep.responses["score"]), 1) == -24.7 == round(nps_of(raw["NPS_SCORE"]), 1)
     # day-first: '11/04/2018 20:09' is 11 April; the range is 2017-12-11 .. 2018-06-20 per SOURCE.md
-    first = prep.data.responses.loc[prep.data.responses["_row"] == 2, "responded_at"].iloc[0]
+    first = read.loc[read["_row"] == 2, "responded_at"].iloc[0]
     assert first == pd.Timestamp("2018-04-11 20:09")
-    d = prep.data.responses["responded_at"]
+    d = read["responded_at"]
     assert d.min().date().isoformat() == "2017-12-11" and d.max().date().isoformat() == "2018-06-20"
     assert prep.segments == ["SURVEY_SUB_TYPE", "Qtr"]
 
@@ -125,7 +126,7 @@ def test_preppin_sudzilla_labels_as_drivers(prepared, shared_data):
 
 def test_preppin_soap_stores_bom_dayfirst_repeats(prepared):
     prep = prepared("preppin-soap-stores")
-    r = prep.data.responses
+    r = prep.rows_read
     assert "Country" in r.columns  # not '\ufeffCountry': the BOM is not part of the first name
     assert r.loc[r["_row"] == 4, "responded_at"].iloc[0] == pd.Timestamp("2020-01-24 19:11")
     # people who answered twice within 30 days: later answers are repeats, not new voices
@@ -148,7 +149,7 @@ def test_qualtrics_previews_tests_unfinished_excluded(prepared, shared_data):
     prep = prepared("qualtrics-beskar")
     raw = pd.read_csv(shared_data / "formats" / "qualtrics" / "Beskar_Armor_api_export_useLabels.csv",
                       skiprows=[1, 2])
-    assert len(prep.data.responses) == len(raw) == 44
+    assert len(prep.rows_read) == len(raw) == 44
     flags = prep.flags.set_index("_row")["reason"]
     # Qualtrics previews and tests (Status), unfinished responses (Finished), and comments that just say "test"
     test_like = (raw["Status"].isin(["Survey Preview", "Survey Test"]) | (raw["Finished"].astype(str) == "False")
@@ -169,7 +170,7 @@ def test_surveymonkey_labels_with_typos(prepared, shared_data):
     col = raw.columns[11]
     expected = raw[col].map({"Strongly disagree": 1, "Disgree": 2, "Agree": 4, "Strongly agree": 5}).astype(float)
     assert prep.responses["score"].tolist() == expected.tolist()
-    assert prep.data.responses["responded_at"].iloc[0] == pd.Timestamp("2023-07-31 16:29:08")  # US, 12-hour
+    assert prep.rows_read["responded_at"].iloc[0] == pd.Timestamp("2023-07-31 16:29:08")  # US, 12-hour
 
 
 def test_bank_churn_satisfaction_has_no_link_to_churn(prepared, diagnosed, shared_data):
