@@ -352,10 +352,31 @@ def mix_rate_summary(
     Notes
     -----
     Kitagawa's (1955) symmetric decomposition (see
-    :func:`mix_rate_decomposition`), with the delta-method (linearisation)
-    variance, cluster-robust by ``cluster`` (Binder 1983; Lohr 2010 §9.1),
-    or a bootstrap: :func:`npsdiag.stats.decomposition.mix_rate` gives the
-    formulas.
+    :func:`mix_rate_decomposition`), computed per dimension by
+    :func:`npsdiag.stats.decomposition.mix_rate`. The mix, rate and change
+    are smooth functions of the per-(period, segment) totals n_ts and Σx_ts
+    (x = +1 promoter, 0 passive, -1 detractor), each a sum over independent
+    units within its period: responses, or with ``cluster`` whole accounts.
+    The delta method (first-order Taylor linearisation, e.g. Agresti 2013
+    §16.1; for clustered totals Lohr 2010 §9.1 / Binder 1983) gives each
+    unit c of period t the linearised value
+    u_c = Σ_s [∂/∂w_ts · (n_cs - w_ts n_c)/N_t + ∂/∂y_ts · (100 Σx_cs - y_ts n_cs)/n_ts]
+    and var = Σ_t C_t/(C_t - 1) Σ_c u_c² (the two periods independent);
+    the interval is estimate ± z·SE. With ``method="bootstrap"``, responses
+    are redrawn from the multinomial over (segment x category) cells with
+    the period's n or, with ``cluster``, whole clusters are reweighted
+    with Poisson(1) weights (Hanley & MacGibbon 2006), and the intervals
+    are percentile intervals.
+
+    References
+    ----------
+    .. [1] Kitagawa, E. M. (1955). Components of a difference between two
+       rates. JASA, 50(272), 1168-1194.
+    .. [2] Binder, D. A. (1983). On the variances of asymptotically normal
+       estimators from complex surveys. International Statistical Review,
+       51(3), 279-292.
+    .. [3] Lohr, S. L. (2010). Sampling: Design and Analysis, 2nd ed.,
+       ch. 9 (linearisation). Brooks/Cole.
 
     Examples
     --------

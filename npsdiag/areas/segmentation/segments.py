@@ -385,10 +385,13 @@ def segment_dispersion(
     -----
     Each reportable segment's NPS y_i (points) has sampling variance v_i
     (adjusted counts, Rocks 2016; or the squared ``se_test`` of
-    :func:`segment_nps` when it is larger, i.e. cluster-robust). The
-    between-segment spread is the DerSimonian-Laird estimate with its
-    Q-profile interval, Cochran's Q and I²
-    (:func:`npsdiag.stats.meta.dersimonian_laird`).
+    :func:`segment_nps` when it is larger, i.e. cluster-robust). With
+    w_i = 1/v_i, Cochran's Q = Σ w_i (y_i - ȳ_w)², referred to chi-square
+    with k - 1 degrees of freedom; the DerSimonian-Laird estimate is
+    tau² = max(0, (Q - (k - 1)) / (Σw - Σw²/Σw)); I² = max(0, (Q - (k-1)) / Q)
+    (Higgins & Thompson 2002). The interval of tau is the Q-profile
+    interval of Viechtbauer (2007). Computed by
+    :func:`npsdiag.stats.meta.dersimonian_laird`.
 
     Examples
     --------
