@@ -9,9 +9,19 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from npsdiag import plotting
 from npsdiag.areas import segmentation as S
+from npsdiag.areas.segmentation.checks import CHECKS
+from npsdiag.areas.segmentation.coding import category_codes, cluster_codes, label_codes, segment_codes
+from npsdiag.areas.segmentation.periods import mix_rate_summary_from_codes, period_rows
+from npsdiag.areas.segmentation.segments import (
+    dimension_tests_from_codes,
+    nps_grid_from_codes,
+    segment_nps_from_codes,
+)
 from npsdiag.clean import prepare
 from npsdiag.io import from_frames
+from npsdiag.stats.nps import Breaks
 
 NOW = pd.Timestamp("2026-01-01")
 
@@ -256,8 +266,8 @@ def test_planted_result_shape_and_json(planted):
 
 def test_heatmap_greys_small_cells():
     df = synth(n=1500, seed=4, small=True)
-    fig = S.plot_heatmap(df, "Region", "Plan", min_n=30)
-    im = fig.axes[0].images[0]
+    ax = S.plot_heatmap(S.nps_grid(df, "Region", "Plan"), "Region", "Plan", min_n=30)
+    im = ax.images[0]
     arr = im.get_array()
     cols = sorted(set(df["Plan"]))
     rows = sorted(set(df["Region"]))
@@ -269,10 +279,10 @@ def test_heatmap_greys_small_cells():
 def test_forest_plot_greys_small_segments():
     df = synth(n=600, seed=5, small=True)
     seg = S.segment_nps(df, ["Plan"], min_n=30)
-    fig = S.plot_forest(seg, "Plan", overall=10.0)
-    hollow = [ln for ln in fig.axes[0].lines if ln.get_markerfacecolor() == "white"]
+    ax = S.plot_forest(seg, "Plan", overall=10.0)
+    hollow = [ln for ln in ax.lines if ln.get_markerfacecolor() == "white"]
     assert len(hollow) == 1  # Legacy (n=12) only
-    assert any("n<30" in t.get_text() for t in fig.axes[0].get_yticklabels())
+    assert any("n<30" in t.get_text() for t in ax.get_yticklabels())
 
 
 def test_degenerate_inputs_never_raise():
@@ -515,16 +525,83 @@ def test_cluster_robust_variance_of_the_rest_matches_statsmodels():
         assert se**2 - va == pytest.approx(vb, rel=1e-9)
 
 
-def test_factorized_codes_give_the_same_tables():
+def test_the_checks_fast_path_on_prepared_codes_gives_the_blocks_tables():
+    # The checks count on the codes the prepared data factorized once; the public blocks factorize their DataFrame.
     df = synth(n=1500, seed=14, small=True)
     df["account_id"] = [f"a{i % 200}" for i in range(len(df))]
+    df.loc[::13, "Plan"] = None
     prep = prepare(from_frames(df, segments=["Region", "Plan"]), now=NOW)
-    r = prep.responses
-    kw = dict(min_n=30, cluster="account_id")
-    pd.testing.assert_frame_equal(S.segment_nps(r, ["Region", "Plan"], codes=prep.codes, **kw),
-                                  S.segment_nps(r, ["Region", "Plan"], **kw))
-    pd.testing.assert_frame_equal(S.dimension_tests(r, ["Region", "Plan"], codes=prep.codes),
-                                  S.dimension_tests(r, ["Region", "Plan"]))
+    r, dims = prep.responses, ["Region", "Plan"]
+    asked = []
+
+    def codes(column):
+        asked.append(column)
+        return prep.codes(column)
+
+    k = category_codes(r["score"], Breaks())
+    fast = segment_nps_from_codes(k, segment_codes(r, dims, codes), cluster_codes(r, "account_id", k >= 0, codes))
+    pd.testing.assert_frame_equal(fast, S.segment_nps(r, dims, cluster="account_id"))
+    pd.testing.assert_frame_equal(dimension_tests_from_codes(k, segment_codes(r, dims, codes)),
+                                  S.dimension_tests(r, dims))
+    grid = nps_grid_from_codes(k, label_codes(r, "Region", codes), label_codes(r, "Plan", codes), "Region", "Plan")
+    pd.testing.assert_frame_equal(grid, S.nps_grid(r, "Region", "Plan"))
+    rr = r.assign(year=r["responded_at"].dt.year)
+    rows = period_rows(rr, "year", 2024, 2025)
+    mix = mix_rate_summary_from_codes(rows, segment_codes(rr, dims, codes), 2024, 2025,
+                                      cluster_codes(rr, "account_id", rows[0], codes))
+    pd.testing.assert_frame_equal(mix, S.mix_rate_summary(rr, dims, "year", 2024, 2025, cluster="account_id"))
+    assert {"Region", "Plan", "account_id"} <= set(asked)
+
+
+def test_nps_grid_matches_a_crosstab():
+    df = synth(n=900, seed=16, small=True)
+    df.loc[::11, "Plan"] = None
+    g = S.nps_grid(df, "Region", "Plan")
+    x = np.where(df["score"] >= 9, 1, np.where(df["score"] <= 6, -1, 0))
+    ref = pd.DataFrame({"Region": df["Region"], "Plan": df["Plan"].fillna("(missing)"), "x": x})
+    ref = ref.groupby(["Region", "Plan"])["x"].agg(["size", "mean"])
+    assert len(g) == 4 * 5 and list(g["Region"]) == sorted(g["Region"])  # every cell, rows sorted as text
+    got = g.set_index(["Region", "Plan"])
+    np.testing.assert_array_equal(got.loc[ref.index, "n"].to_numpy(), ref["size"].to_numpy())
+    np.testing.assert_allclose(got.loc[ref.index, "nps"].to_numpy(), 100 * ref["mean"].to_numpy(), atol=1e-9)
+    empty = got.drop(ref.index)
+    assert (empty["n"] == 0).all() and empty["nps"].isna().all()
+    with pytest.raises(ValueError):
+        S.nps_grid(df, "Plan", "Plan")
+
+
+def test_every_check_is_listed_assessed_or_not(planted):
+    assert [c.name for c in planted.checks] == list(CHECKS)
+    assert all(c.assessed for c in planted.checks)
+    tiny = pd.DataFrame({"score": [9.0, 2.0], "responded_at": pd.to_datetime(["2025-01-01", "2025-02-01"])})
+    none = S.diagnose(prepare(from_frames(tiny), now=NOW))
+    assert none.status == "not_assessed" and [c.name for c in none.checks] == list(CHECKS)
+    assert not any(c.assessed for c in none.checks) and all(c.reason == none.not_assessed_reason for c in none.checks)
+    one_date, _ = run(pd.DataFrame({"score": [9.0, 10, 3] * 20, "responded_at": pd.Timestamp("2025-03-01"),
+                                    "Region": ["A", "B", "C"] * 20, "Plan": ["x", "y"] * 30}))
+    skipped = {c.name: c.reason for c in one_date.checks if not c.assessed}
+    assert set(skipped) == {"trend", "mix_rate"} and "trend" not in one_date.tables
+
+
+def test_figures_draw_on_a_given_axes():
+    df = synth(n=600, seed=5)
+    with plotting.style():
+        fig, axes = plotting.figure(ncols=2)
+    seg = S.segment_nps(df, ["Plan"])
+    assert S.plot_forest(seg, "Plan", ax=axes[0]) is axes[0]
+    assert S.plot_trend(S.nps_trend(df), ax=axes[1]) is axes[1]
+    assert S.plot_forest(seg, "Plan").figure is not fig  # a new figure when no axes is given
+    assert axes[0].get_title() == "NPS by Plan"
+
+
+def test_client_text_in_figures_is_plain_and_short():
+    df = synth(n=600, seed=5).rename(columns={"Plan": "Plan $"})
+    df["Plan $"] = df["Plan $"].map({"Basic": "Basic $5-$10", "Pro": "Pro " + "x" * 60, "Enterprise": "Ent"})
+    ax = S.plot_forest(S.segment_nps(df, ["Plan $"]), "Plan $")
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert any(lb.startswith(r"Basic \$5-\$10 (n=") for lb in labels)
+    assert all(len(lb.split(" (n=")[0]) <= plotting.MAX_LABEL_CHARS for lb in labels)
+    assert ax.get_title() == r"NPS by Plan \$"
 
 
 def test_trend_by_segment_matches_a_groupby_on_periods():

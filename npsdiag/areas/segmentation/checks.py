@@ -1,0 +1,278 @@
+"""The area's checks: each runs building blocks on the prepared data and returns a :class:`~npsdiag.findings.Check`.
+
+A check returns its tables, captions, figures and notes, and in
+``context`` what the finding rules (:mod:`~npsdiag.areas.segmentation.rules`)
+read; or :meth:`Check.skipped <npsdiag.findings.Check.skipped>` with the
+reason when its inputs are missing. The checks count on the codes the
+prepared data factorized once (:meth:`npsdiag.clean.Prepared.codes`),
+through the blocks' ``*_from_codes`` functions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ...clean import Prepared
+from ...findings import Check, Figure
+from ...stats.nps import Breaks, nps
+from .coding import CodesFn, category_codes, cluster_codes, label_codes, n_distinct, segment_codes
+from .figures import plot_forest, plot_heatmap, plot_mix_rate, plot_trend
+from .periods import comparison_periods, mix_rate_summary_from_codes, nps_trend, period_rows
+from .segments import dimension_tests_from_codes, nps_grid_from_codes, segment_dispersion, segment_nps_from_codes
+
+__all__ = ["Inputs", "CHECKS", "missing_inputs", "gather", "skipped_all", "segment_table", "small_segments",
+           "dispersion", "dimension_tests", "heatmap", "trend", "mix_rate", "method_notes"]
+
+#: The checks of the area, in report order.
+CHECKS = ("segments", "small_segments", "dispersion", "dimension_tests", "heatmap", "trend", "mix_rate")
+#: Forest plots are drawn for at most this many dimensions.
+MAX_FOREST_DIMENSIONS = 6
+#: The heat map crosses two dimensions with this many values (inclusive).
+HEATMAP_VALUES = (2, 15)
+#: Beyond this many weeks or months the trend is shown by quarter.
+MAX_TREND_PERIODS = 36
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What the checks read: the analysed responses, the settings and a few shared numbers.
+
+    Attributes
+    ----------
+    responses : DataFrame
+        ``prep.responses``.
+    dimensions : list of str
+        The segment columns.
+    codes : callable
+        :meth:`npsdiag.clean.Prepared.codes`.
+    categories : array of int
+        Each response's category (0 detractor, 1 passive, 2 promoter, -1 no score).
+    overall : float
+        The overall NPS (points).
+    cluster : str or None
+        ``"account_id"`` when responses carry accounts.
+    """
+
+    responses: pd.DataFrame
+    dimensions: list[str]
+    codes: CodesFn
+    min_n: int
+    confidence: float
+    breaks: Breaks
+    trend_period: str
+    categories: np.ndarray
+    overall: float
+    cluster: str | None
+
+    @property
+    def alpha(self) -> float:
+        return 1 - self.confidence
+
+    @property
+    def n_total(self) -> int:
+        return len(self.responses)
+
+
+def missing_inputs(prep: Prepared) -> str | None:
+    """Why the area cannot be assessed (no responses, no segment column), or None."""
+    if prep.responses.empty:
+        return "no analysable responses"
+    if not prep.segments:
+        return "needs segment columns (responses.segments or accounts.segments in the config)"
+    return None
+
+
+def gather(prep: Prepared) -> Inputs:
+    """The checks' inputs from the prepared data (which :func:`missing_inputs` found complete)."""
+    r, s = prep.responses, prep.settings
+    return Inputs(responses=r, dimensions=list(prep.segments), codes=prep.codes, min_n=s.min_n,
+                  confidence=s.confidence, breaks=s.breaks, trend_period=s.trend_period,
+                  categories=category_codes(r["score"], s.breaks),
+                  overall=float(nps(r, confidence=s.confidence, breaks=s.breaks)["nps"].iloc[0]),
+                  cluster="account_id" if "account_id" in r and r["account_id"].notna().any() else None)
+
+
+def skipped_all(reason: str) -> list[Check]:
+    """Every check of the area, not assessed for the same reason."""
+    return [Check.skipped(name, reason) for name in CHECKS]
+
+
+# --------------------------------------------------------------------------- segments
+
+
+def _client_table(seg: pd.DataFrame, max_rows: int = 30) -> pd.DataFrame:
+    """The summary-sized segment table shown in the report."""
+    t = seg.copy()
+    if len(t) > max_rows:
+        keep = t["direction"].astype(bool)
+        rest = t[~keep].sort_values("n", ascending=False).head(max(0, max_rows - int(keep.sum())))
+        t = pd.concat([t[keep], rest]).sort_index()
+    t = t.assign(note=np.where(~t["reportable"].astype(bool), "too few to report",
+                               np.where(t["direction"] == "below", "below the rest",
+                                        np.where(t["direction"] == "above", "above the rest", ""))))
+    return t[["dimension", "segment", "n", "pct_promoters", "pct_passives", "pct_detractors", "nps", "ci_low",
+              "ci_high", "diff_vs_rest", "p_adj", "note"]].reset_index(drop=True)
+
+
+def _forest(inputs: Inputs, seg: pd.DataFrame, dim: str) -> Figure:
+    sub = seg[seg["dimension"] == dim]
+    worst = sub[sub["reportable"]].sort_values("nps").head(1)
+    cap = f"NPS by {dim} with {inputs.confidence:.0%} intervals; dashed line: overall NPS {inputs.overall:+.0f}."
+    if len(worst):
+        w = worst.iloc[0]
+        cap += f" Lowest reportable: {w['segment']} at {w['nps']:+.0f} (n = {int(w['n']):,})."
+    ax = plot_forest(seg, dim, inputs.overall, inputs.min_n, inputs.confidence)
+    return Figure(f"forest_{dim}", ax.figure, cap)
+
+
+def segment_table(inputs: Inputs) -> Check:
+    """Every segment's NPS tested against the rest (table ``segments``, a forest plot per dimension).
+
+    Context: ``segments`` (the whole :func:`~.segments.segment_nps` table),
+    ``overall``, ``n_total``, ``alpha``, ``min_n``.
+    """
+    r, k = inputs.responses, inputs.categories
+    seg = segment_nps_from_codes(k, segment_codes(r, inputs.dimensions, inputs.codes),
+                                 cluster_codes(r, inputs.cluster, k >= 0, inputs.codes), min_n=inputs.min_n,
+                                 confidence=inputs.confidence)
+    caption = (f"NPS of every segment with its {inputs.confidence:.0%} interval, and its difference from all other "
+               f"responses (p-values Benjamini-Hochberg adjusted across {int(seg['p_value'].notna().sum())} tests); "
+               f"segments under {inputs.min_n} responses are not tested.")
+    figures = [_forest(inputs, seg, dim) for dim in inputs.dimensions[:MAX_FOREST_DIMENSIONS]
+               if (seg["dimension"] == dim).sum() >= 1]
+    return Check("segments", tables={"segments": _client_table(seg)}, captions={"segments": caption},
+                 figures=figures, context={"segments": seg, "overall": inputs.overall, "n_total": inputs.n_total,
+                                           "alpha": inputs.alpha, "min_n": inputs.min_n})
+
+
+def small_segments(inputs: Inputs, seg: pd.DataFrame) -> Check:
+    """Segments too small to report (fewer than ``min_n`` responses). Context: ``segments``, ``n_total``, ``min_n``."""
+    return Check("small_segments", context={"segments": seg, "n_total": inputs.n_total, "min_n": inputs.min_n})
+
+
+def dispersion(inputs: Inputs, seg: pd.DataFrame) -> Check:
+    """The spread of each dimension's segments beyond noise. Context: ``dispersion``, ``overall``, ``alpha``."""
+    disp = segment_dispersion(seg, confidence=inputs.confidence)
+    return Check("dispersion", context={"dispersion": disp, "overall": inputs.overall, "alpha": inputs.alpha})
+
+
+def dimension_tests(inputs: Inputs, disp: pd.DataFrame) -> Check:
+    """Chi-square test of each dimension and its spread (table ``dimensions``). Context: ``tests``."""
+    dt = dimension_tests_from_codes(inputs.categories, segment_codes(inputs.responses, inputs.dimensions,
+                                                                     inputs.codes), min_n=inputs.min_n)
+    table = dt.merge(disp[["dimension", "nps_min", "nps_max", "tau", "tau_ci_low", "tau_ci_high", "i2", "q_p_adj"]],
+                     on="dimension", how="left")
+    table = table.rename(columns={"p_adj": "chi2_p_adj", "q_p_adj": "spread_p_adj", "i2": "real_spread_share"})
+    table = table[["dimension", "values", "tested_values", "n", "chi2", "dof", "chi2_p_adj", "cramers_v", "nps_min",
+                   "nps_max", "tau", "tau_ci_low", "tau_ci_high", "real_spread_share", "spread_p_adj"]]
+    caption = ("Per dimension: chi-square test of the category mix across segments (Cramér's V as effect size) and "
+               "the spread of the segments' true NPS beyond sampling noise (tau, points, with its interval; real "
+               "spread share = I², the part of the observed spread that is not sampling noise).")
+    return Check("dimension_tests", tables={"dimensions": table}, captions={"dimensions": caption},
+                 context={"tests": dt})
+
+
+def heatmap(inputs: Inputs) -> Check:
+    """NPS over the first two dimensions with 2 to 15 values (figure ``heatmap``). Context: ``grid``."""
+    r, lo, hi = inputs.responses, *HEATMAP_VALUES
+    two = [d for d in dict.fromkeys(inputs.dimensions) if lo <= n_distinct(r, d, inputs.codes) <= hi]
+    if len(two) < 2:
+        return Check.skipped("heatmap", f"needs two segment columns with {lo} to {hi} values")
+    rows, cols = two[:2]
+    grid = nps_grid_from_codes(inputs.categories, label_codes(r, rows, inputs.codes),
+                               label_codes(r, cols, inputs.codes), rows, cols)
+    ax = plot_heatmap(grid, rows, cols, min_n=inputs.min_n)
+    caption = (f"NPS by {rows} and {cols}; cells with fewer than {inputs.min_n} responses are grey and hatched, "
+               "their NPS is not shown.")
+    return Check("heatmap", figures=[Figure("heatmap", ax.figure, caption)], context={"grid": grid})
+
+
+# --------------------------------------------------------------------------- over time
+
+
+def trend(inputs: Inputs) -> Check:
+    """The NPS per period (table and figure ``trend``). Context: ``trend``."""
+    r = inputs.responses
+    if "responded_at" not in r or not r["responded_at"].notna().any():
+        return Check.skipped("trend", "needs response dates")
+    period = inputs.trend_period
+    kw = dict(min_n=inputs.min_n, confidence=inputs.confidence, breaks=inputs.breaks)
+    tr = nps_trend(r, period=period, **kw)
+    notes = []
+    if len(tr) > MAX_TREND_PERIODS and period in ("W", "M"):
+        period = "Q"
+        tr = nps_trend(r, period=period, **kw)
+        notes.append(f"More than {MAX_TREND_PERIODS} periods: the trend is shown by quarter.")
+    if len(tr) < 2:
+        return Check("trend", assessed=False, reason="needs responses in two periods or more", notes=notes)
+    unit = dict(W="week", M="month", Q="quarter").get(period, period)
+    caption = (f"NPS per {unit} with its {inputs.confidence:.0%} interval; periods under {inputs.min_n} responses are "
+               "marked not reportable.")
+    ax = plot_trend(tr, inputs.overall, inputs.min_n, inputs.confidence)
+    figure = Figure("trend", ax.figure, "NPS over time with its interval band; hollow points have too few responses "
+                                        "to report.")
+    return Check("trend", tables={"trend": tr.drop(columns=["start"])}, captions={"trend": caption}, figures=[figure],
+                 notes=notes, context={"trend": tr})
+
+
+def _period_column(r: pd.DataFrame, periods) -> pd.Series:
+    """The comparison period of each response (categorical: its two labels, missing outside both)."""
+    (l1, s1, e1), (l2, s2, e2) = periods
+    d = r["responded_at"]
+    code = np.where((d >= s1) & (d < e1), 0, np.where((d >= s2) & (d < e2), 1, -1))
+    return pd.Series(pd.Categorical.from_codes(code, categories=[l1, l2]), index=r.index)
+
+
+def mix_rate(inputs: Inputs) -> Check:
+    """The change of NPS between two periods split into mix and rate (table and figure ``mix_rate``).
+
+    Context: ``mix`` (the :func:`~.periods.mix_rate_summary` table).
+    """
+    r, min_n = inputs.responses, inputs.min_n
+    periods = comparison_periods(r["responded_at"]) if "responded_at" in r else None
+    if not periods:
+        return Check.skipped("mix_rate", "needs responses on two different dates")
+    (first, _, _), (second, _, _) = periods
+    pc = _period_column(r, periods)
+    n1, n2 = (int(v) for v in np.bincount(pc.cat.codes.to_numpy() + 1, minlength=3)[1:])
+    if min(n1, n2) < min_n:
+        return Check.skipped("mix_rate", f"fewer than {min_n} responses in one of the two periods",
+                             note=f"Mix/rate decomposition skipped: fewer than {min_n} responses in one of the two "
+                                  "periods compared.")
+    pcol, cluster = "_cmp_period", inputs.cluster
+    need = [c for c in dict.fromkeys([*inputs.dimensions, "score"] + ([cluster] if cluster else [])) if c in r]
+    rr = r[need].assign(**{pcol: pc})  # only the columns needed (no comments), same rows as r
+    rows = period_rows(rr, pcol, first, second, "score", inputs.breaks)
+    mix = mix_rate_summary_from_codes(rows, segment_codes(rr, inputs.dimensions, inputs.codes), first, second,
+                                      cluster_codes(rr, cluster, rows[0], inputs.codes),
+                                      confidence=inputs.confidence)
+    if mix.empty:
+        return Check.skipped("mix_rate", "no segment column has scored responses in both periods")
+    caption = (f"Change of the overall NPS from {first} to {second} split, per dimension, into mix (change in who "
+               "answered) and rate (change in how each segment scored), with "
+               f"{inputs.confidence:.0%} intervals (delta method, account-clustered).")
+    figure = Figure("mix_rate", plot_mix_rate(mix).figure,
+                    "Mix (hatched) and rate effects of the NPS change per dimension, with intervals; they add up to "
+                    "the change.")
+    return Check("mix_rate", tables={"mix_rate": mix}, captions={"mix_rate": caption}, figures=[figure],
+                 context={"mix": mix})
+
+
+def method_notes(min_n: int) -> list[str]:
+    """The notes on the area's methods, shown after the checks' own notes."""
+    return [
+        "Segment NPS intervals: adjusted Wald (Rocks 2016). Each segment is compared with all other responses by "
+        "a two-sample Wald test whose variances allow for several responses from one account (the larger of the "
+        "Rocks and the account-clustered variance); p-values are Benjamini-Hochberg adjusted across every "
+        "segment of every dimension (Benjamini & Hochberg 1995). Segment values missing in the data form '(missing)'.",
+        "Across a dimension: Pearson chi-square test on segment x category counts (segments with n >= "
+        f"{min_n}). Spread beyond noise: DerSimonian-Laird between-segment SD (tau) with Q-profile interval "
+        "(Viechtbauer 2007) and I² (Higgins & Thompson 2002).",
+        "Mix/rate: symmetric decomposition of Kitagawa (1955) — mix = Σ(w2 − w1)·(y1 + y2)/2, rate = "
+        "Σ(y2 − y1)·(w1 + w2)/2 with w the segment's share of responses and y its NPS; Wald intervals from the "
+        "delta-method (linearisation) variance, cluster-robust by account when responses carry one (Binder 1983; "
+        "Lohr 2010 ch. 9), the two periods independent.",
+    ]
