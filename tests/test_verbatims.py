@@ -16,6 +16,8 @@ from npsdiag import clean, io
 from npsdiag import text as tx
 from npsdiag.areas import verbatims as V
 from npsdiag.errors import NpsdiagError
+from npsdiag.stats.terms import log_odds_dirichlet
+from npsdiag.text import topics
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -87,19 +89,19 @@ def test_log_odds_dirichlet_against_hand_computation() -> None:
     #         var = 1/7 + 1/17 = 0.201681, se = 0.449089, z = -3.920900
     # term 3: a: 81/29 = 2.793103; b: 36/24 = 1.5; delta = 1.027165 - 0.405465 = 0.621688
     #         var = 1/81 + 1/36 = 0.040123, se = 0.200308, z = 3.103655
-    r = tx.log_odds_dirichlet([20, 5, 75], [5, 15, 30], prior=[2, 2, 6])
+    r = log_odds_dirichlet([20, 5, 75], [5, 15, 30], prior=[2, 2, 6])
     assert r["log_odds"].tolist() == pytest.approx([0.638087, -1.760832, 0.621688], abs=1e-5)
     assert r["se"].tolist() == pytest.approx([0.433949, 0.449089, 0.200308], abs=1e-5)
     assert r["z"].tolist() == pytest.approx([1.470420, -3.920900, 3.103655], abs=1e-5)
     # swapping the groups negates delta and z; a rescaled prior (alpha_0 = 5) is the same as halving it
-    sw = tx.log_odds_dirichlet([5, 15, 30], [20, 5, 75], prior=[2, 2, 6])
+    sw = log_odds_dirichlet([5, 15, 30], [20, 5, 75], prior=[2, 2, 6])
     assert sw["z"].tolist() == pytest.approx((-r["z"]).tolist())
-    half = tx.log_odds_dirichlet([20, 5, 75], [5, 15, 30], prior=[2, 2, 6], prior_scale=5)
-    assert half["z"].tolist() == pytest.approx(tx.log_odds_dirichlet([20, 5, 75], [5, 15, 30],
-                                                                     prior=[1, 1, 3])["z"].tolist())
+    half = log_odds_dirichlet([20, 5, 75], [5, 15, 30], prior=[2, 2, 6], prior_scale=5)
+    assert half["z"].tolist() == pytest.approx(log_odds_dirichlet([20, 5, 75], [5, 15, 30],
+                                                                  prior=[1, 1, 3])["z"].tolist())
     # a Series keeps its term index; a zero prior leaves the term undefined
-    s = tx.log_odds_dirichlet(pd.Series([1, 2], index=["x", "y"]), pd.Series([2, 1], index=["x", "y"]),
-                              prior=[0, 1])
+    s = log_odds_dirichlet(pd.Series([1, 2], index=["x", "y"]), pd.Series([2, 1], index=["x", "y"]),
+                           prior=[0, 1])
     assert list(s.index) == ["x", "y"] and math.isnan(s.loc["x", "z"])
 
 
@@ -412,8 +414,30 @@ def test_nmf_on_distinct_texts_has_the_comment_level_solution() -> None:
     texts = rng.integers(0, 40, 400)  # 400 comments sharing 40 texts
     full = NMF(n_components=3, init="nndsvda", random_state=0, max_iter=5000, tol=1e-10).fit(base[texts])
     model = NMF(n_components=3, init="nndsvda", random_state=0, max_iter=5000, tol=1e-10)
-    tx._fit_nmf_distinct(model, base, texts, seed=0)
+    assert topics.fit_nmf_distinct(model, base, texts, seed=0) is model
     np.testing.assert_allclose(model.components_, full.components_, rtol=1e-3, atol=1e-4)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # tol=0: every iteration runs
+def test_nndsvd_start_is_scikit_learns_nndsvda_start() -> None:
+    # Filled with the mean of X, the start is scikit-learn's own init="nndsvda": fitting NMF from it (init="custom")
+    # gives exactly the factorisation of NMF(init="nndsvda") after any number of iterations.
+    from scipy import sparse
+    from sklearn.decomposition import NMF
+
+    X = sparse.random(60, 25, density=0.2, random_state=4, format="csr")
+    W, H = topics.nndsvd_start(X, 4, random_state=1)
+    assert W.shape == (60, 4) and H.shape == (4, 25) and (W >= 0).all() and (H >= 0).all()
+    assert (W == 0).any()  # NNDSVD keeps zeros (that is what the "a" start fills)
+    avg = X.mean()
+    W, H = np.where(W == 0, avg, W), np.where(H == 0, avg, H)
+    for iters in (1, 50):
+        ref = NMF(n_components=4, init="nndsvda", random_state=1, max_iter=iters, tol=0).fit(X)
+        own = NMF(n_components=4, init="custom", random_state=1, max_iter=iters, tol=0).fit(X, W=W.copy(),
+                                                                                            H=H.copy())  # fit updates W
+        np.testing.assert_array_equal(own.components_, ref.components_)
+    with pytest.raises(ValueError):
+        topics.nndsvd_start(X, 30)
 
 
 def test_coverage_with_precomputed_codes_matches_factorizing() -> None:
@@ -438,7 +462,7 @@ def test_few_distinct_comments_repeated_many_times_give_no_topics_and_no_error()
                          "responded_at": pd.date_range("2024-01-01", periods=n, freq="6h"),
                          "comment": texts[rng.integers(0, 3, n)]})
     corpus = tx.corpus(resp["comment"])
-    topics, assign, _ = tx.fit_topics(tx.term_matrix(corpus.tokens), rows=corpus.inverse)
-    assert topics.empty and (assign == -1).all() and len(assign) == n
+    fit = tx.fit_topics(tx.term_matrix(corpus.tokens), rows=corpus.inverse)
+    assert fit.topics.empty and fit.n_topics == 0 and (fit.assignment == -1).all() and len(fit.assignment) == n
     res = V.diagnose(clean.prepare(io.from_frames(resp)))  # the whole area runs (it failed the report before)
     assert res.tables  # coverage, terms and themes are still reported

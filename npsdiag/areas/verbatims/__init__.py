@@ -674,7 +674,8 @@ def discover_topics(
     keep = np.flatnonzero(df >= max(3, math.ceil(0.001 * len(pos))))
     tm = tx.TermMatrix(full.matrix[:, keep], full.terms[keep], full.ngram[keep])
     inv = c.inverse[pos]
-    topics, assign, weight = tx.fit_topics(tm, n_topics=k, sample=sample, seed=seed, rows=inv)
+    fit = tx.fit_topics(tm, n_topics=k, sample=sample, seed=seed, rows=inv)
+    topics, assign, weight = fit.topics, fit.assignment, fit.weight
     if topics.empty:
         return pd.DataFrame(columns=cols)
     cats = _cat_codes(data, score, breaks)[pos]
