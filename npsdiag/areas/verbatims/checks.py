@@ -43,14 +43,20 @@ class Comments:
         The analysed responses.
     has : ndarray of bool
         Per response: carries a real comment.
+    segments : list of str
+        The first three segment columns (coverage is shown per segment).
     codes : dict
-        ``prep.codes`` of the segment columns (coverage is counted per segment on them).
+        ``prep.codes`` of the segment columns (coverage is counted on them).
     rows : DataFrame
         The commented responses (``score``, ``category``, ``responded_at``), without their texts.
     corpus : Corpus
         Their comments (one per row of ``rows``), each distinct text tokenised once.
     commenters_nps : float
         NPS of the commented responses.
+    lexicon : dict of theme -> keywords
+        :data:`npsdiag.text.DEFAULT_THEMES` extended by ``settings.themes``.
+    confidence, breaks, redact, min_n
+        The client's settings (``redact`` = ``settings.redact_pii``).
     """
 
     responses: pd.DataFrame

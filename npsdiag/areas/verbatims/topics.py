@@ -60,6 +60,24 @@ def discover_topics(
     distinct text is scored once. Topics are descriptive: their names are their top words, not curated
     labels; use the lexicon themes (:func:`theme_summary`) for stable,
     comparable names.
+
+    References
+    ----------
+    .. [1] Lee, D. D. & Seung, H. S. (1999). Learning the parts of objects by
+       non-negative matrix factorization. Nature, 401, 788-791.
+
+    Examples
+    --------
+    Sixty different comments about billing (scored 2) and sixty about engineers (scored 10):
+
+    >>> import itertools
+    >>> bill = ["invoice", "billing", "charged", "refund", "payment", "overcharged"]
+    >>> eng = ["engineer", "visit", "appointment", "technician", "router", "installation"]
+    >>> texts = ([f"{a} {b} problem" for a, b in itertools.permutations(bill, 2)]
+    ...          + [f"{a} {b} delay" for a, b in itertools.permutations(eng, 2)])
+    >>> df = pd.DataFrame({"comment": texts * 2, "score": ([2] * 30 + [10] * 30) * 2})
+    >>> discover_topics(df, n_topics=2)[["topic", "comments", "nps"]].values.tolist()
+    [['delay / router / installation', 60, 100.0], ['problem / billing / invoice', 60, -100.0]]
     """
     return topics_from_corpus(data, tx.corpus(data[comment]), score, n_topics=n_topics, sample=sample, seed=seed,
                               confidence=confidence, breaks=breaks, redact=redact)
@@ -92,13 +110,13 @@ def topics_from_corpus(
     tm = tx.TermMatrix(full.matrix[:, keep], full.terms[keep], full.ngram[keep])
     inv = c.inverse[pos]
     fit = tx.fit_topics(tm, n_topics=k, sample=sample, seed=seed, rows=inv)
-    topics, assign, weight = fit.topics, fit.assignment, fit.weight
-    if topics.empty:
+    if fit.topics.empty:
         return pd.DataFrame(columns=cols)
+    assign, weight = fit.assignment, fit.weight
     cats = category_codes(data, score, breaks)[pos]
     length = c.lengths()[inv]
     rows = []
-    for _, t in topics.iterrows():
+    for _, t in fit.topics.iterrows():
         m = assign == t["topic"]
         counts = np.bincount(cats[m & (cats >= 0)], minlength=3)
         r = nps_from_counts(*counts, confidence=confidence)
