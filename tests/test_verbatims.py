@@ -15,7 +15,10 @@ from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 from npsdiag import clean, io
 from npsdiag import text as tx
 from npsdiag.areas import verbatims as V
+from npsdiag.areas.verbatims import checks, common, coverage, rules, terms, themes, warning
 from npsdiag.errors import NpsdiagError
+from npsdiag.stats.terms import log_odds_dirichlet
+from npsdiag.text import topics
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -87,19 +90,19 @@ def test_log_odds_dirichlet_against_hand_computation() -> None:
     #         var = 1/7 + 1/17 = 0.201681, se = 0.449089, z = -3.920900
     # term 3: a: 81/29 = 2.793103; b: 36/24 = 1.5; delta = 1.027165 - 0.405465 = 0.621688
     #         var = 1/81 + 1/36 = 0.040123, se = 0.200308, z = 3.103655
-    r = tx.log_odds_dirichlet([20, 5, 75], [5, 15, 30], prior=[2, 2, 6])
+    r = log_odds_dirichlet([20, 5, 75], [5, 15, 30], prior=[2, 2, 6])
     assert r["log_odds"].tolist() == pytest.approx([0.638087, -1.760832, 0.621688], abs=1e-5)
     assert r["se"].tolist() == pytest.approx([0.433949, 0.449089, 0.200308], abs=1e-5)
     assert r["z"].tolist() == pytest.approx([1.470420, -3.920900, 3.103655], abs=1e-5)
     # swapping the groups negates delta and z; a rescaled prior (alpha_0 = 5) is the same as halving it
-    sw = tx.log_odds_dirichlet([5, 15, 30], [20, 5, 75], prior=[2, 2, 6])
+    sw = log_odds_dirichlet([5, 15, 30], [20, 5, 75], prior=[2, 2, 6])
     assert sw["z"].tolist() == pytest.approx((-r["z"]).tolist())
-    half = tx.log_odds_dirichlet([20, 5, 75], [5, 15, 30], prior=[2, 2, 6], prior_scale=5)
-    assert half["z"].tolist() == pytest.approx(tx.log_odds_dirichlet([20, 5, 75], [5, 15, 30],
-                                                                     prior=[1, 1, 3])["z"].tolist())
+    half = log_odds_dirichlet([20, 5, 75], [5, 15, 30], prior=[2, 2, 6], prior_scale=5)
+    assert half["z"].tolist() == pytest.approx(log_odds_dirichlet([20, 5, 75], [5, 15, 30],
+                                                                  prior=[1, 1, 3])["z"].tolist())
     # a Series keeps its term index; a zero prior leaves the term undefined
-    s = tx.log_odds_dirichlet(pd.Series([1, 2], index=["x", "y"]), pd.Series([2, 1], index=["x", "y"]),
-                              prior=[0, 1])
+    s = log_odds_dirichlet(pd.Series([1, 2], index=["x", "y"]), pd.Series([2, 1], index=["x", "y"]),
+                           prior=[0, 1])
     assert list(s.index) == ["x", "y"] and math.isnan(s.loc["x", "z"])
 
 
@@ -294,6 +297,62 @@ def test_diagnose_result_shape_and_serialisable(rising) -> None:
     assert rising.summary and any("Fightin' Words" in n for n in rising.notes)
 
 
+def test_every_check_is_listed_assessed_or_not(rising) -> None:
+    assert [c.name for c in rising.checks] == list(checks.CHECKS)
+    # the synthetic comments come from 16 templates: too few different texts for topics (NMF needs 20)
+    assert [c.name for c in rising.checks if not c.assessed] == ["topics"]
+    assert "different texts" in rising.checks[5].reason and "topics" not in rising.tables
+    few = V.diagnose(prepared(make_responses(300).assign(comment=np.where(np.arange(300) < 5, "slow", None))))
+    assert [(c.name, c.assessed) for c in few.checks] == [("coverage", True)] + [(n, False) for n in checks.CHECKS[1:]]
+    assert all("at least 20 comments" in c.reason for c in few.checks[1:])
+    assert few.notes == ["Term statistics and themes need at least 20 comments."]
+    no_col = V.diagnose(prepared(make_responses(300).drop(columns="comment")))
+    assert [c.name for c in no_col.checks] == list(checks.CHECKS) and not any(c.assessed for c in no_col.checks)
+
+
+def test_low_coverage_rule_on_hand_made_tables() -> None:
+    # 50 of 1,000 responses comment: Wilson 95% upper bound ~0.065 < 25%, share < 10% -> medium; detractors 8%.
+    cov = pd.DataFrame({"group": ["all", "category"], "value": ["all responses", "detractor"],
+                        "responses": [1000, 300], "with_comment": [50, 24], "share": [0.05, 0.08],
+                        "ci_low": [0.038, 0.054], "ci_high": [0.065, 0.117]})
+    f = rules.low_coverage({"coverage": cov})
+    assert f is not None and f.severity == "medium" and f.evidence["n"] == 1000
+    assert "Among detractors it is 8%" in f.detail
+    # 20% coverage whose interval reaches above 25% is not significantly low; 15% (interval below 25%) is, low
+    wide = cov.assign(share=[0.20, 0.2], ci_low=[0.12, 0.1], ci_high=[0.30, 0.3])
+    assert rules.low_coverage({"coverage": wide}) is None
+    low = cov.assign(share=[0.15, 0.2], ci_low=[0.13, 0.1], ci_high=[0.17, 0.3])
+    assert rules.low_coverage({"coverage": low}).severity == "low"
+    assert rules.low_coverage({}) is None  # check not run
+
+
+def test_pain_point_and_early_warning_rules_on_hand_made_contexts() -> None:
+    table = pd.DataFrame({"theme": ["billing", "support", "rare"], "comments": [200, 300, 20],
+                          "share": [0.2, 0.3, 0.02], "nps": [-50.0, 10.0, -80.0], "nps_ci_low": [-60.0, 0.0, -95.0],
+                          "nps_ci_high": [-40.0, 20.0, -50.0], "nps_vs_rest": [-45.0, -10.0, -90.0],
+                          "p_adj": [1e-6, 0.01, 1e-4]})
+    ctx = {"themes": table, "n_comments": 1000, "min_n": 30, "alpha": 0.05}
+    f = rules.pain_point(ctx)
+    # support is only 10 points below (under the 15-point gap); rare is 2% of comments (under 5%)
+    assert f is not None and [t["theme"] for t in f.evidence["themes"]] == ["billing"]
+    assert rules.pain_point({**ctx, "alpha": 1e-7}) is None  # not significant at that level
+    # early warning: billing rose 3% -> 12% (medium: at least doubled, +9 points); its commenters score -50,
+    # below all commenters (0); a favourable rise of 'praise' (NPS 60 > 0) is no warning
+    ew = pd.DataFrame({"kind": ["theme", "theme"], "item": ["billing", "praise"], "before_share": [0.03, 0.05],
+                       "latest_share": [0.12, 0.15], "ratio": [4.0, 3.0], "latest_comments": [60, 75],
+                       "p_adj": [1e-5, 1e-5], "nps_item": [-50.0, 60.0], "rising": [True, True],
+                       "same_comments_as": [None, None]})
+    ew.attrs.update(window=["2025-10-01", "2025-12-31"], baseline=["2024-10-01", "2025-09-30"], n_latest=500,
+                    n_before=2000, nps_latest=0.0, nps_before=2.0, nps_change_p=0.6)
+    f = rules.early_warning({"early_warning": ew, "commenters_nps": 0.0}, {"theme_nps": {"billing": -50.0}})
+    assert f is not None and f.severity == "medium" and [i["item"] for i in f.evidence["items"]] == ["billing"]
+    assert "has not moved significantly yet" in f.detail
+    only_praise = ew.iloc[[1]]
+    only_praise.attrs.update(ew.attrs)
+    assert rules.early_warning({"early_warning": only_praise, "commenters_nps": 0.0}, {}) is None
+    assert rules.early_warning({}, {}) is None
+
+
 # --------------------------------------------------------------------------- degraded inputs
 
 
@@ -384,20 +443,28 @@ def _dup_frame() -> pd.DataFrame:
 
 
 def test_corpus_counts_equal_the_per_comment_computation() -> None:
-    # Each building block on distinct texts weighted by their comments (text.Corpus) against the same block on
-    # every comment tokenised separately (the per-row Tokens path): identical tables.
+    # Each building block on distinct texts weighted by their comments (text.corpus, what the checks pass to the
+    # blocks' *_from_corpus forms) against the same block on every comment tokenised separately (a corpus whose
+    # texts are the rows themselves): identical tables. The public blocks build the first from the comment column.
     d = _dup_frame()
     c = tx.corpus(d["comment"])
     assert c.n_texts < len(d) / 50 and c.counts(c.commented()).sum() == c.commented().sum()
-    rows = tx.tokenize(d["comment"])
-    for fn, kw in ((V.comment_languages, {}), (V.distinguishing_terms, {"top": 8}), (V.theme_summary, {}),
-                   (V.theme_quotes, {"per_theme": 3}), (V.early_warning, {})):
-        a = fn(d, tokens=c, **kw)
-        b = fn(d, tokens=rows, **kw)
+    rows = tx.Corpus.from_rows(d["comment"], tx.tokenize(d["comment"]))
+    assert rows.n_texts == len(d)
+    for public, fn, kw in ((V.comment_languages, coverage.languages_from_corpus, {}),
+                           (V.distinguishing_terms, terms.terms_from_corpus, {"top": 8}),
+                           (V.theme_summary, themes.themes_from_corpus, {}),
+                           (V.theme_quotes, themes.quotes_from_corpus, {"per_theme": 2}),
+                           (V.early_warning, warning.warning_from_corpus, {"min_count": 5})):
+        a = fn(d, c, **kw)
+        b = fn(d, rows, **kw)
         pd.testing.assert_frame_equal(a, b, check_dtype=False, obj=fn.__name__)
         assert a.attrs == b.attrs
+        p = public(d, **kw)
+        pd.testing.assert_frame_equal(a, p, obj=public.__name__)
+        assert a.attrs == p.attrs
     with pytest.raises(ValueError):
-        V.theme_summary(d.iloc[:10], tokens=c)
+        themes.themes_from_corpus(d.iloc[:10], c)
 
 
 def test_nmf_on_distinct_texts_has_the_comment_level_solution() -> None:
@@ -412,17 +479,39 @@ def test_nmf_on_distinct_texts_has_the_comment_level_solution() -> None:
     texts = rng.integers(0, 40, 400)  # 400 comments sharing 40 texts
     full = NMF(n_components=3, init="nndsvda", random_state=0, max_iter=5000, tol=1e-10).fit(base[texts])
     model = NMF(n_components=3, init="nndsvda", random_state=0, max_iter=5000, tol=1e-10)
-    tx._fit_nmf_distinct(model, base, texts, seed=0)
+    assert topics.fit_nmf_distinct(model, base, texts, seed=0) is model
     np.testing.assert_allclose(model.components_, full.components_, rtol=1e-3, atol=1e-4)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # tol=0: every iteration runs
+def test_nndsvd_start_is_scikit_learns_nndsvda_start() -> None:
+    # Filled with the mean of X, the start is scikit-learn's own init="nndsvda": fitting NMF from it (init="custom")
+    # gives exactly the factorisation of NMF(init="nndsvda") after any number of iterations.
+    from scipy import sparse
+    from sklearn.decomposition import NMF
+
+    X = sparse.random(60, 25, density=0.2, random_state=4, format="csr")
+    W, H = topics.nndsvd_start(X, 4, random_state=1)
+    assert W.shape == (60, 4) and H.shape == (4, 25) and (W >= 0).all() and (H >= 0).all()
+    assert (W == 0).any()  # NNDSVD keeps zeros (that is what the "a" start fills)
+    avg = X.mean()
+    W, H = np.where(W == 0, avg, W), np.where(H == 0, avg, H)
+    for iters in (1, 50):
+        ref = NMF(n_components=4, init="nndsvda", random_state=1, max_iter=iters, tol=0).fit(X)
+        own = NMF(n_components=4, init="custom", random_state=1, max_iter=iters, tol=0).fit(X, W=W.copy(),
+                                                                                            H=H.copy())  # fit updates W
+        np.testing.assert_array_equal(own.components_, ref.components_)
+    with pytest.raises(ValueError):
+        topics.nndsvd_start(X, 30)
 
 
 def test_coverage_with_precomputed_codes_matches_factorizing() -> None:
     d = _dup_frame()
     d.loc[d.index[[0, 7, 300]], "Region"] = None
     d.loc[d.index[1:4], "Region"] = "APAC"
-    has = V._commented(d, "comment")
+    has = common.commented(d, "comment")
     codes = {"Region": pd.factorize(d["Region"])}
-    a = V._coverage(d, has, ["category", "Region"], 0.95, 6, codes=codes)
+    a = coverage.coverage_from_flags(d, has, ["category", "Region"], 0.95, 6, codes=codes)
     b = V.comment_coverage(d, "comment", by=["category", "Region"], max_levels=6)
     pd.testing.assert_frame_equal(a, b)
     assert "(missing)" in set(b["value"])
@@ -438,7 +527,7 @@ def test_few_distinct_comments_repeated_many_times_give_no_topics_and_no_error()
                          "responded_at": pd.date_range("2024-01-01", periods=n, freq="6h"),
                          "comment": texts[rng.integers(0, 3, n)]})
     corpus = tx.corpus(resp["comment"])
-    topics, assign, _ = tx.fit_topics(tx.term_matrix(corpus.tokens), rows=corpus.inverse)
-    assert topics.empty and (assign == -1).all() and len(assign) == n
+    fit = tx.fit_topics(tx.term_matrix(corpus.tokens), rows=corpus.inverse)
+    assert fit.topics.empty and fit.n_topics == 0 and (fit.assignment == -1).all() and len(fit.assignment) == n
     res = V.diagnose(clean.prepare(io.from_frames(resp)))  # the whole area runs (it failed the report before)
     assert res.tables  # coverage, terms and themes are still reported
