@@ -158,5 +158,5 @@ def test_the_trick_checker_finds_tricks(tmp_path):
     f = tmp_path / "x.py"
     f.write_text("import os, sys, matplotlib\nos.fork()\nmatplotlib.use('Agg')\nsys.modules['x'] = 1\n"
                  "Text._get_layout = None\nself._ok = 1\nlibc.prctl(1)\n")
-    assert [t.split(": ", 1)[1] for t in _tricks(f)] == [
-        "os.fork", "matplotlib.use", "sys.modules[...] =", "assignment to private attribute _get_layout", "prctl"]
+    assert sorted(t.split(": ", 1)[1] for t in _tricks(f)) == sorted([
+        "os.fork", "matplotlib.use", "sys.modules[...] =", "assignment to private attribute _get_layout", "prctl"])
