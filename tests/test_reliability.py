@@ -20,10 +20,13 @@ from npsdiag.areas.reliability import (
     GAMING_ALPHA,
     exclusion_summary,
     feed_gaps,
+    gap_runs,
     nps_trend,
+    owner_funnel,
     owner_heaping,
     owner_outcomes,
     owner_review,
+    owners,
     sample_size_plan,
 )
 from npsdiag.clean import prepare
@@ -217,6 +220,22 @@ def test_feed_gap_silent_on_a_healthy_feed():
             assert not t["gap"].any(), (seed, dispersion)
 
 
+def test_gap_runs_join_consecutive_gap_weeks():
+    # weeks 3-4 and 7 are gaps: two runs, the first of two weeks with its responses and expected volumes summed
+    feed = pd.DataFrame({"period": [f"w{i}" for i in range(9)], "start": pd.date_range("2024-01-01", periods=9,
+                                                                                       freq="W-MON"),
+                         "responses": [50, 50, 50, 4, 6, 50, 50, 10, 50], "expected": [50.0] * 3 + [48.0, 52.0]
+                         + [50.0] * 2 + [49.5, 50.0],
+                         "gap": [False] * 3 + [True, True] + [False] * 2 + [True, False]})
+    runs = gap_runs(feed)
+    assert runs[["first", "last", "periods", "responses"]].to_dict("records") == [
+        {"first": "w3", "last": "w4", "periods": 2, "responses": 10},
+        {"first": "w7", "last": "w7", "periods": 1, "responses": 10}]
+    assert runs["expected"].tolist() == [100.0, 49.5]
+    assert runs["start"].iloc[1] == pd.Timestamp("2024-02-19")
+    assert gap_runs(feed.assign(gap=False)).empty
+
+
 def test_feed_gaps_p_value_against_hand_poisson():
     # 20 weeks of exactly 50 responses, one week (the 11th) with 20. Baseline = 50, the MAD of the residuals
     # is 0 so phi = 1 (Poisson): p = P(X <= 20 | Poisson(50)) = sum_{k<=20} e^-50 50^k / k!.
@@ -291,8 +310,9 @@ def test_overdispersion_matches_dersimonian_laird_by_hand():
     # y = .25, .5, .75 on 20 trials each: p0 = .5, s^2 = .25/20 = .0125, w = 80,
     # Q = 80 * (.0625 + 0 + .0625) = 10, tau^2 = (10 - 2) / (240 - 80^2*3/240) = 8 / 160 = .05, phi = 10/3.
     od = overdispersion([5, 10, 15], [20, 20, 20])
-    assert od["p0"] == 0.5 and od["q"] == pytest.approx(10.0)
-    assert od["tau2"] == pytest.approx(0.05) and od["phi"] == pytest.approx(10 / 3)
+    assert od.p0 == 0.5 and od.q == pytest.approx(10.0)
+    assert od.tau2 == pytest.approx(0.05) and od.phi == pytest.approx(10 / 3)
+    assert od.units == 3 and od.to_dict()["tau2"] == od.tau2 and list(od.summary.columns)[0] == "p0"
 
 
 def _betabinom_sf_by_hand(k: int, m: int, a: float, b: float) -> float:
@@ -380,10 +400,10 @@ def test_beta_binomial_upper_tail_is_summed_directly():
 
     upper = math.fsum(pmf(x) for x in range(k, m + 1))
     assert 1e-28 < upper < 1e-25
-    assert beta_binomial_tails(k, m, p0, tau2)[1] == pytest.approx(upper, rel=1e-8)
-    lo, hi = beta_binomial_tails(600, m, p0, tau2)
-    assert lo == pytest.approx(math.fsum(pmf(x) for x in range(601)), rel=1e-9)
-    assert hi == pytest.approx(math.fsum(pmf(x) for x in range(600, m + 1)), rel=1e-9)
+    assert beta_binomial_tails(k, m, p0, tau2).upper == pytest.approx(upper, rel=1e-8)
+    tails = beta_binomial_tails(600, m, p0, tau2)
+    assert tails.lower == pytest.approx(math.fsum(pmf(x) for x in range(601)), rel=1e-9)
+    assert tails.upper == pytest.approx(math.fsum(pmf(x) for x in range(600, m + 1)), rel=1e-9)
 
 
 # --------------------------------------------------------------------------- score gaming
@@ -531,16 +551,40 @@ def test_owner_outcomes_against_a_logit_fitted_in_the_test():
 
 def test_owner_outcomes_dense_and_sorted_paths_agree(monkeypatch):
     # the (account, owner) and (owner, account) counts use a dense grid when it is small enough, else a sort;
-    # both must give the same table, and precomputed codes (prep.codes) the same as factorizing
+    # both must give the same table, and precomputed codes (prep.codes, the check's path) the same as factorizing
     df, acc = _owners_data(seed=43)
     df.loc[df.index[::7], "account_id"] = None  # responses without an account: clusters of their own
-    dense_o, dense_h = owner_outcomes(df, acc), owner_heaping(df)
-    codes = {c: pd.factorize(df[c]) for c in ("owner", "account_id")}
-    pd.testing.assert_frame_equal(owner_outcomes(df, acc, codes=codes), dense_o)
-    pd.testing.assert_frame_equal(owner_heaping(df, codes=codes), dense_h)
-    monkeypatch.setattr(reliability, "_dense_limit", lambda n: 0)
+    dense_o, dense_h, dense_r = owner_outcomes(df, acc), owner_heaping(df), owner_review(df, acc)
+    codes = {c: pd.factorize(df[c]) for c in ("owner", "account_id")}  # unsorted, as prep.codes gives them
+    on_codes = owners.owner_review_on_codes(df, acc, codes)
+    pd.testing.assert_frame_equal(on_codes, dense_r)
+    # the review holds the heaping and outcome columns of every owner (renamed where they clash)
+    assert on_codes["design_effect"].tolist() == dense_h["design_effect"].tolist()
+    assert on_codes.set_index("owner")["churn_o_e"].dropna().to_dict() == pytest.approx(
+        dense_o.set_index("owner")["churn_o_e"].to_dict())
+    monkeypatch.setattr(owners, "_dense_limit", lambda n: 0)
     pd.testing.assert_frame_equal(owner_outcomes(df, acc), dense_o)
     pd.testing.assert_frame_equal(owner_heaping(df), dense_h)
+    pd.testing.assert_frame_equal(owners.owner_review_on_codes(df, acc, codes), dense_r)
+
+
+def test_owner_funnel_centre_line_is_the_unflagged_owners_pooled_share():
+    # the gamer is flagged and left out of the centre line: p0 = tens / 9-10 scores of the other tested owners
+    df, acc = _owners_data(seed=11, gamer="Owner 3")
+    review = owner_review(df, acc)
+    f = owner_funnel(review)
+    ref = review[~review["flagged"] & review["tested"]]
+    assert review.loc[review["flagged"], "owner"].tolist() == ["Owner 3"]
+    assert f.p0 == pytest.approx(ref["tens"].sum() / ref["top_two"].sum())
+    assert f.limits_tau2 == review.loc[review["flagged"], "tau2"].iloc[0]
+    # each owner's point: their excess moved onto the centre line, their volume divided by the design effect
+    pts = f.owners.set_index("owner")
+    row = review.set_index("owner").loc["Owner 3"]
+    assert pts.loc["Owner 3", "adjusted_share_tens"] == pytest.approx(f.p0 + row["excess"])
+    assert pts.loc["Owner 3", "effective_top_two"] == pytest.approx(row["top_two"] / row["design_effect"])
+    lim = f.limits
+    assert (lim["lower_99.8"] <= lim["lower_95"]).all() and (lim["upper_95"] <= lim["upper_99.8"]).all()
+    assert set(f.summary.columns) == {"p0", "tau2", "limits_tau2"}  # tables stay out of the one-row summary
 
 def test_score_gaming_needs_enough_owners():
     df, _ = _owners_data(seed=42, gamer="Owner 0", n_owners=3)
@@ -548,6 +592,36 @@ def test_score_gaming_needs_enough_owners():
     assert res.finding("reliability.score_gaming") is None
     trust = res.tables["trust_summary"].set_index("check")
     assert trust.loc["Score gaming", "status"] == "not assessed"
+    gaming = {c.name: c for c in res.checks}["score_gaming"]
+    assert not gaming.assessed and gaming.reason.startswith("too few owners")
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def test_every_check_appears_assessed_or_not():
+    # no owner column: score gaming is not assessed, with its reason in the trust summary
+    _, res = run(responses(1200, seed=10, days=364))
+    checks = {c.name: c for c in res.checks}
+    assert list(checks) == ["exclusions", "feed_continuity", "precision", "score_gaming", "trust_summary"]
+    assert all(checks[n].assessed for n in ("exclusions", "feed_continuity", "precision", "trust_summary"))
+    assert not checks["score_gaming"].assessed and checks["score_gaming"].reason == "no owner (rep/CSM) column"
+    trust = res.tables["trust_summary"].set_index("check")
+    assert trust.loc["Score gaming", "result"] == "no owner (rep/CSM) column"
+    assert list(res.tables) == ["trust_summary", "lineage", "trend", "sample_size_plan"]  # report order
+
+
+def test_nothing_analysed_runs_only_the_exclusions():
+    df = pd.DataFrame({"score": [np.nan] * 5, "responded_at": pd.date_range("2024-01-01", periods=5)})
+    _, res = run(df)
+    skipped = [c.name for c in res.checks if not c.assessed]
+    assert skipped == ["feed_continuity", "precision", "score_gaming"]
+    # the trust summary has the usable-rows line and one line per exclusion finding, nothing for checks not run
+    trust = res.tables["trust_summary"]
+    assert len(trust) == 6 and trust["check"].iloc[0] == "Usable rows"
+    assert trust["status"].iloc[0] == "no usable rows"
+    assert res.summary == "None of the 5 rows read could be analysed."
+    assert res.figures == [] and len(res.notes) == 1
 
 
 # --------------------------------------------------------------------------- odd data

@@ -25,14 +25,63 @@ References
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-__all__ = ["overdispersion", "funnel_test", "funnel_limits", "beta_binomial_tails", "NORMAL_ABOVE"]
+from .result import Result
+
+__all__ = ["Overdispersion", "overdispersion", "funnel_test", "funnel_limits", "Tails", "beta_binomial_tails",
+           "NORMAL_ABOVE"]
 
 
-def overdispersion(events, trials, deff=None) -> dict[str, float]:
+@dataclass(frozen=True)
+class Overdispersion(Result):
+    """Pooled rate and between-unit overdispersion of several proportions (:func:`overdispersion`).
+
+    Attributes
+    ----------
+    p0 : float
+        Pooled rate (sum of events / sum of trials).
+    units : int
+        Units with at least one trial.
+    q : float
+        Cochran's Q, the sum of squared z-scores.
+    phi : float
+        Multiplicative overdispersion factor Q / I, at least 1.
+    tau2 : float
+        Additive between-unit variance of the true rates (DerSimonian-Laird), at least 0.
+    p_overdispersion : float
+        Q referred to chi-square on I - 1 degrees of freedom.
+    """
+
+    p0: float
+    units: int
+    q: float
+    phi: float
+    tau2: float
+    p_overdispersion: float
+
+
+@dataclass(frozen=True)
+class Tails(Result):
+    """Both tail probabilities of an observed count (:func:`beta_binomial_tails`).
+
+    Attributes
+    ----------
+    lower : float
+        P(Y <= y).
+    upper : float
+        P(Y >= y).
+    """
+
+    lower: float
+    upper: float
+
+
+def overdispersion(events, trials, deff=None) -> Overdispersion:
     """Pooled rate and between-unit overdispersion of several binomial proportions.
 
     Parameters
@@ -46,7 +95,7 @@ def overdispersion(events, trials, deff=None) -> dict[str, float]:
 
     Returns
     -------
-    dict
+    Overdispersion
         ``p0`` (pooled rate), ``units``, ``q`` (sum of squared z-scores,
         Cochran's Q), ``phi`` (multiplicative factor Q / I, at least 1),
         ``tau2`` (additive between-unit variance of the true rates,
@@ -63,7 +112,7 @@ def overdispersion(events, trials, deff=None) -> dict[str, float]:
     Examples
     --------
     >>> r = overdispersion([5, 10, 15], [20, 20, 20])
-    >>> round(r["p0"], 2), round(r["q"], 3)
+    >>> round(r.p0, 2), round(r.q, 3)
     (0.5, 10.0)
     """
     k = np.asarray(events, dtype="float64")
@@ -74,17 +123,17 @@ def overdispersion(events, trials, deff=None) -> dict[str, float]:
     units = int(len(m))
     nan = float("nan")
     if units == 0:
-        return {"p0": nan, "units": 0, "q": nan, "phi": nan, "tau2": nan, "p_overdispersion": nan}
+        return Overdispersion(p0=nan, units=0, q=nan, phi=nan, tau2=nan, p_overdispersion=nan)
     p0 = float(k.sum() / m.sum())
     if not 0 < p0 < 1 or units < 2:
-        return {"p0": p0, "units": units, "q": nan, "phi": 1.0, "tau2": 0.0, "p_overdispersion": nan}
+        return Overdispersion(p0=p0, units=units, q=nan, phi=1.0, tau2=0.0, p_overdispersion=nan)
     v = de * p0 * (1 - p0) / m
     w = 1 / v
     q = float(np.sum((k / m - p0) ** 2 * w))
     denom = w.sum() - (w**2).sum() / w.sum()
     tau2 = max(0.0, (q - (units - 1)) / denom) if denom > 0 else 0.0
-    return {"p0": p0, "units": units, "q": q, "phi": max(1.0, q / units), "tau2": float(tau2),
-            "p_overdispersion": float(stats.chi2.sf(q, units - 1))}
+    return Overdispersion(p0=p0, units=units, q=q, phi=max(1.0, q / units), tau2=float(tau2),
+                          p_overdispersion=float(stats.chi2.sf(q, units - 1)))
 
 
 def _beta_params(p0: float, tau2: float) -> tuple[float, float] | None:
@@ -107,17 +156,22 @@ def _betabinom_pmf(x: np.ndarray, m: int, a: float, b: float) -> np.ndarray:
 
 
 def beta_binomial_tails(events: float, trials: float, p0: float, tau2: float = 0.0,
-                        deff: float = 1.0) -> tuple[float, float]:
+                        deff: float = 1.0) -> Tails:
     """P(Y <= y) and P(Y >= y) for a count y of ``trials`` whose rate varies around p0 with variance tau2.
 
     Binomial when tau2 is 0, beta-binomial otherwise; with ``deff`` > 1 the
     counts are replaced by Kish effective counts (trials / deff, events / deff,
     rounded).
 
+    Returns
+    -------
+    Tails
+        ``lower`` = P(Y <= y) and ``upper`` = P(Y >= y).
+
     Examples
     --------
-    >>> lo, hi = beta_binomial_tails(8, 10, 0.5)
-    >>> round(hi, 4)  # P(Bin(10, .5) >= 8) = 56 / 1024
+    >>> t = beta_binomial_tails(8, 10, 0.5)
+    >>> round(t.upper, 4)  # P(Bin(10, .5) >= 8) = 56 / 1024
     0.0547
     """
     m = max(int(round(trials / deff)), 1)
@@ -125,17 +179,17 @@ def beta_binomial_tails(events: float, trials: float, p0: float, tau2: float = 0
     ab = _beta_params(p0, tau2)
     if ab is None:
         dist = stats.binom(m, p0)
-        return float(dist.cdf(k)), float(dist.sf(k - 1))
+        return Tails(float(dist.cdf(k)), float(dist.sf(k - 1)))
     # one pmf over 0..m gives both tails, each summed directly (scipy's generic beta-binomial computes the
     # upper tail as 1 - cdf, which loses all precision below about 1e-12, with two betaln per term)
     if k < 0:
-        return 0.0, 1.0
+        return Tails(0.0, 1.0)
     if k > m:
-        return 1.0, 0.0
+        return Tails(1.0, 0.0)
     pmf = _betabinom_pmf(np.arange(m + 1), m, *ab)
     lo = 1.0 if k == m else float(np.clip(pmf[: k + 1].sum(), 0, 1))
     hi = 1.0 if k == 0 else float(np.clip(pmf[k:].sum(), 0, 1))
-    return lo, hi
+    return Tails(lo, hi)
 
 
 def funnel_test(
@@ -227,7 +281,7 @@ def funnel_test(
         if leave_one_out:
             ref[i] = False
         od = overdispersion(k[ref], m[ref], de[ref])
-        p0[i], tau2[i], phi[i] = od["p0"], od["tau2"], od["phi"]
+        p0[i], tau2[i], phi[i] = od.p0, od.tau2, od.phi
     if method == "none":
         tau2[:] = 0.0
         phi[:] = 1.0
@@ -245,7 +299,8 @@ def funnel_test(
         if method == "multiplicative":
             lo, hi = stats.norm.cdf(z[i]), stats.norm.sf(z[i])
         else:
-            lo, hi = beta_binomial_tails(k[i], m[i], p0[i], tau2[i], de[i])
+            tails = beta_binomial_tails(k[i], m[i], p0[i], tau2[i], de[i])
+            lo, hi = tails.lower, tails.upper
         p[i] = {"greater": hi, "less": lo}.get(alternative, min(1.0, 2 * min(lo, hi)))
     out["rate"] = rate
     out["expected_rate"] = p0
@@ -308,11 +363,6 @@ def _discrete_limits(m: np.ndarray, p0: float, ab: tuple[float, float] | None,
             for out in outs:
                 out[big] = float(np.clip(p0, 0, 1)) if p0 == p0 else np.nan
     return outs
-
-
-def _discrete_limit(m: np.ndarray, p0: float, ab: tuple[float, float] | None, q: float) -> np.ndarray:
-    """Interpolated q-quantile of a (beta-)binomial count divided by m, for each m (Spiegelhalter 2005)."""
-    return _discrete_limits(m, p0, ab, (q,))[0]
 
 
 def funnel_limits(

@@ -1,0 +1,219 @@
+"""The reliability area's checks: each runs its building blocks on the prepared data and returns a ``Check``.
+
+A check's tables, captions, figures and notes are what the report shows; its
+``context`` holds what the finding rules of :mod:`.rules` read. A check
+whose inputs are missing returns :meth:`~npsdiag.findings.Check.skipped`
+with the reason (after the exclusions, every check needs analysed responses).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ...clean import Prepared
+from ...findings import Check, Figure, Finding
+from ...stats.nps import ADJUSTMENT, nps
+from . import rules
+from .blocks import exclusion_summary, feed_gaps, gap_runs, nps_trend, sample_size_plan
+from .figures import plot_funnel, plot_owner_outcomes, plot_trend, plot_volume
+from .owners import owner_funnel, owner_review_on_codes
+
+__all__ = ["exclusions", "feed_continuity", "precision", "score_gaming", "trust_summary", "TABLE_ORDER"]
+
+#: The order of the area's tables in the report.
+TABLE_ORDER = ["trust_summary", "lineage", "exclusions", "feed_gaps", "trend", "sample_size_plan", "owners"]
+
+
+def exclusions(prep: Prepared) -> Check:
+    """Rows read, excluded per reason and analysed: the lineage and exclusions tables.
+
+    Context: ``summary`` (:func:`.blocks.exclusion_summary`), ``rows_read``, ``analysed`` and ``example_values``
+    (up to three scores that were not numbers and three outside the scale, when rows had them).
+    """
+    rows_read = len(prep.flags)
+    if rows_read == 0:
+        return Check.skipped("exclusions", "the responses file has no rows")
+    excl = exclusion_summary(prep.flags)
+    tables = {"lineage": prep.lineage}
+    captions = {"lineage": "Data lineage: every row read is either analysed or excluded for exactly one reason "
+                           "(the first that applies)."}
+    if len(excl):
+        tables["exclusions"] = excl.drop(columns=["reason"]).rename(columns={"description": "reason"})
+        captions["exclusions"] = "Rows excluded per reason, with example row numbers in the client's file."
+    bad_scores = excl["reason"].isin(rules.EXCLUSION_FINDINGS["reliability.out_of_range"]).any()
+    return Check("exclusions", tables=tables, captions=captions,
+                 notes=["Rows are excluded by npsdiag.clean.prepare for the first reason that applies; severity by "
+                        "the share of rows read: high from 10%, medium from 2%."],
+                 context={"summary": excl, "rows_read": rows_read, "analysed": len(prep.responses),
+                          "example_values": _bad_score_values(prep) if bad_scores else []})
+
+
+def _bad_score_values(prep: Prepared) -> list[str]:
+    """Up to three scores not written as numbers and three outside the scale, as read."""
+    raw = prep.excluded  # the excluded rows as read, with their reason (not every row read)
+
+    def rows_of(key: str) -> np.ndarray:
+        return np.asarray((raw["reason"] == key).to_numpy(dtype=bool, na_value=False), dtype=bool)
+
+    vals: list[str] = []
+    if "score_text" in raw:
+        vals += raw.loc[rows_of("invalid_score"), "score_text"].dropna().astype(str).unique()[:3].tolist()
+    vals += [f"{v:g}" for v in raw.loc[rows_of("out_of_range"), "score"].dropna().unique()[:3]]
+    return vals
+
+
+def feed_continuity(prep: Prepared) -> Check:
+    """Responses per period against the series' own level (:func:`.blocks.feed_gaps`): the volume figure.
+
+    Context: ``feed`` (the feed table), ``gaps`` (its gap periods), ``runs`` (:func:`.blocks.gap_runs`),
+    ``tested`` (periods tested), ``unit``, ``analysed`` and ``dispersion``. Not assessed with fewer than
+    :data:`.rules.FEED_MIN_PERIODS` periods tested.
+    """
+    r, s = prep.responses, prep.settings
+    if not len(r):
+        return Check.skipped("feed_continuity", rules.NO_RESPONSES)
+    feed = feed_gaps(r, freq=s.feed_period, confidence=s.confidence)
+    unit = rules.period_unit(s.feed_period)
+    tested = feed[~feed["partial"] & feed["p_value"].notna()]
+    if len(tested) < rules.FEED_MIN_PERIODS:
+        return Check.skipped("feed_continuity", f"too few {unit}s ({len(tested)}) to test")
+    figure = Figure("feed_volume", plot_volume(feed, s.feed_period).figure,
+                    f"Responses per {unit}, with the expected volume (rolling median of the surrounding {unit}s) "
+                    f"and its lower limit; hatched bars and triangles mark {unit}s with abnormally few responses.")
+    gaps = feed[feed["gap"]]
+    tables, captions = {}, {}
+    if len(gaps):
+        tables["feed_gaps"] = gaps[["period", "responses", "expected", "lower_limit", "ratio", "p_adj"]]
+        captions["feed_gaps"] = (f"{unit.capitalize()}s with abnormally few responses: count, expected level "
+                                 "(rolling median), lower limit and BH-adjusted p-value.")
+    note = (f"Feed gaps: responses per {unit} against a centred rolling median of the neighbouring "
+            f"{unit}s; counts referred to a negative binomial with robustly estimated dispersion "
+            f"(phi = {feed.attrs.get('dispersion', 1):.2f}); Benjamini-Hochberg across {unit}s; a gap "
+            "needs adjusted p < alpha and at most half the expected volume. First and last periods are "
+            "partial and not tested.")
+    return Check("feed_continuity", tables=tables, captions=captions, figures=[figure], notes=[note],
+                 context={"feed": feed, "gaps": gaps, "runs": gap_runs(feed), "tested": len(tested), "unit": unit,
+                          "analysed": len(r), "dispersion": float(feed.attrs.get("dispersion", np.nan))})
+
+
+def precision(prep: Prepared) -> Check:
+    """Margin of error of the headline and of every trend point, and the sample-size plan.
+
+    Context: ``head`` (overall ``nps``, ``ci_low``, ``ci_high``, ``moe``, ``n``), ``min_n``, ``unit``, ``points``
+    (trend points judged: the full periods when there are two, else all), ``below_min_n`` and ``above_max_moe``
+    (points), ``median_n`` (responses per full period) and ``plan`` (:func:`.blocks.sample_size_plan`).
+    """
+    r, s = prep.responses, prep.settings
+    if not len(r):
+        return Check.skipped("precision", rules.NO_RESPONSES)
+    head = nps(r, confidence=s.confidence, breaks=s.breaks).iloc[0]
+    head_d = {"nps": float(head["nps"]), "ci_low": float(head["ci_low"]), "ci_high": float(head["ci_high"]),
+              "moe": float(head["moe"]), "n": int(head["n"])}
+    trend = nps_trend(r, freq=s.trend_period, confidence=s.confidence, min_n=s.min_n, max_moe=rules.MAX_MOE,
+                      breaks=s.breaks)
+    tunit = rules.period_unit(s.trend_period)
+    full = trend[~trend["partial"]] if (~trend["partial"]).any() else trend
+    per_n = float(full["n"].median()) if len(full) else float("nan")
+    # the category mix with the adjusted Wald interval's pseudo-counts (Rocks 2016)
+    adj_counts = (head["detractors"] + ADJUSTMENT[0], head["passives"] + ADJUSTMENT[1],
+                  head["promoters"] + ADJUSTMENT[2])
+    tot = sum(adj_counts)
+    plan = sample_size_plan(adj_counts[2] / tot, adj_counts[0] / tot, changes=(5, 10), power=0.8,
+                            confidence=s.confidence, current_n=per_n if per_n == per_n else None)
+    tables = {"sample_size_plan": plan}
+    captions = {"sample_size_plan": f"Responses needed per {tunit} to detect a change of 5 or 10 NPS points "
+                                    f"between two {tunit}s with 80% power (two-sample test, variance of Rocks 2016 "
+                                    "at the current category mix)."}
+    figures = []
+    if len(trend) >= 2:
+        ax = plot_trend(trend, head_d, s.trend_period, s.min_n, rules.MAX_MOE)
+        figures.append(Figure("nps_trend", ax.figure,
+                              f"NPS per {tunit} with its {int(100 * 0.95)}% adjusted Wald interval; hollow squares "
+                              f"have a margin above ±{rules.MAX_MOE:g} points and crosses fewer than {s.min_n} "
+                              "responses (not to be reported as a trend point). The band is the overall NPS and its "
+                              "interval."))
+        tables["trend"] = trend.tail(30)[["period", "n", "nps", "ci_low", "ci_high", "moe", "issue"]]
+        captions["trend"] = (f"NPS per {tunit} with its interval and margin of error"
+                             + (" (last 30 shown)" if len(trend) > 30 else "") + "; points marked with an issue "
+                             "should not be reported as a trend point.")
+    # a first or last period cut by the export's dates is shown but not held against the program
+    judged = trend[~trend["partial"]] if (~trend["partial"]).sum() >= 2 else trend
+    note = (f"Precision: adjusted Wald interval (Rocks 2016); a point needs at least {s.min_n} responses "
+            f"(settings.min_n) and a margin of ±{rules.MAX_MOE:g} points or less to be reported as precise. "
+            "Planner: two-sample Wald test, n = (z_{1-alpha/2} + z_power)^2 * 2 var / delta^2.")
+    return Check("precision", tables=tables, captions=captions, figures=figures, notes=[note],
+                 context={"head": head_d, "min_n": s.min_n, "unit": tunit, "points": len(judged),
+                          "below_min_n": int((judged["n"] < s.min_n).sum()),
+                          "above_max_moe": int((judged["reportable"] & ~judged["precise"]).sum()),
+                          "median_n": per_n, "plan": plan})
+
+
+_GAMING_NOTE = (
+    "Score gaming: per owner, the share of 10s among 9s and 10s against the other owners' (leave-one-out), "
+    "beta-binomial with an additive random effect whose variance is the DerSimonian-Laird estimate (funnel plot "
+    "with overdispersion, Spiegelhalter 2005, Statistics in Medicine 24:1185-1202); the expected share is "
+    "risk-adjusted for how positive the owner's customers are by a proportional-odds shift (logit P(10) = "
+    "logit P(9-10) - a, a from the other owners; happier customers give relatively more 10s), responses clustered "
+    "in accounts count by their Kish effective number; one-sided p-values, Benjamini-Hochberg across owners; "
+    "flagged when adjusted p < 0.01 (stricter than usual: a false accusation is the costliest error) and the "
+    "excess is 10 points or more, high severity only when adjusted p < 0.001 and the excess is 20 points or more. "
+    "Where churn is known, each owner's churned accounts are compared with a logistic churn ~ score model fitted "
+    "on the other owners' accounts (observed / expected). An owner whose accounts churn significantly less than "
+    "other owners' (one-sided Fisher exact test) and no more than their scores predict is not flagged: their 10s "
+    "are backed by retention.")
+
+
+def score_gaming(prep: Prepared) -> Check:
+    """Owners whose customers give an implausible excess of 10s (:func:`.owners.owner_review`): funnel plot.
+
+    Context: ``owners`` (the review, most extreme first), ``tested`` (owners tested) and ``funnel``
+    (:func:`.owners.owner_funnel`). Not assessed without an owner column or with fewer than
+    :data:`.rules.GAMING_MIN_OWNERS` owners tested.
+    """
+    r, s = prep.responses, prep.settings
+    if not len(r):
+        return Check.skipped("score_gaming", rules.NO_RESPONSES)
+    if "owner" not in r or not r["owner"].notna().any():
+        return Check.skipped("score_gaming", "no owner (rep/CSM) column")
+    codes = {c: prep.codes(c) for c in ("owner", "account_id") if c in r}
+    t = owner_review_on_codes(r, prep.accounts, codes, top=s.scale[1], confidence=s.confidence,
+                              min_top=rules.GAMING_MIN_TOP, breaks=s.breaks)
+    n_tested = int(t["tested"].sum())
+    if n_tested < rules.GAMING_MIN_OWNERS:
+        return Check.skipped("score_gaming", f"too few owners with 10+ scores of 9-10 ({n_tested}) to compare")
+    funnel = owner_funnel(t)
+    figures = [Figure("owner_funnel", plot_funnel(funnel.owners, funnel.limits, funnel.p0, adjusted=True).figure,
+                      "Each owner's share of 10s among their 9s and 10s against their volume, adjusted for how "
+                      "positive the owner's customers are overall (each owner's expected share, from the other "
+                      "owners and a proportional-odds shift, is moved to the common centre line). Control limits "
+                      "allow for real differences between owners (additive random effect, Spiegelhalter 2005); "
+                      "owners above the upper limit have more 10s than chance and normal variation explain.")]
+    if (t["churn_rate"].notna() & t["nps"].notna()).sum() >= 3:
+        figures.append(Figure("owner_outcomes", plot_owner_outcomes(t).figure,
+                              "Each owner's NPS against the churn of their accounts. Honest high scores go with low "
+                              "churn; high scores with ordinary churn suggest inflated scores."))
+    keep = ["owner", "n", "nps", "ci_low", "ci_high", "share_top_two", "nines", "tens", "share_tens",
+            "expected_share_tens", "p_adj"]
+    if t["churn_o_e"].notna().any():
+        keep += ["accounts", "churn_rate", "expected_churn_rate", "churn_o_e", "churn_p_adj"]
+    keep += ["flag"]
+    caption = ("Owners, most extreme first: NPS, share of 9-10 scores, 9s and 10s, share of 10s against the share "
+               "expected from the other owners for customers as positive (BH-adjusted one-sided p) and, where churn "
+               "is known, their accounts' churn against what the scores predict (observed / expected).")
+    return Check("score_gaming", tables={"owners": t[keep].head(30)}, captions={"owners": caption},
+                 figures=figures, notes=[_GAMING_NOTE], context={"owners": t, "tested": n_tested, "funnel": funnel})
+
+
+def trust_summary(checks: Sequence[Check], findings: Sequence[Finding]) -> Check:
+    """The data-trust summary table, a roll-up of the other checks and their findings (:func:`.rules.trust_table`).
+
+    Always assessed; listed after the checks it sums up (the report shows its table first, :data:`TABLE_ORDER`).
+    """
+    analysed = next(c.context["analysed"] for c in checks if c.name == "exclusions")
+    caption = ("Data-trust summary: each check, what was found and its severity." if analysed
+               else "Data-trust summary.")
+    table: pd.DataFrame = rules.trust_table(checks, findings)
+    return Check("trust_summary", tables={"trust_summary": table}, captions={"trust_summary": caption})
