@@ -51,7 +51,7 @@ import pandas as pd
 from .regression import LogitFit, logit_fit
 
 __all__ = ["MAX_SHAPLEY_OLS", "MAX_SHAPLEY_LOGIT", "MAX_BOOT_UNITS", "complete_cases", "relative_weights",
-           "shapley_r2", "relative_importance", "fit_logit", "logit_loglik"]
+           "shapley_r2", "relative_importance", "logit_and_loglik", "logit_loglik"]
 
 #: Above this many predictors the exact Shapley decomposition (2^p models) is skipped.
 MAX_SHAPLEY_OLS = 12
@@ -217,7 +217,8 @@ def _shapley_from_subsets(values: np.ndarray, p: int) -> np.ndarray:
     return out
 
 
-def fit_logit(y: np.ndarray, x: np.ndarray, names: list[str] | None = None) -> tuple[LogitFit | None, float]:
+def logit_and_loglik(y: np.ndarray, x: np.ndarray,
+                     names: list[str] | None = None) -> tuple[LogitFit | None, float]:
     """Logistic regression of y on an intercept + x, and its log-likelihood; (None, NaN) when not estimable.
 
     :func:`npsdiag.stats.regression.logit_fit` (the maximum-likelihood estimates, model-based standard
@@ -252,7 +253,7 @@ def logit_loglik(y: np.ndarray, x: np.ndarray | None = None) -> float:
         if p in (0, 1):
             return 0.0
         return float(n * (p * np.log(p) + (1 - p) * np.log(1 - p)))
-    return fit_logit(y, x)[1]
+    return logit_and_loglik(y, x)[1]
 
 
 # --------------------------------------------------------------------------- relative weights
@@ -313,13 +314,22 @@ def relative_weights(
     works on sufficient statistics: count, sums and cross-product sums of
     the (complete) rows per cluster, summed once; each replicate draws a
     Poisson(1) weight per cluster (the Poisson bootstrap, Hanley &
-    MacGibbon 2006 [6]_, equivalent for large samples to resampling clusters
+    MacGibbon 2006, equivalent for large samples to resampling clusters
     with replacement) and gets its correlation matrix from a matrix
     product, so the cost grows with the number of clusters, not of rows.
     Without ``cluster`` each row is a unit. More than
     :data:`MAX_BOOT_UNITS` units are merged at random into that many
     groups (groups of independent units are independent, so the bootstrap
     stays valid).
+
+    References
+    ----------
+    .. [1] Johnson, J. W. (2000). Multivariate Behavioral Research, 35(1), 1-19.
+    .. [5] Tonidandel, S., LeBreton, J. M. & Johnson, J. W. (2009).
+       Psychological Methods, 14(4), 387-399.
+    .. [6] Hanley, J. A. & MacGibbon, B. (2006). Creating non-parametric
+       bootstrap samples using Poisson frequencies. Computer Methods and
+       Programs in Biomedicine, 83(1), 57-62.
 
     Examples
     --------
@@ -412,10 +422,10 @@ def shapley_r2(
     -----
     For p drivers every one of the 2^p sub-models is evaluated; driver j's
     value is Σ_S |S|!(p-|S|-1)!/p! [R²(S ∪ j) - R²(S)] over the subsets S
-    not containing j (Lindeman, Merenda & Gold 1980 [2]_; Budescu 1993
-    "general dominance" [3]_; Azen & Traxel 2009 [4]_ for the logistic case).
-    Sub-models of the logistic case that cannot be fitted (separation) make
-    the result missing.
+    not containing j (Lindeman, Merenda & Gold 1980; Budescu 1993 "general
+    dominance"; Azen & Traxel 2009 for the logistic case). Sub-models of the
+    logistic case that cannot be fitted (separation) make the result
+    missing.
 
     Examples
     --------

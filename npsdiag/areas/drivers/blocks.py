@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ...stats.keydrivers import complete_cases, fit_logit, logit_loglik, relative_importance, shapley_r2
+from ...stats.keydrivers import complete_cases, logit_and_loglik, logit_loglik, relative_importance, shapley_r2
 
 __all__ = ["key_drivers", "churn_drivers"]
 
@@ -140,7 +140,7 @@ def churn_drivers(
         return pd.DataFrame(columns=cols)
     z = (x[keep] - x[keep].mean()) / sd[keep]
     yy = sub[churned].to_numpy(dtype="float64")
-    res, llf = fit_logit(yy, z.to_numpy(dtype="float64"), keep)
+    res, llf = logit_and_loglik(yy, z.to_numpy(dtype="float64"), keep)
     if res is None or not res.converged or not np.all(np.isfinite(res.bse)):
         return pd.DataFrame(columns=cols)
     q = stats.norm.ppf(0.5 + confidence / 2)

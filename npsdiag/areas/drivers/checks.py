@@ -12,7 +12,7 @@ from ...clean import Prepared
 from ...findings import Check, Figure
 from ...linking import account_means
 from ...stats.keydrivers import MAX_BOOT_UNITS, complete_cases, relative_importance
-from .blocks import churn_drivers as churn_drivers_table
+from . import blocks
 from .figures import plot_drivers
 
 __all__ = ["score_drivers", "churn_drivers"]
@@ -60,7 +60,7 @@ def churn_drivers(prep: Prepared) -> Check:
     af = account_means(prep, drivers)
     if af is None:
         return Check.skipped("churn_drivers", "needs account outcomes (accounts.churned) and the responses' accounts")
-    cd = churn_drivers_table(af, drivers, confidence=prep.settings.confidence)
+    cd = blocks.churn_drivers(af, drivers, confidence=prep.settings.confidence)
     if cd.empty:
         return Check.skipped("churn_drivers", "too few accounts with an outcome and every driver rated, or a single "
                                               "outcome")

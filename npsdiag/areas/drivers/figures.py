@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import textwrap
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from ... import plotting
 
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
 __all__ = ["plot_drivers"]
 
 
 def plot_drivers(table: pd.DataFrame, title: str = "What explains the score", value: str = "share",
-                 low: str = "share_ci_low", high: str = "share_ci_high", ax: Any = None) -> Any:
+                 low: str = "share_ci_low", high: str = "share_ci_high", ax: Axes | None = None) -> Axes:
     """Horizontal bars of each driver's share of explained variance, with intervals.
 
     Parameters

@@ -126,7 +126,9 @@ def accounts(inp: Inputs) -> Check:
     events = int(a["churned"].sum()) if n_acc else 0
     counts = {"accounts": n_acc, "churned": events}
     if n_acc < MIN_ACCOUNTS or events == 0 or events == n_acc:
-        return Check("accounts", assessed=False, reason="too few accounts with an outcome and a prior score",
+        return Check("accounts", assessed=False,
+                     reason=f"too few accounts with an outcome and a prior score ({n_acc}, {events} churned), or a "
+                            "single outcome",
                      notes=[f"Only {n_acc} account(s) with an outcome and a score before it ({events} churned): too "
                             "few, or a single outcome, to relate scores to churn."], context=counts)
     per_role = (role_scores_by_account(r, inp.table, inp.pos, inp.role_codes) if inp.role_codes is not None

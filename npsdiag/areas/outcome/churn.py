@@ -40,7 +40,7 @@ from ...stats.proportions import wilson_interval
 from ...stats.regression import CoxFit, LogitFit, cox_fit, logit_fit_rows
 from ...stats.result import Result
 
-__all__ = ["MIN_EVENTS", "MIN_ROLE_ACCOUNTS", "ChurnLift", "RoleInteraction", "fit_logit", "churn_by_category",
+__all__ = ["MIN_EVENTS", "MIN_ROLE_ACCOUNTS", "ChurnLift", "RoleInteraction", "estimable_logit", "churn_by_category",
            "churn_lift", "churn_logit", "churn_hazard", "false_signals", "role_models", "score_definitions"]
 
 #: Fewest accounts of each outcome for a model (and for saying whether the score is linked to churn).
@@ -53,9 +53,9 @@ def _z(confidence: float) -> float:
     return float(stats.norm.ppf(0.5 + confidence / 2))
 
 
-def fit_logit(y: np.ndarray, x: pd.DataFrame, cluster: np.ndarray | None = None) -> tuple[LogitFit | None, str | None]:
-    """Fit a logistic regression of y on a constant and ``x``; return (fit, None) or (None, reason) when it is not
-    estimable.
+def estimable_logit(y: np.ndarray, x: pd.DataFrame,
+                    cluster: np.ndarray | None = None) -> tuple[LogitFit | None, str | None]:
+    """Logistic regression of y on a constant and ``x``: (fit, None), or (None, why) when it is not estimable.
 
     Newton-Raphson maximum likelihood (:func:`npsdiag.stats.regression.logit_fit_rows`: the
     estimates and covariance of statsmodels ``Logit``, CRV1 cluster-robust
@@ -329,7 +329,7 @@ def churn_logit(
     def fit(name: str, x: pd.DataFrame, used: list[str]) -> None:
         row = {"model": name, "n": len(d), "events": int(y.sum()), "odds_ratio": np.nan, "or_ci_low": np.nan,
                "or_ci_high": np.nan, "p_value": np.nan, "controls": ", ".join(used) or "none", "note": ""}
-        res, why = fit_logit(y, x)
+        res, why = estimable_logit(y, x)
         if res is None:
             row["note"] = why
         else:
@@ -528,7 +528,7 @@ def _role_row(name: str, g: pd.DataFrame, score: str, churned: str, min_accounts
     elif g[score].nunique() < 2:
         row["note"] = "every account has the same score"
     else:
-        res, why = fit_logit(y, g[["_z"]])
+        res, why = estimable_logit(y, g[["_z"]])
         if res is None:
             row["note"] = why
         else:
@@ -626,7 +626,7 @@ def _interaction_test(data: pd.DataFrame, score: str, churned: str, role: str) -
     for r in others:
         x[f"score_x_{r}"] = s * x[f"role_{r}"]
     groups = pd.factorize(d["account_id"])[0] if "account_id" in d else None
-    res, _ = fit_logit(d[churned].to_numpy(dtype="float64"), x, cluster=groups)
+    res, _ = estimable_logit(d[churned].to_numpy(dtype="float64"), x, cluster=groups)
     untestable = RoleInteraction(math.nan, len(others), math.nan, len(roles))
     if res is None:
         return untestable

@@ -6,7 +6,7 @@ Each ``plot_*`` draws on ``ax`` (or on a new figure of its own size) inside
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -14,12 +14,15 @@ from scipy import stats
 
 from ... import plotting
 from ...stats.proportions import wilson_interval
-from .churn import fit_logit
+from .churn import estimable_logit
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["plot_churn_by_category", "plot_churn_curve", "plot_roles"]
 
 
-def plot_churn_by_category(table: pd.DataFrame, confidence: float = 0.95, ax: Any = None) -> Any:
+def plot_churn_by_category(table: pd.DataFrame, confidence: float = 0.95, ax: Axes | None = None) -> Axes:
     """Churn rate per NPS category with Wilson intervals; overall churn as a dashed line.
 
     Bars carry the category colour and hatch, and their rate and n as text,
@@ -73,7 +76,7 @@ def plot_churn_by_category(table: pd.DataFrame, confidence: float = 0.95, ax: An
 
 
 def plot_churn_curve(data: pd.DataFrame, score: str = "score_mean", churned: str = "churned",
-                     scale: tuple[float, float] = (0, 10), confidence: float = 0.95, ax: Any = None) -> Any:
+                     scale: tuple[float, float] = (0, 10), confidence: float = 0.95, ax: Axes | None = None) -> Axes:
     """Observed churn per (rounded) account score with Wilson intervals, and the fitted logistic curve.
 
     Parameters
@@ -97,7 +100,7 @@ def plot_churn_curve(data: pd.DataFrame, score: str = "score_mean", churned: str
     g = d.groupby(b)[churned].agg(["sum", "size"])
     lo, hi = wilson_interval(g["sum"], g["size"], confidence)
     rate = 100 * g["sum"] / g["size"]
-    res, _ = fit_logit(d[churned].to_numpy(dtype="float64"), d[[score]]) if d[score].nunique() > 1 else (None, "")
+    res, _ = estimable_logit(d[churned].to_numpy(dtype="float64"), d[[score]]) if d[score].nunique() > 1 else (None, "")
     with plotting.style():
         _, ax = plotting.axes(ax, 6.5, 3.2)
         ax.errorbar(g.index, rate, yerr=plotting.err(rate, 100 * lo, 100 * hi), fmt="o", color=plotting.PALETTE[0],
@@ -123,7 +126,7 @@ def _expit(v: np.ndarray) -> np.ndarray:
     return 1 / (1 + np.exp(-v))
 
 
-def plot_roles(table: pd.DataFrame, confidence: float = 0.95, ax: Any = None) -> Any:
+def plot_roles(table: pd.DataFrame, confidence: float = 0.95, ax: Axes | None = None) -> Axes:
     """AUC of each role's score for churn with DeLong intervals; 0.5 = no better than chance.
 
     Roles whose score discriminates churn acceptably (significant, AUC >= 0.7)

@@ -15,12 +15,10 @@ import pandas as pd
 
 from ...findings import Finding
 from ...stats.proportions import wilson_interval
-from .churn import MIN_EVENTS
 
-__all__ = ["MIN_ACCOUNTS", "MIN_EVENTS", "UNLINKED_SHARE", "UNLINKED_MIN", "FALSE_COMFORT_RATE",
+__all__ = ["MIN_ACCOUNTS", "UNLINKED_SHARE", "UNLINKED_MIN", "FALSE_COMFORT_RATE",
            "FALSE_COMFORT_RATIO", "FALSE_COMFORT_MIN_PROMOTERS", "STRONG_AUC", "WEAK_AUC", "AUC_GAP",
-           "SUSPICIOUS_AUC", "unlinked", "association", "false_comfort", "role_predictiveness", "summary",
-           "too_few_accounts_summary"]
+           "SUSPICIOUS_AUC", "unlinked", "association", "false_comfort", "role_predictiveness", "summary"]
 
 #: Fewest accounts with an outcome and a prior score (of both outcomes) to relate scores to churn at all.
 MIN_ACCOUNTS = 20
@@ -247,7 +245,7 @@ def role_predictiveness(roles: dict[str, Any], alpha: float) -> Finding | None:
 # --------------------------------------------------------------------------- summary
 
 
-def too_few_accounts_summary(accounts: dict[str, Any]) -> str:
+def _too_few_accounts(accounts: dict[str, Any]) -> str:
     """The summary when too few accounts have an outcome and a prior score (context of the ``accounts`` check)."""
     return (f"Too few accounts with a known outcome and a prior score ({accounts['accounts']}, "
             f"{accounts['churned']} churned) to tell whether the score predicts churn.")
@@ -261,7 +259,7 @@ def summary(findings: list[Finding], accounts: dict[str, Any], churn: dict[str, 
     warning when the AUC is suspiciously high. Too few accounts: says so.
     """
     if not auc:
-        return too_few_accounts_summary(accounts)
+        return _too_few_accounts(accounts)
     lift, a = churn["lift"], auc["auc"]
     top = sorted((f for f in findings if f.severity in ("high", "medium")),
                  key=lambda f: ("high", "medium").index(f.severity))
