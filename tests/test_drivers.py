@@ -13,6 +13,7 @@ from npsdiag import linking
 from npsdiag.areas import drivers as D
 from npsdiag.clean import prepare
 from npsdiag.io import from_frames
+from npsdiag.stats import keydrivers as K
 
 
 def exact_corr_frame(target: np.ndarray, n: int = 60, seed: int = 0, names=("y", "x1", "x2")) -> pd.DataFrame:
@@ -183,6 +184,10 @@ def test_diagnose_drivers_area():
     assert res.area == "drivers" and res.not_assessed_reason is None
     assert res.tables["score_drivers"]["driver"].iloc[0] == "Support"
     assert "churn_drivers" in res.tables and res.figures
+    assert [(c.name, c.assessed) for c in res.checks] == [("score_drivers", True), ("churn_drivers", True)]
+    # the check bootstraps on the cached account codes: the same table as the public block on the responses
+    pd.testing.assert_frame_equal(res.tables["score_drivers"],
+                                  D.key_drivers(prep.responses, ["Ease", "Support"], cluster="account_id"))
     none = prepare(from_frames(r.drop(columns=["Ease", "Support"])), now=pd.Timestamp("2026-01-01"))
     assert D.diagnose(none).status == "not_assessed"
 
@@ -242,7 +247,7 @@ def test_many_clusters_are_merged_into_bounded_groups(monkeypatch):
     df["account_id"] = np.repeat(np.arange(600), 2)
     cols = ["ease", "support", "value"]
     full = D.relative_weights(df, "score", cols, cluster="account_id", n_boot=400, seed=1)
-    monkeypatch.setattr(D, "MAX_BOOT_UNITS", 150)
+    monkeypatch.setattr(K, "MAX_BOOT_UNITS", 150)
     merged = D.relative_weights(df, "score", cols, cluster="account_id", n_boot=400, seed=1)
     pd.testing.assert_series_equal(full["raw_weight"], merged["raw_weight"])
     w = lambda t: (t["ci_high"] - t["ci_low"]).to_numpy()  # noqa: E731
@@ -251,7 +256,7 @@ def test_many_clusters_are_merged_into_bounded_groups(monkeypatch):
 
 def test_poisson_weights_have_poisson_1_frequencies():
     rng = np.random.default_rng(0)
-    w = D._poisson1(rng, (200, 5000)).ravel()
+    w = K._poisson1(rng, (200, 5000)).ravel()
     from scipy import stats
 
     freq = np.bincount(w.astype(int), minlength=8)[:8] / w.size
@@ -289,8 +294,9 @@ def test_plot_drivers_wraps_whole_questions_without_collapsing_the_axes():
     long = "The agent who helped me understood my problem and explained the next steps clearly to me"
     t = pd.DataFrame({"driver": [long, "Ease of use"], "share": [0.6, 0.4], "share_ci_low": [0.5, 0.3],
                       "share_ci_high": [0.7, 0.5]})
-    fig = D.plot_drivers(t)
-    labels = [tick.get_text() for tick in fig.axes[0].get_yticklabels()]
+    ax = D.plot_drivers(t)
+    fig = ax.figure
+    labels = [tick.get_text() for tick in ax.get_yticklabels()]
     assert max(len(line) for lab in labels for line in lab.splitlines()) <= 32  # wrapped, at most 3 lines
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # "constrained_layout not applied" was raised for such labels

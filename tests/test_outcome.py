@@ -15,6 +15,7 @@ from sklearn.metrics import roc_auc_score
 from npsdiag.areas import outcome as O
 from npsdiag.clean import prepare
 from npsdiag.io import from_frames
+from npsdiag.stats.regression import cox_fit
 
 NOW = pd.Timestamp("2026-06-01")
 
@@ -81,16 +82,16 @@ def test_auc_delong_by_hand_and_against_sklearn_and_mann_whitney():
     # V10 (per churned) = [1, 2/3], V01 (per retained) = [1/2, 1, 1]; S10 = 1/18, S01 = 1/12;
     # var = S10/2 + S01/3 = 1/36 + 1/36 = 1/18 -> SE = 0.2357.
     r = O.auc_delong([1, 1, 0, 0, 0], [2, 5, 4, 8, 9])
-    assert r["auc"] == pytest.approx(5 / 6)
-    assert r["se"] == pytest.approx(np.sqrt(1 / 18))
+    assert r.auc == pytest.approx(5 / 6)
+    assert r.se == pytest.approx(np.sqrt(1 / 18))
     rng = np.random.default_rng(0)
     y = rng.random(300) < 0.3
     s = np.clip(np.round(7 - 2 * y + rng.normal(0, 2, 300)), 0, 10)  # many ties
     r = O.auc_delong(y, s)
-    assert r["auc"] == pytest.approx(roc_auc_score(y, -s))
+    assert r.auc == pytest.approx(roc_auc_score(y, -s))
     u = stats.mannwhitneyu(s[~y], s[y]).statistic  # retained above churned
-    assert r["auc"] == pytest.approx(u / (y.sum() * (~y).sum()))
-    assert r["ci_low"] < r["auc"] < r["ci_high"]
+    assert r.auc == pytest.approx(u / (y.sum() * (~y).sum()))
+    assert r.ci_low < r.auc < r.ci_high
 
 
 def test_wilson_intervals_and_lift_by_hand():
@@ -114,9 +115,12 @@ def test_wilson_intervals_and_lift_by_hand():
     lift = O.churn_lift(t.reset_index())
     # risk ratio 0.4 / 0.1 = 4; Katz: SE(log RR) = sqrt(1/16 - 1/40 + 1/3 - 1/30)
     se = np.sqrt(1 / 16 - 1 / 40 + 1 / 3 - 1 / 30)
-    assert lift["risk_ratio"] == pytest.approx(4.0)
-    assert lift["rr_ci_low"] == pytest.approx(np.exp(np.log(4) - z * se))
-    assert lift["risk_difference"] == pytest.approx(0.3)
+    assert lift.risk_ratio == pytest.approx(4.0)
+    assert lift.rr_ci_low == pytest.approx(np.exp(np.log(4) - z * se))
+    assert lift.risk_difference == pytest.approx(0.3)
+    # Wald interval of the difference: sqrt(0.4 * 0.6 / 40 + 0.1 * 0.9 / 30)
+    assert lift.rd_ci_high == pytest.approx(0.3 + z * np.sqrt(0.4 * 0.6 / 40 + 0.1 * 0.9 / 30))
+    assert lift.to_dict()["detractor_rate"] == pytest.approx(0.4)
 
 
 def account_level(r, acc):
@@ -170,6 +174,12 @@ def test_role_models_and_interaction_match_statsmodels(base):
     f = res.finding("outcome.role_predictiveness")
     assert f is not None
     assert f.evidence["interaction_chi2"] == pytest.approx(float(w.statistic), rel=1e-4)
+    # the building block on the public per-role table gives the same test
+    table, test = O.role_models(O.role_account_scores(r, acc))
+    assert isinstance(test, O.RoleInteraction) and (test.df, test.roles) == (1, 2)
+    assert test.chi2 == pytest.approx(float(w.statistic), rel=1e-4)
+    assert test.p_value == pytest.approx(float(w.pvalue), rel=1e-3)
+    assert list(table["role"]) == ["Decision Maker", "User"]
 
 
 def test_only_responses_before_the_outcome_count():
@@ -240,6 +250,31 @@ def test_clean_export_is_green_with_full_tables(clean):
         clean.tables)
     assert all(k in clean.table_captions for k in clean.tables)
     assert {f.key for f in clean.figures} == {"churn_by_category", "churn_curve", "roles"}
+
+
+def test_every_check_is_listed_assessed_or_not(clean):
+    names = ["unlinked", "auc", "accounts", "churn_by_category", "logit", "cox", "score_definitions",
+             "false_signals", "role_models", "churn_drivers"]
+    assert [c.name for c in clean.checks] == names
+    assert [c.name for c in clean.checks if not c.assessed] == ["churn_drivers"]  # no driver columns
+    r, acc = synth(n_acc=200, seed=6, role_diff=False, unlinked=0)
+    few = diagnose(r, acc.assign(churned=False))  # one outcome: only the link is assessed
+    assert [c.name for c in few.checks] == names
+    assert [c.name for c in few.checks if c.assessed] == ["unlinked"]
+    assert few.notes[0].startswith("Only 200 account(s)") and list(few.tables) == ["linking"]
+
+
+def test_checks_on_cached_codes_equal_the_public_blocks():
+    r, acc = synth(n_acc=150, seed=9, unlinked=0.05)
+    prep = prepare(from_frames(r, accounts=acc, account_segments=["Industry"]), now=NOW)
+    res = O.diagnose(prep)
+    ctx = next(c for c in res.checks if c.name == "accounts").context
+    dm = O.decision_roles(prep.responses["role"])
+    assert dm == ["Decision Maker"]
+    pd.testing.assert_frame_equal(ctx["scores"], O.account_scores(prep.responses, prep.accounts, decision=dm,
+                                                                  extra=["Industry"]))
+    pd.testing.assert_frame_equal(ctx["per_role"], O.role_account_scores(prep.responses, prep.accounts))
+    pd.testing.assert_frame_equal(res.tables["linking"], O.link_summary(prep.responses, prep.accounts))
 
 
 def test_findings_are_json_serialisable(base):
@@ -317,15 +352,16 @@ def test_cox_breslow_matches_phreg_with_heavy_ties():
     t = np.ceil(rng.exponential(200 * np.exp(0.25 * (x - 7)))).clip(1, 400)
     e = (rng.random(n) < 0.6).astype(float)
     ref = sm.PHReg(t, x[:, None], status=e, ties="breslow").fit()
-    b, se = O._cox_breslow(t, e, x)
-    assert b == pytest.approx(ref.params[0], rel=1e-8)
-    assert se == pytest.approx(ref.bse[0], rel=1e-6)
+    fit = cox_fit(t, e, x)  # the shared Cox fit that churn_hazard uses
+    assert fit.coef == pytest.approx(ref.params[0], rel=1e-8)
+    assert fit.se == pytest.approx(ref.bse[0], rel=1e-6)
     d = pd.DataFrame({"score_mean": x, "churned": e.astype(int),
                       "last_response_at": pd.Timestamp("2024-01-01"),
                       "outcome_at": pd.Timestamp("2024-01-01") + pd.to_timedelta(t, unit="D")})
     hz = O.churn_hazard(d)
-    assert hz["hazard_ratio"] == pytest.approx(np.exp(ref.params[0]), rel=1e-8)
-    assert hz["p_value"] == pytest.approx(ref.pvalues[0], rel=1e-5)
+    assert hz.hazard_ratio == pytest.approx(np.exp(ref.params[0]), rel=1e-8)
+    assert hz.p_value == pytest.approx(ref.pvalues[0], rel=1e-5)
+    assert (hz.n, hz.events) == (n, int(e.sum()))
 
 
 def _messy_accounts(seed=3):

@@ -1,0 +1,279 @@
+"""Outcome's finding rules: thresholds, the findings' texts and recommendations, and the area's summary.
+
+Each rule is a function of check contexts (:mod:`npsdiag.areas.outcome.checks`)
+returning a :class:`~npsdiag.findings.Finding` or None; a skipped check's
+context is empty and its rules stay silent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ...findings import Finding
+from ...stats.proportions import wilson_interval
+
+__all__ = ["MIN_ACCOUNTS", "UNLINKED_SHARE", "UNLINKED_MIN", "FALSE_COMFORT_RATE",
+           "FALSE_COMFORT_RATIO", "FALSE_COMFORT_MIN_PROMOTERS", "STRONG_AUC", "WEAK_AUC", "AUC_GAP",
+           "SUSPICIOUS_AUC", "unlinked", "association", "false_comfort", "role_predictiveness", "summary"]
+
+#: Fewest accounts with an outcome and a prior score (of both outcomes) to relate scores to churn at all.
+MIN_ACCOUNTS = 20
+#: Share of responses without an account from which "unlinked" is reported ...
+UNLINKED_SHARE = 0.02
+#: ... when at least this many responses are unlinked.
+UNLINKED_MIN = 3
+#: Promoter churn rate from which "false comfort" is reported ...
+FALSE_COMFORT_RATE = 0.10
+#: ... when it is also at least this fraction of the churn rate of all accounts in the group ...
+FALSE_COMFORT_RATIO = 0.5
+#: ... among at least this many promoter accounts.
+FALSE_COMFORT_MIN_PROMOTERS = 20
+#: A role's score predicts churn "well" from this AUC (acceptable discrimination, Hosmer & Lemeshow 2013) ...
+STRONG_AUC = 0.7
+#: ... and "weakly" below this one;
+WEAK_AUC = 0.65
+#: a role whose AUC is this much below the best role's predicts churn "clearly less".
+AUC_GAP = 0.1
+#: An AUC this high is unusual for survey scores: the notes and summary ask how scores were collected.
+SUSPICIOUS_AUC = 0.9
+
+
+def _join(names: Iterable[Any]) -> str:
+    """'A', 'A and B', 'A, B and C'."""
+    names = [str(n) for n in names]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+# --------------------------------------------------------------------------- linking
+
+
+def unlinked(link: dict[str, Any]) -> Finding | None:
+    """``outcome.unlinked``: responses that match no account (context of the ``unlinked`` check)."""
+    n, share, total = link.get("unlinked", 0), link.get("share", 0.0), link.get("responses", 0)
+    if share < UNLINKED_SHARE or n < UNLINKED_MIN:
+        return None
+    table = link["table"]
+    no_id = int(table.loc[table["status"] == "no account id", "responses"].sum())
+    not_found = int(table.loc[table["status"] == "account not found", "responses"].sum())
+    lo, hi = wilson_interval(n, total, 0.95)
+    severity = "high" if share >= 0.3 else "medium" if share >= 0.1 else "low"
+    return Finding(
+        "outcome.unlinked", severity,
+        f"{100 * share:.1f}% of responses match no account",
+        (f"{n:,} of {total:,} analysed responses ({100 * share:.1f}%, interval {100 * float(lo):.1f}–"
+         f"{100 * float(hi):.1f}%) cannot be tied to an account: {not_found:,} carry an account id that is not in "
+         f"the accounts table and {no_id:,} have no account id. Their scores cannot be related to retention or "
+         "revenue."),
+        evidence={"unlinked": n, "responses": total, "unlinked_share": share, "share_ci_low": float(lo),
+                  "share_ci_high": float(hi), "account_not_found": not_found, "no_account_id": no_id},
+        recommendation=("Fix the account key between the survey tool and the CRM (carry the CRM account id in the "
+                        "survey invitation) and re-link the unmatched responses."))
+
+
+# --------------------------------------------------------------------------- the score and churn
+
+
+def association(churn: dict[str, Any], logit: dict[str, Any], auc: dict[str, Any],
+                alpha: float) -> Finding | None:
+    """``outcome.inverse_link`` (higher scores, more churn) or ``outcome.no_link`` (no usable association).
+
+    Reads the contexts of the ``churn_by_category`` (the lift), ``logit`` (the
+    score-only model) and ``auc`` checks; silent when the ``auc`` check could
+    not judge (too few of either outcome, every account scoring alike).
+    """
+    if not auc.get("judged"):
+        return None
+    a, lift, only = auc["auc"], churn["lift"], logit["score_only"]
+    n_acc, events = auc["accounts"], auc["churned"]
+    or_, p = float(only["odds_ratio"]), float(only["p_value"])
+    est = np.isfinite(or_)
+    ev = {"accounts": n_acc, "churned": events, "auc": a.auc, "auc_ci_low": a.ci_low,
+          "auc_ci_high": a.ci_high, "auc_p_value": a.p_value,
+          "odds_ratio_per_point": or_ if est else None,
+          "or_ci_low": float(only["or_ci_low"]) if est else None,
+          "or_ci_high": float(only["or_ci_high"]) if est else None, "p_value": p if est else None,
+          "detractor_churn_rate": lift.detractor_rate, "promoter_churn_rate": lift.promoter_rate,
+          "risk_ratio": lift.risk_ratio}
+    rates = (f"Detractor accounts churned at {100 * lift.detractor_rate:.0f}% and promoters at "
+             f"{100 * lift.promoter_rate:.0f}%. " if np.isfinite(lift.detractor_rate)
+             and np.isfinite(lift.promoter_rate) else "")
+    if (est and p < alpha and or_ > 1 and a.ci_high < 0.5) or (not est and a.ci_high < 0.5):
+        return Finding(
+            "outcome.inverse_link", "high", "Accounts with higher scores churn more, not less",
+            (f"Across {n_acc:,} accounts ({events:,} churned) each extra score point goes with "
+             + (f"{100 * (or_ - 1):.0f}% higher odds of churn (odds ratio {or_:.2f}, {only['or_ci_low']:.2f}–"
+                f"{only['or_ci_high']:.2f}, p = {p:.2g}); " if est else "")
+             + f"churned accounts scored higher than retained ones (AUC {a.auc:.2f}, "
+             f"{a.ci_low:.2f}–{a.ci_high:.2f}). {rates}"),
+            evidence=ev,
+            recommendation=("Check how scores and accounts are joined (a reversed scale or a wrong key), then who "
+                            "answers for the churning accounts: satisfied users may not be the people deciding to "
+                            "renew."))
+    no_assoc = (not est or p >= alpha) and a.ci_low <= 0.5 <= a.ci_high
+    negligible = a.ci_high < 0.55
+    if not (no_assoc or negligible):
+        return None
+    severity = "high" if a.ci_high < 0.6 else "medium"
+    what = ("no detectable association" if no_assoc else "an association too weak to use")
+    return Finding(
+        "outcome.no_link", severity,
+        f"The score does not predict churn: {what} across {n_acc:,} accounts",
+        (f"Churned and retained accounts scored alike: AUC {a.auc:.2f} (interval {a.ci_low:.2f}–"
+         f"{a.ci_high:.2f}, where 0.5 is chance)"
+         + (f"; odds ratio per score point {or_:.2f} ({only['or_ci_low']:.2f}–{only['or_ci_high']:.2f}, "
+            f"p = {p:.2g})" if est else "")
+         + f". {rates}"
+         + ("With this many accounts a useful link (AUC 0.6 or more) is ruled out." if a.ci_high < 0.6 else "")),
+        evidence=ev,
+        recommendation=("Do not use this score as a retention indicator as it stands: check who answers for each "
+                        "account (decision makers vs users), the timing of the survey against renewals, and "
+                        "whether the question asked is the likelihood to recommend."))
+
+
+# --------------------------------------------------------------------------- false comfort
+
+
+def false_comfort(signals: dict[str, Any], churn: dict[str, Any]) -> Finding | None:
+    """``outcome.false_comfort``: promoters' accounts churning nearly as often as the others.
+
+    Reads the contexts of the ``false_signals`` check (its table, all
+    accounts and per role) and of ``churn_by_category`` (the overall churn rate).
+    """
+    if not signals:
+        return None
+    fs, cat_table = signals["table"], churn["table"]
+    ratio = fs["false_comfort_rate"] / fs["churn_rate"].where(fs["churn_rate"] > 0)
+    cand = fs[(fs["promoters"] >= FALSE_COMFORT_MIN_PROMOTERS) & (fs["false_comfort_rate"] >= FALSE_COMFORT_RATE)
+              & (fs["rate_comfort_ci_low"] >= FALSE_COMFORT_RATE / 2) & (ratio >= FALSE_COMFORT_RATIO)]
+    if cand.empty:
+        return None
+    top = cand.sort_values("false_comfort_rate", ascending=False).iloc[0]
+    rate, base = float(top["false_comfort_rate"]), float(top["churn_rate"])
+    severity = "high" if top["rate_comfort_ci_low"] >= 0.15 and rate >= 0.8 * base else "medium"
+    who = "promoter accounts" if top["group"] == "all accounts" else (
+        f"accounts whose {top['group'].removeprefix('role: ')} respondents are promoters")
+    alarm = fs[fs["group"] == top["group"]].iloc[0]
+    detail = (f"{int(top['promoters_churned'])} of {int(top['promoters'])} {who} churned ({100 * rate:.1f}%, interval "
+              f"{100 * top['rate_comfort_ci_low']:.1f}–{100 * top['rate_comfort_ci_high']:.1f}%), against "
+              f"{100 * base:.1f}% of the same accounts overall: a promoter score barely lowers the risk of losing the "
+              "account.")
+    if np.isfinite(alarm["false_alarm_rate"]):
+        detail += (f" Conversely {100 * alarm['false_alarm_rate']:.0f}% of the detractor accounts in this group stayed "
+                   "(false alarms).")
+    return Finding(
+        "outcome.false_comfort", severity, f"False comfort: {100 * rate:.0f}% of {who} churned", detail,
+        evidence={"group": top["group"], "promoters": int(top["promoters"]),
+                  "promoters_churned": int(top["promoters_churned"]), "false_comfort_rate": rate,
+                  "rate_ci_low": float(top["rate_comfort_ci_low"]), "rate_ci_high": float(top["rate_comfort_ci_high"]),
+                  "group_churn_rate": base, "promoter_to_group_ratio": rate / base,
+                  "overall_churn_rate": float(cat_table.loc[cat_table["category"] == "all", "churn_rate"].iloc[0]),
+                  "false_alarm_rate": float(alarm["false_alarm_rate"]),
+                  "groups": [{"group": g, "false_comfort_rate": float(v)} for g, v in
+                             zip(cand["group"], cand["false_comfort_rate"], strict=True)]},
+        recommendation=("Do not treat promoters as safe: review churned promoters' accounts (who else in the account "
+                        "was asked, usage, contract events) and add a renewal-risk check beyond the score."))
+
+
+# --------------------------------------------------------------------------- roles
+
+
+def _role_list(rows: pd.DataFrame) -> str:
+    return ", ".join(f"{row['role']} (AUC {row['auc']:.2f}, {row['auc_ci_low']:.2f}–{row['auc_ci_high']:.2f}; "
+                     f"odds ratio {row['odds_ratio_per_sd']:.2f} per SD)" for _, row in rows.iterrows())
+
+
+def _share(role_share: pd.Series | None, roles: pd.Series) -> float:
+    """Share of all responses given by these roles (NaN without roles)."""
+    return float(role_share.reindex(list(roles)).sum()) if role_share is not None else float("nan")
+
+
+def role_predictiveness(roles: dict[str, Any], alpha: float) -> Finding | None:
+    """``outcome.role_predictiveness``: some roles' scores predict churn, others' clearly less.
+
+    Needs a significant score x role interaction (context of the
+    ``role_models`` check), a role whose score predicts churn well
+    (significant, AUC >= :data:`STRONG_AUC`) and a role that does clearly
+    less (not significant, or an AUC at least :data:`AUC_GAP` lower).
+    """
+    roles_t, inter = roles.get("table"), roles.get("interaction")
+    if roles_t is None or roles_t.empty or inter is None or not np.isfinite(inter.p_value):
+        return None
+    modelled = roles_t[roles_t["p_value"].notna()]
+    sig = (modelled["p_adj"] < alpha) & (modelled["odds_ratio_per_sd"] < 1)
+    yes = modelled[sig & (modelled["auc"] >= STRONG_AUC)]
+    if inter.p_value >= alpha or yes.empty:
+        return None
+    best = float(yes["auc"].max())
+    no = modelled[~sig | (modelled["auc"] <= best - AUC_GAP)]
+    if no.empty:
+        return None
+    useless = no[~sig.loc[no.index] | (no["auc"] < WEAK_AUC)]
+    role_share = roles["role_share"]
+    share_no = _share(role_share, useless["role"])
+    severity = "high" if share_no >= 0.5 else "medium"
+    if len(useless) == len(no):
+        verb = "barely do" if sig.loc[no.index].all() else "do not"
+        title = (f"Only some roles' scores predict churn: {_join(yes['role'])} scores do, "
+                 f"{_join(no['role'])} scores {verb}")
+    else:
+        title = (f"{_join(yes['role'])} scores predict churn much better than {_join(no['role'])} scores "
+                 f"(AUC {best:.2f} vs {float(no['auc'].max()):.2f})")
+    detail = (f"Scores predict churn well for {_role_list(yes)}, but clearly less for {_role_list(no)}. The roles "
+              f"differ significantly (Wald test of the score x role interaction on standardized scores, chi² = "
+              f"{inter.chi2:.1f} on {inter.df} df, p = {inter.p_value:.2g}).")
+    share_weaker = _share(role_share, no["role"])
+    if np.isfinite(share_weaker):
+        detail += f" The roles whose scores predict churn less give {100 * share_weaker:.0f}% of all responses."
+    return Finding(
+        "outcome.role_predictiveness", severity, title, detail,
+        evidence={"interaction_chi2": inter.chi2, "interaction_df": inter.df,
+                  "interaction_p_value": inter.p_value, "predictive_roles": yes["role"].tolist(),
+                  "weak_roles": no["role"].tolist(), "best_auc": best, "weak_auc_max": float(no["auc"].max()),
+                  "weak_role_response_share": share_weaker, "useless_role_response_share": share_no,
+                  "roles": [{"role": row["role"], "accounts": int(row["accounts"]), "auc": float(row["auc"]),
+                             "odds_ratio_per_sd": float(row["odds_ratio_per_sd"]), "p_adj": float(row["p_adj"])}
+                            for _, row in modelled.iterrows()]},
+        recommendation=(f"Weight the program toward {_join(yes['role'])}: survey them at every account before "
+                        "renewal, and read the other roles' scores as product feedback rather than a retention "
+                        "signal."))
+
+
+# --------------------------------------------------------------------------- summary
+
+
+def _too_few_accounts(accounts: dict[str, Any]) -> str:
+    """The summary when too few accounts have an outcome and a prior score (context of the ``accounts`` check)."""
+    return (f"Too few accounts with a known outcome and a prior score ({accounts['accounts']}, "
+            f"{accounts['churned']} churned) to tell whether the score predicts churn.")
+
+
+def summary(findings: list[Finding], accounts: dict[str, Any], churn: dict[str, Any], auc: dict[str, Any]) -> str:
+    """The area's one-line summary.
+
+    The no-link / inverse-link finding when there is one; else the detractor
+    and promoter churn rates, the AUC and the most severe finding; a
+    warning when the AUC is suspiciously high. Too few accounts: says so.
+    """
+    if not auc:
+        return _too_few_accounts(accounts)
+    lift, a = churn["lift"], auc["auc"]
+    top = sorted((f for f in findings if f.severity in ("high", "medium")),
+                 key=lambda f: ("high", "medium").index(f.severity))
+    suspicious = (" A link this strong is unusual for survey data: check how scores were collected."
+                  if np.isfinite(a.auc) and a.auc >= SUSPICIOUS_AUC else "")
+    if top and top[0].id in ("outcome.no_link", "outcome.inverse_link"):
+        return top[0].title + suspicious
+    base = ""
+    if np.isfinite(lift.detractor_rate) and np.isfinite(lift.promoter_rate):
+        base = (f"Detractor accounts churned at {100 * lift.detractor_rate:.0f}% against "
+                f"{100 * lift.promoter_rate:.0f}% for promoters")
+    if np.isfinite(a.auc):
+        base += ("; " if base else "") + (f"the score separates churned from retained accounts with AUC "
+                                          f"{a.auc:.2f} ({a.ci_low:.2f}–{a.ci_high:.2f})")
+    if top:
+        base += f". {top[0].title}"
+    return ((base + ".") if base and not base.endswith(".") else base) + suspicious
