@@ -27,6 +27,8 @@ LATENCY_MEDIAN_DAYS: float = 3
 #: ...and so is more than LATENCY_LONG_SHARE of responses arriving after LATENCY_LONG_DAYS.
 LATENCY_LONG_DAYS: float = 7
 LATENCY_LONG_SHARE: float = 0.25
+#: Late answers are a medium finding when the median exceeds LATENCY_LONG_DAYS or this share answers after them.
+LATENCY_MEDIUM_SHARE = 0.5
 
 # severities
 #: Slow follow-up is high when the median (and its interval's lower bound) exceeds the SLA by this factor...
@@ -271,7 +273,7 @@ def response_latency(latency: dict[str, Any], adjusted: dict[str, Any]) -> Findi
         return None
     lat = latency["latency"]
     med, share = lat.median_days, lat.share_over_long
-    sev = _sev(False, med > LATENCY_LONG_DAYS or share >= 0.5)
+    sev = _sev(False, med > LATENCY_LONG_DAYS or share >= LATENCY_MEDIUM_SHARE)
     return Finding(
         id="decay.response_latency", severity=sev,
         title=(f"Customers answer late: a median of {fmt_days(med)} days after the invitation, "
