@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .areas.decay.queue import callback_queue
+from .areas.decay import callback_queue
 from .clean import Prepared
 from .findings import Diagnosis
 from .redact import redact_frame

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from npsdiag.areas.decay.queue import CALLBACK_COLUMNS, callback_queue
+from npsdiag.areas.decay import CALLBACK_COLUMNS, callback_queue
 from npsdiag.clean import prepare
 from npsdiag.io import from_frames
 from npsdiag.outputs import neutralise_formulas, write_csv_safely

@@ -23,6 +23,9 @@ from npsdiag.areas import decay
 from npsdiag.clean import prepare
 from npsdiag.findings import FINDING_IDS
 from npsdiag.io import from_frames
+from npsdiag.stats.auc import auc_hanley_mcneil
+from npsdiag.stats.medians import MedianCI, median_ci
+from npsdiag.stats.proportions import wilson_interval
 
 DECAY_IDS = [i for i in FINDING_IDS if i.startswith("decay.")]
 NOW = "2025-06-01"
@@ -124,7 +127,7 @@ def test_wilson_interval_matches_formula():
     n, p = 20, 0.25
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    lo, hi = decay.wilson_interval([5, 0], [20, 0])
+    lo, hi = wilson_interval([5, 0], [20, 0])
     assert lo[0] == pytest.approx(centre - half, abs=1e-9)
     assert hi[0] == pytest.approx(centre + half, abs=1e-9)
     assert round(lo[0], 4) == 0.1119 and round(hi[0], 4) == 0.4687
@@ -133,12 +136,13 @@ def test_wilson_interval_matches_formula():
 
 def test_median_ci_order_statistics():
     # n=10 at 95%: P(B<=1)=11/1024=.0107 < .025 <= P(B<=2)=56/1024 -> l=2: (x(2), x(9)), coverage 1-2*.0107=.979
-    med, lo, hi = decay.median_ci([10, 1, 9, 2, 8, 3, 7, 4, 6, 5])
-    assert (med, lo, hi) == (5.5, 2.0, 9.0)
+    assert median_ci([10, 1, 9, 2, 8, 3, 7, 4, 6, 5]) == MedianCI(5.5, 2.0, 9.0, 10)
     # n=5: even (x(1), x(5)) only covers 1-2/32 = .9375 < .95 -> no interval
-    med, lo, hi = decay.median_ci([1, 2, 3, 4, 5])
-    assert med == 3 and math.isnan(lo) and math.isnan(hi)
-    assert all(math.isnan(v) for v in decay.median_ci([]))
+    r = median_ci([1, 2, 3, 4, 5])
+    assert r.median == 3 and math.isnan(r.ci_low) and math.isnan(r.ci_high)
+    empty = median_ci([None, float("nan")])  # missing values are left out
+    assert empty.n == 0 and all(math.isnan(v) for v in (empty.median, empty.ci_low, empty.ci_high))
+    assert list(median_ci(range(1, 11)).summary.columns) == ["median", "ci_low", "ci_high", "n"]
 
 
 def test_auc_hanley_mcneil_against_hand_and_sklearn():
@@ -147,18 +151,18 @@ def test_auc_hanley_mcneil_against_hand_and_sklearn():
     # var = (.1875 + 3(.6-.5625) + 3(.642857-.5625)) / 16 = .541071/16 = .033817 -> SE = .183894
     score = [3, 4, 7, 8, 1, 2, 5, 6]
     churned = [False] * 4 + [True] * 4
-    out = decay.auc_hanley_mcneil(score, churned)
-    assert out["auc"] == pytest.approx(0.75)
-    assert out["se"] == pytest.approx(0.183894, abs=1e-6)
-    assert out["ci_low"] == pytest.approx(0.75 - stats.norm.ppf(0.975) * 0.183894, abs=1e-5)
-    assert out["ci_high"] == 1.0  # clipped
+    out = auc_hanley_mcneil(score, churned)
+    assert out.auc == pytest.approx(0.75)
+    assert out.se == pytest.approx(0.183894, abs=1e-6)
+    assert out.ci_low == pytest.approx(0.75 - stats.norm.ppf(0.975) * 0.183894, abs=1e-5)
+    assert out.ci_high == 1.0  # clipped
     rng = np.random.default_rng(3)
     s = rng.integers(0, 11, 400).astype(float)
     c = rng.random(400) < 1 / (1 + np.exp(s - 5))
     # AUC of the score for retention = sklearn's AUC of -score for churn (ties count 1/2 in both)
-    assert decay.auc_hanley_mcneil(s, c)["auc"] == pytest.approx(roc_auc_score(c, -s))
-    one_class = decay.auc_hanley_mcneil([1, 2, 3], [False, False, False])
-    assert math.isnan(one_class["auc"]) and one_class["n_churned"] == 0
+    assert auc_hanley_mcneil(s, c).auc == pytest.approx(roc_auc_score(c, -s))
+    one_class = auc_hanley_mcneil([1, 2, 3], [False, False, False])
+    assert math.isnan(one_class.auc) and one_class.n_churned == 0
 
 
 # --------------------------------------------------------------------------- follow-up building blocks
@@ -191,8 +195,8 @@ def test_follow_up_summary_counts_and_intervals():
     assert (s["n"], s["followed_up"], s["n_closed"]) == (6, 3, 4)
     assert s["share_within_sla"] == 0.25 and s["share_never"] == 0.25
     assert s["share_late"] == pytest.approx(2 / 3)
-    lo, hi = decay.wilson_interval(1, 4)
-    assert s["never_ci_low"] == pytest.approx(lo[0]) and s["never_ci_high"] == pytest.approx(hi[0])
+    lo, hi = wilson_interval(1, 4)
+    assert s["never_ci_low"] == pytest.approx(float(lo)) and s["never_ci_high"] == pytest.approx(float(hi))
     assert s["median_days"] == 19.0  # followed-up latencies 7, 19, 50
     by = decay.follow_up_summary(d, by="owner").set_index("owner")
     assert by.loc["a", "n"] == 3 and by.loc["(none)", "n"] == 1 and by.loc["b", "n_closed"] == 0
@@ -216,7 +220,9 @@ def test_follow_up_churn_model_against_statsmodels():
     d = pd.DataFrame({"band_code": rng.integers(0, 4, n), "score": rng.integers(0, 7, n).astype(float),
                       "account_id": [f"a{i % 150}" for i in range(n)]})
     d["churned"] = rng.random(n) < 1 / (1 + np.exp(-(-1 + 0.4 * d["band_code"] - 0.2 * d["score"])))
-    out, kind = decay.follow_up_churn_model(d)
+    model = decay.follow_up_churn_model(d)
+    out, kind = model.terms, model.covariance
+    assert model.fitted and model.summary is out
     ref = sm.Logit(d["churned"].astype(float), sm.add_constant(d[["band_code", "score"]].astype(float))).fit(
         disp=0, cov_type="cluster", cov_kwds={"groups": pd.factorize(d["account_id"])[0]})
     assert kind == "cluster-robust by account"
@@ -225,8 +231,8 @@ def test_follow_up_churn_model_against_statsmodels():
     ci = np.exp(ref.conf_int().loc["score"])
     assert out["ci_low"].iloc[1] == pytest.approx(ci[0], rel=1e-6) and out["ci_high"].iloc[1] == pytest.approx(ci[1])
     # one outcome only: no model, a reason instead of an exception
-    empty, why = decay.follow_up_churn_model(d.assign(churned=False))
-    assert empty.empty and "one outcome" in why
+    empty = decay.follow_up_churn_model(d.assign(churned=False))
+    assert not empty.fitted and empty.terms.empty and "one outcome" in empty.covariance
 
 
 # --------------------------------------------------------------------------- staleness building blocks
@@ -254,7 +260,7 @@ def test_staleness_model_against_statsmodels():
                       "account_id": [f"a{i % 300}" for i in range(n)]})
     age = d["score_age_months"] / 12
     d["churned"] = rng.random(n) < 1 / (1 + np.exp(-(-(0.6 - 0.25 * age) * (d["score"] - 5))))
-    out, _ = decay.staleness_model(d)
+    out = decay.staleness_model(d).terms
     sc = d["score"] - d["score"].mean()
     X = pd.DataFrame({"const": 1.0, "s": sc, "a": age, "sa": sc * age})
     ref = sm.Logit(d["churned"].astype(float), X).fit(disp=0, cov_type="cluster",
@@ -284,7 +290,7 @@ def test_match_invitations_by_respondent_window_and_once():
     res = pd.DataFrame({"responded_at": pd.to_datetime(["2024-01-03", "2024-04-15", "2024-03-06", "2024-03-07",
                                                         "2023-12-01"]),
                         "respondent_id": [" a@x.com", "c@x.com", "d@x.com", "d@x.com", "b@x.com"]})
-    m = decay.match_invitations(inv, res, window_days=30)
+    m = linking.match_invitations(inv, res, window_days=30)
     # a: matched despite case and spaces (2 days); b: response before invitation; c: 74 days > window;
     # d: both responses go to the latest invitation before them (Mar 5), which is matched once: Mar 1 unanswered
     assert m["responded"].tolist() == [True, False, False, False, True]
@@ -295,9 +301,9 @@ def test_match_invitations_by_respondent_window_and_once():
 def test_match_invitations_by_response_id_and_no_key():
     inv = pd.DataFrame({"invited_at": pd.to_datetime(["2024-01-01", "2024-01-02"]), "response_id": ["R1", None]})
     res = pd.DataFrame({"responded_at": pd.to_datetime(["2024-01-05"]), "response_id": ["R1"]})
-    m = decay.match_invitations(inv, res)
+    m = linking.match_invitations(inv, res)
     assert m["responded"].tolist() == [True, False] and m["response_latency_days"].iloc[0] == 4.0
-    assert decay.match_invitations(inv[["invited_at"]], res[["responded_at"]]) is None
+    assert linking.match_invitations(inv[["invited_at"]], res[["responded_at"]]) is None
 
 
 def test_response_rates_and_trend_against_statsmodels():
@@ -320,23 +326,30 @@ def test_response_rates_and_trend_against_statsmodels():
     years = (d["invited_at"] - d["invited_at"].min()).dt.total_seconds() / 86400 / 365.25
     ref = sm.Logit(d["responded"].astype(float), sm.add_constant(years.to_numpy())).fit(
         disp=0, cov_type="cluster", cov_kwds={"groups": pd.factorize(d["respondent_id"])[0]})
-    assert tr["odds_ratio_per_year"] == pytest.approx(math.exp(ref.params.iloc[1]), rel=1e-6)
+    assert tr.odds_ratio_per_year == pytest.approx(math.exp(ref.params.iloc[1]), rel=1e-6)
     # average marginal effect by hand: mean(p(1-p)) * b1, in points
     ph = ref.predict()
-    assert tr["change_points_per_year"] == pytest.approx(100 * np.mean(ph * (1 - ph)) * ref.params.iloc[1], rel=1e-6)
-    assert tr["ci_low"] < tr["change_points_per_year"] < tr["ci_high"] < 0
-    assert tr["change_points_per_year"] == pytest.approx(-10, abs=3)  # the planted -10 points a year
+    assert tr.change_points_per_year == pytest.approx(100 * np.mean(ph * (1 - ph)) * ref.params.iloc[1], rel=1e-6)
+    assert tr.ci_low < tr.change_points_per_year < tr.ci_high < 0
+    assert tr.change_points_per_year == pytest.approx(-10, abs=3)  # the planted -10 points a year
+    assert tr.n == len(d) and tr.n_responded == int(d["responded"].sum())
+    assert tr.covariance == "cluster-robust by respondent" and tr.reason is None
+    # nothing with a complete response window: a reason, NaN estimates
+    none = decay.response_rate_trend(inv, end=inv["invited_at"].min(), window_days=30)
+    assert none.n == 0 and none.reason and math.isnan(none.p_value)
 
 
 def test_response_latency_against_hand():
     # latencies 0, 1, 1, 2, 9, 10, 12, 3, 4, 5: sorted 0 1 1 2 3 4 5 9 10 12 -> median 3.5; 3 of 10 over 7 days
     d = pd.DataFrame({"response_latency_days": [0, 1, 1, 2, 9, 10, 12, 3, 4, 5, -1]})  # -1 ignored
     lat = decay.response_latency(d)
-    assert lat["n"] == 10 and lat["median_days"] == 3.5 and lat["share_over_long"] == 0.3
-    assert lat["p_long"] == pytest.approx(stats.binomtest(3, 10, 0.25, alternative="greater").pvalue)
+    assert lat.n == 10 and lat.median_days == 3.5 and lat.share_over_long == 0.3
+    assert lat.p_long == pytest.approx(stats.binomtest(3, 10, 0.25, alternative="greater").pvalue)
     # sign test against 3 days: the tie (3) is dropped, 5 of the other 9 are above -> P(B(9, .5) >= 5) = .5
-    assert lat["p_median"] == pytest.approx(stats.binomtest(5, 9, 0.5, alternative="greater").pvalue)
-    assert lat["p_median"] == pytest.approx(0.5)
+    assert lat.p_median == pytest.approx(stats.binomtest(5, 9, 0.5, alternative="greater").pvalue)
+    assert lat.p_median == pytest.approx(0.5)
+    # sorted 0 1 1 2 3 4 5 9 10 12: 90th percentile (linear) = 10 + .1 * (12 - 10) = 10.2
+    assert lat.p90_days == pytest.approx(10.2) and lat.long_days == 7 and lat.median_threshold == 3
 
 
 # --------------------------------------------------------------------------- findings: fire and not fire
@@ -483,6 +496,128 @@ def test_slow_follow_up_title_when_median_meets_sla():
     assert f.evidence["p_value"] == pytest.approx(stats.binomtest(40, 100, 0.2, alternative="greater").pvalue)
 
 
+# --------------------------------------------------------------------------- the package's parts (issue 15)
+
+
+CHECKS = ["account_outcomes", "follow_up", "follow_up_effect", "score_staleness", "response_rates", "response_latency",
+          "multiple_testing", "callback_queue"]
+
+
+def test_every_check_is_listed_assessed_or_not(bad_result):
+    _, res = bad_result
+    assert [c.name for c in res.checks] == CHECKS and all(c.assessed for c in res.checks)
+    # follow-up dates only: the checks without their inputs say why, and the report's notes say it once
+    r, _, _ = make_client(seed=2, n_accounts=40, months=12)
+    _, res = _run(r.drop(columns=["invited_at"]))
+    by_name = {c.name: c for c in res.checks}
+    assert list(by_name) == CHECKS
+    skipped = {n for n, c in by_name.items() if not c.assessed}
+    assert skipped == {"account_outcomes", "follow_up_effect", "score_staleness", "response_rates",
+                       "response_latency"}
+    assert "accounts.churned" in by_name["follow_up_effect"].reason
+    assert "invitations" in by_name["response_rates"].reason
+    assert sum("Response rates not assessed" in n for n in res.notes) == 1
+
+
+def test_follow_up_check_context_is_the_detractor_row(bad_result):
+    prep, res = bad_result
+    fu = next(c for c in res.checks if c.name == "follow_up")
+    row = fu.context["summary"]
+    det = decay.follow_up_latency(prep.responses, sla_days=7, end=linking.data_end_date(prep))
+    det = det[det["category"] == "detractor"]
+    # counted directly from the statuses: late of followed up, never of those older than the SLA
+    late, within = int((det["follow_up_status"] == "late").sum()), int((det["follow_up_status"] == "within_sla").sum())
+    never = int((det["follow_up_status"] == "never").sum())
+    assert (row["late"], row["followed_up"], row["never"]) == (late, late + within, never)
+    assert fu.context["p_values"]["slow_follow_up"] == pytest.approx(
+        stats.binomtest(late, late + within, 0.2, alternative="greater").pvalue)
+    assert fu.context["sla"] == 7
+
+
+def test_p_values_are_adjusted_together(bad_result):
+    from statsmodels.stats.multitest import multipletests
+
+    _, res = bad_result
+    adj = next(c for c in res.checks if c.name == "multiple_testing").context
+    assert list(adj["p_values"]) == ["slow_follow_up", "no_follow_up", "follow_up_effect", "score_staleness",
+                                     "response_rate_trend", "latency_median", "latency_long"]
+    ref = multipletests(list(adj["p_values"].values()), method="fdr_bh")[1]
+    assert np.allclose(list(adj["p_adj"].values()), ref, rtol=1e-12)
+    assert adj["alpha"] == pytest.approx(0.05)
+
+
+def test_rules_fire_only_on_adjusted_evidence():
+    from npsdiag.areas.decay import rules
+
+    summary = pd.Series({"median_days": 12.0, "median_ci_low": 10.0, "median_ci_high": 14.0, "share_late": 0.6,
+                         "late_ci_low": 0.5, "late_ci_high": 0.7, "share_within_sla": 0.3, "followed_up": 100,
+                         "n": 120, "share_never": 0.02, "never_ci_low": 0.01, "never_ci_high": 0.05, "never": 2,
+                         "n_closed": 110, "open": 10})
+    ctx = {"summary": summary, "slow_owners": ["Ann"], "all_missing": False, "sla": 7.0}
+
+    def adjusted(p_adj):
+        return {"p_values": {"slow_follow_up": 0.001}, "p_adj": {"slow_follow_up": p_adj}, "alpha": 0.05,
+                "confidence": 0.95}
+
+    assert rules.slow_follow_up(ctx, adjusted(0.2)) is None
+    f = rules.slow_follow_up(ctx, adjusted(0.004))
+    # median 12 > 1.25 x 7 and its interval's lower bound 10 > 7: high
+    assert f.severity == "high" and f.evidence["p_adj"] == 0.004 and "Ann" in f.detail
+    assert f.title == "Detractors were followed up after a median of 12 days against a 7-day SLA"
+    assert rules.no_follow_up(ctx, adjusted(0.004)) is None  # its own test did not run
+    assert rules.slow_follow_up({"sla": 7.0}, adjusted(0.004)) is None  # no detractors: no context, no finding
+
+
+def test_within_sla_by_group_against_fisher_and_bh():
+    from statsmodels.stats.multitest import multipletests
+
+    s = pd.DataFrame({"owner": ["a", "b", "c", "d"], "within_sla": [45, 40, 12, 0], "n_closed": [50, 50, 40, 0],
+                      "share_within_sla": [0.9, 0.8, 0.3, np.nan]})
+    out = decay.within_sla_by_group(s, alpha=0.05)
+    assert out["owner"].tolist() == ["a", "b", "c"]  # d has nothing closed
+    # each owner against the others together: 97 of 140 within the SLA
+    ps = [stats.fisher_exact([[k, n - k], [97 - k, (140 - n) - (97 - k)]])[1]
+          for k, n in [(45, 50), (40, 50), (12, 40)]]
+    assert np.allclose(out["p_adj"], multipletests(ps, method="fdr_bh")[1])
+    assert out["slower"].tolist() == [False, False, True]  # a is significantly faster, not slower
+    one = decay.within_sla_by_group(s.head(1))
+    assert math.isnan(one["p_adj"].iloc[0]) and not one["slower"].iloc[0]
+
+
+def test_plots_draw_on_the_given_axes_in_the_report_style(bad_result):
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    prep, res = bad_result
+    before = dict(matplotlib.rcParams)
+    fu = decay.follow_up_latency(prep.responses, sla_days=7, end=linking.data_end_date(prep))
+    tab = pd.DataFrame({"band": ["within SLA (<= 7 d)", "never"], "n": [10, 5], "churn_rate": [0.1, 0.4],
+                        "ci_low": [0.02, 0.15], "ci_high": [0.4, 0.7]})
+    bands = decay.score_age_bands(pd.DataFrame({"score": [9, 2, 8, 3, 7, 1], "churned": [0, 1, 0, 1, 0, 1],
+                                                "score_age_months": [1, 1, 2, 2, 8, 8]}))
+    rates = pd.DataFrame({"period_start": pd.to_datetime(["2024-01-01", "2024-02-01"]), "response_rate": [0.4, 0.3],
+                          "ci_low": [0.35, 0.25], "ci_high": [0.45, 0.35]})
+    fig = Figure()
+    axes = fig.subplots(2, 2).ravel()
+    drawn = [decay.plot_follow_up_ecdf(fu, 7, 0.25, ax=axes[0]), decay.plot_churn_by_follow_up(tab, ax=axes[1]),
+             decay.plot_auc_by_score_age(bands, ax=axes[2]),
+             decay.plot_response_rate(rates, None, "month", confidence=0.9, ax=axes[3])]
+    assert drawn == list(axes)
+    assert [t.get_text() for t in axes[3].get_legend().get_texts()] == ["90% interval", "response rate"]
+    assert dict(matplotlib.rcParams) == before  # the style stays inside the plot functions
+    new = decay.plot_churn_by_follow_up(tab)
+    assert new.figure is not fig and tuple(new.figure.get_size_inches()) == (6.5, 3.4)
+
+
+def test_result_objects_give_evidence_dicts():
+    lat = decay.response_latency(pd.DataFrame({"response_latency_days": [0, 1, 1, 2, 9]}))
+    d = lat.to_dict()
+    assert d["n"] == 5 and d["median_days"] == 1.0 and set(d) >= {"p_median", "p_long", "over_long_ci_high"}
+    assert lat.summary.shape == (1, len(d))
+    m = decay.follow_up_churn_model(pd.DataFrame({"band_code": [0, 1], "score": [1.0, 2.0], "churned": [True, False]}))
+    assert not m.fitted and m.to_dict() == {"covariance": "too few observations or only one outcome"}
+
+
 # --------------------------------------------------------------------------- large-export implementation (issue 9)
 
 
@@ -523,7 +658,7 @@ def test_match_invitations_equals_merge_asof_rule(grid):
     res.loc[rng.random(n_r) < 0.03, "responded_at"] = pd.NaT
     for window in (3, 30, 3000):
         ref = _asof_reference(inv, res, window)
-        got = decay.match_invitations(inv, res, window_days=window)
+        got = linking.match_invitations(inv, res, window_days=window)
         assert got["matched_responded_at"].equals(ref.rename("matched_responded_at")), window
         assert (got["responded"] == ref.notna()).all()
         lat = (ref - inv["invited_at"].reset_index(drop=True)).dt.total_seconds() / 86400
@@ -534,14 +669,14 @@ def test_matched_invitations_shares_one_window_free_match_across_windows():
     r, a, i = make_client(seed=3, n_accounts=60)
     prep = prepare(from_frames(r, accounts=a, invitations=i), now=NOW)
     for window in (30, 90, 7):
-        ref = decay.match_invitations(prep.invitations, prep.responses, window_days=window)
+        ref = linking.match_invitations(prep.invitations, prep.responses, window_days=window)
         got = linking.matched_invitations(prep, window_days=window)
         pd.testing.assert_frame_equal(got, ref)
     # a response 30 days after its invitation is inside a 30-day window, 30 days and 1 minute is not
     inv = pd.DataFrame({"invited_at": pd.to_datetime(["2024-01-01", "2024-03-01"]), "respondent_id": ["a", "b"]})
     res = pd.DataFrame({"responded_at": pd.to_datetime(["2024-01-31 00:00", "2024-03-31 00:01"]),
                         "respondent_id": ["a", "b"]})
-    assert decay.match_invitations(inv, res, window_days=30)["responded"].tolist() == [True, False]
+    assert linking.match_invitations(inv, res, window_days=30)["responded"].tolist() == [True, False]
 
 
 def test_pattern_logit_equals_row_logit_with_clusters():
@@ -582,10 +717,10 @@ def test_response_rate_trend_interval_matches_statsmodels_margeff():
     ref = sm.Logit(inv["responded"].astype(float), sm.add_constant(years.to_numpy())).fit(
         disp=0, cov_type="cluster", cov_kwds={"groups": pd.factorize(inv["respondent_id"])[0]})
     me = ref.get_margeff(at="overall").summary_frame(alpha=0.05).iloc[0]
-    assert tr["change_points_per_year"] == pytest.approx(100 * me.iloc[0], rel=1e-7)
-    assert tr["ci_low"] == pytest.approx(100 * me.iloc[4], rel=1e-7)
-    assert tr["ci_high"] == pytest.approx(100 * me.iloc[5], rel=1e-7)
-    assert tr["p_value"] == pytest.approx(ref.pvalues.iloc[1], rel=1e-6)
+    assert tr.change_points_per_year == pytest.approx(100 * me.iloc[0], rel=1e-7)
+    assert tr.ci_low == pytest.approx(100 * me.iloc[4], rel=1e-7)
+    assert tr.ci_high == pytest.approx(100 * me.iloc[5], rel=1e-7)
+    assert tr.p_value == pytest.approx(ref.pvalues.iloc[1], rel=1e-6)
 
 
 def test_auc_from_counts_with_ties_and_half_points():
@@ -593,11 +728,11 @@ def test_auc_from_counts_with_ties_and_half_points():
     rng = np.random.default_rng(13)
     s = rng.integers(0, 21, 2000) / 2
     c = rng.random(2000) < 1 / (1 + np.exp(s - 5))
-    out = decay.auc_hanley_mcneil(s, c)
+    out = auc_hanley_mcneil(s, c)
     ranks = stats.rankdata(np.concatenate([s[~c], s[c]]))
     n1, n0 = (~c).sum(), c.sum()
-    assert out["auc"] == pytest.approx((ranks[:n1].sum() - n1 * (n1 + 1) / 2) / (n1 * n0), rel=1e-12)
-    assert out["auc"] == pytest.approx(roc_auc_score(c, -s))
+    assert out.auc == pytest.approx((ranks[:n1].sum() - n1 * (n1 + 1) / 2) / (n1 * n0), rel=1e-12)
+    assert out.auc == pytest.approx(roc_auc_score(c, -s))
 
 
 @pytest.mark.parametrize("freq", ["W", "M", "Q"])
@@ -605,7 +740,7 @@ def test_period_labels_and_rates_on_integer_keys_match_pandas_periods(freq):
     rng = np.random.default_rng(1)
     d = pd.Series(pd.Timestamp("2023-12-20") + pd.to_timedelta(rng.integers(0, 500 * 1440, 5000), unit="min"))
     d[::97] = pd.NaT
-    assert decay._period_label_fast(d, freq).equals(decay._period_label(d, freq))
+    assert decay.calendar_periods(d, freq).equals(decay.period_labels(d, freq))
     inv = pd.DataFrame({"invited_at": d, "responded": rng.random(5000) < 0.4})
     inv["response_latency_days"] = np.where(inv["responded"], 2.0, np.nan)
     rates = decay.response_rates(inv, period=freq, window_days=30)
@@ -629,7 +764,7 @@ def test_follow_up_summary_by_two_columns_matches_groupby():
     assert out["never"].tolist() == g["follow_up_status"].apply(lambda s: int((s == "never").sum())).tolist()
     med = g["latency_days"].median()
     assert np.allclose(out["median_days"], med, equal_nan=True)
-    lo = [decay.median_ci(v)[1] for _, v in g["latency_days"]]
+    lo = [median_ci(v).ci_low for _, v in g["latency_days"]]
     assert np.allclose(out["median_ci_low"], lo, equal_nan=True)
 
 
@@ -665,7 +800,7 @@ def test_matched_invitations_joint_respondent_keys(variants, codes_first):
 def test_group_labels_are_the_text_of_the_values():
     # follow_up_summary groups on text labels (missing = "(none)"), converting only distinct values; reference:
     # the per-row conversion pd.factorize(col.astype("string").fillna("(none)"), sort=True)
-    from npsdiag.areas.decay import _text_group_codes
+    from npsdiag.areas.decay.followup import _text_group_codes
 
     cases = [pd.Series(["b", "a", None, "b", "(none)"], dtype="string"),
              pd.Series(pd.Categorical(["x", None, "y", "x"], categories=["y", "x", "z"])),

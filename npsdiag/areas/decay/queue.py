@@ -17,7 +17,7 @@ import pandas as pd
 from ...clean import Prepared
 from ...linking import account_rows, data_end_date
 from ...redact import redact_text
-from . import follow_up_latency
+from .followup import follow_up_latency
 
 __all__ = ["CALLBACK_COLUMNS", "HALF_LIFE_DAYS", "callback_queue"]
 
@@ -89,19 +89,41 @@ def callback_queue(
 
 
 def _queue(prep: Prepared, exclude_churned: bool, half_life_days: float, include_late: bool) -> pd.DataFrame:
+    """The body of :func:`callback_queue` (same arguments)."""
+    fu = _waiting(prep, include_late)
+    if fu is not None:
+        fu = _with_accounts(prep, fu, exclude_churned)
+    if fu is None or fu.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in CALLBACK_COLUMNS})
+    out = _ranked(prep.responses, fu, half_life_days)
+    out["days_waiting"] = pd.array(out["days_waiting"].to_numpy(), dtype="Float64").astype("Int64")
+    sc = out["score"]
+    if sc.notna().any() and bool(((sc.dropna() % 1) == 0).all()):
+        out["score"] = pd.array(sc.to_numpy(), dtype="Float64").astype("Int64")
+    if prep.settings.redact_pii:
+        for c in ("respondent", "comment"):
+            out[c] = redact_text(out[c].astype("string"))
+    return out[list(CALLBACK_COLUMNS)]
+
+
+def _waiting(prep: Prepared, include_late: bool) -> pd.DataFrame | None:
+    """The detractors waiting for a follow-up (the latest per respondent), narrow; None when there is none.
+
+    Columns: ``responded_at``, ``followed_up_at`` (when recorded), ``_pos``
+    (row in ``prep.responses``), ``_resp`` (respondent code), ``latency_days``,
+    ``age_days`` and ``_status`` (never, open, late, or unknown when no
+    follow-up date is recorded); the text columns are fetched later for the
+    rows that make the queue.
+    """
     r = prep.responses
-    s = prep.settings
-    empty = pd.DataFrame({c: pd.Series(dtype="object") for c in CALLBACK_COLUMNS})
     if r.empty or "category" not in r:
-        return empty
+        return None
     is_det = np.asarray((r["category"] == "detractor").to_numpy(dtype=bool, na_value=False), dtype=bool)
     if not is_det.any():
-        return empty
+        return None
     end = data_end_date(prep)
     if end is None:
-        return empty
-    # a narrow frame of the detractors (dates, respondent codes, row positions); the text columns are fetched
-    # for the rows that make the queue
+        return None
     pos = np.flatnonzero(is_det)
     det = pd.DataFrame({"responded_at": r["responded_at"].to_numpy()[pos], "_pos": pos})
     if "followed_up_at" in r:
@@ -109,9 +131,8 @@ def _queue(prep: Prepared, exclude_churned: bool, half_life_days: float, include
     has_resp = "respondent_id" in r
     if has_resp:
         det["_resp"] = prep.codes("respondent_id")[0][pos]
-    sla = float(s.follow_up_sla_days)
     if "followed_up_at" in det:
-        fu = follow_up_latency(det, sla_days=sla, end=end)
+        fu = follow_up_latency(det, sla_days=float(prep.settings.follow_up_sla_days), end=end)
         wanted = ["never", "open"] + (["late"] if include_late else [])
         fu = fu[fu["follow_up_status"].isin(wanted)]
         status = fu["follow_up_status"].astype("string")
@@ -125,25 +146,32 @@ def _queue(prep: Prepared, exclude_churned: bool, half_life_days: float, include
         has = fu["_resp"] >= 0
         latest = fu[has].sort_values("responded_at").drop_duplicates("_resp", keep="last")
         fu = pd.concat([latest, fu[~has]])
+    return fu
 
-    acc = prep.accounts
-    if acc is not None and "account_id" in acc and "account_id" in r:
-        cols = ["account_id"] + [c for c in ("name", "revenue", "churned") if c in acc]
-        # the accounts' first rows per id, and each response account's place among them (matched once, cached)
-        a_rows, at_u = account_rows(prep)
-        a = acc[cols].iloc[a_rows].reset_index(drop=True)
-        rc = np.asarray(prep.codes("account_id")[0], dtype=np.intp)[fu["_pos"].to_numpy()]
-        at = np.where(rc >= 0, at_u[np.maximum(rc, 0)] if len(at_u) else -1, -1)
-        found = pd.Series(at >= 0, index=fu.index)
-        for c, new in (("name", "_name"), ("revenue", "_arr"), ("churned", "_churned")):
-            if c in a:  # a left join on the account id, as merge(how="left") gives it
-                vals = (a[c].iloc[np.maximum(at, 0)] if len(a) else pd.Series([pd.NA] * len(at), dtype=a[c].dtype))
-                fu[new] = vals.set_axis(fu.index).where(found)
-        if exclude_churned and "_churned" in fu:
-            fu = fu[~pd.Series(fu["_churned"]).fillna(False).astype(bool).to_numpy()]
-    if fu.empty:
-        return empty
 
+def _with_accounts(prep: Prepared, fu: pd.DataFrame, exclude_churned: bool) -> pd.DataFrame:
+    """``fu`` with its accounts' ``_name``, ``_arr`` and ``_churned`` (a left join), churned accounts left out."""
+    r, acc = prep.responses, prep.accounts
+    if acc is None or "account_id" not in acc or "account_id" not in r:
+        return fu
+    cols = ["account_id"] + [c for c in ("name", "revenue", "churned") if c in acc]
+    # the accounts' first rows per id, and each response account's place among them (matched once, cached)
+    a_rows, at_u = account_rows(prep)
+    a = acc[cols].iloc[a_rows].reset_index(drop=True)
+    rc = np.asarray(prep.codes("account_id")[0], dtype=np.intp)[fu["_pos"].to_numpy()]
+    at = np.where(rc >= 0, at_u[np.maximum(rc, 0)] if len(at_u) else -1, -1)
+    found = pd.Series(at >= 0, index=fu.index)
+    for c, new in (("name", "_name"), ("revenue", "_arr"), ("churned", "_churned")):
+        if c in a:  # a left join on the account id, as merge(how="left") gives it
+            vals = (a[c].iloc[np.maximum(at, 0)] if len(a) else pd.Series([pd.NA] * len(at), dtype=a[c].dtype))
+            fu[new] = vals.set_axis(fu.index).where(found)
+    if exclude_churned and "_churned" in fu:
+        fu = fu[~pd.Series(fu["_churned"]).fillna(False).astype(bool).to_numpy()]
+    return fu
+
+
+def _ranked(r: pd.DataFrame, fu: pd.DataFrame, half_life_days: float) -> pd.DataFrame:
+    """The queue's rows in priority order, with the responses' text columns at the queue's rows."""
     n = len(fu)
     rows = fu["_pos"].to_numpy(dtype="int64")
 
@@ -182,11 +210,4 @@ def _queue(prep: Prepared, exclude_churned: bool, half_life_days: float, include
     out["comment"] = (r["comment"].iloc[pos].reset_index(drop=True) if "comment" in r
                       else pd.Series([pd.NA] * len(out), dtype="object"))
     out.insert(0, "priority", np.arange(1, len(out) + 1))
-    out["days_waiting"] = pd.array(out["days_waiting"].to_numpy(), dtype="Float64").astype("Int64")
-    sc = out["score"]
-    if sc.notna().any() and bool(((sc.dropna() % 1) == 0).all()):
-        out["score"] = pd.array(sc.to_numpy(), dtype="Float64").astype("Int64")
-    if s.redact_pii:
-        for c in ("respondent", "comment"):
-            out[c] = redact_text(out[c].astype("string"))
-    return out[list(CALLBACK_COLUMNS)]
+    return out
