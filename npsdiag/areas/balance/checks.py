@@ -88,13 +88,13 @@ class Inputs:
     invitation_role_codes: np.ndarray | None
     decision_roles: list[str]
     decision: np.ndarray | None  # a decision maker's response (only with roles)
-    population: pd.Series | None  # people per role of the contacts (or invitations)
-    population_name: str | None
     account_codes: np.ndarray | None  # of the responses, into accounts
     accounts: pd.Index | None
     table: AccountsTable | None
-    account_pos: np.ndarray | None  # position in table.ids of each of accounts (-1: not in the accounts table)
-    voices: Voices | None
+    population: pd.Series | None = None  # people per role of the contacts (or invitations)
+    population_name: str | None = None
+    account_pos: np.ndarray | None = None  # position in table.ids of each of accounts (-1: not in the accounts table)
+    voices: Voices | None = None
 
     @property
     def alpha(self) -> float:
@@ -142,7 +142,8 @@ def gather(prep: Prepared) -> Inputs:
     if rc is not None:
         r["role"] = pd.Series(pd.Categorical.from_codes(rc, categories=role_labels), index=r.index)
         if has_role:
-            dm_label = np.array([v in set(dm_values) for v in role_labels], dtype=bool)
+            dm_set = set(dm_values)
+            dm_label = np.array([v in dm_set for v in role_labels], dtype=bool)
             decision = dm_label[np.maximum(rc, 0)] & (rc >= 0) if len(role_labels) else np.zeros(len(r), dtype=bool)
     acodes = accounts = None
     if "account_id" in r0:
@@ -151,8 +152,7 @@ def gather(prep: Prepared) -> Inputs:
         r["account_id"] = pd.Categorical.from_codes(acodes, categories=pd.RangeIndex(len(accounts)))
     inp = Inputs(prep=prep, responses=r, has_role=has_role, has_account=has_acc, role_labels=role_labels,
                  role_codes=rc, contact_role_codes=cc, invitation_role_codes=ic, decision_roles=dm_values,
-                 decision=decision, population=None, population_name=None, account_codes=acodes, accounts=accounts,
-                 table=_accounts_table(prep), account_pos=None, voices=None)
+                 decision=decision, account_codes=acodes, accounts=accounts, table=_accounts_table(prep))
     # population for the role mix
     if cc is not None and (cc >= 0).any():
         inp.population, inp.population_name = inp.role_counts(cc), "contacts"
