@@ -192,11 +192,11 @@ def test_gini_and_top_share_by_hand():
     # [1, 1, 1, 1, 6]: mean 2, sum of |xi - xj| over ordered pairs = 4 * 2 * 5 = 40 -> Gini = 40 / (2 * 25 * 2) = .4
     # Lorenz at 90% of accounts: between (.8, .4) and (1, 1) -> .4 + .5 * .6 = .7 -> top 10% share .3
     r = concentration([1, 1, 1, 1, 6])
-    assert r["gini"] == pytest.approx(0.4) and r["top_share"] == pytest.approx(0.3)
-    assert r["largest_share"] == pytest.approx(0.6)
+    assert r.gini == pytest.approx(0.4) and r.top_share == pytest.approx(0.3)
+    assert r.largest_share == pytest.approx(0.6)
     lc = lorenz_curve([1, 1, 1, 1, 6])
     assert lc["share_responses"].tolist() == pytest.approx([0, 0.1, 0.2, 0.3, 0.4, 1.0])
-    assert concentration([3] * 20)["gini"] == pytest.approx(0.0)
+    assert concentration([3] * 20).gini == pytest.approx(0.0)
 
 
 def test_concentration_fires_when_a_few_accounts_answer_most():
@@ -317,9 +317,9 @@ def test_weighted_nps_linearised_se_matches_statsmodels_cluster_robust():
     # WLS of y on a constant = weighted mean; CR1 cluster-robust SE (G/(G-1) with K = 1) = the linearised SE
     fit = sm.WLS(y, np.ones(n), weights=w).fit(cov_type="cluster", cov_kwds={"groups": pd.factorize(d["account_id"])[0],
                                                                             "use_correction": True})
-    assert r["nps"] == pytest.approx(100 * fit.params[0])
-    assert r["se"] == pytest.approx(100 * fit.bse[0], rel=1e-6)
-    assert r["effective_n"] == pytest.approx(w.sum() ** 2 / (w**2).sum())
+    assert r.nps == pytest.approx(100 * fit.params[0])
+    assert r.se == pytest.approx(100 * fit.bse[0], rel=1e-6)
+    assert r.effective_n == pytest.approx(w.sum() ** 2 / (w**2).sum())
 
 
 def test_adjusted_nps_reweights_towards_the_population():
@@ -419,7 +419,7 @@ def test_building_blocks_agree_with_diagnose_on_counts():
 
 
 def test_unified_roles_take_the_most_common_spelling():
-    u = balance._unify_roles(pd.Series(["User", "user ", "User", None, " "]), pd.Series(["USER", "Exec"]))
+    u = balance.unify_roles(pd.Series(["User", "user ", "User", None, " "]), pd.Series(["USER", "Exec"]))
     assert u[0].tolist()[:3] == ["User"] * 3 and u[0].isna().tolist()[3:] == [True, True]
     assert u[1].tolist() == ["User", "Exec"]
 
@@ -442,11 +442,11 @@ def test_analytic_concentration_null_matches_multinomial_simulation(case):
     top = np.sort(sims, axis=1)[:, ::-1][:, :300].sum(axis=1) / n  # top 10% of 3000 accounts = 300 accounts
     q95 = float(np.quantile(top, 0.95))
     null = top_share_null(k, n, w, 0.10, observed=q95)
-    assert null["mean"] == pytest.approx(top.mean(), abs=3 * top.std() / np.sqrt(len(top)))
-    assert null["sd"] == pytest.approx(top.std(ddof=1), rel=0.08)
-    assert 0.035 < null["p_value"] < 0.065  # the simulations' 95th percentile: p about 5%
+    assert null.mean == pytest.approx(top.mean(), abs=3 * top.std() / np.sqrt(len(top)))
+    assert null.sd == pytest.approx(top.std(ddof=1), rel=0.08)
+    assert 0.035 < null.p_value < 0.065  # the simulations' 95th percentile: p about 5%
     c = concentration(sims[0], weights=w, max_sim_accounts=0)
-    assert c["method"] == "analytic" and c["expected_top_share"] == pytest.approx(null["mean"])
+    assert c.method == "analytic" and c.expected_top_share == pytest.approx(null.mean)
 
 
 def test_concentration_analytic_path_fires_and_stays_silent():
@@ -454,11 +454,11 @@ def test_concentration_analytic_path_fires_and_stays_silent():
     k = 4000  # above SIMULATE_MAX_ACCOUNTS: analytic null
     even = 1 + rng.multinomial(4 * k, np.ones(k) / k)
     r = concentration(even)
-    assert r["method"] == "analytic" and r["p_value"] > 0.01
+    assert r.method == "analytic" and r.p_value > 0.01
     skewed = np.concatenate([np.full(400, 60), np.ones(k - 400)])  # top 10%: 24,000 of 27,600 responses
     r = concentration(skewed)
-    assert r["top_share"] == pytest.approx(24000 / 27600) and r["p_value"] < 1e-4  # the floor: 1 / 200,001
-    assert r["expected_top_share"] < 0.3
+    assert r.top_share == pytest.approx(24000 / 27600) and r.p_value < 1e-4  # the floor: 1 / 200,001
+    assert r.expected_top_share < 0.3
 
 
 def test_poststratify_on_categorical_strata_ignores_unused_categories():
@@ -498,3 +498,68 @@ def test_result_pickles_for_a_forked_worker(clean):
     assert [f.key for f in back.figures] == [f.key for f in res.figures]
     ax = next(f for f in back.figures if f.key == "role_mix").fig.axes[0]
     assert ax.xaxis.get_major_formatter()(0.4, 0) == "40%"
+
+
+# --------------------------------------------------------------------------- the package's parts
+
+
+def test_every_check_is_listed_assessed_or_not(clean):
+    names = ["adjusted_nps", "role_mix", "role_gap", "voices_per_account", "concentration", "revenue_coverage",
+             "nonresponse"]
+    _, res = clean
+    assert [c.name for c in res.checks] == names and all(c.assessed for c in res.checks)
+    # no role and no invitations: the role checks and non-response are listed, not assessed, with a reason
+    res_df, acc, _, _ = world(seed=1, n_accounts=30, quarters=1)
+    _, res = run(res_df.drop(columns=["role"]), acc)
+    by_name = {c.name: c for c in res.checks}
+    assert list(by_name) == names
+    assert {n for n, c in by_name.items() if not c.assessed} == {"role_mix", "role_gap", "nonresponse"}
+    assert "role" in by_name["role_mix"].reason and "invitations" in by_name["nonresponse"].reason
+    # an area that cannot be assessed at all still lists its checks
+    d = pd.DataFrame({"score": [9.0, 3.0], "responded_at": pd.to_datetime(["2024-01-01", "2024-01-02"])})
+    res = balance.diagnose(prepare(from_frames(d), now=NOW))
+    assert [c.name for c in res.checks] == names and not any(c.assessed for c in res.checks)
+
+
+def test_concentration_rule_is_low_when_contacts_explain_it():
+    from npsdiag.areas.balance import rules
+    from npsdiag.stats.concentration import Concentration
+
+    conc = Concentration(accounts=100, responses=490, gini=0.6, top_share=0.8, largest_share=0.1,
+                         expected_top_share=0.2, null_sd=0.02, p_value=0.0025, method="simulation")
+    ctx = {"concentration": conc, "alpha": 0.05, "top_contact_share": None}
+    assert rules.concentration(ctx).severity == "high"  # top 10% give 80% >= 60%
+    # the same accounts hold 70% of the contacts: 80% <= 1.25 x 70%, their weight reflects their size
+    f = rules.concentration({**ctx, "top_contact_share": 0.7})
+    assert f.severity == "low" and f.evidence["top10_contact_share"] == 0.7
+    assert rules.concentration({**ctx, "concentration": Concentration(**{**conc.to_dict(), "p_value": 0.2})}) is None
+    assert rules.concentration({}) is None  # a check that was not assessed
+
+
+def test_design_effect_with_observations_outside_clusters_by_hand():
+    from npsdiag.stats.design import proportion_design_effect, proportion_design_effect_counts
+
+    # y = 1, 1 in cluster a, two invitations without a cluster answering 0: p = .5, n = 4, G = 3;
+    # cluster totals of (y - p): 1, -.5, -.5 -> var = 3/2 * 1.5 / 16 = .140625; SRS .25 / 4 = .0625 -> deff 2.25
+    assert proportion_design_effect_counts([2], [2], n_alone=2, successes_alone=0) == pytest.approx(2.25)
+    flag, cluster = pd.Series([True, True, False, False]), pd.Series(["a", "a", None, None])
+    assert proportion_design_effect(flag, cluster) == pytest.approx(2.25)
+    assert proportion_design_effect(flag) == 1.0  # no clusters
+
+
+def test_figures_draw_on_a_given_axes_and_leave_settings_alone():
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    before = dict(matplotlib.rcParams)
+    d = pd.DataFrame({"role": ["Plan $5 user"] * 80 + ["exec"] * 20, "score": [10.0] * 60 + [0.0] * 40})
+    mix = role_mix(d, population=pd.DataFrame({"role": ["Plan $5 user", "exec"] * 50}))
+    ax = Figure().subplots()
+    assert balance.plot_role_mix(mix, "contacts", ax=ax) is ax
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["exec", r"Plan \$5 user"]  # client text kept literal
+    new = balance.plot_role_nps(nps_by_role(d, min_n=10), adjusted_nps(d, account=None))
+    assert new.figure.get_size_inches()[0] == 7.5 and len(new.get_yticklabels()) == 3
+    per = balance.respondents_per_account(pd.DataFrame({"account_id": list("aabbbc")}))
+    axes = balance.plot_concentration(per, concentration(per["responses"]))
+    assert len(axes) == 2 and axes[0].figure is axes[1].figure
+    assert dict(matplotlib.rcParams) == before

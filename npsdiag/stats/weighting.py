@@ -25,14 +25,46 @@ References
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from .nps import Breaks
+from .result import Result
 
-__all__ = ["account_weights", "poststratify", "weighted_nps", "kish_effective_n"]
+__all__ = ["WeightedNps", "account_weights", "poststratify", "weighted_nps", "kish_effective_n"]
+
+
+@dataclass(frozen=True)
+class WeightedNps(Result):
+    """A weighted NPS with its design-based standard error (:func:`weighted_nps`).
+
+    Attributes
+    ----------
+    n : int
+        Rows used.
+    nps, se : float
+        The weighted NPS and its linearised standard error, in points.
+    ci_low, ci_high : float
+        Its Wald interval, clipped to [-100, 100].
+    effective_n : float
+        Kish's effective sample size of the weights.
+    design_effect : float
+        Variance ratio against simple random sampling of the same n.
+    clusters : int
+        Clusters (accounts) in the variance estimate.
+    """
+
+    n: int
+    nps: float
+    se: float
+    ci_low: float
+    ci_high: float
+    effective_n: float
+    design_effect: float
+    clusters: int
 
 
 def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -163,7 +195,7 @@ def weighted_nps(
     cluster: str | None = None,
     confidence: float = 0.95,
     breaks: Breaks = Breaks(),
-) -> dict[str, float]:
+) -> WeightedNps:
     """Weighted NPS with a linearised (design-based) standard error.
 
     Parameters
@@ -185,7 +217,7 @@ def weighted_nps(
 
     Returns
     -------
-    dict
+    WeightedNps
         ``n`` (rows used), ``nps`` (points), ``se`` (points), ``ci_low``,
         ``ci_high``, ``effective_n`` (Kish), ``design_effect`` (variance
         ratio against simple random sampling of the same n), ``clusters``.
@@ -203,12 +235,12 @@ def weighted_nps(
     Examples
     --------
     >>> d = pd.DataFrame({"score": [10, 10, 0, 8]})
-    >>> round(weighted_nps(d)["nps"], 1)
+    >>> round(weighted_nps(d).nps, 1)
     25.0
     """
     nan = float("nan")
-    empty = {"n": 0, "nps": nan, "se": nan, "ci_low": nan, "ci_high": nan, "effective_n": 0.0,
-             "design_effect": nan, "clusters": 0}
+    empty = WeightedNps(n=0, nps=nan, se=nan, ci_low=nan, ci_high=nan, effective_n=0.0, design_effect=nan,
+                        clusters=0)
     if isinstance(weights, str):
         w = data[weights].astype("float64")
     elif weights is None:
@@ -243,6 +275,6 @@ def weighted_nps(
     var_srs = float(((y - est) ** 2).sum() / (n - 1) / n) if n > 1 else nan
     with np.errstate(invalid="ignore", divide="ignore"):
         deff = var / var_srs if var_srs and var_srs > 0 else nan
-    return {"n": n, "nps": 100 * est, "se": 100 * se, "ci_low": float(np.clip(100 * (est - z * se), -100, 100)),
-            "ci_high": float(np.clip(100 * (est + z * se), -100, 100)), "effective_n": kish_effective_n(wv),
-            "design_effect": float(deff), "clusters": g}
+    return WeightedNps(n=n, nps=100 * est, se=100 * se, ci_low=float(np.clip(100 * (est - z * se), -100, 100)),
+                       ci_high=float(np.clip(100 * (est + z * se), -100, 100)), effective_n=kish_effective_n(wv),
+                       design_effect=float(deff), clusters=g)

@@ -1,0 +1,587 @@
+"""The balance area's checks: each runs the building blocks on the prepared data and returns a :class:`Check`.
+
+A check returns its tables, captions, figures and method notes, and in
+``context`` the numbers its finding rule (:mod:`.rules`) reads; or it says
+why it could not be assessed. :func:`gather` reads what the checks share
+once: the roles unified across tables and the ids of each table matched on
+their distinct values, as integer codes (``prep.codes``), never strings per
+row, so that a large export stays fast.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ...clean import Prepared
+from ...findings import Check, Figure
+from ...fmt import num
+from ...linking import counts, decision_roles, first_rows, positions, remap, responded_within
+from ...stats.concentration import concentration as concentration_of
+from ...stats.design import proportion_design_effect_counts
+from ...stats.nps import nps_diff_test
+from ...stats.proportions import wilson_interval
+from .accounts import per_account_from_codes, revenue_coverage_from_rows, voice_distribution_from_array
+from .adjusted import adjusted_nps as adjusted_nps_table
+from .codes import as_bool, factorize
+from .figures import plot_concentration, plot_response_rates, plot_revenue_coverage, plot_role_mix, plot_role_nps
+from .nonresponse import arr_band_codes, merge_levels, nonresponse_from_tables, rates_from_counts
+from .roles import nps_by_role, role_mix_from_counts, unify_role_codes
+from .rules import DOMINANT_SHARE, MIN_ROLE_N
+
+__all__ = ["Inputs", "unassessable", "gather", "skipped_all", "adjusted_nps", "role_mix", "role_gap",
+           "voices_per_account", "concentration", "revenue_coverage", "nonresponse", "CHECKS", "TABLE_ORDER"]
+
+#: The area's checks, in report order.
+CHECKS = ("adjusted_nps", "role_mix", "role_gap", "voices_per_account", "concentration", "revenue_coverage",
+          "nonresponse")
+#: The order of the area's tables.
+TABLE_ORDER = ["role_mix", "adjusted_nps", "nps_by_role", "voices_per_account", "revenue_coverage", "nonresponse",
+               "response_rates"]
+#: Voices per account and concentration need at least this many responding accounts.
+MIN_ACCOUNTS = 10
+#: A response counts for its respondent's latest invitation at most this many days before it.
+RESPONSE_WINDOW_DAYS = 90
+_NO_ROLE = "no respondent role (responses.role)"
+_NO_ACCOUNT = "no account id (responses.account_id)"
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+@dataclass
+class AccountsTable:
+    """The accounts table with its ids as codes (``prep.codes("account_id", "accounts")``)."""
+
+    frame: pd.DataFrame
+    codes: np.ndarray
+    ids: pd.Index
+    first: np.ndarray  # first row of each distinct id (the row drop_duplicates("account_id") keeps)
+    dedup: np.ndarray  # the rows of frame.drop_duplicates("account_id"), in table order
+
+
+@dataclass
+class Voices:
+    """Responses and respondents per responding account, with each account's revenue and contacts (NaN: unknown)."""
+
+    per_account: pd.DataFrame
+    has_respondent: bool
+    revenue: np.ndarray | None
+    contacts: np.ndarray | None
+
+
+@dataclass
+class Inputs:
+    """What the balance checks share, gathered once by :func:`gather`."""
+
+    prep: Prepared
+    responses: pd.DataFrame  # the few columns the area needs; role (unified) and account (codes) as categoricals
+    has_role: bool
+    has_account: bool
+    role_labels: list[str]
+    role_codes: np.ndarray | None  # of the responses, the contacts and the invitations, into role_labels
+    contact_role_codes: np.ndarray | None
+    invitation_role_codes: np.ndarray | None
+    decision_roles: list[str]
+    decision: np.ndarray | None  # a decision maker's response (only with roles)
+    account_codes: np.ndarray | None  # of the responses, into accounts
+    accounts: pd.Index | None
+    table: AccountsTable | None
+    population: pd.Series | None = None  # people per role of the contacts (or invitations)
+    population_name: str | None = None
+    account_pos: np.ndarray | None = None  # position in table.ids of each of accounts (-1: not in the accounts table)
+    voices: Voices | None = None
+
+    @property
+    def alpha(self) -> float:
+        return 1 - self.prep.settings.confidence
+
+    def role_counts(self, codes: np.ndarray) -> pd.Series:
+        """People (or responses) per role, most first (ties in label order), roles without any left out."""
+        cnt = pd.Series(counts(codes, len(self.role_labels)), index=pd.Index(self.role_labels, dtype=object))
+        return cnt[cnt > 0].sort_values(ascending=False, kind="stable")
+
+
+def _has(frame: pd.DataFrame, column: str) -> bool:
+    return column in frame and bool(frame[column].notna().any())
+
+
+def unassessable(prep: Prepared) -> str | None:
+    """Why the area cannot be assessed at all (no responses, or neither roles nor accounts), or None."""
+    r = prep.responses
+    if r.empty:
+        return "no analysed responses"
+    if not _has(r, "role") and not _has(r, "account_id"):
+        return "needs respondent roles or account ids (responses.role, responses.account_id)"
+    return None
+
+
+def skipped_all(reason: str) -> list[Check]:
+    """Every check of the area, not assessed for ``reason``."""
+    return [Check.skipped(name, reason) for name in CHECKS]
+
+
+def gather(prep: Prepared) -> Inputs:
+    """The inputs of the checks: roles unified across the tables, ids matched once on their distinct values."""
+    s, r0 = prep.settings, prep.responses
+    contacts, invitations = prep.contacts, prep.invitations
+    has_role, has_acc = _has(r0, "role"), _has(r0, "account_id")
+    # roles unified across the tables on their few distinct values (integer codes per row, never strings)
+    (rc, cc, ic), role_labels = unify_role_codes([
+        prep.codes("role") if "role" in r0 else None,
+        prep.codes("role", "contacts") if contacts is not None and "role" in contacts else None,
+        prep.codes("role", "invitations") if invitations is not None and "role" in invitations else None])
+    dm_values = decision_roles(role_labels, s.decision_roles)
+    # the few columns this area needs (the responses frame also carries comments: never copy it)
+    r = r0[[c for c in ("score", "responded_at", "category") if c in r0]]
+    decision = None
+    if rc is not None:
+        r["role"] = pd.Series(pd.Categorical.from_codes(rc, categories=role_labels), index=r.index)
+        if has_role:
+            dm_set = set(dm_values)
+            dm_label = np.array([v in dm_set for v in role_labels], dtype=bool)
+            decision = dm_label[np.maximum(rc, 0)] & (rc >= 0) if len(role_labels) else np.zeros(len(r), dtype=bool)
+    acodes = accounts = None
+    if "account_id" in r0:
+        acodes, accounts = prep.codes("account_id")
+        acodes, accounts = np.asarray(acodes, dtype=np.intp), pd.Index(accounts)
+        r["account_id"] = pd.Categorical.from_codes(acodes, categories=pd.RangeIndex(len(accounts)))
+    inp = Inputs(prep=prep, responses=r, has_role=has_role, has_account=has_acc, role_labels=role_labels,
+                 role_codes=rc, contact_role_codes=cc, invitation_role_codes=ic, decision_roles=dm_values,
+                 decision=decision, account_codes=acodes, accounts=accounts, table=_accounts_table(prep))
+    # population for the role mix
+    if cc is not None and (cc >= 0).any():
+        inp.population, inp.population_name = inp.role_counts(cc), "contacts"
+    elif ic is not None and (ic >= 0).any():
+        inp.population, inp.population_name = inp.role_counts(ic), "invitations"
+    if has_acc:
+        inp.account_pos = positions(inp.table.ids, accounts) if inp.table is not None else None
+        inp.voices = _voices(inp)
+    return inp
+
+
+def _accounts_table(prep: Prepared) -> AccountsTable | None:
+    """The accounts table's ids as codes, matched once on their distinct values (None without it)."""
+    A = prep.accounts if prep.accounts is not None and "account_id" in prep.accounts else None
+    if A is None:
+        return None
+    a_codes, a_ids = prep.codes("account_id", "accounts")
+    a_codes, a_ids = np.asarray(a_codes, dtype=np.intp), pd.Index(a_ids)
+    a_first = first_rows(a_codes, len(a_ids))  # the row kept by drop_duplicates("account_id")
+    nan_rows = np.flatnonzero(a_codes < 0)[:1]
+    a_dedup = np.sort(np.concatenate([a_first[a_first >= 0], nan_rows]))
+    return AccountsTable(A, a_codes, a_ids, a_first, a_dedup)
+
+
+def _voices(inp: Inputs) -> Voices:
+    """Responses and respondents per responding account, with their revenue and contacts."""
+    prep, tab = inp.prep, inp.table
+    has_resp = _has(prep.responses, "respondent_id")
+    rcodes = np.asarray(prep.codes("respondent_id")[0], dtype=np.intp) if has_resp else None
+    per_acc, order = per_account_from_codes(inp.account_codes, inp.accounts, rcodes)
+    rev_u = None
+    if tab is not None and "revenue" in tab.frame:
+        rv = tab.frame["revenue"].to_numpy(dtype="float64", na_value=np.nan)
+        rows_ = remap(inp.account_pos, tab.first)
+        rev_u = np.where(rows_ >= 0, rv[np.maximum(rows_, 0)], np.nan)
+    contacts_u = None
+    contacts = prep.contacts
+    if contacts is not None and "account_id" in contacts:
+        ccodes, cacc = prep.codes("account_id", "contacts")
+        ccount = counts(np.asarray(ccodes, dtype=np.intp), len(cacc)).astype("float64")
+        c_pos = positions(pd.Index(cacc), inp.accounts)
+        contacts_u = np.where(c_pos >= 0, ccount[np.maximum(c_pos, 0)] if len(ccount) else np.nan, np.nan)
+    return Voices(per_acc, has_resp, rev_u[order] if rev_u is not None else None,
+                  contacts_u[order] if contacts_u is not None else None)
+
+
+# --------------------------------------------------------------------------- adjusted NPS and roles
+
+
+def adjusted_nps(inp: Inputs) -> Check:
+    """The raw NPS beside the NPS with each account counted once and roles weighted to the population."""
+    s, r = inp.prep.settings, inp.responses
+    pop_shares = inp.population / inp.population.sum() if inp.population is not None else None
+    adj = adjusted_nps_table(r[[c for c in ("score", "account_id", "role") if c in r]],
+                             account="account_id" if inp.has_account else None,
+                             role="role" if inp.has_role else None, population_shares=pop_shares,
+                             confidence=s.confidence, breaks=s.breaks)
+    m = adj["estimate"].str.startswith("roles weighted")
+    return Check(
+        "adjusted_nps", tables={"adjusted_nps": adj},
+        captions={"adjusted_nps": "Raw NPS beside balance-adjusted NPS: re-weighted so that each account counts "
+                                  "once and/or each role weighs as in the "
+                                  f"{inp.population_name or 'population'}; method and effective sample size per row."},
+        notes=["Balance-adjusted NPS: weights 1/responses per account (each account counts once) and/or "
+               "post-stratification of roles to the population's role shares (Holt & Smith 1979); standard "
+               "errors by Taylor linearisation with accounts as clusters (Wolter 2007; as R survey::svymean), "
+               "Wald intervals; effective n by Kish (1965). The raw NPS uses the adjusted Wald interval "
+               "(Rocks 2016)."],
+        context={"table": adj, "role_adjusted": adj[m].iloc[0] if m.any() else None})
+
+
+def role_mix(inp: Inputs) -> Check:
+    """The respondents' role mix against the contacts' (or the invitations'): ``balance.role_skew``."""
+    if not inp.has_role:
+        return Check.skipped("role_mix", _NO_ROLE, "Role mix and NPS by role not assessed: no respondent role "
+                                                   "(responses.role).")
+    s, rc, pop = inp.prep.settings, inp.role_codes, inp.population
+    mix = role_mix_from_counts(inp.role_counts(rc), int((rc < 0).sum()), pop, s.confidence)
+    keep = ["role", "responses", "share", "ci_low", "ci_high"]
+    if pop is not None:
+        keep += ["population_share", "difference", "representation", "p_adj"]
+    table = mix[keep].rename(columns={"share": "share_responses", "ci_low": "share_ci_low",
+                                      "ci_high": "share_ci_high"}).head(20)
+    caption = ("Share of responses per role (Wilson interval)"
+               + (f" against the {inp.population_name}' role mix, with the representation ratio and a "
+                  "BH-adjusted binomial test per role." if pop is not None else "."))
+    fig_caption = "Share of responses per role with its interval"
+    fig_caption += f", beside the role mix of the {inp.population_name} (hatched)." if inp.population_name else "."
+    note = ("Role mix: chi-square goodness-of-fit of response counts per role against the population's "
+            "shares, effect size Cramer's V = sqrt(chi2 / (n (k - 1))); per role an exact binomial test, "
+            f"Benjamini-Hochberg adjusted. A role with {DOMINANT_SHARE:.0%} of responses or more "
+            "dominates. Decision roles: "
+            + (", ".join(inp.decision_roles) if inp.decision_roles else "none found")
+            + (" (settings.decision_roles)." if s.decision_roles else " (guessed from role names; set "
+               "settings.decision_roles to fix)."))
+    return Check("role_mix", tables={"role_mix": table}, captions={"role_mix": caption},
+                 figures=[Figure("role_mix", plot_role_mix(mix, inp.population_name).figure, fig_caption)],
+                 notes=[note],
+                 context={"mix": mix, "test": mix.attrs["test"], "population": inp.population_name,
+                          "decision_roles": inp.decision_roles, "alpha": inp.alpha})
+
+
+_ROLE_NPS_CAPTION = ("NPS per role (circles; hollow = fewer responses than the reporting minimum) and the overall NPS "
+                     "raw and re-weighted so that each account, or each role, counts as the population says "
+                     "(diamonds), each with its interval.")
+
+
+def role_gap(inp: Inputs, adjusted: Check) -> Check:
+    """NPS per role, each role against the others, and decision makers against other roles: ``balance.role_gap``.
+
+    Its figure shows the adjusted NPS of ``adjusted`` (the adjusted-NPS check) beside the roles.
+    """
+    adj = adjusted.context.get("table")
+    if not inp.has_role:
+        empty = pd.DataFrame(columns=["role", "n", "nps", "ci_low", "ci_high", "reportable"])
+        figures = [Figure("role_nps", plot_role_nps(empty, adj).figure, _ROLE_NPS_CAPTION)] if adj is not None else []
+        return Check("role_gap", assessed=False, reason=_NO_ROLE, figures=figures)
+    s = inp.prep.settings
+    t = nps_by_role(inp.responses, confidence=s.confidence, min_n=s.min_n, breaks=s.breaks)
+    fig = Figure("role_nps", plot_role_nps(t if len(t) >= 2 else t.iloc[0:0], adj).figure, _ROLE_NPS_CAPTION)
+    if len(t) < 2:
+        return Check("role_gap", assessed=False, reason="fewer than two roles with scored responses", figures=[fig])
+    return Check("role_gap",
+                 tables={"nps_by_role": t[["role", "n", "nps", "ci_low", "ci_high", "diff_vs_rest", "p_adj"]].head(20)},
+                 captions={"nps_by_role": "NPS per role with its interval, and its difference from all other roles "
+                                          "(two-sample Wald test, BH-adjusted)."},
+                 figures=[fig],
+                 context={"by_role": t, "test": t.attrs["test"], "alpha": inp.alpha, **_decision_gap(inp)})
+
+
+def _decision_gap(inp: Inputs) -> dict[str, Any]:
+    """Decision makers' NPS against other roles' (two-sample Wald test), when both have enough responses."""
+    out: dict[str, Any] = {"decision_gap": None, "decision_nps": None, "other_nps": None}
+    r = inp.responses
+    if not inp.decision_roles or "category" not in r:
+        return out
+    cats = r["category"]
+    if isinstance(cats.dtype, pd.CategoricalDtype):  # count on the category codes
+        codes, names = np.asarray(cats.array.codes), [str(c) for c in cats.cat.categories]
+        at = [names.index(c) if c in names else len(names) for c in ("detractor", "passive", "promoter")]
+
+        def tally(mask: np.ndarray) -> tuple[int, int, int]:
+            n = counts(codes[mask], len(names) + 1)
+            return int(n[at[0]]), int(n[at[1]]), int(n[at[2]])
+    else:
+        def tally(mask: np.ndarray) -> tuple[int, int, int]:
+            c = cats[mask]
+            return int((c == "detractor").sum()), int((c == "passive").sum()), int((c == "promoter").sum())
+
+    dm, other = inp.decision, ~inp.decision & (inp.role_codes >= 0)
+    if dm.sum() >= MIN_ROLE_N and other.sum() >= MIN_ROLE_N:
+        cd, co = tally(dm), tally(other)
+        out["decision_gap"] = nps_diff_test(cd, co, confidence=inp.prep.settings.confidence)
+        out["decision_nps"] = 100 * (cd[2] - cd[0]) / sum(cd)
+        out["other_nps"] = 100 * (co[2] - co[0]) / sum(co)
+    return out
+
+
+# --------------------------------------------------------------------------- accounts
+
+
+def voices_per_account(inp: Inputs) -> Check:
+    """Accounts by number of distinct respondents: ``balance.single_voice``."""
+    if not inp.has_account:
+        return Check.skipped("voices_per_account", _NO_ACCOUNT, "Voices per account, concentration and revenue "
+                                                                "coverage not assessed: no account id "
+                                                                "(responses.account_id).")
+    v = inp.voices
+    per_acc = v.per_account
+    notes = [] if v.has_respondent else ["No respondent id: each response is counted as a distinct respondent."]
+    if len(per_acc) < MIN_ACCOUNTS:
+        notes.append(f"Voices per account not assessed: only {len(per_acc)} responding accounts.")
+        return Check("voices_per_account", assessed=False, reason=f"only {len(per_acc)} responding accounts",
+                     notes=notes)
+    tables = {"voices_per_account": voice_distribution_from_array(per_acc, v.revenue)}
+    captions = {"voices_per_account": "Responding accounts by number of distinct respondents, with their share of "
+                                      "accounts, responses" + (" and ARR." if v.revenue is not None else ".")}
+    if v.contacts is None and (not v.has_respondent or int(per_acc["respondents"].max()) <= 1):
+        # no contact list, and either no respondent id or never two people for one account: the accounts
+        # look like individual customers (a consumer export), where "one voice per account" is no finding
+        why = ("the export has no respondent id and no contact list, so how many people were heard per "
+               "account is unknown." if not v.has_respondent else
+               "no account has two respondents and there is no contact list: the accounts look like "
+               "individual customers.")
+        notes.append("Single voice not assessed: " + why + " Add a contact list (contacts table) to assess it.")
+        return Check("voices_per_account", assessed=False, reason="how many people each account has is unknown",
+                     tables=tables, captions=captions, notes=notes)
+    return Check("voices_per_account", tables=tables, captions=captions, notes=notes,
+                 context={"single_voice": _single_voice(v, inp.prep.settings.confidence)})
+
+
+def _single_voice(v: Voices, confidence: float) -> dict[str, Any]:
+    """Accounts heard through one person: how many, their interval, and (where known) with more contacts and ARR."""
+    per_acc = v.per_account
+    k = len(per_acc)
+    single = (per_acc["respondents"] == 1).to_numpy()
+    n_single = int(single.sum())
+    lo, hi = wilson_interval(n_single, k, confidence)
+    out: dict[str, Any] = {"accounts": k, "single_voice_accounts": n_single, "share": n_single / k,
+                           "share_ci_low": float(lo), "share_ci_high": float(hi),
+                           "median_respondents_per_account": float(per_acc["respondents"].median())}
+    if v.contacts is not None:
+        nc = np.where(np.isnan(v.contacts), 1, v.contacts)
+        out["single_voice_with_more_contacts"] = int((single & (nc >= 2)).sum())
+    rev = v.revenue
+    if rev is not None and (~np.isnan(rev)).any() and np.nansum(rev) > 0:
+        out["share_revenue_single_voice"] = float(np.nansum(rev[single]) / np.nansum(rev))
+    return out
+
+
+def concentration(inp: Inputs) -> Check:
+    """How concentrated responses are across accounts (Lorenz curve, Gini, top 10%): ``balance.concentration``."""
+    if not inp.has_account or len(inp.voices.per_account) < MIN_ACCOUNTS:
+        # the voices-per-account check says why
+        return Check.skipped("concentration", _NO_ACCOUNT if not inp.has_account else "too few responding accounts")
+    per_acc, contacts = inp.voices.per_account, inp.voices.contacts
+    conc = concentration_of(per_acc["responses"], weights=contacts)
+    fig = plot_concentration(per_acc, conc)[0].figure
+    note = ("Concentration: Gini coefficient and share of responses from the top 10% of responding "
+            "accounts (Lorenz curve, interpolated), tested against a multinomial null in which "
+            "accounts differ only by their number of contacts (or not at all): "
+            + ("400 seeded simulations." if conc.method == "simulation" else
+               f"with {num(conc.accounts)} accounts, its large-sample distribution (Poissonised "
+               "counts, normal limit of the sums over accounts; Stigler 1974)."))
+    return Check("concentration", notes=[note],
+                 figures=[Figure("concentration", fig,
+                                 "Left: Lorenz curve of responses across responding accounts (the further below the "
+                                 "diagonal, the more a few accounts dominate). Right: accounts by number of distinct "
+                                 "respondents; the hatched bar is accounts heard through a single person.")],
+                 context={"concentration": conc, "alpha": inp.alpha,
+                          "top_contact_share": _top_contact_share(per_acc["responses"].to_numpy(), contacts)})
+
+
+def _top_contact_share(responses: np.ndarray, contacts: np.ndarray | None) -> float | None:
+    """Share of the contacts held by the 10% of accounts that answer most (None when contacts are unknown)."""
+    if contacts is None:
+        return None
+    nc = np.nan_to_num(np.asarray(contacts, dtype="float64"), nan=0.0)
+    if nc.sum() <= 0:
+        return None
+    k = max(1, int(round(0.1 * len(responses))))
+    order = np.argsort(-responses)[:k]
+    return float(nc[order].sum() / nc.sum())
+
+
+def revenue_coverage(inp: Inputs) -> Check:
+    """Share of current customers' ARR heard from each quarter: ``balance.revenue_coverage``."""
+    if not inp.has_account:
+        return Check.skipped("revenue_coverage", _NO_ACCOUNT)  # the voices-per-account check says so
+    tab, r, s = inp.table, inp.responses, inp.prep.settings
+    rv = tab.frame["revenue"].to_numpy(dtype="float64", na_value=np.nan) \
+        if tab is not None and "revenue" in tab.frame else None
+    if rv is None or np.isnan(rv[tab.dedup]).all():
+        return Check.skipped("revenue_coverage", "needs accounts with revenue (accounts.revenue)",
+                             "Revenue coverage not assessed: needs accounts with revenue (accounts.revenue).")
+    with np.errstate(invalid="ignore"):
+        valid = ~np.isnan(rv) & (rv > 0)
+    fr = first_rows(tab.codes, len(tab.ids), valid)  # as accounts[valid].drop_duplicates("account_id")
+    a_rows = np.sort(fr[fr >= 0])
+    pos_in_a = np.full(len(tab.ids), -1, dtype=np.intp)
+    pos_in_a[tab.codes[a_rows]] = np.arange(len(a_rows))
+    row = remap(inp.account_codes, remap(inp.account_pos, pos_in_a))
+    dec = inp.decision if inp.has_role and inp.decision_roles else None
+    target = s.revenue_coverage_target
+    cov = revenue_coverage_from_rows(tab.frame.iloc[a_rows], row, inp.account_codes >= 0, r["responded_at"], dec,
+                                     "revenue", "Q", target)
+    if not len(cov):
+        return Check("revenue_coverage", assessed=False, reason="no dated response from an account with revenue")
+    fig = plot_revenue_coverage(cov, target).figure
+    return Check(
+        "revenue_coverage", tables={"revenue_coverage": cov.tail(13)},
+        captions={"revenue_coverage": "Share of current customers' ARR with at least one response"
+                                      + (" and with a decision-maker response" if "share_decision" in cov else "")
+                                      + f" per quarter, against the {target:.0%} target."},
+        figures=[Figure("revenue_coverage", fig, "Share of the ARR of current customers with at least one response "
+                                                 "(solid) and with a decision-maker response (hatched) in each "
+                                                 "quarter, against the target; * = partial quarter.")],
+        notes=["Revenue coverage: per calendar quarter, accounts that were customers then (started by "
+               "the quarter's end, not churned before its start) with their current ARR; a quarter "
+               "counts an account as heard when it has an analysed response dated in it. Partial "
+               "first/last quarters are shown but left out of the average."],
+        context={"coverage": cov, "target": target})
+
+
+# --------------------------------------------------------------------------- non-response
+
+_ATTRIBUTE_NAMES = {"role": "role", "arr_band": "ARR", "churn_status": "churn"}
+
+
+def nonresponse(inp: Inputs) -> Check:
+    """Invited people who answered against those who did not, per attribute: ``balance.nonresponse_bias``.
+
+    Counted per level (and per account) of invitations and answers, never on rows.
+    """
+    prep, s = inp.prep, inp.prep.settings
+    if prep.invitations is None or not len(prep.invitations):
+        return Check.skipped("nonresponse", "needs the invitations table",
+                             "Non-response bias not assessed: needs the invitations table.")
+    answered, method = _invitations_answered(prep)
+    if method == "none" or not 0 < answered.sum() < len(answered):
+        return Check.skipped("nonresponse", "invitations could not be matched to responses",
+                             "Non-response bias not assessed: invitations could not be matched to responses (needs "
+                             "response_id or respondent_id on both).")
+    level_tables, attrs, deff = _level_tables(inp, answered)
+    attrs = [a_ for a_ in attrs if level_tables[a_][1].sum() > 0]
+    nr = nonresponse_from_tables([(a_, level_tables[a_]) for a_ in attrs], deff, _ATTRIBUTE_NAMES)
+    if not len(nr):
+        return Check("nonresponse", assessed=False, reason="no attribute with two levels of enough invitations")
+    rates = _response_rates(level_tables, attrs, s.confidence)
+    fig = plot_response_rates(rates[rates["attribute"].isin(["role", "ARR", "churn"])]).figure
+    return Check(
+        "nonresponse",
+        tables={"nonresponse": nr[["attribute", "test", "p_adj", "effect_size", "effect_measure", "design_effect",
+                                   "n", "comparison"]],
+                "response_rates": rates.head(30)},
+        captions={"nonresponse": "Invitations answered against not answered, per attribute: chi-square corrected "
+                                 "for accounts (Rao-Scott), BH-adjusted p-value, effect size and what differs.",
+                  "response_rates": "Share of invitations answered per attribute level, with Wilson intervals."},
+        figures=[Figure("response_rates", fig, "Share of invitations answered by role, by the account's ARR "
+                                               "quartile and by the account's churn status, with Wilson intervals.")],
+        notes=[f"Non-response: invitations matched to analysed responses by {method} "
+               "(a response counts for its respondent's latest invitation in the 90 days before it). "
+               "Per attribute (role, invitation and account segments, ARR quartile, churn), a "
+               "chi-square test of independence with invitations, divided by the design effect of the "
+               "response rate with accounts as clusters (first-order Rao-Scott correction, Rao & Scott "
+               "1981); effect size Cramer's V (phi); Benjamini-Hochberg across attributes."],
+        context={"tests": nr, "invitations": len(answered), "response_rate": float(answered.mean()),
+                 "alpha": inp.alpha})
+
+
+def _invitations_answered(prep: Prepared) -> tuple[np.ndarray, str]:
+    """Whether each invitation led to an analysed response (as :func:`.nonresponse.match_invitations`), and how.
+
+    Through :func:`npsdiag.linking.responded_within`, the one matching rule, whose window-free part is
+    computed once per prepared data set and shared with the other areas.
+    """
+    inv, res = prep.invitations, prep.responses
+    responded = responded_within(prep, window_days=RESPONSE_WINDOW_DAYS)
+    if responded is None:
+        return np.zeros(len(inv), dtype=bool), "none"
+    by_id = ("response_id" in inv and "response_id" in res and inv["response_id"].notna().any()
+             and res["response_id"].notna().any())
+    return responded, "response id" if by_id else "respondent and date"
+
+
+def _segments(prep: Prepared, table: str) -> list[str]:
+    """The configured segments of a table that it has."""
+    frame = getattr(prep, table)
+    if table not in prep.config.tables or frame is None:
+        return []
+    return [c for c in prep.config.tables[table].segments if c in frame]
+
+
+Levels = tuple[np.ndarray, np.ndarray, np.ndarray]  # levels (in text order), invitations and answers per level
+
+
+def _level_tables(inp: Inputs, answered: np.ndarray) -> tuple[dict[str, Levels], list[str], float]:
+    """Invitations and answers per level of each attribute, the attributes in report order, the design effect."""
+    prep = inp.prep
+    invitations = prep.invitations
+    inv_segs, acc_segs = _segments(prep, "invitations"), _segments(prep, "accounts")
+    flag = answered.astype("float64")
+    level_tables: dict[str, Levels] = {}
+    ic, k = inp.invitation_role_codes, len(inp.role_labels)
+    if ic is not None:
+        level_tables["role"] = merge_levels(inp.role_labels, counts(ic, k), counts(ic, k, flag))
+    for c in dict.fromkeys([*inv_segs, *(a_ for a_ in acc_segs if a_ in invitations)]):
+        codes, values = prep.codes(c, "invitations")
+        codes = np.asarray(codes, dtype=np.intp)
+        level_tables[c] = merge_levels(values, counts(codes, len(values)), counts(codes, len(values), flag))
+    deff = 1.0
+    if "account_id" in invitations:
+        ia, ia_ids = prep.codes("account_id", "invitations")
+        ia = np.asarray(ia, dtype=np.intp)
+        inv_u, ans_u = counts(ia, len(ia_ids)), counts(ia, len(ia_ids), flag)
+        alone = ia < 0
+        deff = proportion_design_effect_counts(inv_u, ans_u, int(alone.sum()), int(answered[alone].sum()))
+        if inp.table is not None:
+            _add_account_levels(level_tables, inp.table, positions(inp.table.ids, pd.Index(ia_ids)), inv_u, ans_u,
+                                [seg for seg in acc_segs if seg not in invitations])
+    attrs = [c for c in ["role", *inv_segs, "arr_band", "churn_status", *acc_segs] if c in level_tables]
+    return level_tables, attrs, deff
+
+
+def _add_account_levels(level_tables: dict[str, Levels], tab: AccountsTable, i_code: np.ndarray, inv_u: np.ndarray,
+                        ans_u: np.ndarray, segments: list[str]) -> None:
+    """The account's attributes (ARR band, churn status, segments), counted per distinct invitation account.
+
+    ``i_code`` is the position in ``tab.ids`` of each invitation account, ``inv_u`` and ``ans_u`` its
+    invitations and answers.
+    """
+
+    def by_account(level_of_code: np.ndarray, labels) -> Levels:
+        lv = remap(i_code, level_of_code)
+        return merge_levels(labels, counts(lv, len(labels), inv_u), counts(lv, len(labels), ans_u))
+
+    def per_code(values_of_dedup_rows: np.ndarray) -> np.ndarray:
+        out = np.full(len(tab.ids), -1, dtype=np.intp)
+        m = tab.codes[tab.dedup] >= 0
+        out[tab.codes[tab.dedup][m]] = values_of_dedup_rows[m]
+        return out
+
+    ad = tab.frame.iloc[tab.dedup]
+    if "revenue" in ad and ad["revenue"].notna().sum() >= 8:
+        bcodes, blabels = arr_band_codes(ad["revenue"])
+        if blabels:
+            level_tables["arr_band"] = by_account(per_code(bcodes), blabels)
+    if "churned" in ad and ad["churned"].notna().any():
+        ch = ad["churned"]
+        ccodes_ = np.where(ch.isna().to_numpy(), -1, np.where(as_bool(ch), 0, 1)).astype(np.intp)
+        level_tables["churn_status"] = by_account(per_code(ccodes_), ["churned", "retained"])
+    for seg in segments:
+        if seg in ad and seg not in level_tables:
+            scodes, svalues = factorize(ad[seg])
+            level_tables[seg] = by_account(per_code(scodes), svalues)
+
+
+def _first_number(text: str) -> float:
+    m = re.search(r"[\d,]+(?:\.\d+)?", str(text))
+    return float(m.group(0).replace(",", "")) if m else float("inf")
+
+
+def _response_rates(level_tables: dict[str, Levels], attrs: list[str], confidence: float) -> pd.DataFrame:
+    """The response rate of each level of the attributes, one table (ARR bands in ARR order)."""
+    parts = []
+    for a_ in attrs:
+        rr = rates_from_counts(*level_tables[a_], confidence).assign(attribute=_ATTRIBUTE_NAMES.get(a_, a_))
+        if a_ == "arr_band":  # bands in ARR order, not by volume
+            rr = rr.iloc[np.argsort([_first_number(x) for x in rr["level"]], kind="stable")]
+        parts.append(rr)
+    rates = pd.concat(parts, ignore_index=True)
+    return rates[["attribute", "level", "invited", "responded", "response_rate", "ci_low", "ci_high"]]
