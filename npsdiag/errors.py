@@ -60,25 +60,23 @@ class Problem:
 class NpsdiagError(Exception):
     """An error the user can fix: carries one or more :class:`Problem`."""
 
-    def __init__(self, problems: Problem | Sequence[Problem] | str):
+    def __init__(self, problems: Problem | Sequence[Problem] | str, text: str | None = None):
         if isinstance(problems, str):
             problems = [Problem(problems)]
         elif isinstance(problems, Problem):
             problems = [problems]
         self.problems = list(problems)
+        self._text = text
         super().__init__(self.message)
 
     @classmethod
     def from_text(cls, text: str) -> NpsdiagError:
         """An error whose message is already formatted (e.g. relayed from the notebook's kernel)."""
-        err = cls([])
-        err._text = text
-        err.args = (text,)
-        return err
+        return cls([], text=text)
 
     @property
     def message(self) -> str:
-        if getattr(self, "_text", None):
+        if self._text:
             return self._text
         return "\n".join(str(p) for p in self.problems)
 
