@@ -23,8 +23,8 @@ from ..areas.registry import AREAS
 from ..redact import redact_text
 
 __all__ = ["MAX_CELL_CHARS", "STATUS_LABEL", "STATUS_MEANING", "STATUS_ICON", "SEVERITY_LABEL", "AREA_SHORT",
-           "esc", "client_text", "redact", "cut", "is_missing", "signed", "p_text", "long_date", "generated_date",
-           "area_title", "anchor", "finding_anchor"]
+           "esc", "client_text", "redact_keeping_numbers", "cut", "is_missing", "signed", "p_text", "long_date",
+           "generated_date", "area_title", "anchor", "finding_anchor"]
 
 #: Characters shown per table cell or evidence value before it is cut with an ellipsis.
 MAX_CELL_CHARS = 240
@@ -55,12 +55,12 @@ def _kept(m: re.Match) -> bool:
     return sum(ch.isdigit() for ch in m.group(0)) < _MIN_PHONE_DIGITS
 
 
-def redact(s: str) -> str:
+def redact_keeping_numbers(s: str) -> str:
     """:func:`npsdiag.redact.redact_text` on ``s``, sparing ISO dates and numbers of fewer than 9 digits.
 
     Examples
     --------
-    >>> redact("w/c 2025-03-03: call +44 7700 900123, AUC 0.65 (0.60-0.70)")
+    >>> redact_keeping_numbers("w/c 2025-03-03: call +44 7700 900123, AUC 0.65 (0.60-0.70)")
     'w/c 2025-03-03: call [phone], AUC 0.65 (0.60-0.70)'
     """
     spans = [m.span() for m in _DATE.finditer(s)]
@@ -98,7 +98,7 @@ def client_text(value: Any, redact_pii: bool = False) -> str:
     if is_missing(value):
         return ""
     s = str(value)
-    return redact(s) if redact_pii and s else s
+    return redact_keeping_numbers(s) if redact_pii and s else s
 
 
 def cut(s: str, limit: int = MAX_CELL_CHARS) -> str:
