@@ -108,14 +108,16 @@ def _rss_mb() -> float:
 # --------------------------------------------------------------------------- child processes
 
 
-def _child_stages(config: str, out_json: str) -> None:
-    """Run the diagnosis in-process stage by stage, recording seconds and peak memory of each."""
-    import gc
+class _Stages:
+    """Runs stages one after the other, recording the seconds and peak memory of each (written after each)."""
 
-    timeline: list[dict[str, Any]] = []
-    resettable = _reset_peak()
+    def __init__(self, out_json: str) -> None:
+        self.out_json = out_json
+        self.timeline: list[dict[str, Any]] = []
 
-    def stage(name: str, fn):
+    def __call__(self, name: str, fn):
+        import gc
+
         gc.collect()
         _reset_peak()
         start = time.perf_counter()
@@ -129,58 +131,68 @@ def _child_stages(config: str, out_json: str) -> None:
         rec["seconds"] = round(time.perf_counter() - start, 3)
         rec["peak_mb"] = round(_peak_mb(), 1)
         rec["rss_end_mb"] = round(_rss_mb(), 1)
-        timeline.append(rec)
+        self.timeline.append(rec)
         # written after every stage, so that a run stopped for time or memory still reports how far it got
-        Path(out_json).write_text(json.dumps({"timeline": timeline, "partial": True}, indent=2), encoding="utf-8")
+        Path(self.out_json).write_text(json.dumps({"timeline": self.timeline, "partial": True}, indent=2),
+                                       encoding="utf-8")
         print(f"    {name:28s} {rec['seconds']:8.2f} s {rec['peak_mb']:9.0f} MB"
               + (f"  ERROR {rec['error'][:80]}" if "error" in rec else ""), file=sys.stderr, flush=True)
         return value
 
-    def _imports():
-        from npsdiag import clean, diagnosis, io, outputs, report  # noqa: F401
-        from npsdiag.areas import registry
-        from npsdiag.config import load_config  # noqa: F401
 
-        return {a.name: a.diagnose for a in registry.AREAS}
+def _imports() -> dict[str, Any]:
+    from npsdiag import clean, diagnosis, io, outputs, report  # noqa: F401
+    from npsdiag.areas import registry
+    from npsdiag.config import load_config  # noqa: F401
 
+    return {a.name: a.diagnose for a in registry.AREAS}
+
+
+def _report_stages(stage: _Stages, prep, results: dict[str, Any]) -> dict[str, int]:
+    """The report's HTML of each area and of the front and back matter, and the outputs, as the notebook makes them."""
+    from npsdiag import diagnosis, outputs, report
+
+    diag = stage("assemble", lambda: diagnosis.assemble(prep, list(results.values())))
+    redact = bool(prep.settings.redact_pii)
+    sizes = {name: len(stage(f"html: {name}", lambda res=res: report.area_html(res, redact)) or "")
+             for name, res in results.items()}
+    if diag is None:
+        return sizes
+
+    def _front():
+        trend = report.headline_trend(prep, freq="Q")
+        parts = [report.cover(diag), report.contents(diag),
+                 report.executive_summary(diag, k=5, trend=trend, redact=redact, confidence=prep.settings.confidence),
+                 report.action_plan(diag, redact), report.methodology(diag), report.data_appendix(prep),
+                 report.glossary(), report.footer(diag)]
+        return "".join(parts)
+
+    sizes["front and appendices"] = len(stage("html: front and appendices", _front) or "")
+    with tempfile.TemporaryDirectory() as tmp:
+        stage("write_outputs", lambda: outputs.write_outputs(diag, prep, tmp))
+    return sizes
+
+
+def _child_stages(config: str, out_json: str) -> None:
+    """Run the diagnosis in-process stage by stage, recording seconds and peak memory of each."""
+    stage = _Stages(out_json)
+    resettable = _reset_peak()
     areas = stage("import", _imports) or {}
-    from npsdiag import clean, diagnosis, io, outputs, report
+    from npsdiag import clean, io
     from npsdiag.config import load_config
 
     cfg = load_config(config)
-    data = stage("load", lambda: io.load(cfg))
-    prep = stage("prepare", lambda: clean.prepare(data)) if data is not None else None
-    results = {}
-    n_analysed = None
+    loaded = [stage("load", lambda: io.load(cfg))]
+    # as the notebook: once prepared, the rows read are held by the prepared data alone
+    prep = stage("prepare", lambda: clean.prepare(loaded.pop())) if loaded[0] is not None else None
     sizes: dict[str, int] = {}
     if prep is not None:
-        for name, fn in areas.items():
-            res = stage(f"area: {name}", lambda fn=fn: fn(prep))
-            if res is not None:
-                results[name] = res
-        diag = stage("assemble", lambda: diagnosis.assemble(prep, list(results.values())))
-        redact = bool(prep.settings.redact_pii)
-        for name, res in results.items():
-            html = stage(f"html: {name}", lambda res=res: report.area_html(res, redact))
-            sizes[name] = len(html or "")
-        if diag is not None:
-            def _front():  # as the notebook's summary and appendix cells do
-                trend = report.headline_trend(prep, freq="Q") if hasattr(report, "headline_trend") else None
-                parts = [report.cover(diag), report.contents(diag),
-                         report.executive_summary(diag, k=5, trend=trend, redact=redact,
-                                                  confidence=prep.settings.confidence)]
-                parts += [report.action_plan(diag, redact), report.methodology(diag), report.data_appendix(prep)]
-                parts += [report.glossary(), report.footer(diag)] if hasattr(report, "glossary") else []
-                return "".join(parts)
-
-            sizes["front and appendices"] = len(stage("html: front and appendices", _front) or "")
-            with tempfile.TemporaryDirectory() as tmp:
-                stage("write_outputs", lambda: outputs.write_outputs(diag, prep, tmp))
-    if prep is not None:
-        n_analysed = int(len(prep.responses))
-    out = {"timeline": timeline, "peak_reset": resettable, "html_chars": sizes if n_analysed is not None else {},
+        results = {name: res for name, fn in areas.items()
+                   if (res := stage(f"area: {name}", lambda fn=fn: fn(prep))) is not None}
+        sizes = _report_stages(stage, prep, results)
+    out = {"timeline": stage.timeline, "peak_reset": resettable, "html_chars": sizes,
            "rows_read": int(len(prep.flags)) if prep is not None else None,
-           "rows_analysed": n_analysed,
+           "rows_analysed": int(len(prep.responses)) if prep is not None else None,
            "peak_process_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
     Path(out_json).write_text(json.dumps(out, indent=2), encoding="utf-8")
 
@@ -447,6 +459,67 @@ def _fmt_runs(rec: dict[str, Any]) -> str:
     return text
 
 
+def _target_marks(r: dict[str, Any]) -> str:
+    """The targets a result meets (✓) or misses (✗): time and memory at 1M, completion at 10M, report size."""
+    t, e2e = r.get("targets") or {}, r.get("e2e") or {}
+    scale = r.get("scale")
+    ok = []
+    if "within_3x_floor" in t and scale == "1m":
+        ok.append("≤3× floor " + ("✓" if t["within_3x_floor"] else "✗"))
+    if "peak_under_2gb" in t and scale == "1m":
+        ok.append("<2 GB " + ("✓" if t["peak_under_2gb"] else "✗"))
+    if t.get("completes") and scale == "10m":
+        ok.append("completes ✓")
+    if "report_under_5mb" in t:
+        ok.append("report <5 MB " + ("✓" if t["report_under_5mb"] else "✗"))
+    if t.get("completes") is False:
+        stopped = (r.get("stages") or {}).get("stopped_after")
+        note = f" (stopped; last stage completed: {stopped})" if stopped and not e2e else ""
+        ok.append("did not complete ✗" + note)
+    return ", ".join(ok)
+
+
+def _summary_row(r: dict[str, Any]) -> str:
+    e2e, floor, t = r.get("e2e") or {}, r.get("floor") or {}, r.get("targets") or {}
+    n = r.get("rows", {}).get("responses")
+    inp = f"{r.get('format', '').upper()} {r.get('input_mb', 0):,.0f} MB"
+    if e2e.get("error"):
+        run_s, ratio, peak, rep = "failed", "–", _fmt_mb(e2e.get("peak_tree_mb")), "–"
+    else:
+        run_s = _fmt_runs(e2e) if e2e else "–"
+        ratio = f"{t['ratio']:.1f}×" if "ratio" in t else "–"
+        peak = _fmt_mb(e2e.get("peak_tree_mb")) if e2e else "–"
+        rep = f"{t['report_mb']:.1f} MB" if "report_mb" in t else "–"
+    floor_s = _fmt_runs(floor) if floor and not floor.get("error") else "–"
+    return f"| {n:,} | {inp} | {floor_s} | {run_s} | {ratio} | {peak} | {rep} | {_target_marks(r)} |"
+
+
+def _stage_cell(r: dict[str, Any], name: str) -> str:
+    s = next((x for x in r["stages"]["timeline"] if x["stage"] == name), None)
+    if s is None:
+        return "–"
+    if s.get("error"):
+        return f"error ({_fmt_s(s['seconds'])} s)"
+    return f"{_fmt_s(s['seconds'])} s / {_fmt_mb(s['peak_mb'])}"
+
+
+def _stage_lines(staged: list[dict[str, Any]]) -> list[str]:
+    lines = ["", "Per stage (in-process, seconds / peak resident memory of the process during the stage):", ""]
+    lines += ["| stage | " + " | ".join(f"{r['scale']} {r['format']}" for r in staged) + " |",
+              "|---|" + "---:|" * len(staged)]
+    names = list(dict.fromkeys(s["stage"] for r in staged for s in r["stages"]["timeline"]))
+    lines += [f"| {name} | " + " | ".join(_stage_cell(r, name) for r in staged) + " |" for name in names]
+    if any((r["stages"]).get("error") for r in staged):
+        cells = [f"{r['stages']['error']}" if r["stages"].get("error") else "" for r in staged]
+        lines.append("| (run stopped) | " + " | ".join(cells) + " |")
+    e2e_cells = []
+    for r in staged:
+        sp = (r.get("e2e") or {}).get("seconds_split") or {}
+        e2e_cells.append(f"{_fmt_s(sp.get('execute'))} s + {_fmt_s(sp.get('render'))} s" if sp else "–")
+    lines.append("| end to end: papermill execute + nbconvert render | " + " | ".join(e2e_cells) + " |")
+    return lines
+
+
 def format_table(recs: list[dict[str, Any]] | None = None) -> str:
     """Markdown tables (summary against the targets, then stages) of saved results."""
     recs = _load_results() if recs is None else recs
@@ -455,60 +528,10 @@ def format_table(recs: list[dict[str, Any]] | None = None) -> str:
     lines = ["| responses read | input | floor (median) | npsdiag run (median) | × floor | peak memory (largest) "
              "| report | targets |",
              "|---:|---|---:|---:|---:|---:|---:|---|"]
-    for r in recs:
-        e2e, floor, t = r.get("e2e") or {}, r.get("floor") or {}, r.get("targets") or {}
-        n = r.get("rows", {}).get("responses")
-        inp = f"{r.get('format', '').upper()} {r.get('input_mb', 0):,.0f} MB"
-        if e2e.get("error"):
-            run_s, ratio, peak, rep = "failed", "–", _fmt_mb(e2e.get("peak_tree_mb")), "–"
-        else:
-            run_s = _fmt_runs(e2e) if e2e else "–"
-            ratio = f"{t['ratio']:.1f}×" if "ratio" in t else "–"
-            peak = _fmt_mb(e2e.get("peak_tree_mb")) if e2e else "–"
-            rep = f"{t['report_mb']:.1f} MB" if "report_mb" in t else "–"
-        ok = []
-        # the targets: time and memory at 1M, completion at 10M, the report's size at every scale
-        scale = r.get("scale")
-        if "within_3x_floor" in t and scale == "1m":
-            ok.append("≤3× floor " + ("✓" if t["within_3x_floor"] else "✗"))
-        if "peak_under_2gb" in t and scale == "1m":
-            ok.append("<2 GB " + ("✓" if t["peak_under_2gb"] else "✗"))
-        if t.get("completes") and scale == "10m":
-            ok.append("completes ✓")
-        if "report_under_5mb" in t:
-            ok.append("report <5 MB " + ("✓" if t["report_under_5mb"] else "✗"))
-        if t.get("completes") is False:
-            stopped = (r.get("stages") or {}).get("stopped_after")
-            note = f" (stopped; last stage completed: {stopped})" if stopped and not e2e else ""
-            ok.append("did not complete ✗" + note)
-        floor_s = _fmt_runs(floor) if floor and not floor.get("error") else "–"
-        lines.append(f"| {n:,} | {inp} | {floor_s} | {run_s} | {ratio} | {peak} | {rep} | {', '.join(ok)} |")
+    lines += [_summary_row(r) for r in recs]
     staged = [r for r in recs if (r.get("stages") or {}).get("timeline")]
     if staged:
-        lines += ["", "Per stage (in-process, seconds / peak resident memory of the process during the stage):", ""]
-        head = "| stage | " + " | ".join(f"{r['scale']} {r['format']}" for r in staged) + " |"
-        lines += [head, "|---|" + "---:|" * len(staged)]
-        names = list(dict.fromkeys(s["stage"] for r in staged for s in r["stages"]["timeline"]))
-        for name in names:
-            cells = []
-            for r in staged:
-                s = next((x for x in r["stages"]["timeline"] if x["stage"] == name), None)
-                if s is None:
-                    cells.append("–")
-                elif s.get("error"):
-                    cells.append(f"error ({_fmt_s(s['seconds'])} s)")
-                else:
-                    cells.append(f"{_fmt_s(s['seconds'])} s / {_fmt_mb(s['peak_mb'])}")
-            lines.append(f"| {name} | " + " | ".join(cells) + " |")
-        if any((r["stages"]).get("error") for r in staged):
-            cells = [f"{r['stages']['error']}" if r["stages"].get("error") else "" for r in staged]
-            lines.append("| (run stopped) | " + " | ".join(cells) + " |")
-        e2e_cells = []
-        for r in staged:
-            e = r.get("e2e") or {}
-            sp = e.get("seconds_split") or {}
-            e2e_cells.append(f"{_fmt_s(sp.get('execute'))} s + {_fmt_s(sp.get('render'))} s" if sp else "–")
-        lines.append("| end to end: papermill execute + nbconvert render | " + " | ".join(e2e_cells) + " |")
+        lines += _stage_lines(staged)
     m = recs[-1].get("machine") or {}
     if m:
         lines += ["", f"Machine: {m.get('cpus')} CPUs, {m.get('memory_gb')} GB RAM, Python {m.get('python')}, "
