@@ -11,6 +11,7 @@ every reason.
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -75,6 +76,8 @@ class Prepared:
     now: pd.Timestamp = field(default_factory=pd.Timestamp.now)
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
     _codes: dict = field(default_factory=dict, repr=False, compare=False)
+    _locks: dict = field(default_factory=dict, repr=False, compare=False)
+    _locks_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def __repr__(self) -> str:
         """A few lines an analyst can read (the data classes' own repr printed every table, slowly)."""
@@ -92,17 +95,36 @@ class Prepared:
             lines.append("other tables: " + others)
         return "\n".join(lines)
 
+    def _once(self, store: dict, key: tuple, compute: Callable[[], object]) -> object:
+        """``store[key]``, computed by ``compute()`` the first time: once, even when areas run on threads."""
+        if key in store:
+            return store[key]
+        with self._locks_lock:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:  # a second thread asking for the same key waits for the first one's result
+            if key not in store:
+                store[key] = compute()
+        return store[key]
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["_locks"], state["_locks_lock"] = {}, None  # locks do not pickle
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        state["_locks_lock"] = threading.Lock()
+        self.__dict__.update(state)
+
     def cached(self, key: tuple, compute: Callable[[], object]) -> object:
         """``compute()`` once per prepared data set; later calls with the same key return the stored result.
 
         For intermediate results that several areas need (e.g. responses
         matched to invitations), so that a large export computes them once.
         :mod:`npsdiag.linking` is the one module that keys it. The result is
-        shared: callers must not modify it in place.
+        shared: callers must not modify it in place. Safe when areas are
+        diagnosed on several threads (:func:`npsdiag.areas.registry.diagnose_all`).
         """
-        if key not in self._cache:
-            self._cache[key] = compute()
-        return self._cache[key]
+        return self._once(self._cache, key, compute)
 
     def codes(self, column: str, table: str = "responses") -> tuple[np.ndarray, pd.Index]:
         """Integer codes of a column of the analysed responses (or of ``data.<table>``), computed once.
@@ -112,11 +134,8 @@ class Prepared:
         these codes is many times faster than on the strings of a large
         export.
         """
-        key = (table, column)
-        if key not in self._codes:
-            frame = self.responses if table == "responses" else getattr(self.data, table)
-            self._codes[key] = pd.factorize(frame[column])
-        return self._codes[key]
+        frame = self.responses if table == "responses" else getattr(self.data, table)
+        return self._once(self._codes, (table, column), lambda: pd.factorize(frame[column]))
 
     def has_codes(self, column: str, table: str = "responses") -> bool:
         """Whether :meth:`codes` of this column are computed already."""

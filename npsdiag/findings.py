@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["SEVERITIES", "Finding", "Figure", "Check", "AreaResult", "Diagnosis",
-           "not_assessed", "FINDING_IDS", "worst", "severity_from_share"]
+           "not_assessed", "FINDING_IDS", "worst", "severity_from_share", "as_figure"]
 
 SEVERITIES = ("high", "medium", "low", "info")
 STATUSES = ("red", "amber", "green", "not_assessed")
@@ -112,11 +112,35 @@ class Finding:
 
 @dataclass
 class Figure:
-    """A figure of an area: a matplotlib figure rendered later, with its caption."""
+    """A figure of an area, with its caption.
+
+    ``fig`` is a matplotlib figure, or a function of no argument that draws
+    it (and returns the figure, its axes or an array of axes): an area's
+    figures are then drawn only when something shows them (the report, a
+    notebook cell), not every time the area is diagnosed.
+    """
 
     key: str
     fig: Any
     caption: str = ""
+    #: ids of the findings it shows the evidence of (the report shows those figures first)
+    illustrates: tuple[str, ...] = ()
+
+    @property
+    def figure(self) -> Any:
+        """The matplotlib figure, drawn now when the record holds how to draw it."""
+        if callable(self.fig) and not hasattr(self.fig, "savefig"):
+            self.fig = as_figure(self.fig())
+        return self.fig
+
+
+def as_figure(drawn: Any) -> Any:
+    """The matplotlib figure of what a plot function returned: a figure, an axes, or an array of axes."""
+    if hasattr(drawn, "savefig"):
+        return drawn
+    if isinstance(drawn, np.ndarray):
+        drawn = drawn.flat[0]
+    return drawn.get_figure()
 
 
 @dataclass
@@ -222,10 +246,12 @@ class AreaResult:
 
     @classmethod
     def from_checks(cls, area: str, checks: list[Check], findings: list[Finding], summary: str = "",
-                    table_order: list[str] | None = None) -> AreaResult:
+                    table_order: list[str] | None = None,
+                    illustrates: dict[str, tuple[str, ...]] | None = None) -> AreaResult:
         """An area's result from its checks (tables, captions, figures and notes in check order) and findings.
 
-        ``table_order``, when given, orders the tables (others follow in check order).
+        ``table_order``, when given, orders the tables (others follow in check order). ``illustrates`` maps
+        figure keys (or key prefixes ending in ``_``) to the finding ids each figure shows the evidence of.
         """
         res = cls(area, findings=list(findings), summary=summary, checks=list(checks))
         for c in checks:
@@ -233,6 +259,10 @@ class AreaResult:
             res.table_captions.update(c.captions)
             res.figures.extend(c.figures)
             res.notes.extend(c.notes)
+        for fig in res.figures:
+            fig.illustrates = fig.illustrates or next(
+                (ids for key, ids in (illustrates or {}).items()
+                 if fig.key == key or (key.endswith("_") and fig.key.startswith(key))), ())
         if table_order:
             first = {k: res.tables[k] for k in table_order if k in res.tables}
             res.tables = {**first, **{k: v for k, v in res.tables.items() if k not in first}}

@@ -101,7 +101,7 @@ def test_clean_program_has_no_finding(clean):
         assert all(c == c.lower() and " " not in c for c in t.columns), key
     keys = {f.key for f in res.figures}
     assert {"role_mix", "role_nps", "concentration", "revenue_coverage", "response_rates"} <= keys
-    assert all(f.fig.get_size_inches()[0] <= 7.5 and f.caption for f in res.figures)
+    assert all(f.figure.get_size_inches()[0] <= 7.5 and f.caption for f in res.figures)
 
 
 # --------------------------------------------------------------------------- roles
@@ -489,14 +489,14 @@ def test_single_voice_is_not_a_finding_for_consumer_exports():
     assert f is not None and f.evidence["share"] > 0.8
 
 
-def test_result_pickles_for_a_forked_worker(clean):
-    # an area may be computed in a forked process and its AreaResult pickled back: figures included
+def test_result_pickles_with_its_figures(clean):
+    # an area's result can be pickled (e.g. kept by an analyst), figures included: drawn ones and ones drawn on demand
     import pickle
 
     _, res = clean
     back = pickle.loads(pickle.dumps(res))
     assert [f.key for f in back.figures] == [f.key for f in res.figures]
-    ax = next(f for f in back.figures if f.key == "role_mix").fig.axes[0]
+    ax = next(f for f in back.figures if f.key == "role_mix").figure.axes[0]
     assert ax.xaxis.get_major_formatter()(0.4, 0) == "40%"
 
 

@@ -400,7 +400,7 @@ def test_bad_program_evidence_and_severity(bad_result):
     assert {fg.key for fg in res.figures} >= {"follow_up_ecdf", "churn_by_follow_up", "auc_by_score_age",
                                               "response_rate_by_month"}
     for fg in res.figures:
-        assert fg.fig.get_figwidth() <= 7.5 and fg.caption
+        assert fg.figure.get_figwidth() <= 7.5 and fg.caption
 
 
 def test_open_detractors_are_not_counted_as_never():

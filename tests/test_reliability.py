@@ -95,7 +95,7 @@ def test_tables_are_summary_sized_and_captioned(clean_result):
         assert key in res.table_captions
         assert all(c == c.lower() and " " not in c for c in t.columns), key
     for fig in res.figures:
-        w, h = fig.fig.get_size_inches()
+        w, h = fig.figure.get_size_inches()
         assert w <= 7.5 and fig.caption
 
 

@@ -309,9 +309,9 @@ def _png_pixels(html: str) -> np.ndarray:
     return np.asarray(Image.open(_io.BytesIO(base64_png(html))).convert("RGB"))
 
 
-def test_figure_is_matplotlibs_tight_png_as_a_palette_image_and_the_figure_is_left_as_it_was():
-    """figure_html embeds what savefig(bbox_inches="tight", facecolor="white") draws in the report style (the
-    reference is rendered by matplotlib itself here), as a palette PNG whose pixels stay within a few levels."""
+def test_figure_is_matplotlibs_png_as_a_palette_image_and_the_figure_is_left_as_it_was():
+    """figure_html embeds what savefig(facecolor="white") draws in the report style (the reference is rendered by
+    matplotlib itself here), as a palette PNG whose pixels stay within a few levels."""
     import io as _io
 
     import matplotlib as mpl
@@ -330,34 +330,33 @@ def test_figure_is_matplotlibs_tight_png_as_a_palette_image_and_the_figure_is_le
     px = _png_pixels(html)
     buf = _io.BytesIO()
     with plotting.style():
-        fig.savefig(buf, format="png", dpi=100, bbox_inches="tight", facecolor="white")
+        fig.savefig(buf, format="png", dpi=100, facecolor="white")
     ref = np.asarray(Image.open(buf).convert("RGB"))
     assert px.shape == ref.shape
     assert np.abs(px.astype(int) - ref).max() <= 16 and (px[(ref == 255).all(axis=2)] == 255).all()
     w, h = (int(v) for v in re.search(r'width="(\d+)" height="(\d+)"', html).groups())
     assert (h, w) == px.shape[:2]
-    # cropped to the content with a white margin of about 0.1 in (10 px at 100 dpi, give or take anti-aliasing
-    # and text-box slack) all around
+    assert (h, w) == (300, 600)  # the whole 6 x 3 in canvas: constrained layout keeps the labels inside it
     ink = (px != 255).any(axis=2)
-    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
-    margins = [rows[0], cols[0], px.shape[0] - 1 - rows[-1], px.shape[1] - 1 - cols[-1]]
-    assert all(8 <= m <= 14 for m in margins), margins
+    assert not (ink[0].any() or ink[-1].any() or ink[:, 0].any() or ink[:, -1].any())  # nothing cut at the edges
     # the figure itself is left as it was (canvas, dpi, face colour), so the notebook can still show it
     assert fig.dpi == 100 and type(fig.canvas).__name__ == "FigureCanvasBase"
     assert fig.get_facecolor() == mpl.colors.to_rgba(plotting.STYLE["figure.facecolor"])
 
 
-def test_figure_content_beyond_its_edges_is_kept():
-    """A title wider than a narrow figure spills past the figure: the image grows to include it (as savefig's
-    tight box does) instead of cutting it."""
+def test_long_client_labels_are_cut_and_stay_inside_the_figure():
+    """Client text is cut by plotting.label before it is drawn, and constrained layout keeps the labels on the
+    canvas: nothing is drawn at the image's edges (the image is the figure's own size)."""
+    labels = [plotting.label("A segment name far longer than any bar label should ever be: " * 3 + str(i))
+              for i in range(4)]
+    assert all(len(lab) <= plotting.MAX_LABEL_CHARS for lab in labels)
     with plotting.style():
-        fig, ax = plotting.figure(2.0, 2.0)
-        ax.plot([0, 1], [0, 1])
-        ax.set_title("A title much wider than this narrow two-inch figure")
+        fig, ax = plotting.figure(5.0, 2.5)
+        ax.barh(labels, [1, 2, 3, 4])
     px = _png_pixels(report.figure_html(Figure("f", fig, "cap"), dpi=100))
-    assert px.shape[1] > 2.0 * 100 + 40
+    assert px.shape[:2] == (250, 500)
     ink = (px != 255).any(axis=2)
-    assert not ink[:, 0].any() and not ink[:, -1].any()
+    assert not (ink[0].any() or ink[-1].any() or ink[:, 0].any() or ink[:, -1].any())
 
 
 def test_palette_png_is_exact_up_to_256_colours_and_close_beyond():
@@ -407,9 +406,17 @@ def test_report_size_does_not_grow_with_the_data():
             ax.bar(range(12), np.arange(12) + i)
         figs.append(Figure(f"f{i}", fig, f"Figure {i}"))
     tables = {f"t{i}": pd.DataFrame({"x": np.arange(200_000), "y": "text"}) for i in range(40)}
-    res = AreaResult("segmentation", tables=tables, figures=figs)
+    for fig in figs[3:10]:
+        fig.illustrates = ("segmentation.hidden_segment",)
+    res = AreaResult("segmentation", tables=tables, figures=figs,
+                     findings=[Finding("segmentation.hidden_segment", "high", "t"),
+                               Finding("segmentation.mix_shift", "medium", "t")])
     html = report.area_html(res)
-    assert html.count("<figure") == report.MAX_FIGURES_PER_AREA
+    assert html.count("<figure") == 1  # the one figure of the one finding that has figures
+    assert "Figure 3" in html
+    res.findings = []
+    html = report.area_html(res)
+    assert html.count("<figure") == 1 and "Figure 0" in html  # no finding: the area's first figure
     assert html.count('<table class="data') == report.MAX_TABLES_PER_AREA
     assert "further figure(s) or table(s)" in html
     assert len(html) < 1_500_000
@@ -618,3 +625,27 @@ def test_a_partial_share_never_reads_as_all_or_none():
     # 2,993 usable of 3,000 read is 99.77%: "100%" would tell the client nothing was excluded
     assert pct(2993 / 3000) == "99.8%" and pct(1.0) == "100%" and pct(0.0) == "0%"
     assert pct(4 / 10_000) == "0.04%" and pct(1e-7) == "<0.01%" and pct(1 - 1e-7) == ">99.99%"
+
+
+def test_a_figure_drawn_on_demand_is_drawn_once_and_a_failing_one_is_said_missing():
+    calls = []
+
+    def draw():
+        calls.append(1)
+        with plotting.style():
+            fig, ax = plotting.figure(4, 2)
+            ax.plot([1, 2], [3, 4])
+        return ax
+
+    rec = Figure("lazy", draw, "A lazy figure")
+    assert calls == []  # nothing drawn until shown
+    html = report.figure_html(rec)
+    assert "data:image/png;base64," in html and calls == [1]
+    report.figure_html(rec)
+    assert calls == [1]  # drawn once
+
+    def broken():
+        raise ValueError("odd data")
+
+    html = report.figure_html(Figure("broken", broken, "A broken figure"))
+    assert "<img" not in html and "could not be drawn" in html and "A broken figure" in html

@@ -290,7 +290,7 @@ def test_diagnose_result_shape_and_serialisable(rising) -> None:
         assert key in rising.table_captions
         assert all(c == c.lower() and " " not in c for c in table.columns), key
     for fig in rising.figures:
-        assert fig.fig.get_size_inches()[0] <= 7.5
+        assert fig.figure.get_size_inches()[0] <= 7.5
     for f in rising.findings:
         assert f.id in V.FINDING_IDS
         json.dumps(f.to_dict())

@@ -1,8 +1,8 @@
 """Figures embedded in the report: rendered plainly by matplotlib, reduced to a palette PNG by Pillow.
 
-A figure is saved with ``savefig(format="png", bbox_inches="tight",
-facecolor="white")`` inside :func:`npsdiag.plotting.style` (the style it was
-drawn in, so draw-time settings stay the same), at a resolution that keeps
+A figure is saved with ``savefig(format="png", facecolor="white")`` inside
+:func:`npsdiag.plotting.style` (the style it was drawn in, so draw-time
+settings stay the same), at a resolution that keeps
 it at most :data:`MAX_FIGURE_PX` pixels wide. Plots hold few colours, so the
 PNG is then turned into a 256-colour palette image (:func:`palette_png`):
 visually the same, a fraction of the size, so the report's size does not
@@ -61,7 +61,13 @@ def figure_html(fig: Figure | Any, caption: str = "", dpi: int = DEFAULT_DPI, re
     """
     if isinstance(fig, Figure):
         caption = caption or fig.caption
-        fig = fig.fig
+        try:
+            with plotting.style():
+                fig = fig.figure  # drawn now when the record holds how to draw it
+        except Exception as exc:  # noqa: BLE001 - a figure must never stop the report: say it is missing
+            return render("figure.html.j2", data=None, width=None, height=None,
+                          caption=client_text(f"{caption} (This figure could not be drawn: "
+                                              f"{type(exc).__name__}.)", redact))
     if fig is None:
         return ""
     try:
@@ -75,7 +81,7 @@ def figure_html(fig: Figure | Any, caption: str = "", dpi: int = DEFAULT_DPI, re
 
 
 def render_png(fig: Any, dpi: int) -> tuple[bytes, tuple[int, int]]:
-    """``fig`` as a palette PNG at ``dpi``, cropped to its content with ``bbox_inches="tight"``.
+    """``fig`` as a palette PNG at ``dpi`` (its constrained layout keeps every label on the canvas).
 
     Rendered inside :func:`npsdiag.plotting.style`; the figure itself is
     left as it was (matplotlib restores its dpi and face colour after
@@ -88,7 +94,7 @@ def render_png(fig: Any, dpi: int) -> tuple[bytes, tuple[int, int]]:
     """
     buf = io.BytesIO()
     with plotting.style():
-        fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
+        fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
     return palette_png(buf.getvalue())
 
 

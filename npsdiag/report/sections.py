@@ -21,10 +21,11 @@ from .tables import column_kinds, fmt_evidence, pretty_column, table_html
 from .text import anchor, area_title, client_text, cut, finding_anchor
 
 __all__ = ["MAX_FIGURES_PER_AREA", "MAX_TABLES_PER_AREA", "MAX_EVIDENCE_CHARS", "findings_frame", "finding_card",
-           "finding_html", "area_html"]
+           "finding_html", "area_html", "shown_figures"]
 
-#: Figures and tables shown per area section (the rest stay in the analyst's notebook).
-MAX_FIGURES_PER_AREA = 8
+#: Figures and tables shown per area section (the rest stay in the analyst's notebook): the figures of the area's
+#: high and medium findings first, else its first figure.
+MAX_FIGURES_PER_AREA = 2
 MAX_TABLES_PER_AREA = 12
 #: Characters of one evidence value shown on a finding's card.
 MAX_EVIDENCE_CHARS = 80
@@ -84,6 +85,25 @@ def finding_html(f: Finding, redact: bool = False, max_evidence: int = 10) -> st
     return render("finding.html.j2", card=finding_card(f, redact, max_evidence))
 
 
+def shown_figures(res: AreaResult) -> list:
+    """The figures an area section shows, in order: those of its high and medium findings (most severe first),
+    then, when no such finding has one, the area's first figure; at most :data:`MAX_FIGURES_PER_AREA`.
+
+    Figures are drawn only when shown, so the others cost nothing; they stay in the analyst's notebook.
+    """
+    figs = [f for f in res.figures if f is not None]
+    major = sorted((f for f in res.findings if f.severity in _MAJOR), key=lambda f: SEVERITIES.index(f.severity))
+    chosen = []
+    for finding in major:
+        for fig in figs:
+            if finding.id in fig.illustrates and fig not in chosen:
+                chosen.append(fig)
+                break
+    if not chosen and figs:
+        chosen = [figs[0]]
+    return chosen[:MAX_FIGURES_PER_AREA]
+
+
 def area_html(res: AreaResult, redact: bool = False) -> str:
     """One area section: status, summary, findings (with evidence), figures, tables and method notes.
 
@@ -109,14 +129,15 @@ def area_html(res: AreaResult, redact: bool = False) -> str:
     if res.not_assessed_reason:
         return render("area.html.j2", **context)
     order = sorted(res.findings, key=lambda f: SEVERITIES.index(f.severity))
-    figs = [f for f in res.figures if f is not None]
+    figs = shown_figures(res)
     tables = [(k, t) for k, t in res.tables.items() if isinstance(t, pd.DataFrame) and len(t.columns)]
     return render(
         "area.html.j2", **context, summary=client_text(res.summary_text, redact),
         major=[finding_card(f, redact) for f in order if f.severity in _MAJOR],
         minor=[finding_card(f, redact) for f in order if f.severity not in _MAJOR],
-        figures=[safe(figure_html(fig, redact=redact)) for fig in figs[:MAX_FIGURES_PER_AREA]],
+        figures=[safe(figure_html(fig, redact=redact)) for fig in figs],
         tables=[safe(table_html(t, res.table_captions.get(k, ""), redact=redact,
                                 table_id=f"table-{res.area}-{anchor(k)}")) for k, t in tables[:MAX_TABLES_PER_AREA]],
-        hidden=max(0, len(figs) - MAX_FIGURES_PER_AREA) + max(0, len(tables) - MAX_TABLES_PER_AREA),
+        hidden=len([f for f in res.figures if f is not None]) - len(figs[:MAX_FIGURES_PER_AREA])
+        + max(0, len(tables) - MAX_TABLES_PER_AREA),
         notes=[client_text(n, redact) for n in res.notes])

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -249,7 +250,7 @@ def role_mix(inp: Inputs) -> Check:
             + (" (settings.decision_roles)." if s.decision_roles else " (guessed from role names; set "
                "settings.decision_roles to fix)."))
     return Check("role_mix", tables={"role_mix": table}, captions={"role_mix": caption},
-                 figures=[Figure("role_mix", plot_role_mix(mix, inp.population_name).figure, fig_caption)],
+                 figures=[Figure("role_mix", partial(plot_role_mix, mix, inp.population_name), fig_caption)],
                  notes=[note],
                  context={"mix": mix, "test": mix.attrs["test"], "population": inp.population_name,
                           "decision_roles": inp.decision_roles, "alpha": inp.alpha})
@@ -268,11 +269,11 @@ def role_gap(inp: Inputs, adjusted: Check) -> Check:
     adj = adjusted.context.get("table")
     if not inp.has_role:
         empty = pd.DataFrame(columns=["role", "n", "nps", "ci_low", "ci_high", "reportable"])
-        figures = [Figure("role_nps", plot_role_nps(empty, adj).figure, _ROLE_NPS_CAPTION)] if adj is not None else []
+        figures = [Figure("role_nps", partial(plot_role_nps, empty, adj), _ROLE_NPS_CAPTION)] if adj is not None else []
         return Check("role_gap", assessed=False, reason=_NO_ROLE, figures=figures)
     s = inp.prep.settings
     t = nps_by_role(inp.responses, confidence=s.confidence, min_n=s.min_n, breaks=s.breaks)
-    fig = Figure("role_nps", plot_role_nps(t if len(t) >= 2 else t.iloc[0:0], adj).figure, _ROLE_NPS_CAPTION)
+    fig = Figure("role_nps", partial(plot_role_nps, t if len(t) >= 2 else t.iloc[0:0], adj), _ROLE_NPS_CAPTION)
     if len(t) < 2:
         return Check("role_gap", assessed=False, reason="fewer than two roles with scored responses", figures=[fig])
     return Check("role_gap",
@@ -370,7 +371,7 @@ def concentration(inp: Inputs) -> Check:
         return Check.skipped("concentration", _NO_ACCOUNT if not inp.has_account else "too few responding accounts")
     per_acc, contacts = inp.voices.per_account, inp.voices.contacts
     conc = concentration_of(per_acc["responses"], weights=contacts)
-    fig = plot_concentration(per_acc, conc)[0].figure
+    fig = partial(plot_concentration, per_acc, conc)
     note = ("Concentration: Gini coefficient and share of responses from the top 10% of responding "
             "accounts (Lorenz curve, interpolated), tested against a multinomial null in which "
             "accounts differ only by their number of contacts (or not at all): "
@@ -421,7 +422,7 @@ def revenue_coverage(inp: Inputs) -> Check:
                                      "revenue", "Q", target)
     if not len(cov):
         return Check("revenue_coverage", assessed=False, reason="no dated response from an account with revenue")
-    fig = plot_revenue_coverage(cov, target).figure
+    fig = partial(plot_revenue_coverage, cov, target)
     return Check(
         "revenue_coverage", tables={"revenue_coverage": cov.tail(13)},
         captions={"revenue_coverage": "Share of current customers' ARR with at least one response"
@@ -462,7 +463,7 @@ def nonresponse(inp: Inputs) -> Check:
     if not len(nr):
         return Check("nonresponse", assessed=False, reason="no attribute with two levels of enough invitations")
     rates = _response_rates(level_tables, attrs, s.confidence)
-    fig = plot_response_rates(rates[rates["attribute"].isin(["role", "ARR", "churn"])]).figure
+    fig = partial(plot_response_rates, rates[rates["attribute"].isin(["role", "ARR", "churn"])])
     return Check(
         "nonresponse",
         tables={"nonresponse": nr[["attribute", "test", "p_adj", "effect_size", "effect_measure", "design_effect",

@@ -44,4 +44,5 @@ def diagnose(prep: Prepared) -> AreaResult:
                             rules.revenue_coverage(coverage.context), rules.nonresponse_bias(nonresponse.context))
                 if f is not None]
     summary = rules.summary(findings, {c.name: c.context for c in done})
-    return AreaResult.from_checks("balance", done, findings, summary, table_order=checks.TABLE_ORDER)
+    return AreaResult.from_checks("balance", done, findings, summary, table_order=checks.TABLE_ORDER,
+                                  illustrates=rules.ILLUSTRATES)

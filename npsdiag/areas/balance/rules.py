@@ -70,6 +70,12 @@ CHURNED_RATE_RATIO = 0.67
 # --------------------------------------------------------------------------- role mix
 
 
+
+#: The findings each figure shows the evidence of (the report shows those figures first).
+ILLUSTRATES = {"role_mix": ("balance.role_skew",), "role_nps": ("balance.role_gap",),
+               "concentration": ("balance.single_voice", "balance.concentration"),
+               "revenue_coverage": ("balance.revenue_coverage",), "response_rates": ("balance.nonresponse_bias",)}
+
 def role_skew(mix_ctx: Mapping[str, Any], adjusted_ctx: Mapping[str, Any]) -> Finding | None:
     """``balance.role_skew``: the respondents' role mix departs from the population's, or one role dominates.
 

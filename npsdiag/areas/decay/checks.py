@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -197,13 +198,8 @@ def _table(check: Check, key: str, table: pd.DataFrame, caption: str) -> None:
 
 
 def _figure(check: Check, key: str, caption: str, plot: Callable[..., Any], *args: Any) -> None:
-    """Add a figure to ``check``; a plotting failure on odd data becomes a note, never an exception."""
-    try:
-        ax = plot(*args)
-    except Exception as exc:  # noqa: BLE001 - a figure must never stop the report
-        check.notes.append(f"A figure could not be drawn ({type(exc).__name__}: {exc}).")
-        return
-    check.figures.append(Figure(key, ax.figure, caption))
+    """Add a figure to ``check``, drawn when it is shown (a plotting failure there is reported, never raised)."""
+    check.figures.append(Figure(key, partial(plot, *args), caption))
 
 
 # --------------------------------------------------------------------------- checks

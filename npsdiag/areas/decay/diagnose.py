@@ -48,6 +48,7 @@ def diagnose(prep: Prepared) -> AreaResult:
     adjusted = checks.multiple_testing(inputs, found)
     findings = rules.findings(found, adjusted)
     queue = checks.callback_queue_summary(inputs)
-    result = AreaResult.from_checks("decay", [*found, adjusted, queue], findings, rules.summary(findings, follow_up))
+    result = AreaResult.from_checks("decay", [*found, adjusted, queue], findings,
+                                    rules.summary(findings, follow_up), illustrates=rules.ILLUSTRATES)
     result.exports.update(queue.context.get("exports", {}))
     return result

@@ -57,6 +57,12 @@ NOT_ASSESSED = ("needs follow-up dates (responses.followed_up_at), invitation da
                 "responses.invited_at) or account outcomes with dates")
 
 
+
+#: The findings each figure shows the evidence of (the report shows those figures first).
+ILLUSTRATES = {"follow_up_ecdf": ("decay.slow_follow_up", "decay.no_follow_up"),
+               "churn_by_follow_up": ("decay.follow_up_effect",), "auc_by_score_age": ("decay.score_staleness",),
+               "response_rate_by_month": ("decay.response_rate_trend",)}
+
 def fmt_days(x: float) -> str:
     """Days as the findings write them: one decimal below 10, none from 10, ``n/a`` for NaN.
 

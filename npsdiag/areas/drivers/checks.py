@@ -6,6 +6,8 @@ caption, figure and notes; ``context`` holds what the summary reads.
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from ...clean import Prepared
@@ -34,7 +36,7 @@ def score_drivers(prep: Prepared) -> Check:
     if kd.empty or kd["share"].isna().all():
         return Check.skipped("score_drivers", "too few responses with every driver rated to estimate the drivers")
     top = kd.iloc[0]
-    figure = Figure("score_drivers", plot_drivers(kd).figure,
+    figure = Figure("score_drivers", partial(plot_drivers, kd),
                     f"Drivers of the score: {top['driver']} carries {100 * top['share']:.0f}% of the explained "
                     f"variance (R² = {top['r2']:.2f}, n = {int(top['n'])}).")
     return Check(

@@ -11,6 +11,7 @@ they. A check's ``context`` holds what the rules (:mod:`.rules`) read.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -154,7 +155,7 @@ def churn_by_category(inp: Inputs, acc: Check) -> Check:
         captions={"churn_by_category": (
             "Share of accounts (and of their revenue) that churned, by the NPS category of the account's mean score "
             f"before its outcome, with {conf:.0%} intervals (Wilson; revenue: ratio-estimator linearisation).")},
-        figures=[Figure("churn_by_category", plot_churn_by_category(cat_table, conf).figure,
+        figures=[Figure("churn_by_category", partial(plot_churn_by_category, cat_table, conf),
                         "Churn rate by the account's NPS category; whiskers are Wilson intervals.")],
         notes=["Churn rates with Wilson (1927) intervals; detractor/promoter risk ratio with the Katz log interval."],
         context={"table": cat_table, "lift": churn.churn_lift(cat_table, conf)})
@@ -166,10 +167,10 @@ def logit(inp: Inputs, acc: Check) -> Check:
         return Check.skipped("logit", acc.reason)
     a, conf = acc.context["scores"], inp.confidence
     models = churn.churn_logit(a, score=SCORE, controls=inp.segments, confidence=conf)
-    curve = plot_churn_curve(a, SCORE, scale=inp.prep.settings.scale, confidence=conf)
     return Check(
         "logit",
-        figures=[Figure("churn_curve", curve.figure,
+        figures=[Figure("churn_curve",
+                        partial(plot_churn_curve, a, SCORE, scale=inp.prep.settings.scale, confidence=conf),
                         "Observed churn per account score (Wilson intervals) and the fitted logistic curve.")],
         notes=["Logistic regression (maximum likelihood) at account level; odds ratio per score point with Wald "
                "interval; controls: account segments (levels under 10 accounts pooled) and log ARR where known."],
@@ -296,7 +297,7 @@ def role_models(inp: Inputs, acc: Check) -> Check:
     roles_t, inter = churn.role_models(per_role, confidence=conf)
     figures = []
     if roles_t["auc"].notna().sum() >= 2:
-        figures.append(Figure("roles", plot_roles(roles_t, conf).figure,
+        figures.append(Figure("roles", partial(plot_roles, roles_t, conf),
                               "AUC of each role's score for churn (DeLong intervals); 0.5 is chance."))
     return Check("role_models", tables={"roles": roles_t},
                  captions={"roles": (

@@ -49,4 +49,5 @@ def diagnose(prep: Prepared) -> AreaResult:
     summary = rules.summary(findings, accounts.context, churn.context, auc.context)
     # the AUC's warnings (suspiciously high; too few outcomes to judge) lead the notes: auc comes second
     ordered = [link, auc, accounts, churn, logit, cox, definitions, signals, roles, churn_drivers]
-    return AreaResult.from_checks("outcome", ordered, findings, summary, table_order=checks.TABLE_ORDER)
+    return AreaResult.from_checks("outcome", ordered, findings, summary, table_order=checks.TABLE_ORDER,
+                                  illustrates=rules.ILLUSTRATES)

@@ -42,6 +42,11 @@ AUC_GAP = 0.1
 SUSPICIOUS_AUC = 0.9
 
 
+
+#: The findings each figure shows the evidence of (the report shows those figures first).
+ILLUSTRATES = {"churn_by_category": ("outcome.no_link", "outcome.inverse_link", "outcome.false_comfort"),
+               "roles": ("outcome.role_predictiveness",)}
+
 def _join(names: Iterable[Any]) -> str:
     """'A', 'A and B', 'A, B and C'."""
     names = [str(n) for n in names]

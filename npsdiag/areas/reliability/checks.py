@@ -9,6 +9,7 @@ with the reason (after the exclusions, every check needs analysed responses).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -80,7 +81,7 @@ def feed_continuity(prep: Prepared) -> Check:
     tested = feed[~feed["partial"] & feed["p_value"].notna()]
     if len(tested) < rules.FEED_MIN_PERIODS:
         return Check.skipped("feed_continuity", f"too few {unit}s ({len(tested)}) to test")
-    figure = Figure("feed_volume", plot_volume(feed, s.feed_period).figure,
+    figure = Figure("feed_volume", partial(plot_volume, feed, s.feed_period),
                     f"Responses per {unit}, with the expected volume (rolling median of the surrounding {unit}s) "
                     f"and its lower limit; hatched bars and triangles mark {unit}s with abnormally few responses.")
     gaps = feed[feed["gap"]]
@@ -129,8 +130,7 @@ def precision(prep: Prepared) -> Check:
                                     "at the current category mix)."}
     figures = []
     if len(trend) >= 2:
-        ax = plot_trend(trend, head_d, s.trend_period, s.min_n, rules.MAX_MOE)
-        figures.append(Figure("nps_trend", ax.figure,
+        figures.append(Figure("nps_trend", partial(plot_trend, trend, head_d, s.trend_period, s.min_n, rules.MAX_MOE),
                               f"NPS per {tunit} with its {int(100 * 0.95)}% adjusted Wald interval; hollow squares "
                               f"have a margin above ±{rules.MAX_MOE:g} points and crosses fewer than {s.min_n} "
                               "responses (not to be reported as a trend point). The band is the overall NPS and its "
@@ -185,14 +185,14 @@ def score_gaming(prep: Prepared) -> Check:
     if n_tested < rules.GAMING_MIN_OWNERS:
         return Check.skipped("score_gaming", f"too few owners with 10+ scores of 9-10 ({n_tested}) to compare")
     funnel = owner_funnel(t)
-    figures = [Figure("owner_funnel", plot_funnel(funnel.owners, funnel.limits, funnel.p0, adjusted=True).figure,
+    figures = [Figure("owner_funnel", partial(plot_funnel, funnel.owners, funnel.limits, funnel.p0, adjusted=True),
                       "Each owner's share of 10s among their 9s and 10s against their volume, adjusted for how "
                       "positive the owner's customers are overall (each owner's expected share, from the other "
                       "owners and a proportional-odds shift, is moved to the common centre line). Control limits "
                       "allow for real differences between owners (additive random effect, Spiegelhalter 2005); "
                       "owners above the upper limit have more 10s than chance and normal variation explain.")]
     if (t["churn_rate"].notna() & t["nps"].notna()).sum() >= 3:
-        figures.append(Figure("owner_outcomes", plot_owner_outcomes(t).figure,
+        figures.append(Figure("owner_outcomes", partial(plot_owner_outcomes, t),
                               "Each owner's NPS against the churn of their accounts. Honest high scores go with low "
                               "churn; high scores with ordinary churn suggest inflated scores."))
     keep = ["owner", "n", "nps", "ci_low", "ci_high", "share_top_two", "nines", "tens", "share_tens",

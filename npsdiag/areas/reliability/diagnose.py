@@ -40,4 +40,5 @@ def diagnose(prep: Prepared) -> AreaResult:
     findings = [f for f in findings if f is not None]
     ran = [excl, feed, precision, gaming]
     return AreaResult.from_checks("reliability", [*ran, checks.trust_summary(ran, findings)], findings,
-                                  summary=rules.summary(ran, findings), table_order=checks.TABLE_ORDER)
+                                  summary=rules.summary(ran, findings), table_order=checks.TABLE_ORDER,
+                                  illustrates=rules.ILLUSTRATES)

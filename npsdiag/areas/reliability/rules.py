@@ -98,6 +98,11 @@ _EXCLUSION_LABELS = {"reliability.missing_values": "Missing scores or dates",
 _CHECK_LABELS = {"feed_continuity": "Feed continuity", "precision": "Precision", "score_gaming": "Score gaming"}
 
 
+
+#: The findings each figure shows the evidence of (the report shows those figures first).
+ILLUSTRATES = {"feed_volume": ("reliability.feed_gaps",), "nps_trend": ("reliability.small_sample",),
+               "owner_funnel": ("reliability.score_gaming",), "owner_outcomes": ("reliability.score_gaming",)}
+
 def period_unit(freq: str) -> str:
     """The word for one period of a frequency: ``"W"`` -> ``"week"`` (``"period"`` when unknown)."""
     return _PERIOD_UNITS.get(freq, "period")

@@ -11,6 +11,7 @@ through the blocks' ``*_from_codes`` functions.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -124,8 +125,8 @@ def _forest(inputs: Inputs, seg: pd.DataFrame, dim: str) -> Figure:
     if len(worst):
         w = worst.iloc[0]
         cap += f" Lowest reportable: {w['segment']} at {w['nps']:+.0f} (n = {int(w['n']):,})."
-    ax = plot_forest(seg, dim, inputs.overall, inputs.min_n, inputs.confidence)
-    return Figure(f"forest_{dim}", ax.figure, cap)
+    return Figure(f"forest_{dim}", partial(plot_forest, seg, dim, inputs.overall, inputs.min_n, inputs.confidence),
+                  cap)
 
 
 def segment_table(inputs: Inputs) -> Check:
@@ -184,10 +185,10 @@ def heatmap(inputs: Inputs) -> Check:
     rows, cols = two[:2]
     grid = nps_grid_from_codes(inputs.categories, label_codes(r, rows, inputs.codes),
                                label_codes(r, cols, inputs.codes), rows, cols)
-    ax = plot_heatmap(grid, rows, cols, min_n=inputs.min_n)
     caption = (f"NPS by {rows} and {cols}; cells with fewer than {inputs.min_n} responses are grey and hatched, "
                "their NPS is not shown.")
-    return Check("heatmap", figures=[Figure("heatmap", ax.figure, caption)], context={"grid": grid})
+    figure = Figure("heatmap", partial(plot_heatmap, grid, rows, cols, min_n=inputs.min_n), caption)
+    return Check("heatmap", figures=[figure], context={"grid": grid})
 
 
 # --------------------------------------------------------------------------- over time
@@ -211,9 +212,8 @@ def trend(inputs: Inputs) -> Check:
     unit = dict(W="week", M="month", Q="quarter").get(period, period)
     caption = (f"NPS per {unit} with its {inputs.confidence:.0%} interval; periods under {inputs.min_n} responses are "
                "marked not reportable.")
-    ax = plot_trend(tr, inputs.overall, inputs.min_n, inputs.confidence)
-    figure = Figure("trend", ax.figure, "NPS over time with its interval band; hollow points have too few responses "
-                                        "to report.")
+    figure = Figure("trend", partial(plot_trend, tr, inputs.overall, inputs.min_n, inputs.confidence),
+                    "NPS over time with its interval band; hollow points have too few responses to report.")
     return Check("trend", tables={"trend": tr.drop(columns=["start"])}, captions={"trend": caption}, figures=[figure],
                  notes=notes, context={"trend": tr})
 
@@ -254,7 +254,7 @@ def mix_rate(inputs: Inputs) -> Check:
     caption = (f"Change of the overall NPS from {first} to {second} split, per dimension, into mix (change in who "
                "answered) and rate (change in how each segment scored), with "
                f"{inputs.confidence:.0%} intervals (delta method, account-clustered).")
-    figure = Figure("mix_rate", plot_mix_rate(mix).figure,
+    figure = Figure("mix_rate", partial(plot_mix_rate, mix),
                     "Mix (hatched) and rate effects of the NPS change per dimension, with intervals; they add up to "
                     "the change.")
     return Check("mix_rate", tables={"mix_rate": mix}, captions={"mix_rate": caption}, figures=[figure],

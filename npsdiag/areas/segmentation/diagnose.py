@@ -43,6 +43,7 @@ def diagnose(prep: Prepared) -> AreaResult:
     found = [rules.hidden_segment(by_name["segments"]), rules.insufficient_n(by_name["small_segments"]),
              rules.dispersion(by_name["dispersion"]), rules.mix_shift(by_name["mix_rate"])]
     findings = [f for f in found if f is not None]
-    result = AreaResult.from_checks(AREA, ran, findings, rules.summary(findings, by_name["segments"]))
+    result = AreaResult.from_checks(AREA, ran, findings, rules.summary(findings, by_name["segments"]),
+                                    illustrates=rules.ILLUSTRATES)
     result.notes.extend(checks.method_notes(inputs.min_n))
     return result

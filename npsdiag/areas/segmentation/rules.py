@@ -44,6 +44,11 @@ MOSTLY_MIX, MEDIUM_MIX = 0.5, 3.0
 _Context = dict[str, Any]
 
 
+
+#: The findings each figure shows the evidence of (the report shows those figures first).
+ILLUSTRATES = {"forest_": ("segmentation.hidden_segment", "segmentation.insufficient_n",
+                           "segmentation.dispersion"), "mix_rate": ("segmentation.mix_shift",)}
+
 def _hidden_items(rows: pd.DataFrame) -> list[dict[str, Any]]:
     return [{"dimension": row["dimension"], "segment": row["segment"], "n": int(row["n"]),
              "nps": round(float(row["nps"]), 1), "ci_low": round(float(row["ci_low"]), 1),

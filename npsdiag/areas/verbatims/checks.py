@@ -9,6 +9,7 @@ integer codes (``prep.codes``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -164,7 +165,7 @@ def distinguishing_terms(comments: Comments) -> Check:
                          "Words and phrases detractors write more often than promoters, and the reverse: log-odds "
                          "ratio with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008) with its 95% "
                          "interval and z-score; shares are of each group's comments.")},
-                     figures=[Figure("verbatims_terms", plot_terms(terms, "Detractors", "Promoters")[0].figure,
+                     figures=[Figure("verbatims_terms", partial(plot_terms, terms, "Detractors", "Promoters"),
                                      caption)],
                      context={"terms": terms})
     if terms.attrs.get("n_a", 0) == 0 or terms.attrs.get("n_b", 0) == 0:
@@ -198,7 +199,7 @@ def themes(comments: Comments) -> Check:
             "Themes of the keyword lexicon: share of comments mentioning each (Wilson interval), NPS of the "
             "respondents who mention it (adjusted Wald interval, Rocks 2016) and its difference from the other "
             "commenters (Wald test, Benjamini-Hochberg adjusted). A comment may mention several themes.")
-        check.figures.append(Figure("verbatims_themes", plot_themes(table, comments.commenters_nps)[0].figure,
+        check.figures.append(Figure("verbatims_themes", partial(plot_themes, table, comments.commenters_nps),
                                     "Share of comments per theme (left) and the NPS of those who mention it "
                                     "(right), with 95% intervals; the dashed line is the NPS of all commenters."))
     return check
@@ -255,7 +256,7 @@ def early_warning(comments: Comments) -> Check:
         "Benjamini-Hochberg adjusted across all items tested" +
         ("." if rising else "; none rose significantly, the closest themes are shown."))
     if rising:
-        check.figures.append(Figure("verbatims_early_warning", plot_early_warning(ew).figure,
+        check.figures.append(Figure("verbatims_early_warning", partial(plot_early_warning, ew),
                                     "Items whose share of comments rose in the latest 3 months: circle = the "
                                     "12 months before, square = latest."))
     return check

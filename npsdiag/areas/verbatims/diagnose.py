@@ -49,6 +49,7 @@ def diagnose(prep: Prepared) -> AreaResult:
     rising = rules.early_warning(warning.context, themes.context)
     res = AreaResult.from_checks(rules.AREA, [coverage, languages, terms, themes, quotes, topics, warning],
                                  [f for f in (low, pain, rising) if f],
-                                 rules.summary(coverage.context, terms.context, pain, rising))
+                                 rules.summary(coverage.context, terms.context, pain, rising),
+                                 illustrates=rules.ILLUSTRATES)
     res.notes += checks.method_notes(comments, themes)
     return res

@@ -41,6 +41,11 @@ STRONG_RISE_POINTS = 0.03
 NPS_MOVED_P = 0.05
 
 
+
+#: The findings each figure shows the evidence of (the report shows those figures first).
+ILLUSTRATES = {"verbatims_themes": ("verbatims.pain_point",),
+               "verbatims_early_warning": ("verbatims.early_warning",)}
+
 def low_coverage(coverage: dict[str, Any]) -> Finding | None:
     """``verbatims.low_coverage``: the share of responses with a comment is significantly below :data:`LOW_COVERAGE`.
 
