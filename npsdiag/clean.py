@@ -25,7 +25,7 @@ from .config import Config, Settings
 from .io import ROW, ClientData
 from .stats.nps import categorize
 
-__all__ = ["REASONS", "Prepared", "prepare"]
+__all__ = ["REASONS", "Prepared", "prepare", "as_of_date", "known_outcomes", "in_period"]
 
 #: Exclusion reasons, in the order they are checked, with their plain-language label.
 REASONS: dict[str, str] = {
@@ -34,12 +34,15 @@ REASONS: dict[str, str] = {
     "out_of_range": "score outside the scale",
     "missing_date": "response date missing or unreadable",
     "test_response": "test, preview or unfinished response",
-    "future_date": "dated in the future",
+    "future_date": "dated after the data's as-of date",
     "before_invitation": "dated before its invitation",
+    "outside_period": "outside the analysis period",
     "duplicate": "exact duplicate of another response",
     "repeat_respondent": "same respondent again inside the cool-off window",
-    "outside_period": "outside the analysis period",
 }
+#: When the as-of date is not given, dates more than this many days after the 99.5th percentile of the data's
+#: dates are ignored in finding the latest date (year typos such as 2062 must not become the as-of date).
+AS_OF_OUTLIER_DAYS = 60
 #: Survey-tool statuses that mark a response that is not a real customer's.
 TEST_STATUSES = {"survey preview", "preview", "survey test", "test", "spam", "imported? test",
                  "1", "2", "8", "16"}  # Qualtrics numeric codes: 1 preview, 2 test, 8 spam, 16 imported test
@@ -66,6 +69,9 @@ class Prepared:
         analysed).
     lineage : DataFrame
         ``step``, ``rows``: rows read, excluded per reason, analysed.
+    as_of : Timestamp or None
+        The day the data is known as of (:func:`as_of_date`): responses after it are dated in the future,
+        accounts' outcomes are known as of it. Nothing depends on the day the diagnosis runs.
     """
 
     data: ClientData
@@ -73,7 +79,7 @@ class Prepared:
     excluded: pd.DataFrame
     flags: pd.DataFrame
     lineage: pd.DataFrame
-    now: pd.Timestamp = field(default_factory=pd.Timestamp.now)
+    as_of: pd.Timestamp | None = None
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
     _codes: dict = field(default_factory=dict, repr=False, compare=False)
     _locks: dict = field(default_factory=dict, repr=False, compare=False)
@@ -216,15 +222,16 @@ def _interleave(first: pd.DataFrame, second: pd.DataFrame, in_first: np.ndarray,
 # --------------------------------------------------------------------------- preparing
 
 
-def prepare(data: ClientData, now: pd.Timestamp | None = None) -> Prepared:
+def prepare(data: ClientData, as_of: str | pd.Timestamp | None = None) -> Prepared:
     """Flag the response rows that cannot be analysed and keep the rest.
 
     Parameters
     ----------
     data : ClientData
         A loaded client export (:func:`npsdiag.io.load`). It is not modified.
-    now : Timestamp, optional
-        The run's "today" for future-date checks (default: now).
+    as_of : date, optional
+        The day the data is known as of (default: :func:`as_of_date`, the
+        accounts' ``snapshot_date`` or the latest date found in the data).
 
     Returns
     -------
@@ -239,6 +246,11 @@ def prepare(data: ClientData, now: pd.Timestamp | None = None) -> Prepared:
     ``settings.repeat_window_days`` after their previous analysed response:
     the earlier answer is kept, as survey tools' cool-off rules intend.
 
+    ``settings.period`` restricts every dated table at this one point: the
+    responses (before the duplicate and repeat rules, so that only responses
+    in the period count) and the invitations. Accounts whose outcome is not
+    known by the as-of date get a missing ``churned`` (:func:`known_outcomes`).
+
     The rows read are then held once, as the analysed rows (``prep.responses``)
     and the excluded ones (``prep.excluded``); ``prep.data.responses`` has
     their columns but no row, so that a large export is not held twice once
@@ -246,26 +258,124 @@ def prepare(data: ClientData, now: pd.Timestamp | None = None) -> Prepared:
     once throughout). ``prep.rows_read`` assembles every row read.
     """
     s = data.settings
-    now = pd.Timestamp.now() if now is None else pd.Timestamp(now)
+    as_of = as_of_date(data) if as_of is None else pd.Timestamp(as_of).normalize()
     r = data.responses
     by_respondent = "respondent_id" in r and s.repeat_window_days > 0
     # the repeat rule groups on these codes; prep.codes("respondent_id") is then derived from them, not hashed again
     respondent_codes = pd.factorize(r["respondent_id"]) if by_respondent else None
-    code = _reasons(_Rows(r=r, settings=s, now=now, respondent_codes=respondent_codes))
+    code = _reasons(_Rows(r=r, settings=s, as_of=as_of, respondent_codes=respondent_codes))
     keep = code == 0
     flags = pd.DataFrame({ROW: r[ROW].to_numpy(copy=True), "reason": _reason_labels(code)})
     lineage = _lineage(code)
-    loaded = dataclasses.replace(data, responses=_no_rows(r))
+    problems = list(data.problems)
+    accounts = known_outcomes(data.accounts, as_of, problems, data.config)
+    loaded = dataclasses.replace(data, responses=_no_rows(r), accounts=accounts, problems=problems,
+                                 invitations=in_period(data.invitations, "invited_at", s.period))
     work = r.copy(deep=False)  # the columns of the rows read, released by _divide once divided
     del data, r  # when the caller keeps no reference of its own, `work` then holds the rows read alone
     responses, excluded = _divide(work, keep)
     del work
     responses["category"] = categorize(responses["score"], s.breaks)
     excluded["reason"] = flags["reason"].array[~keep]
-    prep = Prepared(data=loaded, responses=responses, excluded=excluded, flags=flags, lineage=lineage, now=now)
+    prep = Prepared(data=loaded, responses=responses, excluded=excluded, flags=flags, lineage=lineage, as_of=as_of)
     if respondent_codes is not None:
         prep.codes_known("respondent_id", "responses", _subset_codes(*respondent_codes, keep))
     return prep
+
+
+# --------------------------------------------------------------------------- the data's as-of date and period
+
+
+def _dates_ns(values) -> np.ndarray:
+    """Datetimes as int64 nanoseconds, missing ones left out."""
+    v = pd.to_datetime(pd.Series(values)).to_numpy(dtype="datetime64[ns]")
+    return v[~np.isnat(v)].view("int64")
+
+
+def as_of_date(data: ClientData) -> pd.Timestamp | None:
+    """The day the data is known as of: ``accounts.snapshot_date`` when given, else the latest date in the data.
+
+    The latest date is taken over the events the export records: responses,
+    their invitations and follow-ups, the invitations table, and the dates of
+    accounts that churned (a renewal date of an account that has not churned
+    may lie ahead and says nothing about when the export was taken). Dates
+    more than :data:`AS_OF_OUTLIER_DAYS` days after the 99.5th percentile of
+    these are left out, so that a year typo (2062) never becomes the as-of
+    date. None when the data holds no date. The result never depends on the
+    day the diagnosis is run.
+    """
+    spec = data.config.tables.get("accounts")
+    if spec is not None and spec.snapshot_date:
+        return pd.Timestamp(spec.snapshot_date).normalize()
+    r, inv, acc = data.responses, data.invitations, data.accounts
+    parts = [_dates_ns(r[c]) for c in ("responded_at", "invited_at", "followed_up_at") if c in r]
+    if inv is not None and "invited_at" in inv:
+        parts.append(_dates_ns(inv["invited_at"]))
+    if acc is not None and "outcome_at" in acc and "churned" in acc:
+        churned = acc["churned"].fillna(False).to_numpy(dtype=bool)
+        parts.append(_dates_ns(acc["outcome_at"][churned]))
+    t = np.concatenate(parts) if parts else np.zeros(0, dtype="int64")
+    if not len(t):
+        return None
+    cut = float(np.quantile(t, 0.995)) + pd.Timedelta(days=AS_OF_OUTLIER_DAYS).value
+    return pd.Timestamp(int(t[t <= cut].max())).normalize()
+
+
+def known_outcomes(accounts: pd.DataFrame | None, as_of: pd.Timestamp | None, problems: list | None = None,
+                   config: Config | None = None) -> pd.DataFrame | None:
+    """The accounts with ``churned`` missing where their outcome is not known by the as-of date.
+
+    An account churned when its data says so by ``as_of`` (a churn dated
+    after it is not known then), and was retained when it did not churn and
+    its renewal date (``outcome_at``) has passed by ``as_of``; an account that
+    has not churned and has no renewal date, or one after ``as_of``, has no
+    known outcome yet: counting it as retained would flatter every churn
+    statistic. Without ``outcome_at`` the churn flag is taken as the export
+    states it. A note says how many accounts are left out.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"account_id": ["a", "b", "c", "d"], "churned": [True, False, False, True],
+    ...                   "outcome_at": pd.to_datetime(["2025-03-01", "2025-06-01", "2026-02-01", "2026-03-01"])})
+    >>> known_outcomes(a, pd.Timestamp("2025-12-31"))["churned"].tolist()
+    [True, False, <NA>, <NA>]
+    """
+    if accounts is None or as_of is None or "churned" not in accounts or "outcome_at" not in accounts:
+        return accounts
+    after = (accounts["outcome_at"] >= as_of + pd.Timedelta(days=1)).fillna(False).to_numpy(dtype=bool)
+    retained = (accounts["churned"] == False).fillna(False).to_numpy(dtype=bool)  # noqa: E712 - nullable
+    unknown = after | (retained & accounts["outcome_at"].isna().to_numpy())
+    if not unknown.any():
+        return accounts
+    out = accounts.copy()
+    out["churned"] = out["churned"].astype("boolean")
+    out.loc[unknown, "churned"] = pd.NA
+    if problems is not None:
+        from .errors import Problem
+
+        spec = config.tables.get("accounts") if config is not None else None
+        problems.append(Problem(
+            f"{int(unknown.sum())} account(s) have no known outcome as of {as_of:%Y-%m-%d} (no renewal or churn "
+            "date by then): they are left out of the churn analyses rather than counted as retained",
+            fatal=False, file=str(spec.path) if spec is not None else None, where="accounts.columns.outcome_at",
+            hint="set accounts.snapshot_date to the day the CRM export was taken if that is not it"))
+    return out
+
+
+def _period_mask(dates: pd.Series, period) -> np.ndarray:
+    start, end = pd.Timestamp(period[0]), pd.Timestamp(period[1]) + pd.Timedelta(days=1)
+    return ((dates >= start) & (dates < end)).fillna(False).to_numpy(dtype=bool)
+
+
+def in_period(table: pd.DataFrame | None, column: str, period) -> pd.DataFrame | None:
+    """The rows of ``table`` dated (``column``) within ``settings.period`` (all of them when no period is set).
+
+    Rows without a date are left out when a period is set: they cannot be placed in it.
+    """
+    if table is None or not period or column not in table:
+        return table
+    keep = _period_mask(table[column], period)
+    return table if keep.all() else table.loc[keep].reset_index(drop=True)
 
 
 def _reason_labels(code: np.ndarray) -> pd.Series:
@@ -340,7 +450,7 @@ class _Rows:
 
     r: pd.DataFrame
     settings: Settings
-    now: pd.Timestamp
+    as_of: pd.Timestamp | None
     respondent_codes: tuple[np.ndarray, pd.Index] | None = None
     code: np.ndarray = field(init=False)
 
@@ -394,8 +504,10 @@ def _test_response(rows: _Rows) -> Mask:
     return test
 
 
-def _future_date(rows: _Rows) -> Mask:
-    return rows.r["responded_at"] > rows.now
+def _future_date(rows: _Rows) -> Mask | None:
+    if rows.as_of is None:
+        return None
+    return rows.r["responded_at"] >= rows.as_of + pd.Timedelta(days=1)
 
 
 def _before_invitation(rows: _Rows) -> Mask | None:
@@ -421,17 +533,15 @@ def _repeat_respondent(rows: _Rows) -> Mask | None:
 def _outside_period(rows: _Rows) -> Mask | None:
     if not rows.settings.period:
         return None
-    start, end = (pd.Timestamp(rows.settings.period[0]),
-                  pd.Timestamp(rows.settings.period[1]) + pd.Timedelta(days=1))
-    return (rows.r["responded_at"] < start) | (rows.r["responded_at"] >= end)
+    return ~_period_mask(rows.r["responded_at"], rows.settings.period)
 
 
 #: The rule of each reason of :data:`REASONS`: the rows it excludes (None when it does not apply).
 _RULES: dict[str, Callable[[_Rows], Mask | None]] = {
     "missing_score": _missing_score, "invalid_score": _invalid_score, "out_of_range": _out_of_range,
     "missing_date": _missing_date, "test_response": _test_response, "future_date": _future_date,
-    "before_invitation": _before_invitation, "duplicate": _duplicate, "repeat_respondent": _repeat_respondent,
-    "outside_period": _outside_period,
+    "before_invitation": _before_invitation, "outside_period": _outside_period, "duplicate": _duplicate,
+    "repeat_respondent": _repeat_respondent,
 }
 
 

@@ -61,7 +61,8 @@ REQUIRED_FIELDS = {"responses": ("score", "responded_at"), "accounts": ("account
                    "invitations": ("invited_at",), "contacts": ("role",)}
 TABLES = tuple(TABLE_FIELDS)
 READ_OPTIONS = ("format", "sheet", "delimiter", "encoding", "decimal", "dayfirst", "header_row")
-TABLE_KEYS = ("path", "columns", "segments", "drivers", "churn_values", "score_labels", "survey_date") + READ_OPTIONS
+TABLE_KEYS = ("path", "columns", "segments", "drivers", "churn_values", "score_labels", "survey_date",
+              "snapshot_date") + READ_OPTIONS
 FORMATS = ("auto", "csv", "excel", "parquet", "qualtrics", "surveymonkey")
 TOP_KEYS = ("client", "slug") + TABLES + ("settings",)
 
@@ -122,6 +123,8 @@ class TableSpec:
     score_labels: dict[str, float] | None = None
     #: ISO date given to every response when the export has no response-date column
     survey_date: str | None = None
+    #: accounts: the ISO date the export's outcomes are known as of (default: the latest date in the data)
+    snapshot_date: str | None = None
 
 
 @dataclass
@@ -442,6 +445,7 @@ def _read_table(name: str, raw: Any, base: Path, file: str, problems: list[Probl
     path = _table_path(name, raw["path"], base, file, problems)
     columns = _table_columns(name, raw.get("columns"), file, problems)
     survey_date = _survey_date(name, raw.get("survey_date"), columns, file, problems)
+    snapshot_date = _snapshot_date(name, raw.get("snapshot_date"), file, problems)
     score_labels = _score_labels(name, raw.get("score_labels"), file, problems)
     _check_required(name, columns, survey_date, file, problems)
     segments = _name_list(name, "segments", raw, file, problems)
@@ -455,7 +459,7 @@ def _read_table(name: str, raw: Any, base: Path, file: str, problems: list[Probl
     return TableSpec(name=name, path=path, columns=columns, segments=segments, drivers=drivers,
                      churn_values=churn_values, sheet=raw.get("sheet"), delimiter=raw.get("delimiter"),
                      encoding=raw.get("encoding"), score_labels=score_labels, survey_date=survey_date,
-                     **_read_options(name, raw, file, problems))
+                     snapshot_date=snapshot_date, **_read_options(name, raw, file, problems))
 
 
 def _table_path(name: str, value: Any, base: Path, file: str, problems: list[Problem]) -> Path:
@@ -517,6 +521,33 @@ def _survey_date(name: str, value: Any, columns: dict[str, str], file: str, prob
                                 where=where, hint="remove one of the two"))
         return None
     return value
+
+
+def _iso_date(value: Any) -> str | None:
+    """A YAML date or date text as YYYY-MM-DD; None when it is not a date."""
+    import pandas as pd
+
+    try:
+        ts = pd.Timestamp(str(value))
+    except (ValueError, TypeError):
+        return None
+    return None if pd.isna(ts) else ts.date().isoformat()
+
+
+def _snapshot_date(name: str, value: Any, file: str, problems: list[Problem]) -> str | None:
+    """``accounts.snapshot_date:``: the day the accounts' outcomes are known as of, as an ISO date."""
+    if value is None:
+        return None
+    where = f"{name}.snapshot_date"
+    if name != "accounts":
+        problems.append(Problem("snapshot_date belongs to the accounts table", file=file, where=where,
+                                hint="the day the CRM export's renewals and churn are known as of"))
+        return None
+    iso = _iso_date(value)
+    if iso is None:
+        problems.append(Problem(f"snapshot_date {value!r} is not a date", file=file, where=where,
+                                hint="write the day the CRM export was taken as YYYY-MM-DD"))
+    return iso
 
 
 def _score_labels(name: str, value: Any, file: str, problems: list[Problem]) -> dict[str, float] | None:
