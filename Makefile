@@ -28,11 +28,12 @@ lab: $(STAMP)
 	$(PY) -m pip install --quiet -e ".[lab]"
 	$(VENV)/bin/jupyter lab notebooks/
 
-# Debian's Chromium for the browser tests of the report (installed once; needs root, as on CI).
+# Debian's Chromium for the browser tests of the report and faketime for the test that no result depends on the
+# day the diagnosis runs (installed once; needs root, as on CI).
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "Installing Debian's chromium for the browser tests..."; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@command -v chromium >/dev/null 2>&1 && command -v faketime >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium and faketime for the tests..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium faketime >/dev/null; }
 
 demo: $(STAMP) bytecode
 	$(VENV)/bin/npsdiag run examples/demo/config.yml --output reports/demo

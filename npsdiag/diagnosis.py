@@ -12,30 +12,42 @@ from typing import Any
 from .areas.registry import diagnose_all, names
 from .clean import Prepared
 from .findings import AreaResult, Diagnosis
+from .linking import cluster_column
 from .stats.nps import nps
+from .stats.survey import nps_clustered
 
 __all__ = ["headline", "data_summary", "assemble", "diagnose"]
 
 
 def headline(prep: Prepared) -> dict[str, Any]:
-    """Headline NPS of the analysed responses with its adjusted Wald interval.
+    """Headline NPS of the analysed responses with its interval, design-based where responses cluster.
 
     Returns
     -------
     dict
-        ``nps``, ``ci_low``, ``ci_high``, ``moe`` (points), ``n``, and the
+        ``nps``, ``ci_low``, ``ci_high``, ``moe`` (points), ``n``, the
         category shares ``pct_promoters``, ``pct_passives``,
-        ``pct_detractors``.
+        ``pct_detractors``, and the design: ``clustered_by`` (the column whose
+        responses cluster, :func:`npsdiag.linking.cluster_column`, or None),
+        ``clusters``, ``design_effect`` and ``effective_n``. The interval is
+        Rocks' adjusted Wald on the effective sample size
+        (:func:`npsdiag.stats.survey.nps_clustered`); with independent
+        responses it is Rocks' interval itself.
     """
     r = prep.responses
     if r.empty:
         return {"nps": None, "ci_low": None, "ci_high": None, "moe": None, "n": 0}
-    t = nps(r, confidence=prep.settings.confidence, breaks=prep.settings.breaks).iloc[0]
-    return {"nps": round(float(t["nps"]), 1), "ci_low": round(float(t["ci_low"]), 1),
-            "ci_high": round(float(t["ci_high"]), 1), "moe": round(float(t["moe"]), 1), "n": int(t["n"]),
+    s = prep.settings
+    t = nps(r, confidence=s.confidence, breaks=s.breaks).iloc[0]
+    cluster = cluster_column(prep)
+    est = nps_clustered(r, cluster=cluster, confidence=s.confidence, breaks=s.breaks)
+    return {"nps": round(float(t["nps"]), 1), "ci_low": round(est.ci_low, 1), "ci_high": round(est.ci_high, 1),
+            "moe": round((est.ci_high - est.ci_low) / 2, 1), "n": int(t["n"]),
             "pct_promoters": round(float(t["pct_promoters"]), 1),
             "pct_passives": round(float(t["pct_passives"]), 1),
-            "pct_detractors": round(float(t["pct_detractors"]), 1)}
+            "pct_detractors": round(float(t["pct_detractors"]), 1),
+            "clustered_by": cluster, "clusters": est.clusters, "design_effect": round(est.deff, 2),
+            "effective_n": round(est.n_effective)}
 
 
 def data_summary(prep: Prepared) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from .clean import Prepared
 __all__ = ["remap", "counts", "positions", "first_rows", "accounts_table", "account_positions", "account_rows",
            "account_means", "invitation_first_response", "match_invitations", "matched_invitations",
            "matched_frame", "responded_within", "invitations_matched_by", "data_end_date", "as_ns", "on_time_grid",
-           "NAT", "RESPONSE_WINDOW_DAYS", "DECISION_PATTERN", "decision_roles"]
+           "NAT", "RESPONSE_WINDOW_DAYS", "DECISION_PATTERN", "decision_roles", "cluster_column"]
 
 #: An invitation counts as answered if a response follows within this many days.
 RESPONSE_WINDOW_DAYS: float = 30
@@ -133,18 +133,19 @@ def account_rows(prep: Prepared) -> tuple[np.ndarray, np.ndarray]:
 
 
 def data_end_date(prep: Prepared) -> pd.Timestamp | None:
-    """The end of the data: the latest response, follow-up or invitation date not after ``prep.now``.
+    """The end of the data: the latest response, follow-up or invitation date not after ``prep.as_of``.
 
     Used as "today" for right-censoring (open follow-ups, incomplete response
     windows) and for days waiting in the callback queue, so that an old export
     is analysed as of its own end.
     """
-    return _memo(prep, ("data_end_date", pd.Timestamp(prep.now).value), lambda: _data_end_date(prep))
+    return _memo(prep, ("data_end_date",), lambda: _data_end_date(prep))
 
 
 def _data_end_date(prep: Prepared) -> pd.Timestamp | None:
     """The body of :func:`data_end_date`."""
-    now = pd.Timestamp(prep.now).as_unit("ns").value
+    last = prep.as_of + pd.Timedelta(days=1) if prep.as_of is not None else None
+    now = last.as_unit("ns").value - 1 if last is not None else np.iinfo("int64").max
     cands = []
     r, inv = prep.responses, prep.invitations
     cols = [r[c] for c in ("responded_at", "followed_up_at", "invited_at") if c in r]
@@ -531,3 +532,20 @@ def decision_roles(roles: Iterable[Any], configured: Iterable[str] | None = None
         keys = {str(c).strip().casefold() for c in configured}
         return [v for v in values if v.strip().casefold() in keys]
     return [v for v in values if DECISION_PATTERN.search(v)]
+
+
+def cluster_column(prep: Prepared) -> str | None:
+    """The column whose responses are not independent of each other, for design-based intervals and tests.
+
+    ``account_id`` when some account answers more than once (its people, or
+    one person wave after wave), else ``respondent_id`` when some respondent
+    answers more than once, else None (the responses are independent).
+    """
+    for column in ("account_id", "respondent_id"):
+        if column in prep.responses:
+            codes, uniques = prep.codes(column)
+            c = np.asarray(codes)
+            c = c[c >= 0]
+            if len(c) and len(np.unique(c)) < len(c):
+                return column
+    return None

@@ -170,7 +170,7 @@ def test_mixed_types_in_the_score_column(tmp_path):
     pd.DataFrame({"Score": values, "Date": ["2024-01-05"] * len(values)}).to_csv(tmp_path / "r.csv", index=False)
     d = load(config(tmp_path))
     assert d.responses["score"].tolist()[:2] == [9.0, 10.0] and d.responses["score"].iloc[8] == 0.0
-    prep = prepare(d, now=pd.Timestamp("2025-01-01"))
+    prep = prepare(d, as_of=pd.Timestamp("2025-01-01"))
     flags = prep.flags.set_index("_row")["reason"]
     assert flags[4] == "invalid_score"  # "ten", in the file's 4th line
     assert flags[8] == "out_of_range" and flags[9] == "out_of_range"  # 12 and -1
@@ -182,7 +182,7 @@ def test_mixed_types_in_an_excel_score_column(tmp_path):
     values = [9, "10 - Extremely likely", pd.Timestamp("2024-01-01"), True, 3.0, None, "seven"]
     pd.DataFrame({"Score": values, "Date": pd.date_range("2024-01-01", periods=len(values))}).to_excel(
         tmp_path / "r.xlsx", index=False)
-    prep = prepare(load(config(tmp_path, "r.xlsx")), now=pd.Timestamp("2025-01-01"))
+    prep = prepare(load(config(tmp_path, "r.xlsx")), as_of=pd.Timestamp("2025-01-01"))
     assert prep.responses["score"].tolist() == [9.0, 10.0, 3.0]
     assert dict(prep.excluded_counts) == {"missing_score": 1, "invalid_score": 2, "out_of_range": 1}
 
@@ -211,7 +211,7 @@ def test_one_to_ten_scale_is_explained(tmp_path):
     pd.DataFrame({"Score": [1, 6, 7, 9, 10, 0], "Date": ["2024-01-01"] * 6}).to_csv(tmp_path / "r.csv", index=False)
     d = load(config(tmp_path, extra="settings:\n  scale: [1, 10]\n"))
     warned(d, "1-10 scale", "a 1 counts as a detractor")
-    prep = prepare(d, now=pd.Timestamp("2025-01-01"))
+    prep = prepare(d, as_of=pd.Timestamp("2025-01-01"))
     assert dict(prep.excluded_counts) == {"out_of_range": 1}  # the 0
     assert prep.responses["category"].tolist() == ["detractor", "detractor", "passive", "promoter", "promoter"]
 

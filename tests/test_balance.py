@@ -80,7 +80,7 @@ def world(seed: int = 0, n_accounts: int = 200, contacts_per_account: int = 6, a
 def run(res, acc=None, inv=None, con=None, **kw):
     data = from_frames(res, accounts=acc, invitations=inv, contacts=con,
                        account_segments=["Industry"] if acc is not None and "Industry" in acc else None, **kw)
-    prep = prepare(data, now=NOW)
+    prep = prepare(data, as_of=NOW)
     return prep, balance.diagnose(prep)
 
 
@@ -342,7 +342,7 @@ def test_adjusted_nps_reweights_towards_the_population():
 
 def test_not_assessed_without_roles_or_accounts():
     d = pd.DataFrame({"score": [9.0, 3.0], "responded_at": pd.to_datetime(["2024-01-01", "2024-01-02"])})
-    res = balance.diagnose(prepare(from_frames(d), now=NOW))
+    res = balance.diagnose(prepare(from_frames(d), as_of=NOW))
     assert res.status == "not_assessed" and "role" in res.not_assessed_reason
 
 
@@ -361,7 +361,7 @@ def test_odd_data_never_raises(case):
     else:
         res_df = res_df.assign(score=np.nan)
     data = from_frames(res_df, accounts=acc, invitations=inv, contacts=con)
-    res = balance.diagnose(prepare(data, now=NOW))
+    res = balance.diagnose(prepare(data, as_of=NOW))
     assert res.area == "balance"
     json.dumps([f.to_dict() for f in res.findings])
 
@@ -517,7 +517,7 @@ def test_every_check_is_listed_assessed_or_not(clean):
     assert "role" in by_name["role_mix"].reason and "invitations" in by_name["nonresponse"].reason
     # an area that cannot be assessed at all still lists its checks
     d = pd.DataFrame({"score": [9.0, 3.0], "responded_at": pd.to_datetime(["2024-01-01", "2024-01-02"])})
-    res = balance.diagnose(prepare(from_frames(d), now=NOW))
+    res = balance.diagnose(prepare(from_frames(d), as_of=NOW))
     assert [c.name for c in res.checks] == names and not any(c.assessed for c in res.checks)
 
 

@@ -51,7 +51,7 @@ def test_repeat_walk_keeps_a_chain_by_hand() -> None:
     d = pd.DataFrame({"score": [9] * 5, "respondent_id": ["a"] * 5,
                       "responded_at": pd.to_datetime(["2024-01-01", "2024-01-11", "2024-01-21", "2024-02-01",
                                                       "2024-02-05"])})
-    prep = prepare(from_frames(d, settings={"repeat_window_days": 30}), now="2025-01-01")
+    prep = prepare(from_frames(d, settings={"repeat_window_days": 30}), as_of="2025-01-01")
     assert prep.flags["reason"].fillna("").tolist() == ["", "repeat_respondent", "repeat_respondent", "",
                                                         "repeat_respondent"]
 
@@ -64,7 +64,7 @@ def test_test_marker_is_case_insensitive_and_exact() -> None:
 
 def test_prepared_caches_shared_results() -> None:
     d = pd.DataFrame({"score": [1, 9, 9], "responded_at": ["2024-01-01"] * 3, "account_id": ["a", "b", "a"]})
-    prep = prepare(from_frames(d), now="2025-01-01")
+    prep = prepare(from_frames(d), as_of="2025-01-01")
     codes, uniques = prep.codes("account_id")
     assert codes.tolist() == [0, 1, 0] and list(uniques) == ["a", "b"]
     assert prep.codes("account_id")[0] is codes

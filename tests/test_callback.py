@@ -46,7 +46,7 @@ def _client(redact: bool = True, sla: float = 7):
                              "revenue": [100_000, 10_000, 500_000, 50_000, 900_000],
                              "churned": [False, False, False, False, True]})
     settings = {"redact_pii": redact, "follow_up_sla_days": sla, "repeat_window_days": 0}
-    return prepare(from_frames(resp, accounts=accounts, settings=settings), now="2024-07-15")
+    return prepare(from_frames(resp, accounts=accounts, settings=settings), as_of="2024-07-15")
 
 
 def test_queue_content_and_order():
@@ -94,7 +94,7 @@ def test_redaction_follows_settings():
 
 def test_queue_without_accounts_or_follow_up_column():
     resp = pd.DataFrame({"score": [2.0, 3.0, 9.0], "responded_at": ["2024-01-01", "2024-03-01", "2024-03-02"]})
-    q = callback_queue(prepare(from_frames(resp), now="2024-04-01"))
+    q = callback_queue(prepare(from_frames(resp), as_of="2024-04-01"))
     assert tuple(q.columns) == CALLBACK_COLUMNS
     # no follow-up dates in the export: every detractor is listed, the most recent first (recency only)
     assert q["status"].tolist() == ["follow-up not recorded"] * 2
@@ -105,7 +105,7 @@ def test_queue_without_accounts_or_follow_up_column():
 def test_queue_empty_cases():
     resp = pd.DataFrame({"score": [9.0, 10.0], "responded_at": ["2024-01-01", "2024-01-02"],
                          "followed_up_at": [None, None]})
-    q = callback_queue(prepare(from_frames(resp), now="2024-04-01"))
+    q = callback_queue(prepare(from_frames(resp), as_of="2024-04-01"))
     assert q.empty and tuple(q.columns) == CALLBACK_COLUMNS
 
 
@@ -176,7 +176,7 @@ def test_real_bt_verbatims_queue_and_decay_degrade(shared_data, tmp_path: Path):
     from npsdiag.areas import decay
     from npsdiag.io import load
 
-    prep = prepare(load(cfg), now="2024-01-01")
+    prep = prepare(load(cfg), as_of="2024-01-01")
     res = decay.diagnose(prep)
     assert res.status == "not_assessed" and "followed_up_at" in res.not_assessed_reason
     q = callback_queue(prep)
@@ -209,7 +209,7 @@ def test_neutralise_formulas_on_string_categorical_and_mixed_columns():
 
 def test_queue_is_computed_once_and_callers_get_copies():
     prep = prepare(from_frames(pd.DataFrame({"score": [2, 3], "responded_at": ["2024-01-02", "2024-02-20"]})),
-                   now="2024-03-01")
+                   as_of="2024-03-01")
     a = callback_queue(prep)
     a.loc[0, "status"] = "changed"
     b = callback_queue(prep)
@@ -236,7 +236,7 @@ def test_queue_account_columns_equal_a_left_merge(numeric_ids):
     if numeric_ids:
         resp["account_id"] = resp["account_id"].str[1:].replace("Z", "999").astype("float").astype("Int64")
         acc["account_id"] = acc["account_id"].str[1:].astype("float").astype("Int64")
-    prep = prepare(from_frames(resp, accounts=acc, settings={"redact_pii": False}), now="2024-07-15")
+    prep = prepare(from_frames(resp, accounts=acc, settings={"redact_pii": False}), as_of="2024-07-15")
     q = callback_queue(prep, exclude_churned=False)
     first = prep.accounts.dropna(subset=["account_id"]).drop_duplicates("account_id")
     ref = q[["account_id"]].merge(first[["account_id", "name", "revenue"]], on="account_id", how="left")

@@ -30,7 +30,7 @@ def _export(n: int = 2000, seed: int = 1) -> pd.DataFrame:
 def test_rows_read_stay_equal_and_analysed_rows_are_the_unflagged_ones():
     data = from_frames(_export(), segments=["Region"])
     before = data.responses.copy()
-    prep = prepare(data, now=pd.Timestamp("2025-01-01"))
+    prep = prepare(data, as_of=pd.Timestamp("2025-01-01"))
     assert 0 < len(prep.responses) < len(before)  # both parts are non-empty: the division is exercised
     pd.testing.assert_frame_equal(prep.rows_read, before)
     # the analysed rows are exactly the rows without a reason, in file order (reference from the flags)
@@ -43,7 +43,7 @@ def test_the_callers_data_is_not_modified_and_prep_data_has_the_columns_without_
     data = from_frames(_export(), segments=["Region"])
     responses = data.responses
     before = responses.copy()
-    prep = prepare(data, now=pd.Timestamp("2025-01-01"))
+    prep = prepare(data, as_of=pd.Timestamp("2025-01-01"))
     assert data.responses is responses
     pd.testing.assert_frame_equal(data.responses, before)
     assert prep.data is not data and prep.data.accounts is data.accounts and prep.data.config is data.config
@@ -65,11 +65,11 @@ def test_a_failure_while_dividing_leaves_the_callers_rows_whole(monkeypatch):
 
     monkeypatch.setattr(pd.DataFrame, "__delitem__", flaky)
     with pytest.raises(MemoryError):
-        prepare(data, now=pd.Timestamp("2025-01-01"))
+        prepare(data, as_of=pd.Timestamp("2025-01-01"))
     monkeypatch.setattr(pd.DataFrame, "__delitem__", delitem)
     assert calls["n"] == 4  # it failed inside the division, after some columns were divided
     pd.testing.assert_frame_equal(data.responses, before)
-    prep = prepare(data, now=pd.Timestamp("2025-01-01"))  # and it can be prepared again
+    prep = prepare(data, as_of=pd.Timestamp("2025-01-01"))  # and it can be prepared again
     pd.testing.assert_frame_equal(prep.rows_read, before)
 
 
@@ -83,7 +83,7 @@ def test_a_large_export_is_not_held_twice_once_the_caller_drops_its_data():
     del df
     gc.collect()
     held = pa.total_allocated_bytes()  # the comments are pyarrow strings: their bytes are counted here
-    prep = prepare(data, now=pd.Timestamp("2025-01-01"))
+    prep = prepare(data, as_of=pd.Timestamp("2025-01-01"))
     assert 0 < len(prep.excluded) < n
     del data
     gc.collect()
@@ -94,7 +94,7 @@ def test_a_large_export_is_not_held_twice_once_the_caller_drops_its_data():
 def test_prepared_data_pickles():
     data = from_frames(_export())
     before = data.responses.copy()
-    prep = pickle.loads(pickle.dumps(prepare(data, now=pd.Timestamp("2025-01-01"))))
+    prep = pickle.loads(pickle.dumps(prepare(data, as_of=pd.Timestamp("2025-01-01"))))
     pd.testing.assert_frame_equal(prep.rows_read, before)
     assert len(prep.data.responses) == 0 and len(prep.excluded) + len(prep.responses) == len(before)
 
@@ -121,7 +121,7 @@ def test_repeat_respondents_match_a_plain_walk():
 
 
 def test_every_reason_is_counted_once():
-    prep = prepare(from_frames(_export()), now=pd.Timestamp("2025-01-01"))
+    prep = prepare(from_frames(_export()), as_of=pd.Timestamp("2025-01-01"))
     counts = prep.flags["reason"].value_counts()
     assert set(counts.index) <= set(REASONS)
     assert counts.sum() + len(prep.responses) == len(prep.flags) == int(prep.lineage["rows"].iloc[0])
@@ -131,14 +131,14 @@ def test_every_reason_is_counted_once():
 def test_excluded_rows_are_the_flagged_rows_as_read_with_their_reason():
     data = from_frames(_export())
     before = data.responses.copy()
-    prep = prepare(data, now=pd.Timestamp("2025-01-01"))
+    prep = prepare(data, as_of=pd.Timestamp("2025-01-01"))
     reason = prep.flags["reason"]
     expected = before[reason.notna().to_numpy()].reset_index(drop=True)  # reference: filter the rows read
     expected["reason"] = reason.dropna().to_numpy()
     pd.testing.assert_frame_equal(prep.excluded, expected)
     clean_prep = prepare(from_frames(_export().head(3).assign(score=5.0, response_id=["a", "b", "c"],
                                                               comment="fine", respondent_id=["x", "y", "z"])),
-                         now=pd.Timestamp("2025-01-01"))
+                         as_of=pd.Timestamp("2025-01-01"))
     assert len(clean_prep.excluded) == 0 and "reason" in clean_prep.excluded
     assert list(clean_prep.excluded.columns) == [*clean_prep.data.responses.columns, "reason"]
     pd.testing.assert_frame_equal(clean_prep.rows_read, clean_prep.responses.drop(columns="category"))
@@ -146,14 +146,14 @@ def test_excluded_rows_are_the_flagged_rows_as_read_with_their_reason():
 
 def test_no_row_analysed():
     data = from_frames(_export(50).assign(score=np.nan))
-    prep = prepare(data, now=pd.Timestamp("2025-01-01"))
+    prep = prepare(data, as_of=pd.Timestamp("2025-01-01"))
     assert len(prep.responses) == 0 and "category" in prep.responses and len(prep.excluded) == 50
     pd.testing.assert_frame_equal(prep.rows_read, data.responses)
     assert prep.excluded["reason"].eq("missing_score").all()
 
 
 def test_respondent_codes_of_the_repeat_rule_are_the_analysed_rows_codes():
-    prep = prepare(from_frames(_export()), now=pd.Timestamp("2025-01-01"))
+    prep = prepare(from_frames(_export()), as_of=pd.Timestamp("2025-01-01"))
     assert prep.has_codes("respondent_id")  # recorded by prepare, from the codes the repeat rule used
     codes, uniques = prep.codes("respondent_id")
     expected_codes, expected_uniques = pd.factorize(prep.responses["respondent_id"])  # reference: hash again

@@ -98,7 +98,7 @@ def make_client(seed: int = 0, n_accounts: int = 300, contacts: int = 3, months:
 
 
 def _run(resp, accounts=None, invitations=None, **settings):
-    prep = prepare(from_frames(resp, accounts=accounts, invitations=invitations, settings=settings or None), now=NOW)
+    prep = prepare(from_frames(resp, accounts=accounts, invitations=invitations, settings=settings or None), as_of=NOW)
     return prep, decay.diagnose(prep)
 
 
@@ -667,7 +667,7 @@ def test_match_invitations_equals_merge_asof_rule(grid):
 
 def test_matched_invitations_shares_one_window_free_match_across_windows():
     r, a, i = make_client(seed=3, n_accounts=60)
-    prep = prepare(from_frames(r, accounts=a, invitations=i), now=NOW)
+    prep = prepare(from_frames(r, accounts=a, invitations=i), as_of=NOW)
     for window in (30, 90, 7):
         ref = linking.match_invitations(prep.invitations, prep.responses, window_days=window)
         got = linking.matched_invitations(prep, window_days=window)
@@ -785,7 +785,7 @@ def test_matched_invitations_joint_respondent_keys(variants, codes_first):
     res = pd.DataFrame({"responded_at": inv["invited_at"].to_numpy()[pick]
                         + pd.to_timedelta(rng.uniform(0, 40, n_r), unit="D").to_numpy(),
                         "respondent_id": rng.choice(ids, n_r), "score": rng.integers(0, 11, n_r).astype(float)})
-    prep = prepare(from_frames(res, invitations=inv, settings={"repeat_window_days": 0}), now=NOW)
+    prep = prepare(from_frames(res, invitations=inv, settings={"repeat_window_days": 0}), as_of=NOW)
     if codes_first:
         prep.codes("respondent_id", table="invitations")
     for window in (90, 7):
@@ -825,7 +825,7 @@ def test_responded_within_equals_the_matched_frame(by_id):
                           left_on="responded_at", right_on="invited_at", by="respondent_id").dropna(subset=["index"])
         i["response_id"] = pd.Series(m["response_id"].to_numpy(), index=m["index"].astype(int)).groupby(
             level=0).first().reindex(i.index)
-    prep = prepare(from_frames(r, accounts=a, invitations=i), now=NOW)
+    prep = prepare(from_frames(r, accounts=a, invitations=i), as_of=NOW)
     for window in (90, 5):
         ref = linking.matched_invitations(prep, window_days=window)["responded"].to_numpy()
         got = linking.responded_within(prep, window_days=window)

@@ -159,7 +159,7 @@ def test_from_frames_and_prepare_exclusions():
         "respondent_id": ["a", "b", "c", "d", "e", "f", "g", "g"],
         "response_id": ["1", "2", "2", "4", "5", "6", "7", "8"],
     })
-    p = prepare(from_frames(r), now=pd.Timestamp("2025-01-01"))
+    p = prepare(from_frames(r), as_of=pd.Timestamp("2025-01-01"))
     # row 3 duplicates response id 2; row 4 out of range; row 5 missing; row 6 future; row 8 repeat of g in 9 days
     assert dict(p.excluded_counts) == {"missing_score": 1, "out_of_range": 1, "future_date": 1, "duplicate": 1,
                                        "repeat_respondent": 1}

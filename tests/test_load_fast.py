@@ -115,7 +115,7 @@ def test_split_keeps_columns_dtypes_and_rows():
     responses.loc[5, "score"] = np.nan
     d = from_frames(responses, segments=["Region"], settings={"repeat_window_days": 30})
     before = d.responses.copy()
-    p = prepare(d, now=pd.Timestamp("2025-01-01"))
+    p = prepare(d, as_of=pd.Timestamp("2025-01-01"))
     keep = p.flags["reason"].isna().to_numpy()
     assert 0 < keep.sum() < n
     expected = before.loc[keep].reset_index(drop=True)

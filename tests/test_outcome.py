@@ -52,7 +52,7 @@ def synth(n_acc=600, seed=0, link="normal", role_diff=True, unlinked=0.03, n_per
 
 def diagnose(r, acc, **settings):
     prep = prepare(from_frames(r, accounts=acc, account_segments=["Industry"] if acc is not None and "Industry" in acc
-                               else None, settings=settings or None), now=NOW)
+                               else None, settings=settings or None), as_of=NOW)
     return O.diagnose(prep)
 
 
@@ -266,7 +266,7 @@ def test_every_check_is_listed_assessed_or_not(clean):
 
 def test_checks_on_cached_codes_equal_the_public_blocks():
     r, acc = synth(n_acc=150, seed=9, unlinked=0.05)
-    prep = prepare(from_frames(r, accounts=acc, account_segments=["Industry"]), now=NOW)
+    prep = prepare(from_frames(r, accounts=acc, account_segments=["Industry"]), as_of=NOW)
     res = O.diagnose(prep)
     ctx = next(c for c in res.checks if c.name == "accounts").context
     dm = O.decision_roles(prep.responses["role"])

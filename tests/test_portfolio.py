@@ -107,7 +107,7 @@ def test_a_diagnosis_written_by_npsdiag_reads_back(tmp_path: Path) -> None:
     scores = rng.choice(np.arange(11), size=200)
     data = from_frames(pd.DataFrame({"score": scores, "responded_at": pd.date_range("2024-01-01", periods=200,
                                                                                     freq="D")}), client="Solo")
-    prep = prepare(data, now=pd.Timestamp("2025-01-01"))
+    prep = prepare(data, as_of=pd.Timestamp("2025-01-01"))
     res = AreaResult("reliability", findings=[Finding("reliability.small_sample", "medium", "t", "d", {}, "r")])
     diag = assemble(prep, [res])
     diag.write_json(tmp_path / "findings.json")

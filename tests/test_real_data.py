@@ -37,7 +37,7 @@ def prepared(shared_data):
 
     def get(name: str):
         if name not in cache:
-            cache[name] = prepare(load(cfg(name)), now=pd.Timestamp("2026-01-01"))
+            cache[name] = prepare(load(cfg(name)), as_of=pd.Timestamp("2026-01-01"))
         return cache[name]
 
     return get

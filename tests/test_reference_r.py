@@ -159,3 +159,16 @@ def test_rao_scott_without_clusters_is_pearson():
     chi2, p, dof, _ = chi2_contingency(table, correction=False)
     assert got.chi2 == pytest.approx(chi2) and got.dof == dof
     assert got.deff_mean == pytest.approx(80 / 79, rel=1e-9)  # n/(n-1): the with-replacement variance
+
+
+def test_nps_by_period_with_clusters_equals_svyby(demo_responses, r_nps):
+    from npsdiag.stats.nps import nps_by_period
+
+    d = demo_responses.assign(responded_at=pd.PeriodIndex(demo_responses["quarter"].str.replace("Q", "-Q"),
+                                                           freq="Q").start_time)
+    got = nps_by_period(d, freq="Q", cluster="account", min_n=1)
+    ref = r_nps[r_nps["what"] == "quarter"]
+    np.testing.assert_allclose(got["se"], 100 * ref["se"].to_numpy(), rtol=1e-9)
+    np.testing.assert_allclose(got["deff"], ref["deff"].to_numpy(), rtol=1e-9)
+    independent = nps_by_period(d, freq="Q", min_n=1)
+    assert (got["ci_high"] - got["ci_low"] > independent["ci_high"] - independent["ci_low"]).all()

@@ -58,7 +58,7 @@ def responses(n: int = 3000, seed: int = 0, start: str = "2024-01-01", days: int
 
 
 def run(df: pd.DataFrame, **kw):
-    prep = prepare(from_frames(df, **kw), now=NOW)
+    prep = prepare(from_frames(df, **kw), as_of=NOW)
     return prep, reliability.diagnose(prep)
 
 
@@ -639,7 +639,7 @@ def test_odd_data_never_raises(case):
         df = responses(50, seed=43, days=3)
     else:
         df = responses(300, seed=44).assign(owner="Only one")
-    prep = prepare(from_frames(df), now=NOW)
+    prep = prepare(from_frames(df), as_of=NOW)
     res = reliability.diagnose(prep)
     assert res.area == "reliability"
     json.dumps([f.to_dict() for f in res.findings])
@@ -659,7 +659,7 @@ def test_real_bt_verbatims_comment_only_rows_are_reported(shared_data, tmp_path)
         encoding="utf-8")
     from npsdiag.io import load
 
-    prep = prepare(load(cfg), now=NOW)
+    prep = prepare(load(cfg), as_of=NOW)
     res = reliability.diagnose(prep)
     f = res.finding("reliability.missing_values")
     assert f is not None and f.evidence["rows_missing_score"] == 32  # SOURCE.md: 32 rows with a comment, no score

@@ -116,7 +116,7 @@ def prep():
     rows.append({"score": None, "responded_at": pd.Timestamp("2024-05-01"), "respondent_id": "x@example.com",
                  "comment": ""})
     data = io.from_frames(pd.DataFrame(rows), settings={"min_n": 30}, client="Test client")
-    return clean.prepare(data, now=pd.Timestamp("2026-06-01"))
+    return clean.prepare(data, as_of=pd.Timestamp("2026-06-01"))
 
 
 # --------------------------------------------------------------------------- structure and navigation
@@ -571,7 +571,7 @@ def test_write_outputs_writes_the_queue_the_decay_area_built(tmp_path):
 
     rows = [{"score": float(s), "responded_at": pd.Timestamp(f"2025-{m:02d}-10"), "respondent_id": f"r{m}-{s}"}
             for m in range(1, 7) for s in (0, 5, 9, 10)]
-    prep = clean.prepare(io.from_frames(pd.DataFrame(rows)), now=pd.Timestamp("2026-01-01"))
+    prep = clean.prepare(io.from_frames(pd.DataFrame(rows)), as_of=pd.Timestamp("2026-01-01"))
     diag = diagnosis.assemble(prep, [AreaResult("reliability")])
     names = {p.name for p in outputs.write_outputs(diag, prep, tmp_path / "a")}
     assert "findings.json" in names

@@ -116,12 +116,12 @@ def test_columns_match_the_demo_config(demo):
 
 def test_load_and_prepare_the_demo():
     data = io.load(DEMO / "config.yml")
-    assert all(not p.fatal for p in data.problems)
-    # the one note: accounts with no outcome yet (not churned, renewal date empty or ahead) are not "retained"
-    assert [p.where for p in data.problems] == ["accounts.columns.outcome_at"], [str(p) for p in data.problems]
+    assert all(not p.fatal for p in data.problems) and data.problems == []
     assert data.segments == ["Region", "Plan", "Industry"]
     assert data.drivers == ["Ease of use", "Support", "Value for money"]
-    prep = clean.prepare(data, now=pd.Timestamp("2026-01-15"))
+    prep = clean.prepare(data)
+    # the data is known as of its latest date, the last day of 2025 (the year typos 2042-2062 are not that date)
+    assert prep.as_of == pd.Timestamp("2025-12-31")
     got = prep.flags["reason"].value_counts()
     for reason in ("missing_score", "invalid_score", "out_of_range", "test_response", "future_date",
                    "before_invitation", "duplicate", "repeat_respondent"):
@@ -130,12 +130,16 @@ def test_load_and_prepare_the_demo():
     assert got["future_date"] == 6
     assert got["before_invitation"] == 20
     assert 0.90 < len(prep.responses) / len(data.responses) < 0.99
+    # an account's outcome is known when its data says so by that day: the renewals and churn of the CRM file
+    # dated by then; an account still "Active" with its renewal ahead has no known outcome (not "retained")
     raw = pd.read_csv(DEMO / "accounts.csv")
     renewal = pd.to_datetime(raw["Renewal Date"])
-    pending = raw["Status"].ne("Churned") & (renewal.isna() | (renewal > pd.Timestamp.now()))
-    unknown = data.accounts.set_index("account_id")["churned"].isna()
-    assert set(unknown[unknown].index) == set(raw.loc[pending, "Account ID"]) and pending.sum() > 0
-    assert f"{int(pending.sum())} account(s)" in data.problems[0].message
+    pending = renewal.isna() | (renewal > pd.Timestamp("2025-12-31"))
+    unknown = prep.accounts.set_index("account_id")["churned"].isna()
+    assert set(unknown[unknown].index) == set(raw.loc[pending, "Account ID"]) and pending.sum() == 152
+    assert (raw.loc[pending, "Status"] == "Active").all()
+    notes = [p for p in prep.data.problems if p.where == "accounts.columns.outcome_at"]
+    assert len(notes) == 1 and "152 account(s)" in notes[0].message and "2025-12-31" in notes[0].message
 
 
 # --------------------------------------------------------------------------- reliability plants
@@ -393,7 +397,7 @@ def test_clean_export_has_no_planted_rows():
                                COMMENT: "comment"})
     prep = clean.prepare(io.from_frames(frames[["score", "responded_at", "response_id", "respondent_id",
                                                 "invited_at", "account_id", "comment"]]),
-                         now=pd.Timestamp("2026-01-15"))
+                         as_of=pd.Timestamp("2026-01-15"))
     assert prep.flags["reason"].isna().all()
     assert r["Account ID"].isin(t["accounts"]["Account ID"]).all()
     share_r = r["Job Role"].value_counts(normalize=True)

@@ -66,7 +66,7 @@ def synth(n=3000, seed=0, apac_low=False, mix=False, small=False, spread=False) 
 
 
 def run(df: pd.DataFrame, segments=("Region", "Plan"), **settings):
-    prep = prepare(from_frames(df, segments=list(segments), settings=settings or None), now=NOW)
+    prep = prepare(from_frames(df, segments=list(segments), settings=settings or None), as_of=NOW)
     return S.diagnose(prep), prep
 
 
@@ -294,7 +294,7 @@ def test_degenerate_inputs_never_raise():
                          "Region": ["A", "B"], "Plan": ["x", "y"]})
     res, _ = run(tiny)
     assert res.finding("segmentation.insufficient_n") is not None and res.finding("segmentation.hidden_segment") is None
-    none = prepare(from_frames(tiny[["score", "responded_at"]]), now=NOW)
+    none = prepare(from_frames(tiny[["score", "responded_at"]]), as_of=NOW)
     assert S.diagnose(none).status == "not_assessed"
     assert S.segment_nps(tiny, []).empty and S.segment_dispersion(S.segment_nps(tiny, [])).empty
 
@@ -530,7 +530,7 @@ def test_the_checks_fast_path_on_prepared_codes_gives_the_blocks_tables():
     df = synth(n=1500, seed=14, small=True)
     df["account_id"] = [f"a{i % 200}" for i in range(len(df))]
     df.loc[::13, "Plan"] = None
-    prep = prepare(from_frames(df, segments=["Region", "Plan"]), now=NOW)
+    prep = prepare(from_frames(df, segments=["Region", "Plan"]), as_of=NOW)
     r, dims = prep.responses, ["Region", "Plan"]
     asked = []
 
@@ -574,7 +574,7 @@ def test_every_check_is_listed_assessed_or_not(planted):
     assert [c.name for c in planted.checks] == list(CHECKS)
     assert all(c.assessed for c in planted.checks)
     tiny = pd.DataFrame({"score": [9.0, 2.0], "responded_at": pd.to_datetime(["2025-01-01", "2025-02-01"])})
-    none = S.diagnose(prepare(from_frames(tiny), now=NOW))
+    none = S.diagnose(prepare(from_frames(tiny), as_of=NOW))
     assert none.status == "not_assessed" and [c.name for c in none.checks] == list(CHECKS)
     assert not any(c.assessed for c in none.checks) and all(c.reason == none.not_assessed_reason for c in none.checks)
     one_date, _ = run(pd.DataFrame({"score": [9.0, 10, 3] * 20, "responded_at": pd.Timestamp("2025-03-01"),

@@ -64,7 +64,7 @@ def make_responses(n: int = 3000, seed: int = 1, billing_late: float = 0.03, pai
 
 def prepared(resp: pd.DataFrame, settings: dict | None = None, segments: list[str] | None = None):
     data = io.from_frames(resp, segments=segments if segments is not None else ["Region"], settings=settings)
-    return clean.prepare(data, now=pd.Timestamp("2026-06-01"))
+    return clean.prepare(data, as_of=pd.Timestamp("2026-06-01"))
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,7 @@ The package holds one concern per module:
 from __future__ import annotations
 
 from ..config import load_config
-from .client import from_frames, load, open_outcomes
+from .client import from_frames, load
 from .dates import detect_dayfirst, parse_dates
 from .mapping import MAX_TEXT_CHARS
 from .read import read_raw
@@ -34,5 +34,5 @@ from .tables import DATE_FIELDS, ROW, TEXT_FIELDS, ClientData, RawTable
 from .values import apply_labels, parse_bool, parse_numbers, parse_scores
 
 __all__ = ["ClientData", "RawTable", "load", "from_frames", "read_raw", "parse_scores", "parse_dates", "parse_bool",
-           "parse_numbers", "sniff_csv", "delimiter_scores", "detect_dayfirst", "apply_labels", "open_outcomes",
+           "parse_numbers", "sniff_csv", "delimiter_scores", "detect_dayfirst", "apply_labels",
            "load_config", "ROW", "TEXT_FIELDS", "DATE_FIELDS", "MAX_TEXT_CHARS", "DELIMITERS"]

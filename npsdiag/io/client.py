@@ -18,7 +18,7 @@ from .read import StartedRead, read_started, start_read
 from .strings import arrow_strings
 from .tables import ROW, ClientData, RawTable
 
-__all__ = ["load", "from_frames", "open_outcomes"]
+__all__ = ["load", "from_frames"]
 
 
 # --------------------------------------------------------------------------- reading every table
@@ -147,7 +147,6 @@ def _client_data(cfg: Config, read: _Tables) -> ClientData:
     accounts = read.tables.get("accounts")
     if accounts is not None and "account_id" in accounts:
         accounts = _dedupe_accounts(accounts, cfg, problems)
-        accounts = open_outcomes(accounts, problems, file=str(cfg.tables["accounts"].path))
         # account segments travel with each response, for segmentation by account attributes
         seg = [c for c in cfg.tables["accounts"].segments if c in accounts.columns and c not in resp.columns]
         if seg and "account_id" in resp.columns:
@@ -236,44 +235,6 @@ def _dedupe_accounts(accounts: pd.DataFrame, cfg: Config, problems: list[Problem
         problems.append(Problem(f"{n} repeated account row(s) were merged", fatal=False, file=file,
                                 where="accounts"))
     return a.drop_duplicates("account_id", keep="last").reset_index(drop=True)
-
-
-def open_outcomes(accounts: pd.DataFrame, problems: list[Problem] | None = None, file: str | None = None,
-                  now: pd.Timestamp | None = None) -> pd.DataFrame:
-    """Accounts whose outcome is not known yet get ``churned`` = missing, not "retained".
-
-    When ``outcome_at`` (the renewal or churn date) is mapped, an account that
-    has not churned and has no outcome date, or one still in the future, has
-    not renewed yet: counting it as retained would flatter every churn
-    statistic. Its ``churned`` becomes missing, so outcome analyses leave it
-    out; a note says how many.
-
-    Examples
-    --------
-    >>> a = pd.DataFrame({"churned": pd.array([False, True], dtype="boolean"),
-    ...                   "outcome_at": pd.to_datetime([None, "2024-01-01"])})
-    >>> open_outcomes(a, now=pd.Timestamp("2025-01-01"))["churned"].tolist()
-    [<NA>, True]
-    """
-    if "churned" not in accounts or "outcome_at" not in accounts:
-        return accounts
-    now = pd.Timestamp.now() if now is None else now
-    pending = (accounts["churned"] == False).fillna(False).astype(bool) & (  # noqa: E712 - nullable boolean
-        accounts["outcome_at"].isna() | (accounts["outcome_at"] > now))
-    if not pending.any():
-        return accounts
-    out = accounts.copy()
-    out.loc[pending, "churned"] = pd.NA
-    if problems is not None:
-        problems.append(Problem(f"{int(pending.sum())} account(s) have not churned and have no renewal date yet "
-                                "(or one in the future): their outcome is unknown, so they are left out of the "
-                                "churn analyses rather than counted as retained", fatal=False, file=file,
-                                where="accounts.columns.outcome_at"))
-    return out
-
-
-# --------------------------------------------------------------------------- from DataFrames
-
 
 def _frames_settings(settings: dict | None) -> Settings:
     """:class:`Settings` from a dict of settings, each checked as in a config."""

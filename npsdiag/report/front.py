@@ -130,7 +130,7 @@ def _change(ch: dict[str, Any] | None, confidence: float) -> dict[str, Any] | No
 
 
 def executive_summary(diag: Diagnosis, k: int = 5, trend: pd.DataFrame | None = None, redact: bool = False,
-                      confidence: float = 0.95) -> str:
+                      confidence: float = 0.95, change: dict[str, Any] | None = None) -> str:
     """The executive summary: headline NPS with interval and trend, a status per area, the top findings.
 
     Parameters
@@ -148,6 +148,10 @@ def executive_summary(diag: Diagnosis, k: int = 5, trend: pd.DataFrame | None = 
         Mask personal data in findings' text.
     confidence : float
         Level of the intervals (for the wording).
+    change : dict, optional
+        :func:`~npsdiag.report.trend.trend_change` of ``trend`` with the
+        prepared data (tested with the accounts both periods share); without
+        it, the change is tested as between independent samples.
 
     Returns
     -------
@@ -159,7 +163,7 @@ def executive_summary(diag: Diagnosis, k: int = 5, trend: pd.DataFrame | None = 
     if h.get("nps") is not None:
         headline = {"nps": signed(h["nps"]), "ci_low": signed(h["ci_low"]), "ci_high": signed(h["ci_high"]),
                     "n": f"{h['n']:,}"}
-    ch = trend_change(trend, confidence) if trend is not None else None
+    ch = change if change is not None else (trend_change(trend, confidence) if trend is not None else None)
     counts = {s: sum(1 for r in diag.areas.values() if r.status == s) for s in STATUS_LABEL}
     tally = ", ".join(f"{counts[s]} {STATUS_LABEL[s].lower()}" for s in ("red", "amber", "green") if counts[s])
     fig = trend_figure(trend, h.get("nps"), confidence) if trend is not None else None

@@ -9,13 +9,16 @@ import pandas as pd
 
 from .. import plotting
 from ..findings import Figure
-from ..stats.nps import nps_by_period, nps_diff_test
+from ..fmt import period_label
+from ..linking import cluster_column
+from ..stats.nps import nps_by_period, nps_diff_test, to_period
+from ..stats.survey import nps_change_clustered
 
-__all__ = ["TREND_COLUMNS", "headline_trend", "trend_change", "trend_figure"]
+__all__ = ["TREND_COLUMNS", "headline_trend", "trend_change", "trend_figure", "period_labels"]
 
 #: Columns of :func:`headline_trend`.
 TREND_COLUMNS = ["period", "start", "n", "detractors", "passives", "promoters", "nps", "ci_low", "ci_high",
-                 "partial", "reportable"]
+                 "deff", "partial", "reportable"]
 
 
 def headline_trend(prep: Any, freq: str = "Q") -> pd.DataFrame:
@@ -35,18 +38,21 @@ def headline_trend(prep: Any, freq: str = "Q") -> pd.DataFrame:
         periods included, with n = 0): ``period`` (e.g. "2025-Q1"),
         ``start``, ``n``, ``detractors``, ``passives``, ``promoters``,
         ``nps``, ``ci_low``, ``ci_high`` (adjusted Wald, Rocks 2016, from
-        :func:`npsdiag.stats.nps.nps_by_period`), ``partial`` (the period is
-        not fully covered by the data) and ``reportable`` (n >=
-        ``settings.min_n``).
+        :func:`npsdiag.stats.nps.nps_by_period`, design-based where the
+        responses cluster by account or respondent), ``deff``, ``partial``
+        (the period is not fully covered by the data) and ``reportable`` (n
+        >= ``settings.min_n``).
     """
     r = prep.responses
     if r is None or r.empty or "responded_at" not in r:
         return pd.DataFrame(columns=TREND_COLUMNS)
     s = prep.settings
-    return nps_by_period(r, freq=freq, confidence=s.confidence, breaks=s.breaks, min_n=s.min_n)[TREND_COLUMNS]
+    return nps_by_period(r, freq=freq, confidence=s.confidence, breaks=s.breaks, min_n=s.min_n,
+                         cluster=cluster_column(prep))[TREND_COLUMNS]
 
 
-def trend_change(trend: pd.DataFrame | None, confidence: float = 0.95) -> dict[str, Any] | None:
+def trend_change(trend: pd.DataFrame | None, confidence: float = 0.95, prep: Any = None,
+                 freq: str = "Q") -> dict[str, Any] | None:
     """Change of NPS between the first and the last reportable, complete period of ``trend``.
 
     Parameters
@@ -55,15 +61,22 @@ def trend_change(trend: pd.DataFrame | None, confidence: float = 0.95) -> dict[s
         :func:`headline_trend` output.
     confidence : float
         Level of the interval of the change.
+    prep : Prepared, optional
+        The prepared data behind ``trend``: where its responses cluster (an
+        account answering in both periods), the change is tested with the
+        clusters the two periods share
+        (:func:`npsdiag.stats.survey.nps_change_clustered`, as R's
+        ``svycontrast``); without it, as two independent samples.
+    freq : str
+        The period of ``trend`` (:func:`headline_trend`'s ``freq``).
 
     Returns
     -------
     dict or None
         ``first``, ``last`` (period labels), ``nps_first``, ``nps_last``,
-        ``diff`` (points), ``ci_low``, ``ci_high``, ``p_value`` (two-sample
-        Wald test, :func:`npsdiag.stats.nps.nps_diff_test`); None when fewer
-        than two such periods exist (then reportable periods, partial or
-        not, are used if there are two).
+        ``diff`` (points), ``ci_low``, ``ci_high``, ``p_value``; None when
+        fewer than two such periods exist (then reportable periods, partial
+        or not, are used if there are two).
     """
     if trend is None or trend.empty:
         return None
@@ -73,11 +86,25 @@ def trend_change(trend: pd.DataFrame | None, confidence: float = 0.95) -> dict[s
     if len(ok) < 2:
         return None
     a, b = ok.iloc[-1], ok.iloc[0]
-    t = nps_diff_test((a["detractors"], a["passives"], a["promoters"]),
-                      (b["detractors"], b["passives"], b["promoters"]), confidence=confidence)
+    cluster = cluster_column(prep) if prep is not None else None
+    if cluster is not None:
+        r = prep.responses[["score", "responded_at", cluster]]
+        t = nps_change_clustered(r.assign(_period=period_labels(r["responded_at"], freq)), "_period",
+                                 str(b["period"]), str(a["period"]), cluster=cluster, confidence=confidence,
+                                 breaks=prep.settings.breaks)
+    else:
+        t = nps_diff_test((a["detractors"], a["passives"], a["promoters"]),
+                          (b["detractors"], b["passives"], b["promoters"]), confidence=confidence)
     return {"first": str(b["period"]), "last": str(a["period"]), "nps_first": float(b["nps"]),
             "nps_last": float(a["nps"]), "diff": t.diff, "ci_low": t.ci_low, "ci_high": t.ci_high,
             "p_value": t.p_value}
+
+
+def period_labels(dates: pd.Series, freq: str) -> np.ndarray:
+    """The trend period label of each date (as :func:`headline_trend` names its periods), computed per period."""
+    codes, periods = pd.factorize(to_period(dates, freq))
+    labels = np.array([period_label(p) for p in periods] + [None], dtype=object)
+    return labels[codes]
 
 
 def trend_figure(trend: pd.DataFrame | None, overall: float | None = None,

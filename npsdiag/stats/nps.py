@@ -41,6 +41,8 @@ __all__ = [
     "nps_by_period",
     "period_ordinals",
     "to_period",
+    "cluster_codes",
+    "domain_design_effects",
 ]
 
 CATEGORIES = ("detractor", "passive", "promoter")
@@ -431,6 +433,47 @@ def period_ordinals(dates, freq: str = "M") -> tuple[np.ndarray, np.ndarray] | N
     return np.where(valid, out, 0), valid
 
 
+def cluster_codes(values) -> np.ndarray:
+    """Integer cluster of each response: equal values share one; a missing value is a cluster of its own.
+
+    Examples
+    --------
+    >>> cluster_codes(["a", None, "a", None, "b"]).tolist()
+    [0, 2, 0, 3, 1]
+    """
+    codes, uniq = pd.factorize(pd.Series(values, dtype=object) if not isinstance(values, pd.Series) else values)
+    codes = np.asarray(codes, dtype=np.int64)
+    missing = codes < 0
+    codes[missing] = len(uniq) + np.arange(int(missing.sum()))
+    return codes
+
+
+def domain_design_effects(x: np.ndarray, key: np.ndarray, k: int, clusters: np.ndarray) -> tuple[np.ndarray,
+                                                                                                   np.ndarray]:
+    """Design-based variance of the mean of ``x`` in each domain 0..k-1 (e.g. each period), and its design effect.
+
+    Every domain is a domain of the whole design (R ``survey``'s ``svyby``): with u_i = (x_i - x̄_d) / n_d for the
+    responses of domain d, var_d = G/(G-1) Σ_g (Σ_{i in g, d} u_i)², G the clusters of all responses. The design
+    effect divides it by s_d² / n_d (the variance of n_d independent responses). NaN where a domain has fewer
+    than two responses or no variance.
+    """
+    x = np.asarray(x, dtype="float64")
+    key = np.asarray(key, dtype=np.int64)
+    g = np.asarray(clusters, dtype=np.int64)
+    n = np.bincount(key, minlength=k).astype("float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = np.bincount(key, weights=x, minlength=k) / n
+        u = (x - mean[key]) / n[key]
+        pairs, inv = np.unique(g * k + key, return_inverse=True)
+        totals = np.bincount(inv.ravel(), weights=u)
+        big_g = len(np.unique(g))
+        var = (big_g / (big_g - 1) if big_g > 1 else np.nan) * np.bincount(pairs % k, weights=totals ** 2,
+                                                                          minlength=k)
+        s2 = (np.bincount(key, weights=x * x, minlength=k) - n * mean * mean) / (n - 1)
+        deff = np.where((n > 1) & (s2 > 0), var / (s2 / n), np.nan)
+    return var, deff
+
+
 def nps_by_period(
     data: pd.DataFrame,
     freq: str = "M",
@@ -439,6 +482,7 @@ def nps_by_period(
     confidence: float = 0.95,
     breaks: Breaks = Breaks(),
     min_n: int = 30,
+    cluster: str | None = None,
 ) -> pd.DataFrame:
     """NPS per calendar period, every period from the first response to the last.
 
@@ -459,6 +503,9 @@ def nps_by_period(
         Category breaks.
     min_n : int
         Fewest responses for a period to be ``reportable``.
+    cluster : str, optional
+        Column whose equal values are one cluster (an account answering many
+        times): the intervals are then design-based (see Notes).
 
     Returns
     -------
@@ -466,15 +513,19 @@ def nps_by_period(
         One row per period, empty periods included with n = 0: ``period``
         (label, see :func:`period_label`), ``start``, ``n``, ``detractors``,
         ``passives``, ``promoters``, ``nps``, ``se``, ``ci_low``, ``ci_high``,
-        ``moe`` (adjusted Wald, Rocks 2016), ``partial`` (the first or last
-        period is not fully covered by the data) and ``reportable``
-        (n >= min_n).
+        ``moe`` (adjusted Wald, Rocks 2016), ``deff`` (design effect, 1
+        without clusters), ``partial`` (the first or last period is not fully
+        covered by the data) and ``reportable`` (n >= min_n).
 
     Notes
     -----
     Responses are counted per period on integer period numbers
     (:func:`period_ordinals`, ``np.bincount``), not on Period objects, so a
-    million responses take a fraction of a second.
+    million responses take a fraction of a second. With ``cluster``, each
+    period is a domain of the clustered design (:func:`domain_design_effects`,
+    as R's ``svyby``): ``se`` is the design-based standard error and the
+    interval is Rocks' adjusted Wald on the effective counts (counts divided
+    by the design effect when it exceeds 1; Korn & Graubard 1998).
 
     Examples
     --------
@@ -484,7 +535,7 @@ def nps_by_period(
 {'period': '2025-03', 'n': 1, 'nps': -100.0}]
     """
     cols = ["period", "start", "n", "detractors", "passives", "promoters", "nps", "se", "ci_low", "ci_high", "moe",
-            "partial", "reportable"]
+            "deff", "partial", "reportable"]
     if not len(data):
         return pd.DataFrame(columns=cols)
     when_all = pd.to_datetime(data[date])
@@ -508,7 +559,15 @@ def nps_by_period(
     k = len(idx)
     cat = np.where(sc <= breaks.detractor_max, 0, np.where(sc >= breaks.promoter_min, 2, 1))
     counts = np.bincount(key * 3 + cat, minlength=3 * k).reshape(k, 3)
-    r = nps_from_counts(counts[:, 0], counts[:, 1], counts[:, 2], confidence=confidence)
+    deff = np.ones(k)
+    design_se = None
+    if cluster is not None and cluster in data:
+        groups = cluster_codes(data[cluster] if keep.all() else data[cluster][keep])
+        var, d = domain_design_effects(cat - 1.0, key, k, groups)
+        deff = np.where(np.isfinite(d), d, 1.0)
+        design_se = np.sqrt(var)
+    eff = counts / np.maximum(deff, 1.0)[:, None]
+    r = nps_from_counts(eff[:, 0], eff[:, 1], eff[:, 2], confidence=confidence)
     partial = np.zeros(k, dtype=bool)
     partial[0] = when.min().normalize() > idx[0].start_time
     partial[-1] = partial[-1] or when.max().normalize() < idx[-1].end_time.normalize()
@@ -518,10 +577,11 @@ def nps_by_period(
     out["passives"] = counts[:, 1].astype("int64")
     out["promoters"] = counts[:, 2].astype("int64")
     out["nps"] = 100 * r["nps"]
-    out["se"] = 100 * r["se"]
+    out["se"] = 100 * (r["se"] if design_se is None else design_se)
     out["ci_low"] = 100 * r["ci_low"]
     out["ci_high"] = 100 * r["ci_high"]
     out["moe"] = (out["ci_high"] - out["ci_low"]) / 2
+    out["deff"] = deff
     out["partial"] = partial
     out["reportable"] = out["n"] >= min_n
     return out[cols]

@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .nps import ADJUSTMENT, Breaks
+from .nps import ADJUSTMENT, Breaks, cluster_codes
 from .result import Result
 
 __all__ = ["NpsEstimate", "NpsChange", "RaoScott", "nps_values", "cluster_codes", "nps_clustered",
@@ -117,21 +117,6 @@ def nps_values(scores, breaks: Breaks = Breaks()) -> np.ndarray:
     s = np.asarray(scores, dtype="float64")
     return np.where(np.isnan(s), np.nan, np.where(s <= breaks.detractor_max, -1.0,
                                                   np.where(s >= breaks.promoter_min, 1.0, 0.0)))
-
-
-def cluster_codes(values) -> np.ndarray:
-    """Integer cluster of each response: equal values share one; a missing value is a cluster of its own.
-
-    Examples
-    --------
-    >>> cluster_codes(["a", None, "a", None, "b"]).tolist()
-    [0, 2, 0, 3, 1]
-    """
-    codes, uniq = pd.factorize(pd.Series(values, dtype=object) if not isinstance(values, pd.Series) else values)
-    codes = np.asarray(codes, dtype=np.int64)
-    missing = codes < 0
-    codes[missing] = len(uniq) + np.arange(int(missing.sum()))
-    return codes
 
 
 def clustered_variance(influence: np.ndarray, clusters: np.ndarray, n_clusters: int | None = None) -> float:

@@ -81,7 +81,7 @@ def callback_queue(
     >>> from npsdiag.clean import prepare
     >>> r = pd.DataFrame({"score": [2, 9], "responded_at": ["2024-01-02", "2024-02-20"],
     ...                   "followed_up_at": [None, None]})
-    >>> q = callback_queue(prepare(from_frames(r), now="2024-03-01"))
+    >>> q = callback_queue(prepare(from_frames(r), as_of="2024-03-01"))
     >>> q[["priority", "status", "score"]].values.tolist()
     [[1, 'not followed up', 2]]
     """

@@ -294,6 +294,7 @@ def nps_trend(
     min_n: int = 30,
     max_moe: float = MAX_MOE,
     breaks: Breaks = Breaks(),
+    cluster: str | None = None,
 ) -> pd.DataFrame:
     """NPS per period with its interval, each point marked reportable or not.
 
@@ -313,13 +314,16 @@ def nps_trend(
         Largest margin of error (points) for a point to be reported as precise.
     breaks : Breaks
         Category breaks of the score.
+    cluster : str, optional
+        Column whose equal values answer together (an account): the
+        intervals are then design-based (:func:`npsdiag.stats.nps.nps_by_period`).
 
     Returns
     -------
     DataFrame
         One row per period from the first to the last (empty periods
         included): ``period``, ``start``, ``n``, ``nps``, ``ci_low``,
-        ``ci_high``, ``moe`` (adjusted Wald, Rocks 2016), ``partial`` (first
+        ``ci_high``, ``moe`` (adjusted Wald, Rocks 2016), ``deff``, ``partial`` (first
         or last period not fully covered), ``reportable`` (n >= min_n) and
         ``precise`` (reportable and moe <= max_moe), ``issue`` (plain words).
 
@@ -335,9 +339,10 @@ def nps_trend(
     >>> nps_trend(d, min_n=20)[["period", "n", "reportable"]].to_dict("records")[0]
     {'period': '2024-01', 'n': 31, 'reportable': True}
     """
-    cols = ["period", "start", "n", "nps", "ci_low", "ci_high", "moe", "partial", "reportable", "precise", "issue"]
+    cols = ["period", "start", "n", "nps", "ci_low", "ci_high", "moe", "deff", "partial", "reportable", "precise",
+            "issue"]
     out = nps_by_period(data, freq=freq, date=date, score=score, confidence=confidence, breaks=breaks,
-                        min_n=min_n)[cols[:-2]]
+                        min_n=min_n, cluster=cluster)[cols[:-2]]
     if out.empty:
         return pd.DataFrame(columns=cols)
     out["precise"] = out["reportable"] & (out["moe"] <= max_moe)
@@ -356,6 +361,7 @@ def sample_size_plan(
     power: float = 0.8,
     confidence: float = 0.95,
     current_n: float | None = None,
+    deff: float = 1.0,
 ) -> pd.DataFrame:
     """Responses needed per period to detect a change in NPS between two periods.
 
@@ -373,12 +379,15 @@ def sample_size_plan(
     current_n : float, optional
         Responses per period today, to say how many periods would have to be
         pooled and which change is detectable now.
+    deff : float
+        Design effect of a period's NPS (accounts answering many times): the
+        responses needed grow in proportion (values below 1 are taken as 1).
 
     Returns
     -------
     DataFrame
         One row per change: ``change_points``, ``responses_needed_per_period``,
-        ``variance`` (per response), ``power``, ``alpha``,
+        ``variance`` (per response, times the design effect), ``power``, ``alpha``,
         ``current_responses_per_period``, ``periods_to_pool`` (periods of the
         current volume to pool on each side), ``detectable_change_now``
         (points, with the current volume per period).
@@ -405,7 +414,7 @@ def sample_size_plan(
     >>> int(sample_size_plan(0.35, 0.35, changes=(10,))["responses_needed_per_period"].iloc[0])
     1099
     """
-    var = p_promoters + p_detractors - (p_promoters - p_detractors) ** 2
+    var = (p_promoters + p_detractors - (p_promoters - p_detractors) ** 2) * max(float(deff), 1.0)
     alpha = 1 - confidence
     zsum = stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)
     rows = []

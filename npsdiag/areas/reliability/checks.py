@@ -16,7 +16,9 @@ import pandas as pd
 
 from ...clean import Prepared
 from ...findings import Check, Figure, Finding
+from ...linking import cluster_column
 from ...stats.nps import ADJUSTMENT, nps
+from ...stats.survey import nps_clustered
 from . import rules
 from .blocks import exclusion_summary, feed_gaps, gap_runs, nps_trend, sample_size_plan
 from .figures import plot_funnel, plot_owner_outcomes, plot_trend, plot_volume
@@ -111,10 +113,12 @@ def precision(prep: Prepared) -> Check:
     if not len(r):
         return Check.skipped("precision", rules.NO_RESPONSES)
     head = nps(r, confidence=s.confidence, breaks=s.breaks).iloc[0]
-    head_d = {"nps": float(head["nps"]), "ci_low": float(head["ci_low"]), "ci_high": float(head["ci_high"]),
-              "moe": float(head["moe"]), "n": int(head["n"])}
+    cluster = cluster_column(prep)
+    est = nps_clustered(r, cluster=cluster, confidence=s.confidence, breaks=s.breaks)
+    head_d = {"nps": float(head["nps"]), "ci_low": est.ci_low, "ci_high": est.ci_high,
+              "moe": (est.ci_high - est.ci_low) / 2, "n": int(head["n"]), "deff": est.deff}
     trend = nps_trend(r, freq=s.trend_period, confidence=s.confidence, min_n=s.min_n, max_moe=rules.MAX_MOE,
-                      breaks=s.breaks)
+                      breaks=s.breaks, cluster=cluster)
     tunit = rules.period_unit(s.trend_period)
     full = trend[~trend["partial"]] if (~trend["partial"]).any() else trend
     per_n = float(full["n"].median()) if len(full) else float("nan")
@@ -122,12 +126,15 @@ def precision(prep: Prepared) -> Check:
     adj_counts = (head["detractors"] + ADJUSTMENT[0], head["passives"] + ADJUSTMENT[1],
                   head["promoters"] + ADJUSTMENT[2])
     tot = sum(adj_counts)
+    deff = float(full["deff"].median()) if len(full) and full["deff"].notna().any() else 1.0
     plan = sample_size_plan(adj_counts[2] / tot, adj_counts[0] / tot, changes=(5, 10), power=0.8,
-                            confidence=s.confidence, current_n=per_n if per_n == per_n else None)
+                            confidence=s.confidence, current_n=per_n if per_n == per_n else None, deff=deff)
     tables = {"sample_size_plan": plan}
     captions = {"sample_size_plan": f"Responses needed per {tunit} to detect a change of 5 or 10 NPS points "
                                     f"between two {tunit}s with 80% power (two-sample test, variance of Rocks 2016 "
-                                    "at the current category mix)."}
+                                    "at the current category mix"
+                                    + (f", times the design effect of a {tunit}'s NPS ({deff:.2f}): accounts answer "
+                                       "many times" if deff > 1.005 else "") + ")."}
     figures = []
     if len(trend) >= 2:
         figures.append(Figure("nps_trend", partial(plot_trend, trend, head_d, s.trend_period, s.min_n, rules.MAX_MOE),
@@ -141,9 +148,12 @@ def precision(prep: Prepared) -> Check:
                              "should not be reported as a trend point.")
     # a first or last period cut by the export's dates is shown but not held against the program
     judged = trend[~trend["partial"]] if (~trend["partial"]).sum() >= 2 else trend
-    note = (f"Precision: adjusted Wald interval (Rocks 2016); a point needs at least {s.min_n} responses "
+    note = ("Precision: adjusted Wald interval (Rocks 2016)"
+            + (f" on the effective sample size, with {cluster.replace('_id', '')}s as clusters (design-based "
+               "standard errors by linearisation, as R's survey package; Korn & Graubard 1998)" if cluster else "")
+            + f"; a point needs at least {s.min_n} responses "
             f"(settings.min_n) and a margin of ±{rules.MAX_MOE:g} points or less to be reported as precise. "
-            "Planner: two-sample Wald test, n = (z_{1-alpha/2} + z_power)^2 * 2 var / delta^2.")
+            "Planner: two-sample Wald test, n = (z_{1-alpha/2} + z_power)^2 * 2 var * deff / delta^2.")
     return Check("precision", tables=tables, captions=captions, figures=figures, notes=[note],
                  context={"head": head_d, "min_n": s.min_n, "unit": tunit, "points": len(judged),
                           "below_min_n": int((judged["n"] < s.min_n).sum()),
