@@ -165,6 +165,10 @@ class Check:
         figures, method notes).
     context : dict
         The numbers and intermediate tables its finding rules need.
+    substantive : bool
+        Whether the check judges the program (role mix, feed gaps...): an
+        area is "sound" only when all its substantive checks ran. False for
+        what only describes or supports (a summary table, quotes, topics).
     """
 
     name: str
@@ -175,11 +179,19 @@ class Check:
     figures: list[Figure] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     context: dict[str, Any] = field(default_factory=dict)
+    substantive: bool = True
 
     @classmethod
-    def skipped(cls, name: str, reason: str, note: str | None = None) -> Check:
+    def skipped(cls, name: str, reason: str, note: str | None = None, substantive: bool = True) -> Check:
         """A check that could not be assessed, with its reason (and the note the report shows, if any)."""
-        return cls(name, assessed=False, reason=reason, notes=[note] if note else [])
+        return cls(name, assessed=False, reason=reason, notes=[note] if note else [], substantive=substantive)
+
+    def to_dict(self) -> dict[str, Any]:
+        """What findings.json says of the check: its name, whether it ran, and why not."""
+        out: dict[str, Any] = {"name": self.name, "assessed": self.assessed}
+        if not self.assessed:
+            out["reason"] = self.reason or "not assessed"
+        return out
 
 
 @dataclass
@@ -222,8 +234,18 @@ class AreaResult:
     checks: list[Check] = field(default_factory=list, repr=False)
 
     @property
+    def unassessed(self) -> list[Check]:
+        """The substantive checks that could not run (their reasons say why)."""
+        return [c for c in self.checks if c.substantive and not c.assessed]
+
+    @property
     def status(self) -> str:
-        """red if any high finding, amber if any medium, green otherwise; not_assessed when set."""
+        """The area's status, on evidence only.
+
+        red with a high finding, amber with a medium one; otherwise green only
+        when every substantive check ran, amber ("partly assessed") when some
+        could not, and not_assessed when none could (or the area had no input).
+        """
         if self.not_assessed_reason:
             return "not_assessed"
         sev = {f.severity for f in self.findings}
@@ -231,12 +253,21 @@ class AreaResult:
             return "red"
         if "medium" in sev:
             return "amber"
-        return "green"
+        substantive = [c for c in self.checks if c.substantive]
+        if substantive and not any(c.assessed for c in substantive):
+            return "not_assessed"
+        return "amber" if self.unassessed else "green"
 
     @property
     def summary_text(self) -> str:
         if self.not_assessed_reason:
             return f"Not assessed: {self.not_assessed_reason}"
+        if self.status == "not_assessed":
+            return "Not assessed: " + "; ".join(dict.fromkeys(c.reason or c.name for c in self.unassessed)) + "."
+        if self.status == "amber" and not any(f.severity in ("high", "medium") for f in self.findings):
+            missing = ", ".join(c.name.replace("_", " ") for c in self.unassessed)
+            return (f"Partly assessed: no issue found in what could be checked, but {missing} could not be "
+                    "checked (" + "; ".join(dict.fromkeys(c.reason or "no data" for c in self.unassessed)) + ").")
         if self.summary:
             return self.summary
         top = sorted(self.findings, key=lambda f: SEVERITIES.index(f.severity))
@@ -318,7 +349,8 @@ class Diagnosis:
 
         areas = {}
         for name, res in self.areas.items():
-            entry: dict[str, Any] = {"status": res.status, "summary": res.summary_text}
+            entry: dict[str, Any] = {"status": res.status, "summary": res.summary_text,
+                                     "checks": [c.to_dict() for c in res.checks]}
             if res.not_assessed_reason:
                 entry["reason"] = res.not_assessed_reason
             areas[name] = entry

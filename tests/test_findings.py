@@ -43,6 +43,7 @@ def test_findings_json_matches_spec(tmp_path):
     assert doc["headline"] == {"nps": 21.4, "ci_low": 18.9, "ci_high": 23.8, "n": 10}
     assert doc["areas"]["balance"]["status"] == "red"
     assert doc["areas"]["outcome"] == {"status": "not_assessed", "summary": "Not assessed: needs account outcomes",
+                                       "checks": [],
                                        "reason": "needs account outcomes"}
     first = doc["findings"][0]  # most severe first
     assert first["id"] == "balance.role_skew" and first["area"] == "balance" and first["severity"] == "high"
@@ -58,3 +59,22 @@ def test_finding_ids_are_the_spec_contract(root):
     text = spec.read_text()
     for fid in FINDING_IDS:
         assert f"| {fid} |" in text, fid
+
+
+def test_an_area_is_sound_only_when_its_substantive_checks_ran():
+    from npsdiag.findings import Check
+
+    ran, skipped = Check("role_mix"), Check.skipped("revenue_coverage", "needs revenue per account")
+    aside = Check.skipped("quotes", "no comment", substantive=False)
+    assert AreaResult("balance", checks=[ran, aside]).status == "green"
+    partly = AreaResult("balance", checks=[ran, skipped])
+    assert partly.status == "amber" and partly.summary_text.startswith("Partly assessed")
+    assert "needs revenue per account" in partly.summary_text
+    none = AreaResult("balance", checks=[Check.skipped("role_mix", "no role column"), skipped])
+    assert none.status == "not_assessed" and "no role column" in none.summary_text
+    found = AreaResult("balance", findings=[Finding("balance.role_skew", "high", "t")], checks=[ran, skipped])
+    assert found.status == "red"
+    doc = Diagnosis("c", {}, {}, {"balance": partly}).to_dict()
+    assert doc["areas"]["balance"]["checks"] == [{"name": "role_mix", "assessed": True},
+                                                 {"name": "revenue_coverage", "assessed": False,
+                                                  "reason": "needs revenue per account"}]

@@ -309,18 +309,23 @@ def role_models(inp: Inputs, acc: Check) -> Check:
 
 
 def churn_drivers(inp: Inputs, acc: Check) -> Check:
-    """Which driver ratings explain churn (:func:`npsdiag.areas.drivers.churn_drivers` on the accounts' means)."""
+    """Which driver ratings explain churn (:func:`npsdiag.areas.drivers.churn_drivers` on the accounts' means).
+
+    Not substantive for the outcome area (the key-drivers area judges drivers).
+    """
     if not acc.assessed:
-        return Check.skipped("churn_drivers", acc.reason)
+        return Check.skipped("churn_drivers", acc.reason, substantive=False)
     columns = list(inp.prep.drivers)
     if not columns:
-        return Check.skipped("churn_drivers", "needs driver rating columns (responses.drivers in the config)")
+        return Check.skipped("churn_drivers", "needs driver rating columns (responses.drivers in the config)",
+                             substantive=False)
     af = account_means(inp.prep, columns)
     cd = drivers.churn_drivers(af, columns, confidence=inp.confidence) if af is not None else pd.DataFrame()
     if cd.empty:
-        return Check.skipped("churn_drivers", "too few accounts with an outcome and every driver rated")
+        return Check.skipped("churn_drivers", "too few accounts with an outcome and every driver rated",
+                             substantive=False)
     return Check("churn_drivers", tables={"churn_drivers": cd},
                  captions={"churn_drivers": (
                      "Which driver ratings explain churn: odds ratio per standard deviation (all drivers in one "
                      "logistic model, account level) and share of McFadden's pseudo-R² (Shapley decomposition).")},
-                 context={"table": cd})
+                 context={"table": cd}, substantive=False)
