@@ -86,6 +86,10 @@ class Settings:
     feed_period: str = "W"
     trend_period: str = "M"
     themes: dict[str, list[str]] | None = None  #: comment themes added to the default lexicon (verbatims)
+    #: responses this many days (or fewer) before an account's outcome are not used to predict it
+    outcome_embargo_days: float = 30
+    currency: str | None = None  #: e.g. USD, EUR, GBP: money at stake is shown in it
+    name_owners: bool = False  #: owner names in the client report (else only in the private annex)
 
     @property
     def breaks(self):
@@ -99,6 +103,7 @@ SETTINGS_TYPES: dict[str, Any] = {
     "confidence": "prob", "period": "period", "decision_roles": "list", "revenue_coverage_target": "prob",
     "redact_pii": "bool", "detractor_max": "number", "promoter_min": "number", "dayfirst": "bool_or_null",
     "feed_period": "freq", "trend_period": "freq", "themes": "themes",
+    "outcome_embargo_days": "number", "currency": "currency", "name_owners": "bool",
 }
 
 
@@ -235,6 +240,14 @@ def _as_list(value: Any) -> tuple[Any, str | None]:
     return None, "a list of values"
 
 
+def _as_currency(value: Any) -> tuple[Any, str | None]:
+    if value is None:
+        return None, None
+    if isinstance(value, str) and re.fullmatch(r"[A-Za-z]{3}", value.strip()):
+        return value.strip().upper(), None
+    return None, "a three-letter currency code such as USD, EUR or GBP (or null)"
+
+
 def _as_freq(value: Any) -> tuple[Any, str | None]:
     if value in ("W", "M", "Q"):
         return value, None
@@ -274,6 +287,7 @@ _CHECKS: dict[str, Any] = {
     "number": lambda v: _as_number("number", v), "prob": lambda v: _as_number("prob", v),
     "int": lambda v: _as_number("int", v), "bool": _as_bool, "bool_or_null": _as_bool_or_null,
     "range": _as_range, "period": _as_period, "list": _as_list, "freq": _as_freq, "themes": _as_themes,
+    "currency": _as_currency,
 }
 
 

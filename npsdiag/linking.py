@@ -28,7 +28,8 @@ from .clean import Prepared
 __all__ = ["remap", "counts", "positions", "first_rows", "accounts_table", "account_positions", "account_rows",
            "account_means", "invitation_first_response", "match_invitations", "matched_invitations",
            "matched_frame", "responded_within", "invitations_matched_by", "data_end_date", "as_ns", "on_time_grid",
-           "NAT", "RESPONSE_WINDOW_DAYS", "DECISION_PATTERN", "decision_roles", "cluster_column"]
+           "NAT", "RESPONSE_WINDOW_DAYS", "DECISION_PATTERN", "decision_roles", "cluster_column",
+           "before_outcome"]
 
 #: An invitation counts as answered if a response follows within this many days.
 RESPONSE_WINDOW_DAYS: float = 30
@@ -549,3 +550,26 @@ def cluster_column(prep: Prepared) -> str | None:
             if len(c) and len(np.unique(c)) < len(c):
                 return column
     return None
+
+
+def before_outcome(responded_at, outcome_at, embargo_days: float = 0.0) -> np.ndarray:
+    """Whether each response may be used to predict its account's outcome: given before it, with an embargo.
+
+    True where the response is dated more than ``embargo_days`` days before
+    the outcome (``responded_at < outcome_at - embargo``: a response on the
+    embargo's last day is not used), and where either date is missing (the
+    order is unknown, so the response is kept). The one rule of every area
+    that relates scores to outcomes (``settings.outcome_embargo_days``): a
+    score given in the weeks before a churn often reacts to the decision
+    already taken, and would flatter the score's predictive power.
+
+    Examples
+    --------
+    >>> r = pd.to_datetime(pd.Series(["2025-01-01", "2025-05-20", "2025-05-31", None]))
+    >>> o = pd.to_datetime(pd.Series(["2025-06-01"] * 4))
+    >>> before_outcome(r, o, 30).tolist(), before_outcome(r, o).tolist()
+    ([True, False, False, True], [True, True, True, True])
+    """
+    ra, oa = as_ns(responded_at), as_ns(outcome_at)
+    cut = oa - int(pd.Timedelta(days=float(embargo_days)).value)
+    return (ra == NAT) | (oa == NAT) | (ra < cut)
