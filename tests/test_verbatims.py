@@ -235,12 +235,15 @@ def test_quotes_are_redacted_truncated_plain_text() -> None:
     assert "+44 7700 900123" in " ".join(raw["quote"])
 
 
-def test_quotes_prefer_english_and_skip_repeats() -> None:
+def test_quotes_prefer_the_main_language_and_skip_repeats() -> None:
+    # the Spanish comment is read with the Spanish lexicon ("informes" shares the stem of "información") but
+    # ranks after the comments in the main language; a comment containing one already quoted is skipped
     df = pd.DataFrame({"comment": ["Los informes son excelentes", "Great report, informative",
                                    "Really: Great report, informative", "We were never informed of changes"],
                        "score": [10, 10, 9, 2]})
     q = V.theme_quotes(df, only=["communication"], per_theme=3)
-    assert q["quote"].tolist() == ["We were never informed of changes", "Great report, informative"]
+    assert q["quote"].tolist() == ["We were never informed of changes", "Great report, informative",
+                                   "Los informes son excelentes"]
 
 
 # --------------------------------------------------------------------------- early warning

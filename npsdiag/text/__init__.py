@@ -16,20 +16,30 @@ Modules
   once (:class:`Corpus`); :func:`term_matrix` counts words and two-word
   phrases per comment (one count per comment) into a sparse
   :class:`TermMatrix`.
+- :mod:`~npsdiag.text.repair`: :func:`repair_texts` repairs comments whose
+  characters a wrong encoding garbled ("trÃ¨s", "t‚l‚chargé") and flags
+  those it cannot repair (never quoted).
 - :mod:`~npsdiag.text.lexicon`: :func:`match_lexicon` marks the comments
   that mention each theme of a keyword lexicon (:data:`DEFAULT_THEMES`,
-  extendable with :func:`merge_themes`).
-- :mod:`~npsdiag.text.languages`: :func:`detect_languages` tells, cheaply,
-  which language or script each comment is written in.
+  extendable with :func:`merge_themes`); :data:`LEXICONS` holds the same
+  themes in French, German and Spanish (:mod:`~npsdiag.text.lexicons`) and
+  :func:`match_themes` reads each comment with its own language's lexicon.
+- :mod:`~npsdiag.text.languages`: :func:`detect_languages` tells which
+  language or script each comment is written in: a cheap guess from
+  scripts and function words, and Lingua (a model shipped with the package)
+  only where the guess is unsure.
+- :mod:`~npsdiag.text.words`: stop words (:func:`stop_words`) and Snowball
+  stemmers (:func:`stemmer`) per language.
 - :mod:`~npsdiag.text.topics`: :func:`fit_topics` finds topics with NMF.
 
 The "Fightin' Words" statistic of Monroe, Colaresi & Quinn (2008), which
 terms one group uses more than another, is
 :func:`npsdiag.stats.terms.log_odds_dirichlet` (re-exported here).
 
-The stop words and the default lexicon are English: term statistics and
-themes are meaningful for English comments only (other languages are counted
-as they are, without stop words or themes).
+Themes are read in English, French, German and Spanish; comments in other
+languages are not assigned to themes. Term statistics and topics are
+computed on the comments of the main language, with its stop words and
+stems (a :class:`Corpus` knows its languages).
 
 References
 ----------
@@ -44,13 +54,16 @@ from __future__ import annotations
 
 from ..stats.terms import log_odds_dirichlet
 from .corpus import Corpus, TermMatrix, corpus, term_matrix
-from .languages import LANGUAGE_NAMES, detect_languages
-from .lexicon import DEFAULT_THEMES, match_lexicon, merge_themes
+from .languages import LANGUAGE_NAMES, detect_languages, guess_languages, main_language
+from .lexicon import DEFAULT_THEMES, LEXICONS, match_lexicon, match_themes, merge_lexicons, merge_themes
+from .repair import is_garbled, repair_text, repair_texts
 from .tokens import BARRIER, PLACEHOLDERS, STOP_WORDS, Tokens, has_text, tokenize, truncate
 from .topics import TopicFit, fit_topics
+from .words import stem_words, stemmer, stop_words
 
 __all__ = [
-    "STOP_WORDS", "DEFAULT_THEMES", "PLACEHOLDERS", "BARRIER", "LANGUAGE_NAMES", "Tokens", "TermMatrix", "Corpus",
-    "TopicFit", "has_text", "tokenize", "corpus", "term_matrix", "log_odds_dirichlet", "merge_themes",
-    "match_lexicon", "detect_languages", "fit_topics", "truncate",
+    "STOP_WORDS", "DEFAULT_THEMES", "LEXICONS", "PLACEHOLDERS", "BARRIER", "LANGUAGE_NAMES", "Tokens", "TermMatrix",
+    "Corpus", "TopicFit", "has_text", "tokenize", "corpus", "term_matrix", "log_odds_dirichlet", "merge_themes",
+    "merge_lexicons", "match_lexicon", "match_themes", "detect_languages", "guess_languages", "main_language",
+    "fit_topics", "truncate", "repair_text", "repair_texts", "is_garbled", "stop_words", "stemmer", "stem_words",
 ]

@@ -1,4 +1,4 @@
-"""The theme lexicon: named themes of keywords, extended by a client's config, matched on tokens."""
+"""The theme lexicons: named themes of keywords per language, extended by a client's config, matched on tokens."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from .lexicons import FRENCH_THEMES, GERMAN_THEMES, SPANISH_THEMES
 from .tokens import Tokens
+from .words import stem_words, stemmer
 
-__all__ = ["DEFAULT_THEMES", "merge_themes", "match_lexicon"]
+__all__ = ["DEFAULT_THEMES", "LEXICONS", "STEMMED", "merge_themes", "merge_lexicons", "match_lexicon", "match_themes"]
 
 #: Default theme lexicon for common B2B and B2C NPS comments. Keywords are
 #: lower-case words or phrases of up to three words; a trailing ``*`` matches
@@ -79,6 +81,15 @@ DEFAULT_THEMES: dict[str, list[str]] = {
 }
 
 
+#: The default lexicon of each language (ISO 639-1): the same themes, named in English, with keywords of the
+#: language (:mod:`npsdiag.text.lexicons`). Comments in other languages are not assigned to themes.
+LEXICONS: dict[str, dict[str, list[str]]] = {"en": DEFAULT_THEMES, "fr": FRENCH_THEMES, "de": GERMAN_THEMES,
+                                             "es": SPANISH_THEMES}
+#: Lexicons matched on Snowball stems: their keywords are base forms. The English lexicon lists its word forms
+#: and wildcards itself and is matched as written (stems would let "friendly" match "friend", "phoned" "phone").
+STEMMED = ("fr", "de", "es")
+
+
 def merge_themes(extra: Mapping[str, Iterable[str]] | None = None,
                  base: Mapping[str, Iterable[str]] | None = None) -> dict[str, list[str]]:
     """The default lexicon extended by a client's themes.
@@ -118,29 +129,66 @@ def merge_themes(extra: Mapping[str, Iterable[str]] | None = None,
     return {k: list(dict.fromkeys(w.strip().lower() for w in v if str(w).strip())) for k, v in out.items()}
 
 
+def merge_lexicons(extra: Mapping[str, Iterable[str]] | None = None,
+                   base: Mapping[str, Mapping[str, Iterable[str]]] | None = None) -> dict[str, dict[str, list[str]]]:
+    """Every language's default lexicon extended by a client's themes (:func:`merge_themes` on each).
+
+    A client's keywords are added to the theme in every language (a client
+    writes them in the language of its comments; in another language's
+    comments they simply do not occur); an empty list removes the theme
+    everywhere; a new theme is added to every language.
+
+    Examples
+    --------
+    >>> lex = merge_lexicons({"SSO": ["sso"], "delivery & engineers": []})
+    >>> sorted(lex), lex["fr"]["SSO"], "delivery & engineers" in lex["de"]
+    (['de', 'en', 'es', 'fr'], ['sso'], False)
+    """
+    return {lang: merge_themes(extra, themes) for lang, themes in (LEXICONS if base is None else base).items()}
+
+
 def _keyword_parts(keyword: str) -> list[str]:
     kw = unicodedata.normalize("NFKC", keyword).lower().replace("n't", "nt").replace("n’t", "nt")
     return [p for p in re.split(r"[^\w*]+", kw) if p]
 
 
-def _vocab_mask(sorted_vocab: np.ndarray, order: np.ndarray, word: str, nv: int) -> np.ndarray:
-    """Boolean mask over the vocabulary of tokens equal to ``word`` (or starting with it if it ends in *)."""
-    mask = np.zeros(nv, dtype=bool)
-    if word.endswith("*"):
-        prefix = word.rstrip("*")
-        if not prefix:
+class _Vocab:
+    """The vocabulary sorted for prefix search, and (with a stemmer) each word's stem, to match keywords on."""
+
+    def __init__(self, vocab: np.ndarray, present: np.ndarray, language: str | None) -> None:
+        self.n = len(vocab)
+        self.order = np.argsort(vocab.astype(str), kind="stable") if self.n else np.zeros(0, "int64")
+        self.sorted = vocab[self.order].astype(str) if self.n else np.array([], dtype=str)
+        self.stem = stemmer(language)
+        self.stem_code = np.full(self.n, -1, dtype="int64")
+        self.stem_index = pd.Index([])
+        if self.stem is not None and len(present):
+            codes, uniq = pd.factorize(stem_words(vocab[present], language))
+            self.stem_code[present] = codes
+            self.stem_index = pd.Index(uniq)
+
+    def mask(self, word: str) -> np.ndarray:
+        """Words equal to ``word``, or sharing its stem, or (``word*``) starting with it."""
+        mask = np.zeros(self.n, dtype=bool)
+        if word.endswith("*"):
+            prefix = word.rstrip("*")
+            if prefix:
+                lo = np.searchsorted(self.sorted, prefix, side="left")
+                hi = np.searchsorted(self.sorted, prefix + "\U0010ffff", side="left")
+                mask[self.order[lo:hi]] = True
             return mask
-        lo = np.searchsorted(sorted_vocab, prefix, side="left")
-        hi = np.searchsorted(sorted_vocab, prefix + "\U0010ffff", side="left")
-        mask[order[lo:hi]] = True
-    else:
-        i = np.searchsorted(sorted_vocab, word, side="left")
-        if i < len(sorted_vocab) and sorted_vocab[i] == word:
-            mask[order[i]] = True
-    return mask
+        i = np.searchsorted(self.sorted, word, side="left")
+        if i < len(self.sorted) and self.sorted[i] == word:
+            mask[self.order[i]] = True
+        if self.stem is not None:
+            j = self.stem_index.get_indexer([self.stem([word])[0]])[0]
+            if j >= 0:
+                mask |= self.stem_code == j
+        return mask
 
 
-def match_lexicon(tokens: Tokens, lexicon: Mapping[str, Iterable[str]] | None = None) -> pd.DataFrame:
+def match_lexicon(tokens: Tokens, lexicon: Mapping[str, Iterable[str]] | None = None,
+                  language: str | None = None) -> pd.DataFrame:
     """How many keywords of each theme each comment mentions.
 
     Parameters
@@ -151,6 +199,11 @@ def match_lexicon(tokens: Tokens, lexicon: Mapping[str, Iterable[str]] | None = 
         Keywords are words or phrases of up to three words, matched on whole
         tokens; a trailing ``*`` on a word matches any ending. Default
         :data:`DEFAULT_THEMES`.
+    language : str, optional
+        The comments' language (ISO 639-1). With a Snowball stemmer for it
+        (:func:`npsdiag.text.words.stemmer`), a keyword word without ``*``
+        also matches the words that share its stem ("cher": "chère",
+        "chers"). Without it, words match as written.
 
     Returns
     -------
@@ -170,15 +223,16 @@ def match_lexicon(tokens: Tokens, lexicon: Mapping[str, Iterable[str]] | None = 
     >>> m = match_lexicon(tokenize(["Invoice wrong, charged twice", "Easy to set up"]))
     >>> int(m.loc[0, "billing & payments"]), int(m.loc[1, "onboarding & setup"]), int(m.loc[1, "ease of use"])
     (2, 1, 1)
+    >>> int(match_lexicon(tokenize(["Les plantes sont chères"]), LEXICONS["fr"], "fr").loc[0, "price & value"])
+    1
     """
     lexicon = DEFAULT_THEMES if lexicon is None else lexicon
-    key = ("lexicon", tuple((str(k), tuple(str(w) for w in v)) for k, v in lexicon.items()))
+    key = ("lexicon", language, tuple((str(k), tuple(str(w) for w in v)) for k, v in lexicon.items()))
     if key in tokens.cache:
         return tokens.cache[key].copy()
-    nv = len(tokens.vocab)
-    order = np.argsort(tokens.vocab.astype(str), kind="stable") if nv else np.zeros(0, "int64")
-    sorted_vocab = tokens.vocab[order].astype(str) if nv else np.array([], dtype=str)
     code, doc = tokens.code, tokens.doc
+    vocab = _Vocab(tokens.vocab, np.unique(code), language)
+    nv = vocab.n
     out = {}
     for theme, keywords in lexicon.items():
         single = np.zeros(nv, dtype=bool)
@@ -188,9 +242,9 @@ def match_lexicon(tokens: Tokens, lexicon: Mapping[str, Iterable[str]] | None = 
             if not parts or nv == 0:
                 continue
             if len(parts) == 1:
-                single |= _vocab_mask(sorted_vocab, order, parts[0], nv)
+                single |= vocab.mask(parts[0])
                 continue
-            masks = [_vocab_mask(sorted_vocab, order, p, nv) for p in parts[:3]]
+            masks = [vocab.mask(p) for p in parts[:3]]
             k = len(masks)
             if len(code) < k or not all(m.any() for m in masks):
                 continue
@@ -208,3 +262,50 @@ def match_lexicon(tokens: Tokens, lexicon: Mapping[str, Iterable[str]] | None = 
     frame = pd.DataFrame(out, index=pd.RangeIndex(tokens.n_docs))
     tokens.cache[key] = frame
     return frame.copy()
+
+
+def match_themes(tokens: Tokens, languages: np.ndarray,
+                 lexicons: Mapping[str, Mapping[str, Iterable[str]]] | None = None) -> tuple[pd.DataFrame, np.ndarray]:
+    """Each comment matched against the lexicon of its own language.
+
+    Parameters
+    ----------
+    tokens : Tokens
+    languages : array of str, one per comment
+        The language each comment is read in (ISO 639-1; anything else is a
+        language without a lexicon).
+    lexicons : mapping of language -> lexicon, optional
+        Default :data:`LEXICONS` (see :func:`merge_lexicons`); those of
+        :data:`STEMMED` languages are matched on stems.
+
+    Returns
+    -------
+    hits : DataFrame
+        As :func:`match_lexicon`, one column per theme of any lexicon (in
+        the order of the first lexicon that names it); a comment in a
+        language without a lexicon has no hit.
+    read : ndarray of bool
+        Per comment: its language has a lexicon (its themes were assessed).
+
+    Examples
+    --------
+    >>> from npsdiag.text import tokenize
+    >>> hits, read = match_themes(tokenize(["Trop cher", "Zu teuer", "Too expensive", "Troppo caro"]),
+    ...                           np.array(["fr", "de", "en", "it"]))
+    >>> hits["price & value"].tolist(), read.tolist()
+    ([2, 2, 1, 0], [True, True, True, False])
+    """
+    lexicons = LEXICONS if lexicons is None else lexicons
+    languages = np.asarray(languages, dtype=object)
+    names = list(dict.fromkeys(str(t) for lex in lexicons.values() for t in lex))
+    hits = np.zeros((tokens.n_docs, len(names)), dtype="int64")
+    read = np.isin(languages, list(lexicons))
+    for lang, lex in lexicons.items():
+        docs = np.flatnonzero(languages == lang)
+        if not len(docs):
+            continue
+        frame = match_lexicon(tokens.subset(docs) if len(docs) < tokens.n_docs else tokens, lex,
+                              lang if lang in STEMMED else None)
+        cols = [names.index(str(t)) for t in frame.columns]
+        hits[np.ix_(docs, cols)] = frame.to_numpy(dtype="int64")
+    return pd.DataFrame(hits, columns=names), read

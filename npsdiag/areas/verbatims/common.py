@@ -8,6 +8,8 @@ and pass it to the blocks' ``*_from_corpus`` forms.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -16,7 +18,7 @@ from ...redact import redact_text
 from ...stats.nps import Breaks
 
 __all__ = ["QUOTE_CHARS", "commented", "aligned", "category_codes", "text_by_category", "as_text", "quote",
-           "first_rows"]
+           "first_rows", "lexicons_of", "lexicon_key"]
 
 #: Quotes are cut to this many characters.
 QUOTE_CHARS = 200
@@ -72,3 +74,25 @@ def first_rows(inv: np.ndarray, rows: np.ndarray, n_texts: int) -> np.ndarray:
     out = np.full(n_texts, big, dtype="int64")
     np.minimum.at(out, inv[rows], rows)
     return np.where(out == big, -1, out)
+
+
+def lexicons_of(themes: Mapping | None) -> dict[str, dict[str, list[str]]]:
+    """The lexicon of each language: :data:`npsdiag.text.LEXICONS` when ``themes`` is None, ``themes`` itself when
+    it maps languages to lexicons, and ``{"en": themes}`` when it is one lexicon (theme -> keywords).
+
+    Examples
+    --------
+    >>> sorted(lexicons_of(None)), list(lexicons_of({"billing": ["invoice"]}))
+    (['de', 'en', 'es', 'fr'], ['en'])
+    """
+    if themes is None:
+        return {k: dict(v) for k, v in tx.LEXICONS.items()}
+    if themes and all(isinstance(v, Mapping) for v in themes.values()):
+        return {str(k): {str(t): list(w) for t, w in v.items()} for k, v in themes.items()}
+    return {"en": {str(t): [w] if isinstance(w, str) else list(w) for t, w in themes.items()}}
+
+
+def lexicon_key(lexicons: Mapping[str, Mapping[str, Iterable[str]]]) -> tuple:
+    """A hashable key of lexicons (to cache what was matched with them)."""
+    return tuple((lang, tuple((str(t), tuple(str(w) for w in ws)) for t, ws in lex.items()))
+                 for lang, lex in lexicons.items())

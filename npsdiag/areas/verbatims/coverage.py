@@ -128,10 +128,12 @@ def comment_languages(data: pd.DataFrame, comment: str = "comment", confidence: 
 
     Notes
     -----
-    A cheap guess without a model: the Unicode script of the words and, for
-    Latin script, counts of frequent function words of English, French,
-    Spanish, German, Portuguese, Italian and Dutch. Short comments without a
-    function word ("Great!") are "undetermined". Intervals: Wilson (1927).
+    :func:`npsdiag.text.detect_languages`: the Unicode script of the words
+    and, for Latin script, counts of words that only one of English, French,
+    Spanish, German, Portuguese, Italian and Dutch uses; where those leave
+    doubt, Lingua's model (shipped with the package). Comments of one word
+    without a telling word ("Great!") are "undetermined". Intervals: Wilson
+    (1927).
 
     Examples
     --------
@@ -149,7 +151,7 @@ def languages_from_corpus(data: pd.DataFrame, corpus: tx.Corpus, confidence: flo
     n = int(has.sum())
     if not n:
         return pd.DataFrame(columns=_LANGUAGE_COLUMNS)
-    langs_t = tx.detect_languages(c.tokens)
+    langs_t = c.languages()
     w = c.counts(has)
     first = first_rows(c.inverse, np.flatnonzero(has), c.n_texts)  # the first comment of each text
     t = pd.DataFrame({"language": langs_t, "w": w, "first": first})[w > 0]

@@ -41,15 +41,15 @@ def diagnose(prep: Prepared) -> AreaResult:
                                       rules.few_comments_summary(coverage.context))
     languages = checks.languages(comments)
     terms = checks.distinguishing_terms(comments)
-    themes = checks.themes(comments)
+    themes = checks.themes(comments, languages)
     quotes = checks.quotes(comments, themes)
     topics = checks.topics(comments)
-    warning = checks.early_warning(comments)
+    warning = checks.early_warning(comments, themes)
     pain = rules.pain_point(themes.context)
     rising = rules.early_warning(warning.context, themes.context)
     res = AreaResult.from_checks(rules.AREA, [coverage, languages, terms, themes, quotes, topics, warning],
                                  [f for f in (low, pain, rising) if f],
-                                 rules.summary(coverage.context, terms.context, pain, rising),
+                                 rules.summary(coverage.context, terms.context, pain, rising, themes.reason),
                                  illustrates=rules.ILLUSTRATES)
     res.notes += checks.method_notes(comments, themes)
     return res

@@ -15,8 +15,9 @@ from ...findings import Finding
 from ...fmt import num, p_eq, pct, pts
 
 __all__ = ["AREA", "FINDING_IDS", "LOW_COVERAGE", "VERY_LOW_COVERAGE", "MIN_COMMENTS", "PAIN_POINT_GAP",
-           "PAIN_POINT_SHARE", "PAIN_POINT_COMMENTS", "STRONG_RISE_RATIO", "STRONG_RISE_POINTS", "NPS_MOVED_P",
-           "low_coverage", "pain_point", "early_warning", "summary", "few_comments_summary"]
+           "PAIN_POINT_SHARE", "PAIN_POINT_COMMENTS", "HIGH_IMPACT", "MEDIUM_IMPACT", "MIN_READ_SHARE",
+           "MIN_THEMED_SHARE", "STRONG_RISE_RATIO", "STRONG_RISE_POINTS", "NPS_MOVED_P", "low_coverage", "pain_point",
+           "early_warning", "summary", "few_comments_summary"]
 
 AREA = "verbatims"
 #: Finding ids of this area (additions to SPEC.md's list).
@@ -33,6 +34,16 @@ PAIN_POINT_GAP = -15
 PAIN_POINT_SHARE = 0.05
 #: ... and by at least this many comments (or ``settings.min_n`` if lower), the difference BH-significant.
 PAIN_POINT_COMMENTS = 30
+#: A pain point is of high severity when its impact (the NPS points the commenters would gain if those who raise
+#: it scored like the others: share x gap) is at most this (-10 points: a tenth of the scale's half-range, more
+#: than most programmes move in a year) ...
+HIGH_IMPACT = -10
+#: ... of medium severity when at most this; low otherwise.
+MEDIUM_IMPACT = -5
+#: The themes are not assessed when fewer comments than this share are in a language with a theme lexicon ...
+MIN_READ_SHARE = 0.5
+#: ... or when fewer than this share of comments mention any theme (the lexicon does not describe them).
+MIN_THEMED_SHARE = 0.5
 #: A rising theme is a medium early warning when its share at least doubled (or rose from 0) ...
 STRONG_RISE_RATIO = 2
 #: ... by at least this much (3 points of share).
@@ -75,39 +86,65 @@ def low_coverage(coverage: dict[str, Any]) -> Finding | None:
 
 
 def pain_point(themes: dict[str, Any]) -> Finding | None:
-    """``verbatims.pain_point``: themes whose commenters score well below the other commenters.
+    """``verbatims.pain_point``: the themes that cost the most NPS, the costliest first.
 
-    Reads the themes check's ``themes`` table, ``n_comments``, ``min_n``
-    and ``alpha`` (level of the BH-adjusted Wald tests).
+    A theme qualifies when its commenters score at least :data:`PAIN_POINT_GAP` points below the other
+    commenters (BH-adjusted test below ``alpha``), it is raised by at least :data:`PAIN_POINT_SHARE` of the
+    comments read and by at least ``min(min_n, PAIN_POINT_COMMENTS)`` comments. They are ranked by impact
+    (share x gap); the severity is that of the costliest (:data:`HIGH_IMPACT`, :data:`MEDIUM_IMPACT`).
+
+    Reads the themes check's ``themes`` table, ``n_comments`` (``n_read``: comments read for themes),
+    ``min_n`` and ``alpha``.
     """
     table: pd.DataFrame | None = themes.get("themes")
     if table is None or table.empty:
         return None
-    alpha, n_comments = themes["alpha"], themes["n_comments"]
+    alpha = themes["alpha"]
+    n_read = themes.get("n_read") or themes["n_comments"]
     t = table[(table["p_adj"] < alpha) & (table["nps_vs_rest"] <= PAIN_POINT_GAP)
               & (table["share"] >= PAIN_POINT_SHARE) & (table["comments"] >= min(themes["min_n"], PAIN_POINT_COMMENTS))]
     if t.empty:
         return None
-    t = t.sort_values("nps_vs_rest")
+    t = t.sort_values(["impact", "theme"]) if "impact" in t else t.sort_values("nps_vs_rest")
     top = t.iloc[0]
+    impact = float(top["impact"]) if "impact" in t else float(top["share"] * top["nps_vs_rest"])
+    sev = "high" if impact <= HIGH_IMPACT else "medium" if impact <= MEDIUM_IMPACT else "low"
     others = t.iloc[1:3]
     more = ""
     if len(others):
-        more = " Also below the rest: " + "; ".join(
-            f"{r.theme} (NPS {pts(r.nps, 0)}, {pct(r.share)} of comments)" for r in others.itertuples()) + "."
+        more = " Next: " + "; ".join(
+            f"{r.theme} ({pct(r.share)} of comments at NPS {pts(r.nps, 0)}, about {_points(r)} points)"
+            for r in others.itertuples()) + "."
+    ci = ""
+    if "impact_ci_low" in t and math.isfinite(float(top["impact_ci_low"])):
+        ci = f" (95% interval {abs(float(top['impact_ci_high'])):.0f} to {abs(float(top['impact_ci_low'])):.0f})"
     return Finding(
-        id="verbatims.pain_point", severity="low",
-        title=(f"Customers who write about {top['theme']} give an NPS of {pts(top['nps'], 0)}, "
-               f"{abs(top['nps_vs_rest']):.0f} points below other commenters"),
-        detail=(f"{num(top['comments'])} comments ({pct(top['share'])} of {num(n_comments)}) mention "
-                f"{top['theme']}; their NPS is {pts(top['nps'], 0)} (95% interval {pts(top['nps_ci_low'], 0)} to "
-                f"{pts(top['nps_ci_high'], 0)}), {abs(top['nps_vs_rest']):.0f} points below the other commenters "
-                f"(Wald test, BH-adjusted p {p_eq(top['p_adj'])}).{more}"),
+        id="verbatims.pain_point", severity=sev,
+        title=(f"{_cap(top['theme'])} costs the most: {pct(top['share'])} of comments raise it, at an NPS of "
+               f"{pts(top['nps'], 0)}, {abs(top['nps_vs_rest']):.0f} points below the others"),
+        detail=(f"{num(top['comments'])} of the {num(n_read)} comments read mention {top['theme']}; their NPS is "
+                f"{pts(top['nps'], 0)} (95% interval {pts(top['nps_ci_low'], 0)} to {pts(top['nps_ci_high'], 0)}), "
+                f"{abs(top['nps_vs_rest']):.0f} points below the other commenters (p {p_eq(top['p_adj'])}, allowing "
+                f"for the {int(table['p_adj'].notna().sum())} themes compared). Had they scored like the others, "
+                f"the commenters' NPS would be about {abs(impact):.0f} points higher{ci}.{more}"),
         evidence={"themes": [{"theme": r.theme, "comments": int(r.comments), "share": float(r.share),
-                              "nps": float(r.nps), "nps_vs_rest": float(r.nps_vs_rest), "p_adj": float(r.p_adj)}
-                             for r in t.head(5).itertuples()], "n_comments": n_comments},
-        recommendation=(f"Read the {top['theme']} quotes below with the teams who own it, size the fix by the "
-                        f"{num(top['comments'])} customers who raised it, and track the theme's share each quarter."))
+                              "nps": float(r.nps), "nps_vs_rest": float(r.nps_vs_rest),
+                              "impact": float(getattr(r, "impact", r.share * r.nps_vs_rest)), "p_adj": float(r.p_adj)}
+                             for r in t.head(5).itertuples()], "n_comments": themes["n_comments"], "n_read": n_read,
+                  "impact": impact},
+        recommendation=(f"Make {top['theme']} the first fix: read its quotes below with the team that owns it, size "
+                        f"the fix by the {num(top['comments'])} customers who raised it, and track the theme's share "
+                        "and its NPS each quarter."))
+
+
+def _points(row) -> str:
+    """A theme's impact as a whole number of points (its absolute value)."""
+    return f"{abs(float(getattr(row, 'impact', row.share * row.nps_vs_rest))):.0f}"
+
+
+def _cap(text: str) -> str:
+    """The first letter in upper case."""
+    return text[:1].upper() + text[1:]
 
 
 def early_warning(warning: dict[str, Any], themes: dict[str, Any]) -> Finding | None:
@@ -168,13 +205,18 @@ def _nps_moved(attrs: dict[str, Any]) -> str:
             "the comments are ahead of the score.")
 
 
-def summary(coverage: dict[str, Any], terms: dict[str, Any], pain: Finding | None, warning: Finding | None) -> str:
-    """The area's sentence: coverage, then the lowest-scoring theme (or detractors' words), then what rose."""
+def summary(coverage: dict[str, Any], terms: dict[str, Any], pain: Finding | None, warning: Finding | None,
+            themes_reason: str | None = None) -> str:
+    """The area's sentence: coverage, then the costliest theme (or why themes were not assessed, or detractors'
+    words), then what rose."""
     parts = [f"{pct(float(coverage['coverage'].iloc[0]['share']))} of responses carry a comment"]
     table = terms.get("terms")
     if pain is not None:
         t0 = pain.evidence["themes"][0]
-        parts.append(f"those who write about {t0['theme']} score lowest (NPS {pts(t0['nps'], 0)})")
+        parts.append(f"{t0['theme']} costs the most: {pct(t0['share'])} of comments at an NPS of "
+                     f"{pts(t0['nps'], 0)}, about {abs(t0['impact']):.0f} points off the commenters' NPS")
+    elif themes_reason:
+        parts.append(f"themes were not assessed: {themes_reason}")
     elif table is not None and len(table) and (table["more_used_by"] == "detractor").any():
         words = table.loc[table["more_used_by"] == "detractor", "term"].head(3).tolist()
         parts.append("detractors most often write about " + ", ".join(f"'{w}'" for w in words))

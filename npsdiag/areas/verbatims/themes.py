@@ -1,4 +1,4 @@
-"""Themes of a keyword lexicon: their share of comments, the NPS of those who mention them, quotes."""
+"""Themes of keyword lexicons: their share of comments, the NPS of those who mention them, their impact, quotes."""
 
 from __future__ import annotations
 
@@ -6,37 +6,63 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from ... import text as tx
 from ...stats.multiplicity import bh_adjust
-from ...stats.nps import CATEGORIES, Breaks, nps_diff_test, nps_from_counts
+from ...stats.nps import CATEGORIES, Breaks, cluster_codes, nps_diff_test, nps_from_counts
 from ...stats.proportions import wilson_interval
-from .common import QUOTE_CHARS, aligned, as_text, category_codes, first_rows, quote, text_by_category
+from .common import (
+    QUOTE_CHARS,
+    aligned,
+    as_text,
+    category_codes,
+    first_rows,
+    lexicon_key,
+    lexicons_of,
+    quote,
+    text_by_category,
+)
+from .impact import domains_vs_rest
 
-__all__ = ["theme_summary", "theme_quotes", "theme_hits", "themes_from_corpus", "quotes_from_corpus"]
+__all__ = ["theme_summary", "theme_quotes", "theme_hits", "themes_from_corpus", "quotes_from_corpus",
+           "THEME_COLUMNS"]
+
+#: Columns of :func:`theme_summary`.
+THEME_COLUMNS = ["theme", "comments", "share", "share_ci_low", "share_ci_high", "nps", "nps_ci_low", "nps_ci_high",
+                 "nps_vs_rest", "impact", "impact_ci_low", "impact_ci_high", "design_effect", "p_value", "p_adj"]
 
 
-def theme_hits(c: tx.Corpus, themes: Mapping[str, Iterable[str]] | None) -> tuple[np.ndarray, list[str]]:
-    """Keyword hits per distinct text and theme; texts in another language than English match no theme.
+def theme_hits(c: tx.Corpus, themes: Mapping | None) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """Keyword hits per distinct text and theme, each text read with the lexicon of its language.
 
-    Returns the (texts, themes) hit counts and the theme names; ``hits[c.inverse]`` gives them per comment.
+    Returns the (texts, themes) hit counts, the theme names and, per text, whether it was read (a real comment
+    in a language with a lexicon: :meth:`~npsdiag.text.Corpus.reading_languages`); ``hits[c.inverse]`` gives
+    them per comment. Texts of other languages have no hit.
     """
-    frame = tx.match_lexicon(c.tokens, tx.DEFAULT_THEMES if themes is None else themes)
-    english = np.isin(tx.detect_languages(c.tokens), ["en", "undetermined"])
-    hits = frame.to_numpy(dtype="int64").copy()
-    hits[~(c.has & english), :] = 0
-    return hits, [str(t) for t in frame.columns]
+    lexicons = lexicons_of(themes)
+    key = ("themes", c.main_language(), lexicon_key(lexicons))
+    if key not in c.tokens.cache:
+        frame, read = tx.match_themes(c.tokens, c.reading_languages(), lexicons)
+        read = read & c.has
+        hits = frame.to_numpy(dtype="int64").copy()
+        hits[~read, :] = 0
+        c.tokens.cache[key] = (hits, [str(t) for t in frame.columns], read)
+    hits, names, read = c.tokens.cache[key]
+    return hits.copy(), list(names), read.copy()
 
 
 def theme_summary(
     data: pd.DataFrame,
     comment: str = "comment",
     score: str = "score",
-    themes: Mapping[str, Iterable[str]] | None = None,
+    themes: Mapping | None = None,
     confidence: float = 0.95,
     breaks: Breaks = Breaks(),
+    min_n: int = 30,
+    cluster: str | None = None,
 ) -> pd.DataFrame:
-    """Share and NPS of each comment theme of a keyword lexicon.
+    """Share, NPS and impact of each comment theme of the keyword lexicons.
 
     Parameters
     ----------
@@ -44,75 +70,128 @@ def theme_summary(
         One row per response.
     comment, score : str
         Comment and 0-10 score columns.
-    themes : mapping of theme -> keywords, optional
-        Default :data:`npsdiag.text.DEFAULT_THEMES`; extend it with
-        :func:`npsdiag.text.merge_themes`. See
-        :func:`npsdiag.text.match_lexicon` for the keyword syntax. The
-        lexicon is English: comments detected as another language
-        (:func:`npsdiag.text.detect_languages`) match no theme.
+    themes : mapping, optional
+        The lexicons: default :data:`npsdiag.text.LEXICONS` (English, French,
+        German, Spanish; extend them with :func:`npsdiag.text.merge_lexicons`),
+        a mapping of language -> lexicon, or one lexicon (theme -> keywords)
+        read as English. Each comment is read with the lexicon of its
+        language (:func:`npsdiag.text.match_themes`); comments in other
+        languages are not read. See :func:`npsdiag.text.match_lexicon` for
+        the keyword syntax.
     confidence : float
     breaks : Breaks
         NPS category breaks.
+    min_n : int
+        A theme mentioned by fewer scored comments is shown but not tested
+        (``settings.min_n``, as for segments): one comment is never
+        "significant".
+    cluster : str, optional
+        Column of clusters (an account, or a respondent answering many
+        times): intervals and tests are design-based with them as primary
+        units (:func:`~npsdiag.areas.verbatims.impact.nps_vs_rest`).
 
     Returns
     -------
     DataFrame
-        One row per theme mentioned at least once, most mentioned first:
-        ``theme``, ``comments`` (comments mentioning it), ``share`` (of all
-        comments), ``share_ci_low``, ``share_ci_high`` (Wilson), ``nps``
-        (NPS of the respondents who mention it), ``nps_ci_low``,
-        ``nps_ci_high`` (adjusted Wald, Rocks 2016), ``nps_vs_rest``
-        (points against the other commenters), ``p_value`` (two-sample Wald
-        test), ``p_adj`` (Benjamini-Hochberg across themes). A comment may
-        mention several themes.
+        One row per theme mentioned at least once, most costly first (by
+        ``impact``): ``theme``, ``comments`` (comments mentioning it),
+        ``share`` (of the comments read), ``share_ci_low``, ``share_ci_high``
+        (Wilson), ``nps`` (NPS of the respondents who mention it),
+        ``nps_ci_low``, ``nps_ci_high`` (adjusted Wald, Rocks 2016, on the
+        effective sample size with clusters), ``nps_vs_rest`` (points
+        against the other commenters), ``impact`` (NPS of all commenters
+        minus that of the others = share x gap: the points the NPS would
+        gain if they scored like the others), ``impact_ci_low``,
+        ``impact_ci_high``, ``design_effect`` (of the theme's NPS; 1 without
+        clusters), ``p_value`` (two-sample Wald test of the gap; NaN below
+        ``min_n``), ``p_adj`` (Benjamini-Hochberg across the tested themes).
+        A comment may mention several themes. ``attrs["read"]``: the
+        comments read.
+
+    Notes
+    -----
+    The test's variance is Rocks' (adjusted counts) for each side; with
+    clusters it is the design-based variance of the gap where that is
+    larger (a design effect is never used to narrow an interval). The
+    impact's interval is its linearised (design-based) Wald interval.
 
     Examples
     --------
     >>> df = pd.DataFrame({"comment": ["invoice wrong"] * 5 + ["easy to use"] * 5, "score": [2] * 5 + [10] * 5})
-    >>> theme_summary(df)[["theme", "comments", "nps"]].values.tolist()
-    [['billing & payments', 5, -100.0], ['ease of use', 5, 100.0]]
+    >>> theme_summary(df, min_n=5)[["theme", "comments", "nps", "impact"]].values.tolist()
+    [['billing & payments', 5, -100.0, -100.0], ['ease of use', 5, 100.0, 100.0]]
     """
-    return themes_from_corpus(data, tx.corpus(data[comment]), score, themes, confidence, breaks)
+    return themes_from_corpus(data, tx.corpus(data[comment]), score, themes, confidence, breaks, min_n, cluster)
 
 
 def themes_from_corpus(
     data: pd.DataFrame,
     corpus: tx.Corpus,
     score: str = "score",
-    themes: Mapping[str, Iterable[str]] | None = None,
+    themes: Mapping | None = None,
     confidence: float = 0.95,
     breaks: Breaks = Breaks(),
+    min_n: int = 30,
+    cluster: str | None = None,
 ) -> pd.DataFrame:
     """:func:`theme_summary` of the comments of ``corpus`` (one per row of ``data``)."""
-    cols = ["theme", "comments", "share", "share_ci_low", "share_ci_high", "nps", "nps_ci_low", "nps_ci_high",
-            "nps_vs_rest", "p_value", "p_adj"]
     c = aligned(data, corpus)
-    hits, names = theme_hits(c, themes)
+    hits, names, read_t = theme_hits(c, themes)
     has = c.commented()
-    n = int(has.sum())
+    rows_read = has & read_t[np.maximum(c.inverse, 0)] & (c.inverse >= 0)
+    n = int(rows_read.sum())
     if n == 0 or hits.shape[1] == 0:
-        return pd.DataFrame(columns=cols)
+        out = pd.DataFrame(columns=THEME_COLUMNS)
+        out.attrs["read"] = n
+        return out
     # per distinct text: its comments by category; a theme's counts are the sums over the texts mentioning it
     mask = (hits > 0).astype("float64")
-    by_cat = text_by_category(c, category_codes(data, score, breaks), has)
+    cat = category_codes(data, score, breaks)
+    by_cat = text_by_category(c, cat, rows_read)
     counts = (mask.T @ by_cat).astype("int64")
-    total = by_cat.sum(axis=0).astype("int64")
-    rest = total[None, :] - counts
-    r = nps_from_counts(counts[:, 0], counts[:, 1], counts[:, 2], confidence=confidence)
-    k = (mask.T @ c.counts(has)).astype("int64")
+    rest = by_cat.sum(axis=0).astype("int64")[None, :] - counts
+    k = (mask.T @ c.counts(rows_read)).astype("int64")
     lo, hi = wilson_interval(k, n, confidence)
+    out = pd.DataFrame({"theme": names, "comments": k, "share": k / n, "share_ci_low": lo, "share_ci_high": hi})
+    design = _design(data, c, cat, rows_read, hits > 0, cluster)
+    deff = design["deff"].to_numpy() if cluster is not None else np.ones(len(names))
+    shrink = np.where(np.isfinite(deff), np.maximum(deff, 1.0), 1.0)
+    r = nps_from_counts(*(counts / shrink[:, None]).T, confidence=confidence)
+    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    out["nps"] = 100 * (counts[:, 2] - counts[:, 0]) / np.maximum(counts.sum(axis=1), 1)
+    out["nps"] = out["nps"].where(counts.sum(axis=1) > 0)
+    out["nps_ci_low"], out["nps_ci_high"] = 100 * r["ci_low"], 100 * r["ci_high"]
     diffs, ps = [], []
     for i in range(len(k)):
         t = nps_diff_test(counts[i], rest[i], confidence=confidence)
+        se = max(t.se, float(design["se_diff"].iloc[i])) if cluster is not None else t.se
         diffs.append(t.diff)
-        ps.append(t.p_value)
-    out = pd.DataFrame({"theme": names, "comments": k, "share": k / n,
-                        "share_ci_low": lo, "share_ci_high": hi, "nps": 100 * r["nps"],
-                        "nps_ci_low": 100 * r["ci_low"], "nps_ci_high": 100 * r["ci_high"],
-                        "nps_vs_rest": diffs, "p_value": ps})
+        ps.append(float(2 * stats.norm.sf(abs(t.diff) / se)) if se > 0 else np.nan)
+    out["nps_vs_rest"] = diffs
+    out["impact"] = design["impact"].to_numpy()
+    out["impact_ci_low"] = out["impact"] - z * design["se_impact"].to_numpy()
+    out["impact_ci_high"] = out["impact"] + z * design["se_impact"].to_numpy()
+    out["design_effect"] = deff
+    tested = counts.sum(axis=1) >= max(int(min_n), 1)
+    out["p_value"] = np.where(tested, ps, np.nan)
     out = out[out["comments"] > 0].copy()
     out["p_adj"] = bh_adjust(out["p_value"])
-    return out.sort_values(["comments", "theme"], ascending=[False, True])[cols].reset_index(drop=True)
+    out = out.sort_values(["impact", "comments", "theme"], ascending=[True, False, True], na_position="last")
+    out = out[THEME_COLUMNS].reset_index(drop=True)
+    out.attrs["read"] = n
+    return out
+
+
+def _design(data: pd.DataFrame, c: tx.Corpus, cat: np.ndarray, rows: np.ndarray, member_t: np.ndarray,
+            cluster: str | None) -> pd.DataFrame:
+    """Design-based NPS, gap and impact of each theme among the scored comments read (``rows``)."""
+    scored = np.flatnonzero(rows & (cat >= 0))
+    x = np.array([-1.0, 0.0, 1.0])[cat[scored]]
+    if cluster is not None and cluster in data:
+        g = cluster_codes(data[cluster].iloc[scored].reset_index(drop=True))
+    else:
+        g = np.arange(len(scored), dtype="int64")
+    return domains_vs_rest(x, g, member_t[c.inverse[scored]])
 
 
 def _pick_quotes(texts: np.ndarray, cats: np.ndarray, rank: np.ndarray, rows: np.ndarray, per: int) -> list[int]:
@@ -162,7 +241,7 @@ def theme_quotes(
     data: pd.DataFrame,
     comment: str = "comment",
     score: str = "score",
-    themes: Mapping[str, Iterable[str]] | None = None,
+    themes: Mapping | None = None,
     per_theme: int = 3,
     max_chars: int = QUOTE_CHARS,
     redact: bool = True,
@@ -176,7 +255,7 @@ def theme_quotes(
     data : DataFrame
     comment, score : str
     themes : mapping, optional
-        Lexicon (default :data:`npsdiag.text.DEFAULT_THEMES`).
+        Lexicons (default :data:`npsdiag.text.LEXICONS`; see :func:`theme_summary`).
     per_theme : int
         Quotes per theme.
     max_chars : int
@@ -197,10 +276,12 @@ def theme_quotes(
     -----
     Representative = mentions the theme's keywords most densely (keyword
     hits / sqrt(words)), preferring comments of 40-300 characters and in
-    English (the lexicon's language); one
+    the main language of the comments; one
     detractor and one promoter are taken first when the theme has both, so
     that both sides of a theme are heard. Identical comments are quoted
-    once. Deterministic.
+    once; a comment whose characters a wrong encoding garbled beyond repair
+    is never quoted (repaired ones are quoted repaired,
+    :func:`npsdiag.text.repair_texts`). Deterministic.
 
     Examples
     --------
@@ -217,7 +298,7 @@ def quotes_from_corpus(
     data: pd.DataFrame,
     corpus: tx.Corpus,
     score: str = "score",
-    themes: Mapping[str, Iterable[str]] | None = None,
+    themes: Mapping | None = None,
     per_theme: int = 3,
     max_chars: int = QUOTE_CHARS,
     redact: bool = True,
@@ -230,7 +311,8 @@ def quotes_from_corpus(
     has = c.commented()
     if not has.any():
         return pd.DataFrame(columns=cols)
-    hits, names = theme_hits(c, themes)
+    hits, names, _ = theme_hits(c, themes)
+    hits[c.garbled, :] = 0  # never quote a garbled text
     inv = c.inverse
     cat_names = np.array(list(CATEGORIES) + [""], dtype=object)
     cats = cat_names[category_codes(data, score, breaks)]  # -1 (no score) -> ""
@@ -240,7 +322,8 @@ def quotes_from_corpus(
     words = np.bincount(c.tokens.doc, minlength=c.n_texts).astype("float64")
     length = c.lengths()
     good_len = (length >= 40) & (length <= 300)
-    english = np.isin(tx.detect_languages(c.tokens), ["en", "undetermined"])
+    main = c.main_language()
+    in_main = (c.reading_languages() == main) if main is not None else np.ones(c.n_texts, dtype=bool)
     elig = np.flatnonzero(has)
     firsts = tuple(first_rows(inv, r, c.n_texts) for r in
                    (elig, elig[cats[elig] == "detractor"], elig[cats[elig] == "promoter"]))
@@ -252,7 +335,7 @@ def quotes_from_corpus(
         if not len(cand_t):
             continue
         rank_t = np.zeros(c.n_texts)
-        rank_t[cand_t] = h[cand_t] / np.sqrt(np.maximum(words[cand_t], 1)) + good_len[cand_t] + 2 * english[cand_t]
+        rank_t[cand_t] = h[cand_t] / np.sqrt(np.maximum(words[cand_t], 1)) + good_len[cand_t] + 2 * in_main[cand_t]
         for i in _pick_quotes_texts(firsts, text_str, inv, cats, rank_t, cand_t, per_theme):
             sc = scores[i]
             rows_out.append({"theme": theme, "category": cats[i] or None,

@@ -54,7 +54,9 @@ def discover_topics(
     Notes
     -----
     Non-negative matrix factorisation (Lee & Seung 1999; scikit-learn) of
-    the TF-IDF of words and phrases (:func:`npsdiag.text.fit_topics`). A
+    the TF-IDF of words and phrases (:func:`npsdiag.text.fit_topics`) of
+    the comments in their main language, with its stop words and stems
+    (:meth:`npsdiag.text.Corpus.terms`); shares are of those comments. A
     text that several sampled comments share enters the fit once, scaled by
     the square root of its count (the same Frobenius objective), and every
     distinct text is scored once. Topics are descriptive: their names are their top words, not curated
@@ -99,7 +101,8 @@ def topics_from_corpus(
             "nps_ci_high", "example"]
     c = aligned(data, corpus)
     has = c.commented()
-    pos = np.flatnonzero(has)
+    in_main = c.in_main_language()
+    pos = np.flatnonzero(has & in_main[np.maximum(c.inverse, 0)])  # the comments in the main language
     k = min(n_topics, len(pos) // 50)
     if k < 2:
         return pd.DataFrame(columns=cols)
@@ -122,7 +125,8 @@ def topics_from_corpus(
         r = nps_from_counts(*counts, confidence=confidence)
         idx = np.flatnonzero(m)
         example = ""
-        if len(idx):
+        if (~c.garbled[inv[idx]]).any():
+            idx = idx[~c.garbled[inv[idx]]]  # a garbled text is never an example
             pref = idx[(length[idx] >= 40) & (length[idx] <= 300)]
             pool = pref if len(pref) else idx
             example = quote(as_text(c.texts[inv[pool[np.argmax(weight[pool])]]]), redact, 160)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -29,7 +29,7 @@ def early_warning(
     comment: str = "comment",
     date: str = "responded_at",
     score: str = "score",
-    themes: Mapping[str, Iterable[str]] | None = None,
+    themes: Mapping | None = None,
     window_months: int = 3,
     baseline_months: int = 12,
     include_terms: bool = True,
@@ -50,7 +50,8 @@ def early_warning(
     comment, date, score : str
         Comment, response date and score columns.
     themes : mapping, optional
-        Lexicon (default :data:`npsdiag.text.DEFAULT_THEMES`).
+        Lexicons (default :data:`npsdiag.text.LEXICONS`; see
+        :func:`~npsdiag.areas.verbatims.theme_summary`).
     window_months : int
         The latest window: this many months up to the last response.
     baseline_months : int
@@ -92,8 +93,9 @@ def early_warning(
     Shares are of comments (a comment counts an item once). Each item is a
     pooled two-proportion z-test of latest against baseline share,
     one-sided for a rise; p-values are adjusted together by
-    Benjamini-Hochberg (1995). Comments in languages other than English
-    match the English lexicon and terms poorly. Fewer than
+    Benjamini-Hochberg (1995). Each comment is read with the theme lexicon
+    of its language (English, French, German, Spanish; others match no
+    theme) and terms are those of the main language. Fewer than
     :data:`MIN_WINDOW_COMMENTS` comments in either window: no item is
     tested (the table is empty, its ``attrs`` still say the windows).
 
@@ -124,7 +126,7 @@ def warning_from_corpus(
     corpus: tx.Corpus,
     date: str = "responded_at",
     score: str = "score",
-    themes: Mapping[str, Iterable[str]] | None = None,
+    themes: Mapping | None = None,
     window_months: int = 3,
     baseline_months: int = 12,
     include_terms: bool = True,
@@ -140,7 +142,7 @@ def warning_from_corpus(
     empty = pd.DataFrame(columns=_COLUMNS)
     c = aligned(data, corpus)
     has = c.commented()
-    hits, theme_names = theme_hits(c, themes)
+    hits, theme_names, _ = theme_hits(c, themes)
     dates = pd.to_datetime(data[date], errors="coerce")
     w = _windows(dates[has], window_months, baseline_months) if has.any() else None
     if w is None:
