@@ -15,7 +15,7 @@ from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 from npsdiag import clean, io
 from npsdiag import text as tx
 from npsdiag.areas import verbatims as V
-from npsdiag.areas.verbatims import checks, common, coverage, rules, terms, themes, warning
+from npsdiag.areas.verbatims import checks, common, coverage, impact, rules, terms, themes, warning
 from npsdiag.errors import NpsdiagError
 from npsdiag.stats.terms import log_odds_dirichlet
 from npsdiag.text import topics
@@ -272,8 +272,10 @@ def test_early_warning_fires_on_a_rise_and_not_on_steady_data(rising, steady) ->
 
 def test_pain_point_fires_only_when_a_theme_scores_low(rising, steady) -> None:
     f = rising.finding("verbatims.pain_point")
-    assert f is not None and f.severity == "low"
-    assert f.evidence["themes"][0]["theme"] == "delivery & engineers"
+    # delivery comments (about a quarter) all come with scores 0-5: NPS -100 against about +30 for the others,
+    # an impact of about -30 points, far beyond the high threshold of -10
+    assert f is not None and f.severity == "high"
+    assert f.evidence["themes"][0]["theme"] == "delivery & engineers" and f.evidence["impact"] < -20
     assert steady.finding("verbatims.pain_point") is None
 
 
@@ -286,7 +288,7 @@ def test_low_coverage_fires_only_when_few_comment() -> None:
 
 
 def test_diagnose_result_shape_and_serialisable(rising) -> None:
-    assert rising.area == "verbatims" and rising.status == "amber"
+    assert rising.area == "verbatims" and rising.status == "red"  # the high pain point
     assert {"coverage", "languages", "terms", "themes", "quotes", "early_warning"} <= set(rising.tables)
     for key, table in rising.tables.items():
         assert len(table) <= 30, key
@@ -406,7 +408,12 @@ def test_real_bt_verbatims(shared_data: Path) -> None:
     assert pro & {"easy", "helpful", "friendly", "excellent"}
     themes = res.tables["themes"].set_index("theme")
     assert themes.loc["delivery & engineers", "nps"] < -50  # SOURCE.md: overall NPS -24.7
-    assert res.finding("verbatims.pain_point") is not None
+    # issue 19 class 10: 22% of comments at NPS -66 is the costliest theme (about 12 points), not a low observation
+    assert res.tables["themes"].iloc[0]["theme"] == "delivery & engineers"
+    assert themes.loc["delivery & engineers", "impact"] == pytest.approx(-11.8, abs=0.1)
+    f = res.finding("verbatims.pain_point")
+    assert f is not None and f.severity == "high" and f.evidence["themes"][0]["theme"] == "delivery & engineers"
+    assert res.summary.split("; ")[1].startswith("delivery & engineers costs the most")
     assert res.tables["languages"].iloc[0]["language"] == "en"
     # dates are day-first: April 2018 responses exist, none in November/December 2018
     assert prep.responses["responded_at"].max() < pd.Timestamp("2018-07-01")
@@ -534,3 +541,273 @@ def test_few_distinct_comments_repeated_many_times_give_no_topics_and_no_error()
     assert fit.topics.empty and fit.n_topics == 0 and (fit.assignment == -1).all() and len(fit.assignment) == n
     res = V.diagnose(clean.prepare(io.from_frames(resp)))  # the whole area runs (it failed the report before)
     assert res.tables  # coverage, terms and themes are still reported
+
+
+# --------------------------------------------------------------------------- issue 16 item 8: theme tests need n
+
+
+def test_a_theme_with_one_comment_is_never_tested() -> None:
+    # 200 promoters write "great product"; one detractor writes about an invoice. Without a minimum n the Wald
+    # test of that theme against the rest gave p < 0.001 (its variance comes from the adjusted counts of one
+    # comment); under settings.min_n it is shown but not tested, and no finding rests on it.
+    df = pd.DataFrame({"comment": ["great product"] * 200 + ["the invoice was wrong"], "score": [10] * 200 + [0]})
+    old = __import__("npsdiag.stats.nps", fromlist=["nps_diff_test"]).nps_diff_test((1, 0, 0), (0, 0, 200))
+    assert old.p_value < 0.001  # what the table said before
+    t = V.theme_summary(df, min_n=30).set_index("theme")
+    assert t.loc["billing & payments", "comments"] == 1
+    assert math.isnan(t.loc["billing & payments", "p_value"]) and math.isnan(t.loc["billing & payments", "p_adj"])
+    # with min_n = 1 it is tested again, with the same two-sample Wald p as the statistic's own function
+    t1 = V.theme_summary(df, min_n=1).set_index("theme")
+    assert t1.loc["billing & payments", "p_value"] == pytest.approx(old.p_value)
+    ctx = {"themes": t.reset_index(), "n_comments": 201, "min_n": 1, "alpha": 0.05}
+    assert rules.pain_point(ctx) is None  # 1 comment: under 5% of comments, and untested
+
+
+def test_theme_min_n_comes_from_the_settings() -> None:
+    resp = make_responses(1500, pain=True)
+    res = V.diagnose(prepared(resp, settings={"min_n": 400}))
+    t = res.tables["themes"]
+    small = t["comments"] < 400
+    assert small.any() and t.loc[small, "p_value"].isna().all() and t.loc[~small, "p_value"].notna().all()
+    assert "under 400 scored comments are not tested" in res.table_captions["themes"]
+
+
+# --------------------------------------------------------------------------- design-based theme statistics
+
+
+def test_theme_nps_gap_and_impact_equal_r_survey_with_account_clusters() -> None:
+    # tests/reference/theme_nps.R: svyby / svycontrast on the demo's commenters, accounts as clusters
+    ref = pd.read_csv(ROOT / "tests" / "reference" / "theme_nps_r.csv").set_index("theme")
+    d = pd.read_csv(ROOT / "tests" / "reference" / "demo_themes.csv")
+    d["score"] = d["x"].map({-1: 0, 0: 7, 1: 10})
+    for col in ("price", "support", "billing"):
+        d[col] = d[col].astype(bool)
+    got = impact.nps_vs_rest(d, ["price", "support", "billing"], cluster="account").set_index("domain")
+    for theme, r in ref.iterrows():
+        g = got.loc[theme]
+        assert g["n"] == r["n"]
+        assert g["nps"] == pytest.approx(100 * r["nps"], rel=1e-9)
+        assert g["se"] == pytest.approx(100 * r["se"], rel=1e-9)
+        assert g["deff"] == pytest.approx(r["deff"], rel=1e-9)
+        assert g["diff"] == pytest.approx(100 * r["diff"], rel=1e-9)
+        assert g["se_diff"] == pytest.approx(100 * r["se_diff"], rel=1e-9)
+        assert g["impact"] == pytest.approx(100 * r["impact"], rel=1e-9)
+        assert g["se_impact"] == pytest.approx(100 * r["se_impact"], rel=1e-9)
+        # impact = share x gap, exactly
+        assert g["impact"] == pytest.approx(g["n"] / len(d) * g["diff"], rel=1e-12)
+
+
+def test_theme_table_on_the_demo_is_design_based() -> None:
+    cfg = ROOT / "examples" / "demo" / "config.yml"
+    prep = clean.prepare(io.load(cfg))
+    res = V.diagnose(prep)
+    ref = pd.read_csv(ROOT / "tests" / "reference" / "theme_nps_r.csv").set_index("theme")
+    t = res.tables["themes"].set_index("theme")
+    price = t.loc["price & value"]
+    assert price["design_effect"] == pytest.approx(ref.loc["price", "deff"], rel=1e-6)
+    assert price["impact"] == pytest.approx(100 * ref.loc["price", "impact"], rel=1e-6)
+    half = 1.959964 * 100 * ref.loc["price", "se_impact"]
+    assert (price["impact_ci_low"], price["impact_ci_high"]) == pytest.approx(
+        (100 * ref.loc["price", "impact"] - half, 100 * ref.loc["price", "impact"] + half), abs=1e-3)
+    # the theme's NPS interval: Rocks' adjusted Wald on the counts divided by the design effect
+    from npsdiag.stats.nps import nps_from_counts
+    sub = pd.read_csv(ROOT / "tests" / "reference" / "demo_themes.csv").query("price == 1")
+    counts = np.array([(sub["x"] == v).sum() for v in (-1, 0, 1)]) / ref.loc["price", "deff"]
+    r = nps_from_counts(*counts)
+    assert (price["nps_ci_low"], price["nps_ci_high"]) == pytest.approx((100 * r["ci_low"], 100 * r["ci_high"]))
+    assert any("design-based" in n for n in res.notes)
+
+
+def test_impact_and_its_se_by_hand_for_independent_responses() -> None:
+    # 10 comments: 4 mention billing (scores 0, 0, 0, 10: x = -1, -1, -1, 1), 6 do not (10, 10, 10, 8, 0, 9:
+    # x = 1, 1, 1, 0, -1, 1). NPS all = (-3 + 1 + 3) / 10 ... = 0.1; rest = 3/6 = 0.5; impact = 0.1 - 0.5 = -0.4
+    # = 0.4 x (-0.5 - 0.5). Linearised SE, each response its own cluster: u_i = (x_i - 0.1)/10 - r_i (x_i - 0.5)/6,
+    # var = 10/9 sum u_i^2.
+    x = np.array([-1, -1, -1, 1, 1, 1, 1, 0, -1, 1], dtype=float)
+    r = np.array([0, 0, 0, 0, 1, 1, 1, 1, 1, 1], dtype=float)
+    u = (x - 0.1) / 10 - r * (x - 0.5) / 6
+    se = math.sqrt(10 / 9 * np.sum(u * u))
+    d = pd.DataFrame({"score": [0, 0, 0, 10, 10, 10, 10, 8, 0, 9], "billing": r == 0})
+    got = impact.nps_vs_rest(d, ["billing"]).iloc[0]
+    assert got["impact"] == pytest.approx(-40.0) and got["diff"] == pytest.approx(-100.0)
+    assert got["se_impact"] == pytest.approx(100 * se)
+
+
+# --------------------------------------------------------------------------- issue 19 class 10: impact ranking
+
+
+def test_themes_are_ranked_by_impact_and_the_costliest_leads(rising) -> None:
+    t = rising.tables["themes"]
+    assert t["impact"].is_monotonic_increasing
+    assert t.iloc[0]["theme"] == "delivery & engineers"
+    assert (t["impact"] - t["share"] * t["nps_vs_rest"]).abs().max() < 1e-9
+    assert rising.summary.split("; ")[1].startswith("delivery & engineers costs the most")
+
+
+def test_pain_point_severity_follows_impact() -> None:
+    base = pd.DataFrame({"theme": ["delivery", "billing"], "comments": [500, 200], "share": [0.22, 0.06],
+                         "nps": [-66.0, -60.0], "nps_ci_low": [-71.0, -70.0], "nps_ci_high": [-60.0, -47.0],
+                         "nps_vs_rest": [-53.0, -37.0], "p_adj": [1e-40, 1e-9]})
+    ctx = {"n_comments": 2300, "min_n": 30, "alpha": 0.05}
+    for share, sev in ((0.22, "high"), (0.12, "medium"), (0.06, "low")):
+        t = base.assign(share=[share, 0.06])
+        t["impact"] = t["share"] * t["nps_vs_rest"]  # -11.7, -6.4, -3.2 for delivery
+        f = rules.pain_point({**ctx, "themes": t})
+        assert f.severity == sev and f.evidence["themes"][0]["theme"] == "delivery"
+    # a smaller theme with the larger gap does not lead: ranking is by impact, not by gap
+    t = base.assign(nps_vs_rest=[-40.0, -80.0])
+    t["impact"] = t["share"] * t["nps_vs_rest"]
+    f = rules.pain_point({**ctx, "themes": t})
+    assert [x["theme"] for x in f.evidence["themes"]] == ["delivery", "billing"]
+    assert "test" not in f.title.lower() and "wald" not in f.detail.lower()
+
+
+# --------------------------------------------------------------------------- issue 19 class 5: other languages
+
+FRENCH = [
+    ("Les prix sont beaucoup trop chers pour la qualité des plantes", 2),
+    ("Trop cher, je ne reviendrai pas", 1), ("Prix trop élevés par rapport à la concurrence", 3),
+    ("Les plantes sont chères et souvent abîmées", 2), ("Hors de prix, même en promotion", 4),
+    ("Le rapport qualité prix n'est plus au rendez-vous", 5), ("Tarifs en hausse chaque année", 3),
+    ("Personnel très aimable et de bon conseil", 10), ("Accueil chaleureux, vendeuse souriante", 9),
+    ("Le conseiller a pris le temps de m'expliquer l'entretien", 10),
+    ("Très bon choix de plantes et de graines", 9), ("Grand choix, magasin bien rangé", 10),
+    ("Livraison en retard de deux semaines", 2), ("Le colis est arrivé abîmé", 3),
+    ("Arrivée du nouveau directeur, beaucoup de changements dans le magasin", 7),
+    ("Rien à dire, parfait", 10), ("Je recommande ce magasin à tous mes amis", 10),
+    ("Pas assez de caisses ouvertes le samedi", 5), ("Magasin propre et agréable", 9),
+    ("Les employés ne sont pas disponibles quand on a besoin d'aide", 4),
+]
+GERMAN = [
+    ("Viel zu teuer für die Qualität", 2), ("Die Preise sind in letzter Zeit stark gestiegen", 3),
+    ("Preis-Leistungs-Verhältnis stimmt leider nicht mehr", 4), ("Der Kundenservice war sehr freundlich", 10),
+    ("Die Lieferung kam zwei Wochen zu spät", 2), ("Der Techniker ist nicht zum Termin gekommen", 1),
+    ("Sehr gute Beratung im Geschäft", 9), ("Die Rechnung war schon wieder falsch", 2),
+    ("Alles super, gerne wieder", 10), ("Die App ist einfach zu bedienen", 9),
+]
+SPANISH = [
+    ("Demasiado caro para lo que ofrecen", 2), ("El precio ha subido mucho este año", 3),
+    ("La atención al cliente fue excelente", 10), ("El técnico no vino a la cita", 1),
+    ("El pedido llegó tarde y el paquete estaba roto", 2), ("Muy fácil de usar, todo claro", 9),
+    ("Me cobraron dos veces la factura", 1), ("Todo perfecto, gracias", 10),
+]
+
+
+def multilingual(lang_rows: list[tuple[str, int]], repeat: int = 3) -> pd.DataFrame:
+    rows = lang_rows * repeat
+    n = len(rows)
+    return pd.DataFrame({"comment": [t for t, _ in rows], "score": [float(s) for _, s in rows],
+                         "responded_at": pd.date_range("2025-01-01", periods=n, freq="D"),
+                         "Region": ["EU"] * n, "response_id": [f"r{i}" for i in range(n)]})
+
+
+def test_languages_of_french_german_spanish_comments() -> None:
+    texts = [t for t, _ in FRENCH + GERMAN + SPANISH]
+    c = tx.corpus(texts)
+    langs = c.languages()
+    expected = ["fr"] * len(FRENCH) + ["de"] * len(GERMAN) + ["es"] * len(SPANISH)
+    wrong = [(t, got) for t, got, want in zip(texts, langs, expected) if got != want]
+    assert len(wrong) <= 1, wrong  # 38 comments, short ones included
+    assert c.main_language() == "fr"
+
+
+def test_french_price_comments_are_read_with_the_french_lexicon() -> None:
+    df = multilingual(FRENCH)
+    t = V.theme_summary(df, min_n=5).set_index("theme")
+    # 7 of the 20 comments are about prices ("prix", "trop cher", "chères", "hors de prix", "tarifs"), x3
+    assert t.loc["price & value", "comments"] == 21
+    assert t.loc["price & value", "nps"] == -100
+    hits, names, read = themes.theme_hits(tx.corpus(df["comment"]), None)
+    arrivee = [i for i, s in enumerate(tx.corpus(df["comment"]).texts) if str(s).startswith("Arrivée")][0]
+    assert not hits[arrivee, names.index("delivery & engineers")]  # "arrivée du directeur" is no delivery
+    assert read.all()
+    # the English lexicon alone (the behaviour before) saw no price comment at all
+    en_only = V.theme_summary(df, themes={"en": tx.LEXICONS["en"]}, min_n=5)
+    assert "price & value" not in set(en_only["theme"])
+
+
+def test_german_and_spanish_comments_get_their_themes() -> None:
+    for rows, theme, n in ((GERMAN, "price & value", 3), (SPANISH, "price & value", 2),
+                           (GERMAN, "delivery & engineers", 2), (SPANISH, "billing & payments", 1)):
+        t = V.theme_summary(multilingual(rows, repeat=1), min_n=1).set_index("theme")
+        assert t.loc[theme, "comments"] == n, (theme, rows[0])
+
+
+def test_terms_and_topics_use_the_main_languages_stop_words_and_stems() -> None:
+    df = multilingual(FRENCH, repeat=4)
+    c = tx.corpus(df["comment"])
+    terms_ = set(c.terms().terms)
+    assert not terms_ & {"la", "pour", "les", "des", "de", "et", "je", "le"}  # French stop words
+    assert {"pas", "cher", "trop"} & terms_  # words of meaning kept
+    # "chers" and "chères" are one term (Snowball stem "cher"), named by its most frequent form
+    assert sum(t in terms_ for t in ("chers", "chères", "cher")) == 1
+    dt = V.distinguishing_terms(df.assign(category=np.where(df["score"] <= 6, "detractor", np.where(
+        df["score"] >= 9, "promoter", "passive"))), min_df=2, all_terms=True)
+    assert not set(dt["term"]) & {"la", "pour", "les"}
+
+
+def test_comments_in_a_language_without_lexicon_are_not_assessed_for_themes() -> None:
+    italian = [("Il prezzo è troppo alto per la qualità", 2), ("Servizio clienti molto gentile e veloce", 10),
+               ("La consegna è arrivata in ritardo di una settimana", 3), ("Tutto perfetto, grazie mille", 10),
+               ("Il tecnico non è mai venuto all'appuntamento", 1), ("Prodotto ottimo ma la spedizione è lenta", 7),
+               ("Non sono soddisfatto del servizio", 4), ("Sempre disponibili e cordiali", 9)]
+    res = V.diagnose(prepared(multilingual(italian, repeat=5), segments=["Region"]))
+    th = next(c for c in res.checks if c.name == "themes")
+    assert not th.assessed and "languages without a theme lexicon" in th.reason and "Italian" in th.reason
+    assert res.status != "green"
+    assert "themes were not assessed" in res.summary
+    langs = res.tables["languages"]
+    assert langs.iloc[0]["language"] == "it"
+    assert any("themes were not assessed for the comments in other languages (Italian" in n for n in res.notes)
+    # terms still run on the main language with Italian stop words
+    assert not set(res.tables.get("terms", pd.DataFrame({"term": []}))["term"]) & {"il", "la", "di", "per"}
+
+
+def test_comments_matching_no_theme_make_the_themes_not_assessed() -> None:
+    odd = [(f"Flibber wobble gizmo number {w}", s) for w, s in zip(
+        ["one", "two", "three", "four", "five", "six", "seven", "eight"], [2, 10, 9, 3, 10, 8, 1, 10])]
+    odd += [("The invoice was wrong", 1), ("Easy to use", 10)]
+    res = V.diagnose(prepared(multilingual(odd, repeat=6)))
+    th = next(c for c in res.checks if c.name == "themes")
+    assert not th.assessed and "80% of comments mention none of the lexicon's themes" in th.reason
+    assert res.status != "green" and "settings." not in th.reason
+    ew = next(c for c in res.checks if c.name == "early_warning")
+    assert not ew.assessed or ew.reason
+
+
+def test_mojibake_is_repaired_and_never_quoted() -> None:
+    df = pd.DataFrame({"comment": ["Le prix est trÃ¨s Ã©levÃ©, trop cher pour nous",  # UTF-8 read as Windows-1252
+                                   "Prix trop ‚lev‚ pour le service",  # code page 850 read as Windows-1252
+                                   "Le prix du r\ufffdsum\ufffd est trop cher",  # letters lost: not repairable
+                                   "Les prix sont trop chers, vraiment"],
+                       "score": [1, 2, 1, 3]})
+    c = tx.corpus(df["comment"])
+    assert c.texts[0] == "Le prix est très élevé, trop cher pour nous" and c.repaired[0]
+    assert c.texts[1] == "Prix trop élevé pour le service" and c.repaired[1]
+    assert c.garbled.tolist() == [False, False, True, False]
+    q = V.theme_quotes(df, only=["price & value"], per_theme=5)
+    quotes = " ".join(q["quote"])
+    assert "très élevé" in quotes and "élevé pour le service" in quotes
+    assert not any(ch in quotes for ch in "Ã‚\ufffd") and "sum" not in quotes
+    assert all(not tx.is_garbled(x) for x in q["quote"])
+
+
+def test_language_guess_is_sure_for_most_real_comments_and_only_the_rest_go_to_the_model(
+        shared_data: Path, monkeypatch) -> None:
+    path = shared_data / "external" / "bt-nps-verbatims" / "verbatim.csv"
+    if not path.exists():
+        pytest.skip(f"{path} is absent")
+    from npsdiag.text import languages as L
+
+    c = tx.corpus(pd.read_csv(path)["text"])
+    labels, sure = L.guess_languages(c.tokens)
+    assert sure[c.has].mean() > 0.9  # 91% of BT's distinct comments need no model
+    asked = []
+    real = L.model_languages
+    monkeypatch.setattr(L, "model_languages",
+                        lambda texts, prior=None: asked.append(len(texts)) or real(texts, prior))
+    out = L.detect_languages(c.tokens, c.texts, c.counts(), max_model_texts=50)
+    assert asked == [50]  # the cost bound
+    assert (out[c.has] == "en").mean() > 0.95  # beyond the bound, comments without a telling word stay undetermined
+    full = L.detect_languages(c.tokens, c.texts, c.counts())
+    assert (full[c.has] == "en").mean() > 0.98 and not np.isin(full[c.has], ["da", "sv", "ro", "pl"]).any()

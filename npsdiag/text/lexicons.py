@@ -67,9 +67,9 @@ FRENCH_THEMES: dict[str, list[str]] = {
         "contrat", "renouvellement", "abonnement", "engagement", "résiliation", "résilier", "fidélité", "suivi",
     ],
     "communication": [
-        "communication", "communiquer", "information", "informé", "informer", "prévenu", "prévenus", "prévenir", "mail",
-        "e mail", "courriel", "sms", "message", "notification", "explication", "expliqué", "promis", "promise", "promesse",
-        "relance", "aucune réponse", "pas de réponse", "sans réponse", "personne ne",
+        "communication", "communiquer", "information", "informé", "informer", "prévenu", "prévenus", "prévenir",
+        "mail", "e mail", "courriel", "sms", "message", "notification", "explication", "expliqué", "promis",
+        "promise", "promesse", "relance", "aucune réponse", "pas de réponse", "sans réponse", "personne ne",
     ],
     "delivery & engineers": [
         "livraison", "livrer", "livré", "livreur", "expédition", "expédié", "colis", "transporteur", "retard",
