@@ -9,7 +9,7 @@ exactly the counts per comment, at a fraction of the cost.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -59,6 +59,8 @@ class Corpus:
     tokens: Tokens
     repaired: np.ndarray | None = None
     garbled: np.ndarray | None = None
+    #: What depends on this corpus's rows (languages, main language), computed once.
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for name in ("repaired", "garbled"):
@@ -105,22 +107,28 @@ class Corpus:
 
         Texts that are not real comments are ``undetermined``.
         """
-        w = np.bincount(self.inverse[self.inverse >= 0], minlength=self.n_texts).astype("float64")
-        out = detect_languages(self.tokens, self.texts, np.where(self.has, w, 0.0))
-        out[~self.has] = "undetermined"
-        return out
+        if "languages" not in self.memo:
+            w = np.bincount(self.inverse[self.inverse >= 0], minlength=self.n_texts).astype("float64")
+            out = detect_languages(self.tokens, self.texts, np.where(self.has, w, 0.0))
+            out[~self.has] = "undetermined"
+            self.memo["languages"] = out
+        return self.memo["languages"].copy()
 
     def main_language(self) -> str | None:
         """The language most of this corpus's comments are written in (None when none is known)."""
-        return main_language(self.languages(), self.counts(self.commented()))
+        if "main" not in self.memo:
+            self.memo["main"] = main_language(self.languages(), self.counts(self.commented()))
+        return self.memo["main"]
 
     def reading_languages(self) -> np.ndarray:
         """Per distinct text, the language it is read in: its own, or the main language when undetermined."""
-        langs = self.languages()
-        main = self.main_language()
-        if main is not None:
-            langs[(langs == "undetermined") & self.has] = main
-        return langs
+        if "reading" not in self.memo:
+            langs = self.languages()
+            main = self.main_language()
+            if main is not None:
+                langs[(langs == "undetermined") & self.has] = main
+            self.memo["reading"] = langs
+        return self.memo["reading"].copy()
 
     def in_main_language(self) -> np.ndarray:
         """Per distinct text: a real comment read in the main language (all real comments if none is known)."""

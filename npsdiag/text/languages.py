@@ -60,8 +60,9 @@ GUESSED = tuple(_LANG_WORDS)
 #: The languages Lingua chooses among for the texts the cheap guess is unsure of (ISO 639-1; "nb": Norwegian).
 MODEL_LANGUAGES = ("en", "fr", "de", "es", "it", "pt", "nl", "pl", "sv", "da", "nb", "fi", "ro", "cs", "hu", "tr",
                    "ca")
-#: At most this many distinct texts go to the language model (the most frequent unsure ones): a cost bound.
-MAX_MODEL_TEXTS = 20_000
+#: At most this many distinct texts go to the language model (the most frequent unsure ones): a cost bound
+#: (Lingua's low-accuracy mode takes 0.1-0.25 ms a short text, so about a second at most).
+MAX_MODEL_TEXTS = 5_000
 LANGUAGE_NAMES = {
     "en": "English", "fr": "French", "es": "Spanish", "de": "German", "pt": "Portuguese", "it": "Italian",
     "nl": "Dutch", "pl": "Polish", "sv": "Swedish", "da": "Danish", "nb": "Norwegian", "fi": "Finnish",

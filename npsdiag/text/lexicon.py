@@ -160,12 +160,14 @@ class _Vocab:
         self.order = np.argsort(vocab.astype(str), kind="stable") if self.n else np.zeros(0, "int64")
         self.sorted = vocab[self.order].astype(str) if self.n else np.array([], dtype=str)
         self.stem = stemmer(language)
-        self.stem_code = np.full(self.n, -1, dtype="int64")
         self.stem_index = pd.Index([])
         if self.stem is not None and len(present):
             codes, uniq = pd.factorize(stem_words(vocab[present], language))
-            self.stem_code[present] = codes
             self.stem_index = pd.Index(uniq)
+            # the vocabulary positions of each stem, contiguous: stem j's words are by_stem[start[j]:start[j+1]]
+            order = np.argsort(codes, kind="stable")
+            self.by_stem = present[order]
+            self.stem_start = np.searchsorted(np.asarray(codes)[order], np.arange(len(uniq) + 1))
 
     def mask(self, word: str) -> np.ndarray:
         """Words equal to ``word``, or sharing its stem, or (``word*``) starting with it."""
@@ -180,10 +182,10 @@ class _Vocab:
         i = np.searchsorted(self.sorted, word, side="left")
         if i < len(self.sorted) and self.sorted[i] == word:
             mask[self.order[i]] = True
-        if self.stem is not None:
+        if self.stem is not None and len(self.stem_index):
             j = self.stem_index.get_indexer([self.stem([word])[0]])[0]
             if j >= 0:
-                mask |= self.stem_code == j
+                mask[self.by_stem[self.stem_start[j]:self.stem_start[j + 1]]] = True
         return mask
 
 
@@ -231,7 +233,7 @@ def match_lexicon(tokens: Tokens, lexicon: Mapping[str, Iterable[str]] | None = 
     if key in tokens.cache:
         return tokens.cache[key].copy()
     code, doc = tokens.code, tokens.doc
-    vocab = _Vocab(tokens.vocab, np.unique(code), language)
+    vocab = _Vocab(tokens.vocab, np.flatnonzero(np.bincount(code, minlength=len(tokens.vocab))), language)
     nv = vocab.n
     out = {}
     for theme, keywords in lexicon.items():

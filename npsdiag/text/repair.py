@@ -22,14 +22,15 @@ import pyarrow.compute as pc
 
 from .tokens import arrow_strings
 
-__all__ = ["SUSPECT", "repair_text", "repair_texts", "is_garbled"]
+__all__ = ["MOJIBAKE", "SUSPECT", "repair_text", "repair_texts", "is_garbled"]
 
 #: What mojibake looks like, as an RE2 pattern: the lead characters of UTF-8 read as Windows-1252 or Latin-1
-#: ("Ã©", "Â£", "â€™", "Ð¿" for Cyrillic) followed by a continuation character, C1 control characters, the
-#: characters that code page 850 letters become in Windows-1252 ("‚" for "é") next to a letter, and the
-#: replacement character of a failed decoding.
-SUSPECT = (r"[ÃÂÄÅÆÇÐÑØÙÚÛ][\x{80}-\x{bf}\x{152}-\x{2122}]|â€|[\x{80}-\x{9f}]|\x{fffd}"
-           r"|\p{L}[‚ƒ†‡ˆ‰]|[‚ƒ†‡ˆ‰]\p{L}")
+#: ("Ã©", "Â£", "â€™", "Ð¿" for Cyrillic) followed by a continuation character, C1 control characters, and the
+#: characters that code page 850 letters become in Windows-1252 ("‚" for "é") next to a letter.
+MOJIBAKE = (r"[ÃÂÄÅÆÇÐÑØÙÚÛ][\x{80}-\x{bf}\x{152}-\x{2122}]|â€|[\x{80}-\x{9f}]"
+            r"|\p{L}[‚ƒ†‡ˆ‰]|[‚ƒ†‡ˆ‰]\p{L}")
+#: Mojibake, or the replacement character of a failed decoding (letters lost).
+SUSPECT = MOJIBAKE + r"|\x{fffd}"
 
 # Code page 850 letters read as Windows-1252 (or Latin-1, as C1 controls): byte 0x80-0xA5 of code page 850.
 _CP850_TRIGGER = re.compile(r"(?<=[^\W\d_])[\u201a\u0192\u2020\u2021\u02c6\u2030\x80-\x9f]|"
@@ -150,12 +151,15 @@ def repair_texts(texts: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray,
     arr = arrow_strings(s)
     if not pa.types.is_string(arr.type) and not pa.types.is_large_string(arr.type):
         arr = pc.cast(arr, pa.large_string())
-    hit = pc.fill_null(pc.match_substring_regex(arr, pattern=SUSPECT), False)
-    for i in np.flatnonzero(np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)):
+    flags = [np.asarray(pc.fill_null(pc.match_substring_regex(arr, pattern=p), False).to_numpy(zero_copy_only=False),
+                        dtype=bool) for p in (MOJIBAKE, r"\x{fffd}")]
+    # mojibake goes through ftfy; a text whose only damage is lost letters (the replacement character) needs
+    # only the apostrophe repair and a look at what is left
+    for i in np.flatnonzero(flags[0] | flags[1]):
         before = str(out[i])
-        after = repair_text(before)
+        after = repair_text(before) if flags[0][i] else _LOST_APOSTROPHE.sub("'", before)
         if after != before:
             out[i] = after
             repaired[i] = True
-        garbled[i] = is_garbled(after)
+        garbled[i] = is_garbled(after) if flags[0][i] else "\ufffd" in after
     return out, repaired, garbled
