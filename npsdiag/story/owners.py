@@ -80,26 +80,35 @@ def _text(value: Any, aliases: dict[str, str], pattern: re.Pattern | None) -> An
     return value
 
 
-def _frame(value: Any, aliases: dict[str, str]) -> Any:
+def _frame(value: Any, aliases: dict[str, str], pattern: re.Pattern | None = None) -> Any:
+    """A table with owner columns mapped to aliases and, given ``pattern``, owner names in other text cells
+    replaced (e.g. "1 of 12 owners flagged (Dana Whitfield)")."""
     if not isinstance(value, pd.DataFrame) or not aliases:
         return value
-    cols = [c for c in value.columns if str(c).lower() in OWNER_COLUMNS]
-    if not cols and value.index.name is not None and str(value.index.name).lower() in OWNER_COLUMNS:
-        return value.rename(index=lambda v: aliases.get(str(v), v))
-    if not cols:
-        return value
-    out = value.copy()
+    out = value
+    if value.index.name is not None and str(value.index.name).lower() in OWNER_COLUMNS:
+        out = out.rename(index=lambda v: aliases.get(str(v), v))
+    cols = [c for c in out.columns if str(c).lower() in OWNER_COLUMNS]
+    text = [c for c in out.columns if c not in cols and (pd.api.types.is_object_dtype(out[c])
+                                                          or pd.api.types.is_string_dtype(out[c]))]
+    if not cols and not (pattern is not None and text):
+        return out
+    out = out.copy()
     for c in cols:
         out[c] = out[c].map(lambda v: aliases.get(str(v).strip(), v) if isinstance(v, str) else v)
+    if pattern is not None:
+        for c in text:
+            out[c] = out[c].map(lambda v: _text(v, aliases, pattern) if isinstance(v, str) else v)
     return out
 
 
-def _figure(fig: Figure, aliases: dict[str, str]) -> Figure:
+def _figure(fig: Figure, aliases: dict[str, str], pattern: re.Pattern | None) -> Figure:
     draw = fig.fig
     if isinstance(draw, partial):
+        # owner columns only: a figure's data can be large (every response), and names elsewhere are not drawn
         draw = partial(draw.func, *[_frame(a, aliases) for a in draw.args],
                        **{k: _frame(v, aliases) for k, v in draw.keywords.items()})
-    return dataclasses.replace(fig, fig=draw)
+    return dataclasses.replace(fig, fig=draw, caption=_text(fig.caption, aliases, pattern))
 
 
 def anonymise(diag: Diagnosis, aliases: dict[str, str]) -> Diagnosis:
@@ -117,10 +126,11 @@ def anonymise(diag: Diagnosis, aliases: dict[str, str]) -> Diagnosis:
         findings = [Finding(f.id, f.severity, _text(f.title, aliases, pattern), _text(f.detail, aliases, pattern),
                             _text(f.evidence, aliases, pattern), _text(f.recommendation, aliases, pattern))
                     for f in res.findings]
-        figures = [_figure(fig, aliases) for fig in res.figures
+        figures = [_figure(fig, aliases, pattern) for fig in res.figures
                    if isinstance(fig.fig, partial) or not any(n in fig.caption for n in aliases)]
         areas[name] = dataclasses.replace(
             res, findings=findings, figures=figures, summary=_text(res.summary, aliases, pattern),
-            tables={k: _frame(t, aliases) for k, t in res.tables.items()},
-            notes=[_text(n, aliases, pattern) for n in res.notes])
+            tables={k: _frame(t, aliases, pattern) for k, t in res.tables.items()},
+            notes=[_text(n, aliases, pattern) for n in res.notes],
+            table_captions={k: _text(c, aliases, pattern) for k, c in res.table_captions.items()})
     return dataclasses.replace(diag, areas=areas)
