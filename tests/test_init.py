@@ -28,6 +28,13 @@ def run_init(exports, output: Path, **kw) -> tuple[int, str, dict]:
     return code, buf.getvalue(), yaml.safe_load(output.read_text(encoding="utf-8"))
 
 
+def set_survey_date(config: Path, date: str) -> None:
+    """Write the date the survey ran where `init` left its placeholder, as the consultant does."""
+    text = config.read_text(encoding="utf-8")
+    assert 'survey_date: "YYYY-MM-DD"' in text
+    config.write_text(text.replace('survey_date: "YYYY-MM-DD"', f'survey_date: "{date}"'), encoding="utf-8")
+
+
 def nps_export(n: int = 300, seed: int = 1) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     return pd.DataFrame({
@@ -38,8 +45,18 @@ def nps_export(n: int = 300, seed: int = 1) -> pd.DataFrame:
         "Ease": rng.integers(0, 11, n),
         "Region": rng.choice(["EMEA", "APAC", "Americas"], n),
         "Persona": rng.choice(["Executive", "User", "Admin"], n),
-        "Anything else?": rng.choice(["", "The onboarding took far too long for our team", "Great support, thanks"], n),
+        "Anything else?": comments(rng, n),
     })
+
+
+def comments(rng: np.random.Generator, n: int, blank: float = 0.3) -> list[str]:
+    """Free-text comments as people write them: varied (few repeat word for word), some left blank."""
+    first = ["The onboarding took far too long", "Great support", "Reports are slow", "Pricing is confusing",
+             "The new dashboard is lovely", "Billing made a mistake", "Our CSM is brilliant"]
+    then = ["for our team", "this quarter", "since the upgrade", "again", "thanks", "please fix it", "overall"]
+    last = ["", "!", ".", " - we may look elsewhere", " and we will renew", " :)"]
+    return ["" if rng.random() < blank else f"{rng.choice(first)} {rng.choice(then)}{rng.choice(last)}"
+            for _ in range(n)]
 
 
 def test_demo_exports_recover_the_demo_config(tmp_path):
@@ -135,14 +152,15 @@ def test_flat_export_with_churn_gives_accounts_from_the_same_file(tmp_path):
                   "Churn Reason": rng.choice(["", "Price", "Competitor offered a better deal"], n),
                   "ARR": rng.integers(1000, 9000, n)}).to_csv(tmp_path / "bank.csv", index=False)
     code, out, got = run_init([tmp_path / "bank.csv"], tmp_path / "c.yml")
-    assert code == 0, out
+    assert code == 1 and "Once `survey_date` is set, it loads: 400 response rows read" in out  # no dates: ask
     assert got["accounts"]["path"] == got["responses"]["path"]
     assert got["accounts"]["columns"] == {"account_id": "CustomerId", "churned": "Exited", "revenue": "ARR"}
     assert got["responses"]["columns"]["account_id"] == "CustomerId"
     assert got["settings"] == {"scale": [1, 5], "detractor_max": 3, "promoter_min": 5}
-    assert "survey_date" in got["responses"]
+    assert got["responses"]["survey_date"] == "YYYY-MM-DD"
     leaks = {"Exited", "Churn Reason"}
     assert not leaks & set(got["responses"].get("segments", [])) and "comment" not in got["responses"]["columns"]
+    set_survey_date(tmp_path / "c.yml", "2024-03-31")
     prep = prepare(load(tmp_path / "c.yml"))
     assert len(prep.accounts) == n and len(prep.responses) == n
 
@@ -223,11 +241,11 @@ def test_profile_columns_kinds():
     f = pd.DataFrame({"id": [f"x{i}" for i in range(40)], "when": ["2024-01-02 10:00"] * 40,
                       "mail": [f"a{i}@b.co" for i in range(40)], "n": [str(i % 11) for i in range(40)],
                       "sat": ["Very satisfied", "Dissatisfied", "Neutral", "Satisfied"] * 10,
-                      "why": ["because the product keeps crashing on login"] * 40, "flag": ["yes", "no"] * 20,
-                      "blank": [None] * 40})
+                      "why": comments(np.random.default_rng(1), 40, blank=0), "flag": ["yes", "no"] * 20,
+                      "blank": [None] * 40, "same": ["because the product keeps crashing on login"] * 40})
     kinds = {p.name: p.kind for p in profile_columns(f)}
     assert kinds == {"id": "id", "when": "date", "mail": "email", "n": "number", "sat": "labels", "why": "text",
-                     "flag": "bool", "blank": "empty"}
+                     "flag": "bool", "blank": "empty", "same": "category"}  # one sentence repeated is no free text
 
 
 def test_large_tables_are_profiled_on_a_sample_without_losing_ids(tmp_path, monkeypatch):

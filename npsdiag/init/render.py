@@ -10,9 +10,9 @@ from pathlib import Path
 
 from .guess import TableGuess
 from .profile import fmt_n
-from .propose import Proposal
+from .propose import SURVEY_DATE_PLACEHOLDER, Proposal
 
-__all__ = ["render_yaml"]
+__all__ = ["render_yaml", "unchecked_lines"]
 
 
 _YAML_UNPRINTABLE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")  # raw, YAML would drop or fold
@@ -51,9 +51,9 @@ def _read_options(kind: str, t: TableGuess, base: Path, prop: Proposal) -> list[
         lines.append(f"  dayfirst: {'true' if t.dayfirst else 'false'}  # {_comment(t.dayfirst_reason)}")
     elif t.dayfirst_reason:
         lines.append(f"  # dayfirst: true  # CHECK: {_comment(t.dayfirst_reason)}")
-    if kind == "responses" and prop.survey_date:
-        lines.append(f"  survey_date: {prop.survey_date}  # CHECK: the export has no response dates; "
-                     "the date the survey ran")
+    if kind == "responses" and prop.needs_survey_date:
+        lines.append(f"  survey_date: {_q(SURVEY_DATE_PLACEHOLDER)}  # CHECK: the export has no response dates: "
+                     "write the date the survey ran (every response is dated so; the report's period is that date)")
     return lines
 
 
@@ -91,6 +91,7 @@ def _list_lines(t: TableGuess, kind: str) -> list[str]:
             lines += [f"    - {_q(g.column)}  # {g.confidence}: {_comment(g.reason)}" for g in guesses]
         if key == "segments" and t.more_segments:
             lines.append("  # more segment candidates: " + _comment(", ".join(t.more_segments)))
+    lines += [f"  # {_comment(a)}" for a in t.advice]
     if t.not_used:
         lines.append("  # not used: " + _comment("; ".join(f"{c} ({why})" for c, why in t.not_used[:12])
                                                 + (" …" if len(t.not_used) > 12 else "")))
@@ -99,6 +100,38 @@ def _list_lines(t: TableGuess, kind: str) -> list[str]:
 
 def _table_yaml(kind: str, t: TableGuess, base: Path, prop: Proposal) -> list[str]:
     return [f"{kind}:", *_read_options(kind, t, base, prop), *_column_lines(kind, t), *_list_lines(t, kind)]
+
+
+_MARKED = re.compile(r"^\s*(?:- )?(?P<key>[^#\s][^:]*?):\s*(?P<value>.*?)\s+# (?:CHECK\b)")
+
+
+def unchecked_lines(config: str | Path) -> list[str]:
+    """What ``npsdiag validate`` says of a config's lines that ``npsdiag init`` marked CHECK and nobody cleared.
+
+    Returns no line when none is left (or the file cannot be read: validate reports that itself). A survey
+    date still marked CHECK gets a line of its own: every response is dated so and the report's period is it.
+    """
+    try:
+        text = Path(config).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return []
+    marked = []
+    for i, line in enumerate(text.splitlines(), 1):
+        at = line.rfind("  # CHECK")
+        m = _MARKED.match(line[: at + 9]) if at > 0 else None
+        if m:
+            marked.append((i, m["key"].strip().strip('"'), m["value"].strip().strip('"')))
+    out = []
+    for i, key, value in marked:
+        if key == "survey_date" and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            out.append(f"CHECK: survey_date {value} (line {i}) is not read from the data: every response is dated "
+                       "so, and the report's period is that date. Confirm it is the date the survey ran, then "
+                       "delete CHECK on that line.")
+    if marked:
+        out.append(f"{len(marked)} line(s) proposed by `npsdiag init` are still marked CHECK: "
+                   + ", ".join(f"line {i} ({_comment(key)[:40]})" for i, key, _ in marked)
+                   + ". Confirm each, then delete CHECK on it.")
+    return out
 
 
 def render_yaml(prop: Proposal, output: Path) -> str:
