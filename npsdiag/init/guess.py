@@ -18,7 +18,8 @@ from ..io import ROW, RawTable, parse_numbers
 from .profile import ColumnProfile, fmt_n, norm_name, profile_columns, short
 from .waves import reshape_advice, wave_group
 
-__all__ = ["Guess", "TableGuess", "guess_table", "classify", "is_outcome", "MAX_SEGMENTS"]
+__all__ = ["Guess", "TableGuess", "guess_table", "classify", "is_outcome", "segments_of", "configure_table",
+           "role_column", "MAX_SEGMENTS"]
 
 MAX_SEGMENTS = 6  #: segments proposed; further candidates are listed as a comment
 
@@ -704,6 +705,23 @@ def _flat_accounts(resp: TableGuess) -> TableGuess:
         resp.columns["account_id"] = Guess("account_id", col, flat_acc.columns["account_id"].confidence,
                                            "the accounts' id (a flat export: account columns on every row)")
     return flat_acc
+
+
+def role_column(t: TableGuess, exclude: set[str]) -> ColumnProfile | None:
+    """The column of a table that holds people's role (by its name: role, persona, job title, seniority)."""
+    return next((p for p in t.profiles if p.name not in exclude and p.filled and p.kind in ("category", "bool")
+                 and _ROLE.search(p.text) and p.distinct <= 50), None)
+
+
+def segments_of(t: TableGuess, used: set[str]) -> None:
+    """Propose the table's segment columns (those not in ``used``), as for the responses."""
+    _segments(t, used)
+
+
+def configure_table(t: TableGuess, kind: str, resp: TableGuess) -> None:
+    """Map an invitations or contacts export: its dates, the ids the responses have too, the role."""
+    t.kind = kind
+    _configure_simple(t, kind, resp)
 
 
 def _configure_simple(t: TableGuess, kind: str, resp: TableGuess) -> None:

@@ -13,6 +13,7 @@ from ..errors import NpsdiagError, Problem
 from ..io import read_raw
 from .guess import TableGuess, classify, guess_table
 from .profile import short
+from .side import propose_side_tables
 
 __all__ = ["Proposal", "propose", "client_name", "MAX_SHEETS", "SURVEY_DATE_PLACEHOLDER"]
 
@@ -121,9 +122,11 @@ def propose(exports: list[str | Path], client: str | None = None) -> Proposal:
         raise NpsdiagError([Problem(f"cannot read: {why}", file=f) for f, why in failed] or
                            [Problem("no export given", hint="npsdiag init EXPORT.csv [MORE.csv ...]")])
     chosen, unused, flat = classify(tables)
-    prop = Proposal(client=client or client_name(chosen["responses"].path), tables=chosen, flat_accounts=flat,
-                    unused=failed + unused)
     resp = chosen["responses"]
+    side = propose_side_tables(resp, chosen, tables)  # a roles or plan file keyed by the respondents' ids
+    unused = [(f, why) for f, why in unused if f not in side] + list(side.items())
+    prop = Proposal(client=client or client_name(resp.path), tables=chosen, flat_accounts=flat,
+                    unused=failed + unused)
     if "score" not in resp.columns:
         prop.complete = False
         prop.checks.append("no column looks like a likelihood-to-recommend score (0-10, 1-10 or a 5-point rating): "
