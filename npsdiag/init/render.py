@@ -23,8 +23,12 @@ def _q(s: object) -> str:
     return _YAML_UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(str(s), ensure_ascii=False))
 
 
-def _comment(s: str) -> str:
-    return re.sub(r"\s+", " ", s).strip()
+_NOT_IN_COMMENT = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
+
+
+def _comment(s: object) -> str:
+    """Text for a YAML comment: on one line whatever it holds (a file name with line breaks cannot start a key)."""
+    return re.sub(r"\s+", " ", _NOT_IN_COMMENT.sub(" ", str(s))).strip()
 
 
 def _rel(path: Path, base: Path) -> str:
@@ -42,11 +46,11 @@ def _read_options(kind: str, t: TableGuess, base: Path, prop: Proposal) -> list[
         lines.append(f"  sheet: {_q(t.sheet)}")
     if raw.format in ("qualtrics", "surveymonkey"):
         note = raw.notes[0] if raw.notes else ""
-        lines.append(f"  format: {raw.format}  # detected: {_comment(note)}")
+        lines.append(f"  format: {_q(raw.format)}  # detected: {_comment(note)}")
     elif raw.format == "csv" and raw.delimiter and raw.delimiter != ",":
         lines.append(f"  delimiter: {_q(raw.delimiter)}  # detected")
     if raw.format in ("csv", "qualtrics", "surveymonkey") and raw.encoding not in (None, "utf-8", "utf-8-sig"):
-        lines.append(f"  encoding: {raw.encoding}  # detected (not UTF-8)")
+        lines.append(f"  encoding: {_q(raw.encoding)}  # detected (not UTF-8)")
     if t.dayfirst is not None:
         lines.append(f"  dayfirst: {'true' if t.dayfirst else 'false'}  # {_comment(t.dayfirst_reason)}")
     elif t.dayfirst_reason:
@@ -140,8 +144,8 @@ def render_yaml(prop: Proposal, output: Path) -> str:
     today = _dt.date.today().isoformat()
     lines = [f"# Proposed by `npsdiag init` on {today}. Every guess says why, and how sure it is",
              "# (high / medium / low). Check the lines marked CHECK, then run",
-             f"#   npsdiag validate {output.name}",
-             f"#   npsdiag run {output.name}",
+             f"#   npsdiag validate {_comment(output.name)}",
+             f"#   npsdiag run {_comment(output.name)}",
              "# Paths are relative to this file's folder."]
     for kind, t in prop.tables.items():
         raw = t.raw
@@ -150,7 +154,7 @@ def render_yaml(prop: Proposal, output: Path) -> str:
             how.append(raw.encoding)
         if raw.delimiter:
             how.append(f"delimiter {raw.delimiter!r}")
-        lines.append(f"#   {kind}: {t.title} ({', '.join(how)}; {fmt_n(len(raw.frame))} rows)"
+        lines.append(f"#   {kind}: {_comment(t.title)} ({_comment(', '.join(how))}; {fmt_n(len(raw.frame))} rows)"
                      + (" - the same file (a flat export)" if kind == "accounts" and prop.flat_accounts else ""))
     for f, why in prop.unused:
         lines.append(f"#   not used: {_comment(Path(f).name)}: {_comment(why)}")
@@ -161,5 +165,5 @@ def render_yaml(prop: Proposal, output: Path) -> str:
     if prop.settings:
         lines.append(f"settings:  # {_comment(prop.settings_reason)}")
         for k, v in prop.settings.items():
-            lines.append(f"  {k}: {json.dumps(v)}")
+            lines.append(f"  {k}: {json.dumps(v)}")  # numbers and lists of numbers: JSON is YAML
     return "\n".join(lines) + "\n"

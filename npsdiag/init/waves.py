@@ -78,7 +78,7 @@ def wave_group(score: str, candidates: list[str]) -> list[str]:
     stem = _stem(score)
     if not stem:
         return []
-    group = [c for c in dict.fromkeys(candidates) if _stem(c) == stem and (wave_order(c) is not None or c == score)]
+    group = [c for c in dict.fromkeys(candidates) if _stem(c) == stem]
     if score not in group:
         group.append(score)
     if len(group) < 2 or all(wave_order(c) is None for c in group):
