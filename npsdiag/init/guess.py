@@ -89,6 +89,7 @@ _QUALTRICS_META = {"status", "ip address", "ipaddress", "progress", "duration in
                    "external data reference", "location latitude", "location longitude", "distribution channel",
                    "user language", "solution revision", "q total duration", "q url", "q recaptcha score",
                    "q relevant id duplicate", "q relevant id duplicate score", "q relevant id fraud score"}
+_NPS_FLAGS = {"promoter", "promoters", "passive", "passives", "detractor", "detractors", "neutral"}
 _SURVEYMONKEY_META = {"collector id", "ip address", "email address", "first name", "last name", "custom data 1",
                       "start date"}
 
@@ -449,8 +450,12 @@ def _segments(t: TableGuess, used: set[str]) -> None:
         hint = bool(_SEGMENT_HINT.search(p.text))
         if _PERSONAL.search(p.norm) and not hint:
             continue
-        if p.kind == "labels" or p.rating_words or (p.kind == "number" and _RATING_NAME.search(p.text)):
+        if p.kind == "labels" or p.rating_words or (p.kind == "number" and _RATING_NAME.search(p.text)) or (
+                p.kind == "category" and p.distinct <= 12 and re.search(r"\b(rate|rating|ratings)\b", p.text)):
             t.not_used.append((p.name, f"answers of a rating ({p.describe()}): an attitude, not a segment"))
+            continue
+        if p.distinct == 1 and p.norm in _NPS_FLAGS:
+            t.not_used.append((p.name, "the NPS category as a flag, derived from the score (not a segment)"))
             continue
         if p.distinct == 1 and p.fill_share < 0.95:
             t.not_used.append((p.name, f"one value ('{short(p.top[0], 40)}' on {fmt_n(p.filled)} rows, the others "
