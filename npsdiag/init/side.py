@@ -45,12 +45,12 @@ def respondent_keyed(resp: TableGuess, t: TableGuess) -> KeyedTable | None:
     resp_cols = [rid.column] if rid else [p.name for p in resp.profiles if p.kind in ("id", "category", "email")
                                           and p.name not in {g.column for g in resp.columns.values()}]
     best: KeyedTable | None = None
+    ours_by_col = {c: _keys(resp.raw.frame[c]) for c in resp_cols}
     for p in t.profiles:
         if p.kind not in ("id", "category", "email", "number") or p.unique_share < 0.9 or p.fill_share < 0.5:
             continue
         theirs = _keys(t.raw.frame[p.name])
-        for c in resp_cols:
-            ours = _keys(resp.raw.frame[c])
+        for c, ours in ours_by_col.items():
             if not ours or not theirs:
                 continue
             hit = len(ours & theirs)
