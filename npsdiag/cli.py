@@ -37,7 +37,9 @@ def validate(config: str | Path, out=None) -> int:
     """
     from .clean import REASONS, prepare
     from .config import read_config
+    from .init import unchecked_lines
     from .io import load
+    from .io.attributes import table_uses
 
     out = out or sys.stdout
     cfg, problems = read_config(config)
@@ -69,10 +71,12 @@ def validate(config: str | Path, out=None) -> int:
         print(f"\nOK: {len(prep.flags):,} response rows read, {len(prep.responses):,} usable.", file=out)
         for reason, n in prep.excluded_counts.items():
             print(f"  excluded {n:,}: {REASONS[reason]}", file=out)
-        for name in ("accounts", "invitations", "contacts"):
-            t = getattr(data, name)
-            if t is not None:
-                print(f"  {name}: {len(t):,} rows", file=out)
+        uses = table_uses(data.responses, {n: getattr(data, n) for n in ("accounts", "invitations", "contacts")},
+                          data.sources.get("contacts", {}).get("joined"))
+        for name, use in uses.items():
+            print(f"  {name}: {len(getattr(data, name)):,} rows, {use}", file=out)
+    for line in unchecked_lines(cfg.path if cfg is not None else config):
+        print(line, file=out)
     return 1 if fatal else 0
 
 
