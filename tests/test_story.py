@@ -82,7 +82,7 @@ def test_renewal_risk_levels_and_value_at_stake():
     assert risk.loc["C", "risk"] == "high" and risk.loc["C", "latest_category"] == "detractor"
     assert risk.loc["B", "risk"] == "medium" and risk.loc["B", "latest_category"] == "passive"
     assert risk.loc["D", "risk"] == "low" and bool(risk.loc["D", "decision_maker_heard_12m"])
-    assert risk.loc["A", "people_heard_12m"] == 2 and risk.loc["A", "days_since_heard"] == 16  # 06-29 -> 07-15: 1 + 15 days
+    assert risk.loc["A", "people_heard_12m"] == 2 and risk.loc["A", "days_since_heard"] == 16  # 06-29 -> 07-15
     assert pd.isna(risk.loc["B", "renewal_date"]) and risk.loc["A", "renewal_date"] == pd.Timestamp("2024-09-01")
     told = story.tell(_diag(prep), prep)
     # high-risk ARR: A 100k + C 500k, of which A renews within two quarters
