@@ -40,7 +40,8 @@ from cycler import cycler
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 
-__all__ = ["PALETTE", "CATEGORY_COLORS", "CATEGORY_HATCHES", "STATUS_COLORS", "STYLE", "style", "figure", "axes",
+__all__ = ["text_boxes", "overlapping_labels",
+           "PALETTE", "CATEGORY_COLORS", "CATEGORY_HATCHES", "STATUS_COLORS", "STYLE", "style", "figure", "axes",
            "label", "err", "MAX_LABEL_CHARS"]
 
 #: Okabe-Ito palette.
@@ -153,3 +154,53 @@ def err(value, low, high) -> np.ndarray:
     """
     v, lo, hi = (np.asarray(a, dtype="float64") for a in (value, low, high))
     return np.nan_to_num(np.vstack([np.clip(v - lo, 0, None), np.clip(hi - v, 0, None)]))
+
+
+def text_boxes(fig: Figure) -> list[tuple[str, Any]]:
+    """Every visible, non-empty text of a drawn figure with its bounding box in display pixels.
+
+    Tick labels, axis labels, titles, annotations and legend entries of every axes, and the figure's own texts:
+    what a reader has to read, for :func:`overlapping_labels`.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = fig.canvas if hasattr(fig.canvas, "get_renderer") else FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    texts = list(fig.texts)
+    for ax in fig.axes:
+        texts += [*ax.get_xticklabels(), *ax.get_yticklabels(), ax.xaxis.label, ax.yaxis.label, ax.title,
+                  *ax.texts]
+        legend = ax.get_legend()
+        if legend is not None:
+            texts += list(legend.get_texts())
+    boxes, seen = [], set()
+    for t in texts:
+        if id(t) in seen or not t.get_visible() or not t.get_text().strip():
+            continue
+        seen.add(id(t))
+        boxes.append((t.get_text(), t.get_window_extent(renderer)))
+    return boxes
+
+
+def overlapping_labels(fig: Figure, tolerance: float = 1.0) -> list[tuple[str, str]]:
+    """Pairs of texts of a drawn figure whose boxes overlap by more than ``tolerance`` pixels each way.
+
+    Examples
+    --------
+    >>> import matplotlib.figure
+    >>> f = matplotlib.figure.Figure()
+    >>> ax = f.add_subplot()
+    >>> _ = ax.text(0.5, 0.5, "first label"), ax.text(0.5, 0.5, "second label")
+    >>> overlapping_labels(f)
+    [('first label', 'second label')]
+    """
+    boxes = text_boxes(fig)
+    out = []
+    for i, (a, ba) in enumerate(boxes):
+        for b, bb in boxes[i + 1:]:
+            w = min(ba.x1, bb.x1) - max(ba.x0, bb.x0)
+            h = min(ba.y1, bb.y1) - max(ba.y0, bb.y0)
+            if w > tolerance and h > tolerance:
+                out.append((a, b))
+    return out
