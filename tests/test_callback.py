@@ -178,7 +178,7 @@ def test_real_bt_verbatims_queue_and_decay_degrade(shared_data, tmp_path: Path):
 
     prep = prepare(load(cfg), as_of="2024-01-01")
     res = decay.diagnose(prep)
-    assert res.status == "not_assessed" and "followed_up_at" in res.not_assessed_reason
+    assert res.status == "not_assessed" and "called back" in res.not_assessed_reason
     q = callback_queue(prep)
     assert len(q) == 1271 and set(q["status"]) == {"follow-up not recorded"}
     assert q["responded_at"].iloc[0] == prep.responses["responded_at"].max()  # recency only, newest first
