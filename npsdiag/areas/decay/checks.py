@@ -577,11 +577,15 @@ def callback_queue_summary(inputs: DecayInputs) -> Check:
                              substantive=False)
     check = Check(name, context={"exports": {"callback_queue.csv": q}}, substantive=False)
     if len(q):
-        show = [c for c in ("priority", "status", "account_id", "account_name", "role", "owner", "score",
-                            "responded_at", "days_waiting", "arr") if c in q]
-        top = q.head(10)[show].copy()
+        top = q.head(10)
+        # the report names each row by its account and response id (the respondent, often an e-mail, stays in the
+        # CSV), and by its row in the export where neither is known
+        unnamed = (top["account_id"].isna() & top["response_id"].isna()).any()
+        show = ["priority", "status", "account_id", "account_name", "response_id",
+                *(["source_row"] if unnamed else []), "role", "owner", "score", "responded_at", "days_waiting", "arr"]
+        top = top[show].copy()
         top["responded_at"] = pd.to_datetime(top["responded_at"]).dt.strftime("%Y-%m-%d")
         _table(check, "callback_queue_top", top.dropna(axis=1, how="all"),
-               f"The first 10 of {len(q)} detractors waiting for a callback (full list in callback_queue.csv), "
-               "prioritised by ARR discounted for the age of the feedback.")
+               f"The first 10 of {len(q)} detractors waiting for a callback (full list in callback_queue.csv, with "
+               "every identifier of the export), prioritised by ARR discounted for the age of the feedback.")
     return check
