@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -979,3 +980,49 @@ def test_responded_within_equals_the_matched_frame(by_id):
         got = linking.responded_within(prep, window_days=window)
         assert got.dtype == bool and np.array_equal(got, ref), window
         assert 0 < got.sum() < len(got)
+
+
+# --------------------------------------------------------------------------- sound only on evidence (issue 19, class 3)
+
+
+SUBSTANTIVE = {"account_outcomes": False, "follow_up": True, "follow_up_effect": True, "score_staleness": True,
+               "response_rates": True, "response_latency": True, "multiple_testing": False, "callback_queue": False}
+CONFIG_WORDS = re.compile(r"\b(?:responses|accounts|invitations|settings)\.\w+|\b\w+_\w+\b(?!\.csv)")
+
+
+def test_substantive_checks_and_plain_reasons(clean_result, bad_result):
+    _, res = clean_result
+    assert {c.name: c.substantive for c in res.checks} == SUBSTANTIVE
+    texts = [x for f in bad_result[1].findings for x in (f.title, f.detail, f.recommendation)]
+    assert len(texts) == 18 and not [t for t in texts if CONFIG_WORDS.search(t)]
+    # follow-up dates only: the area is partly assessed, and says why in plain words (no config keys)
+    r, _, _ = make_client(seed=2, n_accounts=40, months=12)
+    _, res = _run(r.drop(columns=["invited_at"]))
+    assert {c.name: c.substantive for c in res.checks} == SUBSTANTIVE
+    reasons = {c.name: c.reason for c in res.checks if not c.assessed}
+    assert reasons == {"account_outcomes": "needs to know which accounts renewed and which churned",
+                       "follow_up_effect": "needs to know which accounts renewed and which churned",
+                       "score_staleness": "needs to know which accounts renewed and which churned",
+                       "response_rates": "needs the list of survey invitations",
+                       "response_latency": "needs the dates the survey invitations were sent"}
+    if res.status == "amber" and not [f for f in res.findings if f.severity in ("high", "medium")]:
+        assert res.summary_text.startswith("Partly assessed")
+    texts = [*reasons.values(), *res.notes, res.summary_text, *(x for f in res.findings
+                                                                 for x in (f.title, f.detail, f.recommendation))]
+    assert not [t for t in texts if CONFIG_WORDS.search(t)], [t for t in texts if CONFIG_WORDS.search(t)]
+    _, none = _run(pd.DataFrame({"score": [1.0, 9.0], "responded_at": ["2024-01-01", "2024-01-02"]}))
+    assert not CONFIG_WORDS.search(none.not_assessed_reason)
+
+
+def test_a_failed_queue_does_not_make_a_sound_area_partly_assessed(monkeypatch):
+    from npsdiag.areas.decay import checks
+
+    def boom(prep):
+        raise ValueError("odd export")
+
+    r, a, i = make_client(seed=1)
+    monkeypatch.setattr(checks, "callback_queue", boom)
+    _, res = _run(r, a, i)
+    queue = next(c for c in res.checks if c.name == "callback_queue")
+    assert not queue.assessed and queue.reason == "the callback queue could not be built"
+    assert res.status == "green" and not res.unassessed
