@@ -363,6 +363,23 @@ def test_latency_band_and_churn_table():
     assert tab["n"].tolist() == [1, 1, 1, 1] and tab["churn_rate"].tolist() == [0, 1, 1, 1]
 
 
+def test_follow_up_churn_intervals_count_accounts():
+    # 8 detractor responses of 4 accounts (2 each), all of an account churned or not: p = 1/2, cluster totals of
+    # (y - p) = 1, 1, -1, -1 -> var = 4/3 * 4 / 8^2 = 1/12 against p(1-p)/n = 1/32: design effect 8/3, and the
+    # Wilson interval of 4 of 8 becomes that of 1.5 of 3 (Kish effective counts)
+    from statsmodels.stats.proportion import proportion_confint
+
+    d = pd.DataFrame({"band": pd.Categorical(["never"] * 8), "churned": [True] * 4 + [False] * 4,
+                      "account_id": ["a", "a", "b", "b", "c", "c", "d", "d"]})
+    row = decay.follow_up_churn(d).iloc[0]
+    assert row["design_effect"] == pytest.approx(8 / 3)
+    lo, hi = proportion_confint(1.5, 3, method="wilson")
+    assert (row["ci_low"], row["ci_high"]) == (pytest.approx(lo), pytest.approx(hi))
+    flat = decay.follow_up_churn(d, cluster=None).iloc[0]
+    lo, hi = proportion_confint(4, 8, method="wilson")
+    assert flat["design_effect"] == 1 and (flat["ci_low"], flat["ci_high"]) == (pytest.approx(lo), pytest.approx(hi))
+
+
 def test_follow_up_churn_model_against_statsmodels():
     rng = np.random.default_rng(7)
     n = 600

@@ -365,11 +365,13 @@ def follow_up_effect(inputs: DecayInputs, follow_up_check: Check, linked: Linked
         return Check.skipped(name, REASONS["few_bands"])
     check = Check(name)
     _table(check, "churn_by_follow_up", _round(tab.drop(columns="band_code")),
-           f"Churn of detractors' accounts by follow-up speed, with {inputs.pct} Wilson intervals (one row per "
-           "detractor response linked to an account outcome)." + _embargo_words(inputs))
+           f"Churn of detractors' accounts by follow-up speed, one row per detractor response linked to an account "
+           f"outcome, with {inputs.pct} Wilson intervals that count an account's responses together (the design "
+           "effect: how much an account's several responses widen them)." + _embargo_words(inputs))
     _figure(check, "churn_by_follow_up",
             f"Churn rate of detractors' accounts by how fast the detractor was followed up, with {inputs.pct} Wilson "
-            "intervals. An association, not proof of cause.", figures.plot_churn_by_follow_up, tab)
+            "intervals counting an account's responses together. An association, not proof of cause.",
+            figures.plot_churn_by_follow_up, tab)
     model = followup.follow_up_churn_model(ld, confidence=conf)
     if not model.fitted:
         check.notes.append(f"Follow-up effect: the churn model could not be fitted ({model.covariance}).")
@@ -380,7 +382,9 @@ def follow_up_effect(inputs: DecayInputs, follow_up_check: Check, linked: Linked
     check.context.update(table=tab, model=model, sla=sla,
                          p_values={"follow_up_effect": float(model.terms["p_value"].iloc[0])})
     check.notes.append("Follow-up effect: logistic regression of churn on the follow-up band, controlling for the "
-                       "score (maximum likelihood, errors clustered by account). An association, not proof of cause.")
+                       "score (maximum likelihood, errors clustered by account). Churn per band with Wilson intervals "
+                       "on Kish effective counts (responses divided by the design effect of the band's churn rate, "
+                       "accounts as clusters; Dean & Pagano 2015). An association, not proof of cause.")
     return check
 
 
