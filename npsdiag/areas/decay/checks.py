@@ -383,7 +383,7 @@ def follow_up_effect(inputs: DecayInputs, follow_up_check: Check, linked: Linked
                          p_values={"follow_up_effect": float(model.terms["p_value"].iloc[0])})
     check.notes.append("Follow-up effect: logistic regression of churn on the follow-up band, controlling for the "
                        "score (maximum likelihood, errors clustered by account). Churn per band with Wilson intervals "
-                       "on Kish effective counts (responses divided by the design effect of the band's churn rate, "
+                       "on effective counts (responses divided by the design effect of the band's churn rate, "
                        "accounts as clusters; Dean & Pagano 2015). An association, not proof of cause.")
     return check
 
