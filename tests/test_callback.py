@@ -326,3 +326,14 @@ def test_queue_account_columns_equal_a_left_merge(numeric_ids):
     assert q["account_name"].astype(object).where(q["account_name"].notna(), None).tolist() == \
         ref["name"].astype(object).where(ref["name"].notna(), None).tolist()
     assert np.allclose(q["arr"].to_numpy(float), ref["revenue"].to_numpy(float), equal_nan=True)
+
+
+def test_respondents_written_na_are_not_one_person():
+    # three detractors whose respondent column holds R's "NA": three people to call, not one (the latest)
+    resp = pd.DataFrame({"response_id": ["a", "b", "c", "d"], "score": [1.0, 2.0, 3.0, 4.0],
+                         "responded_at": ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04"],
+                         "respondent_id": ["NA", "NA", "N/A", "kim@x.com"]})
+    q = callback_queue(prepare(from_frames(resp, settings={"redact_pii": False, "repeat_window_days": 0}),
+                               as_of="2024-02-01"))
+    assert sorted(q["response_id"]) == ["a", "b", "c", "d"]
+    assert q.set_index("response_id")["respondent"].isna().tolist() == [False, True, True, True]

@@ -165,8 +165,11 @@ def _waiting(prep: Prepared, include_late: bool) -> pd.DataFrame | None:
     if "followed_up_at" in r:
         det["followed_up_at"] = r["followed_up_at"].to_numpy()[pos]
     has_resp = "respondent_id" in r
-    if has_resp:
-        det["_resp"] = prep.codes("respondent_id")[0][pos]
+    if has_resp:  # a respondent written "NA" is no respondent: those rows are not one person's answers
+        codes, uniq = prep.codes("respondent_id")
+        named = np.append(blank_missing_text(pd.Series(uniq, dtype=object)).notna().to_numpy(dtype=bool), False)
+        resp = np.asarray(codes)[pos]
+        det["_resp"] = np.where(named[resp], resp, -1)
     if "followed_up_at" in det:
         fu = follow_up_latency(det, sla_days=float(prep.settings.follow_up_sla_days), end=end)
         wanted = ["never", "open"] + (["late"] if include_late else [])
