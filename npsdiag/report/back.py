@@ -162,6 +162,16 @@ METHOD_LIBRARY: list[tuple[tuple[str, ...], tuple[str, str, str]]] = [
                    "DeLong, E. R., DeLong, D. M. & Clarke-Pearson, D. L. (1988). Biometrics 44(3), 837–845.")),
     (("hanley",), ("AUC interval (Hanley–McNeil)", "Standard error of the AUC from its sample sizes.",
                    "Hanley, J. A. & McNeil, B. J. (1982). Radiology 143(1), 29–36.")),
+    (("obuchowski",), ("AUC interval for clustered responses (Obuchowski)",
+                       "DeLong's placements averaged per account: the AUC's standard error when accounts answer "
+                       "many times.",
+                       "Obuchowski, N. A. (1997). Nonparametric analysis of clustered ROC curve data. Biometrics "
+                       "53(2), 567–578.")),
+    (("dean & pagano", "dean and pagano", "effective counts"),
+     ("Wilson interval on effective counts", "The Wilson interval of a share with n and the count divided by the "
+                                             "design effect, when responses cluster in accounts.",
+      "Dean, N. & Pagano, M. (2015). Evaluating confidence interval methods for binomial proportions in clustered "
+      "surveys. Journal of Survey Statistics and Methodology 3(4), 484–503.")),
     (("cox", "phreg", "hazard"), ("Proportional hazards model",
                                   "Time to churn after the last response, renewals censored (statsmodels PHReg).",
                                   "Cox, D. R. (1972). Regression models and life-tables. JRSS B 34(2), 187–220.")),

@@ -91,19 +91,30 @@ def figure_html(fig: Figure | Any, caption: str = "", dpi: int = DEFAULT_DPI, re
 
 
 def phone_png(fig: Any) -> bytes | None:
-    """The figure redrawn :data:`PHONE_INCHES` wide for a phone (its size restored afterwards), or None if it
-    cannot be: the same fonts on a narrower canvas, so on a 390 px screen its text is as large as on paper."""
+    """The figure redrawn :data:`PHONE_INCHES` wide for a phone (its size and ticks restored afterwards), or None.
+
+    The same fonts on a narrower canvas, so that on a 390 px screen its text is as large as on paper; tick labels
+    that would overlap are thinned (every second, third... label kept). When other texts still overlap
+    (:func:`npsdiag.plotting.overlapping_labels`), there is no phone variant: the report then lets the phone
+    scroll the full-size figure inside its box.
+    """
     try:
         size = fig.get_size_inches().copy()
     except AttributeError:
         return None
     width, height = PHONE_INCHES
+    restore = None
     try:
-        fig.set_size_inches(width, max(height, min(size[1] * width / size[0] * 1.6, 1.4 * height)))
-        png, _ = render_png(fig, PHONE_DPI)
+        with plotting.style():
+            fig.set_size_inches(width, max(height, min(size[1] * width / size[0] * 1.6, 1.4 * height)))
+            restore = plotting.thin_ticks(fig)
+            legible = not plotting.overlapping_labels(fig) and not plotting.clipped_labels(fig)
+            png = render_png(fig, PHONE_DPI)[0] if legible else None
     except Exception:  # noqa: BLE001 - the desktop image is still shown
         png = None
     finally:
+        if restore is not None:
+            restore()
         fig.set_size_inches(size)
     return png
 
