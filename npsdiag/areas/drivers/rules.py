@@ -53,8 +53,8 @@ def _title(top: pd.Series | None, sole: pd.Series | None) -> str:
 def _sole_text(sole: pd.Series, cd: pd.DataFrame) -> str:
     """What says that ``sole`` alone predicts churn among the drivers of ``cd`` (the churn drivers table)."""
     others = cd[cd["driver"] != sole["driver"]]
-    rest = "; ".join(f"{d} {o:.2f}, {lo:.2f}–{hi:.2f}" for d, o, lo, hi in
-                     zip(others["driver"], others["odds_ratio"], others["or_ci_low"], others["or_ci_high"], strict=True))
+    rest = "; ".join(f"{row['driver']} {row['odds_ratio']:.2f}, {row['or_ci_low']:.2f}–{row['or_ci_high']:.2f}"
+                     for _, row in others.iterrows())
     return (f"Of the {len(cd)} drivers, only {sole['driver']} predicts which accounts churn once the others are taken "
             f"into account: each standard deviation higher goes with {100 * (1 - sole['odds_ratio']):.0f}% lower odds "
             f"of churn (odds ratio {sole['odds_ratio']:.2f}, {sole['or_ci_low']:.2f}–{sole['or_ci_high']:.2f}, "
