@@ -73,7 +73,7 @@ def churn_drivers(prep: Prepared) -> Check:
         return Check.skipped("churn_drivers", "the responses do not say which account they belong to")
     table = accounts_table(acc)
     pos = account_positions(r["account_id"], table, prep.codes("account_id"))
-    af = blocks.ratings_by_account(r, table, pos, drivers, float(prep.settings.outcome_embargo_days))
+    af = blocks.ratings_by_account(r, table, pos, drivers, max(0.0, float(prep.settings.outcome_embargo_days)))
     cd = blocks.churn_drivers(af, drivers, confidence=prep.settings.confidence)
     if cd.empty:
         return Check.skipped("churn_drivers", "too few accounts with an outcome rate every driver, or all of them "

@@ -22,13 +22,17 @@ DOMINANT_SHARE = 0.5
 
 
 def _dominant(score_drivers: dict[str, Any]) -> pd.Series | None:
-    """The score driver whose share of the explained variance is above :data:`DOMINANT_SHARE`, interval and all."""
+    """The score driver whose share of the explained variance is above :data:`DOMINANT_SHARE`, interval and all.
+
+    Only a driver whose ratings rise with the score (a positive correlation) counts.
+    """
     kd = score_drivers.get("table")
     if kd is None or kd["share"].notna().sum() < 2:  # a single driver explains everything it explains
         return None
     top = kd.iloc[0]
     low = top.get("share_ci_low", np.nan)
-    return top if np.isfinite(low) and low > DOMINANT_SHARE else None
+    # a driver whose ratings fall as the score rises (a reversed scale?) is not a lever: no claim
+    return top if np.isfinite(low) and low > DOMINANT_SHARE and top.get("r", np.nan) > 0 else None
 
 
 def _churn_predictors(churn_drivers: dict[str, Any], alpha: float) -> pd.DataFrame | None:

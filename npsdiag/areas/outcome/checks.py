@@ -101,7 +101,7 @@ def gather(prep: Prepared) -> Inputs:
                 if c in acc.columns]
     return Inputs(prep, table, account_positions(r["account_id"], table, prep.codes("account_id")),
                   prep.codes("role") if "role" in r else None, segments, s.confidence, s.breaks,
-                  float(s.outcome_embargo_days))
+                  max(0.0, float(s.outcome_embargo_days)))  # never a response after the outcome
 
 
 # --------------------------------------------------------------------------- linking and accounts
@@ -334,7 +334,8 @@ def false_signals(inp: Inputs, acc: Check) -> Check:
     return Check("false_signals", tables={"false_signals": fs},
                  captions={"false_signals": (
                      "False comfort: share of promoter accounts that churned; false alarm: share of detractor accounts "
-                     f"that stayed — for all accounts and by the role that answered ({conf:.0%} Wilson intervals).")},
+                     "that stayed — for all accounts (by the account's score) and by role (by the role's latest score "
+                     f"before the outcome), with {conf:.0%} Wilson intervals.")},
                  context={"table": fs})
 
 

@@ -60,23 +60,25 @@ def definition_labels(data: pd.DataFrame, embargo_days: float = 30) -> list[tupl
     return rows
 
 
-def _row(label: str, d: pd.DataFrame, col: str, used: bool, reference: pd.Series | None, breaks: Breaks,
-         confidence: float) -> dict:
-    """One definition's row: AUC, churn by category and the accounts whose category differs from the used one."""
+def _row(label: str, d: pd.DataFrame, col: str, used: bool, reference: tuple[pd.Index, np.ndarray] | None,
+         breaks: Breaks, confidence: float) -> dict:
+    """One definition's row: AUC, churn by category and the accounts whose category differs from the used one.
+
+    ``reference`` holds the used definition's account ids and category codes (0 detractor, 1 passive, 2 promoter).
+    """
     d = d[d[col].notna()]
     y = d["churned"].to_numpy(dtype="float64")
     a = auc_delong(y, d[col], confidence)
-    cat = categorize(d[col], breaks).astype(str).to_numpy()
+    cat = np.asarray(categorize(d[col], breaks).cat.codes)
     row = {"definition": label, "used": used, "accounts": len(d), "churned": int(y.sum()), "auc": a.auc,
            "auc_ci_low": a.ci_low, "auc_ci_high": a.ci_high, "p_value": a.p_value}
-    for name in ("detractor", "passive", "promoter"):
-        m = cat == name
+    for code, name in enumerate(("detractor", "passive", "promoter")):
+        m = cat == code
         row[f"{name}s"] = int(m.sum())
         row[f"{name}_churn_rate"] = float(y[m].mean()) if m.any() else np.nan
     if reference is not None and "account_id" in d:
-        mine = pd.Series(cat, index=d["account_id"].to_numpy())
-        both = mine.index.intersection(reference.index)
-        row["recategorised"] = int((mine.loc[both] != reference.loc[both]).sum())
+        at = reference[0].get_indexer(d["account_id"])
+        row["recategorised"] = int((cat[at >= 0] != reference[1][at[at >= 0]]).sum())
     return row
 
 
@@ -129,8 +131,8 @@ def score_definitions(
     [['latest score (used in this report)', 1.0, 2, 0], ['mean of its scores', 0.75, 1, 1], \
 ['lowest of its scores', 0.5, 0, 2]]
     """
-    used = categorize(data["score"], breaks).astype(str)
-    reference = (pd.Series(used.to_numpy(), index=data["account_id"].to_numpy())[data["score"].notna().to_numpy()]
+    scored = data[data["score"].notna()]
+    reference = ((pd.Index(scored["account_id"]), np.asarray(categorize(scored["score"], breaks).cat.codes))
                  if "account_id" in data else None)
     rows = []
     for label, col, embargoed in definition_labels(data, embargo_days if unembargoed is not None else 0):

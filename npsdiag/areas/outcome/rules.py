@@ -233,7 +233,7 @@ def false_comfort(signals: dict[str, Any], churn: dict[str, Any]) -> Finding | N
     rate, base = float(top["false_comfort_rate"]), float(top["churn_rate"])
     severity = "high" if top["rate_comfort_ci_low"] >= 0.15 and rate >= 0.8 * base else "medium"
     who = "promoter accounts" if top["group"] == "all accounts" else (
-        f"accounts whose {top['group'].removeprefix('role: ')} respondents are promoters")
+        f"accounts whose latest {top['group'].removeprefix('role: ')} respondent is a promoter")
     alarm = fs[fs["group"] == top["group"]].iloc[0]
     detail = (f"{int(top['promoters_churned'])} of {int(top['promoters'])} {who} churned ({100 * rate:.1f}%, interval "
               f"{100 * top['rate_comfort_ci_low']:.1f}–{100 * top['rate_comfort_ci_high']:.1f}%), against "
