@@ -348,7 +348,7 @@ def test_dominant_driver_fires_on_evidence_only():
     assert f is not None and f.severity == "medium" and res.status == "amber"
     assert f.evidence["score_driver"] == f.evidence["churn_driver"] == "Support"
     assert f.evidence["share_ci_low"] > 0.5 and f.evidence["p_adj"] < 0.05
-    assert f.title.startswith("Support carries the score") and "only driver that predicts churn" in f.title
+    assert f.title.startswith("Support explains most of the score") and "only driver that predicts churn" in f.title
     assert "not what causes it" in f.detail and "Support" in f.recommendation
     assert res.summary_text == f.title + "."
     # Ease carries the score, but only Value predicts churn

@@ -24,7 +24,7 @@ before their outcome (:func:`account_ratings`, with the embargo of
 :func:`npsdiag.linking.before_outcome`); :func:`plot_drivers` draws the
 shares. :func:`diagnose` runs the area's checks (``checks``: score drivers,
 churn drivers) and its rule (``rules``: ``drivers.dominant_driver``, one
-driver carrying the score beyond doubt, or alone predicting churn).
+driver explaining most of the score beyond doubt, or alone predicting churn).
 
 References
 ----------

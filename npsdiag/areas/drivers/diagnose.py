@@ -15,7 +15,7 @@ def diagnose(prep: Prepared) -> AreaResult:
     Returns an :class:`AreaResult` for the area ``"drivers"`` with the tables
     ``score_drivers`` and (when accounts carry ``churned``) ``churn_drivers``,
     a bar chart, and the finding ``drivers.dominant_driver`` (one driver
-    carries the score, or alone predicts churn). ``not_assessed`` when no
+    explains most of the score, or alone predicts churn). ``not_assessed`` when no
     driver column is configured or too few responses rate every driver;
     "partly assessed" when churn could not be related to the drivers.
     """

@@ -1,4 +1,4 @@
-"""Key drivers' rules: one driver that carries the score, or alone predicts churn (``drivers.dominant_driver``).
+"""Key drivers' rules: a driver that explains most of the score, or alone predicts churn (``drivers.dominant_driver``).
 
 A rule is a function of check contexts (:mod:`npsdiag.areas.drivers.checks`)
 returning a :class:`~npsdiag.findings.Finding` or None; a skipped check's
@@ -45,8 +45,8 @@ def _churn_predictors(churn_drivers: dict[str, Any], alpha: float) -> pd.DataFra
 
 def _title(top: pd.Series | None, sole: pd.Series | None) -> str:
     if top is not None and sole is not None and sole["driver"] == top["driver"]:
-        return (f"{top['driver']} carries the score ({100 * top['share']:.0f}% of what the drivers explain) and is "
-                "the only driver that predicts churn")
+        return (f"{top['driver']} explains most of the score ({100 * top['share']:.0f}% of what the drivers explain) "
+                "and is the only driver that predicts churn")
     if top is not None and sole is not None:
         return f"{top['driver']} explains most of the score, but only {sole['driver']} predicts churn"
     if top is not None:
@@ -67,7 +67,7 @@ def _sole_text(sole: pd.Series, cd: pd.DataFrame) -> str:
 
 
 def dominant_driver(score_drivers: dict[str, Any], churn_drivers: dict[str, Any], alpha: float) -> Finding | None:
-    """``drivers.dominant_driver``: one driver carries the score, or alone predicts churn.
+    """``drivers.dominant_driver``: one driver explains most of the score, or alone predicts churn.
 
     Fires when the top driver's share of the score's explained variance has
     its bootstrap interval above :data:`DOMINANT_SHARE` (Johnson's relative
@@ -84,7 +84,7 @@ def dominant_driver(score_drivers: dict[str, Any], churn_drivers: dict[str, Any]
     kd, cd = score_drivers.get("table"), churn_drivers.get("table")
     parts, ev = [], {}
     if top is not None:
-        parts.append(f"{top['driver']} carries {100 * top['share']:.0f}% of the part of the score that the "
+        parts.append(f"{top['driver']} accounts for {100 * top['share']:.0f}% of the part of the score that the "
                      f"{len(kd)} driver ratings explain (interval {100 * top['share_ci_low']:.0f}–"
                      f"{100 * top['share_ci_high']:.0f}%; together they explain {100 * top['r2']:.0f}% of the score's "
                      f"variation, n = {int(top['n']):,} responses).")
