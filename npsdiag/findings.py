@@ -36,7 +36,7 @@ FINDING_IDS = (
     "segmentation.hidden_segment", "segmentation.insufficient_n", "segmentation.mix_shift",
     "segmentation.dispersion",
     "outcome.no_link", "outcome.inverse_link", "outcome.false_comfort",
-    "outcome.role_predictiveness", "outcome.unlinked",
+    "outcome.role_predictiveness", "outcome.unlinked", "outcome.suspicious_link", "drivers.dominant_driver",
     "decay.slow_follow_up", "decay.no_follow_up", "decay.follow_up_effect",
     "decay.score_staleness", "decay.response_rate_trend", "decay.response_latency",
 )

@@ -72,6 +72,10 @@ ACTIONS: dict[str, tuple[str, str]] = {
                                     "AUC of each role's score for churn, each renewal cycle"),
     "outcome.unlinked": ("CRM administrator / data engineering",
                          "Share of responses matched to an account (aim: 98% or more)"),
+    "outcome.suspicious_link": ("CX insights lead with the CRM administrator",
+                                "How and when scores are recorded against renewal decisions, checked per source"),
+    "drivers.dominant_driver": ("Product and operations leaders",
+                                "The leading driver's rating and its share of what the drivers explain, quarterly"),
     "decay.slow_follow_up": ("Front-line managers (support, customer success)",
                              "Median days to follow up a detractor and share within the SLA, weekly"),
     "decay.no_follow_up": ("Front-line managers (support, customer success)",
@@ -92,6 +96,7 @@ AREA_ACTIONS: dict[str, tuple[str, str]] = {
     "segmentation": ("CX lead with the segment's business owner", "Segment NPS with its interval each quarter"),
     "outcome": ("CX lead with finance / revenue operations", "Churn by NPS category; AUC of the score"),
     "decay": ("Front-line managers (support, CSM)", "Detractors followed up within the SLA"),
+    "drivers": ("Product and operations leaders", "The leading driver's rating each quarter"),
     "verbatims": ("Product and CX teams", "Share of comments in each theme, quarterly"),
 }
 #: When to start, by severity.

@@ -300,7 +300,8 @@ def role_predictiveness(roles: dict[str, Any], alpha: float) -> Finding | None:
                  f"{_join(no['role'])} scores {verb}")
     else:
         title = (f"{_join(yes['role'])} scores predict churn much better than {_join(no['role'])} scores "
-                 f"(AUC {best:.2f} vs {float(no['auc'].max()):.2f})")
+                 f"(they rank churned below retained accounts {100 * best:.0f}% of the time, against "
+                 f"{100 * float(no['auc'].max()):.0f}%)")
     detail = (f"Scores predict churn well for {_role_list(yes)}, but clearly less for {_role_list(no)}. The roles "
               f"differ significantly (Wald test of the score x role interaction on standardized scores, chi² = "
               f"{inter.chi2:.1f} on {inter.df} df, p = {inter.p_value:.2g}).")
@@ -349,8 +350,10 @@ def summary(findings: list[Finding], accounts: dict[str, Any], churn: dict[str, 
         base = (f"Detractor accounts churned at {100 * lift.detractor_rate:.0f}% against "
                 f"{100 * lift.promoter_rate:.0f}% for promoters")
     if np.isfinite(a.auc):
-        base += ("; " if base else "") + (f"the score separates churned from retained accounts with AUC "
-                                          f"{a.auc:.2f} ({a.ci_low:.2f}–{a.ci_high:.2f})")
+        # plain words for the summary (the AUC and its interval are in the area's tables): the share of
+        # churned-retained pairs in which the churned account scored lower
+        base += ("; " if base else "") + (f"in {100 * a.auc:.0f}% of pairs of a churned and a retained account, "
+                                          "the churned one scored lower")
     if top:
         base += f". {top[0].title}"
     return (base + ".") if base and not base.endswith(".") else base
