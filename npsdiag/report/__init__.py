@@ -40,8 +40,6 @@ client
     :func:`since`, :func:`exhibits`, :func:`at_a_glance`; the appendix's :func:`appendix_cover`, :func:`statistics`.
 pages
     Standalone pages: :func:`brief`, :func:`owners_annex`.
-front
-    The earlier front (cover, contents, executive summary by finding), used by the contents of the appendix.
 sections
     :func:`area_html`, :func:`finding_html`, :func:`findings_frame`.
 back
@@ -63,7 +61,6 @@ from .client import (
     summary,
 )
 from .figures import MAX_FIGURE_PX, figure_html
-from .front import contents, executive_summary
 from .pages import brief, owners_annex
 from .partials import show
 from .sections import MAX_FIGURES_PER_AREA, MAX_TABLES_PER_AREA, area_html, finding_html, findings_frame
@@ -72,7 +69,7 @@ from .text import AREA_SHORT, MAX_CELL_CHARS, SEVERITY_LABEL, STATUS_ICON, STATU
 from .trend import headline_trend, trend_change, trend_figure
 
 __all__ = ["show", "findings_frame", "cover", "summary", "gaps", "since", "exhibits", "at_a_glance", "appendix_cover",
-           "statistics", "brief", "owners_annex", "contents", "executive_summary", "area_html", "finding_html",
+           "statistics", "brief", "owners_annex", "area_html", "finding_html",
            "action_plan", "methodology", "data_appendix", "glossary", "footer", "table_html", "figure_html", "esc",
            "pretty_column", "headline_trend", "trend_change", "trend_figure", "ACTIONS", "AREA_ACTIONS", "METHODS",
            "GLOSSARY", "MAX_TABLE_ROWS", "MAX_CELL_CHARS", "MAX_FIGURES_PER_AREA", "MAX_TABLES_PER_AREA",

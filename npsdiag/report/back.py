@@ -1,10 +1,11 @@
-"""The back of the report: the action plan, the appendices (methodology, data and lineage, glossary), the footer.
+"""The back of the appendix: methodology, data and lineage, glossary, the footer; each finding's typical owner.
 
 The texts a consultant maintains are data here: :data:`ACTIONS` (owner and
-measure of progress per finding id), :data:`METHODS` and the methods named
-when an area's notes mention them, :data:`GLOSSARY`. The markup is in the
-partials ``action_plan``, ``methodology``, ``data_appendix``, ``glossary`` and
-``footer`` (``templates/npsdiag/partials``).
+measure of progress per finding id, shown on the finding cards of the
+appendix), :data:`METHODS` and the methods named when an area's notes
+mention them, :data:`GLOSSARY`. The markup is in the partials
+``methodology``, ``data_appendix``, ``glossary`` and ``footer``
+(``templates/npsdiag/partials``).
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ from .. import __version__
 from ..findings import Diagnosis, Finding
 from .partials import render, safe
 from .tables import table_html
-from .text import AREA_SHORT, client_text, finding_anchor, generated_date
+from .text import AREA_SHORT, client_text, generated_date
 
-__all__ = ["ACTIONS", "AREA_ACTIONS", "HORIZON", "METHODS", "METHOD_LIBRARY", "GLOSSARY", "MAX_WARNINGS",
-           "action_for", "methods_used", "action_plan", "methodology", "data_appendix", "glossary", "footer"]
+__all__ = ["ACTIONS", "AREA_ACTIONS", "METHODS", "METHOD_LIBRARY", "GLOSSARY", "MAX_WARNINGS",
+           "action_for", "methods_used", "methodology", "data_appendix", "glossary", "footer"]
 
-# --------------------------------------------------------------------------- action plan
+# --------------------------------------------------------------------------- owners and measures
 
 #: Typical owning function and measure of progress per finding id (SPEC "Findings contract").
 ACTIONS: dict[str, tuple[str, str]] = {
@@ -99,42 +100,12 @@ AREA_ACTIONS: dict[str, tuple[str, str]] = {
     "drivers": ("Product and operations leaders", "The leading driver's rating each quarter"),
     "verbatims": ("Product and CX teams", "Share of comments in each theme, quarterly"),
 }
-#: When to start, by severity.
-HORIZON = {"high": "Start within 30 days", "medium": "Within the quarter"}
 _DEFAULT_ACTION = ("CX lead", "The finding's evidence, re-measured")
-_DEFAULT_RECOMMENDATION = "Investigate the cause and fix it."
 
 
 def action_for(f: Finding) -> tuple[str, str]:
     """The typical owner and the measure of progress of a finding (by its id, else its area)."""
     return ACTIONS.get(f.id) or AREA_ACTIONS.get(f.area, _DEFAULT_ACTION)
-
-
-def action_plan(diag: Diagnosis, redact: bool = False) -> str:
-    """Each high or medium finding turned into an action, its typical owner and a measure of progress.
-
-    Parameters
-    ----------
-    diag : Diagnosis
-        From :func:`npsdiag.diagnosis.assemble` (findings most severe first).
-    redact : bool
-        Mask personal data in the findings' text.
-
-    Returns
-    -------
-    str
-        ``<section id="action-plan">`` (partial ``action_plan.html.j2``).
-    """
-    rows = []
-    for f in diag.findings:
-        if f.severity not in HORIZON:
-            continue
-        owner, measure = action_for(f)
-        rows.append({"severity": f.severity, "horizon": HORIZON[f.severity], "anchor": finding_anchor(f),
-                     "title": client_text(f.title, redact),
-                     "action": client_text(f.recommendation or _DEFAULT_RECOMMENDATION, redact),
-                     "owner": owner, "measure": measure})
-    return render("action_plan.html.j2", rows=rows)
 
 
 # --------------------------------------------------------------------------- appendices

@@ -18,17 +18,20 @@ from typing import Any
 from .. import __version__
 from ..findings import Diagnosis
 from ..fmt import num, pct
-from ..story import MEASURES, Message, Story
+from ..story import MAX_MESSAGES, MEASURES, Message, Story
 from .figures import figure_html
-from .front import APPENDICES
 from .partials import render, safe
 from .tables import table_html
 from .text import AREA_SHORT, area_title, client_text, generated_date, long_date, p_text, signed
 from .trend import trend_figure
 
-__all__ = ["cover", "summary", "action_plan", "gaps", "since", "exhibits", "at_a_glance", "appendix_cover",
-           "statistics", "VALUE_DEFINITIONS", "message_anchor",
-           "period_text", "decisions", "value_at_stake"]
+#: The appendices of the analyst appendix, as its contents list them: (letter, anchor, title).
+APPENDICES = [("A", "methodology", "Methodology and references"), ("B", "data-appendix", "Data and lineage"),
+              ("C", "glossary", "Glossary")]
+
+__all__ = ["APPENDICES", "cover", "summary", "action_plan", "gaps", "since", "exhibits", "at_a_glance",
+           "appendix_cover", "statistics", "VALUE_DEFINITIONS", "message_anchor", "period_text", "decisions",
+           "value_at_stake"]
 
 
 def period_text(diag: Diagnosis) -> str:
@@ -166,12 +169,10 @@ def summary(diag: Diagnosis, story: Story, change: dict[str, Any] | None = None,
         Level of the intervals, for the wording.
     """
     rows = [_message_row(i, m, story, redact) for i, m in enumerate(story.top, start=1)]
-    statuses = [(name, AREA_SHORT.get(name, name), res.status, client_text(res.summary_text, redact))
-                for name, res in diag.areas.items()]
     heading = ("The messages that matter" if len(rows) > 1 else "The message that matters") + (
         f" ({len(rows)} of {len(story.messages)})" if len(story.messages) > len(rows) else "")
     return render("story_summary.html.j2", lead=_lead(diag, story, change, confidence), value=None,
-                  heading=heading, messages=rows, decisions=decisions(story), statuses=statuses)
+                  heading=heading, messages=rows, decisions=decisions(story), statuses=[])
 
 
 def action_plan(story: Story) -> str:
@@ -232,7 +233,7 @@ def since(story: Story) -> str:
     return render("story_since.html.j2", previous_period=previous_period, blocks=blocks)
 
 
-def _exhibit(i: int, m: Message, story: Story, redact: bool) -> str:
+def _exhibit(i: int, m: Message, story: Story, redact: bool, with_figure: bool = True) -> str:
     row = _message_row(i, m, story, redact)
     evidence = [client_text(f.title, redact) for f in m.findings if f.title != m.conclusion]
     kpi = None
@@ -241,7 +242,7 @@ def _exhibit(i: int, m: Message, story: Story, redact: bool) -> str:
         if m.kpi.target is not None:
             kpi += f", target {m.kpi.text(m.kpi.target)} by {long_date(m.kpi.by)}"
     figure = None
-    if m.figure is not None:
+    if m.figure is not None and with_figure:
         figure = safe(figure_html(m.figure, caption=m.conclusion, redact=redact, phone=True))
     return render("story_message.html.j2", m={
         **row, "kicker": m.title, "money_note": m.value_note, "evidence": evidence, "figure": figure,
@@ -251,10 +252,12 @@ def _exhibit(i: int, m: Message, story: Story, redact: bool) -> str:
 def exhibits(story: Story, redact: bool = False) -> str:
     """One section per message, most important first: the exhibit titled by its conclusion, value, evidence, action.
 
-    Every message has a section (the summary shows the first :data:`~npsdiag.story.MAX_MESSAGES`); each shows at
-    most one figure, the one that shows the evidence of its lead finding, drawn with a phone-sized variant.
+    Every message has a section; the first :data:`~npsdiag.story.MAX_MESSAGES` (those of the summary) show one
+    figure each, the one that shows the evidence of its lead finding, with a phone-sized variant; the figures of
+    the others are in the appendix.
     """
-    return "".join(_exhibit(i, m, story, redact) for i, m in enumerate(story.messages, start=1))
+    return "".join(_exhibit(i, m, story, redact, with_figure=i <= MAX_MESSAGES)
+                   for i, m in enumerate(story.messages, start=1))
 
 
 def at_a_glance(diag: Diagnosis, story: Story, redact: bool = False) -> str:
