@@ -165,7 +165,7 @@ def languages(comments: Comments) -> Check:
                "export) and are never quoted; ask for the export in UTF-8." if garbled else ""))
     return Check("languages", tables={"languages": langs.head(8)},
                  captions={"languages": "Languages of the comments: from their script and the words only one "
-                                        "language uses, and a language model (Lingua) where those leave doubt; "
+                                        "language uses, and a language model where those leave doubt; "
                                         "one-word comments are often undetermined and are read in the main "
                                         "language."},
                  notes=notes, substantive=False,
@@ -281,9 +281,9 @@ def _themes_reason(read_share: float, themed: float, languages_check: Check | No
         return (f"most comments are in languages without a theme lexicon{which}: only {pct(read_share)} could be "
                 "read for themes")
     if themed < MIN_THEMED_SHARE:
-        return (f"{pct(1 - themed)} of comments mention none of the lexicon's themes, so the themes do not "
-                "describe what most customers write about; the client's own themes, found in the topics below, "
-                "can be added to the configuration")
+        return (f"{pct(1 - themed)} of comments mention none of the standard themes, so those themes do not "
+                "describe what most customers write about; the client's own themes and their keywords need to be "
+                "added before themes can be compared")
     return None
 
 
