@@ -160,10 +160,10 @@ class _Vocab:
         self.order = np.argsort(vocab.astype(str), kind="stable") if self.n else np.zeros(0, "int64")
         self.sorted = vocab[self.order].astype(str) if self.n else np.array([], dtype=str)
         self.stem = stemmer(language)
-        self.stem_index = pd.Index([])
+        self.stem_at: dict[str, int] = {}  # stem -> its number (a dict: one lookup per keyword, no index casts)
         if self.stem is not None and len(present):
             codes, uniq = pd.factorize(stem_words(vocab[present], language))
-            self.stem_index = pd.Index(uniq)
+            self.stem_at = {str(u): j for j, u in enumerate(uniq)}
             # the vocabulary positions of each stem, contiguous: stem j's words are by_stem[start[j]:start[j+1]]
             order = np.argsort(codes, kind="stable")
             self.by_stem = present[order]
@@ -182,8 +182,8 @@ class _Vocab:
         i = np.searchsorted(self.sorted, word, side="left")
         if i < len(self.sorted) and self.sorted[i] == word:
             mask[self.order[i]] = True
-        if self.stem is not None and len(self.stem_index):
-            j = self.stem_index.get_indexer([self.stem([word])[0]])[0]
+        if self.stem is not None and self.stem_at:
+            j = self.stem_at.get(str(self.stem([word])[0]), -1)
             if j >= 0:
                 mask[self.by_stem[self.stem_start[j]:self.stem_start[j + 1]]] = True
         return mask
