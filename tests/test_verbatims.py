@@ -415,6 +415,9 @@ def test_real_bt_verbatims(shared_data: Path) -> None:
     assert f is not None and f.severity == "high" and f.evidence["themes"][0]["theme"] == "delivery & engineers"
     assert res.summary.split("; ")[1].startswith("delivery & engineers costs the most")
     assert res.tables["languages"].iloc[0]["language"] == "en"
+    # BT's damage is apostrophes lost in the export ("it\ufffds"): the note must not describe accents only
+    note = next(n for n in res.notes if "were repaired" in n)
+    assert "apostrophes" in note and "could not be repaired" in note
     # dates are day-first: April 2018 responses exist, none in November/December 2018
     assert prep.responses["responded_at"].max() < pd.Timestamp("2018-07-01")
 

@@ -160,7 +160,8 @@ def languages(comments: Comments) -> Check:
     if repaired or garbled:
         notes.append(
             (f"{num(repaired)} comment{'s' if repaired != 1 else ''} showed characters garbled by a wrong text "
-             "encoding (such as 'Ã©' for 'é') and were repaired before being read and quoted. " if repaired else "")
+             "encoding (accented letters or apostrophes turned into other symbols) and were repaired before being "
+             "read and quoted. " if repaired else "")
             + (f"{num(garbled)} comment{'s' if garbled != 1 else ''} could not be repaired (letters lost in the "
                "export) and are never quoted; ask for the export in UTF-8." if garbled else ""))
     return Check("languages", tables={"languages": langs.head(8)},
