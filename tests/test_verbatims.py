@@ -833,3 +833,19 @@ def test_the_language_model_reads_only_the_start_of_long_comments(monkeypatch) -
     monkeypatch.setattr(L, "_detector", lambda: Spy())
     assert L.model_languages([long_fr, "Der Techniker kam nicht"]).tolist() == ["fr", "de"]
     assert len(long_fr) > 4000 and seen == [L.MODEL_CHARS, len("Der Techniker kam nicht")]
+
+
+def test_one_word_comments_are_not_given_a_language_by_a_stop_word_list() -> None:
+    # "Okay" is in stopwords-iso's Italian list only: it made an English programme of one-word comments
+    # "mostly Italian", its themes not assessed ("languages without a theme lexicon")
+    words = [("Expensive", 2), ("Slow", 3), ("Overpriced", 1), ("Rude", 0), ("Fine", 8), ("Okay", 7), ("Cheap", 9),
+             ("Quick", 10)]
+    df = multilingual(words, repeat=8)
+    c = tx.corpus(df["comment"])
+    assert set(c.languages()[c.has]) == {"undetermined"} and c.main_language() is None
+    assert set(c.reading_languages()[c.has]) == {"en"}  # read with the English lexicon, not with none
+    res = V.diagnose(prepared(df))
+    th = next(ch for ch in res.checks if ch.name == "themes")
+    assert th.assessed and "Italian" not in " ".join(res.notes)
+    price = V.theme_summary(df, min_n=1).set_index("theme").loc["price & value", "comments"]
+    assert price == 24  # expensive, overpriced, cheap: x 8

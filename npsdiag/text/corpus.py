@@ -121,12 +121,15 @@ class Corpus:
         return self.memo["main"]
 
     def reading_languages(self) -> np.ndarray:
-        """Per distinct text, the language it is read in: its own, or the main language when undetermined."""
+        """Per distinct text, the language it is read in: its own, or the main language when undetermined.
+
+        When no comment's language can be told (one-word comments, say), they are read in English, the
+        default lexicon's language, rather than in none.
+        """
         if "reading" not in self.memo:
             langs = self.languages()
             main = self.main_language()
-            if main is not None:
-                langs[(langs == "undetermined") & self.has] = main
+            langs[(langs == "undetermined") & self.has] = main if main is not None else "en"
             self.memo["reading"] = langs
         return self.memo["reading"].copy()
 

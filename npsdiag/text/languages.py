@@ -197,6 +197,9 @@ def _guess(tokens: Tokens) -> tuple[np.ndarray, np.ndarray]:
     out[chosen] = np.asarray(GUESSED, dtype=object)[winner[chosen]]
     short_clue = (second == 0) & (ntok <= 3) & (n_hand == top)  # a short comment, its clues all chosen by hand
     sure[chosen] = ((top >= 2) & (top >= 3 * second))[chosen] | short_clue[chosen]
+    # a one-word comment whose only clue is a stopwords-iso word ("okay" is in the Italian list only) tells no
+    # language
+    out[chosen & ~sure & (ntok == 1)] = "undetermined"
     other = ~latin & (ntok > 0)
     out[other] = np.asarray(script_names, dtype=object)[best[other]]
     sure[other] = True

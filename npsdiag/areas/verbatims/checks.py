@@ -190,7 +190,8 @@ def _language_note(langs: pd.DataFrame, main: str | None, main_share: float,
         txt += (f"; themes were not assessed for the comments in other languages ({', '.join(parts)})")
     txt += ". "
     if main is None:
-        return txt + "No comment's language could be told: words are counted as written, with English stop words."
+        return txt + ("No comment's language could be told: words are counted as written, with English stop words, "
+                      "and themes are read with the English lexicon.")
     txt += (f"Distinguishing words and topics are computed on the comments in {names.get(main, main)}, the main "
             f"language ({pct(main_share)} of comments, short ones whose language cannot be told included), with "
             f"its stop words and word stems")
