@@ -772,7 +772,7 @@ def test_comments_matching_no_theme_make_the_themes_not_assessed() -> None:
     odd += [("The invoice was wrong", 1), ("Easy to use", 10)]
     res = V.diagnose(prepared(multilingual(odd, repeat=6)))
     th = next(c for c in res.checks if c.name == "themes")
-    assert not th.assessed and "80% of comments mention none of the standard themes" in th.reason
+    assert not th.assessed and "80% of the comments of 3 words or more mention none of the standard themes" in th.reason
     assert "topics below" not in th.reason  # the topics may not have run (too few comments)
     assert res.status != "green" and "settings." not in th.reason
     ew = next(c for c in res.checks if c.name == "early_warning")
@@ -849,3 +849,15 @@ def test_one_word_comments_are_not_given_a_language_by_a_stop_word_list() -> Non
     assert th.assessed and "Italian" not in " ".join(res.notes)
     price = V.theme_summary(df, min_n=1).set_index("theme").loc["price & value", "comments"]
     assert price == 24  # expensive, overpriced, cheap: x 8
+
+
+def test_short_praise_does_not_make_the_themes_unassessed() -> None:
+    # 70% of comments are "Great!" or "Thank you": they name no theme in any lexicon. The themes are judged on the
+    # comments of three words or more, which the lexicon describes (all of them mention a theme here)
+    rows = [("Great!", 10)] * 4 + [("Thank you", 9)] * 3 + [("The invoice was wrong again", 2),
+                                                            ("The engineer never turned up", 1),
+                                                            ("Easy to set up and use", 10)]
+    res = V.diagnose(prepared(multilingual(rows, repeat=6)))
+    th = next(c for c in res.checks if c.name == "themes")
+    assert th.context["no_theme"] == pytest.approx(0.7) and th.context["no_theme_long"] == 0
+    assert th.assessed, th.reason

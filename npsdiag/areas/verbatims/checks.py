@@ -22,7 +22,7 @@ from ...linking import cluster_column
 from ...stats.nps import CATEGORIES, Breaks, nps_from_counts
 from .coverage import coverage_from_flags, languages_from_corpus
 from .figures import plot_early_warning, plot_terms, plot_themes
-from .rules import MIN_COMMENTS, MIN_READ_SHARE, MIN_THEMED_SHARE
+from .rules import MIN_COMMENTS, MIN_READ_SHARE, MIN_THEME_WORDS, MIN_THEMED_SHARE
 from .terms import terms_from_corpus
 from .themes import quotes_from_corpus, theme_hits, themes_from_corpus
 from .topics import topics_from_corpus
@@ -243,14 +243,22 @@ def themes(comments: Comments, languages_check: Check | None = None) -> Check:
     hits, _, read = theme_hits(c, comments.lexicon)
     w = c.counts()
     n = float(w.sum()) or 1.0
-    themed = float(w[(hits > 0).any(axis=1)].sum() / n)
+    any_theme = (hits > 0).any(axis=1)
+    themed = float(w[any_theme].sum() / n)
+    # whether the lexicon describes the comments is judged on those of three words or more: "Great!" or "Thanks"
+    # names no theme in any lexicon, and a programme full of them is no sign the themes miss the point
+    tok = c.tokens
+    words = np.bincount(tok.doc[~(tok.vocab == tx.BARRIER)[tok.code]], minlength=tok.n_docs)
+    long = (words >= MIN_THEME_WORDS) & read
+    themed_long = float(w[any_theme & long].sum() / w[long].sum()) if w[long].sum() > 0 else themed
     read_share = float(w[read].sum() / n)
     check = Check("themes", context={
         "themes": table, "theme_nps": dict(zip(table["theme"], table["nps"])) if len(table) else {},
         "n_comments": comments.n_comments, "n_read": int(table.attrs.get("read", 0)), "min_n": comments.min_n,
-        "alpha": comments.alpha, "no_theme": 1 - themed, "read_share": read_share, "commenters_nps":
+        "alpha": comments.alpha, "no_theme": 1 - themed, "no_theme_long": 1 - themed_long,
+        "read_share": read_share, "commenters_nps":
         comments.commenters_nps, "clustered": comments.cluster is not None})
-    reason = _themes_reason(read_share, themed, languages_check)
+    reason = _themes_reason(read_share, themed_long, languages_check)
     if reason:
         check.assessed, check.reason = False, reason
         check.notes.append(f"Themes not assessed: {reason}.")
@@ -283,9 +291,9 @@ def _themes_reason(read_share: float, themed: float, languages_check: Check | No
         return (f"most comments are in languages without a theme lexicon{which}: only {pct(read_share)} could be "
                 "read for themes")
     if themed < MIN_THEMED_SHARE:
-        return (f"{pct(1 - themed)} of comments mention none of the standard themes, so those themes do not "
-                "describe what most customers write about; the client's own themes and their keywords need to be "
-                "added before themes can be compared")
+        return (f"{pct(1 - themed)} of the comments of {MIN_THEME_WORDS} words or more mention none of the "
+                "standard themes, so those themes do not describe what most customers write about; the client's own "
+                "themes and their keywords need to be added before themes can be compared")
     return None
 
 

@@ -16,7 +16,8 @@ from ...fmt import num, p_eq, pct, pts
 
 __all__ = ["AREA", "FINDING_IDS", "LOW_COVERAGE", "VERY_LOW_COVERAGE", "MIN_COMMENTS", "PAIN_POINT_GAP",
            "PAIN_POINT_SHARE", "PAIN_POINT_COMMENTS", "HIGH_IMPACT", "MEDIUM_IMPACT", "MIN_READ_SHARE",
-           "MIN_THEMED_SHARE", "STRONG_RISE_RATIO", "STRONG_RISE_POINTS", "NPS_MOVED_P", "low_coverage", "pain_point",
+           "MIN_THEMED_SHARE", "MIN_THEME_WORDS", "STRONG_RISE_RATIO", "STRONG_RISE_POINTS", "NPS_MOVED_P",
+           "low_coverage", "pain_point",
            "early_warning", "summary", "few_comments_summary"]
 
 AREA = "verbatims"
@@ -42,8 +43,10 @@ HIGH_IMPACT = -10
 MEDIUM_IMPACT = -5
 #: The themes are not assessed when fewer comments than this share are in a language with a theme lexicon ...
 MIN_READ_SHARE = 0.5
-#: ... or when fewer than this share of comments mention any theme (the lexicon does not describe them).
+#: ... or when fewer than this share of comments mention any theme (the lexicon does not describe them) ...
 MIN_THEMED_SHARE = 0.5
+#: ... among the comments (in a language with a lexicon) of at least this many words: "Great!" names no theme.
+MIN_THEME_WORDS = 3
 #: A rising theme is a medium early warning when its share at least doubled (or rose from 0) ...
 STRONG_RISE_RATIO = 2
 #: ... by at least this much (3 points of share).
