@@ -30,6 +30,8 @@ from npsdiag.areas.balance import (
     role_mix,
 )
 from npsdiag.clean import prepare
+from npsdiag.findings import Check
+from npsdiag.fmt import pct
 from npsdiag.io import from_frames
 from npsdiag.stats.weighting import account_weights, kish_effective_n, poststratify, weighted_nps
 
@@ -268,13 +270,16 @@ def test_design_effect_and_rao_scott_by_hand():
     # y = [1, 1, 0, 0] in accounts a, a, b, b: p = .5; cluster totals of (y - p): 1, -1;
     # var = G/(G-1) * (1 + 1) / n^2 = 2 * 2 / 16 = .25; SRS var = .25 / 4 = .0625 -> deff 4
     assert response_design_effect(pd.Series([True, True, False, False]), pd.Series(list("aabb"))) == 4.0
-    inv = pd.DataFrame({"role": ["u"] * 50 + ["e"] * 50, "responded": [True] * 40 + [False] * 60,
+    inv = pd.DataFrame({"role": ["u"] * 50 + ["e"] * 50, "responded": [True] * 40 + [False] * 50 + [True] * 10,
                         "account_id": [f"x{i}" for i in range(100)]})
     t = nonresponse_bias(inv, ["role"], cluster="account_id")
-    # 2 x 2 table [[10, 40], [50, 0]] (rows e, u; columns no, yes): chi2 = 100 (10*0 - 40*50)^2 / (50*50*60*40)
-    chi2 = 100 * (10 * 0 - 40 * 50) ** 2 / (50 * 50 * 60 * 40)
-    deff = 100 / 99  # one invitation per account: G/(G-1)
+    # 2 x 2 table [[10, 40], [40, 10]] (rows e, u; columns no, yes): chi2 = 100 (10*10 - 40*40)^2 / (50^4) = 36
+    chi2 = 100 * (10 * 10 - 40 * 40) ** 2 / 50**4
+    # one invitation per account: V = G/(G-1) (D - pp')/n, and C'1 = 0 for the interaction contrasts, so every
+    # generalised design effect is G/(G-1)
+    deff = 100 / 99
     assert t["statistic"].iloc[0] == pytest.approx(chi2 / deff)
+    assert t["design_effect"].iloc[0] == pytest.approx(deff)
     assert t["effect_size"].iloc[0] == pytest.approx(math.sqrt(chi2 / 100))
 
 
@@ -369,15 +374,275 @@ def test_odd_data_never_raises(case):
 # --------------------------------------------------------------------------- demo client
 
 
-@pytest.mark.skipif(not (ROOT / "examples" / "demo" / "responses.csv").exists(), reason="demo data not generated")
-def test_demo_planted_imbalances_fire():
+DEMO = ROOT / "examples" / "demo" / "responses.csv"
+REF = ROOT / "tests" / "reference"
+
+
+@pytest.fixture(scope="module")
+def demo():
+    if not DEMO.exists():
+        pytest.skip("demo data not generated")
     from npsdiag.io import load
 
-    res = balance.diagnose(prepare(load(ROOT / "examples" / "demo" / "config.yml")))
+    prep = prepare(load(ROOT / "examples" / "demo" / "config.yml"))
+    return prep, balance.diagnose(prep)
+
+
+def test_demo_planted_imbalances_fire(demo):
+    _, res = demo
     skew = res.finding("balance.role_skew")
     assert skew is not None and skew.evidence["dominant_role"] == "User" and skew.severity == "high"
     cov = res.finding("balance.revenue_coverage")
     assert cov is not None and cov.severity in ("high", "medium")
+
+
+def test_demo_nonresponse_table_equals_svychisq(demo):
+    # R's svychisq(~attribute + responded, svydesign(ids = ~account), statistic = "Chisq") per attribute, then
+    # p.adjust(BH), on attributes derived in R from the raw exports (tests/reference/balance_nonresponse.R): each
+    # table has its own first-order correction (before: the response rate's design effect, 14.5, for every table)
+    _, res = demo
+    ref = pd.read_csv(REF / "balance_nonresponse_r.csv").set_index("attribute")
+    got = next(c for c in res.checks if c.name == "nonresponse").context["tests"].set_index("attribute")
+    assert sorted(got.index) == sorted(ref.index)
+    for attribute, row in ref.iterrows():
+        g = got.loc[attribute]
+        assert g["p_value"] == pytest.approx(row["p_value"], rel=1e-6), attribute
+        assert g["p_adj"] == pytest.approx(row["p_adj"], rel=1e-6), attribute
+        assert g["dof"] == row["dof"] and g["n"] == row["n"]
+        assert g["statistic"] * g["design_effect"] == pytest.approx(row["chi2"], rel=1e-9)
+    deff = got["design_effect"]
+    assert deff["Industry"] > 3 * deff["role"] and deff["churn"] > 2 * deff["ARR"]
+    # churned accounts' invitations were answered more often (39% against 32%): p 0.021 done properly
+    assert got.loc["churn", "p_value"] == pytest.approx(0.0206, abs=1e-4)
+
+
+def test_rao_scott_codes_equal_svychisq_per_row_and_per_account():
+    # the integer-code path: per invitation, and as counts per account (an account attribute), equal R
+    from npsdiag.stats.design import rao_scott_codes
+
+    d = pd.read_csv(REF / "demo_invitations.csv")
+    ref = pd.read_csv(REF / "rao_scott_r.csv").set_index("attribute")
+    acc, accounts = pd.factorize(d["account"])
+    y = d["responded"].to_numpy()
+    inv_u, ans_u = np.bincount(acc), np.bincount(acc, weights=y)
+    for attribute, row in ref.iterrows():
+        lv, _ = pd.factorize(d[attribute])
+        got = rao_scott_codes(lv, y, acc)
+        assert got.chi2 == pytest.approx(row["chi2"], rel=1e-9) and got.dof == row["dof"]
+        assert got.p_value == pytest.approx(row["p_value"], rel=1e-6)
+        if attribute != "role":  # industry and status are the account's: one record per account and answer
+            per_acc = np.zeros(len(accounts), dtype=np.intp)
+            per_acc[acc] = lv
+            both = rao_scott_codes(np.r_[per_acc, per_acc], np.repeat([0, 1], len(accounts)),
+                                   np.r_[np.arange(len(accounts)), np.arange(len(accounts))],
+                                   np.r_[inv_u - ans_u, ans_u])
+            assert both.p_value == pytest.approx(row["p_value"], rel=1e-9)
+            assert both.deff_mean == pytest.approx(got.deff_mean, rel=1e-9)
+
+
+def test_rao_scott_codes_equal_the_row_level_test_and_keep_the_domain():
+    from npsdiag.stats.design import rao_scott_codes
+    from npsdiag.stats.survey import chisq_rao_scott
+
+    rng = np.random.default_rng(4)
+    n = 3000
+    acc = rng.integers(0, 150, n)
+    a_eff = rng.normal(0, 1, 150)[acc]
+    level = rng.integers(0, 3, n)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(a_eff + 0.3 * level - 0.5)))).astype(int)
+    want = chisq_rao_scott(level, y, acc)
+    got = rao_scott_codes(level, y, acc)
+    assert got.deff_mean == pytest.approx(want.deff_mean, rel=1e-9) and got.p_value == pytest.approx(want.p_value)
+    # a level missing for some units: those units leave the table but their clusters stay in the design (R counts
+    # the design's primary units, G = 150 here, in G/(G-1)); the row-level test of survey.py drops them
+    lv = np.where(acc < 10, -1, level)
+    got = rao_scott_codes(lv, y, acc)
+    assert got.clusters == 150 and got.n == int((acc >= 10).sum())
+    sub = chisq_rao_scott(level[acc >= 10], y[acc >= 10], acc[acc >= 10])
+    assert got.deff_mean == pytest.approx(sub.deff_mean * (150 / 149) / (140 / 139), rel=1e-9)
+
+
+def test_which_nps_equals_svymean_on_the_demo(demo):
+    # every response, one vote per account (weights 1/responses), decision makers (a domain of the design):
+    # estimates and linearised SEs of R survey::svymean (tests/reference/balance_which_nps.R)
+    from npsdiag.stats.nps import nps_from_counts
+
+    prep, res = demo
+    ref = pd.read_csv(REF / "balance_which_nps_r.csv").set_index("measure")
+    got = next(c for c in res.checks if c.name == "adjusted_nps").context["which_nps"].set_index("measure")
+    assert list(got.index) == ["All responses", "One vote per account", "Decision makers"]
+    for measure, row in ref.iterrows():
+        g = got.loc[measure]
+        assert g["nps"] == pytest.approx(100 * row["estimate"], rel=1e-9), measure
+        assert g["se"] == pytest.approx(100 * row["se"], rel=1e-9), measure
+        assert (g["n"], g["accounts"]) == (row["n"], row["accounts"])
+    # intervals: Rocks' adjusted Wald on the counts divided by R's design effect (every response, decision makers),
+    # the Wald interval for the weighted estimate
+    x = pd.read_csv(REF / "balance_demo_responses.csv")
+    for measure, rows in (("All responses", x), ("Decision makers", x[x["decision"] == 1])):
+        c = np.array([(rows["x"] == v).sum() for v in (-1, 0, 1)]) / ref.loc[measure, "deff"]
+        want = nps_from_counts(*c)
+        assert got.loc[measure, "ci_low"] == pytest.approx(100 * float(want["ci_low"]), abs=1e-6)
+        assert got.loc[measure, "ci_high"] == pytest.approx(100 * float(want["ci_high"]), abs=1e-6)
+    one = ref.loc["One vote per account"]
+    assert got.loc["One vote per account", "ci_low"] == pytest.approx(100 * (one["estimate"] - 1.959964 * one["se"]),
+                                                                      abs=1e-3)
+    # the first row is the headline, interval included
+    from npsdiag.diagnosis import headline
+
+    h = headline(prep)
+    assert (round(got.loc["All responses", "ci_low"], 1), round(got.loc["All responses", "ci_high"], 1)) == \
+        (h["ci_low"], h["ci_high"])
+
+
+def test_which_nps_by_hand():
+    # accounts a: 10, 10, 0; b: 9; c: 0, 5; d: 8 -> x = 1, 1, -1 | 1 | -1, -1 | 0; decision makers: a's first, c's first
+    d = pd.DataFrame({"score": [10, 10, 0, 9, 0, 5, 8], "account_id": list("aaabccd"),
+                      "dm": [True, False, False, False, True, False, False]})
+    got = balance.which_nps(d, decision="dm").set_index("measure")
+    # every response: mean 0; cluster totals of (x - 0)/7: 1/7, 1/7, -2/7, 0 -> var = 4/3 * 6/49
+    assert got.loc["All responses", "nps"] == 0.0
+    assert got.loc["All responses", "se"] == pytest.approx(100 * math.sqrt(4 / 3 * 6 / 49))
+    # one vote per account: the mean of the account means 1/3, 1, -1, 0, and their s / sqrt(4)
+    means = np.array([1 / 3, 1, -1, 0])
+    assert got.loc["One vote per account", "nps"] == pytest.approx(100 * means.mean())
+    assert got.loc["One vote per account", "se"] == pytest.approx(100 * means.std(ddof=1) / 2)
+    # decision makers: x = 1 (a), -1 (c), a domain of the 4-account design: totals 1/2, -1/2 -> var = 4/3 * 1/2
+    assert got.loc["Decision makers", "nps"] == 0.0
+    assert got.loc["Decision makers", "se"] == pytest.approx(100 * math.sqrt(4 / 3 * 0.5))
+    assert got.loc["Decision makers", "accounts"] == 2 and got.loc["One vote per account", "accounts"] == 4
+    assert list(got.columns) == ["nps", "se", "ci_low", "ci_high", "n", "accounts"]
+
+
+def test_adjusted_nps_raw_row_has_the_design_based_interval(demo):
+    prep, res = demo
+    from npsdiag.diagnosis import headline
+
+    raw = res.tables["adjusted_nps"].iloc[0]
+    h = headline(prep)
+    assert (round(raw["ci_low"], 1), round(raw["ci_high"], 1)) == (h["ci_low"], h["ci_high"])
+    assert raw["effective_n"] == pytest.approx(h["effective_n"], abs=0.5)
+
+
+# --------------------------------------------------------------------------- sound only on evidence
+
+
+def test_sound_only_when_the_representation_checks_ran(clean):
+    from npsdiag.areas.balance import rules
+
+    _, res = clean
+    assert res.summary_text.startswith("Responses represent the customer base reasonably")
+    by_name = {c.name: c for c in res.checks}
+    assert not by_name["adjusted_nps"].substantive  # a descriptive table
+    assert all(c.substantive for n, c in by_name.items() if n != "adjusted_nps")
+    # any of the four checks missing: never "represent the customer base"
+    for name in rules.REPRESENTATION_CHECKS:
+        checks = [c if c.name != name else Check.skipped(name, "needs something") for c in res.checks]
+        text = rules.summary([], checks)
+        assert "represent" not in text and "needs something" in text and rules.REPRESENTATION_CHECKS[name] in text
+    # an export with accounts only (no role, no contacts, no revenue, no invitations, every account answered)
+    res_df, acc, _, _ = world(seed=2, n_accounts=40, quarters=1)
+    _, res = run(res_df.drop(columns=["role", "respondent_id"]), acc.drop(columns=["revenue"]))
+    assert res.status != "green" and "represent" not in res.summary_text
+
+
+def test_not_assessed_reasons_are_plain_words():
+    import re
+
+    res_df, acc, inv, _ = world(seed=2, n_accounts=40, quarters=1)
+    cases = [run(res_df.drop(columns=["role", "respondent_id"]), acc.drop(columns=["revenue"]))[1],
+             run(res_df, None, inv.drop(columns=["respondent_id", "invited_at"]))[1],
+             balance.diagnose(prepare(from_frames(res_df[["score", "responded_at"]]), as_of=NOW))]
+    reasons = [c.reason for res in cases for c in res.checks if not c.assessed] + [cases[2].not_assessed_reason]
+    assert len(reasons) >= 8
+    for reason in reasons:
+        assert not re.search(r"\b[a-z_]+\.[a-z_]+\b|\(\w+\.|_id\b", reason), reason
+    assert "needs the list of contacts per account" in reasons
+
+
+# --------------------------------------------------------------------------- flat account exports
+
+
+def flat_export(seed: int, churned_rate: float, retained_rate: float, n: int = 3000):
+    """A flat account export: one row per account of the customer base, a score where the account answered."""
+    rng = np.random.default_rng(seed)
+    churned = rng.random(n) < 0.1
+    answered = rng.random(n) < np.where(churned, churned_rate, retained_rate)
+    flat = pd.DataFrame({"account_id": [f"U{i}" for i in range(n)], "churned": churned,
+                         "Plan": rng.choice(["Basic", "Pro", "Enterprise"], n),
+                         "revenue": np.round(rng.lognormal(9, 1, n), -1),
+                         "score": np.where(answered, rng.choice(11, n, p=P_SCORES), np.nan),
+                         "responded_at": pd.Timestamp("2024-06-01")})
+    data = from_frames(flat.drop(columns=["churned", "Plan", "revenue"]),
+                       accounts=flat[["account_id", "churned", "Plan", "revenue"]], account_segments=["Plan"])
+    return flat, prepare(data, as_of=NOW)
+
+
+def test_flat_export_compares_responding_with_other_accounts():
+    # churned accounts answer 10% of the time, retained ones 22%: a planted difference
+    flat, prep = flat_export(7, 0.10, 0.22)
+    res = balance.diagnose(prep)
+    check = next(c for c in res.checks if c.name == "nonresponse")
+    assert check.assessed and check.context["unit"] == "accounts"
+    answered = flat["score"].notna()
+    assert check.context["responded"] == int(answered.sum()) and check.context["units"] == len(flat)
+    assert any(f"{pct(answered.mean())} of 3,000 accounts" in n or f"({pct(answered.mean())}) responded" in n
+               for n in check.notes)
+    f = res.finding("balance.nonresponse_bias")
+    assert f is not None and "churn" in f.evidence["attributes_differing"]
+    assert f.evidence["accounts"] == 3000 and "accounts" in f.title
+    # independent computation: Pearson's chi-square of churned x answered among accounts, BH over 3 attributes
+    from scipy.stats import chi2_contingency
+
+    t = check.context["tests"].set_index("attribute")
+    table = pd.crosstab(flat["churned"], answered).to_numpy()
+    p = chi2_contingency(table, correction=False)[1]
+    assert t.loc["churn", "p_value"] == pytest.approx(p, rel=1e-9) and t.loc["churn", "test"] == "chi-square"
+    assert len(t) == 3 and {"ARR", "churn", "Plan"} == set(t.index)
+    # the building blocks give the same table
+    acc = balance.account_attributes(prep.accounts, prep.responses, segments=["Plan"])
+    nr = balance.nonresponse_bias(acc, ["arr_band", "churn_status", "Plan"], cluster=None,
+                                  labels={"arr_band": "ARR", "churn_status": "churn"}).set_index("attribute")
+    np.testing.assert_allclose(nr["p_adj"], t.loc[nr.index, "p_adj"], rtol=1e-12)
+
+
+def test_flat_export_without_a_difference_stays_silent():
+    _, prep = flat_export(8, 0.2, 0.2)
+    res = balance.diagnose(prep)
+    check = next(c for c in res.checks if c.name == "nonresponse")
+    assert check.assessed and res.finding("balance.nonresponse_bias") is None
+
+
+def test_accounts_that_all_answered_are_not_a_customer_base():
+    # every listed account answered (a consumer export joined to its CRM): who did not answer is unknown
+    flat, prep = flat_export(9, 1.0, 1.0, n=200)
+    check = next(c for c in balance.diagnose(prep).checks if c.name == "nonresponse")
+    assert not check.assessed and "every account in the accounts list responded" in check.reason
+
+
+def test_accounts_that_left_before_the_survey_are_not_non_responders():
+    # churned before the first response: they could not answer, so they are left out of the comparison
+    flat, _ = flat_export(10, 0.2, 0.2, n=1000)
+    acc = flat[["account_id", "churned", "Plan"]].assign(
+        outcome_at=np.where(flat["churned"], pd.Timestamp("2023-01-01"), pd.Timestamp("2024-09-01")))
+    dated = flat.drop(columns=["churned", "Plan", "revenue"]).assign(
+        responded_at=pd.Timestamp("2024-03-01") + pd.to_timedelta(np.arange(len(flat)) % 90, unit="D"))
+    prep = prepare(from_frames(dated, accounts=acc, account_segments=["Plan"]), as_of=NOW)
+    check = next(c for c in balance.diagnose(prep).checks if c.name == "nonresponse")
+    left = int(flat["churned"].sum())
+    assert check.context["units"] == len(flat) - left and f"{left} accounts that were not customers" in check.notes[0]
+
+
+def test_exact_test_for_small_tables_equals_fisher_in_r():
+    from npsdiag.stats.design import independence_test
+
+    # R: fisher.test(matrix(c(1, 5, 5, 1), 2))$p.value = 0.08008658008658
+    got = independence_test(["a", "b"], [6, 6], [5, 1])
+    assert got.test == "Fisher's exact" and got.p_value == pytest.approx(0.08008658008658, rel=1e-9)
+    # R: fisher.test(matrix(c(3, 8, 5, 10, 2, 5), 3))$p.value = 0.0261358285203747 (exact); here 9,999 draws
+    got = independence_test(["a", "b", "c"], [13, 10, 10], [10, 2, 5])
+    assert got.test == "Fisher's exact" and got.p_value == pytest.approx(0.0261358285203747, abs=0.005)
+    assert independence_test(["a", "b"], [60, 60], [30, 20]).test == "chi-square"  # expected counts >= 5
 
 
 # --------------------------------------------------------------------------- large-export code paths

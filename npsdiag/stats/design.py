@@ -4,10 +4,18 @@
   clusters: its linearised (ultimate-cluster) variance over the variance
   under simple random sampling (:func:`proportion_design_effect_counts` from
   counts per cluster);
+- :func:`rao_scott_codes` -- the first-order Rao-Scott correction of one
+  table: the mean of its generalised design effects, from integer codes of
+  the two classifications and of the clusters (counted with
+  :func:`numpy.bincount` and a sparse cluster x cell matrix, never per row in
+  Python), as R's ``svychisq(statistic = "Chisq")``;
 - :func:`rao_scott_test` -- the chi-square test of independence between a
-  factor and a yes/no outcome, divided by that design effect (first-order
+  factor and a yes/no outcome, divided by a table's design effect (first-order
   Rao-Scott correction), with Cramer's V (phi) and the levels whose rates
-  are lowest and highest.
+  are lowest and highest;
+- :func:`independence_test` -- the same comparison for independent units
+  (accounts): Pearson's chi-square, or Fisher's exact test when an expected
+  count is below 5.
 
 References
 ----------
@@ -17,20 +25,33 @@ References
 .. [3] Rao, J. N. K. & Scott, A. J. (1981). The analysis of categorical data
    from complex sample surveys: chi-squared tests for goodness of fit and
    independence in two-way tables. JASA, 76(374), 221-230.
+.. [4] Lumley, T. (2010). Complex Surveys: A Guide to Analysis Using R. Wiley
+   (domains of a design: ch. 2.4; ``svychisq``: ch. 6).
+.. [5] Cochran, W. G. (1954). Some methods for strengthening the common
+   chi-squared tests. Biometrics, 10(4), 417-451 (expected counts of 5).
+.. [6] Fisher, R. A. (1922). On the interpretation of chi-squared from
+   contingency tables. JRSS, 85(1), 87-94; Mehta, C. R. & Patel, N. R.
+   (1983), JASA 78, 427-434 (larger tables; here by Monte Carlo).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import sparse, stats
 
 from .result import Result
+from .survey import RaoScott
 
-__all__ = ["RaoScottTest", "proportion_design_effect", "proportion_design_effect_counts", "rao_scott_test"]
+__all__ = ["RaoScottTest", "proportion_design_effect", "proportion_design_effect_counts", "rao_scott_codes",
+           "rao_scott_test", "independence_test", "EXACT_RESAMPLES"]
+
+#: Monte Carlo draws of Fisher's exact test for tables larger than 2 x 2 (seeded: the same data give the same p).
+EXACT_RESAMPLES = 9999
 
 
 @dataclass(frozen=True)
@@ -219,3 +240,173 @@ def rao_scott_test(levels, trials, successes, deff: float = 1.0, min_count: int 
                         n=int(tab.sum()), design_effect=float(deff), lowest_rate_level=str(names[lo_i]),
                         lowest_rate=float(rates[lo_i]), highest_rate_level=str(names[hi_i]),
                         highest_rate=float(rates[hi_i]))
+
+
+def _compact(codes: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, int]:
+    """Codes renumbered 0..k-1 over the codes that hold a positive weight (others -1), and k."""
+    total = np.bincount(codes, weights=weights) if len(codes) else np.zeros(0)
+    used = np.flatnonzero(total > 0)
+    mapping = np.full(len(total) + 1, -1, dtype=np.intp)
+    mapping[used] = np.arange(len(used))
+    return mapping[codes], len(used)
+
+
+def _cluster_moments(cell: np.ndarray, w: np.ndarray, g: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, float]:
+    """Σ_g c_g c_g', Σ_g m_g c_g and Σ_g m_g² of the clusters' cell counts c_g (sizes m_g); -1: a unit alone."""
+    inc = g >= 0
+    s = np.zeros((k, k))
+    m = np.zeros(k)
+    ss2 = 0.0
+    if inc.any():
+        gi = g[inc]
+        per = sparse.coo_matrix((w[inc], (gi, cell[inc])), shape=(int(gi.max()) + 1, k)).tocsr()
+        s += (per.T @ per).toarray()
+        size = np.asarray(per.sum(axis=1)).ravel()
+        m += per.T @ size
+        ss2 += float(size @ size)
+    alone = np.bincount(cell[~inc], weights=w[~inc], minlength=k)  # each unit alone is a cluster of size 1
+    return s + np.diag(alone), m + alone, ss2 + float(alone.sum())
+
+
+def rao_scott_codes(rows, cols, clusters=None, weights=None, n_clusters: float | None = None) -> RaoScott:
+    """Test whether two classifications are independent, with the first-order Rao-Scott correction, from codes.
+
+    The integer-code path of :func:`npsdiag.stats.survey.chisq_rao_scott` for large tables (millions of
+    invitations): counts per cluster and cell with a sparse matrix, never per row in Python; records may
+    already be counts (``weights``), e.g. an account's invitations answered and not answered.
+
+    Parameters
+    ----------
+    rows, cols : array of int
+        Codes of the two classifications of each record; -1 (missing) puts the record outside the table's
+        domain (it still belongs to the design: its cluster counts in ``n_clusters``).
+    clusters : array of int, optional
+        Code (0, 1, ...) of each record's cluster (its account); -1 for a record whose units are each a
+        cluster of their own. None: every unit is its own cluster.
+    weights : array, optional
+        Units each record stands for (default 1).
+    n_clusters : float, optional
+        Clusters of the whole design (G): by default the clusters of all records (also those outside the
+        domain) plus the units alone, as R ``survey`` counts the primary units of a domain's design.
+
+    Returns
+    -------
+    RaoScott
+        ``chi2`` (Pearson's X² of the table), ``deff_mean`` (the mean generalised design effect),
+        ``chi2_rs`` = chi2 / deff_mean, ``dof``, ``p_value``, ``n`` (units in the table), ``clusters`` (G),
+        ``cramers_v``. NaN when the table has fewer than two rows or columns or G < 2.
+
+    Notes
+    -----
+    With p the cell proportions of the table's n units and c_g the cell counts of cluster g (m_g units),
+    the linearised covariance of p is V = G/(G-1) Σ_g z_g z_g', z_g = (c_g - m_g p) / n, expanded as
+    (Σ c_g c_g' - p (Σ m_g c_g)' - (Σ m_g c_g) p' + Σ m_g² p p') / n²: a record outside the domain adds
+    nothing but its cluster to G (domain estimation, Lumley 2010). The generalised design effects are the
+    eigenvalues of (C' D⁻¹ C / n)⁻¹ (C' D⁻¹ V D⁻¹ C), C the interaction contrasts and D = diag(p); X² is
+    divided by their mean (Rao & Scott 1981), as R's ``svychisq(~row + col, design, statistic = "Chisq")``
+    with ``svydesign(ids = ~cluster)``: a test compares them on the demo client.
+
+    Examples
+    --------
+    >>> r = rao_scott_codes([0, 0, 1, 1], [1, 1, 0, 0], clusters=[0, 0, 1, 1])
+    >>> round(r.chi2, 2), r.dof, r.clusters
+    (4.0, 1, 2)
+    """
+    r, c = np.asarray(rows, dtype=np.intp), np.asarray(cols, dtype=np.intp)
+    w = np.ones(len(r)) if weights is None else np.asarray(weights, dtype="float64")
+    g = np.full(len(r), -1, dtype=np.intp) if clusters is None else np.asarray(clusters, dtype=np.intp)
+    if n_clusters is None:
+        live = w > 0
+        present = g[live & (g >= 0)]
+        n_clusters = float(np.count_nonzero(np.bincount(present))) + float(w[live & (g < 0)].sum())
+    ok = (r >= 0) & (c >= 0) & (w > 0)
+    r, c, w, g = r[ok], c[ok], w[ok], g[ok]
+    r, nr = _compact(r, w)
+    c, nc = _compact(c, w)
+    n = float(w.sum())
+    dof = max(nr - 1, 0) * max(nc - 1, 0)
+    nan = float("nan")
+    if nr < 2 or nc < 2 or n_clusters < 2:
+        return RaoScott(nan, nan, nan, dof, nan, int(round(n)), int(n_clusters), nan)
+    k = nr * nc
+    cell = c * nr + r  # column-major, as R's interaction(row, col)
+    counts = np.bincount(cell, weights=w, minlength=k)
+    p = counts / n
+    tab = counts.reshape(nc, nr)
+    expected = np.outer(tab.sum(axis=1), tab.sum(axis=0)).ravel() / n
+    chi2 = float(np.sum((counts - expected) ** 2 / expected))
+    s, m, ss2 = _cluster_moments(cell, w, g, k)
+    v = n_clusters / (n_clusters - 1) * (s - np.outer(p, m) - np.outer(m, p) + ss2 * np.outer(p, p)) / n**2
+    dmean = _mean_generalised_deff(p, v, n, nr, nc)
+    stat = chi2 / dmean if dmean > 0 else nan
+    return RaoScott(chi2, dmean, float(stat), dof, float(stats.chi2.sf(stat, dof)) if np.isfinite(stat) else nan,
+                    int(round(n)), int(n_clusters), float(math.sqrt(chi2 / (n * (min(nr, nc) - 1)))))
+
+
+def _mean_generalised_deff(p: np.ndarray, v: np.ndarray, n: float, nr: int, nc: int) -> float:
+    """Mean eigenvalue of (C' D⁻¹ C / n)⁻¹ (C' D⁻¹ V D⁻¹ C): C the interaction contrasts of an nr x nc table."""
+    k = nr * nc
+    ri, ci = np.tile(np.arange(nr), nc), np.repeat(np.arange(nc), nr)
+    x1 = np.column_stack([np.ones(k)] + [(ri == i).astype(float) for i in range(1, nr)]
+                         + [(ci == j).astype(float) for j in range(1, nc)])
+    x12 = np.column_stack([((ri == i) & (ci == j)).astype(float) for j in range(1, nc) for i in range(1, nr)])
+    cmat = x12 - x1 @ np.linalg.lstsq(x1, x12, rcond=None)[0]
+    idm = np.where(p > 0, 1 / np.where(p > 0, p, 1), 0.0)
+    denom = cmat.T @ (idm[:, None] / n * cmat)
+    numr = (cmat * idm[:, None]).T @ v @ (idm[:, None] * cmat)
+    try:
+        delta = np.linalg.solve(denom, numr)
+    except np.linalg.LinAlgError:
+        return float("nan")
+    return float(np.trace(delta) / delta.shape[0])
+
+
+def independence_test(levels, trials, successes, min_count: int = 5, seed: int = 0) -> RaoScottTest | None:
+    """Whether a yes/no outcome's rate differs between a factor's levels, for independent units (accounts).
+
+    Parameters
+    ----------
+    levels : array-like
+        The factor's levels.
+    trials, successes : array-like
+        Units and "yes" per level.
+    min_count : int
+        Levels with fewer units are left out.
+    seed : int
+        Seed of the Monte Carlo draws of Fisher's exact test for tables larger than 2 x 2.
+
+    Returns
+    -------
+    RaoScottTest or None
+        As :func:`rao_scott_test` with no design effect; ``test`` says which test gave the p-value. None
+        when fewer than two levels are left or the outcome does not vary.
+
+    Notes
+    -----
+    Pearson's chi-square test of independence when every expected count is at least 5 (Cochran 1954);
+    otherwise Fisher's exact test: exact for a 2 x 2 table, else the share of tables with the observed
+    margins that are at most as probable as the observed one, by :data:`EXACT_RESAMPLES` seeded Monte Carlo
+    draws (as R's ``fisher.test(simulate.p.value = TRUE)``). Effect size: Cramer's V (phi) of the table.
+
+    Examples
+    --------
+    >>> r = independence_test(["a", "b"], [6, 6], [5, 1])
+    >>> r.test, round(r.p_value, 4)
+    ("Fisher's exact", 0.0801)
+    """
+    res = rao_scott_test(levels, trials, successes, deff=1.0, min_count=min_count)
+    if res is None:
+        return None
+    invited = np.asarray(trials, dtype="float64")
+    answered = np.asarray(successes, dtype="float64")
+    keep = invited >= min_count
+    tab = np.rint(np.column_stack([invited[keep] - answered[keep], answered[keep]])).astype(np.int64)
+    expected = np.outer(tab.sum(axis=1), tab.sum(axis=0)) / tab.sum()
+    if expected.min() >= 5:
+        return res
+    if tab.shape == (2, 2):
+        p = stats.fisher_exact(tab).pvalue
+    else:
+        method = stats.MonteCarloMethod(n_resamples=EXACT_RESAMPLES, rng=np.random.default_rng(seed))
+        p = stats.fisher_exact(tab, method=method).pvalue
+    return dataclasses.replace(res, test="Fisher's exact", p_value=float(p))
