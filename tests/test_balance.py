@@ -617,7 +617,7 @@ def test_accounts_that_all_answered_are_not_a_customer_base():
     # every listed account answered (a consumer export joined to its CRM): who did not answer is unknown
     flat, prep = flat_export(9, 1.0, 1.0, n=200)
     check = next(c for c in balance.diagnose(prep).checks if c.name == "nonresponse")
-    assert not check.assessed and "every account in the accounts list responded" in check.reason
+    assert not check.assessed and "every account listed responded" in check.reason
 
 
 def test_accounts_that_left_before_the_survey_are_not_non_responders():

@@ -242,38 +242,53 @@ def rao_scott_test(levels, trials, successes, deff: float = 1.0, min_count: int 
                         highest_rate=float(rates[hi_i]))
 
 
-def _compact(codes: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, int]:
-    """Codes renumbered 0..k-1 over the codes that hold a positive weight (others -1), and k."""
+def _compact(codes: np.ndarray, weights: np.ndarray | None) -> tuple[np.ndarray, int]:
+    """Codes renumbered 0..k-1 over the codes that hold a positive weight, and k (codes are all >= 0)."""
     total = np.bincount(codes, weights=weights) if len(codes) else np.zeros(0)
-    used = np.flatnonzero(total > 0)
-    mapping = np.full(len(total) + 1, -1, dtype=np.intp)
-    mapping[used] = np.arange(len(used))
-    return mapping[codes], len(used)
+    used = total > 0
+    if used.all():
+        return codes, len(total)
+    mapping = np.cumsum(used) - 1
+    return mapping[codes], int(used.sum())
 
 
-def _cluster_moments(cell: np.ndarray, w: np.ndarray, g: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, float]:
+#: Clusters x cells up to this many are counted in a dense array; beyond, in a sparse matrix.
+DENSE_CELLS = 1 << 25
+
+
+def _cluster_moments(cell: np.ndarray, w: np.ndarray | None, g: np.ndarray,
+                     k: int) -> tuple[np.ndarray, np.ndarray, float]:
     """Σ_g c_g c_g', Σ_g m_g c_g and Σ_g m_g² of the clusters' cell counts c_g (sizes m_g); -1: a unit alone."""
     inc = g >= 0
-    s = np.zeros((k, k))
-    m = np.zeros(k)
-    ss2 = 0.0
-    if inc.any():
-        gi = g[inc]
-        per = sparse.coo_matrix((w[inc], (gi, cell[inc])), shape=(int(gi.max()) + 1, k)).tocsr()
-        s += (per.T @ per).toarray()
+    every = bool(inc.all())
+    gi, ci, wi = (g, cell, w) if every else (g[inc], cell[inc], None if w is None else w[inc])
+    s, m, ss2 = np.zeros((k, k)), np.zeros(k), 0.0
+    if len(gi):
+        n_g = int(gi.max()) + 1
+        if n_g * k <= DENSE_CELLS:  # one bincount of cluster x cell
+            per = np.bincount(gi * k + ci, weights=wi, minlength=n_g * k).reshape(n_g, k).astype("float64")
+        else:
+            ones = np.ones(len(gi)) if wi is None else wi
+            per = sparse.coo_matrix((ones, (gi, ci)), shape=(n_g, k)).tocsr()
+        s += np.asarray((per.T @ per).toarray() if sparse.issparse(per) else per.T @ per)
         size = np.asarray(per.sum(axis=1)).ravel()
-        m += per.T @ size
+        m += np.asarray(per.T @ size).ravel()
         ss2 += float(size @ size)
-    alone = np.bincount(cell[~inc], weights=w[~inc], minlength=k)  # each unit alone is a cluster of size 1
-    return s + np.diag(alone), m + alone, ss2 + float(alone.sum())
+    if not every:  # each unit alone is a cluster of size 1
+        alone = np.bincount(cell[~inc], weights=None if w is None else w[~inc], minlength=k).astype("float64")
+        s += np.diag(alone)
+        m += alone
+        ss2 += float(alone.sum())
+    return s, m, ss2
 
 
 def rao_scott_codes(rows, cols, clusters=None, weights=None, n_clusters: float | None = None) -> RaoScott:
     """Test whether two classifications are independent, with the first-order Rao-Scott correction, from codes.
 
     The integer-code path of :func:`npsdiag.stats.survey.chisq_rao_scott` for large tables (millions of
-    invitations): counts per cluster and cell with a sparse matrix, never per row in Python; records may
-    already be counts (``weights``), e.g. an account's invitations answered and not answered.
+    invitations): counts per cluster and cell with one :func:`numpy.bincount` (a sparse matrix when clusters x
+    cells are very many), never per row in Python; records may already be counts (``weights``), e.g. an
+    account's invitations answered and not answered.
 
     Parameters
     ----------
@@ -313,24 +328,30 @@ def rao_scott_codes(rows, cols, clusters=None, weights=None, n_clusters: float |
     (4.0, 1, 2)
     """
     r, c = np.asarray(rows, dtype=np.intp), np.asarray(cols, dtype=np.intp)
-    w = np.ones(len(r)) if weights is None else np.asarray(weights, dtype="float64")
+    w = None if weights is None else np.asarray(weights, dtype="float64")
     g = np.full(len(r), -1, dtype=np.intp) if clusters is None else np.asarray(clusters, dtype=np.intp)
     if n_clusters is None:
-        live = w > 0
+        live = np.ones(len(r), dtype=bool) if w is None else w > 0
         present = g[live & (g >= 0)]
-        n_clusters = float(np.count_nonzero(np.bincount(present))) + float(w[live & (g < 0)].sum())
-    ok = (r >= 0) & (c >= 0) & (w > 0)
-    r, c, w, g = r[ok], c[ok], w[ok], g[ok]
+        alone = live & (g < 0)
+        n_clusters = float(np.count_nonzero(np.bincount(present))) + float(
+            alone.sum() if w is None else w[alone].sum())
+    ok = (r >= 0) & (c >= 0)
+    if w is not None:
+        ok &= w > 0
+    if not ok.all():
+        r, c, g = r[ok], c[ok], g[ok]
+        w = None if w is None else w[ok]
     r, nr = _compact(r, w)
     c, nc = _compact(c, w)
-    n = float(w.sum())
+    n = float(len(r) if w is None else w.sum())
     dof = max(nr - 1, 0) * max(nc - 1, 0)
     nan = float("nan")
     if nr < 2 or nc < 2 or n_clusters < 2:
         return RaoScott(nan, nan, nan, dof, nan, int(round(n)), int(n_clusters), nan)
     k = nr * nc
     cell = c * nr + r  # column-major, as R's interaction(row, col)
-    counts = np.bincount(cell, weights=w, minlength=k)
+    counts = np.bincount(cell, weights=w, minlength=k).astype("float64")
     p = counts / n
     tab = counts.reshape(nc, nr)
     expected = np.outer(tab.sum(axis=1), tab.sum(axis=0)).ravel() / n

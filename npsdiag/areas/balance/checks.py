@@ -463,7 +463,7 @@ def revenue_coverage(inp: Inputs) -> Check:
 # --------------------------------------------------------------------------- non-response
 
 _ATTRIBUTE_NAMES = {"role": "role", "arr_band": "ARR", "churn_status": "churn"}
-_NO_BASE = "needs the list of invitations sent, or an accounts list that holds every customer account"
+_NO_BASE = "needs the list of invitations sent, or a list of every customer account"
 _NON_RESPONSE_METHOD = ("Benjamini-Hochberg across attributes; effect size Cramer's V (phi for two levels).")
 
 
@@ -590,8 +590,7 @@ def _account_unassessable(inp: Inputs, responded: int, accounts: int) -> str | N
     if found < MIN_ACCOUNTS_FOUND:
         return "most responding accounts are not in the accounts list"
     if responded == accounts:
-        return ("every account in the accounts list responded, so who did not respond is unknown (" + _NO_BASE
-                + ")")
+        return _NO_BASE + " (every account listed responded, so who did not respond is unknown)"
     if accounts - responded < MIN_ACCOUNTS:
         return f"only {accounts - responded} accounts did not respond: too few to compare"
     if responded < MIN_ACCOUNTS:

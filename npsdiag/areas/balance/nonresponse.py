@@ -194,12 +194,13 @@ def level_table(codes: np.ndarray, labels, answered: np.ndarray, clusters: np.nd
     mapping, lab = _merge(labels)
     lv = remap(np.asarray(codes, dtype=np.intp), mapping)
     ans = np.asarray(answered, dtype="float64")
-    inv = np.ones(len(lv)) if invited is None else np.asarray(invited, dtype="float64")
-    inv_l, ans_l = counts(lv, len(lab), inv), counts(lv, len(lab), ans)
+    inv = None if invited is None else np.asarray(invited, dtype="float64")
+    inv_l, ans_l = counts(lv, len(lab), inv).astype("float64"), counts(lv, len(lab), ans)
     deff = 1.0
     if clusters is not None:
-        tested = remap(lv, np.where(inv_l >= min_count, np.arange(len(lab)), -1))
-        if invited is None:
+        keep = inv_l >= min_count
+        tested = lv if keep.all() else remap(lv, np.where(keep, np.arange(len(lab)), -1))
+        if inv is None:
             rs = rao_scott_codes(tested, ans.astype(np.intp), clusters, n_clusters=n_clusters)
         else:
             g = np.asarray(clusters, dtype=np.intp)
