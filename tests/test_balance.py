@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from npsdiag.areas import balance
 from npsdiag.areas.balance import (
@@ -828,3 +829,62 @@ def test_figures_draw_on_a_given_axes_and_leave_settings_alone():
     axes = balance.plot_concentration(per, concentration(per["responses"]))
     assert len(axes) == 2 and axes[0].figure is axes[1].figure
     assert dict(matplotlib.rcParams) == before
+
+
+# --------------------------------------------------------------------------- roles, accounts answering alike
+
+
+def test_nps_by_role_and_decision_gap_equal_survey_on_the_demo(demo):
+    # each role a domain of the design (svyby), its difference from the other roles and decision makers' from
+    # other roles' (svycontrast of two domains sharing accounts), category x role (svychisq, Rao-Scott):
+    # tests/reference/balance_roles.R
+    from npsdiag.stats.nps import nps_from_counts
+
+    _, res = demo
+    ref = pd.read_csv(REF / "balance_roles_r.csv")
+    ctx = next(c for c in res.checks if c.name == "role_gap").context
+    t = ctx["by_role"].set_index("role")
+    for _, row in ref[ref["what"] == "role"].iterrows():
+        g = t.loc[row["group"]]
+        assert g["nps"] == pytest.approx(100 * row["estimate"], rel=1e-9)
+        c = np.array([g["pct_detractors"], g["pct_passives"], g["pct_promoters"]]) / 100 * g["n"] / row["deff"]
+        want = nps_from_counts(*c)
+        assert g["ci_low"] == pytest.approx(100 * float(want["ci_low"]), abs=1e-6)
+        assert g["ci_high"] == pytest.approx(100 * float(want["ci_high"]), abs=1e-6)
+    p_values = []
+    for _, row in ref[(ref["what"] == "contrast") & (ref["group"] != "decision makers")].iterrows():
+        assert t.loc[row["group"], "diff_vs_rest"] == pytest.approx(100 * row["estimate"], rel=1e-9)
+        p_values.append(2 * stats.norm.sf(abs(row["estimate"] / row["se"])))
+    from npsdiag.stats.multiplicity import bh_adjust
+
+    np.testing.assert_allclose(t.loc[ref[(ref["what"] == "contrast") & (ref["group"] != "decision makers")]["group"],
+                                     "p_adj"], bh_adjust(pd.Series(p_values)), rtol=1e-9)
+    dm = ref[ref["group"] == "decision makers"].iloc[0]
+    gap = ctx["decision_gap"]
+    assert gap.diff == pytest.approx(100 * dm["estimate"], rel=1e-9) and gap.se == pytest.approx(100 * dm["se"],
+                                                                                                 rel=1e-9)
+    chi = ref[ref["what"] == "chisq"].iloc[0]  # estimate: Pearson's X², se: the Rao-Scott p-value
+    test = ctx["test"]
+    assert test["chi2"] * test["design_effect"] == pytest.approx(chi["estimate"], rel=1e-9)
+    assert test["p_value"] == pytest.approx(chi["se"], rel=1e-6)
+    # the unclustered test said the Influencers' gap was significant (p_adj 0.007); accounts answering alike
+    # make it -6 points, p_adj 0.10
+    assert t.loc["Influencer", "p_adj"] > 0.05
+
+
+def test_one_vs_rest_equals_the_change_of_two_domains():
+    from npsdiag.stats.design import one_vs_rest
+    from npsdiag.stats.survey import nps_change_clustered
+
+    rng = np.random.default_rng(1)
+    n = 2000
+    g = rng.integers(0, 120, n)
+    key = rng.integers(-1, 4, n)
+    x = rng.choice([-1.0, 0.0, 1.0], n)
+    diff, var = one_vs_rest(x, key, 4, g)
+    d = pd.DataFrame({"score": np.where(x < 0, 0, np.where(x > 0, 10, 7)), "acc": g})
+    for r in range(4):
+        d["grp"] = np.where(key == r, "a", np.where(key >= 0, "b", None))
+        want = nps_change_clustered(d, "grp", "b", "a", cluster="acc")
+        assert 100 * diff[r] == pytest.approx(want.diff, rel=1e-12)
+        assert 100 * np.sqrt(var[r]) == pytest.approx(want.se, rel=1e-9)

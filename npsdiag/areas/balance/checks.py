@@ -17,18 +17,28 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from ...clean import Prepared
 from ...findings import Check, Figure
 from ...fmt import num, pct
-from ...linking import counts, decision_roles, first_rows, positions, remap, responded_within
+from ...linking import (
+    cluster_column,
+    counts,
+    decision_roles,
+    first_rows,
+    positions,
+    remap,
+    responded_within,
+)
 from ...stats.concentration import concentration as concentration_of
-from ...stats.nps import nps_diff_test
+from ...stats.design import one_vs_rest
+from ...stats.nps import NpsDiff, nps_diff_test
 from ...stats.proportions import wilson_interval
 from .accounts import per_account_from_codes, revenue_coverage_from_rows, voice_distribution_from_array
 from .adjusted import adjusted_nps as adjusted_nps_table
 from .adjusted import which_nps as which_nps_table
-from .codes import as_bool
+from .codes import as_bool, category_codes
 from .figures import plot_concentration, plot_response_rates, plot_revenue_coverage, plot_role_mix, plot_role_nps
 from .nonresponse import LevelTable, account_attribute_codes, level_table, nonresponse_from_tables, rates_from_counts
 from .roles import nps_by_role, role_mix_from_counts, unify_role_codes
@@ -102,6 +112,7 @@ class Inputs:
     population_name: str | None = None
     account_pos: np.ndarray | None = None  # position in table.ids of each of accounts (-1: not in the accounts table)
     voices: Voices | None = None
+    clusters: np.ndarray | None = None  # cluster of each response (0, 1, ...), as the headline's; None: independent
 
     @property
     def alpha(self) -> float:
@@ -168,7 +179,20 @@ def gather(prep: Prepared) -> Inputs:
     if has_acc:
         inp.account_pos = positions(inp.table.ids, accounts) if inp.table is not None else None
         inp.voices = _voices(inp)
+    inp.clusters = _clusters(prep)
     return inp
+
+
+def _clusters(prep: Prepared) -> np.ndarray | None:
+    """The cluster of each response (accounts, or repeat respondents: :func:`npsdiag.linking.cluster_column`),
+    as integer codes with a response without one its own cluster; None when responses are independent."""
+    column = cluster_column(prep)
+    if column is None:
+        return None
+    codes = np.array(prep.codes(column)[0], dtype=np.intp)
+    alone = codes < 0
+    codes[alone] = int(codes.max(initial=-1)) + 1 + np.arange(int(alone.sum()))
+    return codes
 
 
 def _accounts_table(prep: Prepared) -> AccountsTable | None:
@@ -291,7 +315,9 @@ def role_gap(inp: Inputs, adjusted: Check) -> Check:
         figures = [Figure("role_nps", partial(plot_role_nps, empty, adj), _ROLE_NPS_CAPTION)] if adj is not None else []
         return Check("role_gap", assessed=False, reason=_NO_ROLE, figures=figures)
     s = inp.prep.settings
-    t = nps_by_role(inp.responses, confidence=s.confidence, min_n=s.min_n, breaks=s.breaks)
+    r = inp.responses if inp.clusters is None else inp.responses.assign(cluster=inp.clusters)
+    t = nps_by_role(r, confidence=s.confidence, min_n=s.min_n, breaks=s.breaks,
+                    cluster="cluster" if inp.clusters is not None else None)
     fig = Figure("role_nps", partial(plot_role_nps, t if len(t) >= 2 else t.iloc[0:0], adj), _ROLE_NPS_CAPTION)
     if len(t) < 2:
         return Check("role_gap", assessed=False, reason="needs scored responses from at least two roles",
@@ -299,36 +325,40 @@ def role_gap(inp: Inputs, adjusted: Check) -> Check:
     return Check("role_gap",
                  tables={"nps_by_role": t[["role", "n", "nps", "ci_low", "ci_high", "diff_vs_rest", "p_adj"]].head(20)},
                  captions={"nps_by_role": "NPS per role with its interval, and its difference from all other roles "
-                                          "(two-sample Wald test, BH-adjusted)."},
+                                          "(BH-adjusted p-value)" + (", accounting for people of one account "
+                                                                     "answering alike." if inp.clusters is not None
+                                                                     else ".")},
                  figures=[fig],
                  context={"by_role": t, "test": t.attrs["test"], "alpha": inp.alpha, **_decision_gap(inp)})
 
 
 def _decision_gap(inp: Inputs) -> dict[str, Any]:
-    """Decision makers' NPS against other roles' (two-sample Wald test), when both have enough responses."""
+    """Decision makers' NPS against other roles', when both have enough responses.
+
+    A contrast of two domains that share accounts (:func:`npsdiag.stats.design.one_vs_rest`) where responses
+    cluster, else the two-sample Wald test of independent samples.
+    """
     out: dict[str, Any] = {"decision_gap": None, "decision_nps": None, "other_nps": None}
-    r = inp.responses
-    if not inp.decision_roles or "category" not in r:
+    if not inp.decision_roles or inp.decision is None:
         return out
-    cats = r["category"]
-    if isinstance(cats.dtype, pd.CategoricalDtype):  # count on the category codes
-        codes, names = np.asarray(cats.array.codes), [str(c) for c in cats.cat.categories]
-        at = [names.index(c) if c in names else len(names) for c in ("detractor", "passive", "promoter")]
-
-        def tally(mask: np.ndarray) -> tuple[int, int, int]:
-            n = counts(codes[mask], len(names) + 1)
-            return int(n[at[0]]), int(n[at[1]]), int(n[at[2]])
+    s = inp.prep.settings
+    cat = category_codes(inp.responses["score"], s.breaks)
+    dm = inp.decision & (cat >= 0)
+    other = ~inp.decision & (inp.role_codes >= 0) & (cat >= 0)
+    if dm.sum() < MIN_ROLE_N or other.sum() < MIN_ROLE_N:
+        return out
+    cd, co = (tuple(int(v) for v in counts(cat[m], 3)) for m in (dm, other))
+    if inp.clusters is None:
+        gap = nps_diff_test(cd, co, confidence=s.confidence)
     else:
-        def tally(mask: np.ndarray) -> tuple[int, int, int]:
-            c = cats[mask]
-            return int((c == "detractor").sum()), int((c == "passive").sum()), int((c == "promoter").sum())
-
-    dm, other = inp.decision, ~inp.decision & (inp.role_codes >= 0)
-    if dm.sum() >= MIN_ROLE_N and other.sum() >= MIN_ROLE_N:
-        cd, co = tally(dm), tally(other)
-        out["decision_gap"] = nps_diff_test(cd, co, confidence=inp.prep.settings.confidence)
-        out["decision_nps"] = 100 * (cd[2] - cd[0]) / sum(cd)
-        out["other_nps"] = 100 * (co[2] - co[0]) / sum(co)
+        diff, var = one_vs_rest(cat - 1.0, np.where(dm, 0, np.where(other, 1, -1)), 2, inp.clusters)
+        se = float(np.sqrt(var[0]))
+        z = float(diff[0] / se) if se > 0 else float("nan")
+        q = float(stats.norm.ppf(0.5 + s.confidence / 2))
+        gap = NpsDiff(100 * float(diff[0]), 100 * se, z, float(2 * stats.norm.sf(abs(z))),
+                      100 * (float(diff[0]) - q * se), 100 * (float(diff[0]) + q * se))
+    out.update(decision_gap=gap, decision_nps=100 * (cd[2] - cd[0]) / sum(cd),
+               other_nps=100 * (co[2] - co[0]) / sum(co))
     return out
 
 

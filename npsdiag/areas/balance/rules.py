@@ -206,11 +206,13 @@ def role_gap(ctx: Mapping[str, Any]) -> Finding | None:
     ev: dict[str, Any] = {"chi2": test["chi2"], "dof": test["dof"], "p_value": test["p_value"],
                           "cramers_v": test["cramers_v"], "n": test["n"], "highest_role": hi["role"],
                           "highest_nps": hi["nps"], "lowest_role": lo["role"], "lowest_nps": lo["nps"],
-                          "largest_gap_vs_rest": big}
+                          "largest_gap_vs_rest": big, "design_effect": test.get("design_effect", 1.0)}
     detail = (f"NPS ranges from {pts(lo['nps'])} for {lo['role']} (n = {num(lo['n'])}, interval "
               f"{pts(lo['ci_low'])} to {pts(lo['ci_high'])}) to {pts(hi['nps'])} for {hi['role']} "
               f"(n = {num(hi['n'])}, {pts(hi['ci_low'])} to {pts(hi['ci_high'])}); the category mix differs by role "
-              f"(chi-square = {test['chi2']:.1f} on {test['dof']} df, p {p_eq(test['p_value'])}).")
+              f"(chi-square = {test['chi2']:.1f} on {test['dof']} df"
+              + (", corrected for people of one account answering alike" if test.get("design_effect", 1) > 1 else "")
+              + f", p {p_eq(test['p_value'])}).")
     title = f"NPS differs by role: {pts(lo['nps'], 0)} for {lo['role']} against {pts(hi['nps'], 0)} for {hi['role']}"
     if dm_res is not None:
         dm_nps, other_nps = ctx["decision_nps"], ctx["other_nps"]
