@@ -17,7 +17,10 @@
   (accounts): Pearson's chi-square, or Fisher's exact test when an expected
   count is below 5;
 - :func:`one_vs_rest` -- each domain's mean (a role's NPS) against the other
-  domains', with its design-based variance when the domains share clusters.
+  domains', with its design-based variance when the domains share clusters;
+- :func:`domain_variances`, :func:`nps_design_based` -- the design-based
+  variance of domain means and the NPS of a domain with its interval, on
+  integer codes (one :func:`numpy.bincount`, no sort) for large exports.
 
 References
 ----------
@@ -46,11 +49,13 @@ import numpy as np
 import pandas as pd
 from scipy import sparse, stats
 
+from .nps import nps_from_counts
 from .result import Result
-from .survey import RaoScott
+from .survey import NpsEstimate, RaoScott
 
 __all__ = ["RaoScottTest", "proportion_design_effect", "proportion_design_effect_counts", "rao_scott_codes",
-           "rao_scott_test", "independence_test", "one_vs_rest", "EXACT_RESAMPLES", "DENSE_CELLS"]
+           "rao_scott_test", "independence_test", "one_vs_rest", "domain_variances", "nps_design_based",
+           "EXACT_RESAMPLES", "DENSE_CELLS"]
 
 #: Monte Carlo draws of Fisher's exact test for tables larger than 2 x 2 (seeded: the same data give the same p).
 EXACT_RESAMPLES = 9999
@@ -472,7 +477,7 @@ def one_vs_rest(x, key, k: int, clusters=None) -> tuple[np.ndarray, np.ndarray]:
     g = np.arange(len(x), dtype=np.intp) if clusters is None else np.asarray(clusters, dtype=np.intp)
     n_clusters = int(np.count_nonzero(np.bincount(g))) if len(g) else 0
     ok = key >= 0
-    xo, ko, go = x[ok], key[ok], g[ok]
+    xo, ko, go = (x, key, g) if ok.all() else (x[ok], key[ok], g[ok])
     n_d = np.bincount(ko, minlength=k).astype("float64")
     s_d = np.bincount(ko, weights=xo, minlength=k)
     n_r, s_r = n_d.sum() - n_d, s_d.sum() - s_d
@@ -481,16 +486,127 @@ def one_vs_rest(x, key, k: int, clusters=None) -> tuple[np.ndarray, np.ndarray]:
         return nan, nan.copy()
     with np.errstate(invalid="ignore", divide="ignore"):
         m_d, m_r = s_d / n_d, s_r / n_r
-        # per cluster and domain: units and sums (the clusters of units in no domain add nothing)
-        present = np.bincount(go) > 0
-        g_idx = (np.cumsum(present) - 1)[go]  # the clusters with units in a domain, numbered 0..
-        n_g_in = int(present.sum())
-        cell = g_idx * k + ko
-        n_gd = np.bincount(cell, minlength=n_g_in * k).reshape(n_g_in, k).astype("float64")
-        s_gd = np.bincount(cell, weights=xo, minlength=n_g_in * k).reshape(n_g_in, k)
-        n_g, s_g = n_gd.sum(axis=1, keepdims=True), s_gd.sum(axis=1, keepdims=True)
-        t = (s_gd - n_gd * m_d) / n_d - ((s_g - s_gd) - (n_g - n_gd) * m_r) / n_r
-        var = n_clusters / (n_clusters - 1) * (t * t).sum(axis=0)
+        gi, n_g_in = _present(go)
+        n_g = np.bincount(gi, minlength=n_g_in).astype("float64")[:, None]
+        s_g = np.bincount(gi, weights=xo, minlength=n_g_in)[:, None]
+        var = np.zeros(k)
+        for lo, n_gd, s_gd in _domain_blocks(gi, n_g_in, ko, xo, k):
+            hi = lo + n_gd.shape[1]
+            t = ((s_gd - n_gd * m_d[lo:hi]) / n_d[lo:hi]
+                 - ((s_g - s_gd) - (n_g - n_gd) * m_r[lo:hi]) / n_r[lo:hi])
+            var[lo:hi] = (t * t).sum(axis=0)
+        var *= n_clusters / (n_clusters - 1)
         diff = m_d - m_r
     bad = (n_d == 0) | (n_r == 0)
     return np.where(bad, np.nan, diff), np.where(bad, np.nan, var)
+
+
+def _present(g: np.ndarray) -> tuple[np.ndarray, int]:
+    """Cluster codes renumbered 0.. over the clusters present, and how many (one bincount, no sort)."""
+    present = np.bincount(g) > 0
+    return (np.cumsum(present) - 1)[g], int(present.sum())
+
+
+def _domain_blocks(gi: np.ndarray, n_g: int, key: np.ndarray, x: np.ndarray, k: int):
+    """Units and sums of ``x`` per cluster and domain, as dense (clusters x domains) blocks of domains
+    ``lo..lo + width`` that stay within :data:`DENSE_CELLS`."""
+    width = max(1, min(k, DENSE_CELLS // max(n_g, 1)))
+    for lo in range(0, k, width):
+        hi = min(k, lo + width)
+        m = (key >= lo) & (key < hi) if (lo, hi) != (0, k) else np.ones(len(key), dtype=bool)
+        cell = gi[m] * (hi - lo) + (key[m] - lo)
+        size = n_g * (hi - lo)
+        yield (lo, np.bincount(cell, minlength=size).reshape(n_g, hi - lo).astype("float64"),
+               np.bincount(cell, weights=x[m], minlength=size).reshape(n_g, hi - lo))
+
+
+def domain_variances(x, key, k: int, clusters=None) -> tuple[np.ndarray, np.ndarray]:
+    """Design-based variance of the mean of ``x`` in each domain 0..k-1 (e.g. each role), and its design effect.
+
+    The integer-code path of :func:`npsdiag.stats.nps.domain_design_effects` for large exports (one
+    :func:`numpy.bincount` of cluster x domain, no sort): every domain is a domain of the whole design (R
+    ``survey``'s ``svyby``), with u_i = (x_i - m_d) / n_d, var_d = G/(G-1) Σ_g (Σ_{i in g, d} u_i)², G the
+    clusters of all units (also those with key -1, in no domain); the design effect divides it by s_d² / n_d.
+    NaN where a domain has fewer than two units or no variance.
+
+    Examples
+    --------
+    >>> var, deff = domain_variances([1, 0, -1, -1], [0, 0, 1, 1], 2, clusters=[0, 1, 0, 1])
+    >>> var.round(4).tolist(), deff.round(2).tolist()
+    ([0.25, 0.0], [1.0, nan])
+    """
+    x = np.asarray(x, dtype="float64")
+    key = np.asarray(key, dtype=np.intp)
+    g = np.arange(len(x), dtype=np.intp) if clusters is None else np.asarray(clusters, dtype=np.intp)
+    n_clusters = int(np.count_nonzero(np.bincount(g))) if len(g) else 0
+    ok = key >= 0
+    xo, ko, go = (x, key, g) if ok.all() else (x[ok], key[ok], g[ok])
+    n_d = np.bincount(ko, minlength=k).astype("float64")
+    var = np.full(k, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        m_d = np.bincount(ko, weights=xo, minlength=k) / n_d
+        s2 = (np.bincount(ko, weights=xo * xo, minlength=k) - n_d * m_d * m_d) / (n_d - 1)
+        if n_clusters >= 2 and len(xo):
+            gi, n_g_in = _present(go)
+            for lo, n_gd, s_gd in _domain_blocks(gi, n_g_in, ko, xo, k):
+                hi = lo + n_gd.shape[1]
+                t = (s_gd - n_gd * m_d[lo:hi]) / n_d[lo:hi]
+                var[lo:hi] = n_clusters / (n_clusters - 1) * (t * t).sum(axis=0)
+        deff = np.where((n_d > 1) & (s2 > 0), var / (s2 / n_d), np.nan)
+    return var, deff
+
+
+def nps_design_based(categories, clusters=None, domain=None, confidence: float = 0.95) -> NpsEstimate:
+    """The NPS of the responses in ``domain`` (all by default) with its design-based SE and interval, from codes.
+
+    The integer-code path of :func:`npsdiag.stats.survey.nps_clustered` (the whole sample) and of one group
+    of :func:`npsdiag.stats.survey.nps_by_clustered` (a domain), for large exports.
+
+    Parameters
+    ----------
+    categories : array of int
+        0 detractor, 1 passive, 2 promoter, -1 no score (left out, as outside the design).
+    clusters : array of int, optional
+        Cluster code (0, 1, ...) of each response; None: independent responses.
+    domain : array of bool, optional
+        The responses whose NPS is estimated; the design's clusters are those of every scored response.
+    confidence : float
+
+    Returns
+    -------
+    NpsEstimate
+        As :func:`npsdiag.stats.survey.nps_clustered`: the NPS, its linearised SE (clusters as primary
+        units), Rocks' adjusted Wald interval on the counts divided by the design effect (when above 1),
+        ``n``, ``clusters`` (in the domain), ``deff`` and ``n_effective``.
+
+    Examples
+    --------
+    >>> r = nps_design_based([2, 2, 0, 0, 2, 0], clusters=[0, 0, 1, 1, 2, 2])
+    >>> round(r.nps, 1), r.clusters, round(r.deff, 2)
+    (0.0, 3, 1.67)
+    """
+    cat = np.asarray(categories, dtype=np.intp)
+    scored = cat >= 0
+    g = np.arange(len(cat), dtype=np.intp) if clusters is None else np.asarray(clusters, dtype=np.intp)
+    n_clusters = int(np.count_nonzero(np.bincount(g[scored]))) if scored.any() else 0
+    ok = scored if domain is None else scored & np.asarray(domain, dtype=bool)
+    c, gd = cat[ok], g[ok]
+    n = len(c)
+    nan = float("nan")
+    if n == 0:
+        return NpsEstimate(nan, nan, nan, nan, 0, 0, nan, 0.0)
+    counts = np.bincount(c, minlength=3).astype("float64")
+    x = c - 1.0
+    mean = float((counts[2] - counts[0]) / n)
+    var = nan
+    if n_clusters >= 2:
+        totals = np.bincount(gd, weights=(x - mean) / n)
+        var = n_clusters / (n_clusters - 1) * float(totals @ totals)
+    srs = float(np.var(x, ddof=1)) / n if n > 1 else nan
+    deff = var / srs if srs and srs > 0 and np.isfinite(var) else (1.0 if srs == 0 else nan)
+    eff = counts / max(deff, 1.0) if np.isfinite(deff) else counts
+    r = nps_from_counts(eff[0], eff[1], eff[2], confidence=confidence)
+    return NpsEstimate(100 * mean, 100 * float(np.sqrt(var)) if np.isfinite(var) else nan,
+                       100 * float(r["ci_low"]), 100 * float(r["ci_high"]), n,
+                       int(np.count_nonzero(np.bincount(gd))), float(deff),
+                       n / max(deff, 1.0) if np.isfinite(deff) else float(n))

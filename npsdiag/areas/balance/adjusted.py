@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from ...linking import counts, remap
-from ...stats.nps import Breaks
-from ...stats.survey import nps_by_clustered, nps_clustered
+from ...stats.design import nps_design_based
+from ...stats.nps import Breaks, cluster_codes
 from ...stats.weighting import WeightedNps, account_weights, poststratify, weighted_nps
-from .codes import factorize
+from .codes import category_codes, factorize
 
 __all__ = ["adjusted_nps", "which_nps", "WHICH_NPS_COLUMNS"]
 
@@ -89,7 +90,8 @@ def adjusted_nps(
     """
     rows = []
     cl = account if account and account in data and data[account].notna().any() else None
-    raw = nps_clustered(data, score, cluster=cl, confidence=confidence, breaks=breaks)
+    raw = nps_design_based(category_codes(data[score], breaks), cluster_codes(data[cl]) if cl else None,
+                           confidence=confidence)
     rows.append({"estimate": "raw (every response counts once)", "n": raw.n, "effective_n": raw.n_effective,
                  "nps": raw.nps, "se": raw.se, "ci_low": raw.ci_low, "ci_high": raw.ci_high,
                  "method": "adjusted Wald on the effective sample size, accounts as clusters (Rocks 2016; Korn & "
@@ -162,13 +164,14 @@ def which_nps(
     Notes
     -----
     Every response: the mean of x in {-1, 0, 1}, its linearised variance with accounts as primary units
-    and Rocks' adjusted Wald interval on the effective sample size n / deff
-    (:func:`npsdiag.stats.survey.nps_clustered`), as the headline. One vote per account: weights 1 /
+    and Rocks' adjusted Wald interval on the effective sample size n / deff, as the headline
+    (:func:`npsdiag.stats.survey.nps_clustered`; here on integer codes,
+    :func:`npsdiag.stats.design.nps_design_based`). One vote per account: weights 1 /
     responses of the account, so the NPS is the mean of the accounts' mean x; its linearised variance
     (:func:`npsdiag.stats.weighting.weighted_nps`) is then s² / A over the A accounts' means, the Wald
     interval. Decision makers: a domain of the whole design (R ``survey``'s ``svymean`` on
     ``subset(design, decision)``: every account of the data counts in G/(G-1)), its interval as the
-    headline's (:func:`npsdiag.stats.survey.nps_by_clustered`).
+    headline's (as :func:`npsdiag.stats.survey.nps_by_clustered`).
 
     Examples
     --------
@@ -184,20 +187,35 @@ def which_nps(
         return int(frame[cl].nunique()) if cl else 0
 
     rows = []
-    raw = nps_clustered(d, score, cluster=cl, confidence=confidence, breaks=breaks)
+    cat = category_codes(d[score], breaks)
+    groups = cluster_codes(d[cl]) if cl else None
+    raw = nps_design_based(cat, groups, confidence=confidence)
     rows.append({"measure": "All responses", "nps": raw.nps, "se": raw.se, "ci_low": raw.ci_low,
                  "ci_high": raw.ci_high, "n": raw.n, "accounts": n_accounts(d)})
     if cl:
-        one = weighted_nps(d, account_weights(d, cl), score=score, cluster=cl, confidence=confidence, breaks=breaks)
-        rows.append({"measure": "One vote per account", "nps": one.nps, "se": one.se, "ci_low": one.ci_low,
-                     "ci_high": one.ci_high, "n": one.n, "accounts": n_accounts(d)})
+        rows.append({"measure": "One vote per account", **_one_vote(cat, groups, confidence), "n": raw.n,
+                     "accounts": n_accounts(d)})
     if decision and decision in d:
         dm = d[decision].fillna(False).to_numpy(dtype=bool)
         if dm.any():
-            by = nps_by_clustered(d[[score, *([cl] if cl else [])]].assign(_decision=dm), "_decision", score=score,
-                                  cluster=cl, confidence=confidence, breaks=breaks)
-            r = by.loc[by["_decision"]].iloc[0]
-            rows.append({"measure": "Decision makers", "nps": float(r["nps"]), "se": float(r["se"]),
-                         "ci_low": float(r["ci_low"]), "ci_high": float(r["ci_high"]), "n": int(r["n"]),
-                         "accounts": n_accounts(d.loc[dm])})
+            r = nps_design_based(cat, groups, domain=dm, confidence=confidence)
+            rows.append({"measure": "Decision makers", "nps": r.nps, "se": r.se, "ci_low": r.ci_low,
+                         "ci_high": r.ci_high, "n": r.n, "accounts": n_accounts(d.loc[dm])})
     return pd.DataFrame(rows, columns=WHICH_NPS_COLUMNS)
+
+
+def _one_vote(cat: np.ndarray, groups: np.ndarray, confidence: float) -> dict[str, float]:
+    """The mean of the accounts' mean x, its SE s / sqrt(A) and Wald interval (points): the weighted NPS with
+    weights 1 / responses of the account and its linearised variance (:func:`npsdiag.stats.weighting.weighted_nps`)
+    in closed form, counted with :func:`numpy.bincount`."""
+    ok = cat >= 0
+    g = groups[ok]
+    size = np.bincount(g)
+    used = size > 0
+    means = np.bincount(g, weights=cat[ok] - 1.0)[used] / size[used]
+    a = len(means)
+    est = float(means.mean()) if a else float("nan")
+    se = float(means.std(ddof=1) / np.sqrt(a)) if a > 1 else float("nan")
+    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    return {"nps": 100 * est, "se": 100 * se, "ci_low": float(np.clip(100 * (est - z * se), -100, 100)),
+            "ci_high": float(np.clip(100 * (est + z * se), -100, 100))}

@@ -23,7 +23,6 @@ from ...clean import Prepared
 from ...findings import Check, Figure
 from ...fmt import num, pct
 from ...linking import (
-    cluster_column,
     counts,
     decision_roles,
     first_rows,
@@ -186,13 +185,16 @@ def gather(prep: Prepared) -> Inputs:
 def _clusters(prep: Prepared) -> np.ndarray | None:
     """The cluster of each response (accounts, or repeat respondents: :func:`npsdiag.linking.cluster_column`),
     as integer codes with a response without one its own cluster; None when responses are independent."""
-    column = cluster_column(prep)
-    if column is None:
-        return None
-    codes = np.array(prep.codes(column)[0], dtype=np.intp)
-    alone = codes < 0
-    codes[alone] = int(codes.max(initial=-1)) + 1 + np.arange(int(alone.sum()))
-    return codes
+    for column in ("account_id", "respondent_id"):  # the rule of cluster_column, counted without a sort
+        if column not in prep.responses:
+            continue
+        codes = np.array(prep.codes(column)[0], dtype=np.intp)
+        known = codes[codes >= 0]
+        if len(known) and np.count_nonzero(np.bincount(known)) < len(known):
+            alone = codes < 0
+            codes[alone] = int(codes.max(initial=-1)) + 1 + np.arange(int(alone.sum()))
+            return codes
+    return None
 
 
 def _accounts_table(prep: Prepared) -> AccountsTable | None:

@@ -31,9 +31,9 @@ import pandas as pd
 from scipy import stats
 
 from ...linking import counts, remap
-from ...stats.design import one_vs_rest, rao_scott_codes
+from ...stats.design import domain_variances, one_vs_rest, rao_scott_codes
 from ...stats.multiplicity import bh_adjust
-from ...stats.nps import Breaks, cluster_codes, domain_design_effects, nps_diff_test, nps_from_counts, nps_table
+from ...stats.nps import Breaks, cluster_codes, nps_diff_test, nps_from_counts, nps_table
 from ...stats.proportions import cramers_v_gof, wilson_interval
 from .codes import category_codes, sorted_codes, text_codes
 
@@ -271,7 +271,7 @@ def nps_by_role(
     Without clusters: Rocks' adjusted Wald interval, a two-sample Wald test
     against the other roles and Pearson's chi-square. With clusters, each
     role is a domain of the clustered design: its interval is Rocks' on the
-    counts divided by its design effect (:func:`npsdiag.stats.nps.domain_design_effects`,
+    counts divided by its design effect (:func:`npsdiag.stats.design.domain_variances`,
     as R's ``svyby``), its difference from the other roles a contrast of two
     domains that share accounts (:func:`npsdiag.stats.design.one_vs_rest`,
     as ``svycontrast``), and the chi-square is divided by the table's mean
@@ -289,8 +289,17 @@ def nps_by_role(
         return _no_roles()
     codes, roles = sorted_codes(data[role])
     cat = category_codes(data[score], breaks)
-    clusters = cluster_codes(data[cluster]) if cluster and cluster in data else None
+    clusters = _clusters(data[cluster]) if cluster and cluster in data else None
     return nps_by_role_codes(codes, roles, cat, confidence, min_n, min_test_n, clusters)
+
+
+def _clusters(values: pd.Series) -> np.ndarray:
+    """Integer cluster codes: a column of small non-negative integers as it is, else :func:`cluster_codes`."""
+    if pd.api.types.is_integer_dtype(values.dtype) and len(values):
+        v = values.to_numpy(dtype=np.int64)
+        if v.min() >= 0 and v.max() < 4 * len(v):
+            return v.astype(np.intp, copy=False)
+    return cluster_codes(values)
 
 
 def nps_by_role_codes(codes: np.ndarray, roles: np.ndarray, cat: np.ndarray, confidence: float, min_n: int,
@@ -365,11 +374,11 @@ def _design_based(t: pd.DataFrame, key: np.ndarray, cat: np.ndarray, clusters: n
     """Each role's SE, design effect and interval as a domain of the clustered design (in place)."""
     k = len(t)
     x = np.where(cat >= 0, cat - 1.0, 0.0)
-    var, deff = domain_design_effects(x, np.where(key >= 0, key, k), k + 1, clusters)  # domain k: no role
-    deff = np.where(np.isfinite(deff[:k]), np.maximum(deff[:k], 1.0), 1.0)
+    var, deff = domain_variances(x, key, k, clusters)  # responses without a role stay in the design
+    deff = np.where(np.isfinite(deff), np.maximum(deff, 1.0), 1.0)
     counts = t[["detractors", "passives", "promoters"]].to_numpy(dtype="float64") / deff[:, None]
     r = nps_from_counts(counts[:, 0], counts[:, 1], counts[:, 2], confidence=confidence)
-    t["se"] = 100 * np.sqrt(var[:k])
+    t["se"] = 100 * np.sqrt(var)
     t["ci_low"], t["ci_high"] = 100 * r["ci_low"], 100 * r["ci_high"]
     t["moe"] = (t["ci_high"] - t["ci_low"]) / 2
 
