@@ -888,3 +888,51 @@ def test_one_vs_rest_equals_the_change_of_two_domains():
         want = nps_change_clustered(d, "grp", "b", "a", cluster="acc")
         assert 100 * diff[r] == pytest.approx(want.diff, rel=1e-12)
         assert 100 * np.sqrt(var[r]) == pytest.approx(want.se, rel=1e-9)
+
+
+def test_code_paths_equal_the_survey_functions(monkeypatch):
+    # the integer-code paths the area uses at a million responses give the numbers of the row-level functions
+    # (themselves equal to R survey: tests/test_reference_r.py), also when clusters x domains are counted in blocks
+    import npsdiag.stats.design as design
+    from npsdiag.stats.nps import domain_design_effects
+    from npsdiag.stats.survey import nps_by_clustered, nps_clustered
+
+    rng = np.random.default_rng(3)
+    n = 5000
+    g = rng.integers(0, 300, n)
+    key = rng.integers(-1, 5, n)
+    cat = rng.integers(-1, 3, n)
+    d = pd.DataFrame({"score": np.select([cat == 0, cat == 1, cat == 2], [0.0, 7.0, 10.0], np.nan), "acc": g,
+                      "dm": key == 2})
+    whole = nps_clustered(d, cluster="acc").to_dict()
+    assert design.nps_design_based(cat, g).to_dict() == pytest.approx(whole, rel=1e-12)
+    want = nps_by_clustered(d, "dm", cluster="acc").set_index("dm").loc[True]
+    got = design.nps_design_based(cat, g, domain=key == 2)
+    for field in ("nps", "se", "ci_low", "ci_high", "deff", "n", "clusters"):
+        assert getattr(got, field) == pytest.approx(want[field], rel=1e-12), field
+    ok = cat >= 0
+    x = cat[ok] - 1.0
+    var, deff = design.domain_variances(x, key[ok], 5, g[ok])
+    var2, deff2 = domain_design_effects(x, np.where(key[ok] >= 0, key[ok], 5), 6, g[ok])
+    np.testing.assert_allclose(var, var2[:5], rtol=1e-12)
+    np.testing.assert_allclose(deff, deff2[:5], rtol=1e-12)
+    diff, v = design.one_vs_rest(x, key[ok], 5, g[ok])
+    monkeypatch.setattr(design, "DENSE_CELLS", 500)  # two domains per block
+    np.testing.assert_allclose(design.domain_variances(x, key[ok], 5, g[ok])[0], var, rtol=1e-12)
+    np.testing.assert_allclose(design.one_vs_rest(x, key[ok], 5, g[ok])[1], v, rtol=1e-12)
+    # one vote per account: the block's closed form equals the weighted NPS with weights 1/responses
+    dd = d[ok]
+    one = balance.which_nps(dd, account="acc").set_index("measure").loc["One vote per account"]
+    w = weighted_nps(dd, account_weights(dd, "acc"), cluster="acc")
+    assert one["nps"] == pytest.approx(w.nps, rel=1e-12) and one["se"] == pytest.approx(w.se, rel=1e-12)
+    assert (one["ci_low"], one["ci_high"]) == pytest.approx((w.ci_low, w.ci_high), rel=1e-12)
+
+
+def test_summary_names_minor_points_without_claiming_soundness(clean):
+    from npsdiag.areas.balance import rules
+    from npsdiag.findings import Finding
+
+    _, res = clean
+    low = Finding("balance.concentration", "low", "A few accounts dominate", "", {})
+    text = rules.summary([low], res.checks)
+    assert "represent" not in text and "responses concentrated in a few accounts" in text

@@ -4,9 +4,9 @@
   an account is its own), ``x`` (-1 detractor, 0 passive, +1 promoter), ``role`` and ``decision`` (1 when the
   respondent's role is Decision Maker or Executive, the demo's decision roles).
 
-``balance_which_nps.R`` and ``balance_roles.R`` read it; ``balance_nonresponse.R`` reads ``demo_invitations.csv`` (:mod:`.inputs`) and
-the demo's ``accounts.csv``. The committed CSVs are what the tests read: neither R nor this script runs in the
-test suite.
+``balance_which_nps.R`` and ``balance_roles.R`` read it; ``balance_nonresponse.R`` reads ``demo_invitations.csv``
+(:mod:`.inputs`) and the demo's ``accounts.csv``. The committed CSVs are what the tests read: neither R nor this
+script runs in the test suite. ``make reference`` must run this module before the R scripts.
 """
 
 from __future__ import annotations
