@@ -552,7 +552,8 @@ def account_nonresponse(inp: Inputs) -> Check:
     """
     tab = inp.table
     if tab is None or not inp.has_account:
-        return Check.skipped("nonresponse", _NO_BASE, f"Non-response bias not assessed: {_NO_BASE}.")
+        why = _NO_BASE if inp.has_account else _NO_ACCOUNT
+        return Check.skipped("nonresponse", why, f"Non-response bias not assessed: {why}.")
     rows, responded, left_out = _account_units(inp)
     k, n = int(responded.sum()), len(responded)
     why = _account_unassessable(inp, k, n)
@@ -576,8 +577,9 @@ def account_nonresponse(inp: Inputs) -> Check:
              "seeded Monte Carlo draws); " + _NON_RESPONSE_METHOD]
     context = {"tests": nr, "unit": "accounts", "units": n, "responded": k, "response_rate": k / n,
                "alpha": inp.alpha}
-    if not len(nr):
-        return Check("nonresponse", notes=notes, context=context)  # coverage known, no attribute to compare
+    if not len(nr):  # the coverage is known, but there is nothing to compare the accounts on
+        return Check("nonresponse", assessed=False, notes=notes[:1],
+                     reason="needs something to compare the accounts on (churn, revenue or segments)")
     rates = _response_rates(tables, attrs, inp.prep.settings.confidence).rename(columns={"invited": "accounts"})
     fig = partial(plot_response_rates, rates[rates["attribute"].isin(["ARR", "churn", *segs[:1]])])
     return Check(

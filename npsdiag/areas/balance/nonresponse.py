@@ -330,7 +330,9 @@ def account_attributes(
     Parameters
     ----------
     accounts : DataFrame
-        The accounts table: ``account``, and ``revenue``, ``churned`` and segment columns where known.
+        The accounts table, taken as the customer base: ``account``, and ``revenue``, ``churned`` and segment
+        columns where known. Leave out accounts that were not customers while the survey ran (churned before
+        it began, or joined after it ended), as the area's check does: they could not have answered.
     responses : DataFrame
         Analysed responses with ``account``.
     account : str
