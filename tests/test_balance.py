@@ -614,6 +614,45 @@ def test_flat_export_without_a_difference_stays_silent():
     assert check.assessed and res.finding("balance.nonresponse_bias") is None
 
 
+def test_flat_export_through_init_compares_accounts_and_reports_coverage(tmp_path):
+    # issue 19 class 4, as a consultant runs it: one flat file of the whole customer base (a score only where the
+    # account answered, blank or R's NA elsewhere), `npsdiag init` maps it as responses and accounts, then balance
+    import io
+
+    from npsdiag.init import init
+    from npsdiag.io import load
+
+    rng = np.random.default_rng(21)
+    n = 1500
+    churned = rng.random(n) < 0.12
+    answered = rng.random(n) < np.where(churned, 0.12, 0.30)  # churned accounts answered less often
+    score = rng.integers(0, 11, n).astype(object)
+    score[~answered] = "NA"
+    flat = pd.DataFrame({"Account ID": [f"ACC-{i:05d}" for i in range(n)],
+                         "Company": [f"Company {i}" for i in range(n)],
+                         "ARR": np.round(rng.lognormal(10, 1, n), -1), "NPS": score,
+                         "Churned": np.where(churned, "Yes", "No")})
+    flat.to_csv(tmp_path / "accounts.csv", index=False)
+    init([str(tmp_path / "accounts.csv")], output=tmp_path / "c.yml", out=io.StringIO())
+    text = (tmp_path / "c.yml").read_text(encoding="utf-8")
+    (tmp_path / "c.yml").write_text(text.replace('survey_date: "YYYY-MM-DD"', 'survey_date: "2025-06-30"'),
+                                    encoding="utf-8")
+    prep = prepare(load(tmp_path / "c.yml"), as_of=NOW)
+    res = balance.diagnose(prep)
+    check = next(c for c in res.checks if c.name == "nonresponse")
+    k = int(answered.sum())
+    assert check.assessed and check.context["unit"] == "accounts"
+    assert (check.context["responded"], check.context["units"]) == (k, n)
+    assert check.notes[0] == f"Response coverage: {k:,} of {n:,} accounts ({pct(k / n)}) responded."
+    # independent: Pearson's chi-square of churned x answered over the accounts of the file
+    p = stats.chi2_contingency(pd.crosstab(churned, answered).to_numpy(), correction=False)[1]
+    t = check.context["tests"].set_index("attribute")
+    assert t.loc["churn", "p_value"] == pytest.approx(p, rel=1e-9)
+    f = res.finding("balance.nonresponse_bias")
+    assert f is not None and "churn" in f.evidence["attributes_differing"]
+    assert f"{k:,} of {n:,} accounts" in f.detail
+
+
 def test_accounts_that_all_answered_are_not_a_customer_base():
     # every listed account answered (a consumer export joined to its CRM): who did not answer is unknown
     flat, prep = flat_export(9, 1.0, 1.0, n=200)
