@@ -270,9 +270,8 @@ class AreaResult:
         if self.status == "not_assessed":
             return "Not assessed: " + "; ".join(dict.fromkeys(c.reason or c.name for c in self.unassessed)) + "."
         if self.status == "amber" and not any(f.severity in ("high", "medium") for f in self.findings):
-            missing = ", ".join(c.name.replace("_", " ") for c in self.unassessed)
-            return (f"Partly assessed: no issue found in what could be checked, but {missing} could not be "
-                    "checked (" + "; ".join(dict.fromkeys(c.reason or "no data" for c in self.unassessed)) + ").")
+            return ("Partly assessed: no issue found in what could be checked; some checks could not run ("
+                    + "; ".join(dict.fromkeys(c.reason or "no data" for c in self.unassessed)) + ").")
         if self.summary:
             return self.summary
         top = sorted(self.findings, key=lambda f: SEVERITIES.index(f.severity))
