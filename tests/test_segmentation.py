@@ -718,3 +718,190 @@ def test_trend_by_segment_matches_a_groupby_on_periods():
     np.testing.assert_allclose(got.loc[ref.index, "nps"].to_numpy(), 100 * ref["mean"].to_numpy(), atol=1e-9)
     assert list(t["period"]) == sorted(t["period"])  # chronological (labels sort as dates for months)
     assert t["start"].iloc[0] == pd.Timestamp("2024-01-01")
+
+
+# --------------------------------------------------------------------------- design-based tests across a dimension
+
+
+def clustered_segments(seed=0, n_acc=200, zero_cell=False) -> pd.DataFrame:
+    """Accounts (an attribute Region, and a response-level Channel) answering 1-8 times, mostly alike."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n_acc):
+        region = rng.choice(["A", "B", "C", "D"])
+        base = rng.choice([3.0, 8.0, 10.0], p=[0.3, 0.3, 0.4] if region != "A" else [0.2, 0.3, 0.5])
+        for _ in range(rng.integers(1, 9)):
+            score = base if rng.random() < 0.75 else rng.choice([3.0, 8.0, 10.0])
+            rows.append({"account_id": f"a{i}", "Region": region, "Channel": rng.choice(["web", "mail", "phone"]),
+                         "score": score})
+    df = pd.DataFrame(rows)
+    if zero_cell:  # no detractor in region D
+        df.loc[(df["Region"] == "D") & (df["score"] <= 6), "score"] = 8.0
+    return df
+
+
+@pytest.mark.parametrize("zero_cell", [False, True])
+def test_dimension_chi_square_is_rao_scott_for_accounts(zero_cell):
+    # Issue 16 item 6: the dimension test allows for accounts answering many times, as the library's
+    # chisq_rao_scott (itself equal to R's svychisq) on the same responses.
+    from npsdiag.stats.survey import chisq_rao_scott
+
+    df = clustered_segments(seed=4, zero_cell=zero_cell)
+    got = S.dimension_tests(df, ["Region", "Channel"], min_n=10, cluster="account_id").set_index("dimension")
+    x = np.where(df["score"] >= 9, 2, np.where(df["score"] <= 6, 0, 1))
+    for dim in ("Region", "Channel"):
+        ref = chisq_rao_scott(df[dim], x, df["account_id"])
+        assert got.loc[dim, "chi2"] == pytest.approx(ref.chi2, rel=1e-9)
+        assert got.loc[dim, "design_effect"] == pytest.approx(ref.deff_mean, rel=1e-9)
+        assert got.loc[dim, "p_value"] == pytest.approx(ref.p_value, rel=1e-6)
+        assert got.loc[dim, "dof"] == ref.dof
+    assert got.loc["Region", "design_effect"] > 2  # an account attribute: its answers move together
+    plain = S.dimension_tests(df, ["Region"], min_n=10).iloc[0]
+    assert plain["design_effect"] == 1 and plain["p_value"] < got.loc["Region", "p_value"]
+
+
+def test_dimension_chi_square_equals_r_svychisq_on_the_demo():
+    # tests/reference/segmentation_chisq.R: svychisq(~segment + category, statistic = "Chisq"), accounts as
+    # clusters, on the demo's responses in values with at least 30 responses.
+    ref = pd.read_csv(REF / "segmentation_chisq_r.csv").set_index("dimension")
+    d = pd.read_csv(REF / "segmentation_demo.csv", keep_default_na=False)
+    d["score"] = d["x"].map({-1: 0, 0: 7, 1: 10})
+    got = S.dimension_tests(d, ["Region", "Plan", "Industry"], min_n=30, cluster="account").set_index("dimension")
+    for dim, row in ref.iterrows():
+        assert got.loc[dim, "chi2"] == pytest.approx(row["chi2"], rel=1e-9)
+        assert got.loc[dim, "dof"] == row["dof"] and got.loc[dim, "n"] == row["n"]
+        assert got.loc[dim, "tested_values"] == row["values"]
+        assert got.loc[dim, "p_value"] == pytest.approx(row["p_value"], rel=1e-6)
+        assert got.loc[dim, "design_effect"] == pytest.approx(row["design_effect"], rel=1e-6)
+    # Industry: p 3e-6 as if the 8,380 responses were independent; 0.25 with the 761 accounts as clusters
+    assert stats.chi2.sf(ref.loc["Industry", "chi2"], 16) < 1e-5 and ref.loc["Industry", "p_value"] > 0.2
+
+
+def test_the_area_tests_dimensions_and_trend_by_account():
+    df = clustered_segments(seed=5, n_acc=300)
+    df["responded_at"] = pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(len(df)) % 720, unit="D")
+    df["response_id"] = [f"R{i}" for i in range(len(df))]
+    res, prep = run(df, segments=["Region", "Channel"])
+    dims = res.tables["dimensions"].set_index("dimension")
+    ref = S.dimension_tests(prep.responses, ["Region"], cluster="account_id").iloc[0]
+    assert dims.loc["Region", "design_effect"] == pytest.approx(ref["design_effect"]) and ref["design_effect"] > 2
+    from npsdiag.stats.nps import nps_by_period
+
+    trend = res.tables["trend"]
+    ref_t = nps_by_period(prep.responses, freq="M", cluster="account_id")
+    ref_t = ref_t[ref_t["n"] > 0].reset_index(drop=True)
+    np.testing.assert_allclose(trend["ci_low"], ref_t["ci_low"], rtol=1e-12)
+    np.testing.assert_allclose(trend["design_effect"], ref_t["deff"], rtol=1e-12)
+    assert (trend["design_effect"] > 1).mean() > 0.5
+    rocks = S.nps_trend(prep.responses, period="M")
+    assert ((trend["ci_high"] - trend["ci_low"]) >= (rocks["ci_high"] - rocks["ci_low"]) - 1e-9).all()
+
+
+def test_trend_by_segment_is_design_based_as_svyby_domains():
+    # Each (period, segment) is a domain of the account-clustered design: npsdiag.stats.survey.nps_by_clustered
+    # (checked against R's svyby in tests/test_reference_r.py) on the combined key gives the same intervals.
+    from npsdiag.stats.survey import nps_by_clustered
+
+    df = clustered_segments(seed=6, n_acc=250)
+    df["responded_at"] = pd.Timestamp("2025-01-01") + pd.to_timedelta(np.arange(len(df)) % 180, unit="D")
+    t = S.nps_trend(df, period="M", by="Region", min_n=5, cluster="account_id")
+    key = df["responded_at"].dt.to_period("M").astype(str) + "|" + df["Region"]
+    ref = nps_by_clustered(df.assign(key=key), "key", cluster="account_id").set_index("key")
+    got = t.assign(key=t["period"] + "|" + t["Region"]).set_index("key")
+    np.testing.assert_allclose(got["ci_low"], ref.loc[got.index, "ci_low"], rtol=1e-9)
+    np.testing.assert_allclose(got["ci_high"], ref.loc[got.index, "ci_high"], rtol=1e-9)
+    np.testing.assert_allclose(got["design_effect"], ref.loc[got.index, "deff"], rtol=1e-9)
+
+
+# --------------------------------------------------------------------------- mix/rate on values that do not recur
+
+
+def one_off_events(seed=0) -> pd.DataFrame:
+    """Events as a segment: 39 one-off events in 2024, 38 in 2025, one event in both; the later events score low.
+
+    Region (EMEA / NA) recurs in both years; its mix does not change.
+    """
+    rng = np.random.default_rng(seed)
+    rows = []
+    for year, events, p_low in ((2024, [f"E{i}" for i in range(39)] + ["Annual"], 0.2),
+                                (2025, [f"F{i}" for i in range(38)] + ["Annual"], 0.5)):
+        for event in events:
+            for _ in range(rng.integers(20, 40)):
+                day = pd.Timestamp(f"{year}-01-01") + pd.Timedelta(days=int(rng.integers(0, 365)))
+                score = float(rng.integers(0, 7)) if rng.random() < p_low else float(rng.choice([8, 9, 10]))
+                rows.append({"Event": event, "Region": rng.choice(["EMEA", "NA"]), "score": score,
+                             "responded_at": day})
+    df = pd.DataFrame(rows)
+    df["response_id"] = [f"R{i}" for i in range(len(df))]
+    return df
+
+
+def test_mix_rate_is_not_split_on_values_that_do_not_recur():
+    # Issue 19 class 2: 1 of 78 event values in both periods; "the NPS drop is mostly a change of event mix" must
+    # not be a finding. The recurring Region is still split.
+    df = one_off_events()
+    df["period"] = df["responded_at"].dt.year
+    t = S.mix_rate_summary(df, ["Event", "Region"], "period", 2024, 2025).set_index("dimension")
+    ev = t.loc["Event"]
+    assert ev["values_both"] == 1 and ev["shared_share"] < 0.05
+    assert np.isnan(ev["mix_effect"]) and np.isnan(ev["rate_effect"]) and np.isnan(ev["mix_ci_low"])
+    assert ev["note"].startswith("Not split: only 2% of the second period's responses are in Event values found in "
+                                 "both periods (1 of 78 values recur)")
+    assert ev["change"] == pytest.approx(t.loc["Region", "change"])  # the change itself is still reported
+    assert t.loc["Region", "note"] == "" and t.loc["Region", "shared_share"] == 1
+    # what the split would have said: nearly all of the drop is "mix" (the events of 2025 are new)
+    raw = S.mix_rate_decomposition(df, "Event", "period", 2024, 2025)
+    assert raw["mix_effect"].sum() < 0 and abs(raw["mix_effect"].sum()) > 0.9 * abs(ev["change"])
+    res, _ = run(df.drop(columns="period"), segments=["Event", "Region"])
+    assert res.finding("segmentation.mix_shift") is None
+    check = next(c for c in res.checks if c.name == "mix_rate")
+    assert check.assessed  # Region could be split
+    assert res.tables["mix_rate"].set_index("dimension").loc["Event", "note"].startswith("Not split")
+    only_events, _ = run(df.drop(columns="period"), segments=["Event"])
+    check = next(c for c in only_events.checks if c.name == "mix_rate")
+    assert not check.assessed and check.substantive and "few recur" in check.reason
+    assert only_events.finding("segmentation.mix_shift") is None and "mix_rate" not in [
+        f.key for f in only_events.figures]
+
+
+def test_mix_rate_is_split_when_a_few_values_come_and_go():
+    # A new plan taking 10% of the second period's responses: 90% of it is in values of both periods.
+    cells = {("A", 1): (50, 100, 250), ("B", 1): (250, 100, 50), ("A", 2): (25, 50, 125), ("B", 2): (300, 120, 60),
+             ("New", 2): (40, 20, 20)}
+    df = responses_from_counts(cells)
+    df["period"] = df["responded_at"].dt.year
+    t = S.mix_rate_summary(df, ["Region"], "period", 2024, 2025).iloc[0]
+    assert t["values_both"] == 2 and t["shared_share"] == pytest.approx(680 / 760) and t["note"] == ""
+    assert np.isfinite(t["mix_effect"])
+
+
+# --------------------------------------------------------------------------- journey stages, and what is claimed
+
+
+def test_a_journey_stage_column_reads_as_nps_by_journey_stage():
+    # Issue 19 class 10: a transactional programme's touchpoint column is the journey stage.
+    df = synth(n=2000, seed=21, apac_low=True).rename(columns={"Region": "Touchpoint"})
+    df["Touchpoint"] = df["Touchpoint"].map({"EMEA": "Order", "NA": "Delivery", "APAC": "Repair", "LATAM": "Billing"})
+    res, _ = run(df, segments=["Touchpoint", "Plan"])
+    seg = res.tables["segments"]
+    assert set(seg["dimension"]) == {"journey stage (Touchpoint)", "Plan"}
+    assert res.table_captions["segments"].startswith("NPS by journey stage (Touchpoint)")
+    forest = next(f for f in res.figures if f.key == "forest_Touchpoint")
+    assert forest.caption.startswith("NPS by journey stage (Touchpoint)")
+    assert forest.figure.axes[0].get_title() == "NPS by journey stage (Touchpoint)"
+    f = res.finding("segmentation.hidden_segment")
+    assert f.title.startswith("The Repair stage (Touchpoint) scores") and f.evidence["dimension"] == "Touchpoint"
+    assert S.checks.dimension_label("Region") == "Region"
+
+
+def test_no_claim_that_segments_do_not_differ_without_tests():
+    # Issue 19 class 3: with no segment column holding two values of min_n responses, nothing was compared.
+    df = synth(n=400, seed=22)
+    df["Plan"] = np.where(np.arange(400) < 380, "Basic", "Pro")
+    df["Region"] = "EMEA"
+    res, _ = run(df)
+    seg = next(c for c in res.checks if c.name == "segments")
+    assert not seg.assessed and seg.substantive and "no segment could be compared" in seg.reason
+    assert res.status != "green"
+    assert "differs significantly" not in res.summary_text and "no segment could be compared" in res.summary_text
+    assert res.finding("segmentation.hidden_segment") is None

@@ -339,7 +339,7 @@ def _recurrence(arr: np.ndarray, dim: str, min_shared: float) -> dict[str, Any]:
     note = ""
     if shared < min_shared:
         which = "the first" if share[0] <= share[1] else "the second"
-        note = (f"Not split: only {shared:.0%} of {which} period's responses carry a {dim} value found in both "
+        note = (f"Not split: only {shared:.0%} of {which} period's responses are in {dim} values found in both "
                 f"periods ({n_both} of {n_values} values recur), so the change cannot be told apart from the turnover "
                 "of values that occur in one period only.")
     elif n_both < 2:
