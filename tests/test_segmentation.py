@@ -678,9 +678,13 @@ def test_every_check_is_listed_assessed_or_not(planted):
     assert set(skipped) == {"dispersion", "trend", "mix_rate"} and "trend" not in one_date.tables
     # one date: no change to split and no trend; neither is a gap in the evidence
     assert not any(c.substantive for c in skipped.values())
+    # each plan: 10 detractors, 20 promoters; its difference from the other plan is known to ±1.96 sqrt(2 var)
+    half = stats.norm.ppf(0.975) * 100 * np.sqrt(2 * adj_var(10, 0, 20))
+    assert round(half) == 45
     assert one_date.summary_text == ("Reportable segments range from +33 to +33 around the overall +33; no segment of "
-                                     "Plan differs significantly from the rest (Region could not be tested: fewer "
-                                     "than two values with 30 responses).")
+                                     "Plan differs significantly from the rest, each difference measured to within "
+                                     "±45 points (Region could not be tested: fewer than two values with 30 "
+                                     "responses).")
 
 
 def test_figures_draw_on_a_given_axes():
@@ -843,12 +847,12 @@ def test_mix_rate_is_not_split_on_values_that_do_not_recur():
     df["period"] = df["responded_at"].dt.year
     t = S.mix_rate_summary(df, ["Event", "Region"], "period", 2024, 2025).set_index("dimension")
     ev = t.loc["Event"]
-    assert ev["values_both"] == 1 and ev["shared_share"] < 0.05
+    assert ev["recurring_values"] == 1 and ev["recurring_share"] < 0.05
     assert np.isnan(ev["mix_effect"]) and np.isnan(ev["rate_effect"]) and np.isnan(ev["mix_ci_low"])
     assert ev["note"].startswith("Not split: only 2% of the second period's responses are in Event values found in "
                                  "both periods (1 of 78 values recur)")
     assert ev["change"] == pytest.approx(t.loc["Region", "change"])  # the change itself is still reported
-    assert t.loc["Region", "note"] == "" and t.loc["Region", "shared_share"] == 1
+    assert t.loc["Region", "note"] == "" and t.loc["Region", "recurring_share"] == 1
     # what the split would have said: nearly all of the drop is "mix" (the events of 2025 are new)
     raw = S.mix_rate_decomposition(df, "Event", "period", 2024, 2025)
     assert raw["mix_effect"].sum() < 0 and abs(raw["mix_effect"].sum()) > 0.9 * abs(ev["change"])
@@ -871,7 +875,7 @@ def test_mix_rate_is_split_when_a_few_values_come_and_go():
     df = responses_from_counts(cells)
     df["period"] = df["responded_at"].dt.year
     t = S.mix_rate_summary(df, ["Region"], "period", 2024, 2025).iloc[0]
-    assert t["values_both"] == 2 and t["shared_share"] == pytest.approx(680 / 760) and t["note"] == ""
+    assert t["recurring_values"] == 2 and t["recurring_share"] == pytest.approx(680 / 760) and t["note"] == ""
     assert np.isfinite(t["mix_effect"])
 
 

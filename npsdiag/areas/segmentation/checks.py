@@ -243,17 +243,20 @@ def dimension_tests(inputs: Inputs, disp: pd.DataFrame) -> Check:
                                       f"more than {MAX_JOINT_VALUES} values: not tested as a whole",
                                       table["note"].astype(object).where(table["note"].notna(), "")))
     table["dimension"] = table["dimension"].map(lambda d: inputs.labels.get(d, d))
-    table = table[["dimension", "values", "tested_values", "n", "chi2", "dof", "design_effect", "chi2_p_adj",
-                   "cramers_v", "nps_min", "nps_max", "tau", "tau_ci_low", "tau_ci_high", "real_spread_share",
-                   "spread_p_adj", "note"]]
+    table = table[["dimension", "values", "tested_values", "n", "chi2", "dof"] + (["design_effect"] if inputs.cluster
+                                                                                  else [])
+                  + ["chi2_p_adj", "cramers_v", "nps_min", "nps_max", "tau", "tau_ci_low", "tau_ci_high",
+                     "real_spread_share", "spread_p_adj", "note"]]
     design = ("chi-square corrected for several responses from one account (Rao-Scott; design effect = its divisor)"
               if inputs.cluster else "Pearson chi-square")
     caption = (f"Per dimension: {design} test of the category mix across segments (Cramér's V as effect size) and, "
                f"from {MIN_K_TAU} segments, the spread of the segments' true NPS beyond sampling noise (tau, points, "
                "with its interval; real spread share = I², the part of the observed spread that is not sampling "
                "noise).")
-    return Check("dimension_tests", substantive=False, tables={"dimensions": table}, captions={"dimensions": caption},
-                 context={"tests": dt})
+    reason = None if dt["p_value"].notna().any() else (f"no segment column has two values with {inputs.min_n} "
+                                                         "responses or more to test across")
+    return Check("dimension_tests", assessed=reason is None, reason=reason, substantive=False,
+                 tables={"dimensions": table}, captions={"dimensions": caption}, context={"tests": dt})
 
 
 def heatmap(inputs: Inputs) -> Check:
@@ -297,8 +300,9 @@ def trend(inputs: Inputs) -> Check:
                "responses are marked not reportable.")
     figure = Figure("trend", partial(plot_trend, tr, inputs.overall, inputs.min_n, inputs.confidence),
                     "NPS over time with its interval band; hollow points have too few responses to report.")
-    return Check("trend", tables={"trend": tr.drop(columns=["start"])}, captions={"trend": caption}, figures=[figure],
-                 notes=notes, context={"trend": tr}, substantive=False)
+    shown = tr.drop(columns=["start"] if inputs.cluster else ["start", "design_effect"])
+    return Check("trend", tables={"trend": shown}, captions={"trend": caption}, figures=[figure], notes=notes,
+                 context={"trend": tr}, substantive=False)
 
 
 def _period_column(r: pd.DataFrame, periods) -> pd.Series:
@@ -340,7 +344,7 @@ def mix_rate(inputs: Inputs) -> Check:
     caption = (f"Change of the overall NPS from {first} to {second} split, per dimension, into mix (change in who "
                "answered) and rate (change in how each segment scored), with "
                f"{inputs.confidence:.0%} intervals ({design}). A dimension is split only when at least "
-               f"{MIN_SHARED_SHARE:.0%} of each period's responses carry a value found in both periods.")
+               f"{MIN_SHARED_SHARE:.0%} of each period's responses are in values found in both periods.")
     shown = mix.assign(dimension=mix["dimension"].map(lambda d: inputs.labels.get(d, d)))
     context = {"mix": mix, "labels": inputs.labels}
     if not (mix["note"] == "").any():
@@ -373,6 +377,6 @@ def method_notes(min_n: int) -> list[str]:
         "Σ(y2 − y1)·(w1 + w2)/2 with w the segment's share of responses and y its NPS; Wald intervals from the "
         "delta-method (linearisation) variance with the accounts as clusters across both periods, so that an "
         "account answering in both is one unit (Binder 1983; Lohr 2010 ch. 9; as R's svycontrast). A dimension "
-        f"is split only when at least {MIN_SHARED_SHARE:.0%} of each period's responses carry a value found in "
+        f"is split only when at least {MIN_SHARED_SHARE:.0%} of each period's responses are in values found in "
         "both periods and two values recur: otherwise its 'mix' would be the turnover of one-off values.",
     ]

@@ -36,7 +36,7 @@ __all__ = ["nps_trend", "comparison_periods", "period_rows", "mix_rate_decomposi
 #: Columns of :func:`mix_rate_summary`.
 MIX_RATE_COLUMNS = ["dimension", "period_1", "period_2", "n_1", "n_2", "nps_1", "nps_2", "change", "change_ci_low",
                     "change_ci_high", "mix_effect", "mix_ci_low", "mix_ci_high", "rate_effect", "rate_ci_low",
-                    "rate_ci_high", "mix_share", "values_both", "shared_share", "note"]
+                    "rate_ci_high", "mix_share", "recurring_values", "recurring_share", "note"]
 #: A dimension is split into mix and rate only when at least this share of each period's responses carry a value
 #: found in both periods (and at least two values recur): otherwise its "mix" is the turnover of one-off values.
 MIN_SHARED_SHARE = 0.8
@@ -344,7 +344,7 @@ def _recurrence(arr: np.ndarray, dim: str, min_shared: float) -> dict[str, Any]:
                 "of values that occur in one period only.")
     elif n_both < 2:
         note = f"Not split: fewer than two {dim} values have responses in both periods."
-    return {"values_both": n_both, "shared_share": shared, "note": note}
+    return {"recurring_values": n_both, "recurring_share": shared, "note": note}
 
 
 def mix_rate_summary(
@@ -411,8 +411,8 @@ def mix_rate_summary(
         ``change_ci_low``, ``change_ci_high``, ``mix_effect``,
         ``mix_ci_low``, ``mix_ci_high``, ``rate_effect``, ``rate_ci_low``,
         ``rate_ci_high`` (points), ``mix_share`` (|mix| / (|mix| + |rate|),
-        0-1), ``values_both`` (segment values with responses in both
-        periods), ``shared_share`` (the smaller of the two periods' shares of
+        0-1), ``recurring_values`` (segment values with responses in both
+        periods), ``recurring_share`` (the smaller of the two periods' shares of
         responses in those values, 0-1) and ``note`` (why the dimension was
         not split, or ""; its mix and rate columns are then empty).
 

@@ -66,6 +66,20 @@ def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _detail_name(dimension: str, segment: Any, labels: dict[str, str], extra: str) -> str:
+    """A segment with figures in brackets: "Region = APAC (2,042 responses)", "The Order stage (Touchpoint; ...)"."""
+    name = segment_name(dimension, segment, labels)
+    if name.startswith("the ") and name.endswith(")"):
+        return f"{_cap(name[:-1])}; {extra})"
+    return f"{dimension} = {segment} ({extra})"
+
+
+def _listed_name(dimension: str, segment: Any, labels: dict[str, str], extra: str) -> str:
+    """A segment in a list, with a figure: "Plan Starter (-35)", "the Order stage (Touchpoint, -35)"."""
+    name = segment_name(dimension, segment, labels)
+    return f"{name[:-1]}, {extra})" if name.startswith("the ") and name.endswith(")") else f"{name} ({extra})"
+
+
 
 #: The findings each figure shows the evidence of (the report shows those figures first).
 ILLUSTRATES = {"forest_": ("segmentation.hidden_segment", "segmentation.insufficient_n",
@@ -86,13 +100,13 @@ def _below_text(lead: pd.Series, below: pd.DataFrame, above: pd.DataFrame, share
     title = (f"{_cap(name)} scores {gap:.0f} points below the rest "
              f"(NPS {lead['nps']:+.0f} vs overall {overall:+.0f})")
     others = len(below) - 1
-    detail = (f"{_cap(name)} ({int(lead['n']):,} responses, "
-              f"{100 * share:.0f}% of the total) has an NPS of {lead['nps']:+.1f} "
+    n_text = f"{int(lead['n']):,} responses, {100 * share:.0f}% of the total"
+    detail = (f"{_detail_name(lead['dimension'], lead['segment'], labels, n_text)} has an NPS of {lead['nps']:+.1f} "
               f"({lead['ci_low']:+.0f} to {lead['ci_high']:+.0f}), {gap:.1f} points below all other responses "
               f"(difference interval {lead['diff_ci_low']:+.1f} to {lead['diff_ci_high']:+.1f}; "
               f"adjusted p = {lead['p_adj']:.2g}). The overall NPS of {overall:+.0f} hides it.")
     if others > 0:
-        names = ", ".join(f"{segment_name(row['dimension'], row['segment'], labels)} ({row['diff_vs_rest']:+.0f})"
+        names = ", ".join(_listed_name(row["dimension"], row["segment"], labels, f"{row['diff_vs_rest']:+.0f}")
                           for _, row in below.iloc[1:4].iterrows())
         detail += (f" Also significantly below the rest: {names}"
                    + (f" and {others - 3} more." if others > 3 else "."))
@@ -105,11 +119,12 @@ def _below_text(lead: pd.Series, below: pd.DataFrame, above: pd.DataFrame, share
 
 def _above_text(lead: pd.Series, gap: float, labels: dict[str, str]) -> tuple[str, str, str, str]:
     """Severity, title, detail and recommendation of a segment scoring above the rest (none below)."""
-    name = _cap(segment_name(lead["dimension"], lead["segment"], labels))
-    title = f"{name} scores {gap:.0f} points above the rest (NPS {lead['nps']:+.0f})"
-    detail = (f"{name} ({int(lead['n']):,} responses) has an NPS of "
-              f"{lead['nps']:+.1f}, {gap:.1f} points above all other responses (adjusted p = "
-              f"{lead['p_adj']:.2g}). No segment is significantly below the rest.")
+    title = (f"{_cap(segment_name(lead['dimension'], lead['segment'], labels))} scores {gap:.0f} points above the "
+             f"rest (NPS {lead['nps']:+.0f})")
+    n_text = f"{int(lead['n']):,} responses"
+    detail = (f"{_detail_name(lead['dimension'], lead['segment'], labels, n_text)} has an NPS of {lead['nps']:+.1f}, "
+              f"{gap:.1f} points above all other responses (adjusted p = {lead['p_adj']:.2g}). No segment is "
+              "significantly below the rest.")
     return "low", title, detail, "Find out what works in this segment and whether it can be carried over to the others."
 
 
@@ -160,7 +175,7 @@ def insufficient_n(ctx: _Context) -> Finding | None:
     dims_unusable = [d for d in seg["dimension"].unique() if reportable.get(d, 0) < MIN_REPORTABLE]
     severity = "medium" if worst_share >= MEDIUM_UNREPORTABLE_SHARE or dims_unusable else "low"
     labels = ctx.get("labels", {})
-    names = ", ".join(f"{segment_name(row['dimension'], row['segment'], labels)} (n={int(row['n'])})"
+    names = ", ".join(_listed_name(row["dimension"], row["segment"], labels, f"n={int(row['n'])}")
                       for _, row in small.sort_values("n", ascending=False).head(5).iterrows())
     more = f" and {len(small) - 5} more" if len(small) > 5 else ""
     detail = (f"{len(small)} segment value(s) have fewer than {min_n} responses, too few for a usable NPS "
@@ -260,7 +275,7 @@ def mix_shift(ctx: _Context) -> Finding | None:
                   "rate_effect": rt, "rate_ci_low": float(top["rate_ci_low"]),
                   "rate_ci_high": float(top["rate_ci_high"]), "mix_share": float(top["mix_share"]),
                   "share_of_change": abs(mx) / abs(change) if change else None,
-                  "shared_share": float(top["shared_share"]) if "shared_share" in top else None},
+                  "recurring_share": float(top["recurring_share"]) if "recurring_share" in top else None},
         recommendation=(f"Read the NPS trend per {label} (or re-weighted to a fixed mix) before "
                         "celebrating or acting on the overall movement; check why the response mix changed "
                         "(sampling, invitations, customer base)."))
@@ -270,7 +285,8 @@ def summary(findings: list[Finding], ctx: _Context) -> str:
     """The area's one sentence: the hidden segment when it matters, else the range of reportable segments.
 
     It says that no segment differs only when segments were tested (a dimension with two reportable values),
-    and names the segment columns that could not be tested. ``ctx``: the ``segments`` check's context.
+    with how precisely the differences were measured, and names the segment columns that could not be tested.
+    ``ctx``: the ``segments`` check's context.
     """
     hs = next((f for f in findings if f.id == "segmentation.hidden_segment"), None)
     if hs is not None and hs.severity in ("high", "medium"):
@@ -289,7 +305,11 @@ def summary(findings: list[Finding], ctx: _Context) -> str:
     if (rep["direction"] != "").any():
         return text + "; see the findings for the segments that differ."
     names = ", ".join(labels.get(d, str(d)) for d in tested)
+    half = ((seg["diff_ci_high"] - seg["diff_ci_low"]) / 2).dropna()
     text += f"; no segment of {names} differs significantly from the rest"
+    if len(half):  # how small a difference the tests could have missed
+        text += (f", each difference measured to within ±{half.min():.0f}" + (
+            f" to ±{half.max():.0f}" if round(half.max()) > round(half.min()) else "") + " points")
     if untested:
         text += (f" ({', '.join(labels.get(d, str(d)) for d in untested)} could not be tested: fewer than two values "
                  f"with {min_n} responses)")
