@@ -73,6 +73,8 @@ class Inputs:
     cluster : str or None
         The column whose responses are not independent (:func:`npsdiag.linking.cluster_column`: an account, or a
         respondent answering many times), or None.
+    clusters : array of int or None
+        The responses' cluster codes (:func:`~.coding.cluster_codes`; None without ``cluster``).
     """
 
     responses: pd.DataFrame
@@ -85,6 +87,7 @@ class Inputs:
     categories: np.ndarray
     overall: float
     cluster: str | None
+    clusters: np.ndarray | None
 
     @property
     def alpha(self) -> float:
@@ -93,11 +96,6 @@ class Inputs:
     @property
     def n_total(self) -> int:
         return len(self.responses)
-
-    @property
-    def clusters(self) -> np.ndarray | None:
-        """The responses' cluster codes (None without clusters)."""
-        return cluster_codes(self.responses, self.cluster, self.categories >= 0, self.codes)
 
     @property
     def labels(self) -> dict[str, str]:
@@ -117,11 +115,11 @@ def missing_inputs(prep: Prepared) -> str | None:
 def gather(prep: Prepared) -> Inputs:
     """The checks' inputs from the prepared data (which :func:`missing_inputs` found complete)."""
     r, s = prep.responses, prep.settings
+    k, cluster = category_codes(r["score"], s.breaks), cluster_column(prep)
     return Inputs(responses=r, dimensions=list(prep.segments), codes=prep.codes, min_n=s.min_n,
-                  confidence=s.confidence, breaks=s.breaks, trend_period=s.trend_period,
-                  categories=category_codes(r["score"], s.breaks),
-                  overall=float(nps(r, confidence=s.confidence, breaks=s.breaks)["nps"].iloc[0]),
-                  cluster=cluster_column(prep))
+                  confidence=s.confidence, breaks=s.breaks, trend_period=s.trend_period, categories=k,
+                  overall=float(nps(r, confidence=s.confidence, breaks=s.breaks)["nps"].iloc[0]), cluster=cluster,
+                  clusters=cluster_codes(r, cluster, k >= 0, prep.codes))
 
 
 def skipped_all(reason: str) -> list[Check]:
@@ -284,12 +282,16 @@ def trend(inputs: Inputs) -> Check:
     if "responded_at" not in r or not r["responded_at"].notna().any():
         return Check.skipped("trend", "the responses have no dates", substantive=False)
     period = inputs.trend_period
-    kw = dict(min_n=inputs.min_n, confidence=inputs.confidence, breaks=inputs.breaks, cluster=inputs.cluster)
-    tr = nps_trend(r, period=period, **kw)
+    frame = r[["responded_at", "score"]]
+    if inputs.clusters is not None:  # the clusters as integer codes (factorized once), not their ids as text
+        frame = frame.assign(_cluster=inputs.clusters)
+    kw = dict(min_n=inputs.min_n, confidence=inputs.confidence, breaks=inputs.breaks,
+              cluster="_cluster" if inputs.clusters is not None else None)
+    tr = nps_trend(frame, period=period, **kw)
     notes = []
     if len(tr) > MAX_TREND_PERIODS and period in ("W", "M"):
         period = "Q"
-        tr = nps_trend(r, period=period, **kw)
+        tr = nps_trend(frame, period=period, **kw)
         notes.append(f"More than {MAX_TREND_PERIODS} periods: the trend is shown by quarter.")
     unit = _UNITS.get(period, period)
     if len(tr) < 2:

@@ -326,9 +326,8 @@ def rao_scott_from_codes(rows: np.ndarray, cols: np.ndarray, clusters: np.ndarra
     big_g = int(units.max()) + 1
     if big_g < 2:
         return chi2, float("nan"), dof, float("nan")
-    pair, uk = dense_keys(units * k + cell, big_g * k)  # the (cluster, cell) pairs that occur, and their counts
-    uk = np.asarray(uk)
-    per = sparse.csr_matrix((np.bincount(pair).astype("float64"), (uk // k, uk % k)), shape=(big_g, k))
+    # the clusters' cell counts, a sparse (clusters x cells) matrix: duplicates are summed when it is built
+    per = sparse.csr_matrix((np.ones(n), (units, cell)), shape=(big_g, k))
     size = np.bincount(units, minlength=big_g).astype("float64")
     m = (per.T @ per).toarray()
     a = np.asarray(per.T @ size).ravel()
