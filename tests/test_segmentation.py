@@ -178,6 +178,7 @@ def test_no_spread_from_fewer_than_five_segments_but_the_test_of_homogeneity_sta
     assert res.finding("segmentation.dispersion") is None
     check = next(c for c in res.checks if c.name == "dispersion")
     assert not check.assessed and not check.substantive and "5 values" in check.reason
+    assert check.reason.endswith("the segments are compared directly")
     table = res.tables["dimensions"].iloc[0]
     assert np.isnan(table["tau"]) and "too few to estimate the spread" in table["note"]
 
@@ -906,6 +907,8 @@ def test_no_claim_that_segments_do_not_differ_without_tests():
     res, _ = run(df)
     seg = next(c for c in res.checks if c.name == "segments")
     assert not seg.assessed and seg.substantive and "no segment could be compared" in seg.reason
+    spread = next(c for c in res.checks if c.name == "dispersion")
+    assert not spread.assessed and "compared directly" not in spread.reason  # nothing was compared
     assert res.status != "green"
     assert "differs significantly" not in res.summary_text and "no segment could be compared" in res.summary_text
     assert res.finding("segmentation.hidden_segment") is None

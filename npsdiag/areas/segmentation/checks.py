@@ -218,9 +218,11 @@ def dispersion(inputs: Inputs, seg: pd.DataFrame) -> Check:
     disp = segment_dispersion(seg, confidence=inputs.confidence)
     context = {"dispersion": disp, "overall": inputs.overall, "alpha": inputs.alpha, "labels": inputs.labels}
     if disp.empty or not disp["tau"].notna().any():
+        compared = bool((disp["k"] >= 2).any())  # some dimension has two reportable values compared with the rest
         return Check("dispersion", assessed=False, substantive=False, context=context,
                      reason=(f"no segment column has {MIN_K_TAU} values with {inputs.min_n} responses or more, too few "
-                             "to estimate how far segments spread beyond chance; the segments are compared directly"))
+                             "to estimate how far segments spread beyond chance"
+                             + ("; the segments are compared directly" if compared else "")))
     return Check("dispersion", substantive=False, context=context)
 
 
