@@ -672,20 +672,38 @@ def test_every_check_is_listed_assessed_or_not(planted):
     assert none.status == "not_assessed" and [c.name for c in none.checks] == list(CHECKS)
     assert not any(c.assessed for c in none.checks) and all(c.reason == none.not_assessed_reason for c in none.checks)
     assert "responses.segments" not in none.not_assessed_reason  # plain words, no config keys
-    one_date, _ = run(pd.DataFrame({"score": [9.0, 10, 3] * 20, "responded_at": pd.Timestamp("2025-03-01"),
-                                    "Region": ["A", "B", "C"] * 20, "Plan": ["x", "y"] * 30,
-                                    "response_id": [f"R{i}" for i in range(60)]}))
+    one_date, _ = run(pd.DataFrame({"score": [9.0, 10, 3] * 120, "responded_at": pd.Timestamp("2025-03-01"),
+                                    "Region": list("AAABBBCCC") * 40, "Plan": ["x", "y"] * 180,
+                                    "response_id": [f"R{i}" for i in range(360)]}))
     skipped = {c.name: c for c in one_date.checks if not c.assessed}
     assert set(skipped) == {"dispersion", "trend", "mix_rate"} and "trend" not in one_date.tables
     # one date: no change to split and no trend; neither is a gap in the evidence
-    assert not any(c.substantive for c in skipped.values())
-    # each plan: 10 detractors, 20 promoters; its difference from the other plan is known to ±1.96 sqrt(2 var)
+    assert not any(c.substantive for c in skipped.values()) and one_date.status == "green"
+    # each plan: 60 detractors, 120 promoters; each region: 40 and 80 against the rest's 80 and 160
+    z = stats.norm.ppf(0.975)
+    plan, region = (z * 100 * np.sqrt(v) for v in (2 * adj_var(60, 0, 120), adj_var(40, 0, 80) + adj_var(80, 0, 160)))
+    assert (round(plan), round(region)) == (19, 20)  # within the 20 points a high-severity gap needs
+    assert one_date.summary_text == ("Reportable segments range from +33 to +33 around the overall +33; no segment of "
+                                     "Region, Plan differs significantly from the rest, each difference measured to "
+                                     "within ±19 to ±20 points.")
+
+
+def test_no_claim_that_segments_do_not_differ_when_no_difference_could_be_seen():
+    # Issue 19 class 3: two plans of 30 responses each are compared, but their difference is known only to within
+    # ±45 points, so finding no significant difference says nothing; Region's values have 20 responses each.
+    small, _ = run(pd.DataFrame({"score": [9.0, 10, 3] * 20, "responded_at": pd.Timestamp("2025-03-01"),
+                                 "Region": ["A", "B", "C"] * 20, "Plan": ["x", "y"] * 30,
+                                 "response_id": [f"R{i}" for i in range(60)]}))
     half = stats.norm.ppf(0.975) * 100 * np.sqrt(2 * adj_var(10, 0, 20))
     assert round(half) == 45
-    assert one_date.summary_text == ("Reportable segments range from +33 to +33 around the overall +33; no segment of "
-                                     "Plan differs significantly from the rest, each difference measured to within "
-                                     "±45 points (Region could not be tested: fewer than two values with 30 "
-                                     "responses).")
+    seg = next(c for c in small.checks if c.name == "segments")
+    assert not seg.assessed and seg.substantive
+    assert seg.reason == ("the segments are too small to tell whether they differ: no segment's difference from the "
+                          "rest is known to better than ±45 points, so even a 20-point gap could go unseen")
+    assert small.status == "amber" and "differs significantly" not in small.summary_text
+    assert small.summary == ("Reportable segments range from +33 to +33 around the overall +33; the segments of Plan "
+                             "are too small to tell whether they differ (each difference from the rest is known only "
+                             "to within ±45 points or more).")
 
 
 def test_figures_draw_on_a_given_axes():

@@ -38,11 +38,16 @@ from .segments import (
     segment_nps_from_codes,
 )
 
-__all__ = ["Inputs", "CHECKS", "missing_inputs", "gather", "skipped_all", "dimension_label", "segment_table",
-           "small_segments", "dispersion", "dimension_tests", "heatmap", "trend", "mix_rate", "method_notes"]
+__all__ = ["Inputs", "CHECKS", "MAX_DIFF_HALF_WIDTH", "missing_inputs", "gather", "skipped_all", "dimension_label",
+           "segment_table", "small_segments", "dispersion", "dimension_tests", "heatmap", "trend", "mix_rate",
+           "method_notes"]
 
 #: The checks of the area, in report order.
 CHECKS = ("segments", "small_segments", "dispersion", "dimension_tests", "heatmap", "trend", "mix_rate")
+#: "No segment differs" is evidence only when some segment's difference from the rest is measured to within this
+#: many points (half its interval): a gap this wide, which the findings call high, would then be detected. Wider
+#: intervals everywhere and no difference found, the segments check is not assessed (too few responses to tell).
+MAX_DIFF_HALF_WIDTH = 20.0
 #: Forest plots are drawn for at most this many dimensions.
 MAX_FOREST_DIMENSIONS = 6
 #: The heat map crosses two dimensions with this many values (inclusive).
@@ -175,12 +180,20 @@ def _tested(seg: pd.DataFrame, dimensions: list[str]) -> tuple[list[str], list[s
     return tested, [d for d in dimensions if d not in tested]
 
 
+def _precision(seg: pd.DataFrame, tested: list[str]) -> float:
+    """The narrowest half-width (points) of the tested segments' differences from the rest (NaN without any)."""
+    half = ((seg["diff_ci_high"] - seg["diff_ci_low"]) / 2)[seg["dimension"].isin(tested)].dropna()
+    return float(half.min()) if len(half) else float("nan")
+
+
 def segment_table(inputs: Inputs) -> Check:
     """Every segment's NPS tested against the rest (table ``segments``, a forest plot per dimension).
 
-    Not assessed (but still shown) when no dimension has two values with ``min_n`` responses. Context:
-    ``segments`` (the whole :func:`~.segments.segment_nps` table), ``overall``, ``n_total``, ``alpha``,
-    ``min_n``, ``tested`` and ``untested`` (dimensions), ``labels``.
+    Not assessed (but still shown) when no dimension has two values with ``min_n`` responses, or when no
+    difference was found and none is measured to within :data:`MAX_DIFF_HALF_WIDTH` points (absence of evidence
+    is then no evidence of absence). Context: ``segments`` (the whole :func:`~.segments.segment_nps` table),
+    ``overall``, ``n_total``, ``alpha``, ``min_n``, ``tested`` and ``untested`` (dimensions), ``labels``,
+    ``precision`` (:func:`_precision`) and ``max_half_width``.
     """
     r, k = inputs.responses, inputs.categories
     seg = segment_nps_from_codes(k, segment_codes(r, inputs.dimensions, inputs.codes), inputs.clusters,
@@ -195,10 +208,16 @@ def segment_table(inputs: Inputs) -> Check:
     figures = [_forest(inputs, seg, dim) for dim in inputs.dimensions[:MAX_FOREST_DIMENSIONS]
                if (seg["dimension"] == dim).sum() >= 1]
     tested, untested = _tested(seg, inputs.dimensions)
+    precision = _precision(seg, tested)
     context = {"segments": seg, "overall": inputs.overall, "n_total": inputs.n_total, "alpha": inputs.alpha,
-               "min_n": inputs.min_n, "tested": tested, "untested": untested, "labels": labels}
+               "min_n": inputs.min_n, "tested": tested, "untested": untested, "labels": labels,
+               "precision": precision, "max_half_width": MAX_DIFF_HALF_WIDTH}
     reason = None if tested else (f"no segment column has two values with {inputs.min_n} responses or more, so no "
                                   "segment could be compared with the rest")
+    if tested and precision > MAX_DIFF_HALF_WIDTH and not (seg["direction"].astype(str) != "").any():
+        reason = (f"the segments are too small to tell whether they differ: no segment's difference from the rest "
+                  f"is known to better than ±{precision:.0f} points, so even a {MAX_DIFF_HALF_WIDTH:.0f}-point gap "
+                  "could go unseen")
     return Check("segments", assessed=not reason, reason=reason, tables={"segments": _client_table(seg, labels)},
                  captions={"segments": caption}, figures=figures, context=context)
 
@@ -369,7 +388,9 @@ def method_notes(min_n: int) -> list[str]:
         "Segment NPS intervals: adjusted Wald (Rocks 2016). Each segment is compared with all other responses by "
         "a two-sample Wald test whose variances allow for several responses from one account (the larger of the "
         "Rocks and the account-clustered variance); p-values are Benjamini-Hochberg adjusted across every "
-        "segment of every dimension (Benjamini & Hochberg 1995). Segment values missing in the data form '(missing)'.",
+        "segment of every dimension (Benjamini & Hochberg 1995). Segment values missing in the data form '(missing)'. "
+        f"That no segment differs is said only when some segment's difference is known to within ±"
+        f"{MAX_DIFF_HALF_WIDTH:.0f} points; otherwise the segments are too small to tell.",
         "Across a dimension: Pearson chi-square test on segment x category counts (segments with n >= "
         f"{min_n}), divided by its first-order Rao-Scott design effect where accounts answer several times "
         "(Rao & Scott 1981; as R's svychisq). Spread beyond noise, from "

@@ -284,8 +284,9 @@ def mix_shift(ctx: _Context) -> Finding | None:
 def summary(findings: list[Finding], ctx: _Context) -> str:
     """The area's one sentence: the hidden segment when it matters, else the range of reportable segments.
 
-    It says that no segment differs only when segments were tested (a dimension with two reportable values),
-    with how precisely the differences were measured, and names the segment columns that could not be tested.
+    It says that no segment differs only when segments were tested (a dimension with two reportable values) and
+    some difference was measured to within ``max_half_width`` points (when the context gives it), with how
+    precisely the differences were measured, and names the segment columns that could not be tested.
     ``ctx``: the ``segments`` check's context.
     """
     hs = next((f for f in findings if f.id == "segmentation.hidden_segment"), None)
@@ -305,7 +306,10 @@ def summary(findings: list[Finding], ctx: _Context) -> str:
     if (rep["direction"] != "").any():
         return text + "; see the findings for the segments that differ."
     names = ", ".join(labels.get(d, str(d)) for d in tested)
-    half = ((seg["diff_ci_high"] - seg["diff_ci_low"]) / 2).dropna()
+    half = ((seg["diff_ci_high"] - seg["diff_ci_low"]) / 2)[seg["dimension"].isin(tested)].dropna()
+    if len(half) and half.min() > ctx.get("max_half_width", np.inf):
+        return (text + f"; the segments of {names} are too small to tell whether they differ (each difference from "
+                f"the rest is known only to within ±{half.min():.0f} points or more).")
     text += f"; no segment of {names} differs significantly from the rest"
     if len(half):  # how small a difference the tests could have missed
         text += (f", each difference measured to within ±{half.min():.0f}" + (
