@@ -868,8 +868,8 @@ def test_mix_rate_is_not_split_on_values_that_do_not_recur():
     ev = t.loc["Event"]
     assert ev["recurring_values"] == 1 and ev["recurring_share"] < 0.05
     assert np.isnan(ev["mix_effect"]) and np.isnan(ev["rate_effect"]) and np.isnan(ev["mix_ci_low"])
-    assert ev["note"].startswith("Not split: only 2% of the second period's responses are in Event values found in "
-                                 "both periods (1 of 78 values recur)")
+    assert ev["note"].startswith("Not split: only 2% of the second period's responses are in values found in both "
+                                 "periods (1 of 78 values recur)")
     assert ev["change"] == pytest.approx(t.loc["Region", "change"])  # the change itself is still reported
     assert t.loc["Region", "note"] == "" and t.loc["Region", "recurring_share"] == 1
     # what the split would have said: nearly all of the drop is "mix" (the events of 2025 are new)

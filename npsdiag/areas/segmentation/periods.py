@@ -322,14 +322,14 @@ def mix_rate_summary_from_codes(
         if arr[0].sum() == 0 or arr[1].sum() == 0:
             continue
         r = mix_rate(arr, t, g, k, cl, confidence=confidence, method=method, n_boot=n_boot, rng=rng).to_dict()
-        r.update(_recurrence(arr, dim, min_shared))
+        r.update(_recurrence(arr, min_shared))
         if r["note"]:
             r.update(dict.fromkeys(_SPLIT_FIELDS, np.nan))
         out.append({"dimension": dim, "period_1": str(first), "period_2": str(second), **r})
     return pd.DataFrame(out).reindex(columns=MIX_RATE_COLUMNS)
 
 
-def _recurrence(arr: np.ndarray, dim: str, min_shared: float) -> dict[str, Any]:
+def _recurrence(arr: np.ndarray, min_shared: float) -> dict[str, Any]:
     """How far a dimension's values recur in both periods, and why it is not split when they do not ("" if split)."""
     n_s = arr.sum(axis=-1)  # (2, S)
     both = (n_s[0] > 0) & (n_s[1] > 0)
@@ -339,11 +339,11 @@ def _recurrence(arr: np.ndarray, dim: str, min_shared: float) -> dict[str, Any]:
     note = ""
     if shared < min_shared:
         which = "the first" if share[0] <= share[1] else "the second"
-        note = (f"Not split: only {shared:.0%} of {which} period's responses are in {dim} values found in both "
-                f"periods ({n_both} of {n_values} values recur), so the change cannot be told apart from the turnover "
-                "of values that occur in one period only.")
+        note = (f"Not split: only {shared:.0%} of {which} period's responses are in values found in both periods "
+                f"({n_both} of {n_values} values recur), so the change cannot be told apart from the turnover of "
+                "values that occur in one period only.")
     elif n_both < 2:
-        note = f"Not split: fewer than two {dim} values have responses in both periods."
+        note = "Not split: fewer than two values have responses in both periods."
     return {"recurring_values": n_both, "recurring_share": shared, "note": note}
 
 
