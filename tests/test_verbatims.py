@@ -861,3 +861,12 @@ def test_short_praise_does_not_make_the_themes_unassessed() -> None:
     th = next(c for c in res.checks if c.name == "themes")
     assert th.context["no_theme"] == pytest.approx(0.7) and th.context["no_theme_long"] == 0
     assert th.assessed, th.reason
+
+
+def test_spanish_reports_are_not_communication() -> None:
+    # "informes" (reports) and "informar" (to inform) share the Snowball stem "inform": the demo's "Excelente
+    # herramienta, los informes nos ahorran horas" was a communication comment
+    texts = ["Excelente herramienta, los informes nos ahorran horas cada semana.",
+             "Nadie nos informaron del corte", "Falta de información sobre el pedido", "Me informaron mal"]
+    hits, read = tx.match_themes(tx.tokenize(texts), np.array(["es"] * 4))
+    assert hits["communication"].gt(0).tolist() == [False, True, True, True] and read.all()

@@ -176,7 +176,9 @@ SPANISH_THEMES: dict[str, list[str]] = {
         "dar de baja", "cancelación", "seguimiento",
     ],
     "communication": [
-        "comunicación", "comunicar", "información", "informar", "informado", "aviso", "avisar", "avisaron",
+        # "informar" alone would match "informe" (a report: one Snowball stem): information is named in phrases
+        "comunicación", "comunicar", "falta de información", "sin información", "poca información",
+        "me informaron", "nos informaron", "no informan", "mal informado", "aviso", "avisar", "avisaron",
         "notificación", "correo", "email", "mensaje", "sms", "llamada", "respuesta", "no contestan", "nadie",
         "explicación", "explicar", "prometieron", "promesa",
     ],
