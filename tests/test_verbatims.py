@@ -236,14 +236,14 @@ def test_quotes_are_redacted_truncated_plain_text() -> None:
 
 
 def test_quotes_prefer_the_main_language_and_skip_repeats() -> None:
-    # the Spanish comment is read with the Spanish lexicon ("informes" shares the stem of "información") but
-    # ranks after the comments in the main language; a comment containing one already quoted is skipped
-    df = pd.DataFrame({"comment": ["Los informes son excelentes", "Great report, informative",
+    # the Spanish comment is read with the Spanish lexicon ("comunicación") but ranks after the comments in the
+    # main language; a comment containing one already quoted is skipped
+    df = pd.DataFrame({"comment": ["Muy buena comunicación con el equipo", "Great report, informative",
                                    "Really: Great report, informative", "We were never informed of changes"],
                        "score": [10, 10, 9, 2]})
     q = V.theme_quotes(df, only=["communication"], per_theme=3)
     assert q["quote"].tolist() == ["We were never informed of changes", "Great report, informative",
-                                   "Los informes son excelentes"]
+                                   "Muy buena comunicación con el equipo"]
 
 
 # --------------------------------------------------------------------------- early warning
