@@ -51,9 +51,9 @@ def unit_of(column: str, kind: str | None, series: pd.Series, currency: str | No
     numeric = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
     if numeric and (c in _MONEY or c.endswith(("_arr", "_revenue"))):
         return currency or "money"
-    if c in ("score", "latest_score") or c.endswith("_score"):
+    if numeric and (c in ("score", "latest_score") or c.endswith("_score")):
         return "score"
-    if c in ("priority", "rank", "order") or c.endswith("_rank"):
+    if numeric and (c in ("priority", "rank", "order") or c.endswith("_rank")):
         return "rank"
     if pd.api.types.is_datetime64_any_dtype(series):
         return "date"

@@ -2,7 +2,7 @@
 
 The bundled demo client is diagnosed once (``npsdiag.runner.run``), then diagnosed again with
 ``previous=`` the first run's findings.json (nothing changed: every comparison row says so) and once more on
-a modified export (the detractors of the last quarter removed: the comparison says what moved). The three HTML
+a modified export (the detractors of the last half-year removed and every response followed up in two days: the comparison says what moved). The three HTML
 documents (``report.html``, ``brief.html``, ``appendix.html``) and the private annex are opened from ``file://``
 with the network switched off, as from a USB stick. Checked: no console error, no request other than the file
 and ``data:`` URIs, every image decoded, every internal link lands, nothing overflows at 1280 or 390 px, the
@@ -59,7 +59,10 @@ def runs(root, tmp_path_factory) -> dict[str, Path]:
     resp = pd.read_csv(changed / "responses.csv")
     score = resp["How likely are you to recommend Northwind to a friend or colleague?"]
     late = pd.to_datetime(resp["Response Date"], errors="coerce") >= "2025-07-01"
-    resp = resp[~(late & (pd.to_numeric(score, errors="coerce") <= 6))]
+    resp = resp[~(late & (pd.to_numeric(score, errors="coerce") <= 6))].copy()
+    # and the closed loop fixed: every response followed up two days after it (the never-followed-up finding resolves)
+    when = pd.to_datetime(resp["Response Date"], errors="coerce")
+    resp["Follow-up Date"] = (when + pd.Timedelta(days=2)).dt.strftime("%Y-%m-%d")
     resp.to_csv(changed / "responses.csv", index=False)
     modified = run(changed / "config.yml", base / "modified", progress=False,
                    previous=first / "findings.json").output_dir
@@ -284,7 +287,8 @@ def test_previous_run_unchanged_says_no_change_and_a_changed_export_says_what_mo
     moved = json.loads((runs["modified"] / "findings.json").read_text())["comparison"]
     head = {r["measure"]: r for r in moved["headline"]}
     assert head["Headline"]["change"] > 0 and head["Headline"]["verdict"] == "up"
-    assert {r["verdict"] for r in moved["findings"]} - {"persisting"}, "no finding changed on a changed export"
+    verdicts = {r["finding"]: r["verdict"] for r in moved["findings"]}
+    assert verdicts.get("decay.no_follow_up") == "resolved", verdicts
     text = (runs["modified"] / "report.html").read_text(encoding="utf-8")
     assert "Since the last diagnosis" in text and ">up<" in text
 
