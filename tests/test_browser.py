@@ -2,7 +2,8 @@
 
 The bundled demo client is diagnosed once (``npsdiag.runner.run``), then diagnosed again with
 ``previous=`` the first run's findings.json (nothing changed: every comparison row says so) and once more on
-a modified export (the detractors of the last half-year removed and every response followed up in two days: the comparison says what moved). The three HTML
+a modified export (the detractors of the last half-year removed and every response followed up in two days:
+the comparison says what moved). The three HTML
 documents (``report.html``, ``brief.html``, ``appendix.html``) and the private annex are opened from ``file://``
 with the network switched off, as from a USB stick. Checked: no console error, no request other than the file
 and ``data:`` URIs, every image decoded, every internal link lands, nothing overflows at 1280 or 390 px, the
