@@ -356,32 +356,53 @@ def test_funnel_limits_interpolated_and_close_to_normal_for_large_volume():
 
 
 
-def test_funnel_limits_above_the_exact_range_follow_the_beta_binomial_quantiles():
-    # Above NORMAL_ABOVE trials the limits are moment-matched beta quantiles. Reference: Spiegelhalter's
-    # interpolated quantile of the beta-binomial count computed here from scipy's cdf (an independent
-    # computation): r = smallest count with F(r) >= q, limit = (r - (F(r) - q) / (F(r) - F(r-1))) / m.
+def _interpolated_limit_by_scipy(dist, m: int, q: float) -> float:
+    """Spiegelhalter's interpolated quantile of a count from scipy's pmf (an independent computation):
+    r = smallest count with F(r) >= q, limit = (r - (F(r) - q) / (F(r) - F(r-1))) / m, within 0..1."""
+    cdf = np.cumsum(dist.pmf(np.arange(m + 1)))
+    r = int(np.searchsorted(cdf, q - 1e-12))
+    f_r1 = cdf[r - 1] if r > 0 else 0.0
+    return min(max((r - (cdf[r] - q) / (cdf[r] - f_r1)) / m, 0.0), 1.0)
+
+
+_SIDES = (("lower_95", 0.025), ("upper_95", 0.975), ("lower_99.8", 0.001), ("upper_99.8", 0.999))
+
+
+def test_funnel_limits_are_exact_up_to_the_threshold_and_within_the_documented_bound_above():
+    # Issue 16: the beta approximation used above 1,000 trials deviated by up to 0.19 point from the exact limits
+    # (0.1 documented). The beta-binomial limits are now exact up to NORMAL_ABOVE (10,000) trials, binomial ones at
+    # every volume, and above the threshold the approximation stays within APPROX_MAX_DEVIATION of scipy's exact
+    # beta-binomial quantiles over a grid of centre lines, between-unit variances and volumes.
     from scipy import stats
 
-    from npsdiag.stats.funnel import NORMAL_ABOVE
+    from npsdiag.stats.funnel import APPROX_MAX_DEVIATION, NORMAL_ABOVE
 
-    p0, tau2, m = 0.63, 0.01, 3000
-    assert m > NORMAL_ABOVE
-    s = p0 * (1 - p0) / tau2 - 1
-    dist = stats.betabinom(m, p0 * s, (1 - p0) * s)
-    cdf = np.cumsum(dist.pmf(np.arange(m + 1)))
+    assert NORMAL_ABOVE == 10_000 and APPROX_MAX_DEVIATION <= 0.001
+    worst_above = 0.0
+    for p0 in (0.01, 0.05, 0.5, 0.63, 0.95):
+        for tau2 in (t for t in (0.0, 1e-5, 1e-3, 0.01) if t < p0 * (1 - p0) / 2):
+            s = p0 * (1 - p0) / tau2 - 1 if tau2 else None
+            for m in (40, 1001, NORMAL_ABOVE, NORMAL_ABOVE + 1, 15_000):
+                dist = stats.binom(m, p0) if s is None else stats.betabinom(m, p0 * s, (1 - p0) * s)
+                lim = funnel_limits(p0, [m], tau2=tau2)
+                for col, q in _SIDES:
+                    dev = abs(lim[col].iloc[0] - _interpolated_limit_by_scipy(dist, m, q))
+                    if m <= NORMAL_ABOVE or s is None:
+                        assert dev < 1e-8, (p0, tau2, m, col, dev)  # exact
+                    else:
+                        worst_above = max(worst_above, dev)
+    assert 0 < worst_above <= APPROX_MAX_DEVIATION
+    # the skew of the random effect is kept above the threshold: the band is not symmetric around p0
+    p0, tau2, m = 0.63, 0.01, 3 * NORMAL_ABOVE
     lim = funnel_limits(p0, [m], tau2=tau2)
-    for col, q in (("lower_95", 0.025), ("upper_95", 0.975), ("lower_99.8", 0.001), ("upper_99.8", 0.999)):
-        r = int(np.searchsorted(cdf, q))
-        hand = (r - (cdf[r] - q) / (cdf[r] - cdf[r - 1])) / m
-        assert lim[col].iloc[0] == pytest.approx(hand, abs=1e-3)
-    # the skew of the random effect is kept: the band is not symmetric around p0 (a normal band would be)
     assert (p0 - lim["lower_99.8"].iloc[0]) > (lim["upper_99.8"].iloc[0] - p0) + 0.02
-    # up to NORMAL_ABOVE the limits are the exact interpolated ones (vectorised over volumes)
-    small = funnel_limits(p0, [50, 400, NORMAL_ABOVE], tau2=tau2)
-    for i, n in enumerate((50, 400, NORMAL_ABOVE)):
-        c = np.cumsum(stats.betabinom(n, p0 * s, (1 - p0) * s).pmf(np.arange(n + 1)))
-        r = int(np.searchsorted(c, 0.975 - 1e-12))
-        assert small["upper_95"].iloc[i] == pytest.approx((r - (c[r] - 0.975) / (c[r] - c[r - 1])) / n, rel=1e-9)
+    # vectorised over volumes: one call gives each volume's own exact limits
+    vols = [50, 400, 2500, NORMAL_ABOVE]
+    many = funnel_limits(p0, vols, tau2=tau2)
+    s = p0 * (1 - p0) / tau2 - 1
+    for i, n in enumerate(vols):
+        hand = _interpolated_limit_by_scipy(stats.betabinom(n, p0 * s, (1 - p0) * s), n, 0.975)
+        assert many["upper_95"].iloc[i] == pytest.approx(hand, abs=1e-9)
 
 
 def test_beta_binomial_upper_tail_is_summed_directly():
