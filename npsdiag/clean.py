@@ -25,7 +25,8 @@ from .config import Config, Settings
 from .io import ROW, ClientData
 from .stats.nps import categorize
 
-__all__ = ["REASONS", "Prepared", "prepare", "as_of_date", "known_outcomes", "in_period"]
+__all__ = ["REASONS", "Prepared", "prepare", "as_of_date", "known_outcomes", "in_period", "is_test_comment",
+           "is_test_id", "TEST_WORDS"]
 
 #: Exclusion reasons, in the order they are checked, with their plain-language label.
 REASONS: dict[str, str] = {
@@ -491,16 +492,18 @@ def _missing_date(rows: _Rows) -> Mask:
 
 
 def _test_response(rows: _Rows) -> Mask:
-    """A survey tool's test or preview status, an unfinished response, or a test marker as respondent or comment."""
+    """A survey tool's test or preview status, an unfinished response, a respondent id that is a test address
+    (:func:`is_test_id`) or a comment that is nothing but a test marker (:func:`is_test_comment`)."""
     r = rows.r
     test = np.zeros(len(r), dtype=bool)
     if "status" in r:
         test |= _as_bool(r["status"].str.strip().str.lower().isin(TEST_STATUSES))
     if "finished" in r:
         test |= _as_bool(r["finished"] == False)  # noqa: E712 - nullable boolean
-    for col in ("respondent_id", "comment"):
-        if col in r:
-            test |= _test_marker(r[col]).to_numpy()
+    if "respondent_id" in r:
+        test |= is_test_id(r["respondent_id"]).to_numpy()
+    if "comment" in r:
+        test |= is_test_comment(r["comment"]).to_numpy()
     return test
 
 
@@ -555,23 +558,68 @@ def _reasons(rows: _Rows) -> np.ndarray:
     return rows.code
 
 
-def _test_marker(values: pd.Series) -> pd.Series:
-    """True where a respondent id or comment is a test marker (``test``, ``test@x.com``, ``dummy1``...).
+#: Words that mark a test when they are a whole comment, or the whole local part of a respondent's address (with
+#: digits or a ``+tag``): ``test``, ``Testing``, ``test@x.com``, ``qa+3@x.com``, ``dummy2``.
+TEST_WORDS = ("test", "tests", "testing", "ignore", "dummy", "qa")
+_WORD = r"(?:test|tests|testing|ignore|dummy)"
+#: A comment that is a test marker and nothing else: a test word or a short test phrase, optionally numbered, with
+#: closing punctuation ("test", "Testing 123", "please ignore", "this is a test."); a real comment that only
+#: contains such a word ("Ignored.", "Testing the new release was painful") is not one.
+_TEST_COMMENT = (r"(?i)\s*(?:(?:this is (?:a |just a |only a )|just |only a |a )?(?:test|testing)"
+                 r"(?:[\s,]+(?:test|testing))*(?: (?:response|survey|entry|submission|only|please ignore))?"
+                 r"|(?:please )?ignore(?: this| me)?(?: response| survey)?|dummy(?: (?:response|entry|data|text))?"
+                 r"|" + _WORD + r")(?:[\s_#-]*\d+)?\s*[.!]*\s*")
+#: A respondent id that is a test address or a test id: the whole id, or the local part of an address, is a test
+#: word (or ``qa``) with digits or a ``+tag`` ("test@x.com", "qa+3@x.com", "TEST-2"); "tester.jones@bank.com"
+#: and "testimonials@acme.com" are real people.
+_TEST_ID = r"(?i)\s*(?:" + _WORD + r"|qa)(?:[._-]?\d+)?(?:\+[^@\s]*)?(?:@[^@\s]+)?\s*"
+_TEST_COMMENT_FIRST = np.frombuffer(b"tTiIdDpPjJaAoO \t", dtype=np.uint8)  #: first bytes of the comment markers
+_TEST_ID_FIRST = np.frombuffer(b"tTiIdDqQ \t", dtype=np.uint8)  #: first bytes of the id markers
+_TEST_MAX_CHARS = 40  #: no test marker is longer
 
-    A cheap case-insensitive prefix match selects the few candidates; the
-    full pattern is checked only on those (millions of comments stay fast).
+
+def is_test_comment(values: pd.Series) -> pd.Series:
+    """True where a comment is a test marker and nothing else (``"test"``, ``"Testing 123"``, ``"please ignore"``).
+
+    A comment that merely contains such a word ("Ignored.", "Testing the new release was painful") is a real
+    customer's and is kept.
+
+    Examples
+    --------
+    >>> is_test_comment(pd.Series(["test", "Please ignore.", "Ignored.", "Testing the app was slow", None])).tolist()
+    [True, True, False, False, False]
+    """
+    return _marker(values, _TEST_COMMENT, _TEST_COMMENT_FIRST)
+
+
+def is_test_id(values: pd.Series) -> pd.Series:
+    """True where a respondent id is a test address or id: the whole id, or the local part of an address, is a test
+    word (or ``qa``) with digits or a ``+tag`` (``test@x.com``, ``qa+3@x.com``, ``dummy2``).
+
+    Examples
+    --------
+    >>> is_test_id(pd.Series(["test@x.com", "QA+3@x.com", "tester.jones@bank.com", "testimonials@acme.com"])).tolist()
+    [True, True, False, False]
+    """
+    return _marker(values, _TEST_ID, _TEST_ID_FIRST)
+
+
+def _marker(values: pd.Series, pattern: str, first_bytes: np.ndarray) -> pd.Series:
+    """True where a value fully matches ``pattern``.
+
+    Its first byte and its length rule most values out before any regex (millions of comments stay fast).
     """
     s = values.astype("string")
     out = pd.Series(False, index=values.index)
-    first = _first_bytes(s)  # a first byte that cannot start a marker rules the value out before any regex
-    maybe = np.isin(first, _TEST_FIRST) | (first >= 0x80)
+    first = _first_bytes(s)
+    maybe = np.isin(first, first_bytes) | (first >= 0x80)
     if not maybe.any():
         return out
     sub = s[maybe]
-    cand = sub.str.match(_TEST_PREFIX).fillna(False).astype(bool)
-    if cand.any():
-        sub = sub[cand].str.lower().str.fullmatch(_TEST_PATTERN).fillna(False).astype(bool)
-        out[sub.index[sub.to_numpy()]] = True
+    sub = sub[(sub.str.len() <= _TEST_MAX_CHARS).fillna(False).astype(bool).to_numpy()]
+    if len(sub):
+        hit = sub.str.fullmatch(pattern).fillna(False).astype(bool)
+        out[hit.index[hit.to_numpy()]] = True
     return out
 
 
@@ -594,11 +642,6 @@ def _first_bytes(s: pd.Series) -> np.ndarray:
             out[at: at + n] = 0x80
         at += n
     return out
-
-
-_TEST_PREFIX = r"(?i)(?:test|ignore|dummy)"
-_TEST_FIRST = np.frombuffer(b"tTiIdD", dtype=np.uint8)  #: first bytes of the ASCII spellings of the prefixes
-_TEST_PATTERN = r"(?:test|testing|ignore|dummy)[\w.+-]*(?:@.*)?"
 
 
 def _repeats(r: pd.DataFrame, reason: pd.Series | np.ndarray, window_days: float,
