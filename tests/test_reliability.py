@@ -520,25 +520,104 @@ def _owner_rows(owner: str, counts: dict[int, int], accounts: list[str] | None =
     return d
 
 
-def test_heaping_expectation_is_the_proportional_odds_shift_by_hand():
-    # Five reference owners identical: 100 responses, 50 scoring 9-10 of which 20 tens. Owner X: 100 responses,
-    # 80 scoring 9-10. Pooled reference: P(>=9) = .5, P(10) = .2 -> gap a = logit(.5) - logit(.2) = 1.386294.
-    # X: L = log(80.5 / 20.5) = 1.367913; expected share = expit(L - a) / expit(L) = .495403 / .797030 = .621562.
+def test_heaping_expectation_by_hand_when_the_other_owners_cannot_tell_the_slope():
+    # Five identical reference owners: 100 responses, 50 scoring 9-10 of which 20 tens. They all have the same
+    # positivity x = log(101 / 50.5) = log 2, so their data say nothing of the slope: it is the prior's, 0.5 (sd .5),
+    # and their residuals are 0, so tau^2 = 0. Intercept = their logit share log(20.5 / 30.5), variance v / 5 with
+    # v = 1 / 20.5 + 1 / 30.5. Owner X: 100 responses, 80 scoring 9-10: x_X = log(101 / 20.5).
+    # eta = log(20.5/30.5) + .5 (x_X - log 2) = .053370 -> expected share expit(eta) = .513339; var(eta) =
+    # v / 5 + .25 (x_X - log 2)^2 = .219291 -> var of the share = (e (1 - e))^2 var(eta).
     ref = pd.concat([_owner_rows(f"R{i}", {5: 50, 9: 30, 10: 20}) for i in range(5)])
     x = _owner_rows("X", {5: 20, 9: 30, 10: 50})
     h = owner_heaping(pd.concat([ref, x], ignore_index=True), account=None).set_index("owner")
-    lg = math.log(80.5 / 20.5)
-    a = math.log(0.5 / 0.5) - math.log(0.2 / 0.8)
-    expit = lambda v: 1 / (1 + math.exp(-v))  # noqa: E731
-    assert h.loc["X", "expected_share_tens"] == pytest.approx(expit(lg - a) / expit(lg), rel=1e-9)
+    dx = math.log(101 / 20.5) - math.log(2)
+    eta = math.log(20.5 / 30.5) + 0.5 * dx
+    e = 1 / (1 + math.exp(-eta))
+    var_eta = (1 / 20.5 + 1 / 30.5) / 5 + 0.25 * dx**2
+    assert h.loc["X", "expected_share_tens"] == pytest.approx(e, rel=1e-9)
+    assert h.loc["X", "expected_share_var"] == pytest.approx((e * (1 - e)) ** 2 * var_eta, rel=1e-9)
     assert h.loc["X", "tau2"] == 0.0  # identical reference owners: no residual heterogeneity
-    # R0's reference is R1..R4 and X (X is no outlier): P(>=9) = 280/500 = .56, P(10) = 130/500 = .26,
-    # a = logit(.56) - logit(.26) = 1.287129; R0's L = log(50.5/50.5) = 0 -> expit(-a) / .5 = .432678
-    a0 = math.log(0.56 / 0.44) - math.log(0.26 / 0.74)
-    assert h.loc["R0", "expected_share_tens"] == pytest.approx(expit(-a0) / 0.5, rel=1e-9)
+    assert h.loc["X", "z"] == pytest.approx((0.625 - e) / math.sqrt(e * (1 - e) / 80 + (e * (1 - e)) ** 2 * var_eta))
     # without the adjustment the expectation is the pooled share of the others
     h0 = owner_heaping(pd.concat([ref, x], ignore_index=True), account=None, adjust=False).set_index("owner")
     assert h0.loc["X", "expected_share_tens"] == pytest.approx(100 / 250)
+
+
+def test_meta_regression_without_a_prior_equals_metafor_dl():
+    # tests/reference/meta_regression.R: metafor::rma(yi, vi, mods = ~ x, method = "DL") on twelve units
+    from npsdiag.stats.funnel import meta_regression
+
+    ref = pd.read_csv(ROOT / "tests" / "reference" / "meta_regression_r.csv")
+    units = ref[ref["what"] == "input"]
+    fit = meta_regression(units["y"], units["x"], units["v"])
+    val = ref.set_index("what")
+    assert fit.tau2 == pytest.approx(val.loc["tau2", "value"], rel=1e-8)
+    assert fit.slope == pytest.approx(val.loc["slope", "value"], rel=1e-8)
+    assert fit.intercept - fit.slope * fit.center == pytest.approx(val.loc["intercept", "value"], rel=1e-8)
+    assert math.sqrt(fit.cov[1, 1]) == pytest.approx(val.loc["slope", "se"], rel=1e-8)
+    pred = ref[ref["what"] == "predict"]
+    mean, var = fit.predict(pred["x"])
+    np.testing.assert_allclose(mean, pred["value"], rtol=1e-8)
+    np.testing.assert_allclose(np.sqrt(var), pred["se"], rtol=1e-8)
+
+
+def test_meta_regression_prior_is_one_more_observation_of_the_slope():
+    import statsmodels.api as sm
+    from statsmodels.stats.meta_analysis import combine_effects
+
+    from npsdiag.stats.funnel import meta_regression
+
+    units = pd.read_csv(ROOT / "tests" / "reference" / "meta_regression_r.csv").query("what == 'input'")
+    y, x, v = (units[c].to_numpy() for c in ("y", "x", "v"))
+    # the posterior given tau^2: weighted least squares with the prior as one more row (0, 1) -> slope mean, weight
+    # 1 / sd^2, the scale fixed at 1 (statsmodels, an independent computation)
+    fit = meta_regression(y, x, v, slope_prior=(0.5, 0.5))
+    xc = x - fit.center
+    X = np.vstack([np.column_stack([np.ones(len(x)), xc]), [0.0, 1.0]])
+    wls = sm.WLS(np.r_[y, 0.5], X, weights=np.r_[1 / (v + fit.tau2), 1 / 0.25]).fit(cov_type="fixed scale")
+    np.testing.assert_allclose([fit.intercept, fit.slope], wls.params, rtol=1e-9)
+    np.testing.assert_allclose(fit.cov, wls.cov_params(), rtol=1e-9)
+    assert 0.5 > fit.slope > -0.12  # between the prior's mean and the data's own slope (metafor: -0.1215)
+    # a prior that fixes the slope: tau^2 is DerSimonian-Laird's on y - b x (statsmodels' combine_effects)
+    fixed = meta_regression(y, x, v, slope_prior=(0.3, 1e-6))
+    dl = combine_effects(y - 0.3 * x, v, method_re="dl")
+    assert fixed.slope == pytest.approx(0.3) and fixed.tau2 == pytest.approx(dl.tau2, rel=1e-6)
+    assert fixed.intercept - 0.3 * fixed.center == pytest.approx(dl.mean_effect_re, rel=1e-6)
+
+
+def _clean_owners(seed: int, happier_give_more_tens: bool, n_owners: int = 12, per_account: int = 10,
+                  accounts: int = 30, owner_sd: float = 0.5) -> pd.DataFrame:
+    """Owners without gaming whose customers differ in mood (owner effect sd ``owner_sd`` on a latent scale).
+
+    Scores are a latent N(account health, 1) cut at fixed thresholds (an ordered probit: happier customers give
+    relatively more 10s), or, when not ``happier_give_more_tens``, the same with every 9-10 score re-split 55:45 into
+    10s and 9s whatever the mood.
+    """
+    rng = np.random.default_rng(seed)
+    cuts = np.array([-2.6, -2.2, -1.9, -1.6, -1.3, -0.95, -0.6, -0.1, 0.35, 0.95])
+    owner = np.repeat(np.arange(n_owners), accounts * per_account)
+    account = np.repeat(np.arange(n_owners * accounts), per_account)
+    health = rng.normal(rng.normal(0, owner_sd, n_owners)[np.arange(n_owners * accounts) // accounts], 0.5)
+    score = np.searchsorted(cuts, health[account] + rng.normal(0, 1, len(account))).astype(float)
+    if not happier_give_more_tens:
+        score = np.where(score >= 9, np.where(rng.random(len(score)) < 0.55, 10.0, 9.0), score)
+    return pd.DataFrame({"owner": owner.astype(str), "account_id": account.astype(str), "score": score})
+
+
+@pytest.mark.parametrize("happier_give_more_tens", [True, False])
+def test_owners_z_on_clean_data_is_standard_normal(happier_give_more_tens):
+    # Issue 16: the score-gaming expectation must be calibrated. On owners without gaming whose customers differ in
+    # mood, their z-scores (each against the other owners) should be standard normal, whether happier customers give
+    # relatively more 10s (an ordered latent scale) or split their top scores alike. 30 simulated programs of 12
+    # owners (360 z-scores): mean within 0.15 of 0, spread 0.85-1.10, and 2-8% beyond +-1.96. The former fixed
+    # proportional-odds expectation gave a mean of -0.60 (spread 0.85) on the first kind of data.
+    z = np.concatenate([owner_heaping(_clean_owners(seed, happier_give_more_tens)).query("tested")["z"]
+                        for seed in range(30)])
+    assert len(z) == 360
+    assert abs(z.mean()) < 0.15, z.mean()
+    assert 0.85 < z.std(ddof=1) < 1.10, z.std(ddof=1)
+    assert 0.02 <= float((np.abs(z) > 1.959964).mean()) <= 0.08
+    assert float((z > 2.326348).mean()) <= 0.03  # the side that accuses
 
 
 def test_heaping_design_effect_of_clustered_accounts_by_hand():
@@ -598,11 +677,15 @@ def test_owner_funnel_centre_line_is_the_unflagged_owners_pooled_share():
     assert review.loc[review["flagged"], "owner"].tolist() == ["Owner 3"]
     assert f.p0 == pytest.approx(ref["tens"].sum() / ref["top_two"].sum())
     assert f.limits_tau2 == review.loc[review["flagged"], "tau2"].iloc[0]
-    # each owner's point: their excess moved onto the centre line, their volume divided by the design effect
+    # each owner's point: their excess moved onto the centre line; their volume the number of 9-10 scores whose
+    # sampling variance at the centre line is the owner's own: p0 (1 - p0) / (deff e (1 - e) / m + var(e))
     pts = f.owners.set_index("owner")
     row = review.set_index("owner").loc["Owner 3"]
     assert pts.loc["Owner 3", "adjusted_share_tens"] == pytest.approx(f.p0 + row["excess"])
-    assert pts.loc["Owner 3", "effective_top_two"] == pytest.approx(row["top_two"] / row["design_effect"])
+    e = row["expected_share_tens"]
+    own = row["design_effect"] * e * (1 - e) / row["top_two"] + row["expected_share_var"]
+    assert pts.loc["Owner 3", "effective_top_two"] == pytest.approx(f.p0 * (1 - f.p0) / own)
+    assert pts.loc["Owner 3", "effective_top_two"] <= row["top_two"] / row["design_effect"]
     lim = f.limits
     assert (lim["lower_99.8"] <= lim["lower_95"]).all() and (lim["upper_95"] <= lim["upper_99.8"]).all()
     assert set(f.summary.columns) == {"p0", "tau2", "limits_tau2"}  # tables stay out of the one-row summary
@@ -700,6 +783,17 @@ def test_demo_planted_problems_fire():
     gaming = res.finding("reliability.score_gaming")
     assert gaming is not None and gaming.severity == "high"
     assert gaming.evidence["owners_flagged"] == ["Dana Whitfield"]  # Priya Raman (healthier) is not accused
+    # Priya Raman's customers are happier and split their 9s and 10s as everyone else's do: her share of 10s is
+    # ordinary (z was -5.5 against the fixed proportional-odds expectation) and her point lies inside the limits
+    check = {c.name: c for c in res.checks}["score_gaming"]
+    funnel = check.context["funnel"]
+    priya = funnel.owners.set_index("owner").loc["Priya Raman"]
+    assert abs(priya["z"]) < 2
+    lim = funnel_limits(funnel.p0, [priya["effective_top_two"]], tau2=funnel.limits_tau2).iloc[0]
+    assert lim["lower_99.8"] < priya["adjusted_share_tens"] < lim["upper_99.8"]
+    dana = funnel.owners.set_index("owner").loc["Dana Whitfield"]
+    lim = funnel_limits(funnel.p0, [dana["effective_top_two"]], tau2=funnel.limits_tau2).iloc[0]
+    assert dana["adjusted_share_tens"] > lim["upper_99.8"]
     gap = res.finding("reliability.feed_gaps")
     assert gap is not None and any("2025-03" in g for g in gap.evidence["gaps"])
 

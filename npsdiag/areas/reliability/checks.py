@@ -162,18 +162,22 @@ def precision(prep: Prepared) -> Check:
 
 
 _GAMING_NOTE = (
-    "Score gaming: per owner, the share of 10s among 9s and 10s against the other owners' (leave-one-out), "
-    "beta-binomial with an additive random effect whose variance is the DerSimonian-Laird estimate (funnel plot "
-    "with overdispersion, Spiegelhalter 2005, Statistics in Medicine 24:1185-1202); the expected share is "
-    "risk-adjusted for how positive the owner's customers are by a proportional-odds shift (logit P(10) = "
-    "logit P(9-10) - a, a from the other owners; happier customers give relatively more 10s), responses clustered "
-    "in accounts count by their Kish effective number; one-sided p-values, Benjamini-Hochberg across owners; "
-    "flagged when adjusted p < 0.01 (stricter than usual: a false accusation is the costliest error) and the "
-    "excess is 10 points or more, high severity only when adjusted p < 0.001 and the excess is 20 points or more. "
-    "Where churn is known, each owner's churned accounts are compared with a logistic churn ~ score model fitted "
-    "on the other owners' accounts (observed / expected). An owner whose accounts churn significantly less than "
-    "other owners' (one-sided Fisher exact test) and no more than their scores predict is not flagged: their 10s "
-    "are backed by retention.")
+    "Score gaming: per owner, the share of 10s among 9s and 10s against the share expected from the other owners "
+    "(leave-one-out). Happier customers may give relatively more 10s (a proportional-odds shift, McCullagh 1980) or "
+    "split their top scores as everyone else does; the other owners' data decide between the two: a random-effects "
+    "meta-regression of their shares of 10s (logit) on how positive their customers are (-log of the share of 0-8 "
+    "scores), with a normal prior on the slope spanning both cases (mean 0.5, sd 0.5) and the residual variance "
+    "between owners by the method of moments (Raudenbush 2009), predicts each owner's expected share and how "
+    "uncertain it is (more so for an owner whose customers are unlike the others'). The count of 10s is then "
+    "beta-binomial around it (funnel plot with overdispersion, Spiegelhalter 2005, Statistics in Medicine "
+    "24:1185-1202), responses clustered in accounts counting by their Kish effective number; on simulated owners "
+    "without gaming the resulting z-scores are close to standard normal. One-sided p-values, Benjamini-Hochberg "
+    "across owners; flagged when adjusted p < 0.01 (stricter than usual: a false accusation is the costliest error) "
+    "and the excess is 10 points or more, high severity only when adjusted p < 0.001 and the excess is 20 points or "
+    "more. Where churn is known, each owner's churned accounts are compared with a logistic churn ~ score model "
+    "fitted on the other owners' accounts (observed / expected). An owner whose accounts churn significantly less "
+    "than other owners' (one-sided Fisher exact test) and no more than their scores predict is not flagged: their "
+    "10s are backed by retention.")
 
 
 def score_gaming(prep: Prepared) -> Check:
@@ -197,8 +201,10 @@ def score_gaming(prep: Prepared) -> Check:
     funnel = owner_funnel(t)
     figures = [Figure("owner_funnel", partial(plot_funnel, funnel.owners, funnel.limits, funnel.p0, adjusted=True),
                       "Each owner's share of 10s among their 9s and 10s against their volume, adjusted for how "
-                      "positive the owner's customers are overall (each owner's expected share, from the other "
-                      "owners and a proportional-odds shift, is moved to the common centre line). Control limits "
+                      "positive the owner's customers are overall (each owner's expected share, predicted from the "
+                      "other owners, is moved to the common centre line). The volume is the owner's effective number "
+                      "of 9-10 scores: fewer where several answers come from one account or where the owner's "
+                      "customers are unlike the others' (their expectation is then less certain). Control limits "
                       "allow for real differences between owners (additive random effect, Spiegelhalter 2005); "
                       "owners above the upper limit have more 10s than chance and normal variation explain.")]
     if (t["churn_rate"].notna() & t["nps"].notna()).sum() >= 3:

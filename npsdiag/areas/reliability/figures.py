@@ -177,7 +177,7 @@ def plot_funnel(owners: pd.DataFrame, limits: pd.DataFrame, p0: float, adjusted:
         for _, r in named.iterrows():
             ax.annotate(plotting.label(r["owner"]), (r[xcol], r[ycol]), textcoords="offset points", xytext=(5, 4),
                         fontsize=8)
-        ax.set_xlabel("responses scoring 9 or 10 (effective number, allowing for several answers per account)"
+        ax.set_xlabel("responses scoring 9 or 10 (effective number: see the caption)"
                       if xcol == "effective_top_two" else "responses scoring 9 or 10 (owner's volume)", fontsize=9)
         ax.set_ylabel("share of 10s among 9s and 10s" + ("\n(adjusted for customers' mood)" if adjusted else ""))
         ax.set_ylim(0, 1.02)
