@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -23,13 +24,15 @@ import pyarrow.compute as pc
 
 from .config import Config, Settings
 from .io import ROW, ClientData
+from .io.copies import COPY_OF
 from .stats.nps import categorize
 
 __all__ = ["REASONS", "Prepared", "prepare", "as_of_date", "known_outcomes", "in_period", "is_test_comment",
-           "is_test_id", "TEST_WORDS"]
+           "is_test_id", "TEST_WORDS", "is_flat_export"]
 
 #: Exclusion reasons, in the order they are checked, with their plain-language label.
 REASONS: dict[str, str] = {
+    "not_surveyed": "account in the export with no response (not surveyed)",
     "missing_score": "score missing",
     "invalid_score": "score not a number",
     "out_of_range": "score outside the scale",
@@ -242,10 +245,17 @@ def prepare(data: ClientData, as_of: str | pd.Timestamp | None = None) -> Prepar
     -----
     A response is excluded for the first reason that applies, in the order
     of :data:`REASONS`. Exact duplicates are rows with the same response id
-    (or, without ids, identical in every mapped field); the first is kept.
-    A repeat respondent is one answering again less than
+    (or, without ids, identical in every column of the export: two people
+    answering alike in the same minute are two responses); the first is
+    kept. A repeat respondent is one answering again less than
     ``settings.repeat_window_days`` after their previous analysed response:
-    the earlier answer is kept, as survey tools' cool-off rules intend.
+    the earlier answer is kept, as survey tools' cool-off rules intend. That
+    rule needs the responses' own dates: with one placeholder date for every
+    response (``survey_date``) no answer can be placed inside a window.
+
+    In a flat export (the accounts table read from the responses' file, one
+    row per account) a row with no score and no comment is an account that
+    was not surveyed, not a response missing its score (``not_surveyed``).
 
     ``settings.period`` restricts every dated table at this one point: the
     responses (before the duplicate and repeat rules, so that only responses
@@ -261,18 +271,25 @@ def prepare(data: ClientData, as_of: str | pd.Timestamp | None = None) -> Prepar
     s = data.settings
     as_of = as_of_date(data) if as_of is None else pd.Timestamp(as_of).normalize()
     r = data.responses
-    by_respondent = "respondent_id" in r and s.repeat_window_days > 0
+    mapped = data.config.responses.columns
+    # a repeat respondent needs the responses' own dates (not one placeholder `survey_date` for all)
+    by_respondent = "respondent_id" in r and s.repeat_window_days > 0 and "responded_at" in mapped
     # the repeat rule groups on these codes; prep.codes("respondent_id") is then derived from them, not hashed again
     respondent_codes = pd.factorize(r["respondent_id"]) if by_respondent else None
-    code = _reasons(_Rows(r=r, settings=s, as_of=as_of, respondent_codes=respondent_codes))
+    rows = _Rows(r=r, settings=s, as_of=as_of, respondent_codes=respondent_codes, flat=is_flat_export(data.config),
+                 by_id="response_id" in mapped and "response_id" in r and bool(r["response_id"].notna().any()))
+    code = _reasons(rows)
+    del rows
     keep = code == 0
     flags = pd.DataFrame({ROW: r[ROW].to_numpy(copy=True), "reason": _reason_labels(code)})
     lineage = _lineage(code)
     problems = list(data.problems)
     accounts = known_outcomes(data.accounts, as_of, problems, data.config)
-    loaded = dataclasses.replace(data, responses=_no_rows(r), accounts=accounts, problems=problems,
-                                 invitations=in_period(data.invitations, "invited_at", s.period))
     work = r.copy(deep=False)  # the columns of the rows read, released by _divide once divided
+    if COPY_OF in work:  # known to the duplicate rule only
+        del work[COPY_OF]
+    loaded = dataclasses.replace(data, responses=_no_rows(work), accounts=accounts, problems=problems,
+                                 invitations=in_period(data.invitations, "invited_at", s.period))
     del data, r  # when the caller keeps no reference of its own, `work` then holds the rows read alone
     responses, excluded = _divide(work, keep)
     del work
@@ -285,6 +302,20 @@ def prepare(data: ClientData, as_of: str | pd.Timestamp | None = None) -> Prepar
 
 
 # --------------------------------------------------------------------------- the data's as-of date and period
+
+
+def is_flat_export(config: Config) -> bool:
+    """Whether the accounts table is read from the responses' own file (and sheet): a flat export, one row per
+    account, whose rows without a response are accounts that were not surveyed."""
+    acc = config.tables.get("accounts")
+    if acc is None or "responses" not in config.tables:
+        return False
+    resp = config.responses
+    try:
+        same = Path(acc.path).resolve() == Path(resp.path).resolve()
+    except OSError:
+        same = False
+    return same and acc.sheet == resp.sheet
 
 
 def _dates_ns(values) -> np.ndarray:
@@ -453,6 +484,10 @@ class _Rows:
     settings: Settings
     as_of: pd.Timestamp | None
     respondent_codes: tuple[np.ndarray, pd.Index] | None = None
+    #: a flat export: the accounts table is read from the responses' file (a row per account)
+    flat: bool = False
+    #: duplicates are told by the response id the config maps (else by whole rows of the export)
+    by_id: bool = False
     code: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
@@ -472,6 +507,17 @@ def _as_bool(mask: Mask) -> np.ndarray:
     if isinstance(mask, pd.Series):
         return mask.fillna(False).to_numpy(dtype=bool)
     return np.asarray(mask, dtype=bool)
+
+
+def _not_surveyed(rows: _Rows) -> Mask | None:
+    """In a flat export, the accounts with no score and no comment: not surveyed (not responses missing a score)."""
+    if not rows.flat:
+        return None
+    r = rows.r
+    silent = _as_bool(r["score"].isna()) & ~rows.score_text
+    if "comment" in r:
+        silent &= _as_bool(r["comment"].isna())
+    return silent
 
 
 def _missing_score(rows: _Rows) -> Mask:
@@ -518,13 +564,15 @@ def _before_invitation(rows: _Rows) -> Mask | None:
     return r["responded_at"] < r["invited_at"] if "invited_at" in r else None
 
 
-def _duplicate(rows: _Rows) -> Mask:
-    """Rows repeating an earlier one's response id (or, without ids, every mapped field)."""
+def _duplicate(rows: _Rows) -> Mask | None:
+    """Rows repeating an earlier one's response id or, without ids, copying an earlier row of the export in every
+    column (:func:`npsdiag.io.copies.copy_of`); None when neither can be told."""
     r = rows.r
-    if "response_id" in r and bool(r["response_id"].notna().any()):
+    if rows.by_id:
         return r["response_id"].notna() & r["response_id"].duplicated(keep="first")
-    cols = [c for c in r.columns if c != ROW and not c.endswith("_unreadable")]
-    return r.duplicated(subset=cols, keep="first")
+    if COPY_OF in r:
+        return r[COPY_OF].notna()
+    return None
 
 
 def _repeat_respondent(rows: _Rows) -> Mask | None:
@@ -541,10 +589,10 @@ def _outside_period(rows: _Rows) -> Mask | None:
 
 #: The rule of each reason of :data:`REASONS`: the rows it excludes (None when it does not apply).
 _RULES: dict[str, Callable[[_Rows], Mask | None]] = {
-    "missing_score": _missing_score, "invalid_score": _invalid_score, "out_of_range": _out_of_range,
-    "missing_date": _missing_date, "test_response": _test_response, "future_date": _future_date,
-    "before_invitation": _before_invitation, "outside_period": _outside_period, "duplicate": _duplicate,
-    "repeat_respondent": _repeat_respondent,
+    "not_surveyed": _not_surveyed, "missing_score": _missing_score, "invalid_score": _invalid_score,
+    "out_of_range": _out_of_range, "missing_date": _missing_date, "test_response": _test_response,
+    "future_date": _future_date, "before_invitation": _before_invitation, "outside_period": _outside_period,
+    "duplicate": _duplicate, "repeat_respondent": _repeat_respondent,
 }
 
 

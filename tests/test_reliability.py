@@ -806,3 +806,91 @@ def test_result_pickles_for_a_forked_worker(clean_result):
     back = pickle.loads(pickle.dumps(res))
     assert [f.key for f in back.figures] == [f.key for f in res.figures]
     assert back.findings == res.findings
+
+
+# --------------------------------------------------------------------------- real exports (issue 19)
+
+
+def _load_csv(tmp_path: Path, csv: str, config: str):
+    from npsdiag.io import load
+
+    (tmp_path / "export.csv").write_text(csv, encoding="utf-8")
+    (tmp_path / "config.yml").write_text(config, encoding="utf-8")
+    return load(tmp_path / "config.yml")
+
+
+def test_exact_duplicates_are_copies_of_the_whole_source_row(tmp_path):
+    # Issue 19, class 1: different people at the same event, same minute, same mapped answers are two responses;
+    # only a row equal to another in every column of the export (here the unmapped Name too) is a duplicate.
+    csv = ("Timestamp,Event,Name,Score\n"
+           "2024-05-01 10:00,Leeds,Ann Lee,9\n"
+           "2024-05-01 10:00,Leeds,Bob Hart,9\n"      # same mapped answers, another person: kept
+           "2024-05-01 10:00,Leeds,Ann Lee,9\n"       # Ann's row exported twice: a duplicate (of line 2)
+           "2024-05-02 11:30,York,Cat Moss,4\n")
+    config = ("client: Events\nresponses:\n  path: export.csv\n  columns:\n    score: Score\n"
+              "    responded_at: Timestamp\n  segments: [Event]\n")
+    prep = prepare(_load_csv(tmp_path, csv, config), as_of=NOW)
+    assert prep.flags["reason"].fillna("").tolist() == ["", "", "duplicate", ""]
+    assert "_copy_of" not in prep.responses and "_copy_of" not in prep.rows_read
+    # the same through from_frames: every column of the frame given is the source row
+    frame = pd.DataFrame({"responded_at": ["2024-05-01 10:00"] * 3, "score": [9, 9, 9],
+                          "Name": ["Ann Lee", "Bob Hart", "Ann Lee"]})
+    assert prepare(from_frames(frame), as_of=NOW).flags["reason"].fillna("").tolist() == ["", "", "duplicate"]
+    res = reliability.diagnose(prep)
+    f = res.finding("reliability.duplicates")
+    assert f is not None and f.evidence["rows_duplicate"] == 1
+    assert "cool-off" not in (f.title + f.detail + f.recommendation)  # no repeat respondent: no cool-off advice
+
+
+def test_without_response_dates_a_repeat_respondent_cannot_be_told(tmp_path):
+    # Issue 19, class 1: with one placeholder date for every response (survey_date), exact copies of export rows are
+    # duplicates, never "the same respondent again inside the cool-off window", and a respondent answering twice
+    # with different answers is not excluded (without dates nothing places an answer inside a window).
+    csv = ("CustomerID,Airline,Score\n"
+           "C1,Acme Air,9\n"
+           "C1,Acme Air,9\n"     # the same row twice: a duplicate
+           "C2,Acme Air,3\n"
+           "C2,Blue Jet,8\n"     # C2 again, another airline: a second response, kept
+           "C3,Blue Jet,10\n")
+    config = ("client: Airlines\nresponses:\n  path: export.csv\n  survey_date: 2022-01-01\n  columns:\n"
+              "    score: Score\n    respondent_id: CustomerID\n  segments: [Airline]\n"
+              "settings:\n  repeat_window_days: 30\n")
+    prep = prepare(_load_csv(tmp_path, csv, config))
+    assert prep.flags["reason"].fillna("").tolist() == ["", "duplicate", "", "", ""]
+    f = reliability.diagnose(prep).finding("reliability.duplicates")
+    assert f.evidence == {**f.evidence, "rows_duplicate": 1} and "rows_repeat_respondent" not in f.evidence
+    assert "cool-off" not in (f.title + f.detail + f.recommendation)
+    assert "exact copies" in f.title
+
+
+def test_a_flat_account_export_reports_response_coverage_not_missing_scores(tmp_path):
+    # Issue 19, class 4: accounts and responses from one file, one row per account; 8 of 21 accounts answered. The
+    # 12 rows with neither a score nor a comment are accounts that were not surveyed: they make no missing-values
+    # finding and no advice to make the question mandatory; the response coverage (8 of 21, 38.1%) is reported
+    # instead. The one account that commented without a score is a response missing its score (1 of 9 responses).
+    rng = np.random.default_rng(3)
+    lines = ["CustomerId,Region,Satisfaction,Comment,Exited"]
+    for i in range(20):
+        answered = i % 3 == 0 or i == 19
+        score = str(int(rng.integers(0, 11))) if answered else ""
+        comment = "Slow support" if i == 3 else ""
+        lines.append(f"K{i},{'North' if i % 2 else 'South'},{score},{comment},{int(i % 4 == 0)}")
+    lines.append("K20,North,,Please call me back,0")  # a comment without a score: a response missing its score
+    config = ("client: Flat\nresponses:\n  path: export.csv\n  survey_date: 2024-06-30\n  columns:\n"
+              "    score: Satisfaction\n    account_id: CustomerId\n    comment: Comment\n  segments: [Region]\n"
+              "accounts:\n  path: export.csv\n  columns:\n    account_id: CustomerId\n    churned: Exited\n")
+    prep = prepare(_load_csv(tmp_path, "\n".join(lines) + "\n", config))
+    assert prep.excluded_counts.to_dict() == {"not_surveyed": 12, "missing_score": 1}
+    res = reliability.diagnose(prep)
+    f = res.finding("reliability.missing_values")
+    assert f is not None and f.evidence["rows"] == 1 and f.evidence["rows_read"] == 9  # of the 9 responses
+    assert f.severity == "high" and f.title.startswith("1 response (11.1%) had no score")  # not 13 of 21 rows (62%)
+    trust = res.tables["trust_summary"].set_index("check")
+    assert trust.loc["Response coverage", "result"] == "8 of 21 accounts in the export responded (38.1%)"
+    assert trust.loc["Usable rows", "result"] == "8 of 9 responses analysed (88.9%)"
+    assert res.summary.startswith("8 of 21 accounts in the export responded (38.1%); 89% of their 9 responses")
+    # a flat export whose accounts all answered: no finding at all about missing scores
+    full = "\n".join(ln for ln in lines if not ln.split(",")[2] == "" or ln.startswith("CustomerId")) + "\n"
+    res = reliability.diagnose(prepare(_load_csv(tmp_path, full, config)))
+    assert res.finding("reliability.missing_values") is None
+    assert "mandatory" not in " ".join(x.recommendation for x in res.findings)

@@ -13,6 +13,7 @@ import pyarrow.compute as pc
 
 from ..config import TABLE_FIELDS, Config, Settings, TableSpec, check_setting, load_config
 from ..errors import NpsdiagError, Problem
+from .copies import COPY_OF, copy_of
 from .mapping import check_empty_columns, map_table
 from .read import StartedRead, read_started, start_read
 from .strings import arrow_strings
@@ -38,7 +39,7 @@ class _Files:
     and kept for the next one read from it (the raw strings are dropped after its last table).
     """
 
-    wanted: dict[tuple, list[str]] = field(default_factory=dict)
+    wanted: dict[tuple, list[str] | None] = field(default_factory=dict)
     uses: dict[tuple, int] = field(default_factory=dict)
     started: dict[tuple, StartedRead | None] = field(default_factory=dict)
     kept: dict[tuple, RawTable] = field(default_factory=dict)
@@ -51,6 +52,8 @@ class _Files:
             key = _file_key(spec)
             files.wanted.setdefault(key, []).extend([*spec.columns.values(), *spec.segments, *spec.drivers])
             files.uses[key] = files.uses.get(key, 0) + 1
+        if _needs_whole_rows(cfg.responses):  # every column: exact copies are judged on the whole source row
+            files.wanted[_file_key(cfg.responses)] = None
         return files
 
 
@@ -130,6 +133,8 @@ def _read_table(name: str, spec: TableSpec, cfg: Config, files: _Files, read: _T
         local.append(Problem("the file has a header but no rows", fatal=name == "responses",
                              file=str(raw.file), hint="export the responses again"))
     mapped = map_table(raw, spec, cfg, local)
+    if name == "responses" and _needs_whole_rows(spec):  # (a response id made from row numbers is no field)
+        mapped[COPY_OF] = copy_of(raw.frame, mapped.drop(columns=["response_id"], errors="ignore"))
     check_empty_columns(mapped, spec, str(raw.file), local)
     for p in local:
         (read.fatal if p.fatal else read.problems).append(p)
@@ -137,6 +142,11 @@ def _read_table(name: str, spec: TableSpec, cfg: Config, files: _Files, read: _T
                           "notes": list(raw.notes), "encoding": raw.encoding, "delimiter": raw.delimiter,
                           "sheet": raw.sheet}
     read.tables[name] = mapped
+
+
+def _needs_whole_rows(spec: TableSpec) -> bool:
+    """Whether exact copies of a responses table's rows must be found on its whole rows (no response id)."""
+    return "response_id" not in spec.columns
 
 
 def _client_data(cfg: Config, read: _Tables) -> ClientData:
@@ -290,6 +300,8 @@ def from_frames(
         f[ROW] = np.arange(2, len(f) + 2)
         tables[name] = map_table(RawTable(frame=f, file=Path(f"<{name}>"), format="frame"), specs[name], cfg,
                                  problems)
+        if name == "responses" and _needs_whole_rows(specs[name]):
+            tables[name][COPY_OF] = copy_of(f, tables[name])
     fatal = [p for p in problems if p.fatal]
     if fatal:
         raise NpsdiagError(fatal)

@@ -14,13 +14,13 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
-from ...clean import Prepared
+from ...clean import Prepared, is_flat_export
 from ...findings import Check, Figure, Finding
 from ...linking import cluster_column
 from ...stats.nps import ADJUSTMENT, nps
 from ...stats.survey import nps_clustered
 from . import rules
-from .blocks import exclusion_summary, feed_gaps, gap_runs, nps_trend, sample_size_plan
+from .blocks import exclusion_summary, feed_gaps, gap_runs, nps_trend, response_coverage, sample_size_plan
 from .figures import plot_funnel, plot_owner_outcomes, plot_trend, plot_volume
 from .owners import owner_funnel, owner_review_on_codes
 
@@ -33,13 +33,19 @@ TABLE_ORDER = ["trust_summary", "lineage", "exclusions", "feed_gaps", "trend", "
 def exclusions(prep: Prepared) -> Check:
     """Rows read, excluded per reason and analysed: the lineage and exclusions tables.
 
-    Context: ``summary`` (:func:`.blocks.exclusion_summary`), ``rows_read``, ``analysed`` and ``example_values``
-    (up to three scores that were not numbers and three outside the scale, when rows had them).
+    Context: ``summary`` (:func:`.blocks.exclusion_summary`), ``rows_read``, ``responses_read`` (the rows read
+    that are responses: in a flat export, one row per account, not the accounts that did not respond),
+    ``analysed``, ``coverage`` (a flat export's :func:`.blocks.response_coverage`, else None) and
+    ``example_values`` (up to three scores that were not numbers and three outside the scale, when rows had them).
     """
     rows_read = len(prep.flags)
     if rows_read == 0:
         return Check.skipped("exclusions", "the responses file has no rows")
     excl = exclusion_summary(prep.flags)
+    silent = int(excl.loc[excl["reason"] == "not_surveyed", "rows"].sum())
+    coverage = None
+    if is_flat_export(prep.config):
+        coverage = response_coverage(prep.responses, prep.accounts, n_rows=rows_read).to_dict("records")[0]
     tables = {"lineage": prep.lineage}
     captions = {"lineage": "Data lineage: every row read is either analysed or excluded for exactly one reason "
                            "(the first that applies)."}
@@ -47,10 +53,15 @@ def exclusions(prep: Prepared) -> Check:
         tables["exclusions"] = excl.drop(columns=["reason"]).rename(columns={"description": "reason"})
         captions["exclusions"] = "Rows excluded per reason, with example row numbers in the client's file."
     bad_scores = excl["reason"].isin(rules.EXCLUSION_FINDINGS["reliability.out_of_range"]).any()
-    return Check("exclusions", tables=tables, captions=captions,
-                 notes=["Rows are excluded by npsdiag.clean.prepare for the first reason that applies; severity by "
-                        "the share of rows read: high from 10%, medium from 2%."],
-                 context={"summary": excl, "rows_read": rows_read, "analysed": len(prep.responses),
+    notes = ["Rows are excluded by npsdiag.clean.prepare for the first reason that applies; severity by the share "
+             "of rows read: high from 10%, medium from 2%."]
+    if coverage:
+        notes.append("The responses come from a flat export, one row per account: a row with no score and no "
+                     "comment is an account that was not surveyed (or did not answer), not a response missing its "
+                     "score. It counts towards the response coverage and is left out of every share of responses.")
+    return Check("exclusions", tables=tables, captions=captions, notes=notes,
+                 context={"summary": excl, "rows_read": rows_read, "responses_read": rows_read - silent,
+                          "analysed": len(prep.responses), "coverage": coverage,
                           "example_values": _bad_score_values(prep) if bad_scores else []})
 
 

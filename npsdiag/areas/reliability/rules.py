@@ -86,6 +86,18 @@ _EXCLUSION_TEXT = {
         "De-duplicate on the response id at the source, and enforce the survey's cool-off rule so that the same "
         "person is not asked again within the window."),
 }
+# the duplicates finding when only one of its two reasons occurred
+_DUPLICATE_TEXT = {
+    "duplicate": (
+        "were exact copies of another response",
+        "Counting them would count the same answer twice.",
+        "Remove the copies at the source: each response should reach the export once (check the export settings "
+        "and any integration that appends responses)."),
+    "repeat_respondent": (
+        "were the same respondent answering again inside the cool-off window",
+        "Counting them would let the same voice speak twice.",
+        "Enforce the survey's cool-off rule so that the same person is not asked again within the window."),
+}
 
 # the data-trust table's line for each exclusion finding, in the table's order
 _EXCLUSION_LABELS = {"reliability.missing_values": "Missing scores or dates",
@@ -114,33 +126,39 @@ def period_unit(freq: str) -> str:
 def exclusion_finding(finding_id: str, ctx: Mapping[str, Any]) -> Finding | None:
     """The finding ``finding_id`` (a key of :data:`EXCLUSION_FINDINGS`) from the exclusions check, if rows had it.
 
-    ``ctx``: ``summary`` (:func:`~npsdiag.areas.reliability.exclusion_summary`), ``rows_read`` and
+    ``ctx``: ``summary`` (:func:`~npsdiag.areas.reliability.exclusion_summary`), ``responses_read`` (rows read
+    that are responses: in a flat export, not the accounts that did not respond), ``coverage`` (flat exports) and
     ``example_values`` (score values that were out of range or not numbers). Severity by the share of rows read
     (:func:`npsdiag.findings.severity_from_share`: high from 10%, medium from 2%).
     """
     if not ctx:
         return None
     summary = ctx["summary"]
-    total = max(ctx["rows_read"], 1)
+    total = max(ctx["responses_read"], 1)
     sub = summary[summary["reason"].isin(EXCLUSION_FINDINGS[finding_id])]
     count = int(sub["rows"].sum())
     if count == 0:
         return None
     share = count / total
     what, why, rec = _EXCLUSION_TEXT[finding_id]
+    if finding_id == "reliability.duplicates" and len(sub) == 1:
+        what, why, rec = _DUPLICATE_TEXT[str(sub["reason"].iloc[0])]
     parts = [f"{num(r['rows'])} {r['description']}" for _, r in sub.iterrows()]
     examples = [int(x) for x in ", ".join(sub["example_rows"]).replace(" ", "").split(",") if x][:8]
     evidence: dict[str, Any] = {"rows": count, "share": share, "rows_read": total}
     for _, r in sub.iterrows():
         evidence[f"rows_{r['reason']}"] = int(r["rows"])
     evidence["example_rows"] = examples
-    detail = (f"{num(count)} of {num(total)} rows read ({pct(share, 1)}) {what}: {'; '.join(parts)}. "
+    of = "responses in the export" if ctx.get("coverage") else "rows read"
+    detail = (f"{num(count)} of {num(total)} {of} ({pct(share, 1)}) {what}: {'; '.join(parts)}. "
               f"{why} Example rows in the file: {', '.join(str(x) for x in examples[:5])}.")
     vals = ctx["example_values"] if finding_id == "reliability.out_of_range" else []
     if vals:
         evidence["example_values"] = vals[:5]
         detail += " Values found: " + ", ".join(repr(v) for v in vals[:5]) + "."
-    title = f"{num(count)} responses ({pct(share, 1)}) {what}"
+    one = count == 1  # "1 response was", not "1 responses were"
+    title = (f"{num(count)} response{'' if one else 's'} ({pct(share, 1)}) "
+             + (what.replace("were ", "was ", 1) if one and what.startswith("were ") else what))
     return Finding(finding_id, severity_from_share(share), title, detail, evidence, rec)
 
 
@@ -340,12 +358,18 @@ def trust_table(checks: Sequence[Check], findings: Sequence[Finding]) -> pd.Data
     """
     by_name = {c.name: c for c in checks}
     ex = by_name["exclusions"].context
-    n_an, rows_read = ex["analysed"], ex["rows_read"]
+    n_an, read = ex["analysed"], ex["responses_read"]
     severities = {f.id: f.severity for f in findings}
     by_id = {f.id: f for f in findings}
-    rows = [{"check": "Usable rows", "result": f"{num(n_an)} of {num(rows_read)} rows analysed "
-                                              f"({pct(n_an / rows_read, 1)})",
-             "status": "ok" if n_an / rows_read >= USABLE_SHARE_OK else ("issue" if n_an else "no usable rows")}]
+    rows = []
+    cov = ex.get("coverage")
+    if cov:  # a flat export: how many of its accounts responded
+        rows.append({"check": "Response coverage", "result": _coverage_text(cov), "status": "info"})
+    what = "responses" if cov else "rows"
+    rows.append({"check": "Usable rows", "result": f"{num(n_an)} of {num(read)} {what} analysed "
+                                                   f"({pct(n_an / read, 1) if read else 'none'})",
+                 "status": "ok" if read and n_an / read >= USABLE_SHARE_OK else ("issue" if n_an else
+                                                                                 "no usable rows")})
     for fid, lab in _EXCLUSION_LABELS.items():
         f = by_id.get(fid)
         rows.append({"check": lab, "result": (f"{num(f.evidence['rows'])} rows ({pct(f.evidence['share'], 1)}) "
@@ -371,16 +395,28 @@ def _short(f: Finding, by_name: Mapping[str, Check]) -> str:
     return f.title
 
 
+def _coverage_text(cov: Mapping[str, Any]) -> str:
+    """How many of a flat export's accounts responded, in words."""
+    return (f"{num(cov['responding_accounts'])} of {num(cov['accounts'])} accounts in the export responded "
+            f"({pct(cov['coverage'], 1)})")
+
+
 def summary(checks: Sequence[Check], findings: Sequence[Finding]) -> str:
-    """The area's sentence for the executive summary: rows usable and the (at most three) findings that matter."""
+    """The area's sentence for the executive summary: rows usable and the (at most three) findings that matter.
+
+    For a flat export (one row per account), how many accounts responded comes first.
+    """
     by_name = {c.name: c for c in checks}
     ex = by_name["exclusions"].context
-    n_an, rows_read = ex["analysed"], ex["rows_read"]
+    n_an, read, cov = ex["analysed"], ex["responses_read"], ex.get("coverage")
     if n_an == 0:
-        return f"None of the {num(rows_read)} rows read could be analysed."
+        if cov and not read:
+            return f"None of the {num(cov['accounts'])} accounts in the export responded."
+        return f"None of the {num(read)} {'responses' if cov else 'rows read'} could be analysed."
     top = sorted([f for f in findings if f.severity in ("high", "medium")],
                  key=lambda f: ("high", "medium").index(f.severity))
-    text = f"{pct(n_an / rows_read)} of the {num(rows_read)} rows read were usable"
+    text = (f"{_coverage_text(cov)}; {pct(n_an / read)} of their {num(read)} responses were usable" if cov
+            else f"{pct(n_an / read)} of the {num(read)} rows read were usable")
     if top:
         return text + "; what matters most: " + "; ".join(_short(f, by_name) for f in top[:3]) + "."
     return text + "; no material data-quality issue found."
