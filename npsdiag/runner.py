@@ -3,9 +3,12 @@
 ``npsdiag run CONFIG`` = :func:`run`: Papermill executes
 ``notebooks/diagnose.ipynb`` with the config, nbconvert renders the executed
 notebook through ``templates/npsdiag`` (no code, no network, styles and
-images inline) into ``report.html``. Everything is written into a staging
-folder first and moved into place only when the whole run succeeded, so a
-failed run never leaves a report that looks finished.
+images inline) into ``report.html`` (the cells tagged ``report``) and
+``appendix.html`` (the cells tagged ``appendix``); the notebook's last cell
+writes the brief, the data pack, the private annex, findings.json and the
+CSVs. Everything is written into a staging folder first and moved into place
+only when the whole run succeeded, so a failed run never leaves a report
+that looks finished.
 """
 
 from __future__ import annotations
@@ -44,7 +47,10 @@ def project_root() -> Path:
 NOTEBOOK = "notebooks/diagnose.ipynb"
 TEMPLATES = "templates"
 REPORT_REMOVE_TAGS = ("parameters", "injected-parameters", "analyst-note")
-OUTPUT_FILES = ("report.html", "findings.json", "diagnose.ipynb", "callback_queue.csv", "segments.csv")
+#: The tag of the analyst appendix's cells (rendered into appendix.html, left out of report.html).
+APPENDIX_TAG = "appendix"
+OUTPUT_FILES = ("report.html", "appendix.html", "brief.html", "datapack.xlsx", "private/owners.html", "findings.json",
+                "diagnose.ipynb", "callback_queue.csv", "renewal_risk.csv", "segments.csv")
 
 
 @dataclass
@@ -59,12 +65,12 @@ class RunResult:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def _front_first(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Move cells tagged ``report-front`` (cover, summary) to the top of the report."""
-    front = [c for c in nb.cells if "report-front" in c.get("metadata", {}).get("tags", [])]
-    rest = [c for c in nb.cells if c not in front]
-    nb.cells = front + rest
-    return nb
+def _part(nb: nbformat.NotebookNode, appendix: bool) -> nbformat.NotebookNode:
+    """The executed notebook's cells of one document: the appendix's (tagged ``appendix``) or the report's (the
+    others)."""
+    out = nbformat.from_dict(nb)  # a copy: both documents come from the same executed notebook
+    out.cells = [c for c in nb.cells if (APPENDIX_TAG in c.get("metadata", {}).get("tags", [])) == appendix]
+    return out
 
 
 def report_exporter():
@@ -90,17 +96,19 @@ def _warm_exporter():
     return exporter
 
 
-def render(notebook: str | Path | nbformat.NotebookNode, title: str = "NPS diagnosis", exporter=None) -> str:
-    """Render an executed diagnosis notebook into the client report's HTML.
+def render(notebook: str | Path | nbformat.NotebookNode, title: str = "NPS diagnosis", exporter=None,
+           appendix: bool = False) -> str:
+    """Render an executed diagnosis notebook into the client report's HTML (or, with ``appendix``, the appendix's).
 
     Code, prompts, stderr, the parameters cells and cells tagged
-    ``analyst-note`` are removed; cells tagged ``report-front`` come first.
-    The template loads nothing from the network. ``exporter`` may be one
-    :func:`report_exporter` made beforehand (the runner builds it while the
-    kernel executes the notebook).
+    ``analyst-note`` are removed; the report holds the cells not tagged
+    ``appendix``, the appendix those tagged ``appendix``. The template loads
+    nothing from the network. ``exporter`` may be one :func:`report_exporter`
+    made beforehand (the runner builds it while the kernel executes the
+    notebook).
     """
     nb = notebook if isinstance(notebook, nbformat.NotebookNode) else nbformat.read(str(notebook), as_version=4)
-    nb = _front_first(nb)
+    nb = _part(nb, appendix)
     nb.metadata["title"] = title
     body, _ = (exporter or report_exporter()).from_notebook_node(nb)
     return body
@@ -132,7 +140,7 @@ def _failure_message(exc: Exception, nb_path: Path | None) -> NpsdiagError:
 
 
 def run(config: str | Path, output: str | Path | None = None, progress: bool = True,
-        kernel_name: str = "python3") -> RunResult:
+        kernel_name: str = "python3", previous: str | Path | None = None) -> RunResult:
     """Diagnose one client: execute the notebook, render the report, write the outputs.
 
     Parameters
@@ -141,6 +149,7 @@ def run(config: str | Path, output: str | Path | None = None, progress: bool = T
     output : folder for the outputs (default ``reports/<client-slug>``)
     progress : show Papermill's progress bar
     kernel_name : Jupyter kernel to execute with
+    previous : a previous run's findings.json (or its folder): the report adds "Since the last diagnosis"
 
     Returns
     -------
@@ -159,6 +168,11 @@ def run(config: str | Path, output: str | Path | None = None, progress: bool = T
 
     cfg_path = resolve_config_path(config)
     cfg = load_config(cfg_path)
+    if previous:
+        from .story import load_previous
+
+        load_previous(previous)  # a missing or foreign file is said now, before the kernel starts
+        previous = str(Path(previous).resolve())
     out = Path(output) if output else Path.cwd() / "reports" / cfg.slug
     out = out.resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -175,7 +189,8 @@ def run(config: str | Path, output: str | Path | None = None, progress: bool = T
             # the executed notebook is written once at the end (and on a failure), not after every cell:
             # nobody watches the staging copy, and each save of a notebook full of figures costs time
             nb = pm.execute_notebook(str(root / NOTEBOOK), str(executed),
-                                     parameters={"config": str(cfg_path), "output_dir": str(stage)},
+                                     parameters={"config": str(cfg_path), "output_dir": str(stage),
+                                                 "previous": str(previous or "")},
                                      request_save_on_cell_execute=False,
                                      # the last cell has written every output: stop the kernel at once instead
                                      # of letting it free 1-2 GB of prepared data object by object (1.1 s at 1M)
@@ -198,25 +213,35 @@ def run(config: str | Path, output: str | Path | None = None, progress: bool = T
             exporter = None
         html = render(nb, title=f"{cfg.client} — NPS diagnosis", exporter=exporter)
         (stage / "report.html").write_text(html, encoding="utf-8")
+        appendix = render(nb, title=f"{cfg.client} — NPS diagnosis: analyst appendix", exporter=exporter,
+                          appendix=True)
+        (stage / "appendix.html").write_text(appendix, encoding="utf-8")
         seconds["render"] = time.perf_counter() - t1
         if not (stage / "findings.json").exists():
             raise NpsdiagError(Problem("the notebook ran but wrote no findings.json",
                                        hint="the last cell must call outputs.write_outputs(...)"))
-        # Move into place: everything else first, the report last.
-        stale = out / "diagnose.failed.ipynb"
-        if stale.exists():
-            stale.unlink()
-        moved = []
-        names = sorted(p.name for p in stage.iterdir() if p.is_file() and not p.name.endswith(".part"))
-        for name in sorted(names, key=lambda n: n == "report.html"):
-            os.replace(stage / name, out / name)
-            moved.append(out / name)
+        moved = _move_into_place(stage, out)
         _scrub_notebook(out / "diagnose.ipynb", str(stage), str(out))
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         shutil.rmtree(stage, ignore_errors=True)
     return RunResult(output_dir=out, report=out / "report.html", findings=out / "findings.json",
                      notebook=out / "diagnose.ipynb", files=moved, seconds=seconds)
+
+
+def _move_into_place(stage: Path, out: Path) -> list[Path]:
+    """Move a finished run's files from the staging folder into ``out``: everything else first, the report last."""
+    stale = out / "diagnose.failed.ipynb"
+    if stale.exists():
+        stale.unlink()
+    moved = []
+    names = sorted(p.relative_to(stage).as_posix() for p in stage.rglob("*")
+                   if p.is_file() and not p.name.endswith(".part"))
+    for name in sorted(names, key=lambda n: n == "report.html"):
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        os.replace(stage / name, out / name)
+        moved.append(out / name)
+    return moved
 
 
 def _scrub_notebook(path: Path, stage: str, out: str) -> None:
