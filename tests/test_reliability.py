@@ -894,3 +894,133 @@ def test_a_flat_account_export_reports_response_coverage_not_missing_scores(tmp_
     res = reliability.diagnose(prepare(_load_csv(tmp_path, full, config)))
     assert res.finding("reliability.missing_values") is None
     assert "mandatory" not in " ".join(x.recommendation for x in res.findings)
+
+
+# --------------------------------------------------------------------------- surveys sent in waves (issue 19)
+
+
+def _waves(n_waves: int = 10, per_wave: int = 400, every_weeks: int = 13, field_days: int = 42, drop=(),
+           previews: int = 0, seed: int = 0) -> pd.DataFrame:
+    """A relationship survey sent every ``every_weeks`` weeks, answers spread over ``field_days`` days after
+    each send and none between waves; waves in ``drop`` were never sent; ``previews`` survey previews mixed in."""
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp("2022-01-10")
+    dates = np.concatenate([start + pd.Timedelta(weeks=every_weeks * w)
+                            + pd.to_timedelta(rng.uniform(0, field_days, rng.poisson(per_wave)), unit="D")
+                            for w in range(n_waves) if w not in drop])
+    n = len(dates)
+    df = pd.DataFrame({"response_id": [f"R{i}" for i in range(n)], "responded_at": dates,
+                       "score": rng.choice(11, n, p=P_SCORES).astype(float), "status": "IP Address"})
+    df.loc[rng.choice(n, previews, replace=False), "status"] = "Survey Preview"
+    return df
+
+
+def test_a_survey_sent_in_waves_has_no_feed_gap_between_waves():
+    # Issue 19, class 9: a quarterly relationship survey answered over six weeks after each send. Against the
+    # series' own level (the rule for a continuous feed) the quiet weeks after each wave are "gaps" (63 of them);
+    # judged against the survey's own rhythm there is none. Four survey previews among 4,000 responses are still
+    # one low finding.
+    df = _waves(previews=4)
+    assert feed_gaps(df)["gap"].sum() > 10  # the continuous-feed rule on this survey (what was reported before)
+    _, res = run(df)
+    assert res.finding("reliability.feed_gaps") is None
+    feed = {c.name: c for c in res.checks}["feed_continuity"]
+    assert feed.assessed and feed.context["basis"] == "waves" and len(feed.context["waves"]) == 10
+    assert feed.context["rhythm_days"] == pytest.approx(91, abs=3)
+    trust = res.tables["trust_summary"].set_index("check")
+    assert trust.loc["Feed continuity", "result"] == "sent in 10 waves; none missing or abnormally small"
+    assert res.tables["survey_waves"]["responses"].sum() == len(df) - 4 - res.tables["survey_waves"]["between"].sum()
+    tests = [f for f in res.findings if f.id == "reliability.test_responses"]
+    assert [(f.severity, f.evidence["rows"]) for f in tests] == [("low", 4)]
+
+
+def test_a_missing_wave_is_one_high_finding():
+    # The seventh of ten quarterly waves was never sent: one missing wave, about one typical wave (~400) short.
+    _, res = run(_waves(drop=(6,)))
+    f = res.finding("reliability.feed_gaps")
+    assert f is not None and f.severity == "high"
+    assert f.evidence["missing_waves"] == 1 and f.evidence["short_waves"] == 0 and f.evidence["waves"] == 9
+    assert 340 < f.evidence["missing_responses"] < 460
+    # between the sixth wave's last week (sent 2022-01-10 + 65 weeks = 2023-04-10, answered until 2023-05-21: w/c
+    # 2023-05-15) and the eighth wave's first (2022-01-10 + 91 weeks = 2023-10-09)
+    assert f.evidence["gaps"] == ["w/c 2023-05-15 to w/c 2023-10-09"]
+    assert f.title.startswith("1 survey wave missing") and "every quarter" in f.detail
+    # the fourth wave (sent 2022-01-10 + 39 weeks = 2022-10-10, answered for six weeks) keeps a third of its
+    # responses: a short wave, about 267 of ~3,730 responses (7%, at least 5%: high) missing
+    df = _waves(seed=1)
+    wave4 = (df["responded_at"] >= "2022-10-03") & (df["responded_at"] < "2022-12-31")
+    df = df[~wave4 | (np.arange(len(df)) % 3 == 0)]
+    f = run(df)[1].finding("reliability.feed_gaps")
+    assert f is not None and f.evidence["short_waves"] == 1 and f.evidence["missing_waves"] == 0
+    assert f.evidence["gaps"] == ["w/c 2022-10-10 to w/c 2022-11-14"] and f.severity == "high"
+    assert 0.05 < f.evidence["share_of_analysed"] < 0.09
+
+
+def test_two_waves_are_too_few_to_know_the_rhythm():
+    _, res = run(_waves(n_waves=2, every_weeks=52))
+    feed = {c.name: c for c in res.checks}["feed_continuity"]
+    assert not feed.assessed and "only 2 are in the data" in feed.reason
+    assert res.finding("reliability.feed_gaps") is None
+    assert res.status != "sound"  # a substantive check did not run
+
+
+def _invited_feed(weeks: int = 60, paused=None, lost=None, seed: int = 5):
+    """Invitations sent day by day (20 a day), 30% answered a few days later; invitations not sent in ``paused``
+    (first, last day) and responses lost from the export in ``lost``."""
+    rng = np.random.default_rng(seed)
+    days = pd.date_range("2024-01-01", periods=7 * weeks, freq="D")
+    sent = np.repeat(days.to_numpy(), 20) + pd.to_timedelta(rng.uniform(0, 0.5, 20 * len(days)), unit="D")
+    sent = pd.Series(sent)
+    if paused:
+        sent = sent[(sent < paused[0]) | (sent >= paused[1])].reset_index(drop=True)
+    n = len(sent)
+    answered = rng.random(n) < 0.3
+    inv = pd.DataFrame({"invited_at": sent, "respondent_id": [f"p{i}" for i in range(n)],
+                        "response_id": [f"R{i}" if a else None for i, a in enumerate(answered)]})
+    resp = pd.DataFrame({"response_id": inv.loc[answered, "response_id"].to_numpy(),
+                         "respondent_id": inv.loc[answered, "respondent_id"].to_numpy(),
+                         "responded_at": (sent[answered] + pd.to_timedelta(rng.exponential(3, answered.sum()),
+                                                                          unit="D")).to_numpy(),
+                         "score": rng.choice(11, answered.sum(), p=P_SCORES).astype(float)})
+    resp = resp[resp["responded_at"] < days[-1]]
+    if lost:
+        resp = resp[(resp["responded_at"] < lost[0]) | (resp["responded_at"] >= lost[1])]
+    return resp.reset_index(drop=True), inv
+
+
+def test_feed_volume_follows_the_invitations_sent():
+    # Issue 19, class 9: where invitations exist, the volume each week should bring in follows them. Three weeks
+    # when no invitation was sent are no gap (the continuous-feed rule calls them one); three weeks whose
+    # responses were lost although invitations went out are.
+    paused = (pd.Timestamp("2024-06-03"), pd.Timestamp("2024-06-24"))
+    resp, inv = _invited_feed(paused=paused)
+    assert feed_gaps(resp)["gap"].any()  # against the series' own level
+    _, res = run(resp, invitations=inv)
+    feed = {c.name: c for c in res.checks}["feed_continuity"]
+    assert feed.assessed and feed.context["basis"] == "invitations"
+    assert res.finding("reliability.feed_gaps") is None
+    resp, inv = _invited_feed(lost=paused)
+    _, res = run(resp, invitations=inv)
+    f = res.finding("reliability.feed_gaps")
+    assert f is not None and f.evidence["gaps"] == ["w/c 2024-06-03 to w/c 2024-06-17"]
+    assert "the invitations sent" in f.detail
+
+
+def test_invitation_exposure_by_hand():
+    # 10 invitations in week 1, none in week 2, 10 in week 3. Of week 1's, 2 are answered the same week and 1 the
+    # week after; of week 3's, 2 the same week and 1 the week after: q = (4/20, 2/20) = (0.2, 0.1), so the weeks
+    # expect 10 * 0.2 = 2, 10 * 0.1 = 1 and 10 * 0.2 = 2 responses.
+    from npsdiag.areas.reliability.blocks import invitation_exposure
+
+    sent = pd.to_datetime(["2024-01-01"] * 10 + ["2024-01-15"] * 10)
+    answered = pd.to_datetime(["2024-01-02", "2024-01-03", "2024-01-09"] + [None] * 7
+                              + ["2024-01-16", "2024-01-17", "2024-01-23"] + [None] * 7)
+    x = invitation_exposure(pd.DataFrame({"invited_at": sent, "matched_responded_at": answered}), max_lag=1)
+    assert x.tolist() == pytest.approx([2.0, 1.0, 2.0])
+
+
+def test_the_trust_summary_is_not_substantive(clean_result):
+    _, res = clean_result
+    checks = {c.name: c for c in res.checks}
+    assert not checks["trust_summary"].substantive
+    assert all(checks[n].substantive for n in ("exclusions", "feed_continuity", "precision", "score_gaming"))

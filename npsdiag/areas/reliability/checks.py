@@ -16,11 +16,23 @@ import pandas as pd
 
 from ...clean import Prepared, is_flat_export
 from ...findings import Check, Figure, Finding
-from ...linking import cluster_column
+from ...linking import cluster_column, matched_invitations
 from ...stats.nps import ADJUSTMENT, nps
 from ...stats.survey import nps_clustered
 from . import rules
-from .blocks import exclusion_summary, feed_gaps, gap_runs, nps_trend, response_coverage, sample_size_plan
+from .blocks import (
+    MISSING_WAVE_FACTOR,
+    WAVE_QUIET_SHARE,
+    exclusion_summary,
+    feed_gaps,
+    gap_runs,
+    invitation_exposure,
+    nps_trend,
+    response_coverage,
+    sample_size_plan,
+    survey_waves,
+    wave_gaps,
+)
 from .figures import plot_funnel, plot_owner_outcomes, plot_trend, plot_volume
 from .owners import owner_funnel, owner_review_on_codes
 
@@ -80,37 +92,107 @@ def _bad_score_values(prep: Prepared) -> list[str]:
 
 
 def feed_continuity(prep: Prepared) -> Check:
-    """Responses per period against the series' own level (:func:`.blocks.feed_gaps`): the volume figure.
+    """Responses per period against what the programme should bring in: the volume figure.
 
-    Context: ``feed`` (the feed table), ``gaps`` (its gap periods), ``runs`` (:func:`.blocks.gap_runs`),
-    ``tested`` (periods tested), ``unit``, ``analysed`` and ``dispersion``. Not assessed with fewer than
-    :data:`.rules.FEED_MIN_PERIODS` periods tested.
+    The expected volume follows the invitations sent where they exist and cover the responses
+    (:func:`.blocks.invitation_exposure`); without them, a survey sent in waves (:func:`.blocks.survey_waves`) is
+    judged wave by wave against its own rhythm (:func:`.blocks.wave_gaps`, no response is expected between waves)
+    and a continuous feed against the series' own level (:func:`.blocks.feed_gaps`).
+
+    Context: ``feed`` (the feed table), ``gaps`` (its gap periods, or the missing and short waves), ``runs``
+    (:func:`.blocks.gap_runs`), ``tested`` (periods or waves tested), ``unit``, ``analysed``, ``dispersion``,
+    ``basis`` ("own level", "invitations" or "waves") and, for a survey sent in waves, ``waves``. Not assessed
+    with fewer than :data:`.rules.FEED_MIN_PERIODS` periods tested (or, in waves, fewer than
+    :data:`.rules.WAVES_MIN` waves).
     """
     r, s = prep.responses, prep.settings
     if not len(r):
         return Check.skipped("feed_continuity", rules.NO_RESPONSES)
-    feed = feed_gaps(r, freq=s.feed_period, confidence=s.confidence)
     unit = rules.period_unit(s.feed_period)
+    exposure = _invited_exposure(prep, s.feed_period)
+    if exposure is None:
+        waves = survey_waves(r, freq=s.feed_period)
+        if len(waves):
+            return _wave_continuity(r, waves, s.feed_period, s.confidence)
+    feed = feed_gaps(r, freq=s.feed_period, confidence=s.confidence, exposure=exposure)
     tested = feed[~feed["partial"] & feed["p_value"].notna()]
     if len(tested) < rules.FEED_MIN_PERIODS:
         return Check.skipped("feed_continuity", f"too few {unit}s ({len(tested)}) to test")
+    invited = exposure is not None
+    base = "the responses the invitations sent should bring in" if invited else \
+        f"the expected volume (rolling median of the surrounding {unit}s)"
     figure = Figure("feed_volume", partial(plot_volume, feed, s.feed_period),
-                    f"Responses per {unit}, with the expected volume (rolling median of the surrounding {unit}s) "
-                    f"and its lower limit; hatched bars and triangles mark {unit}s with abnormally few responses.")
+                    f"Responses per {unit}, with {base} and its lower limit; hatched bars and triangles mark "
+                    f"{unit}s with abnormally few responses.")
     gaps = feed[feed["gap"]]
     tables, captions = {}, {}
     if len(gaps):
         tables["feed_gaps"] = gaps[["period", "responses", "expected", "lower_limit", "ratio", "p_adj"]]
         captions["feed_gaps"] = (f"{unit.capitalize()}s with abnormally few responses: count, expected level "
-                                 "(rolling median), lower limit and BH-adjusted p-value.")
-    note = (f"Feed gaps: responses per {unit} against a centred rolling median of the neighbouring "
-            f"{unit}s; counts referred to a negative binomial with robustly estimated dispersion "
-            f"(phi = {feed.attrs.get('dispersion', 1):.2f}); Benjamini-Hochberg across {unit}s; a gap "
-            "needs adjusted p < alpha and at most half the expected volume. First and last periods are "
-            "partial and not tested.")
+                                 f"({'from the invitations sent' if invited else 'rolling median'}), lower limit "
+                                 "and BH-adjusted p-value.")
+    how = (f"the invitations sent: each {unit}'s expected count is the invitations of that {unit} and the "
+           f"previous ones times the share answered after that many {unit}s (pooled over invitations old enough "
+           f"to be settled), times the usual response rate of the neighbouring {unit}s; {unit}s that no "
+           "invitation reaches are not tested" if invited else
+           f"a centred rolling median of the neighbouring {unit}s")
+    note = (f"Feed gaps: responses per {unit} against {how}; counts referred to a negative binomial with "
+            f"robustly estimated dispersion (phi = {feed.attrs.get('dispersion', 1):.2f}); Benjamini-Hochberg "
+            f"across {unit}s; a gap needs adjusted p < alpha and at most half the expected volume. First and last "
+            "periods are partial and not tested.")
     return Check("feed_continuity", tables=tables, captions=captions, figures=[figure], notes=[note],
                  context={"feed": feed, "gaps": gaps, "runs": gap_runs(feed), "tested": len(tested), "unit": unit,
-                          "analysed": len(r), "dispersion": float(feed.attrs.get("dispersion", np.nan))})
+                          "analysed": len(r), "dispersion": float(feed.attrs.get("dispersion", np.nan)),
+                          "basis": feed.attrs["basis"]})
+
+
+def _invited_exposure(prep: Prepared, freq: str) -> pd.Series | None:
+    """The responses each period's invitations should bring in (:func:`.blocks.invitation_exposure`); None without
+    dated invitations or when they lead to fewer than :data:`.rules.INVITED_SHARE_MIN` of the responses (they do
+    not cover the feed)."""
+    inv = prep.invitations
+    if inv is None or "invited_at" not in inv or not inv["invited_at"].notna().any():
+        return None
+    matched = matched_invitations(prep)
+    if matched is None or matched["responded"].sum() < rules.INVITED_SHARE_MIN * len(prep.responses):
+        return None
+    return invitation_exposure(matched, freq=freq)
+
+
+def _wave_continuity(r: pd.DataFrame, waves: pd.DataFrame, freq: str, confidence: float) -> Check:
+    """The feed check of a survey sent in waves: missing or short waves against the survey's own rhythm."""
+    unit = rules.period_unit(freq)
+    feed = feed_gaps(r, freq=freq, confidence=confidence).assign(expected=np.nan, lower_limit=np.nan, gap=False)
+    wg = wave_gaps(waves, confidence=confidence)
+    rhythm = wg.attrs["rhythm_days"]
+    every = f", about every {rules.rhythm_text(rhythm)}" if rhythm == rhythm else ""
+    figure = Figure("feed_volume", partial(plot_volume, feed, freq),
+                    f"Responses per {unit}: the survey is sent in {len(waves)} waves{every}; no response is "
+                    "expected between waves.")
+    tables = {"survey_waves": waves[["wave", "first", "last", "responses", "between"]]}
+    captions = {"survey_waves": f"The survey's waves: first and last {unit} with responses, responses in the wave "
+                                "and late answers before the next wave."}
+    note = ("Feed gaps in a survey sent in waves: a " + unit + " is quiet with at most "
+            f"{100 * WAVE_QUIET_SHARE:g}% of the peak volume and quiet stretches of two {unit}s or more separate "
+            "waves; no gap is looked for between waves. A wave is missing where two waves start at least "
+            f"{MISSING_WAVE_FACTOR:g} times the usual interval apart; with four waves or more, each wave but the "
+            "last (which may still be collecting answers) is compared with the median of the others (negative "
+            "binomial with robustly estimated dispersion, Benjamini-Hochberg across waves; short when adjusted "
+            "p < alpha and at most half the usual volume).")
+    if len(waves) < rules.WAVES_MIN:
+        return Check("feed_continuity", assessed=False, tables=tables, captions=captions, figures=[figure],
+                     notes=[note], reason=f"the survey is sent in waves and only {len(waves)} are in the data: "
+                                          f"at least {rules.WAVES_MIN} are needed to know its rhythm")
+    gaps = wg[wg["gap"]]
+    if len(gaps):
+        tables["feed_gaps"] = gaps[["kind", "first", "last", "responses", "expected", "p_adj"]]
+        captions["feed_gaps"] = ("Missing waves (no wave where the survey's rhythm expects one) and waves with "
+                                 "abnormally few responses: responses, expected (a typical wave) and BH-adjusted "
+                                 "p-value.")
+    return Check("feed_continuity", tables=tables, captions=captions, figures=[figure], notes=[note],
+                 context={"feed": feed, "gaps": gaps, "runs": gaps, "tested": len(waves), "unit": "wave",
+                          "analysed": len(r), "dispersion": float(wg.attrs.get("dispersion", np.nan)),
+                          "basis": "waves", "waves": waves, "rhythm_days": rhythm})
 
 
 def precision(prep: Prepared) -> Check:
@@ -243,4 +325,5 @@ def trust_summary(checks: Sequence[Check], findings: Sequence[Finding]) -> Check
     caption = ("Data-trust summary: each check, what was found and its severity." if analysed
                else "Data-trust summary.")
     table: pd.DataFrame = rules.trust_table(checks, findings)
-    return Check("trust_summary", tables={"trust_summary": table}, captions={"trust_summary": caption})
+    return Check("trust_summary", tables={"trust_summary": table}, captions={"trust_summary": caption},
+                 substantive=False)

@@ -60,8 +60,11 @@ def plot_volume(feed: pd.DataFrame, freq: str = "W", ax: Any = None) -> Axes:
                           autolim=True)
         if (~ok).any():
             _mark_gaps(ax, feed, x, ok, width)
-        ax.plot(x, feed["expected"], color="black", lw=1.4, label="expected (rolling median)")
-        ax.plot(x, feed["lower_limit"], color="black", lw=1, ls="--", label="lower limit")
+        expected = ("expected (from invitations)" if feed.attrs.get("basis") == "invitations"
+                    else "expected (rolling median)")
+        if feed["expected"].notna().any():  # (a survey sent in waves expects nothing between its waves)
+            ax.plot(x, feed["expected"], color="black", lw=1.4, label=expected)
+            ax.plot(x, feed["lower_limit"], color="black", lw=1, ls="--", label="lower limit")
         unit = period_unit(freq)
         ax.set_ylabel(f"responses per {unit}")
         ax.set_xlabel("")
@@ -70,7 +73,7 @@ def plot_volume(feed: pd.DataFrame, freq: str = "W", ax: Any = None) -> Axes:
                                       feed["expected"].to_numpy(dtype="float64")]))
         ax.set_ylim(0, 1.35 * max(top_y, 1.0))
         handles, labels = ax.get_legend_handles_labels()
-        order = ["expected (rolling median)", "lower limit", "responses", "gap (abnormally few)"]
+        order = [expected, "lower limit", "responses", "gap (abnormally few)"]
         pairs = sorted(zip(handles, labels), key=lambda hl: order.index(hl[1]) if hl[1] in order else len(order))
         ax.legend([h for h, _ in pairs], [lab for _, lab in pairs], loc="upper center", fontsize=8, ncol=4)
         return ax

@@ -16,7 +16,8 @@ from ...findings import Check, Finding, severity_from_share, worst
 from ...fmt import num, p_eq, pct, pts
 
 __all__ = ["MAX_MOE", "GAMING_ALPHA", "GAMING_ALPHA_HIGH", "GAMING_MIN_EXCESS", "GAMING_MIN_EXCESS_HIGH",
-           "GAMING_MIN_TOP", "GAMING_MIN_OWNERS", "FEED_MIN_PERIODS", "EXCLUSION_FINDINGS", "REASON_FINDING",
+           "GAMING_MIN_TOP", "GAMING_MIN_OWNERS", "FEED_MIN_PERIODS", "INVITED_SHARE_MIN", "WAVES_MIN", "rhythm_text",
+           "EXCLUSION_FINDINGS", "REASON_FINDING",
            "NO_RESPONSES", "period_unit", "exclusion_finding", "feed_gaps_finding", "small_sample_finding",
            "score_gaming_finding", "trust_table", "summary"]
 
@@ -38,6 +39,11 @@ FEED_MIN_PERIODS = 6
 FEED_HIGH_SHORTFALL = 0.05
 #: ... or when two or more periods in a row received at most this share of their expected volume.
 FEED_DEEP_RUN = 0.2
+#: Share of the analysed responses that must come from an invitation for the feed to be judged against the
+#: invitations sent (else against its own level: the invitations do not cover the feed).
+INVITED_SHARE_MIN = 0.5
+#: Waves a survey sent in waves needs in the data before its rhythm (and a missing wave) can be judged.
+WAVES_MIN = 3
 #: Share of trend points below ``settings.min_n`` from which imprecise trend points are a medium finding.
 LOW_N_SHARE_MEDIUM = 0.25
 #: Share of rows read that must be usable for the "usable rows" line to read ok.
@@ -179,12 +185,15 @@ def feed_gaps_finding(ctx: Mapping[str, Any]) -> Finding | None:
     """``reliability.feed_gaps``: periods with abnormally few responses (:func:`~.blocks.feed_gaps`).
 
     ``ctx``: ``gaps`` (the gap periods of the feed table), ``runs`` (:func:`~.blocks.gap_runs`), ``tested``
-    (periods tested), ``unit``, ``analysed`` (responses) and ``dispersion``. High when the responses missing
+    (periods tested), ``unit``, ``analysed`` (responses), ``dispersion`` and ``basis`` (for a survey sent in
+    waves, ``"waves"``: the missing and short waves of :func:`~.blocks.wave_gaps`). High when the responses missing
     reach :data:`FEED_HIGH_SHORTFALL` of the analysed ones or a run of two periods or more received at most
     :data:`FEED_DEEP_RUN` of its expected volume; medium otherwise.
     """
     if not ctx or not len(ctx["gaps"]):
         return None
+    if ctx.get("basis") == "waves":
+        return _wave_finding(ctx)
     gaps, unit, n_an = ctx["gaps"], ctx["unit"], ctx["analysed"]
     runs = ctx["runs"].to_dict("records")
     shortfall = float((gaps["expected"] - gaps["responses"]).sum())
@@ -196,7 +205,7 @@ def feed_gaps_finding(ctx: Mapping[str, Any]) -> Finding | None:
         "reliability.feed_gaps", sev,
         f"{len(gaps)} {unit}{'s' if len(gaps) > 1 else ''} with abnormally few responses: "
         f"about {num(shortfall)} responses missing",
-        f"Against the series' own level, these {unit}s received far fewer responses than usual: "
+        f"Against {_BASIS_TEXT[ctx.get('basis', 'own level')]}, these {unit}s received far fewer responses than usual: "
         f"{_runs_text(ctx['runs'])}. A drop this deep is unlikely to be chance (smallest adjusted p {p_eq(p_min)}); "
         "it usually means a broken feed, a paused survey or a failed export, and any trend across it is unreliable.",
         {"gap_periods": int(len(gaps)), "runs": len(runs), "longest_run_periods": int(longest),
@@ -207,6 +216,57 @@ def feed_gaps_finding(ctx: Mapping[str, Any]) -> Finding | None:
         f"Ask the survey platform owner what happened in those {unit}s (survey paused, sending list empty, "
         "integration error) and re-import the missing responses if they exist; add a weekly volume alert "
         "to the feed; do not read trend changes across the gap.")
+
+
+_BASIS_TEXT = {"own level": "the series' own level", "invitations": "the invitations sent"}
+
+
+def rhythm_text(days: float) -> str:
+    """A survey's interval between waves in words ("quarter", "year", "2 months", "6 weeks")."""
+    months = days / 30.44
+    if abs(months - 12) < 1.5:
+        return "year"
+    if abs(months - 6) < 0.75:
+        return "six months"
+    if abs(months - 3) < 0.5:
+        return "quarter"
+    if abs(months - 1) < 0.25:
+        return "month"
+    return f"{months:.0f} months" if months >= 1.5 else f"{max(days / 7, 1):.0f} weeks"
+
+
+def _wave_finding(ctx: Mapping[str, Any]) -> Finding:
+    """``reliability.feed_gaps`` of a survey sent in waves: waves missing from its rhythm or abnormally small.
+
+    High when a wave is missing or the responses missing reach :data:`FEED_HIGH_SHORTFALL` of the analysed ones.
+    """
+    gaps, n_an = ctx["gaps"], ctx["analysed"]
+    missing, short = gaps[gaps["kind"] == "missing wave"], gaps[gaps["kind"] == "wave"]
+    shortfall = float((gaps["expected"] - gaps["responses"]).clip(lower=0).sum())
+    parts, said = [], []
+    if len(missing):
+        parts.append(f"{len(missing)} survey wave{'s' if len(missing) > 1 else ''} missing")
+        said += [f"no wave between {m['first']} and {m['last']} (about {num(m['expected'])} responses expected, "
+                 f"{num(m['responses'])} came)" for m in missing.head(3).to_dict("records")]
+    if len(short):
+        parts.append(f"{len(short)} wave{'s' if len(short) > 1 else ''} with abnormally few responses")
+        said += [f"the wave of {w['first']} received {num(w['responses'])} responses against about "
+                 f"{num(w['expected'])} in a typical wave (adjusted p {p_eq(float(w['p_adj']))})"
+                 for w in short.head(3).to_dict("records")]
+    rhythm = ctx.get("rhythm_days", float("nan"))
+    sev = "high" if len(missing) or shortfall >= FEED_HIGH_SHORTFALL * n_an else "medium"
+    return Finding(
+        "reliability.feed_gaps", sev, " and ".join(parts) + f": about {num(shortfall)} responses missing",
+        f"The survey is sent in waves ({len(ctx['waves'])} in the data"
+        + (f", about every {rhythm_text(rhythm)}" if rhythm == rhythm else "") + "): " + "; ".join(said) + ". "
+        "It usually means a wave was not sent, went to a short list or its responses were not exported; any trend "
+        "across it is unreliable.",
+        {"waves": int(len(ctx["waves"])), "missing_waves": int(len(missing)), "short_waves": int(len(short)),
+         "missing_responses": shortfall, "share_of_analysed": shortfall / n_an, "rhythm_days": rhythm,
+         "gaps": [f"{g['first']} to {g['last']}" if g["first"] != g["last"] else str(g["first"])
+                  for g in gaps.to_dict("records")]},
+        "Ask the survey platform owner whether each wave was sent, and to whom, and re-import its responses if "
+        "they exist; do not read trend changes across a missing wave.")
 
 
 # --------------------------------------------------------------------------- precision
@@ -332,6 +392,12 @@ def _trust_line(check: Check, severities: Mapping[str, str]) -> dict[str, str] |
     ctx = check.context
     if check.name == "feed_continuity":
         gaps, unit = ctx["gaps"], ctx["unit"]
+        if ctx.get("basis") == "waves":
+            missing = int((gaps["kind"] == "missing wave").sum()) if len(gaps) else 0
+            result = (f"sent in {ctx['tested']} waves; " + (f"{missing} missing, " if missing else "")
+                      + f"{len(gaps) - missing} with abnormally few responses" if len(gaps) else
+                      f"sent in {ctx['tested']} waves; none missing or abnormally small")
+            return {"check": label, "result": result, "status": severities.get("reliability.feed_gaps", "ok")}
         if not len(gaps):
             return {"check": label, "result": f"no gap in {ctx['tested']} {unit}s tested", "status": "ok"}
         result = f"{len(gaps)} {unit}(s) with abnormally few responses ({_runs_text(ctx['runs']).split(' (')[0]})"
@@ -386,6 +452,8 @@ def _short(f: Finding, by_name: Mapping[str, Check]) -> str:
     """A few words for a finding in the area's summary sentence."""
     if f.id in _EXCLUSION_TEXT:
         return f"{pct(f.evidence['share'], 1)} of rows {_EXCLUSION_TEXT[f.id][0].split(' or ')[0]}"
+    if f.id == "reliability.feed_gaps" and "waves" in f.evidence:
+        return "a missing survey wave" if f.evidence["missing_waves"] else "a survey wave with few responses"
     if f.id == "reliability.feed_gaps":
         return f"a feed gap ({by_name['feed_continuity'].context['runs']['first'].iloc[0]})"
     if f.id == "reliability.small_sample":
