@@ -709,9 +709,10 @@ def test_every_check_appears_assessed_or_not():
     checks = {c.name: c for c in res.checks}
     assert list(checks) == ["exclusions", "feed_continuity", "precision", "score_gaming", "trust_summary"]
     assert all(checks[n].assessed for n in ("exclusions", "feed_continuity", "precision", "trust_summary"))
-    assert not checks["score_gaming"].assessed and checks["score_gaming"].reason == "no owner (rep/CSM) column"
+    assert not checks["score_gaming"].assessed and checks["score_gaming"].reason == (
+        "the responses do not name the account owner (rep or CSM) whose customers gave them")
     trust = res.tables["trust_summary"].set_index("check")
-    assert trust.loc["Score gaming", "result"] == "no owner (rep/CSM) column"
+    assert trust.loc["Score gaming", "result"] == checks["score_gaming"].reason
     assert list(res.tables) == ["trust_summary", "lineage", "trend", "sample_size_plan"]  # report order
 
 

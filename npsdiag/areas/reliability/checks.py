@@ -117,7 +117,9 @@ def feed_continuity(prep: Prepared) -> Check:
     feed = feed_gaps(r, freq=s.feed_period, confidence=s.confidence, exposure=exposure)
     tested = feed[~feed["partial"] & feed["p_value"].notna()]
     if len(tested) < rules.FEED_MIN_PERIODS:
-        return Check.skipped("feed_continuity", f"too few {unit}s ({len(tested)}) to test")
+        return Check.skipped("feed_continuity", f"the responses span too few {unit}s ({len(tested)}) to tell "
+                                                f"a gap from ordinary variation (at least {rules.FEED_MIN_PERIODS} "
+                                                "are needed)")
     invited = exposure is not None
     base = "the responses the invitations sent should bring in" if invited else \
         f"the expected volume (rolling median of the surrounding {unit}s)"
@@ -284,13 +286,14 @@ def score_gaming(prep: Prepared) -> Check:
     if not len(r):
         return Check.skipped("score_gaming", rules.NO_RESPONSES)
     if "owner" not in r or not r["owner"].notna().any():
-        return Check.skipped("score_gaming", "no owner (rep/CSM) column")
+        return Check.skipped("score_gaming", rules.NO_OWNER)
     codes = {c: prep.codes(c) for c in ("owner", "account_id") if c in r}
     t = owner_review_on_codes(r, prep.accounts, codes, top=s.scale[1], confidence=s.confidence,
                               min_top=rules.GAMING_MIN_TOP, breaks=s.breaks)
     n_tested = int(t["tested"].sum())
     if n_tested < rules.GAMING_MIN_OWNERS:
-        return Check.skipped("score_gaming", f"too few owners with 10+ scores of 9-10 ({n_tested}) to compare")
+        return Check.skipped("score_gaming", f"too few owners ({n_tested}) with at least {rules.GAMING_MIN_TOP} scores "
+                             f"of 9 or 10 to compare (at least {rules.GAMING_MIN_OWNERS} are needed)")
     funnel = owner_funnel(t)
     figures = [Figure("owner_funnel", partial(plot_funnel, funnel.owners, funnel.limits, funnel.p0, adjusted=True),
                       "Each owner's share of 10s among their 9s and 10s against their volume, adjusted for how "
