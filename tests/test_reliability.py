@@ -965,6 +965,19 @@ def test_two_waves_are_too_few_to_know_the_rhythm():
     assert res.status != "sound"  # a substantive check did not run
 
 
+def test_a_continuous_feed_broken_for_months_is_not_a_survey_in_waves():
+    # Ten weeks of responses, thirty weeks of silence, twenty weeks again: two stretches longer than any survey wave
+    # (at most about 100 days), so the feed is continuous and its silence a feed gap, not the quiet between waves.
+    d = _daily(8, 60, seed=7)
+    start = pd.Timestamp("2024-01-01")
+    t = d["responded_at"]
+    broken = d[(t < start + pd.Timedelta(weeks=10)) | (t >= start + pd.Timedelta(weeks=40))]
+    assert reliability.survey_waves(broken).empty
+    _, res = run(broken)
+    assert {c.name: c for c in res.checks}["feed_continuity"].context["basis"] == "own level"
+    assert res.finding("reliability.feed_gaps") is not None
+
+
 def _invited_feed(weeks: int = 60, paused=None, lost=None, seed: int = 5):
     """Invitations sent day by day (20 a day), 30% answered a few days later; invitations not sent in ``paused``
     (first, last day) and responses lost from the export in ``lost``."""

@@ -23,7 +23,7 @@ from .rules import MAX_MOE, REASON_FINDING
 
 __all__ = ["exclusion_summary", "response_coverage", "feed_gaps", "invitation_exposure", "gap_runs", "survey_waves",
            "wave_gaps", "nps_trend", "sample_size_plan", "WAVE_QUIET_SHARE", "WAVE_MIN_PEAK", "WAVE_MAX_ACTIVE",
-           "MISSING_WAVE_FACTOR"]
+           "WAVE_MAX_DAYS", "MISSING_WAVE_FACTOR"]
 
 
 # --------------------------------------------------------------------------- exclusions
@@ -449,8 +449,14 @@ WAVE_QUIET_SHARE = 0.05
 WAVE_MIN_PEAK = 10
 #: ... and at most this share of the periods may be active: a survey sent in waves is quiet most of the time.
 WAVE_MAX_ACTIVE = 0.5
+#: ... and each wave is collected within about this many days (a longer stretch of responses is a continuous feed,
+#: whatever silence follows it).
+WAVE_MAX_DAYS = 100
 #: Two consecutive waves further apart than this many times the survey's usual interval leave a wave out.
 MISSING_WAVE_FACTOR = 1.6
+
+
+_PERIOD_DAYS = {"W": 7.0, "M": 30.44, "Q": 91.31}
 
 
 def survey_waves(
@@ -476,7 +482,8 @@ def survey_waves(
         90th percentile of responses per period); the responses come in
         waves when the peak reaches ``min_peak``, at most ``max_active`` of
         the periods are active and quiet stretches of two periods or more
-        separate bursts.
+        separate bursts, each collected within :data:`WAVE_MAX_DAYS` (a longer
+        stretch of responses is a continuous feed, whatever silence follows).
 
     Returns
     -------
@@ -512,6 +519,9 @@ def survey_waves(
     if not len(breaks):
         return empty
     firsts, lasts = on[np.r_[0, breaks + 1]], on[np.r_[breaks, len(on) - 1]]
+    longest = max(2 if freq == "Q" else 1, int(WAVE_MAX_DAYS // _PERIOD_DAYS.get(freq, 7)))
+    if (lasts - firsts + 1 > longest).any():  # a stretch longer than a survey wave: a continuous feed
+        return empty
     o = pd.Series(d.to_numpy()).sort_values()
     per = period_ordinals(o, freq)[0] - int(idx.asi8[0])
     rows = []
