@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from npsdiag.areas import balance
 from npsdiag.areas.balance import (
@@ -30,6 +31,8 @@ from npsdiag.areas.balance import (
     role_mix,
 )
 from npsdiag.clean import prepare
+from npsdiag.findings import Check
+from npsdiag.fmt import pct
 from npsdiag.io import from_frames
 from npsdiag.stats.weighting import account_weights, kish_effective_n, poststratify, weighted_nps
 
@@ -268,13 +271,16 @@ def test_design_effect_and_rao_scott_by_hand():
     # y = [1, 1, 0, 0] in accounts a, a, b, b: p = .5; cluster totals of (y - p): 1, -1;
     # var = G/(G-1) * (1 + 1) / n^2 = 2 * 2 / 16 = .25; SRS var = .25 / 4 = .0625 -> deff 4
     assert response_design_effect(pd.Series([True, True, False, False]), pd.Series(list("aabb"))) == 4.0
-    inv = pd.DataFrame({"role": ["u"] * 50 + ["e"] * 50, "responded": [True] * 40 + [False] * 60,
+    inv = pd.DataFrame({"role": ["u"] * 50 + ["e"] * 50, "responded": [True] * 40 + [False] * 50 + [True] * 10,
                         "account_id": [f"x{i}" for i in range(100)]})
     t = nonresponse_bias(inv, ["role"], cluster="account_id")
-    # 2 x 2 table [[10, 40], [50, 0]] (rows e, u; columns no, yes): chi2 = 100 (10*0 - 40*50)^2 / (50*50*60*40)
-    chi2 = 100 * (10 * 0 - 40 * 50) ** 2 / (50 * 50 * 60 * 40)
-    deff = 100 / 99  # one invitation per account: G/(G-1)
+    # 2 x 2 table [[10, 40], [40, 10]] (rows e, u; columns no, yes): chi2 = 100 (10*10 - 40*40)^2 / (50^4) = 36
+    chi2 = 100 * (10 * 10 - 40 * 40) ** 2 / 50**4
+    # one invitation per account: V = G/(G-1) (D - pp')/n, and C'1 = 0 for the interaction contrasts, so every
+    # generalised design effect is G/(G-1)
+    deff = 100 / 99
     assert t["statistic"].iloc[0] == pytest.approx(chi2 / deff)
+    assert t["design_effect"].iloc[0] == pytest.approx(deff)
     assert t["effect_size"].iloc[0] == pytest.approx(math.sqrt(chi2 / 100))
 
 
@@ -369,15 +375,314 @@ def test_odd_data_never_raises(case):
 # --------------------------------------------------------------------------- demo client
 
 
-@pytest.mark.skipif(not (ROOT / "examples" / "demo" / "responses.csv").exists(), reason="demo data not generated")
-def test_demo_planted_imbalances_fire():
+DEMO = ROOT / "examples" / "demo" / "responses.csv"
+REF = ROOT / "tests" / "reference"
+
+
+@pytest.fixture(scope="module")
+def demo():
+    if not DEMO.exists():
+        pytest.skip("demo data not generated")
     from npsdiag.io import load
 
-    res = balance.diagnose(prepare(load(ROOT / "examples" / "demo" / "config.yml")))
+    prep = prepare(load(ROOT / "examples" / "demo" / "config.yml"))
+    return prep, balance.diagnose(prep)
+
+
+def test_demo_planted_imbalances_fire(demo):
+    _, res = demo
     skew = res.finding("balance.role_skew")
     assert skew is not None and skew.evidence["dominant_role"] == "User" and skew.severity == "high"
     cov = res.finding("balance.revenue_coverage")
     assert cov is not None and cov.severity in ("high", "medium")
+
+
+def test_demo_nonresponse_table_equals_svychisq(demo):
+    # R's svychisq(~attribute + responded, svydesign(ids = ~account), statistic = "Chisq") per attribute, then
+    # p.adjust(BH), on attributes derived in R from the raw exports (tests/reference/balance_nonresponse.R): each
+    # table has its own first-order correction (before: the response rate's design effect, 14.5, for every table)
+    _, res = demo
+    ref = pd.read_csv(REF / "balance_nonresponse_r.csv").set_index("attribute")
+    got = next(c for c in res.checks if c.name == "nonresponse").context["tests"].set_index("attribute")
+    assert sorted(got.index) == sorted(ref.index)
+    for attribute, row in ref.iterrows():
+        g = got.loc[attribute]
+        assert g["p_value"] == pytest.approx(row["p_value"], rel=1e-6), attribute
+        assert g["p_adj"] == pytest.approx(row["p_adj"], rel=1e-6), attribute
+        assert g["dof"] == row["dof"] and g["n"] == row["n"]
+        assert g["statistic"] * g["design_effect"] == pytest.approx(row["chi2"], rel=1e-9)
+    deff = got["design_effect"]
+    assert deff["Industry"] > 3 * deff["role"] and deff["churn"] > 2 * deff["ARR"]
+    # churned accounts' invitations were answered more often (39% against 32%): p 0.021 done properly
+    assert got.loc["churn", "p_value"] == pytest.approx(0.0206, abs=1e-4)
+
+
+def test_rao_scott_codes_equal_svychisq_per_row_and_per_account():
+    # the integer-code path: per invitation, and as counts per account (an account attribute), equal R
+    from npsdiag.stats.design import rao_scott_codes
+
+    d = pd.read_csv(REF / "demo_invitations.csv")
+    ref = pd.read_csv(REF / "rao_scott_r.csv").set_index("attribute")
+    acc, accounts = pd.factorize(d["account"])
+    y = d["responded"].to_numpy()
+    inv_u, ans_u = np.bincount(acc), np.bincount(acc, weights=y)
+    for attribute, row in ref.iterrows():
+        lv, _ = pd.factorize(d[attribute])
+        got = rao_scott_codes(lv, y, acc)
+        assert got.chi2 == pytest.approx(row["chi2"], rel=1e-9) and got.dof == row["dof"]
+        assert got.p_value == pytest.approx(row["p_value"], rel=1e-6)
+        if attribute != "role":  # industry and status are the account's: one record per account and answer
+            per_acc = np.zeros(len(accounts), dtype=np.intp)
+            per_acc[acc] = lv
+            both = rao_scott_codes(np.r_[per_acc, per_acc], np.repeat([0, 1], len(accounts)),
+                                   np.r_[np.arange(len(accounts)), np.arange(len(accounts))],
+                                   np.r_[inv_u - ans_u, ans_u])
+            assert both.p_value == pytest.approx(row["p_value"], rel=1e-9)
+            assert both.deff_mean == pytest.approx(got.deff_mean, rel=1e-9)
+
+
+def test_rao_scott_codes_equal_the_row_level_test_and_keep_the_domain():
+    from npsdiag.stats.design import rao_scott_codes
+    from npsdiag.stats.survey import chisq_rao_scott
+
+    rng = np.random.default_rng(4)
+    n = 3000
+    acc = rng.integers(0, 150, n)
+    a_eff = rng.normal(0, 1, 150)[acc]
+    level = rng.integers(0, 3, n)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(a_eff + 0.3 * level - 0.5)))).astype(int)
+    want = chisq_rao_scott(level, y, acc)
+    got = rao_scott_codes(level, y, acc)
+    assert got.deff_mean == pytest.approx(want.deff_mean, rel=1e-9) and got.p_value == pytest.approx(want.p_value)
+    # a level missing for some units: those units leave the table but their clusters stay in the design (R counts
+    # the design's primary units, G = 150 here, in G/(G-1)); the row-level test of survey.py drops them
+    lv = np.where(acc < 10, -1, level)
+    got = rao_scott_codes(lv, y, acc)
+    assert got.clusters == 150 and got.n == int((acc >= 10).sum())
+    sub = chisq_rao_scott(level[acc >= 10], y[acc >= 10], acc[acc >= 10])
+    assert got.deff_mean == pytest.approx(sub.deff_mean * (150 / 149) / (140 / 139), rel=1e-9)
+
+
+def test_which_nps_equals_svymean_on_the_demo(demo):
+    # every response, one vote per account (weights 1/responses), decision makers (a domain of the design):
+    # estimates and linearised SEs of R survey::svymean (tests/reference/balance_which_nps.R)
+    from npsdiag.stats.nps import nps_from_counts
+
+    prep, res = demo
+    ref = pd.read_csv(REF / "balance_which_nps_r.csv").set_index("measure")
+    got = next(c for c in res.checks if c.name == "adjusted_nps").context["which_nps"].set_index("measure")
+    assert list(got.index) == ["All responses", "One vote per account", "Decision makers"]
+    for measure, row in ref.iterrows():
+        g = got.loc[measure]
+        assert g["nps"] == pytest.approx(100 * row["estimate"], rel=1e-9), measure
+        assert g["se"] == pytest.approx(100 * row["se"], rel=1e-9), measure
+        assert (g["n"], g["accounts"]) == (row["n"], row["accounts"])
+    # intervals: Rocks' adjusted Wald on the counts divided by R's design effect (every response, decision makers),
+    # the Wald interval for the weighted estimate
+    x = pd.read_csv(REF / "balance_demo_responses.csv")
+    for measure, rows in (("All responses", x), ("Decision makers", x[x["decision"] == 1])):
+        c = np.array([(rows["x"] == v).sum() for v in (-1, 0, 1)]) / ref.loc[measure, "deff"]
+        want = nps_from_counts(*c)
+        assert got.loc[measure, "ci_low"] == pytest.approx(100 * float(want["ci_low"]), abs=1e-6)
+        assert got.loc[measure, "ci_high"] == pytest.approx(100 * float(want["ci_high"]), abs=1e-6)
+    one = ref.loc["One vote per account"]
+    assert got.loc["One vote per account", "ci_low"] == pytest.approx(100 * (one["estimate"] - 1.959964 * one["se"]),
+                                                                      abs=1e-3)
+    # the first row is the headline, interval included
+    from npsdiag.diagnosis import headline
+
+    h = headline(prep)
+    assert (round(got.loc["All responses", "ci_low"], 1), round(got.loc["All responses", "ci_high"], 1)) == \
+        (h["ci_low"], h["ci_high"])
+
+
+def test_which_nps_by_hand():
+    # accounts a: 10, 10, 0; b: 9; c: 0, 5; d: 8 -> x = 1, 1, -1 | 1 | -1, -1 | 0; decision makers: a's first, c's first
+    d = pd.DataFrame({"score": [10, 10, 0, 9, 0, 5, 8], "account_id": list("aaabccd"),
+                      "dm": [True, False, False, False, True, False, False]})
+    got = balance.which_nps(d, decision="dm").set_index("measure")
+    # every response: mean 0; cluster totals of (x - 0)/7: 1/7, 1/7, -2/7, 0 -> var = 4/3 * 6/49
+    assert got.loc["All responses", "nps"] == 0.0
+    assert got.loc["All responses", "se"] == pytest.approx(100 * math.sqrt(4 / 3 * 6 / 49))
+    # one vote per account: the mean of the account means 1/3, 1, -1, 0, and their s / sqrt(4)
+    means = np.array([1 / 3, 1, -1, 0])
+    assert got.loc["One vote per account", "nps"] == pytest.approx(100 * means.mean())
+    assert got.loc["One vote per account", "se"] == pytest.approx(100 * means.std(ddof=1) / 2)
+    # decision makers: x = 1 (a), -1 (c), a domain of the 4-account design: totals 1/2, -1/2 -> var = 4/3 * 1/2
+    assert got.loc["Decision makers", "nps"] == 0.0
+    assert got.loc["Decision makers", "se"] == pytest.approx(100 * math.sqrt(4 / 3 * 0.5))
+    assert got.loc["Decision makers", "accounts"] == 2 and got.loc["One vote per account", "accounts"] == 4
+    assert list(got.columns) == ["nps", "se", "ci_low", "ci_high", "n", "accounts"]
+
+
+def test_adjusted_nps_raw_row_has_the_design_based_interval(demo):
+    prep, res = demo
+    from npsdiag.diagnosis import headline
+
+    raw = res.tables["adjusted_nps"].iloc[0]
+    h = headline(prep)
+    assert (round(raw["ci_low"], 1), round(raw["ci_high"], 1)) == (h["ci_low"], h["ci_high"])
+    assert raw["effective_n"] == pytest.approx(h["effective_n"], abs=0.5)
+
+
+# --------------------------------------------------------------------------- sound only on evidence
+
+
+def test_sound_only_when_the_representation_checks_ran(clean):
+    from npsdiag.areas.balance import rules
+
+    _, res = clean
+    assert res.summary_text.startswith("Responses represent the customer base reasonably")
+    by_name = {c.name: c for c in res.checks}
+    assert not by_name["adjusted_nps"].substantive  # a descriptive table
+    assert all(c.substantive for n, c in by_name.items() if n != "adjusted_nps")
+    # any of the four checks missing: never "represent the customer base"
+    for name in rules.REPRESENTATION_CHECKS:
+        checks = [c if c.name != name else Check.skipped(name, "needs something") for c in res.checks]
+        text = rules.summary([], checks)
+        assert "represent" not in text and "needs something" in text and rules.REPRESENTATION_CHECKS[name] in text
+    # an export with accounts only (no role, no contacts, no revenue, no invitations, every account answered)
+    res_df, acc, _, _ = world(seed=2, n_accounts=40, quarters=1)
+    _, res = run(res_df.drop(columns=["role", "respondent_id"]), acc.drop(columns=["revenue"]))
+    assert res.status != "green" and "represent" not in res.summary_text
+
+
+def test_not_assessed_reasons_are_plain_words():
+    import re
+
+    res_df, acc, inv, _ = world(seed=2, n_accounts=40, quarters=1)
+    cases = [run(res_df.drop(columns=["role", "respondent_id"]), acc.drop(columns=["revenue"]))[1],
+             run(res_df, None, inv.drop(columns=["respondent_id", "invited_at"]))[1],
+             balance.diagnose(prepare(from_frames(res_df[["score", "responded_at"]]), as_of=NOW))]
+    reasons = [c.reason for res in cases for c in res.checks if not c.assessed] + [cases[2].not_assessed_reason]
+    assert len(reasons) >= 8
+    for reason in reasons:
+        assert not re.search(r"\b[a-z_]+\.[a-z_]+\b|\(\w+\.|_id\b", reason), reason
+    assert "needs the list of contacts per account" in reasons
+
+
+# --------------------------------------------------------------------------- flat account exports
+
+
+def flat_export(seed: int, churned_rate: float, retained_rate: float, n: int = 3000):
+    """A flat account export: one row per account of the customer base, a score where the account answered."""
+    rng = np.random.default_rng(seed)
+    churned = rng.random(n) < 0.1
+    answered = rng.random(n) < np.where(churned, churned_rate, retained_rate)
+    flat = pd.DataFrame({"account_id": [f"U{i}" for i in range(n)], "churned": churned,
+                         "Plan": rng.choice(["Basic", "Pro", "Enterprise"], n),
+                         "revenue": np.round(rng.lognormal(9, 1, n), -1),
+                         "score": np.where(answered, rng.choice(11, n, p=P_SCORES), np.nan),
+                         "responded_at": pd.Timestamp("2024-06-01")})
+    data = from_frames(flat.drop(columns=["churned", "Plan", "revenue"]),
+                       accounts=flat[["account_id", "churned", "Plan", "revenue"]], account_segments=["Plan"])
+    return flat, prepare(data, as_of=NOW)
+
+
+def test_flat_export_compares_responding_with_other_accounts():
+    # churned accounts answer 10% of the time, retained ones 22%: a planted difference
+    flat, prep = flat_export(7, 0.10, 0.22)
+    res = balance.diagnose(prep)
+    check = next(c for c in res.checks if c.name == "nonresponse")
+    assert check.assessed and check.context["unit"] == "accounts"
+    answered = flat["score"].notna()
+    assert check.context["responded"] == int(answered.sum()) and check.context["units"] == len(flat)
+    assert any(f"{pct(answered.mean())} of 3,000 accounts" in n or f"({pct(answered.mean())}) responded" in n
+               for n in check.notes)
+    f = res.finding("balance.nonresponse_bias")
+    assert f is not None and "churn" in f.evidence["attributes_differing"]
+    assert f.evidence["accounts"] == 3000 and "accounts" in f.title
+    # independent computation: Pearson's chi-square of churned x answered among accounts, BH over 3 attributes
+    from scipy.stats import chi2_contingency
+
+    t = check.context["tests"].set_index("attribute")
+    table = pd.crosstab(flat["churned"], answered).to_numpy()
+    p = chi2_contingency(table, correction=False)[1]
+    assert t.loc["churn", "p_value"] == pytest.approx(p, rel=1e-9) and t.loc["churn", "test"] == "chi-square"
+    assert len(t) == 3 and {"ARR", "churn", "Plan"} == set(t.index)
+    # the building blocks give the same table
+    acc = balance.account_attributes(prep.accounts, prep.responses, segments=["Plan"])
+    nr = balance.nonresponse_bias(acc, ["arr_band", "churn_status", "Plan"], cluster=None,
+                                  labels={"arr_band": "ARR", "churn_status": "churn"}).set_index("attribute")
+    np.testing.assert_allclose(nr["p_adj"], t.loc[nr.index, "p_adj"], rtol=1e-12)
+
+
+def test_flat_export_without_a_difference_stays_silent():
+    _, prep = flat_export(8, 0.2, 0.2)
+    res = balance.diagnose(prep)
+    check = next(c for c in res.checks if c.name == "nonresponse")
+    assert check.assessed and res.finding("balance.nonresponse_bias") is None
+
+
+def test_flat_export_through_init_compares_accounts_and_reports_coverage(tmp_path):
+    # issue 19 class 4, as a consultant runs it: one flat file of the whole customer base (a score only where the
+    # account answered, blank or R's NA elsewhere), `npsdiag init` maps it as responses and accounts, then balance
+    import io
+
+    from npsdiag.init import init
+    from npsdiag.io import load
+
+    rng = np.random.default_rng(21)
+    n = 1500
+    churned = rng.random(n) < 0.12
+    answered = rng.random(n) < np.where(churned, 0.12, 0.30)  # churned accounts answered less often
+    score = rng.integers(0, 11, n).astype(object)
+    score[~answered] = "NA"
+    flat = pd.DataFrame({"Account ID": [f"ACC-{i:05d}" for i in range(n)],
+                         "Company": [f"Company {i}" for i in range(n)],
+                         "ARR": np.round(rng.lognormal(10, 1, n), -1), "NPS": score,
+                         "Churned": np.where(churned, "Yes", "No")})
+    flat.to_csv(tmp_path / "accounts.csv", index=False)
+    init([str(tmp_path / "accounts.csv")], output=tmp_path / "c.yml", out=io.StringIO())
+    text = (tmp_path / "c.yml").read_text(encoding="utf-8")
+    (tmp_path / "c.yml").write_text(text.replace('survey_date: "YYYY-MM-DD"', 'survey_date: "2025-06-30"'),
+                                    encoding="utf-8")
+    prep = prepare(load(tmp_path / "c.yml"), as_of=NOW)
+    res = balance.diagnose(prep)
+    check = next(c for c in res.checks if c.name == "nonresponse")
+    k = int(answered.sum())
+    assert check.assessed and check.context["unit"] == "accounts"
+    assert (check.context["responded"], check.context["units"]) == (k, n)
+    assert check.notes[0] == f"Response coverage: {k:,} of {n:,} accounts ({pct(k / n)}) responded."
+    # independent: Pearson's chi-square of churned x answered over the accounts of the file
+    p = stats.chi2_contingency(pd.crosstab(churned, answered).to_numpy(), correction=False)[1]
+    t = check.context["tests"].set_index("attribute")
+    assert t.loc["churn", "p_value"] == pytest.approx(p, rel=1e-9)
+    f = res.finding("balance.nonresponse_bias")
+    assert f is not None and "churn" in f.evidence["attributes_differing"]
+    assert f"{k:,} of {n:,} accounts" in f.detail
+
+
+def test_accounts_that_all_answered_are_not_a_customer_base():
+    # every listed account answered (a consumer export joined to its CRM): who did not answer is unknown
+    flat, prep = flat_export(9, 1.0, 1.0, n=200)
+    check = next(c for c in balance.diagnose(prep).checks if c.name == "nonresponse")
+    assert not check.assessed and "every account listed responded" in check.reason
+
+
+def test_accounts_that_left_before_the_survey_are_not_non_responders():
+    # churned before the first response: they could not answer, so they are left out of the comparison
+    flat, _ = flat_export(10, 0.2, 0.2, n=1000)
+    acc = flat[["account_id", "churned", "Plan"]].assign(
+        outcome_at=np.where(flat["churned"], pd.Timestamp("2023-01-01"), pd.Timestamp("2024-09-01")))
+    dated = flat.drop(columns=["churned", "Plan", "revenue"]).assign(
+        responded_at=pd.Timestamp("2024-03-01") + pd.to_timedelta(np.arange(len(flat)) % 90, unit="D"))
+    prep = prepare(from_frames(dated, accounts=acc, account_segments=["Plan"]), as_of=NOW)
+    check = next(c for c in balance.diagnose(prep).checks if c.name == "nonresponse")
+    left = int(flat["churned"].sum())
+    assert check.context["units"] == len(flat) - left and f"{left} accounts that were not customers" in check.notes[0]
+
+
+def test_exact_test_for_small_tables_equals_fisher_in_r():
+    from npsdiag.stats.design import independence_test
+
+    # R: fisher.test(matrix(c(1, 5, 5, 1), 2))$p.value = 0.08008658008658
+    got = independence_test(["a", "b"], [6, 6], [5, 1])
+    assert got.test == "Fisher's exact" and got.p_value == pytest.approx(0.08008658008658, rel=1e-9)
+    # R: fisher.test(matrix(c(3, 8, 5, 10, 2, 5), 3))$p.value = 0.0261358285203747 (exact); here 9,999 draws
+    got = independence_test(["a", "b", "c"], [13, 10, 10], [10, 2, 5])
+    assert got.test == "Fisher's exact" and got.p_value == pytest.approx(0.0261358285203747, abs=0.005)
+    assert independence_test(["a", "b"], [60, 60], [30, 20]).test == "chi-square"  # expected counts >= 5
 
 
 # --------------------------------------------------------------------------- large-export code paths
@@ -563,3 +868,110 @@ def test_figures_draw_on_a_given_axes_and_leave_settings_alone():
     axes = balance.plot_concentration(per, concentration(per["responses"]))
     assert len(axes) == 2 and axes[0].figure is axes[1].figure
     assert dict(matplotlib.rcParams) == before
+
+
+# --------------------------------------------------------------------------- roles, accounts answering alike
+
+
+def test_nps_by_role_and_decision_gap_equal_survey_on_the_demo(demo):
+    # each role a domain of the design (svyby), its difference from the other roles and decision makers' from
+    # other roles' (svycontrast of two domains sharing accounts), category x role (svychisq, Rao-Scott):
+    # tests/reference/balance_roles.R
+    from npsdiag.stats.nps import nps_from_counts
+
+    _, res = demo
+    ref = pd.read_csv(REF / "balance_roles_r.csv")
+    ctx = next(c for c in res.checks if c.name == "role_gap").context
+    t = ctx["by_role"].set_index("role")
+    for _, row in ref[ref["what"] == "role"].iterrows():
+        g = t.loc[row["group"]]
+        assert g["nps"] == pytest.approx(100 * row["estimate"], rel=1e-9)
+        c = np.array([g["pct_detractors"], g["pct_passives"], g["pct_promoters"]]) / 100 * g["n"] / row["deff"]
+        want = nps_from_counts(*c)
+        assert g["ci_low"] == pytest.approx(100 * float(want["ci_low"]), abs=1e-6)
+        assert g["ci_high"] == pytest.approx(100 * float(want["ci_high"]), abs=1e-6)
+    p_values = []
+    for _, row in ref[(ref["what"] == "contrast") & (ref["group"] != "decision makers")].iterrows():
+        assert t.loc[row["group"], "diff_vs_rest"] == pytest.approx(100 * row["estimate"], rel=1e-9)
+        p_values.append(2 * stats.norm.sf(abs(row["estimate"] / row["se"])))
+    from npsdiag.stats.multiplicity import bh_adjust
+
+    np.testing.assert_allclose(t.loc[ref[(ref["what"] == "contrast") & (ref["group"] != "decision makers")]["group"],
+                                     "p_adj"], bh_adjust(pd.Series(p_values)), rtol=1e-9)
+    dm = ref[ref["group"] == "decision makers"].iloc[0]
+    gap = ctx["decision_gap"]
+    assert gap.diff == pytest.approx(100 * dm["estimate"], rel=1e-9) and gap.se == pytest.approx(100 * dm["se"],
+                                                                                                 rel=1e-9)
+    chi = ref[ref["what"] == "chisq"].iloc[0]  # estimate: Pearson's X², se: the Rao-Scott p-value
+    test = ctx["test"]
+    assert test["chi2"] * test["design_effect"] == pytest.approx(chi["estimate"], rel=1e-9)
+    assert test["p_value"] == pytest.approx(chi["se"], rel=1e-6)
+    # the unclustered test said the Influencers' gap was significant (p_adj 0.007); accounts answering alike
+    # make it -6 points, p_adj 0.10
+    assert t.loc["Influencer", "p_adj"] > 0.05
+
+
+def test_one_vs_rest_equals_the_change_of_two_domains():
+    from npsdiag.stats.design import one_vs_rest
+    from npsdiag.stats.survey import nps_change_clustered
+
+    rng = np.random.default_rng(1)
+    n = 2000
+    g = rng.integers(0, 120, n)
+    key = rng.integers(-1, 4, n)
+    x = rng.choice([-1.0, 0.0, 1.0], n)
+    diff, var = one_vs_rest(x, key, 4, g)
+    d = pd.DataFrame({"score": np.where(x < 0, 0, np.where(x > 0, 10, 7)), "acc": g})
+    for r in range(4):
+        d["grp"] = np.where(key == r, "a", np.where(key >= 0, "b", None))
+        want = nps_change_clustered(d, "grp", "b", "a", cluster="acc")
+        assert 100 * diff[r] == pytest.approx(want.diff, rel=1e-12)
+        assert 100 * np.sqrt(var[r]) == pytest.approx(want.se, rel=1e-9)
+
+
+def test_code_paths_equal_the_survey_functions(monkeypatch):
+    # the integer-code paths the area uses at a million responses give the numbers of the row-level functions
+    # (themselves equal to R survey: tests/test_reference_r.py), also when clusters x domains are counted in blocks
+    import npsdiag.stats.design as design
+    from npsdiag.stats.nps import domain_design_effects
+    from npsdiag.stats.survey import nps_by_clustered, nps_clustered
+
+    rng = np.random.default_rng(3)
+    n = 5000
+    g = rng.integers(0, 300, n)
+    key = rng.integers(-1, 5, n)
+    cat = rng.integers(-1, 3, n)
+    d = pd.DataFrame({"score": np.select([cat == 0, cat == 1, cat == 2], [0.0, 7.0, 10.0], np.nan), "acc": g,
+                      "dm": key == 2})
+    whole = nps_clustered(d, cluster="acc").to_dict()
+    assert design.nps_design_based(cat, g).to_dict() == pytest.approx(whole, rel=1e-12)
+    want = nps_by_clustered(d, "dm", cluster="acc").set_index("dm").loc[True]
+    got = design.nps_design_based(cat, g, domain=key == 2)
+    for field in ("nps", "se", "ci_low", "ci_high", "deff", "n", "clusters"):
+        assert getattr(got, field) == pytest.approx(want[field], rel=1e-12), field
+    ok = cat >= 0
+    x = cat[ok] - 1.0
+    var, deff = design.domain_variances(x, key[ok], 5, g[ok])
+    var2, deff2 = domain_design_effects(x, np.where(key[ok] >= 0, key[ok], 5), 6, g[ok])
+    np.testing.assert_allclose(var, var2[:5], rtol=1e-12)
+    np.testing.assert_allclose(deff, deff2[:5], rtol=1e-12)
+    diff, v = design.one_vs_rest(x, key[ok], 5, g[ok])
+    monkeypatch.setattr(design, "DENSE_CELLS", 500)  # two domains per block
+    np.testing.assert_allclose(design.domain_variances(x, key[ok], 5, g[ok])[0], var, rtol=1e-12)
+    np.testing.assert_allclose(design.one_vs_rest(x, key[ok], 5, g[ok])[1], v, rtol=1e-12)
+    # one vote per account: the block's closed form equals the weighted NPS with weights 1/responses
+    dd = d[ok]
+    one = balance.which_nps(dd, account="acc").set_index("measure").loc["One vote per account"]
+    w = weighted_nps(dd, account_weights(dd, "acc"), cluster="acc")
+    assert one["nps"] == pytest.approx(w.nps, rel=1e-12) and one["se"] == pytest.approx(w.se, rel=1e-12)
+    assert (one["ci_low"], one["ci_high"]) == pytest.approx((w.ci_low, w.ci_high), rel=1e-12)
+
+
+def test_summary_names_minor_points_without_claiming_soundness(clean):
+    from npsdiag.areas.balance import rules
+    from npsdiag.findings import Finding
+
+    _, res = clean
+    low = Finding("balance.concentration", "low", "A few accounts dominate", "", {})
+    text = rules.summary([low], res.checks)
+    assert "represent" not in text and "responses concentrated in a few accounts" in text

@@ -43,6 +43,6 @@ def diagnose(prep: Prepared) -> AreaResult:
                             rules.single_voice(voices.context), rules.concentration(conc.context),
                             rules.revenue_coverage(coverage.context), rules.nonresponse_bias(nonresponse.context))
                 if f is not None]
-    summary = rules.summary(findings, {c.name: c.context for c in done})
+    summary = rules.summary(findings, done)
     return AreaResult.from_checks("balance", done, findings, summary, table_order=checks.TABLE_ORDER,
                                   illustrates=rules.ILLUSTRATES)

@@ -202,7 +202,8 @@ def plot_response_rates(rates: pd.DataFrame, ax: Any = None) -> Any:
     ----------
     rates : DataFrame
         :func:`~npsdiag.areas.balance.response_rates` of several attributes, concatenated with an
-        ``attribute`` column (role, ARR, churn...).
+        ``attribute`` column (role, ARR, churn...); the units counted are in ``invited`` (invitations) or
+        ``accounts`` (accounts compared with those that did not respond).
     ax : matplotlib Axes, optional
 
     Returns
@@ -210,6 +211,7 @@ def plot_response_rates(rates: pd.DataFrame, ax: Any = None) -> Any:
     matplotlib Axes
     """
     r = rates.groupby("attribute", sort=False).head(6).iloc[::-1].reset_index(drop=True)
+    unit = "invited" if "invited" in r else "accounts"
     markers = {"role": "o", "ARR": "s", "churn": "D"}
     with plotting.style():
         _, ax = plotting.axes(ax, 7.5, max(2.2, 0.32 * len(r) + 1.2))
@@ -218,13 +220,13 @@ def plot_response_rates(rates: pd.DataFrame, ax: Any = None) -> Any:
             ax.errorbar(g["response_rate"], g.index, xerr=plotting.err(g["response_rate"], g["ci_low"], g["ci_high"]),
                         ls="none", marker=markers.get(attr, "o"), capsize=3, label=plotting.label(attr))
         for yi, (_, row) in zip(y, r.iterrows()):
-            ax.text(row["ci_high"] + 0.01, yi, f"{pct(row['response_rate'])} of {num(row['invited'])}", va="center",
+            ax.text(row["ci_high"] + 0.01, yi, f"{pct(row['response_rate'])} of {num(row[unit])}", va="center",
                     fontsize=8)
         ax.set_yticks(y, [plotting.label(lv if str(lv).startswith(a) else f"{a}: {lv}")
                           for a, lv in zip(r["attribute"], r["level"])], fontsize=8)
         ax.xaxis.set_major_formatter(_percent_tick)
         ax.set_xlim(0, min(1.0, float(r["ci_high"].max()) + 0.15))
-        ax.set_xlabel("response rate (with interval)")
-        ax.set_title("Who answers when invited")
+        ax.set_xlabel("response rate (with interval)" if unit == "invited" else "share of accounts that responded")
+        ax.set_title("Who answers when invited" if unit == "invited" else "Which accounts respond")
         ax.legend(loc="lower right", fontsize=8)
         return ax

@@ -1,12 +1,19 @@
-"""Non-response: do the invited people who answered differ from those who did not?
+"""Non-response: do the invited people (or the accounts) who answered differ from those who did not?
 
 - :func:`match_invitations` -- which invitations led to an analysed response;
 - :func:`invitation_attributes` -- the invitations with their account's ARR
   band, churn status and segments;
+- :func:`account_attributes` -- without invitations, where the accounts
+  table lists the whole customer base: each account, whether it responded,
+  and the same attributes;
 - :func:`response_rates` -- the response rate per level of an attribute;
+- :func:`level_table` -- an attribute's units and answers per level from
+  integer codes, with the design effect of its own table;
 - :func:`nonresponse_bias` -- per attribute, a chi-square test of
-  independence with response, corrected for invitations clustered in
-  accounts (Rao-Scott, :mod:`npsdiag.stats.design`).
+  independence with response, each table corrected for invitations
+  clustered in accounts by its own design effects (first-order Rao-Scott,
+  :mod:`npsdiag.stats.design`); for accounts, independent units, Pearson's
+  chi-square or Fisher's exact test.
 
 References
 ----------
@@ -14,11 +21,15 @@ References
    from complex sample surveys. JASA, 76(374), 221-230.
 .. [2] Groves, R. M. (2006). Nonresponse rates and nonresponse bias in
    household surveys. Public Opinion Quarterly, 70(5), 646-675.
+.. [3] Lumley, T. (2010). Complex Surveys: A Guide to Analysis Using R. Wiley.
+.. [4] Benjamini, Y. & Hochberg, Y. (1995). Controlling the false discovery
+   rate. JRSS B, 57(1), 289-300.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -26,12 +37,16 @@ import pandas as pd
 from ...fmt import num, pct
 from ...linking import counts, remap
 from ...linking import match_invitations as link_invitations
-from ...stats.design import proportion_design_effect, rao_scott_test
+from ...stats.design import independence_test, rao_scott_codes, rao_scott_test
 from ...stats.multiplicity import bh_adjust
 from ...stats.proportions import wilson_interval
 from .codes import as_bool, factorize, text_codes
 
-__all__ = ["match_invitations", "invitation_attributes", "response_rates", "nonresponse_bias"]
+__all__ = ["match_invitations", "invitation_attributes", "account_attributes", "response_rates", "nonresponse_bias",
+           "level_table", "LevelTable", "account_attribute_codes", "MIN_LEVEL_COUNT"]
+
+#: Levels with fewer invitations (or accounts) are left out of the tests.
+MIN_LEVEL_COUNT = 5
 
 
 def match_invitations(
@@ -109,13 +124,15 @@ def response_rates(
     >>> response_rates(inv, "role")[["level", "response_rate"]].to_dict("records")
     [{'level': 'a', 'response_rate': 0.5}, {'level': 'b', 'response_rate': 1.0}]
     """
-    return rates_from_counts(*_level_table(invitations[by], as_bool(invitations[responded])), confidence)
+    t = _frame_level_table(invitations[by], as_bool(invitations[responded]))
+    return rates_from_counts(t.levels, t.invited, t.answered, confidence)
 
 
-def _level_table(levels: pd.Series, flag: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Invitations and answers per level read as text (levels in text order, missing left out)."""
-    codes, lab = text_codes(levels, sort=True)
-    return lab, counts(codes, len(lab)), counts(codes, len(lab), flag.astype("float64"))
+def _merge(labels) -> tuple[np.ndarray, np.ndarray]:
+    """The level of each label once labels that read the same as text are one (levels in text order)."""
+    lab = np.array([str(x) for x in labels], dtype=object)
+    codes, uniq = pd.factorize(lab, sort=True)
+    return np.asarray(codes, dtype=np.intp), np.asarray(uniq, dtype=object)
 
 
 def merge_levels(labels, invited, answered) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -127,12 +144,77 @@ def merge_levels(labels, invited, answered) -> tuple[np.ndarray, np.ndarray, np.
     >>> lv.tolist(), inv.tolist(), ans.tolist()
     (['2', 'a'], [4.0, 5.0], [2.0, 0.0])
     """
-    lab = np.array([str(x) for x in labels], dtype=object)
-    codes, uniq = pd.factorize(lab, sort=True)
-    codes = np.asarray(codes, dtype=np.intp)
+    codes, uniq = _merge(labels)
     k = len(uniq)
-    return (np.asarray(uniq, dtype=object), counts(codes, k, np.asarray(invited, dtype="float64")),
+    return (uniq, counts(codes, k, np.asarray(invited, dtype="float64")),
             counts(codes, k, np.asarray(answered, dtype="float64")))
+
+
+@dataclass
+class LevelTable:
+    """One attribute's units (invitations or accounts) and answers per level, and its table's design effect.
+
+    ``levels`` are in text order (levels that read alike merged); ``deff`` is the first-order Rao-Scott
+    divisor of its levels x answered table (the mean generalised design effect; 1 for independent units).
+    """
+
+    levels: np.ndarray
+    invited: np.ndarray
+    answered: np.ndarray
+    deff: float = 1.0
+
+
+def level_table(codes: np.ndarray, labels, answered: np.ndarray, clusters: np.ndarray | None = None,
+                n_clusters: float | None = None, invited: np.ndarray | None = None,
+                min_count: int = MIN_LEVEL_COUNT) -> LevelTable:
+    """An attribute's units and answers per level, with the design effect of its own table.
+
+    Parameters
+    ----------
+    codes : array of int
+        Level of each record (into ``labels``; -1 missing).
+    labels : array-like
+        The levels; those that read the same as text are merged.
+    answered : array
+        Per record: whether the unit answered (0/1), or how many of its ``invited`` units did.
+    clusters : array of int, optional
+        Cluster (account) code of each record, -1 for units that are their own cluster. None: independent
+        units (design effect 1).
+    n_clusters : float, optional
+        Clusters of the whole design (see :func:`npsdiag.stats.design.rao_scott_codes`).
+    invited : array, optional
+        Units each record stands for (default 1: one record per unit).
+    min_count : int
+        Levels with fewer units are left out of the test (and so of its design effect).
+
+    Returns
+    -------
+    LevelTable
+    """
+    mapping, lab = _merge(labels)
+    lv = remap(np.asarray(codes, dtype=np.intp), mapping)
+    ans = np.asarray(answered, dtype="float64")
+    inv = None if invited is None else np.asarray(invited, dtype="float64")
+    inv_l, ans_l = counts(lv, len(lab), inv).astype("float64"), counts(lv, len(lab), ans)
+    deff = 1.0
+    if clusters is not None:
+        keep = inv_l >= min_count
+        tested = lv if keep.all() else remap(lv, np.where(keep, np.arange(len(lab)), -1))
+        if inv is None:
+            rs = rao_scott_codes(tested, ans.astype(np.intp), clusters, n_clusters=n_clusters)
+        else:
+            g = np.asarray(clusters, dtype=np.intp)
+            rs = rao_scott_codes(np.concatenate([tested, tested]), np.repeat([0, 1], len(tested)),
+                                 np.concatenate([g, g]), np.concatenate([inv - ans, ans]), n_clusters=n_clusters)
+        deff = rs.deff_mean
+    return LevelTable(lab, inv_l, ans_l, float(deff))
+
+
+def _frame_level_table(values: pd.Series, flag: np.ndarray, clusters: np.ndarray | None = None,
+                       n_clusters: float | None = None) -> LevelTable:
+    """:func:`level_table` of a column read as text (one record per unit)."""
+    codes, lab = text_codes(values, sort=True)
+    return level_table(codes, lab, flag.astype("float64"), clusters, n_clusters)
 
 
 def rates_from_counts(levels: np.ndarray, invited: np.ndarray, answered: np.ndarray,
@@ -174,6 +256,28 @@ def arr_band_codes(revenue: pd.Series, bands: int = 4) -> tuple[np.ndarray, list
     return codes.astype(np.intp), [str(x) for x in lab]
 
 
+def account_attribute_codes(a: pd.DataFrame, segments: Iterable[str]) -> dict[str, tuple[np.ndarray, list]]:
+    """Codes per row of ``a`` (one row per account) and labels of each account attribute.
+
+    ``arr_band`` (the ARR quartile, with at least 8 accounts with revenue), ``churn_status`` (churned /
+    retained; missing where the outcome is not known) and the ``segments``.
+    """
+    out: dict[str, tuple[np.ndarray, list]] = {}
+    if "revenue" in a and a["revenue"].notna().sum() >= 8:
+        bcodes, blabels = arr_band_codes(a["revenue"])
+        if blabels:
+            out["arr_band"] = (bcodes, blabels)
+    if "churned" in a and a["churned"].notna().any():
+        ch = a["churned"]
+        out["churn_status"] = (np.where(ch.isna().to_numpy(), -1, np.where(as_bool(ch), 0, 1)).astype(np.intp),
+                               ["churned", "retained"])
+    for seg in segments:
+        if seg in a and seg not in out:
+            scodes, svalues = factorize(a[seg])
+            out[seg] = (scodes, list(svalues))
+    return out
+
+
 def invitation_attributes(
     invitations: pd.DataFrame,
     accounts: pd.DataFrame | None = None,
@@ -208,23 +312,52 @@ def invitation_attributes(
     codes, values = factorize(inv[account])
     # row of ``a`` of each invitation, matched on the few distinct account ids (-1: unknown account)
     row = remap(codes, pd.Index(a[account]).get_indexer(pd.Index(values, dtype=object)))
-
-    def carry(acc_codes: np.ndarray, labels) -> pd.Series:
-        return pd.Series(pd.Categorical.from_codes(remap(row, acc_codes), categories=labels), index=inv.index)
-
-    if "revenue" in a and a["revenue"].notna().sum() >= 8:
-        bcodes, blabels = arr_band_codes(a["revenue"])
-        if blabels:
-            inv["arr_band"] = carry(bcodes, blabels)
-    if "churned" in a and a["churned"].notna().any():
-        ch = a["churned"]
-        ccodes = np.where(ch.isna().to_numpy(), -1, np.where(as_bool(ch), 0, 1)).astype(np.intp)
-        inv["churn_status"] = carry(ccodes, ["churned", "retained"])
-    for seg in account_segments:
-        if seg in a and seg not in inv:
-            scodes, svalues = factorize(a[seg])
-            inv[seg] = carry(scodes, pd.Index(svalues, dtype=object))
+    segs = [seg for seg in account_segments if seg not in inv]
+    for name, (acc_codes, labels) in account_attribute_codes(a, segs).items():
+        inv[name] = pd.Series(pd.Categorical.from_codes(remap(row, acc_codes),
+                                                        categories=pd.Index(labels, dtype=object)), index=inv.index)
     return inv
+
+
+def account_attributes(
+    accounts: pd.DataFrame,
+    responses: pd.DataFrame,
+    account: str = "account_id",
+    segments: Iterable[str] = (),
+) -> pd.DataFrame:
+    """The accounts (one row each), whether each responded, and their ``arr_band``, ``churn_status`` and segments.
+
+    Parameters
+    ----------
+    accounts : DataFrame
+        The accounts table, taken as the customer base: ``account``, and ``revenue``, ``churned`` and segment
+        columns where known. Leave out accounts that were not customers while the survey ran (churned before
+        it began, or joined after it ended), as the area's check does: they could not have answered.
+    responses : DataFrame
+        Analysed responses with ``account``.
+    account : str
+        Account column of both tables.
+    segments : iterable of str
+        Account columns to compare.
+
+    Returns
+    -------
+    DataFrame
+        The first row of each account (rows without an id left out) with a boolean ``responded`` (the
+        account has an analysed response) and the attributes of :func:`invitation_attributes`, as categoricals.
+
+    Examples
+    --------
+    >>> acc = pd.DataFrame({"account_id": ["a", "b", "c"], "churned": [True, False, False]})
+    >>> out = account_attributes(acc, pd.DataFrame({"account_id": ["a", "a"]}))
+    >>> out["responded"].tolist(), out["churn_status"].tolist()
+    ([True, False, False], ['churned', 'retained', 'retained'])
+    """
+    a = accounts.loc[accounts[account].notna()].drop_duplicates(account).reset_index(drop=True)
+    a["responded"] = a[account].isin(pd.Index(responses[account].dropna().unique()))
+    for name, (acc_codes, labels) in account_attribute_codes(a, list(segments)).items():
+        a[name] = pd.Categorical.from_codes(acc_codes, categories=pd.Index(labels, dtype=object))
+    return a
 
 
 def nonresponse_bias(
@@ -242,14 +375,15 @@ def nonresponse_bias(
         One row per invitation with a boolean ``responded``
         (:func:`match_invitations`) and the attributes to compare (person
         attributes such as role, account attributes carried by
-        :func:`invitation_attributes`).
+        :func:`invitation_attributes`). Rows may as well be accounts (with
+        ``cluster=None``: :func:`account_attributes`).
     attributes : iterable of str
         Columns to test.
     responded : str
         Column saying whether the invitation was answered.
     cluster : str, optional
         Column grouping invitations that are not independent (the account);
-        the tests are corrected for it.
+        the tests are corrected for it. None: independent units.
     labels : dict, optional
         Attribute -> name shown in the report.
 
@@ -264,11 +398,18 @@ def nonresponse_bias(
 
     Notes
     -----
-    Per invitation, a chi-square test of independence between the attribute
+    Per attribute, a chi-square test of independence between the attribute
     (levels with at least 5 invitations) and response. Invitations of one
-    account are correlated, so the statistic is divided by the design effect
-    of the response rate with accounts as clusters (first-order Rao-Scott
-    correction; Rao & Scott 1981, JASA 76:221-230). Effect size: Cramer's V
+    account are correlated, so each attribute's statistic is divided by the
+    mean generalised design effect of its own table with accounts as
+    clusters (first-order Rao-Scott correction; Rao & Scott 1981, JASA
+    76:221-230), as R's ``svychisq(~attribute + responded, svydesign(ids =
+    ~account), statistic = "Chisq")`` (:func:`npsdiag.stats.design.rao_scott_codes`);
+    an invitation whose attribute is missing stays in the design (domain
+    estimation). A design effect below 1 is not used to make a test less
+    conservative. Without clusters: Pearson's chi-square, or Fisher's exact
+    test when an expected count is below 5
+    (:func:`npsdiag.stats.design.independence_test`). Effect size: Cramer's V
     (phi for two levels) of the uncorrected table.
 
     Examples
@@ -277,29 +418,58 @@ def nonresponse_bias(
     >>> round(float(nonresponse_bias(inv, ["role"], cluster=None)["effect_size"].iloc[0]), 2)
     0.82
     """
-    deff = proportion_design_effect(invitations[responded], invitations[cluster]) \
-        if cluster and cluster in invitations else 1.0
     flag = as_bool(invitations[responded])
-    tables = [(attr, _level_table(invitations[attr], flag)) for attr in attributes
+    g = n_clusters = None
+    if cluster and cluster in invitations:
+        g, _ = factorize(invitations[cluster])  # -1: an invitation without an account is its own cluster
+        n_clusters = float(np.count_nonzero(counts(g, int(g.max(initial=-1)) + 1)) + np.count_nonzero(g < 0))
+    tables = [(attr, _frame_level_table(invitations[attr], flag, g, n_clusters)) for attr in attributes
               if attr in invitations and invitations[attr].notna().any()]
-    return nonresponse_from_tables(tables, deff, labels)
+    return nonresponse_from_tables(tables, labels, independent=g is None)
 
 
-def nonresponse_from_tables(tables: list[tuple[str, tuple[np.ndarray, np.ndarray, np.ndarray]]], deff: float,
-                            labels: dict[str, str] | None = None) -> pd.DataFrame:
-    """:func:`nonresponse_bias` from each attribute's (levels, invitations, answers) per level (levels in text
-    order) and the design effect of the response rate; the integer-code path of the area's check."""
+def _churn_note(t: LevelTable) -> str:
+    """For accounts: churn among responding accounts against the others (from the churned / retained levels)."""
+    lv = list(t.levels)
+    if sorted(lv) != ["churned", "retained"]:
+        return ""
+    c, r = lv.index("churned"), lv.index("retained")
+    resp = t.answered[c] + t.answered[r]
+    non = t.invited[c] - t.answered[c] + t.invited[r] - t.answered[r]
+    if resp <= 0 or non <= 0:
+        return ""
+    return (f"; churn was {pct(t.answered[c] / resp, 1)} among responding accounts against "
+            f"{pct((t.invited[c] - t.answered[c]) / non, 1)} among the others")
+
+
+def nonresponse_from_tables(tables: list[tuple[str, LevelTable]], labels: dict[str, str] | None = None,
+                            independent: bool = False) -> pd.DataFrame:
+    """:func:`nonresponse_bias` from each attribute's :class:`LevelTable`; the integer-code path of the area's check.
+
+    ``independent``: the units are accounts, each its own unit (Pearson's chi-square or Fisher's exact test);
+    else invitations in clusters, each table divided by its own design effect (at least 1).
+    """
     labels = labels or {}
     rows = []
-    for attr, (lv, invited, answered) in tables:
-        test = rao_scott_test(lv, invited, answered, deff=deff)
+    for attr, t in tables:
+        if independent:
+            test = independence_test(t.levels, t.invited, t.answered)
+        else:
+            test = rao_scott_test(t.levels, t.invited, t.answered, deff=max(1.0, t.deff) if np.isfinite(t.deff)
+                                  else 1.0)
         if test is None:
             continue
         res = test.to_dict()
         name = labels.get(attr, attr)
+        if independent:
+            comparison = (f"{pct(res['lowest_rate'])} of {res['lowest_rate_level']} accounts responded against "
+                          f"{pct(res['highest_rate'])} of {res['highest_rate_level']}"
+                          + (_churn_note(t) if attr == "churn_status" else ""))
+        else:
+            comparison = (f"response rate {pct(res['lowest_rate'])} for {res['lowest_rate_level']} to "
+                          f"{pct(res['highest_rate'])} for {res['highest_rate_level']}")
         res.update(attribute=name, rate_ratio=res["lowest_rate"] / res["highest_rate"] if res["highest_rate"] else
-                   np.nan, comparison=f"response rate {pct(res['lowest_rate'])} for {res['lowest_rate_level']} "
-                                      f"to {pct(res['highest_rate'])} for {res['highest_rate_level']}")
+                   np.nan, comparison=comparison)
         rows.append(res)
     cols = ["attribute", "test", "statistic", "dof", "p_value", "p_adj", "effect_size", "effect_measure",
             "design_effect", "n", "comparison", "rate_ratio", "lowest_rate_level", "lowest_rate",
@@ -309,5 +479,3 @@ def nonresponse_from_tables(tables: list[tuple[str, tuple[np.ndarray, np.ndarray
         return pd.DataFrame(columns=cols)
     out["p_adj"] = bh_adjust(out["p_value"])
     return out[cols]
-
-

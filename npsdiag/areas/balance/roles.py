@@ -14,6 +14,10 @@ References
    rate. JRSS B, 57(1), 289-300.
 .. [3] Rocks, B. (2016). Interval estimation for the "Net Promoter Score".
    The American Statistician, 70(4), 365-372 (NPS intervals and tests).
+.. [4] Rao, J. N. K. & Scott, A. J. (1981). The analysis of categorical data
+   from complex sample surveys. JASA, 76(374), 221-230.
+.. [5] Lumley, T. (2010). Complex Surveys: A Guide to Analysis Using R. Wiley
+   (domains and their contrasts).
 """
 
 from __future__ import annotations
@@ -27,12 +31,13 @@ import pandas as pd
 from scipy import stats
 
 from ...linking import counts, remap
+from ...stats.design import domain_variances, one_vs_rest, rao_scott_codes
 from ...stats.multiplicity import bh_adjust
-from ...stats.nps import Breaks, nps_diff_test, nps_table
+from ...stats.nps import Breaks, cluster_codes, nps_diff_test, nps_from_counts, nps_table
 from ...stats.proportions import cramers_v_gof, wilson_interval
 from .codes import category_codes, sorted_codes, text_codes
 
-__all__ = ["role_mix", "nps_by_role", "unify_roles"]
+__all__ = ["role_mix", "nps_by_role", "nps_by_role_codes", "unify_roles"]
 
 _BY_ROLE_COLUMNS = ["role", "n", "nps", "ci_low", "ci_high", "moe", "pct_detractors", "pct_passives", "pct_promoters",
                     "diff_vs_rest", "p_value", "p_adj", "reportable"]
@@ -226,6 +231,7 @@ def nps_by_role(
     min_n: int = 30,
     min_test_n: int = 10,
     breaks: Breaks = Breaks(),
+    cluster: str | None = None,
 ) -> pd.DataFrame:
     """NPS per role with its interval, each role tested against the others.
 
@@ -241,6 +247,12 @@ def nps_by_role(
         Roles with fewer responses are shown but marked not reportable.
     min_test_n : int
         Roles with fewer responses are not tested.
+    breaks : Breaks
+        Category breaks.
+    cluster : str, optional
+        Column whose equal values are one cluster (the account: its people
+        answer alike); a missing value is a cluster of its own. The
+        intervals and tests are then design-based (see Notes).
 
     Returns
     -------
@@ -248,10 +260,24 @@ def nps_by_role(
         One row per role: ``role``, ``n``, the NPS columns of
         :func:`npsdiag.stats.nps.nps` (``nps``, ``ci_low``, ``ci_high``,
         ``moe``, ``pct_*``), ``diff_vs_rest`` (points), ``p_value``
-        (two-sample Wald test against all other responses), ``p_adj``
+        (two-sample test against all other responses), ``p_adj``
         (Benjamini-Hochberg) and ``reportable``. ``attrs["test"]``: chi-square
         test of independence of category (detractor/passive/promoter) and role
-        over the tested roles (``chi2``, ``dof``, ``p_value``, ``cramers_v``).
+        over the tested roles (``chi2``, ``dof``, ``p_value``, ``cramers_v``,
+        ``n``, ``roles``, ``design_effect``).
+
+    Notes
+    -----
+    Without clusters: Rocks' adjusted Wald interval, a two-sample Wald test
+    against the other roles and Pearson's chi-square. With clusters, each
+    role is a domain of the clustered design: its interval is Rocks' on the
+    counts divided by its design effect (:func:`npsdiag.stats.design.domain_variances`,
+    as R's ``svyby``), its difference from the other roles a contrast of two
+    domains that share accounts (:func:`npsdiag.stats.design.one_vs_rest`,
+    as ``svycontrast``), and the chi-square is divided by the table's mean
+    generalised design effect (first-order Rao-Scott,
+    :func:`npsdiag.stats.design.rao_scott_codes`; ``chi2`` is then the
+    corrected statistic).
 
     Examples
     --------
@@ -263,12 +289,23 @@ def nps_by_role(
         return _no_roles()
     codes, roles = sorted_codes(data[role])
     cat = category_codes(data[score], breaks)
-    return _nps_by_role_codes(codes, roles, cat, confidence, min_n, min_test_n)
+    clusters = _clusters(data[cluster]) if cluster and cluster in data else None
+    return nps_by_role_codes(codes, roles, cat, confidence, min_n, min_test_n, clusters)
 
 
-def _nps_by_role_codes(codes: np.ndarray, roles: np.ndarray, cat: np.ndarray, confidence: float, min_n: int,
-                       min_test_n: int) -> pd.DataFrame:
-    """:func:`nps_by_role` from role codes (into ``roles``, in sorted order) and category codes per response."""
+def _clusters(values: pd.Series) -> np.ndarray:
+    """Integer cluster codes: a column of small non-negative integers as it is, else :func:`cluster_codes`."""
+    if pd.api.types.is_integer_dtype(values.dtype) and len(values):
+        v = values.to_numpy(dtype=np.int64)
+        if v.min() >= 0 and v.max() < 4 * len(v):
+            return v.astype(np.intp, copy=False)
+    return cluster_codes(values)
+
+
+def nps_by_role_codes(codes: np.ndarray, roles: np.ndarray, cat: np.ndarray, confidence: float, min_n: int,
+                      min_test_n: int, clusters: np.ndarray | None = None) -> pd.DataFrame:
+    """:func:`nps_by_role` from role codes (into ``roles``, in sorted order), category codes per response and,
+    optionally, integer cluster codes per response (0, 1, ...; every response in one)."""
     ok = (codes >= 0) & (cat >= 0)
     tab = np.bincount(codes[ok] * 3 + cat[ok], minlength=3 * len(roles)).reshape(-1, 3)
     seen = tab.sum(axis=1) > 0
@@ -276,37 +313,86 @@ def _nps_by_role_codes(codes: np.ndarray, roles: np.ndarray, cat: np.ndarray, co
         return _no_roles()
     t = nps_table(tab[seen], confidence)
     t.insert(0, "role", np.asarray(roles, dtype=object)[seen])
-    tot = t[["detractors", "passives", "promoters"]].sum()
-    diffs, ps = [], []
-    for _, row in t.iterrows():
-        mine = (row["detractors"], row["passives"], row["promoters"])
-        rest = tuple(tot[c] - row[c] for c in ("detractors", "passives", "promoters"))
-        if row["n"] < min_test_n or sum(rest) < min_test_n:
-            diffs.append(np.nan)
-            ps.append(np.nan)
-            continue
-        res = nps_diff_test(mine, rest, confidence=confidence)
-        diffs.append(res.diff)
-        ps.append(res.p_value)
-    t["diff_vs_rest"] = diffs
-    t["p_value"] = ps
+    key = np.where(ok, (np.cumsum(seen) - 1)[np.maximum(codes, 0)], -1)  # position in t, -1: no role or score
+    rest = t["n"].sum() - t["n"]
+    testable = ((t["n"] >= min_test_n) & (rest >= min_test_n)).to_numpy()
+    if clusters is None:
+        t["diff_vs_rest"], t["p_value"] = _diff_vs_rest(t, testable, confidence)
+        test = _chi2_by_role(t, t["n"] >= min_test_n)
+    else:
+        _design_based(t, key, cat, clusters, confidence)
+        x = cat - 1.0
+        diff, var = one_vs_rest(x, key, len(t), clusters)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            p = 2 * stats.norm.sf(np.abs(diff) / np.sqrt(var))
+        t["diff_vs_rest"] = np.where(testable, 100 * diff, np.nan)
+        t["p_value"] = np.where(testable, p, np.nan)
+        tested = (t["n"] >= min_test_n).to_numpy()
+        test = _rao_scott_by_role(np.where(key >= 0, remap(key, np.where(tested, np.arange(len(t)), -1)), -1),
+                                  cat, clusters, int(tested.sum()))
     t["p_adj"] = bh_adjust(t["p_value"])
     t["reportable"] = t["n"] >= min_n
-    tested = t[t["n"] >= min_test_n]
-    test: dict[str, Any] = {}
-    if len(tested) >= 2:
-        tab = tested[["detractors", "passives", "promoters"]].to_numpy(dtype="float64")
-        tab = tab[:, tab.sum(axis=0) > 0]
-        if tab.shape[1] >= 2:
-            chi2, p, dof, _ = stats.chi2_contingency(tab, correction=False)
-            nn = tab.sum()
-            v = math.sqrt(chi2 / (nn * (min(tab.shape) - 1)))
-            test = {"chi2": float(chi2), "dof": int(dof), "p_value": float(p), "cramers_v": v, "n": int(nn),
-                    "roles": int(len(tested))}
     t = t.sort_values("n", ascending=False).reset_index(drop=True)
     t = t[_BY_ROLE_COLUMNS]
     t.attrs["test"] = test
     return t
+
+
+def _diff_vs_rest(t: pd.DataFrame, testable: np.ndarray, confidence: float) -> tuple[list[float], list[float]]:
+    """Each role's NPS minus the other roles', two-sample Wald test (independent responses)."""
+    tot = t[["detractors", "passives", "promoters"]].sum()
+    diffs, ps = [], []
+    for i, (_, row) in enumerate(t.iterrows()):  # a handful of roles
+        if not testable[i]:
+            diffs.append(np.nan)
+            ps.append(np.nan)
+            continue
+        mine = (row["detractors"], row["passives"], row["promoters"])
+        rest = tuple(tot[c] - row[c] for c in ("detractors", "passives", "promoters"))
+        res = nps_diff_test(mine, rest, confidence=confidence)
+        diffs.append(res.diff)
+        ps.append(res.p_value)
+    return diffs, ps
+
+
+def _chi2_by_role(t: pd.DataFrame, tested: pd.Series) -> dict[str, Any]:
+    """Pearson's chi-square of category x role over the tested roles (independent responses)."""
+    if tested.sum() < 2:
+        return {}
+    tab = t.loc[tested, ["detractors", "passives", "promoters"]].to_numpy(dtype="float64")
+    tab = tab[:, tab.sum(axis=0) > 0]
+    if tab.shape[1] < 2:
+        return {}
+    chi2, p, dof, _ = stats.chi2_contingency(tab, correction=False)
+    nn = tab.sum()
+    return {"chi2": float(chi2), "dof": int(dof), "p_value": float(p),
+            "cramers_v": math.sqrt(chi2 / (nn * (min(tab.shape) - 1))), "n": int(nn), "roles": int(tested.sum()),
+            "design_effect": 1.0}
+
+
+def _design_based(t: pd.DataFrame, key: np.ndarray, cat: np.ndarray, clusters: np.ndarray, confidence: float) -> None:
+    """Each role's SE, design effect and interval as a domain of the clustered design (in place)."""
+    k = len(t)
+    x = np.where(cat >= 0, cat - 1.0, 0.0)
+    var, deff = domain_variances(x, key, k, clusters)  # responses without a role stay in the design
+    deff = np.where(np.isfinite(deff), np.maximum(deff, 1.0), 1.0)
+    counts = t[["detractors", "passives", "promoters"]].to_numpy(dtype="float64") / deff[:, None]
+    r = nps_from_counts(counts[:, 0], counts[:, 1], counts[:, 2], confidence=confidence)
+    t["se"] = 100 * np.sqrt(var)
+    t["ci_low"], t["ci_high"] = 100 * r["ci_low"], 100 * r["ci_high"]
+    t["moe"] = (t["ci_high"] - t["ci_low"]) / 2
+
+
+def _rao_scott_by_role(key: np.ndarray, cat: np.ndarray, clusters: np.ndarray, roles: int) -> dict[str, Any]:
+    """Category x role over the tested roles, first-order Rao-Scott corrected for the clusters."""
+    if roles < 2:
+        return {}
+    rs = rao_scott_codes(key, cat, clusters)
+    if not np.isfinite(rs.p_value):
+        return {}
+    deff = max(1.0, rs.deff_mean)
+    return {"chi2": rs.chi2 / deff, "dof": rs.dof, "p_value": float(stats.chi2.sf(rs.chi2 / deff, rs.dof)),
+            "cramers_v": rs.cramers_v, "n": rs.n, "roles": roles, "design_effect": deff}
 
 
 def _no_roles() -> pd.DataFrame:

@@ -8,16 +8,20 @@ to matter), or None. A skipped check has an empty context: its rule returns None
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
-from ...findings import Finding, worst
+from ...findings import Check, Finding, worst
 from ...fmt import num, p_eq, pct, pts
 
 __all__ = ["role_skew", "role_gap", "single_voice", "concentration", "revenue_coverage", "nonresponse_bias",
-           "summary", "DOMINANT_SHARE"]
+           "summary", "DOMINANT_SHARE", "REPRESENTATION_CHECKS"]
+
+#: The checks without which the area never says that responses represent the customer base, with their names.
+REPRESENTATION_CHECKS = {"role_mix": "the role mix", "voices_per_account": "voices per account",
+                         "revenue_coverage": "revenue coverage", "nonresponse": "non-response"}
 
 # --- role mix
 #: A role giving this share of responses or more dominates the voice.
@@ -202,11 +206,13 @@ def role_gap(ctx: Mapping[str, Any]) -> Finding | None:
     ev: dict[str, Any] = {"chi2": test["chi2"], "dof": test["dof"], "p_value": test["p_value"],
                           "cramers_v": test["cramers_v"], "n": test["n"], "highest_role": hi["role"],
                           "highest_nps": hi["nps"], "lowest_role": lo["role"], "lowest_nps": lo["nps"],
-                          "largest_gap_vs_rest": big}
+                          "largest_gap_vs_rest": big, "design_effect": test.get("design_effect", 1.0)}
     detail = (f"NPS ranges from {pts(lo['nps'])} for {lo['role']} (n = {num(lo['n'])}, interval "
               f"{pts(lo['ci_low'])} to {pts(lo['ci_high'])}) to {pts(hi['nps'])} for {hi['role']} "
               f"(n = {num(hi['n'])}, {pts(hi['ci_low'])} to {pts(hi['ci_high'])}); the category mix differs by role "
-              f"(chi-square = {test['chi2']:.1f} on {test['dof']} df, p {p_eq(test['p_value'])}).")
+              f"(chi-square = {test['chi2']:.1f} on {test['dof']} df"
+              + (", corrected for people of one account answering alike" if test.get("design_effect", 1) > 1 else "")
+              + f", p {p_eq(test['p_value'])}).")
     title = f"NPS differs by role: {pts(lo['nps'], 0)} for {lo['role']} against {pts(hi['nps'], 0)} for {hi['role']}"
     if dm_res is not None:
         dm_nps, other_nps = ctx["decision_nps"], ctx["other_nps"]
@@ -345,26 +351,42 @@ def _material(row: pd.Series, alpha: float) -> str | None:
 
 
 def nonresponse_bias(ctx: Mapping[str, Any]) -> Finding | None:
-    """``balance.nonresponse_bias``: invited people who answered differ from those who did not."""
+    """``balance.nonresponse_bias``: those who answered differ from those who did not.
+
+    The units are invitations (people invited) or, without invitations, the accounts of the customer base.
+    """
     if not ctx:
         return None
-    nr, n_inv, rate, alpha = ctx["tests"], ctx["invitations"], ctx["response_rate"], ctx["alpha"]
+    nr, n, rate, alpha = ctx["tests"], ctx["units"], ctx["response_rate"], ctx["alpha"]
     hits = [(sv, row) for sv, row in ((_material(row, alpha), row) for _, row in nr.iterrows()) if sv]
     if not hits:
         return None
     sev = worst(sv for sv, _ in hits)
-    ev: dict[str, Any] = {"invitations": int(n_inv), "response_rate": rate,
-                          "attributes_tested": int(len(nr)), "attributes_differing": [row["attribute"]
-                                                                                      for _, row in hits],
-                          "design_effect": float(nr["design_effect"].iloc[0])}
+    accounts = ctx.get("unit") == "accounts"
+    ev: dict[str, Any] = {"accounts" if accounts else "invitations": int(n), "response_rate": rate,
+                          "attributes_tested": int(len(nr)),
+                          "attributes_differing": [row["attribute"] for _, row in hits]}
+    if accounts:
+        ev["accounts_responded"] = int(ctx["responded"])
     for _, row in hits[:3]:
         ev[f"{row['attribute']}_p_adj"] = float(row["p_adj"])
         ev[f"{row['attribute']}_effect"] = float(row["effect_size"])
-    detail = (f"{pct(rate)} of {num(n_inv)} invitations were answered. Those who answered differ from those who "
-              "did not: " + "; ".join(f"{row['attribute']}: {row['comparison']} ({row['effect_measure']} "
-                                      f"{row['effect_size']:.2f}, adjusted p {p_eq(row['p_adj'])})"
-                                      for _, row in hits[:4]) + ". The NPS describes the people who chose to answer.")
+        if not accounts:
+            ev[f"{row['attribute']}_design_effect"] = float(row["design_effect"])
+    differs = "; ".join(f"{row['attribute']}: {row['comparison']} ({row['effect_measure']} "
+                        f"{row['effect_size']:.2f}, adjusted p {p_eq(row['p_adj'])})" for _, row in hits[:4])
     names = ", ".join(str(row["attribute"]) for _, row in hits[:3])
+    if accounts:
+        detail = (f"{num(ctx['responded'])} of {num(n)} accounts ({pct(rate)}) responded. The accounts that "
+                  f"responded differ from those that did not: {differs}. The NPS describes the accounts that chose "
+                  "to answer, not the customer base.")
+        return Finding("balance.nonresponse_bias", sev, f"Responding accounts differ from the others on {names}",
+                       detail, ev,
+                       "Survey the accounts that have not answered, starting with the groups heard least (the account "
+                       "owner asking in person, another channel), and weight results to the customer base where the "
+                       "gap persists.")
+    detail = (f"{pct(rate)} of {num(n)} invitations were answered. Those who answered differ from those who "
+              f"did not: {differs}. The NPS describes the people who chose to answer.")
     return Finding("balance.nonresponse_bias", sev, f"Responders differ from non-responders on {names}", detail, ev,
                    "Follow up non-responders in the groups that answer least (reminders, another channel, the account "
                    "owner asking in person), and weight results to the invited population where the gap persists.")
@@ -394,14 +416,24 @@ def _short(f: Finding, contexts: Mapping[str, Mapping[str, Any]]) -> str:
             "balance.concentration": "responses concentrated in a few accounts"}.get(f.id, f.title)
 
 
-def summary(findings: list[Finding], contexts: Mapping[str, Mapping[str, Any]]) -> str:
+def summary(findings: list[Finding], checks: Sequence[Check]) -> str:
     """The area's one sentence: its (at most three) most severe high or medium findings in a few words.
 
-    ``contexts`` maps each check's name to its context.
+    Without them, responses are said to represent the customer base only when the role mix, single voice,
+    revenue coverage and non-response checks (:data:`REPRESENTATION_CHECKS`) all ran and found nothing;
+    otherwise the sentence says what could not be checked, and why.
     """
+    contexts = {c.name: c.context for c in checks}
     top = sorted([f for f in findings if f.severity in ("high", "medium")],
                  key=lambda f: ("high", "medium").index(f.severity))
-    if not top:
-        return "Responses represent the customer base reasonably: no material imbalance found."
-    return "Whose voice: " + "; ".join(_short(f, contexts) for f in top[:3]) + "."
-
+    if top:
+        return "Whose voice: " + "; ".join(_short(f, contexts) for f in top[:3]) + "."
+    missing = [c for c in checks if c.name in REPRESENTATION_CHECKS and not c.assessed]
+    minor = ", ".join(dict.fromkeys(_short(f, contexts) for f in findings))
+    if missing:
+        what = "; ".join(f"{REPRESENTATION_CHECKS[c.name]} ({c.reason or 'no data'})" for c in missing)
+        return ("No material imbalance in what could be checked" + (f" (minor: {minor})" if minor else "")
+                + f", but not checked: {what}.")
+    if minor:
+        return f"No material imbalance found; minor points: {minor}."
+    return "Responses represent the customer base reasonably: no material imbalance found."
