@@ -67,7 +67,7 @@ def exclusions(prep: Prepared) -> Check:
     bad_scores = excl["reason"].isin(rules.EXCLUSION_FINDINGS["reliability.out_of_range"]).any()
     notes = ["Rows are excluded by npsdiag.clean.prepare for the first reason that applies; severity by the share "
              "of rows read: high from 10%, medium from 2%."]
-    if coverage:
+    if coverage and silent:
         notes.append("The responses come from a flat export, one row per account: a row with no score and no "
                      "comment is an account that was not surveyed (or did not answer), not a response missing its "
                      "score. It counts towards the response coverage and is left out of every share of responses.")
@@ -109,6 +109,8 @@ def feed_continuity(prep: Prepared) -> Check:
     if not len(r):
         return Check.skipped("feed_continuity", rules.NO_RESPONSES)
     unit = rules.period_unit(s.feed_period)
+    if "responded_at" not in prep.config.responses.columns:  # one survey date for every response
+        return Check.skipped("feed_continuity", rules.NO_DATES)
     exposure = _invited_exposure(prep, s.feed_period)
     if exposure is None:
         waves = survey_waves(r, freq=s.feed_period)

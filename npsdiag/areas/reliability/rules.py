@@ -17,9 +17,9 @@ from ...fmt import num, p_eq, pct, pts
 
 __all__ = ["MAX_MOE", "GAMING_ALPHA", "GAMING_ALPHA_HIGH", "GAMING_MIN_EXCESS", "GAMING_MIN_EXCESS_HIGH",
            "GAMING_MIN_TOP", "GAMING_MIN_OWNERS", "FEED_MIN_PERIODS", "INVITED_SHARE_MIN", "WAVES_MIN", "rhythm_text",
-           "EXCLUSION_FINDINGS", "REASON_FINDING",
-           "NO_RESPONSES", "NO_OWNER", "period_unit", "exclusion_finding", "feed_gaps_finding", "small_sample_finding",
-           "score_gaming_finding", "trust_table", "summary"]
+           "EXCLUSION_FINDINGS", "REASON_FINDING", "NO_RESPONSES", "NO_OWNER", "NO_DATES", "period_unit",
+           "exclusion_finding", "feed_gaps_finding", "small_sample_finding", "score_gaming_finding", "trust_table",
+           "summary"]
 
 #: Margin of error (NPS points, half-width of the interval) above which an NPS is too imprecise to report.
 MAX_MOE = 10.0
@@ -50,6 +50,8 @@ LOW_N_SHARE_MEDIUM = 0.25
 USABLE_SHARE_OK = 0.9
 #: Why the checks after the exclusions did not run when no response could be analysed (no trust line then).
 NO_RESPONSES = "no response could be analysed"
+#: Why the feed is not judged when the export gives one survey date for every response.
+NO_DATES = "the responses carry no date of their own (the export gives one survey date for all of them)"
 #: Why score gaming is not assessed without an owner column.
 NO_OWNER = "the responses do not name the account owner (rep or CSM) whose customers gave them"
 
