@@ -49,6 +49,7 @@ reference: $(STAMP)
 	$(PY) -m tests.reference.decay_inputs
 	$(PY) -m tests.reference.outcome_inputs
 	$(PY) -m tests.reference.balance_inputs
+	$(PY) -m tests.reference.segmentation_inputs
 	for f in tests/reference/*.R; do Rscript "$$f" || exit 1; done
 
 lint: $(STAMP)

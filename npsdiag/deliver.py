@@ -3,9 +3,10 @@
 :func:`write_deliverable` is the notebook's last step. The client's files
 (findings.json, ``brief.html``, ``datapack.xlsx``) show owners by their
 aliases (:func:`npsdiag.story.anonymise`) unless ``settings.name_owners``;
-``private/owners.html`` holds the names, for the programme owner only. The
-CSV work lists (callback queue, renewal-risk list) keep the names: the teams
-who call customers need them.
+``private/owners.html`` holds the names, for the programme owner only, and
+``private/callback_queue.csv`` the callback queue with its owners named, for
+the customer-success team that makes the calls; the client's copy names
+owners by their aliases.
 """
 
 from __future__ import annotations
@@ -15,15 +16,15 @@ from pathlib import Path
 from .clean import Prepared
 from .datapack import datapack_tables, write_datapack
 from .findings import Diagnosis
-from .outputs import write_outputs
+from .outputs import write_csv_safely, write_outputs
 from .report.pages import brief, owners_annex
 from .story import Story
 
 __all__ = ["write_deliverable", "FILES"]
 
 #: The files of a run's output folder, beside the report and appendix the runner renders from the notebook.
-FILES = ("findings.json", "brief.html", "datapack.xlsx", "private/owners.html", "callback_queue.csv",
-         "renewal_risk.csv", "segments.csv")
+FILES = ("findings.json", "brief.html", "datapack.xlsx", "private/owners.html", "private/callback_queue.csv",
+         "callback_queue.csv", "renewal_risk.csv", "segments.csv")
 
 
 def _write_text(path: Path, text: str) -> Path:
@@ -62,4 +63,8 @@ def write_deliverable(diag: Diagnosis, client: Diagnosis, story: Story, prep: Pr
                                                           confidence=s.confidence)))
     written.append(write_datapack(out / "datapack.xlsx", datapack_tables(client, story, prep.lineage), s.currency))
     written.append(_write_text(out / "private" / "owners.html", owners_annex(diag, story, prep, redact=s.redact_pii)))
+    decay = diag.areas.get("decay")
+    queue = decay.exports.get("callback_queue.csv") if decay is not None else None
+    if queue is not None and client is not diag and "owner" in queue:
+        written.append(write_csv_safely(queue, out / "private" / "callback_queue.csv"))
     return written

@@ -60,6 +60,8 @@ def data_summary(prep: Prepared) -> dict[str, Any]:
         "accounts": int(len(acc)) if acc is not None else (
             int(prep.responses["account_id"].nunique()) if "account_id" in prep.responses else None),
         "period": [period[0].date().isoformat(), period[1].date().isoformat()] if period else None,
+        # the day the data is known as of: "open", "active" and every age are counted to it
+        "as_of": prep.as_of.date().isoformat() if prep.as_of is not None else None,
     }
     if prep.invitations is not None:
         out["invitations"] = int(len(prep.invitations))

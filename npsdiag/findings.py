@@ -21,7 +21,8 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["SEVERITIES", "Finding", "Figure", "Check", "AreaResult", "Diagnosis",
-           "not_assessed", "FINDING_IDS", "SPEC_FINDING_IDS", "ADDED_FINDING_IDS", "worst", "severity_from_share", "as_figure", "jsonable"]
+           "not_assessed", "FINDING_IDS", "SPEC_FINDING_IDS",
+           "ADDED_FINDING_IDS", "worst", "severity_from_share", "as_figure", "jsonable"]
 
 SEVERITIES = ("high", "medium", "low", "info")
 STATUSES = ("red", "amber", "green", "not_assessed")

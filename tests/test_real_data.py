@@ -222,4 +222,6 @@ def test_bt_through_the_runner_with_a_hostile_path_and_client_name(shared_data, 
     html = res.report.read_text(encoding="utf-8")
     assert "<b>bold</b>" not in html and "&lt;b&gt;bold&lt;/b&gt;" in html
     assert "back\\slash" in html
-    assert "score missing" in html  # the 32 comment-only rows in the lineage
+    appendix = (res.output_dir / "appendix.html").read_text(encoding="utf-8")
+    assert "<b>bold</b>" not in appendix and "&lt;b&gt;bold&lt;/b&gt;" in appendix
+    assert "score missing" in appendix  # the 32 comment-only rows in the lineage

@@ -66,11 +66,14 @@ def test_headline_nps_equals_independent_computation(result, client_dir):
     assert doc["headline"]["n"] == len(s)
     assert doc["headline"]["ci_low"] < expected < doc["headline"]["ci_high"]
     html = result.report.read_text(encoding="utf-8")
-    assert f"{expected:+.1f}" in html
+    assert f">{expected:+.0f}<" in html  # the cover, rounded as a CEO reads it
+    appendix = (result.output_dir / "appendix.html").read_text(encoding="utf-8")
+    assert f"{expected:+.1f}" in appendix  # the statistics, to one decimal
 
 
-def test_report_is_offline_without_code_and_escapes_client_text(result):
-    html = result.report.read_text(encoding="utf-8")
+@pytest.mark.parametrize("name", ["report.html", "appendix.html", "brief.html"])
+def test_report_is_offline_without_code_and_escapes_client_text(result, name):
+    html = (result.output_dir / name).read_text(encoding="utf-8")
     assert not re.search(r"<script[^>]+src=", html, re.I)
     assert not re.search(r"<link[^>]+href=[\"']?https?:", html, re.I)
     assert not re.search(r"(src|href)=[\"']https?://", html, re.I)
@@ -80,18 +83,20 @@ def test_report_is_offline_without_code_and_escapes_client_text(result):
                   'class="jp-InputArea', "In&nbsp;[")
     for code in code_marks:
         assert code not in html, code
-    assert "Executive summary" in html and "Net Promoter Score" in html
+    assert "Net Promoter Score" in html
     assert "data:image/png;base64" in html or "<img" not in html
 
 
 def test_report_structure_cover_first(result):
     html = result.report.read_text(encoding="utf-8")
-    assert html.index('id="cover"') < html.index('id="summary"') < html.index('id="area-reliability"')
-    assert 'id="methodology"' in html and "Rocks" in html
+    assert html.index('id="cover"') < html.index('id="summary"') < html.index('id="action-plan"')
+    appendix = (result.output_dir / "appendix.html").read_text(encoding="utf-8")
+    assert appendix.index('id="area-reliability"') < appendix.index('id="methodology"') and "Rocks" in appendix
 
 
-def test_personal_data_redacted_in_report(result):
-    html = result.report.read_text(encoding="utf-8")
+@pytest.mark.parametrize("name", ["report.html", "appendix.html", "brief.html", "callback_queue.csv"])
+def test_personal_data_redacted_in_report(result, name):
+    html = (result.output_dir / name).read_text(encoding="utf-8")
     assert "jane.doe@example.com" not in html and "7700 900123" not in html
 
 
@@ -127,7 +132,7 @@ def test_cli_run_and_papermill_from_repository_root(client_dir, root, tmp_path):
                            "-p", "config", str(client_dir / "client.yml"), "--no-progress-bar"],
                           capture_output=True, text=True, cwd=root)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert "Executive summary" in nb_out.read_text()
+    assert 'id="summary"' in json.loads(nb_out.read_text()).__repr__().replace("\\", "")
 
 
 def test_cli_errors_are_messages_not_tracebacks(tmp_path, root):

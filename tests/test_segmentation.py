@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -24,6 +25,7 @@ from npsdiag.io import from_frames
 from npsdiag.stats.nps import Breaks
 
 NOW = pd.Timestamp("2026-01-01")
+REF = Path(__file__).parent / "reference"
 
 
 def responses_from_counts(cells: dict, start="2024-01-01", days=730, seed=0) -> pd.DataFrame:
@@ -41,13 +43,13 @@ def responses_from_counts(cells: dict, start="2024-01-01", days=730, seed=0) -> 
     return out
 
 
-def synth(n=3000, seed=0, apac_low=False, mix=False, small=False, spread=False) -> pd.DataFrame:
+def synth(n=3000, seed=0, apac_low=False, mix=False, small=False, spread=False, regions=4) -> pd.DataFrame:
     """Responses over 2024-2025 with Region and Plan; optional planted effects."""
     rng = np.random.default_rng(seed)
     dates = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 730, n), unit="D")
     y2 = np.asarray(dates >= pd.Timestamp("2025-01-01"))
-    regions = np.array(["EMEA", "NA", "APAC", "LATAM"])
-    p1 = [0.4, 0.4, 0.1, 0.1]
+    regions, p1 = (np.array(["EMEA", "NA", "APAC", "LATAM"]), [0.4, 0.4, 0.1, 0.1]) if regions == 4 else (
+        np.array(["EMEA", "NA", "APAC", "LATAM", "DACH", "Nordics"][:regions]), [1 / regions] * regions)
     p2 = [0.25, 0.25, 0.4, 0.1] if mix else p1
     reg = np.where(y2, rng.choice(regions, n, p=p2), rng.choice(regions, n, p=p1))
     plan = rng.choice(["Basic", "Pro", "Enterprise"], n, p=[0.4, 0.4, 0.2])
@@ -59,7 +61,7 @@ def synth(n=3000, seed=0, apac_low=False, mix=False, small=False, spread=False) 
         low = (reg == "APAC") & (rng.random(n) < 0.5)
         score = np.where(low, rng.integers(0, 7, n), score)
     if spread:
-        shift = {"EMEA": -3, "NA": 0, "APAC": 2, "LATAM": -6}
+        shift = {"EMEA": -3, "NA": 0, "APAC": 2, "LATAM": -6, "DACH": -1, "Nordics": 1}
         score = np.clip(score + np.array([shift[r] for r in reg]) * (rng.random(n) < 0.7), 0, 10)
     return pd.DataFrame({"score": score, "responded_at": dates, "Region": reg, "Plan": plan,
                          "response_id": [f"R{i}" for i in range(n)]})
@@ -134,32 +136,69 @@ def test_dimension_chi_square_by_hand():
 
 
 def test_dispersion_dersimonian_laird_by_hand():
-    counts = [(30, 30, 40), (50, 20, 30), (10, 30, 60), (20, 40, 40)]
-    cells = {(s, 1): c for s, c in zip("ABCD", counts, strict=True)}
+    counts = [(30, 30, 40), (50, 20, 30), (10, 30, 60), (20, 40, 40), (40, 20, 40)]
+    cells = {(s, 1): c for s, c in zip("ABCDE", counts, strict=True)}
     seg = S.segment_nps(responses_from_counts(cells), ["Region"], min_n=30)
     d = S.segment_dispersion(seg).iloc[0]
     y = np.array([100 * (r - dd) / (dd + p + r) for dd, p, r in counts])
     v = np.array([1e4 * adj_var(*c) for c in counts])
     w = 1 / v
     q = np.sum(w * (y - np.sum(w * y) / w.sum()) ** 2)
-    tau2 = max(0.0, (q - 3) / (w.sum() - (w**2).sum() / w.sum()))
+    tau2 = max(0.0, (q - 4) / (w.sum() - (w**2).sum() / w.sum()))
     assert d["q"] == pytest.approx(q)
     assert d["tau"] == pytest.approx(np.sqrt(tau2))
-    assert d["i2"] == pytest.approx((q - 3) / q)
-    assert d["q_p_value"] == pytest.approx(stats.chi2.sf(q, 3))
+    assert d["i2"] == pytest.approx((q - 4) / q)
+    assert d["q_p_value"] == pytest.approx(stats.chi2.sf(q, 4))
 
     # Q-profile bounds: the generalised Q equals the chi-square quantiles there (Viechtbauer 2007)
     def qgen(t2):
         ww = 1 / (v + t2)
         return np.sum(ww * (y - np.sum(ww * y) / ww.sum()) ** 2)
 
-    assert qgen(d["tau_ci_low"] ** 2) == pytest.approx(stats.chi2.ppf(0.975, 3), rel=1e-6)
-    assert qgen(d["tau_ci_high"] ** 2) == pytest.approx(stats.chi2.ppf(0.025, 3), rel=1e-6)
+    assert qgen(d["tau_ci_low"] ** 2) == pytest.approx(stats.chi2.ppf(0.975, 4), rel=1e-6)
+    assert qgen(d["tau_ci_high"] ** 2) == pytest.approx(stats.chi2.ppf(0.025, 4), rel=1e-6)
     assert d["tau_ci_low"] <= d["tau"] <= d["tau_ci_high"]
+    assert d["note"] == ""
+
+
+def test_no_spread_from_fewer_than_five_segments_but_the_test_of_homogeneity_stays():
+    # Issue 16 item 8: three plans gave "tau 18 (interval 9 to 120)" and "a typical segment from -14 to +58".
+    counts = [(10, 20, 70), (50, 20, 30), (30, 30, 40)]
+    cells = {(s, 1): c for s, c in zip("ABC", counts, strict=True)}
+    seg = S.segment_nps(responses_from_counts(cells), ["Region"], min_n=30)
+    d = S.segment_dispersion(seg).iloc[0]
+    assert d["k"] == 3 and np.isnan(d["tau"]) and np.isnan(d["tau_ci_high"]) and np.isnan(d["pi_low"])
+    assert "too few to estimate the spread" in d["note"]
+    y = np.array([60.0, -20.0, 10.0])
+    w = 1 / np.array([1e4 * adj_var(*c) for c in counts])
+    q = np.sum(w * (y - np.sum(w * y) / w.sum()) ** 2)
+    assert d["q"] == pytest.approx(q) and d["q_p_value"] == pytest.approx(stats.chi2.sf(q, 2))
+    res, _ = run(responses_from_counts({(s, p): c for s, c in zip("ABC", counts, strict=True) for p in (1, 2)}),
+                 segments=["Region"])
+    assert res.finding("segmentation.dispersion") is None
+    check = next(c for c in res.checks if c.name == "dispersion")
+    assert not check.assessed and not check.substantive and "5 values" in check.reason
+    assert check.reason.endswith("the segments are compared directly")
+    table = res.tables["dimensions"].iloc[0]
+    assert np.isnan(table["tau"]) and "too few to estimate the spread" in table["note"]
+
+
+def test_prediction_range_and_tau_interval_stay_on_the_nps_scale():
+    # Five segments from -100 to +100 (n = 30 each): pooled ± 1.96 tau would run far beyond the scale.
+    counts = [(30, 0, 0), (25, 0, 5), (15, 0, 15), (5, 0, 25), (0, 0, 30)]
+    cells = {(s, 1): c for s, c in zip("ABCDE", counts, strict=True)}
+    d = S.segment_dispersion(S.segment_nps(responses_from_counts(cells), ["Region"], min_n=30)).iloc[0]
+    y = np.array([-100.0, -200 / 3, 0.0, 200 / 3, 100.0])
+    w = 1 / np.array([1e4 * adj_var(*c) for c in counts])
+    q = np.sum(w * (y - np.sum(w * y) / w.sum()) ** 2)
+    tau_dl = np.sqrt((q - 4) / (w.sum() - (w**2).sum() / w.sum()))
+    assert tau_dl > 100  # DerSimonian-Laird's estimate is beyond the largest SD on a -100..+100 scale
+    assert d["tau"] == 100 and d["tau_ci_high"] == 100 and d["tau_ci_low"] <= d["tau"]
+    assert d["pi_low"] == -100 and d["pi_high"] == 100
 
 
 def test_dispersion_is_zero_for_identical_segments():
-    cells = {(s, 1): (20, 30, 50) for s in "ABC"}
+    cells = {(s, 1): (20, 30, 50) for s in "ABCDE"}
     d = S.segment_dispersion(S.segment_nps(responses_from_counts(cells), ["Region"])).iloc[0]
     assert d["tau"] == 0 and d["i2"] == 0 and d["q"] == pytest.approx(0, abs=1e-12)
 
@@ -229,7 +268,7 @@ def test_insufficient_n_fires_only_with_a_small_segment(planted, clean):
 
 
 def test_dispersion_fires_on_spread_and_not_on_clean(clean):
-    res, _ = run(synth(seed=13, spread=True))
+    res, _ = run(synth(seed=13, spread=True, regions=6))
     f = res.finding("segmentation.dispersion")
     assert f is not None and f.evidence["tau"] >= 10 and f.evidence["q_p_adj"] < 0.05
     assert f.evidence["tau_ci_low"] <= f.evidence["tau"] <= f.evidence["tau_ci_high"]
@@ -376,46 +415,92 @@ def kitagawa(frame: pd.DataFrame) -> tuple[float, float, float]:
     return mix, rate, float((w2 * y2).sum() - (w1 * y1).sum())
 
 
-def accounts_two_periods(n_acc=300, seed=0, mix_shift=True):
-    """Accounts answering 1-6 times alike (shared experience), Region an account attribute; period 1 and 2."""
+#: Population of :func:`accounts_two_periods`: regions' shares of accounts, each account's lasting category
+#: (promoter / detractor probabilities by region), the share of its answers that keep that category, the
+#: fresh-answer probabilities of each period, and the answers per account and period (uniform on [lo, hi]).
+POP = {"share": np.array([0.5, 0.3, 0.2]), "pro": np.array([0.6, 0.4, 0.2]), "det": np.array([0.1, 0.3, 0.5]),
+       "keep": 0.7, "fresh_pro": {1: np.array([0.5, 0.4, 0.3]), 2: np.array([0.3, 0.45, 0.3])},
+       "fresh_det": {1: np.array([0.2, 0.3, 0.4]), 2: np.array([0.4, 0.25, 0.4])},
+       "answers": {1: ((1, 4), (1, 4), (1, 4)), 2: ((1, 4), (1, 4), (2, 6))}}
+
+
+def accounts_two_periods(n_acc=300, seed=0) -> pd.DataFrame:
+    """Accounts answering in both periods, each answer mostly its lasting category (Region an account attribute).
+
+    Region C answers more in period 2 (a mix shift), A's fresh answers are worse (a rate change); an account's two
+    periods are positively correlated, as when the same customers answer year after year.
+    """
     rng = np.random.default_rng(seed)
-    rows = []
-    for i in range(n_acc):
-        period = 1 if i < n_acc // 2 else 2
-        p = [0.5, 0.3, 0.2] if period == 1 or not mix_shift else [0.3, 0.3, 0.4]
-        region = rng.choice(["A", "B", "C"], p=p)
-        promo = {"A": 0.6, "B": 0.4, "C": 0.2}[region]
-        base = 10.0 if rng.random() < promo else rng.choice([3.0, 8.0])
-        for _ in range(rng.integers(1, 7)):
-            score = base if rng.random() < 0.7 else rng.choice([3.0, 8.0, 10.0])
-            rows.append({"account_id": f"a{i}", "Region": region, "period": period, "score": score})
-    df = pd.DataFrame(rows)
+    region = rng.choice(3, n_acc, p=POP["share"])
+    u = rng.random(n_acc)
+    lasting = np.where(u < POP["pro"][region], 2, np.where(u < POP["pro"][region] + POP["det"][region], 0, 1))
+    cols = {"account_id": [], "Region": [], "period": [], "score": []}
+    for p in (1, 2):
+        lo = np.array([POP["answers"][p][r][0] for r in region])
+        hi = np.array([POP["answers"][p][r][1] for r in region])
+        m = rng.integers(lo, hi + 1)
+        acc, reg, cat = np.repeat(np.arange(n_acc), m), np.repeat(region, m), np.repeat(lasting, m)
+        v = rng.random(len(acc))
+        fresh = np.where(v < POP["fresh_pro"][p][reg], 2, np.where(v < POP["fresh_pro"][p][reg]
+                                                                   + POP["fresh_det"][p][reg], 0, 1))
+        cat = np.where(rng.random(len(acc)) < POP["keep"], cat, fresh)
+        cols["account_id"].append(np.char.add("a", acc.astype(str)))
+        cols["Region"].append(np.array(["A", "B", "C"])[reg])
+        cols["period"].append(np.full(len(acc), p))
+        cols["score"].append(np.array([3.0, 8.0, 10.0])[cat])
+    df = pd.DataFrame({c: np.concatenate(v) for c, v in cols.items()})
     df["x"] = np.where(df["score"] >= 9, 1, np.where(df["score"] <= 6, -1, 0))
     return df
 
 
+def population_mix_rate() -> tuple[float, float]:
+    """The population's mix and rate effects (Kitagawa) of :func:`accounts_two_periods`, computed from ``POP``."""
+    y, w = {}, {}
+    for p in (1, 2):
+        pro = POP["keep"] * POP["pro"] + (1 - POP["keep"]) * POP["fresh_pro"][p]
+        det = POP["keep"] * POP["det"] + (1 - POP["keep"]) * POP["fresh_det"][p]
+        y[p] = 100 * (pro - det)  # answers per account do not depend on its category
+        mean_answers = np.array([(lo + hi) / 2 for lo, hi in POP["answers"][p]])
+        w[p] = POP["share"] * mean_answers / np.sum(POP["share"] * mean_answers)
+    return (float(np.sum((w[2] - w[1]) * (y[1] + y[2]) / 2)), float(np.sum((y[2] - y[1]) * (w[1] + w[2]) / 2)))
+
+
+def account_tables(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per account (rows), period and region: responses and sum of x, arrays (accounts, 2, 3)."""
+    acc = pd.factorize(df["account_id"])[0]
+    reg = df["Region"].map({"A": 0, "B": 1, "C": 2}).to_numpy()
+    per = df["period"].to_numpy() - 1
+    n = np.zeros((acc.max() + 1, 2, 3))
+    sx = np.zeros_like(n)
+    np.add.at(n, (acc, per, reg), 1)
+    np.add.at(sx, (acc, per, reg), df["x"].to_numpy())
+    return n, sx
+
+
+def decomposition(n: np.ndarray, sx: np.ndarray) -> np.ndarray:
+    """(mix, rate, change) of counts n and sums sx of shape (..., 2, 3), by Kitagawa's formulas."""
+    w = n / n.sum(axis=-1, keepdims=True)
+    y = 100 * sx / n
+    w1, w2, y1, y2 = w[..., 0, :], w[..., 1, :], y[..., 0, :], y[..., 1, :]
+    return np.stack([np.sum((w2 - w1) * (y1 + y2) / 2, axis=-1), np.sum((y2 - y1) * (w1 + w2) / 2, axis=-1),
+                     np.sum(w2 * y2, axis=-1) - np.sum(w1 * y1, axis=-1)], axis=-1)
+
+
 def test_mix_rate_delta_interval_matches_a_brute_force_account_bootstrap():
-    # Independent reference: resample whole accounts with replacement within each period (2000 times), recompute
-    # the decomposition from the resampled accounts' counts, and take the bootstrap standard deviations.
+    # Issue 16 item 5. Independent reference: resample whole accounts with replacement (2000 times), each
+    # account with its responses of both periods, and recompute the decomposition from the resampled counts.
     df = accounts_two_periods(seed=1)
-    est = kitagawa(df)
+    n, sx = account_tables(df)
     rng = np.random.default_rng(2)
-    sims = np.zeros((2000, 3))
-    tabs = {}
-    for p in (1, 2):  # per account: responses and sum of x in each region
-        g = df[df["period"] == p].groupby(["account_id", "Region"])["x"].agg(["size", "sum"]).unstack(fill_value=0)
-        tabs[p] = (g["size"].reindex(columns=["A", "B", "C"], fill_value=0).to_numpy(float),
-                   g["sum"].reindex(columns=["A", "B", "C"], fill_value=0).to_numpy(float))
-    for b in range(2000):
-        w, y = {}, {}
-        for p in (1, 2):
-            n, sx = tabs[p]
-            pick = rng.integers(0, len(n), len(n))
-            nn, ss = n[pick].sum(0), sx[pick].sum(0)
-            w[p], y[p] = nn / nn.sum(), 100 * ss / nn
-        sims[b] = [np.sum((w[2] - w[1]) * (y[1] + y[2]) / 2), np.sum((y[2] - y[1]) * (w[1] + w[2]) / 2),
-                   np.sum(w[2] * y[2]) - np.sum(w[1] * y[1])]
-    boot_sd = sims.std(axis=0, ddof=1)
+    picks = rng.integers(0, len(n), (2000, len(n)))
+    boot_sd = decomposition(n[picks].sum(axis=1), sx[picks].sum(axis=1)).std(axis=0, ddof=1)
+    # the same bootstrap with the two periods drawn independently (what treating them as two samples assumes)
+    other = rng.integers(0, len(n), (2000, len(n)))
+    both = np.stack([n[picks][:, :, 0].sum(axis=1), n[other][:, :, 1].sum(axis=1)], axis=1)
+    both_x = np.stack([sx[picks][:, :, 0].sum(axis=1), sx[other][:, :, 1].sum(axis=1)], axis=1)
+    indep_sd = decomposition(both, both_x).std(axis=0, ddof=1)
+    assert indep_sd[2] > 1.3 * boot_sd[2]  # the accounts' two periods are correlated: independence is far off
+    est = kitagawa(df)
     t = S.mix_rate_summary(df, ["Region"], "period", 1, 2, cluster="account_id").iloc[0]
     z = stats.norm.ppf(0.975)
     for i, key in enumerate(("mix", "rate", "change")):
@@ -424,50 +509,55 @@ def test_mix_rate_delta_interval_matches_a_brute_force_account_bootstrap():
         half = (t[f"{key}_ci_high"] - t[f"{key}_ci_low"]) / 2
         assert t[f"{key}_ci_low"] + half == pytest.approx(mid, abs=1e-9)  # symmetric Wald interval
         assert half / z == pytest.approx(boot_sd[i], rel=0.1)
+    boot = S.mix_rate_summary(df, ["Region"], "period", 1, 2, cluster="account_id", method="bootstrap",
+                              n_boot=1000).iloc[0]
+    for key in ("mix", "rate", "change"):  # the library's own account bootstrap keeps both periods together too
+        lo, hi = boot[f"{key}_ci_low"], boot[f"{key}_ci_high"]
+        assert (hi - lo) / (2 * z) == pytest.approx(boot_sd[("mix", "rate", "change").index(key)], rel=0.15)
+
+
+def test_mix_rate_standard_errors_equal_r_svycontrast_on_the_demo():
+    # tests/reference/segmentation_mix_rate.R: svycontrast of svytotal (accounts as clusters) with the
+    # decomposition written as expressions of totals, on the demo client's responses of 2024 and 2025.
+    ref = pd.read_csv(REF / "segmentation_mix_rate_r.csv").set_index(["dimension", "what"])
+    d = pd.read_csv(REF / "segmentation_demo.csv", keep_default_na=False, dtype={"period": str})
+    d["score"] = d["x"].map({-1: 0, 0: 7, 1: 10})
+    z = stats.norm.ppf(0.975)
+    got = S.mix_rate_summary(d, ["Region", "Plan", "Industry"], "period", "2024", "2025",
+                             cluster="account").set_index("dimension")
+    for (dim, what), row in ref.iterrows():
+        est = got.loc[dim, "change" if what == "change" else f"{what}_effect"]
+        se = (got.loc[dim, f"{what}_ci_high"] - got.loc[dim, f"{what}_ci_low"]) / (2 * z)
+        assert est == pytest.approx(row["estimate"], rel=1e-9, abs=1e-9)
+        assert se == pytest.approx(row["se"], rel=1e-7)
+    # the demo's change 2024 -> 2025: SE 2.09 with its 487 accounts answering in both years counted once, where
+    # two independent samples gave 3.29 (issue 16)
+    assert ref.loc[("Plan", "change"), "se"] == pytest.approx(2.09, abs=0.01)
 
 
 def test_mix_rate_delta_change_interval_by_hand_without_clusters():
-    # Without clusters the change's variance is the sum over periods of the NPS variances, each
-    # (p_pro + p_det - nps²) / (n - 1) on the -1..1 scale (sample variance of x over n responses).
+    # Without clusters every response is its own unit of one design (as R's svycontrast with ids = ~1): the
+    # change's variance is N/(N - 1) times the sum over periods of (p_pro + p_det - nps²) / n on the -1..1 scale.
     cells = {("A", 1): (10, 20, 70), ("B", 1): (50, 20, 30), ("A", 2): (2, 8, 30), ("B", 2): (72, 32, 56)}
     df = responses_from_counts(cells)
     df["period"] = df["responded_at"].dt.year
     t = S.mix_rate_summary(df, ["Region"], "period", 2024, 2025).iloc[0]
     # period 1: 60 detractors, 40 passives, 100 promoters (n 200); period 2: 74, 40, 86 (n 200)
-    v1 = (100 / 200 + 60 / 200 - (40 / 200) ** 2) / 199
-    v2 = (86 / 200 + 74 / 200 - (12 / 200) ** 2) / 199
-    half = stats.norm.ppf(0.975) * 100 * np.sqrt(v1 + v2)
+    v1 = (100 / 200 + 60 / 200 - (40 / 200) ** 2) / 200
+    v2 = (86 / 200 + 74 / 200 - (12 / 200) ** 2) / 200
+    half = stats.norm.ppf(0.975) * 100 * np.sqrt(400 / 399 * (v1 + v2))
     assert t["change_ci_high"] - t["change"] == pytest.approx(half, rel=1e-9)
 
 
 def test_mix_rate_delta_interval_coverage():
-    # 300 samples from a known population (accounts of 1-4 alike responses): the 95% intervals of the mix and
-    # rate effects must cover the population values about 95% of the time.
-    rng = np.random.default_rng(3)
-    share = {1: np.array([0.5, 0.3, 0.2]), 2: np.array([0.3, 0.3, 0.4])}
-    promo = {1: np.array([0.6, 0.4, 0.2]), 2: np.array([0.55, 0.45, 0.2])}
-    detr = np.array([0.1, 0.3, 0.5])
-    # population: an account's responses all share its category, so segment NPS = promo - detr
-    y = {p: 100 * (promo[p] - detr) for p in (1, 2)}
-    true_mix = float(np.sum((share[2] - share[1]) * (y[1] + y[2]) / 2))
-    true_rate = float(np.sum((y[2] - y[1]) * (share[1] + share[2]) / 2))
-    # segments' shares are shares of responses: equal mean responses per account keep them the account shares
+    # 300 samples of 250 accounts answering in both periods (:func:`accounts_two_periods`): the 95% intervals of
+    # the mix and rate effects must cover the population values about 95% of the time. Treating the two periods
+    # as independent samples over-covers (its intervals are too wide).
+    true_mix, true_rate = population_mix_rate()
     hits = np.zeros(2)
     sims = 300
-    k = 250
-    labels = np.array(["A", "B", "C"])
-    for _ in range(sims):
-        cols = {"account_id": [], "Region": [], "period": [], "score": []}
-        for p in (1, 2):
-            seg = rng.choice(3, k, p=share[p])
-            u = rng.random(k)
-            score = np.where(u < promo[p][seg], 10.0, np.where(u < promo[p][seg] + detr[seg], 3.0, 8.0))
-            m = rng.integers(1, 5, k)
-            cols["account_id"].append(np.repeat(np.arange(k) + p * k, m))
-            cols["Region"].append(labels[np.repeat(seg, m)])
-            cols["period"].append(np.full(m.sum(), p))
-            cols["score"].append(np.repeat(score, m))
-        frame = pd.DataFrame({c: np.concatenate(v) for c, v in cols.items()})
+    for i in range(sims):
+        frame = accounts_two_periods(n_acc=250, seed=1000 + i)
         t = S.mix_rate_summary(frame, ["Region"], "period", 1, 2, cluster="account_id").iloc[0]
         hits += [t["mix_ci_low"] <= true_mix <= t["mix_ci_high"], t["rate_ci_low"] <= true_rate <= t["rate_ci_high"]]
     cover = hits / sims
@@ -572,15 +662,48 @@ def test_nps_grid_matches_a_crosstab():
 
 def test_every_check_is_listed_assessed_or_not(planted):
     assert [c.name for c in planted.checks] == list(CHECKS)
-    assert all(c.assessed for c in planted.checks)
+    substantive = {c.name for c in planted.checks if c.substantive}
+    assert substantive == {"segments", "small_segments", "mix_rate"}
+    assert all(c.assessed for c in planted.checks if c.name != "dispersion")
+    spread = next(c for c in planted.checks if c.name == "dispersion")  # 4 regions, 3 reportable plans
+    assert not spread.assessed and "5 values" in spread.reason
     tiny = pd.DataFrame({"score": [9.0, 2.0], "responded_at": pd.to_datetime(["2025-01-01", "2025-02-01"])})
     none = S.diagnose(prepare(from_frames(tiny), as_of=NOW))
     assert none.status == "not_assessed" and [c.name for c in none.checks] == list(CHECKS)
     assert not any(c.assessed for c in none.checks) and all(c.reason == none.not_assessed_reason for c in none.checks)
-    one_date, _ = run(pd.DataFrame({"score": [9.0, 10, 3] * 20, "responded_at": pd.Timestamp("2025-03-01"),
-                                    "Region": ["A", "B", "C"] * 20, "Plan": ["x", "y"] * 30}))
-    skipped = {c.name: c.reason for c in one_date.checks if not c.assessed}
-    assert set(skipped) == {"trend", "mix_rate"} and "trend" not in one_date.tables
+    assert "responses.segments" not in none.not_assessed_reason  # plain words, no config keys
+    one_date, _ = run(pd.DataFrame({"score": [9.0, 10, 3] * 120, "responded_at": pd.Timestamp("2025-03-01"),
+                                    "Region": list("AAABBBCCC") * 40, "Plan": ["x", "y"] * 180,
+                                    "response_id": [f"R{i}" for i in range(360)]}))
+    skipped = {c.name: c for c in one_date.checks if not c.assessed}
+    assert set(skipped) == {"dispersion", "trend", "mix_rate"} and "trend" not in one_date.tables
+    # one date: no change to split and no trend; neither is a gap in the evidence
+    assert not any(c.substantive for c in skipped.values()) and one_date.status == "green"
+    # each plan: 60 detractors, 120 promoters; each region: 40 and 80 against the rest's 80 and 160
+    z = stats.norm.ppf(0.975)
+    plan, region = (z * 100 * np.sqrt(v) for v in (2 * adj_var(60, 0, 120), adj_var(40, 0, 80) + adj_var(80, 0, 160)))
+    assert (round(plan), round(region)) == (19, 20)  # within the 20 points a high-severity gap needs
+    assert one_date.summary_text == ("Reportable segments range from +33 to +33 around the overall +33; no segment of "
+                                     "Region, Plan differs significantly from the rest, each difference measured to "
+                                     "within ±19 to ±20 points.")
+
+
+def test_no_claim_that_segments_do_not_differ_when_no_difference_could_be_seen():
+    # Issue 19 class 3: two plans of 30 responses each are compared, but their difference is known only to within
+    # ±45 points, so finding no significant difference says nothing; Region's values have 20 responses each.
+    small, _ = run(pd.DataFrame({"score": [9.0, 10, 3] * 20, "responded_at": pd.Timestamp("2025-03-01"),
+                                 "Region": ["A", "B", "C"] * 20, "Plan": ["x", "y"] * 30,
+                                 "response_id": [f"R{i}" for i in range(60)]}))
+    half = stats.norm.ppf(0.975) * 100 * np.sqrt(2 * adj_var(10, 0, 20))
+    assert round(half) == 45
+    seg = next(c for c in small.checks if c.name == "segments")
+    assert not seg.assessed and seg.substantive
+    assert seg.reason == ("the segments are too small to tell whether they differ: no segment's difference from the "
+                          "rest is known to better than ±45 points, so even a 20-point gap could go unseen")
+    assert small.status == "amber" and "differs significantly" not in small.summary_text
+    assert small.summary == ("Reportable segments range from +33 to +33 around the overall +33; the segments of Plan "
+                             "are too small to tell whether they differ (each difference from the rest is known only "
+                             "to within ±45 points or more).")
 
 
 def test_figures_draw_on_a_given_axes():
@@ -618,3 +741,192 @@ def test_trend_by_segment_matches_a_groupby_on_periods():
     np.testing.assert_allclose(got.loc[ref.index, "nps"].to_numpy(), 100 * ref["mean"].to_numpy(), atol=1e-9)
     assert list(t["period"]) == sorted(t["period"])  # chronological (labels sort as dates for months)
     assert t["start"].iloc[0] == pd.Timestamp("2024-01-01")
+
+
+# --------------------------------------------------------------------------- design-based tests across a dimension
+
+
+def clustered_segments(seed=0, n_acc=200, zero_cell=False) -> pd.DataFrame:
+    """Accounts (an attribute Region, and a response-level Channel) answering 1-8 times, mostly alike."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n_acc):
+        region = rng.choice(["A", "B", "C", "D"])
+        base = rng.choice([3.0, 8.0, 10.0], p=[0.3, 0.3, 0.4] if region != "A" else [0.2, 0.3, 0.5])
+        for _ in range(rng.integers(1, 9)):
+            score = base if rng.random() < 0.75 else rng.choice([3.0, 8.0, 10.0])
+            rows.append({"account_id": f"a{i}", "Region": region, "Channel": rng.choice(["web", "mail", "phone"]),
+                         "score": score})
+    df = pd.DataFrame(rows)
+    if zero_cell:  # no detractor in region D
+        df.loc[(df["Region"] == "D") & (df["score"] <= 6), "score"] = 8.0
+    return df
+
+
+@pytest.mark.parametrize("zero_cell", [False, True])
+def test_dimension_chi_square_is_rao_scott_for_accounts(zero_cell):
+    # Issue 16 item 6: the dimension test allows for accounts answering many times, as the library's
+    # chisq_rao_scott (itself equal to R's svychisq) on the same responses.
+    from npsdiag.stats.survey import chisq_rao_scott
+
+    df = clustered_segments(seed=4, zero_cell=zero_cell)
+    got = S.dimension_tests(df, ["Region", "Channel"], min_n=10, cluster="account_id").set_index("dimension")
+    x = np.where(df["score"] >= 9, 2, np.where(df["score"] <= 6, 0, 1))
+    for dim in ("Region", "Channel"):
+        ref = chisq_rao_scott(df[dim], x, df["account_id"])
+        assert got.loc[dim, "chi2"] == pytest.approx(ref.chi2, rel=1e-9)
+        assert got.loc[dim, "design_effect"] == pytest.approx(ref.deff_mean, rel=1e-9)
+        assert got.loc[dim, "p_value"] == pytest.approx(ref.p_value, rel=1e-6)
+        assert got.loc[dim, "dof"] == ref.dof
+    assert got.loc["Region", "design_effect"] > 2  # an account attribute: its answers move together
+    plain = S.dimension_tests(df, ["Region"], min_n=10).iloc[0]
+    assert plain["design_effect"] == 1 and plain["p_value"] < got.loc["Region", "p_value"]
+
+
+def test_dimension_chi_square_equals_r_svychisq_on_the_demo():
+    # tests/reference/segmentation_chisq.R: svychisq(~segment + category, statistic = "Chisq"), accounts as
+    # clusters, on the demo's responses in values with at least 30 responses.
+    ref = pd.read_csv(REF / "segmentation_chisq_r.csv").set_index("dimension")
+    d = pd.read_csv(REF / "segmentation_demo.csv", keep_default_na=False)
+    d["score"] = d["x"].map({-1: 0, 0: 7, 1: 10})
+    got = S.dimension_tests(d, ["Region", "Plan", "Industry"], min_n=30, cluster="account").set_index("dimension")
+    for dim, row in ref.iterrows():
+        assert got.loc[dim, "chi2"] == pytest.approx(row["chi2"], rel=1e-9)
+        assert got.loc[dim, "dof"] == row["dof"] and got.loc[dim, "n"] == row["n"]
+        assert got.loc[dim, "tested_values"] == row["values"]
+        assert got.loc[dim, "p_value"] == pytest.approx(row["p_value"], rel=1e-6)
+        assert got.loc[dim, "design_effect"] == pytest.approx(row["design_effect"], rel=1e-6)
+    # Industry: p 3e-6 as if the 8,380 responses were independent; 0.25 with the 761 accounts as clusters
+    assert stats.chi2.sf(ref.loc["Industry", "chi2"], 16) < 1e-5 and ref.loc["Industry", "p_value"] > 0.2
+
+
+def test_the_area_tests_dimensions_and_trend_by_account():
+    df = clustered_segments(seed=5, n_acc=300)
+    df["responded_at"] = pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(len(df)) % 720, unit="D")
+    df["response_id"] = [f"R{i}" for i in range(len(df))]
+    res, prep = run(df, segments=["Region", "Channel"])
+    dims = res.tables["dimensions"].set_index("dimension")
+    ref = S.dimension_tests(prep.responses, ["Region"], cluster="account_id").iloc[0]
+    assert dims.loc["Region", "design_effect"] == pytest.approx(ref["design_effect"]) and ref["design_effect"] > 2
+    from npsdiag.stats.nps import nps_by_period
+
+    trend = res.tables["trend"]
+    ref_t = nps_by_period(prep.responses, freq="M", cluster="account_id")
+    ref_t = ref_t[ref_t["n"] > 0].reset_index(drop=True)
+    np.testing.assert_allclose(trend["ci_low"], ref_t["ci_low"], rtol=1e-12)
+    np.testing.assert_allclose(trend["design_effect"], ref_t["deff"], rtol=1e-12)
+    assert (trend["design_effect"] > 1).mean() > 0.5
+    rocks = S.nps_trend(prep.responses, period="M")
+    assert ((trend["ci_high"] - trend["ci_low"]) >= (rocks["ci_high"] - rocks["ci_low"]) - 1e-9).all()
+
+
+def test_trend_by_segment_is_design_based_as_svyby_domains():
+    # Each (period, segment) is a domain of the account-clustered design: npsdiag.stats.survey.nps_by_clustered
+    # (checked against R's svyby in tests/test_reference_r.py) on the combined key gives the same intervals.
+    from npsdiag.stats.survey import nps_by_clustered
+
+    df = clustered_segments(seed=6, n_acc=250)
+    df["responded_at"] = pd.Timestamp("2025-01-01") + pd.to_timedelta(np.arange(len(df)) % 180, unit="D")
+    t = S.nps_trend(df, period="M", by="Region", min_n=5, cluster="account_id")
+    key = df["responded_at"].dt.to_period("M").astype(str) + "|" + df["Region"]
+    ref = nps_by_clustered(df.assign(key=key), "key", cluster="account_id").set_index("key")
+    got = t.assign(key=t["period"] + "|" + t["Region"]).set_index("key")
+    np.testing.assert_allclose(got["ci_low"], ref.loc[got.index, "ci_low"], rtol=1e-9)
+    np.testing.assert_allclose(got["ci_high"], ref.loc[got.index, "ci_high"], rtol=1e-9)
+    np.testing.assert_allclose(got["design_effect"], ref.loc[got.index, "deff"], rtol=1e-9)
+
+
+# --------------------------------------------------------------------------- mix/rate on values that do not recur
+
+
+def one_off_events(seed=0) -> pd.DataFrame:
+    """Events as a segment: 39 one-off events in 2024, 38 in 2025, one event in both; the later events score low.
+
+    Region (EMEA / NA) recurs in both years; its mix does not change.
+    """
+    rng = np.random.default_rng(seed)
+    rows = []
+    for year, events, p_low in ((2024, [f"E{i}" for i in range(39)] + ["Annual"], 0.2),
+                                (2025, [f"F{i}" for i in range(38)] + ["Annual"], 0.5)):
+        for event in events:
+            for _ in range(rng.integers(20, 40)):
+                day = pd.Timestamp(f"{year}-01-01") + pd.Timedelta(days=int(rng.integers(0, 365)))
+                score = float(rng.integers(0, 7)) if rng.random() < p_low else float(rng.choice([8, 9, 10]))
+                rows.append({"Event": event, "Region": rng.choice(["EMEA", "NA"]), "score": score,
+                             "responded_at": day})
+    df = pd.DataFrame(rows)
+    df["response_id"] = [f"R{i}" for i in range(len(df))]
+    return df
+
+
+def test_mix_rate_is_not_split_on_values_that_do_not_recur():
+    # Issue 19 class 2: 1 of 78 event values in both periods; "the NPS drop is mostly a change of event mix" must
+    # not be a finding. The recurring Region is still split.
+    df = one_off_events()
+    df["period"] = df["responded_at"].dt.year
+    t = S.mix_rate_summary(df, ["Event", "Region"], "period", 2024, 2025).set_index("dimension")
+    ev = t.loc["Event"]
+    assert ev["recurring_values"] == 1 and ev["recurring_share"] < 0.05
+    assert np.isnan(ev["mix_effect"]) and np.isnan(ev["rate_effect"]) and np.isnan(ev["mix_ci_low"])
+    assert ev["note"].startswith("Not split: only 2% of the second period's responses are in values found in both "
+                                 "periods (1 of 78 values recur)")
+    assert ev["change"] == pytest.approx(t.loc["Region", "change"])  # the change itself is still reported
+    assert t.loc["Region", "note"] == "" and t.loc["Region", "recurring_share"] == 1
+    # what the split would have said: nearly all of the drop is "mix" (the events of 2025 are new)
+    raw = S.mix_rate_decomposition(df, "Event", "period", 2024, 2025)
+    assert raw["mix_effect"].sum() < 0 and abs(raw["mix_effect"].sum()) > 0.9 * abs(ev["change"])
+    res, _ = run(df.drop(columns="period"), segments=["Event", "Region"])
+    assert res.finding("segmentation.mix_shift") is None
+    check = next(c for c in res.checks if c.name == "mix_rate")
+    assert check.assessed  # Region could be split
+    assert res.tables["mix_rate"].set_index("dimension").loc["Event", "note"].startswith("Not split")
+    only_events, _ = run(df.drop(columns="period"), segments=["Event"])
+    check = next(c for c in only_events.checks if c.name == "mix_rate")
+    assert not check.assessed and check.substantive and "few recur" in check.reason
+    assert only_events.finding("segmentation.mix_shift") is None and "mix_rate" not in [
+        f.key for f in only_events.figures]
+
+
+def test_mix_rate_is_split_when_a_few_values_come_and_go():
+    # A new plan taking 10% of the second period's responses: 90% of it is in values of both periods.
+    cells = {("A", 1): (50, 100, 250), ("B", 1): (250, 100, 50), ("A", 2): (25, 50, 125), ("B", 2): (300, 120, 60),
+             ("New", 2): (40, 20, 20)}
+    df = responses_from_counts(cells)
+    df["period"] = df["responded_at"].dt.year
+    t = S.mix_rate_summary(df, ["Region"], "period", 2024, 2025).iloc[0]
+    assert t["recurring_values"] == 2 and t["recurring_share"] == pytest.approx(680 / 760) and t["note"] == ""
+    assert np.isfinite(t["mix_effect"])
+
+
+# --------------------------------------------------------------------------- journey stages, and what is claimed
+
+
+def test_a_journey_stage_column_reads_as_nps_by_journey_stage():
+    # Issue 19 class 10: a transactional programme's touchpoint column is the journey stage.
+    df = synth(n=2000, seed=21, apac_low=True).rename(columns={"Region": "Touchpoint"})
+    df["Touchpoint"] = df["Touchpoint"].map({"EMEA": "Order", "NA": "Delivery", "APAC": "Repair", "LATAM": "Billing"})
+    res, _ = run(df, segments=["Touchpoint", "Plan"])
+    seg = res.tables["segments"]
+    assert set(seg["dimension"]) == {"journey stage (Touchpoint)", "Plan"}
+    assert res.table_captions["segments"].startswith("NPS by journey stage (Touchpoint)")
+    forest = next(f for f in res.figures if f.key == "forest_Touchpoint")
+    assert forest.caption.startswith("NPS by journey stage (Touchpoint)")
+    assert forest.figure.axes[0].get_title() == "NPS by journey stage (Touchpoint)"
+    f = res.finding("segmentation.hidden_segment")
+    assert f.title.startswith("The Repair stage (Touchpoint) scores") and f.evidence["dimension"] == "Touchpoint"
+    assert S.checks.dimension_label("Region") == "Region"
+
+
+def test_no_claim_that_segments_do_not_differ_without_tests():
+    # Issue 19 class 3: with no segment column holding two values of min_n responses, nothing was compared.
+    df = synth(n=400, seed=22)
+    df["Plan"] = np.where(np.arange(400) < 380, "Basic", "Pro")
+    df["Region"] = "EMEA"
+    res, _ = run(df)
+    seg = next(c for c in res.checks if c.name == "segments")
+    assert not seg.assessed and seg.substantive and "no segment could be compared" in seg.reason
+    spread = next(c for c in res.checks if c.name == "dispersion")
+    assert not spread.assessed and "compared directly" not in spread.reason  # nothing was compared
+    assert res.status != "green"
+    assert "differs significantly" not in res.summary_text and "no segment could be compared" in res.summary_text
+    assert res.finding("segmentation.hidden_segment") is None

@@ -142,13 +142,18 @@ def test_messages_group_by_cause_and_rank_act_now_then_money():
              _finding("reliability.score_gaming", "high", "Kim Lee gives many 10s", owners_flagged=["Kim Lee"]),
              _finding("reliability.small_sample", "low", "Small sample")]
     msgs = story.messages(_diag(prep, found), prep)
-    assert [m.cause.key for m in msgs] == ["closed_loop", "gaming", "segments"]  # "data" has only a low finding
+    # "data" has only a low finding; the gaming message is a process control, never "Act now", and has no money
+    assert [m.cause.key for m in msgs] == ["closed_loop", "segments", "gaming"]
     closed = msgs[0]
     assert [f.id for f in closed.findings] == ["decay.slow_follow_up", "decay.no_follow_up"]
     assert closed.conclusion == "Slow follow-up" and closed.priority == "Act now"
-    assert closed.value == 100_000.0 and closed.kpi.baseline == 0.25 and closed.kpi.by == "2024-10-13"
-    assert msgs[1].priority == "Act now" and msgs[1].value is None  # urgent cause, no money
-    assert msgs[2].priority == "Plan"  # a medium finding is never "Act now"
+    # the target is due 90 days after the report, not on a date computed from the data (already past at delivery)
+    assert closed.value == 100_000.0 and closed.kpi.baseline == 0.25 and closed.kpi.by == "in 90 days"
+    assert closed.horizon == 30
+    # Ann's responses: r3 (C, active, latest score 0: a detractor) and r5 (E, churned): C's 500k only
+    assert msgs[1].priority == "Plan" and msgs[1].value == 500_000.0  # a medium finding is never "Act now"
+    assert msgs[2].priority == "Plan" and msgs[2].value is None and msgs[2].kpi is None
+    assert "Kim Lee" not in msgs[2].recommendation and "pay" in msgs[2].recommendation
     d = story.message_dicts(msgs, "EUR")[0]
     assert d["value_at_stake_text"] == "EUR 100k" and d["findings"] == ["decay.slow_follow_up", "decay.no_follow_up"]
 
@@ -174,7 +179,20 @@ def test_owners_are_aliased_by_volume_and_the_original_is_left_alone():
     assert g.evidence["owners_flagged"] == ["Owner A"]
     assert client.areas["reliability"].tables["owners"]["owner"].tolist() == ["Owner A", "Owner B"]
     assert diag.areas["reliability"].findings[0].title.startswith("Kim Lee")  # the original is untouched
+    # the client's callback queue names owners by alias; the original (for the private folder) keeps the names
+    q, q0 = (d.areas["decay"].exports["callback_queue.csv"] for d in (client, diag))
+    assert set(q["owner"]) <= {"Owner A", "Owner B", "Owner C"} and "Kim Lee" in set(q0["owner"])
     assert story.owner_aliases(_client(name_owners=True)) == {}
+
+
+def test_segment_value_is_the_arr_of_its_active_accounts_whose_latest_score_is_a_detractors():
+    prep = _client()
+    # Kim Lee's responses: A (latest r7, a promoter), B (latest r6, a passive), D (r4, a promoter): nothing exposed
+    kim = _finding("segmentation.hidden_segment", "medium", "Kim Lee is low", dimension="owner", segment="Kim Lee")
+    assert story.value.segment_revenue(prep, kim) == 0.0
+    # Bo's one response r6 is B's passive; Ann's: C (latest r3 = 0, a detractor, 500k) and E (churned)
+    ann = _finding("segmentation.hidden_segment", "medium", "Ann is low", dimension="owner", segment="Ann")
+    assert story.value.segment_revenue(prep, ann) == 500_000.0
 
 
 def test_comparison_of_a_run_with_itself_is_no_change_and_a_changed_run_says_what_moved():

@@ -31,7 +31,7 @@ APPENDICES = [("A", "methodology", "Methodology and references"), ("B", "data-ap
 
 __all__ = ["APPENDICES", "cover", "summary", "action_plan", "gaps", "since", "exhibits", "at_a_glance",
            "appendix_cover", "statistics", "VALUE_DEFINITIONS", "message_anchor", "period_text", "decisions",
-           "value_at_stake"]
+           "value_at_stake", "prepared_line"]
 
 
 def period_text(diag: Diagnosis) -> str:
@@ -49,7 +49,8 @@ def _facts(diag: Diagnosis) -> list[tuple[str, str, str]]:
     d = diag.data_summary
     facts = [("Responses analysed", f"{d.get('responses', 0):,}",
               f"of {d.get('responses_read', 0):,} received" if d.get("responses_read") is not None else "")]
-    for key, label in (("accounts", "Accounts"), ("invitations", "Invitations sent"), ("contacts", "Contacts")):
+    for key, label in (("accounts", "Accounts in the data"), ("invitations", "Invitations sent"),
+                       ("contacts", "Contacts")):
         if d.get(key) is not None:
             facts.append((label, f"{d[key]:,}", ""))
     return facts
@@ -69,7 +70,7 @@ def _which_rows(story: Story) -> list[dict[str, Any]]:
 
 
 def cover(diag: Diagnosis, story: Story, kicker: str = "Customer feedback diagnosis",
-          prepared_by: str = "npsdiag", confidence: float = 0.95) -> str:
+          prepared_by: str = "npsdiag", confidence: float = 0.95, brief: bool = False) -> str:
     """The cover: client, period, the headline with its interval, which NPS to believe, data volumes.
 
     Parameters
@@ -83,6 +84,8 @@ def cover(diag: Diagnosis, story: Story, kicker: str = "Customer feedback diagno
         Named in the cover's last line with npsdiag's version.
     confidence : float
         Level of the intervals, for the wording.
+    brief : bool
+        The brief's cover: no data volumes and no preparation line (the brief ends with it).
 
     Returns
     -------
@@ -99,9 +102,16 @@ def cover(diag: Diagnosis, story: Story, kicker: str = "Customer feedback diagno
     return render("story_cover.html.j2", kicker=kicker, client=client_text(diag.client), period=period_text(diag),
                   headline=headline, index=index, value=value_at_stake(story),
                   which=_which_rows(story) if len(story.which) > 1 else [],
-                  kpi=kpi, kpi_why=story.kpi_why, facts=_facts(diag),
-                  meta=f"Prepared {generated_date(diag)} with {prepared_by} {__version__} · Confidential: prepared "
-                       "for the client named above.")
+                  kpi=kpi, kpi_why=story.kpi_why, facts=[] if brief else _facts(diag),
+                  meta="" if brief else prepared_line(diag, prepared_by))
+
+
+def prepared_line(diag: Diagnosis, prepared_by: str = "npsdiag") -> str:
+    """The last line of the cover (and of the brief): when and with what, and the data's as-of date."""
+    as_of = diag.data_summary.get("as_of")
+    data = f"Data as of {long_date(as_of)} · " if as_of else ""
+    return (f"{data}Prepared {generated_date(diag)} with {prepared_by} {__version__} · Confidential: prepared for the "
+            "client named above.")
 
 
 def value_at_stake(story: Story) -> dict[str, str] | None:
@@ -124,7 +134,7 @@ def decisions(story: Story) -> list[str]:
     for m in story.top:
         kpi = ""
         if m.kpi is not None and m.kpi.target is not None:
-            kpi = f" (target: {m.kpi.name} at {m.kpi.text(m.kpi.target)} by {long_date(m.kpi.by)})"
+            kpi = f" (target: {m.kpi.name} at {m.kpi.text(m.kpi.target)} {m.kpi.by})"
         out.append(f"{m.cause.owner}: {m.recommendation.rstrip('.')}{kpi}.")
     return out
 
@@ -133,7 +143,7 @@ def _message_row(i: int, m: Message, story: Story, redact: bool) -> dict[str, An
     return {"no": i, "priority": m.priority, "priority_key": m.priority.lower().replace(" ", "-"),
             "title": m.title, "conclusion": client_text(m.conclusion, redact), "anchor": message_anchor(m),
             "money": story.money(m.value) if m.value else "", "money_label": m.value_label,
-            "owner": m.cause.owner, "horizon": m.cause.horizon}
+            "owner": m.cause.owner, "horizon": m.horizon}
 
 
 def _lead(diag: Diagnosis, story: Story, change: dict[str, Any] | None, confidence: float) -> str:
@@ -181,15 +191,15 @@ def action_plan(story: Story) -> str:
     Initiatives are ordered by when to start them (30, 60, 90 days), then by the messages' order.
     """
     rows = []
-    ordered = sorted(enumerate(story.messages), key=lambda im: (im[1].cause.horizon, im[0]))
+    ordered = sorted(enumerate(story.messages), key=lambda im: (im[1].horizon, im[0]))
     for _, m in ordered:
         k = m.kpi
-        rows.append({"horizon": m.cause.horizon, "priority_key": m.priority.lower().replace(" ", "-"),
+        rows.append({"horizon": m.horizon, "priority_key": m.priority.lower().replace(" ", "-"),
                      "title": m.title, "anchor": message_anchor(m), "initiative": m.recommendation,
                      "owner": m.cause.owner, "kpi": k.name if k else "",
                      "baseline": k.text(k.baseline) if k else "",
                      "target": k.text(k.target) if k and k.target is not None else "",
-                     "by": long_date(k.by) if k else ""})
+                     "by": k.by if k else ""})
     return render("story_plan.html.j2", rows=rows)
 
 
@@ -240,7 +250,7 @@ def _exhibit(i: int, m: Message, story: Story, redact: bool, with_figure: bool =
     if m.kpi is not None:
         kpi = f"{m.kpi.name}, now {m.kpi.text(m.kpi.baseline)}"
         if m.kpi.target is not None:
-            kpi += f", target {m.kpi.text(m.kpi.target)} by {long_date(m.kpi.by)}"
+            kpi += f", target {m.kpi.text(m.kpi.target)} {m.kpi.by}"
     figure = None
     if m.figure is not None and with_figure:
         figure = safe(figure_html(m.figure, caption=m.conclusion, redact=redact, phone=True))
@@ -322,7 +332,8 @@ VALUE_DEFINITIONS = (
                                           "as-of date, after the account's last renewal, not followed up."),
     ("Decision makers unheard", "ARR of active accounts renewing within two quarters of the as-of date with no "
                                 "response from a decision role in the year before it."),
-    ("Weak segment", "ARR of the active accounts of the segment: revenue in the segment, not revenue lost."),
+    ("Weak segment", "ARR of the segment's active accounts whose latest score is a detractor's: revenue exposed in the "
+                      "segment, not revenue lost."),
     ("Churn beyond promoters'", "For accounts whose outcome is still open: (churn rate of their latest category − "
                                 "promoters' churn rate) × their ARR, summed over detractors and passives. An "
                                 "association: an upper bound of what converting them could keep; a randomised "

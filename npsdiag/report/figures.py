@@ -59,7 +59,8 @@ def figure_html(fig: Figure | Any, caption: str = "", dpi: int = DEFAULT_DPI, re
         Mask personal data in the caption.
     phone : bool
         Also embed a phone-sized variant (:data:`PHONE_INCHES` wide, shown on screens narrower than 40rem), so
-        that the chart's text stays legible on a phone instead of shrinking with the picture.
+        that the chart's text stays legible on a phone instead of shrinking with the picture; when no legible
+        variant can be drawn, the phone scrolls the full-size picture sideways in its own box.
 
     Returns
     -------
@@ -87,7 +88,7 @@ def figure_html(fig: Figure | Any, caption: str = "", dpi: int = DEFAULT_DPI, re
     small = phone_png(fig) if phone else None
     return render("figure.html.j2", data=base64.b64encode(png).decode("ascii"), width=w, height=h,
                   phone=base64.b64encode(small).decode("ascii") if small else None,
-                  caption=client_text(caption, redact))
+                  scroll=phone and small is None, caption=client_text(caption, redact))
 
 
 def phone_png(fig: Any) -> bytes | None:

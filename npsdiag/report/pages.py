@@ -17,7 +17,7 @@ import pandas as pd
 from ..clean import Prepared
 from ..findings import Diagnosis
 from ..story import Story
-from .client import cover, decisions, gaps, message_anchor, period_text
+from .client import cover, decisions, gaps, message_anchor, period_text, prepared_line
 from .partials import partials_dir, render, safe
 from .tables import table_html
 from .text import client_text
@@ -53,10 +53,11 @@ def brief(diag: Diagnosis, story: Story, redact: bool = False, confidence: float
         rows.append({"priority": m.priority, "priority_key": m.priority.lower().replace(" ", "-"),
                      "conclusion": client_text(m.conclusion, redact), "anchor": message_anchor(m),
                      "money": story.money(m.value) if m.value else "", "money_label": m.value_label,
-                     "owner": m.cause.owner, "horizon": m.cause.horizon})
-    body = render("brief.html.j2", cover=safe(cover(diag, story, kicker="CEO brief", confidence=confidence)),
+                     "owner": m.cause.owner, "horizon": m.horizon})
+    body = render("brief.html.j2", cover=safe(cover(diag, story, kicker="CEO brief", confidence=confidence,
+                                                     brief=True)),
                   heading="What matters" if rows else "Nothing calls for action", messages=rows,
-                  decisions=decisions(story), gaps=safe(gaps(story)))
+                  decisions=decisions(story), gaps=safe(gaps(story)), prepared=prepared_line(diag))
     return page(f"{client_text(diag.client)} — CEO brief", body, "brief")
 
 

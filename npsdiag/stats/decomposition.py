@@ -195,13 +195,16 @@ def _gradients(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _variance(arr: np.ndarray, t: np.ndarray, g: np.ndarray, k: np.ndarray, cl: np.ndarray | None) -> np.ndarray:
-    """Delta-method variances of (mix, rate, change), cluster-robust when cluster codes ``cl`` are given.
+    """Design-based (linearisation) variances of (mix, rate, change), clusters as primary units across both periods.
 
-    Each period's statistics are smooth functions of its per-group totals (n_s, Σx_s), sums over
-    independent units (responses, or clusters). The linearised value of unit c in period t is
-    u_c = Σ_s [∂stat/∂w_ts · (n_cs - w_ts·n_c) / N_t + ∂stat/∂y_ts · (100·Σx_cs - y_ts·n_cs) / n_ts]
-    and var = Σ_t C_t / (C_t - 1) Σ_c u_c² (C_t units in period t; Σ_c u_c = 0 because the shares and
-    NPS do not change when every count of a period is scaled).
+    Each period's statistics are smooth functions of its per-group totals (n_s, Σx_s). The linearised value
+    of cluster c is
+    u_c = Σ_t Σ_s [∂stat/∂w_ts · (n_cts - w_ts·n_ct) / N_t + ∂stat/∂y_ts · (100·Σx_cts - y_ts·n_cts) / n_ts],
+    **summed over both periods**: an account answering in both is one unit, so that the covariance of its
+    two periods enters the variance. var = C / (C - 1) Σ_c u_c² with C the clusters (R ``survey``'s
+    with-replacement variance of ``svydesign(ids = ~cluster)``, as ``svycontrast`` of ``svytotal``s computes
+    it); without clusters every response is its own (C = N). Σ_c u_c = 0 because the shares and NPS do not
+    change when every count of a period is scaled.
     """
     b, a = _gradients(arr)
     n_s = arr.sum(axis=-1)
@@ -211,58 +214,55 @@ def _variance(arr: np.ndarray, t: np.ndarray, g: np.ndarray, k: np.ndarray, cl: 
         y = np.nan_to_num(100 * (arr[..., 2] - arr[..., 0]) / n_s)
     bbar = np.einsum("ktj,tj->kt", b, w)  # Σ_s b_ts w_ts
     n_seg = arr.shape[1]
-    if cl is None:  # every response is its own unit: one linearised value per (period, group, category) cell
+    if cl is None:  # every response its own unit: one linearised value per (period, group, category) cell
         pt, ps, pk = np.unravel_index(np.flatnonzero(arr.ravel() > 0), arr.shape)
         weight = arr[pt, ps, pk]
         pn, px = np.ones(len(pt)), (pk - 1).astype("float64")
-        units, unit_t = np.arange(len(pt)), pt
-        n_units = big_n
-    else:
+        n_units = float(big_n.sum())
+    else:  # one value per (cluster, period, group) that occurs, summed per cluster over both periods
         n_cl = int(cl.max()) + 1 if len(cl) else 1
-        unit_key = t * n_cl + cl
-        unit_key *= n_seg
-        unit_key += g
-        pair, uk = dense_keys(unit_key, 2 * n_cl * n_seg)
+        key = (cl * 2 + t) * n_seg + g
+        pair, uk = dense_keys(key, 2 * n_cl * n_seg)
         pn = np.bincount(pair).astype("float64")
         px = np.bincount(pair, weights=k) - pn  # Σ(k - 1) with k = 0, 1, 2
         uk = np.asarray(uk)
         ps, tc = uk % n_seg, uk // n_seg
-        pt = tc // n_cl
-        units, uu = dense_keys(tc, 2 * n_cl)
-        weight = np.ones(len(uu))
-        unit_t = np.asarray(uu) // n_cl
-        n_units = np.bincount(unit_t, minlength=2).astype("float64")
+        pt = tc % 2
+        units, _ = dense_keys(tc // 2, n_cl)
+        n_units = float(units.max() + 1) if len(units) else 0.0
     with np.errstate(invalid="ignore", divide="ignore"):
         u = (pn * (b[:, pt, ps] - bbar[:, pt]) / big_n[pt]
              + a[:, pt, ps] * (100 * px - y[pt, ps] * pn) / n_s[pt, ps])
-    out = np.zeros(3)
-    for i in range(3):
-        uc = np.bincount(units, weights=u[i]) if cl is not None else u[i]
-        sq = np.bincount(unit_t, weights=weight * uc**2, minlength=2)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out[i] = float(np.sum(np.where(n_units > 1, n_units / (n_units - 1) * sq, np.nan)))
-    return out
+    if cl is None:
+        sq = (weight * u**2).sum(axis=1)
+    else:
+        sq = np.array([np.sum(np.bincount(units, weights=u[i]) ** 2) for i in range(3)])
+    if n_units < 2:
+        return np.full(3, np.nan)
+    return n_units / (n_units - 1) * sq
 
 
 def _boot_counts(arr: np.ndarray, t: np.ndarray, g: np.ndarray, k: np.ndarray, cl: np.ndarray | None, n_boot: int,
                  rng: np.random.Generator) -> np.ndarray:
-    """Bootstrap replicates (n_boot, 2, S, 3) of the counts, within each period (see :func:`mix_rate`)."""
-    n_seg = arr.shape[1]
-    b = np.empty((n_boot, 2) + arr.shape[1:])
-    for i in range(2):
-        if cl is not None:
-            m = t == i
-            rows_, _ = pd.factorize(cl[m])
-            cc = np.zeros((int(rows_.max()) + 1 if len(rows_) else 0, n_seg * 3))
-            np.add.at(cc, (rows_, g[m] * 3 + k[m]), 1)
-            for lo in range(0, n_boot, 100):  # in blocks, to bound memory with many clusters
-                hi = min(n_boot, lo + 100)
-                w = rng.poisson(1.0, size=(hi - lo, len(cc))).astype("float64")
-                b[lo:hi, i] = (w @ cc).reshape((hi - lo,) + arr.shape[1:])
-        else:
-            p = arr[i].ravel() / arr[i].sum()
-            b[:, i] = rng.multinomial(int(arr[i].sum()), p, size=n_boot).reshape((n_boot,) + arr.shape[1:])
-    return b
+    """Bootstrap replicates (n_boot, 2, S, 3) of the counts (see :func:`mix_rate`).
+
+    With clusters, each cluster gets one Poisson(1) weight for all its responses of both periods (an account's
+    two periods stay together); without, the responses of both periods are redrawn from the multinomial over
+    the (period, group, category) cells.
+    """
+    shape = arr.shape
+    if cl is None:
+        p = arr.ravel() / arr.sum()
+        return rng.multinomial(int(arr.sum()), p, size=n_boot).reshape((n_boot,) + shape).astype("float64")
+    units, _ = dense_keys(cl)
+    n_units = int(units.max()) + 1
+    cells = (t * shape[1] + g) * 3 + k
+    cc = np.bincount(units * arr.size + cells, minlength=n_units * arr.size).reshape(n_units, arr.size)
+    out = np.empty((n_boot, arr.size))
+    for lo in range(0, n_boot, 100):  # in blocks, to bound memory with many clusters
+        hi = min(n_boot, lo + 100)
+        out[lo:hi] = rng.poisson(1.0, size=(hi - lo, n_units)).astype("float64") @ cc
+    return out.reshape((n_boot,) + shape)
 
 
 def mix_rate(
@@ -288,15 +288,18 @@ def mix_rate(
         (0 detractor, 1 passive, 2 promoter).
     cluster : array of int, optional
         Dense cluster codes (0..C-1) of the responses, e.g. accounts: the
-        variance then treats each cluster's responses within a period as one
-        unit, so that an account's many responses move together.
+        variance then treats each cluster's responses *of both periods* as
+        one unit, so that an account's many responses move together and an
+        account answering in both periods is not counted as two
+        independent samples.
     confidence : float
         Level of the intervals.
     method : {"delta", "bootstrap"}
         ``"delta"``: Wald intervals from the delta-method variance, in one
-        pass over the (period, cluster, group) counts. ``"bootstrap"``:
-        percentile intervals of ``n_boot`` resamples within each period
-        (no intervals when ``n_boot`` is 0).
+        pass over the (cluster, period, group) counts. ``"bootstrap"``:
+        percentile intervals of ``n_boot`` resamples of whole clusters (or
+        of responses without ``cluster``) over both periods (no intervals
+        when ``n_boot`` is 0).
     n_boot : int
         Bootstrap resamples (``method="bootstrap"``).
     rng : numpy Generator, optional
@@ -313,17 +316,22 @@ def mix_rate(
     Kitagawa's (1955) symmetric decomposition (see :func:`kitagawa_terms`).
     The mix, rate and change are smooth functions of the per-(period, group)
     totals n_ts and Σx_ts (x = +1 promoter, 0 passive, -1 detractor), each a
-    sum over independent units within its period: responses, or with
-    ``cluster`` whole clusters. The delta method (first-order Taylor
-    linearisation, e.g. Agresti 2013 §16.1; for clustered totals Lohr 2010
-    §9.1 / Binder 1983) gives each unit c of period t the linearised value
-    u_c = Σ_s [∂/∂w_ts · (n_cs - w_ts n_c)/N_t + ∂/∂y_ts · (100 Σx_cs - y_ts n_cs)/n_ts]
-    and var = Σ_t C_t/(C_t - 1) Σ_c u_c² (the two periods independent); the
-    interval is estimate ± z·SE. With ``method="bootstrap"``, responses are
-    redrawn from the multinomial over (group x category) cells with the
-    period's n or, with ``cluster``, whole clusters are reweighted with
-    Poisson(1) weights (Hanley & MacGibbon 2006), and the intervals are
-    percentile intervals.
+    sum over the sampled units: responses, or with ``cluster`` whole
+    clusters, the same cluster contributing to both periods when it answers
+    in both. The delta method (first-order Taylor linearisation, e.g.
+    Agresti 2013 §16.1; for clustered totals Lohr 2010 §9.1 / Binder 1983)
+    gives each cluster c the linearised value
+    u_c = Σ_t Σ_s [∂/∂w_ts · (n_cts - w_ts n_ct)/N_t + ∂/∂y_ts · (100 Σx_cts - y_ts n_cts)/n_ts],
+    summed over both periods, and var = C/(C - 1) Σ_c u_c² (one-stage
+    cluster sampling with replacement, as R ``survey``'s ``svycontrast`` of
+    ``svytotal`` with ``svydesign(ids = ~cluster)``; C = N responses
+    without ``cluster``). An account answering in both periods makes them
+    positively correlated, which narrows the interval of the change against
+    two independent samples. The interval is estimate ± z·SE. With
+    ``method="bootstrap"``, whole clusters are reweighted with one Poisson(1)
+    weight for both periods (Hanley & MacGibbon 2006), or without
+    ``cluster`` the responses redrawn from the multinomial over (period x
+    group x category) cells, and the intervals are percentile intervals.
 
     Examples
     --------

@@ -61,7 +61,7 @@ CAUSES: tuple[Cause, ...] = (
           ("reliability.missing_values", "reliability.out_of_range", "reliability.duplicates",
            "reliability.test_responses", "reliability.date_anomalies", "reliability.feed_gaps",
            "reliability.small_sample"), "Survey operations", 30),
-    Cause("gaming", "Some scores look inflated where they may affect pay", ("reliability.score_gaming",),
+    Cause("gaming", "An unusual pattern of top scores under some account owners", ("reliability.score_gaming",),
           "Head of Customer Success, with HR", 30),
     Cause("complaints", "What unhappy customers write about", ("verbatims.",), "Product and operations leaders", 90),
     Cause("drivers", "What moves the score", ("drivers.",), "Product and operations leaders", 90),

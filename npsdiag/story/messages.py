@@ -2,8 +2,8 @@
 
 :func:`messages` groups the findings by :data:`~npsdiag.story.causes.CAUSES`,
 computes each message's value at stake (:mod:`npsdiag.story.value`), its
-recommendation, owner role and KPI (baseline, target, date counted from the
-data's as-of date), and ranks them by business impact: money at stake, then
+recommendation, owner role and KPI (baseline, target, and the number of days
+from the report to reach it), and ranks them by business impact: money at stake, then
 severity, then the amount of evidence; not by chapter order.
 :func:`unassessed` says, in business terms, what could not be assessed and
 which file would make it possible.
@@ -14,8 +14,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from typing import Any
-
-import pandas as pd
 
 from ..clean import Prepared
 from ..findings import SEVERITIES, Diagnosis, Figure, Finding
@@ -37,8 +35,8 @@ __all__ = ["Kpi", "Message", "messages", "message_dicts", "unassessed", "MAX_MES
 MAX_MESSAGES = 5
 #: Priorities, most urgent first.
 PRIORITIES = ("Act now", "Plan", "Note")
-#: Causes that harm customers or staff now: "Act now" whenever their finding is high.
-URGENT = ("closed_loop", "gaming")
+#: Causes that harm customers now: "Act now" whenever their finding is high.
+URGENT = ("closed_loop",)
 #: A high message putting at least this share of the accounts' ARR at stake is "Act now".
 MATERIAL_SHARE = 0.05
 
@@ -51,7 +49,13 @@ class Kpi:
     baseline: float | None
     target: float | None
     unit: str  # "share", "points", "count"
-    by: str  # ISO date
+    #: days from the report to reach the target (a date would depend on the day the report is delivered)
+    days: int
+
+    @property
+    def by(self) -> str:
+        """When the target is due, counted from the report: "in 90 days"."""
+        return f"in {self.days} days"
 
     def text(self, value: float | None) -> str:
         if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -64,7 +68,7 @@ class Kpi:
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "baseline": self.baseline, "target": self.target, "unit": self.unit,
-                "by": self.by}
+                "days": self.days, "by": self.by}
 
 
 @dataclass
@@ -90,10 +94,10 @@ class Message:
         """The root cause, as the message's kicker; the exhibit is titled by :attr:`conclusion`."""
         return self.cause.title
 
-
-def _by(prep: Prepared, days: int) -> str:
-    base = prep.as_of if prep.as_of is not None else pd.Timestamp("1970-01-01")
-    return (base + pd.Timedelta(days=days)).date().isoformat()
+    @property
+    def horizon(self) -> int:
+        """Days to start within: 30 for "Act now", else the cause's horizon (30, 60 or 90)."""
+        return 30 if self.priority == "Act now" else self.cause.horizon
 
 
 def _closed_loop(m: Message, prep: Prepared, diag: Diagnosis, currency: str | None) -> None:
@@ -107,7 +111,7 @@ def _closed_loop(m: Message, prep: Prepared, diag: Diagnosis, currency: str | No
     base = (ev.get("decay.slow_follow_up") or {}).get("share_within_sla")
     if base is None and "decay.no_follow_up" in ev:
         base = 1 - float(ev["decay.no_follow_up"].get("share_never", 0))
-    m.kpi = Kpi(f"Unhappy customers called back within {sla:g} days", base, 0.8, "share", _by(prep, 90))
+    m.kpi = Kpi(f"Unhappy customers called back within {sla:g} days", base, 0.8, "share", 90)
     m.recommendation = ("Call back every detractor within the SLA, starting with the callback queue (highest revenue "
                         "first), and review the late and missed calls weekly per team.")
 
@@ -121,7 +125,7 @@ def _decision_makers(m: Message, prep: Prepared, diag: Diagnosis, currency: str 
     ev = {f.id: f.evidence for f in m.findings}
     base = (ev.get("balance.revenue_coverage") or {}).get("mean_share_decision")
     m.kpi = Kpi("ARR heard from a decision maker each quarter", base, prep.settings.revenue_coverage_target, "share",
-                _by(prep, 180))
+                180)
     m.recommendation = ("Survey the decision makers of every account before renewal (executive interviews for the "
                         "largest), and report their NPS beside the usual one.")
 
@@ -133,12 +137,12 @@ def _segments(m: Message, prep: Prepared, diag: Diagnosis, currency: str | None)
         if value:
             m.value = value
             m.value_label = (f"ARR of active accounts in {hidden.evidence.get('dimension')} "
-                             f"{hidden.evidence.get('segment')}")
-            m.value_note = "revenue in the segment, not revenue lost"
+                             f"{hidden.evidence.get('segment')} whose latest score is a detractor's")
+            m.value_note = "revenue exposed in the segment, not a forecast of loss"
         nps_ = hidden.evidence.get("nps")
         m.kpi = Kpi(f"NPS of {hidden.evidence.get('dimension')} {hidden.evidence.get('segment')}", nps_,
                     None if nps_ is None else min(float(hidden.evidence.get("overall_nps", nps_ + 10)), nps_ + 10),
-                    "points", _by(prep, 180))
+                    "points", 180)
     m.recommendation = ("Give the weakest segment its own plan and owner, and report NPS per segment (not only the "
                         "average) to the leadership team.")
 
@@ -147,9 +151,10 @@ def _retention(m: Message, prep: Prepared, diag: Diagnosis, currency: str | None
     value, extra = excess_churn_revenue(prep, diag)
     ids = {f.id for f in m.findings}
     if value and not ids & {"outcome.no_link", "outcome.inverse_link", "outcome.suspicious_link"}:
-        m.value, m.value_label = value, ("ARR expected to be lost beyond promoters' churn rate by today's detractor "
-                                         "and passive accounts")
-        m.value_note = "an association, so an upper bound of what moving them to promoters could keep"
+        m.value, m.value_label = value, ("ARR at most: the churn of today's detractor and passive accounts beyond "
+                                         "the promoters' rate (an association, not a forecast)")
+        m.value_note = ("an upper bound of what moving them to promoters could keep; a randomised test (e.g. calling "
+                        "back half of them first) would show how much is caused by the experience")
     m.extra.update(extra)
     m.recommendation = ("Use the score as an early-warning signal only where it predicts churn, and test it on each "
                         "renewal cohort.") if not ids & {"outcome.no_link", "outcome.inverse_link"} else (
@@ -161,7 +166,7 @@ def _voices(m: Message, prep: Prepared, diag: Diagnosis, currency: str | None) -
     ev = {f.id: f.evidence for f in m.findings}
     single = (ev.get("balance.single_voice") or {}).get("share")
     m.kpi = Kpi("Responding accounts heard through two or more people", None if single is None else 1 - single,
-                None if single is None else min(1.0, 1 - single + 0.2), "share", _by(prep, 180))
+                None if single is None else min(1.0, 1 - single + 0.2), "share", 180)
     m.recommendation = "Invite several people per account (a decision maker and the daily users), not one champion."
 
 
@@ -169,33 +174,47 @@ def _listening(m: Message, prep: Prepared, diag: Diagnosis, currency: str | None
     ev = {f.id: f.evidence for f in m.findings}
     trend = ev.get("decay.response_rate_trend") or {}
     if trend:
-        m.kpi = Kpi("Invitations answered", trend.get("rate_end"), trend.get("rate_start"), "share", _by(prep, 180))
+        m.kpi = Kpi("Invitations answered", trend.get("rate_end"), trend.get("rate_start"), "share", 180)
     m.recommendation = "Shorten and time the survey, and survey accounts before each renewal, not on a fixed calendar."
 
 
 def _data(m: Message, prep: Prepared, diag: Diagnosis, currency: str | None) -> None:
     usable = len(prep.responses) / max(len(prep.flags), 1)
-    m.kpi = Kpi("Survey rows usable for analysis", usable, 0.99, "share", _by(prep, 30))
+    m.kpi = Kpi("Survey rows usable for analysis", usable, 0.99, "share", 30)
     m.recommendation = ("Fix the export: monitor the survey feed weekly, remove tests and duplicates at the source, "
                         "and make the score and date mandatory.")
 
 
 def _gaming(m: Message, prep: Prepared, diag: Diagnosis, currency: str | None) -> None:
-    f = m.findings[0]
-    flagged = f.evidence.get("owners_flagged")
-    m.kpi = Kpi("Owners with an implausible excess of 10s", float(len(flagged)) if isinstance(flagged, list) else None,
-                0.0, "count", _by(prep, 90))
-    m.recommendation = ("Review how scores are collected where they are tied to incentives (named results are in the "
-                        "private annex for the programme owner), and decouple pay from individual scores.")
+    # a process control, not a target aimed at a person: no KPI counting owners
+    m.recommendation = ("Check in private how surveys are sent and recorded under the owners concerned (named "
+                        "results are in the private annex for the programme owner), send surveys centrally rather "
+                        "than by the account owner, and do not tie pay to individual scores.")
+
+
+def _named(m: Message, *keys: str) -> str | None:
+    """The first of ``keys`` found in the message's findings' evidence (a theme, a driver...)."""
+    for f in m.findings:
+        for k in keys:
+            v = f.evidence.get(k)
+            if isinstance(v, str) and v:
+                return v
+            if isinstance(v, list) and v and isinstance(v[0], str):
+                return v[0]
+    return None
 
 
 def _complaints(m: Message, prep: Prepared, diag: Diagnosis, currency: str | None) -> None:
-    m.recommendation = ("Give the top complaint theme an owner and a fix date, and track its share of detractor "
-                        "comments.")
+    theme = _named(m, "theme", "themes", "term", "terms")
+    what = f"the complaint theme \u201c{theme}\u201d" if theme else "the top complaint theme"
+    m.recommendation = (f"Give {what} an owner and a fix date, and track its share of detractor comments.")
 
 
 def _drivers(m: Message, prep: Prepared, diag: Diagnosis, currency: str | None) -> None:
-    m.recommendation = "Invest first in the driver that moves the score most, and track its rating."
+    driver = _named(m, "driver", "drivers", "top_driver")
+    what = f"\u201c{driver}\u201d, the driver" if driver else "the driver"
+    m.recommendation = (f"Look first at {what} that accounts for most of the score's variation (where the score "
+                        "varies, not proof of what causes it), and track its rating.")
 
 
 _DETAIL = {"closed_loop": _closed_loop, "decision_makers": _decision_makers, "segments": _segments,
@@ -303,7 +322,7 @@ def message_dicts(msgs: list[Message], currency: str | None = None) -> list[dict
     return [{"cause": m.cause.key, "title": m.title, "conclusion": m.conclusion, "severity": m.severity,
              "priority": m.priority, "findings": [f.id for f in m.findings], "value_at_stake": m.value,
              "value_at_stake_text": money(m.value, currency) if m.value else None, "value_label": m.value_label,
-             "owner": m.cause.owner, "horizon_days": m.cause.horizon,
+             "owner": m.cause.owner, "horizon_days": m.horizon,
              "kpi": m.kpi.to_dict() if m.kpi is not None else None, "recommendation": m.recommendation}
             for m in msgs]
 

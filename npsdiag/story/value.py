@@ -23,7 +23,8 @@ from ..findings import Diagnosis, Finding
 from ..linking import decision_roles
 
 __all__ = ["money", "value_total", "active", "open_detractors", "decision_makers_unheard", "segment_revenue",
-           "excess_churn_revenue", "renewal_risk", "open_detractor_rows", "RENEWAL_WINDOW_DAYS", "OPEN_DAYS"]
+           "excess_churn_revenue", "renewal_risk", "latest_category", "open_detractor_rows", "RENEWAL_WINDOW_DAYS",
+           "OPEN_DAYS"]
 
 #: "Renewing soon": an open outcome date within this many days after the as-of date (two quarters).
 RENEWAL_WINDOW_DAYS = 183
@@ -100,7 +101,8 @@ def open_detractors(prep: Prepared, diag: Diagnosis) -> tuple[float | None, int]
         return None, 0
     per_account = rows.drop_duplicates("account_id")
     arr = pd.to_numeric(per_account["arr"], errors="coerce")
-    return (float(arr.sum()) if arr.notna().any() else None), int(len(per_account))
+    # accounts the CRM export knows (an id matching no account has no ARR and is not counted)
+    return (float(arr.sum()) if arr.notna().any() else None), int(arr.notna().sum())
 
 
 def decision_makers_unheard(prep: Prepared) -> tuple[float | None, int]:
@@ -121,8 +123,21 @@ def decision_makers_unheard(prep: Prepared) -> tuple[float | None, int]:
     return float(unheard["revenue"].sum()), int(len(unheard))
 
 
+def latest_category(prep: Prepared) -> pd.Series:
+    """The category of each account's latest analysed response up to the as-of date (index: account id as text)."""
+    r = prep.responses
+    if "account_id" not in r or "category" not in r:
+        return pd.Series(dtype="object")
+    rr = r.loc[r["account_id"].notna(), ["account_id", "responded_at", "category"]]
+    if prep.as_of is not None:
+        rr = rr[rr["responded_at"] <= prep.as_of]
+    rr = rr.assign(account_id=rr["account_id"].astype(str)).sort_values("responded_at", kind="stable")
+    return rr.drop_duplicates("account_id", keep="last").set_index("account_id")["category"].astype("object")
+
+
 def segment_revenue(prep: Prepared, f: Finding) -> float | None:
-    """ARR of the accounts of the segment a hidden-segment finding names."""
+    """ARR exposed in the segment a hidden-segment finding names: its active accounts whose latest score is a
+    detractor's (revenue at risk in the segment, not the segment's whole revenue)."""
     acc, r = prep.accounts, prep.responses
     dim, value = f.evidence.get("dimension"), f.evidence.get("segment")
     if acc is None or "revenue" not in acc or dim is None or value is None:
@@ -130,11 +145,14 @@ def segment_revenue(prep: Prepared, f: Finding) -> float | None:
     a = acc.drop_duplicates("account_id")
     a = a[active(a)]
     if dim in a:
-        return float(a.loc[a[dim].astype(str) == str(value), "revenue"].sum())
-    if dim in r and "account_id" in r:
-        ids = set(r.loc[r[dim].astype(str) == str(value), "account_id"].dropna())
-        return float(a.loc[a["account_id"].isin(ids), "revenue"].sum())
-    return None
+        ids = set(a.loc[a[dim].astype(str) == str(value), "account_id"].astype(str))
+    elif dim in r and "account_id" in r:
+        ids = set(r.loc[r[dim].astype(str) == str(value), "account_id"].dropna().astype(str))
+    else:
+        return None
+    cat = latest_category(prep)
+    unhappy = set(cat.index[cat.to_numpy() == "detractor"]) & ids
+    return float(a.loc[a["account_id"].astype(str).isin(unhappy), "revenue"].sum())
 
 
 def excess_churn_revenue(prep: Prepared, diag: Diagnosis) -> tuple[float | None, dict[str, Any]]:

@@ -79,16 +79,22 @@ def recommended_kpi(table: pd.DataFrame) -> tuple[str, str]:
     dm = by.loc[MEASURES[2]] if MEASURES[2] in by.index else None
     if acct is not None and abs(acct["nps"] - raw["nps"]) > moe:
         kpi = "the NPS counting each account once"
-        why = (f"it is {abs(acct['nps'] - raw['nps']):.0f} points "
-               f"{'below' if acct['nps'] < raw['nps'] else 'above'} the usual NPS: the accounts that answer most "
-               "set the usual NPS, so it says more about them than about the customer base")
+        why = (f"at {pts(acct['nps'], 0)} it is {_gap(acct['nps'], raw['nps'])} points "
+               f"{'below' if acct['nps'] < raw['nps'] else 'above'} the usual NPS ({pts(raw['nps'], 0)}), because "
+               "the accounts that answer most set the usual NPS; it says more about the customer base")
     else:
         kpi = "the usual NPS (every response counts once)"
         why = "counting each account once changes it by less than its margin of error"
     if dm is not None and abs(dm["nps"] - raw["nps"]) > moe:
-        why += (f"; track the decision makers' NPS ({pts(dm['nps'], 0)}) beside it: they decide renewals and score "
-                f"{abs(dm['nps'] - raw['nps']):.0f} points {'lower' if dm['nps'] < raw['nps'] else 'higher'}")
+        why += (f". Track the decision makers' NPS ({pts(dm['nps'], 0)}) beside it: they decide renewals and score "
+                f"{_gap(dm['nps'], raw['nps'])} points {'lower' if dm['nps'] < raw['nps'] else 'higher'} than "
+                "the usual NPS")
     return kpi, why
+
+
+def _gap(a: float, b: float) -> int:
+    """The gap between two NPS as the reader computes it from the rounded figures shown (+29 and +14: 15)."""
+    return abs(round(a) - round(b))
 
 
 

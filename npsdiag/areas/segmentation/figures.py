@@ -21,7 +21,7 @@ MAX_FOREST_VALUES = 20
 
 
 def plot_forest(table: pd.DataFrame, dimension: str, overall: float | None = None, min_n: int = 30,
-                confidence: float = 0.95, ax: Axes | None = None) -> Axes:
+                confidence: float = 0.95, ax: Axes | None = None, label: str | None = None) -> Axes:
     """Forest plot of one dimension: each segment's NPS with its interval.
 
     Segments below ``min_n`` are drawn grey with hollow markers; segments
@@ -43,6 +43,8 @@ def plot_forest(table: pd.DataFrame, dimension: str, overall: float | None = Non
         Level of the intervals in the table (for the axis label).
     ax : matplotlib Axes, optional
         Where to draw; a new figure when None.
+    label : str, optional
+        How the dimension is named in the title ("NPS by <label>"; default: ``dimension``).
 
     Returns
     -------
@@ -75,7 +77,7 @@ def plot_forest(table: pd.DataFrame, dimension: str, overall: float | None = Non
             labels.append(f"{plotting.label(row['segment'])} (n={int(row['n']):,}){tag}")
         ax.set_yticks(pos, labels)
         ax.set_xlabel(f"NPS with {confidence:.0%} interval")
-        ax.set_title(f"NPS by {plotting.label(dimension)}")
+        ax.set_title(f"NPS by {plotting.label(label or dimension)}")
         lo = float(np.nanmin(t["ci_low"])) if len(t) else -100
         hi = float(np.nanmax(t["ci_high"])) if len(t) else 100
         ax.set_xlim(max(-100, lo - 5), min(100, hi + 5))

@@ -25,17 +25,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ...fmt import period_label
 from ...stats.decomposition import dense_keys, kitagawa_terms, mix_rate
-from ...stats.nps import Breaks, nps_table
+from ...stats.nps import Breaks, domain_design_effects, nps_by_period, nps_from_counts
 from .coding import category_codes, cluster_codes, compact, count_table, factorize, label_codes, segment_codes
 
 __all__ = ["nps_trend", "comparison_periods", "period_rows", "mix_rate_decomposition", "mix_rate_summary",
-           "mix_rate_summary_from_codes", "MIX_RATE_COLUMNS"]
+           "mix_rate_summary_from_codes", "MIX_RATE_COLUMNS", "MIN_SHARED_SHARE"]
 
 #: Columns of :func:`mix_rate_summary`.
 MIX_RATE_COLUMNS = ["dimension", "period_1", "period_2", "n_1", "n_2", "nps_1", "nps_2", "change", "change_ci_low",
                     "change_ci_high", "mix_effect", "mix_ci_low", "mix_ci_high", "rate_effect", "rate_ci_low",
-                    "rate_ci_high", "mix_share"]
+                    "rate_ci_high", "mix_share", "recurring_values", "recurring_share", "note"]
+#: A dimension is split into mix and rate only when at least this share of each period's responses carry a value
+#: found in both periods (and at least two values recur): otherwise its "mix" is the turnover of one-off values.
+MIN_SHARED_SHARE = 0.8
+_SPLIT_FIELDS = ("mix_effect", "mix_ci_low", "mix_ci_high", "rate_effect", "rate_ci_low", "rate_ci_high", "mix_share")
 
 #: The rows of two periods with a score: (mask over the data, period 0/1 and category code of those rows).
 PeriodRows = tuple[np.ndarray, np.ndarray, np.ndarray]
@@ -50,8 +55,9 @@ def nps_trend(
     min_n: int = 30,
     confidence: float = 0.95,
     breaks: Breaks = Breaks(),
+    cluster: str | None = None,
 ) -> pd.DataFrame:
-    """NPS per month, quarter or week, with intervals.
+    """NPS per month, quarter or week, with intervals (design-based where responses cluster).
 
     Parameters
     ----------
@@ -69,14 +75,31 @@ def nps_trend(
         Level of the intervals.
     breaks : Breaks
         Category breaks.
+    cluster : str, optional
+        Column whose equal values answer together (an account, or a
+        respondent answering wave after wave): the intervals are then
+        design-based, each period (and segment) a domain of the clustered
+        design. Responses without a cluster count as their own.
 
     Returns
     -------
     DataFrame
-        One row per period (and segment): ``period`` (label, e.g.
-        "2025-03"), ``start`` (first day), [``by``], ``n``, ``nps``,
-        ``ci_low``, ``ci_high``, ``pct_promoters``, ``pct_detractors``,
-        ``reportable``.
+        One row per period (and segment) with responses, in time order:
+        ``period`` (label, e.g. "2025-03", "2025-Q1"), ``start`` (first day),
+        [``by``], ``n``, ``nps``, ``ci_low``, ``ci_high``,
+        ``pct_promoters``, ``pct_detractors``, ``design_effect`` (1 without
+        ``cluster``) and ``reportable``.
+
+    Notes
+    -----
+    Without ``by`` this is :func:`npsdiag.stats.nps.nps_by_period` (the
+    executive summary's trend) without its empty periods. With ``cluster``
+    the variance of each period's NPS is the linearised one of a domain of
+    the whole design, as R's ``svyby(~x, ~period, svydesign(ids =
+    ~account), svymean)`` (:func:`npsdiag.stats.nps.domain_design_effects`),
+    and the interval is Rocks' adjusted Wald on the counts divided by the
+    design effect when it exceeds 1 (Korn & Graubard 1998); without, it is
+    Rocks' (2016) adjusted Wald interval.
 
     Examples
     --------
@@ -86,33 +109,45 @@ def nps_trend(
     [{'period': '2025-01', 'n': 2, 'nps': 0.0}, {'period': '2025-02', 'n': 2, 'nps': 100.0}]
     """
     cols = ["period", "start"] + ([by] if by else []) + ["n", "nps", "ci_low", "ci_high", "pct_promoters",
-                                                         "pct_detractors", "reportable"]
+                                                         "pct_detractors", "design_effect", "reportable"]
     k = category_codes(data[score], breaks)
     ok = (k >= 0) & data[date].notna().to_numpy()
     if not ok.any():
         return pd.DataFrame(columns=cols)
+    if not by:
+        t = nps_by_period(data, freq=period, date=date, score=score, confidence=confidence, breaks=breaks,
+                          min_n=min_n, cluster=cluster)
+        t = t[t["n"] > 0].rename(columns={"deff": "design_effect"})
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t["pct_promoters"] = 100 * t["promoters"] / t["n"]
+            t["pct_detractors"] = 100 * t["detractors"] / t["n"]
+        return t.reset_index(drop=True)[cols]
     # integer period ordinals (no Period objects per row); labels only for the distinct periods
     ords = data.loc[ok, date].dt.to_period(period).array.asi8
     o_codes, o_uniq = dense_keys(ords - ords.min())
     o_uniq = o_uniq + ords.min()
-    n_per = len(o_uniq)
-    if by:
-        g, labels = label_codes(data, by)
-        g, labels = compact(g[ok], labels)
-    else:
-        g, labels = np.zeros(len(o_codes), dtype=np.int64), [""]
+    g, labels = label_codes(data, by)
+    g, labels = compact(g[ok], labels)
     n_seg = len(labels)
-    cnt = count_table(o_codes.astype(np.int64) * n_seg + g, k[ok], n_per * n_seg)
+    key = o_codes.astype(np.int64) * n_seg + g
+    cnt = count_table(key, k[ok], len(o_uniq) * n_seg)
+    deff = np.ones(len(cnt))
+    clusters = cluster_codes(data, cluster, ok)
+    if clusters is not None:
+        d = domain_design_effects(k[ok] - 1.0, key, len(cnt), clusters[ok])[1]
+        deff = np.where(np.isfinite(d), d, 1.0)
     keep = cnt.sum(axis=1) > 0
-    t = nps_table(cnt[keep], confidence)
-    idx = np.flatnonzero(keep)
+    cnt, deff, idx = cnt[keep], deff[keep], np.flatnonzero(keep)
+    eff = cnt / np.maximum(deff, 1.0)[:, None]
+    r = nps_from_counts(eff[:, 0], eff[:, 1], eff[:, 2], confidence=confidence)
     pidx = pd.PeriodIndex.from_ordinals(np.asarray(o_uniq)[idx // n_seg], freq=period)
-    t["period"] = pidx.astype(str)
-    t["start"] = pidx.start_time
-    if by:
-        t[by] = np.asarray(labels, dtype=object)[idx % n_seg]
-    t["reportable"] = t["n"] >= min_n
-    return t.reset_index(drop=True)[cols]
+    n = cnt.sum(axis=1)
+    t = pd.DataFrame({"period": [period_label(q) for q in pidx], "start": pidx.start_time,
+                      by: np.asarray(labels, dtype=object)[idx % n_seg], "n": n.astype("int64"),
+                      "nps": 100 * (cnt[:, 2] - cnt[:, 0]) / n, "ci_low": 100 * np.asarray(r["ci_low"], dtype=float),
+                      "ci_high": 100 * np.asarray(r["ci_high"], dtype=float), "pct_promoters": 100 * cnt[:, 2] / n,
+                      "pct_detractors": 100 * cnt[:, 0] / n, "design_effect": deff, "reportable": n >= min_n})
+    return t[cols]
 
 
 def comparison_periods(dates: pd.Series, months: int = 12) -> list[tuple[str, pd.Timestamp, pd.Timestamp]] | None:
@@ -260,6 +295,7 @@ def mix_rate_summary_from_codes(
     n_boot: int = 1000,
     seed: int = 0,
     method: str = "delta",
+    min_shared: float = MIN_SHARED_SHARE,
 ) -> pd.DataFrame:
     """:func:`mix_rate_summary` on integer codes (what the checks call).
 
@@ -272,7 +308,7 @@ def mix_rate_summary_from_codes(
         (:func:`~npsdiag.areas.segmentation.coding.segment_codes`).
     clusters : array of int, optional
         The responses' cluster codes (:func:`~npsdiag.areas.segmentation.coding.cluster_codes`).
-    first, second, confidence, n_boot, seed, method
+    first, second, confidence, n_boot, seed, method, min_shared
         As :func:`mix_rate_summary`.
     """
     if method not in ("delta", "bootstrap"):
@@ -285,9 +321,30 @@ def mix_rate_summary_from_codes(
         arr, _, g = _cells(rows, g_all, labels)
         if arr[0].sum() == 0 or arr[1].sum() == 0:
             continue
-        r = mix_rate(arr, t, g, k, cl, confidence=confidence, method=method, n_boot=n_boot, rng=rng)
-        out.append({"dimension": dim, "period_1": str(first), "period_2": str(second), **r.to_dict()})
+        r = mix_rate(arr, t, g, k, cl, confidence=confidence, method=method, n_boot=n_boot, rng=rng).to_dict()
+        r.update(_recurrence(arr, min_shared))
+        if r["note"]:
+            r.update(dict.fromkeys(_SPLIT_FIELDS, np.nan))
+        out.append({"dimension": dim, "period_1": str(first), "period_2": str(second), **r})
     return pd.DataFrame(out).reindex(columns=MIX_RATE_COLUMNS)
+
+
+def _recurrence(arr: np.ndarray, min_shared: float) -> dict[str, Any]:
+    """How far a dimension's values recur in both periods, and why it is not split when they do not ("" if split)."""
+    n_s = arr.sum(axis=-1)  # (2, S)
+    both = (n_s[0] > 0) & (n_s[1] > 0)
+    share = n_s[:, both].sum(axis=1) / n_s.sum(axis=1)
+    shared = float(share.min())
+    n_both, n_values = int(both.sum()), int(((n_s[0] > 0) | (n_s[1] > 0)).sum())
+    note = ""
+    if shared < min_shared:
+        which = "the first" if share[0] <= share[1] else "the second"
+        note = (f"Not split: only {shared:.0%} of {which} period's responses are in values found in both periods "
+                f"({n_both} of {n_values} values recur), so the change cannot be told apart from the turnover of "
+                "values that occur in one period only.")
+    elif n_both < 2:
+        note = "Not split: fewer than two values have responses in both periods."
+    return {"recurring_values": n_both, "recurring_share": shared, "note": note}
 
 
 def mix_rate_summary(
@@ -303,6 +360,7 @@ def mix_rate_summary(
     breaks: Breaks = Breaks(),
     cluster: str | None = None,
     method: str = "delta",
+    min_shared: float = MIN_SHARED_SHARE,
 ) -> pd.DataFrame:
     """Mix and rate effects of the overall NPS change, per dimension, with intervals.
 
@@ -329,15 +387,21 @@ def mix_rate_summary(
         Category breaks.
     cluster : str, optional
         Column of clusters (e.g. ``"account_id"``): the variance then
-        treats each account's responses within a period as one unit, so
-        that an account's many responses move together. Responses without
-        a cluster count as their own.
+        treats each account's responses of both periods as one unit, so
+        that an account's many responses move together and its two periods
+        are not taken for independent samples. Responses without a cluster
+        count as their own.
     method : {"delta", "bootstrap"}
         ``"delta"`` (default): Wald intervals from the delta-method
         variance, cluster-robust with ``cluster``; computed in one pass
-        over the (period, account, segment) counts, fit for millions of
-        responses. ``"bootstrap"``: percentile intervals of a bootstrap
-        within each period (costs n_boot x accounts; for small data).
+        over the (account, period, segment) counts, fit for millions of
+        responses. ``"bootstrap"``: percentile intervals of a bootstrap of
+        whole accounts over both periods (costs n_boot x accounts; for
+        small data).
+    min_shared : float
+        Smallest share of each period's responses in segment values found in
+        both periods for a dimension to be split (see Notes); below it the
+        dimension's mix and rate are left empty and ``note`` says why.
 
     Returns
     -------
@@ -346,8 +410,11 @@ def mix_rate_summary(
         ``n_1``, ``n_2``, ``nps_1``, ``nps_2``, ``change`` (points),
         ``change_ci_low``, ``change_ci_high``, ``mix_effect``,
         ``mix_ci_low``, ``mix_ci_high``, ``rate_effect``, ``rate_ci_low``,
-        ``rate_ci_high`` (points) and ``mix_share`` (|mix| / (|mix| + |rate|),
-        0-1).
+        ``rate_ci_high`` (points), ``mix_share`` (|mix| / (|mix| + |rate|),
+        0-1), ``recurring_values`` (segment values with responses in both
+        periods), ``recurring_share`` (the smaller of the two periods' shares of
+        responses in those values, 0-1) and ``note`` (why the dimension was
+        not split, or ""; its mix and rate columns are then empty).
 
     Notes
     -----
@@ -355,18 +422,27 @@ def mix_rate_summary(
     :func:`mix_rate_decomposition`), computed per dimension by
     :func:`npsdiag.stats.decomposition.mix_rate`. The mix, rate and change
     are smooth functions of the per-(period, segment) totals n_ts and Σx_ts
-    (x = +1 promoter, 0 passive, -1 detractor), each a sum over independent
-    units within its period: responses, or with ``cluster`` whole accounts.
-    The delta method (first-order Taylor linearisation, e.g. Agresti 2013
-    §16.1; for clustered totals Lohr 2010 §9.1 / Binder 1983) gives each
-    unit c of period t the linearised value
-    u_c = Σ_s [∂/∂w_ts · (n_cs - w_ts n_c)/N_t + ∂/∂y_ts · (100 Σx_cs - y_ts n_cs)/n_ts]
-    and var = Σ_t C_t/(C_t - 1) Σ_c u_c² (the two periods independent);
-    the interval is estimate ± z·SE. With ``method="bootstrap"``, responses
-    are redrawn from the multinomial over (segment x category) cells with
-    the period's n or, with ``cluster``, whole clusters are reweighted
-    with Poisson(1) weights (Hanley & MacGibbon 2006), and the intervals
-    are percentile intervals.
+    (x = +1 promoter, 0 passive, -1 detractor), sums over the sampled units:
+    responses, or with ``cluster`` whole accounts, an account answering in
+    both periods being one unit. The delta method (first-order Taylor
+    linearisation, e.g. Agresti 2013 §16.1; for clustered totals Lohr 2010
+    §9.1 / Binder 1983) gives each account c the linearised value
+    u_c = Σ_t Σ_s [∂/∂w_ts · (n_cts - w_ts n_ct)/N_t + ∂/∂y_ts · (100 Σx_cts - y_ts n_cts)/n_ts]
+    summed over both periods, and var = C/(C - 1) Σ_c u_c², as R's
+    ``svycontrast`` of ``svytotal`` with ``svydesign(ids = ~account)``
+    computes it (a test compares them on the demo client). The interval is
+    estimate ± z·SE. With ``method="bootstrap"``, whole accounts are
+    reweighted with one Poisson(1) weight for both periods (Hanley &
+    MacGibbon 2006), or the responses redrawn without ``cluster``, and the
+    intervals are percentile intervals.
+
+    A segment value found in one period only contributes to mix alone, and
+    its "mix" is then the arrival or departure of the value itself. When
+    values do not recur (one-off events, campaigns, sites that change every
+    period), the split describes that turnover rather than a change of who
+    answered: a dimension is split only when at least ``min_shared`` (80%
+    by default) of each period's responses carry a value found in both
+    periods and at least two values recur.
 
     References
     ----------
@@ -392,4 +468,4 @@ def mix_rate_summary(
     rows = period_rows(data, period, first, second, score, breaks)
     return mix_rate_summary_from_codes(rows, segment_codes(data, dimensions), first, second,
                                        cluster_codes(data, cluster, rows[0]), confidence=confidence, n_boot=n_boot,
-                                       seed=seed, method=method)
+                                       seed=seed, method=method, min_shared=min_shared)

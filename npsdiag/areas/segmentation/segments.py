@@ -27,24 +27,26 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import sparse, stats
 
 from ...stats.decomposition import dense_keys
-from ...stats.meta import dersimonian_laird
+from ...stats.meta import MIN_K_TAU, dersimonian_laird
 from ...stats.multiplicity import bh_adjust
 from ...stats.nps import ADJUSTMENT, Breaks, nps_table
 from .coding import category_codes, cluster_codes, compact, count_table, label_codes, segment_codes
 
 __all__ = ["segment_nps", "segment_nps_from_codes", "dimension_tests", "dimension_tests_from_codes",
-           "segment_dispersion", "nps_grid", "nps_grid_from_codes", "SEGMENT_COLUMNS"]
+           "rao_scott_from_codes", "segment_dispersion", "nps_grid", "nps_grid_from_codes", "SEGMENT_COLUMNS",
+           "MAX_JOINT_VALUES"]
 
 #: Columns of :func:`segment_nps`.
 SEGMENT_COLUMNS = ["dimension", "segment", "n", "detractors", "passives", "promoters", "pct_promoters",
                    "pct_passives", "pct_detractors", "nps", "ci_low", "ci_high", "reportable", "se_test",
                    "design_effect", "diff_vs_rest", "diff_ci_low", "diff_ci_high", "p_value", "p_adj", "direction"]
-_TEST_COLUMNS = ["dimension", "values", "tested_values", "n", "chi2", "dof", "p_value", "p_adj", "cramers_v"]
+_TEST_COLUMNS = ["dimension", "values", "tested_values", "n", "chi2", "dof", "design_effect", "p_value", "p_adj",
+                 "cramers_v"]
 _DISPERSION_COLUMNS = ["dimension", "k", "nps_min", "nps_max", "pooled_nps", "tau", "tau_ci_low", "tau_ci_high", "i2",
-                       "q", "q_p_value", "q_p_adj", "pi_low", "pi_high"]
+                       "q", "q_p_value", "q_p_adj", "pi_low", "pi_high", "note"]
 
 
 def _adj_var(d, p, r) -> np.ndarray:
@@ -279,26 +281,97 @@ def segment_nps(
 # --------------------------------------------------------------------------- across a dimension
 
 
+#: A dimension is tested across its values (one chi-square) only up to this many tested values.
+MAX_JOINT_VALUES = 400
+
+
+def rao_scott_from_codes(rows: np.ndarray, cols: np.ndarray, clusters: np.ndarray | None, n_rows: int,
+                         n_cols: int) -> tuple[float, float, int, float]:
+    """First-order Rao-Scott test of independence of two integer classifications, clusters as primary units.
+
+    Parameters
+    ----------
+    rows, cols : arrays of int
+        Codes 0..n_rows-1 and 0..n_cols-1 of each unit (every row and column occurs).
+    clusters : array of int or None
+        Each unit's cluster code (any non-negative integers); None: independent units (Pearson's test).
+    n_rows, n_cols : int
+
+    Returns
+    -------
+    (chi2, deff, dof, p_value)
+        Pearson's X² of the table, the mean generalised design effect (1 without clusters), the degrees of
+        freedom and the p-value of X² / deff on chi-square(dof).
+
+    Notes
+    -----
+    The statistic of :func:`npsdiag.stats.survey.chisq_rao_scott` (R's ``svychisq(statistic = "Chisq")``;
+    Rao & Scott 1981), computed from the counts of the (cluster, cell) pairs that occur: the linearised
+    covariance of the cell proportions is G/(G-1) Σ_g z_g z_g' with z_g = (m_g - s_g p) / n (m_g the
+    cluster's cell counts, s_g its size), i.e. G/(G-1) (M - a p' - p a' + Σ s_g² p p') / n² with
+    M = Σ_g m_g m_g' and a = Σ_g s_g m_g, so that no clusters x cells matrix is ever built.
+    """
+    n = len(rows)
+    k = n_rows * n_cols
+    cell = cols.astype(np.int64) * n_rows + rows  # column-major, as R's interaction(row, col)
+    counts = np.bincount(cell, minlength=k).astype("float64")
+    expected = np.outer(counts.reshape(n_cols, n_rows).sum(axis=0), counts.reshape(n_cols, n_rows).sum(axis=1))
+    expected = expected.T.ravel() / n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        chi2 = float(np.sum(np.where(expected > 0, (counts - expected) ** 2 / expected, 0.0)))
+    dof = (n_rows - 1) * (n_cols - 1)
+    if clusters is None:
+        return chi2, 1.0, dof, float(stats.chi2.sf(chi2, dof))
+    units, _ = dense_keys(clusters)
+    big_g = int(units.max()) + 1
+    if big_g < 2:
+        return chi2, float("nan"), dof, float("nan")
+    # the clusters' cell counts, a sparse (clusters x cells) matrix: duplicates are summed when it is built
+    per = sparse.csr_matrix((np.ones(n), (units, cell)), shape=(big_g, k))
+    size = np.bincount(units, minlength=big_g).astype("float64")
+    m = (per.T @ per).toarray()
+    a = np.asarray(per.T @ size).ravel()
+    p = counts / n
+    v = big_g / (big_g - 1) * (m - np.outer(a, p) - np.outer(p, a) + float(size @ size) * np.outer(p, p)) / n**2
+    # interaction contrasts: the interaction columns of the full model residualised on the main effects, which on
+    # the complete rows x cols grid is double centring (each column minus its row and column means)
+    x12 = np.zeros((n_cols, n_rows, n_rows - 1, n_cols - 1))
+    x12[np.arange(1, n_cols)[None, :], np.arange(1, n_rows)[:, None], np.arange(n_rows - 1)[:, None],
+        np.arange(n_cols - 1)[None, :]] = 1.0
+    x12 = x12.reshape(n_cols, n_rows, dof)
+    cmat = (x12 - x12.mean(axis=0, keepdims=True) - x12.mean(axis=1, keepdims=True)
+            + x12.mean(axis=(0, 1), keepdims=True)).reshape(k, dof)
+    inv_p = np.where(p > 0, 1 / np.where(p > 0, p, 1), 0.0)
+    dc = inv_p[:, None] * cmat
+    delta = np.linalg.solve(cmat.T @ dc / n, dc.T @ v @ dc)
+    deff = float(np.trace(delta) / dof)
+    return chi2, deff, dof, float(stats.chi2.sf(chi2 / deff, dof))
+
+
 def dimension_tests_from_codes(categories: np.ndarray, dimensions: Iterable[tuple[str, np.ndarray, list[str]]],
-                               min_n: int = 30) -> pd.DataFrame:
+                               min_n: int = 30, clusters: np.ndarray | None = None) -> pd.DataFrame:
     """:func:`dimension_tests` on integer codes (arguments as :func:`segment_nps_from_codes`)."""
     rows = []
     ok = categories >= 0
     k = categories[ok]
+    cl = clusters[ok] if clusters is not None else None
     for dim, g_all, labels_all in dimensions:
         g, labels = compact(g_all[ok], labels_all)
         tab = count_table(g, k, len(labels))
-        tab = tab[:, tab.sum(axis=0) > 0]  # categories that occur (as a crosstab has them)
-        tested = tab[tab.sum(axis=1) >= min_n]
-        tested = tested[:, tested.sum(axis=0) > 0]
-        row = {"dimension": dim, "values": int(len(tab)), "tested_values": int(len(tested)),
-               "n": int(tested.sum()), "chi2": np.nan, "dof": np.nan, "p_value": np.nan,
-               "cramers_v": np.nan}
-        if len(tested) >= 2 and tested.shape[1] >= 2:
-            chi2, p, dof, _ = stats.chi2_contingency(tested, correction=False)
-            n = tested.sum()
-            row.update(chi2=float(chi2), dof=int(dof), p_value=float(p),
-                       cramers_v=float(np.sqrt(chi2 / (n * (min(tested.shape) - 1)))))
+        tested = tab.sum(axis=1) >= min_n
+        cats = tab[tested].sum(axis=0) > 0  # categories that occur among the tested values
+        row = {"dimension": dim, "values": int(len(tab)), "tested_values": int(tested.sum()),
+               "n": int(tab[tested].sum()), "chi2": np.nan, "dof": np.nan, "design_effect": np.nan,
+               "p_value": np.nan, "cramers_v": np.nan}
+        if 2 <= tested.sum() <= MAX_JOINT_VALUES and cats.sum() >= 2:
+            m = tested[g] & cats[k]
+            row_codes = (np.cumsum(tested) - 1)[g[m]]
+            col_codes = (np.cumsum(cats) - 1)[k[m]]
+            chi2, deff, dof, p = rao_scott_from_codes(row_codes, col_codes, None if cl is None else cl[m],
+                                                      int(tested.sum()), int(cats.sum()))
+            n = int(m.sum())
+            row.update(chi2=chi2, dof=dof, design_effect=deff, p_value=p,
+                       cramers_v=float(np.sqrt(chi2 / (n * (min(int(tested.sum()), int(cats.sum())) - 1)))))
         rows.append(row)
     out = pd.DataFrame(rows, columns=[c for c in _TEST_COLUMNS if c != "p_adj"])
     out["p_adj"] = bh_adjust(out["p_value"]) if len(out) else pd.Series(dtype="float64")
@@ -311,8 +384,9 @@ def dimension_tests(
     score: str = "score",
     min_n: int = 30,
     breaks: Breaks = Breaks(),
+    cluster: str | None = None,
 ) -> pd.DataFrame:
-    """Does the category mix differ across a dimension's segments? (chi-square test).
+    """Does the category mix differ across a dimension's segments? (chi-square test, Rao-Scott for clusters).
 
     Parameters
     ----------
@@ -326,21 +400,41 @@ def dimension_tests(
         Only segments with at least ``min_n`` responses enter the test.
     breaks : Breaks
         Category breaks.
+    cluster : str, optional
+        Column of clusters (e.g. ``"account_id"``): responses of one
+        account are not independent, and the test is then corrected for it
+        (first-order Rao-Scott). Responses without a cluster count as their
+        own.
 
     Returns
     -------
     DataFrame
         One row per dimension: ``dimension``, ``values`` (distinct values),
         ``tested_values`` (values with n >= min_n), ``n`` (responses in
-        them), ``chi2``, ``dof``, ``p_value``, ``p_adj`` (Benjamini-Hochberg
-        across dimensions) and ``cramers_v`` (effect size, 0-1). The test is
-        missing when fewer than two values can be tested.
+        them), ``chi2`` (Pearson's statistic), ``dof``, ``design_effect``
+        (the Rao-Scott divisor of chi2; 1 without ``cluster``),
+        ``p_value`` (of chi2 / design_effect), ``p_adj``
+        (Benjamini-Hochberg across dimensions) and ``cramers_v`` (effect
+        size, 0-1). The test is missing when fewer than two values (or more
+        than :data:`MAX_JOINT_VALUES`) can be tested.
 
     Notes
     -----
     Pearson's chi-square test of independence on the table segment x
-    (detractor, passive, promoter) (:func:`scipy.stats.chi2_contingency`);
+    (detractor, passive, promoter). With ``cluster``, the first-order
+    Rao-Scott correction (Rao & Scott 1981): chi2 is divided by the mean of
+    the generalised design effects of the table, computed from the
+    design-based covariance of the cell proportions with the accounts as
+    primary units, as R's ``svychisq(~segment + category, design,
+    statistic = "Chisq")`` (a test compares them on the demo client);
+    each dimension gets its own correction (:func:`rao_scott_from_codes`).
     Cramér's V = sqrt(chi2 / (n (min(r, c) - 1))).
+
+    References
+    ----------
+    .. [1] Rao, J. N. K. & Scott, A. J. (1981). The analysis of categorical
+       data from complex sample surveys: chi-squared tests for goodness of
+       fit and independence in two-way tables. JASA, 76(374), 221-230.
 
     Examples
     --------
@@ -348,13 +442,14 @@ def dimension_tests(
     >>> round(float(dimension_tests(df, ["plan"], min_n=10)["cramers_v"].iloc[0]), 2)
     1.0
     """
-    return dimension_tests_from_codes(category_codes(data[score], breaks), segment_codes(data, segments), min_n)
+    k = category_codes(data[score], breaks)
+    return dimension_tests_from_codes(k, segment_codes(data, segments), min_n, cluster_codes(data, cluster, k >= 0))
 
 
 def segment_dispersion(
     table: pd.DataFrame,
     confidence: float = 0.95,
-    min_values: int = 2,
+    min_values: int = MIN_K_TAU,
 ) -> pd.DataFrame:
     """How much the segments' NPS really differ, beyond sampling noise.
 
@@ -365,8 +460,9 @@ def segment_dispersion(
     confidence : float
         Level of the intervals.
     min_values : int
-        Smallest number of reportable segments for a dimension to be
-        assessed.
+        Smallest number of reportable segments for the spread (tau and what
+        rests on it) to be estimated; the test of homogeneity (Q) and I²
+        need two.
 
     Returns
     -------
@@ -375,11 +471,14 @@ def segment_dispersion(
         ``nps_min``, ``nps_max`` (observed, points), ``pooled_nps``
         (random-effects mean, points), ``tau`` (between-segment standard
         deviation of the true NPS, beyond sampling noise, points),
-        ``tau_ci_low``, ``tau_ci_high`` (Q-profile interval), ``i2``
-        (share of the observed spread that is real rather than noise, 0-1),
-        ``q``, ``q_p_value`` (Cochran's Q test of homogeneity), ``q_p_adj``
-        (Benjamini-Hochberg across dimensions), ``pi_low``, ``pi_high``
-        (range expected to hold 95% of segments' true NPS: pooled ± z·tau).
+        ``tau_ci_low``, ``tau_ci_high`` (Q-profile interval, its upper end
+        at most 100 points), ``i2`` (share of the observed spread that is
+        real rather than noise, 0-1), ``q``, ``q_p_value`` (Cochran's Q test
+        of homogeneity), ``q_p_adj`` (Benjamini-Hochberg across dimensions),
+        ``pi_low``, ``pi_high`` (range expected to hold 95% of segments'
+        true NPS: pooled ± z·tau, clipped to -100..+100) and ``note`` (why
+        the spread was not estimated, or ""). ``pooled_nps``, ``tau`` and
+        the ranges are missing with fewer than ``min_values`` segments.
 
     Notes
     -----
@@ -391,32 +490,41 @@ def segment_dispersion(
     tau² = max(0, (Q - (k - 1)) / (Σw - Σw²/Σw)); I² = max(0, (Q - (k-1)) / Q)
     (Higgins & Thompson 2002). The interval of tau is the Q-profile
     interval of Viechtbauer (2007). Computed by
-    :func:`npsdiag.stats.meta.dersimonian_laird`.
+    :func:`npsdiag.stats.meta.dersimonian_laird`. From two to four segments
+    tau is not estimated: its interval would span most of the NPS scale,
+    and with so few segments each one is better compared directly.
 
     Examples
     --------
-    >>> df = pd.DataFrame({"score": [10, 9, 2, 3, 8, 7] * 30, "r": list("AABBCC") * 30})
+    >>> df = pd.DataFrame({"score": [10, 9, 2, 3, 8, 7, 10, 0, 9, 5] * 30, "r": list("AABBCCDDEE") * 30})
     >>> d = segment_dispersion(segment_nps(df, ["r"], min_n=10))
-    >>> bool(d["tau"].iloc[0] > 50)
-    True
+    >>> bool(d["tau"].iloc[0] > 50), d["note"].iloc[0]
+    (True, '')
+    >>> d = segment_dispersion(segment_nps(df[df["r"] < "D"], ["r"], min_n=10))
+    >>> bool(np.isnan(d["tau"].iloc[0])), bool(d["q_p_value"].iloc[0] < 0.05)
+    (True, True)
     """
     rows = []
     if table is None or table.empty:
         return pd.DataFrame(columns=_DISPERSION_COLUMNS)
     for dim, t in table[table["reportable"].astype(bool)].groupby("dimension", sort=False):
         k = len(t)
-        row = {"dimension": dim, "k": k}
-        if k < max(min_values, 2):
+        row = {"dimension": dim, "k": k, "note": ""}
+        if k < 2:
+            row["note"] = "fewer than two reportable values"
             rows.append(row)
             continue
         y = t["nps"].to_numpy(dtype="float64")
         v = 1e4 * _adj_var(t["detractors"], t["passives"], t["promoters"])
         if "se_test" in t and t["se_test"].notna().all():
             v = np.maximum(v, t["se_test"].to_numpy(dtype="float64") ** 2)
-        h = dersimonian_laird(y, v, confidence)
+        h = dersimonian_laird(y, v, confidence, min_k=min_values, bounds=(-100.0, 100.0))
         row.update(nps_min=float(y.min()), nps_max=float(y.max()), pooled_nps=h.pooled, tau=h.tau,
                    tau_ci_low=h.tau_ci_low, tau_ci_high=h.tau_ci_high, i2=h.i2, q=h.q, q_p_value=h.q_p_value,
                    pi_low=h.pi_low, pi_high=h.pi_high)
+        if k < min_values:
+            row["note"] = (f"{k} reportable values: too few to estimate the spread beyond noise (needs "
+                           f"{min_values}); compare the values directly")
         rows.append(row)
     out = pd.DataFrame(rows).reindex(columns=_DISPERSION_COLUMNS)
     out["q_p_adj"] = bh_adjust(out["q_p_value"].astype("float64"))
