@@ -862,6 +862,7 @@ def test_without_response_dates_a_repeat_respondent_cannot_be_told(tmp_path):
     assert f.evidence == {**f.evidence, "rows_duplicate": 1} and "rows_repeat_respondent" not in f.evidence
     assert "cool-off" not in (f.title + f.detail + f.recommendation)
     assert "exact copies" in f.title
+    assert f.detail.startswith("1 of 5 rows read (20.0%) were exact copies of another response. Counting them")
 
 
 def test_a_flat_account_export_reports_response_coverage_not_missing_scores(tmp_path):

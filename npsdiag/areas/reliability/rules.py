@@ -160,7 +160,9 @@ def exclusion_finding(finding_id: str, ctx: Mapping[str, Any]) -> Finding | None
         evidence[f"rows_{r['reason']}"] = int(r["rows"])
     evidence["example_rows"] = examples
     of = "responses in the export" if ctx.get("coverage") else "rows read"
-    detail = (f"{num(count)} of {num(total)} {of} ({pct(share, 1)}) {what}: {'; '.join(parts)}. "
+    specific = finding_id == "reliability.duplicates" and len(sub) == 1  # the title already names the one reason
+    detail = (f"{num(count)} of {num(total)} {of} ({pct(share, 1)}) {what}"
+              + ("" if specific else f": {'; '.join(parts)}") + ". "
               f"{why} Example rows in the file: {', '.join(str(x) for x in examples[:5])}.")
     vals = ctx["example_values"] if finding_id == "reliability.out_of_range" else []
     if vals:
