@@ -39,7 +39,8 @@ from .owners import owner_funnel, owner_review_on_codes
 __all__ = ["exclusions", "feed_continuity", "precision", "score_gaming", "trust_summary", "TABLE_ORDER"]
 
 #: The order of the area's tables in the report.
-TABLE_ORDER = ["trust_summary", "lineage", "exclusions", "feed_gaps", "trend", "sample_size_plan", "owners"]
+TABLE_ORDER = ["trust_summary", "lineage", "exclusions", "survey_waves", "feed_gaps", "trend", "sample_size_plan",
+               "owners"]
 
 
 def exclusions(prep: Prepared) -> Check:

@@ -65,6 +65,9 @@ def plot_volume(feed: pd.DataFrame, freq: str = "W", ax: Any = None) -> Axes:
         if feed["expected"].notna().any():  # (a survey sent in waves expects nothing between its waves)
             ax.plot(x, feed["expected"], color="black", lw=1.4, label=expected)
             ax.plot(x, feed["lower_limit"], color="black", lw=1, ls="--", label="lower limit")
+        else:  # dates on the axis without the lines that would otherwise set them
+            ax.xaxis_date()
+            ax.set_xlim(mdates.date2num(x.min()) - width, mdates.date2num(x.max()) + width)
         unit = period_unit(freq)
         ax.set_ylabel(f"responses per {unit}")
         ax.set_xlabel("")
