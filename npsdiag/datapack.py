@@ -40,12 +40,21 @@ def unit_of(column: str, kind: str | None, series: pd.Series, currency: str | No
     --------
     >>> unit_of("arr", None, pd.Series([1.0]), "USD"), unit_of("churn_rate", "share", pd.Series([0.1]), None)
     ('USD', 'share')
+    >>> unit_of("share_revenue", None, pd.Series([0.4]), "USD"), unit_of("value", None, pd.Series(["a"]), "USD")
+    ('share', 'text')
     """
     c = str(column).lower()
-    if c in _MONEY or c.endswith(("_arr", "_revenue")):
-        return currency or "money"
-    if kind in UNITS:
+    if kind in UNITS:  # a share of revenue is a share, not money
         return UNITS[kind]
+    if c.startswith("share") or c.endswith(("_share", "_rate")):
+        return "share"
+    numeric = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+    if numeric and (c in _MONEY or c.endswith(("_arr", "_revenue"))):
+        return currency or "money"
+    if c in ("score", "latest_score") or c.endswith("_score"):
+        return "score"
+    if c in ("priority", "rank", "order") or c.endswith("_rank"):
+        return "rank"
     if pd.api.types.is_datetime64_any_dtype(series):
         return "date"
     if pd.api.types.is_bool_dtype(series):

@@ -975,3 +975,16 @@ def test_summary_names_minor_points_without_claiming_soundness(clean):
     low = Finding("balance.concentration", "low", "A few accounts dominate", "", {})
     text = rules.summary([low], res.checks)
     assert "represent" not in text and "responses concentrated in a few accounts" in text
+
+
+def test_revenue_coverage_says_below_target_per_measure_not_both_at_once():
+    from npsdiag.areas.balance.accounts import revenue_coverage
+
+    # one quarter; a (90) answered by a user, b (10) by an executive: 100% of revenue heard, 10% from a decider
+    r = pd.DataFrame({"account_id": ["a", "b"], "responded_at": pd.to_datetime(["2024-01-05", "2024-03-30"]),
+                      "dm": [False, True]})
+    acc = pd.DataFrame({"account_id": ["a", "b"], "revenue": [90.0, 10.0]})
+    t = revenue_coverage(r, acc, decision="dm", freq="Q", target=0.8).set_index("period")
+    q = t.loc["2024Q1"]
+    assert q["share_heard"] == 1.0 and not q["below_target"]
+    assert q["share_decision"] == 0.1 and q["decision_below_target"]

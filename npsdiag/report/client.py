@@ -128,12 +128,13 @@ def value_at_stake(story: Story) -> dict[str, str] | None:
                     "counted once; the amounts of the messages below overlap."}
 
 
-def decisions(story: Story) -> list[str]:
-    """The decisions asked of the leadership team: one per message of the summary, in plain words."""
+def decisions(story: Story, with_kpi: bool = True) -> list[str]:
+    """The decisions asked of the leadership team: one per message of the summary, in plain words (with the KPI's
+    target unless ``with_kpi`` is false: the report's action plan, a page later, gives it)."""
     out = []
     for m in story.top:
         kpi = ""
-        if m.kpi is not None and m.kpi.target is not None:
+        if with_kpi and m.kpi is not None and m.kpi.target is not None:
             kpi = f" (target: {m.kpi.name} at {m.kpi.text(m.kpi.target)} {m.kpi.by})"
         out.append(f"{m.cause.owner}: {m.recommendation.rstrip('.')}{kpi}.")
     return out
@@ -156,6 +157,9 @@ def _lead(diag: Diagnosis, story: Story, change: dict[str, Any] | None, confiden
         real = change["p_value"] < 1 - confidence
         text += (f" From {change['first']} to {change['last']} it moved {signed(change['diff'], 0)} points: "
                  + ("a real change, not noise." if real else "within the noise of sampling, not a real change."))
+        if real and any(f.id == "reliability.feed_gaps" for f in diag.findings):
+            text += (" The survey feed broke during the period (see the data message): part of the change may "
+                     "come from who was surveyed before and after the break.")
     n_act = sum(m.priority == "Act now" for m in story.messages)
     if story.messages:
         text += (f" We found {len(story.messages)} issues worth a decision"
@@ -182,7 +186,7 @@ def summary(diag: Diagnosis, story: Story, change: dict[str, Any] | None = None,
     heading = ("The messages that matter" if len(rows) > 1 else "The message that matters") + (
         f" ({len(rows)} of {len(story.messages)})" if len(story.messages) > len(rows) else "")
     return render("story_summary.html.j2", lead=_lead(diag, story, change, confidence), value=None,
-                  heading=heading, messages=rows, decisions=decisions(story), statuses=[])
+                  heading=heading, messages=rows, decisions=decisions(story, with_kpi=False), statuses=[])
 
 
 def action_plan(story: Story) -> str:

@@ -174,7 +174,8 @@ def _listening(m: Message, prep: Prepared, diag: Diagnosis, currency: str | None
     ev = {f.id: f.evidence for f in m.findings}
     trend = ev.get("decay.response_rate_trend") or {}
     if trend:
-        m.kpi = Kpi("Invitations answered", trend.get("rate_end"), trend.get("rate_start"), "share", 180)
+        m.kpi = Kpi("Invitations answered (level of the monthly trend)", trend.get("rate_end"), trend.get("rate_start"),
+                    "share", 180)
     m.recommendation = "Shorten and time the survey, and survey accounts before each renewal, not on a fixed calendar."
 
 

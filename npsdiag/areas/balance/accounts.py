@@ -176,7 +176,11 @@ def revenue_coverage(
         ``accounts_heard``, ``revenue_heard``, ``share_heard`` (of revenue),
         and with ``decision`` also ``revenue_decision``,
         ``share_decision``; ``partial`` (the first or last period, not fully
-        covered by responses) and ``below_target``.
+        covered by responses), ``below_target`` (the revenue heard from
+        anyone below ``target``) and, with ``decision``,
+        ``decision_below_target`` (the revenue heard from a decision maker
+        below it): two columns, so that a quarter at 82% is never read as
+        below an 80% target.
 
     Notes
     -----
@@ -233,7 +237,7 @@ def revenue_coverage_from_rows(a: pd.DataFrame, row: np.ndarray, has_account: np
     out = pd.DataFrame(rows)
     out["below_target"] = out["share_heard"] < target
     if dec_m is not None:
-        out["below_target"] |= out["share_decision"] < target
+        out["decision_below_target"] = out["share_decision"] < target
     return out[cols]
 
 
@@ -243,6 +247,7 @@ def _coverage_columns(decision: bool) -> list[str]:
             "below_target"]
     if decision:
         cols[6:6] = ["revenue_decision", "share_decision"]
+        cols.append("decision_below_target")
     return cols
 
 

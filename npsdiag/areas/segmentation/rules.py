@@ -97,8 +97,10 @@ def _below_text(lead: pd.Series, below: pd.DataFrame, above: pd.DataFrame, share
     """Severity, title, detail and recommendation of a segment scoring below the rest."""
     severity = "high" if gap >= HIGH_GAP and share >= HIGH_SHARE else "medium" if gap >= MEDIUM_GAP else "low"
     name = segment_name(lead["dimension"], lead["segment"], labels)
-    title = (f"{_cap(name)} scores {gap:.0f} points below the rest "
-             f"(NPS {lead['nps']:+.0f} vs overall {overall:+.0f})")
+    rest = float(lead["nps"]) - float(lead["diff_vs_rest"])
+    # the gap as the reader computes it from the two rounded figures shown
+    title = (f"{_cap(name)} scores {abs(round(rest) - round(float(lead['nps']))):.0f} points below the rest "
+             f"(NPS {lead['nps']:+.0f} against {rest:+.0f} for all other responses)")
     others = len(below) - 1
     n_text = f"{int(lead['n']):,} responses, {100 * share:.0f}% of the total"
     detail = (f"{_detail_name(lead['dimension'], lead['segment'], labels, n_text)} has an NPS of {lead['nps']:+.1f} "
