@@ -858,7 +858,11 @@ def test_without_response_dates_a_repeat_respondent_cannot_be_told(tmp_path):
               "settings:\n  repeat_window_days: 30\n")
     prep = prepare(_load_csv(tmp_path, csv, config))
     assert prep.flags["reason"].fillna("").tolist() == ["", "duplicate", "", "", ""]
-    f = reliability.diagnose(prep).finding("reliability.duplicates")
+    res = reliability.diagnose(prep)
+    feed = {c.name: c for c in res.checks}["feed_continuity"]  # nor can the feed be judged, and it says why
+    assert not feed.assessed and feed.reason == ("the responses carry no date of their own (the export gives one "
+                                                 "survey date for all of them)")
+    f = res.finding("reliability.duplicates")
     assert f.evidence == {**f.evidence, "rows_duplicate": 1} and "rows_repeat_respondent" not in f.evidence
     assert "cool-off" not in (f.title + f.detail + f.recommendation)
     assert "exact copies" in f.title
