@@ -837,6 +837,9 @@ def test_exact_duplicates_are_copies_of_the_whole_source_row(tmp_path):
     frame = pd.DataFrame({"responded_at": ["2024-05-01 10:00"] * 3, "score": [9, 9, 9],
                           "Name": ["Ann Lee", "Bob Hart", "Ann Lee"]})
     assert prepare(from_frames(frame), as_of=NOW).flags["reason"].fillna("").tolist() == ["", "", "duplicate"]
+    # a response id column that is empty throughout tells nothing: copies are still found on the other columns
+    frame["response_id"] = None
+    assert prepare(from_frames(frame), as_of=NOW).flags["reason"].fillna("").tolist() == ["", "", "duplicate"]
     res = reliability.diagnose(prep)
     f = res.finding("reliability.duplicates")
     assert f is not None and f.evidence["rows_duplicate"] == 1

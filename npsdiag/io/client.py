@@ -134,7 +134,7 @@ def _read_table(name: str, spec: TableSpec, cfg: Config, files: _Files, read: _T
         local.append(Problem("the file has a header but no rows", fatal=name == "responses",
                              file=str(raw.file), hint="export the responses again"))
     mapped = map_table(raw, spec, cfg, local)
-    if name == "responses" and _needs_whole_rows(spec):  # (a response id made from row numbers is no field)
+    if name == "responses" and (_needs_whole_rows(spec) or _no_ids(mapped)):  # (row-number ids are no field)
         mapped[COPY_OF] = copy_of(raw.frame, mapped.drop(columns=["response_id"], errors="ignore"))
     check_empty_columns(mapped, spec, str(raw.file), local)
     for p in local:
@@ -143,6 +143,11 @@ def _read_table(name: str, spec: TableSpec, cfg: Config, files: _Files, read: _T
                           "notes": list(raw.notes), "encoding": raw.encoding, "delimiter": raw.delimiter,
                           "sheet": raw.sheet}
     read.tables[name] = mapped
+
+
+def _no_ids(mapped: pd.DataFrame) -> bool:
+    """Whether a mapped response id column is empty throughout (copies are then told by the columns read)."""
+    return "response_id" in mapped and not mapped["response_id"].notna().any()
 
 
 def _needs_whole_rows(spec: TableSpec) -> bool:
@@ -304,7 +309,7 @@ def from_frames(
         f[ROW] = np.arange(2, len(f) + 2)
         tables[name] = map_table(RawTable(frame=f, file=Path(f"<{name}>"), format="frame"), specs[name], cfg,
                                  problems)
-        if name == "responses" and _needs_whole_rows(specs[name]):
+        if name == "responses" and (_needs_whole_rows(specs[name]) or _no_ids(tables[name])):
             tables[name][COPY_OF] = copy_of(f, tables[name])
     fatal = [p for p in problems if p.fatal]
     if fatal:
