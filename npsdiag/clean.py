@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -23,12 +24,15 @@ import pyarrow.compute as pc
 
 from .config import Config, Settings
 from .io import ROW, ClientData
+from .io.copies import COPY_OF
 from .stats.nps import categorize
 
-__all__ = ["REASONS", "Prepared", "prepare", "as_of_date", "known_outcomes", "in_period"]
+__all__ = ["REASONS", "Prepared", "prepare", "as_of_date", "known_outcomes", "in_period", "is_test_comment",
+           "is_test_id", "TEST_WORDS", "is_flat_export"]
 
 #: Exclusion reasons, in the order they are checked, with their plain-language label.
 REASONS: dict[str, str] = {
+    "not_surveyed": "account in the export with no response (not surveyed)",
     "missing_score": "score missing",
     "invalid_score": "score not a number",
     "out_of_range": "score outside the scale",
@@ -241,10 +245,17 @@ def prepare(data: ClientData, as_of: str | pd.Timestamp | None = None) -> Prepar
     -----
     A response is excluded for the first reason that applies, in the order
     of :data:`REASONS`. Exact duplicates are rows with the same response id
-    (or, without ids, identical in every mapped field); the first is kept.
-    A repeat respondent is one answering again less than
+    (or, without ids, identical in every column of the export: two people
+    answering alike in the same minute are two responses); the first is
+    kept. A repeat respondent is one answering again less than
     ``settings.repeat_window_days`` after their previous analysed response:
-    the earlier answer is kept, as survey tools' cool-off rules intend.
+    the earlier answer is kept, as survey tools' cool-off rules intend. That
+    rule needs the responses' own dates: with one placeholder date for every
+    response (``survey_date``) no answer can be placed inside a window.
+
+    In a flat export (the accounts table read from the responses' file, one
+    row per account) a row with no score and no comment is an account that
+    was not surveyed, not a response missing its score (``not_surveyed``).
 
     ``settings.period`` restricts every dated table at this one point: the
     responses (before the duplicate and repeat rules, so that only responses
@@ -260,18 +271,25 @@ def prepare(data: ClientData, as_of: str | pd.Timestamp | None = None) -> Prepar
     s = data.settings
     as_of = as_of_date(data) if as_of is None else pd.Timestamp(as_of).normalize()
     r = data.responses
-    by_respondent = "respondent_id" in r and s.repeat_window_days > 0
+    mapped = data.config.responses.columns
+    # a repeat respondent needs the responses' own dates (not one placeholder `survey_date` for all)
+    by_respondent = "respondent_id" in r and s.repeat_window_days > 0 and "responded_at" in mapped
     # the repeat rule groups on these codes; prep.codes("respondent_id") is then derived from them, not hashed again
     respondent_codes = pd.factorize(r["respondent_id"]) if by_respondent else None
-    code = _reasons(_Rows(r=r, settings=s, as_of=as_of, respondent_codes=respondent_codes))
+    rows = _Rows(r=r, settings=s, as_of=as_of, respondent_codes=respondent_codes, flat=is_flat_export(data.config),
+                 by_id="response_id" in mapped and "response_id" in r and bool(r["response_id"].notna().any()))
+    code = _reasons(rows)
+    del rows
     keep = code == 0
     flags = pd.DataFrame({ROW: r[ROW].to_numpy(copy=True), "reason": _reason_labels(code)})
     lineage = _lineage(code)
     problems = list(data.problems)
     accounts = known_outcomes(data.accounts, as_of, problems, data.config)
-    loaded = dataclasses.replace(data, responses=_no_rows(r), accounts=accounts, problems=problems,
-                                 invitations=in_period(data.invitations, "invited_at", s.period))
     work = r.copy(deep=False)  # the columns of the rows read, released by _divide once divided
+    if COPY_OF in work:  # known to the duplicate rule only
+        del work[COPY_OF]
+    loaded = dataclasses.replace(data, responses=_no_rows(work), accounts=accounts, problems=problems,
+                                 invitations=in_period(data.invitations, "invited_at", s.period))
     del data, r  # when the caller keeps no reference of its own, `work` then holds the rows read alone
     responses, excluded = _divide(work, keep)
     del work
@@ -284,6 +302,20 @@ def prepare(data: ClientData, as_of: str | pd.Timestamp | None = None) -> Prepar
 
 
 # --------------------------------------------------------------------------- the data's as-of date and period
+
+
+def is_flat_export(config: Config) -> bool:
+    """Whether the accounts table is read from the responses' own file (and sheet): a flat export, one row per
+    account, whose rows without a response are accounts that were not surveyed."""
+    acc = config.tables.get("accounts")
+    if acc is None or "responses" not in config.tables:
+        return False
+    resp = config.responses
+    try:
+        same = Path(acc.path).resolve() == Path(resp.path).resolve()
+    except OSError:
+        same = False
+    return same and acc.sheet == resp.sheet
 
 
 def _dates_ns(values) -> np.ndarray:
@@ -452,6 +484,10 @@ class _Rows:
     settings: Settings
     as_of: pd.Timestamp | None
     respondent_codes: tuple[np.ndarray, pd.Index] | None = None
+    #: a flat export: the accounts table is read from the responses' file (a row per account)
+    flat: bool = False
+    #: duplicates are told by the response id the config maps (else by whole rows of the export)
+    by_id: bool = False
     code: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
@@ -473,6 +509,17 @@ def _as_bool(mask: Mask) -> np.ndarray:
     return np.asarray(mask, dtype=bool)
 
 
+def _not_surveyed(rows: _Rows) -> Mask | None:
+    """In a flat export, the accounts with no score and no comment: not surveyed (not responses missing a score)."""
+    if not rows.flat:
+        return None
+    r = rows.r
+    silent = _as_bool(r["score"].isna()) & ~rows.score_text
+    if "comment" in r:
+        silent &= _as_bool(r["comment"].isna())
+    return silent
+
+
 def _missing_score(rows: _Rows) -> Mask:
     return _as_bool(rows.r["score"].isna()) & ~rows.score_text
 
@@ -491,16 +538,18 @@ def _missing_date(rows: _Rows) -> Mask:
 
 
 def _test_response(rows: _Rows) -> Mask:
-    """A survey tool's test or preview status, an unfinished response, or a test marker as respondent or comment."""
+    """A survey tool's test or preview status, an unfinished response, a respondent id that is a test address
+    (:func:`is_test_id`) or a comment that is nothing but a test marker (:func:`is_test_comment`)."""
     r = rows.r
     test = np.zeros(len(r), dtype=bool)
     if "status" in r:
         test |= _as_bool(r["status"].str.strip().str.lower().isin(TEST_STATUSES))
     if "finished" in r:
         test |= _as_bool(r["finished"] == False)  # noqa: E712 - nullable boolean
-    for col in ("respondent_id", "comment"):
-        if col in r:
-            test |= _test_marker(r[col]).to_numpy()
+    if "respondent_id" in r:
+        test |= is_test_id(r["respondent_id"]).to_numpy()
+    if "comment" in r:
+        test |= is_test_comment(r["comment"]).to_numpy()
     return test
 
 
@@ -515,13 +564,15 @@ def _before_invitation(rows: _Rows) -> Mask | None:
     return r["responded_at"] < r["invited_at"] if "invited_at" in r else None
 
 
-def _duplicate(rows: _Rows) -> Mask:
-    """Rows repeating an earlier one's response id (or, without ids, every mapped field)."""
+def _duplicate(rows: _Rows) -> Mask | None:
+    """Rows repeating an earlier one's response id or, without ids, copying an earlier row of the export in every
+    column (:func:`npsdiag.io.copies.copy_of`); None when neither can be told."""
     r = rows.r
-    if "response_id" in r and bool(r["response_id"].notna().any()):
+    if rows.by_id:
         return r["response_id"].notna() & r["response_id"].duplicated(keep="first")
-    cols = [c for c in r.columns if c != ROW and not c.endswith("_unreadable")]
-    return r.duplicated(subset=cols, keep="first")
+    if COPY_OF in r:
+        return r[COPY_OF].notna()
+    return None
 
 
 def _repeat_respondent(rows: _Rows) -> Mask | None:
@@ -538,10 +589,10 @@ def _outside_period(rows: _Rows) -> Mask | None:
 
 #: The rule of each reason of :data:`REASONS`: the rows it excludes (None when it does not apply).
 _RULES: dict[str, Callable[[_Rows], Mask | None]] = {
-    "missing_score": _missing_score, "invalid_score": _invalid_score, "out_of_range": _out_of_range,
-    "missing_date": _missing_date, "test_response": _test_response, "future_date": _future_date,
-    "before_invitation": _before_invitation, "outside_period": _outside_period, "duplicate": _duplicate,
-    "repeat_respondent": _repeat_respondent,
+    "not_surveyed": _not_surveyed, "missing_score": _missing_score, "invalid_score": _invalid_score,
+    "out_of_range": _out_of_range, "missing_date": _missing_date, "test_response": _test_response,
+    "future_date": _future_date, "before_invitation": _before_invitation, "outside_period": _outside_period,
+    "duplicate": _duplicate, "repeat_respondent": _repeat_respondent,
 }
 
 
@@ -555,23 +606,68 @@ def _reasons(rows: _Rows) -> np.ndarray:
     return rows.code
 
 
-def _test_marker(values: pd.Series) -> pd.Series:
-    """True where a respondent id or comment is a test marker (``test``, ``test@x.com``, ``dummy1``...).
+#: Words that mark a test when they are a whole comment, or the whole local part of a respondent's address (with
+#: digits or a ``+tag``): ``test``, ``Testing``, ``test@x.com``, ``qa+3@x.com``, ``dummy2``.
+TEST_WORDS = ("test", "tests", "testing", "ignore", "dummy", "qa")
+_WORD = r"(?:test|tests|testing|ignore|dummy)"
+#: A comment that is a test marker and nothing else: a test word or a short test phrase, optionally numbered, with
+#: closing punctuation ("test", "Testing 123", "please ignore", "this is a test."); a real comment that only
+#: contains such a word ("Ignored.", "Testing the new release was painful") is not one.
+_TEST_COMMENT = (r"(?i)\s*(?:(?:this is (?:a |just a |only a )|just |only a |a )?(?:test|testing)"
+                 r"(?:[\s,]+(?:test|testing))*(?: (?:response|survey|entry|submission|only|please ignore))?"
+                 r"|(?:please )?ignore(?: this| me)?(?: response| survey)?|dummy(?: (?:response|entry|data|text))?"
+                 r"|" + _WORD + r")(?:[\s_#-]*\d+)?\s*[.!]*\s*")
+#: A respondent id that is a test address or a test id: the whole id, or the local part of an address, is a test
+#: word (or ``qa``) with digits or a ``+tag`` ("test@x.com", "qa+3@x.com", "TEST-2"); "tester.jones@bank.com"
+#: and "testimonials@acme.com" are real people.
+_TEST_ID = r"(?i)\s*(?:" + _WORD + r"|qa)(?:[._-]?\d+)?(?:\+[^@\s]*)?(?:@[^@\s]+)?\s*"
+_TEST_COMMENT_FIRST = np.frombuffer(b"tTiIdDpPjJaAoO \t", dtype=np.uint8)  #: first bytes of the comment markers
+_TEST_ID_FIRST = np.frombuffer(b"tTiIdDqQ \t", dtype=np.uint8)  #: first bytes of the id markers
+_TEST_MAX_CHARS = 40  #: no test marker is longer
 
-    A cheap case-insensitive prefix match selects the few candidates; the
-    full pattern is checked only on those (millions of comments stay fast).
+
+def is_test_comment(values: pd.Series) -> pd.Series:
+    """True where a comment is a test marker and nothing else (``"test"``, ``"Testing 123"``, ``"please ignore"``).
+
+    A comment that merely contains such a word ("Ignored.", "Testing the new release was painful") is a real
+    customer's and is kept.
+
+    Examples
+    --------
+    >>> is_test_comment(pd.Series(["test", "Please ignore.", "Ignored.", "Testing the app was slow", None])).tolist()
+    [True, True, False, False, False]
+    """
+    return _marker(values, _TEST_COMMENT, _TEST_COMMENT_FIRST)
+
+
+def is_test_id(values: pd.Series) -> pd.Series:
+    """True where a respondent id is a test address or id: the whole id, or the local part of an address, is a test
+    word (or ``qa``) with digits or a ``+tag`` (``test@x.com``, ``qa+3@x.com``, ``dummy2``).
+
+    Examples
+    --------
+    >>> is_test_id(pd.Series(["test@x.com", "QA+3@x.com", "tester.jones@bank.com", "testimonials@acme.com"])).tolist()
+    [True, True, False, False]
+    """
+    return _marker(values, _TEST_ID, _TEST_ID_FIRST)
+
+
+def _marker(values: pd.Series, pattern: str, first_bytes: np.ndarray) -> pd.Series:
+    """True where a value fully matches ``pattern``.
+
+    Its first byte and its length rule most values out before any regex (millions of comments stay fast).
     """
     s = values.astype("string")
     out = pd.Series(False, index=values.index)
-    first = _first_bytes(s)  # a first byte that cannot start a marker rules the value out before any regex
-    maybe = np.isin(first, _TEST_FIRST) | (first >= 0x80)
+    first = _first_bytes(s)
+    maybe = np.isin(first, first_bytes) | (first >= 0x80)
     if not maybe.any():
         return out
     sub = s[maybe]
-    cand = sub.str.match(_TEST_PREFIX).fillna(False).astype(bool)
-    if cand.any():
-        sub = sub[cand].str.lower().str.fullmatch(_TEST_PATTERN).fillna(False).astype(bool)
-        out[sub.index[sub.to_numpy()]] = True
+    sub = sub[(sub.str.len() <= _TEST_MAX_CHARS).fillna(False).astype(bool).to_numpy()]
+    if len(sub):
+        hit = sub.str.fullmatch(pattern).fillna(False).astype(bool)
+        out[hit.index[hit.to_numpy()]] = True
     return out
 
 
@@ -594,11 +690,6 @@ def _first_bytes(s: pd.Series) -> np.ndarray:
             out[at: at + n] = 0x80
         at += n
     return out
-
-
-_TEST_PREFIX = r"(?i)(?:test|ignore|dummy)"
-_TEST_FIRST = np.frombuffer(b"tTiIdD", dtype=np.uint8)  #: first bytes of the ASCII spellings of the prefixes
-_TEST_PATTERN = r"(?:test|testing|ignore|dummy)[\w.+-]*(?:@.*)?"
 
 
 def _repeats(r: pd.DataFrame, reason: pd.Series | np.ndarray, window_days: float,

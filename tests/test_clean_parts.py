@@ -168,3 +168,46 @@ def test_prepared_repr_is_a_short_summary_not_every_table():
     text = repr(prep)
     assert "4 response rows read, 3 analysed (2025-01-02 to 2025-01-02)" in text
     assert "missing_score 1" in text and "x" * 50 not in text and len(text.splitlines()) <= 3
+
+
+# --------------------------------------------------------------------------- test responses (issue 16, item 9)
+
+#: Real customers that the old rule (a test word at the start of the comment or id) excluded as tests.
+REAL_COMMENTS = ["Ignored.", "Ignored for three weeks by support", "Testing the new release was painful",
+                 "Tests keep failing after the upgrade", "Dummy-proof setup, love it", "testimonials are fake",
+                 "Dumb pricing", "I'd ignore the survey if I could", "Quality is great", "ok"]
+TEST_COMMENTS = ["test", "TEST", "Test.", "testing", "Testing 123", "test test", "ignore", "Please ignore",
+                 "please ignore this", "dummy", "Dummy response", "this is a test", "This is just a test!",
+                 "test response", " test 2 "]
+REAL_IDS = ["tester.jones@bank.com", "testimonials@acme.com", "quality@acme.com", "test.user.lee@bank.com",
+            "dummond@x.com", "ignatius@x.com", "qatar.office@x.com", "p17"]
+TEST_IDS = ["test@x.com", "Test1@client.com", "qa+3@x.com", "QA@x.com", "test+survey@x.com", "dummy_2@x.org",
+            "testing@x.com", "ignore@x.com", "test", "TEST-2"]
+
+
+def test_test_markers_are_whole_comments_and_whole_address_local_parts():
+    from npsdiag.clean import is_test_comment, is_test_id
+
+    comments = pd.Series(REAL_COMMENTS + TEST_COMMENTS + [None], dtype="string")
+    assert is_test_comment(comments).tolist() == [False] * len(REAL_COMMENTS) + [True] * len(TEST_COMMENTS) + [False]
+    ids = pd.Series(REAL_IDS + TEST_IDS + [None], dtype="string")
+    assert is_test_id(ids).tolist() == [False] * len(REAL_IDS) + [True] * len(TEST_IDS) + [False]
+    # an id that is a test word is only a test id in the id column: as a comment "qa+3@x.com" is a comment
+    assert not is_test_comment(pd.Series(["qa+3@x.com"], dtype="string")).iloc[0]
+
+
+def test_real_customers_with_test_like_words_are_analysed_and_test_rows_excluded():
+    n_real, n_test = len(REAL_COMMENTS), len(TEST_COMMENTS)
+    d = pd.DataFrame({
+        "response_id": [f"r{i}" for i in range(n_real + n_test + len(REAL_IDS) + len(TEST_IDS))],
+        "respondent_id": [f"c{i}@client.com" for i in range(n_real + n_test)] + REAL_IDS + TEST_IDS,
+        "comment": REAL_COMMENTS + TEST_COMMENTS + ["fine"] * (len(REAL_IDS) + len(TEST_IDS)),
+        "score": 8.0,
+        "responded_at": pd.Timestamp("2024-03-01") + pd.to_timedelta(np.arange(n_real + n_test + 18), unit="D"),
+    })
+    prep = prepare(from_frames(d), as_of="2024-12-31")
+    reason = prep.flags["reason"].fillna("analysed").tolist()
+    test_rows = set(range(n_real, n_real + n_test)) | set(range(n_real + n_test + len(REAL_IDS), len(d)))
+    assert [i for i, r in enumerate(reason) if r == "test_response"] == sorted(test_rows)
+    assert "Ignored." in prep.responses["comment"].tolist()
+    assert {"tester.jones@bank.com", "testimonials@acme.com"} <= set(prep.responses["respondent_id"])

@@ -356,32 +356,53 @@ def test_funnel_limits_interpolated_and_close_to_normal_for_large_volume():
 
 
 
-def test_funnel_limits_above_the_exact_range_follow_the_beta_binomial_quantiles():
-    # Above NORMAL_ABOVE trials the limits are moment-matched beta quantiles. Reference: Spiegelhalter's
-    # interpolated quantile of the beta-binomial count computed here from scipy's cdf (an independent
-    # computation): r = smallest count with F(r) >= q, limit = (r - (F(r) - q) / (F(r) - F(r-1))) / m.
+def _interpolated_limit_by_scipy(dist, m: int, q: float) -> float:
+    """Spiegelhalter's interpolated quantile of a count from scipy's pmf (an independent computation):
+    r = smallest count with F(r) >= q, limit = (r - (F(r) - q) / (F(r) - F(r-1))) / m, within 0..1."""
+    cdf = np.cumsum(dist.pmf(np.arange(m + 1)))
+    r = int(np.searchsorted(cdf, q - 1e-12))
+    f_r1 = cdf[r - 1] if r > 0 else 0.0
+    return min(max((r - (cdf[r] - q) / (cdf[r] - f_r1)) / m, 0.0), 1.0)
+
+
+_SIDES = (("lower_95", 0.025), ("upper_95", 0.975), ("lower_99.8", 0.001), ("upper_99.8", 0.999))
+
+
+def test_funnel_limits_are_exact_up_to_the_threshold_and_within_the_documented_bound_above():
+    # Issue 16: the beta approximation used above 1,000 trials deviated by up to 0.19 point from the exact limits
+    # (0.1 documented). The beta-binomial limits are now exact up to NORMAL_ABOVE (10,000) trials, binomial ones at
+    # every volume, and above the threshold the approximation stays within APPROX_MAX_DEVIATION of scipy's exact
+    # beta-binomial quantiles over a grid of centre lines, between-unit variances and volumes.
     from scipy import stats
 
-    from npsdiag.stats.funnel import NORMAL_ABOVE
+    from npsdiag.stats.funnel import APPROX_MAX_DEVIATION, NORMAL_ABOVE
 
-    p0, tau2, m = 0.63, 0.01, 3000
-    assert m > NORMAL_ABOVE
-    s = p0 * (1 - p0) / tau2 - 1
-    dist = stats.betabinom(m, p0 * s, (1 - p0) * s)
-    cdf = np.cumsum(dist.pmf(np.arange(m + 1)))
+    assert NORMAL_ABOVE == 10_000 and APPROX_MAX_DEVIATION <= 0.001
+    worst_above = 0.0
+    for p0 in (0.01, 0.05, 0.5, 0.63, 0.95):
+        for tau2 in (t for t in (0.0, 1e-5, 1e-3, 0.01) if t < p0 * (1 - p0) / 2):
+            s = p0 * (1 - p0) / tau2 - 1 if tau2 else None
+            for m in (40, 1001, NORMAL_ABOVE, NORMAL_ABOVE + 1, 15_000):
+                dist = stats.binom(m, p0) if s is None else stats.betabinom(m, p0 * s, (1 - p0) * s)
+                lim = funnel_limits(p0, [m], tau2=tau2)
+                for col, q in _SIDES:
+                    dev = abs(lim[col].iloc[0] - _interpolated_limit_by_scipy(dist, m, q))
+                    if m <= NORMAL_ABOVE or s is None:
+                        assert dev < 1e-8, (p0, tau2, m, col, dev)  # exact
+                    else:
+                        worst_above = max(worst_above, dev)
+    assert 0 < worst_above <= APPROX_MAX_DEVIATION
+    # the skew of the random effect is kept above the threshold: the band is not symmetric around p0
+    p0, tau2, m = 0.63, 0.01, 3 * NORMAL_ABOVE
     lim = funnel_limits(p0, [m], tau2=tau2)
-    for col, q in (("lower_95", 0.025), ("upper_95", 0.975), ("lower_99.8", 0.001), ("upper_99.8", 0.999)):
-        r = int(np.searchsorted(cdf, q))
-        hand = (r - (cdf[r] - q) / (cdf[r] - cdf[r - 1])) / m
-        assert lim[col].iloc[0] == pytest.approx(hand, abs=1e-3)
-    # the skew of the random effect is kept: the band is not symmetric around p0 (a normal band would be)
     assert (p0 - lim["lower_99.8"].iloc[0]) > (lim["upper_99.8"].iloc[0] - p0) + 0.02
-    # up to NORMAL_ABOVE the limits are the exact interpolated ones (vectorised over volumes)
-    small = funnel_limits(p0, [50, 400, NORMAL_ABOVE], tau2=tau2)
-    for i, n in enumerate((50, 400, NORMAL_ABOVE)):
-        c = np.cumsum(stats.betabinom(n, p0 * s, (1 - p0) * s).pmf(np.arange(n + 1)))
-        r = int(np.searchsorted(c, 0.975 - 1e-12))
-        assert small["upper_95"].iloc[i] == pytest.approx((r - (c[r] - 0.975) / (c[r] - c[r - 1])) / n, rel=1e-9)
+    # vectorised over volumes: one call gives each volume's own exact limits
+    vols = [50, 400, 2500, NORMAL_ABOVE]
+    many = funnel_limits(p0, vols, tau2=tau2)
+    s = p0 * (1 - p0) / tau2 - 1
+    for i, n in enumerate(vols):
+        hand = _interpolated_limit_by_scipy(stats.betabinom(n, p0 * s, (1 - p0) * s), n, 0.975)
+        assert many["upper_95"].iloc[i] == pytest.approx(hand, abs=1e-9)
 
 
 def test_beta_binomial_upper_tail_is_summed_directly():
@@ -499,25 +520,104 @@ def _owner_rows(owner: str, counts: dict[int, int], accounts: list[str] | None =
     return d
 
 
-def test_heaping_expectation_is_the_proportional_odds_shift_by_hand():
-    # Five reference owners identical: 100 responses, 50 scoring 9-10 of which 20 tens. Owner X: 100 responses,
-    # 80 scoring 9-10. Pooled reference: P(>=9) = .5, P(10) = .2 -> gap a = logit(.5) - logit(.2) = 1.386294.
-    # X: L = log(80.5 / 20.5) = 1.367913; expected share = expit(L - a) / expit(L) = .495403 / .797030 = .621562.
+def test_heaping_expectation_by_hand_when_the_other_owners_cannot_tell_the_slope():
+    # Five identical reference owners: 100 responses, 50 scoring 9-10 of which 20 tens. They all have the same
+    # positivity x = log(101 / 50.5) = log 2, so their data say nothing of the slope: it is the prior's, 0.5 (sd .5),
+    # and their residuals are 0, so tau^2 = 0. Intercept = their logit share log(20.5 / 30.5), variance v / 5 with
+    # v = 1 / 20.5 + 1 / 30.5. Owner X: 100 responses, 80 scoring 9-10: x_X = log(101 / 20.5).
+    # eta = log(20.5/30.5) + .5 (x_X - log 2) = .053370 -> expected share expit(eta) = .513339; var(eta) =
+    # v / 5 + .25 (x_X - log 2)^2 = .219291 -> var of the share = (e (1 - e))^2 var(eta).
     ref = pd.concat([_owner_rows(f"R{i}", {5: 50, 9: 30, 10: 20}) for i in range(5)])
     x = _owner_rows("X", {5: 20, 9: 30, 10: 50})
     h = owner_heaping(pd.concat([ref, x], ignore_index=True), account=None).set_index("owner")
-    lg = math.log(80.5 / 20.5)
-    a = math.log(0.5 / 0.5) - math.log(0.2 / 0.8)
-    expit = lambda v: 1 / (1 + math.exp(-v))  # noqa: E731
-    assert h.loc["X", "expected_share_tens"] == pytest.approx(expit(lg - a) / expit(lg), rel=1e-9)
+    dx = math.log(101 / 20.5) - math.log(2)
+    eta = math.log(20.5 / 30.5) + 0.5 * dx
+    e = 1 / (1 + math.exp(-eta))
+    var_eta = (1 / 20.5 + 1 / 30.5) / 5 + 0.25 * dx**2
+    assert h.loc["X", "expected_share_tens"] == pytest.approx(e, rel=1e-9)
+    assert h.loc["X", "expected_share_var"] == pytest.approx((e * (1 - e)) ** 2 * var_eta, rel=1e-9)
     assert h.loc["X", "tau2"] == 0.0  # identical reference owners: no residual heterogeneity
-    # R0's reference is R1..R4 and X (X is no outlier): P(>=9) = 280/500 = .56, P(10) = 130/500 = .26,
-    # a = logit(.56) - logit(.26) = 1.287129; R0's L = log(50.5/50.5) = 0 -> expit(-a) / .5 = .432678
-    a0 = math.log(0.56 / 0.44) - math.log(0.26 / 0.74)
-    assert h.loc["R0", "expected_share_tens"] == pytest.approx(expit(-a0) / 0.5, rel=1e-9)
+    assert h.loc["X", "z"] == pytest.approx((0.625 - e) / math.sqrt(e * (1 - e) / 80 + (e * (1 - e)) ** 2 * var_eta))
     # without the adjustment the expectation is the pooled share of the others
     h0 = owner_heaping(pd.concat([ref, x], ignore_index=True), account=None, adjust=False).set_index("owner")
     assert h0.loc["X", "expected_share_tens"] == pytest.approx(100 / 250)
+
+
+def test_meta_regression_without_a_prior_equals_metafor_dl():
+    # tests/reference/meta_regression.R: metafor::rma(yi, vi, mods = ~ x, method = "DL") on twelve units
+    from npsdiag.stats.funnel import meta_regression
+
+    ref = pd.read_csv(ROOT / "tests" / "reference" / "meta_regression_r.csv")
+    units = ref[ref["what"] == "input"]
+    fit = meta_regression(units["y"], units["x"], units["v"])
+    val = ref.set_index("what")
+    assert fit.tau2 == pytest.approx(val.loc["tau2", "value"], rel=1e-8)
+    assert fit.slope == pytest.approx(val.loc["slope", "value"], rel=1e-8)
+    assert fit.intercept - fit.slope * fit.center == pytest.approx(val.loc["intercept", "value"], rel=1e-8)
+    assert math.sqrt(fit.cov[1, 1]) == pytest.approx(val.loc["slope", "se"], rel=1e-8)
+    pred = ref[ref["what"] == "predict"]
+    mean, var = fit.predict(pred["x"])
+    np.testing.assert_allclose(mean, pred["value"], rtol=1e-8)
+    np.testing.assert_allclose(np.sqrt(var), pred["se"], rtol=1e-8)
+
+
+def test_meta_regression_prior_is_one_more_observation_of_the_slope():
+    import statsmodels.api as sm
+    from statsmodels.stats.meta_analysis import combine_effects
+
+    from npsdiag.stats.funnel import meta_regression
+
+    units = pd.read_csv(ROOT / "tests" / "reference" / "meta_regression_r.csv").query("what == 'input'")
+    y, x, v = (units[c].to_numpy() for c in ("y", "x", "v"))
+    # the posterior given tau^2: weighted least squares with the prior as one more row (0, 1) -> slope mean, weight
+    # 1 / sd^2, the scale fixed at 1 (statsmodels, an independent computation)
+    fit = meta_regression(y, x, v, slope_prior=(0.5, 0.5))
+    xc = x - fit.center
+    X = np.vstack([np.column_stack([np.ones(len(x)), xc]), [0.0, 1.0]])
+    wls = sm.WLS(np.r_[y, 0.5], X, weights=np.r_[1 / (v + fit.tau2), 1 / 0.25]).fit(cov_type="fixed scale")
+    np.testing.assert_allclose([fit.intercept, fit.slope], wls.params, rtol=1e-9)
+    np.testing.assert_allclose(fit.cov, wls.cov_params(), rtol=1e-9)
+    assert 0.5 > fit.slope > -0.12  # between the prior's mean and the data's own slope (metafor: -0.1215)
+    # a prior that fixes the slope: tau^2 is DerSimonian-Laird's on y - b x (statsmodels' combine_effects)
+    fixed = meta_regression(y, x, v, slope_prior=(0.3, 1e-6))
+    dl = combine_effects(y - 0.3 * x, v, method_re="dl")
+    assert fixed.slope == pytest.approx(0.3) and fixed.tau2 == pytest.approx(dl.tau2, rel=1e-6)
+    assert fixed.intercept - 0.3 * fixed.center == pytest.approx(dl.mean_effect_re, rel=1e-6)
+
+
+def _clean_owners(seed: int, happier_give_more_tens: bool, n_owners: int = 12, per_account: int = 10,
+                  accounts: int = 30, owner_sd: float = 0.5) -> pd.DataFrame:
+    """Owners without gaming whose customers differ in mood (owner effect sd ``owner_sd`` on a latent scale).
+
+    Scores are a latent N(account health, 1) cut at fixed thresholds (an ordered probit: happier customers give
+    relatively more 10s), or, when not ``happier_give_more_tens``, the same with every 9-10 score re-split 55:45 into
+    10s and 9s whatever the mood.
+    """
+    rng = np.random.default_rng(seed)
+    cuts = np.array([-2.6, -2.2, -1.9, -1.6, -1.3, -0.95, -0.6, -0.1, 0.35, 0.95])
+    owner = np.repeat(np.arange(n_owners), accounts * per_account)
+    account = np.repeat(np.arange(n_owners * accounts), per_account)
+    health = rng.normal(rng.normal(0, owner_sd, n_owners)[np.arange(n_owners * accounts) // accounts], 0.5)
+    score = np.searchsorted(cuts, health[account] + rng.normal(0, 1, len(account))).astype(float)
+    if not happier_give_more_tens:
+        score = np.where(score >= 9, np.where(rng.random(len(score)) < 0.55, 10.0, 9.0), score)
+    return pd.DataFrame({"owner": owner.astype(str), "account_id": account.astype(str), "score": score})
+
+
+@pytest.mark.parametrize("happier_give_more_tens", [True, False])
+def test_owners_z_on_clean_data_is_standard_normal(happier_give_more_tens):
+    # Issue 16: the score-gaming expectation must be calibrated. On owners without gaming whose customers differ in
+    # mood, their z-scores (each against the other owners) should be standard normal, whether happier customers give
+    # relatively more 10s (an ordered latent scale) or split their top scores alike. 30 simulated programs of 12
+    # owners (360 z-scores): mean within 0.15 of 0, spread 0.85-1.10, and 2-8% beyond +-1.96. The former fixed
+    # proportional-odds expectation gave a mean of -0.60 (spread 0.85) on the first kind of data.
+    z = np.concatenate([owner_heaping(_clean_owners(seed, happier_give_more_tens)).query("tested")["z"]
+                        for seed in range(30)])
+    assert len(z) == 360
+    assert abs(z.mean()) < 0.15, z.mean()
+    assert 0.85 < z.std(ddof=1) < 1.10, z.std(ddof=1)
+    assert 0.02 <= float((np.abs(z) > 1.959964).mean()) <= 0.08
+    assert float((z > 2.326348).mean()) <= 0.03  # the side that accuses
 
 
 def test_heaping_design_effect_of_clustered_accounts_by_hand():
@@ -577,11 +677,15 @@ def test_owner_funnel_centre_line_is_the_unflagged_owners_pooled_share():
     assert review.loc[review["flagged"], "owner"].tolist() == ["Owner 3"]
     assert f.p0 == pytest.approx(ref["tens"].sum() / ref["top_two"].sum())
     assert f.limits_tau2 == review.loc[review["flagged"], "tau2"].iloc[0]
-    # each owner's point: their excess moved onto the centre line, their volume divided by the design effect
+    # each owner's point: their excess moved onto the centre line; their volume the number of 9-10 scores whose
+    # sampling variance at the centre line is the owner's own: p0 (1 - p0) / (deff e (1 - e) / m + var(e))
     pts = f.owners.set_index("owner")
     row = review.set_index("owner").loc["Owner 3"]
     assert pts.loc["Owner 3", "adjusted_share_tens"] == pytest.approx(f.p0 + row["excess"])
-    assert pts.loc["Owner 3", "effective_top_two"] == pytest.approx(row["top_two"] / row["design_effect"])
+    e = row["expected_share_tens"]
+    own = row["design_effect"] * e * (1 - e) / row["top_two"] + row["expected_share_var"]
+    assert pts.loc["Owner 3", "effective_top_two"] == pytest.approx(f.p0 * (1 - f.p0) / own)
+    assert pts.loc["Owner 3", "effective_top_two"] <= row["top_two"] / row["design_effect"]
     lim = f.limits
     assert (lim["lower_99.8"] <= lim["lower_95"]).all() and (lim["upper_95"] <= lim["upper_99.8"]).all()
     assert set(f.summary.columns) == {"p0", "tau2", "limits_tau2"}  # tables stay out of the one-row summary
@@ -605,9 +709,10 @@ def test_every_check_appears_assessed_or_not():
     checks = {c.name: c for c in res.checks}
     assert list(checks) == ["exclusions", "feed_continuity", "precision", "score_gaming", "trust_summary"]
     assert all(checks[n].assessed for n in ("exclusions", "feed_continuity", "precision", "trust_summary"))
-    assert not checks["score_gaming"].assessed and checks["score_gaming"].reason == "no owner (rep/CSM) column"
+    assert not checks["score_gaming"].assessed and checks["score_gaming"].reason == (
+        "the responses do not name the account owner (rep or CSM) whose customers gave them")
     trust = res.tables["trust_summary"].set_index("check")
-    assert trust.loc["Score gaming", "result"] == "no owner (rep/CSM) column"
+    assert trust.loc["Score gaming", "result"] == checks["score_gaming"].reason
     assert list(res.tables) == ["trust_summary", "lineage", "trend", "sample_size_plan"]  # report order
 
 
@@ -679,6 +784,17 @@ def test_demo_planted_problems_fire():
     gaming = res.finding("reliability.score_gaming")
     assert gaming is not None and gaming.severity == "high"
     assert gaming.evidence["owners_flagged"] == ["Dana Whitfield"]  # Priya Raman (healthier) is not accused
+    # Priya Raman's customers are happier and split their 9s and 10s as everyone else's do: her share of 10s is
+    # ordinary (z was -5.5 against the fixed proportional-odds expectation) and her point lies inside the limits
+    check = {c.name: c for c in res.checks}["score_gaming"]
+    funnel = check.context["funnel"]
+    priya = funnel.owners.set_index("owner").loc["Priya Raman"]
+    assert abs(priya["z"]) < 2
+    lim = funnel_limits(funnel.p0, [priya["effective_top_two"]], tau2=funnel.limits_tau2).iloc[0]
+    assert lim["lower_99.8"] < priya["adjusted_share_tens"] < lim["upper_99.8"]
+    dana = funnel.owners.set_index("owner").loc["Dana Whitfield"]
+    lim = funnel_limits(funnel.p0, [dana["effective_top_two"]], tau2=funnel.limits_tau2).iloc[0]
+    assert dana["adjusted_share_tens"] > lim["upper_99.8"]
     gap = res.finding("reliability.feed_gaps")
     assert gap is not None and any("2025-03" in g for g in gap.evidence["gaps"])
 
@@ -691,3 +807,242 @@ def test_result_pickles_for_a_forked_worker(clean_result):
     back = pickle.loads(pickle.dumps(res))
     assert [f.key for f in back.figures] == [f.key for f in res.figures]
     assert back.findings == res.findings
+
+
+# --------------------------------------------------------------------------- real exports (issue 19)
+
+
+def _load_csv(tmp_path: Path, csv: str, config: str):
+    from npsdiag.io import load
+
+    (tmp_path / "export.csv").write_text(csv, encoding="utf-8")
+    (tmp_path / "config.yml").write_text(config, encoding="utf-8")
+    return load(tmp_path / "config.yml")
+
+
+def test_exact_duplicates_are_copies_of_the_whole_source_row(tmp_path):
+    # Issue 19, class 1: different people at the same event, same minute, same mapped answers are two responses;
+    # only a row equal to another in every column of the export (here the unmapped Name too) is a duplicate.
+    csv = ("Timestamp,Event,Name,Score\n"
+           "2024-05-01 10:00,Leeds,Ann Lee,9\n"
+           "2024-05-01 10:00,Leeds,Bob Hart,9\n"      # same mapped answers, another person: kept
+           "2024-05-01 10:00,Leeds,Ann Lee,9\n"       # Ann's row exported twice: a duplicate (of line 2)
+           "2024-05-02 11:30,York,Cat Moss,4\n")
+    config = ("client: Events\nresponses:\n  path: export.csv\n  columns:\n    score: Score\n"
+              "    responded_at: Timestamp\n  segments: [Event]\n")
+    prep = prepare(_load_csv(tmp_path, csv, config), as_of=NOW)
+    assert prep.flags["reason"].fillna("").tolist() == ["", "", "duplicate", ""]
+    assert "_copy_of" not in prep.responses and "_copy_of" not in prep.rows_read
+    # the same through from_frames: every column of the frame given is the source row
+    frame = pd.DataFrame({"responded_at": ["2024-05-01 10:00"] * 3, "score": [9, 9, 9],
+                          "Name": ["Ann Lee", "Bob Hart", "Ann Lee"]})
+    assert prepare(from_frames(frame), as_of=NOW).flags["reason"].fillna("").tolist() == ["", "", "duplicate"]
+    # a response id column that is empty throughout tells nothing: copies are still found on the other columns
+    frame["response_id"] = None
+    assert prepare(from_frames(frame), as_of=NOW).flags["reason"].fillna("").tolist() == ["", "", "duplicate"]
+    res = reliability.diagnose(prep)
+    f = res.finding("reliability.duplicates")
+    assert f is not None and f.evidence["rows_duplicate"] == 1
+    assert "cool-off" not in (f.title + f.detail + f.recommendation)  # no repeat respondent: no cool-off advice
+
+
+def test_without_response_dates_a_repeat_respondent_cannot_be_told(tmp_path):
+    # Issue 19, class 1: with one placeholder date for every response (survey_date), exact copies of export rows are
+    # duplicates, never "the same respondent again inside the cool-off window", and a respondent answering twice
+    # with different answers is not excluded (without dates nothing places an answer inside a window).
+    csv = ("CustomerID,Airline,Score\n"
+           "C1,Acme Air,9\n"
+           "C1,Acme Air,9\n"     # the same row twice: a duplicate
+           "C2,Acme Air,3\n"
+           "C2,Blue Jet,8\n"     # C2 again, another airline: a second response, kept
+           "C3,Blue Jet,10\n")
+    config = ("client: Airlines\nresponses:\n  path: export.csv\n  survey_date: 2022-01-01\n  columns:\n"
+              "    score: Score\n    respondent_id: CustomerID\n  segments: [Airline]\n"
+              "settings:\n  repeat_window_days: 30\n")
+    prep = prepare(_load_csv(tmp_path, csv, config))
+    assert prep.flags["reason"].fillna("").tolist() == ["", "duplicate", "", "", ""]
+    res = reliability.diagnose(prep)
+    feed = {c.name: c for c in res.checks}["feed_continuity"]  # nor can the feed be judged, and it says why
+    assert not feed.assessed and feed.reason == ("the responses carry no date of their own (the export gives one "
+                                                 "survey date for all of them)")
+    f = res.finding("reliability.duplicates")
+    assert f.evidence == {**f.evidence, "rows_duplicate": 1} and "rows_repeat_respondent" not in f.evidence
+    assert "cool-off" not in (f.title + f.detail + f.recommendation)
+    assert "exact copies" in f.title
+    assert f.detail.startswith("1 of 5 rows read (20.0%) were exact copies of another response. Counting them")
+
+
+def test_a_flat_account_export_reports_response_coverage_not_missing_scores(tmp_path):
+    # Issue 19, class 4: accounts and responses from one file, one row per account; 8 of 21 accounts answered. The
+    # 12 rows with neither a score nor a comment are accounts that were not surveyed: they make no missing-values
+    # finding and no advice to make the question mandatory; the response coverage (8 of 21, 38.1%) is reported
+    # instead. The one account that commented without a score is a response missing its score (1 of 9 responses).
+    rng = np.random.default_rng(3)
+    lines = ["CustomerId,Region,Satisfaction,Comment,Exited"]
+    for i in range(20):
+        answered = i % 3 == 0 or i == 19
+        score = str(int(rng.integers(0, 11))) if answered else ""
+        comment = "Slow support" if i == 3 else ""
+        lines.append(f"K{i},{'North' if i % 2 else 'South'},{score},{comment},{int(i % 4 == 0)}")
+    lines.append("K20,North,,Please call me back,0")  # a comment without a score: a response missing its score
+    config = ("client: Flat\nresponses:\n  path: export.csv\n  survey_date: 2024-06-30\n  columns:\n"
+              "    score: Satisfaction\n    account_id: CustomerId\n    comment: Comment\n  segments: [Region]\n"
+              "accounts:\n  path: export.csv\n  columns:\n    account_id: CustomerId\n    churned: Exited\n")
+    prep = prepare(_load_csv(tmp_path, "\n".join(lines) + "\n", config))
+    assert prep.excluded_counts.to_dict() == {"not_surveyed": 12, "missing_score": 1}
+    res = reliability.diagnose(prep)
+    f = res.finding("reliability.missing_values")
+    assert f is not None and f.evidence["rows"] == 1 and f.evidence["rows_read"] == 9  # of the 9 responses
+    assert f.severity == "high" and f.title.startswith("1 response (11.1%) had no score")  # not 13 of 21 rows (62%)
+    trust = res.tables["trust_summary"].set_index("check")
+    assert trust.loc["Response coverage", "result"] == "8 of 21 accounts in the export responded (38.1%)"
+    assert trust.loc["Usable rows", "result"] == "8 of 9 responses analysed (88.9%)"
+    assert res.summary.startswith("8 of 21 accounts in the export responded (38.1%); 89% of their 9 responses")
+    # a flat export whose accounts all answered: no finding at all about missing scores
+    full = "\n".join(ln for ln in lines if not ln.split(",")[2] == "" or ln.startswith("CustomerId")) + "\n"
+    res = reliability.diagnose(prepare(_load_csv(tmp_path, full, config)))
+    assert res.finding("reliability.missing_values") is None
+    assert "mandatory" not in " ".join(x.recommendation for x in res.findings)
+
+
+# --------------------------------------------------------------------------- surveys sent in waves (issue 19)
+
+
+def _waves(n_waves: int = 10, per_wave: int = 400, every_weeks: int = 13, field_days: int = 42, drop=(),
+           previews: int = 0, seed: int = 0) -> pd.DataFrame:
+    """A relationship survey sent every ``every_weeks`` weeks, answers spread over ``field_days`` days after
+    each send and none between waves; waves in ``drop`` were never sent; ``previews`` survey previews mixed in."""
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp("2022-01-10")
+    dates = np.concatenate([start + pd.Timedelta(weeks=every_weeks * w)
+                            + pd.to_timedelta(rng.uniform(0, field_days, rng.poisson(per_wave)), unit="D")
+                            for w in range(n_waves) if w not in drop])
+    n = len(dates)
+    df = pd.DataFrame({"response_id": [f"R{i}" for i in range(n)], "responded_at": dates,
+                       "score": rng.choice(11, n, p=P_SCORES).astype(float), "status": "IP Address"})
+    df.loc[rng.choice(n, previews, replace=False), "status"] = "Survey Preview"
+    return df
+
+
+def test_a_survey_sent_in_waves_has_no_feed_gap_between_waves():
+    # Issue 19, class 9: a quarterly relationship survey answered over six weeks after each send. Against the
+    # series' own level (the rule for a continuous feed) the quiet weeks after each wave are "gaps" (63 of them);
+    # judged against the survey's own rhythm there is none. Four survey previews among 4,000 responses are still
+    # one low finding.
+    df = _waves(previews=4)
+    assert feed_gaps(df)["gap"].sum() > 10  # the continuous-feed rule on this survey (what was reported before)
+    _, res = run(df)
+    assert res.finding("reliability.feed_gaps") is None
+    feed = {c.name: c for c in res.checks}["feed_continuity"]
+    assert feed.assessed and feed.context["basis"] == "waves" and len(feed.context["waves"]) == 10
+    assert feed.context["rhythm_days"] == pytest.approx(91, abs=3)
+    trust = res.tables["trust_summary"].set_index("check")
+    assert trust.loc["Feed continuity", "result"] == "sent in 10 waves; none missing or abnormally small"
+    assert res.tables["survey_waves"]["responses"].sum() == len(df) - 4 - res.tables["survey_waves"]["between"].sum()
+    tests = [f for f in res.findings if f.id == "reliability.test_responses"]
+    assert [(f.severity, f.evidence["rows"]) for f in tests] == [("low", 4)]
+
+
+def test_a_missing_wave_is_one_high_finding():
+    # The seventh of ten quarterly waves was never sent: one missing wave, about one typical wave (~400) short.
+    _, res = run(_waves(drop=(6,)))
+    f = res.finding("reliability.feed_gaps")
+    assert f is not None and f.severity == "high"
+    assert f.evidence["missing_waves"] == 1 and f.evidence["short_waves"] == 0 and f.evidence["waves"] == 9
+    assert 340 < f.evidence["missing_responses"] < 460
+    # between the sixth wave's last week (sent 2022-01-10 + 65 weeks = 2023-04-10, answered until 2023-05-21: w/c
+    # 2023-05-15) and the eighth wave's first (2022-01-10 + 91 weeks = 2023-10-09)
+    assert f.evidence["gaps"] == ["w/c 2023-05-15 to w/c 2023-10-09"]
+    assert f.title.startswith("1 survey wave missing") and "every quarter" in f.detail
+    # the fourth wave (sent 2022-01-10 + 39 weeks = 2022-10-10, answered for six weeks) keeps a third of its
+    # responses: a short wave, about 267 of ~3,730 responses (7%, at least 5%: high) missing
+    df = _waves(seed=1)
+    wave4 = (df["responded_at"] >= "2022-10-03") & (df["responded_at"] < "2022-12-31")
+    df = df[~wave4 | (np.arange(len(df)) % 3 == 0)]
+    f = run(df)[1].finding("reliability.feed_gaps")
+    assert f is not None and f.evidence["short_waves"] == 1 and f.evidence["missing_waves"] == 0
+    assert f.evidence["gaps"] == ["w/c 2022-10-10 to w/c 2022-11-14"] and f.severity == "high"
+    assert 0.05 < f.evidence["share_of_analysed"] < 0.09
+
+
+def test_two_waves_are_too_few_to_know_the_rhythm():
+    _, res = run(_waves(n_waves=2, every_weeks=52))
+    feed = {c.name: c for c in res.checks}["feed_continuity"]
+    assert not feed.assessed and "only 2 are in the data" in feed.reason
+    assert res.finding("reliability.feed_gaps") is None
+    assert res.status != "sound"  # a substantive check did not run
+
+
+def test_a_continuous_feed_broken_for_months_is_not_a_survey_in_waves():
+    # Ten weeks of responses, thirty weeks of silence, twenty weeks again: two stretches longer than any survey wave
+    # (at most about 100 days), so the feed is continuous and its silence a feed gap, not the quiet between waves.
+    d = _daily(8, 60, seed=7)
+    start = pd.Timestamp("2024-01-01")
+    t = d["responded_at"]
+    broken = d[(t < start + pd.Timedelta(weeks=10)) | (t >= start + pd.Timedelta(weeks=40))]
+    assert reliability.survey_waves(broken).empty
+    _, res = run(broken)
+    assert {c.name: c for c in res.checks}["feed_continuity"].context["basis"] == "own level"
+    assert res.finding("reliability.feed_gaps") is not None
+
+
+def _invited_feed(weeks: int = 60, paused=None, lost=None, seed: int = 5):
+    """Invitations sent day by day (20 a day), 30% answered a few days later; invitations not sent in ``paused``
+    (first, last day) and responses lost from the export in ``lost``."""
+    rng = np.random.default_rng(seed)
+    days = pd.date_range("2024-01-01", periods=7 * weeks, freq="D")
+    sent = np.repeat(days.to_numpy(), 20) + pd.to_timedelta(rng.uniform(0, 0.5, 20 * len(days)), unit="D")
+    sent = pd.Series(sent)
+    if paused:
+        sent = sent[(sent < paused[0]) | (sent >= paused[1])].reset_index(drop=True)
+    n = len(sent)
+    answered = rng.random(n) < 0.3
+    inv = pd.DataFrame({"invited_at": sent, "respondent_id": [f"p{i}" for i in range(n)],
+                        "response_id": [f"R{i}" if a else None for i, a in enumerate(answered)]})
+    resp = pd.DataFrame({"response_id": inv.loc[answered, "response_id"].to_numpy(),
+                         "respondent_id": inv.loc[answered, "respondent_id"].to_numpy(),
+                         "responded_at": (sent[answered] + pd.to_timedelta(rng.exponential(3, answered.sum()),
+                                                                          unit="D")).to_numpy(),
+                         "score": rng.choice(11, answered.sum(), p=P_SCORES).astype(float)})
+    resp = resp[resp["responded_at"] < days[-1]]
+    if lost:
+        resp = resp[(resp["responded_at"] < lost[0]) | (resp["responded_at"] >= lost[1])]
+    return resp.reset_index(drop=True), inv
+
+
+def test_feed_volume_follows_the_invitations_sent():
+    # Issue 19, class 9: where invitations exist, the volume each week should bring in follows them. Three weeks
+    # when no invitation was sent are no gap (the continuous-feed rule calls them one); three weeks whose
+    # responses were lost although invitations went out are.
+    paused = (pd.Timestamp("2024-06-03"), pd.Timestamp("2024-06-24"))
+    resp, inv = _invited_feed(paused=paused)
+    assert feed_gaps(resp)["gap"].any()  # against the series' own level
+    _, res = run(resp, invitations=inv)
+    feed = {c.name: c for c in res.checks}["feed_continuity"]
+    assert feed.assessed and feed.context["basis"] == "invitations"
+    assert res.finding("reliability.feed_gaps") is None
+    resp, inv = _invited_feed(lost=paused)
+    _, res = run(resp, invitations=inv)
+    f = res.finding("reliability.feed_gaps")
+    assert f is not None and f.evidence["gaps"] == ["w/c 2024-06-03 to w/c 2024-06-17"]
+    assert "the invitations sent" in f.detail
+
+
+def test_invitation_exposure_by_hand():
+    # 10 invitations in week 1, none in week 2, 10 in week 3. Of week 1's, 2 are answered the same week and 1 the
+    # week after; of week 3's, 2 the same week and 1 the week after: q = (4/20, 2/20) = (0.2, 0.1), so the weeks
+    # expect 10 * 0.2 = 2, 10 * 0.1 = 1 and 10 * 0.2 = 2 responses.
+    from npsdiag.areas.reliability.blocks import invitation_exposure
+
+    sent = pd.to_datetime(["2024-01-01"] * 10 + ["2024-01-15"] * 10)
+    answered = pd.to_datetime(["2024-01-02", "2024-01-03", "2024-01-09"] + [None] * 7
+                              + ["2024-01-16", "2024-01-17", "2024-01-23"] + [None] * 7)
+    x = invitation_exposure(pd.DataFrame({"invited_at": sent, "matched_responded_at": answered}), max_lag=1)
+    assert x.tolist() == pytest.approx([2.0, 1.0, 2.0])
+
+
+def test_the_trust_summary_is_not_substantive(clean_result):
+    _, res = clean_result
+    checks = {c.name: c for c in res.checks}
+    assert not checks["trust_summary"].substantive
+    assert all(checks[n].substantive for n in ("exclusions", "feed_continuity", "precision", "score_gaming"))

@@ -14,6 +14,7 @@ import pyarrow.compute as pc
 from ..config import TABLE_FIELDS, Config, Settings, TableSpec, check_setting, load_config
 from ..errors import NpsdiagError, Problem
 from .attributes import join_contacts
+from .copies import COPY_OF, copy_of
 from .mapping import check_empty_columns, map_table
 from .read import StartedRead, read_started, start_read
 from .strings import arrow_strings
@@ -39,7 +40,7 @@ class _Files:
     and kept for the next one read from it (the raw strings are dropped after its last table).
     """
 
-    wanted: dict[tuple, list[str]] = field(default_factory=dict)
+    wanted: dict[tuple, list[str] | None] = field(default_factory=dict)
     uses: dict[tuple, int] = field(default_factory=dict)
     started: dict[tuple, StartedRead | None] = field(default_factory=dict)
     kept: dict[tuple, RawTable] = field(default_factory=dict)
@@ -52,6 +53,8 @@ class _Files:
             key = _file_key(spec)
             files.wanted.setdefault(key, []).extend([*spec.columns.values(), *spec.segments, *spec.drivers])
             files.uses[key] = files.uses.get(key, 0) + 1
+        if _needs_whole_rows(cfg.responses):  # every column: exact copies are judged on the whole source row
+            files.wanted[_file_key(cfg.responses)] = None
         return files
 
 
@@ -131,6 +134,8 @@ def _read_table(name: str, spec: TableSpec, cfg: Config, files: _Files, read: _T
         local.append(Problem("the file has a header but no rows", fatal=name == "responses",
                              file=str(raw.file), hint="export the responses again"))
     mapped = map_table(raw, spec, cfg, local)
+    if name == "responses" and (_needs_whole_rows(spec) or _no_ids(mapped)):  # (row-number ids are no field)
+        mapped[COPY_OF] = copy_of(raw.frame, mapped.drop(columns=["response_id"], errors="ignore"))
     check_empty_columns(mapped, spec, str(raw.file), local)
     for p in local:
         (read.fatal if p.fatal else read.problems).append(p)
@@ -138,6 +143,16 @@ def _read_table(name: str, spec: TableSpec, cfg: Config, files: _Files, read: _T
                           "notes": list(raw.notes), "encoding": raw.encoding, "delimiter": raw.delimiter,
                           "sheet": raw.sheet}
     read.tables[name] = mapped
+
+
+def _no_ids(mapped: pd.DataFrame) -> bool:
+    """Whether a mapped response id column is empty throughout (copies are then told by the columns read)."""
+    return "response_id" in mapped and not mapped["response_id"].notna().any()
+
+
+def _needs_whole_rows(spec: TableSpec) -> bool:
+    """Whether exact copies of a responses table's rows must be found on its whole rows (no response id)."""
+    return "response_id" not in spec.columns
 
 
 def _client_data(cfg: Config, read: _Tables) -> ClientData:
@@ -294,6 +309,8 @@ def from_frames(
         f[ROW] = np.arange(2, len(f) + 2)
         tables[name] = map_table(RawTable(frame=f, file=Path(f"<{name}>"), format="frame"), specs[name], cfg,
                                  problems)
+        if name == "responses" and (_needs_whole_rows(specs[name]) or _no_ids(tables[name])):
+            tables[name][COPY_OF] = copy_of(f, tables[name])
     fatal = [p for p in problems if p.fatal]
     if fatal:
         raise NpsdiagError(fatal)

@@ -25,7 +25,7 @@ References
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -34,7 +34,7 @@ from scipy import special, stats
 from .result import Result
 
 __all__ = ["Overdispersion", "overdispersion", "funnel_test", "funnel_limits", "Tails", "beta_binomial_tails",
-           "NORMAL_ABOVE"]
+           "NORMAL_ABOVE", "APPROX_MAX_DEVIATION", "MetaRegression", "meta_regression"]
 
 
 @dataclass(frozen=True)
@@ -146,9 +146,10 @@ def _beta_params(p0: float, tau2: float) -> tuple[float, float] | None:
     return p0 * s, (1 - p0) * s
 
 
-def _betabinom_pmf(x: np.ndarray, m: int, a: float, b: float) -> np.ndarray:
-    """Beta-binomial pmf C(m, x) B(x + a, m - x + b) / B(a, b) from log-gamma functions (vectorised)."""
+def _betabinom_pmf(x: np.ndarray, m: int | np.ndarray, a: float, b: float) -> np.ndarray:
+    """Beta-binomial pmf C(m, x) B(x + a, m - x + b) / B(a, b) from log-gamma functions (vectorised, broadcast)."""
     x = np.asarray(x, dtype="float64")
+    m = np.asarray(m, dtype="float64")
     logp = (special.gammaln(m + 1) - special.gammaln(x + 1) - special.gammaln(m - x + 1)
             + special.gammaln(x + a) + special.gammaln(m - x + b) - special.gammaln(m + a + b)
             - special.betaln(a, b))
@@ -313,55 +314,227 @@ def funnel_test(
     return out
 
 
-#: Volumes (trials) above which :func:`funnel_limits` uses a continuous (moment-matched beta) approximation
-#: instead of the exact, interpolated (beta-)binomial quantiles: beyond a thousand trials the two differ by
-#: less than 0.1 point of rate, and the exact quantiles cost a full pmf per volume.
-NORMAL_ABOVE = 1000
+@dataclass(frozen=True)
+class MetaRegression(Result):
+    """A random-effects meta-regression with one covariate and a normal prior on its slope (:func:`meta_regression`).
+
+    Attributes
+    ----------
+    intercept : float
+        The fitted value at ``center``.
+    slope : float
+        Posterior mean of the slope.
+    tau2 : float
+        Residual between-unit variance (method of moments, DerSimonian-Laird type), at least 0.
+    center : float
+        The covariate value the intercept refers to (the units' fixed-effect weighted mean).
+    units : int
+    cov : ndarray
+        2 x 2 covariance (posterior) of (intercept, slope).
+    """
+
+    intercept: float
+    slope: float
+    tau2: float
+    center: float
+    units: int
+    cov: np.ndarray = field(repr=False)
+
+    def predict(self, x) -> tuple[np.ndarray, np.ndarray]:
+        """The fitted value at ``x`` and its variance (from the coefficients' covariance; tau2 not included)."""
+        d = np.asarray(x, dtype="float64") - self.center
+        mean = self.intercept + self.slope * d
+        var = self.cov[0, 0] + 2 * d * self.cov[0, 1] + d**2 * self.cov[1, 1]
+        return mean, np.maximum(var, 0.0)
+
+
+def meta_regression(y, x, v, slope_prior: tuple[float, float] | None = None) -> MetaRegression:
+    """Random-effects meta-regression of unit estimates on one covariate, with an optional normal prior on the slope.
+
+    Parameters
+    ----------
+    y : array-like
+        Each unit's estimate (e.g. the logit of its share of 10s).
+    x : array-like
+        The covariate (e.g. how positive the unit's customers are).
+    v : array-like
+        Each estimate's sampling variance.
+    slope_prior : (mean, sd), optional
+        A normal prior on the slope (what is known of it before the data); None for none (plain
+        DerSimonian-Laird meta-regression).
+
+    Returns
+    -------
+    MetaRegression
+        ``intercept`` (at ``center``), ``slope``, ``tau2``, ``center``, ``units`` and ``cov``; ``predict(x)``.
+
+    Notes
+    -----
+    Model: y_j = c + b (x_j - center) + u_j + e_j, u_j ~ N(0, tau^2), e_j ~ N(0, v_j). With design X, weights
+    W = diag(1 / v_j) and the prior's precision P = diag(0, 1 / sd^2) and mean b0 = (0, mean) (P = 0 without a
+    prior), the coefficients are the posterior mean b = A^-1 (X'W y + P b0), A = X'W X + P, i.e. the prior is one
+    more observation of the slope (Gelman et al. 2013, Bayesian Data Analysis, section 14.8). tau^2 is the method
+    of moments estimate of the fixed-effect fit's residual Q = sum w_j r_j^2:
+    tau^2 = max(0, (Q - (k - tr H)) / (tr W - tr(W X A^-1 X' W))), H = X A^-1 X' W (Raudenbush 2009; without
+    a prior tr H = 2 and this is metafor's ``rma(method = "DL", mods = ~ x)``). The coefficients are then refitted
+    with weights 1 / (v_j + tau^2); their covariance is A^-1.
+
+    References
+    ----------
+    .. [1] Raudenbush, S. W. (2009). Analyzing effect sizes: random-effects models. In Cooper, Hedges & Valentine
+       (eds.), The Handbook of Research Synthesis and Meta-Analysis (2nd ed.), 295-315.
+    .. [2] Thompson, S. G. & Sharp, S. J. (1999). Explaining heterogeneity in meta-analysis: a comparison of
+       methods. Statistics in Medicine, 18(20), 2693-2708.
+
+    Examples
+    --------
+    Units on a line (no residual heterogeneity): the fit recovers it.
+
+    >>> r = meta_regression([1.0, 2.0, 3.0], [0.0, 1.0, 2.0], [0.1, 0.1, 0.1])
+    >>> round(r.slope, 6), round(r.intercept, 6), r.tau2
+    (1.0, 2.0, 0.0)
+    """
+    y, x, v = (np.asarray(a, dtype="float64") for a in (y, x, v))
+    k = len(y)
+    w = 1 / v
+    center = float((w * x).sum() / w.sum())
+    X = np.column_stack([np.ones(k), x - center])
+    prec = np.zeros((2, 2))
+    b0 = np.zeros(2)
+    if slope_prior is not None:
+        prec[1, 1], b0[1] = 1 / slope_prior[1] ** 2, slope_prior[0]
+
+    def fit(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        a = X.T @ (weights[:, None] * X) + prec
+        try:
+            cov = np.linalg.inv(a)
+        except np.linalg.LinAlgError:  # every unit at one x and no prior: the slope is not estimable
+            cov = np.linalg.pinv(a)
+        return cov @ (X.T @ (weights * y) + prec @ b0), cov
+
+    b, cov = fit(w)
+    lev = np.einsum("ij,jk,ik->i", X, cov, X)  # x_j' A^-1 x_j
+    q = float((w * (y - X @ b) ** 2).sum())
+    denom = float(w.sum() - (w**2 * lev).sum())
+    tau2 = max(0.0, (q - (k - float((w * lev).sum()))) / denom) if denom > 0 else 0.0
+    b, cov = fit(1 / (v + tau2))
+    return MetaRegression(intercept=float(b[0]), slope=float(b[1]), tau2=float(tau2), center=center, units=k,
+                          cov=cov)
+
+
+#: Volumes (trials) above which :func:`funnel_limits` uses a continuous (moment-matched beta) approximation of the
+#: beta-binomial limits instead of the exact, interpolated quantiles (binomial limits are exact at every volume).
+NORMAL_ABOVE = 10_000
+#: The largest deviation of that approximation from the exact interpolated limits above :data:`NORMAL_ABOVE`
+#: trials, on the 0-1 scale (0.025 point of rate), for centre lines from 0.01 to 0.99 and the 95% and 99.8% limits
+#: (measured over a grid of centre lines, between-unit variances and volumes; ``tests/test_reliability.py``).
+APPROX_MAX_DEVIATION = 0.00025
+#: Cells of one block of the exact computation (volumes x counts): bounds its memory (16 MB).
+_BLOCK_CELLS = 1 << 21
+#: Half-width, in standard deviations of the count, of the counts summed exactly around each volume's mean.
+_WINDOW_SD = 12.0
+
+
+def _interpolate(cdf_r: np.ndarray, cdf_r1: np.ndarray, r: np.ndarray, m: np.ndarray, q: float) -> np.ndarray:
+    """Spiegelhalter's (2005, appendix) interpolated limit (r - alpha) / m, alpha = (F(r) - q) / (F(r) - F(r - 1))."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        alpha = np.where(cdf_r > cdf_r1, (cdf_r - q) / (cdf_r - cdf_r1), 0.0)
+    return np.clip((r - alpha) / m, 0, 1)
+
+
+def _binomial_limits(m: np.ndarray, p0: float, qs: tuple[float, ...]) -> list[np.ndarray]:
+    """Exact interpolated q-quantiles of a binomial count divided by m, at any volume (scipy's ppf and cdf)."""
+    out = []
+    for q in qs:
+        r = stats.binom.ppf(q, m, p0)
+        out.append(_interpolate(stats.binom.cdf(r, m, p0), stats.binom.cdf(r - 1, m, p0), r, m, q))
+    return out
+
+
+def _beta_binomial_exact(m: np.ndarray, p0: float, ab: tuple[float, float],
+                         qs: tuple[float, ...]) -> list[np.ndarray]:
+    """Exact interpolated q-quantiles of a beta-binomial count divided by m, for each (integer) volume m.
+
+    The pmf is summed over the counts within :data:`_WINDOW_SD` standard deviations of each volume's mean (over
+    every count where that window holds less than 1 - 1e-10 of the mass), in blocks of volumes of at most
+    :data:`_BLOCK_CELLS` cells.
+    """
+    a, b = ab
+    mf = m.astype("float64")
+    sd = np.sqrt(mf * p0 * (1 - p0) * (1 + (mf - 1) / (a + b + 1)))
+    lo = np.clip(np.floor(mf * p0 - _WINDOW_SD * sd) - 2, 0, mf).astype("int64")
+    hi = np.clip(np.ceil(mf * p0 + _WINDOW_SD * sd) + 2, 0, mf).astype("int64")
+    outs = [np.empty(len(m)) for _ in qs]
+    short = _quantiles_in_windows(np.arange(len(m)), m, lo, hi, ab, qs, outs)
+    if len(short):  # windows missing some of the mass: every count
+        lo[short], hi[short] = 0, m[short]
+        _quantiles_in_windows(short, m, lo, hi, ab, qs, outs)
+    return outs
+
+
+def _quantiles_in_windows(rows: np.ndarray, m: np.ndarray, lo: np.ndarray, hi: np.ndarray, ab: tuple[float, float],
+                          qs: tuple[float, ...], outs: list[np.ndarray]) -> np.ndarray:
+    """The interpolated quantiles of the volumes ``rows`` from their pmf over counts lo..hi, written to ``outs``.
+
+    Returns the rows whose window held less than 1 - 1e-10 of the mass (their quantiles are not written), unless
+    every window spans all counts.
+    """
+    width = hi[rows] - lo[rows] + 1
+    order = rows[np.argsort(width, kind="stable")]
+    width = np.sort(width)
+    short = []
+    start = 0
+    while start < len(order):  # blocks of volumes, narrowest windows first, each within _BLOCK_CELLS cells
+        fits = np.arange(1, len(order) - start + 1) * width[start:]
+        end = start + max(1, int(np.searchsorted(fits, _BLOCK_CELLS, side="right")))
+        blk = order[start:end]
+        start = end
+        k = lo[blk, None] + np.arange(int((hi[blk] - lo[blk]).max()) + 1)[None, :]
+        mb = m[blk, None]
+        pmf = np.where(k <= hi[blk, None], _betabinom_pmf(np.minimum(k, mb), mb, *ab), 0.0)
+        cdf = np.cumsum(pmf, axis=1)
+        whole = (lo[blk] == 0) & (hi[blk] == m[blk])
+        ok = whole | (cdf[:, -1] >= 1 - 1e-10)
+        short.append(blk[~ok])
+        rr = np.arange(len(blk))
+        for out, q in zip(outs, qs):
+            hit = cdf >= q - 1e-12
+            j = np.where(hit.any(axis=1), hit.argmax(axis=1), k.shape[1] - 1)
+            f_r1 = np.where(j > 0, cdf[rr, np.maximum(j - 1, 0)], 0.0)
+            res = _interpolate(cdf[rr, j], f_r1, (lo[blk] + j).astype("float64"), m[blk].astype("float64"), q)
+            out[blk[ok]] = res[ok]
+    return np.concatenate(short) if short else np.zeros(0, dtype="int64")
+
+
+def _beta_approximation(m: np.ndarray, p0: float, ab: tuple[float, float], qs: tuple[float, ...]) -> list[np.ndarray]:
+    """q-quantiles of a beta distribution with the beta-binomial rate's own mean p0 and variance (see Notes of
+    :func:`funnel_limits`)."""
+    n = m.astype("float64")
+    rho = 1.0 / (ab[0] + ab[1] + 1.0)
+    var = p0 * (1 - p0) / n * (1 + (n - 1) * rho)
+    size = p0 * (1 - p0) / var - 1
+    return [stats.beta.ppf(q, p0 * size, (1 - p0) * size) for q in qs]
 
 
 def _discrete_limits(m: np.ndarray, p0: float, ab: tuple[float, float] | None,
                      qs: tuple[float, ...]) -> list[np.ndarray]:
     """Interpolated q-quantiles of a (beta-)binomial count divided by m, for each m and q (Spiegelhalter 2005).
 
-    Exact for m <= :data:`NORMAL_ABOVE` (one pmf matrix for all volumes); above it, the quantiles of a beta
-    distribution with the rate's own mean and variance.
+    Binomial: exact at every volume. Beta-binomial: exact up to :data:`NORMAL_ABOVE` trials, above it the quantiles
+    of a beta distribution with the rate's own mean and variance.
     """
     mi = np.maximum(np.round(np.asarray(m, dtype="float64")).astype("int64"), 1)
+    if not 0 < p0 < 1:
+        fill = float(np.clip(p0, 0, 1)) if p0 == p0 else np.nan
+        return [np.full(len(mi), fill) for _ in qs]
+    if ab is None:
+        return _binomial_limits(mi, p0, qs)
     outs = [np.empty(len(mi)) for _ in qs]
-    small = mi <= NORMAL_ABOVE
-    if small.any():
-        ns, inv = np.unique(mi[small], return_inverse=True)
-        k = np.arange(int(ns.max()) + 1)
-        with np.errstate(invalid="ignore", divide="ignore", over="ignore", under="ignore"):
-            pmf = (stats.binom.pmf(k[None, :], ns[:, None], p0) if ab is None
-                   else stats.betabinom.pmf(k[None, :], ns[:, None], *ab))
-        pmf = np.where(k[None, :] <= ns[:, None], np.nan_to_num(pmf), 0.0)
-        cdf = np.cumsum(pmf, axis=1)
-        rows = np.arange(len(ns))
-        for out, q in zip(outs, qs):
-            hit = cdf >= q - 1e-12
-            r = np.where(hit.any(axis=1), hit.argmax(axis=1), len(k))
-            r = np.minimum(r, ns)
-            f_r = cdf[rows, r]
-            f_r1 = np.where(r > 0, cdf[rows, np.maximum(r - 1, 0)], 0.0)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                alpha = np.where(f_r > f_r1, (f_r - q) / (f_r - f_r1), 0.0)
-            out[small] = np.clip((r - alpha) / ns, 0, 1)[inv]
-    big = ~small
-    if big.any():
-        n = mi[big].astype("float64")
-        # the rate's own mean p0 and variance V: beta-binomial V = p0 (1 - p0) / n * (1 + (n - 1) / (a + b + 1)),
-        # binomial V = p0 (1 - p0) / n; a beta distribution with that mean and variance keeps the skew that the
-        # random effect gives the rates (a normal curve would miss it by several points when tau^2 is large)
-        rho = 0.0 if ab is None else 1.0 / (ab[0] + ab[1] + 1.0)
-        var = p0 * (1 - p0) / n * (1 + (n - 1) * rho)
-        if 0 < p0 < 1:
-            size = p0 * (1 - p0) / var - 1
-            for out, q in zip(outs, qs):
-                out[big] = stats.beta.ppf(q, p0 * size, (1 - p0) * size)
-        else:
-            for out in outs:
-                out[big] = float(np.clip(p0, 0, 1)) if p0 == p0 else np.nan
+    for sel, fn in ((mi <= NORMAL_ABOVE, _beta_binomial_exact), (mi > NORMAL_ABOVE, _beta_approximation)):
+        if sel.any():
+            ns, inv = np.unique(mi[sel], return_inverse=True)
+            for out, lim in zip(outs, fn(ns, p0, ab, qs)):
+                out[sel] = lim[inv]
     return outs
 
 
@@ -400,16 +573,22 @@ def funnel_limits(
     interpolated between integers as in Spiegelhalter (2005, appendix) so
     that the limits are smooth: with r the quantile and F the cdf,
     alpha = (F(r) - q) / (F(r) - F(r - 1)) and the limit is (r - alpha) / m.
-    Above :data:`NORMAL_ABOVE` (1,000) trials the exact quantiles (a full
-    pmf per volume) are replaced by a continuous approximation: the
-    quantiles of a beta distribution with the rate's mean p0 and variance
-    V = p0 (1 - p0) / m * (1 + (m - 1) / (a + b + 1)) (beta-binomial, i.e.
-    p0 (1 - p0) / m + tau^2 (m - 1) / m) or p0 (1 - p0) / m (binomial). For
-    tau^2 = 0 this is the normal approximation of Spiegelhalter's (2005)
-    large-volume limits, for large tau^2 it tends to the beta-binomial's
-    limit Beta(a, b) and keeps its skew (a symmetric normal band would be off
-    by several points); it differs from the exact interpolated limits by
-    less than 0.1 point of rate from 1,000 trials on.
+    Binomial limits are exact at every volume (scipy's binomial quantile
+    and cdf). Beta-binomial limits are exact up to :data:`NORMAL_ABOVE`
+    (10,000) trials (the pmf summed over the counts within 12 standard
+    deviations of the mean, or over all counts when that window misses
+    more than 1e-10 of the mass); above it they are the quantiles of a beta
+    distribution with the rate's mean p0 and variance
+    V = p0 (1 - p0) / m * (1 + (m - 1) / (a + b + 1)), i.e.
+    p0 (1 - p0) / m + tau^2 (m - 1) / m. That distribution tends to the
+    beta-binomial's limit Beta(a, b) and keeps its skew (a symmetric normal
+    band would be off by several points when tau^2 is large). Measured
+    against the exact interpolated limits for centre lines from 0.01 to
+    0.99, between-unit variances from 1e-7 to 0.05 and the 95% and 99.8%
+    limits, it deviates by at most 0.019 point of rate from 10,001 trials
+    on (:data:`APPROX_MAX_DEVIATION`, 0.025 point, is the documented bound;
+    the deviation falls as 1 / m). Below 10,000 trials the approximation
+    would deviate by up to 0.19 point (at 1,000 trials, centre line 0.02).
     Multiplicative: p0 +- z sqrt(phi p0 (1 - p0) / m).
     """
     m = np.asarray(trials, dtype="float64")

@@ -60,8 +60,14 @@ def plot_volume(feed: pd.DataFrame, freq: str = "W", ax: Any = None) -> Axes:
                           autolim=True)
         if (~ok).any():
             _mark_gaps(ax, feed, x, ok, width)
-        ax.plot(x, feed["expected"], color="black", lw=1.4, label="expected (rolling median)")
-        ax.plot(x, feed["lower_limit"], color="black", lw=1, ls="--", label="lower limit")
+        expected = ("expected (from invitations)" if feed.attrs.get("basis") == "invitations"
+                    else "expected (rolling median)")
+        if feed["expected"].notna().any():  # (a survey sent in waves expects nothing between its waves)
+            ax.plot(x, feed["expected"], color="black", lw=1.4, label=expected)
+            ax.plot(x, feed["lower_limit"], color="black", lw=1, ls="--", label="lower limit")
+        else:  # dates on the axis without the lines that would otherwise set them
+            ax.xaxis_date()
+            ax.set_xlim(mdates.date2num(x.min()) - width, mdates.date2num(x.max()) + width)
         unit = period_unit(freq)
         ax.set_ylabel(f"responses per {unit}")
         ax.set_xlabel("")
@@ -70,7 +76,7 @@ def plot_volume(feed: pd.DataFrame, freq: str = "W", ax: Any = None) -> Axes:
                                       feed["expected"].to_numpy(dtype="float64")]))
         ax.set_ylim(0, 1.35 * max(top_y, 1.0))
         handles, labels = ax.get_legend_handles_labels()
-        order = ["expected (rolling median)", "lower limit", "responses", "gap (abnormally few)"]
+        order = [expected, "lower limit", "responses", "gap (abnormally few)"]
         pairs = sorted(zip(handles, labels), key=lambda hl: order.index(hl[1]) if hl[1] in order else len(order))
         ax.legend([h for h, _ in pairs], [lab for _, lab in pairs], loc="upper center", fontsize=8, ncol=4)
         return ax
@@ -177,7 +183,7 @@ def plot_funnel(owners: pd.DataFrame, limits: pd.DataFrame, p0: float, adjusted:
         for _, r in named.iterrows():
             ax.annotate(plotting.label(r["owner"]), (r[xcol], r[ycol]), textcoords="offset points", xytext=(5, 4),
                         fontsize=8)
-        ax.set_xlabel("responses scoring 9 or 10 (effective number, allowing for several answers per account)"
+        ax.set_xlabel("responses scoring 9 or 10 (effective number: see the caption)"
                       if xcol == "effective_top_two" else "responses scoring 9 or 10 (owner's volume)", fontsize=9)
         ax.set_ylabel("share of 10s among 9s and 10s" + ("\n(adjusted for customers' mood)" if adjusted else ""))
         ax.set_ylim(0, 1.02)

@@ -29,14 +29,20 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ...stats.funnel import beta_binomial_tails, funnel_limits, overdispersion
+from ...stats.funnel import beta_binomial_tails, funnel_limits, meta_regression, overdispersion
 from ...stats.multiplicity import bh_adjust
 from ...stats.nps import Breaks, nps_diff_test, nps_table
 from ...stats.result import Result
 from .rules import GAMING_ALPHA, GAMING_ALPHA_HIGH, GAMING_MIN_EXCESS, GAMING_MIN_EXCESS_HIGH, GAMING_MIN_TOP
 
 # the building blocks (owner_review_on_codes is the check's fast path, not one of them)
-__all__ = ["owner_heaping", "owner_outcomes", "owner_review", "OwnerFunnel", "owner_funnel"]
+__all__ = ["owner_heaping", "owner_outcomes", "owner_review", "OwnerFunnel", "owner_funnel", "POSITIVITY_SLOPE_PRIOR"]
+
+#: Prior (mean, sd) of the slope of an owner's share of 10s among 9-10 scores (logit) on how positive their
+#: customers are (-log of their share of 0-8 scores): 0 when promoters split 10:9 alike whatever the mood, 1 under
+#: the proportional-odds shift (McCullagh 1980); the prior spans both at one standard deviation and the other
+#: owners' data move it.
+POSITIVITY_SLOPE_PRIOR = (0.5, 0.5)
 
 
 def owner_heaping(
@@ -92,32 +98,46 @@ def owner_heaping(
         ``ci_low``, ``ci_high``, ``nines``, ``tens``, ``top_two`` (9s + 10s),
         ``share_top_two`` (of all the owner's scores), ``share_tens`` (tens /
         top_two), ``expected_share_tens`` (predicted from the other owners),
-        ``excess``, ``tau2`` (between-owner variance of the share),
-        ``design_effect``, ``z``,
-        ``p_value`` (one-sided, beta-binomial), ``p_adj`` (Benjamini-Hochberg
-        across tested owners), ``tested``.
+        ``expected_share_var`` (variance of that prediction), ``excess``,
+        ``tau2`` (between-owner variance of the share), ``design_effect``,
+        ``z``, ``p_value`` (one-sided, beta-binomial), ``p_adj``
+        (Benjamini-Hochberg across tested owners), ``tested``.
 
     Notes
     -----
     Each owner's count of 10s among their 9s and 10s is compared with the
-    other owners (leave-one-out). Happier customers give relatively more 10s
-    as well as more 9s and 10s, so with ``adjust`` the expected share follows
-    a proportional-odds (ordered logit) shift: logit P(10) = logit P(>=9) - a,
-    the gap a estimated from the other owners' pooled shares, applied to the
-    owner's own share of 9-10 scores (which moving 9s to 10s does not
-    change): expected = expit(L - a) / expit(L), L = logit of the owner's
-    share of 9-10 scores (McCullagh 1980). Real differences between owners
-    beyond that are an additive random effect (Spiegelhalter 2005) whose
-    variance tau^2 is the DerSimonian-Laird estimate from the other owners'
-    residuals; the uncertainty of a is added by the delta method. The count
-    of 10s is then beta-binomial (with Kish effective counts when responses
-    cluster in accounts: the design effect of the owner's share, linearised
-    with accounts as clusters). One-sided p-values (an excess) are adjusted
-    with Benjamini-Hochberg. Owners found to be outliers (adjusted p below
-    ``outlier_alpha`` and an excess of at least ``min_excess``) are then left
-    out of the other owners' reference and the test is repeated (at most
-    three passes), so that one gaming owner does not distort everyone's
-    expectation.
+    other owners (leave-one-out). How owners' customers split their top
+    scores may depend on how positive they are: under a proportional-odds
+    (ordered logit) shift, happier customers give relatively more 10s
+    (logit P(10) = logit P(>=9) - a, i.e. the logit of the share of 10s among
+    9-10 scores is log(1 + e^L) - log(e^a - 1), L the logit of the share of
+    9-10 scores; McCullagh 1980); where promoters split alike whatever the
+    mood, the share does not move. With ``adjust`` the data decide between
+    the two: a random-effects meta-regression of the other owners' logit
+    shares of 10s on x = log(1 + e^L) (-log of their share of 0-8 scores,
+    which moving 9s to 10s does not change), with a normal prior on the
+    slope (:data:`POSITIVITY_SLOPE_PRIOR`: mean 0.5, sd 0.5, spanning the
+    constant split, 0, and the proportional-odds shift, 1), residual
+    between-owner variance by the method of moments
+    (:func:`npsdiag.stats.funnel.meta_regression`), predicts the owner's
+    expected share at their own x, with the variance of that prediction
+    (large for an owner whose customers are unlike the others', predicted by
+    extrapolation). Without ``adjust`` the expectation is the other owners'
+    pooled share and tau^2 their DerSimonian-Laird estimate. Both variances
+    are carried to the share's scale by the delta method. The count of 10s
+    is then beta-binomial around the expectation with variance tau^2 plus
+    the prediction's (Spiegelhalter 2005: an additive random effect), with
+    Kish effective counts when responses cluster in accounts (the design
+    effect of the owner's share, linearised with accounts as clusters), and
+    z = (share - expected) / sqrt(deff e (1 - e) / m + tau^2 + var(e)). On
+    simulated owners without gaming z is close to standard normal (mean,
+    spread and tail rate tested in ``tests/test_reliability.py``, whether
+    happier customers give relatively more 10s or not). One-sided p-values
+    (an excess) are adjusted with Benjamini-Hochberg. Owners found to be
+    outliers (adjusted p below ``outlier_alpha`` and an excess of at least
+    ``min_excess``) are then left out of the other owners' reference and the
+    test is repeated (at most three passes), so that one gaming owner does
+    not distort everyone's expectation.
 
     References
     ----------
@@ -125,6 +145,9 @@ def owner_heaping(
        institutional performance. Statistics in Medicine, 24, 1185-1202.
     .. [2] McCullagh, P. (1980). Regression models for ordinal data. JRSS B,
        42(2), 109-142.
+    .. [3] Raudenbush, S. W. (2009). Analyzing effect sizes: random-effects
+       models. In The Handbook of Research Synthesis and Meta-Analysis (2nd
+       ed.), 295-315.
 
     Examples
     --------
@@ -159,7 +182,8 @@ def _owner_heaping(
     it are factorized here.
     """
     cols = ["owner", "n", "nps", "ci_low", "ci_high", "nines", "tens", "top_two", "share_top_two", "share_tens",
-            "expected_share_tens", "excess", "tau2", "design_effect", "z", "p_value", "p_adj", "tested"]
+            "expected_share_tens", "expected_share_var", "excess", "tau2", "design_effect", "z", "p_value", "p_adj",
+            "tested"]
     if owner not in data or score not in data:
         return pd.DataFrame(columns=cols)
     sc = np.asarray(data[score], dtype="float64")
@@ -189,7 +213,8 @@ def _owner_heaping(
         if (out_now == excluded).all():
             break
         excluded = out_now
-    ft = ft.rename(columns={"rate": "share_tens", "expected_rate": "expected_share_tens"})
+    ft = ft.rename(columns={"rate": "share_tens", "expected_rate": "expected_share_tens",
+                            "pred_var": "expected_share_var"})
     ft = ft.sort_values(["z", "n"], ascending=[False, False], na_position="last").reset_index(drop=True)
     return ft[cols]
 
@@ -206,8 +231,12 @@ def _heaping_test(t: pd.DataFrame, min_top: int, adjust: bool, excluded: np.ndar
     de = t["design_effect"].to_numpy(dtype="float64")
     use = m >= max(min_top, 1)
     ref_ok = use & ~excluded
-    # how positive each owner's customers are, blind to the 9/10 split: logit of their share of 9-10 scores
-    lg = np.log((m + 0.5) / (n - m + 0.5))
+    # each owner's share of 10s among 9-10 scores on the logit scale, with its sampling variance
+    ey = np.log((k + 0.5) / (m - k + 0.5))
+    ev = de * (1 / (k + 0.5) + 1 / (m - k + 0.5))
+    # how positive the owner's customers are, blind to the 9/10 split: -log of their share of 0-8 scores
+    # (log(1 + e^L), L the logit of their share of 9-10 scores: the proportional-odds shift is linear in it)
+    sx = np.log((n + 1) / (n - m + 0.5))
     units = len(t)
     exp_ = np.full(units, np.nan)
     tau2 = np.full(units, np.nan)
@@ -215,30 +244,23 @@ def _heaping_test(t: pd.DataFrame, min_top: int, adjust: bool, excluded: np.ndar
     for i in range(units):
         ref = ref_ok.copy()
         ref[i] = False
-        if ref.sum() < 2:
+        if ref.sum() < 2 or not (0 < k[ref].sum() < m[ref].sum()):
             continue
-        big_n, top2, tens = n[ref].sum(), m[ref].sum(), k[ref].sum()
-        if not (0 < tens < top2):
+        if adjust:
+            fit = meta_regression(ey[ref], sx[ref], ev[ref], slope_prior=POSITIVITY_SLOPE_PRIOR)
+            eta, var_eta = fit.predict(sx[i])
+            e = float(np.clip(_expit(eta), 1e-4, 1 - 1e-4))
+            g2 = (e * (1 - e)) ** 2  # delta method: variances on the logit scale to the share's
+            exp_[i], tau2[i], pred_var[i] = e, fit.tau2 * g2, float(var_eta) * g2
             continue
-        p9, p10 = top2 / big_n, tens / big_n
-        if adjust and top2 < big_n:  # (the shift needs some scores below 9 to be estimated)
-            # proportional odds: a latent shift moves logit P(>=9) and logit P(10) alike, so
-            # logit P(10) = logit P(>=9) - a, with the gap a taken from the reference owners
-            gap = np.log(p9 / (1 - p9)) - np.log(p10 / (1 - p10))
-            yhat = _expit(lg - gap) / _expit(lg)
-            var_gap = 1 / (big_n * p9 * (1 - p9)) + 1 / (big_n * p10 * (1 - p10)) - 2 / (big_n * p9 * (1 - p10))
-            e = _expit(lg[i] - gap)
-            pred_var[i] = (e * (1 - e) / _expit(lg[i])) ** 2 * max(var_gap, 0.0)
-        else:
-            yhat = np.full(units, tens / top2)
-        # residual between-owner variance of the reference owners (DerSimonian-Laird)
+        # the other owners' pooled share, residual between-owner variance by DerSimonian-Laird
+        p0 = k[ref].sum() / m[ref].sum()
         y = k[ref] / m[ref]
-        v = de[ref] * yhat[ref] * (1 - yhat[ref]) / m[ref]
-        w = 1 / v
-        q = float(((y - yhat[ref]) ** 2 * w).sum())
+        w = m[ref] / (de[ref] * p0 * (1 - p0))
+        q = float(((y - p0) ** 2 * w).sum())
         denom = w.sum() - (w**2).sum() / w.sum()
         tau2[i] = max(0.0, (q - (ref.sum() - 1)) / denom) if denom > 0 else 0.0
-        exp_[i] = float(np.clip(yhat[i], 1e-4, 1 - 1e-4))
+        exp_[i] = float(np.clip(p0, 1e-4, 1 - 1e-4))
     p = np.full(units, np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
         rate = k / m
@@ -708,9 +730,10 @@ class OwnerFunnel(Result):
         of the flagged owners' own tests (of every owner's when none is
         flagged), 0 when unknown.
     owners : DataFrame
-        The review with ``effective_top_two`` (9-10 scores divided by the
-        design effect) and ``adjusted_share_tens`` (p0 + the owner's excess
-        over their expected share), the funnel's points.
+        The review with ``effective_top_two`` (the owner's precision as a
+        number of 9-10 scores: see :func:`owner_funnel`) and
+        ``adjusted_share_tens`` (p0 + the owner's excess over their expected
+        share), the funnel's points.
     limits : DataFrame
         :func:`npsdiag.stats.funnel.funnel_limits` over the owners' volumes.
     """
@@ -742,10 +765,15 @@ def owner_funnel(review: pd.DataFrame, points: int = 200) -> OwnerFunnel:
     -----
     Each owner's expected share is moved to the common centre line p0
     (``adjusted_share_tens`` = p0 + excess), so that owners whose customers
-    are more positive overall can be drawn against one funnel; their volume
-    is the Kish effective number of 9-10 scores. The limits allow for real
-    differences between owners with an additive random effect
-    (Spiegelhalter 2005).
+    are more positive overall can be drawn against one funnel. Their volume
+    is the owner's precision expressed as a number of 9-10 scores
+    (``effective_top_two`` = p0 (1 - p0) / V, V = deff e (1 - e) / m + the
+    variance of the expected share e): the Kish effective number m / deff
+    when the expectation is certain, fewer when it is not (an owner whose
+    customers are unlike the others' is compared by extrapolation), so that
+    an owner's position against the limits is the one their test gives. The
+    limits allow for real differences between owners with an additive random
+    effect (Spiegelhalter 2005).
 
     References
     ----------
@@ -768,7 +796,12 @@ def owner_funnel(review: pd.DataFrame, points: int = 200) -> OwnerFunnel:
     tau2 = tau2 if tau2 == tau2 else 0.0
     t = review.copy()
     t["adjusted_share_tens"] = od.p0 + t["excess"]
-    t["effective_top_two"] = t["top_two"] / t["design_effect"].fillna(1.0)
+    # the volume whose sampling variance at the centre line is the owner's own (sampling and expectation)
+    e, de = t["expected_share_tens"], t["design_effect"].fillna(1.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        own = de * e * (1 - e) / t["top_two"] + t["expected_share_var"].fillna(0.0)
+        eff = od.p0 * (1 - od.p0) / own
+    t["effective_top_two"] = eff.where(np.isfinite(eff) & (eff > 0), t["top_two"] / de)
     lo_x = max(5.0, 0.5 * float(t["effective_top_two"].min()))
     grid = np.linspace(lo_x, max(float(t["effective_top_two"].max()) * 1.08, 10.0), points)
     return OwnerFunnel(p0=od.p0, tau2=od.tau2, limits_tau2=tau2, owners=t,

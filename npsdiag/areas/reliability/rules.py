@@ -16,9 +16,10 @@ from ...findings import Check, Finding, severity_from_share, worst
 from ...fmt import num, p_eq, pct, pts
 
 __all__ = ["MAX_MOE", "GAMING_ALPHA", "GAMING_ALPHA_HIGH", "GAMING_MIN_EXCESS", "GAMING_MIN_EXCESS_HIGH",
-           "GAMING_MIN_TOP", "GAMING_MIN_OWNERS", "FEED_MIN_PERIODS", "EXCLUSION_FINDINGS", "REASON_FINDING",
-           "NO_RESPONSES", "period_unit", "exclusion_finding", "feed_gaps_finding", "small_sample_finding",
-           "score_gaming_finding", "trust_table", "summary"]
+           "GAMING_MIN_TOP", "GAMING_MIN_OWNERS", "FEED_MIN_PERIODS", "INVITED_SHARE_MIN", "WAVES_MIN", "rhythm_text",
+           "EXCLUSION_FINDINGS", "REASON_FINDING", "NO_RESPONSES", "NO_OWNER", "NO_DATES", "period_unit",
+           "exclusion_finding", "feed_gaps_finding", "small_sample_finding", "score_gaming_finding", "trust_table",
+           "summary"]
 
 #: Margin of error (NPS points, half-width of the interval) above which an NPS is too imprecise to report.
 MAX_MOE = 10.0
@@ -38,12 +39,21 @@ FEED_MIN_PERIODS = 6
 FEED_HIGH_SHORTFALL = 0.05
 #: ... or when two or more periods in a row received at most this share of their expected volume.
 FEED_DEEP_RUN = 0.2
+#: Share of the analysed responses that must come from an invitation for the feed to be judged against the
+#: invitations sent (else against its own level: the invitations do not cover the feed).
+INVITED_SHARE_MIN = 0.5
+#: Waves a survey sent in waves needs in the data before its rhythm (and a missing wave) can be judged.
+WAVES_MIN = 3
 #: Share of trend points below ``settings.min_n`` from which imprecise trend points are a medium finding.
 LOW_N_SHARE_MEDIUM = 0.25
 #: Share of rows read that must be usable for the "usable rows" line to read ok.
 USABLE_SHARE_OK = 0.9
 #: Why the checks after the exclusions did not run when no response could be analysed (no trust line then).
-NO_RESPONSES = "no analysed responses"
+NO_RESPONSES = "no response could be analysed"
+#: Why the feed is not judged when the export gives one survey date for every response.
+NO_DATES = "the responses carry no date of their own (the export gives one survey date for all of them)"
+#: Why score gaming is not assessed without an owner column.
+NO_OWNER = "the responses do not name the account owner (rep or CSM) whose customers gave them"
 
 #: Which exclusion reasons of :data:`npsdiag.clean.REASONS` each finding reports.
 EXCLUSION_FINDINGS: dict[str, tuple[str, ...]] = {
@@ -86,6 +96,18 @@ _EXCLUSION_TEXT = {
         "De-duplicate on the response id at the source, and enforce the survey's cool-off rule so that the same "
         "person is not asked again within the window."),
 }
+# the duplicates finding when only one of its two reasons occurred
+_DUPLICATE_TEXT = {
+    "duplicate": (
+        "were exact copies of another response",
+        "Counting them would count the same answer twice.",
+        "Remove the copies at the source: each response should reach the export once (check the export settings "
+        "and any integration that appends responses)."),
+    "repeat_respondent": (
+        "were the same respondent answering again inside the cool-off window",
+        "Counting them would let the same voice speak twice.",
+        "Enforce the survey's cool-off rule so that the same person is not asked again within the window."),
+}
 
 # the data-trust table's line for each exclusion finding, in the table's order
 _EXCLUSION_LABELS = {"reliability.missing_values": "Missing scores or dates",
@@ -114,33 +136,41 @@ def period_unit(freq: str) -> str:
 def exclusion_finding(finding_id: str, ctx: Mapping[str, Any]) -> Finding | None:
     """The finding ``finding_id`` (a key of :data:`EXCLUSION_FINDINGS`) from the exclusions check, if rows had it.
 
-    ``ctx``: ``summary`` (:func:`~npsdiag.areas.reliability.exclusion_summary`), ``rows_read`` and
+    ``ctx``: ``summary`` (:func:`~npsdiag.areas.reliability.exclusion_summary`), ``responses_read`` (rows read
+    that are responses: in a flat export, not the accounts that did not respond), ``coverage`` (flat exports) and
     ``example_values`` (score values that were out of range or not numbers). Severity by the share of rows read
     (:func:`npsdiag.findings.severity_from_share`: high from 10%, medium from 2%).
     """
     if not ctx:
         return None
     summary = ctx["summary"]
-    total = max(ctx["rows_read"], 1)
+    total = max(ctx["responses_read"], 1)
     sub = summary[summary["reason"].isin(EXCLUSION_FINDINGS[finding_id])]
     count = int(sub["rows"].sum())
     if count == 0:
         return None
     share = count / total
     what, why, rec = _EXCLUSION_TEXT[finding_id]
+    if finding_id == "reliability.duplicates" and len(sub) == 1:
+        what, why, rec = _DUPLICATE_TEXT[str(sub["reason"].iloc[0])]
     parts = [f"{num(r['rows'])} {r['description']}" for _, r in sub.iterrows()]
     examples = [int(x) for x in ", ".join(sub["example_rows"]).replace(" ", "").split(",") if x][:8]
     evidence: dict[str, Any] = {"rows": count, "share": share, "rows_read": total}
     for _, r in sub.iterrows():
         evidence[f"rows_{r['reason']}"] = int(r["rows"])
     evidence["example_rows"] = examples
-    detail = (f"{num(count)} of {num(total)} rows read ({pct(share, 1)}) {what}: {'; '.join(parts)}. "
+    of = "responses in the export" if ctx.get("coverage") else "rows read"
+    specific = finding_id == "reliability.duplicates" and len(sub) == 1  # the title already names the one reason
+    detail = (f"{num(count)} of {num(total)} {of} ({pct(share, 1)}) {what}"
+              + ("" if specific else f": {'; '.join(parts)}") + ". "
               f"{why} Example rows in the file: {', '.join(str(x) for x in examples[:5])}.")
     vals = ctx["example_values"] if finding_id == "reliability.out_of_range" else []
     if vals:
         evidence["example_values"] = vals[:5]
         detail += " Values found: " + ", ".join(repr(v) for v in vals[:5]) + "."
-    title = f"{num(count)} responses ({pct(share, 1)}) {what}"
+    one = count == 1  # "1 response was", not "1 responses were"
+    title = (f"{num(count)} response{'' if one else 's'} ({pct(share, 1)}) "
+             + (what.replace("were ", "was ", 1) if one and what.startswith("were ") else what))
     return Finding(finding_id, severity_from_share(share), title, detail, evidence, rec)
 
 
@@ -161,12 +191,15 @@ def feed_gaps_finding(ctx: Mapping[str, Any]) -> Finding | None:
     """``reliability.feed_gaps``: periods with abnormally few responses (:func:`~.blocks.feed_gaps`).
 
     ``ctx``: ``gaps`` (the gap periods of the feed table), ``runs`` (:func:`~.blocks.gap_runs`), ``tested``
-    (periods tested), ``unit``, ``analysed`` (responses) and ``dispersion``. High when the responses missing
+    (periods tested), ``unit``, ``analysed`` (responses), ``dispersion`` and ``basis`` (for a survey sent in
+    waves, ``"waves"``: the missing and short waves of :func:`~.blocks.wave_gaps`). High when the responses missing
     reach :data:`FEED_HIGH_SHORTFALL` of the analysed ones or a run of two periods or more received at most
     :data:`FEED_DEEP_RUN` of its expected volume; medium otherwise.
     """
     if not ctx or not len(ctx["gaps"]):
         return None
+    if ctx.get("basis") == "waves":
+        return _wave_finding(ctx)
     gaps, unit, n_an = ctx["gaps"], ctx["unit"], ctx["analysed"]
     runs = ctx["runs"].to_dict("records")
     shortfall = float((gaps["expected"] - gaps["responses"]).sum())
@@ -178,7 +211,7 @@ def feed_gaps_finding(ctx: Mapping[str, Any]) -> Finding | None:
         "reliability.feed_gaps", sev,
         f"{len(gaps)} {unit}{'s' if len(gaps) > 1 else ''} with abnormally few responses: "
         f"about {num(shortfall)} responses missing",
-        f"Against the series' own level, these {unit}s received far fewer responses than usual: "
+        f"Against {_BASIS_TEXT[ctx.get('basis', 'own level')]}, these {unit}s received far fewer responses than usual: "
         f"{_runs_text(ctx['runs'])}. A drop this deep is unlikely to be chance (smallest adjusted p {p_eq(p_min)}); "
         "it usually means a broken feed, a paused survey or a failed export, and any trend across it is unreliable.",
         {"gap_periods": int(len(gaps)), "runs": len(runs), "longest_run_periods": int(longest),
@@ -189,6 +222,57 @@ def feed_gaps_finding(ctx: Mapping[str, Any]) -> Finding | None:
         f"Ask the survey platform owner what happened in those {unit}s (survey paused, sending list empty, "
         "integration error) and re-import the missing responses if they exist; add a weekly volume alert "
         "to the feed; do not read trend changes across the gap.")
+
+
+_BASIS_TEXT = {"own level": "the series' own level", "invitations": "the invitations sent"}
+
+
+def rhythm_text(days: float) -> str:
+    """A survey's interval between waves in words ("quarter", "year", "2 months", "6 weeks")."""
+    months = days / 30.44
+    if abs(months - 12) < 1.5:
+        return "year"
+    if abs(months - 6) < 0.75:
+        return "six months"
+    if abs(months - 3) < 0.5:
+        return "quarter"
+    if abs(months - 1) < 0.25:
+        return "month"
+    return f"{months:.0f} months" if months >= 1.5 else f"{max(days / 7, 1):.0f} weeks"
+
+
+def _wave_finding(ctx: Mapping[str, Any]) -> Finding:
+    """``reliability.feed_gaps`` of a survey sent in waves: waves missing from its rhythm or abnormally small.
+
+    High when a wave is missing or the responses missing reach :data:`FEED_HIGH_SHORTFALL` of the analysed ones.
+    """
+    gaps, n_an = ctx["gaps"], ctx["analysed"]
+    missing, short = gaps[gaps["kind"] == "missing wave"], gaps[gaps["kind"] == "wave"]
+    shortfall = float((gaps["expected"] - gaps["responses"]).clip(lower=0).sum())
+    parts, said = [], []
+    if len(missing):
+        parts.append(f"{len(missing)} survey wave{'s' if len(missing) > 1 else ''} missing")
+        said += [f"no wave between {m['first']} and {m['last']} (about {num(m['expected'])} responses expected, "
+                 f"{num(m['responses'])} came)" for m in missing.head(3).to_dict("records")]
+    if len(short):
+        parts.append(f"{len(short)} wave{'s' if len(short) > 1 else ''} with abnormally few responses")
+        said += [f"the wave of {w['first']} received {num(w['responses'])} responses against about "
+                 f"{num(w['expected'])} in a typical wave (adjusted p {p_eq(float(w['p_adj']))})"
+                 for w in short.head(3).to_dict("records")]
+    rhythm = ctx.get("rhythm_days", float("nan"))
+    sev = "high" if len(missing) or shortfall >= FEED_HIGH_SHORTFALL * n_an else "medium"
+    return Finding(
+        "reliability.feed_gaps", sev, " and ".join(parts) + f": about {num(shortfall)} responses missing",
+        f"The survey is sent in waves ({len(ctx['waves'])} in the data"
+        + (f", about every {rhythm_text(rhythm)}" if rhythm == rhythm else "") + "): " + "; ".join(said) + ". "
+        "It usually means a wave was not sent, went to a short list or its responses were not exported; any trend "
+        "across it is unreliable.",
+        {"waves": int(len(ctx["waves"])), "missing_waves": int(len(missing)), "short_waves": int(len(short)),
+         "missing_responses": shortfall, "share_of_analysed": shortfall / n_an, "rhythm_days": rhythm,
+         "gaps": [f"{g['first']} to {g['last']}" if g["first"] != g["last"] else str(g["first"])
+                  for g in gaps.to_dict("records")]},
+        "Ask the survey platform owner whether each wave was sent, and to whom, and re-import its responses if "
+        "they exist; do not read trend changes across a missing wave.")
 
 
 # --------------------------------------------------------------------------- precision
@@ -314,6 +398,12 @@ def _trust_line(check: Check, severities: Mapping[str, str]) -> dict[str, str] |
     ctx = check.context
     if check.name == "feed_continuity":
         gaps, unit = ctx["gaps"], ctx["unit"]
+        if ctx.get("basis") == "waves":
+            missing = int((gaps["kind"] == "missing wave").sum()) if len(gaps) else 0
+            result = (f"sent in {ctx['tested']} waves; " + (f"{missing} missing, " if missing else "")
+                      + f"{len(gaps) - missing} with abnormally few responses" if len(gaps) else
+                      f"sent in {ctx['tested']} waves; none missing or abnormally small")
+            return {"check": label, "result": result, "status": severities.get("reliability.feed_gaps", "ok")}
         if not len(gaps):
             return {"check": label, "result": f"no gap in {ctx['tested']} {unit}s tested", "status": "ok"}
         result = f"{len(gaps)} {unit}(s) with abnormally few responses ({_runs_text(ctx['runs']).split(' (')[0]})"
@@ -340,12 +430,18 @@ def trust_table(checks: Sequence[Check], findings: Sequence[Finding]) -> pd.Data
     """
     by_name = {c.name: c for c in checks}
     ex = by_name["exclusions"].context
-    n_an, rows_read = ex["analysed"], ex["rows_read"]
+    n_an, read = ex["analysed"], ex["responses_read"]
     severities = {f.id: f.severity for f in findings}
     by_id = {f.id: f for f in findings}
-    rows = [{"check": "Usable rows", "result": f"{num(n_an)} of {num(rows_read)} rows analysed "
-                                              f"({pct(n_an / rows_read, 1)})",
-             "status": "ok" if n_an / rows_read >= USABLE_SHARE_OK else ("issue" if n_an else "no usable rows")}]
+    rows = []
+    cov = ex.get("coverage")
+    if cov:  # a flat export: how many of its accounts responded
+        rows.append({"check": "Response coverage", "result": _coverage_text(cov), "status": "info"})
+    what = "responses" if cov else "rows"
+    rows.append({"check": "Usable rows", "result": f"{num(n_an)} of {num(read)} {what} analysed "
+                                                   f"({pct(n_an / read, 1) if read else 'none'})",
+                 "status": "ok" if read and n_an / read >= USABLE_SHARE_OK else ("issue" if n_an else
+                                                                                 "no usable rows")})
     for fid, lab in _EXCLUSION_LABELS.items():
         f = by_id.get(fid)
         rows.append({"check": lab, "result": (f"{num(f.evidence['rows'])} rows ({pct(f.evidence['share'], 1)}) "
@@ -362,6 +458,8 @@ def _short(f: Finding, by_name: Mapping[str, Check]) -> str:
     """A few words for a finding in the area's summary sentence."""
     if f.id in _EXCLUSION_TEXT:
         return f"{pct(f.evidence['share'], 1)} of rows {_EXCLUSION_TEXT[f.id][0].split(' or ')[0]}"
+    if f.id == "reliability.feed_gaps" and "waves" in f.evidence:
+        return "a missing survey wave" if f.evidence["missing_waves"] else "a survey wave with few responses"
     if f.id == "reliability.feed_gaps":
         return f"a feed gap ({by_name['feed_continuity'].context['runs']['first'].iloc[0]})"
     if f.id == "reliability.small_sample":
@@ -371,16 +469,28 @@ def _short(f: Finding, by_name: Mapping[str, Check]) -> str:
     return f.title
 
 
+def _coverage_text(cov: Mapping[str, Any]) -> str:
+    """How many of a flat export's accounts responded, in words."""
+    return (f"{num(cov['responding_accounts'])} of {num(cov['accounts'])} accounts in the export responded "
+            f"({pct(cov['coverage'], 1)})")
+
+
 def summary(checks: Sequence[Check], findings: Sequence[Finding]) -> str:
-    """The area's sentence for the executive summary: rows usable and the (at most three) findings that matter."""
+    """The area's sentence for the executive summary: rows usable and the (at most three) findings that matter.
+
+    For a flat export (one row per account), how many accounts responded comes first.
+    """
     by_name = {c.name: c for c in checks}
     ex = by_name["exclusions"].context
-    n_an, rows_read = ex["analysed"], ex["rows_read"]
+    n_an, read, cov = ex["analysed"], ex["responses_read"], ex.get("coverage")
     if n_an == 0:
-        return f"None of the {num(rows_read)} rows read could be analysed."
+        if cov and not read:
+            return f"None of the {num(cov['accounts'])} accounts in the export responded."
+        return f"None of the {num(read)} {'responses' if cov else 'rows read'} could be analysed."
     top = sorted([f for f in findings if f.severity in ("high", "medium")],
                  key=lambda f: ("high", "medium").index(f.severity))
-    text = f"{pct(n_an / rows_read)} of the {num(rows_read)} rows read were usable"
+    text = (f"{_coverage_text(cov)}; {pct(n_an / read)} of their {num(read)} responses were usable" if cov
+            else f"{pct(n_an / read)} of the {num(read)} rows read were usable")
     if top:
         return text + "; what matters most: " + "; ".join(_short(f, by_name) for f in top[:3]) + "."
     return text + "; no material data-quality issue found."
