@@ -43,7 +43,7 @@ test: $(STAMP) browser
 	$(PY) -m pytest tests notebooks npsdiag --doctest-modules --nbval-lax --nbval-current-env -p no:cacheprovider
 
 # Reference results from R (tests/reference): the inputs from the demo client, then every R script there. Needs R
-# with Debian's r-cran-survey, r-cran-survival, r-cran-sandwich and r-cran-proc; the tests read the committed CSVs.
+# with Debian's r-cran-survey, r-cran-survival, r-cran-sandwich, r-cran-proc and r-cran-metafor; the tests read the committed CSVs.
 reference: $(STAMP)
 	$(PY) -m tests.reference.inputs
 	$(PY) -m tests.reference.decay_inputs

@@ -157,9 +157,11 @@ def _lead(diag: Diagnosis, story: Story, change: dict[str, Any] | None, confiden
         real = change["p_value"] < 1 - confidence
         text += (f" From {change['first']} to {change['last']} it moved {signed(change['diff'], 0)} points: "
                  + ("a real change, not noise." if real else "within the noise of sampling, not a real change."))
-        if real and any(f.id == "reliability.feed_gaps" for f in diag.findings):
-            text += (" The survey feed broke during the period (see the data message): part of the change may "
-                     "come from who was surveyed before and after the break.")
+        gap = next((f for f in diag.findings if f.id == "reliability.feed_gaps"), None)
+        if real and gap is not None:
+            what = "a survey wave is missing" if "waves" in gap.evidence else "the survey feed broke during the period"
+            text += (f" Note that {what} (see the data message): part of the change may come from who was surveyed "
+                     "before and after it.")
     n_act = sum(m.priority == "Act now" for m in story.messages)
     if story.messages:
         text += (f" We found {len(story.messages)} issues worth a decision"
