@@ -56,7 +56,8 @@ def data_summary(prep: Prepared) -> dict[str, Any]:
     acc = prep.accounts
     out: dict[str, Any] = {
         "responses": int(len(prep.responses)),
-        "responses_read": int(len(prep.flags)),  # one flag per row read
+        # one flag per row read; in a flat account export, the accounts not surveyed are not responses
+        "responses_read": int(len(prep.flags) - prep.excluded_counts.get("not_surveyed", 0)),
         "accounts": int(len(acc)) if acc is not None else (
             int(prep.responses["account_id"].nunique()) if "account_id" in prep.responses else None),
         "period": [period[0].date().isoformat(), period[1].date().isoformat()] if period else None,

@@ -162,8 +162,8 @@ def _survey_date(m: _Mapping) -> None:
     if no_id:  # identical answers on one date are not evidence of a duplicate: each row is its own response
         out["response_id"] = "row " + out[ROW].astype(str)
     m.problems.append(Problem(f"the export has no response dates: every response is dated {spec.survey_date} "
-                              "(`survey_date`)" + ("; without dates or response ids, identical rows are not "
-                                                   "treated as duplicates" if no_id else ""),
+                              "(`survey_date`)" + ("; without dates or response ids, only rows identical in "
+                                                   "every column of the file count as duplicates" if no_id else ""),
                               fatal=False, file=m.file, where=f"{spec.name}.survey_date",
                               hint="trends, feed gaps and timing cannot be assessed; map `responded_at` if the "
                               "survey tool can export the submission date"))
