@@ -86,7 +86,7 @@ def run_client(config: str | Path, output: str | Path, client: str | None = None
         ``nps``, ``ci_low``, ``ci_high`` (points) and ``n`` come from the
         client's findings.json; ``message`` says why a client failed.
     """
-    from .errors import NpsdiagError
+    from .errors import NpsdiagError, os_problem
     from .runner import run
 
     t0 = time.perf_counter()
@@ -101,6 +101,9 @@ def run_client(config: str | Path, output: str | Path, client: str | None = None
                     "ci_high": head.get("ci_high"), "n": head.get("n"), "report": str(res.report)})
     except NpsdiagError as exc:
         row["message"] = exc.message
+    except OSError as exc:  # a full disk, a folder without permission: said plainly
+        problem = os_problem(exc)
+        row["message"] = str(problem) if problem else f"internal error: {type(exc).__name__}: {exc}"
     except Exception as exc:  # noqa: BLE001 - one client's failure must not stop the batch
         row["message"] = f"internal error: {type(exc).__name__}: {exc}"
     row["seconds"] = round(time.perf_counter() - t0, 1)
