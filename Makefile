@@ -46,6 +46,8 @@ test: $(STAMP) browser
 # with Debian's r-cran-survey, r-cran-survival, r-cran-sandwich and r-cran-proc; the tests read the committed CSVs.
 reference: $(STAMP)
 	$(PY) -m tests.reference.inputs
+	$(PY) -m tests.reference.decay_inputs
+	$(PY) -m tests.reference.outcome_inputs
 	for f in tests/reference/*.R; do Rscript "$$f" || exit 1; done
 
 lint: $(STAMP)

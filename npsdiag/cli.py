@@ -1,6 +1,8 @@
 """The ``npsdiag`` command line.
 
-    npsdiag run CONFIG [--output DIR]    diagnose a client into DIR (default reports/<client>)
+    npsdiag run CONFIG [--output DIR] [--previous OLD/findings.json]
+                                          diagnose a client into DIR (default reports/<client>), compared
+                                          with a previous diagnosis when given
     npsdiag validate CONFIG               check config and data, list every problem at once
     npsdiag batch CONFIG... [--jobs N]    diagnose many clients in parallel, write batch_summary.csv
     npsdiag init EXPORT [EXPORT...]       propose a config for a new client's exports
@@ -36,6 +38,7 @@ def validate(config: str | Path, out=None) -> int:
     """
     from .clean import REASONS, prepare
     from .config import read_config
+    from .init import unchecked_lines
     from .io import load
 
     out = out or sys.stdout
@@ -63,9 +66,12 @@ def validate(config: str | Path, out=None) -> int:
     if problems:
         print(f"{len(fatal)} error(s), {len(problems) - len(fatal)} warning(s) in {config}:", file=out)
         _print_problems(problems, out)
+    code = 1 if fatal else 0
     if data is not None and not fatal:
-        return _summary(data, prepare(data), REASONS, out)
-    return 1 if fatal else 0
+        code = _summary(data, prepare(data), REASONS, out)
+    for line in unchecked_lines(cfg.path if cfg is not None else config):
+        print(line, file=out)
+    return code
 
 
 def _summary(data, prep, reasons: dict[str, str], out) -> int:
@@ -73,6 +79,7 @@ def _summary(data, prep, reasons: dict[str, str], out) -> int:
 
     Returns 1 when no response is usable (a diagnosis of nothing), else 0.
     """
+    from .io.attributes import table_uses
     from .outputs import no_usable_responses
 
     empty = no_usable_responses(prep)
@@ -82,10 +89,10 @@ def _summary(data, prep, reasons: dict[str, str], out) -> int:
     print(f"\nOK: {len(prep.flags):,} response rows read, {len(prep.responses):,} usable.", file=out)
     for reason, n in prep.excluded_counts.items():
         print(f"  excluded {n:,}: {reasons[reason]}", file=out)
-    for name in ("accounts", "invitations", "contacts"):
-        t = getattr(data, name)
-        if t is not None:
-            print(f"  {name}: {len(t):,} rows", file=out)
+    uses = table_uses(data.responses, {n: getattr(data, n) for n in ("accounts", "invitations", "contacts")},
+                      data.sources.get("contacts", {}).get("joined"))
+    for name, use in uses.items():
+        print(f"  {name}: {len(getattr(data, name)):,} rows, {use}", file=out)
     statuses = (data.sources.get("accounts") or {}).get("churn_statuses")
     if statuses:
         shown = ", ".join(f"{s['status']!r} {s['reading']} ({s['n']:,})" for s in statuses[:12])
@@ -96,7 +103,7 @@ def _summary(data, prep, reasons: dict[str, str], out) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     from .runner import run
 
-    res = run(args.config, args.output, progress=not args.quiet)
+    res = run(args.config, args.output, progress=not args.quiet, previous=args.previous)
     print(f"Report written: {res.report}")
     for f in res.files:
         if f != res.report:
@@ -135,6 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="diagnose a client: report.html, findings.json, CSV exports")
     r.add_argument("config", help="the client's YAML config")
     r.add_argument("--output", "-o", help="output folder (default: reports/<client-slug>)")
+    r.add_argument("--previous", "-p", metavar="FINDINGS_JSON",
+                   help="a previous run's findings.json (or its folder): adds 'Since the last diagnosis'")
     r.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     r.set_defaults(func=_cmd_run)
     v = sub.add_parser("validate", help="check a config and its data, listing every problem")

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["SEVERITIES", "Finding", "Figure", "Check", "AreaResult", "Diagnosis",
-           "not_assessed", "FINDING_IDS", "worst", "severity_from_share", "as_figure"]
+           "not_assessed", "FINDING_IDS", "worst", "severity_from_share", "as_figure", "jsonable"]
 
 SEVERITIES = ("high", "medium", "low", "info")
 STATUSES = ("red", "amber", "green", "not_assessed")
@@ -36,18 +36,18 @@ FINDING_IDS = (
     "segmentation.hidden_segment", "segmentation.insufficient_n", "segmentation.mix_shift",
     "segmentation.dispersion",
     "outcome.no_link", "outcome.inverse_link", "outcome.false_comfort",
-    "outcome.role_predictiveness", "outcome.unlinked",
+    "outcome.role_predictiveness", "outcome.unlinked", "outcome.suspicious_link", "drivers.dominant_driver",
     "decay.slow_follow_up", "decay.no_follow_up", "decay.follow_up_effect",
     "decay.score_staleness", "decay.response_rate_trend", "decay.response_latency",
 )
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     """Convert numpy/pandas scalars and containers to plain JSON values (NaN -> None)."""
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set)):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if isinstance(value, (np.bool_, bool)):
         return bool(value)
     if isinstance(value, (np.integer,)):
@@ -60,9 +60,9 @@ def _jsonable(value: Any) -> Any:
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, np.ndarray):
-        return [_jsonable(v) for v in value.tolist()]
+        return [jsonable(v) for v in value.tolist()]
     if isinstance(value, pd.Series):
-        return [_jsonable(v) for v in value.tolist()]
+        return [jsonable(v) for v in value.tolist()]
     if isinstance(value, (str, int)):
         return value
     return str(value)
@@ -106,7 +106,7 @@ class Finding:
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "area": self.area, "severity": self.severity, "title": self.title,
-                "detail": self.detail, "evidence": _jsonable(self.evidence),
+                "detail": self.detail, "evidence": jsonable(self.evidence),
                 "recommendation": self.recommendation}
 
 
@@ -354,7 +354,7 @@ class Diagnosis:
             if res.not_assessed_reason:
                 entry["reason"] = res.not_assessed_reason
             areas[name] = entry
-        return _jsonable({
+        return jsonable({
             "client": self.client,
             "generated_at": self.generated_at,
             "npsdiag_version": __version__,

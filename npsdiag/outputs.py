@@ -6,9 +6,11 @@ CSV cells that a spreadsheet would run as a formula are neutralised
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -16,11 +18,12 @@ import pandas as pd
 from .areas.decay import callback_queue
 from .clean import REASONS, Prepared
 from .errors import NpsdiagError, Problem
-from .findings import Diagnosis
+from .findings import Diagnosis, jsonable
 from .redact import redact_frame
+from .story import Story, cause_of
 
 __all__ = ["write_outputs", "write_csv_safely", "neutralise_formulas", "no_usable_responses", "FORMULA_PREFIXES",
-           "IDENTIFIER_COLUMNS"]
+           "IDENTIFIER_COLUMNS", "findings_document", "write_json"]
 
 #: A text cell starting with one of these is run as a formula by spreadsheets.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -137,8 +140,42 @@ def no_usable_responses(prep: Prepared) -> Problem | None:
                    "against the data (`npsdiag validate` lists the exclusions); no report was written")
 
 
-def write_outputs(diag: Diagnosis, prep: Prepared, output_dir: str | Path) -> list[Path]:
-    """Write findings.json and the CSV exports (segment table, callback queue) into ``output_dir``.
+def findings_document(diag: Diagnosis, story: Story | None = None) -> dict[str, Any]:
+    """findings.json as a dict: the diagnosis, and with a story its additions.
+
+    With ``story`` (:func:`npsdiag.story.tell`): ``index``, ``which_nps``, ``recommended_kpi``, ``currency``,
+    ``value_at_stake`` (with ``_accounts`` and ``_renewing``), ``messages``, ``unassessed``, ``comparison``; and on
+    every finding its ``cause`` (the root cause it shares with others, or null) and the ``value_at_stake`` of that
+    cause (the same amount on each finding of a cause: do not add them up).
+    """
+    doc = diag.to_dict()
+    if story is None:
+        return doc
+    extra = story.to_dict()
+    causes = extra.pop("finding_causes")
+    for f in doc["findings"]:
+        c = causes.get(f["id"])
+        cause = cause_of(f["id"])
+        f["cause"] = c["cause"] if c else (cause.key if cause is not None else None)
+        f["value_at_stake"] = c["value_at_stake"] if c else None
+    doc.update(jsonable(extra))
+    return doc
+
+
+def write_json(doc: dict[str, Any], path: str | Path) -> Path:
+    """Write a JSON document atomically (a temporary file renamed into place)."""
+    path = Path(path)
+    tmp = path.with_suffix(path.suffix + ".part")
+    tmp.write_text(json.dumps(doc, indent=2, ensure_ascii=False), encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def write_outputs(diag: Diagnosis, prep: Prepared, output_dir: str | Path, story: Story | None = None) -> list[Path]:
+    """Write findings.json and the CSV exports (segment table, callback queue, renewal-risk list) into ``output_dir``.
+
+    With ``story``, findings.json holds its additions (:func:`findings_document`) and ``renewal_risk.csv`` (one row
+    per active account, riskiest first) is written beside the callback queue.
 
     With ``settings.redact_pii`` the CSVs are redacted as the report is
     (:func:`npsdiag.redact.redact_frame`, the one redaction of the kit): text
@@ -157,8 +194,11 @@ def write_outputs(diag: Diagnosis, prep: Prepared, output_dir: str | Path) -> li
         raise NpsdiagError(empty)
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
-    written = [diag.write_json(out / "findings.json")]
+    written = [write_json(findings_document(diag, story), out / "findings.json")]
     redact = prep.settings.redact_pii
+    if story is not None and len(story.risk):
+        risk = redact_frame(story.risk, id_columns=[], keep=IDENTIFIER_COLUMNS) if redact else story.risk
+        written.append(write_csv_safely(risk, out / "renewal_risk.csv"))
     seg = diag.areas.get("segmentation")
     table = None if seg is None else seg.tables.get("segments", seg.tables.get("segment_table"))
     if table is not None:

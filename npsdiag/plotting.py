@@ -30,7 +30,7 @@ figures and presentations that are friendly to colorblind people.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -43,7 +43,8 @@ from matplotlib.figure import Figure
 
 from .redact import redact_text
 
-__all__ = ["PALETTE", "CATEGORY_COLORS", "CATEGORY_HATCHES", "STATUS_COLORS", "STYLE", "style", "figure", "axes",
+__all__ = ["text_boxes", "text_boxes_of", "overlapping_labels", "clipped_labels", "thin_ticks",
+           "PALETTE", "CATEGORY_COLORS", "CATEGORY_HATCHES", "STATUS_COLORS", "STYLE", "style", "figure", "axes",
            "label", "err", "MAX_LABEL_CHARS"]
 
 #: Okabe-Ito palette.
@@ -179,3 +180,116 @@ def err(value, low, high) -> np.ndarray:
     """
     v, lo, hi = (np.asarray(a, dtype="float64") for a in (value, low, high))
     return np.nan_to_num(np.vstack([np.clip(v - lo, 0, None), np.clip(hi - v, 0, None)]))
+
+
+def _in_view(labels: list, limits: tuple[float, float], i: int) -> list:
+    """The tick labels matplotlib draws: those whose tick lies within the axis' view limits."""
+    lo, hi = sorted(limits)
+    pad = 1e-9 * max(abs(lo), abs(hi), 1.0)
+    return [t for t in labels if lo - pad <= t.get_position()[i] <= hi + pad]
+
+
+def text_boxes(fig: Figure) -> list[tuple[str, Any]]:
+    """Every visible, non-empty text of a drawn figure with its bounding box in display pixels.
+
+    Tick labels, axis labels, titles, annotations and legend entries of every axes, and the figure's own texts:
+    what a reader has to read, for :func:`overlapping_labels`.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = fig.canvas if hasattr(fig.canvas, "get_renderer") else FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    texts = list(fig.texts)
+    for ax in fig.axes:
+        texts += [*_in_view(ax.get_xticklabels(), ax.get_xlim(), 0), *_in_view(ax.get_yticklabels(), ax.get_ylim(), 1),
+                  ax.xaxis.label, ax.yaxis.label, ax.title, *ax.texts]
+        legend = ax.get_legend()
+        if legend is not None:
+            texts += list(legend.get_texts())
+    boxes, seen = [], set()
+    for t in texts:
+        if id(t) in seen or not t.get_visible() or not t.get_text().strip():
+            continue
+        seen.add(id(t))
+        boxes.append((t.get_text(), t.get_window_extent(renderer)))
+    return boxes
+
+
+def overlapping_labels(fig: Figure, tolerance: float = 1.0) -> list[tuple[str, str]]:
+    """Pairs of texts of a drawn figure whose boxes overlap by more than ``tolerance`` pixels each way.
+
+    Examples
+    --------
+    >>> import matplotlib.figure
+    >>> f = matplotlib.figure.Figure()
+    >>> ax = f.add_subplot()
+    >>> _ = ax.text(0.5, 0.5, "first label"), ax.text(0.5, 0.5, "second label")
+    >>> overlapping_labels(f)
+    [('first label', 'second label')]
+    """
+    boxes = text_boxes(fig)
+    out = []
+    for i, (a, ba) in enumerate(boxes):
+        for b, bb in boxes[i + 1:]:
+            w = min(ba.x1, bb.x1) - max(ba.x0, bb.x0)
+            h = min(ba.y1, bb.y1) - max(ba.y0, bb.y0)
+            if w > tolerance and h > tolerance:
+                out.append((a, b))
+    return out
+
+
+def thin_ticks(fig: Figure, max_passes: int = 6) -> Callable[[], None]:
+    """Keep every k-th tick label of each axis whose tick labels overlap (k = 2, 3, ...), for a narrow figure.
+
+    Returns a function that puts every axis' locator and formatter back as they were.
+    """
+    saved = []
+    for ax in fig.axes:
+        for axis, view, i in ((ax.xaxis, ax.get_xlim, 0), (ax.yaxis, ax.get_ylim, 1)):
+            ticks = [t for t in _in_view(axis.get_ticklabels(), view(), i) if t.get_text().strip()]
+            if len(ticks) < 3:
+                continue
+            locs = [t.get_position()[i] for t in ticks]
+            labels = [t.get_text() for t in ticks]
+            saved.append((axis, axis.get_major_locator(), axis.get_major_formatter()))
+            for k in range(2, max_passes + 2):
+                boxes = [b for _, b in text_boxes_of(fig, axis)]
+                if not _any_overlap(boxes):
+                    break
+                axis.set_ticks(locs[::k], labels[::k])
+
+    def restore() -> None:
+        for axis, locator, formatter in saved:
+            axis.set_major_locator(locator)
+            axis.set_major_formatter(formatter)
+
+    return restore
+
+
+def text_boxes_of(fig: Figure, axis: Any) -> list[tuple[str, Any]]:
+    """The boxes of one axis' drawn tick labels (see :func:`text_boxes`)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = fig.canvas if hasattr(fig.canvas, "get_renderer") else FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    i = 0 if axis.axis_name == "x" else 1
+    view = axis.axes.get_xlim() if i == 0 else axis.axes.get_ylim()
+    return [(t.get_text(), t.get_window_extent(renderer)) for t in _in_view(axis.get_ticklabels(), view, i)
+            if t.get_visible() and t.get_text().strip()]
+
+
+def _any_overlap(boxes: list, tolerance: float = 1.0) -> bool:
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            if min(a.x1, b.x1) - max(a.x0, b.x0) > tolerance and min(a.y1, b.y1) - max(a.y0, b.y0) > tolerance:
+                return True
+    return False
+
+
+def clipped_labels(fig: Figure, tolerance: float = 1.0) -> list[str]:
+    """Texts of a drawn figure that run off its canvas (a legend or label cut at the edge)."""
+    w, h = fig.get_size_inches() * fig.dpi
+    return [t for t, b in text_boxes(fig)
+            if b.x0 < -tolerance or b.y0 < -tolerance or b.x1 > w + tolerance or b.y1 > h + tolerance]

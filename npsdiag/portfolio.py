@@ -11,7 +11,8 @@ tidy tables and figures for ``notebooks/portfolio.ipynb``:
   not_assessed), with :func:`status_grid_figure` drawing it as a grid whose
   cells carry a symbol and a word, not colour alone;
 - :func:`finding_frequency` — the finding ids that fire in most clients;
-- :func:`forest_figure` — headline NPS of every client with its interval.
+- :func:`forest_figure` — headline NPS of every client with its interval;
+- :func:`changes` — what changed since each client's previous diagnosis (as ``npsdiag run --previous``).
 
 Examples
 --------
@@ -37,7 +38,7 @@ from . import plotting
 from .areas.registry import names as area_names
 
 __all__ = ["read_findings", "headlines", "area_statuses", "finding_frequency", "forest_figure",
-           "status_grid_figure", "STATUS_ORDER", "STATUS_SYMBOLS", "AREA_ORDER"]
+           "status_grid_figure", "changes", "STATUS_ORDER", "STATUS_SYMBOLS", "AREA_ORDER"]
 
 #: Area columns in report order (other areas follow, alphabetically).
 AREA_ORDER = list(area_names())
@@ -350,3 +351,38 @@ def _status_grid(statuses: pd.DataFrame, width: float):
     ax.grid(which="minor", color="white", linewidth=2)
     ax.tick_params(which="minor", length=0)
     return fig
+
+
+def changes(docs: Sequence[dict[str, Any]], previous: Sequence[dict[str, Any]]) -> pd.DataFrame:
+    """One row per client found in both sets: what changed since its previous diagnosis.
+
+    Clients are paired by name; each pair is compared as ``npsdiag run --previous`` compares them
+    (:func:`npsdiag.story.compare`): a change within the larger interval's margin is "no change".
+
+    Returns
+    -------
+    DataFrame
+        ``client``, ``nps_before``, ``nps_now``, ``change`` (points), ``verdict``, ``new``, ``resolved``,
+        ``persisting`` (high and medium findings), ``kpis_on_track`` (KPIs on track or met, of ``kpis``).
+    """
+    from .story import compare
+
+    before = {_client(d): d for d in _ok(previous)}
+    rows = []
+    for doc in _ok(docs):
+        old = before.get(_client(doc))
+        if old is None:
+            continue
+        c = compare(old, doc)
+        head = c.headline.set_index("measure")
+        verdicts = c.findings["verdict"].value_counts()
+        on_track = int(c.kpis["verdict"].isin(["on track", "target met"]).sum())
+        row = {"client": _client(doc), "nps_before": np.nan, "nps_now": np.nan, "change": np.nan, "verdict": "-"}
+        if "Headline" in head.index:
+            h = head.loc["Headline"]
+            row.update(nps_before=h["previous"], nps_now=h["now"], change=h["change"], verdict=h["verdict"])
+        rows.append({**row, "new": int(verdicts.get("new", 0)), "resolved": int(verdicts.get("resolved", 0)),
+                     "persisting": int(verdicts.get("persisting", 0)), "kpis_on_track": on_track,
+                     "kpis": len(c.kpis)})
+    return pd.DataFrame(rows, columns=["client", "nps_before", "nps_now", "change", "verdict", "new", "resolved",
+                                       "persisting", "kpis_on_track", "kpis"])

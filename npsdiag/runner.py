@@ -3,13 +3,16 @@
 ``npsdiag run CONFIG`` = :func:`run`: Papermill executes
 ``notebooks/diagnose.ipynb`` with the config, nbconvert renders the executed
 notebook through ``templates/npsdiag`` (no code, no network, styles and
-images inline) into ``report.html``. Everything is written into a staging
-folder first and moved into place only when the whole run succeeded, so a
-failed run never leaves a report that looks finished (the previous run's
-outputs are moved into ``stale-outputs/``). The output folder is locked
-for the run, is never one holding the client's exports under an output's
-name, and never one holding another client's report; Ctrl-C and ``kill``
-stop the kernel and leave nothing behind.
+images inline) into ``report.html`` (the cells tagged ``report``) and
+``appendix.html`` (the cells tagged ``appendix``); the notebook's last cell
+writes the brief, the data pack, the private annex, findings.json and the
+CSVs. Everything is written into a staging folder first and moved into place
+only when the whole run succeeded, so a failed run never leaves a report
+that looks finished (the previous run's outputs are moved into
+``stale-outputs/``). The output folder is locked for the run, is never one
+holding the client's exports under an output's name, and never one holding
+another client's report; Ctrl-C and ``kill`` stop the kernel and leave
+nothing behind.
 """
 
 from __future__ import annotations
@@ -55,7 +58,10 @@ def project_root() -> Path:
 NOTEBOOK = "notebooks/diagnose.ipynb"
 TEMPLATES = "templates"
 REPORT_REMOVE_TAGS = ("parameters", "injected-parameters", "analyst-note")
-OUTPUT_FILES = ("report.html", "findings.json", "diagnose.ipynb", "callback_queue.csv", "segments.csv")
+#: The tag of the analyst appendix's cells (rendered into appendix.html, left out of report.html).
+APPENDIX_TAG = "appendix"
+OUTPUT_FILES = ("report.html", "appendix.html", "brief.html", "datapack.xlsx", "private/owners.html", "findings.json",
+                "diagnose.ipynb", "callback_queue.csv", "renewal_risk.csv", "segments.csv")
 
 
 @dataclass
@@ -70,12 +76,12 @@ class RunResult:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def _front_first(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Move cells tagged ``report-front`` (cover, summary) to the top of the report."""
-    front = [c for c in nb.cells if "report-front" in c.get("metadata", {}).get("tags", [])]
-    rest = [c for c in nb.cells if c not in front]
-    nb.cells = front + rest
-    return nb
+def _part(nb: nbformat.NotebookNode, appendix: bool) -> nbformat.NotebookNode:
+    """The executed notebook's cells of one document: the appendix's (tagged ``appendix``) or the report's (the
+    others)."""
+    out = nbformat.from_dict(nb)  # a copy: both documents come from the same executed notebook
+    out.cells = [c for c in nb.cells if (APPENDIX_TAG in c.get("metadata", {}).get("tags", [])) == appendix]
+    return out
 
 
 def report_exporter():
@@ -101,17 +107,19 @@ def _warm_exporter():
     return exporter
 
 
-def render(notebook: str | Path | nbformat.NotebookNode, title: str = "NPS diagnosis", exporter=None) -> str:
-    """Render an executed diagnosis notebook into the client report's HTML.
+def render(notebook: str | Path | nbformat.NotebookNode, title: str = "NPS diagnosis", exporter=None,
+           appendix: bool = False) -> str:
+    """Render an executed diagnosis notebook into the client report's HTML (or, with ``appendix``, the appendix's).
 
     Code, prompts, stderr, the parameters cells and cells tagged
-    ``analyst-note`` are removed; cells tagged ``report-front`` come first.
-    The template loads nothing from the network. ``exporter`` may be one
-    :func:`report_exporter` made beforehand (the runner builds it while the
-    kernel executes the notebook).
+    ``analyst-note`` are removed; the report holds the cells not tagged
+    ``appendix``, the appendix those tagged ``appendix``. The template loads
+    nothing from the network. ``exporter`` may be one :func:`report_exporter`
+    made beforehand (the runner builds it while the kernel executes the
+    notebook).
     """
     nb = notebook if isinstance(notebook, nbformat.NotebookNode) else nbformat.read(str(notebook), as_version=4)
-    nb = _front_first(nb)
+    nb = _part(nb, appendix)
     nb.metadata["title"] = title
     body, _ = (exporter or report_exporter()).from_notebook_node(nb)
     return body
@@ -143,7 +151,7 @@ def _failure_message(exc: Exception, nb_path: Path | None) -> NpsdiagError:
 
 
 def run(config: str | Path, output: str | Path | None = None, progress: bool = True,
-        kernel_name: str = "python3") -> RunResult:
+        kernel_name: str = "python3", previous: str | Path | None = None) -> RunResult:
     """Diagnose one client: execute the notebook, render the report, write the outputs.
 
     Parameters
@@ -152,6 +160,7 @@ def run(config: str | Path, output: str | Path | None = None, progress: bool = T
     output : folder for the outputs (default ``reports/<client-slug>``)
     progress : show Papermill's progress bar
     kernel_name : Jupyter kernel to execute with
+    previous : a previous run's findings.json (or its folder): the report adds "Since the last diagnosis"
 
     Returns
     -------
@@ -176,19 +185,24 @@ def run(config: str | Path, output: str | Path | None = None, progress: bool = T
     """
     cfg_path = resolve_config_path(config)
     cfg = load_config(cfg_path)
+    if previous:
+        from .story import load_previous
+
+        load_previous(previous)  # a missing or foreign file is said now, before the kernel starts
+        previous = str(Path(previous).resolve())
     out = output_folder(output, cfg.slug)
     refuse_overwriting_inputs(out, [cfg_path, *(spec.path for spec in cfg.tables.values())])
     _refuse_other_client(out, cfg.client)
     with folder_lock(out), _signals_stop_the_run():
         (out / FAILED_NOTEBOOK).unlink(missing_ok=True)  # a previous failure's notebook: this run supersedes it
         try:
-            return _run_in(out, cfg_path, cfg.client, progress, kernel_name)
+            return _run_in(out, cfg_path, cfg.client, progress, kernel_name, str(previous or ""))
         except BaseException:
             _set_aside_stale(out)
             raise
 
 
-def _run_in(out: Path, cfg_path: Path, client: str, progress: bool, kernel_name: str) -> RunResult:
+def _run_in(out: Path, cfg_path: Path, client: str, progress: bool, kernel_name: str, previous: str) -> RunResult:
     """:func:`run` once its output folder is checked and locked: stage, execute, render, move into place."""
     import time
 
@@ -202,7 +216,7 @@ def _run_in(out: Path, cfg_path: Path, client: str, progress: bool, kernel_name:
     warm = pool.submit(_warm_exporter)
     try:
         t0 = time.perf_counter()
-        nb = _execute(stage, cfg_path, out, progress, kernel_name)
+        nb = _execute(stage, cfg_path, out, progress, kernel_name, previous)
         seconds["execute"] = time.perf_counter() - t0
         t1 = time.perf_counter()
         try:
@@ -211,6 +225,9 @@ def _run_in(out: Path, cfg_path: Path, client: str, progress: bool, kernel_name:
             exporter = None
         html = render(nb, title=f"{client} — NPS diagnosis", exporter=exporter)
         (stage / "report.html").write_text(html, encoding="utf-8")
+        appendix = render(nb, title=f"{client} — NPS diagnosis: analyst appendix", exporter=exporter,
+                          appendix=True)
+        (stage / "appendix.html").write_text(appendix, encoding="utf-8")
         seconds["render"] = time.perf_counter() - t1
         if not (stage / "findings.json").exists():
             raise NpsdiagError(Problem("the notebook ran but wrote no findings.json",
@@ -226,10 +243,13 @@ def _run_in(out: Path, cfg_path: Path, client: str, progress: bool, kernel_name:
 
 
 def _move_into_place(stage: Path, out: Path) -> list[Path]:
-    """Move the staged files into the output folder: everything else first, the report last."""
+    """Move the staged files (and those of its subfolders) into the output folder: everything else first, the
+    report last."""
     moved = []
-    names = sorted(p.name for p in stage.iterdir() if p.is_file() and not p.name.endswith(".part"))
+    names = sorted(p.relative_to(stage).as_posix() for p in stage.rglob("*")
+                   if p.is_file() and not p.name.endswith(".part"))
     for name in sorted(names, key=lambda n: n == "report.html"):
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
         os.replace(stage / name, out / name)
         moved.append(out / name)
     _scrub_notebook(out / "diagnose.ipynb", str(stage), str(out))
@@ -245,7 +265,7 @@ def _os_error(exc: OSError, doing: str) -> Exception:
 # --------------------------------------------------------------------------- executing the notebook
 
 
-def _execute(stage: Path, cfg_path: Path, out: Path, progress: bool, kernel_name: str):
+def _execute(stage: Path, cfg_path: Path, out: Path, progress: bool, kernel_name: str, previous: str = ""):
     """Execute the diagnosis notebook into ``stage``; a failing cell raises :class:`NpsdiagError`.
 
     Papermill runs on a worker thread: nbclient then installs no signal handler of its own (it would swallow
@@ -261,7 +281,7 @@ def _execute(stage: Path, cfg_path: Path, out: Path, progress: bool, kernel_name
     worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="npsdiag-kernel")
     job = worker.submit(
         pm.execute_notebook, str(root / NOTEBOOK), str(executed),
-        parameters={"config": str(cfg_path), "output_dir": str(stage)},
+        parameters={"config": str(cfg_path), "output_dir": str(stage), "previous": previous},
         # the executed notebook is written once at the end (and on a failure), not after every cell:
         # nobody watches the staging copy, and each save of a notebook full of figures costs time
         request_save_on_cell_execute=False,
@@ -400,7 +420,11 @@ def refuse_overwriting_inputs(out: Path, inputs: list[Path]) -> None:
             inp = Path(inp).resolve()
         except OSError:
             continue
-        clash = inp.parent == out and inp.name.lower() in mine
+        try:
+            relative = inp.relative_to(out).as_posix().lower()
+        except ValueError:
+            relative = None
+        clash = relative in mine
         clash = clash or any((out / n).exists() and inp.exists() and os.path.samefile(out / n, inp) for n in names)
         clash = clash or out / STALE_FOLDER in inp.parents
         if clash:
@@ -486,6 +510,7 @@ def _set_aside_stale(out: Path) -> None:
     with contextlib.suppress(OSError):
         stale.mkdir(exist_ok=True)
         for name in present:
+            (stale / name).parent.mkdir(parents=True, exist_ok=True)
             os.replace(out / name, stale / name)
         (stale / "README.txt").write_text(
             "These files are from an earlier npsdiag run. A later run into this folder did not finish, so they were "

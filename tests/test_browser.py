@@ -1,49 +1,69 @@
-"""The demo report in a real browser: Debian's Chromium driven by Playwright for Python.
+"""The demo's deliverable in a real browser: Debian's Chromium driven by Playwright for Python.
 
-The report of the bundled demo client is rendered once (``npsdiag.runner.run``) and opened from ``file://``
-with the network switched off, as from a USB stick. Checked: no console error, no page error, no request
-other than the file itself and ``data:`` URIs, every image decoded, every internal link lands, no horizontal
-scroll at phone width (390 px), and the PDF printed by Chromium (A4) holds every section, each on a new page.
+The bundled demo client is diagnosed once (``npsdiag.runner.run``), then diagnosed again with
+``previous=`` the first run's findings.json (nothing changed: every comparison row says so) and once more on
+a modified export (the detractors of the last quarter removed: the comparison says what moved). The three HTML
+documents (``report.html``, ``brief.html``, ``appendix.html``) and the private annex are opened from ``file://``
+with the network switched off, as from a USB stick. Checked: no console error, no request other than the file
+and ``data:`` URIs, every image decoded, every internal link lands, nothing overflows at 1280 or 390 px, the
+printed A4 report holds at most 15 pages and the brief at most 2, the brief's first page holds a currency
+amount, the headline with its interval and the recommended KPI, no finding id, setting or statistical term
+reaches the client report, owners are anonymised everywhere but in the private annex, and ``datapack.xlsx``
+holds every table with its units.
 
 Chromium is NOT optional here: when ``/usr/bin/chromium`` is missing the tests fail and say how to install
 it (``make browser``, i.e. ``apt-get install chromium``); ``playwright install`` cannot download browsers
-on this project's machines. Set ``NPSDIAG_UPDATE_SCREENSHOTS=1`` to refresh ``docs/report-desktop.png`` and
-``docs/report-phone.png`` for the README.
+on this project's machines. Set ``NPSDIAG_UPDATE_SCREENSHOTS=1`` to refresh ``docs/brief-page1.png``,
+``docs/report-desktop.png`` and ``docs/report-phone.png`` for the README.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
+import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 CHROMIUM = Path(os.environ.get("NPSDIAG_CHROMIUM", "/usr/bin/chromium"))
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 MAX_REPORT_BYTES = 5_000_000
-SECTION_TITLES = [
-    "Executive summary",
-    "Reliability — can this data be trusted?",
-    "Balance — whose voice is this?",
-    "Segmentation — where is it good or bad, honestly?",
-    "Outcome — does the score predict retention?",
-    "Decay — does feedback reach the front line while it is fresh?",
-    "Verbatims — what customers wrote",
-    "Action plan",
-    "Appendix A — Methodology and references",
-    "Appendix B — Data and lineage",
-    "Appendix C — Glossary",
-]
+MAX_REPORT_PAGES = 15
+MAX_BRIEF_PAGES = 2
+DOCUMENTS = ("report.html", "brief.html", "appendix.html", "private/owners.html")
+REPORT_SECTIONS = ["Summary", "Action plan", "What we could not assess, and why it matters",
+                   "The seven areas at a glance"]
+#: Statistical terms that belong in the appendix, never in the client report's body (issue 17).
+STAT_TERMS = ["Wald", "Wilson", "Rao", "Benjamini", "DerSimonian", "Kitagawa", "chi-square", "χ²", "AUC",
+              "odds ratio", "p =", "p <", "p-value", "BH-adjusted", "Kish", "Cramér"]
+#: Finding ids and settings as they would leak: "<area>.<name>" or a setting key.
+CODE_LIKE = re.compile(r"\b(?:reliability|balance|segmentation|outcome|decay|drivers|verbatims)\.[a-z_]+\b|"
+                       r"\bsettings\.|\b(?:name_owners|redact_pii|decision_roles|follow_up_sla_days|churn_values)\b")
 
 
 @pytest.fixture(scope="module")
-def demo_report(root, tmp_path_factory) -> Path:
+def runs(root, tmp_path_factory) -> dict[str, Path]:
+    """The demo diagnosed three times: first, again with --previous (nothing changed), and on a modified export."""
     from npsdiag.runner import run
 
-    out = tmp_path_factory.mktemp("demo-report")
-    return run(root / "examples" / "demo" / "config.yml", out, progress=False).report
+    base = tmp_path_factory.mktemp("deliverable")
+    demo = root / "examples" / "demo" / "config.yml"
+    first = run(demo, base / "first", progress=False).output_dir
+    again = run(demo, base / "again", progress=False, previous=first / "findings.json").output_dir
+    changed = base / "changed-client"
+    shutil.copytree(root / "examples" / "demo", changed)
+    resp = pd.read_csv(changed / "responses.csv")
+    score = resp["How likely are you to recommend Northwind to a friend or colleague?"]
+    late = pd.to_datetime(resp["Response Date"], errors="coerce") >= "2025-07-01"
+    resp = resp[~(late & (pd.to_numeric(score, errors="coerce") <= 6))]
+    resp.to_csv(changed / "responses.csv", index=False)
+    modified = run(changed / "config.yml", base / "modified", progress=False,
+                   previous=first / "findings.json").output_dir
+    return {"first": first, "again": again, "modified": modified}
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +82,7 @@ def browser():
 class Visit:
     """A page opened offline with every request, console message and page error recorded."""
 
-    def __init__(self, browser, report: Path, width: int, height: int = 900):
+    def __init__(self, browser, path: Path, width: int, height: int = 900):
         self.context = browser.new_context(viewport={"width": width, "height": height})
         self.context.set_offline(True)
         self.page = self.context.new_page()
@@ -72,135 +92,207 @@ class Visit:
         self.page.on("request", lambda r: self.requests.append(r.url))
         self.page.on("console", lambda m: self.console.append(f"{m.type}: {m.text}"))
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.url = report.resolve().as_uri()
+        self.url = path.resolve().as_uri()
         self.page.goto(self.url, wait_until="load")
+
+    def text(self) -> str:
+        return self.page.evaluate("document.body.innerText")
+
+    def pdf_pages(self, tmp_path: Path) -> list[str]:
+        import pypdf
+
+        pdf = tmp_path / (Path(self.url).stem + ".pdf")
+        self.page.pdf(path=str(pdf), format="A4", print_background=True, prefer_css_page_size=True)
+        return [re.sub(r"\s+", " ", p.extract_text() or "") for p in pypdf.PdfReader(str(pdf)).pages]
 
     def close(self) -> None:
         self.context.close()
 
 
 @pytest.fixture(scope="module")
-def desktop(browser, demo_report):
-    v = Visit(browser, demo_report, 1280)
+def report(browser, runs):
+    v = Visit(browser, runs["again"] / "report.html", 1280)
     yield v
     v.close()
 
 
 @pytest.fixture(scope="module")
-def phone(browser, demo_report):
-    v = Visit(browser, demo_report, 390, 844)
+def brief(browser, runs):
+    v = Visit(browser, runs["first"] / "brief.html", 1280)
     yield v
     v.close()
 
 
-def test_demo_report_size_is_bounded(demo_report):
-    size = demo_report.stat().st_size
+def test_every_file_of_the_deliverable_is_written(runs):
+    out = runs["first"]
+    for name in (*DOCUMENTS, "datapack.xlsx", "findings.json", "callback_queue.csv", "renewal_risk.csv"):
+        assert (out / name).is_file(), name
+    size = (out / "report.html").stat().st_size
     assert 50_000 < size < MAX_REPORT_BYTES, f"report is {size:,} bytes"
 
 
-def test_report_loads_offline_with_no_error_and_no_request(desktop):
-    assert desktop.errors == []
-    bad = [m for m in desktop.console if m.startswith(("error", "warning"))]
-    assert bad == [], bad
-    outside = [u for u in desktop.requests if not u.startswith("data:") and u != desktop.url]
-    assert outside == [], outside
-    page = desktop.page
-    assert page.evaluate("document.scripts.length") == 0
-    assert page.evaluate("document.querySelectorAll('link[href], iframe, object, embed').length") == 0
-    n_img = page.evaluate("document.images.length")
-    assert n_img >= 10
-    assert page.evaluate("Array.from(document.images).every(i => i.complete && i.naturalWidth > 0 "
-                         "&& i.src.startsWith('data:image/png;base64,'))")
-    assert "Northwind Analytics" in page.title()
+@pytest.mark.parametrize("name", DOCUMENTS)
+def test_each_document_loads_offline_with_no_error_and_no_request(browser, runs, name):
+    v = Visit(browser, runs["again"] / name, 1280)
+    try:
+        assert v.errors == []
+        bad = [m for m in v.console if m.startswith(("error", "warning"))]
+        assert bad == [], bad
+        outside = [u for u in v.requests if not u.startswith("data:") and u != v.url]
+        assert outside == [], outside
+        page = v.page
+        assert page.evaluate("document.scripts.length") == 0
+        assert page.evaluate("document.querySelectorAll('link[href], iframe, object, embed').length") == 0
+        assert page.evaluate("Array.from(document.images).every(i => i.complete && i.naturalWidth > 0 "
+                             "&& i.src.startsWith('data:image/png;base64,'))")
+        dangling = page.evaluate("""Array.from(document.querySelectorAll('a[href^="#"]'))
+            .map(a => a.getAttribute('href').slice(1)).filter(id => !document.getElementById(id))""")
+        assert dangling == []
+        assert "Northwind Analytics" in page.title()
+        text = v.text()
+        for code in ("from npsdiag import", "report.show(", "Traceback", "In ["):
+            assert code not in text
+        assert not re.search(r"[\w.+-]+@[\w-]+\.[a-z]{2,}", text), f"an email address reached {name}"
+    finally:
+        v.close()
 
 
-def test_every_section_is_there_and_every_internal_link_lands(desktop):
-    page = desktop.page
-    titles = page.evaluate("Array.from(document.querySelectorAll('main h2')).map(h => h.textContent.trim())")
-    found = [next((i for i, t in enumerate(titles) if t.endswith(want)), None) for want in SECTION_TITLES]
-    assert None not in found, dict(zip(SECTION_TITLES, found, strict=True))
-    assert found == sorted(found), "sections out of order"
-    dangling = page.evaluate("""Array.from(document.querySelectorAll('a[href^="#"]'))
-        .map(a => a.getAttribute('href').slice(1)).filter(id => !document.getElementById(id))""")
-    assert dangling == []
-    # the first of the top findings leads to its evidence in its area section
-    link = page.locator("ol.top-findings li.top a").first
+def test_report_sections_in_order_and_messages_link_to_their_exhibits(report):
+    page = report.page
+    titles = page.evaluate("Array.from(document.querySelectorAll('main h2, main h3')).map(h => h.textContent.trim())")
+    found = [next((i for i, t in enumerate(titles) if t.endswith(want)), None) for want in REPORT_SECTIONS]
+    assert None not in found and found == sorted(found), dict(zip(REPORT_SECTIONS, found, strict=True))
+    assert any(t.endswith("Since the last diagnosis") for t in titles)
+    link = page.locator("ol.messages li.message a").first
     target = link.get_attribute("href")[1:]
     link.click()
     page.wait_for_function(f"location.hash === '#{target}'")
-    box = page.evaluate(f"document.getElementById('{target}').getBoundingClientRect().top")
-    assert 0 <= box < 900
-    assert page.evaluate(f"document.getElementById('{target}').closest('section.area') !== null")
+    assert page.evaluate(f"document.getElementById('{target}').classList.contains('message-section')")
 
 
-def test_client_report_shows_no_code_and_no_personal_data(desktop):
-    text = desktop.page.evaluate("document.body.innerText")
-    for code in ("from npsdiag import", "report.show(", "pipeline.assemble", "Traceback", "In ["):
-        assert code not in text
-    assert not re.search(r"[\w.+-]+@[\w-]+\.[a-z]{2,}", text), "an email address reached the client report"
+def test_client_report_is_plain_english(report, brief):
+    for v in (report, brief):
+        text = v.text()
+        leaks = [t for t in STAT_TERMS if t in text]
+        assert leaks == [], f"statistical terms in the client's body: {leaks}"
+        assert CODE_LIKE.findall(text) == []
 
 
-def _save_screenshot(page, name: str, docs: Path, tmp_path: Path) -> Path:
-    png = page.screenshot(full_page=False)
-    path = tmp_path / name
-    path.write_bytes(png)
-    if os.environ.get("NPSDIAG_UPDATE_SCREENSHOTS"):
-        from PIL import Image
+def test_summary_figures_agree_with_findings_json(report, runs):
+    doc = json.loads((runs["again"] / "findings.json").read_text())
+    text = report.text()
+    h = doc["headline"]
+    assert f"{h['nps']:+.0f}".replace("-", "−") in text
+    assert f"between {h['ci_low']:+.0f} and {h['ci_high']:+.0f}".replace("-", "−") in text
+    from npsdiag.story import money
 
-        img = Image.open(io.BytesIO(png)).convert("RGB")
-        docs.mkdir(exist_ok=True)
-        img.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(docs / name, optimize=True)
-        assert (docs / name).stat().st_size < 300_000
-    return path
+    assert money(doc["value_at_stake"], doc["currency"]) in text
+    for m in doc["messages"][:5]:
+        assert m["conclusion"] in text
+        if m["value_at_stake"]:
+            assert money(m["value_at_stake"], doc["currency"]) in text
 
 
+def test_printed_report_and_brief_fit_their_page_budgets(report, brief, tmp_path):
+    pages = report.pdf_pages(tmp_path)
+    assert len(pages) <= MAX_REPORT_PAGES, f"report prints on {len(pages)} A4 pages"
+    assert "Northwind Analytics" in pages[0] and "Which NPS to believe" in pages[0]
+    bpages = brief.pdf_pages(tmp_path)
+    assert len(bpages) <= MAX_BRIEF_PAGES, f"brief prints on {len(bpages)} A4 pages"
+    first = bpages[0]
+    assert re.search(r"USD \d+(\.\d)?[Mk]", first), "no currency amount on the brief's first page"
+    assert re.search(r"\+29 .*sure it lies between \+25 and \+33", first), first[:400]
+    assert "Track the NPS counting each account once" in first
+
+
+@pytest.mark.parametrize("name", ["report.html", "brief.html", "appendix.html"])
 @pytest.mark.parametrize("width", [1280, 390])
-def test_no_horizontal_scroll_and_screenshots(browser, demo_report, root, tmp_path, width):
-    v = Visit(browser, demo_report, width, 900 if width > 600 else 844)
+def test_nothing_overflows_at_desktop_and_phone_width(browser, runs, root, tmp_path, name, width):
+    v = Visit(browser, runs["again"] / name, width, 900 if width > 600 else 844)
     try:
         page = v.page
         assert page.evaluate("document.documentElement.scrollWidth") <= width
-        assert page.evaluate("document.body.scrollWidth") <= width
-        # every figure fits the column; wide tables scroll inside their own box, never the page
         assert page.evaluate(f"Array.from(document.images).every(i => i.getBoundingClientRect().right <= {width})")
-        name = "report-desktop.png" if width > 600 else "report-phone.png"
-        shot = _save_screenshot(page, name, root / "docs", tmp_path)
-        assert shot.stat().st_size > 10_000
+        # a wide table scrolls inside its own box: every table sits in a box narrower than the page
+        assert page.evaluate(f"Array.from(document.querySelectorAll('table')).every(t => "
+                             f"(t.closest('.table-wrap') || t).getBoundingClientRect().right <= {width})")
+        if width < 600 and name == "report.html":
+            # exhibits show their phone-sized variant: drawn 400 px wide, so its text is not shrunk
+            widths = page.evaluate("Array.from(document.querySelectorAll('section.message-section img'))"
+                                   ".map(i => i.naturalWidth)")
+            assert widths and max(widths) <= 420, widths
+        shot = {("brief.html", 1280): "brief-page1.png", ("report.html", 1280): "report-desktop.png",
+                ("report.html", 390): "report-phone.png"}.get((name, width))
+        if shot and os.environ.get("NPSDIAG_UPDATE_SCREENSHOTS"):
+            from PIL import Image
+
+            img = Image.open(io.BytesIO(page.screenshot(full_page=name == "brief.html"))).convert("RGB")
+            if name == "brief.html":
+                img = img.crop((0, 0, img.width, min(img.height, 1500)))
+            img.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(root / "docs" / shot, optimize=True)
         assert v.errors == []
     finally:
         v.close()
 
 
-def test_pdf_printed_by_chromium_has_every_section_on_its_own_page(desktop, tmp_path):
-    try:
-        import pypdf
-    except ImportError:
-        pytest.fail("pypdf (a test dependency) is needed to read the printed PDF: pip install pypdf")
-    page = desktop.page
-    pdf = tmp_path / "report.pdf"
-    page.pdf(path=str(pdf), format="A4", print_background=True, prefer_css_page_size=True)
-    reader = pypdf.PdfReader(str(pdf))
-    pages = [re.sub(r"\s+", " ", p.extract_text() or "") for p in reader.pages]
-    assert len(pages) >= len(SECTION_TITLES)
-    assert "Northwind Analytics" in pages[0] and "Contents" in pages[0]  # cover and contents on page 1
-    where = {}
-    for title in SECTION_TITLES:  # page 1 (the contents) names them all: look after it
-        hits = [i for i in range(1, len(pages)) if title in pages[i]]
-        assert hits, f"{title!r} not in the printed PDF"
-        where[title] = hits[0]
-    order = [where[t] for t in SECTION_TITLES]
-    assert order == sorted(order) and len(set(order)) == len(order), where  # each section starts a page
-    assert "Page 2 of" in pages[1]  # the print stylesheet's page footer
+def test_owners_are_anonymised_in_the_client_files_and_named_only_in_the_private_annex(runs):
+    from openpyxl import load_workbook
+
+    out = runs["first"]
+    owners = ["Dana Whitfield", "Tom Becker", "Chloe Martin", "Omar Haddad"]
+    for name in ("report.html", "brief.html", "appendix.html", "findings.json"):
+        text = (out / name).read_text(encoding="utf-8")
+        assert not [o for o in owners if o in text], name
+    assert "Owner " in (out / "report.html").read_text(encoding="utf-8")
+    wb = load_workbook(out / "datapack.xlsx", read_only=True)
+    cells = " ".join(str(c) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row)
+    assert not [o for o in owners if o in cells]
+    annex = (out / "private" / "owners.html").read_text(encoding="utf-8")
+    assert all(o in annex for o in owners) and "Owner A" in annex
 
 
-def test_print_stylesheet_breaks_pages_and_hides_navigation(desktop):
-    page = desktop.page
+def test_datapack_holds_every_table_with_units_and_no_formula(runs):
+    from openpyxl import load_workbook
+
+    from npsdiag.datapack import UNITS
+
+    wb = load_workbook(runs["again"] / "datapack.xlsx", read_only=True)
+    contents = list(wb["Contents"].iter_rows(values_only=True))
+    assert contents[0][:2] == ("sheet", "table")
+    listed = [r[0] for r in contents[1:]]
+    assert listed == wb.sheetnames[1:] and len(listed) >= 40
+    assert {"Which NPS", "Messages", "Action plan", "Renewal risk", "Lineage", "Since headline"} <= set(listed)
+    units = set(UNITS.values()) | {"USD", "count", "text", "date", "number", "yes/no", "money"}
+    for name in listed:
+        header = next(wb[name].iter_rows(max_row=1, values_only=True))
+        for h in header:
+            assert re.search(r"\(([^()]+)\)$", str(h)) and re.search(r"\(([^()]+)\)$", str(h)).group(1) in units, \
+                (name, h)
+        for row in wb[name].iter_rows(min_row=2, values_only=True):
+            assert not any(isinstance(c, str) and c.startswith(("=", "+", "@")) for c in row), (name, row)
+
+
+def test_previous_run_unchanged_says_no_change_and_a_changed_export_says_what_moved(runs):
+    same = json.loads((runs["again"] / "findings.json").read_text())["comparison"]
+    assert {r["verdict"] for r in same["headline"]} == {"no change"}
+    assert {r["verdict"] for r in same["areas"]} == {"no change"}
+    assert {r["verdict"] for r in same["findings"]} == {"persisting"}
+    moved = json.loads((runs["modified"] / "findings.json").read_text())["comparison"]
+    head = {r["measure"]: r for r in moved["headline"]}
+    assert head["Headline"]["change"] > 0 and head["Headline"]["verdict"] == "up"
+    assert {r["verdict"] for r in moved["findings"]} - {"persisting"}, "no finding changed on a changed export"
+    text = (runs["modified"] / "report.html").read_text(encoding="utf-8")
+    assert "Since the last diagnosis" in text and ">up<" in text
+
+
+def test_print_stylesheet_starts_sections_on_a_new_page(report):
+    page = report.page
     page.emulate_media(media="print")
     try:
-        breaks = page.evaluate("Array.from(document.querySelectorAll('section.area, section.summary'))"
+        breaks = page.evaluate("Array.from(document.querySelectorAll('section.area:not(#since), section.summary'))"
                                ".map(s => getComputedStyle(s).breakBefore)")
         assert breaks and set(breaks) == {"page"}
-        assert page.evaluate("Array.from(document.querySelectorAll('a.back'))"
-                             ".every(a => getComputedStyle(a).display === 'none')")
+        assert page.evaluate("Array.from(document.querySelectorAll('.exhibit-head'))"
+                             ".every(h => getComputedStyle(h).breakInside === 'avoid')")
     finally:
         page.emulate_media(media="screen")

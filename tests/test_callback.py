@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from npsdiag.areas.decay import CALLBACK_COLUMNS, callback_queue
+from npsdiag.areas.decay.queue import IDENTIFIER_COLUMNS
 from npsdiag.clean import prepare
 from npsdiag.io import from_frames
 from npsdiag.outputs import neutralise_formulas, write_csv_safely
@@ -86,7 +87,9 @@ def test_queue_options():
 def test_redaction_follows_settings():
     q = callback_queue(_client(redact=True))
     assert "bo@b.com" not in " ".join(q["comment"].dropna()) and "7946" not in " ".join(q["comment"].dropna())
-    assert not q["respondent"].str.contains("@", regex=False).any()
+    # the respondent is who to call back: an identifier, never redacted (issue 19: the queue is the front line's)
+    assert q["respondent"].tolist() == ["ann@a.com", "bo@b.com", "cy@c.com"]
+    assert q["response_id"].tolist() == ["r1", "r2", "r3"] and q["source_row"].tolist() == [2, 3, 4]
     q2 = callback_queue(_client(redact=False))
     assert q2["respondent"].tolist()[0] == "ann@a.com"
     assert "bo@b.com" in q2["comment"].iloc[1]
@@ -107,6 +110,85 @@ def test_queue_empty_cases():
                          "followed_up_at": [None, None]})
     q = callback_queue(prepare(from_frames(resp), as_of="2024-04-01"))
     assert q.empty and tuple(q.columns) == CALLBACK_COLUMNS
+
+
+# --------------------------------------------------------------------------- the front line's to-do list (issue 19)
+
+
+def test_identifiers_are_never_redacted_comments_are():
+    # 4111111111111111 and the 19-digit 1234567890123456789 pass the Luhn check: in a comment a card number is
+    # masked; as a respondent or response id it is who to call back, kept in clear in every column
+    resp = pd.DataFrame({"response_id": ["1234567890123456789", "4111111111111111"], "score": [2.0, 3.0],
+                         "responded_at": ["2024-01-02", "2024-01-03"],
+                         "respondent_id": ["1234567890123456789", "jo@example.com"],
+                         "comment": ["card 4111 1111 1111 1111 charged twice", "mail me at jo@example.com"]})
+    q = callback_queue(prepare(from_frames(resp, settings={"redact_pii": True}), as_of="2024-03-01"))
+    assert q["response_id"].tolist() == ["4111111111111111", "1234567890123456789"]
+    assert q["respondent"].tolist() == ["jo@example.com", "1234567890123456789"]
+    assert q["comment"].tolist() == ["mail me at [email]", "card [card] charged twice"]
+    assert not [v for c in IDENTIFIER_COLUMNS for v in q[c].astype("string").dropna() if "[" in v]
+
+
+def test_only_response_id_mapped_every_row_has_an_identifier(tmp_path: Path):
+    # the real case: a survey export mapped with its response id only (no respondent, no account) gave queue rows
+    # with no identifier at all; read from a file, source_row is the response's line (the header is line 1)
+    rng = np.random.default_rng(3)
+    n = 300
+    pd.DataFrame({"Response ID": [f"{10**18 + 7919 * i}" for i in range(n)],
+                  "NPS": rng.integers(0, 11, n),
+                  "Date": (pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 120, n), "D")).strftime(
+                      "%Y-%m-%d"),
+                  "Why": rng.choice(["NA", "slow support", "N/A", "price"], n)}).to_csv(tmp_path / "r.csv",
+                                                                                      index=False)
+    (tmp_path / "c.yml").write_text("client: t\nresponses:\n  path: r.csv\n  columns:\n    score: NPS\n"
+                                    "    responded_at: Date\n    response_id: Response ID\n    comment: Why\n",
+                                    encoding="utf-8")
+    from npsdiag.io import load
+
+    prep = prepare(load(tmp_path / "c.yml"), as_of="2024-06-01")
+    q = callback_queue(prep)
+    raw = pd.read_csv(tmp_path / "r.csv", dtype=str, keep_default_na=False)
+    assert len(q) == int((raw["NPS"].astype(int) <= 6).sum()) > 100
+    assert q["response_id"].notna().all() and q["source_row"].notna().all()
+    line = dict(zip(raw["Response ID"], raw.index + 2, strict=True))  # line 1 is the header
+    assert q["source_row"].tolist() == [line[i] for i in q["response_id"]]
+    assert q["score"].tolist() == [int(raw.loc[line[i] - 2, "NPS"]) for i in q["response_id"]]
+    # R's NA and N/A are missing comments, not text the front line reads
+    assert set(q["comment"].dropna()) == {"slow support", "price"}
+    assert q["comment"].isna().sum() == int(raw.loc[raw["NPS"].astype(int) <= 6, "Why"].isin(["NA", "N/A"]).sum())
+
+
+def test_no_identifier_mapped_the_row_in_the_export_names_it():
+    resp = pd.DataFrame({"score": [2.0, 3.0, 9.0], "responded_at": ["2024-01-01", "2024-03-01", "2024-03-02"],
+                         "followed_up_at": [None, None, None], "comment": ["n/a", "Nathan was rude", "#N/A"]})
+    prep = prepare(from_frames(resp), as_of="2024-04-01")
+    q = callback_queue(prep)
+    assert q["source_row"].tolist() == [3, 2]  # from_frames numbers the rows as a file with a header: 2, 3, ...
+    assert q[["respondent", "response_id", "account_id"]].isna().all().all()
+    assert q["comment"].tolist()[0] == "Nathan was rude" and pd.isna(q["comment"].iloc[1])
+    from npsdiag.areas import decay
+
+    top = decay.diagnose(prep).tables["callback_queue_top"]
+    assert top["source_row"].tolist() == [3, 2]
+    # with a response id, the report names the rows by it (the CSV has both)
+    prep = prepare(from_frames(resp.assign(response_id=["x1", "x2", "x3"])), as_of="2024-04-01")
+    top = decay.diagnose(prep).tables["callback_queue_top"]
+    assert top["response_id"].tolist() == ["x2", "x1"] and "source_row" not in top
+
+
+@pytest.mark.parametrize("values, want", [
+    (["NA", "N/A", " n/a", "#N/A", "null", "NaN", "<NA>", "", "  "], [None] * 9),
+    (["Nathan", "NAB", "no", "None of your business", "N/A - see ticket 42"],
+     ["Nathan", "NAB", "no", "None of your business", "N/A - see ticket 42"]),
+])
+def test_blank_missing_text(values, want):
+    from npsdiag.areas.decay.queue import blank_missing_text
+
+    for dtype in (object, "string"):
+        got = blank_missing_text(pd.Series(values, dtype=dtype))
+        assert [None if pd.isna(v) else v for v in got] == want
+    nums = pd.Series([1.0, float("nan")])
+    assert blank_missing_text(nums) is nums
 
 
 def test_neutralise_formulas_owasp_prefixes():
@@ -178,7 +260,7 @@ def test_real_bt_verbatims_queue_and_decay_degrade(shared_data, tmp_path: Path):
 
     prep = prepare(load(cfg), as_of="2024-01-01")
     res = decay.diagnose(prep)
-    assert res.status == "not_assessed" and "followed_up_at" in res.not_assessed_reason
+    assert res.status == "not_assessed" and "called back" in res.not_assessed_reason
     q = callback_queue(prep)
     assert len(q) == 1271 and set(q["status"]) == {"follow-up not recorded"}
     assert q["responded_at"].iloc[0] == prep.responses["responded_at"].max()  # recency only, newest first
@@ -244,3 +326,14 @@ def test_queue_account_columns_equal_a_left_merge(numeric_ids):
     assert q["account_name"].astype(object).where(q["account_name"].notna(), None).tolist() == \
         ref["name"].astype(object).where(ref["name"].notna(), None).tolist()
     assert np.allclose(q["arr"].to_numpy(float), ref["revenue"].to_numpy(float), equal_nan=True)
+
+
+def test_respondents_written_na_are_not_one_person():
+    # three detractors whose respondent column holds R's "NA": three people to call, not one (the latest)
+    resp = pd.DataFrame({"response_id": ["a", "b", "c", "d"], "score": [1.0, 2.0, 3.0, 4.0],
+                         "responded_at": ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04"],
+                         "respondent_id": ["NA", "NA", "N/A", "kim@x.com"]})
+    q = callback_queue(prepare(from_frames(resp, settings={"redact_pii": False, "repeat_window_days": 0}),
+                               as_of="2024-02-01"))
+    assert sorted(q["response_id"]) == ["a", "b", "c", "d"]
+    assert q.set_index("response_id")["respondent"].isna().tolist() == [False, True, True, True]

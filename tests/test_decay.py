@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import math
+import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -23,7 +25,7 @@ from npsdiag.areas import decay
 from npsdiag.clean import prepare
 from npsdiag.findings import FINDING_IDS
 from npsdiag.io import from_frames
-from npsdiag.stats.auc import auc_hanley_mcneil
+from npsdiag.stats.auc import auc_delong, auc_hanley_mcneil
 from npsdiag.stats.medians import MedianCI, median_ci
 from npsdiag.stats.proportions import wilson_interval
 
@@ -165,6 +167,153 @@ def test_auc_hanley_mcneil_against_hand_and_sklearn():
     assert math.isnan(one_class.auc) and one_class.n_churned == 0
 
 
+# --------------------------------------------------------------------------- clustered AUC (issue 16, item 6)
+
+REF = Path(__file__).parent / "reference"
+
+
+@pytest.fixture(scope="module")
+def staleness_ref() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The demo's score-staleness responses and R's AUCs on them (tests/reference/decay_auc_clustered.R)."""
+    return pd.read_csv(REF / "decay_staleness.csv"), pd.read_csv(REF / "decay_auc_clustered_r.csv").set_index("group")
+
+
+def test_auc_clustered_by_hand():
+    # retained 9 (a), 5 (a), 7 (c); churned 3 (b), 6 (b), 2 (d): 8 of 9 pairs ordered -> AUC 8/9.
+    # placements: churned 3 -> 1, 6 -> 2/3, 2 -> 1; retained 9 -> 1, 5 -> 2/3, 7 -> 1 (residuals 1/9, -2/9, 1/9).
+    # account sums: b = -1/9, d = 1/9 (churned); a = -1/9, c = 1/9 (retained); S11 = 0 (no mixed account).
+    # S10 = 2 / (1 * 3) * 2/81 = 4/243 -> S10 / M = 4/729, the same for S01 / N: var = 8/729, SE = sqrt(8)/27.
+    # DeLong (every response independent): var(V10)/3 + var(V01)/3 = 2 * (1/27) / 3 -> SE = sqrt(2/81) = 0.157135
+    d = pd.DataFrame({"score": [9, 5, 3, 6, 7, 2], "churned": [False, False, True, True, False, True],
+                      "account_id": ["a", "a", "b", "b", "c", "d"]})
+    r = decay.auc_clustered(d)
+    assert r.auc == pytest.approx(8 / 9)
+    assert r.se == pytest.approx(math.sqrt(8) / 27, rel=1e-12)
+    assert r.se_independent == pytest.approx(math.sqrt(2 / 81), rel=1e-12)
+    assert r.design_effect == pytest.approx(8 / 729 / (2 / 81))
+    assert r.ci_low == pytest.approx(8 / 9 - stats.norm.ppf(0.975) * math.sqrt(8) / 27) and r.ci_high == 1.0
+    assert (r.n_churned, r.n_retained, r.clusters_churned, r.clusters_retained) == (3, 3, 2, 2)
+    # one response per account: DeLong's interval (as auc_delong, R pROC)
+    flat = decay.auc_clustered(d, cluster=None)
+    ref = auc_delong(d["churned"], d["score"])
+    assert (flat.se, flat.ci_low) == (pytest.approx(ref.se, rel=1e-12), pytest.approx(ref.ci_low, rel=1e-12))
+    # too few accounts of one kind: no interval, never an error
+    few = decay.auc_clustered(d.assign(account_id=["a", "a", "b", "b", "c", "b"]))
+    assert few.auc == pytest.approx(8 / 9) and math.isnan(few.se) and math.isnan(few.ci_low)
+    assert math.isnan(decay.auc_clustered(d.assign(churned=False)).auc)
+
+
+def test_auc_clustered_equals_r_per_age_band(staleness_ref):
+    # R: pROC's DeLong placements averaged by survey::svymean with the accounts as clusters
+    d, ref = staleness_ref
+    for band in ["0-3 months", "3-6 months", "6-12 months", "12+ months", "all"]:
+        g = d if band == "all" else d[d["band"] == band]
+        got = decay.auc_clustered(g.assign(churned=g["churned"].astype(bool)), cluster="account")
+        want = ref.loc[band]
+        assert got.auc == pytest.approx(want["auc"], rel=1e-12)
+        assert got.se == pytest.approx(want["se_clustered"], rel=1e-9)
+        assert got.se_independent == pytest.approx(want["se_delong"], rel=1e-9)
+        assert got.clusters_churned + got.clusters_retained == want["accounts"]
+        # the leave-one-account-out jackknife is another estimator of the same variance: close, not equal
+        assert got.se == pytest.approx(want["se_jackknife"], rel=0.06)
+        # responses treated as independent: 1.16 to 1.66 times too narrow in the bands, 2.1 times over all
+        assert 1.15 < got.se / got.se_independent < 2.2
+
+
+def test_auc_clustered_mixed_clusters_equal_r_linearisation(staleness_ref):
+    # clusters of ~14 accounts each mixing churned and retained responses (S11 != 0): R's svytotal of the
+    # linearised AUC over that design
+    d, ref = staleness_ref
+    mixed = d["account"].str[1:].astype(int) % 40
+    assert (d.groupby(mixed)["churned"].nunique() == 2).all()  # every cluster holds both kinds
+    got = decay.auc_clustered(d.assign(churned=d["churned"].astype(bool), mixed=mixed), cluster="mixed")
+    assert got.se == pytest.approx(ref.loc["mixed clusters", "se_clustered"], rel=1e-9)
+
+
+def test_auc_clustered_interval_matches_an_account_bootstrap(staleness_ref):
+    # a plain bootstrap of accounts (independent of the formula) on the band with the largest design effect
+    d, _ = staleness_ref
+    g = d[d["band"] == "6-12 months"].reset_index(drop=True)
+    got = decay.auc_clustered(g.assign(churned=g["churned"].astype(bool)), cluster="account")
+    codes, accounts = pd.factorize(g["account"])
+    rng = np.random.default_rng(2024)
+    y, s = g["churned"].to_numpy() == 1, g["score"].to_numpy()
+    boot = []
+    for _ in range(1000):  # each replicate: accounts drawn with replacement, all their responses taken
+        rows = np.repeat(np.arange(len(g)), np.bincount(rng.integers(0, len(accounts), len(accounts)),
+                                                        minlength=len(accounts))[codes])
+        yy, ranks = y[rows], stats.rankdata(s[rows])  # Mann-Whitney: midranks of the retained responses
+        n1, n0 = int((~yy).sum()), int(yy.sum())
+        boot.append((ranks[~yy].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
+    se_boot = float(np.std(boot, ddof=1))
+    assert got.se == pytest.approx(se_boot, rel=0.10)  # Monte Carlo error of 1,000 replicates: about 2.2%
+    assert got.se_independent < 0.7 * se_boot  # the unclustered interval is far too narrow here
+    hm = auc_hanley_mcneil(g["score"], g["churned"].astype(bool))
+    assert hm.se < 0.7 * se_boot
+
+
+def test_score_age_bands_intervals_are_clustered():
+    # 60 accounts answering 10 times each with near-identical scores: the AUC interval and the odds-ratio interval
+    # count accounts, not responses
+    rng = np.random.default_rng(8)
+    acc = np.repeat(np.arange(60), 10)
+    health = rng.normal(0, 1, 60)
+    churned = rng.random(60) < 1 / (1 + np.exp(2 * health))
+    d = pd.DataFrame({"account_id": acc, "score": np.clip(np.round(6 + 2 * health[acc] + rng.normal(0, 0.3, 600)),
+                                                          0, 10),
+                      "churned": churned[acc], "score_age_months": rng.uniform(0, 2.9, 600)})
+    row = decay.score_age_bands(d).iloc[0]
+    flat = decay.score_age_bands(d, cluster=None).iloc[0]
+    ref = decay.auc_clustered(d)
+    assert row["auc"] == flat["auc"] == pytest.approx(ref.auc)
+    assert (row["auc_ci_low"], row["auc_ci_high"]) == (pytest.approx(ref.ci_low), pytest.approx(ref.ci_high))
+    assert row["accounts"] == 60 and flat["accounts"] == 600
+    assert row["auc_design_effect"] > 3 and flat["auc_design_effect"] == pytest.approx(1.0)
+    assert row["auc_ci_high"] - row["auc_ci_low"] > 1.5 * (flat["auc_ci_high"] - flat["auc_ci_low"])
+    ols = sm.Logit(d["churned"].astype(float), sm.add_constant(d["score"])).fit(
+        disp=0, cov_type="cluster", cov_kwds={"groups": d["account_id"]})
+    lo = math.exp(ols.params["score"] - stats.norm.ppf(0.975) * ols.bse["score"])
+    assert row["or_ci_low"] == pytest.approx(lo, rel=1e-6)
+
+
+# --------------------------------------------------------------------------- outcomes: one rule with the embargo
+
+
+def _embargo_client(**settings):
+    """Six detractors of accounts churned on 2024-06-30, answering 60, 31, 30, 10, 0 days before it and 5 after."""
+    out = pd.Timestamp("2024-06-30")
+    days = [60, 31, 30, 10, 0, -5]
+    resp = pd.DataFrame({"response_id": [f"r{i}" for i in range(6)], "score": [3.0] * 6,
+                         "responded_at": [out - pd.Timedelta(days=d) for d in days],
+                         "followed_up_at": [out - pd.Timedelta(days=d - 2) for d in days],
+                         "account_id": [f"A{i}" for i in range(6)]})
+    acc = pd.DataFrame({"account_id": [f"A{i}" for i in range(6)], "churned": [True] * 6,
+                        "outcome_at": [out] * 6})
+    return prepare(from_frames(resp, accounts=acc, settings=settings or None), as_of="2024-08-01")
+
+
+@pytest.mark.parametrize("embargo, kept", [(None, ["r0", "r1"]), (30, ["r0", "r1"]), (0, ["r0", "r1", "r2", "r3"]),
+                                           (45, ["r0"])])
+def test_decay_relates_responses_to_outcomes_by_the_shared_rule(embargo, kept):
+    # linking.before_outcome: responded_at < outcome_at - embargo (30 days by default): 31 days before is used,
+    # exactly 30 days before is not; the same day (0) and after (-5) never are (the old rule kept the same day and
+    # every response up to it, so a score given the week of the churn counted)
+    from npsdiag.areas.decay import checks
+
+    prep = _embargo_client(**({} if embargo is None else {"outcome_embargo_days": embargo}))
+    linked = checks.linked_outcomes(checks.gather(prep))
+    ids = prep.responses["response_id"].to_numpy()
+    rows = prep.responses["responded_at"].isin(linked.responses["responded_at"])
+    assert sorted(ids[rows.to_numpy()]) == kept and linked.n_after_outcome == 6 - len(kept)
+    want = linking.before_outcome(prep.responses["responded_at"], pd.Series([pd.Timestamp("2024-06-30")] * 6),
+                                  30 if embargo is None else embargo)
+    assert rows.tolist() == want.tolist()
+    res = decay.diagnose(prep)
+    note = next(n for n in res.notes if "left out of the churn analyses" in n)
+    assert note.startswith(f"{6 - len(kept)} response(s)")
+    assert ("days before it" in note) == (embargo != 0)
+
+
 # --------------------------------------------------------------------------- follow-up building blocks
 
 
@@ -212,6 +361,23 @@ def test_latency_band_and_churn_table():
     d = pd.DataFrame({"band": band, "churned": [False, True, True, True, True]})
     tab = decay.follow_up_churn(d)
     assert tab["n"].tolist() == [1, 1, 1, 1] and tab["churn_rate"].tolist() == [0, 1, 1, 1]
+
+
+def test_follow_up_churn_intervals_count_accounts():
+    # 8 detractor responses of 4 accounts (2 each), all of an account churned or not: p = 1/2, cluster totals of
+    # (y - p) = 1, 1, -1, -1 -> var = 4/3 * 4 / 8^2 = 1/12 against p(1-p)/n = 1/32: design effect 8/3, and the
+    # Wilson interval of 4 of 8 becomes that of 1.5 of 3 (Kish effective counts)
+    from statsmodels.stats.proportion import proportion_confint
+
+    d = pd.DataFrame({"band": pd.Categorical(["never"] * 8), "churned": [True] * 4 + [False] * 4,
+                      "account_id": ["a", "a", "b", "b", "c", "c", "d", "d"]})
+    row = decay.follow_up_churn(d).iloc[0]
+    assert row["design_effect"] == pytest.approx(8 / 3)
+    lo, hi = proportion_confint(1.5, 3, method="wilson")
+    assert (row["ci_low"], row["ci_high"]) == (pytest.approx(lo), pytest.approx(hi))
+    flat = decay.follow_up_churn(d, cluster=None).iloc[0]
+    lo, hi = proportion_confint(4, 8, method="wilson")
+    assert flat["design_effect"] == 1 and (flat["ci_low"], flat["ci_high"]) == (pytest.approx(lo), pytest.approx(hi))
 
 
 def test_follow_up_churn_model_against_statsmodels():
@@ -444,15 +610,15 @@ def test_no_follow_up_recorded_at_all_is_said_plainly():
 def test_not_assessed_without_inputs():
     resp = pd.DataFrame({"score": [1.0, 9.0], "responded_at": ["2024-01-01", "2024-01-02"]})
     _, res = _run(resp)
-    assert res.status == "not_assessed" and "followed_up_at" in res.not_assessed_reason
+    assert res.status == "not_assessed" and "called back" in res.not_assessed_reason
 
 
 def test_parts_missing_become_notes():
     r, a, i = make_client(seed=2, n_accounts=40, months=12)
     _, res = _run(r, a.drop(columns=["outcome_at"]))
     assert "score_staleness" not in res.tables
-    assert any("outcome_at" in n for n in res.notes)
-    assert any("invitations table" in n for n in res.notes)
+    assert any("no renewal or churn dates" in n for n in res.notes)
+    assert any("no list of survey invitations" in n for n in res.notes)
     assert "response_latency" in res.tables  # from responses.invited_at
 
 
@@ -514,8 +680,8 @@ def test_every_check_is_listed_assessed_or_not(bad_result):
     skipped = {n for n, c in by_name.items() if not c.assessed}
     assert skipped == {"account_outcomes", "follow_up_effect", "score_staleness", "response_rates",
                        "response_latency"}
-    assert "accounts.churned" in by_name["follow_up_effect"].reason
-    assert "invitations" in by_name["response_rates"].reason
+    assert by_name["follow_up_effect"].reason == "needs to know which accounts renewed and which churned"
+    assert by_name["response_rates"].reason == "needs the list of survey invitations"
     assert sum("Response rates not assessed" in n for n in res.notes) == 1
 
 
@@ -831,3 +997,49 @@ def test_responded_within_equals_the_matched_frame(by_id):
         got = linking.responded_within(prep, window_days=window)
         assert got.dtype == bool and np.array_equal(got, ref), window
         assert 0 < got.sum() < len(got)
+
+
+# --------------------------------------------------------------------------- sound only on evidence (issue 19, class 3)
+
+
+SUBSTANTIVE = {"account_outcomes": False, "follow_up": True, "follow_up_effect": True, "score_staleness": True,
+               "response_rates": True, "response_latency": True, "multiple_testing": False, "callback_queue": False}
+CONFIG_WORDS = re.compile(r"\b(?:responses|accounts|invitations|settings)\.\w+|\b\w+_\w+\b(?!\.csv)")
+
+
+def test_substantive_checks_and_plain_reasons(clean_result, bad_result):
+    _, res = clean_result
+    assert {c.name: c.substantive for c in res.checks} == SUBSTANTIVE
+    texts = [x for f in bad_result[1].findings for x in (f.title, f.detail, f.recommendation)]
+    assert len(texts) == 18 and not [t for t in texts if CONFIG_WORDS.search(t)]
+    # follow-up dates only: the area is partly assessed, and says why in plain words (no config keys)
+    r, _, _ = make_client(seed=2, n_accounts=40, months=12)
+    _, res = _run(r.drop(columns=["invited_at"]))
+    assert {c.name: c.substantive for c in res.checks} == SUBSTANTIVE
+    reasons = {c.name: c.reason for c in res.checks if not c.assessed}
+    assert reasons == {"account_outcomes": "needs to know which accounts renewed and which churned",
+                       "follow_up_effect": "needs to know which accounts renewed and which churned",
+                       "score_staleness": "needs to know which accounts renewed and which churned",
+                       "response_rates": "needs the list of survey invitations",
+                       "response_latency": "needs the dates the survey invitations were sent"}
+    if res.status == "amber" and not [f for f in res.findings if f.severity in ("high", "medium")]:
+        assert res.summary_text.startswith("Partly assessed")
+    texts = [*reasons.values(), *res.notes, res.summary_text, *(x for f in res.findings
+                                                                 for x in (f.title, f.detail, f.recommendation))]
+    assert not [t for t in texts if CONFIG_WORDS.search(t)], [t for t in texts if CONFIG_WORDS.search(t)]
+    _, none = _run(pd.DataFrame({"score": [1.0, 9.0], "responded_at": ["2024-01-01", "2024-01-02"]}))
+    assert not CONFIG_WORDS.search(none.not_assessed_reason)
+
+
+def test_a_failed_queue_does_not_make_a_sound_area_partly_assessed(monkeypatch):
+    from npsdiag.areas.decay import checks
+
+    def boom(prep):
+        raise ValueError("odd export")
+
+    r, a, i = make_client(seed=1)
+    monkeypatch.setattr(checks, "callback_queue", boom)
+    _, res = _run(r, a, i)
+    queue = next(c for c in res.checks if c.name == "callback_queue")
+    assert not queue.assessed and queue.reason == "the callback queue could not be built"
+    assert res.status == "green" and not res.unassessed

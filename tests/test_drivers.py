@@ -264,7 +264,7 @@ def test_poisson_weights_have_poisson_1_frequencies():
     assert w.mean() == pytest.approx(1.0, abs=3e-3) and w.var() == pytest.approx(1.0, abs=5e-3)
 
 
-def test_account_frame_means_before_the_outcome_by_hand():
+def test_account_ratings_before_the_outcome_and_its_embargo_by_hand():
     rng = np.random.default_rng(15)
     n = 400
     r = pd.DataFrame({"score": rng.integers(0, 11, n).astype(float),
@@ -276,17 +276,105 @@ def test_account_frame_means_before_the_outcome_by_hand():
                         "outcome_at": pd.Timestamp("2025-06-01") + pd.to_timedelta(rng.integers(0, 200, 40), unit="D")})
     acc.loc[::5, "outcome_at"] = pd.NaT
     prep = prepare(from_frames(r, accounts=acc, drivers=["Ease", "Support"]), as_of=pd.Timestamp("2026-01-01"))
-    af = linking.account_means(prep, ["Ease", "Support"]).set_index("account_id").sort_index()
-    # by hand: responses before their account's outcome date (all of them when it is unknown), mean per account
-    pr = prep.responses.merge(acc[["account_id", "outcome_at"]], on="account_id", how="left")
-    used = pr[pr["outcome_at"].isna() | (pr["responded_at"] < pr["outcome_at"])]
-    ref = used.groupby("account_id")[["Ease", "Support"]].mean().sort_index()
     # only accounts whose outcome is known by the as-of date: churned, or renewed by a dated outcome
     known = acc.set_index("account_id").pipe(lambda a: a.index[a["churned"] | a["outcome_at"].notna()])
-    ref = ref[ref.index.isin(known)]
-    assert list(af.index) == list(ref.index)
-    np.testing.assert_allclose(af[["Ease", "Support"]].to_numpy(), ref.to_numpy(), atol=1e-12)
-    assert (af["churned"] == acc.set_index("account_id").loc[af.index, "churned"].astype(int)).all()
+    pr = prep.responses.merge(acc[["account_id", "outcome_at"]], on="account_id", how="left")
+    for days in (0, 30):
+        af = D.account_ratings(prep.responses, prep.accounts, ["Ease", "Support"], embargo_days=days)
+        af = af.set_index("account_id").sort_index()
+        # by hand: responses more than `days` before their account's outcome date (all of them when it is unknown)
+        used = pr[pr["outcome_at"].isna() | (pr["responded_at"] < pr["outcome_at"] - pd.Timedelta(days=days))]
+        ref = used.groupby("account_id")[["Ease", "Support"]].mean().sort_index()
+        ref = ref[ref.index.isin(known)]
+        assert list(af.index) == list(ref.index)
+        np.testing.assert_allclose(af[["Ease", "Support"]].to_numpy(), ref.to_numpy(), atol=1e-12)
+        assert (af["churned"] == acc.set_index("account_id").loc[af.index, "churned"].astype(int)).all()
+    # without the embargo, the ratings are the shared linking.account_means (responses strictly before the outcome)
+    zero = D.account_ratings(prep.responses, prep.accounts, ["Ease", "Support"], embargo_days=0)
+    pd.testing.assert_frame_equal(zero.sort_values("account_id").reset_index(drop=True),
+                                  linking.account_means(prep, ["Ease", "Support"]).sort_values("account_id")
+                                  .reset_index(drop=True), check_dtype=False)
+
+
+def test_share_interval_is_the_bootstrap_of_the_share_itself():
+    # Brute-force account bootstrap of each driver's share of its replicate's own R² (not of the raw weight over
+    # the full sample's R²): the percentile intervals agree up to Monte Carlo error.
+    df = _correlated(n=600, seed=11)
+    df["account_id"] = np.repeat(np.arange(150), 4)
+    cols = ["ease", "support", "value"]
+    rng = np.random.default_rng(12)
+    arrs = [g[["score", *cols]].to_numpy() for _, g in df.groupby("account_id")]
+    shares = []
+    for _ in range(800):
+        w = johnson_by_eigen(pd.DataFrame(np.concatenate([arrs[j] for j in rng.integers(0, len(arrs), len(arrs))]),
+                                          columns=["score", *cols]), "score", cols)
+        shares.append(w / w.sum())
+    lo, hi = np.quantile(shares, [0.025, 0.975], axis=0)
+    kd = D.key_drivers(df, cols, cluster="account_id", n_boot=800).set_index("driver").loc[cols]
+    width = hi - lo
+    np.testing.assert_allclose(kd["share_ci_low"].to_numpy(), lo, atol=0.15 * width.max())
+    np.testing.assert_allclose(kd["share_ci_high"].to_numpy(), hi, atol=0.15 * width.max())
+    # dividing the raw weight's interval by the full sample's R² (the former interval) is another, wider interval
+    rw = D.relative_weights(df, "score", cols, cluster="account_id", n_boot=800).set_index("driver").loc[cols]
+    old = (rw["ci_high"] - rw["ci_low"]).to_numpy() / rw["r2"].to_numpy()
+    assert (old > 1.3 * width).any()
+
+
+def _drivers_client(weights, churn_on, n_acc=300, per=4, seed=3):
+    """Responses rating three drivers (score = weights . drivers + noise) and accounts whose churn depends on the
+    account's mean rating of the drivers in ``churn_on``."""
+    rng = np.random.default_rng(seed)
+    n = n_acc * per
+    acct = np.repeat(np.arange(n_acc), per)
+    base = rng.normal(size=(n_acc, 3))
+    x = base[acct] + 0.5 * rng.normal(size=(n, 3))
+    score = np.clip(np.round(7 + x @ np.asarray(weights) + rng.normal(0, 1, n)), 0, 10)
+    names = ["Ease", "Support", "Value"]
+    r = pd.DataFrame({"score": score, "responded_at": pd.Timestamp("2024-01-01") + pd.to_timedelta(
+        rng.integers(0, 300, n), unit="D"), "account_id": [f"a{i}" for i in acct]})
+    for j, c in enumerate(names):
+        r[c] = np.clip(np.round(5 + 2 * x[:, j]), 1, 10)
+    lin = -1.2 - sum(1.5 * base[:, names.index(c)] for c in churn_on)
+    acc = pd.DataFrame({"account_id": [f"a{i}" for i in range(n_acc)], "churned": rng.random(n_acc) < 1 / (1 + np.exp(
+        -lin)), "outcome_at": pd.Timestamp("2025-03-01") + pd.to_timedelta(rng.integers(0, 200, n_acc), unit="D")})
+    prep = prepare(from_frames(r, accounts=acc, drivers=names), as_of=pd.Timestamp("2026-01-01"))
+    return D.diagnose(prep)
+
+
+def test_dominant_driver_fires_on_evidence_only():
+    # Support carries the score and alone drives churn: one medium finding, the area is not "Sound"
+    res = _drivers_client([0.3, 1.5, 0.2], ["Support"])
+    f = res.finding("drivers.dominant_driver")
+    assert f is not None and f.severity == "medium" and res.status == "amber"
+    assert f.evidence["score_driver"] == f.evidence["churn_driver"] == "Support"
+    assert f.evidence["share_ci_low"] > 0.5 and f.evidence["p_adj"] < 0.05
+    assert f.title.startswith("Support explains most of the score") and "only driver that predicts churn" in f.title
+    assert "not what causes it" in f.detail and "Support" in f.recommendation
+    assert res.summary_text == f.title + "."
+    # Ease carries the score, but only Value predicts churn
+    res = _drivers_client([1.5, 0.3, 0.2], ["Value"], seed=4)
+    f = res.finding("drivers.dominant_driver")
+    assert f is not None and f.title == "Ease explains most of the score, but only Value predicts churn"
+    # balanced drivers, all three predicting churn: no finding, and the area is sound (both checks ran)
+    res = _drivers_client([0.8, 0.8, 0.8], ["Ease", "Support", "Value"], seed=5)
+    assert res.findings == [] and res.status == "green"
+    assert res.tables["score_drivers"]["share_ci_low"].max() < 0.5
+    assert "no single driver dominates" in res.summary_text
+
+
+def test_drivers_checks_are_substantive_with_plain_reasons():
+    rng = np.random.default_rng(7)
+    n = 300
+    r = pd.DataFrame({"score": rng.integers(0, 11, n).astype(float), "Ease": rng.integers(1, 11, n),
+                      "Support": rng.integers(1, 11, n), "responded_at": pd.Timestamp("2025-01-01")})
+    res = D.diagnose(prepare(from_frames(r, drivers=["Ease", "Support"]), as_of=pd.Timestamp("2026-01-01")))
+    # no accounts: churn drivers could not be checked, so the area is only partly assessed, never "Sound"
+    assert [(c.name, c.assessed, c.substantive) for c in res.checks] == [("score_drivers", True, True),
+                                                                         ("churn_drivers", False, True)]
+    assert res.status == "amber" and res.summary_text.startswith("Partly assessed")
+    none = D.diagnose(prepare(from_frames(r.drop(columns=["Ease", "Support"])), as_of=pd.Timestamp("2026-01-01")))
+    for text in (res.summary_text, none.summary_text):
+        assert "responses." not in text and "accounts." not in text and "config" not in text
 
 
 def test_plot_drivers_wraps_whole_questions_without_collapsing_the_axes():

@@ -129,3 +129,20 @@ def test_committed_example_portfolio_reads() -> None:
     # observed NPS lies inside it
     big = h[h["n"] >= 300]
     assert len(big) >= 2 and (big["ci_low"] <= big["nps"]).all() and (big["nps"] <= big["ci_high"]).all()
+
+
+def test_changes_pair_clients_and_compare_as_run_previous_does() -> None:
+    before = [_doc("Acme", 20.0, (15.0, 25.0), 900, {"decay": "red"}, [("decay.slow_follow_up", "high"),
+                                                                       ("balance.role_skew", "medium")]),
+              _doc("Globex", 10.0, (5.0, 15.0), 900, {"decay": "red"}, [("decay.slow_follow_up", "high")])]
+    now = [_doc("Acme", 32.0, (28.0, 36.0), 900, {"decay": "amber"}, [("decay.slow_follow_up", "medium"),
+                                                                      ("decay.no_follow_up", "high")]),
+           _doc("Globex", 12.0, (7.0, 17.0), 900, {"decay": "red"}, [("decay.slow_follow_up", "high")]),
+           _doc("Initech", 40.0, (30.0, 49.0), 310, {}, [])]  # no previous diagnosis: left out
+    t = portfolio.changes(now, before).set_index("client")
+    assert list(t.index) == ["Acme", "Globex"]
+    # Acme: +12 points against a margin of 5 (the larger interval's half-width): up
+    assert t.loc["Acme", "change"] == 12.0 and t.loc["Acme", "verdict"] == "up"
+    assert (t.loc["Acme", "new"], t.loc["Acme", "resolved"], t.loc["Acme", "persisting"]) == (1, 1, 0)
+    # Globex: +2 within the margin: no change, its one finding persists
+    assert t.loc["Globex", "verdict"] == "no change" and t.loc["Globex", "persisting"] == 1

@@ -76,12 +76,19 @@ def test_diagnosis_runs_on_each_example(prepared, diagnosed, name):
 
 def render_report_pieces(prep, diag) -> str:
     """The report's HTML as the notebook assembles it (without Papermill): every section, figure and table."""
-    redact = prep.settings.redact_pii
-    parts = [report.area_html(res, redact) for res in diag.areas.values()]
+    from npsdiag import story
+
+    redact, conf = prep.settings.redact_pii, prep.settings.confidence
+    client = story.anonymise(diag, story.owner_aliases(prep))
+    told = story.tell(client, prep)
     trend = report.headline_trend(prep, freq="Q")
-    parts += [report.cover(diag), report.contents(diag),
-              report.executive_summary(diag, k=5, trend=trend, redact=redact, confidence=prep.settings.confidence),
-              report.action_plan(diag, redact), report.methodology(diag), report.data_appendix(prep)]
+    change = report.trend_change(trend, conf, prep=prep)
+    parts = [report.cover(client, told, confidence=conf), report.summary(client, told, change, redact, conf),
+             report.action_plan(told), report.gaps(told), report.exhibits(told, redact),
+             report.at_a_glance(client, told, redact), report.brief(client, told, redact, conf),
+             report.appendix_cover(client, told), report.statistics(client, told, trend, change, conf)]
+    parts += [report.area_html(res, redact) for res in client.areas.values()]
+    parts += [report.methodology(client), report.data_appendix(prep)]
     return "".join(str(p) for p in parts)
 
 
@@ -95,6 +102,7 @@ def test_report_renders_for_each_example(prepared, diagnosed, name):
     assert prep.config.client.split()[0] in html and "<script" not in html.lower()
     if prep.settings.scale != (0, 10):
         assert "1-5 scale" in html  # the scale note reaches the data appendix
+        assert "Not a Net Promoter Score" in html  # and the cover names the index for what it is
 
 
 def test_bt_verbatims_reading(prepared, shared_data):

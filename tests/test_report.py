@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from npsdiag import clean, io, plotting, report
+from npsdiag import clean, io, plotting, report, story
 from npsdiag.findings import FINDING_IDS, AreaResult, Diagnosis, Figure, Finding, not_assessed
 from npsdiag.report.figures import palette_png
 from npsdiag.report.tables import column_kinds, fmt_number
@@ -90,10 +90,22 @@ def make_diagnosis(client: str = "Acme & Co") -> Diagnosis:
                                "pct_promoters": 45.0, "pct_passives": 31.4, "pct_detractors": 23.6})
 
 
+def client_report(diag: Diagnosis, prep, redact: bool = False) -> str:
+    """The client report as the notebook builds it (report.html without nbconvert's page)."""
+    told = story.tell(diag, prep)
+    return "".join([report.cover(diag, told), report.summary(diag, told, redact=redact), report.action_plan(told),
+                    report.gaps(told), report.since(told), report.exhibits(told, redact),
+                    report.at_a_glance(diag, told, redact), report.footer(diag)])
+
+
 def full_report(diag: Diagnosis, prep=None, trend=None, redact: bool = False) -> str:
-    parts = [report.cover(diag), report.contents(diag), report.executive_summary(diag, trend=trend, redact=redact)]
+    """The analyst appendix as the notebook builds it (appendix.html without nbconvert's page)."""
+    told = story.tell(diag, prep) if prep is not None else None
+    parts = [report.appendix_cover(diag, told) if told is not None else ""]
+    if told is not None:
+        parts.append(report.statistics(diag, told, trend=trend))
     parts += [report.area_html(r, redact) for r in diag.areas.values()]
-    parts += [report.action_plan(diag, redact), report.methodology(diag)]
+    parts += [report.methodology(diag)]
     if prep is not None:
         parts.append(report.data_appendix(prep))
     parts += [report.glossary(), report.footer(diag)]
@@ -122,48 +134,72 @@ def prep():
 # --------------------------------------------------------------------------- structure and navigation
 
 
-def test_full_report_has_every_section_in_order_and_all_internal_links_resolve(prep):
+def test_appendix_has_every_section_in_order_and_all_internal_links_resolve(prep):
     diag = make_diagnosis()
     html = full_report(diag, prep)
     p = parse(html)
-    wanted = ["cover", "contents", "summary", *(f"area-{a}" for a in diag.areas), "action-plan", "methodology",
+    wanted = ["cover", "contents", "statistics", *(f"area-{a}" for a in diag.areas), "methodology",
               "data-appendix", "glossary"]
     positions = [html.index(f'id="{i}"') for i in wanted]
     assert positions == sorted(positions)
     assert len(p.ids) == len(set(p.ids)), "duplicate anchor ids"
     missing = sorted(set(p.links) - set(p.ids))
     assert not missing, f"links without a target: {missing}"
-    # every finding has an anchor and a way back to the summary
+    # every finding has an anchor and a way back to the contents
     for f in diag.findings:
         assert f"finding-{f.id.replace('.', '-')}" in p.ids
-    assert html.count('href="#summary"') >= len(diag.findings)
-
-
-def test_contents_lists_areas_with_status_in_words_and_appendices():
-    diag = make_diagnosis()
-    toc = report.contents(diag)
+    assert html.count('href="#contents"') >= len(diag.findings)
+    # the appendix contents list the areas with their status in words, with an icon
+    toc = html[html.index('id="contents"'):html.index('id="statistics"')]
     for name in diag.areas:
         assert f'href="#area-{name}"' in toc
-    for anchor in ("summary", "action-plan", "methodology", "data-appendix", "glossary"):
-        assert f'href="#{anchor}"' in toc
-    # status never by colour alone: the words are there, with an icon
     for word in ("Act now", "Watch", "Not assessed"):
         assert word in toc
-    assert toc.count("<svg") == len(diag.areas)
 
 
-def test_executive_summary_status_per_area_and_top_five_linked_to_evidence():
+def test_client_report_sections_in_order_and_links_resolve(prep):
     diag = make_diagnosis()
-    html = report.executive_summary(diag)
-    for name, res in diag.areas.items():
-        assert f'href="#area-{name}"' in html
-        assert report.esc(res.summary_text) in html
-    top = diag.top_findings(5)
-    assert [f.severity for f in top] == ["high", "high", "high", "medium", "medium"]  # the third medium is left out
-    links = re.findall(r'<li class="top[^"]*">.*?href="#(finding-[^"]+)"', html)
-    assert links == [f"finding-{f.id.replace('.', '-')}" for f in top]
-    assert "The five findings that matter most" in html
-    assert "21.4" in html and "18.9" in html and "23.8" in html  # headline with its interval
+    for i, f in enumerate(diag.findings):
+        f.title = f"A plain title number {i}"
+    html = client_report(diag, prep)
+    p = parse(html)
+    told = story.tell(diag, prep)
+    wanted = ["cover", "summary", "action-plan", "not-assessed",
+              *(f"message-{m.cause.key}" for m in told.messages), "areas"]
+    positions = [html.index(f'id="{i}"') for i in wanted]
+    assert positions == sorted(positions)
+    assert len(p.ids) == len(set(p.ids)) and not sorted(set(p.links) - set(p.ids))
+    # no finding id, test name or p-value in the client's body
+    for f in diag.findings:
+        assert f.id not in html
+    assert "p (BH" not in html and "p =" not in html
+
+
+def test_summary_ranks_messages_act_now_first_and_links_to_exhibits(prep):
+    diag = make_diagnosis()
+    told = story.tell(diag, prep)
+    # closed loop (high, urgent) is "Act now"; the other high causes plan; the medium one last
+    assert [m.cause.key for m in told.messages] == ["closed_loop", "segments", "data", "decision_makers"]
+    assert [m.priority for m in told.messages] == ["Act now", "Plan", "Plan", "Plan"]
+    html = report.summary(diag, told)
+    links = re.findall(r'<li class="message[^"]*">.*?href="#(message-[^"]+)"', html)
+    assert links == [f"message-{m.cause.key}" for m in told.messages]
+    assert "+21" in html and "+19" in html and "+24" in html  # headline with its interval, in points
+    assert "Decisions we ask for" in html
+
+
+def test_action_plan_one_initiative_per_message_by_horizon_with_owner_and_kpi(prep):
+    diag = make_diagnosis()
+    told = story.tell(diag, prep)
+    html = report.action_plan(told)
+    items = re.findall(r'<li class="plan-item">.*?</li>', html, flags=re.S)
+    assert len(items) == len(told.messages)
+    horizons = [int(re.search(r"(\d+) days</span>", i).group(1)) for i in items]
+    assert horizons == sorted(horizons)
+    for m in told.messages:
+        assert report.esc(m.cause.owner) in html and report.esc(m.recommendation) in html
+        if m.kpi is not None:
+            assert report.esc(m.kpi.name) in html
 
 
 def test_area_section_orders_findings_and_shows_not_assessed_reason():
@@ -176,21 +212,10 @@ def test_area_section_orders_findings_and_shows_not_assessed_reason():
     assert "Not assessed: needs a comment column" in verb and "status-not_assessed" in verb
 
 
-def test_action_plan_turns_each_high_and_medium_finding_into_owner_and_measure():
-    diag = make_diagnosis()
-    html = report.action_plan(diag)
-    rows = re.findall(r"<tr><td data-label=\"#\".*?</tr>", html)
-    expected = [f for f in diag.findings if f.severity in ("high", "medium")]
-    assert len(rows) == len(expected)
-    for row, f in zip(rows, expected, strict=True):
-        owner, measure = report.ACTIONS[f.id]
-        assert f'href="#finding-{f.id.replace(".", "-")}"' in row
-        assert report.esc(owner) in row and report.esc(measure) in row
-        assert report.esc(f.recommendation) in row
-    assert "reliability.duplicates" not in html and "outcome.no_link title" not in html  # low/info: no action
-
-
-def test_every_spec_finding_id_has_an_owner_and_a_measure():
+def test_every_spec_finding_id_has_an_owner_and_a_measure_on_its_card():
+    f = make_diagnosis().areas["decay"].findings[0]
+    owner, measure = report.ACTIONS[f.id]
+    assert report.esc(owner) in report.finding_html(f) and report.esc(measure) in report.finding_html(f)
     assert set(report.ACTIONS) == set(FINDING_IDS)
     assert all(owner and measure for owner, measure in report.ACTIONS.values())
 
@@ -216,7 +241,7 @@ def test_glossary_and_data_appendix(prep):
 # --------------------------------------------------------------------------- escaping and redaction
 
 
-def test_client_text_is_escaped_everywhere():
+def test_client_text_is_escaped_everywhere(prep):
     diag = make_diagnosis(client=EVIL)
     f = diag.areas["balance"].findings[0]
     f.title, f.detail, f.recommendation = EVIL, EVIL, EVIL
@@ -225,13 +250,13 @@ def test_client_text_is_escaped_everywhere():
     diag.areas["balance"].tables["t"] = pd.DataFrame({"segment": [EVIL], "n": [3]})
     diag.areas["balance"].table_captions["t"] = EVIL
     diag.areas["balance"].notes = [EVIL]
-    html = full_report(diag)
+    html = full_report(diag) + client_report(diag, prep)
     assert "<script" not in html.lower() and "<img src=x" not in html.lower()
     assert "&lt;script&gt;" in html
     assert set(parse(html).tags) <= {"header", "p", "h1", "div", "span", "br", "dl", "dt", "dd", "nav", "h2", "ol",
                                      "li", "a", "svg", "path", "circle", "section", "table", "thead", "tr", "th",
                                      "tbody", "td", "h3", "ul", "article", "h4", "strong", "figure", "img",
-                                     "figcaption", "colgroup", "col", "cite", "footer", "code"}
+                                     "figcaption", "colgroup", "col", "cite", "footer", "code", "aside"}
 
 
 def test_personal_data_redacted_when_asked_and_dates_and_intervals_kept():
@@ -474,17 +499,20 @@ def test_trend_change_is_a_two_sample_wald_test_first_to_last_complete_period(pr
 def test_trend_in_summary_and_degenerate_inputs(prep):
     diag = make_diagnosis()
     t = report.headline_trend(prep)
-    html = report.executive_summary(diag, trend=t)
-    assert "data:image/png;base64," in html and "change of" in html
+    told = story.tell(diag, prep)
+    ch = report.trend_change(t, prep=prep)
+    html = report.summary(diag, told, change=ch)
+    assert f"From {ch['first']} to {ch['last']} it moved" in html
+    assert "data:image/png;base64," in report.statistics(diag, told, trend=t, change=ch)
     one = t.head(1)
     assert report.trend_change(one) is None
-    assert "Too few periods" in report.executive_summary(diag, trend=one)
+    assert "it moved" not in report.summary(diag, told, change=report.trend_change(one))
     empty = report.headline_trend(clean.prepare(io.from_frames(pd.DataFrame(
         {"score": [None], "responded_at": ["2024-01-01"]}))))
     assert empty.empty and report.trend_figure(empty) is None
     no_nps = Diagnosis("X", {"responses": 0, "responses_read": 1}, {"nps": None, "n": 0}, {})
-    assert "No analysable responses" in report.cover(no_nps)
-    assert "Executive summary" in report.executive_summary(no_nps, trend=empty)
+    assert "No analysable responses" in report.cover(no_nps, told)
+    assert "Summary" in report.summary(no_nps, told)
 
 
 # --------------------------------------------------------------------------- formatting
@@ -535,15 +563,17 @@ def test_diagnose_notebook_structure_the_runner_relies_on(root):
     assert len(params) == 1
     src = "".join(params[0]["source"])
     assert 'config = "examples/demo/config.yml"' in src and 'output_dir = ""' in src
-    front = ["".join(c["source"]) for c, t in zip(cells, tags, strict=True) if "report-front" in t]
-    assert len(front) == 1 and all(f"report.{fn}(" in front[0] for fn in ("cover", "contents", "executive_summary"))
+    assert 'previous = ""' in src
+    front = "".join("".join(c["source"]) for c, t in zip(cells, tags, strict=True) if "report" in t)
+    for fn in ("cover", "summary", "action_plan", "gaps", "since", "exhibits", "at_a_glance"):
+        assert f"report.{fn}(" in front
+    back = "".join("".join(c["source"]) for c, t in zip(cells, tags, strict=True) if "appendix" in t)
+    for fn in ("appendix_cover", "statistics", "methodology", "data_appendix", "glossary"):
+        assert f"report.{fn}(" in back
+    for area in ("reliability", "balance", "segmentation", "outcome", "decay", "drivers", "verbatims"):
+        assert f"{area}.diagnose(prep)" in back and f'report.area_html(client.areas["{area}"]' in back
     code = [c for c in cells if c["cell_type"] == "code"]
-    assert "outputs.write_outputs" in "".join(code[-1]["source"])
-    body = "".join("".join(c["source"]) for c in code)
-    for fn in ("action_plan", "methodology", "data_appendix", "glossary"):
-        assert f"report.{fn}(" in body
-    for area in ("reliability", "balance", "segmentation", "outcome", "decay", "verbatims"):
-        assert f"{area}.diagnose(prep)" in body and f"report.area_html({area}_result" in body
+    assert "deliver.write_deliverable" in "".join(code[-1]["source"])
 
 
 def test_deep_dive_notebooks_are_parameterized_on_the_demo_client(root):

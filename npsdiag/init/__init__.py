@@ -26,7 +26,7 @@ from .command import init
 from .guess import Guess, TableGuess, classify, guess_table
 from .profile import LIKERT_SCALES, ColumnProfile, profile_columns
 from .propose import Proposal, client_name, propose
-from .render import render_yaml
+from .render import render_yaml, unchecked_lines
 
 __all__ = ["ColumnProfile", "Guess", "TableGuess", "Proposal", "profile_columns", "guess_table", "classify",
-           "propose", "render_yaml", "init", "client_name", "LIKERT_SCALES"]
+           "propose", "render_yaml", "init", "client_name", "LIKERT_SCALES", "unchecked_lines"]

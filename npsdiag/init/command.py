@@ -86,6 +86,10 @@ def _check_loads(target: Path, out: TextIO) -> int:
 
     cfg, problems = read_config(target)
     fatal = [p for p in problems if p.fatal]
+    undated = cfg is not None and _only_the_survey_date(fatal)
+    if undated:  # load with a stand-in date to show what loads; the config still needs the real one
+        cfg.responses.survey_date, fatal = _STAND_IN_DATE, []
+        problems = [p for p in problems if not p.fatal]
     prep = None
     if cfg is not None and not fatal:
         cfg.warnings = problems
@@ -101,12 +105,25 @@ def _check_loads(target: Path, out: TextIO) -> int:
         for p in fatal or problems:
             print(str(p), file=out)
         return 1
-    print(f"\nIt loads: {fmt_n(len(prep.flags))} response rows read, {fmt_n(len(prep.responses))} usable.",
-          file=out)
+    print(f"\n{'Once `survey_date` is set, it loads' if undated else 'It loads'}: {fmt_n(len(prep.flags))} "
+          f"response rows read, {fmt_n(len(prep.responses))} usable.", file=out)
     for reason, n in prep.excluded_counts.items():
         print(f"  excluded {fmt_n(n)}: {REASONS[reason]}", file=out)
     for p in problems:
-        if not p.fatal:
+        if not p.fatal and not (undated and p.where == "responses.survey_date"):
             print(f"  {p.message}", file=out)
+    if undated:
+        print(f"\nFirst write the date the survey ran on the `survey_date:` line of {target} (the export has no "
+              f"response dates), then: npsdiag validate {target}   then   npsdiag run {target}", file=out)
+        return 1
     print(f"\nNext: npsdiag validate {target}   then   npsdiag run {target}", file=out)
     return 0
+
+
+_STAND_IN_DATE = "2000-01-01"  #: only to load the proposal once while its survey date is still to be written
+
+
+def _only_the_survey_date(fatal: list[Problem]) -> bool:
+    """Whether the only fatal problems are the survey date left to write (and the response date it stands for)."""
+    where = {p.where for p in fatal}
+    return "responses.survey_date" in where and where <= {"responses.survey_date", "responses.columns.responded_at"}

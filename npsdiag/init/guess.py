@@ -11,12 +11,15 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from ..io import ROW, RawTable
+from ..io import ROW, RawTable, parse_numbers
 from .profile import ColumnProfile, fmt_n, norm_name, profile_columns, short
+from .waves import reshape_advice, wave_group
 
-__all__ = ["Guess", "TableGuess", "guess_table", "classify", "MAX_SEGMENTS"]
+__all__ = ["Guess", "TableGuess", "guess_table", "classify", "is_outcome", "segments_of", "configure_table",
+           "role_column", "MAX_SEGMENTS"]
 
 MAX_SEGMENTS = 6  #: segments proposed; further candidates are listed as a comment
 
@@ -35,7 +38,11 @@ _NOT_A_RATING = re.compile(
     r"\b(id|ids|number|num|no|count|age|tenure|years?|months?|days?|products?|zip|postal|lat|latitude|long|"
     r"longitude|progress|duration|seconds|minutes|balance|salary|income|points?|credit|churn|dependents|referrals?|"
     r"quarter|population|revenue|arr|mrr|charges?|total|price|amount|cltv|ltv|index|row|gb|download|"
-    r"distance|refunds?|bidnum|version)\b")
+    r"distance|refunds?|bidnum|version|users?|seats?|licen[cs]es?|employees|headcount|staff|members|logins?|"
+    r"sessions|visits|orders|tickets|calls|transactions|accounts|children|nights|rooms|devices|projects)\b")
+#: a name that says rating overrides :data:`_NOT_A_RATING` ("Product quality", "Price rating")
+_RATING_NAME = re.compile(r"\b(rate|rating|ratings|quality|satisf\w*|agree\w*|recommend\w*|nps|ltr|"
+                          r"how (likely|satisfied|easy|useful|helpful|would you rate))\b")
 _ID = re.compile(r"\b(id|ids|identifier|key|ref|reference|uuid|guid|code|number|no)\b|id$")
 _RESPONSE_ID = re.compile(r"\b(response|responseid|record|submission|survey response|answer)\b.*\b(id|key|number)\b"
                           r"|^response id$|^record id$|^id$")
@@ -59,8 +66,11 @@ _START_AT = re.compile(r"\b(customer since|since|start\w*|signup|sign up|joined|
                        r"first purchase|activation)\b")
 _CHURN = re.compile(r"\b(churn\w*|exited|attrition|cancel\w*|lost|left|terminated|defected|retained|"
                     r"retention|renewed|status)\b")
+#: names that say churn by themselves; the others of :data:`_CHURN` ("status", "retained") only with churn values
+_CHURN_NAME = re.compile(r"\b(churn\w*|exited|attrition|cancel\w*|terminated|defected)\b")
 _CHURN_VALUES = re.compile(r"^(churn\w*|lost|cancel\w*|terminated|left|exited|closed lost|inactive|defected|"
                            r"non renew\w*|not renewed|lapsed)$")
+_RETAINED_VALUES = re.compile(r"^(active|retained|renewed|current|stayed|live|paying)$")
 _REVENUE = re.compile(r"\b(arr|mrr|acv|revenue|annual recurring|contract value|annual value|cltv|clv|ltv|"
                       r"lifetime value|monthly charge|subscription value|spend|billing)\b")
 _ACCOUNT_NAME = re.compile(r"\b(account name|company name|customer name|organisation|organization|company|"
@@ -71,12 +81,15 @@ _PERSONAL = re.compile(r"\b(name|surname|first name|last name|forename|ip|ip add
 _SEGMENT_HINT = re.compile(r"\b(region|country|geography|geo|market|plan|tier|product|segment|industry|vertical|"
                            r"channel|touchpoint|journey|stage|type|store|branch|site|location|airline|group|brand|"
                            r"department|team|category|collector|contract|offer|card|size|language|source|"
-                           r"sub type|subtype|line of business|lob|qtr|wave)\b")
+                           r"sub type|subtype|line of business|lob|qtr|wave|event|events|course|courses|session|"
+                           r"mode|venue|format|method|trainer|instructor|programme|program|cohort|office|city|"
+                           r"state|province|territory|division|unit|sector|partner|platform|device)\b")
 _QUALTRICS_META = {"status", "ip address", "ipaddress", "progress", "duration in seconds", "finished",
                    "recipient last name", "recipient first name", "recipient email", "external reference",
                    "external data reference", "location latitude", "location longitude", "distribution channel",
                    "user language", "solution revision", "q total duration", "q url", "q recaptcha score",
                    "q relevant id duplicate", "q relevant id duplicate score", "q relevant id fraud score"}
+_NPS_FLAGS = {"promoter", "promoters", "passive", "passives", "detractor", "detractors", "neutral"}
 _SURVEYMONKEY_META = {"collector id", "ip address", "email address", "first name", "last name", "custom data 1",
                       "start date"}
 
@@ -115,6 +128,8 @@ class TableGuess:
     not_used: list[tuple[str, str]] = field(default_factory=list)
     checks: list[str] = field(default_factory=list)
     score_alternatives: list[str] = field(default_factory=list)
+    waves: list[str] = field(default_factory=list)  #: score columns of the same question, one per wave, earliest first
+    advice: list[str] = field(default_factory=list)  #: lines written as comments under the table (e.g. how to reshape)
 
     @property
     def title(self) -> str:
@@ -122,6 +137,17 @@ class TableGuess:
 
     def profile(self, column: str) -> ColumnProfile | None:
         return next((p for p in self.profiles if p.name == column), None)
+
+
+def is_outcome(p: ColumnProfile) -> bool:
+    """Whether a column holds the accounts' outcome (or is derived from it): its name says churn, or it is a
+    status (retained, renewed...) whose values say churned or retained. "Seniority status" is no outcome."""
+    if _CHURN_NAME.search(p.norm):
+        return True
+    if not _CHURN.search(p.norm) or _ID.search(p.norm):
+        return False
+    return p.kind == "bool" or any(_CHURN_VALUES.match(norm_name(v)) or _RETAINED_VALUES.match(norm_name(v))
+                                   for v in p.top)
 
 
 def _confidence(points: float) -> str:
@@ -153,8 +179,8 @@ def _rating_fit(p: ColumnProfile) -> tuple[float, tuple[int, int] | None, str]:
         how = f"{1 - p.rating_share:.1%} of values outside 0-10 (they will be excluded); " + how
     if lo >= 1 and hi <= 5:
         return 1.0, (1, 5), f"{how} {lo:g}-{hi:g} (a 1-5 rating)"
-    if lo >= 1 and hi <= 7:
-        return 0.8, (1, 7), f"{how} {lo:g}-{hi:g} (a 1-7 rating)"
+    if lo >= 1 and hi <= 7:  # rare as a rating, common as a count: a driver only when its name says rating
+        return 0.6, (1, 7), f"{how} {lo:g}-{hi:g} (a 1-7 rating)"
     if hi > 7 or lo == 0:
         spread = 2.0 if (hi - lo) >= 6 else 1.0
         return spread, (0, 10), f"{how} {lo:g}-{hi:g}"
@@ -167,7 +193,7 @@ def _score_candidates(profiles: list[ColumnProfile]) -> list[tuple[float, Column
         if p.filled == 0 or p.nps_categories:
             continue
         name_pts, why = _name_points(p.text, _SCORE_NAMES)
-        if _NOT_A_RATING.search(p.norm) and name_pts < 3:
+        if _NOT_A_RATING.search(p.norm) and name_pts < 3 and not _RATING_NAME.search(p.text):
             continue
         fit, scale, vwhy = _rating_fit(p)
         if not fit or (p.distinct < 3 and name_pts < 3):
@@ -272,7 +298,8 @@ def _text_fields(t: TableGuess, used: set[str], with_comment: bool = True, with_
             used.add(owner.name)
     if with_comment:
         texts = [p for p in profs if p.name not in used and (p.kind == "text" or (
-            p.kind in ("category", "id") and _COMMENT.search(p.text) and p.mean_len >= 8 and p.distinct > 5))]
+            p.kind in ("category", "id") and _COMMENT.search(p.text) and p.mean_len >= 8 and p.distinct > 5
+            and p.unique_share >= 0.3 and not p.rating_words))]
         if texts:
             texts.sort(key=lambda p: (not _COMMENT.search(p.text), p.kind != "text", -p.filled, p.position))
             c = texts[0]
@@ -283,6 +310,62 @@ def _text_fields(t: TableGuess, used: set[str], with_comment: bool = True, with_
             for other in texts[1:]:
                 t.not_used.append((other.name, "another free-text column (only one comment column is analysed)"))
                 used.add(other.name)
+
+
+_TOTAL = re.compile(r"\b(total|overall|sum|combined|grand|all)\b")
+_ANNUAL = re.compile(r"\b(arr|annual recurring|acv|annual)\b")
+
+
+def _amounts(t: TableGuess, columns: list[str], rows: int = 5000) -> pd.DataFrame:
+    """The columns' money amounts on the first rows (missing as 0)."""
+    head = t.raw.frame.head(rows)
+    return pd.DataFrame({c: parse_numbers(head[c].astype("string")) for c in columns}).fillna(0.0)
+
+
+def _sum_of_others(t: TableGuess, rev: list[ColumnProfile]) -> ColumnProfile | None:
+    """A revenue column that is the sum of the others (a total not named so), row by row."""
+    if len(rev) < 3:
+        return None
+    amounts = _amounts(t, [p.name for p in rev])
+    total = amounts.sum(axis=1)
+    for p in rev:
+        rest = total - amounts[p.name]
+        if (np.abs(amounts[p.name] - rest) <= 0.005 * np.maximum(amounts[p.name].abs(), 1)).mean() >= 0.95:
+            return p
+    return None
+
+
+def _revenue(t: TableGuess, rev: list[ColumnProfile], used: set[str]) -> None:
+    """The account's revenue: a total over several revenue columns where there is one, else the one named
+    ARR/annual, else (several product-line columns and no total) the largest, saying which and why."""
+    if not rev:
+        return
+    rev.sort(key=lambda p: (not _ANNUAL.search(p.norm), not re.search(r"\b(arr|mrr|acv|revenue|annual)\b", p.norm),
+                            p.position))
+    r, why = rev[0], ""
+    exact = bool(_ANNUAL.search(r.norm))
+    named_total = [p for p in rev if _TOTAL.search(p.norm)]
+    summed = None if named_total else _sum_of_others(t, rev)
+    if len(rev) > 1 and (named_total or summed):
+        r = named_total[0] if named_total else summed
+        exact, why = True, f"; the total of the {len(rev)} revenue columns" + (
+            "" if named_total else " (it equals the sum of the others row by row)")
+    elif len(rev) > 1 and sum(bool(_ANNUAL.search(p.norm)) for p in rev) != 1:
+        sums = _amounts(t, [p.name for p in rev]).sum()
+        r = next(p for p in rev if p.name == sums.idxmax())
+        exact = False
+        why = (f"; one of {len(rev)} revenue columns ({', '.join(short(p.name, 24) for p in rev)}) and none is "
+               f"their total: the largest ({sums.max() / max(sums.sum(), 1e-9):.0%} of their sum on the first rows); "
+               "coverage by revenue weighs accounts by it alone: add a total column (their sum) to the export and "
+               "map it as revenue")
+    t.columns["revenue"] = Guess("revenue", r.name, "high" if exact else "low",
+                                 f"money amounts ({r.describe()})" + (why or ("" if exact else
+                                 "; not named ARR: coverage shares use it as the account's weight")))
+    used.add(r.name)
+    for p in rev:
+        if p.name != r.name:
+            t.not_used.append((p.name, "another revenue column"))
+            used.add(p.name)
 
 
 def _survey_tool_status(t: TableGuess, used: set[str]) -> None:
@@ -314,7 +397,7 @@ def _accounts_fields(t: TableGuess, used: set[str], id_from_responses: str | Non
                                             else "medium", f"unique per row ({fmt_n(cand.distinct)} values); "
                                             "its name says account/customer id")
             used.add(cand.name)
-    churn = [p for p in profs if p.name not in used and _CHURN.search(p.norm) and p.kind in ("bool", "category",
+    churn = [p for p in profs if p.name not in used and is_outcome(p) and p.kind in ("bool", "category",
                                                                                             "number")]
     bools = [p for p in churn if p.kind == "bool" or (p.distinct == 2 and p.bool_share >= 0.95)]
     if bools:
@@ -338,16 +421,8 @@ def _accounts_fields(t: TableGuess, used: set[str], id_from_responses: str | Non
             t.not_used.append((p.name, "another outcome column (only one churn flag is used; never a segment: "
                                        "it would leak the outcome)"))
             used.add(p.name)
-    rev = [p for p in profs if p.name not in used and p.kind == "number" and _REVENUE.search(p.norm)
-           and (p.min is None or p.min >= 0)]
-    if rev:
-        rev.sort(key=lambda p: (not re.search(r"\b(arr|mrr|acv|revenue|annual)\b", p.norm), p.position))
-        r = rev[0]
-        exact = bool(re.search(r"\b(arr|annual recurring|acv|annual)\b", r.norm))
-        t.columns["revenue"] = Guess("revenue", r.name, "high" if exact else "low",
-                                     f"money amounts ({r.describe()})" + ("" if exact else
-                                     "; not named ARR: coverage shares use it as the account's weight"))
-        used.add(r.name)
+    _revenue(t, [p for p in profs if p.name not in used and p.kind == "number" and _REVENUE.search(p.norm)
+                 and (p.min is None or p.min >= 0)], used)
     _date_fields(t, used, {"outcome_at": _OUTCOME_AT, "start_at": _START_AT},
                  {"outcome_at": ["renewal date", "churn date", "cancellation date", "outcome date"],
                   "start_at": ["customer since", "start date", "signup date"]})
@@ -375,9 +450,22 @@ def _segments(t: TableGuess, used: set[str]) -> None:
         hint = bool(_SEGMENT_HINT.search(p.text))
         if _PERSONAL.search(p.norm) and not hint:
             continue
-        ok_kind = p.kind in ("category", "bool", "labels") or (p.kind in ("number", "id") and hint)
+        if p.kind == "labels" or p.rating_words or (p.kind == "number" and _RATING_NAME.search(p.text)) or (
+                p.kind == "category" and p.distinct <= 12 and re.search(r"\b(rate|rating|ratings)\b", p.text)):
+            t.not_used.append((p.name, f"answers of a rating ({p.describe()}): an attitude, not a segment"))
+            continue
+        if p.distinct == 1 and p.norm in _NPS_FLAGS:
+            t.not_used.append((p.name, "the NPS category as a flag, derived from the score (not a segment)"))
+            continue
+        if p.distinct == 1 and p.fill_share < 0.95:
+            t.not_used.append((p.name, f"one value ('{short(p.top[0], 40)}' on {fmt_n(p.filled)} rows, the others "
+                                       "blank): a ticked box, neither a comment nor a segment"))
+            continue
+        ok_kind = p.kind in ("category", "bool") or (p.kind in ("number", "id") and hint)
         per_level = p.sample_filled / max(p.distinct, 1)
-        if not ok_kind or p.distinct < 2 or p.distinct > cap or per_level < 3 or p.mean_len > 60:
+        # a column named as a segment (event, store, course) may have many values, each on several responses
+        most = max(cap, min(200, t.raw.frame.shape[0] // 5)) if hint else cap
+        if not ok_kind or p.distinct < 2 or p.distinct > most or per_level < 3 or p.mean_len > (100 if hint else 60):
             continue
         pts = (2 if hint else 0) + (1 if p.fill_share >= 0.9 else 0) - (0.5 if p.kind == "bool" else 0)
         cands.append((pts, p))
@@ -405,7 +493,7 @@ def guess_table(raw: RawTable, path: Path, sheet: str | None = None) -> TableGue
     t = TableGuess(path=path, raw=raw, profiles=profiles, sheet=sheet)
     score = _score_candidates(profiles)
     dates = [p for p in profiles if p.kind == "date"]
-    has_churn = any(_CHURN.search(p.norm) and p.kind in ("bool", "category", "number") and p.distinct >= 2
+    has_churn = any(is_outcome(p) and p.kind in ("bool", "category", "number") and p.distinct >= 2
                     and (p.kind == "bool" or p.distinct == 2 or any(_CHURN_VALUES.match(norm_name(v)) for v in p.top))
                     for p in profiles)
     has_rev = any(_REVENUE.search(p.norm) and p.kind == "number" for p in profiles)
@@ -429,8 +517,23 @@ def _configure_score(t: TableGuess, cands: list, used: set[str]) -> None:
     """Map the best score candidate (with its scale and answer labels) and note the alternatives."""
     if not cands:
         return
+    waves = wave_group(cands[0][1].name, [c[1].name for c in cands])
+    if waves:  # one score column per wave: the latest is the score, the others are no drivers of it
+        cands = sorted(cands, key=lambda c: c[1].name != waves[-1])
+        t.waves = waves
+        used.update(waves)
+        for w in waves[:-1]:
+            t.not_used.append((w, "the same question in another wave (not a driver): reshape to use every wave"))
+        t.checks.append(
+            f"{t.title} holds one score column per wave ({', '.join(waves)}): only '{waves[-1]}', the latest, is "
+            "analysed, and the other waves are not drivers. To use every wave, reshape the export to one row per "
+            "response and wave with the Python lines written in the config (a pandas melt), fill in each wave's "
+            "date, and run `npsdiag init` on the new file")
+        t.advice = ["one score column per wave: to analyse every wave, reshape to one row per response and wave "
+                    "(then run `npsdiag init` on the new file):", *reshape_advice(t.path, waves, t.sheet)]
     pts, p, scale, reason = cands[0]
-    t.columns["score"] = Guess("score", p.name, _confidence(pts), reason)
+    t.columns["score"] = Guess("score", p.name, _confidence(pts), reason + (
+        f"; the latest of {len(waves)} waves" if waves else ""))
     used.add(p.name)
     t.scale, t.scale_reason = scale, reason
     if p.likert:
@@ -438,7 +541,8 @@ def _configure_score(t: TableGuess, cands: list, used: set[str]) -> None:
         t.score_label_notes = {k: f"read as '{v}' (near-miss spelling)" for k, v in p.likert_near.items()}
     if p.label:
         t.columns["score"].reason += f"; question: {short(p.label, 80)}"
-    t.score_alternatives = [f"{c[1].name} ({_confidence(c[0])})" for c in cands[1:4] if c[0] >= pts - 1]
+    t.score_alternatives = [f"{c[1].name} ({_confidence(c[0])})" for c in cands[1:4]
+                            if c[0] >= pts - 1 and c[1].name not in waves]
     if scale == (0, 10) and p.min is not None and p.min >= 1 and p.filled >= 200 and p.max == 10:
         t.checks.append(f"no score of 0 among {fmt_n(p.filled)} in '{p.name}': if the survey asked 1-10, "
                         "set `settings: {scale: [1, 10]}` (categories stay 0-6/7-8/9-10, so 1 is a detractor)")
@@ -495,7 +599,7 @@ def _configure_responses(t: TableGuess, customer_is_account: bool, account_id_hi
     _configure_response_dates(t, used)
     if t.kind_points.get("accounts", 0) >= 3:  # flat export: outcome columns are no comment, segment or driver
         for p in t.profiles:
-            if p.name not in used and _CHURN.search(p.norm) and not _ID.search(p.norm):
+            if p.name not in used and is_outcome(p) and not _ID.search(p.norm):
                 t.not_used.append((p.name, "an outcome column: it would leak the outcome into the survey analysis"))
                 used.add(p.name)
     if account_id_hint and account_id_hint in {p.name for p in t.profiles}:
@@ -606,6 +710,23 @@ def _flat_accounts(resp: TableGuess) -> TableGuess:
         resp.columns["account_id"] = Guess("account_id", col, flat_acc.columns["account_id"].confidence,
                                            "the accounts' id (a flat export: account columns on every row)")
     return flat_acc
+
+
+def role_column(t: TableGuess, exclude: set[str]) -> ColumnProfile | None:
+    """The column of a table that holds people's role (by its name: role, persona, job title, seniority)."""
+    return next((p for p in t.profiles if p.name not in exclude and p.filled and p.kind in ("category", "bool")
+                 and _ROLE.search(p.text) and p.distinct <= 50), None)
+
+
+def segments_of(t: TableGuess, used: set[str]) -> None:
+    """Propose the table's segment columns (those not in ``used``), as for the responses."""
+    _segments(t, used)
+
+
+def configure_table(t: TableGuess, kind: str, resp: TableGuess) -> None:
+    """Map an invitations or contacts export: its dates, the ids the responses have too, the role."""
+    t.kind = kind
+    _configure_simple(t, kind, resp)
 
 
 def _configure_simple(t: TableGuess, kind: str, resp: TableGuess) -> None:

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..io import ROW, detect_dayfirst, parse_bool, parse_dates, parse_numbers, parse_scores
+from ..io.strings import MISSING_WORDS
 
 __all__ = ["ColumnProfile", "profile_columns", "LIKERT_SCALES", "SAMPLE_ROWS", "norm_name", "fmt_n", "short"]
 
@@ -35,6 +36,11 @@ LIKERT_SCALES: dict[str, dict[str, int]] = {
 _NPS_CATEGORY_VALUES = {"promoter", "passive", "detractor", "promoters", "passives", "detractors", "neutral"}
 _DATE_SHAPE = re.compile(r"^\s*(?:\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|\d{1,2}(?:st|nd|rd|th)?\s+[A-Za-z]{3,}|"
                          r"[A-Za-z]{3,}\.?\s+\d{1,2}|\d{8}T|\d{4}-\d{2}-\d{2})")
+#: answers of a rating in words ("Excellent" .. "Poor", "met my expectations", "very useful"): an attitude
+_RATING_WORDS = re.compile(r"\b(?:excellent|very good|good|fair|poor|average|outstanding|satisf\w*|unsatisf\w*|"
+                           r"terrible|awful|great|ok|okay|useful|helpful|unhelpful|expectations?|agree|disagree|"
+                           r"easy|difficult|likely|unlikely|happy|unhappy|adequate|inadequate|acceptable|"
+                           r"unacceptable|too (?:long|short|fast|slow)|about right)\b", re.IGNORECASE)
 _AMOUNT = r"[-+]?[$€£¥]?\s?\d[\d.,' ]*\s?[$€£¥%]?"
 _EMAIL = r"[^@\s]+@[^@\s]+\.[^@\s]+"
 
@@ -92,6 +98,9 @@ class ColumnProfile:
     likert_map: dict[str, int] = field(default_factory=dict)  #: label as written -> number
     likert_near: dict[str, str] = field(default_factory=dict)  #: label as written -> known label it is read as
     nps_categories: bool = False  #: values are promoter / passive / detractor
+    rating_words: bool = False  #: the few values are answers of a rating in words ("Good", "Poor", ...)
+    missing_words: int = 0  #: values that mean "no answer" ('NA' as R writes it, 'N/A', 'null'): not counted as filled
+    missing_example: str = ""  #: one such value as written
     kind: str = "empty"
 
     @property
@@ -113,7 +122,9 @@ class ColumnProfile:
 
     def describe(self) -> str:
         """A few words on the values, for the YAML comments."""
-        fill = f"{fmt_n(self.filled)} of {fmt_n(self.rows)} rows filled"
+        fill = f"{fmt_n(self.filled)} of {fmt_n(self.rows)} rows filled" + (
+            f", '{short(self.missing_example, 12)}' on {fmt_n(self.missing_words)} counted as missing"
+            if self.missing_words else "")
         if (self.kind in ("category", "bool", "labels") or self.distinct <= 12) and self.top:
             return f"{self.distinct} values, e.g. {', '.join(short(t, 20) for t in self.top[:3])}; {fill}"
         if self.kind == "number" and self.min is not None:
@@ -184,10 +195,15 @@ def _profile(v: pd.Series, p: ColumnProfile, total: int, scale_up: float) -> Col
     """Fill the profile ``p`` of one column's values ``v``."""
     is_dt = pd.api.types.is_datetime64_any_dtype(v)
     text = v.astype("string").str.strip()
-    filled_mask = text.notna() & (text != "")
+    said_missing = text.str.lower().isin(MISSING_WORDS - {""}).fillna(False).astype(bool)  # R's NA, N/A, null
+    filled_mask = text.notna() & (text != "") & ~said_missing
     p.filled = p.sample_filled = int(filled_mask.sum())
+    p.missing_words = int(said_missing.sum())
+    if p.missing_words:
+        p.missing_example = str(text[said_missing].iloc[0])
     if scale_up != 1.0:  # counts of the sample, shown for the whole table
         p.rows, p.filled = total, int(round(p.filled * scale_up))
+        p.missing_words = int(round(p.missing_words * scale_up))
     if p.filled == 0:
         return p
     vals = v[filled_mask]
@@ -227,6 +243,7 @@ def _text_traits(p: ColumnProfile, tv: pd.Series, tsample: pd.Series) -> None:
     p.email_share = float(tsample.str.fullmatch(_EMAIL).mean())
     low = set(tsample.str.lower().unique())
     p.nps_categories = bool(low) and low <= _NPS_CATEGORY_VALUES and len(low) >= 2
+    p.rating_words = 2 <= p.distinct <= 12 and float(tsample.str.contains(_RATING_WORDS).mean()) >= 0.8
     _flags, unreadable = parse_bool(tsample)
     p.bool_share = float(1 - unreadable.mean()) if p.distinct <= 2 else 0.0
     if p.plain_numeric_share < 0.5:
@@ -253,7 +270,10 @@ def _kind(p: ColumnProfile) -> str:
         (p.email_share >= 0.8, "email"),
         (p.distinct <= 2 and p.bool_share >= 0.95, "bool"),
         (p.numeric_share >= 0.8, "number"),
-        (p.mean_len >= 25 or (p.max_len >= 80 and p.unique_share >= 0.5), "text"),
+        # free text varies from row to row: a few long answers repeated (an event's name, a survey mode, a rating
+        # in sentences, a ticked box) are categories
+        ((p.mean_len >= 25 or (p.max_len >= 80 and p.unique_share >= 0.5)) and p.distinct >= 3
+         and p.unique_share >= 0.3, "text"),
         (p.unique_share >= 0.95 and p.filled >= 20 and p.mean_len <= 40, "id"),
     ]
     return next((kind for hit, kind in rules if hit), "category")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as _dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,10 +13,13 @@ from ..errors import NpsdiagError, Problem
 from ..io import read_raw
 from .guess import TableGuess, classify, guess_table
 from .profile import short
+from .side import propose_side_tables
 
-__all__ = ["Proposal", "propose", "client_name", "MAX_SHEETS"]
+__all__ = ["Proposal", "propose", "client_name", "MAX_SHEETS", "SURVEY_DATE_PLACEHOLDER"]
 
 MAX_SHEETS = 10
+#: written as ``survey_date`` when the export has no response dates: not a date, so nothing runs until it is set
+SURVEY_DATE_PLACEHOLDER = "YYYY-MM-DD"
 
 
 @dataclass
@@ -31,7 +33,8 @@ class Proposal:
     checks: list[str] = field(default_factory=list)
     settings: dict[str, object] = field(default_factory=dict)
     settings_reason: str = ""
-    survey_date: str | None = None
+    #: True when the export has no response dates: the config asks for the date the survey ran (no date is guessed)
+    needs_survey_date: bool = False
     complete: bool = True  #: False when a required field could not be guessed
 
 
@@ -119,9 +122,11 @@ def propose(exports: list[str | Path], client: str | None = None) -> Proposal:
         raise NpsdiagError([Problem(f"cannot read: {why}", file=f) for f, why in failed] or
                            [Problem("no export given", hint="npsdiag init EXPORT.csv [MORE.csv ...]")])
     chosen, unused, flat = classify(tables)
-    prop = Proposal(client=client or client_name(chosen["responses"].path), tables=chosen, flat_accounts=flat,
-                    unused=failed + unused)
     resp = chosen["responses"]
+    side = propose_side_tables(resp, chosen, tables)  # a roles or plan file keyed by the respondents' ids
+    unused = [(f, why) for f, why in unused if f not in side] + list(side.items())
+    prop = Proposal(client=client or client_name(resp.path), tables=chosen, flat_accounts=flat,
+                    unused=failed + unused)
     if "score" not in resp.columns:
         prop.complete = False
         prop.checks.append("no column looks like a likelihood-to-recommend score (0-10, 1-10 or a 5-point rating): "
@@ -130,11 +135,11 @@ def propose(exports: list[str | Path], client: str | None = None) -> Proposal:
             prop.checks.append("this export looks like a long format (one row per question and answer): reshape it "
                                "to one row per response (e.g. pandas `pivot`) and run `npsdiag init` on that")
     _scale_settings(prop, resp)
-    if "responded_at" not in resp.columns:
-        mtime = _dt.date.fromtimestamp(resp.path.stat().st_mtime)
-        prop.survey_date = min(mtime, _dt.date.today()).isoformat()
-        prop.checks.append(f"no response-date column: every response is dated {prop.survey_date} (the export's "
-                           "file date) via `survey_date`; set the date the survey ran")
+    if "responded_at" not in resp.columns:  # no date is guessed: the day of the export is not the survey's
+        prop.needs_survey_date = True
+        prop.checks.append(f"no response-date column: write the date the survey ran on the `survey_date:` line "
+                           f"(now {SURVEY_DATE_PLACEHOLDER}); every response will be dated so, and the report's "
+                           "period is that date")
     for kind, t in chosen.items():
         for g in list(t.columns.values()) + t.segments + t.drivers:
             if g.confidence == "low":

@@ -13,6 +13,7 @@ import pyarrow.compute as pc
 
 from ..config import TABLE_FIELDS, Config, Settings, TableSpec, check_setting, load_config
 from ..errors import NpsdiagError, Problem
+from .attributes import join_contacts
 from .mapping import check_empty_columns, map_table
 from .read import StartedRead, read_started, start_read
 from .strings import arrow_strings
@@ -153,6 +154,9 @@ def _client_data(cfg: Config, read: _Tables) -> ClientData:
         seg = [c for c in cfg.tables["accounts"].segments if c in accounts.columns and c not in resp.columns]
         if seg and "account_id" in resp.columns:
             resp = _merge_account_columns(resp, accounts, seg)
+    joined, cfg, notes = join_contacts(cfg, resp, read.tables.get("contacts"), read.sources)  # role, segments
+    resp = joined.responses
+    problems.extend(notes)
     return ClientData(config=cfg, responses=resp, accounts=accounts, invitations=read.tables.get("invitations"),
                       contacts=read.tables.get("contacts"), problems=problems, sources=read.sources)
 

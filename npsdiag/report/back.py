@@ -1,10 +1,11 @@
-"""The back of the report: the action plan, the appendices (methodology, data and lineage, glossary), the footer.
+"""The back of the appendix: methodology, data and lineage, glossary, the footer; each finding's typical owner.
 
 The texts a consultant maintains are data here: :data:`ACTIONS` (owner and
-measure of progress per finding id), :data:`METHODS` and the methods named
-when an area's notes mention them, :data:`GLOSSARY`. The markup is in the
-partials ``action_plan``, ``methodology``, ``data_appendix``, ``glossary`` and
-``footer`` (``templates/npsdiag/partials``).
+measure of progress per finding id, shown on the finding cards of the
+appendix), :data:`METHODS` and the methods named when an area's notes
+mention them, :data:`GLOSSARY`. The markup is in the partials
+``methodology``, ``data_appendix``, ``glossary`` and ``footer``
+(``templates/npsdiag/partials``).
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ from .. import __version__
 from ..findings import Diagnosis, Finding
 from .partials import render, safe
 from .tables import table_html
-from .text import AREA_SHORT, client_text, finding_anchor, generated_date
+from .text import AREA_SHORT, client_text, generated_date
 
-__all__ = ["ACTIONS", "AREA_ACTIONS", "HORIZON", "METHODS", "METHOD_LIBRARY", "GLOSSARY", "MAX_WARNINGS",
-           "action_for", "methods_used", "action_plan", "methodology", "data_appendix", "glossary", "footer"]
+__all__ = ["ACTIONS", "AREA_ACTIONS", "METHODS", "METHOD_LIBRARY", "GLOSSARY", "MAX_WARNINGS",
+           "action_for", "methods_used", "methodology", "data_appendix", "glossary", "footer"]
 
-# --------------------------------------------------------------------------- action plan
+# --------------------------------------------------------------------------- owners and measures
 
 #: Typical owning function and measure of progress per finding id (SPEC "Findings contract").
 ACTIONS: dict[str, tuple[str, str]] = {
@@ -72,6 +73,10 @@ ACTIONS: dict[str, tuple[str, str]] = {
                                     "AUC of each role's score for churn, each renewal cycle"),
     "outcome.unlinked": ("CRM administrator / data engineering",
                          "Share of responses matched to an account (aim: 98% or more)"),
+    "outcome.suspicious_link": ("CX insights lead with the CRM administrator",
+                                "How and when scores are recorded against renewal decisions, checked per source"),
+    "drivers.dominant_driver": ("Product and operations leaders",
+                                "The leading driver's rating and its share of what the drivers explain, quarterly"),
     "decay.slow_follow_up": ("Front-line managers (support, customer success)",
                              "Median days to follow up a detractor and share within the SLA, weekly"),
     "decay.no_follow_up": ("Front-line managers (support, customer success)",
@@ -92,44 +97,15 @@ AREA_ACTIONS: dict[str, tuple[str, str]] = {
     "segmentation": ("CX lead with the segment's business owner", "Segment NPS with its interval each quarter"),
     "outcome": ("CX lead with finance / revenue operations", "Churn by NPS category; AUC of the score"),
     "decay": ("Front-line managers (support, CSM)", "Detractors followed up within the SLA"),
+    "drivers": ("Product and operations leaders", "The leading driver's rating each quarter"),
     "verbatims": ("Product and CX teams", "Share of comments in each theme, quarterly"),
 }
-#: When to start, by severity.
-HORIZON = {"high": "Start within 30 days", "medium": "Within the quarter"}
 _DEFAULT_ACTION = ("CX lead", "The finding's evidence, re-measured")
-_DEFAULT_RECOMMENDATION = "Investigate the cause and fix it."
 
 
 def action_for(f: Finding) -> tuple[str, str]:
     """The typical owner and the measure of progress of a finding (by its id, else its area)."""
     return ACTIONS.get(f.id) or AREA_ACTIONS.get(f.area, _DEFAULT_ACTION)
-
-
-def action_plan(diag: Diagnosis, redact: bool = False) -> str:
-    """Each high or medium finding turned into an action, its typical owner and a measure of progress.
-
-    Parameters
-    ----------
-    diag : Diagnosis
-        From :func:`npsdiag.diagnosis.assemble` (findings most severe first).
-    redact : bool
-        Mask personal data in the findings' text.
-
-    Returns
-    -------
-    str
-        ``<section id="action-plan">`` (partial ``action_plan.html.j2``).
-    """
-    rows = []
-    for f in diag.findings:
-        if f.severity not in HORIZON:
-            continue
-        owner, measure = action_for(f)
-        rows.append({"severity": f.severity, "horizon": HORIZON[f.severity], "anchor": finding_anchor(f),
-                     "title": client_text(f.title, redact),
-                     "action": client_text(f.recommendation or _DEFAULT_RECOMMENDATION, redact),
-                     "owner": owner, "measure": measure})
-    return render("action_plan.html.j2", rows=rows)
 
 
 # --------------------------------------------------------------------------- appendices
@@ -162,6 +138,16 @@ METHOD_LIBRARY: list[tuple[tuple[str, ...], tuple[str, str, str]]] = [
                    "DeLong, E. R., DeLong, D. M. & Clarke-Pearson, D. L. (1988). Biometrics 44(3), 837–845.")),
     (("hanley",), ("AUC interval (Hanley–McNeil)", "Standard error of the AUC from its sample sizes.",
                    "Hanley, J. A. & McNeil, B. J. (1982). Radiology 143(1), 29–36.")),
+    (("obuchowski",), ("AUC interval for clustered responses (Obuchowski)",
+                       "DeLong's placements averaged per account: the AUC's standard error when accounts answer "
+                       "many times.",
+                       "Obuchowski, N. A. (1997). Nonparametric analysis of clustered ROC curve data. Biometrics "
+                       "53(2), 567–578.")),
+    (("dean & pagano", "dean and pagano", "effective counts"),
+     ("Wilson interval on effective counts", "The Wilson interval of a share with n and the count divided by the "
+                                             "design effect, when responses cluster in accounts.",
+      "Dean, N. & Pagano, M. (2015). Evaluating confidence interval methods for binomial proportions in clustered "
+      "surveys. Journal of Survey Statistics and Methodology 3(4), 484–503.")),
     (("cox", "phreg", "hazard"), ("Proportional hazards model",
                                   "Time to churn after the last response, renewals censored (statsmodels PHReg).",
                                   "Cox, D. R. (1972). Regression models and life-tables. JRSS B 34(2), 187–220.")),

@@ -23,11 +23,15 @@ from ..findings import Figure
 from .partials import render
 from .text import client_text
 
-__all__ = ["MAX_FIGURE_PX", "DEFAULT_DPI", "PINNED_COLOURS", "OCTREE_MAX_COLOURS", "figure_html", "render_png",
+__all__ = ["MAX_FIGURE_PX", "DEFAULT_DPI", "PHONE_INCHES", "PHONE_DPI", "phone_png", "PINNED_COLOURS",
+           "OCTREE_MAX_COLOURS", "figure_html", "render_png",
            "palette_png", "exact_palette", "quantize"]
 
 #: Largest figure width in pixels (figures wider than the page are rendered at a lower dpi).
 MAX_FIGURE_PX = 1000
+#: Size (inches) and resolution of a figure's phone variant: 400 px wide, its text about 13 px.
+PHONE_INCHES = (4.0, 3.4)
+PHONE_DPI = 100
 #: Resolution of the report's figures (``savefig.dpi`` of :data:`npsdiag.plotting.STYLE`).
 DEFAULT_DPI = 110
 #: Most frequent colours of a figure kept exact in its palette (background, bars, text, grid).
@@ -37,7 +41,8 @@ PINNED_COLOURS = 64
 OCTREE_MAX_COLOURS = 8192
 
 
-def figure_html(fig: Figure | Any, caption: str = "", dpi: int = DEFAULT_DPI, redact: bool = False) -> str:
+def figure_html(fig: Figure | Any, caption: str = "", dpi: int = DEFAULT_DPI, redact: bool = False,
+                phone: bool = False) -> str:
     """Embed a figure as an inline PNG, with its caption as alt text and below it.
 
     Parameters
@@ -54,6 +59,9 @@ def figure_html(fig: Figure | Any, caption: str = "", dpi: int = DEFAULT_DPI, re
         Mask personal data in the caption and in the client text drawn inside
         the figure (segment values, owner and role names: every
         :func:`npsdiag.plotting.label`), when the record draws it now.
+    phone : bool
+        Also embed a phone-sized variant (:data:`PHONE_INCHES` wide, shown on screens narrower than 40rem), so
+        that the chart's text stays legible on a phone instead of shrinking with the picture.
 
     Returns
     -------
@@ -78,8 +86,39 @@ def figure_html(fig: Figure | Any, caption: str = "", dpi: int = DEFAULT_DPI, re
         width_in = 7.5
     dpi = max(50, min(int(dpi), int(MAX_FIGURE_PX / max(width_in, 0.5))))
     png, (w, h) = render_png(fig, dpi)
+    small = phone_png(fig) if phone else None
     return render("figure.html.j2", data=base64.b64encode(png).decode("ascii"), width=w, height=h,
+                  phone=base64.b64encode(small).decode("ascii") if small else None,
                   caption=client_text(caption, redact))
+
+
+def phone_png(fig: Any) -> bytes | None:
+    """The figure redrawn :data:`PHONE_INCHES` wide for a phone (its size and ticks restored afterwards), or None.
+
+    The same fonts on a narrower canvas, so that on a 390 px screen its text is as large as on paper; tick labels
+    that would overlap are thinned (every second, third... label kept). When other texts still overlap
+    (:func:`npsdiag.plotting.overlapping_labels`), there is no phone variant: the report then lets the phone
+    scroll the full-size figure inside its box.
+    """
+    try:
+        size = fig.get_size_inches().copy()
+    except AttributeError:
+        return None
+    width, height = PHONE_INCHES
+    restore = None
+    try:
+        with plotting.style():
+            fig.set_size_inches(width, max(height, min(size[1] * width / size[0] * 1.6, 1.4 * height)))
+            restore = plotting.thin_ticks(fig)
+            legible = not plotting.overlapping_labels(fig) and not plotting.clipped_labels(fig)
+            png = render_png(fig, PHONE_DPI)[0] if legible else None
+    except Exception:  # noqa: BLE001 - the desktop image is still shown
+        png = None
+    finally:
+        if restore is not None:
+            restore()
+        fig.set_size_inches(size)
+    return png
 
 
 def render_png(fig: Any, dpi: int) -> tuple[bytes, tuple[int, int]]:

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from ..findings import SEVERITIES, AreaResult, Diagnosis, Finding
+from .back import action_for
 from .figures import figure_html
 from .partials import render, safe
 from .tables import column_kinds, fmt_evidence, pretty_column, table_html
@@ -58,15 +59,18 @@ def finding_card(f: Finding, redact: bool = False, max_evidence: int = 10) -> di
     """What a finding's card shows, as plain text: the context of the partial ``finding.html.j2``.
 
     The evidence lists the finding's scalar values (at most ``max_evidence``),
-    each under its prettified key and formatted by it.
+    each under its prettified key and formatted by it; ``owner`` and ``measure`` are the typical owner and the
+    measure of progress (:func:`npsdiag.report.back.action_for`).
     """
     scalars = [(k, v) for k, v in (f.evidence or {}).items() if not isinstance(v, (dict, list, tuple, set))]
     kinds = column_kinds([k for k, _ in scalars])
     evidence = [(pretty_column(k), client_text(cut(fmt_evidence(k, v, kinds[k]), MAX_EVIDENCE_CHARS), redact))
                 for k, v in scalars[:max_evidence]]
+    owner, measure = action_for(f)
     return {"id": f.id, "anchor": finding_anchor(f), "severity": f.severity, "title": client_text(f.title, redact),
             "detail": client_text(f.detail, redact), "evidence": evidence,
-            "recommendation": client_text(f.recommendation, redact) if f.recommendation else ""}
+            "recommendation": client_text(f.recommendation, redact) if f.recommendation else "",
+            "owner": owner, "measure": measure}
 
 
 def finding_html(f: Finding, redact: bool = False, max_evidence: int = 10) -> str:

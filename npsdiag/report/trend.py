@@ -75,14 +75,13 @@ def trend_change(trend: pd.DataFrame | None, confidence: float = 0.95, prep: Any
     dict or None
         ``first``, ``last`` (period labels), ``nps_first``, ``nps_last``,
         ``diff`` (points), ``ci_low``, ``ci_high``, ``p_value``; None when
-        fewer than two such periods exist (then reportable periods, partial
-        or not, are used if there are two).
+        fewer than two complete, reportable periods exist (a partial period is
+        never the base of a change claim).
     """
     if trend is None or trend.empty:
         return None
+    # complete, comparable periods only: a 3-week quarter of 86 responses is no base for a change claim
     ok = trend.loc[trend["reportable"].astype(bool) & ~trend["partial"].astype(bool)]
-    if len(ok) < 2:
-        ok = trend.loc[trend["reportable"].astype(bool)]
     if len(ok) < 2:
         return None
     a, b = ok.iloc[-1], ok.iloc[0]

@@ -298,7 +298,10 @@ def relative_weights(
         with the outcome), ``beta`` (standardized regression coefficient),
         ``raw_weight`` (its part of R²; the raw weights add up to R²),
         ``ci_low``, ``ci_high`` (bootstrap interval of the raw weight),
-        ``share`` (raw weight / R², 0-1), ``r2`` (the model's R², repeated).
+        ``share`` (raw weight / R², 0-1), ``share_ci_low``, ``share_ci_high``
+        (bootstrap interval of the share: the percentiles of each
+        replicate's raw weight over its own R²), ``r2`` (the model's R²,
+        repeated).
         Sorted by weight, largest first. Empty when fewer than 3 complete rows.
 
     Notes
@@ -353,7 +356,8 @@ def _relative_weights(y: np.ndarray, x_all: np.ndarray, drivers: list[str], grou
                       ) -> pd.DataFrame:
     """:func:`relative_weights` on the complete rows' arrays (``groups``: cluster codes, -1 for none;
     ``centred``: :func:`_centred` of (y, x_all) when already computed)."""
-    cols = ["driver", "n", "r", "beta", "raw_weight", "ci_low", "ci_high", "share", "r2"]
+    cols = ["driver", "n", "r", "beta", "raw_weight", "ci_low", "ci_high", "share", "share_ci_low", "share_ci_high",
+            "r2"]
     if len(y) < 3 or not drivers:
         return pd.DataFrame(columns=cols)
     if centred is None:
@@ -383,6 +387,12 @@ def _relative_weights(y: np.ndarray, x_all: np.ndarray, drivers: list[str], grou
             a = (1 - confidence) / 2
             out.loc[ok, "ci_low"] = np.quantile(boots, a, axis=0)
             out.loc[ok, "ci_high"] = np.quantile(boots, 1 - a, axis=0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                shares = boots / boots.sum(axis=1, keepdims=True)  # each replicate's shares of its own R²
+            shares = shares[np.all(np.isfinite(shares), axis=1)]
+            if len(shares) >= 20:
+                out.loc[ok, "share_ci_low"] = np.quantile(shares, a, axis=0)
+                out.loc[ok, "share_ci_high"] = np.quantile(shares, 1 - a, axis=0)
     return out[cols].sort_values("raw_weight", ascending=False, na_position="last").reset_index(drop=True)
 
 
@@ -507,7 +517,8 @@ def relative_importance(
         One row per driver: ``driver``, ``n``, ``mean`` (average rating),
         ``r`` (correlation with the outcome), ``share`` (relative weight as
         a share of R², 0-1), ``share_ci_low``, ``share_ci_high`` (its
-        bootstrap interval), ``raw_weight``, ``lmg_share`` (share of R² by
+        bootstrap interval: the percentiles of the replicates' shares of
+        their own R²), ``raw_weight``, ``lmg_share`` (share of R² by
         the LMG decomposition, 0-1), ``r2`` (the model's R²). Largest share
         first; empty when fewer than 3 rows.
 
@@ -531,9 +542,6 @@ def relative_importance(
     rw = _relative_weights(y, x, drivers, groups, n_boot, confidence, seed, centred)
     if rw.empty:
         return pd.DataFrame(columns=cols)
-    r2 = rw["r2"].iloc[0]
-    rw["share_ci_low"] = rw["ci_low"] / r2 if r2 and r2 > 0 else np.nan
-    rw["share_ci_high"] = rw["ci_high"] / r2 if r2 and r2 > 0 else np.nan
     lmg = _shapley_r2(y, x, drivers, cross=centred[1])
     rw["lmg_share"] = rw["driver"].map(dict(zip(lmg["driver"], lmg["share"], strict=True))) if not lmg.empty else np.nan
     rw["mean"] = rw["driver"].map(dict(zip(drivers, x.mean(axis=0) if len(x) else [np.nan] * len(drivers),

@@ -13,7 +13,8 @@ before renewal says little about the renewal. This area measures:
   (:mod:`.followup`);
 - **score staleness**: how the association between score and churn (AUC,
   odds ratio per point) changes with the age of the score at the outcome date
-  (:mod:`.staleness`);
+  (:mod:`.staleness`), with intervals clustered by account
+  (:func:`auc_clustered`, :mod:`.discrimination`);
 - **response rates** by month from invitations, with a trend test, and the
   invitation-to-response latency (:mod:`.rates`);
 - the **callback queue**: the detractors waiting for a follow-up, most
@@ -26,8 +27,10 @@ them on the prepared data, :mod:`.rules` turns the checks into the
 ``decay.*`` findings, :mod:`.figures` draws the figures and :func:`diagnose`
 assembles an :class:`~npsdiag.findings.AreaResult`. The invitations are
 matched to responses by :func:`npsdiag.linking.match_invitations`, the end of
-the data is :func:`npsdiag.linking.data_end_date`; Wilson intervals, AUCs
-and median intervals come from :mod:`npsdiag.stats`.
+the data is :func:`npsdiag.linking.data_end_date`; a response relates to its
+account's outcome only when given before it, with the embargo
+(:func:`npsdiag.linking.before_outcome`, ``settings.outcome_embargo_days``);
+Wilson intervals and median intervals come from :mod:`npsdiag.stats`.
 
 Right-censoring: a detractor who answered less than the SLA before the end
 of the data and has not been followed up yet is *open*, not *never*.
@@ -36,8 +39,8 @@ References
 ----------
 .. [1] Wilson, E. B. (1927). Probable inference, the law of succession, and
    statistical inference. JASA 22(158), 209-212.
-.. [2] Hanley, J. A. & McNeil, B. J. (1982). The meaning and use of the area
-   under a receiver operating characteristic (ROC) curve. Radiology 143(1), 29-36.
+.. [2] Obuchowski, N. A. (1997). Nonparametric analysis of clustered ROC
+   curve data. Biometrics 53(2), 567-578.
 .. [3] Conover, W. J. (1999). Practical Nonparametric Statistics, 3rd ed.,
    section 3.2 (distribution-free confidence interval for a quantile).
 .. [4] Benjamini, Y. & Hochberg, Y. (1995). Controlling the false discovery
@@ -45,6 +48,7 @@ References
 """
 
 from .diagnose import diagnose
+from .discrimination import ClusteredAuc, auc_clustered
 from .figures import plot_auc_by_score_age, plot_churn_by_follow_up, plot_follow_up_ecdf, plot_response_rate
 from .followup import (
     STATUS_ORDER,
@@ -73,6 +77,8 @@ __all__ = [
     "follow_up_churn_model",
     "LogitModel",
     "score_age_bands",
+    "auc_clustered",
+    "ClusteredAuc",
     "staleness_model",
     "stale_after_months",
     "response_rates",

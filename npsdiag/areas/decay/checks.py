@@ -27,7 +27,14 @@ import pandas as pd
 
 from ...clean import Prepared
 from ...findings import Check, Figure
-from ...linking import RESPONSE_WINDOW_DAYS, account_rows, data_end_date, invitation_first_response, matched_frame
+from ...linking import (
+    RESPONSE_WINDOW_DAYS,
+    account_rows,
+    before_outcome,
+    data_end_date,
+    invitation_first_response,
+    matched_frame,
+)
 from ...stats.multiplicity import bh_adjust
 from . import figures, followup, rates, staleness
 from .models import binomial_greater
@@ -40,6 +47,20 @@ __all__ = ["DecayInputs", "LinkedOutcomes", "gather", "linked_outcomes", "matche
            "multiple_testing", "callback_queue_summary"]
 
 FREQ_UNIT = {"W": "week", "M": "month", "Q": "quarter"}
+
+#: Why a check could not run, in the words findings.json and the report use (plain English, no config keys).
+REASONS = {
+    "outcomes": "needs to know which accounts renewed and which churned",
+    "follow_up": "needs the dates detractors were called back",
+    "outcome_dates": "needs the accounts' renewal or churn dates",
+    "invitations": "needs the list of survey invitations",
+    "invitation_match": "the invitations cannot be matched to the responses (they share no respondent or response id)",
+    "invitation_dates": "needs the dates the survey invitations were sent",
+    "few_bands": "too few detractors with a known account outcome to compare follow-up speeds",
+    "no_scored": "no score was given early enough before an account's renewal or churn date",
+    "no_latency": "no response is dated after its invitation",
+    "queue": "the callback queue could not be built",
+}
 
 
 @dataclass(frozen=True, eq=False)
@@ -92,8 +113,10 @@ class LinkedOutcomes:
     ``responses`` holds ``score``, ``category``, ``responded_at``,
     ``followed_up_at`` (when present), ``account_id`` (the account's integer
     code: a cluster label), ``churned`` and ``outcome_at`` (when present), for
-    responses given before their account's outcome; ``n_after_outcome``
-    responses dated after it were left out.
+    responses given before their account's outcome
+    (:func:`npsdiag.linking.before_outcome`, with the embargo);
+    ``n_after_outcome`` responses dated after it, or less than the embargo
+    before it, were left out.
     """
 
     responses: pd.DataFrame
@@ -151,13 +174,21 @@ def _linked_responses(prep: Prepared) -> pd.DataFrame:
 
 
 def linked_outcomes(inputs: DecayInputs) -> LinkedOutcomes | None:
-    """The responses linked to their account's outcome, given before it; None without account outcomes."""
+    """The responses linked to their account's outcome, given before it; None without account outcomes.
+
+    "Before" is :func:`npsdiag.linking.before_outcome` with
+    ``settings.outcome_embargo_days``, the rule of every area that relates
+    scores to outcomes: a response dated less than the embargo before its
+    account's outcome (or after it) is left out; one whose order is unknown
+    (a date missing) is kept.
+    """
     if not inputs.has_outcomes:
         return None
     linked = _linked_responses(inputs.prep)
     n_after = 0
     if "outcome_at" in linked:
-        before = linked["outcome_at"].isna() | (linked["responded_at"] <= linked["outcome_at"])
+        before = before_outcome(linked["responded_at"], linked["outcome_at"],
+                                float(inputs.prep.settings.outcome_embargo_days))
         n_after = int((~before).sum())
         linked = linked[before]
     return LinkedOutcomes(linked, n_after)
@@ -206,15 +237,22 @@ def _figure(check: Check, key: str, caption: str, plot: Callable[..., Any], *arg
 
 
 def account_outcomes(inputs: DecayInputs, linked: LinkedOutcomes | None) -> Check:
-    """Responses linked to an account outcome; those dated after it are left out of the churn checks."""
+    """Responses linked to an account outcome; those dated after it (or within the embargo) are left out.
+
+    Not substantive: it only links the inputs of the churn checks.
+    """
     if linked is None:
-        return Check.skipped("account_outcomes", "needs account outcomes (accounts.churned)")
+        return Check.skipped("account_outcomes", REASONS["outcomes"], substantive=False)
     notes = []
+    embargo = float(inputs.prep.settings.outcome_embargo_days)
     if linked.n_after_outcome:
-        notes.append(f"{linked.n_after_outcome} response(s) dated after their account's renewal/churn date "
-                     "are left out of the churn analyses.")
-    return Check("account_outcomes", notes=notes,
-                 context={"n_linked": len(linked.responses), "n_after_outcome": linked.n_after_outcome})
+        within = f", or less than {embargo:g} days before it," if embargo > 0 else ""
+        notes.append(f"{linked.n_after_outcome} response(s) dated after their account's renewal/churn date{within} "
+                     "are left out of the churn analyses (a score given once the decision is taken would flatter "
+                     "the score).")
+    return Check("account_outcomes", notes=notes, substantive=False,
+                 context={"n_linked": len(linked.responses), "n_after_outcome": linked.n_after_outcome,
+                          "embargo_days": embargo})
 
 
 def _follow_up_by_period(det: pd.DataFrame, freq: str, inputs: DecayInputs) -> tuple[pd.DataFrame, str]:
@@ -251,8 +289,8 @@ def follow_up(inputs: DecayInputs) -> Check:
     :data:`~.rules.NEVER_TOLERANCE` never followed up.
     """
     if not inputs.has_follow_up:
-        return Check.skipped("follow_up", "needs follow-up dates (responses.followed_up_at)",
-                             "Follow-up not assessed: needs follow-up dates (responses.followed_up_at).")
+        return Check.skipped("follow_up", REASONS["follow_up"],
+                             "Follow-up not assessed: the export has no dates on which detractors were called back.")
     prep, sla, conf = inputs.prep, inputs.sla, inputs.confidence
     r = prep.responses
     check = Check("follow_up", context={"sla": sla})
@@ -311,10 +349,11 @@ def follow_up_effect(inputs: DecayInputs, follow_up_check: Check, linked: Linked
     """
     name = "follow_up_effect"
     if "summary" not in follow_up_check.context:
-        return Check.skipped(name, "needs detractors with follow-up dates")
+        return Check.skipped(name, REASONS["follow_up"])
     if linked is None:
-        return Check.skipped(name, "needs account outcomes (accounts.churned)",
-                             "Follow-up effect not assessed: needs account outcomes (accounts.churned).")
+        return Check.skipped(name, REASONS["outcomes"],
+                             "Follow-up effect not assessed: the export does not say which accounts renewed and "
+                             "which churned.")
     sla, conf = inputs.sla, inputs.confidence
     ld = followup.follow_up_latency(linked.responses, sla_days=sla, end=inputs.end)
     ld = ld[ld["category"] == "detractor"].copy()
@@ -323,14 +362,16 @@ def follow_up_effect(inputs: DecayInputs, follow_up_check: Check, linked: Linked
     ld["band_code"] = ld["band"].cat.codes
     tab = followup.follow_up_churn(ld, confidence=conf)
     if len(tab) < 2:
-        return Check.skipped(name, "fewer than two follow-up bands with account outcomes")
+        return Check.skipped(name, REASONS["few_bands"])
     check = Check(name)
     _table(check, "churn_by_follow_up", _round(tab.drop(columns="band_code")),
-           f"Churn of detractors' accounts by follow-up speed, with {inputs.pct} Wilson intervals (one row per "
-           "detractor response linked to an account outcome).")
+           f"Churn of detractors' accounts by follow-up speed, one row per detractor response linked to an account "
+           f"outcome, with {inputs.pct} Wilson intervals that count an account's responses together (the design "
+           "effect: how much an account's several responses widen them)." + _embargo_words(inputs))
     _figure(check, "churn_by_follow_up",
             f"Churn rate of detractors' accounts by how fast the detractor was followed up, with {inputs.pct} Wilson "
-            "intervals. An association, not proof of cause.", figures.plot_churn_by_follow_up, tab)
+            "intervals counting an account's responses together. An association, not proof of cause.",
+            figures.plot_churn_by_follow_up, tab)
     model = followup.follow_up_churn_model(ld, confidence=conf)
     if not model.fitted:
         check.notes.append(f"Follow-up effect: the churn model could not be fitted ({model.covariance}).")
@@ -341,7 +382,9 @@ def follow_up_effect(inputs: DecayInputs, follow_up_check: Check, linked: Linked
     check.context.update(table=tab, model=model, sla=sla,
                          p_values={"follow_up_effect": float(model.terms["p_value"].iloc[0])})
     check.notes.append("Follow-up effect: logistic regression of churn on the follow-up band, controlling for the "
-                       "score (maximum likelihood, errors clustered by account). An association, not proof of cause.")
+                       "score (maximum likelihood, errors clustered by account). Churn per band with Wilson intervals "
+                       "on effective counts (responses divided by the design effect of the band's churn rate, "
+                       "accounts as clusters; Dean & Pagano 2015). An association, not proof of cause.")
     return check
 
 
@@ -358,6 +401,13 @@ def _staleness_p_value(model: pd.DataFrame, bands: pd.DataFrame) -> float | None
     return p2 / 2 if b_int > 0 else 1 - p2 / 2
 
 
+def _embargo_words(inputs: DecayInputs) -> str:
+    """The captions' sentence on the embargo before the outcome (empty without one)."""
+    embargo = float(inputs.prep.settings.outcome_embargo_days)
+    return (f" Responses given less than {embargo:g} days before the account's renewal or churn date are left out."
+            if embargo > 0 else "")
+
+
 def score_staleness(inputs: DecayInputs, linked: LinkedOutcomes | None) -> Check:
     """Association of score and churn by the age of the score at the outcome date, and its score x age model.
 
@@ -369,27 +419,30 @@ def score_staleness(inputs: DecayInputs, linked: LinkedOutcomes | None) -> Check
     """
     name = "score_staleness"
     if linked is None:
-        return Check.skipped(name, "needs account outcomes with dates",
-                             "Score staleness not assessed: needs account outcomes (accounts.churned) with dates "
-                             "(accounts.outcome_at).")
+        return Check.skipped(name, REASONS["outcomes"],
+                             "Score staleness not assessed: the export does not say which accounts renewed and which "
+                             "churned, nor when.")
     if not inputs.has_outcome_dates or "outcome_at" not in linked.responses:
-        return Check.skipped(name, "needs the renewal/churn date",
-                             "Score staleness not assessed: needs the renewal/churn date (accounts.outcome_at).")
+        return Check.skipped(name, REASONS["outcome_dates"],
+                             "Score staleness not assessed: the export has no renewal or churn dates of the "
+                             "accounts.")
     st = linked.responses.dropna(subset=["outcome_at", "score"]).copy()
     st["score_age_months"] = ((st["outcome_at"] - st["responded_at"]).dt.total_seconds() / 86400
                               / staleness.DAYS_PER_MONTH)
-    bands = staleness.score_age_bands(st, confidence=inputs.confidence)
+    bands = staleness.score_age_bands(st, confidence=inputs.confidence, cluster="account_id")
     if not len(bands):
-        return Check.skipped(name, "no scored response before a dated outcome")
+        return Check.skipped(name, REASONS["no_scored"])
     check = Check(name)
     _table(check, "score_staleness", _round(bands.drop(columns=["months_from", "months_to", "p_value"])),
            "Association of score with churn by the age of the score at the account's renewal/churn date: AUC (0.5 = "
-           "none; Hanley-McNeil interval) and odds ratio of churn per score point (below 1 = higher scores churn "
-           "less).")
+           f"none) and odds ratio of churn per score point (below 1 = higher scores churn less), with {inputs.pct} "
+           "intervals that count each account's responses together; the design effect says how much wider that "
+           "makes the AUC's variance than if every response were independent." + _embargo_words(inputs))
     if bands["auc"].notna().any():
         _figure(check, "auc_by_score_age",
-                f"How well the score separates churned from retained accounts (AUC, {inputs.pct} Hanley-McNeil "
-                "interval) by the age of the score at the account's outcome date; 0.5 means the score tells nothing.",
+                f"How well the score separates churned from retained accounts (AUC, {inputs.pct} interval counting "
+                "each account's responses together) by the age of the score at the account's outcome date; 0.5 "
+                "means the score tells nothing.",
                 figures.plot_auc_by_score_age, bands)
     model = staleness.staleness_model(st, confidence=inputs.confidence)
     stale = staleness.stale_after_months(bands)
@@ -408,9 +461,11 @@ def score_staleness(inputs: DecayInputs, linked: LinkedOutcomes | None) -> Check
     else:
         check.notes.append(f"Score staleness: the interaction model could not be fitted ({model.covariance}).")
     check.notes.append("Score staleness: the age of a score is the time from the response to its account's "
-                       "renewal/churn date; AUC with the Hanley & McNeil (1982) interval per age band (which treats "
-                       "responses as independent), and a logistic model of churn on score x age with errors "
-                       "clustered by account, which decides the finding.")
+                       "renewal/churn date; per age band, the AUC with Obuchowski's (1997) nonparametric interval "
+                       "for clustered data (an account's responses share its outcome, so they are a cluster; with "
+                       "one response per account it is DeLong's) and the odds ratio per point with errors clustered "
+                       "by account; a logistic model of churn on score x age, errors clustered by account, decides "
+                       "the finding.")
     return check
 
 
@@ -433,10 +488,10 @@ def response_rates(inputs: DecayInputs, matched: pd.DataFrame | None) -> Check:
     """
     name = "response_rates"
     if not inputs.has_invitations:
-        return Check.skipped(name, "needs the invitations table",
-                             "Response rates not assessed: needs the invitations table.")
+        return Check.skipped(name, REASONS["invitations"],
+                             "Response rates not assessed: the export has no list of survey invitations.")
     if matched is None:
-        return Check.skipped(name, "invitations and responses share no id to match on",
+        return Check.skipped(name, REASONS["invitation_match"],
                              "Response rates not assessed: invitations and responses share no respondent or "
                              "response id to match on.")
     conf, end = inputs.confidence, inputs.end
@@ -482,10 +537,10 @@ def response_latency(inputs: DecayInputs, matched: pd.DataFrame | None) -> Check
     elif matched is not None:
         src = matched[matched["responded"]]
     else:
-        return Check.skipped(name, "needs invitation dates (invitations or responses.invited_at)")
+        return Check.skipped(name, REASONS["invitation_dates"])
     lat = rates.response_latency(src, confidence=inputs.confidence)
     if lat.n == 0:
-        return Check.skipped(name, "no response after its invitation")
+        return Check.skipped(name, REASONS["no_latency"])
     columns = ["n", "median_days", "median_ci_low", "median_ci_high", "p75_days", "p90_days", "share_over_long",
                "over_long_ci_low", "over_long_ci_high"]
     check = Check(name, context={"latency": lat, "p_values": {"latency_median": lat.p_median,
@@ -501,15 +556,16 @@ def multiple_testing(inputs: DecayInputs, checks: list[Check]) -> Check:
     """The p-values of every test behind the area's findings, adjusted together (Benjamini-Hochberg).
 
     Context: ``p_values`` and ``p_adj`` (test key -> p-value, in check
-    order), ``alpha`` and ``confidence``; the rules read it.
+    order), ``alpha`` and ``confidence``; the rules read it. Not substantive:
+    it supports the other checks' findings.
     """
     tests = {k: p for c in checks for k, p in c.context.get("p_values", {}).items()}
     keys = list(tests)
     p_adj = dict(zip(keys, bh_adjust([tests[k] for k in keys]), strict=True)) if keys else {}
     notes = (["p-values of the tests behind this section's findings are adjusted together (Benjamini-Hochberg)."]
              if keys else [])
-    return Check("multiple_testing", notes=notes, context={"p_values": tests, "p_adj": p_adj, "alpha": inputs.alpha,
-                                                           "confidence": inputs.confidence})
+    return Check("multiple_testing", notes=notes, substantive=False,
+                 context={"p_values": tests, "p_adj": p_adj, "alpha": inputs.alpha, "confidence": inputs.confidence})
 
 
 def callback_queue_summary(inputs: DecayInputs) -> Check:
@@ -521,15 +577,19 @@ def callback_queue_summary(inputs: DecayInputs) -> Check:
     try:
         q = callback_queue(inputs.prep)
     except Exception as exc:  # noqa: BLE001 - the queue must never stop the diagnosis
-        return Check.skipped(name, "the callback queue could not be built",
-                             f"Callback queue could not be built ({type(exc).__name__}).")
-    check = Check(name, context={"exports": {"callback_queue.csv": q}})
+        return Check.skipped(name, REASONS["queue"], f"Callback queue could not be built ({type(exc).__name__}).",
+                             substantive=False)
+    check = Check(name, context={"exports": {"callback_queue.csv": q}}, substantive=False)
     if len(q):
-        show = [c for c in ("priority", "status", "account_id", "account_name", "role", "owner", "score",
-                            "responded_at", "days_waiting", "arr") if c in q]
-        top = q.head(10)[show].copy()
+        top = q.head(10)
+        # the report names each row by its account and response id (the respondent, often an e-mail, stays in the
+        # CSV), and by its row in the export where neither is known
+        unnamed = (top["account_id"].isna() & top["response_id"].isna()).any()
+        show = ["priority", "status", "account_id", "account_name", "response_id",
+                *(["source_row"] if unnamed else []), "role", "owner", "score", "responded_at", "days_waiting", "arr"]
+        top = top[show].copy()
         top["responded_at"] = pd.to_datetime(top["responded_at"]).dt.strftime("%Y-%m-%d")
         _table(check, "callback_queue_top", top.dropna(axis=1, how="all"),
-               f"The first 10 of {len(q)} detractors waiting for a callback (full list in callback_queue.csv), "
-               "prioritised by ARR discounted for the age of the feedback.")
+               f"The first 10 of {len(q)} detractors waiting for a callback (full list in callback_queue.csv, with "
+               "every identifier of the export), prioritised by ARR discounted for the age of the feedback.")
     return check

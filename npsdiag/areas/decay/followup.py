@@ -15,6 +15,9 @@ References
    statistical inference. JASA 22(158), 209-212.
 .. [2] Conover, W. J. (1999). Practical Nonparametric Statistics, 3rd ed.,
    section 3.2 (distribution-free confidence interval for a quantile).
+.. [3] Dean, N. & Pagano, M. (2015). Evaluating confidence interval methods
+   for binomial proportions in clustered surveys. Journal of Survey
+   Statistics and Methodology 3(4), 484-503.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ...stats.design import proportion_design_effect
 from ...stats.medians import median_ci_sorted
 from ...stats.multiplicity import bh_adjust
 from ...stats.proportions import wilson_interval
@@ -300,8 +304,9 @@ def follow_up_churn(
     band: str = "band",
     churned: str = "churned",
     confidence: float = 0.95,
+    cluster: str | None = "account_id",
 ) -> pd.DataFrame:
-    """Churn rate per follow-up latency band, with Wilson intervals.
+    """Churn rate per follow-up latency band, with Wilson intervals that count an account's responses together.
 
     Parameters
     ----------
@@ -310,13 +315,25 @@ def follow_up_churn(
         boolean churn column; rows without either are ignored.
     band, churned : str
     confidence : float
+    cluster : str, optional
+        The column whose responses share one outcome (the account). None, or
+        a column not in ``data``: responses are independent.
 
     Returns
     -------
     DataFrame
         ``band``, ``band_code`` (0 = fastest), ``n``, ``churned``,
-        ``churn_rate``, ``ci_low``, ``ci_high``; bands without responses are
-        left out.
+        ``churn_rate``, ``ci_low``, ``ci_high`` and ``design_effect``; bands
+        without responses are left out.
+
+    Notes
+    -----
+    An account's detractor responses share its churn, so they are a cluster:
+    the Wilson (1927) interval is computed on the band's Kish effective
+    counts (responses and churned divided by the design effect of its churn
+    rate, :func:`npsdiag.stats.design.proportion_design_effect`; at least 1),
+    as Dean & Pagano (2015) recommend for clustered proportions. Without
+    clusters it is the plain Wilson interval.
 
     Examples
     --------
@@ -327,17 +344,23 @@ def follow_up_churn(
     """
     d = data[data[band].notna() & data[churned].notna()]
     cats = list(d[band].cat.categories) if isinstance(d[band].dtype, pd.CategoricalDtype) else sorted(d[band].unique())
+    clustered = bool(cluster and cluster in d)
     rows = []
     for code, label in enumerate(cats):
         g = d[d[band] == label]
         if len(g) == 0:
             continue
-        k = int(g[churned].astype(bool).sum())
-        rows.append({"band": label, "band_code": code, "n": len(g), "churned": k, "churn_rate": k / len(g)})
-    out = pd.DataFrame(rows, columns=["band", "band_code", "n", "churned", "churn_rate"])
-    lo, hi = wilson_interval(out["churned"], out["n"], confidence)
+        y = g[churned].astype(bool)
+        k = int(y.sum())
+        deff = proportion_design_effect(y, g[cluster]) if clustered else 1.0
+        rows.append({"band": label, "band_code": code, "n": len(g), "churned": k, "churn_rate": k / len(g),
+                     "design_effect": deff})
+    out = pd.DataFrame(rows, columns=["band", "band_code", "n", "churned", "churn_rate", "design_effect"])
+    deff = out["design_effect"].to_numpy(dtype=float)
+    lo, hi = wilson_interval(out["churned"].to_numpy(dtype=float) / deff, out["n"].to_numpy(dtype=float) / deff,
+                             confidence)
     out["ci_low"], out["ci_high"] = lo, hi
-    return out
+    return out[["band", "band_code", "n", "churned", "churn_rate", "ci_low", "ci_high", "design_effect"]]
 
 
 def follow_up_churn_model(

@@ -2,8 +2,13 @@
 
 :func:`callback_queue` lists the detractors who have not been followed up
 (or were followed up after the SLA), one row per respondent (their latest
-detractor response), prioritised by ARR and recency. A run writes it as
-``callback_queue.csv`` beside the report (:func:`npsdiag.outputs.write_outputs`)::
+detractor response), prioritised by ARR and recency. It is the front line's
+to-do list, so every row says who to call with every identifier the export
+has (respondent, response id, account id and name) and always the row of the
+response in the export (``source_row``); identifiers are never redacted (a
+long numeric user id that happens to pass the card check is an id, not a
+card). A run writes it as ``callback_queue.csv`` beside the report
+(:func:`npsdiag.outputs.write_outputs`)::
 
     from npsdiag.outputs import write_csv_safely
     write_csv_safely(callback_queue(prep), report_dir / "callback_queue.csv")
@@ -15,15 +20,22 @@ import numpy as np
 import pandas as pd
 
 from ...clean import Prepared
+from ...io import ROW
 from ...linking import account_rows, data_end_date
 from ...redact import redact_text
 from .followup import follow_up_latency
 
-__all__ = ["CALLBACK_COLUMNS", "HALF_LIFE_DAYS", "callback_queue"]
+__all__ = ["CALLBACK_COLUMNS", "IDENTIFIER_COLUMNS", "MISSING_TEXT", "HALF_LIFE_DAYS", "callback_queue",
+           "blank_missing_text"]
 
 #: Columns of the callback queue, in order (a stable contract: the CSV always has them all).
-CALLBACK_COLUMNS = ("priority", "status", "account_id", "account_name", "respondent", "role", "owner", "score",
-                    "responded_at", "followed_up_at", "days_waiting", "arr", "priority_score", "comment")
+CALLBACK_COLUMNS = ("priority", "status", "account_id", "account_name", "respondent", "response_id", "source_row",
+                    "role", "owner", "score", "responded_at", "followed_up_at", "days_waiting", "arr",
+                    "priority_score", "comment")
+#: The columns that say who to call, best first: never redacted; ``source_row`` is always filled.
+IDENTIFIER_COLUMNS = ("respondent", "response_id", "account_id", "account_name", "source_row")
+#: Text that stands for a missing value in exports (R's ``NA``, Excel's ``#N/A``...), compared lower-cased and trimmed.
+MISSING_TEXT = frozenset({"", "na", "n/a", "n.a.", "n.a", "#n/a", "nan", "null", "<na>"})
 #: The ARR of a waiting detractor counts half after this many days (the feedback goes stale).
 HALF_LIFE_DAYS: float = 90
 _STATUS_LABEL = {"never": "not followed up", "open": "not followed up (within SLA)", "late": "followed up late",
@@ -61,9 +73,14 @@ def callback_queue(
         ``account_id``, ``account_name``, ``respondent``, ``role``, ``owner``,
         ``score``, ``responded_at``, ``followed_up_at``, ``days_waiting``
         (days from the response to the follow-up, or to the end of the data
-        when none), ``arr``, ``priority_score`` and ``comment``. Respondent ids
-        and comments are redacted (:func:`npsdiag.redact.redact_text`) when
-        ``settings.redact_pii`` is set.
+        when none), ``arr``, ``priority_score`` and ``comment``, with
+        ``response_id`` and ``source_row`` (the response's row in the
+        responses export, counting the header as 1) after ``respondent``:
+        every row has at least its ``source_row``. Comments are redacted
+        (:func:`npsdiag.redact.redact_text`) when ``settings.redact_pii`` is
+        set; the identifiers (:data:`IDENTIFIER_COLUMNS`) never are. Text
+        that stands for a missing value (``NA``, ``N/A``...,
+        :data:`MISSING_TEXT`) is left empty.
 
     Notes
     -----
@@ -100,10 +117,29 @@ def _queue(prep: Prepared, exclude_churned: bool, half_life_days: float, include
     sc = out["score"]
     if sc.notna().any() and bool(((sc.dropna() % 1) == 0).all()):
         out["score"] = pd.array(sc.to_numpy(), dtype="Float64").astype("Int64")
-    if prep.settings.redact_pii:
-        for c in ("respondent", "comment"):
-            out[c] = redact_text(out[c].astype("string"))
+    for c in ("account_id", "account_name", "respondent", "response_id", "role", "owner", "comment"):
+        out[c] = blank_missing_text(out[c])
+    if prep.settings.redact_pii:  # the comment only: an identifier is what the front line calls back
+        out["comment"] = redact_text(out["comment"].astype("string"))
     return out[list(CALLBACK_COLUMNS)]
+
+
+def blank_missing_text(values: pd.Series) -> pd.Series:
+    """``values`` with text that stands for a missing value (:data:`MISSING_TEXT`: ``NA``, ``N/A``...) missing.
+
+    Text columns (object or string) come back as ``string``; other columns
+    (numbers, dates) as they are. Vectorised (Arrow string kernels).
+
+    Examples
+    --------
+    >>> blank_missing_text(pd.Series(["too slow", "NA", " n/a ", None, "#N/A", "Nathan"])).tolist()
+    ['too slow', <NA>, <NA>, <NA>, <NA>, 'Nathan']
+    """
+    if not (values.dtype == object or pd.api.types.is_string_dtype(values)):
+        return values
+    text = values.astype("string")
+    marker = text.str.strip().str.lower().isin(MISSING_TEXT).fillna(False).to_numpy(dtype=bool)
+    return text.mask(marker) if marker.any() else text
 
 
 def _waiting(prep: Prepared, include_late: bool) -> pd.DataFrame | None:
@@ -129,8 +165,11 @@ def _waiting(prep: Prepared, include_late: bool) -> pd.DataFrame | None:
     if "followed_up_at" in r:
         det["followed_up_at"] = r["followed_up_at"].to_numpy()[pos]
     has_resp = "respondent_id" in r
-    if has_resp:
-        det["_resp"] = prep.codes("respondent_id")[0][pos]
+    if has_resp:  # a respondent written "NA" is no respondent: those rows are not one person's answers
+        codes, uniq = prep.codes("respondent_id")
+        named = np.append(blank_missing_text(pd.Series(uniq, dtype=object)).notna().to_numpy(dtype=bool), False)
+        resp = np.asarray(codes)[pos]
+        det["_resp"] = np.where(named[resp], resp, -1)
     if "followed_up_at" in det:
         fu = follow_up_latency(det, sla_days=float(prep.settings.follow_up_sla_days), end=end)
         wanted = ["never", "open"] + (["late"] if include_late else [])
@@ -193,6 +232,9 @@ def _ranked(r: pd.DataFrame, fu: pd.DataFrame, half_life_days: float) -> pd.Data
         "account_id": text("account_id"),
         "account_name": col("_name"),
         "respondent": text("respondent_id"),
+        "response_id": text("response_id"),
+        "source_row": pd.array(r[ROW].to_numpy()[rows], dtype="Int64") if ROW in r else pd.array([pd.NA] * n,
+                                                                                                dtype="Int64"),
         "role": text("role"),
         "owner": text("owner"),
         "score": text("score").astype(float),

@@ -53,8 +53,8 @@ RATE_HIGH_DROP_POINTS, RATE_HIGH_RELATIVE_DROP = 10, 0.3
 RATE_MEDIUM_POINTS_PER_YEAR = 2
 
 #: The area's reason when none of its inputs is there.
-NOT_ASSESSED = ("needs follow-up dates (responses.followed_up_at), invitation dates (invitations or "
-                "responses.invited_at) or account outcomes with dates")
+NOT_ASSESSED = ("needs the dates detractors were called back, the dates survey invitations were sent, or which "
+                "accounts renewed or churned and when")
 
 
 

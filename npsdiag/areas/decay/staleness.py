@@ -5,12 +5,15 @@ than a recent one. :func:`score_age_bands` measures the association of score
 and churn (AUC, odds ratio per point) per band of score age at the outcome
 date, :func:`staleness_model` tests whether it weakens with age (a score x
 age interaction) and :func:`stale_after_months` reads the age from which the
-score no longer predicts churn.
+score no longer predicts churn. Accounts answer many times: every interval
+here is clustered by account.
 
 References
 ----------
-.. [1] Hanley, J. A. & McNeil, B. J. (1982). The meaning and use of the area
-   under a receiver operating characteristic (ROC) curve. Radiology 143(1), 29-36.
+.. [1] Obuchowski, N. A. (1997). Nonparametric analysis of clustered ROC
+   curve data. Biometrics 53(2), 567-578.
+.. [2] Cameron, A. C. & Miller, D. L. (2015). A practitioner's guide to
+   cluster-robust inference. Journal of Human Resources, 50(2), 317-372.
 """
 
 from __future__ import annotations
@@ -20,16 +23,20 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from ...stats.auc import auc_hanley_mcneil
 from ...stats.regression import odds_ratios
+from .discrimination import auc_clustered
 from .models import LogitModel, fit_logit
 
-__all__ = ["AGE_BANDS_MONTHS", "DAYS_PER_MONTH", "score_age_bands", "staleness_model", "stale_after_months"]
+__all__ = ["AGE_BANDS_MONTHS", "DAYS_PER_MONTH", "BAND_COLUMNS", "score_age_bands", "staleness_model",
+           "stale_after_months"]
 
 #: Age bands (months between response and account outcome) for score staleness.
 AGE_BANDS_MONTHS: tuple[float, ...] = (0, 3, 6, 12, math.inf)
 #: Days in an average month (score ages are in months of 365.25 / 12 days).
 DAYS_PER_MONTH = 365.25 / 12
+#: Columns of :func:`score_age_bands`.
+BAND_COLUMNS = ["band", "months_from", "months_to", "n", "accounts", "n_churned", "churn_rate", "auc", "auc_ci_low",
+                "auc_ci_high", "auc_design_effect", "odds_ratio_per_point", "or_ci_low", "or_ci_high", "p_value"]
 
 
 def score_age_bands(
@@ -39,6 +46,7 @@ def score_age_bands(
     age_months: str = "score_age_months",
     bands: Sequence[float] = AGE_BANDS_MONTHS,
     confidence: float = 0.95,
+    cluster: str | None = "account_id",
 ) -> pd.DataFrame:
     """Association between score and churn per band of score age at the outcome date.
 
@@ -51,16 +59,24 @@ def score_age_bands(
     bands : sequence of float
         Band edges in months, left-closed (``[0, 3)``, ``[3, 6)``...).
     confidence : float
+    cluster : str, optional
+        The column whose responses form a cluster (the account: its responses
+        share one outcome). None, or a column not in ``data``: responses are
+        treated as independent.
 
     Returns
     -------
     DataFrame
-        ``band``, ``months_from``, ``months_to``, ``n``, ``n_churned``,
-        ``churn_rate``, ``auc`` with ``auc_ci_low``/``auc_ci_high`` (Hanley &
-        McNeil 1982; 0.5 = no association), ``odds_ratio_per_point`` with
-        ``or_ci_low``/``or_ci_high`` and ``p_value`` (univariate logistic
-        regression of churn on score in the band; an odds ratio below 1 means
-        higher scores churn less).
+        Columns :data:`BAND_COLUMNS`: ``band``, ``months_from``,
+        ``months_to``, ``n`` (responses), ``accounts`` (clusters),
+        ``n_churned``, ``churn_rate``, ``auc`` with ``auc_ci_low``/
+        ``auc_ci_high`` (Obuchowski 1997's clustered interval,
+        :func:`~npsdiag.areas.decay.auc_clustered`; 0.5 = no association) and
+        ``auc_design_effect`` (its variance over DeLong's for independent
+        responses), ``odds_ratio_per_point`` with ``or_ci_low``/``or_ci_high``
+        and ``p_value`` (univariate logistic regression of churn on score in
+        the band, errors clustered by ``cluster`` with at least 20 clusters;
+        an odds ratio below 1 means higher scores churn less).
 
     Examples
     --------
@@ -69,7 +85,9 @@ def score_age_bands(
     >>> score_age_bands(d)[["band", "n", "auc"]].values.tolist()
     [['0-3 months', 3, 1.0], ['6-12 months', 1, nan]]
     """
-    d = data[[score, churned, age_months]].dropna()
+    clustered = bool(cluster and cluster in data)
+    keep = [score, churned, age_months] + ([cluster] if clustered else [])
+    d = data[keep].dropna(subset=[score, churned, age_months])
     d = d[d[age_months] >= 0]
     rows = []
     for lo, hi in zip(bands[:-1], bands[1:], strict=True):
@@ -78,20 +96,21 @@ def score_age_bands(
             continue
         label = f"{lo:g}-{hi:g} months" if math.isfinite(hi) else f"{lo:g}+ months"
         y = g[churned].astype(bool)
-        auc = auc_hanley_mcneil(g[score], y, confidence)
+        auc = auc_clustered(g.assign(**{churned: y}), score, churned, cluster if clustered else None, confidence)
         row = {"band": label, "months_from": float(lo), "months_to": float(hi), "n": len(g),
+               "accounts": int(g[cluster].nunique(dropna=False)) if clustered else len(g),
                "n_churned": int(y.sum()), "churn_rate": float(y.mean()), "auc": auc.auc,
-               "auc_ci_low": auc.ci_low, "auc_ci_high": auc.ci_high, "odds_ratio_per_point": math.nan,
-               "or_ci_low": math.nan, "or_ci_high": math.nan, "p_value": math.nan}
-        res, _ = fit_logit(y.to_numpy(), pd.DataFrame({"const": 1.0, "score": g[score].astype(float)}))
+               "auc_ci_low": auc.ci_low, "auc_ci_high": auc.ci_high, "auc_design_effect": auc.design_effect,
+               "odds_ratio_per_point": math.nan, "or_ci_low": math.nan, "or_ci_high": math.nan,
+               "p_value": math.nan}
+        res, _ = fit_logit(y.to_numpy(), pd.DataFrame({"const": 1.0, "score": g[score].astype(float)}),
+                           g[cluster] if clustered else None)
         if res is not None:
             t = odds_ratios(res, {"score": "score"}, confidence).iloc[0]
             row.update(odds_ratio_per_point=t["odds_ratio"], or_ci_low=t["ci_low"], or_ci_high=t["ci_high"],
                        p_value=t["p_value"])
         rows.append(row)
-    cols = ["band", "months_from", "months_to", "n", "n_churned", "churn_rate", "auc", "auc_ci_low",
-            "auc_ci_high", "odds_ratio_per_point", "or_ci_low", "or_ci_high", "p_value"]
-    return pd.DataFrame(rows, columns=cols)
+    return pd.DataFrame(rows, columns=BAND_COLUMNS)
 
 
 def staleness_model(

@@ -19,9 +19,12 @@ decompositions of the model's explained variance do (both in
 The two agree closely in practice (Johnson 2000; LeBreton et al. 2004);
 :func:`key_drivers` reports both with bootstrap intervals, and
 :func:`churn_drivers` gives the odds ratio per standard deviation of each
-driver beside its share of the pseudo-R²; :func:`plot_drivers` draws the
+driver beside its share of the pseudo-R², on the accounts' ratings given
+before their outcome (:func:`account_ratings`, with the embargo of
+:func:`npsdiag.linking.before_outcome`); :func:`plot_drivers` draws the
 shares. :func:`diagnose` runs the area's checks (``checks``: score drivers,
-churn drivers) and its summary (``rules``).
+churn drivers) and its rule (``rules``: ``drivers.dominant_driver``, one
+driver explaining most of the score beyond doubt, or alone predicting churn).
 
 References
 ----------
@@ -42,8 +45,9 @@ References
 """
 
 from ...stats.keydrivers import relative_weights, shapley_r2
-from .blocks import churn_drivers, key_drivers
+from .blocks import account_ratings, churn_drivers, key_drivers, ratings_by_account
 from .diagnose import diagnose
 from .figures import plot_drivers
 
-__all__ = ["relative_weights", "shapley_r2", "key_drivers", "churn_drivers", "plot_drivers", "diagnose"]
+__all__ = ["relative_weights", "shapley_r2", "key_drivers", "account_ratings", "ratings_by_account", "churn_drivers",
+           "plot_drivers", "diagnose"]

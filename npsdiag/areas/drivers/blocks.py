@@ -3,7 +3,8 @@
 :func:`key_drivers` puts Johnson's relative weights and the LMG shares of R²
 side by side (:mod:`npsdiag.stats.keydrivers`); :func:`churn_drivers` gives
 each driver's odds ratio of churn per standard deviation beside its share of
-McFadden's pseudo-R².
+McFadden's pseudo-R², on the accounts' ratings of :func:`account_ratings`
+(only responses that may predict the outcome: :func:`npsdiag.linking.before_outcome`).
 """
 
 from __future__ import annotations
@@ -12,9 +13,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ...linking import account_positions, accounts_table, before_outcome
 from ...stats.keydrivers import complete_cases, logit_and_loglik, logit_loglik, relative_importance, shapley_r2
+from ...stats.multiplicity import bh_adjust
 
-__all__ = ["key_drivers", "churn_drivers"]
+__all__ = ["EMBARGO_DAYS", "key_drivers", "account_ratings", "ratings_by_account", "churn_drivers"]
+
+#: Days before an account's outcome whose responses do not predict it (``settings.outcome_embargo_days``'s default).
+EMBARGO_DAYS = 30
 
 
 def key_drivers(
@@ -72,6 +78,82 @@ def key_drivers(
     return relative_importance(y, x, drivers, groups, n_boot, confidence, seed)
 
 
+def ratings_by_account(responses: pd.DataFrame, table: pd.DataFrame, pos: np.ndarray, drivers: list[str],
+                       embargo_days: float = EMBARGO_DAYS) -> pd.DataFrame:
+    """:func:`account_ratings` from the responses' account positions in ``table`` (``linking.accounts_table``).
+
+    ``pos`` is each response's row in ``table`` (negative: none), as
+    :func:`npsdiag.linking.account_positions` gives it (from cached codes in the areas' checks).
+    """
+    cols = ["account_id", "churned", *drivers]
+    if "churned" not in table or not len(table):
+        return pd.DataFrame(columns=cols)
+    has = table["churned"].notna().to_numpy()
+    pos = np.asarray(pos)
+    use = (pos >= 0) & has[np.maximum(pos, 0)]
+    if "outcome_at" in table and "responded_at" in responses:
+        outcome = table["outcome_at"].to_numpy(dtype="datetime64[ns]")[np.maximum(pos, 0)]
+        use &= before_outcome(responses["responded_at"], outcome, embargo_days)
+    k, g = len(table), pos[use]
+    means = {}
+    for d in drivers:
+        v = pd.to_numeric(responses[d], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)[use]
+        ok = ~np.isnan(v)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means[d] = np.bincount(g[ok], weights=v[ok], minlength=k) / np.bincount(g[ok], minlength=k)
+    rows = np.flatnonzero((np.bincount(g, minlength=k) > 0) & has)  # accounts (in table order) with a usable response
+    out = table[["account_id", "churned"]].take(rows).reset_index(drop=True)
+    out["churned"] = out["churned"].astype(bool).astype(int)
+    for d in drivers:
+        out[d] = means[d][rows]
+    return out[cols]
+
+
+def account_ratings(
+    responses: pd.DataFrame,
+    accounts: pd.DataFrame,
+    drivers: list[str],
+    embargo_days: float = EMBARGO_DAYS,
+) -> pd.DataFrame:
+    """Each account's mean driver ratings from the responses that may predict its outcome, and the outcome.
+
+    Parameters
+    ----------
+    responses : DataFrame
+        Analysed responses with ``account_id``, the driver columns and (optionally) ``responded_at``.
+    accounts : DataFrame
+        Accounts with ``account_id``, ``churned`` and optionally ``outcome_at``.
+    drivers : list of str
+        Driver rating columns.
+    embargo_days : float
+        Responses given less than this many days before the account's
+        outcome (or after it) are not used (:func:`npsdiag.linking.before_outcome`:
+        a rating given once the decision is taken would flatter it).
+
+    Returns
+    -------
+    DataFrame
+        One row per account with a known outcome and at least one usable
+        response, in the order of the accounts table: ``account_id``,
+        ``churned`` (0/1) and the mean of each driver (NaN when none of its
+        responses rated it).
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"account_id": ["a", "a", "b"], "Support": [2.0, 4.0, 5.0],
+    ...                   "responded_at": pd.to_datetime(["2025-01-01", "2025-05-20", "2025-01-01"])})
+    >>> acc = pd.DataFrame({"account_id": ["a", "b"], "churned": [True, False],
+    ...                     "outcome_at": pd.to_datetime(["2025-06-01", "2025-12-01"])})
+    >>> account_ratings(r, acc, ["Support"]).to_numpy().tolist()  # a's rating of 20 May is in the 30-day embargo
+    [['a', 1, 2.0], ['b', 0, 5.0]]
+    """
+    if "churned" not in accounts or "account_id" not in responses or "account_id" not in accounts:
+        return pd.DataFrame(columns=["account_id", "churned", *drivers])
+    table = accounts_table(accounts)
+    return ratings_by_account(responses, table, account_positions(responses["account_id"], table), list(drivers),
+                              embargo_days)
+
+
 def _complete(data: pd.DataFrame, outcome: str, drivers: list[str]) -> pd.DataFrame:
     """The outcome and driver columns as floats, rows with any of them missing left out."""
     sub = data[[outcome, *drivers]].copy()
@@ -92,7 +174,7 @@ def churn_drivers(
     ----------
     data : DataFrame
         One row per account: the churn flag and the account's (mean) driver
-        ratings (e.g. :func:`npsdiag.linking.account_means`).
+        ratings (e.g. :func:`account_ratings`).
     drivers : list of str
         Driver columns.
     churned : str
@@ -105,7 +187,8 @@ def churn_drivers(
     DataFrame
         One row per driver: ``driver``, ``n`` (accounts used), ``odds_ratio``
         (of churn per standard deviation of the driver, all drivers in the
-        model), ``or_ci_low``, ``or_ci_high``, ``p_value``, ``share`` (share
+        model), ``or_ci_low``, ``or_ci_high``, ``p_value``, ``p_adj``
+        (Benjamini-Hochberg across the drivers), ``share`` (share
         of McFadden's pseudo-R² by the Shapley decomposition, 0-1; missing
         when not computable), ``pseudo_r2`` (full model). Empty when the
         model cannot be fitted (one class, too few accounts, separation).
@@ -128,7 +211,7 @@ def churn_drivers(
     >>> churn_drivers(df, ["ease", "support"])["driver"].iloc[0]
     'support'
     """
-    cols = ["driver", "n", "odds_ratio", "or_ci_low", "or_ci_high", "p_value", "share", "pseudo_r2"]
+    cols = ["driver", "n", "odds_ratio", "or_ci_low", "or_ci_high", "p_value", "p_adj", "share", "pseudo_r2"]
     drivers = list(drivers)
     sub = _complete(data, churned, drivers)
     if len(sub) < max(20, 5 * len(drivers)) or sub[churned].nunique() < 2 or not drivers:
@@ -148,6 +231,7 @@ def churn_drivers(
     out = pd.DataFrame({"driver": keep, "n": len(sub), "odds_ratio": np.exp(b.to_numpy()),
                         "or_ci_low": np.exp((b - q * se).to_numpy()), "or_ci_high": np.exp((b + q * se).to_numpy()),
                         "p_value": res.pvalues[keep].to_numpy()})
+    out["p_adj"] = bh_adjust(out["p_value"].to_numpy())
     sh = shapley_r2(sub, churned, keep, model="logit")
     out["share"] = out["driver"].map(dict(zip(sh["driver"], sh["share"], strict=True))) if not sh.empty else np.nan
     ll0 = logit_loglik(yy, None)  # intercept only, closed form

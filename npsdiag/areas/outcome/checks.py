@@ -18,31 +18,32 @@ import pandas as pd
 
 from ...clean import Prepared
 from ...findings import Check, Figure
-from ...linking import account_means, account_positions, accounts_table
+from ...linking import account_positions, accounts_table
 from ...stats.auc import AucTest, auc_delong
 from ...stats.nps import Breaks
 from ...stats.regression import CoxFit
 from .. import drivers
-from . import churn
+from . import churn, definitions, hazard
 from .accounts import (
     LINK_STATUSES,
-    before_outcome,
     decision_roles,
     link_table,
     role_scores_by_account,
     scores_by_account,
+    usable_responses,
 )
 from .figures import plot_churn_by_category, plot_churn_curve, plot_roles
-from .rules import MIN_ACCOUNTS, SUSPICIOUS_AUC
+from .rules import MIN_ACCOUNTS
 
-__all__ = ["Inputs", "TABLE_ORDER", "missing_inputs", "gather", "unlinked", "accounts", "churn_by_category",
+__all__ = ["Inputs", "TABLE_ORDER", "SCORE", "missing_inputs", "gather", "unlinked", "accounts", "churn_by_category",
            "logit", "cox", "auc", "score_definitions", "false_signals", "role_models", "churn_drivers"]
 
 #: The area's tables in report order.
 TABLE_ORDER = ["linking", "churn_by_category", "models", "score_definitions", "false_signals", "roles",
                "churn_drivers"]
-#: The account score the models use.
-SCORE = "score_mean"
+#: The account score the models use (:func:`~npsdiag.areas.outcome.account_scores`: the latest before the outcome,
+#: decision makers' first).
+SCORE = "score"
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,8 @@ class Inputs:
         The account segment columns of the config present in the accounts table.
     confidence : float
     breaks : Breaks
+    embargo_days : float
+        Responses this many days (or fewer) before an account's outcome do not predict it.
     """
 
     prep: Prepared
@@ -71,19 +74,20 @@ class Inputs:
     segments: list[str]
     confidence: float
     breaks: Breaks
+    embargo_days: float
 
 
 def missing_inputs(prep: Prepared) -> str | None:
-    """Why the area cannot be assessed (a missing table or column), or None."""
+    """Why the area cannot be assessed (a missing table or column), in plain words, or None."""
     acc, r = prep.accounts, prep.responses
     if acc is None:
-        return "needs an accounts table with outcomes (accounts.churned)"
+        return "needs a table of the client's accounts with their renewals and churn"
     if "churned" not in acc or acc["churned"].notna().sum() == 0:
-        return "needs account outcomes (accounts.churned)"
+        return "needs each account's outcome (churned or renewed)"
     if "account_id" not in acc:
-        return "needs account ids in the accounts table (accounts.account_id)"
+        return "needs an account identifier in the accounts table"
     if "account_id" not in r or r["account_id"].notna().sum() == 0:
-        return "needs the account of each response (responses.account_id)"
+        return "needs the account each response belongs to"
     if r.empty:
         return "no analysable responses"
     return None
@@ -96,7 +100,8 @@ def gather(prep: Prepared) -> Inputs:
     segments = [c for c in (prep.config.tables["accounts"].segments if "accounts" in prep.config.tables else [])
                 if c in acc.columns]
     return Inputs(prep, table, account_positions(r["account_id"], table, prep.codes("account_id")),
-                  prep.codes("role") if "role" in r else None, segments, s.confidence, s.breaks)
+                  prep.codes("role") if "role" in r else None, segments, s.confidence, s.breaks,
+                  max(0.0, float(s.outcome_embargo_days)))  # never a response after the outcome
 
 
 # --------------------------------------------------------------------------- linking and accounts
@@ -112,33 +117,72 @@ def unlinked(inp: Inputs) -> Check:
                           "responses": len(inp.prep.responses)})
 
 
+def _decision_makers(inp: Inputs) -> list[str]:
+    """The decision roles among the responses' roles (configured, else guessed from their names)."""
+    if inp.role_codes is None:
+        return []
+    return decision_roles(inp.role_codes[1], inp.prep.settings.decision_roles)
+
+
+def _account_scores(inp: Inputs, embargo_days: float) -> pd.DataFrame:
+    """The accounts table of the checks (:func:`~.accounts.scores_by_account` on the cached codes)."""
+    roles_dm = _decision_makers(inp)
+    a = scores_by_account(inp.prep.responses, inp.table, inp.pos, inp.role_codes, decision=roles_dm,
+                          extra=inp.segments, embargo_days=embargo_days)
+    if inp.role_codes is not None and not roles_dm:
+        a = a.drop(columns=["score_decision", "score_other"], errors="ignore")
+    return a
+
+
+def _definition_note(a: pd.DataFrame, inp: Inputs, after: int, embargoed: int) -> str:
+    """The method note of the account score: which responses count, and which one is the account's score."""
+    n_acc, events = len(a), int(a["churned"].sum())
+    days = f"{inp.embargo_days:g}"
+    by_dm = int(a["score_decision"].notna().sum()) if "score_decision" in a else 0
+    dated = "outcome_at" in a and a["outcome_at"].notna().any()
+    who = f" (its decision makers' latest where one answered: {by_dm:,} accounts)" if by_dm else ""
+    if not dated:
+        return (f"{n_acc:,} accounts with a known outcome and a score ({events:,} churned). The export has no outcome "
+                "dates, so every response of these accounts is used: whether it came before the outcome cannot be "
+                f"checked. An account's score is its latest{who}: its current view rather than the average of "
+                "everyone over the years. The score definitions table shows how the results move under other "
+                "definitions.")
+    left = [f"{after:,} given on or after the account's outcome"] if after else []
+    if embargoed:
+        left.append(f"{embargoed:,} given in the {days} days before it")
+    return (
+        f"{n_acc:,} accounts with a known outcome and at least one response given more than {days} days before it "
+        f"({events:,} churned). Responses in the {days} days before an outcome are not used: a score given once the "
+        "decision is taken would flatter the score's predictive power"
+        + (f" ({' and '.join(left)} were left out)" if left else "")
+        + f". An account's score is its latest score before that cut-off{who}: its current view rather than the "
+        "average of everyone over the years. The score definitions table shows how the results move under other "
+        "definitions.")
+
+
 def accounts(inp: Inputs) -> Check:
     """One row per account with an outcome and a score before it, and one per (account, role).
 
     Skipped (with a note) when fewer than :data:`~.rules.MIN_ACCOUNTS` accounts, or only one outcome, remain.
     """
-    prep, r = inp.prep, inp.prep.responses
-    _, after = before_outcome(inp.pos, inp.table, r["responded_at"] if "responded_at" in r else None)
-    roles_dm = decision_roles(inp.role_codes[1], prep.settings.decision_roles) if inp.role_codes is not None else []
-    a = scores_by_account(r, inp.table, inp.pos, inp.role_codes, decision=roles_dm, extra=inp.segments)
-    if inp.role_codes is not None and "score_decision" in a and not roles_dm:
-        a = a.drop(columns=["score_decision", "score_other"], errors="ignore")
+    r = inp.prep.responses
+    _, after, embargoed = usable_responses(inp.pos, inp.table, r["responded_at"] if "responded_at" in r else None,
+                                           inp.embargo_days)
+    a = _account_scores(inp, inp.embargo_days)
     n_acc = len(a)
     events = int(a["churned"].sum()) if n_acc else 0
     counts = {"accounts": n_acc, "churned": events}
     if n_acc < MIN_ACCOUNTS or events == 0 or events == n_acc:
         return Check("accounts", assessed=False,
-                     reason=f"too few accounts with an outcome and a prior score ({n_acc}, {events} churned), or a "
-                            "single outcome",
+                     reason=f"too few accounts with an outcome and a score before it ({n_acc}, {events} churned), or "
+                            "a single outcome",
                      notes=[f"Only {n_acc} account(s) with an outcome and a score before it ({events} churned): too "
                             "few, or a single outcome, to relate scores to churn."], context=counts)
-    per_role = (role_scores_by_account(r, inp.table, inp.pos, inp.role_codes) if inp.role_codes is not None
-                else pd.DataFrame(columns=["account_id", "role", "responses", "score_mean", "churned"]))
-    return Check("accounts", notes=[
-        f"{n_acc:,} accounts with a known outcome and at least one response before it ({events:,} churned). The "
-        "account score is the mean of its responses before the outcome"
-        + (f"; {after:,} response(s) given on or after the account's outcome were left out." if after else ".")],
-        context={**counts, "scores": a, "per_role": per_role, "after": after})
+    per_role = (role_scores_by_account(r, inp.table, inp.pos, inp.role_codes, embargo_days=inp.embargo_days)
+                if inp.role_codes is not None
+                else pd.DataFrame(columns=["account_id", "role", "responses", "score", "score_mean", "churned"]))
+    return Check("accounts", notes=[_definition_note(a, inp, after, embargoed)],
+                 context={**counts, "scores": a, "per_role": per_role, "after": after, "embargoed": embargoed})
 
 
 # --------------------------------------------------------------------------- churn and the score
@@ -153,8 +197,9 @@ def churn_by_category(inp: Inputs, acc: Check) -> Check:
     return Check(
         "churn_by_category", tables={"churn_by_category": cat_table},
         captions={"churn_by_category": (
-            "Share of accounts (and of their revenue) that churned, by the NPS category of the account's mean score "
-            f"before its outcome, with {conf:.0%} intervals (Wilson; revenue: ratio-estimator linearisation).")},
+            "Share of accounts (and of their revenue) that churned, by the NPS category of the account's score (its "
+            "latest before the outcome, decision makers' first), with "
+            f"{conf:.0%} intervals (Wilson; revenue: ratio-estimator linearisation).")},
         figures=[Figure("churn_by_category", partial(plot_churn_by_category, cat_table, conf),
                         "Churn rate by the account's NPS category; whiskers are Wilson intervals.")],
         notes=["Churn rates with Wilson (1927) intervals; detractor/promoter risk ratio with the Katz log interval."],
@@ -178,18 +223,28 @@ def logit(inp: Inputs, acc: Check) -> Check:
 
 
 def cox(inp: Inputs, acc: Check) -> Check:
-    """Cox model of the time from the last response to churn (renewals censored), where outcome dates exist."""
+    """Cox model of the time to churn on one calendar clock: entry when the score was given, censored at the as-of date.
+
+    Where outcome dates exist: :func:`~npsdiag.areas.outcome.churn_hazard`.
+    """
     if not acc.assessed:
         return Check.skipped("cox", acc.reason)
     a = acc.context["scores"]
-    note = ("AUC with DeLong, DeLong & Clarke-Pearson (1988) interval; Cox (1972) model (Breslow ties) of the "
-            "time from the last response to churn, renewals censored, where outcome dates exist.")
-    if "outcome_at" not in a or "last_response_at" not in a:
-        return Check.skipped("cox", "needs outcome and response dates", note)
-    fit = churn.churn_hazard(a, score=SCORE, confidence=inp.confidence)
+    as_of = inp.prep.as_of
+    note = ("Cox (1972) proportional-hazards model "
+            "(Breslow ties) of the time to churn, on one calendar clock for every account: an account enters the "
+            "risk set on the day its score was given (or when it became a customer, if later) and leaves it when it "
+            "churned or, if it did not, at the data's as-of date"
+            + (f" ({as_of:%d %b %Y})" if as_of is not None else "")
+            + ", where it is censored. Each churn is compared with the accounts at risk on the same day, so the "
+            "hazard ratio does not depend on when each account happened to be surveyed, and no account counts as at "
+            "risk before it had a score (no immortal time).")
+    if "outcome_at" not in a or a["outcome_at"].notna().sum() == 0 or a["score_at"].notna().sum() == 0:
+        return Check.skipped("cox", "the dates of the outcomes or of the responses are missing")
+    fit = hazard.churn_hazard(a, score=SCORE, as_of=as_of, confidence=inp.confidence)
     if fit is None:
-        return Check.skipped("cox", f"too few accounts or churned accounts (needs {churn.MIN_EVENTS}) with dated "
-                                    "outcomes, or not estimable", note)
+        return Check.skipped("cox", f"too few accounts with dated outcomes, or fewer than {churn.MIN_EVENTS} "
+                                    "dated churns, to fit a model of the time to churn")
     return Check("cox", notes=[note], context={"fit": fit})
 
 
@@ -214,9 +269,10 @@ def _models_table(models: pd.DataFrame, hz: CoxFit | None, a: AucTest, n_acc: in
 def auc(inp: Inputs, acc: Check, logit_check: Check, cox_check: Check) -> Check:
     """The AUC of the account score for churn, and the models table (logistic, Cox, AUC).
 
-    Notes, first in the area: an AUC suspiciously high for survey scores, and
-    why the link cannot be judged (too few of either outcome, one score for
-    every account). ``judged`` in the context says whether the rules may judge it.
+    Notes, first in the area: why the link cannot be judged (too few of either
+    outcome, one score for every account). ``judged`` in the context says
+    whether the rules may judge it; ``dated`` whether the outcomes carry dates
+    (so that the responses' order against them could be checked).
     """
     if not acc.assessed:
         return Check.skipped("auc", acc.reason)
@@ -224,11 +280,6 @@ def auc(inp: Inputs, acc: Check, logit_check: Check, cox_check: Check) -> Check:
     n_acc, events = acc.context["accounts"], acc.context["churned"]
     result = auc_delong(a["churned"], a[SCORE], conf)
     notes = []
-    if np.isfinite(result.auc) and result.auc >= SUSPICIOUS_AUC:
-        notes.append("The score separates churned from retained accounts almost perfectly "
-                     f"(AUC {result.auc:.2f}), far above what survey scores usually achieve: check that "
-                     "scores were not collected after, or because of, the churn decision (exit surveys, "
-                     "scores edited after the fact).")
     retained = n_acc - events
     enough = events >= churn.MIN_EVENTS and retained >= churn.MIN_EVENTS and np.isfinite(result.auc)
     if not enough:
@@ -236,7 +287,9 @@ def auc(inp: Inputs, acc: Check, logit_check: Check, cox_check: Check) -> Check:
                      f"associated with churn (at least {churn.MIN_EVENTS} of each are needed).")
     elif not result.se > 0:
         notes.append("Every account has the same score: whether the score relates to churn cannot be assessed.")
+    notes.append("AUC with DeLong, DeLong & Clarke-Pearson (1988) interval.")
     hz = cox_check.context.get("fit")
+    only = logit_check.context["score_only"]
     return Check(
         "auc", tables={"models": _models_table(logit_check.context["models"], hz, result, n_acc, events)},
         captions={"models": (
@@ -244,19 +297,26 @@ def auc(inp: Inputs, acc: Check, logit_check: Check, cox_check: Check) -> Check:
             "less churn), hazard ratio of time to churn, and the AUC (probability that a churned account scored "
             f"below a retained one; 0.5 = chance), with {conf:.0%} intervals.")},
         notes=notes,
-        context={"auc": result, "accounts": n_acc, "churned": events, "judged": bool(enough and result.se > 0)})
+        context={"auc": result, "accounts": n_acc, "churned": events, "judged": bool(enough and result.se > 0),
+                 "dated": bool("outcome_at" in a and a["outcome_at"].notna().any()),
+                 "separated": "separation" in str(only.get("note", ""))})
 
 
 def score_definitions(inp: Inputs, acc: Check) -> Check:
-    """Which summary of an account's responses (mean, latest, lowest, by role) separates churn best."""
+    """How the link moves with the definition of the account's score (latest, mean, lowest, by role, no embargo)."""
     if not acc.assessed:
         return Check.skipped("score_definitions", acc.reason)
-    defs = churn.score_definitions(acc.context["scores"], inp.confidence)
+    unembargoed = _account_scores(inp, 0.0) if inp.embargo_days > 0 else None
+    defs = definitions.score_definitions(acc.context["scores"], inp.confidence, inp.breaks, unembargoed,
+                                         inp.embargo_days)
     if len(defs) <= 1:
         return Check.skipped("score_definitions", "a single way to summarise the accounts' responses")
     return Check("score_definitions", tables={"score_definitions": defs},
-                 captions={"score_definitions": ("How well each way of summarising an account's responses "
-                                                 "separates churned from retained accounts (AUC, DeLong interval).")},
+                 captions={"score_definitions": (
+                     "Sensitivity to the definition of an account's score: under each definition, how well it "
+                     f"separates churned from retained accounts (AUC, {inp.confidence:.0%} DeLong interval), the churn "
+                     "rate of the accounts it makes detractors, passives and promoters, and how many accounts it puts "
+                     "in another category than the definition used in this report.")},
                  context={"table": defs})
 
 
@@ -274,7 +334,8 @@ def false_signals(inp: Inputs, acc: Check) -> Check:
     return Check("false_signals", tables={"false_signals": fs},
                  captions={"false_signals": (
                      "False comfort: share of promoter accounts that churned; false alarm: share of detractor accounts "
-                     f"that stayed — for all accounts and by the role that answered ({conf:.0%} Wilson intervals).")},
+                     "that stayed — for all accounts (by the account's score) and by role (by the role's latest score "
+                     f"before the outcome), with {conf:.0%} Wilson intervals.")},
                  context={"table": fs})
 
 
@@ -292,8 +353,10 @@ def role_models(inp: Inputs, acc: Check) -> Check:
         return Check.skipped("role_models", acc.reason)
     note = "Per-role models compared by a Wald test of score x role interactions, account-clustered standard errors."
     per_role, conf = acc.context["per_role"], inp.confidence
+    if inp.role_codes is None:
+        return Check.skipped("role_models", "the survey export has no respondent roles")
     if per_role.empty:
-        return Check.skipped("role_models", "needs the role of each response, with scores before the outcome", note)
+        return Check.skipped("role_models", "no role is known for the responses given before the outcomes", note)
     roles_t, inter = churn.role_models(per_role, confidence=conf)
     figures = []
     if roles_t["auc"].notna().sum() >= 2:
@@ -301,26 +364,27 @@ def role_models(inp: Inputs, acc: Check) -> Check:
                               "AUC of each role's score for churn (DeLong intervals); 0.5 is chance."))
     return Check("role_models", tables={"roles": roles_t},
                  captions={"roles": (
-                     "Each role's score (the role's mean per account) as a predictor of churn: odds ratio per standard "
-                     f"deviation of the role's score and AUC with {conf:.0%} intervals, p-values BH-adjusted across "
-                     "roles.")},
+                     "Each role's score (the role's latest per account before the outcome) as a predictor of churn: "
+                     f"odds ratio per standard deviation of the role's score and AUC with {conf:.0%} intervals, "
+                     "p-values BH-adjusted across roles.")},
                  figures=figures, notes=[note],
                  context={"table": roles_t, "interaction": inter, "role_share": _role_share(inp)})
 
 
 def churn_drivers(inp: Inputs, acc: Check) -> Check:
-    """Which driver ratings explain churn (:func:`npsdiag.areas.drivers.churn_drivers` on the accounts' means).
+    """Which driver ratings explain churn (:func:`npsdiag.areas.drivers.churn_drivers` on the accounts' ratings).
 
-    Not substantive for the outcome area (the key-drivers area judges drivers).
+    The accounts' mean ratings of the responses that may predict the outcome
+    (:func:`npsdiag.areas.drivers.ratings_by_account`, with the embargo). Not
+    substantive for the outcome area (the key-drivers area judges drivers).
     """
     if not acc.assessed:
         return Check.skipped("churn_drivers", acc.reason, substantive=False)
     columns = list(inp.prep.drivers)
     if not columns:
-        return Check.skipped("churn_drivers", "needs driver rating columns (responses.drivers in the config)",
-                             substantive=False)
-    af = account_means(inp.prep, columns)
-    cd = drivers.churn_drivers(af, columns, confidence=inp.confidence) if af is not None else pd.DataFrame()
+        return Check.skipped("churn_drivers", "the survey export has no driver ratings mapped", substantive=False)
+    af = drivers.ratings_by_account(inp.prep.responses, inp.table, inp.pos, columns, inp.embargo_days)
+    cd = drivers.churn_drivers(af, columns, confidence=inp.confidence)
     if cd.empty:
         return Check.skipped("churn_drivers", "too few accounts with an outcome and every driver rated",
                              substantive=False)

@@ -4,11 +4,11 @@ Every block takes one row per account (:func:`~npsdiag.areas.outcome.account_sco
 or per account and role (:func:`~npsdiag.areas.outcome.role_account_scores`):
 churn by NPS category (:func:`churn_by_category`) and the detractor/promoter
 lift (:func:`churn_lift`), a logistic regression of churn on the score
-(:func:`churn_logit`), a Cox model of the time to churn (:func:`churn_hazard`),
-promoters who churned and detractors who stayed (:func:`false_signals`),
-whether each role's score predicts churn (:func:`role_models`) and which
-summary of an account's responses predicts it best (:func:`score_definitions`).
-The AUC is :func:`npsdiag.stats.auc.auc_delong`.
+(:func:`churn_logit`), promoters who churned and detractors who stayed
+(:func:`false_signals`) and whether each role's score predicts churn
+(:func:`role_models`). The AUC is :func:`npsdiag.stats.auc.auc_delong`; the
+Cox model is in :mod:`.hazard`, the account score's definitions in
+:mod:`.definitions`.
 
 References
 ----------
@@ -18,9 +18,7 @@ References
    confidence intervals for the risk ratio in cohort studies. Biometrics,
    34(3), 469-474.
 .. [3] Cochran, W. G. (1977). Sampling Techniques (3rd ed.). Wiley.
-.. [4] Cox, D. R. (1972). Regression models and life-tables. JRSS B, 34(2),
-   187-220.
-.. [5] Hosmer, D. W., Lemeshow, S. & Sturdivant, R. X. (2013). Applied
+.. [4] Hosmer, D. W., Lemeshow, S. & Sturdivant, R. X. (2013). Applied
    Logistic Regression (3rd ed.). Wiley.
 """
 
@@ -37,11 +35,11 @@ from ...stats.auc import auc_delong
 from ...stats.multiplicity import bh_adjust
 from ...stats.nps import CATEGORIES, Breaks, categorize
 from ...stats.proportions import wilson_interval
-from ...stats.regression import CoxFit, LogitFit, cox_fit, logit_fit_rows
+from ...stats.regression import LogitFit, logit_fit_rows
 from ...stats.result import Result
 
 __all__ = ["MIN_EVENTS", "MIN_ROLE_ACCOUNTS", "ChurnLift", "RoleInteraction", "estimable_logit", "churn_by_category",
-           "churn_lift", "churn_logit", "churn_hazard", "false_signals", "role_models", "score_definitions"]
+           "churn_lift", "churn_logit", "false_signals", "role_models"]
 
 #: Fewest accounts of each outcome for a model (and for saying whether the score is linked to churn).
 MIN_EVENTS = 10
@@ -103,7 +101,7 @@ def _revenue_churn(rv: np.ndarray, y: np.ndarray, z: float) -> dict[str, float]:
 
 def churn_by_category(
     data: pd.DataFrame,
-    score: str = "score_mean",
+    score: str = "score",
     churned: str = "churned",
     revenue: str | None = "revenue",
     confidence: float = 0.95,
@@ -144,7 +142,7 @@ def churn_by_category(
 
     Examples
     --------
-    >>> d = pd.DataFrame({"score_mean": [2, 3, 10, 9, 8], "churned": [1, 0, 0, 0, 1]})
+    >>> d = pd.DataFrame({"score": [2, 3, 10, 9, 8], "churned": [1, 0, 0, 0, 1]})
     >>> churn_by_category(d)[["category", "accounts", "churned"]].to_dict("records")[0]
     {'category': 'detractor', 'accounts': 2, 'churned': 1}
     """
@@ -271,7 +269,7 @@ def _controls_frame(data: pd.DataFrame, controls: list[str], revenue: str | None
 
 def churn_logit(
     data: pd.DataFrame,
-    score: str = "score_mean",
+    score: str = "score",
     churned: str = "churned",
     controls: list[str] | None = None,
     revenue: str | None = "revenue",
@@ -315,7 +313,7 @@ def churn_logit(
 
     Examples
     --------
-    >>> d = pd.DataFrame({"score_mean": list(range(1, 11)) * 3, "churned": [1, 1, 1, 0, 1, 0, 0, 1, 0, 0] * 3})
+    >>> d = pd.DataFrame({"score": list(range(1, 11)) * 3, "churned": [1, 1, 1, 0, 1, 0, 0, 1, 0, 0] * 3})
     >>> t = churn_logit(d, revenue=None)
     >>> t["model"].tolist(), bool(t["odds_ratio"].iloc[0] < 1)
     (['score only'], True)
@@ -358,77 +356,12 @@ def churn_logit(
     return pd.DataFrame(rows).reindex(columns=cols)
 
 
-def churn_hazard(
-    data: pd.DataFrame,
-    score: str = "score_mean",
-    churned: str = "churned",
-    since: str = "last_response_at",
-    until: str = "outcome_at",
-    confidence: float = 0.95,
-) -> CoxFit | None:
-    """Cox proportional-hazards model of time to churn on the account score.
-
-    Parameters
-    ----------
-    data : DataFrame
-        One row per account.
-    score, churned : str
-        Score and 0/1 churn columns.
-    since, until : str
-        Start (the last response before the outcome) and end (the outcome
-        date: churn, or renewal = censored) of each account's follow-up.
-    confidence : float
-        Level of the interval.
-
-    Returns
-    -------
-    CoxFit or None
-        ``hazard_ratio`` (per score point), ``ci_low``, ``ci_high``,
-        ``p_value``, ``coef``, ``se``, ``n``, ``events``; None when dates are
-        missing, there are fewer than 20 accounts or :data:`MIN_EVENTS`
-        events, or the model is not estimable.
-
-    Notes
-    -----
-    Cox (1972) partial likelihood with Breslow ties, fitted by a vectorised
-    Newton-Raphson (:func:`npsdiag.stats.regression.cox_fit`; the estimate
-    and SE of statsmodels ``PHReg``). Accounts renewed at ``until`` are
-    censored there; follow-ups of zero days or less are left out.
-
-    Examples
-    --------
-    >>> t0 = pd.Timestamp("2024-01-01")
-    >>> d = pd.DataFrame({"score_mean": np.arange(40) % 11, "churned": (np.arange(40) % 3 == 0).astype(int),
-    ...                   "last_response_at": t0, "outcome_at": t0 + pd.to_timedelta(np.arange(40) + 10, unit="D")})
-    >>> fit = churn_hazard(d)
-    >>> fit.n, fit.events
-    (40, 14)
-    """
-    if since not in data or until not in data:
-        return None
-    d = data[data[score].notna() & data[since].notna() & data[until].notna()]
-    dur = (d[until] - d[since]).dt.total_seconds() / 86400
-    d = d[(dur > 0).to_numpy()]
-    dur = dur[dur > 0]
-    ev = d[churned].to_numpy(dtype="float64")
-    if len(d) < 20 or ev.sum() < MIN_EVENTS or d[score].nunique() < 2:
-        return None
-    try:
-        with np.errstate(all="ignore"):
-            fit = cox_fit(dur.to_numpy(dtype="float64"), ev, d[score].to_numpy(dtype="float64"), confidence)
-    except Exception:  # noqa: BLE001 - not estimable: no model rather than an error
-        return None
-    if not (np.isfinite(fit.coef) and np.isfinite(fit.se)) or fit.se > 50:
-        return None
-    return fit
-
-
 # --------------------------------------------------------------------------- false signals
 
 
 def false_signals(
     data: pd.DataFrame,
-    score: str = "score_mean",
+    score: str = "score",
     churned: str = "churned",
     group: str | None = None,
     confidence: float = 0.95,
@@ -462,7 +395,7 @@ def false_signals(
 
     Examples
     --------
-    >>> d = pd.DataFrame({"score_mean": [10, 10, 9, 2, 1], "churned": [1, 0, 0, 0, 1]})
+    >>> d = pd.DataFrame({"score": [10, 10, 9, 2, 1], "churned": [1, 0, 0, 0, 1]})
     >>> round(float(false_signals(d)["false_comfort_rate"].iloc[0]), 3)
     0.333
     """
@@ -540,7 +473,7 @@ def _role_row(name: str, g: pd.DataFrame, score: str, churned: str, min_accounts
 
 def role_models(
     data: pd.DataFrame,
-    score: str = "score_mean",
+    score: str = "score",
     churned: str = "churned",
     role: str = "role",
     min_accounts: int = MIN_ROLE_ACCOUNTS,
@@ -585,7 +518,7 @@ def role_models(
 
     Examples
     --------
-    >>> d = pd.DataFrame({"role": ["User"] * 4, "score_mean": [1.0, 2, 9, 10], "churned": [1, 1, 0, 0]})
+    >>> d = pd.DataFrame({"role": ["User"] * 4, "score": [1.0, 2, 9, 10], "churned": [1, 1, 0, 0]})
     >>> table, test = role_models(d)
     >>> float(table["auc"].iloc[0]), table["note"].iloc[0].startswith("too few"), test.roles
     (1.0, True, 0)
@@ -644,45 +577,3 @@ def _interaction_test(data: pd.DataFrame, score: str, churned: str, role: str) -
     except Exception:  # noqa: BLE001 - singular covariance: no test
         return untestable
     return RoleInteraction(chi2, len(others), p, len(roles))
-
-
-# --------------------------------------------------------------------------- score definitions
-
-
-def score_definitions(data: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
-    """How well each definition of the account score separates churned from retained accounts.
-
-    Parameters
-    ----------
-    data : DataFrame
-        :func:`~npsdiag.areas.outcome.account_scores` output.
-    confidence : float
-        Level of the DeLong intervals.
-
-    Returns
-    -------
-    DataFrame
-        ``definition`` (mean, latest, minimum, decision makers' mean, other
-        roles' mean), ``accounts``, ``churned``, ``auc``, ``auc_ci_low``,
-        ``auc_ci_high``, ``p_value`` (AUC = 0.5), one row per definition
-        the data hold.
-
-    Examples
-    --------
-    >>> d = pd.DataFrame({"churned": [1, 1, 0, 0], "score_mean": [2.0, 5, 4, 9], "score_latest": [1.0, 3, 8, 9]})
-    >>> score_definitions(d)[["definition", "auc"]].to_dict("records")
-    [{'definition': "mean of the account's responses", 'auc': 0.75}, {'definition': 'latest response', 'auc': 1.0}]
-    """
-    labels = {"score_mean": "mean of the account's responses", "score_latest": "latest response",
-              "score_min": "lowest response", "score_decision": "decision makers' mean",
-              "score_other": "other roles' mean"}
-    rows = []
-    for col, label in labels.items():
-        if col not in data or data[col].notna().sum() == 0:
-            continue
-        d = data[data[col].notna()]
-        a = auc_delong(d["churned"], d[col], confidence)
-        rows.append({"definition": label, "accounts": len(d), "churned": int(d["churned"].sum()), "auc": a.auc,
-                     "auc_ci_low": a.ci_low, "auc_ci_high": a.ci_high, "p_value": a.p_value})
-    return pd.DataFrame(rows, columns=["definition", "accounts", "churned", "auc", "auc_ci_low", "auc_ci_high",
-                                       "p_value"])

@@ -25,7 +25,8 @@ def diagnose(prep: Prepared) -> AreaResult:
         ``score_definitions``, ``false_signals``, ``roles`` and
         ``churn_drivers`` (where the inputs exist), figures, and the findings
         ``outcome.unlinked``, ``outcome.no_link``, ``outcome.inverse_link``,
-        ``outcome.false_comfort`` and ``outcome.role_predictiveness``.
+        ``outcome.suspicious_link``, ``outcome.false_comfort`` and
+        ``outcome.role_predictiveness``.
     """
     reason = checks.missing_inputs(prep)
     if reason:
@@ -44,10 +45,11 @@ def diagnose(prep: Prepared) -> AreaResult:
 
     alpha = 1 - inp.confidence
     found = [rules.unlinked(link.context), rules.association(churn.context, logit.context, auc.context, alpha),
-             rules.false_comfort(signals.context, churn.context), rules.role_predictiveness(roles.context, alpha)]
+             rules.suspicious_link(churn.context, auc.context), rules.false_comfort(signals.context, churn.context),
+             rules.role_predictiveness(roles.context, alpha)]
     findings = [f for f in found if f is not None]
     summary = rules.summary(findings, accounts.context, churn.context, auc.context)
-    # the AUC's warnings (suspiciously high; too few outcomes to judge) lead the notes: auc comes second
+    # the AUC's warnings (too few outcomes to judge) lead the notes: auc comes second
     ordered = [link, auc, accounts, churn, logit, cox, definitions, signals, roles, churn_drivers]
     return AreaResult.from_checks("outcome", ordered, findings, summary, table_order=checks.TABLE_ORDER,
                                   illustrates=rules.ILLUSTRATES)

@@ -75,7 +75,7 @@ def plot_churn_by_category(table: pd.DataFrame, confidence: float = 0.95, ax: Ax
     return ax
 
 
-def plot_churn_curve(data: pd.DataFrame, score: str = "score_mean", churned: str = "churned",
+def plot_churn_curve(data: pd.DataFrame, score: str = "score", churned: str = "churned",
                      scale: tuple[float, float] = (0, 10), confidence: float = 0.95, ax: Axes | None = None) -> Axes:
     """Observed churn per (rounded) account score with Wilson intervals, and the fitted logistic curve.
 

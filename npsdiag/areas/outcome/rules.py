@@ -18,7 +18,8 @@ from ...stats.proportions import wilson_interval
 
 __all__ = ["MIN_ACCOUNTS", "UNLINKED_SHARE", "UNLINKED_MIN", "FALSE_COMFORT_RATE",
            "FALSE_COMFORT_RATIO", "FALSE_COMFORT_MIN_PROMOTERS", "STRONG_AUC", "WEAK_AUC", "AUC_GAP",
-           "SUSPICIOUS_AUC", "unlinked", "association", "false_comfort", "role_predictiveness", "summary"]
+           "SUSPICIOUS_AUC", "SUSPICIOUS_PROMOTER_CHURN", "SUSPICIOUS_MIN_PROMOTERS", "SUSPICIOUS_OTHER_CHURN",
+           "unlinked", "association", "suspicious_link", "false_comfort", "role_predictiveness", "summary"]
 
 #: Fewest accounts with an outcome and a prior score (of both outcomes) to relate scores to churn at all.
 MIN_ACCOUNTS = 20
@@ -38,14 +39,19 @@ STRONG_AUC = 0.7
 WEAK_AUC = 0.65
 #: a role whose AUC is this much below the best role's predicts churn "clearly less".
 AUC_GAP = 0.1
-#: An AUC this high is unusual for survey scores: the notes and summary ask how scores were collected.
+#: An AUC this high is unusual for a survey score given before the decision (``outcome.suspicious_link``) ...
 SUSPICIOUS_AUC = 0.9
-
-
+#: ... and so is a promoter churn rate this low (0-1) among at least :data:`SUSPICIOUS_MIN_PROMOTERS` promoter
+#: accounts, while the other accounts churn at :data:`SUSPICIOUS_OTHER_CHURN` or more.
+SUSPICIOUS_PROMOTER_CHURN = 0.01
+SUSPICIOUS_MIN_PROMOTERS = 50
+SUSPICIOUS_OTHER_CHURN = 0.10
 
 #: The findings each figure shows the evidence of (the report shows those figures first).
-ILLUSTRATES = {"churn_by_category": ("outcome.no_link", "outcome.inverse_link", "outcome.false_comfort"),
+ILLUSTRATES = {"churn_by_category": ("outcome.no_link", "outcome.inverse_link", "outcome.false_comfort",
+                                     "outcome.suspicious_link"),
                "roles": ("outcome.role_predictiveness",)}
+
 
 def _join(names: Iterable[Any]) -> str:
     """'A', 'A and B', 'A, B and C'."""
@@ -139,6 +145,73 @@ def association(churn: dict[str, Any], logit: dict[str, Any], auc: dict[str, Any
                         "whether the question asked is the likelihood to recommend."))
 
 
+# --------------------------------------------------------------------------- a link too perfect
+
+
+def _promoters_never_churn(table: pd.DataFrame) -> tuple[bool, dict[str, float]]:
+    """Whether promoter accounts (nearly) never churn while the others do, and the rates (``churn_by_category``)."""
+    t = table.set_index("category")
+    if "promoter" not in t.index:
+        return False, {}
+    pro_n, pro_k = int(t.loc["promoter", "accounts"]), int(t.loc["promoter", "churned"])
+    rest = t.drop(index=["promoter", "all"], errors="ignore")
+    rest_n, rest_k = int(rest["accounts"].sum()), int(rest["churned"].sum())
+    pro_rate = pro_k / pro_n if pro_n else np.nan
+    rest_rate = rest_k / rest_n if rest_n else np.nan
+    never = (pro_n >= SUSPICIOUS_MIN_PROMOTERS and pro_rate <= SUSPICIOUS_PROMOTER_CHURN
+             and rest_rate >= SUSPICIOUS_OTHER_CHURN)
+    return bool(never), {"promoters": pro_n, "promoters_churned": pro_k, "promoter_churn_rate": pro_rate,
+                         "other_accounts": rest_n, "other_churn_rate": rest_rate}
+
+
+def suspicious_link(churn: dict[str, Any], auc: dict[str, Any]) -> Finding | None:
+    """``outcome.suspicious_link``: the score predicts churn too well to be a survey answer given before the decision.
+
+    Fires when the link can be judged (context of the ``auc`` check) and the
+    AUC is at least :data:`SUSPICIOUS_AUC`, or promoter accounts (nearly)
+    never churn while the others do (:data:`SUSPICIOUS_PROMOTER_CHURN`,
+    context of ``churn_by_category``). A survey answer is one person's view
+    at one moment, given ahead of a renewal decision that also turns on
+    budgets, usage and competitors: it cannot decide churn on its own, so a
+    link this strong usually means the score was recorded after the decision
+    or derived from the outcome.
+    """
+    if not auc.get("judged") or not churn:
+        return None
+    a = auc["auc"]
+    never, rates = _promoters_never_churn(churn["table"])
+    high = bool(np.isfinite(a.auc) and a.auc >= SUSPICIOUS_AUC)
+    if not (high or never):
+        return None
+    cat = churn["table"].set_index("category")
+    shares = "; ".join(f"{int(cat.loc[c, 'churned']):,} of {int(cat.loc[c, 'accounts']):,} {c} accounts churned "
+                       f"({100 * cat.loc[c, 'churn_rate']:.0f}%)" for c in ("detractor", "passive", "promoter")
+                       if c in cat.index and cat.loc[c, "accounts"] > 0)
+    detail = (f"The score separates churned from retained accounts almost perfectly: AUC {a.auc:.2f} (interval "
+              f"{a.ci_low:.2f}–{a.ci_high:.2f}, where 1 is a perfect split) across {auc['accounts']:,} accounts; "
+              f"{shares}"
+              + (", and a logistic model cannot even be fitted because the score splits the two groups" if
+                 auc.get("separated") else "")
+              + ". Survey scores given ahead of a renewal decision rarely come close: a link this strong usually "
+              "means the score was recorded after the decision (an exit or cancellation survey, a score entered or "
+              "updated when the customer left) or is derived from the outcome itself (a field computed from churn "
+              "risk or status). Until that is ruled out, it says nothing about how well the score predicts churn.")
+    if not auc.get("dated"):
+        detail += (" The export has no outcome dates, so whether each score came before the churn cannot be "
+                   "checked here.")
+    return Finding(
+        "outcome.suspicious_link", "medium", "The score predicts churn too perfectly to be taken at face value",
+        detail,
+        evidence={"auc": a.auc, "auc_ci_low": a.ci_low, "auc_ci_high": a.ci_high, "accounts": auc["accounts"],
+                  "churned": auc["churned"], "outcome_dates": bool(auc.get("dated")),
+                  "separation": bool(auc.get("separated")), **rates},
+        recommendation=("Before using the score as a retention indicator, ask the data owner how and when it was "
+                        "captured: compare each score's date with the account's cancellation date, look for scores "
+                        "entered or edited after cancellation (exit surveys, CRM fields filled in at churn), and "
+                        "confirm it is not calculated from churn or risk data. Then re-run with the survey and "
+                        "outcome dates, so that only scores given well before the outcome are used."))
+
+
 # --------------------------------------------------------------------------- false comfort
 
 
@@ -160,7 +233,7 @@ def false_comfort(signals: dict[str, Any], churn: dict[str, Any]) -> Finding | N
     rate, base = float(top["false_comfort_rate"]), float(top["churn_rate"])
     severity = "high" if top["rate_comfort_ci_low"] >= 0.15 and rate >= 0.8 * base else "medium"
     who = "promoter accounts" if top["group"] == "all accounts" else (
-        f"accounts whose {top['group'].removeprefix('role: ')} respondents are promoters")
+        f"accounts whose latest {top['group'].removeprefix('role: ')} respondent is a promoter")
     alarm = fs[fs["group"] == top["group"]].iloc[0]
     detail = (f"{int(top['promoters_churned'])} of {int(top['promoters'])} {who} churned ({100 * rate:.1f}%, interval "
               f"{100 * top['rate_comfort_ci_low']:.1f}–{100 * top['rate_comfort_ci_high']:.1f}%), against "
@@ -213,7 +286,8 @@ def role_predictiveness(roles: dict[str, Any], alpha: float) -> Finding | None:
     if inter.p_value >= alpha or yes.empty:
         return None
     best = float(yes["auc"].max())
-    no = modelled[~sig | (modelled["auc"] <= best - AUC_GAP)]
+    # the roles that predict clearly less: not a role that predicts well itself (its AUC may still trail the best's)
+    no = modelled[(~sig | (modelled["auc"] <= best - AUC_GAP)) & ~modelled.index.isin(yes.index)]
     if no.empty:
         return None
     useless = no[~sig.loc[no.index] | (no["auc"] < WEAK_AUC)]
@@ -226,7 +300,8 @@ def role_predictiveness(roles: dict[str, Any], alpha: float) -> Finding | None:
                  f"{_join(no['role'])} scores {verb}")
     else:
         title = (f"{_join(yes['role'])} scores predict churn much better than {_join(no['role'])} scores "
-                 f"(AUC {best:.2f} vs {float(no['auc'].max()):.2f})")
+                 f"(they rank churned below retained accounts {100 * best:.0f}% of the time, against "
+                 f"{100 * float(no['auc'].max()):.0f}%)")
     detail = (f"Scores predict churn well for {_role_list(yes)}, but clearly less for {_role_list(no)}. The roles "
               f"differ significantly (Wald test of the score x role interaction on standardized scores, chi² = "
               f"{inter.chi2:.1f} on {inter.df} df, p = {inter.p_value:.2g}).")
@@ -259,26 +334,26 @@ def _too_few_accounts(accounts: dict[str, Any]) -> str:
 def summary(findings: list[Finding], accounts: dict[str, Any], churn: dict[str, Any], auc: dict[str, Any]) -> str:
     """The area's one-line summary.
 
-    The no-link / inverse-link finding when there is one; else the detractor
-    and promoter churn rates, the AUC and the most severe finding; a
-    warning when the AUC is suspiciously high. Too few accounts: says so.
+    The no-link, inverse-link or suspicious-link finding when it is the most
+    severe; else the detractor and promoter churn rates, the AUC and the most
+    severe finding. Too few accounts: says so.
     """
     if not auc:
         return _too_few_accounts(accounts)
     lift, a = churn["lift"], auc["auc"]
     top = sorted((f for f in findings if f.severity in ("high", "medium")),
                  key=lambda f: ("high", "medium").index(f.severity))
-    suspicious = (" A link this strong is unusual for survey data: check how scores were collected."
-                  if np.isfinite(a.auc) and a.auc >= SUSPICIOUS_AUC else "")
-    if top and top[0].id in ("outcome.no_link", "outcome.inverse_link"):
-        return top[0].title + suspicious
+    if top and top[0].id in ("outcome.no_link", "outcome.inverse_link", "outcome.suspicious_link"):
+        return top[0].title + "."
     base = ""
     if np.isfinite(lift.detractor_rate) and np.isfinite(lift.promoter_rate):
         base = (f"Detractor accounts churned at {100 * lift.detractor_rate:.0f}% against "
                 f"{100 * lift.promoter_rate:.0f}% for promoters")
     if np.isfinite(a.auc):
-        base += ("; " if base else "") + (f"the score separates churned from retained accounts with AUC "
-                                          f"{a.auc:.2f} ({a.ci_low:.2f}–{a.ci_high:.2f})")
+        # plain words for the summary (the AUC and its interval are in the area's tables): the share of
+        # churned-retained pairs in which the churned account scored lower
+        base += ("; " if base else "") + (f"in {100 * a.auc:.0f}% of pairs of a churned and a retained account, "
+                                          "the churned one scored lower")
     if top:
         base += f". {top[0].title}"
-    return ((base + ".") if base and not base.endswith(".") else base) + suspicious
+    return (base + ".") if base and not base.endswith(".") else base

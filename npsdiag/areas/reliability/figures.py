@@ -214,9 +214,10 @@ def plot_owner_outcomes(owners: pd.DataFrame, ax: Any = None) -> Axes:
             ax.errorbar(g["nps"], g["churn_rate"], xerr=plotting.err(g["nps"], g["ci_low"], g["ci_high"]),
                         yerr=plotting.err(g["churn_rate"], g["c_lo"], g["c_hi"]), ls="none", capsize=2,
                         elinewidth=0.8, label=label, **style)
-        for _, r in d.iterrows():
+        # only the flagged owners are named: names of a dozen close points overlap, and the table lists them all
+        for _, r in d[d["flagged"].astype(bool)].iterrows():
             ax.annotate(plotting.label(r["owner"]), (r["nps"], r["churn_rate"]), textcoords="offset points",
-                        xytext=(4, 4), fontsize=8)
+                        xytext=(6, 6), fontsize=8, fontweight="bold")
         ax.set_xlabel("owner's NPS (with interval)")
         ax.set_ylabel("accounts churned (with interval)")
         ax.yaxis.set_major_formatter(_percent_tick)

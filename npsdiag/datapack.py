@@ -1,0 +1,163 @@
+"""``datapack.xlsx``: every table of a run in one workbook, each column with its unit.
+
+One sheet per table (the areas' tables, which NPS, the messages and action
+plan, the renewal-risk list, the data lineage) and a ``Contents`` sheet
+listing them with their captions. Each header says the column's unit
+("Churn rate (share)", "NPS (points)", "ARR (USD)"); shares are stored as
+0-1 and shown as percentages by the cell format, so a formula on them still
+works. Text cells that a spreadsheet would run as a formula are neutralised
+as in the CSVs (:func:`npsdiag.outputs.neutralise_formulas`). Owners appear
+as in the report (aliased unless ``settings.name_owners``). Written with
+openpyxl, atomically.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from .findings import Diagnosis
+from .outputs import neutralise_formulas
+from .report.tables import column_kinds, pretty_column
+
+__all__ = ["UNITS", "unit_of", "datapack_tables", "write_datapack", "sheet_name"]
+
+#: The unit written in a header for each kind of column (:func:`npsdiag.report.tables.column_kinds`).
+UNITS = {"share": "share", "pct": "%", "pts": "points", "p": "p-value", "ratio": "ratio", "days": "days"}
+_MONEY = ("arr", "revenue", "churned_revenue", "value_at_stake", "value")
+_FORMATS = {"share": "0.0%", "pts": "0.0", "p": "0.000", "ratio": "0.00", "days": "0.0", "pct": "0.0"}
+_BAD_SHEET = re.compile(r"[\[\]:*?/\\]")
+
+
+def unit_of(column: str, kind: str | None, series: pd.Series, currency: str | None) -> str:
+    """The unit of a column: from its kind, money columns in the currency, dates, counts, text.
+
+    Examples
+    --------
+    >>> unit_of("arr", None, pd.Series([1.0]), "USD"), unit_of("churn_rate", "share", pd.Series([0.1]), None)
+    ('USD', 'share')
+    """
+    c = str(column).lower()
+    if c in _MONEY or c.endswith(("_arr", "_revenue")):
+        return currency or "money"
+    if kind in UNITS:
+        return UNITS[kind]
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return "date"
+    if pd.api.types.is_bool_dtype(series):
+        return "yes/no"
+    if pd.api.types.is_integer_dtype(series) or c in ("n", "responses", "accounts") or c.startswith("n_"):
+        return "count"
+    if pd.api.types.is_numeric_dtype(series):
+        return "number"
+    return "text"
+
+
+def sheet_name(name: str, taken: set[str]) -> str:
+    """A valid, unique Excel sheet name (31 characters, none of ``[]:*?/\\``)."""
+    base = _BAD_SHEET.sub(" ", name).strip()[:31] or "table"
+    out, i = base, 2
+    while out.lower() in taken:
+        suffix = f" ({i})"
+        out, i = base[: 31 - len(suffix)] + suffix, i + 1
+    taken.add(out.lower())
+    return out
+
+
+def datapack_tables(diag: Diagnosis, story=None, lineage: pd.DataFrame | None = None
+                    ) -> list[tuple[str, str, pd.DataFrame]]:
+    """Every table of the run: (sheet title, caption, table), story tables first, then each area's."""
+    out: list[tuple[str, str, pd.DataFrame]] = []
+    if story is not None:
+        if len(story.which):
+            out.append(("Which NPS", "The usual NPS, each account once, decision makers only; design-based "
+                                     "intervals", story.which))
+        if story.messages:
+            out.append(("Messages", "The messages, most important first, with value at stake", story.summary))
+            plan = pd.DataFrame([{"initiative": m.recommendation, "owner": m.cause.owner, "days": m.cause.horizon,
+                                  "kpi": m.kpi.name if m.kpi else None,
+                                  "kpi_unit": m.kpi.unit if m.kpi else None,
+                                  "baseline": m.kpi.baseline if m.kpi else None,
+                                  "target": m.kpi.target if m.kpi else None,
+                                  "by": m.kpi.by if m.kpi else None} for m in story.messages])
+            out.append(("Action plan", "One initiative per message; KPI values in the KPI's unit", plan))
+        if len(story.risk):
+            out.append(("Renewal risk", "Every active account, riskiest first (renewal_risk.csv)", story.risk))
+        if story.comparison is not None:
+            for label, t in (("Since headline", story.comparison.headline), ("Since areas", story.comparison.areas),
+                             ("Since issues", story.comparison.findings), ("Since KPIs", story.comparison.kpis)):
+                out.append((label, "Against the previous diagnosis", t))
+    for name, res in diag.areas.items():
+        for key, t in res.tables.items():
+            if t is not None and len(t.columns):
+                out.append((f"{name} {key}".replace("_", " "), res.table_captions.get(key, ""), t))
+    if lineage is not None and len(lineage):
+        out.append(("Lineage", "Rows read, excluded (per reason) and analysed", lineage))
+    return out
+
+
+def _flat(t: pd.DataFrame) -> pd.DataFrame:
+    keep_index = isinstance(t.index, pd.MultiIndex) or t.index.name is not None
+    t = t.reset_index(drop=not keep_index)
+    if isinstance(t.columns, pd.MultiIndex):
+        t.columns = [" ".join(str(x) for x in c if str(x)) for c in t.columns]
+    t = t.copy()
+    for c in t.columns:
+        if isinstance(t[c].dtype, pd.DatetimeTZDtype):
+            t[c] = t[c].dt.tz_localize(None)
+        elif t[c].dtype == object:
+            t[c] = t[c].map(lambda v: v if v is None or isinstance(v, (str, int, float, bool, pd.Timestamp))
+                            else str(v))
+    return t
+
+
+def write_datapack(path: str | Path, tables: list[tuple[str, str, pd.DataFrame]], currency: str | None = None
+                   ) -> Path:
+    """Write the tables into one workbook: a Contents sheet, then one sheet per table with units in the headers.
+
+    Returns
+    -------
+    Path
+    """
+    from openpyxl.utils import get_column_letter
+
+    path = Path(path)
+    taken: set[str] = {"contents"}
+    contents, sheets = [], []
+    for title, caption, t in tables:
+        t = _flat(t)
+        kinds = column_kinds([str(c) for c in t.columns])
+        units = {str(c): unit_of(str(c), kinds[str(c)], t[c], currency) for c in t.columns}
+        name = sheet_name(title, taken)
+        headers = [f"{pretty_column(c)} ({units[str(c)]})" for c in t.columns]
+        safe = neutralise_formulas(t)
+        safe.columns = headers
+        sheets.append((name, safe, [kinds[str(c)] if units[str(c)] in UNITS.values() else None for c in t.columns]))
+        contents.append({"sheet": name, "table": title, "caption": caption, "rows": len(t)})
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.part.", suffix=".xlsx", dir=path.parent)
+    os.close(fd)
+    try:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
+            pd.DataFrame(contents, columns=["sheet", "table", "caption", "rows"]).to_excel(
+                xw, sheet_name="Contents", index=False)
+            for name, safe, kinds in sheets:
+                safe.to_excel(xw, sheet_name=name, index=False)
+                ws = xw.sheets[name]
+                ws.freeze_panes = "A2"
+                for j, kind in enumerate(kinds, start=1):
+                    letter = get_column_letter(j)
+                    ws.column_dimensions[letter].width = min(max(12, len(str(safe.columns[j - 1])) + 2), 48)
+                    if kind in _FORMATS:
+                        for cell in ws[letter][1:]:
+                            cell.number_format = _FORMATS[kind]
+            xw.sheets["Contents"].column_dimensions["C"].width = 90
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

@@ -1,0 +1,65 @@
+"""Everything a run writes beside the report: findings.json, the CSVs, the brief, the data pack, the private annex.
+
+:func:`write_deliverable` is the notebook's last step. The client's files
+(findings.json, ``brief.html``, ``datapack.xlsx``) show owners by their
+aliases (:func:`npsdiag.story.anonymise`) unless ``settings.name_owners``;
+``private/owners.html`` holds the names, for the programme owner only. The
+CSV work lists (callback queue, renewal-risk list) keep the names: the teams
+who call customers need them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .clean import Prepared
+from .datapack import datapack_tables, write_datapack
+from .findings import Diagnosis
+from .outputs import write_outputs
+from .report.pages import brief, owners_annex
+from .story import Story
+
+__all__ = ["write_deliverable", "FILES"]
+
+#: The files of a run's output folder, beside the report and appendix the runner renders from the notebook.
+FILES = ("findings.json", "brief.html", "datapack.xlsx", "private/owners.html", "callback_queue.csv",
+         "renewal_risk.csv", "segments.csv")
+
+
+def _write_text(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".part")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def write_deliverable(diag: Diagnosis, client: Diagnosis, story: Story, prep: Prepared,
+                      output_dir: str | Path) -> list[Path]:
+    """Write the run's files into ``output_dir`` (see :data:`FILES`).
+
+    Parameters
+    ----------
+    diag : Diagnosis
+        The diagnosis with owners as the data names them (for the private annex and the CSV work lists).
+    client : Diagnosis
+        The same diagnosis as the client sees it (:func:`npsdiag.story.anonymise`).
+    story : Story
+        :func:`npsdiag.story.tell` of ``client``.
+    prep : Prepared
+    output_dir : path
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    out = Path(output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    s = prep.settings
+    written = write_outputs(client, prep, out, story=story)
+    written.append(_write_text(out / "brief.html", brief(client, story, redact=s.redact_pii,
+                                                          confidence=s.confidence)))
+    written.append(write_datapack(out / "datapack.xlsx", datapack_tables(client, story, prep.lineage), s.currency))
+    written.append(_write_text(out / "private" / "owners.html", owners_annex(diag, story, prep, redact=s.redact_pii)))
+    return written

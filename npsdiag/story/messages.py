@@ -1,0 +1,342 @@
+"""The messages of the deliverable: findings grouped by root cause, with value, action, owner and KPI.
+
+:func:`messages` groups the findings by :data:`~npsdiag.story.causes.CAUSES`,
+computes each message's value at stake (:mod:`npsdiag.story.value`), its
+recommendation, owner role and KPI (baseline, target, date counted from the
+data's as-of date), and ranks them by business impact: money at stake, then
+severity, then the amount of evidence; not by chapter order.
+:func:`unassessed` says, in business terms, what could not be assessed and
+which file would make it possible.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from ..clean import Prepared
+from ..findings import SEVERITIES, Diagnosis, Figure, Finding
+from ..fmt import num, pct, pts
+from .causes import CAUSES, Cause, cause_of
+from .value import (
+    decision_makers_unheard,
+    excess_churn_revenue,
+    money,
+    open_detractors,
+    segment_revenue,
+    value_total,
+)
+
+__all__ = ["Kpi", "Message", "messages", "message_dicts", "unassessed", "MAX_MESSAGES", "PRIORITIES", "URGENT",
+           "MATERIAL_SHARE"]
+
+#: At most this many messages reach the summary and the brief.
+MAX_MESSAGES = 5
+#: Priorities, most urgent first.
+PRIORITIES = ("Act now", "Plan", "Note")
+#: Causes that harm customers or staff now: "Act now" whenever their finding is high.
+URGENT = ("closed_loop", "gaming")
+#: A high message putting at least this share of the accounts' ARR at stake is "Act now".
+MATERIAL_SHARE = 0.05
+
+
+@dataclass
+class Kpi:
+    """What to measure, where it stands, where it should be and by when."""
+
+    name: str
+    baseline: float | None
+    target: float | None
+    unit: str  # "share", "points", "count"
+    by: str  # ISO date
+
+    def text(self, value: float | None) -> str:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return "n/a"
+        if self.unit == "share":
+            return pct(value)
+        if self.unit == "points":
+            return pts(value, 0)
+        return num(value)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "baseline": self.baseline, "target": self.target, "unit": self.unit,
+                "by": self.by}
+
+
+@dataclass
+class Message:
+    """One message of the deliverable: a root cause, its evidence, its value and its action."""
+
+    cause: Cause
+    findings: list[Finding]
+    conclusion: str
+    severity: str
+    value: float | None = None
+    value_label: str = ""
+    value_note: str = ""
+    recommendation: str = ""
+    kpi: Kpi | None = None
+    figure: Figure | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    #: "Act now", "Plan" or "Note" (:data:`PRIORITIES`), set by :func:`messages`.
+    priority: str = "Plan"
+
+    @property
+    def title(self) -> str:
+        """The root cause, as the message's kicker; the exhibit is titled by :attr:`conclusion`."""
+        return self.cause.title
+
+
+def _by(prep: Prepared, days: int) -> str:
+    base = prep.as_of if prep.as_of is not None else pd.Timestamp("1970-01-01")
+    return (base + pd.Timedelta(days=days)).date().isoformat()
+
+
+def _closed_loop(m: Message, prep: Prepared, diag: Diagnosis, currency: str | None) -> None:
+    value, accounts = open_detractors(prep, diag)
+    if value:
+        m.value, m.value_label = value, (f"ARR of {num(accounts)} active accounts with an unhappy customer nobody "
+                                        "has called back")
+        m.value_note = "revenue exposed, not a forecast: these accounts have not churned yet"
+    ev = {f.id: f.evidence for f in m.findings}
+    sla = (ev.get("decay.slow_follow_up") or {}).get("sla_days", prep.settings.follow_up_sla_days)
+    base = (ev.get("decay.slow_follow_up") or {}).get("share_within_sla")
+    if base is None and "decay.no_follow_up" in ev:
+        base = 1 - float(ev["decay.no_follow_up"].get("share_never", 0))
+    m.kpi = Kpi(f"Unhappy customers called back within {sla:g} days", base, 0.8, "share", _by(prep, 90))
+    m.recommendation = ("Call back every detractor within the SLA, starting with the callback queue (highest revenue "
+                        "first), and review the late and missed calls weekly per team.")
+
+
+def _decision_makers(m: Message, prep: Prepared, diag: Diagnosis, currency: str | None) -> None:
+    value, accounts = decision_makers_unheard(prep)
+    if value:
+        m.value, m.value_label = value, (f"ARR of {num(accounts)} accounts renewing in the next two quarters with no "
+                                         "decision maker heard in the past year")
+        m.value_note = "renewals decided by people the programme does not hear"
+    ev = {f.id: f.evidence for f in m.findings}
+    base = (ev.get("balance.revenue_coverage") or {}).get("mean_share_decision")
+    m.kpi = Kpi("ARR heard from a decision maker each quarter", base, prep.settings.revenue_coverage_target, "share",
+                _by(prep, 180))
+    m.recommendation = ("Survey the decision makers of every account before renewal (executive interviews for the "
+                        "largest), and report their NPS beside the usual one.")
+
+
+def _segments(m: Message, prep: Prepared, diag: Diagnosis, currency: str | None) -> None:
+    hidden = next((f for f in m.findings if f.id == "segmentation.hidden_segment"), None)
+    if hidden is not None:
+        value = segment_revenue(prep, hidden)
+        if value:
+            m.value = value
+            m.value_label = (f"ARR of active accounts in {hidden.evidence.get('dimension')} "
+                             f"{hidden.evidence.get('segment')}")
+            m.value_note = "revenue in the segment, not revenue lost"
+        nps_ = hidden.evidence.get("nps")
+        m.kpi = Kpi(f"NPS of {hidden.evidence.get('dimension')} {hidden.evidence.get('segment')}", nps_,
+                    None if nps_ is None else min(float(hidden.evidence.get("overall_nps", nps_ + 10)), nps_ + 10),
+                    "points", _by(prep, 180))
+    m.recommendation = ("Give the weakest segment its own plan and owner, and report NPS per segment (not only the "
+                        "average) to the leadership team.")
+
+
+def _retention(m: Message, prep: Prepared, diag: Diagnosis, currency: str | None) -> None:
+    value, extra = excess_churn_revenue(prep, diag)
+    ids = {f.id for f in m.findings}
+    if value and not ids & {"outcome.no_link", "outcome.inverse_link", "outcome.suspicious_link"}:
+        m.value, m.value_label = value, ("ARR expected to be lost beyond promoters' churn rate by today's detractor "
+                                         "and passive accounts")
+        m.value_note = "an association, so an upper bound of what moving them to promoters could keep"
+    m.extra.update(extra)
+    m.recommendation = ("Use the score as an early-warning signal only where it predicts churn, and test it on each "
+                        "renewal cohort.") if not ids & {"outcome.no_link", "outcome.inverse_link"} else (
+        "Do not steer retention by this score until it predicts churn: find out what does (usage, support, "
+        "decision makers' views).")
+
+
+def _voices(m: Message, prep: Prepared, diag: Diagnosis, currency: str | None) -> None:
+    ev = {f.id: f.evidence for f in m.findings}
+    single = (ev.get("balance.single_voice") or {}).get("share")
+    m.kpi = Kpi("Responding accounts heard through two or more people", None if single is None else 1 - single,
+                None if single is None else min(1.0, 1 - single + 0.2), "share", _by(prep, 180))
+    m.recommendation = "Invite several people per account (a decision maker and the daily users), not one champion."
+
+
+def _listening(m: Message, prep: Prepared, diag: Diagnosis, currency: str | None) -> None:
+    ev = {f.id: f.evidence for f in m.findings}
+    trend = ev.get("decay.response_rate_trend") or {}
+    if trend:
+        m.kpi = Kpi("Invitations answered", trend.get("rate_end"), trend.get("rate_start"), "share", _by(prep, 180))
+    m.recommendation = "Shorten and time the survey, and survey accounts before each renewal, not on a fixed calendar."
+
+
+def _data(m: Message, prep: Prepared, diag: Diagnosis, currency: str | None) -> None:
+    usable = len(prep.responses) / max(len(prep.flags), 1)
+    m.kpi = Kpi("Survey rows usable for analysis", usable, 0.99, "share", _by(prep, 30))
+    m.recommendation = ("Fix the export: monitor the survey feed weekly, remove tests and duplicates at the source, "
+                        "and make the score and date mandatory.")
+
+
+def _gaming(m: Message, prep: Prepared, diag: Diagnosis, currency: str | None) -> None:
+    f = m.findings[0]
+    flagged = f.evidence.get("owners_flagged")
+    m.kpi = Kpi("Owners with an implausible excess of 10s", float(len(flagged)) if isinstance(flagged, list) else None,
+                0.0, "count", _by(prep, 90))
+    m.recommendation = ("Review how scores are collected where they are tied to incentives (named results are in the "
+                        "private annex for the programme owner), and decouple pay from individual scores.")
+
+
+def _complaints(m: Message, prep: Prepared, diag: Diagnosis, currency: str | None) -> None:
+    m.recommendation = ("Give the top complaint theme an owner and a fix date, and track its share of detractor "
+                        "comments.")
+
+
+def _drivers(m: Message, prep: Prepared, diag: Diagnosis, currency: str | None) -> None:
+    m.recommendation = "Invest first in the driver that moves the score most, and track its rating."
+
+
+_DETAIL = {"closed_loop": _closed_loop, "decision_makers": _decision_makers, "segments": _segments,
+           "retention": _retention, "voices": _voices, "listening": _listening, "data": _data, "gaming": _gaming,
+           "complaints": _complaints, "drivers": _drivers}
+
+
+def _figure_for(diag: Diagnosis, findings: list[Finding]) -> Figure | None:
+    """The figure that shows the evidence of the message's most severe finding."""
+    for f in findings:
+        res = diag.areas.get(f.area)
+        for fig in (res.figures if res is not None else []):
+            if f.id in fig.illustrates:
+                return fig
+    return None
+
+
+def messages(diag: Diagnosis, prep: Prepared, min_severity: str = "medium") -> list[Message]:
+    """The messages of the deliverable, most important first.
+
+    Parameters
+    ----------
+    diag : Diagnosis
+    prep : Prepared
+    min_severity : str
+        Findings at least this severe make a message (default: high and medium); less severe findings of a
+        cause that has a message join it as evidence.
+
+    Returns
+    -------
+    list of Message
+        Ranked by money at stake (in the client's currency), then severity, then the number of findings.
+    """
+    currency = prep.settings.currency
+    grouped: dict[str, list[Finding]] = {}
+    for f in diag.findings:
+        cause = cause_of(f.id)
+        if cause is not None:
+            grouped.setdefault(cause.key, []).append(f)
+    limit = SEVERITIES.index(min_severity)
+    out = []
+    for cause in CAUSES:
+        found = sorted(grouped.get(cause.key, []), key=lambda f: (SEVERITIES.index(f.severity), _rank(cause, f.id)))
+        if not found or SEVERITIES.index(found[0].severity) > limit:
+            continue
+        m = Message(cause, found, found[0].title, found[0].severity)
+        _DETAIL[cause.key](m, prep, diag, currency)
+        m.figure = _figure_for(diag, found)
+        out.append(m)
+    business_case = _business_case(prep, diag, {m.cause.key for m in out})
+    if business_case is not None:
+        out.append(business_case)
+    total = value_total(prep)
+    for m in out:
+        m.priority = _priority(m, total)
+    out.sort(key=lambda m: (PRIORITIES.index(m.priority), -(m.value or 0.0), SEVERITIES.index(m.severity),
+                            -sum(f.severity in ("high", "medium") for f in m.findings)))
+    return out
+
+
+def _rank(cause: Cause, finding_id: str) -> int:
+    """Position of a finding in its cause's list (prefix entries match every finding of the area)."""
+    for i, f in enumerate(cause.findings):
+        if finding_id == f or (f.endswith(".") and finding_id.startswith(f)):
+            return i
+    return len(cause.findings)
+
+
+def _priority(m: Message, total: float | None) -> str:
+    """"Act now" only for a high finding that puts a material share of revenue at stake or harms people now
+    (unanswered detractors, scores inflated where pay depends on them); "Plan" for the other high and medium
+    findings; "Note" for the rest."""
+    if m.severity == "high" and (m.cause.key in URGENT or (m.value and total and m.value >= MATERIAL_SHARE * total)):
+        return "Act now"
+    return "Plan" if m.severity in ("high", "medium") else "Note"
+
+
+def _business_case(prep: Prepared, diag: Diagnosis, present: set[str]) -> Message | None:
+    """The retention message when the score does predict churn: detractor accounts churn measurably more.
+
+    Fires only when the detractors' churn interval lies entirely above the promoters' (95% Wilson intervals of
+    the outcome area's ``churn_by_category``) and no finding of the retention cause says otherwise.
+    """
+    if "retention" in present:
+        return None
+    out = diag.areas.get("outcome")
+    table = out.tables.get("churn_by_category") if out is not None else None
+    if table is None or not {"category", "churn_rate", "rate_ci_low", "rate_ci_high"} <= set(table):
+        return None
+    t = table.set_index("category")
+    if not {"detractor", "promoter"} <= set(t.index) or not t.loc["detractor", "rate_ci_low"] > t.loc[
+            "promoter", "rate_ci_high"]:
+        return None
+    cause = next(c for c in CAUSES if c.key == "retention")
+    d, p = float(t.loc["detractor", "churn_rate"]), float(t.loc["promoter", "churn_rate"])
+    m = Message(cause, [], f"Unhappy customers leave: {pct(d)} of detractor accounts churned against {pct(p)} of "
+                           "promoter accounts", "medium")
+    _retention(m, prep, diag, prep.settings.currency)
+    m.extra["business_case"] = True
+    return m
+
+
+def message_dicts(msgs: list[Message], currency: str | None = None) -> list[dict[str, Any]]:
+    """The messages as findings.json holds them."""
+    return [{"cause": m.cause.key, "title": m.title, "conclusion": m.conclusion, "severity": m.severity,
+             "priority": m.priority, "findings": [f.id for f in m.findings], "value_at_stake": m.value,
+             "value_at_stake_text": money(m.value, currency) if m.value else None, "value_label": m.value_label,
+             "owner": m.cause.owner, "horizon_days": m.cause.horizon,
+             "kpi": m.kpi.to_dict() if m.kpi is not None else None, "recommendation": m.recommendation}
+            for m in msgs]
+
+
+
+#: For an area (or a check) that could not be assessed: what the client loses, and the file that would fix it.
+_ASK = {
+    "outcome": ("whether the score predicts churn, and what unhappy customers are worth",
+                "the CRM renewal file: account id, renewal or churn date, churned yes/no, ARR"),
+    "decay": ("whether unhappy customers are called back in time, and whether late calls cost renewals",
+              "the date each detractor was called back (closed-loop or case-closed date), and the invitations sent"),
+    "balance": ("whose voice the score is: decision makers or users, one person or many per account",
+                "the contact list with job roles per account, and the invitations sent"),
+    "segmentation": ("where the score is good or bad",
+                     "segment columns: region, plan, product, industry, channel or journey stage"),
+    "verbatims": ("what unhappy customers complain about", "the free-text answer to 'why this score?'"),
+    "drivers": ("what moves the score", "the ratings of driver questions (ease, support, value...)"),
+    "reliability": ("whether the data can be trusted throughout", "response dates, response ids and survey status"),
+}
+
+
+def unassessed(diag: Diagnosis) -> list[dict[str, str]]:
+    """What could not be assessed and why it matters, in business terms, with the file to ask the client for.
+
+    One entry per area that could not be assessed at all or only in part: ``area``, ``what`` (what the client
+    does not learn), ``ask`` (the file to send) and ``why`` (the reasons the checks gave).
+    """
+    out = []
+    for name, res in diag.areas.items():
+        if res.status == "not_assessed" or res.unassessed:
+            what, ask = _ASK.get(name, ("this part of the diagnosis", "the missing data"))
+            reasons = [res.not_assessed_reason] if res.not_assessed_reason else [c.reason or c.name
+                                                                                 for c in res.unassessed]
+            out.append({"area": name, "what": what, "ask": ask, "why": "; ".join(dict.fromkeys(reasons)),
+                        "partly": res.status != "not_assessed"})
+    return out

@@ -1,0 +1,217 @@
+"""The story layer: which NPS, value at stake, messages by root cause, renewal risk, owner aliases, comparison.
+
+Every expected value below is computed by hand from the small client of :func:`_client` (documented there).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from npsdiag import story
+from npsdiag.areas.decay import callback_queue
+from npsdiag.clean import prepare
+from npsdiag.findings import AreaResult, Diagnosis, Finding
+from npsdiag.io import from_frames
+from npsdiag.story.value import decision_makers_unheard, excess_churn_revenue, open_detractors
+
+AS_OF = "2024-07-15"
+
+
+def _client(**settings):
+    """Five accounts, seven responses; the as-of date is 2024-07-15.
+
+    accounts: A 100k open renewal 2024-09-01 (within two quarters); B 10k retained at its renewal 2024-03-01;
+    C 500k open renewal 2025-06-01 (beyond two quarters); D 50k retained 2024-06-15; E 900k churned 2024-06-20.
+    r1 A score 3 2024-05-31 user, not followed up          -> an open detractor (after A's last renewal)
+    r2 B score 5 2024-02-01 user, not followed up          -> not open: B renewed on 2024-03-01, after it
+    r3 C score 0 2024-06-01 Executive, followed up in 3 d  -> not in the queue; C's latest score a detractor's
+    r4 D score 9 2024-06-20 Executive
+    r5 E score 2 2024-06-10 user, not followed up          -> E churned: not open, not active
+    r6 B score 8 2024-07-01 user                           -> B's latest score a passive's
+    r7 A score 10 2024-06-29 user                          -> A's latest score a promoter's
+    """
+    resp = pd.DataFrame({
+        "response_id": [f"r{i}" for i in range(1, 8)],
+        "score": [3, 5, 0, 9, 2, 8, 10],
+        "responded_at": pd.to_datetime(["2024-05-31", "2024-02-01", "2024-06-01", "2024-06-20", "2024-06-10",
+                                        "2024-07-01", "2024-06-29"]),
+        "followed_up_at": pd.to_datetime([None, None, "2024-06-04", None, None, None, None]),
+        "respondent_id": [f"p{i}@x.com" for i in range(1, 8)],
+        "account_id": ["A", "B", "C", "D", "E", "B", "A"],
+        "role": ["user", "user", "Executive", "Executive", "user", "user", "user"],
+        "owner": ["Kim Lee", "Kim Lee", "Ann", "Kim Lee", "Ann", "Bo", "Kim Lee"],
+    })
+    accounts = pd.DataFrame({
+        "account_id": ["A", "B", "C", "D", "E"], "name": ["Acme", "Beta", "Cyan", "Dot", "Echo"],
+        "revenue": [100_000.0, 10_000.0, 500_000.0, 50_000.0, 900_000.0],
+        "churned": [None, False, None, False, True],
+        "outcome_at": pd.to_datetime(["2024-09-01", "2024-03-01", "2025-06-01", "2024-06-15", "2024-06-20"]),
+    })
+    s = {"repeat_window_days": 0, "redact_pii": False, **settings}
+    return prepare(from_frames(resp, accounts=accounts, settings=s), as_of=AS_OF)
+
+
+def _diag(prep, findings=(), churn=None) -> Diagnosis:
+    """A diagnosis holding the decay area's callback queue, the given findings and (optionally) churn rates."""
+    areas = {"decay": AreaResult("decay", exports={"callback_queue.csv": callback_queue(prep)})}
+    for f in findings:
+        areas.setdefault(f.area, AreaResult(f.area)).findings.append(f)
+    if churn is not None:
+        areas.setdefault("outcome", AreaResult("outcome")).tables["churn_by_category"] = churn
+    return Diagnosis(client="T", data_summary={}, headline={}, areas=areas)
+
+
+def test_open_detractors_count_only_active_accounts_after_their_last_renewal():
+    prep = _client()
+    rows = story.value.open_detractor_rows(prep, _diag(prep))
+    assert rows["account_id"].tolist() == ["A"]  # r2 predates B's renewal, r5's account churned
+    assert open_detractors(prep, _diag(prep)) == (100_000.0, 1)
+
+
+def test_decision_makers_unheard_before_a_renewal_within_two_quarters():
+    # renewing by 2025-01-14: only A (C renews in 2025-06); A's people heard in the year are users -> unheard
+    assert decision_makers_unheard(_client()) == (100_000.0, 1)
+
+
+def test_renewal_risk_levels_and_value_at_stake():
+    prep = _client()
+    risk = story.renewal_risk(prep, _diag(prep)).set_index("account_id")
+    assert set(risk.index) == {"A", "B", "C", "D"}  # E churned
+    assert risk.loc["A", "risk"] == "high" and bool(risk.loc["A", "open_detractor"])
+    assert risk.loc["C", "risk"] == "high" and risk.loc["C", "latest_category"] == "detractor"
+    assert risk.loc["B", "risk"] == "medium" and risk.loc["B", "latest_category"] == "passive"
+    assert risk.loc["D", "risk"] == "low" and bool(risk.loc["D", "decision_maker_heard_12m"])
+    assert risk.loc["A", "people_heard_12m"] == 2 and risk.loc["A", "days_since_heard"] == 16  # 06-29 -> 07-15
+    assert pd.isna(risk.loc["B", "renewal_date"]) and risk.loc["A", "renewal_date"] == pd.Timestamp("2024-09-01")
+    told = story.tell(_diag(prep), prep)
+    # high-risk ARR: A 100k + C 500k, of which A renews within two quarters
+    assert (told.value_at_stake, told.value_accounts, told.value_renewing) == (600_000.0, 2, 100_000.0)
+
+
+def test_excess_churn_revenue_is_the_rate_gap_over_promoters_times_open_arr():
+    prep = _client()
+    churn = pd.DataFrame({"category": ["detractor", "passive", "promoter"], "churn_rate": [0.4, 0.2, 0.1],
+                          "rate_ci_low": [0.3, 0.1, 0.05], "rate_ci_high": [0.5, 0.3, 0.15]})
+    value, extra = excess_churn_revenue(prep, _diag(prep, churn=churn))
+    # open outcomes: A (latest promoter: no excess) and C (latest detractor): (0.4 - 0.1) x 500k
+    assert value == pytest.approx(150_000.0)
+    assert extra["rates"]["detractor"] == 0.4
+
+
+def test_which_nps_point_estimates_by_hand():
+    prep = _client()
+    t = story.which_nps(prep).set_index("measure")
+    # every response: promoters r4, r7 (2), detractors r1, r2, r3, r5 (4) of 7
+    assert t.loc[story.MEASURES[0], "nps"] == pytest.approx(100 * (2 - 4) / 7)
+    # each account once (weights 1/responses of the account): promoters 0.5 (r7) + 1 (r4); detractors 0.5 (r1)
+    # + 0.5 (r2) + 1 (r3) + 1 (r5); total weight 5 accounts
+    assert t.loc[story.MEASURES[1], "nps"] == pytest.approx(100 * (1.5 - 3) / 5)
+    assert story.MEASURES[2] not in t.index  # under 10 decision-maker responses: not shown
+    for _, row in t.iterrows():
+        assert row["ci_low"] < row["nps"] < row["ci_high"]
+
+
+def test_recommended_kpi_follows_the_gap_against_the_margin():
+    table = pd.DataFrame({"measure": list(story.MEASURES), "nps": [30.0, 14.0, 3.0], "ci_low": [26.0, 9.0, -4.0],
+                          "ci_high": [34.0, 19.0, 10.0]})
+    kpi, why = story.recommended_kpi(table)
+    assert kpi.startswith("the NPS counting each account once") and "16 points below" in why
+    assert "decision makers' NPS (+3)" in why
+    close = table.assign(nps=[30.0, 28.0, 29.0])
+    assert story.recommended_kpi(close)[0].startswith("the usual NPS")
+
+
+def test_a_top_box_scale_is_not_called_nps():
+    prep = _client(scale=[1, 5], detractor_max=3, promoter_min=5)
+    name, note = story.measure_name(prep)
+    assert name == "Top-box index on a 1-5 scale" and "not a Net Promoter Score" in note
+    assert story.measure_name(_client())[0] == "Net Promoter Score"
+
+
+def _finding(fid, severity, title, **evidence):
+    return Finding(fid, severity, title, evidence=evidence)
+
+
+def test_messages_group_by_cause_and_rank_act_now_then_money():
+    prep = _client()
+    found = [_finding("decay.slow_follow_up", "high", "Slow follow-up", sla_days=7, share_within_sla=0.25),
+             _finding("decay.no_follow_up", "medium", "No follow-up"),
+             _finding("segmentation.hidden_segment", "medium", "Region X is low", dimension="owner",
+                      segment="Ann", nps=-20.0, overall_nps=10.0),
+             _finding("reliability.score_gaming", "high", "Kim Lee gives many 10s", owners_flagged=["Kim Lee"]),
+             _finding("reliability.small_sample", "low", "Small sample")]
+    msgs = story.messages(_diag(prep, found), prep)
+    assert [m.cause.key for m in msgs] == ["closed_loop", "gaming", "segments"]  # "data" has only a low finding
+    closed = msgs[0]
+    assert [f.id for f in closed.findings] == ["decay.slow_follow_up", "decay.no_follow_up"]
+    assert closed.conclusion == "Slow follow-up" and closed.priority == "Act now"
+    assert closed.value == 100_000.0 and closed.kpi.baseline == 0.25 and closed.kpi.by == "2024-10-13"
+    assert msgs[1].priority == "Act now" and msgs[1].value is None  # urgent cause, no money
+    assert msgs[2].priority == "Plan"  # a medium finding is never "Act now"
+    d = story.message_dicts(msgs, "EUR")[0]
+    assert d["value_at_stake_text"] == "EUR 100k" and d["findings"] == ["decay.slow_follow_up", "decay.no_follow_up"]
+
+
+def test_unassessed_says_what_is_lost_and_which_file_to_send():
+    diag = Diagnosis(client="T", data_summary={}, headline={},
+                     areas={"outcome": AreaResult("outcome", not_assessed_reason="needs churn")})
+    (gap,) = story.unassessed(diag)
+    assert "churn" in gap["what"] and "CRM renewal file" in gap["ask"] and not gap["partly"]
+
+
+def test_owners_are_aliased_by_volume_and_the_original_is_left_alone():
+    prep = _client()
+    aliases = story.owner_aliases(prep)
+    assert aliases == {"Kim Lee": "Owner A", "Ann": "Owner B", "Bo": "Owner C"}  # 4, 2, 1 responses
+    f = _finding("reliability.score_gaming", "high", "Kim Lee's customers give many 10s; Annex unchanged",
+                 owners_flagged=["Kim Lee"])
+    diag = _diag(prep, [f])
+    diag.areas["reliability"].tables["owners"] = pd.DataFrame({"owner": ["Kim Lee", "Ann"], "n": [4, 2]})
+    client = story.anonymise(diag, aliases)
+    g = client.areas["reliability"].findings[0]
+    assert g.title == "Owner A's customers give many 10s; Annex unchanged"  # whole words only
+    assert g.evidence["owners_flagged"] == ["Owner A"]
+    assert client.areas["reliability"].tables["owners"]["owner"].tolist() == ["Owner A", "Owner B"]
+    assert diag.areas["reliability"].findings[0].title.startswith("Kim Lee")  # the original is untouched
+    assert story.owner_aliases(_client(name_owners=True)) == {}
+
+
+def test_comparison_of_a_run_with_itself_is_no_change_and_a_changed_run_says_what_moved():
+    prev = {"headline": {"nps": 20.0, "ci_low": 15.0, "ci_high": 25.0}, "data": {"period": ["2024-01-01", "x"]},
+            "areas": {"decay": {"status": "red"}, "balance": {"status": "amber"}},
+            "findings": [{"id": "decay.slow_follow_up", "severity": "high", "title": "Slow"},
+                         {"id": "balance.role_skew", "severity": "medium", "title": "Skew"}],
+            "value_at_stake": 1_000_000.0,
+            "messages": [{"kpi": {"name": "Called back", "baseline": 0.2, "target": 0.8, "unit": "share",
+                                  "by": "2025-01-01"}}]}
+    same = story.compare(prev, prev)
+    assert set(same.headline["verdict"]) == {"no change"}
+    assert set(same.areas["verdict"]) == {"no change"} and set(same.findings["verdict"]) == {"persisting"}
+    assert same.kpis["verdict"].tolist() == ["no change"]
+    now = {**prev, "headline": {"nps": 32.0, "ci_low": 28.0, "ci_high": 36.0},
+           "areas": {"decay": {"status": "amber"}, "balance": {"status": "amber"}},
+           "findings": [{"id": "decay.slow_follow_up", "severity": "medium", "title": "Slow"},
+                        {"id": "decay.no_follow_up", "severity": "high", "title": "Never"}],
+           "value_at_stake": 600_000.0,
+           "messages": [{"kpi": {"name": "Called back", "baseline": 0.5, "target": 0.8, "unit": "share",
+                                 "by": "2025-06-01"}}]}
+    c = story.compare(prev, now)
+    h = c.headline.set_index("measure")
+    assert h.loc["Headline", "change"] == 12.0 and h.loc["Headline", "verdict"] == "up"  # 12 > margin 5
+    assert h.loc["Value at stake", "verdict"] == "down"
+    assert c.areas.set_index("area").loc["decay", "verdict"] == "better"
+    v = c.findings.set_index("finding")["verdict"].to_dict()
+    assert v == {"decay.no_follow_up": "new", "decay.slow_follow_up": "better", "balance.role_skew": "resolved"}
+    k = c.kpis.iloc[0]
+    assert (k["previous"], k["now"], k["target"], k["verdict"]) == (0.2, 0.5, 0.8, "on track")
+
+
+def test_a_missing_or_foreign_previous_file_is_a_plain_message(tmp_path):
+    from npsdiag.errors import NpsdiagError
+
+    with pytest.raises(NpsdiagError, match="does not exist"):
+        story.load_previous(tmp_path / "nope.json")
+    (tmp_path / "x.json").write_text("[1, 2]")
+    with pytest.raises(NpsdiagError, match="not a findings.json"):
+        story.load_previous(tmp_path / "x.json")
