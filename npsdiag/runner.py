@@ -232,6 +232,8 @@ def _run_in(out: Path, cfg_path: Path, client: str, progress: bool, kernel_name:
         if not (stage / "findings.json").exists():
             raise NpsdiagError(Problem("the notebook ran but wrote no findings.json",
                                        hint="the last cell must call outputs.write_outputs(...)"))
+        if _STOP_SIGNALS:  # a signal swallowed after the kernel's end: stop before anything is moved into place
+            raise Interrupted(_STOP_SIGNALS[0])
         moved = _move_into_place(stage, out)
     except OSError as exc:
         raise _os_error(exc, f"writing into {out}") from None
@@ -328,6 +330,8 @@ def _wait_for(job, timeout: float | None = None, quiet: bool = False):
         try:
             return job.result(timeout=0.2)
         except TimeoutError:
+            if _STOP_SIGNALS and not quiet:  # a signal whose exception something swallowed: stop now
+                raise Interrupted(_STOP_SIGNALS[0]) from None
             continue
         except Exception:
             if quiet:
@@ -361,6 +365,10 @@ def _kill_kernels(kernels: list) -> None:
                 proc.kill()
 
 
+#: The stopping signals received during a run (see :func:`_signals_stop_the_run`).
+_STOP_SIGNALS: list[int] = []
+
+
 @contextlib.contextmanager
 def _signals_stop_the_run() -> Iterator[None]:
     """While the run lasts, SIGTERM (``kill``) and SIGHUP (the terminal closed) stop it as Ctrl-C does: the
@@ -370,8 +378,12 @@ def _signals_stop_the_run() -> Iterator[None]:
         return
 
     def stop(signum, frame):  # noqa: ARG001 - the signal module's signature
+        # also recorded: raised inside an import's or a finaliser's callback, the exception is only printed
+        # ("Exception ignored in ..."); the wait for the kernel then raises it (see _wait_for)
+        _STOP_SIGNALS.append(signum)
         raise Interrupted(signum)
 
+    _STOP_SIGNALS.clear()
     wanted = [signal.SIGINT, signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
     previous = {sig: signal.signal(sig, stop) for sig in wanted}
     try:
@@ -379,6 +391,7 @@ def _signals_stop_the_run() -> Iterator[None]:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        _STOP_SIGNALS.clear()
 
 
 # --------------------------------------------------------------------------- the output folder

@@ -616,6 +616,41 @@ def test_class15_zero_usable_responses_is_a_plain_message_and_no_report(tmp_path
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("sig, code", [("SIGINT", 130), ("SIGTERM", 143)])
+def test_class16_ctrl_c_and_kill_stop_the_run_clean_up_and_exit_130(tmp_path, root, sig, code):
+    import os
+    import signal
+    import time
+
+    rows = "".join(f"{i % 11},2024-{i % 12 + 1:02d}-01\n" for i in range(200))
+    (tmp_path / "r.csv").write_text("Score,Date\n" + rows, encoding="utf-8")
+    cfg = config(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "report.html").write_text("previous run", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    proc = subprocess.Popen([sys.executable, "-m", "npsdiag.cli", "run", str(cfg), "--output", str(out), "--quiet"],
+                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        end = time.monotonic() + 120
+        while not list(out.glob(".npsdiag-run-*")) and proc.poll() is None and time.monotonic() < end:
+            time.sleep(0.05)  # the run has staged its folder: the kernel is starting or working
+        time.sleep(1.0)
+        assert proc.poll() is None, "the run ended before it could be interrupted"
+        t0 = time.monotonic()
+        proc.send_signal(getattr(signal, sig))
+        _, err = proc.communicate(timeout=60)
+        stopped_in = time.monotonic() - t0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    # before: nbclient swallowed Ctrl-C, the run finished and exited 0; kill left an empty staging folder
+    assert proc.returncode == code and "interrupted" in err and "Traceback" not in err
+    assert stopped_in < 30
+    assert not list(out.glob(".npsdiag-*")) and not (out / "report.html").exists()
+    assert (out / "stale-outputs" / "report.html").read_text(encoding="utf-8") == "previous run"
+
+
 def test_class17_questionable_values_are_refused_or_said(tmp_path):
     pd.DataFrame({"ID": [f"R{i}" for i in range(7)],
                   "Score": ["1,000", "7-8", "7.5", "9", "10", "3", "8"],
