@@ -86,9 +86,10 @@ _POSTCODE = r"\b(?:[A-Z]{1,2}\d[A-Z\d]?|GIR) ?\d[ABD-HJLNP-UW-Z]{2}\b"
 _HANDLE = r"(?<![\w@./])@[A-Za-z_][A-Za-z0-9_.]{1,29}(?<!\.)"
 # A run of digits with the separators phone numbers use; checked by _classify_number. It may follow a letter or
 # a letter and a punctuation mark ("Tel.07700900123", "mobile,07700900999") but never starts inside a number
-# ("3.14159265") or inside a run of digits and separators.
+# ("3.14159265") or inside a run of digits and separators. It ends before a letter only when a currency code
+# follows ("4111 1111 1111 1111EUR" is one card, not a phone number and "1111EUR").
 _NUMBER = (r"(?<![\d@+_])(?<!\d[.,/\-\s\u00a0()])(?:(?:\+|\b00)[ ]?)?\(?\d[\d()./\- \u00a0]{4,}\d\)?"
-           r"(?![\w%‰]|[.,]\d)")
+           r"(?:(?=(?i:eur|usd|gbp|chf)\b)|(?![\w%‰]|[.,]\d))")
 
 _PATTERN = re.compile(
     rf"(?P<url>{_URL})|(?P<email>{_EMAIL})|(?P<email2>{_EMAIL_OBFUSCATED})|(?P<iban>{_IBAN})"

@@ -425,11 +425,13 @@ def test_class5_redaction_one_path_for_strings_series_and_csv_tables():
 
     tricky = ["Tel.07700900123", "mobile,07700900999", "4111.1111.1111.1111", "card 4111 1111 1111 1111 EUR",
               "gb82 west 1234 5698 7654 32", "jo [AT] example [DOT] com", "jo {at} example {dot} com",
-              "jo <at> example <dot> com"]
+              "jo <at> example <dot> com", "4111 1111 1111 1111EUR", "call 12 34 56 78", "ring 0049-30-1234567"]
     frame = pd.DataFrame({"account_id": ["4111111111111111"] * len(tricky), "owner": tricky})
     out = redact_frame(frame, keep=["account_id"])
     assert out["owner"].tolist() == [redact_text(t) for t in tricky] == redact_text(pd.Series(tricky)).tolist()
-    assert not any(t in " ".join(out["owner"]) for t in ("07700", "4111", "west", "example"))
+    leaks = ("07700", "4111", "1111", "west", "example", "56 78", "1234567")
+    assert not any(t in " ".join(out["owner"]) for t in leaks)
+    assert out["owner"].iloc[8] == "[card]EUR"  # one card, not a phone number and its last group
     assert out["account_id"].tolist() == frame["account_id"].tolist()  # a mapped identifier is never a "card"
 
 
