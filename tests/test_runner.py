@@ -65,8 +65,8 @@ def test_headline_nps_equals_independent_computation(result, client_dir):
     assert doc["headline"]["nps"] == pytest.approx(expected, abs=0.05)
     assert doc["headline"]["n"] == len(s)
     assert doc["headline"]["ci_low"] < expected < doc["headline"]["ci_high"]
-    html = result.report.read_text(encoding="utf-8")
-    assert f"{expected:+.1f}" in html
+    assert f"{expected:+.0f}" in result.report.read_text(encoding="utf-8")  # the client report rounds
+    assert f"{expected:+.1f}" in (result.output_dir / "appendix.html").read_text(encoding="utf-8")
 
 
 def test_report_is_offline_without_code_and_escapes_client_text(result):
@@ -80,19 +80,23 @@ def test_report_is_offline_without_code_and_escapes_client_text(result):
                   'class="jp-InputArea', "In&nbsp;[")
     for code in code_marks:
         assert code not in html, code
-    assert "Executive summary" in html and "Net Promoter Score" in html
+    assert 'id="summary"' in html and "Net Promoter Score" in html
     assert "data:image/png;base64" in html or "<img" not in html
 
 
 def test_report_structure_cover_first(result):
     html = result.report.read_text(encoding="utf-8")
-    assert html.index('id="cover"') < html.index('id="summary"') < html.index('id="area-reliability"')
-    assert 'id="methodology"' in html and "Rocks" in html
+    assert html.index('id="cover"') < html.index('id="summary"') < html.index('id="action-plan"')
+    appendix = (result.output_dir / "appendix.html").read_text(encoding="utf-8")
+    assert appendix.index('id="cover"') < appendix.index('id="area-reliability"') < appendix.index('id="methodology"')
+    assert "Rocks" in appendix
 
 
 def test_personal_data_redacted_in_report(result):
-    html = result.report.read_text(encoding="utf-8")
-    assert "jane.doe@example.com" not in html and "7700 900123" not in html
+    for name in ("report.html", "appendix.html", "brief.html", "private/owners.html", "segments.csv",
+                 "callback_queue.csv"):
+        text = (result.output_dir / name).read_text(encoding="utf-8")
+        assert "jane.doe@example.com" not in text and "7700 900123" not in text, name
 
 
 def test_failed_run_leaves_no_report_and_names_the_problem(client_dir, tmp_path):
@@ -127,7 +131,7 @@ def test_cli_run_and_papermill_from_repository_root(client_dir, root, tmp_path):
                            "-p", "config", str(client_dir / "client.yml"), "--no-progress-bar"],
                           capture_output=True, text=True, cwd=root)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert "Executive summary" in nb_out.read_text()
+    assert "Action plan" in nb_out.read_text()
 
 
 def test_cli_errors_are_messages_not_tracebacks(tmp_path, root):
