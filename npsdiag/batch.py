@@ -24,7 +24,7 @@ import glob
 import json
 import time
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
@@ -204,16 +204,37 @@ def batch(configs: Iterable[str | Path], jobs: int = 2, output_root: str | Path 
 
 
 def _run_in_pool(paths: Sequence[Path], names: Sequence[tuple[str, str]], root: Path, jobs: int, done) -> None:
-    """Run the clients in a pool of ``jobs`` worker processes; a worker that dies fails its client only."""
+    """Run the clients in a pool of ``jobs`` worker processes; a worker that dies fails its client only.
+
+    A client is handed to the pool only when a worker is free: on Ctrl-C (or any error in ``done``) no client
+    that had not started is started (a pool given every client at once would run them all before stopping);
+    the running ones are stopped by the same signal in their workers.
+    """
+    todo = iter(enumerate(zip(paths, names, strict=True)))
+    running: dict = {}
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        index = {pool.submit(run_client, str(p), str(root / slug), name): i
-                 for i, (p, (name, slug)) in enumerate(zip(paths, names, strict=True))}
-        for fut in as_completed(index):
-            i = index[fut]
-            try:
-                row = fut.result()
-            except Exception as exc:  # noqa: BLE001 - a worker died (memory, segfault): report this client
-                row = dict.fromkeys(SUMMARY_COLUMNS)
-                row.update({"client": names[i][0], "config": str(paths[i]), "status": "failed",
-                            "message": f"the worker running this client failed: {type(exc).__name__}: {exc}"})
-            done(i, row)
+
+        def start_next() -> None:
+            for i, (p, (name, slug)) in todo:
+                running[pool.submit(run_client, str(p), str(root / slug), name)] = i
+                return
+
+        for _ in range(jobs):
+            start_next()
+        while running:
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                i = running.pop(fut)
+                done(i, _row_of(fut, names[i][0], paths[i]))
+                start_next()
+
+
+def _row_of(fut, client: str, config: Path) -> dict[str, Any]:
+    """A finished client's summary row; a failed row when its worker died."""
+    try:
+        return fut.result()
+    except Exception as exc:  # noqa: BLE001 - a worker died (memory, segfault): report this client
+        row = dict.fromkeys(SUMMARY_COLUMNS)
+        row.update({"client": client, "config": str(config), "status": "failed",
+                    "message": f"the worker running this client failed: {type(exc).__name__}: {exc}"})
+        return row

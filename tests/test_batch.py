@@ -83,3 +83,36 @@ def test_same_client_twice_gets_distinct_folders(tmp_path: Path) -> None:
                      encoding="utf-8")
         paths.append(p)
     assert [slug for _, slug in unique_slugs(paths)] == ["acme-corp", "acme-corp-2"]
+
+
+def _slow_client(config: str, output: str, client: str | None = None) -> dict:
+    """A stand-in for run_client in the pool's (forked) workers: takes a second, leaves a mark."""
+    import time
+
+    Path(output).mkdir(parents=True, exist_ok=True)
+    (Path(output) / "started").write_text("", encoding="utf-8")
+    time.sleep(1.0)
+    return {**dict.fromkeys(SUMMARY_COLUMNS), "client": client, "status": "ok"}
+
+
+def test_ctrl_c_stops_a_batch_before_the_clients_not_yet_started(tmp_path: Path, monkeypatch) -> None:
+    import multiprocessing
+
+    from npsdiag import batch as batch_module
+
+    if multiprocessing.get_start_method() != "fork":
+        pytest.skip("the stand-in reaches the workers only when they are forked")
+    monkeypatch.setattr(batch_module, "run_client", _slow_client)
+    paths = [tmp_path / f"c{i}.yml" for i in range(8)]
+    for i, p in enumerate(paths):
+        p.write_text(f"client: Client {i}\n", encoding="utf-8")
+    names = unique_slugs(paths)
+
+    def interrupted(i, row):
+        raise KeyboardInterrupt  # Ctrl-C while the first clients run
+
+    with pytest.raises(KeyboardInterrupt):
+        batch_module._run_in_pool(paths, names, tmp_path / "out", 2, interrupted)
+    started = list((tmp_path / "out").glob("*/started"))
+    # before: the pool went on to start every client (8) before the batch stopped
+    assert len(started) == 2  # the two running when Ctrl-C came
