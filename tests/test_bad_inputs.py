@@ -653,6 +653,18 @@ def test_class16_ctrl_c_and_kill_stop_the_run_clean_up_and_exit_130(tmp_path, ro
     assert (out / "stale-outputs" / "report.html").read_text(encoding="utf-8") == "previous run"
 
 
+def test_class15_responses_all_dated_2150_are_a_plain_error_not_a_report(tmp_path, capsys):
+    from npsdiag.cli import validate
+
+    # before: with the data's own as-of date, 2150 was a real date: "OK, 2 usable" and a report of 2150
+    (tmp_path / "r.csv").write_text("Score,Date\n9,2150-01-01\n3,2150-01-02\n", encoding="utf-8")
+    fails(config(tmp_path), "no value in the column mapped to 'responded_at' ('Date') is a date", "2099-12-31")
+    (tmp_path / "r.csv").write_text("Score,Date\n9,2150-01-01\n3,2024-01-02\n", encoding="utf-8")
+    assert validate(config(tmp_path)) == 0
+    out = capsys.readouterr().out
+    assert "dates after 2099 are taken as mistakes" in out and "1 usable" in out
+
+
 def test_class17_questionable_values_are_refused_or_said(tmp_path):
     pd.DataFrame({"ID": [f"R{i}" for i in range(7)],
                   "Score": ["1,000", "7-8", "7.5", "9", "10", "3", "8"],

@@ -178,13 +178,14 @@ def _map_date(m: _Mapping, fld: str, col: str) -> None:
     if unreadable.any():
         example = str(values[unreadable].iloc[0])
         example = example if len(example) <= 60 else example[:60] + "…"
-        zero = bool(pd.Series(values[unreadable].astype(str)).str.contains(r"^\s*(?:1900-01-0[01]|1899-12-3[01])",
-                                                                         regex=True).any())
+        bad = pd.Series(values[unreadable].astype(str))
+        zero = bool(bad.str.contains(r"^\s*(?:1900-01-0[01]|1899-12-3[01])", regex=True).any())
+        late = bool(bad.str.contains(r"(?:^|\D)(?:2[1-9]|[3-9]\d)\d\d(?:\D|$)", regex=True).any())
         m.problems.append(Problem(f"{int(unreadable.sum())} value(s) in '{col}' are not dates (e.g. {example!r})",
                                   fatal=False, file=m.file, where=where, rows=m.rows(unreadable),
                                   hint="they are treated as missing" + (
                                       "; 1900-01-01 (or 1899-12-30/31) is what Excel writes for an empty date cell"
-                                      if zero else "")))
+                                      if zero else "") + ("; dates after 2099 are taken as mistakes" if late else "")))
         m.out[f"{fld}_unreadable"] = unreadable.to_numpy()
     if note:
         m.problems.append(Problem(note, fatal=False, file=m.file, where=where))
@@ -337,6 +338,14 @@ def check_empty_columns(frame: pd.DataFrame, spec: TableSpec, file: str, problem
                                     hint="map the likelihood-to-recommend (0-10) column; labels need a leading "
                                     "number such as '10 - Extremely likely', or a `score_labels:` mapping "
                                     "such as `{\"Extremely satisfied\": 5}`"))
+        elif f"{fld}_unreadable" in frame and len(frame) and frame[fld].isna().all() \
+                and frame[f"{fld}_unreadable"].any():
+            n = int(frame[f"{fld}_unreadable"].sum())
+            problems.append(Problem(f"no value in the column mapped to '{fld}' ('{spec.columns[fld]}') is a date: "
+                                    f"{n:,} value(s) could not be read as one", fatal=fld == "responded_at",
+                                    file=file, where=f"{spec.name}.columns.{fld}",
+                                    hint="check that the right column is mapped; dates are read between 1900-01-02 "
+                                    "and 2099-12-31 (1900-01-01 is Excel's empty date, a later year a mistake)"))
         elif fld in frame.columns and len(frame) and frame[fld].isna().all():
             problems.append(Problem(f"the column mapped to '{fld}' ('{spec.columns[fld]}') is empty in every row",
                                     fatal=fld in ("score", "responded_at"), file=file,
