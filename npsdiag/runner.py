@@ -125,12 +125,29 @@ def render(notebook: str | Path | nbformat.NotebookNode, title: str = "NPS diagn
     return body
 
 
+def _kernel_os_problem(ename: str, evalue: str) -> Problem | None:
+    """The plain problem for an error of the operating system raised in the kernel (``[Errno 28] ...``), or None."""
+    import re
+
+    found = re.match(r"\[Errno (\d+)\] ([^:]*)(?:: '(.*)')?", str(evalue))
+    if ename not in ("OSError", "PermissionError", "FileNotFoundError", "IsADirectoryError", "NotADirectoryError",
+                     "FileExistsError") or found is None:
+        return None
+    problem = os_problem(OSError(int(found.group(1)), found.group(2), found.group(3)), "writing the outputs")
+    if problem is not None:
+        problem.hint = f"{problem.hint}; no report was written"
+    return problem
+
+
 def _failure_message(exc: Exception, nb_path: Path | None) -> NpsdiagError:
     ename = getattr(exc, "ename", type(exc).__name__)
     evalue = getattr(exc, "evalue", str(exc))
     cell = getattr(exc, "exec_count", None)
     if ename == "NpsdiagError":  # the user's config or data: the kernel's message is already written for them
         return NpsdiagError.from_text(evalue)
+    system = _kernel_os_problem(ename, evalue)
+    if system is not None:  # a full disk, no permission... while the kernel wrote the outputs: the user can fix it
+        return NpsdiagError(system)
     section = ""
     if nb_path is not None and nb_path.exists():
         try:

@@ -119,6 +119,16 @@ def test_failure_message_names_cell_for_unexpected_errors():
     assert "cell 7" in msg and "ZeroDivisionError: division by zero" in msg and "no report was written" in msg
 
 
+def test_a_full_disk_in_the_kernel_is_a_plain_message():
+    class Full(Exception):
+        ename, evalue, exec_count = "OSError", "[Errno 28] No space left on device: '/out/datapack.xlsx'", 15
+
+    msg = _failure_message(Full(), None).message
+    # before: "the diagnosis failed in cell 15: OSError: [Errno 28] ..."
+    assert msg.startswith("ERROR: writing the outputs: the disk is full (/out/datapack.xlsx)") and "cell" not in msg
+    assert "free some space" in msg and "no report was written" in msg
+
+
 def test_cli_run_and_papermill_from_repository_root(client_dir, root, tmp_path):
     out = tmp_path / "cli"
     proc = subprocess.run([sys.executable, "-m", "npsdiag.cli", "run", str(client_dir / "client.yml"),
