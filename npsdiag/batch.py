@@ -30,7 +30,8 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["run_client", "batch", "expand_configs", "write_summary", "SUMMARY_COLUMNS", "SUMMARY_FILE"]
+__all__ = ["run_client", "batch", "expand_configs", "write_summary", "refuse_summary_over_inputs", "SUMMARY_COLUMNS",
+           "SUMMARY_FILE"]
 
 #: Columns of ``batch_summary.csv``.
 SUMMARY_COLUMNS = ["client", "status", "nps", "ci_low", "ci_high", "n", "seconds", "message", "report", "config"]
@@ -176,6 +177,8 @@ def batch(configs: Iterable[str | Path], jobs: int = 2, output_root: str | Path 
 
     paths = expand_configs(configs)
     root = Path(output_root).resolve()
+    summary_file = Path(summary_path or root / SUMMARY_FILE).resolve()
+    refuse_summary_over_inputs(summary_file, paths)
     root.mkdir(parents=True, exist_ok=True)
     names = unique_slugs(paths)
     rows: list[dict[str, Any] | None] = [None] * len(paths)
@@ -199,8 +202,33 @@ def batch(configs: Iterable[str | Path], jobs: int = 2, output_root: str | Path 
         bar.close()
     summary = pd.DataFrame([r for r in rows if r is not None], columns=SUMMARY_COLUMNS)
     summary["n"] = pd.to_numeric(summary["n"], errors="coerce").astype("Int64")
-    write_summary(summary, summary_path or root / SUMMARY_FILE)
+    write_summary(summary, summary_file)
     return summary
+
+
+def refuse_summary_over_inputs(summary: Path, configs: Sequence[Path]) -> None:
+    """Raise :class:`~npsdiag.errors.NpsdiagError` when the batch summary would be written over a config or one of
+    the exports a config reads (the client's file would be lost)."""
+    from .config import read_config
+    from .errors import NpsdiagError, Problem
+
+    for config in configs:
+        inputs = [Path(config)]
+        try:
+            cfg, _ = read_config(config)
+        except Exception:  # noqa: BLE001 - a broken config is reported by its run
+            cfg = None
+        if cfg is not None:
+            inputs += [Path(spec.path) for spec in cfg.tables.values() if spec.path]
+        for inp in inputs:
+            try:
+                same = inp.resolve() == summary or (summary.exists() and inp.exists() and summary.samefile(inp))
+            except OSError:
+                same = False
+            if same:
+                raise NpsdiagError(Problem(
+                    f"the batch summary {summary} would be written over {inp.name}, which {Path(config).name} "
+                    "reads", hint="give the outputs another folder (--output-root)"))
 
 
 def _run_in_pool(paths: Sequence[Path], names: Sequence[tuple[str, str]], root: Path, jobs: int, done) -> None:

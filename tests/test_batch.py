@@ -116,3 +116,17 @@ def test_ctrl_c_stops_a_batch_before_the_clients_not_yet_started(tmp_path: Path,
     started = list((tmp_path / "out").glob("*/started"))
     # before: the pool went on to start every client (8) before the batch stopped
     assert len(started) == 2  # the two running when Ctrl-C came
+
+
+def test_the_batch_summary_is_never_written_over_an_export(tmp_path: Path) -> None:
+    from npsdiag.batch import batch
+
+    (tmp_path / SUMMARY_FILE).write_text("Score,Date\n9,2024-01-01\n", encoding="utf-8")  # the client's export
+    cfg = tmp_path / "c.yml"
+    cfg.write_text(f"client: T\nresponses: {{path: {SUMMARY_FILE}, columns: {{score: Score, responded_at: Date}}}}\n",
+                   encoding="utf-8")
+    before = (tmp_path / SUMMARY_FILE).read_bytes()
+    assert main(["batch", str(cfg), "--output-root", str(tmp_path), "--jobs", "1"]) == 1
+    assert (tmp_path / SUMMARY_FILE).read_bytes() == before  # before: replaced by the summary of the batch
+    with pytest.raises(Exception, match="would be written over batch_summary.csv"):
+        batch([cfg], jobs=1, output_root=tmp_path, progress=False)
