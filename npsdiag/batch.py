@@ -20,10 +20,14 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import json
+import os
+import signal
+import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import Any
@@ -193,11 +197,8 @@ def batch(configs: Iterable[str | Path], jobs: int = 2, output_root: str | Path 
         bar.update(1)
 
     try:
-        if int(jobs) <= 1 or len(paths) <= 1:
-            for i, (p, (client, slug)) in enumerate(zip(paths, names, strict=True)):
-                done(i, run_client(p, root / slug, client))
-        else:
-            _run_in_pool(paths, names, root, int(jobs), done)
+        with _signals_stop_the_batch():
+            _run_all(paths, names, root, int(jobs), done)
     finally:
         bar.close()
     summary = pd.DataFrame([r for r in rows if r is not None], columns=SUMMARY_COLUMNS)
@@ -231,6 +232,51 @@ def refuse_summary_over_inputs(summary: Path, configs: Sequence[Path]) -> None:
                     "reads", hint="give the outputs another folder (--output-root)"))
 
 
+def _run_all(paths: Sequence[Path], names: Sequence[tuple[str, str]], root: Path, jobs: int, done) -> None:
+    """Run every client: one after the other in this process (``jobs`` 1), else in a pool of worker processes."""
+    if jobs <= 1 or len(paths) <= 1:
+        for i, (p, (client, slug)) in enumerate(zip(paths, names, strict=True)):
+            _check_stop()
+            done(i, run_client(p, root / slug, client))
+    else:
+        _run_in_pool(paths, names, root, jobs, done)
+
+
+#: The stop signals the batch received (see :func:`_signals_stop_the_batch`).
+_STOP_SIGNALS: list[int] = []
+
+
+@contextlib.contextmanager
+def _signals_stop_the_batch() -> Iterator[None]:
+    """While the batch lasts, Ctrl-C, SIGTERM (``kill``) and SIGHUP stop it (:class:`~npsdiag.errors.Interrupted`,
+    exit code 128 + the signal): recorded by the handler, acted on between clients and every 0.2 s while the
+    workers run (an exception raised at any point could land inside an import and be lost)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):  # noqa: ARG001 - the signal module's signature
+        _STOP_SIGNALS.append(signum)
+
+    _STOP_SIGNALS.clear()
+    wanted = [signal.SIGINT, signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+    previous = {sig: signal.signal(sig, stop) for sig in wanted}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        _STOP_SIGNALS.clear()
+
+
+def _check_stop() -> None:
+    """Raise :class:`~npsdiag.errors.Interrupted` when a stop signal came."""
+    from .errors import Interrupted
+
+    if _STOP_SIGNALS:
+        raise Interrupted(_STOP_SIGNALS[0])
+
+
 def _run_in_pool(paths: Sequence[Path], names: Sequence[tuple[str, str]], root: Path, jobs: int, done) -> None:
     """Run the clients in a pool of ``jobs`` worker processes; a worker that dies fails its client only.
 
@@ -240,7 +286,7 @@ def _run_in_pool(paths: Sequence[Path], names: Sequence[tuple[str, str]], root: 
     """
     todo = iter(enumerate(zip(paths, names, strict=True)))
     running: dict = {}
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_signals) as pool:
 
         def start_next() -> None:
             for i, (p, (name, slug)) in todo:
@@ -249,12 +295,34 @@ def _run_in_pool(paths: Sequence[Path], names: Sequence[tuple[str, str]], root: 
 
         for _ in range(jobs):
             start_next()
-        while running:
-            finished, _ = wait(running, return_when=FIRST_COMPLETED)
-            for fut in finished:
-                i = running.pop(fut)
-                done(i, _row_of(fut, names[i][0], paths[i]))
-                start_next()
+        try:
+            while running:
+                _check_stop()
+                finished, _ = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    i = running.pop(fut)
+                    done(i, _row_of(fut, names[i][0], paths[i]))
+                    start_next()
+        except KeyboardInterrupt as exc:
+            _pass_on(exc, pool)
+            raise
+
+
+def _worker_signals() -> None:
+    """A worker ignores stop signals between clients (the batch decides; no traceback from an idle worker); while
+    it runs a client, the run's own handlers stop it cleanly (:func:`npsdiag.runner.run`)."""
+    for sig in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if sig is not None:
+            signal.signal(sig, signal.SIG_IGN)
+
+
+def _pass_on(exc: KeyboardInterrupt, pool: ProcessPoolExecutor) -> None:
+    """Pass a stop signal on to the workers (``kill`` reached this process only), whose runs then stop their
+    kernels and clean up, instead of finishing their clients before the batch stops."""
+    signum = getattr(exc, "signum", signal.SIGINT)
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        with contextlib.suppress(OSError, AttributeError):
+            os.kill(proc.pid, signum)
 
 
 def _row_of(fut, client: str, config: Path) -> dict[str, Any]:

@@ -249,8 +249,7 @@ def _run_in(out: Path, cfg_path: Path, client: str, progress: bool, kernel_name:
         if not (stage / "findings.json").exists():
             raise NpsdiagError(Problem("the notebook ran but wrote no findings.json",
                                        hint="the last cell must call outputs.write_outputs(...)"))
-        if _STOP_SIGNALS:  # a signal swallowed after the kernel's end: stop before anything is moved into place
-            raise Interrupted(_STOP_SIGNALS[0])
+        _check_stop()  # a signal during rendering: stop before anything is moved into place
         moved = _move_into_place(stage, out)
     except OSError as exc:
         raise _os_error(exc, f"writing into {out}") from None
@@ -294,6 +293,7 @@ def _execute(stage: Path, cfg_path: Path, out: Path, progress: bool, kernel_name
     import papermill as pm
     from nbclient.exceptions import DeadKernelError
 
+    _check_stop()  # stopped while the libraries were imported: no kernel is started
     root = project_root()
     executed = stage / "diagnose.ipynb"
     kernels: list = []
@@ -329,8 +329,7 @@ def _execute(stage: Path, cfg_path: Path, out: Path, progress: bool, kernel_name
         level = papermill_log.level
         papermill_log.setLevel(logging.CRITICAL)  # its "kernel died" is what was asked for: not news
         try:
-            _kill_kernels(kernels)
-            _wait_for(job, timeout=30, quiet=True)
+            _stop(job, kernels, timeout=30)
         finally:
             papermill_log.setLevel(level)
         raise
@@ -338,23 +337,31 @@ def _execute(stage: Path, cfg_path: Path, out: Path, progress: bool, kernel_name
         worker.shutdown(wait=False, cancel_futures=True)
 
 
-def _wait_for(job, timeout: float | None = None, quiet: bool = False):
-    """The job's result, waited for in short steps so that signals reach this (the main) thread at once."""
-    import time
-
-    end = None if timeout is None else time.monotonic() + timeout
-    while end is None or time.monotonic() < end:
+def _wait_for(job):
+    """The job's result, waited for in short steps, stopping at once when a stop signal came."""
+    while True:
+        _check_stop()
         try:
             return job.result(timeout=0.2)
         except TimeoutError:
-            if _STOP_SIGNALS and not quiet:  # a signal whose exception something swallowed: stop now
-                raise Interrupted(_STOP_SIGNALS[0]) from None
             continue
-        except Exception:
-            if quiet:
-                return None
-            raise
-    return None
+
+
+def _check_stop() -> None:
+    """Raise :class:`Interrupted` when Ctrl-C, ``kill`` or a closed terminal asked the run to stop."""
+    if _STOP_SIGNALS:
+        raise Interrupted(_STOP_SIGNALS[0])
+
+
+def _stop(job, kernels: list, timeout: float) -> None:
+    """Kill the job's kernels until the job ends: a kernel starting just after the signal is killed too."""
+    import time
+
+    end = time.monotonic() + timeout
+    while not job.done() and time.monotonic() < end:
+        _kill_kernels(kernels)
+        with contextlib.suppress(Exception):
+            job.result(timeout=0.2)
 
 
 def _recording_kernel_manager(kernels: list) -> type:
@@ -395,10 +402,10 @@ def _signals_stop_the_run() -> Iterator[None]:
         return
 
     def stop(signum, frame):  # noqa: ARG001 - the signal module's signature
-        # also recorded: raised inside an import's or a finaliser's callback, the exception is only printed
-        # ("Exception ignored in ..."); the wait for the kernel then raises it (see _wait_for)
+        # only recorded: raised at any point, the exception could land inside an import's callback, where it is
+        # only printed ("Exception ignored in ...") and leaves the import machinery stuck; the run stops at its
+        # next check instead (:func:`_check_stop`: while it waits for the kernel, every 0.2 s)
         _STOP_SIGNALS.append(signum)
-        raise Interrupted(signum)
 
     _STOP_SIGNALS.clear()
     wanted = [signal.SIGINT, signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])

@@ -130,3 +130,43 @@ def test_the_batch_summary_is_never_written_over_an_export(tmp_path: Path) -> No
     assert (tmp_path / SUMMARY_FILE).read_bytes() == before  # before: replaced by the summary of the batch
     with pytest.raises(Exception, match="would be written over batch_summary.csv"):
         batch([cfg], jobs=1, output_root=tmp_path, progress=False)
+
+
+def test_kill_stops_a_batch_and_its_running_clients(tmp_path: Path, root: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    configs = []
+    for name in ("Alpha", "Beta"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "r.csv").write_text(
+            "Score,Date\n" + "".join(f"{i % 11},2024-{i % 12 + 1:02d}-01\n" for i in range(200)), encoding="utf-8")
+        cfg = tmp_path / name / "c.yml"
+        cfg.write_text(f"client: {name}\nresponses: {{path: r.csv, columns: {{score: Score, responded_at: Date}}}}\n",
+                       encoding="utf-8")
+        configs.append(str(cfg))
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "npsdiag.cli", "batch", *configs, "--jobs", "2", "--output-root",
+                             str(out), "--quiet"], cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(root)},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        end = time.monotonic() + 120
+        while len(list(out.glob("*/.npsdiag-run-*"))) < 2 and proc.poll() is None and time.monotonic() < end:
+            time.sleep(0.05)  # both clients are running
+        time.sleep(1.0)
+        assert proc.poll() is None, "the batch ended before it could be stopped"
+        t0 = time.monotonic()
+        proc.send_signal(signal.SIGTERM)  # kill reaches the batch's own process only
+        _, err = proc.communicate(timeout=90)
+        stopped_in = time.monotonic() - t0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    # before: the batch process died at once and its workers went on to write both reports
+    assert proc.returncode == 143 and "Traceback" not in err, err[-2000:]
+    assert stopped_in < 60
+    time.sleep(1.0)
+    assert not list(out.glob("*/report.html")) and not list(out.glob("*/.npsdiag-*"))
