@@ -181,7 +181,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt as exc:
         # the libraries' own complaints about the kernel stopped under them are noise now
         logging.getLogger("asyncio").setLevel(logging.CRITICAL)
-        print("interrupted: stopped before the end, no report was written", file=sys.stderr)
+        what = {"run": "no report was written",
+                "batch": "the clients that had finished have their reports; no batch summary was written"}
+        said = what.get(getattr(args, "command", None))
+        print("interrupted: stopped before the end" + (f"; {said}" if said else ""), file=sys.stderr)
         return exc.exit_code if isinstance(exc, Interrupted) else 130
     except OSError as exc:
         problem = os_problem(exc)

@@ -167,6 +167,7 @@ def test_kill_stops_a_batch_and_its_running_clients(tmp_path: Path, root: Path) 
             proc.kill()
     # before: the batch process died at once and its workers went on to write both reports
     assert proc.returncode == 143 and "Traceback" not in err, err[-2000:]
+    assert "interrupted: stopped before the end; the clients that had finished have their reports" in err
     assert stopped_in < 60
     time.sleep(1.0)
     assert not list(out.glob("*/report.html")) and not list(out.glob("*/.npsdiag-*"))
