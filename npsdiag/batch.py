@@ -20,17 +20,22 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import json
+import os
+import signal
+import threading
 import time
-from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-__all__ = ["run_client", "batch", "expand_configs", "write_summary", "SUMMARY_COLUMNS", "SUMMARY_FILE"]
+__all__ = ["run_client", "batch", "expand_configs", "write_summary", "refuse_summary_over_inputs", "SUMMARY_COLUMNS",
+           "SUMMARY_FILE"]
 
 #: Columns of ``batch_summary.csv``.
 SUMMARY_COLUMNS = ["client", "status", "nps", "ci_low", "ci_high", "n", "seconds", "message", "report", "config"]
@@ -86,7 +91,7 @@ def run_client(config: str | Path, output: str | Path, client: str | None = None
         ``nps``, ``ci_low``, ``ci_high`` (points) and ``n`` come from the
         client's findings.json; ``message`` says why a client failed.
     """
-    from .errors import NpsdiagError
+    from .errors import NpsdiagError, os_problem
     from .runner import run
 
     t0 = time.perf_counter()
@@ -101,6 +106,9 @@ def run_client(config: str | Path, output: str | Path, client: str | None = None
                     "ci_high": head.get("ci_high"), "n": head.get("n"), "report": str(res.report)})
     except NpsdiagError as exc:
         row["message"] = exc.message
+    except OSError as exc:  # a full disk, a folder without permission: said plainly
+        problem = os_problem(exc)
+        row["message"] = str(problem) if problem else f"internal error: {type(exc).__name__}: {exc}"
     except Exception as exc:  # noqa: BLE001 - one client's failure must not stop the batch
         row["message"] = f"internal error: {type(exc).__name__}: {exc}"
     row["seconds"] = round(time.perf_counter() - t0, 1)
@@ -173,6 +181,8 @@ def batch(configs: Iterable[str | Path], jobs: int = 2, output_root: str | Path 
 
     paths = expand_configs(configs)
     root = Path(output_root).resolve()
+    summary_file = Path(summary_path or root / SUMMARY_FILE).resolve()
+    refuse_summary_over_inputs(summary_file, paths)
     root.mkdir(parents=True, exist_ok=True)
     names = unique_slugs(paths)
     rows: list[dict[str, Any] | None] = [None] * len(paths)
@@ -187,30 +197,140 @@ def batch(configs: Iterable[str | Path], jobs: int = 2, output_root: str | Path 
         bar.update(1)
 
     try:
-        if int(jobs) <= 1 or len(paths) <= 1:
-            for i, (p, (client, slug)) in enumerate(zip(paths, names, strict=True)):
-                done(i, run_client(p, root / slug, client))
-        else:
-            _run_in_pool(paths, names, root, int(jobs), done)
+        with _signals_stop_the_batch():
+            _run_all(paths, names, root, int(jobs), done)
     finally:
         bar.close()
     summary = pd.DataFrame([r for r in rows if r is not None], columns=SUMMARY_COLUMNS)
     summary["n"] = pd.to_numeric(summary["n"], errors="coerce").astype("Int64")
-    write_summary(summary, summary_path or root / SUMMARY_FILE)
+    write_summary(summary, summary_file)
     return summary
 
 
-def _run_in_pool(paths: Sequence[Path], names: Sequence[tuple[str, str]], root: Path, jobs: int, done) -> None:
-    """Run the clients in a pool of ``jobs`` worker processes; a worker that dies fails its client only."""
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        index = {pool.submit(run_client, str(p), str(root / slug), name): i
-                 for i, (p, (name, slug)) in enumerate(zip(paths, names, strict=True))}
-        for fut in as_completed(index):
-            i = index[fut]
+def refuse_summary_over_inputs(summary: Path, configs: Sequence[Path]) -> None:
+    """Raise :class:`~npsdiag.errors.NpsdiagError` when the batch summary would be written over a config or one of
+    the exports a config reads (the client's file would be lost)."""
+    from .config import read_config
+    from .errors import NpsdiagError, Problem
+
+    for config in configs:
+        inputs = [Path(config)]
+        try:
+            cfg, _ = read_config(config)
+        except Exception:  # noqa: BLE001 - a broken config is reported by its run
+            cfg = None
+        if cfg is not None:
+            inputs += [Path(spec.path) for spec in cfg.tables.values() if spec.path]
+        for inp in inputs:
             try:
-                row = fut.result()
-            except Exception as exc:  # noqa: BLE001 - a worker died (memory, segfault): report this client
-                row = dict.fromkeys(SUMMARY_COLUMNS)
-                row.update({"client": names[i][0], "config": str(paths[i]), "status": "failed",
-                            "message": f"the worker running this client failed: {type(exc).__name__}: {exc}"})
-            done(i, row)
+                same = inp.resolve() == summary or (summary.exists() and inp.exists() and summary.samefile(inp))
+            except OSError:
+                same = False
+            if same:
+                raise NpsdiagError(Problem(
+                    f"the batch summary {summary} would be written over {inp.name}, which {Path(config).name} "
+                    "reads", hint="give the outputs another folder (--output-root)"))
+
+
+def _run_all(paths: Sequence[Path], names: Sequence[tuple[str, str]], root: Path, jobs: int, done) -> None:
+    """Run every client: one after the other in this process (``jobs`` 1), else in a pool of worker processes."""
+    if jobs <= 1 or len(paths) <= 1:
+        for i, (p, (client, slug)) in enumerate(zip(paths, names, strict=True)):
+            _check_stop()
+            done(i, run_client(p, root / slug, client))
+    else:
+        _run_in_pool(paths, names, root, jobs, done)
+
+
+#: The stop signals the batch received (see :func:`_signals_stop_the_batch`).
+_STOP_SIGNALS: list[int] = []
+
+
+@contextlib.contextmanager
+def _signals_stop_the_batch() -> Iterator[None]:
+    """While the batch lasts, Ctrl-C, SIGTERM (``kill``) and SIGHUP stop it (:class:`~npsdiag.errors.Interrupted`,
+    exit code 128 + the signal): recorded by the handler, acted on between clients and every 0.2 s while the
+    workers run (an exception raised at any point could land inside an import and be lost)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):  # noqa: ARG001 - the signal module's signature
+        _STOP_SIGNALS.append(signum)
+
+    _STOP_SIGNALS.clear()
+    wanted = [signal.SIGINT, signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+    previous = {sig: signal.signal(sig, stop) for sig in wanted}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        _STOP_SIGNALS.clear()
+
+
+def _check_stop() -> None:
+    """Raise :class:`~npsdiag.errors.Interrupted` when a stop signal came."""
+    from .errors import Interrupted
+
+    if _STOP_SIGNALS:
+        raise Interrupted(_STOP_SIGNALS[0])
+
+
+def _run_in_pool(paths: Sequence[Path], names: Sequence[tuple[str, str]], root: Path, jobs: int, done) -> None:
+    """Run the clients in a pool of ``jobs`` worker processes; a worker that dies fails its client only.
+
+    A client is handed to the pool only when a worker is free: on Ctrl-C (or any error in ``done``) no client
+    that had not started is started (a pool given every client at once would run them all before stopping);
+    the running ones are stopped by the same signal in their workers.
+    """
+    todo = iter(enumerate(zip(paths, names, strict=True)))
+    running: dict = {}
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_signals) as pool:
+
+        def start_next() -> None:
+            for i, (p, (name, slug)) in todo:
+                running[pool.submit(run_client, str(p), str(root / slug), name)] = i
+                return
+
+        for _ in range(jobs):
+            start_next()
+        try:
+            while running:
+                _check_stop()
+                finished, _ = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    i = running.pop(fut)
+                    done(i, _row_of(fut, names[i][0], paths[i]))
+                    start_next()
+        except KeyboardInterrupt as exc:
+            _pass_on(exc, pool)
+            raise
+
+
+def _worker_signals() -> None:
+    """A worker ignores stop signals between clients (the batch decides; no traceback from an idle worker); while
+    it runs a client, the run's own handlers stop it cleanly (:func:`npsdiag.runner.run`)."""
+    for sig in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if sig is not None:
+            signal.signal(sig, signal.SIG_IGN)
+
+
+def _pass_on(exc: KeyboardInterrupt, pool: ProcessPoolExecutor) -> None:
+    """Pass a stop signal on to the workers (``kill`` reached this process only), whose runs then stop their
+    kernels and clean up, instead of finishing their clients before the batch stops."""
+    signum = getattr(exc, "signum", signal.SIGINT)
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        with contextlib.suppress(OSError, AttributeError):
+            os.kill(proc.pid, signum)
+
+
+def _row_of(fut, client: str, config: Path) -> dict[str, Any]:
+    """A finished client's summary row; a failed row when its worker died."""
+    try:
+        return fut.result()
+    except Exception as exc:  # noqa: BLE001 - a worker died (memory, segfault): report this client
+        row = dict.fromkeys(SUMMARY_COLUMNS)
+        row.update({"client": client, "config": str(config), "status": "failed",
+                    "message": f"the worker running this client failed: {type(exc).__name__}: {exc}"})
+        return row

@@ -7,19 +7,20 @@
     npsdiag batch CONFIG... [--jobs N]    diagnose many clients in parallel, write batch_summary.csv
     npsdiag init EXPORT [EXPORT...]       propose a config for a new client's exports
 
-Exit codes: 0 success, 1 problems in the config or data (or a failed run),
-2 wrong usage, 3 an internal error (details in a log file, never a traceback
-on screen).
+Exit codes: 0 success, 1 problems in the config or data, the files or the
+disk (or a failed run), 2 wrong usage, 3 an internal error (details in a log
+file, never a traceback on screen), 130 stopped by Ctrl-C (143 by ``kill``).
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import traceback
 from pathlib import Path
 
-from .errors import NpsdiagError, Problem
+from .errors import Interrupted, NpsdiagError, Problem, os_problem
 
 __all__ = ["main", "validate"]
 
@@ -39,7 +40,6 @@ def validate(config: str | Path, out=None) -> int:
     from .config import read_config
     from .init import unchecked_lines
     from .io import load
-    from .io.attributes import table_uses
 
     out = out or sys.stdout
     cfg, problems = read_config(config)
@@ -66,18 +66,38 @@ def validate(config: str | Path, out=None) -> int:
     if problems:
         print(f"{len(fatal)} error(s), {len(problems) - len(fatal)} warning(s) in {config}:", file=out)
         _print_problems(problems, out)
+    code = 1 if fatal else 0
     if data is not None and not fatal:
-        prep = prepare(data)
-        print(f"\nOK: {len(prep.flags):,} response rows read, {len(prep.responses):,} usable.", file=out)
-        for reason, n in prep.excluded_counts.items():
-            print(f"  excluded {n:,}: {REASONS[reason]}", file=out)
-        uses = table_uses(data.responses, {n: getattr(data, n) for n in ("accounts", "invitations", "contacts")},
-                          data.sources.get("contacts", {}).get("joined"))
-        for name, use in uses.items():
-            print(f"  {name}: {len(getattr(data, name)):,} rows, {use}", file=out)
+        code = _summary(data, prepare(data), REASONS, out)
     for line in unchecked_lines(cfg.path if cfg is not None else config):
         print(line, file=out)
-    return 1 if fatal else 0
+    return code
+
+
+def _summary(data, prep, reasons: dict[str, str], out) -> int:
+    """validate's closing summary: rows read and usable, exclusions, the other tables, how churn statuses read.
+
+    Returns 1 when no response is usable (a diagnosis of nothing), else 0.
+    """
+    from .io.attributes import table_uses
+    from .outputs import no_usable_responses
+
+    empty = no_usable_responses(prep)
+    if empty is not None:
+        print(f"\n{empty}", file=out)
+        return 1
+    print(f"\nOK: {len(prep.flags):,} response rows read, {len(prep.responses):,} usable.", file=out)
+    for reason, n in prep.excluded_counts.items():
+        print(f"  excluded {n:,}: {reasons[reason]}", file=out)
+    uses = table_uses(data.responses, {n: getattr(data, n) for n in ("accounts", "invitations", "contacts")},
+                      data.sources.get("contacts", {}).get("joined"))
+    for name, use in uses.items():
+        print(f"  {name}: {len(getattr(data, name)):,} rows, {use}", file=out)
+    statuses = (data.sources.get("accounts") or {}).get("churn_statuses")
+    if statuses:
+        shown = ", ".join(f"{s['status']!r} {s['reading']} ({s['n']:,})" for s in statuses[:12])
+        print(f"  churn statuses read as: {shown}" + (" …" if len(statuses) > 12 else ""), file=out)
+    return 0
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -158,19 +178,35 @@ def main(argv: list[str] | None = None) -> int:
     except NpsdiagError as exc:
         print(exc.message, file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        # the libraries' own complaints about the kernel stopped under them are noise now
+        logging.getLogger("asyncio").setLevel(logging.CRITICAL)
+        what = {"run": "no report was written",
+                "batch": "the clients that had finished have their reports; no batch summary was written"}
+        said = what.get(getattr(args, "command", None))
+        print("interrupted: stopped before the end" + (f"; {said}" if said else ""), file=sys.stderr)
+        return exc.exit_code if isinstance(exc, Interrupted) else 130
+    except OSError as exc:
+        problem = os_problem(exc)
+        if problem is None:
+            return _internal_error(exc)
+        print(str(problem), file=sys.stderr)
+        return 1
     except Exception as exc:  # noqa: BLE001 - never a traceback on the consultant's screen
-        log = Path.cwd() / "npsdiag-error.log"
-        try:
-            log.write_text(traceback.format_exc(), encoding="utf-8")
-            where = f"details were written to {log}"
-        except OSError:
-            where = "no log could be written"
-        print(f"npsdiag hit an internal error ({type(exc).__name__}: {exc}); {where}. "
-              "Please report it with that file.", file=sys.stderr)
-        return 3
+        return _internal_error(exc)
+
+
+def _internal_error(exc: BaseException) -> int:
+    """Exit code 3: the error's details in ``npsdiag-error.log``, one plain line on screen."""
+    log = Path.cwd() / "npsdiag-error.log"
+    try:
+        log.write_text(traceback.format_exc(), encoding="utf-8")
+        where = f"details were written to {log}"
+    except OSError:
+        where = "no log could be written"
+    print(f"npsdiag hit an internal error ({type(exc).__name__}: {str(exc)[:300]}); {where}. "
+          "Please report it with that file.", file=sys.stderr)
+    return 3
 
 
 if __name__ == "__main__":  # pragma: no cover

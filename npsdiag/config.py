@@ -7,6 +7,8 @@ The format is SPEC.md's. Every mistake found is collected as a
 
 from __future__ import annotations
 
+import hashlib
+import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -152,9 +154,29 @@ class Config:
         return self.tables["responses"]
 
 
+#: Longest folder name a slug gives (a longer one is cut and keeps a short hash of the whole, to stay unique).
+MAX_SLUG_CHARS = 60
+#: A config is a few kilobytes; a larger file is refused before it is parsed.
+MAX_CONFIG_BYTES = 2_000_000
+#: Most YAML nodes a config may expand to once its aliases (``*name``) are followed (an alias "bomb" expands a
+#: few hundred bytes into billions of nodes).
+MAX_YAML_NODES = 100_000
+
+
 def slugify(name: str) -> str:
-    """A folder-safe name: lower case ascii letters, digits and dashes."""
+    """A folder-safe name: lower case ascii letters, digits and dashes, at most :data:`MAX_SLUG_CHARS` characters.
+
+    Examples
+    --------
+    >>> slugify("Acme Corp (EMEA)")
+    'acme-corp-emea'
+    >>> len(slugify("x" * 10_000)) <= MAX_SLUG_CHARS
+    True
+    """
     s = re.sub(r"[^a-z0-9]+", "-", str(name).lower()).strip("-")
+    if len(s) > MAX_SLUG_CHARS:  # a folder name must stay short enough for the file system (255 bytes)
+        digest = hashlib.sha1(s.encode("utf-8")).hexdigest()[:8]
+        s = s[: MAX_SLUG_CHARS - 9].rstrip("-") + "-" + digest
     return s or "client"
 
 
@@ -186,7 +208,8 @@ _NUMBER_RULES: dict[str, tuple[Any, str]] = {
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    """A finite number (YAML's ``.nan`` and ``.inf`` are not: every comparison with NaN is false)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _as_number(kind: str, value: Any) -> tuple[Any, str | None]:
@@ -363,6 +386,96 @@ def read_config(path: str | Path) -> tuple[Config | None, list[Problem]]:
     return Config(client=client, path=path, tables=tables, settings=settings, slug=slug), problems
 
 
+class _DuplicateKey(yaml.constructor.ConstructorError):
+    """A key written twice in one mapping (YAML would silently keep the last)."""
+
+    def __init__(self, key: Any, first_line: int, node: yaml.Node):
+        super().__init__(None, None, f"the key '{key}' is written twice (lines {first_line} and "
+                         f"{node.start_mark.line + 1}); YAML would silently keep only the second", node.start_mark)
+        self.key = key
+
+
+class _ConfigLoader(yaml.SafeLoader):
+    """PyYAML's safe loader that refuses a key written twice in one mapping (merge keys ``<<`` aside)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            try:
+                first = seen.get(key)
+            except TypeError:  # an unhashable key: the base class says so
+                continue
+            if first is not None:
+                raise _DuplicateKey(key, first, key_node)
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep)
+
+
+def _expanded_nodes(root: yaml.Node, limit: int) -> int | None:
+    """How many nodes the document holds once every alias is followed, up to ``limit`` (None: more, or a cycle).
+
+    Aliases share their node, so the count is made over the distinct nodes with each one's size remembered.
+    """
+    size: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    busy: set[int] = set()
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            busy.discard(key)
+            children = _children(node)
+            size[key] = min(1 + sum(size[id(c)] for c in children), limit + 1)
+            continue
+        if key in size:
+            continue
+        if key in busy:
+            return None  # a node that contains itself
+        busy.add(key)
+        stack.append((node, True))
+        stack.extend((c, False) for c in _children(node) if id(c) not in size)
+    total = size[id(root)]
+    return None if total > limit else total
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _parse_yaml(text: str, file: str) -> tuple[Any, Problem | None]:
+    """The YAML document of ``text`` (keys written twice and alias bombs refused), or the problem found."""
+    loader = _ConfigLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is not None and _expanded_nodes(node, MAX_YAML_NODES) is None:
+            return None, Problem(f"the config expands to more than {MAX_YAML_NODES:,} values through its aliases "
+                                 "(`*name`), or an alias refers to itself", file=file,
+                                 hint="write the values out; a client config needs no aliases")
+        return (loader.construct_document(node) if node is not None else None), None
+    except _DuplicateKey as exc:
+        mark = exc.problem_mark
+        return None, Problem(exc.problem, file=file, where=f"line {mark.line + 1}",
+                             hint=f"keep one '{exc.key}' (merge the two)")
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
+        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        return None, Problem(f"the config is not valid YAML: {reason}", file=file, where=where,
+                             hint="check indentation and quotes around names containing ':' or '#'")
+    except RecursionError:
+        return None, Problem("the config is nested too deeply to be a client config", file=file,
+                             hint="see examples/demo/config.yml for the format")
+    finally:
+        loader.dispose()
+
+
 def _read_yaml(path: Path) -> tuple[dict | None, Problem | None]:
     """The config file's mapping, or None and the problem that makes it unusable."""
     file = str(path)
@@ -371,16 +484,16 @@ def _read_yaml(path: Path) -> tuple[dict | None, Problem | None]:
                              hint="check the path; run `npsdiag init EXPORT.csv` to propose a config")
     if path.is_dir():
         return None, Problem("this is a folder, not a config file", file=file)
+    if path.stat().st_size > MAX_CONFIG_BYTES:
+        return None, Problem(f"the config is {path.stat().st_size:,} bytes: too large to be a client config",
+                             file=file, hint="give the config (YAML), not a data file")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         return None, Problem("the config is not a UTF-8 text file", file=file, hint="save it as UTF-8 text (YAML)")
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
-        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return None, Problem(f"the config is not valid YAML: {reason}", file=file, where=where,
-                             hint="check indentation and quotes around names containing ':' or '#'")
+    raw, problem = _parse_yaml(text, file)
+    if problem is not None:
+        return None, problem
     if not isinstance(raw, dict):
         return None, Problem("the config must be a YAML mapping (key: value lines)", file=file,
                              hint="see examples/demo/config.yml for the format")

@@ -9,10 +9,12 @@ them to the user without a traceback.
 from __future__ import annotations
 
 import difflib
+import errno
+import signal
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-__all__ = ["Problem", "NpsdiagError", "suggest", "format_rows"]
+__all__ = ["Problem", "NpsdiagError", "Interrupted", "suggest", "format_rows", "os_problem"]
 
 
 @dataclass
@@ -79,6 +81,50 @@ class NpsdiagError(Exception):
         if self._text:
             return self._text
         return "\n".join(str(p) for p in self.problems)
+
+
+class Interrupted(KeyboardInterrupt):
+    """The run was stopped by a signal (Ctrl-C, or a ``kill``): ``exit_code`` is 128 + the signal's number."""
+
+    def __init__(self, signum: int = signal.SIGINT):
+        self.signum = int(signum)
+        super().__init__(f"stopped by signal {self.signum}")
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum
+
+
+#: What an error of the operating system means to the user, by errno.
+_OS_MESSAGES = {
+    errno.ENOSPC: ("the disk is full", "free some space (or choose another folder with --output) and run again"),
+    errno.EDQUOT: ("the disk quota is exhausted", "free some space (or choose another folder) and run again"),
+    errno.EACCES: ("permission denied", "choose a folder you can write to, or ask for write access"),
+    errno.EPERM: ("operation not permitted", "choose a folder you can write to, or ask for write access"),
+    errno.EROFS: ("the file system is read-only", "choose a folder on a writable disk"),
+    errno.ENAMETOOLONG: ("a file or folder name is too long", "choose a shorter path or client name"),
+    errno.ENOTDIR: ("a part of the path is a file, not a folder", "check the path"),
+    errno.EISDIR: ("a folder is in the way of a file", "check the path"),
+    errno.EEXIST: ("a file is in the way", "check the path"),
+}
+
+
+def os_problem(exc: OSError, doing: str = "") -> Problem | None:
+    """A plain :class:`Problem` for an error of the operating system a user can fix (full disk, no permission,
+    name too long...), or None for other errors.
+
+    Examples
+    --------
+    >>> import errno
+    >>> os_problem(OSError(errno.ENOSPC, "No space left on device", "/tmp/x"), "writing the report").message
+    'writing the report: the disk is full (/tmp/x)'
+    """
+    known = _OS_MESSAGES.get(getattr(exc, "errno", None))
+    if known is None:
+        return None
+    what, hint = known
+    where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+    return Problem(f"{doing + ': ' if doing else ''}{what}{where}", hint=hint)
 
 
 def suggest(name: str, candidates: Iterable[str]) -> str | None:

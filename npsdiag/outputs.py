@@ -16,13 +16,14 @@ import numpy as np
 import pandas as pd
 
 from .areas.decay import callback_queue
-from .clean import Prepared
+from .clean import REASONS, Prepared
+from .errors import NpsdiagError, Problem
 from .findings import Diagnosis, jsonable
 from .redact import redact_frame
 from .story import Story, cause_of
 
-__all__ = ["write_outputs", "write_csv_safely", "neutralise_formulas", "FORMULA_PREFIXES", "findings_document",
-           "write_json"]
+__all__ = ["write_outputs", "write_csv_safely", "neutralise_formulas", "no_usable_responses", "FORMULA_PREFIXES",
+           "IDENTIFIER_COLUMNS", "findings_document", "write_json"]
 
 #: A text cell starting with one of these is run as a formula by spreadsheets.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -113,6 +114,32 @@ def write_csv_safely(frame: pd.DataFrame, path: str | Path, encoding: str = "utf
     return path
 
 
+#: Columns of the CSV exports that hold the identifiers the user mapped (accounts, responses, respondents): never
+#: redaction targets, whatever they look like (a 16-digit account number passing the Luhn check is no card).
+IDENTIFIER_COLUMNS = ("account_id", "response_id", "respondent_id", "respondent", "account_name")
+
+
+def no_usable_responses(prep: Prepared) -> Problem | None:
+    """The problem to report when no response can be analysed (every row excluded), with why; else None.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from npsdiag.io import from_frames
+    >>> from npsdiag.clean import prepare
+    >>> prep = prepare(from_frames(pd.DataFrame({"score": [12, 15], "responded_at": ["2024-01-02", "2024-01-03"]})))
+    >>> no_usable_responses(prep).message
+    'none of the 2 response rows can be analysed: 2 score outside the scale'
+    """
+    if len(prep.responses):
+        return None
+    counts = prep.excluded_counts
+    why = "; ".join(f"{int(n):,} {REASONS.get(reason, reason)}" for reason, n in counts.items() if n)
+    return Problem(f"none of the {len(prep.flags):,} response rows can be analysed" + (f": {why}" if why else ""),
+                   hint="check the mapped score and date columns, `settings.period` and `accounts.snapshot_date` "
+                   "against the data (`npsdiag validate` lists the exclusions); no report was written")
+
+
 def findings_document(diag: Diagnosis, story: Story | None = None) -> dict[str, Any]:
     """findings.json as a dict: the diagnosis, and with a story its additions.
 
@@ -150,21 +177,38 @@ def write_outputs(diag: Diagnosis, prep: Prepared, output_dir: str | Path, story
     With ``story``, findings.json holds its additions (:func:`findings_document`) and ``renewal_risk.csv`` (one row
     per active account, riskiest first) is written beside the callback queue.
 
+    With ``settings.redact_pii`` the CSVs are redacted as the report is
+    (:func:`npsdiag.redact.redact_frame`, the one redaction of the kit): text
+    columns are scanned, identifier columns (:data:`IDENTIFIER_COLUMNS`) kept.
+
     Returns the paths written.
+
+    Raises
+    ------
+    NpsdiagError
+        When no response could be analysed: a report of nothing must not look
+        finished.
     """
+    empty = no_usable_responses(prep)
+    if empty is not None:
+        raise NpsdiagError(empty)
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = [write_json(findings_document(diag, story), out / "findings.json")]
+    redact = prep.settings.redact_pii
     if story is not None and len(story.risk):
-        written.append(write_csv_safely(story.risk, out / "renewal_risk.csv"))
+        risk = redact_frame(story.risk, id_columns=[], keep=IDENTIFIER_COLUMNS) if redact else story.risk
+        written.append(write_csv_safely(risk, out / "renewal_risk.csv"))
     seg = diag.areas.get("segmentation")
     table = None if seg is None else seg.tables.get("segments", seg.tables.get("segment_table"))
     if table is not None:
-        table = redact_frame(table) if prep.settings.redact_pii else table
+        table = redact_frame(table, keep=IDENTIFIER_COLUMNS) if redact else table
         written.append(write_csv_safely(table, out / "segments.csv"))
     decay = diag.areas.get("decay")
     queue = decay.exports.get("callback_queue.csv") if decay is not None else None
     queue = callback_queue(prep) if queue is None else queue
     if queue is not None:
+        # owners' and accounts' text (an owner's e-mail, a note in a name) masked; who to call back is kept
+        queue = redact_frame(queue, id_columns=[], keep=IDENTIFIER_COLUMNS) if redact else queue
         written.append(write_csv_safely(queue, out / "callback_queue.csv"))
     return written

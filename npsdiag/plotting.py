@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import matplotlib
@@ -39,6 +40,8 @@ import numpy as np
 from cycler import cycler
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
+
+from .redact import redact_text
 
 __all__ = ["text_boxes", "text_boxes_of", "overlapping_labels", "clipped_labels", "thin_ticks",
            "PALETTE", "CATEGORY_COLORS", "CATEGORY_HATCHES", "STATUS_COLORS", "STYLE", "style", "figure", "axes",
@@ -51,6 +54,9 @@ CATEGORY_HATCHES = {"detractor": "//", "passive": "", "promoter": ".."}
 STATUS_COLORS = {"red": "#D55E00", "amber": "#E69F00", "green": "#009E73", "not_assessed": "#999999"}
 #: Client text in a figure is cut to this many characters (tables cut their cells too).
 MAX_LABEL_CHARS = 40
+#: Whether :func:`label` masks personal data: set by :func:`style` for the figures drawn inside it (a context
+#: variable: figures drawn at the same time on other threads keep their own choice).
+_REDACT: ContextVar[bool] = ContextVar("npsdiag_plotting_redact", default=False)
 
 _RC = {
     "figure.dpi": 100,
@@ -92,10 +98,18 @@ STYLE: dict[str, Any] = {**_SEABORN_NOTEBOOK, **_SEABORN_WHITEGRID,
 
 
 @contextmanager
-def style() -> Iterator[None]:
+def style(redact: bool | None = None) -> Iterator[None]:
     """Draw (and render) figures in the report style: :data:`STYLE` inside a :func:`matplotlib.rc_context`.
 
     Everything is restored on leaving, so nothing outside changes.
+
+    Parameters
+    ----------
+    redact : bool, optional
+        Mask personal data in the client text the figures drawn inside show
+        (every :func:`label`); None keeps the choice of an enclosing
+        ``style(...)`` (default: not masked). The report draws its figures
+        inside ``style(redact=settings.redact_pii)``.
 
     Examples
     --------
@@ -107,8 +121,13 @@ def style() -> Iterator[None]:
     >>> inside, matplotlib.rcParams["axes.grid"] == before
     (True, True)
     """
-    with matplotlib.rc_context(STYLE):
-        yield
+    token = _REDACT.set(bool(redact)) if redact is not None else None
+    try:
+        with matplotlib.rc_context(STYLE):
+            yield
+    finally:
+        if token is not None:
+            _REDACT.reset(token)
 
 
 def figure(width: float = 7.5, height: float = 3.6, **subplots: Any) -> tuple[Figure, Any]:
@@ -130,7 +149,9 @@ def axes(ax: Any = None, width: float = 7.5, height: float = 3.6) -> tuple[Figur
 
 
 def label(text: Any, max_chars: int = MAX_LABEL_CHARS) -> str:
-    """Client text as a figure label: plain text (``$`` stays a dollar sign), at most ``max_chars`` characters.
+    """Client text as a figure label: plain text (``$`` stays a dollar sign), at most ``max_chars`` characters,
+    personal data masked inside ``style(redact=True)`` (:func:`npsdiag.redact.redact_text`, the report's and the
+    CSVs' redaction).
 
     Examples
     --------
@@ -138,8 +159,13 @@ def label(text: Any, max_chars: int = MAX_LABEL_CHARS) -> str:
     'Plan \\\\$5-\\\\$10'
     >>> label("x" * 50, 10)
     'xxxxxxxxx…'
+    >>> with style(redact=True):
+    ...     label("jo@example.com")
+    '[email]'
     """
     s = "" if text is None else str(text)
+    if _REDACT.get() and s:
+        s = redact_text(s)
     s = " ".join(s.split())
     if len(s) > max_chars:
         s = s[: max_chars - 1].rstrip() + "…"

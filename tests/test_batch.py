@@ -83,3 +83,91 @@ def test_same_client_twice_gets_distinct_folders(tmp_path: Path) -> None:
                      encoding="utf-8")
         paths.append(p)
     assert [slug for _, slug in unique_slugs(paths)] == ["acme-corp", "acme-corp-2"]
+
+
+def _slow_client(config: str, output: str, client: str | None = None) -> dict:
+    """A stand-in for run_client in the pool's (forked) workers: takes a second, leaves a mark."""
+    import time
+
+    Path(output).mkdir(parents=True, exist_ok=True)
+    (Path(output) / "started").write_text("", encoding="utf-8")
+    time.sleep(1.0)
+    return {**dict.fromkeys(SUMMARY_COLUMNS), "client": client, "status": "ok"}
+
+
+def test_ctrl_c_stops_a_batch_before_the_clients_not_yet_started(tmp_path: Path, monkeypatch) -> None:
+    import multiprocessing
+
+    from npsdiag import batch as batch_module
+
+    if multiprocessing.get_start_method() != "fork":
+        pytest.skip("the stand-in reaches the workers only when they are forked")
+    monkeypatch.setattr(batch_module, "run_client", _slow_client)
+    paths = [tmp_path / f"c{i}.yml" for i in range(8)]
+    for i, p in enumerate(paths):
+        p.write_text(f"client: Client {i}\n", encoding="utf-8")
+    names = unique_slugs(paths)
+
+    def interrupted(i, row):
+        raise KeyboardInterrupt  # Ctrl-C while the first clients run
+
+    with pytest.raises(KeyboardInterrupt):
+        batch_module._run_in_pool(paths, names, tmp_path / "out", 2, interrupted)
+    started = list((tmp_path / "out").glob("*/started"))
+    # before: the pool went on to start every client (8) before the batch stopped
+    assert len(started) == 2  # the two running when Ctrl-C came
+
+
+def test_the_batch_summary_is_never_written_over_an_export(tmp_path: Path) -> None:
+    from npsdiag.batch import batch
+
+    (tmp_path / SUMMARY_FILE).write_text("Score,Date\n9,2024-01-01\n", encoding="utf-8")  # the client's export
+    cfg = tmp_path / "c.yml"
+    cfg.write_text(f"client: T\nresponses: {{path: {SUMMARY_FILE}, columns: {{score: Score, responded_at: Date}}}}\n",
+                   encoding="utf-8")
+    before = (tmp_path / SUMMARY_FILE).read_bytes()
+    assert main(["batch", str(cfg), "--output-root", str(tmp_path), "--jobs", "1"]) == 1
+    assert (tmp_path / SUMMARY_FILE).read_bytes() == before  # before: replaced by the summary of the batch
+    with pytest.raises(Exception, match="would be written over batch_summary.csv"):
+        batch([cfg], jobs=1, output_root=tmp_path, progress=False)
+
+
+def test_kill_stops_a_batch_and_its_running_clients(tmp_path: Path, root: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    configs = []
+    for name in ("Alpha", "Beta"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "r.csv").write_text(
+            "Score,Date\n" + "".join(f"{i % 11},2024-{i % 12 + 1:02d}-01\n" for i in range(200)), encoding="utf-8")
+        cfg = tmp_path / name / "c.yml"
+        cfg.write_text(f"client: {name}\nresponses: {{path: r.csv, columns: {{score: Score, responded_at: Date}}}}\n",
+                       encoding="utf-8")
+        configs.append(str(cfg))
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "npsdiag.cli", "batch", *configs, "--jobs", "2", "--output-root",
+                             str(out), "--quiet"], cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(root)},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        end = time.monotonic() + 120
+        while len(list(out.glob("*/.npsdiag-run-*"))) < 2 and proc.poll() is None and time.monotonic() < end:
+            time.sleep(0.05)  # both clients are running
+        time.sleep(1.0)
+        assert proc.poll() is None, "the batch ended before it could be stopped"
+        t0 = time.monotonic()
+        proc.send_signal(signal.SIGTERM)  # kill reaches the batch's own process only
+        _, err = proc.communicate(timeout=90)
+        stopped_in = time.monotonic() - t0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    # before: the batch process died at once and its workers went on to write both reports
+    assert proc.returncode == 143 and "Traceback" not in err, err[-2000:]
+    assert "interrupted: stopped before the end; the clients that had finished have their reports" in err
+    assert stopped_in < 60
+    time.sleep(1.0)
+    assert not list(out.glob("*/report.html")) and not list(out.glob("*/.npsdiag-*"))

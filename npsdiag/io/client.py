@@ -142,6 +142,8 @@ def _read_table(name: str, spec: TableSpec, cfg: Config, files: _Files, read: _T
     read.sources[name] = {"file": str(raw.file), "format": raw.format, "rows": int(len(raw.frame)),
                           "notes": list(raw.notes), "encoding": raw.encoding, "delimiter": raw.delimiter,
                           "sheet": raw.sheet}
+    if raw.statuses is not None and "churned" in spec.columns:
+        read.sources[name]["churn_statuses"] = raw.statuses.to_dict("records")
     read.tables[name] = mapped
 
 

@@ -29,7 +29,8 @@ from .header import header_layout, wanted_indices
 from .sniff import choose_delimiter, delimiter_scores, holds_byte, read_sample
 from .tables import ROW, RawTable
 
-__all__ = ["read_csv_text", "read_csv_arrow", "ArrowPlan", "arrow_plan", "arrow_read", "arrow_finish", "HEAD_ROWS"]
+__all__ = ["read_csv_text", "read_csv_arrow", "ArrowPlan", "arrow_plan", "arrow_read", "arrow_finish", "HEAD_ROWS",
+           "drop_short_records"]
 
 HEAD_ROWS = 30  #: rows read first to find the header before the fast reader reads the whole file
 
@@ -102,6 +103,59 @@ def read_csv_text(path: Path, spec: TableSpec, problems: list[Problem], enc: str
                 hint=f"set `delimiter: {better!r}`" + (" (or remove `delimiter:` to detect it)"
                                                         if spec.delimiter else "")))
     return RawTable(frame=frame, file=path, format="csv", header_lines=0, delimiter=delim, encoding=enc)
+
+
+def _field_counts(path: Path, enc: str, delim: str) -> list[int]:
+    """The number of fields of each record of a CSV, blank lines left out as pandas' parser leaves them out."""
+    counts = []
+    with _csv_field_limit(), open(path, encoding=enc, errors="replace", newline="") as fh:
+        for rec in csv.reader(fh, delimiter=delim):
+            if rec and not (len(rec) == 1 and not rec[0].strip()):
+                counts.append(len(rec))
+    return counts
+
+
+def _named_width(names: list[str]) -> int:
+    """The columns up to the last one the header names (blank header cells at the end, 'column N', do not count)."""
+    width = len(names)
+    while width and names[width - 1] == f"column {width}":
+        width -= 1
+    return width
+
+
+def drop_short_records(raw: RawTable, problems: list[Problem]) -> RawTable:
+    """Leave out the records of a CSV read by pandas that have fewer fields than its header names, and say so.
+
+    pandas pads a short line with missing values: every value after the missing field would be read in the
+    column before its own (the next column's 0s becoming scores). Such lines are named (their rows) and left
+    out; when every line is short, reading stops with a plain message. Only files where the last named column
+    is empty somewhere are counted (a short line always leaves it empty), so a well-formed file costs nothing.
+    """
+    names = [c for c in raw.frame.columns if c != ROW]
+    width = _named_width(names)
+    if width < 2 or not raw.frame[names[width - 1]].isna().any():
+        return raw
+    counts = _field_counts(Path(raw.file), raw.encoding or "utf-8", raw.delimiter or ",")
+    if len(counts) != raw.header_lines + len(raw.frame):
+        return raw  # the records do not line up with the rows read (should not happen): leave the table as read
+    body = np.asarray(counts[raw.header_lines:], dtype=np.int64)
+    short = body < width
+    if not short.any():
+        return raw
+    file = str(raw.file)
+    rows = raw.frame.loc[short, ROW].tolist()
+    fewest = int(body[short].min())
+    if short.all():
+        raise NpsdiagError(Problem(
+            f"every line has fewer fields than the header ({fewest} or more instead of {width})", file=file,
+            rows=rows, hint="check the delimiter (set `delimiter:`) and that the header row is the right one "
+            "(`header_row:`)"))
+    problems.append(Problem(
+        f"{len(rows):,} line(s) have fewer fields than the header ({fewest} instead of {width}): their values would "
+        "fall into the wrong columns, so they were left out", fatal=False, file=file, rows=rows,
+        hint="export the file again, or check the quotes around text holding the delimiter on those lines"))
+    raw.frame = raw.frame.loc[~short].reset_index(drop=True)
+    return raw
 
 
 @dataclass

@@ -15,7 +15,11 @@ from .strings import MISSING_BYTES, MISSING_WORDS, byte_at, lower, string_series
 
 __all__ = ["parse_dates", "detect_dayfirst"]
 
-_EARLIEST, _LATEST = pd.Timestamp("1900-01-01"), pd.Timestamp("2200-12-31")  #: dates outside are unreadable
+#: Dates outside are unreadable. 1900-01-01 and earlier are out: Excel shows an empty date cell as its day zero
+#: (1900-01-00, exported as 1899-12-30, 1899-12-31 or 1900-01-01), never a real response or renewal date. After
+#: 2099 is out too: a survey answered in 2150 is a typing or export mistake (and "9999-12-31", an open end date,
+#: is no date). Fixed bounds: what is a date never depends on the day the diagnosis runs.
+_EARLIEST, _LATEST = pd.Timestamp("1900-01-02"), pd.Timestamp("2099-12-31 23:59:59")
 _DMY = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2,4})\b")
 #: formats whose values pyarrow's strict ISO-8601 cast reads exactly as pandas does, with their width
 _ISO_WIDTH = {"%Y-%m-%d": 10, "%Y-%m-%d %H:%M": 16, "%Y-%m-%dT%H:%M": 16, "%Y-%m-%d %H:%M:%S": 19,
@@ -140,7 +144,9 @@ def parse_dates(values: pd.Series, dayfirst: bool | None = None) -> tuple[pd.Ser
 
     A format is guessed from the values and applied to the whole column
     (fast); values it does not fit are parsed one by one. Time zones are
-    converted to UTC and dropped.
+    converted to UTC and dropped. Dates on or before 1900-01-01 (Excel's
+    day zero, what it shows for an empty date cell) or after 2099 are
+    unreadable.
 
     Parameters
     ----------
@@ -167,8 +173,10 @@ def parse_dates(values: pd.Series, dayfirst: bool | None = None) -> tuple[pd.Ser
     >>> dates.dt.strftime("%Y-%m-%d").tolist(), unreadable.tolist()
     (['2024-03-01', nan, nan], [False, False, True])
     """
-    if pd.api.types.is_datetime64_any_dtype(values):
-        return _naive(values), pd.Series(False, index=values.index), None
+    if pd.api.types.is_datetime64_any_dtype(values):  # typed by Excel or Parquet: the same plausible range
+        dates = _naive(values)
+        odd = dates.notna() & ((dates < _EARLIEST) | (dates > _LATEST))
+        return dates.mask(odd), odd, None
     arr = stripped(values)
     valid, lengths, present, missing = _present_values(arr)
     text = string_series(arr, values.index)

@@ -17,12 +17,29 @@ import pandas as pd
 
 from ..config import TableSpec
 from ..errors import NpsdiagError, Problem, suggest
-from .csvfile import ArrowPlan, arrow_finish, arrow_plan, arrow_read, read_csv_arrow, read_csv_text
+from .csvfile import ArrowPlan, arrow_finish, arrow_plan, arrow_read, drop_short_records, read_csv_arrow, read_csv_text
 from .header import apply_header, dedupe_headers, wanted_indices
-from .sniff import SAMPLE_BYTES, csv_dialect, detect_format, is_binary, sniff_kind, utf8_holds
+from .sniff import (
+    MIXED_ENCODING,
+    SAMPLE_BYTES,
+    csv_dialect,
+    detect_format,
+    fallback_encoding,
+    is_binary,
+    sniff_kind,
+    utf8_holds,
+)
 from .tables import ROW, RawTable
 
-__all__ = ["read_raw", "StartedRead", "start_read", "read_started"]
+__all__ = ["read_raw", "StartedRead", "start_read", "read_started", "MAX_XLSX_BYTES", "check_workbook_size"]
+
+#: Largest decompressed size of a workbook (.xlsx is a zip of XML): beyond it the workbook is refused before it is
+#: opened (a "decompression bomb" of a few hundred kilobytes unpacks to gigabytes). A million rows of 20 columns
+#: take about 1 GB of sheet XML; such exports belong in CSV anyway.
+MAX_XLSX_BYTES = 2 * 1024**3
+#: A workbook part larger than this that unpacks to more than :data:`MAX_XLSX_RATIO` times its packed size is
+#: refused too: sheets written by spreadsheet programs pack about 10 to 1; a bomb about 1,000 to 1.
+BIG_PART_BYTES, MAX_XLSX_RATIO = 50 * 1024**2, 100
 
 
 @dataclass
@@ -178,9 +195,34 @@ def _read_sheet(book: pd.ExcelFile, spec: TableSpec, file: str) -> tuple[pd.Data
     return frame, (book.sheet_names[sheet] if isinstance(sheet, int) else sheet)
 
 
+def check_workbook_size(path: Path, limit: int = MAX_XLSX_BYTES) -> None:
+    """Raise :class:`NpsdiagError` when a workbook (a zip of XML) would unpack to more than ``limit`` bytes, or
+    holds a large part packed far more than spreadsheets pack (:data:`MAX_XLSX_RATIO`): a decompression bomb.
+
+    The sizes are those the zip declares; Python's zip reader never unpacks more than an entry declares, so a
+    false declaration cannot get round the check.
+    """
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as book:
+            parts = [(i.file_size, i.compress_size) for i in book.infolist()]
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # not a zip (an old .xls, or not a workbook): the Excel reader says what is wrong
+    total = sum(size for size, _ in parts)
+    packed = any(size > BIG_PART_BYTES and size > MAX_XLSX_RATIO * max(comp, 1) for size, comp in parts)
+    if total > limit or packed:
+        raise NpsdiagError(Problem(f"the workbook would unpack to {total / 1024**2:,.0f} MB"
+                                   + (f", {total // max(path.stat().st_size, 1):,} times its size on disk"
+                                      if packed else "") + ": it is refused", file=str(path),
+                                   hint="export the sheet as CSV; a workbook like this (damaged, or built to "
+                                   "exhaust memory) cannot be read safely"))
+
+
 def _read_excel(path: Path, spec: TableSpec, problems: list[Problem], note: str | None) -> RawTable:
     """A workbook's sheet, empty rows and columns dropped, with its header found below any title rows."""
     file = str(path)
+    check_workbook_size(path)
     try:
         book = pd.ExcelFile(path)
     except ImportError:
@@ -218,15 +260,21 @@ def _read_csv(path: Path, spec: TableSpec, problems: list[Problem], columns: lis
         fast = read_csv_arrow(path, spec, problems, enc, delim, columns, failure)
     if fast is None and spec.encoding is None and enc == "utf-8" and path.stat().st_size > SAMPLE_BYTES \
             and not utf8_holds(path):
-        enc = "cp1252"
+        enc = fallback_encoding(path)
         if failure:
             fast = read_csv_arrow(path, spec, problems, enc, delim, columns)
+    if enc == MIXED_ENCODING:
+        problems.append(Problem("the file mixes two encodings: some text is UTF-8 and some Windows-1252 (lines "
+                                "written by two systems); each character was read in its own encoding",
+                                fatal=False, file=str(path), where=f"{spec.name}.encoding",
+                                hint="nothing to do if names read right in the report (\"Zürich\", not "
+                                "\"ZÃ¼rich\"); else export the file again as UTF-8"))
     if fast is not None:
         return fast
     raw = read_csv_text(path, spec, problems, enc, delim)
     if spec.format in ("qualtrics", "surveymonkey"):
         raw.format = spec.format
-    return apply_header(raw, spec, problems)
+    return drop_short_records(apply_header(raw, spec, problems), problems)
 
 
 def start_read(spec: TableSpec, columns: list[str] | None, pool: Executor) -> StartedRead | None:

@@ -10,6 +10,7 @@ import codecs
 import csv
 import io
 import mmap
+import re
 from pathlib import Path
 
 import numpy as np
@@ -17,11 +18,50 @@ import numpy as np
 from ..config import TableSpec
 from ..errors import NpsdiagError, Problem
 
-__all__ = ["DELIMITERS", "SAMPLE_BYTES", "sniff_csv", "delimiter_scores", "choose_delimiter", "read_sample",
-           "utf8_holds", "holds_byte", "is_binary", "sniff_kind", "detect_format", "csv_dialect"]
+__all__ = ["DELIMITERS", "SAMPLE_BYTES", "MIXED_ENCODING", "sniff_csv", "delimiter_scores", "choose_delimiter",
+           "read_sample", "utf8_holds", "holds_utf8_text", "fallback_encoding", "holds_byte", "is_binary", "sniff_kind",
+           "detect_format", "csv_dialect"]
 
 DELIMITERS = (",", ";", "\t", "|")  #: delimiters tried when a CSV's delimiter is not given
 SAMPLE_BYTES = 65536  #: the sample a CSV's encoding and delimiter are detected from
+#: The encoding of a file that mixes UTF-8 and Windows-1252 text (lines appended by two systems, a file edited in
+#: two editors): each UTF-8 character is read as UTF-8, every other byte as Windows-1252 (a codec registered here,
+#: usable by Python, pandas and pyarrow alike).
+MIXED_ENCODING = "utf-8-cp1252"
+
+
+def _cp1252_byte(exc: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: bytes that are not UTF-8 decoded as Windows-1252."""
+    if isinstance(exc, UnicodeDecodeError):
+        return exc.object[exc.start:exc.end].decode("cp1252", errors="replace"), exc.end
+    raise exc
+
+
+codecs.register_error("npsdiag-cp1252", _cp1252_byte)
+
+
+class _MixedDecoder(codecs.BufferedIncrementalDecoder):
+    def _buffer_decode(self, data, errors, final):  # noqa: ANN001 - codecs' signature
+        return codecs.utf_8_decode(data, "npsdiag-cp1252", final)
+
+
+def _mixed_decode(data: bytes, errors: str = "strict") -> tuple[str, int]:
+    return codecs.utf_8_decode(data, "npsdiag-cp1252", True)
+
+
+_MIXED_INFO = codecs.CodecInfo(name=MIXED_ENCODING, encode=codecs.utf_8_encode, decode=_mixed_decode,
+                               incrementaldecoder=_MixedDecoder,
+                               incrementalencoder=codecs.getincrementalencoder("utf-8"))
+codecs.register(lambda name: _MIXED_INFO if name.replace("-", "_") == MIXED_ENCODING.replace("-", "_") else None)
+
+
+#: A non-ASCII character that is not an undecodable byte (``surrogateescape`` turns those into U+DC80-U+DCFF).
+_UTF8_CHAR = re.compile("[\x80-\udc7f\udd00-\U0010ffff]")
+
+
+def _has_utf8_text(text: str) -> bool:
+    """Whether text decoded with ``surrogateescape`` holds a character that was valid UTF-8 beyond ASCII."""
+    return not text.isascii() and _UTF8_CHAR.search(text) is not None
 
 
 def _decode_sample(raw: bytes, encoding: str | None) -> tuple[str, str]:
@@ -36,7 +76,18 @@ def _decode_sample(raw: bytes, encoding: str | None) -> tuple[str, str]:
     except UnicodeDecodeError as exc:
         if exc.start > len(raw) - 4:  # a multi-byte character cut by the sample's end
             return raw[: exc.start].decode("utf-8"), "utf-8"
-    return raw.decode("cp1252", errors="replace"), "cp1252"
+    enc = MIXED_ENCODING if _has_utf8_text(raw.decode("utf-8", errors="surrogateescape")) else "cp1252"
+    return raw.decode(enc, errors="replace"), enc
+
+
+def holds_utf8_text(path: Path) -> bool:
+    """Whether the file holds a valid UTF-8 character beyond ASCII (read in 1 MB chunks, stopping at the first)."""
+    dec = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            if _has_utf8_text(dec.decode(chunk)):
+                return True
+    return _has_utf8_text(dec.decode(b"", final=True))
 
 
 def utf8_holds(path: Path) -> bool:
@@ -50,6 +101,12 @@ def utf8_holds(path: Path) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+def fallback_encoding(path: Path) -> str:
+    """The encoding of a file that is not UTF-8 throughout: :data:`MIXED_ENCODING` when it also holds UTF-8 text,
+    else Windows-1252 (a superset of printable Latin-1)."""
+    return MIXED_ENCODING if holds_utf8_text(path) else "cp1252"
 
 
 def _records(sample: str, delimiter: str, limit: int = 30) -> list[list[str]]:
@@ -118,8 +175,8 @@ def read_sample(path: Path, encoding: str | None, whole: bool = True) -> tuple[s
     text, enc = _decode_sample(raw, encoding)
     if whole and encoding is None and enc == "utf-8" and path.stat().st_size > SAMPLE_BYTES \
             and not utf8_holds(path):
-        enc = "cp1252"  # plain ASCII at the top, Windows-1252 further down
-        text = raw.decode("cp1252", errors="replace")
+        enc = fallback_encoding(path)  # UTF-8 at the top, Windows-1252 further down (or throughout)
+        text = raw.decode(enc, errors="replace")
     return text, enc
 
 
@@ -127,8 +184,10 @@ def sniff_csv(path: Path, encoding: str | None = None, delimiter: str | None = N
               whole: bool = True) -> tuple[str, str]:
     """Detect (encoding, delimiter) of a delimited text file.
 
-    Encoding: a BOM, else UTF-8 if the whole file decodes, else Windows-1252
-    (a superset of printable Latin-1). Delimiter: the candidate of
+    Encoding: a BOM, else UTF-8 if the whole file decodes, else
+    :data:`MIXED_ENCODING` when it holds both UTF-8 text and bytes that are
+    not UTF-8 (each read in its own encoding), else Windows-1252 (a superset
+    of printable Latin-1). Delimiter: the candidate of
     :data:`DELIMITERS` that splits the first records of the first 64 KB
     into the most fields consistently with the header (quote-aware), with
     :class:`csv.Sniffer` as tie-breaker.
@@ -162,12 +221,16 @@ def csv_dialect(path: Path, spec: TableSpec, whole: bool = True) -> tuple[str, s
 
 
 def is_binary(path: Path) -> bool:
-    """Whether the file's first 8 KB hold a NUL byte (and no UTF-16 byte-order mark): not a text file."""
+    """Whether the file's first 8 KB are not text: NUL bytes in more than 1% of them (and no UTF-16 byte-order mark).
+
+    A stray NUL in a text export (a cell pasted from another system) does not make it binary: the reader removes
+    it from the values and says so.
+    """
     with open(path, "rb") as fh:
         head = fh.read(8192)
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return False
-    return b"\x00" in head
+    return head.count(b"\x00") > max(len(head) // 100, 0)
 
 
 def holds_byte(path: Path, byte: bytes) -> bool:

@@ -34,6 +34,8 @@ class RawTable:
     sheet: str | int | None = None
     #: every column name of the file, when ``frame`` holds only the columns asked for (see :func:`read_raw`)
     columns: list[str] | None = None
+    #: how each distinct churn status was read (``status``, ``reading``, ``n``), when ``churn_values`` are given
+    statuses: pd.DataFrame | None = None
 
 
 @dataclass

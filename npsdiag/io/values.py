@@ -15,9 +15,16 @@ import pyarrow.compute as pc
 
 from .strings import MISSING_WORDS, string_series, stripped, to_numpy_bool
 
-__all__ = ["parse_scores", "parse_numbers", "parse_bool", "apply_labels"]
+__all__ = ["parse_scores", "parse_numbers", "parse_bool", "apply_labels", "RANGE_RE", "RETAINED_WORDS",
+           "churn_statuses"]
 
-_NUM_RE = re.compile(r"^\s*([-+]?\d+(?:[.,]\d+)?)\s*(?:$|[-–—:=(]|\s)")
+#: A score and what may follow it in a label ("10 - Extremely likely", "0 (Not at all likely)"), never another
+#: number: "7-8" and "7 8" are not one score.
+_NUM_RE = re.compile(r"^\s*([-+]?\d+(?:[.,]\d+)?)(?:\s*$|\s*[-–—:=(](?!\s*[-+]?\d)|\s+(?!\s*[-–—:=(]?\s*\d))")
+#: "1,000", "12,500": a comma before groups of three digits is a thousands separator (unless `decimal: ','`).
+_THOUSANDS_RE = r"^[-+]?\d{1,3}(?:,\d{3})+$"
+#: A range written in one cell ("7-8", "9 – 10", "7/8"): not one score.
+RANGE_RE = r"^\s*\d+(?:[.,]\d+)?\s*[-–—/]\s*\d+(?:[.,]\d+)?\s*$"
 _PLAIN_NUMBER = r"^-?[0-9]+(?:\.[0-9]+)?$"  #: numbers pyarrow reads as pandas reads them
 _TRUE = {"1", "true", "yes", "y", "t", "churned", "churn", "lost", "cancelled", "canceled", "closed lost", "1.0"}
 _FALSE = {"0", "false", "no", "n", "f", "renewed", "active", "retained", "stayed", "won", "closed won", "0.0"}
@@ -50,11 +57,17 @@ def parse_scores(values: pd.Series, decimal: str | None = None) -> tuple[pd.Seri
     pyarrow; only the other values go through the label and decimal-comma
     reading.
 
+    A comma before groups of three digits is a thousands separator
+    ("1,000" is 1000, outside any scale), unless ``decimal`` is ","; a range
+    written in one cell ("7-8") is not a score.
+
     Examples
     --------
     >>> score, invalid = parse_scores(pd.Series(["10 - Extremely likely", "7", "N/A", "great"]))
     >>> score.tolist()[:2], invalid.tolist()
     ([10.0, 7.0], [False, False, False, True])
+    >>> parse_scores(pd.Series(["1,000", "8,5", "7-8"]))[0].tolist()
+    [1000.0, 8.5, nan]
     """
     if _is_number_column(values):
         return values.astype("float64"), pd.Series(False, index=values.index)
@@ -82,7 +95,11 @@ def _parse_score_text(text: pd.Series, decimal: str | None) -> tuple[np.ndarray,
     need = num.isna() & text.notna()
     if need.any():
         sub = text[need]
-        extracted = sub.str.extract(_NUM_RE, expand=False).str.replace(",", ".", regex=False)
+        extracted = sub.str.extract(_NUM_RE, expand=False)
+        if decimal != ",":
+            thousands = extracted.str.match(_THOUSANDS_RE).fillna(False).astype(bool)
+            extracted = extracted.where(~thousands, extracted.str.replace(",", "", regex=False))
+        extracted = extracted.str.replace(",", ".", regex=False)
         num.loc[need] = pd.to_numeric(extracted, errors="coerce").astype("float64").to_numpy()
     missing_words = text.str.lower().isin(MISSING_WORDS)
     invalid = (num.isna() & text.notna() & ~missing_words).fillna(False).astype(bool)
@@ -133,11 +150,23 @@ def parse_numbers(values: pd.Series, decimal: str | None = None) -> pd.Series:
     return pd.to_numeric(text, errors="coerce").astype("float64")
 
 
+#: Account statuses that mean the account stayed (compared lower-cased and stripped): with ``churn_values`` given,
+#: a status is churned when listed there, retained when it is one of these, and otherwise unrecognised (reported,
+#: its outcome unknown), never silently counted as retained.
+RETAINED_WORDS = frozenset(_FALSE | {"current", "live", "existing", "existing customer", "customer", "not churned",
+                                     "no churn", "subscribed", "in contract", "under contract", "continuing",
+                                     "ongoing", "kept", "expanded", "upsold", "upsell", "renewal", "renew",
+                                     "auto-renewed", "auto renewed"})
+
+
 def parse_bool(values: pd.Series, true_values: list[str] | None = None) -> tuple[pd.Series, pd.Series]:
     """Boolean-like values (1/0, true/false, yes/no, churned/renewed).
 
     With ``true_values`` (``churn_values`` in the config) a status column is
-    read: those values are True, any other non-empty value False.
+    read: those values are True, statuses that mean the account stayed
+    (:data:`RETAINED_WORDS`: active, renewed, retained...) False, and any
+    other status is unreadable (missing, and reported): an unlisted
+    "Churned - price" is never counted as retained.
 
     Returns
     -------
@@ -150,6 +179,9 @@ def parse_bool(values: pd.Series, true_values: list[str] | None = None) -> tuple
     >>> flag, unreadable = parse_bool(pd.Series(["Yes", "renewed", "maybe", None]))
     >>> flag.tolist(), unreadable.tolist()
     ([True, False, <NA>, <NA>], [False, False, True, False])
+    >>> flag, unreadable = parse_bool(pd.Series(["Churned", "Active", "Churned - price"]), ["Churned"])
+    >>> flag.tolist(), unreadable.tolist()
+    ([True, False, <NA>], [False, False, True])
     """
     if pd.api.types.is_bool_dtype(values):
         return values.astype("boolean"), pd.Series(False, index=values.index)
@@ -157,12 +189,40 @@ def parse_bool(values: pd.Series, true_values: list[str] | None = None) -> tuple
     out = pd.Series(pd.NA, index=values.index, dtype="boolean")
     if true_values:
         tv = {str(v).strip().lower() for v in true_values}
-        out[text.notna()] = text[text.notna()].isin(tv)
-        return out, pd.Series(False, index=values.index)
-    out[text.isin(_TRUE).fillna(False).astype(bool)] = True
-    out[text.isin(_FALSE).fillna(False).astype(bool)] = False
-    unreadable = (out.isna() & text.notna()).astype(bool)
+        out[text.isin(RETAINED_WORDS - tv).fillna(False).astype(bool)] = False
+        out[text.isin(tv).fillna(False).astype(bool)] = True
+    else:
+        out[text.isin(_TRUE).fillna(False).astype(bool)] = True
+        out[text.isin(_FALSE).fillna(False).astype(bool)] = False
+    unreadable = (out.isna() & text.notna() & ~text.isin(MISSING_WORDS)).fillna(False).astype(bool)
     return out, unreadable
+
+
+def churn_statuses(values: pd.Series, true_values: list[str] | None) -> pd.DataFrame:
+    """How each distinct value of a churn flag or status column is read: churned, retained or unrecognised.
+
+    Returns
+    -------
+    DataFrame
+        ``status`` (as written, stripped), ``reading`` ("churned", "retained",
+        "unrecognised") and ``n`` (rows), most frequent first; missing values
+        are left out.
+
+    Examples
+    --------
+    >>> churn_statuses(pd.Series(["Churned", "Active", "Active", "Churned - price"]), ["Churned"]).values.tolist()
+    [['Active', 'retained', 2], ['Churned', 'churned', 1], ['Churned - price', 'unrecognised', 1]]
+    """
+    text = values.astype("string").str.strip()
+    counts = text[text.notna() & ~text.str.lower().isin(MISSING_WORDS)].value_counts()
+    if counts.empty:
+        return pd.DataFrame({"status": pd.Series(dtype="string"), "reading": pd.Series(dtype="string"),
+                             "n": pd.Series(dtype="int64")})
+    status = pd.Series(counts.index.astype(str), dtype="string")
+    flag, _ = parse_bool(status, true_values)
+    reading = np.where(flag.isna(), "unrecognised", np.where(flag.fillna(False), "churned", "retained"))
+    out = pd.DataFrame({"status": status, "reading": reading, "n": counts.to_numpy(dtype="int64")})
+    return out.sort_values(["n", "status"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
 def _label_key(values: pd.Series) -> pd.Series:

@@ -56,7 +56,9 @@ def figure_html(fig: Figure | Any, caption: str = "", dpi: int = DEFAULT_DPI, re
         Resolution, lowered so that the image is never wider than
         :data:`MAX_FIGURE_PX` pixels.
     redact : bool
-        Mask personal data in the caption.
+        Mask personal data in the caption and in the client text drawn inside
+        the figure (segment values, owner and role names: every
+        :func:`npsdiag.plotting.label`), when the record draws it now.
     phone : bool
         Also embed a phone-sized variant (:data:`PHONE_INCHES` wide, shown on screens narrower than 40rem), so
         that the chart's text stays legible on a phone instead of shrinking with the picture; when no legible
@@ -71,7 +73,7 @@ def figure_html(fig: Figure | Any, caption: str = "", dpi: int = DEFAULT_DPI, re
     if isinstance(fig, Figure):
         caption = caption or fig.caption
         try:
-            with plotting.style():
+            with plotting.style(redact=redact):
                 fig = fig.figure  # drawn now when the record holds how to draw it
         except Exception as exc:  # noqa: BLE001 - a figure must never stop the report: say it is missing
             return render("figure.html.j2", data=None, width=None, height=None,
