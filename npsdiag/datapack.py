@@ -52,7 +52,7 @@ def unit_of(column: str, kind: str | None, series: pd.Series, currency: str | No
     if numeric and (c in _MONEY or c.endswith(("_arr", "_revenue"))):
         return currency or "money"
     if numeric and (c in ("score", "latest_score") or c.endswith("_score")):
-        return "score"
+        return "rating"
     if numeric and (c in ("priority", "rank", "order") or c.endswith("_rank")):
         return "rank"
     if pd.api.types.is_datetime64_any_dtype(series):
