@@ -233,3 +233,15 @@ def test_a_missing_or_foreign_previous_file_is_a_plain_message(tmp_path):
     (tmp_path / "x.json").write_text("[1, 2]")
     with pytest.raises(NpsdiagError, match="not a findings.json"):
         story.load_previous(tmp_path / "x.json")
+
+
+def test_a_score_below_zero_beyond_noise_is_itself_the_first_message():
+    prep = _client()
+    low = _diag(prep)
+    low.headline = {"nps": -25.0, "ci_low": -28.0, "ci_high": -22.0, "pct_detractors": 54.0, "pct_promoters": 29.0}
+    msgs = story.messages(low, prep)
+    assert msgs[0].cause.key == "low_score" and msgs[0].priority == "Act now"
+    assert msgs[0].conclusion.startswith("The NPS is -25 (from -28 to -22)") and "54%" in msgs[0].conclusion
+    near = _diag(prep)
+    near.headline = {"nps": -3.0, "ci_low": -9.0, "ci_high": 2.0}  # below zero, but not beyond the noise
+    assert "low_score" not in {m.cause.key for m in story.messages(near, prep)}

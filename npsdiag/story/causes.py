@@ -63,6 +63,8 @@ CAUSES: tuple[Cause, ...] = (
            "reliability.small_sample"), "Survey operations", 30),
     Cause("gaming", "An unusual pattern of top scores under some account owners", ("reliability.score_gaming",),
           "Head of Customer Success, with HR", 30),
+    Cause("low_score", "More customers would warn others off than recommend you", (),
+          "Chief Executive, with the Chief Customer Officer", 30),
     Cause("complaints", "What unhappy customers write about", ("verbatims.",), "Product and operations leaders", 90),
     Cause("drivers", "What moves the score", ("drivers.",), "Product and operations leaders", 90),
 )

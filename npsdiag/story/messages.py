@@ -27,6 +27,7 @@ from .value import (
     segment_revenue,
     value_total,
 )
+from .which import measure_name
 
 __all__ = ["Kpi", "Message", "messages", "message_dicts", "unassessed", "MAX_MESSAGES", "PRIORITIES", "URGENT",
            "MATERIAL_SHARE"]
@@ -36,7 +37,7 @@ MAX_MESSAGES = 5
 #: Priorities, most urgent first.
 PRIORITIES = ("Act now", "Plan", "Note")
 #: Causes that harm customers now: "Act now" whenever their finding is high.
-URGENT = ("closed_loop",)
+URGENT = ("closed_loop", "low_score")
 #: A high message putting at least this share of the accounts' ARR at stake is "Act now".
 MATERIAL_SHARE = 0.05
 
@@ -268,6 +269,9 @@ def messages(diag: Diagnosis, prep: Prepared, min_severity: str = "medium") -> l
     business_case = _business_case(prep, diag, {m.cause.key for m in out})
     if business_case is not None:
         out.append(business_case)
+    low = _low_score(diag, prep)
+    if low is not None:
+        out.append(low)
     total = value_total(prep)
     for m in out:
         m.priority = _priority(m, total)
@@ -315,6 +319,25 @@ def _business_case(prep: Prepared, diag: Diagnosis, present: set[str]) -> Messag
                            "promoter accounts", "medium")
     _retention(m, prep, diag, prep.settings.currency)
     m.extra["business_case"] = True
+    return m
+
+
+def _low_score(diag: Diagnosis, prep: Prepared) -> Message | None:
+    """A very low score is itself the headline: when the whole interval of the NPS lies below zero (more
+    detractors than promoters, beyond sampling noise), a high message leads, whatever the other findings."""
+    h = diag.headline
+    if h.get("nps") is None or h.get("ci_high") is None or not float(h["ci_high"]) < 0:
+        return None
+    cause = next(c for c in CAUSES if c.key == "low_score")
+    det, pro = h.get("pct_detractors"), h.get("pct_promoters")
+    shares = (f": {det:.0f}% of answers are detractors' against {pro:.0f}% promoters'"
+              if det is not None and pro is not None else "")
+    name = "NPS" if measure_name(prep)[0] == "Net Promoter Score" else "score"
+    m = Message(cause, [], f"The {name} is {pts(h['nps'], 0)} (from {pts(h['ci_low'], 0)} to {pts(h['ci_high'], 0)})"
+                           + shares, "high")
+    m.kpi = Kpi(f"{name} (every response counts once)", float(h["nps"]), min(0.0, float(h["nps"]) + 10), "points", 180)
+    m.recommendation = ("Treat the score as a business problem, not a survey result: fix first what detractors "
+                        "complain about most, and review progress monthly at the leadership meeting.")
     return m
 
 
