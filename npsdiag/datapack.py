@@ -49,7 +49,7 @@ def unit_of(column: str, kind: str | None, series: pd.Series, currency: str | No
     if c.startswith("share") or c.endswith(("_share", "_rate")):
         return "share"
     numeric = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
-    if numeric and (c in _MONEY or c.endswith(("_arr", "_revenue"))):
+    if numeric and (c in _MONEY or c.endswith(("_arr", "_revenue")) or c.startswith(("arr_", "revenue_"))):
         return currency or "money"
     if numeric and (c in ("score", "latest_score") or c.endswith("_score")):
         return "rating"

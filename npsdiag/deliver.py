@@ -5,8 +5,8 @@
 aliases (:func:`npsdiag.story.anonymise`) unless ``settings.name_owners``;
 ``private/owners.html`` holds the names, for the programme owner only, and
 ``private/callback_queue.csv`` the callback queue with its owners named, for
-the customer-success team that makes the calls; the client's copy names
-owners by their aliases.
+the customer-success team that makes the calls; the client's copy has no
+owner column (beside account names, even an alias would name the person).
 """
 
 from __future__ import annotations

@@ -657,7 +657,7 @@ def test_slow_follow_up_title_when_median_meets_sla():
                          "followed_up_at": [t + pd.Timedelta(days=i + d) for i, d in enumerate(lat)]})
     _, res = _run(resp)
     f = res.finding("decay.slow_follow_up")
-    assert f is not None and f.title.startswith("40% of followed-up detractors")
+    assert f is not None and f.title.startswith("40% of unhappy customers (detractors) called back")
     assert f.severity == "medium"  # share late >= 35% but the median meets the SLA
     assert f.evidence["p_value"] == pytest.approx(stats.binomtest(40, 100, 0.2, alternative="greater").pvalue)
 
@@ -729,7 +729,7 @@ def test_rules_fire_only_on_adjusted_evidence():
     f = rules.slow_follow_up(ctx, adjusted(0.004))
     # median 12 > 1.25 x 7 and its interval's lower bound 10 > 7: high
     assert f.severity == "high" and f.evidence["p_adj"] == 0.004 and "Ann" in f.detail
-    assert f.title == "Detractors were followed up after a median of 12 days against a 7-day SLA"
+    assert f.title == "Unhappy customers (detractors) were called back after a median of 12 days against a 7-day target"
     assert rules.no_follow_up(ctx, adjusted(0.004)) is None  # its own test did not run
     assert rules.slow_follow_up({"sla": 7.0}, adjusted(0.004)) is None  # no detractors: no context, no finding
 

@@ -153,7 +153,7 @@ def test_appendix_has_every_section_in_order_and_all_internal_links_resolve(prep
     toc = html[html.index('id="contents"'):html.index('id="statistics"')]
     for name in diag.areas:
         assert f'href="#area-{name}"' in toc
-    for word in ("Act now", "Watch", "Not assessed"):
+    for word in ("Issues found", "Watch", "Not assessed"):
         assert word in toc
 
 

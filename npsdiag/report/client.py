@@ -99,7 +99,9 @@ def cover(diag: Diagnosis, story: Story, kicker: str = "Customer feedback diagno
                     "n": f"{h['n']:,}", "level": f"{confidence:.0%}"}
     index = {"name": story.index_name, "note": story.index_note, "is_nps": story.index_name == "Net Promoter Score"}
     kpi = story.kpi.replace("the usual NPS (every response counts once)", "the usual NPS")
-    return render("story_cover.html.j2", kicker=kicker, client=client_text(diag.client), period=period_text(diag),
+    as_of = diag.data_summary.get("as_of")
+    period = period_text(diag) + (f" · figures as at {long_date(as_of)}" if as_of else "")
+    return render("story_cover.html.j2", kicker=kicker, client=client_text(diag.client), period=period,
                   headline=headline, index=index, value=value_at_stake(story),
                   which=_which_rows(story) if len(story.which) > 1 else [],
                   kpi=kpi, kpi_why=story.kpi_why, facts=[] if brief else _facts(diag),
@@ -119,10 +121,11 @@ def value_at_stake(story: Story) -> dict[str, str] | None:
     revenue)."""
     if not story.value_at_stake:
         return None
-    renewing = (f"; {story.money(story.value_renewing)} of it renews within two quarters"
+    renewing = (f"; {story.money(story.value_renewing)} of it renews within two quarters of that date"
                 if story.value_renewing else "")
+    as_of = f" as at {long_date(story.as_of)}" if story.as_of else ""
     return {"amount": story.money(story.value_at_stake),
-            "label": f"annual revenue in {num(story.value_accounts)} active accounts whose latest score is a "
+            "label": f"annual revenue in {num(story.value_accounts)} active accounts{as_of} whose latest score is a "
                      f"detractor's or whose unhappy customer was not called back{renewing}",
             "note": "Revenue exposed, not a forecast of loss: these accounts are still customers. Each account is "
                     "counted once; the amounts of the messages below overlap."}

@@ -29,7 +29,7 @@ __all__ = ["MAX_CELL_CHARS", "STATUS_LABEL", "STATUS_MEANING", "STATUS_ICON", "S
 #: Characters shown per table cell or evidence value before it is cut with an ellipsis.
 MAX_CELL_CHARS = 240
 
-STATUS_LABEL = {"red": "Act now", "amber": "Watch", "green": "Sound", "not_assessed": "Not assessed"}
+STATUS_LABEL = {"red": "Issues found", "amber": "Watch", "green": "Sound", "not_assessed": "Not assessed"}
 STATUS_MEANING = {
     "red": "at least one high-severity finding",
     "amber": "at least one medium-severity finding",

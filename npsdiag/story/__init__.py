@@ -95,6 +95,8 @@ class Story:
     unassessed: list[dict[str, Any]] = field(default_factory=list)
     aliases: dict[str, str] = field(default_factory=dict, repr=False)
     comparison: Comparison | None = None
+    #: the day the figures are as at (ISO date): "active", "open" and "renewing" are counted to it
+    as_of: str | None = None
 
     @property
     def top(self) -> list[Message]:
@@ -163,7 +165,8 @@ def tell(diag: Diagnosis, prep: Prepared, previous: str | Path | dict | None = N
     story = Story(index_name=name, index_note=note, which=which, kpi=kpi, kpi_why=why,
                   messages=messages(diag, prep), value_at_stake=value, value_accounts=accounts,
                   value_renewing=renewing, currency=prep.settings.currency, risk=risk,
-                  unassessed=unassessed(diag), aliases=owner_aliases(prep))
+                  unassessed=unassessed(diag), aliases=owner_aliases(prep),
+                  as_of=prep.as_of.date().isoformat() if prep.as_of is not None else None)
     if previous:
         old = previous if isinstance(previous, dict) else load_previous(previous)
         story.comparison = compare(old, {**diag.to_dict(), **story.to_dict()})

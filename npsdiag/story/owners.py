@@ -111,11 +111,18 @@ def _figure(fig: Figure, aliases: dict[str, str], pattern: re.Pattern | None) ->
     return dataclasses.replace(fig, fig=draw, caption=_text(fig.caption, aliases, pattern))
 
 
+def _without_owners(frame: Any) -> Any:
+    if not isinstance(frame, pd.DataFrame):
+        return frame
+    return frame.drop(columns=[c for c in frame.columns if str(c).lower() in OWNER_COLUMNS])
+
+
 def anonymise(diag: Diagnosis, aliases: dict[str, str]) -> Diagnosis:
     """A copy of the diagnosis with owners shown by their aliases (the original is left as it was).
 
-    Finding titles, details, recommendations and evidence, the areas' tables and summaries, the owner columns
-    of the exports (CSV work lists: the named copy goes to the private folder), and the data of figures not yet
+    Finding titles, details, recommendations and evidence, the areas' tables and summaries, the exports (CSV
+    work lists lose their owner column: with account names beside it, even an alias names the person; the named
+    copy goes to the private folder), and the data of figures not yet
     drawn (a figure already drawn is kept only if it names nobody: it is dropped otherwise).
     """
     if not aliases:
@@ -131,7 +138,7 @@ def anonymise(diag: Diagnosis, aliases: dict[str, str]) -> Diagnosis:
         areas[name] = dataclasses.replace(
             res, findings=findings, figures=figures, summary=_text(res.summary, aliases, pattern),
             tables={k: _frame(t, aliases, pattern) for k, t in res.tables.items()},
-            exports={k: _frame(t, aliases) for k, t in res.exports.items()},
+            exports={k: _without_owners(t) for k, t in res.exports.items()},
             notes=[_text(n, aliases, pattern) for n in res.notes],
             table_captions={k: _text(c, aliases, pattern) for k, c in res.table_captions.items()})
     return dataclasses.replace(diag, areas=areas)

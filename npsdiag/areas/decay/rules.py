@@ -115,9 +115,10 @@ def slow_follow_up(follow_up: dict[str, Any], adjusted: dict[str, Any]) -> Findi
                  f"{' and others' if len(owners) > 5 else ''}." if owners else "")
     return Finding(
         id="decay.slow_follow_up", severity=sev,
-        title=(f"Detractors were followed up after a median of {fmt_days(med)} days against a "
-               f"{sla:g}-day SLA" if med > sla else
-               f"{share_late:.0%} of followed-up detractors were contacted after the {sla:g}-day SLA"),
+        title=(f"Unhappy customers (detractors) were called back after a median of {fmt_days(med)} days against a "
+               f"{sla:g}-day target" if med > sla else
+               f"{share_late:.0%} of unhappy customers (detractors) called back were called after the {sla:g}-day "
+               "target"),
         detail=(f"Of {int(d['followed_up'])} detractors who were followed up, {share_late:.0%} were contacted "
                 f"after the {sla:g}-day SLA ({pct}% CI {d['late_ci_low']:.0%}-{d['late_ci_high']:.0%}); the "
                 f"median wait was {fmt_days(med)} days{_ci_days(lo, hi, pct)}. "

@@ -354,12 +354,12 @@ def score_gaming_finding(ctx: Mapping[str, Any]) -> Finding | None:
     names = flagged["owner"].astype(str).tolist()
     lead = flagged.iloc[0]
     if len(flagged) == 1:
-        title = (f"{names[0]}'s customers give an implausible share of 10s "
-                 f"({pct(lead['share_tens'])} of 9-10 scores against {pct(lead['expected_share_tens'])} "
-                 "for other owners)") if "excess" in lead["flag"] else (
+        title = (f"An unusual share of 10s among {names[0]}'s customers ({pct(lead['share_tens'])} of 9-10 scores "
+                 f"against {pct(lead['expected_share_tens'])} expected from other owners): to check"
+                 ) if "excess" in lead["flag"] else (
             f"{names[0]}'s scores do not go with their accounts' churn")
     else:
-        title = f"{len(flagged)} owners' scores look implausibly high ({', '.join(names[:4])})"
+        title = f"An unusual pattern of top scores under {len(flagged)} owners ({', '.join(names[:4])}): to check"
     parts = []
     for _, o in flagged.head(5).iterrows():
         txt = (f"{o['owner']}: {num(o['tens'])} tens and {num(o['nines'])} nines "
