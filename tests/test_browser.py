@@ -300,7 +300,8 @@ def test_print_stylesheet_starts_sections_on_a_new_page(report):
     page = report.page
     page.emulate_media(media="print")
     try:
-        breaks = page.evaluate("Array.from(document.querySelectorAll('section.area:not(#since):not(#areas), section.summary'))"
+        breaks = page.evaluate("Array.from(document.querySelectorAll("
+                               "'section.area:not(#since):not(#areas), section.summary'))"
                                ".map(s => getComputedStyle(s).breakBefore)")
         assert breaks and set(breaks) == {"page"}
         assert page.evaluate("Array.from(document.querySelectorAll('.exhibit-head'))"
