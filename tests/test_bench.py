@@ -56,10 +56,15 @@ def test_repeat_walk_keeps_a_chain_by_hand() -> None:
                                                         "repeat_respondent"]
 
 
-def test_test_marker_is_case_insensitive_and_exact() -> None:
-    s = pd.Series(["TEST", "test@acme.com", "Testing123", "contest", "a test", None, "dummy", "ignore-me", "ok"],
-                  dtype="string")
-    assert clean._test_marker(s).tolist() == [True, True, True, False, False, False, True, True, False]
+def test_test_markers_are_whole_words_in_comments_and_ids() -> None:
+    s = pd.Series(["TEST", "test@acme.com", "Testing123", "contest", "a test", None, "dummy", "ignore-me", "ok",
+                   "Ignored.", "tester.jones@bank.com", "testimonials@acme.com", "qa+3@x.com"], dtype="string")
+    # a comment is a test only when the marker is the whole text
+    assert clean.is_test_comment(s).tolist() == [True, False, True, False, True, False, True, False, False,
+                                                 False, False, False, False]
+    # an id (or an address's local part) only when it is a test word, with digits or a +tag at most
+    assert clean.is_test_id(s).tolist() == [True, True, True, False, False, False, True, False, False,
+                                            False, False, False, True]
 
 
 def test_prepared_caches_shared_results() -> None:
@@ -92,7 +97,7 @@ def test_chunks_get_distinct_ids_and_keep_test_addresses() -> None:
     # a test address stays a test address once tagged (the local part is kept)
     tests = t["responses"]["Email"].str.lower().str.startswith("test@").fillna(False)
     if tests.any():
-        assert clean._test_marker(b["responses"].loc[tests, "Email"]).all()
+        assert clean.is_test_id(b["responses"].loc[tests, "Email"]).all()
 
 
 def test_table_reports_targets() -> None:
