@@ -23,8 +23,9 @@ from npsdiag.stats.nps import (
 @pytest.mark.parametrize(
     "counts, var, se",
     [
-        # Fixtures of Rocks' R package NPS (brendan-r/NPS):
-        #   nps_var(c(1, 2, 3)) = 5/9, nps_se(...) = 0.304   (counts: 1 detractor, 2 passives, 3 promoters)
+        # Hand computations (the R package NPS's tests hold no numbers): var = p_pro + p_det - (p_pro - p_det)^2,
+        #   se = sqrt(var / n); counts (1 detractor, 2 passives, 3 promoters): 1/2 + 1/6 - (1/3)^2 = 5/9,
+        #   sqrt(5/9 / 6) = 0.304
         ((1, 2, 3), 5 / 9, 0.304),
         ((1, 0, 1), 1.0, 0.707),
         ((0, 1, 1), 0.25, 0.354),
@@ -32,7 +33,7 @@ from npsdiag.stats.nps import (
         ((0, 0, 5), 0.0, 0.0),  # a single category has no variance
     ],
 )
-def test_variance_and_se_match_rocks_fixtures(counts, var, se):
+def test_variance_and_se_match_hand_computations(counts, var, se):
     r = nps_from_counts(*counts, adjusted=False)
     assert float(r["variance"]) == pytest.approx(var, abs=1e-12)
     assert float(r["se"]) == pytest.approx(se, abs=5e-4)
