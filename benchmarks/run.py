@@ -141,7 +141,7 @@ class _Stages:
 
 
 def _imports() -> dict[str, Any]:
-    from npsdiag import clean, diagnosis, io, outputs, report  # noqa: F401
+    from npsdiag import clean, deliver, diagnosis, io, report, story  # noqa: F401
     from npsdiag.areas import registry
     from npsdiag.config import load_config  # noqa: F401
 
@@ -149,27 +149,32 @@ def _imports() -> dict[str, Any]:
 
 
 def _report_stages(stage: _Stages, prep, results: dict[str, Any]) -> dict[str, int]:
-    """The report's HTML of each area and of the front and back matter, and the outputs, as the notebook makes them."""
-    from npsdiag import diagnosis, outputs, report
+    """The notebook's steps after the areas, one stage each: the story, the client report, the appendix (each
+    area's HTML), and the files of the deliverable (brief, data pack, private annex, findings.json, CSVs)."""
+    from npsdiag import deliver, diagnosis, report, story
 
-    diag = stage("assemble", lambda: diagnosis.assemble(prep, list(results.values())))
-    redact = bool(prep.settings.redact_pii)
-    sizes = {name: len(stage(f"html: {name}", lambda res=res: report.area_html(res, redact)) or "")
-             for name, res in results.items()}
+    diag = stage("assemble", lambda: diagnosis.assemble(prep, results))
     if diag is None:
-        return sizes
+        return {}
+    redact, conf = bool(prep.settings.redact_pii), prep.settings.confidence
+    client = stage("story: owners' aliases", lambda: story.anonymise(diag, story.owner_aliases(prep)))
+    told = stage("story: messages, value, risk", lambda: story.tell(client, prep))
+    if client is None or told is None:
+        return {}
+    trend = stage("story: trend", lambda: report.headline_trend(prep, freq="Q"))
 
-    def _front():
-        trend = report.headline_trend(prep, freq="Q")
-        parts = [report.cover(diag), report.contents(diag),
-                 report.executive_summary(diag, k=5, trend=trend, redact=redact, confidence=prep.settings.confidence),
-                 report.action_plan(diag, redact), report.methodology(diag), report.data_appendix(prep),
-                 report.glossary(), report.footer(diag)]
-        return "".join(parts)
+    def _client_report() -> str:
+        change = report.trend_change(trend, conf, prep=prep, freq="Q")
+        return (report.cover(client, told, confidence=conf)
+                + report.summary(client, told, change=change, redact=redact, confidence=conf)
+                + report.action_plan(told) + report.gaps(told) + report.since(told) + report.exhibits(told, redact)
+                + report.at_a_glance(client, told, redact) + report.footer(client))
 
-    sizes["front and appendices"] = len(stage("html: front and appendices", _front) or "")
+    sizes = {"client report": len(stage("html: client report", _client_report) or "")}
+    for name, res in client.areas.items():
+        sizes[name] = len(stage(f"html: appendix {name}", lambda res=res: report.area_html(res, redact)) or "")
     with tempfile.TemporaryDirectory() as tmp:
-        stage("write_outputs", lambda: outputs.write_outputs(diag, prep, tmp))
+        stage("deliverable files", lambda: deliver.write_deliverable(diag, client, told, prep, tmp))
     return sizes
 
 

@@ -24,10 +24,13 @@ from .findings import Diagnosis
 from .outputs import neutralise_formulas
 from .report.tables import column_kinds, pretty_column
 
-__all__ = ["UNITS", "unit_of", "datapack_tables", "write_datapack", "sheet_name"]
+__all__ = ["UNITS", "unit_of", "datapack_tables", "write_datapack", "sheet_name", "MAX_LIST_ROWS"]
 
 #: The unit written in a header for each kind of column (:func:`npsdiag.report.tables.column_kinds`).
 UNITS = {"share": "share", "pct": "%", "pts": "points", "p": "p-value", "ratio": "ratio", "days": "days"}
+#: A work list (the renewal-risk list) is cut to its first rows in the data pack: the CSV beside it holds it all, and
+#: a spreadsheet of 70,000 rows takes a minute to write and nobody reads it.
+MAX_LIST_ROWS = 5_000
 _MONEY = ("arr", "revenue", "churned_revenue", "value_at_stake", "value")
 _FORMATS = {"share": "0.0%", "pts": "0.0", "p": "0.000", "ratio": "0.00", "days": "0.0", "pct": "0.0"}
 _BAD_SHEET = re.compile(r"[\[\]:*?/\\]")
@@ -87,7 +90,7 @@ def datapack_tables(diag: Diagnosis, story=None, lineage: pd.DataFrame | None = 
                                      "intervals", story.which))
         if story.messages:
             out.append(("Messages", "The messages, most important first, with value at stake", story.summary))
-            plan = pd.DataFrame([{"initiative": m.recommendation, "owner": m.cause.owner, "days": m.cause.horizon,
+            plan = pd.DataFrame([{"initiative": m.recommendation, "owner": m.cause.owner, "days": m.horizon,
                                   "kpi": m.kpi.name if m.kpi else None,
                                   "kpi_unit": m.kpi.unit if m.kpi else None,
                                   "baseline": m.kpi.baseline if m.kpi else None,
@@ -95,7 +98,10 @@ def datapack_tables(diag: Diagnosis, story=None, lineage: pd.DataFrame | None = 
                                   "by": m.kpi.by if m.kpi else None} for m in story.messages])
             out.append(("Action plan", "One initiative per message; KPI values in the KPI's unit", plan))
         if len(story.risk):
-            out.append(("Renewal risk", "Every active account, riskiest first (renewal_risk.csv)", story.risk))
+            risk, n = story.risk.head(MAX_LIST_ROWS), len(story.risk)
+            note = ("Every active account, riskiest first (renewal_risk.csv)" if n <= MAX_LIST_ROWS else
+                    f"The {MAX_LIST_ROWS:,} riskiest of {n:,} active accounts; every account is in renewal_risk.csv")
+            out.append(("Renewal risk", note, risk))
         if story.comparison is not None:
             for label, t in (("Since headline", story.comparison.headline), ("Since areas", story.comparison.areas),
                              ("Since issues", story.comparison.findings), ("Since KPIs", story.comparison.kpis)):

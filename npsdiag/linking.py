@@ -29,7 +29,7 @@ __all__ = ["remap", "counts", "positions", "first_rows", "accounts_table", "acco
            "account_means", "invitation_first_response", "match_invitations", "matched_invitations",
            "matched_frame", "responded_within", "invitations_matched_by", "data_end_date", "as_ns", "on_time_grid",
            "NAT", "RESPONSE_WINDOW_DAYS", "DECISION_PATTERN", "decision_roles", "cluster_column",
-           "before_outcome"]
+           "before_outcome", "latest_response"]
 
 #: An invitation counts as answered if a response follows within this many days.
 RESPONSE_WINDOW_DAYS: float = 30
@@ -494,6 +494,40 @@ def account_means(prep: Prepared, columns: list[str]) -> pd.DataFrame | None:
     a = acc[["account_id", "churned"]].dropna(subset=["churned"]).drop_duplicates("account_id")
     a = a.assign(churned=a["churned"].astype(bool).astype(int))
     return a.merge(means, left_on="account_id", right_index=True, how="inner")
+
+
+def latest_response(prep: Prepared) -> pd.DataFrame:
+    """Each account's latest analysed response up to the as-of date, computed once per prepared data set.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``account_id`` (as text): ``score``, ``category``, ``responded_at``; the latest response by
+        date (the last in file order among those of the same date). Empty without account ids.
+    """
+    return _memo(prep, ("latest_response",), lambda: _latest_response(prep))
+
+
+def _latest_response(prep: Prepared) -> pd.DataFrame:
+    r = prep.responses
+    cols = ["score", "category", "responded_at"]
+    if "account_id" not in r or not len(r):
+        return pd.DataFrame(columns=cols, index=pd.Index([], name="account_id", dtype=object))
+    codes, uniques = prep.codes("account_id")
+    codes = np.asarray(codes)
+    at = r["responded_at"].to_numpy(dtype="datetime64[ns]")
+    use = (codes >= 0) & ~np.isnat(at)
+    if prep.as_of is not None:
+        use &= at <= np.datetime64(prep.as_of.to_datetime64(), "ns")
+    rows = np.flatnonzero(use)
+    # by account, then date, then file order: the last row of each account is its latest response
+    order = rows[np.lexsort((rows, at[rows].view("int64"), codes[rows]))]
+    c = codes[order]
+    last = order[np.r_[c[1:] != c[:-1], True]] if len(order) else order
+    out = r.iloc[last][cols].copy()
+    out.index = pd.Index(np.asarray(uniques, dtype=object)[codes[last]].astype(str), name="account_id")
+    out["category"] = out["category"].astype("object")
+    return out
 
 
 # --------------------------------------------------------------------------- respondents

@@ -43,7 +43,7 @@ from matplotlib.figure import Figure
 
 from .redact import redact_text
 
-__all__ = ["text_boxes", "text_boxes_of", "overlapping_labels", "clipped_labels", "thin_ticks",
+__all__ = ["text_boxes", "text_boxes_of", "overlapping_labels", "clipped_labels", "legibility", "thin_ticks",
            "PALETTE", "CATEGORY_COLORS", "CATEGORY_HATCHES", "STATUS_COLORS", "STYLE", "style", "figure", "axes",
            "label", "err", "MAX_LABEL_CHARS"]
 
@@ -189,17 +189,29 @@ def _in_view(labels: list, limits: tuple[float, float], i: int) -> list:
     return [t for t in labels if lo - pad <= t.get_position()[i] <= hi + pad]
 
 
+def _laid_out(fig: Figure) -> Any:
+    """Lay the figure out as a draw would (constrained layout, text sizes) without rasterising it, and return the
+    renderer its text extents are measured with: a fraction of the cost of a full draw."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = fig.canvas if hasattr(fig.canvas, "get_renderer") else FigureCanvasAgg(fig)
+    fig.draw_without_rendering()
+    return canvas.get_renderer()
+
+
+def legibility(fig: Figure, tolerance: float = 1.0) -> tuple[list[tuple[str, str]], list[str]]:
+    """:func:`overlapping_labels` and :func:`clipped_labels` of a figure, laid out once."""
+    boxes = text_boxes(fig)
+    return _overlaps(boxes, tolerance), _clipped(fig, boxes, tolerance)
+
+
 def text_boxes(fig: Figure) -> list[tuple[str, Any]]:
     """Every visible, non-empty text of a drawn figure with its bounding box in display pixels.
 
     Tick labels, axis labels, titles, annotations and legend entries of every axes, and the figure's own texts:
     what a reader has to read, for :func:`overlapping_labels`.
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    canvas = fig.canvas if hasattr(fig.canvas, "get_renderer") else FigureCanvasAgg(fig)
-    canvas.draw()
-    renderer = canvas.get_renderer()
+    renderer = _laid_out(fig)
     texts = list(fig.texts)
     for ax in fig.axes:
         texts += [*_in_view(ax.get_xticklabels(), ax.get_xlim(), 0), *_in_view(ax.get_yticklabels(), ax.get_ylim(), 1),
@@ -228,7 +240,10 @@ def overlapping_labels(fig: Figure, tolerance: float = 1.0) -> list[tuple[str, s
     >>> overlapping_labels(f)
     [('first label', 'second label')]
     """
-    boxes = text_boxes(fig)
+    return _overlaps(text_boxes(fig), tolerance)
+
+
+def _overlaps(boxes: list, tolerance: float) -> list[tuple[str, str]]:
     out = []
     for i, (a, ba) in enumerate(boxes):
         for b, bb in boxes[i + 1:]:
@@ -269,11 +284,7 @@ def thin_ticks(fig: Figure, max_passes: int = 6) -> Callable[[], None]:
 
 def text_boxes_of(fig: Figure, axis: Any) -> list[tuple[str, Any]]:
     """The boxes of one axis' drawn tick labels (see :func:`text_boxes`)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    canvas = fig.canvas if hasattr(fig.canvas, "get_renderer") else FigureCanvasAgg(fig)
-    canvas.draw()
-    renderer = canvas.get_renderer()
+    renderer = _laid_out(fig)
     i = 0 if axis.axis_name == "x" else 1
     view = axis.axes.get_xlim() if i == 0 else axis.axes.get_ylim()
     return [(t.get_text(), t.get_window_extent(renderer)) for t in _in_view(axis.get_ticklabels(), view, i)
@@ -290,6 +301,10 @@ def _any_overlap(boxes: list, tolerance: float = 1.0) -> bool:
 
 def clipped_labels(fig: Figure, tolerance: float = 1.0) -> list[str]:
     """Texts of a drawn figure that run off its canvas (a legend or label cut at the edge)."""
+    return _clipped(fig, text_boxes(fig), tolerance)
+
+
+def _clipped(fig: Figure, boxes: list, tolerance: float) -> list[str]:
     w, h = fig.get_size_inches() * fig.dpi
-    return [t for t, b in text_boxes(fig)
+    return [t for t, b in boxes
             if b.x0 < -tolerance or b.y0 < -tolerance or b.x1 > w + tolerance or b.y1 > h + tolerance]

@@ -229,6 +229,11 @@ def _run_in(out: Path, cfg_path: Path, client: str, progress: bool, kernel_name:
         raise _os_error(exc, f"creating a working folder in {out}") from None
     seconds: dict[str, float] = {}
     # the runner waits while the kernel works: meanwhile it imports nbconvert and compiles the report template
+    # the kernel's libraries are imported here first: two threads importing jupyter_client at once can meet its
+    # circular imports half done ("partially initialized module"), which once failed a run
+    import jupyter_client  # noqa: F401
+    import papermill  # noqa: F401
+
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="npsdiag-render")
     warm = pool.submit(_warm_exporter)
     try:

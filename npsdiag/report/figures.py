@@ -111,7 +111,8 @@ def phone_png(fig: Any) -> bytes | None:
         with plotting.style():
             fig.set_size_inches(width, max(height, min(size[1] * width / size[0] * 1.6, 1.4 * height)))
             restore = plotting.thin_ticks(fig)
-            legible = not plotting.overlapping_labels(fig) and not plotting.clipped_labels(fig)
+            overlap, clipped = plotting.legibility(fig)
+            legible = not overlap and not clipped
             png = render_png(fig, PHONE_DPI)[0] if legible else None
     except Exception:  # noqa: BLE001 - the desktop image is still shown
         png = None

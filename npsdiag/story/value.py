@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..clean import Prepared
 from ..findings import Diagnosis, Finding
-from ..linking import decision_roles
+from ..linking import decision_roles, latest_response
 
 __all__ = ["money", "value_total", "active", "open_detractors", "decision_makers_unheard", "segment_revenue",
            "excess_churn_revenue", "renewal_risk", "latest_category", "open_detractor_rows", "RENEWAL_WINDOW_DAYS",
@@ -125,14 +125,7 @@ def decision_makers_unheard(prep: Prepared) -> tuple[float | None, int]:
 
 def latest_category(prep: Prepared) -> pd.Series:
     """The category of each account's latest analysed response up to the as-of date (index: account id as text)."""
-    r = prep.responses
-    if "account_id" not in r or "category" not in r:
-        return pd.Series(dtype="object")
-    rr = r.loc[r["account_id"].notna(), ["account_id", "responded_at", "category"]]
-    if prep.as_of is not None:
-        rr = rr[rr["responded_at"] <= prep.as_of]
-    rr = rr.assign(account_id=rr["account_id"].astype(str)).sort_values("responded_at", kind="stable")
-    return rr.drop_duplicates("account_id", keep="last").set_index("account_id")["category"].astype("object")
+    return latest_response(prep)["category"]
 
 
 def segment_revenue(prep: Prepared, f: Finding) -> float | None:
@@ -170,10 +163,9 @@ def excess_churn_revenue(prep: Prepared, diag: Diagnosis) -> tuple[float | None,
     rates = table.set_index("category")["churn_rate"].to_dict()
     if "promoter" not in rates:
         return None, {}
-    latest = r.dropna(subset=["account_id"]).sort_values("responded_at").drop_duplicates("account_id", keep="last")
     a = acc.drop_duplicates("account_id")
     a = a[active(a) & a["churned"].isna()]  # outcome still open: the revenue at stake now
-    cat = a["account_id"].map(latest.set_index("account_id")["category"])
+    cat = a["account_id"].astype(str).map(latest_category(prep))
     value = 0.0
     for c in ("detractor", "passive"):
         excess = max(0.0, float(rates.get(c, np.nan)) - float(rates["promoter"])) if c in rates else 0.0
@@ -225,7 +217,7 @@ def renewal_risk(prep: Prepared, diag: Diagnosis) -> pd.DataFrame:
         base["account_name"], base["renewal_date"], base["arr"] = pd.NA, pd.NaT, np.nan
     rr = r.dropna(subset=["account_id"]).assign(account_id=lambda d: d["account_id"].astype(str))
     rr = rr[rr["responded_at"] <= as_of]
-    latest = rr.sort_values("responded_at").drop_duplicates("account_id", keep="last").set_index("account_id")
+    latest = latest_response(prep)
     base["latest_score"] = base["account_id"].map(latest["score"])
     base["latest_category"] = base["account_id"].map(latest["category"]).astype("object")
     base["last_heard"] = base["account_id"].map(latest["responded_at"])
@@ -241,19 +233,19 @@ def renewal_risk(prep: Prepared, diag: Diagnosis) -> pd.DataFrame:
         base["decision_maker_heard_12m"] = base["account_id"].isin(dm)
     opened = set(open_detractor_rows(prep, diag)["account_id"])
     base["open_detractor"] = base["account_id"].isin(opened)
-    reasons = pd.Series([[] for _ in range(len(base))], index=base.index)
+    reasons = np.full(len(base), "", dtype=object)
     for mask, why in ((base["open_detractor"], "unhappy customer not called back"),
                       (base["latest_category"] == "detractor", "latest score a detractor's"),
                       (base["latest_category"] == "passive", "latest score a passive's"),
                       (base["people_heard_12m"] == 0, "nobody heard in the past year"),
                       (~base["decision_maker_heard_12m"] if roles else pd.Series(False, index=base.index),
                        "no decision maker heard in the past year")):
-        for i in base.index[mask.fillna(False).astype(bool)]:
-            reasons[i].append(why)
-    high = base["open_detractor"] | (base["latest_category"] == "detractor")
-    medium = reasons.map(bool) & ~high
+        m = mask.fillna(False).to_numpy(dtype=bool)
+        reasons[m] = np.where(reasons[m] == "", why, reasons[m] + "; " + why)
+    high = (base["open_detractor"] | (base["latest_category"] == "detractor")).to_numpy(dtype=bool)
+    medium = (reasons != "") & ~high
     base["risk"] = np.where(high, "high", np.where(medium, "medium", "low"))
-    base["reasons"] = reasons.map("; ".join)
+    base["reasons"] = reasons
     order = base["risk"].map({"high": 0, "medium": 1, "low": 2})
     base = base.assign(_o=order).sort_values(["_o", "renewal_date", "arr"], ascending=[True, True, False],
                                              na_position="last").drop(columns="_o")
