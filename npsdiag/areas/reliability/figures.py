@@ -181,8 +181,11 @@ def plot_funnel(owners: pd.DataFrame, limits: pd.DataFrame, p0: float, adjusted:
         named = shown.loc[shown["flagged"].astype(bool) | (shown["z"].rank(ascending=False) <= 1)
                           | (shown["z"].rank(ascending=True) <= 1)]
         for _, r in named.iterrows():
-            ax.annotate(plotting.label(r["owner"]), (r[xcol], r[ycol]), textcoords="offset points", xytext=(5, 4),
-                        fontsize=8)
+            text = plotting.label(r["owner"])
+            if adjusted and bool(r["flagged"]) and {"share_tens", "expected_share_tens"} <= set(r.index):
+                # the point is moved by the owner's expectation: say the owner's own figures, as the finding does
+                text += f" ({r['share_tens']:.0%} of 9-10s are 10s; {r['expected_share_tens']:.0%} expected)"
+            ax.annotate(text, (r[xcol], r[ycol]), textcoords="offset points", xytext=(5, 4), fontsize=8)
         ax.set_xlabel("responses scoring 9 or 10 (effective number: see the caption)"
                       if xcol == "effective_top_two" else "responses scoring 9 or 10 (owner's volume)", fontsize=9)
         ax.set_ylabel("share of 10s among 9s and 10s" + ("\n(adjusted for customers' mood)" if adjusted else ""))
