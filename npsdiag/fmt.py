@@ -75,17 +75,17 @@ def num(x: float | int | None) -> str:
 def period_label(p: Any) -> str:
     """A pandas Period as the report names it.
 
-    '2025-03' for months, '2025-Q1' for quarters, 'w/c 2025-03-03' for weeks, '2025' for years.
+    '2025-03' for months, '2025-Q1' for quarters, 'week of 2025-03-03' for weeks, '2025' for years.
 
     Examples
     --------
     >>> import pandas as pd
     >>> period_label(pd.Period("2025-02", "Q")), period_label(pd.Period("2025-03-05", "W-SUN"))
-    ('2025-Q1', 'w/c 2025-03-03')
+    ('2025-Q1', 'week of 2025-03-03')
     """
     f = p.freqstr
     if f.startswith("W"):
-        return f"w/c {p.start_time.date().isoformat()}"
+        return f"week of {p.start_time.date().isoformat()}"
     if f.startswith("Q"):
         return f"{p.year}-Q{p.quarter}"
     return str(p)

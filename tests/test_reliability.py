@@ -206,7 +206,7 @@ def test_feed_gap_fires_on_a_broken_feed_and_finds_the_weeks():
     f = res.finding("reliability.feed_gaps")
     assert f is not None and f.severity == "high"
     assert f.evidence["gap_periods"] == 3 and f.evidence["runs"] == 1
-    assert f.evidence["gaps"] == ["w/c 2024-06-03 to w/c 2024-06-17"]
+    assert f.evidence["gaps"] == ["week of 2024-06-03 to week of 2024-06-17"]
     assert "feed_volume" in [fig.key for fig in res.figures]
 
 
@@ -952,7 +952,7 @@ def test_a_missing_wave_is_one_high_finding():
     assert 340 < f.evidence["missing_responses"] < 460
     # between the sixth wave's last week (sent 2022-01-10 + 65 weeks = 2023-04-10, answered until 2023-05-21: w/c
     # 2023-05-15) and the eighth wave's first (2022-01-10 + 91 weeks = 2023-10-09)
-    assert f.evidence["gaps"] == ["w/c 2023-05-15 to w/c 2023-10-09"]
+    assert f.evidence["gaps"] == ["week of 2023-05-15 to week of 2023-10-09"]
     assert f.title.startswith("1 survey wave missing") and "every quarter" in f.detail
     # the fourth wave (sent 2022-01-10 + 39 weeks = 2022-10-10, answered for six weeks) keeps a third of its
     # responses: a short wave, about 267 of ~3,730 responses (7%, at least 5%: high) missing
@@ -961,7 +961,7 @@ def test_a_missing_wave_is_one_high_finding():
     df = df[~wave4 | (np.arange(len(df)) % 3 == 0)]
     f = run(df)[1].finding("reliability.feed_gaps")
     assert f is not None and f.evidence["short_waves"] == 1 and f.evidence["missing_waves"] == 0
-    assert f.evidence["gaps"] == ["w/c 2022-10-10 to w/c 2022-11-14"] and f.severity == "high"
+    assert f.evidence["gaps"] == ["week of 2022-10-10 to week of 2022-11-14"] and f.severity == "high"
     assert 0.05 < f.evidence["share_of_analysed"] < 0.09
 
 
@@ -1024,7 +1024,7 @@ def test_feed_volume_follows_the_invitations_sent():
     resp, inv = _invited_feed(lost=paused)
     _, res = run(resp, invitations=inv)
     f = res.finding("reliability.feed_gaps")
-    assert f is not None and f.evidence["gaps"] == ["w/c 2024-06-03 to w/c 2024-06-17"]
+    assert f is not None and f.evidence["gaps"] == ["week of 2024-06-03 to week of 2024-06-17"]
     assert "the invitations sent" in f.detail
 
 

@@ -502,7 +502,7 @@ def survey_waves(
     >>> days = [d for q in range(3) for d in pd.date_range(f"2024-{1 + 3 * q:02d}-01", periods=14, freq="D")]
     >>> w = survey_waves(pd.DataFrame({"responded_at": [d for d in days for _ in range(5)]}))
     >>> w[["wave", "first", "periods", "responses"]].to_dict("records")[0]
-    {'wave': 1, 'first': 'w/c 2024-01-01', 'periods': 2, 'responses': 70}
+    {'wave': 1, 'first': 'week of 2024-01-01', 'periods': 2, 'responses': 70}
     """
     cols = ["wave", "first", "last", "start", "end", "periods", "responses", "quiet_after", "between"]
     empty = pd.DataFrame(columns=cols)
