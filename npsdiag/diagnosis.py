@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+
 from .areas.registry import diagnose_all, names
 from .clean import Prepared
 from .findings import AreaResult, Diagnosis
@@ -64,6 +66,9 @@ def data_summary(prep: Prepared) -> dict[str, Any]:
         # the day the data is known as of: "open", "active" and every age are counted to it
         "as_of": prep.as_of.date().isoformat() if prep.as_of is not None else None,
     }
+    spec = prep.config.tables.get("responses")
+    if spec is not None and spec.survey_date:  # a date the consultant typed, not the survey's own dates
+        out["survey_date"] = pd.Timestamp(spec.survey_date).date().isoformat()
     if prep.invitations is not None:
         out["invitations"] = int(len(prep.invitations))
     if prep.contacts is not None:

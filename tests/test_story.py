@@ -246,3 +246,32 @@ def test_a_score_below_zero_beyond_noise_is_itself_the_first_message():
     near = _diag(prep)
     near.headline = {"nps": -3.0, "ci_low": -9.0, "ci_high": 2.0}  # below zero, but not beyond the noise
     assert "low_score" not in {m.cause.key for m in story.messages(near, prep)}
+
+
+def test_a_small_sample_alone_asks_for_more_answers_not_for_a_fixed_export():
+    prep = _client()
+    small = _finding("reliability.small_sample", "medium", "The overall NPS rests on 7 responses: ±40 points")
+    (m,) = story.messages(_diag(prep, [small]), prep)
+    assert m.cause.key == "data" and m.kpi is None
+    assert "more responses" in m.recommendation and "Fix the export" not in m.recommendation
+
+
+def test_a_partly_assessed_area_says_what_is_missing_not_the_whole_file():
+    from npsdiag.findings import Check
+
+    res = AreaResult("drivers", checks=[Check("score_drivers"),
+                                        Check.skipped("churn_drivers", "needs each account's churn outcome")])
+    diag = Diagnosis(client="T", data_summary={}, headline={}, areas={"drivers": res})
+    (gap,) = story.unassessed(diag)
+    assert gap["partly"] and gap["ask"] == "needs each account's churn outcome"
+    assert "driver questions" not in gap["ask"]  # the driver ratings were supplied
+
+
+def test_a_typed_survey_date_is_said_as_such_on_the_cover():
+    from npsdiag.report.client import period_text
+
+    d = Diagnosis(client="T", data_summary={"period": ["2020-09-29", "2020-09-29"], "survey_date": "2020-09-29"},
+                  headline={}, areas={})
+    assert period_text(d).startswith("survey dated 29 September 2020 (one date for every response")
+    d.data_summary.pop("survey_date")
+    assert period_text(d) == "29 September 2020 – 29 September 2020"

@@ -35,8 +35,12 @@ __all__ = ["APPENDICES", "cover", "summary", "action_plan", "gaps", "since", "ex
 
 
 def period_text(diag: Diagnosis) -> str:
-    """The data period as the cover writes it: "1 January 2024 – 31 December 2025"."""
+    """The data period as the cover writes it: "1 January 2024 – 31 December 2025" (or, for an export without
+    response dates, the one survey date the config gives, said as such)."""
     per = diag.data_summary.get("period")
+    if diag.data_summary.get("survey_date"):
+        return (f"survey dated {long_date(diag.data_summary['survey_date'])} (one date for every response: "
+                "the export has none of its own)")
     return f"{long_date(per[0])} – {long_date(per[1])}" if per else "no dated responses"
 
 
@@ -167,7 +171,8 @@ def _lead(diag: Diagnosis, story: Story, change: dict[str, Any] | None, confiden
                      "before and after it.")
     n_act = sum(m.priority == "Act now" for m in story.messages)
     if story.messages:
-        text += (f" We found {len(story.messages)} issues worth a decision"
+        n = len(story.messages)
+        text += (f" We found {n} issue{'s' if n != 1 else ''} worth a decision"
                  + (f", {n_act} of them to act on now." if n_act else "."))
     return text
 

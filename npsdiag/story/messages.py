@@ -184,8 +184,14 @@ def _listening(m: Message, prep: Prepared, diag: Diagnosis, currency: str | None
 
 
 def _data(m: Message, prep: Prepared, diag: Diagnosis, currency: str | None) -> None:
+    if all(f.id == "reliability.small_sample" for f in m.findings if f.severity in ("high", "medium")):
+        # nothing is wrong with the export: there are too few answers for a precise score
+        m.recommendation = ("Collect more responses before acting on small differences: survey more customers or "
+                            "report over a longer period, and always show the score with its margin of error.")
+        return
     usable = len(prep.responses) / max(len(prep.flags), 1)
-    m.kpi = Kpi("Survey rows usable for analysis", usable, 0.99, "share", 30)
+    if usable < 0.99:
+        m.kpi = Kpi("Survey rows usable for analysis", usable, 0.99, "share", 30)
     m.recommendation = ("Fix the export: monitor the survey feed weekly, remove tests and duplicates at the source, "
                         "and make the score and date mandatory.")
 
@@ -383,6 +389,9 @@ def unassessed(diag: Diagnosis) -> list[dict[str, str]]:
             what, ask = _ASK.get(name, ("this part of the diagnosis", "the missing data"))
             reasons = [res.not_assessed_reason] if res.not_assessed_reason else [c.reason or c.name
                                                                                  for c in res.unassessed]
+            if res.status != "not_assessed":
+                # partly assessed: what is missing is what its checks say, not the area's whole input
+                ask = "; ".join(dict.fromkeys(reasons))
             out.append({"area": name, "what": what, "ask": ask, "why": "; ".join(dict.fromkeys(reasons)),
                         "partly": res.status != "not_assessed"})
     return out
