@@ -39,3 +39,15 @@ def test_carpentrycon_2020_headline():
     got_nps, got_n = _headline("carpentrycon-2020")
     assert got_n == n
     assert got_nps == pytest.approx(nps, abs=0.05)
+
+
+def test_carpentries_longterm_2017_headline():
+    raw = pd.read_csv(EXAMPLES / "carpentries-longterm-2017" / "data_20170701.csv")
+    assert len(raw) == 476
+    assert raw["Likely-To-Recommend"].isna().sum() == 74  # the exclusion stated in SOURCE.md
+    nps, n = _nps_by_hand(raw["Likely-To-Recommend"])
+    assert n == 402
+    assert nps == pytest.approx(100 * (215 - 69) / 402)
+    got_nps, got_n = _headline("carpentries-longterm-2017")
+    assert got_n == n
+    assert got_nps == pytest.approx(nps, abs=0.05)
