@@ -39,3 +39,23 @@ def test_botanic_garden_centres():
     head = kit_headline("botanic-garden-centres")
     assert head["n"] == n
     assert head["nps"] == pytest.approx(nps, abs=0.05)
+
+
+def test_carpentries_instructor_training():
+    # every row has a date; 78 rows have no LikelyToRecommend (partial submissions): the only exclusions
+    raw = pd.read_csv(EXAMPLES / "carpentries-instructor-training" / "20180908_post_clean.csv")
+    nps, n = independent_nps(raw["LikelyToRecommend"])
+    assert (n, round(nps, 1)) == (889, 48.4)
+    head = kit_headline("carpentries-instructor-training")
+    assert head["n"] == n
+    assert head["nps"] == pytest.approx(nps, abs=0.05)
+
+
+def test_carpentries_longterm_2017():
+    # no dates or ids; 74 rows have no Likely-To-Recommend (stopped before the last question): the only exclusions
+    raw = pd.read_csv(EXAMPLES / "carpentries-longterm-2017" / "longterm_October2017.csv")
+    nps, n = independent_nps(raw["Likely-To-Recommend"])
+    assert (n, round(nps, 1)) == (402, 36.3)
+    head = kit_headline("carpentries-longterm-2017")
+    assert head["n"] == n
+    assert head["nps"] == pytest.approx(nps, abs=0.05)
