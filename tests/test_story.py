@@ -127,6 +127,9 @@ def test_a_top_box_scale_is_not_called_nps():
     name, note = story.measure_name(prep)
     assert name == "Top-box index on a 1-5 scale" and "not a Net Promoter Score" in note
     assert story.measure_name(_client())[0] == "Net Promoter Score"
+    # the standard categories asked on 1-10 (no 0): an NPS, said to be not strictly comparable, said once
+    name, note = story.measure_name(_client(scale=[1, 10]))
+    assert name == "Net Promoter Score (asked on a 1-10 scale)" and note.count("not strictly comparable") == 1
 
 
 def _finding(fid, severity, title, **evidence):

@@ -341,7 +341,7 @@ def _low_score(diag: Diagnosis, prep: Prepared) -> Message | None:
     det, pro = h.get("pct_detractors"), h.get("pct_promoters")
     shares = (f": {det:.0f}% of answers are detractors' against {pro:.0f}% promoters'"
               if det is not None and pro is not None else "")
-    name = "NPS" if measure_name(prep)[0] == "Net Promoter Score" else "score"
+    name = "NPS" if measure_name(prep)[0].startswith("Net Promoter Score") else "score"
     m = Message(cause, [], f"The {name} is {pts(h['nps'], 0)} (from {pts(h['ci_low'], 0)} to {pts(h['ci_high'], 0)})"
                            + shares, "high")
     m.kpi = Kpi(f"{name} (every response counts once)", float(h["nps"]), min(0.0, float(h["nps"]) + 10), "points", 180)

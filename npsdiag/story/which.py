@@ -116,6 +116,10 @@ def measure_name(prep: Prepared) -> tuple[str, str]:
     if (lo, hi) == (0, 10) and s.detractor_max == 6 and s.promoter_min == 9:
         return ("Net Promoter Score", "the share of promoters (9-10) minus the share of detractors (0-6), "
                                       "from -100 to +100")
+    if (lo, hi) == (1, 10) and s.detractor_max == 6 and s.promoter_min == 9:
+        return ("Net Promoter Score (asked on a 1-10 scale)",
+                "promoters (9-10) minus detractors (1-6) on a 1-10 scale: close to, but not strictly comparable "
+                "with, an NPS asked on the usual 0-10 scale")
     top = f"{s.promoter_min:g}" if s.promoter_min == hi else f"{s.promoter_min:g}-{hi:g}"
     bottom = f"{lo:g}-{s.detractor_max:g}" if s.detractor_max > lo else f"{lo:g}"
     return (f"Top-box index on a {lo:g}-{hi:g} scale",

@@ -153,6 +153,8 @@ def exclusion_finding(finding_id: str, ctx: Mapping[str, Any]) -> Finding | None
     what, why, rec = _EXCLUSION_TEXT[finding_id]
     if finding_id == "reliability.duplicates" and len(sub) == 1:
         what, why, rec = _DUPLICATE_TEXT[str(sub["reason"].iloc[0])]
+    if finding_id == "reliability.missing_values" and len(sub) == 1:  # say only what happened
+        what = "had no score" if str(sub["reason"].iloc[0]) == "missing_score" else "had no usable response date"
     parts = [f"{num(r['rows'])} {r['description']}" for _, r in sub.iterrows()]
     examples = [int(x) for x in ", ".join(sub["example_rows"]).replace(" ", "").split(",") if x][:8]
     evidence: dict[str, Any] = {"rows": count, "share": share, "rows_read": total}
@@ -465,7 +467,7 @@ def _short(f: Finding, by_name: Mapping[str, Check]) -> str:
     if f.id == "reliability.small_sample":
         return "imprecise trend points"
     if f.id == "reliability.score_gaming":
-        return "implausibly high scores for " + ", ".join(f.evidence["owners_flagged"][:2])
+        return "an unusual share of 10s for " + ", ".join(f.evidence["owners_flagged"][:2])
     return f.title
 
 

@@ -116,7 +116,8 @@ def pain_point(themes: dict[str, Any]) -> Finding | None:
     more = ""
     if len(others):
         more = " Next: " + "; ".join(
-            f"{r.theme} ({pct(r.share)} of comments at NPS {pts(r.nps, 0)}, about {_points(r)} points)"
+            f"{r.theme} ({pct(r.share)} of comments at NPS {pts(r.nps, 0)}, about {_points(r)} "
+            f"point{'' if _points(r) == '1' else 's'})"
             for r in others.itertuples()) + "."
     ci = ""
     if "impact_ci_low" in t and math.isfinite(float(top["impact_ci_low"])):
