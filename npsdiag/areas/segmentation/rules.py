@@ -55,11 +55,17 @@ def segment_name(dimension: str, segment: Any, labels: dict[str, str] | None = N
     >>> labels = {"Touchpoint": "journey stage (Touchpoint)"}
     >>> segment_name("Region", "APAC"), segment_name("Touchpoint", "Order", labels)
     ('Region APAC', 'the Order stage (Touchpoint)')
+    >>> print(segment_name("Change-In-Confidence", "I'm equally confident now."))
+    Change-In-Confidence “I'm equally confident now”
     """
     label = (labels or {}).get(dimension, dimension)
+    seg = str(segment).strip().rstrip(".;:,")
     if label != dimension and label.startswith("journey stage"):
-        return f"the {segment} stage ({dimension})"
-    return f"{dimension} {segment}"
+        return f"the {seg} stage ({dimension})"
+    if len(seg.split()) > 2 or any(ch in seg for ch in "'\".,;:?!"):
+        # an answer written as a sentence reads as a quotation, not glued to the question's name
+        return f"{dimension} \u201c{seg}\u201d"
+    return f"{dimension} {seg}"
 
 
 def _cap(text: str) -> str:
