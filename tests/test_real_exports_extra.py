@@ -41,3 +41,22 @@ def test_rstudio_r_community_2019():
     head = kit_headline("rstudio-r-community-2019")
     assert head["n"] == len(s)
     assert head["nps"] == pytest.approx(nps, abs=0.05)
+
+
+def test_rstudio_r_community_2018():
+    # Google Forms response sheet, tab-separated; the recommend question is 1-10 (no 0). The only exclusions are
+    # the 61 rows without a score (59 routed to the non-user questions, 2 empty submissions): SOURCE.md.
+    folder = EXAMPLES / "rstudio-r-community-2018"
+    raw = pd.read_csv(folder / "Learning R Internet Survey - Form Responses 1.tsv", sep="\t")
+    assert len(raw) == 3_062
+    score = raw["How likely are you to recommend R to a colleague, friend, or family member?"]
+    assert score.isna().sum() == 61
+    s = score.dropna()
+    assert s.between(1, 10).all() and (s == s.round()).all()
+    promoters, detractors = int((s >= 9).sum()), int((s <= 6).sum())
+    assert (len(s), promoters, detractors) == (3_001, 2_294, 130)
+    nps = 100 * (promoters - detractors) / len(s)
+    assert round(nps, 1) == 72.1
+    head = kit_headline("rstudio-r-community-2018")
+    assert head["n"] == len(s)
+    assert head["nps"] == pytest.approx(nps, abs=0.05)
