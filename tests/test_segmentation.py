@@ -930,3 +930,17 @@ def test_no_claim_that_segments_do_not_differ_without_tests():
     assert res.status != "green"
     assert "differs significantly" not in res.summary_text and "no segment could be compared" in res.summary_text
     assert res.finding("segmentation.hidden_segment") is None
+
+
+def test_respondents_who_skipped_the_segment_question_are_not_a_hidden_segment():
+    df = synth(seed=21)
+    rng = np.random.default_rng(21)
+    skipped = rng.random(len(df)) < 0.15
+    df.loc[skipped, "Region"] = None
+    df.loc[skipped, "score"] = rng.choice([0.0, 2.0, 4.0], skipped.sum())  # the skippers are unhappy
+    res, _ = run(df, segments=("Region",))
+    t = res.tables["segments"]
+    missing = t[t["segment"] == "(missing)"]
+    assert len(missing) == 1 and missing["p_adj"].iloc[0] < 0.001  # tested and shown in the table
+    f = res.finding("segmentation.hidden_segment")
+    assert f is None or f.evidence["segment"] != "(missing)"

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ...findings import Finding
+from .coding import MISSING
 from ...stats.meta import MIN_K_TAU
 from ...stats.nps import margin_of_error
 
@@ -144,7 +145,9 @@ def hidden_segment(ctx: _Context) -> Finding | None:
     if not ctx:
         return None
     seg, n_total, overall = ctx["segments"], ctx["n_total"], ctx["overall"]
-    sig = seg[(seg["p_adj"] < ctx["alpha"]) & (seg["diff_vs_rest"].abs() >= MIN_EFFECT)].copy()
+    # respondents who skipped the question are a matter of data completeness, not a segment anyone can own
+    sig = seg[(seg["p_adj"] < ctx["alpha"]) & (seg["diff_vs_rest"].abs() >= MIN_EFFECT)
+              & (seg["segment"].astype(str) != MISSING)].copy()
     if sig.empty:
         return None
     below = sig[sig["diff_vs_rest"] < 0].sort_values("diff_vs_rest")
