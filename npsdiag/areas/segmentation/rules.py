@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 
 from ...findings import Finding
-from .coding import MISSING
 from ...stats.meta import MIN_K_TAU
 from ...stats.nps import margin_of_error
+from .coding import MISSING
 
 __all__ = ["MIN_EFFECT", "MIN_TAU", "MIN_MIX", "MIN_MIX_SHARE", "segment_name", "hidden_segment", "insufficient_n",
            "dispersion", "mix_shift", "summary"]
