@@ -102,7 +102,9 @@ def test_report_renders_for_each_example(prepared, diagnosed, name):
     assert prep.config.client.split()[0] in html and "<script" not in html.lower()
     if prep.settings.scale != (0, 10):
         assert "1-5 scale" in html  # the scale note reaches the data appendix
-        assert "Not a Net Promoter Score" in html  # and the cover names the index for what it is
+        # and the cover names the index for what it is, once
+        assert "Top-box index on a 1-5 scale" in html and "Read with care" in html
+        assert html.split("</header>")[0].count("not a Net Promoter Score") == 1  # said once on the cover
 
 
 def test_bt_verbatims_reading(prepared, shared_data):
