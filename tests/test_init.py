@@ -469,3 +469,32 @@ def test_yaml_injection_through_file_and_sheet_names_is_quoted(tmp_path):
         for line in target.read_text(encoding="utf-8").splitlines():
             assert line.startswith(("#", " ", "client:", "responses:", "contacts:", "accounts:", "invitations:"))
     assert got["responses"]["sheet"] == SHEET  # the name itself round-trips, quoted
+
+
+# --------------------------------------------------------------------------- issue 19, class 8: the real exports' mistakes
+def test_a_second_recommend_question_is_never_a_driver(tmp_path):
+    rng = np.random.default_rng(8)
+    n = 120
+    agree = ["Strongly Disagree", "Disagree", "Neither Agree nor Disagree", "Agree", "Strongly Agree"]
+    pd.DataFrame({"LikelyToRecommend": rng.integers(0, 11, n),
+                  "Recommend": rng.choice(agree, n),  # "I would recommend this training": a score candidate
+                  "Worth": rng.choice(agree, n)}).to_csv(tmp_path / "e.csv", index=False)
+    code, out, got = run_init([tmp_path / "e.csv"], tmp_path / "c.yml")
+    assert got["responses"]["columns"]["score"] == "LikelyToRecommend"
+    assert got["responses"]["drivers"] == ["Worth"]
+    text = (tmp_path / "c.yml").read_text(encoding="utf-8")
+    assert "Recommend (another score candidate" in text
+
+
+def test_numbers_mixed_with_a_value_that_is_no_number_are_a_category(tmp_path):
+    rng = np.random.default_rng(9)
+    n = 200
+    pd.DataFrame({"Likely-To-Recommend": rng.integers(0, 11, n),
+                  "How-Many-Workshops": rng.choice(["1", "1", "1", "2", "3+"], n),  # a count in bins
+                  "Country": rng.choice(["USA", "UK", "Canada"], n)}).to_csv(tmp_path / "e.csv", index=False)
+    prof = {p.name: p for p in profile_columns(pd.read_csv(tmp_path / "e.csv", dtype=str))}
+    assert prof["How-Many-Workshops"].kind == "category"
+    code, out, got = run_init([tmp_path / "e.csv"], tmp_path / "c.yml")
+    assert "How-Many-Workshops" not in (got["responses"].get("drivers") or [])
+    assert "How-Many-Workshops" in got["responses"]["segments"]
+    assert "1-5 rating" not in (tmp_path / "c.yml").read_text(encoding="utf-8")

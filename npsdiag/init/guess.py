@@ -163,12 +163,16 @@ def _name_points(text: str, table: list[tuple[str, float, str]]) -> tuple[float,
     return pts, why
 
 
-def _rating_fit(p: ColumnProfile) -> tuple[float, tuple[int, int] | None, str]:
-    """How much a column's values look like a rating, the scale they suggest, and why."""
+def _rating_fit(p: ColumnProfile, named_score: bool = False) -> tuple[float, tuple[int, int] | None, str]:
+    """How much a column's values look like a rating, the scale they suggest, and why.
+
+    A column with values that are no numbers among its few numbers ('1', '2', '3+') is a category, no rating,
+    unless its name says it is the score (a "Don't know" answer beside 0-10 is then excluded row by row)."""
     if p.likert:
         near = f", {len(p.likert_near)} near-miss spelling(s)" if p.likert_near else ""
         return 1.2, (1, 5), f"answers of a 5-point {p.likert} scale{near}"
-    if p.kind not in ("number", "bool") or p.min is None or p.numeric_share < 0.8 or not p.integer:
+    kinds = ("number", "bool", "category") if named_score else ("number", "bool")
+    if p.kind not in kinds or p.min is None or p.numeric_share < 0.8 or not p.integer:
         return 0.0, None, ""
     if p.rating_share < 0.95 or p.rating_min is None or p.distinct < 2:
         return 0.0, None, ""
@@ -195,7 +199,9 @@ def _score_candidates(profiles: list[ColumnProfile]) -> list[tuple[float, Column
         name_pts, why = _name_points(p.text, _SCORE_NAMES)
         if _NOT_A_RATING.search(p.norm) and name_pts < 3 and not _RATING_NAME.search(p.text):
             continue
-        fit, scale, vwhy = _rating_fit(p)
+        fit, scale, vwhy = _rating_fit(p, named_score=name_pts >= 3)
+        if fit and p.other_values:
+            vwhy += f"; {1 - p.numeric_share:.1%} of values are no number (e.g. '{short(p.other_values[0], 20)}')"
         if not fit or (p.distinct < 3 and name_pts < 3):
             continue
         reason = "; ".join([*why, vwhy]) + f" ({fmt_n(p.filled)} of {fmt_n(p.rows)} rows filled)"
@@ -580,6 +586,11 @@ def _configure_drivers(t: TableGuess, cands: list, used: set[str]) -> None:
     """Other ratings on a 0-10 or 5-point scale become drivers (their answer labels are read too)."""
     for pts, p, _scale, reason in cands[1:]:
         if p.name in used or pts < 0.8:
+            continue
+        if _name_points(p.text, _SCORE_NAMES)[0] >= 3:  # named as the score: the same question, never its driver
+            t.not_used.append((p.name, "another score candidate (its name asks about recommending / says NPS): the "
+                                       "same question asked another way, not a driver of the score"))
+            used.add(p.name)
             continue
         if p.likert:
             clash = {k for k, v in p.likert_map.items() if (t.score_labels or {}).get(k, v) != v}
