@@ -471,7 +471,7 @@ def test_yaml_injection_through_file_and_sheet_names_is_quoted(tmp_path):
     assert got["responses"]["sheet"] == SHEET  # the name itself round-trips, quoted
 
 
-# --------------------------------------------------------------------------- issue 19, class 8: the real exports' mistakes
+# ------------------------------------------------------------- issue 19, class 8: the real exports' mistakes
 def test_a_second_recommend_question_is_never_a_driver(tmp_path):
     rng = np.random.default_rng(8)
     n = 120
@@ -498,3 +498,32 @@ def test_numbers_mixed_with_a_value_that_is_no_number_are_a_category(tmp_path):
     assert "How-Many-Workshops" not in (got["responses"].get("drivers") or [])
     assert "How-Many-Workshops" in got["responses"]["segments"]
     assert "1-5 rating" not in (tmp_path / "c.yml").read_text(encoding="utf-8")
+
+
+def test_a_1_to_3_column_is_no_1_to_5_rating(tmp_path):
+    rng = np.random.default_rng(10)
+    n = 120
+    pd.DataFrame({"nps": rng.integers(0, 11, n),
+                  "satisfaction_session_length": rng.choice([1, 2, 3], n),  # too short / about right / too long
+                  "satisfaction_interaction": rng.integers(1, 6, n)}).to_csv(tmp_path / "e.csv", index=False)
+    code, out, got = run_init([tmp_path / "e.csv"], tmp_path / "c.yml")
+    assert got["responses"]["drivers"] == ["satisfaction_interaction"]
+    text = (tmp_path / "c.yml").read_text(encoding="utf-8")
+    assert "1-3 (a 1-5 rating)" not in text and "1-5 (a 1-5 rating)" in text
+
+
+@pytest.mark.parametrize("name", ["Column52", "CompleteTrainingOther", "Other (please specify)"])
+def test_a_sparse_other_box_is_not_the_comment(tmp_path, name):
+    rng = np.random.default_rng(11)
+    n = 480
+    box = ["" for _ in range(n)]
+    for i in range(0, n, 15):  # 32 of 480 rows: an "other (please specify)" answer
+        box[i] = f"Became an instructor trainer in {2010 + i % 9} and taught {i} learners at our site"
+    pd.DataFrame({"Likely-To-Recommend": rng.integers(0, 11, n), name: box}).to_csv(tmp_path / "e.csv", index=False)
+    code, out, got = run_init([tmp_path / "e.csv"], tmp_path / "c.yml")
+    assert "comment" not in got["responses"]["columns"]
+    assert "no comment column" in out and "(low)" in (tmp_path / "c.yml").read_text(encoding="utf-8")
+    named = pd.DataFrame({"Likely-To-Recommend": rng.integers(0, 11, n), "Why did you give this score?": box})
+    named.to_csv(tmp_path / "w.csv", index=False)  # named as a why-question: the comment, however sparse
+    code, out, got = run_init([tmp_path / "w.csv"], tmp_path / "w.yml")
+    assert got["responses"]["columns"]["comment"] == "Why did you give this score?"

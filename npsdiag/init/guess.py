@@ -181,8 +181,10 @@ def _rating_fit(p: ColumnProfile, named_score: bool = False) -> tuple[float, tup
     how = "labelled values such as '10 - Extremely likely'" if labelled else "whole numbers"
     if p.rating_share < 1:
         how = f"{1 - p.rating_share:.1%} of values outside 0-10 (they will be excluded); " + how
-    if lo >= 1 and hi <= 5:
-        return 1.0, (1, 5), f"{how} {lo:g}-{hi:g} (a 1-5 rating)"
+    if lo >= 1 and hi <= 5:  # a 1-5 rating only when the answers span most of it: 1-3 codes three answers
+        if hi - lo >= 3 or (hi == 5 and hi - lo >= 2):
+            return 1.0, (1, 5), f"{how} {lo:g}-{hi:g} (a 1-5 rating)"
+        return 0.0, None, ""
     if lo >= 1 and hi <= 7:  # rare as a rating, common as a count: a driver only when its name says rating
         return 0.6, (1, 7), f"{how} {lo:g}-{hi:g} (a 1-7 rating)"
     if hi > 7 or lo == 0:
@@ -303,19 +305,46 @@ def _text_fields(t: TableGuess, used: set[str], with_comment: bool = True, with_
                                        f"its name says owner/CSM/agent; {owner.describe()}")
             used.add(owner.name)
     if with_comment:
-        texts = [p for p in profs if p.name not in used and (p.kind == "text" or (
-            p.kind in ("category", "id") and _COMMENT.search(p.text) and p.mean_len >= 8 and p.distinct > 5
-            and p.unique_share >= 0.3 and not p.rating_words))]
-        if texts:
-            texts.sort(key=lambda p: (not _COMMENT.search(p.text), p.kind != "text", -p.filled, p.position))
-            c = texts[0]
-            named = bool(_COMMENT.search(c.text))
-            t.columns["comment"] = Guess("comment", c.name, "high" if named and c.kind == "text" else "medium",
-                                         f"{c.describe()}" + ("; its name asks why / for comments" if named else ""))
-            used.add(c.name)
-            for other in texts[1:]:
-                t.not_used.append((other.name, "another free-text column (only one comment column is analysed)"))
-                used.add(other.name)
+        _comment_field(t, profs, used)
+
+
+MIN_COMMENT_FILL = 0.10  #: an unnamed free-text column filled on fewer rows is an "other (please specify)" box
+_OTHER_BOX = re.compile(r"\b(other|others|specify|please specify)\b")
+
+
+def _asks_why(p: ColumnProfile) -> bool:
+    """Whether a column's name (or question) asks why / for comments, and not for an 'other (please specify)'."""
+    return bool(_COMMENT.search(p.text)) and not _OTHER_BOX.search(p.text)
+
+
+def _comment_field(t: TableGuess, profs: list[ColumnProfile], used: set[str]) -> None:
+    """The comment: free text filled enough, or named as a why-question; a sparse box is never the reason."""
+    texts = [p for p in profs if p.name not in used and (p.kind == "text" or (
+        p.kind in ("category", "id") and _COMMENT.search(p.text) and p.mean_len >= 8 and p.distinct > 5
+        and p.unique_share >= 0.3 and not p.rating_words))]
+    if not texts:
+        return
+    texts.sort(key=lambda p: (not _asks_why(p), p.fill_share < MIN_COMMENT_FILL, p.kind != "text", -p.filled,
+                              p.position))
+    c = texts[0]
+    named = _asks_why(c)
+    if named or (c.fill_share >= MIN_COMMENT_FILL and not _OTHER_BOX.search(c.text)):
+        t.columns["comment"] = Guess("comment", c.name, "high" if named and c.kind == "text" else "medium",
+                                     f"{c.describe()}" + ("; its name asks why / for comments" if named else ""))
+        used.add(c.name)
+        texts = texts[1:]
+    elif texts:
+        t.checks.append(
+            f"{t.title}: no comment column: the free-text columns ({', '.join(short(p.name, 30) for p in texts[:4])}"
+            f"{' …' if len(texts) > 4 else ''}) are filled on few rows ({c.fill_share:.0%} at most) and none is named "
+            "as a why-question: each looks like an 'other (please specify)' box (low confidence at most); map one as "
+            "`comment:` only if it asks for the reason for the score")
+    for other in texts:
+        sparse = other.fill_share < MIN_COMMENT_FILL or _OTHER_BOX.search(other.text)
+        t.not_used.append((other.name, f"a sparse free-text box ({fmt_n(other.filled)} of {fmt_n(other.rows)} rows; "
+                                       "an 'other (please specify)'?), not the reason for the score (low)" if sparse
+                           else "another free-text column (only one comment column is analysed)"))
+        used.add(other.name)
 
 
 _TOTAL = re.compile(r"\b(total|overall|sum|combined|grand|all)\b")
