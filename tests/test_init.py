@@ -527,3 +527,19 @@ def test_a_sparse_other_box_is_not_the_comment(tmp_path, name):
     named.to_csv(tmp_path / "w.csv", index=False)  # named as a why-question: the comment, however sparse
     code, out, got = run_init([tmp_path / "w.csv"], tmp_path / "w.yml")
     assert got["responses"]["columns"]["comment"] == "Why did you give this score?"
+
+
+def test_numbered_ratings_named_after_a_grouping_are_no_segments(tmp_path):
+    rng = np.random.default_rng(12)
+    n = 124
+    talks = [f"Talk number {i} on teaching online and community building" for i in range(35)]
+    frame = pd.DataFrame({"nps": rng.integers(0, 11, n), "session": [talks[i % 35] for i in range(n)],
+                          "store": rng.integers(1, 6, n)})  # a store numbered 1-5 is a grouping
+    for what in ("build_community", "materials", "membership"):
+        frame[f"session_{what}"] = rng.integers(1, 7, n)  # 1-6 agreement with the session's ...
+    frame.to_csv(tmp_path / "e.csv", index=False)
+    code, out, got = run_init([tmp_path / "e.csv"], tmp_path / "c.yml")
+    segs = got["responses"]["segments"]
+    assert "session" in segs and "store" in segs
+    assert not any(s.startswith("session_") for s in segs)
+    assert "answers of a rating, not a segment" in (tmp_path / "c.yml").read_text(encoding="utf-8")

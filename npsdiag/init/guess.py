@@ -468,6 +468,22 @@ def _accounts_fields(t: TableGuess, used: set[str], id_from_responses: str | Non
         used.add(nm.name)
 
 
+_ID_WORDS = {"id", "ids", "code", "codes", "number", "no", "num", "key", "ref", "name"}
+
+
+def _small_whole_numbers(p: ColumnProfile) -> bool:
+    """Whole numbers within 0-10 with at least three values (as ratings are written)."""
+    return p.kind == "number" and p.integer and p.rating_share == 1 and p.distinct >= 3 and p.max is not None \
+        and p.max <= 10
+
+
+def _names_a_grouping(norm: str) -> bool:
+    """Whether a name is the grouping itself ('store', 'region code', 'wave'), not something about it
+    ('session materials': a rating of the session's materials)."""
+    words = norm.split()
+    return bool(words) and all(w in _ID_WORDS or _SEGMENT_HINT.fullmatch(w) for w in words)
+
+
 def _segments(t: TableGuess, used: set[str]) -> None:
     cands = []
     cap = max(30, min(200, t.raw.frame.shape[0] // 40))
@@ -489,6 +505,10 @@ def _segments(t: TableGuess, used: set[str]) -> None:
                 p.kind == "category" and p.distinct <= 12 and re.search(r"\b(rate|rating|ratings)\b", p.text)):
             t.not_used.append((p.name, f"answers of a rating ({p.describe()}): an attitude, not a segment"))
             continue
+        if hint and _small_whole_numbers(p) and not _names_a_grouping(p.norm):
+            t.not_used.append((p.name, f"small whole numbers ({p.describe()}) about, not naming, a grouping: answers "
+                                       "of a rating, not a segment"))
+            continue
         if p.distinct == 1 and p.norm in _NPS_FLAGS:
             t.not_used.append((p.name, "the NPS category as a flag, derived from the score (not a segment)"))
             continue
@@ -499,7 +519,7 @@ def _segments(t: TableGuess, used: set[str]) -> None:
         ok_kind = p.kind in ("category", "bool") or (p.kind in ("number", "id") and hint)
         per_level = p.sample_filled / max(p.distinct, 1)
         # a column named as a segment (event, store, course) may have many values, each on several responses
-        most = max(cap, min(200, t.raw.frame.shape[0] // 5)) if hint else cap
+        most = max(cap, min(200, t.raw.frame.shape[0] // 3)) if hint else cap
         if not ok_kind or p.distinct < 2 or p.distinct > most or per_level < 3 or p.mean_len > (100 if hint else 60):
             continue
         pts = (2 if hint else 0) + (1 if p.fill_share >= 0.9 else 0) - (0.5 if p.kind == "bool" else 0)
@@ -614,8 +634,8 @@ def _configure_response_dates(t: TableGuess, used: set[str]) -> None:
 def _configure_drivers(t: TableGuess, cands: list, used: set[str]) -> None:
     """Other ratings on a 0-10 or 5-point scale become drivers (their answer labels are read too)."""
     for pts, p, _scale, reason in cands[1:]:
-        if p.name in used or pts < 0.8:
-            continue
+        if p.name in used or pts < 0.8 or (_names_a_grouping(p.norm) and not _RATING_NAME.search(p.text)):
+            continue  # a column named as a grouping ('store' 1-5) is a segment, not a rating
         if _name_points(p.text, _SCORE_NAMES)[0] >= 3:  # named as the score: the same question, never its driver
             t.not_used.append((p.name, "another score candidate (its name asks about recommending / says NPS): the "
                                        "same question asked another way, not a driver of the score"))
