@@ -262,7 +262,10 @@ def test_large_tables_are_profiled_on_a_sample_without_losing_ids(tmp_path, monk
 
 @pytest.mark.parametrize(("path", "name"), [("acme_corp/nps_export_2025.csv", "Acme Corp"),
                                             ("exports/Northwind_NPS.csv", "Northwind"),
-                                            ("exports/responses.csv", "Client")])
+                                            ("exports/responses.csv", "Client"),
+                                            # what was done to the file, or when, names no client (issue 19)
+                                            ("exports/20180908_post_clean.csv", "Client"),
+                                            ("carpentries/longterm_October2017.csv", "Carpentries")])
 def test_client_name_from_file_then_folder(tmp_path, path, name):
     from npsdiag.init import client_name as _client_name
 
@@ -543,3 +546,12 @@ def test_numbered_ratings_named_after_a_grouping_are_no_segments(tmp_path):
     assert "session" in segs and "store" in segs
     assert not any(s.startswith("session_") for s in segs)
     assert "answers of a rating, not a segment" in (tmp_path / "c.yml").read_text(encoding="utf-8")
+
+
+def test_a_client_name_guessed_from_the_file_says_so_on_its_check_line(tmp_path):
+    nps_export(60).to_csv(tmp_path / "20180908_post_clean.csv", index=False)
+    code, out, got = run_init([tmp_path / "20180908_post_clean.csv"], tmp_path / "c.yml")
+    line = next(ln for ln in (tmp_path / "c.yml").read_text(encoding="utf-8").splitlines() if ln.startswith("client:"))
+    assert "Post Clean" not in line and "CHECK: guessed from the file name '20180908_post_clean.csv'" in line
+    code, out, got = run_init([tmp_path / "20180908_post_clean.csv"], tmp_path / "d.yml", client="Acme")
+    assert got["client"] == "Acme"
