@@ -262,7 +262,10 @@ def test_large_tables_are_profiled_on_a_sample_without_losing_ids(tmp_path, monk
 
 @pytest.mark.parametrize(("path", "name"), [("acme_corp/nps_export_2025.csv", "Acme Corp"),
                                             ("exports/Northwind_NPS.csv", "Northwind"),
-                                            ("exports/responses.csv", "Client")])
+                                            ("exports/responses.csv", "Client"),
+                                            # what was done to the file, or when, names no client (issue 19)
+                                            ("exports/20180908_post_clean.csv", "Client"),
+                                            ("carpentries/longterm_October2017.csv", "Carpentries")])
 def test_client_name_from_file_then_folder(tmp_path, path, name):
     from npsdiag.init import client_name as _client_name
 
@@ -469,3 +472,86 @@ def test_yaml_injection_through_file_and_sheet_names_is_quoted(tmp_path):
         for line in target.read_text(encoding="utf-8").splitlines():
             assert line.startswith(("#", " ", "client:", "responses:", "contacts:", "accounts:", "invitations:"))
     assert got["responses"]["sheet"] == SHEET  # the name itself round-trips, quoted
+
+
+# ------------------------------------------------------------- issue 19, class 8: the real exports' mistakes
+def test_a_second_recommend_question_is_never_a_driver(tmp_path):
+    rng = np.random.default_rng(8)
+    n = 120
+    agree = ["Strongly Disagree", "Disagree", "Neither Agree nor Disagree", "Agree", "Strongly Agree"]
+    pd.DataFrame({"LikelyToRecommend": rng.integers(0, 11, n),
+                  "Recommend": rng.choice(agree, n),  # "I would recommend this training": a score candidate
+                  "Worth": rng.choice(agree, n)}).to_csv(tmp_path / "e.csv", index=False)
+    code, out, got = run_init([tmp_path / "e.csv"], tmp_path / "c.yml")
+    assert got["responses"]["columns"]["score"] == "LikelyToRecommend"
+    assert got["responses"]["drivers"] == ["Worth"]
+    text = (tmp_path / "c.yml").read_text(encoding="utf-8")
+    assert "Recommend (another score candidate" in text
+
+
+def test_numbers_mixed_with_a_value_that_is_no_number_are_a_category(tmp_path):
+    rng = np.random.default_rng(9)
+    n = 200
+    pd.DataFrame({"Likely-To-Recommend": rng.integers(0, 11, n),
+                  "How-Many-Workshops": rng.choice(["1", "1", "1", "2", "3+"], n),  # a count in bins
+                  "Country": rng.choice(["USA", "UK", "Canada"], n)}).to_csv(tmp_path / "e.csv", index=False)
+    prof = {p.name: p for p in profile_columns(pd.read_csv(tmp_path / "e.csv", dtype=str))}
+    assert prof["How-Many-Workshops"].kind == "category"
+    code, out, got = run_init([tmp_path / "e.csv"], tmp_path / "c.yml")
+    assert "How-Many-Workshops" not in (got["responses"].get("drivers") or [])
+    assert "How-Many-Workshops" in got["responses"]["segments"]
+    assert "1-5 rating" not in (tmp_path / "c.yml").read_text(encoding="utf-8")
+
+
+def test_a_1_to_3_column_is_no_1_to_5_rating(tmp_path):
+    rng = np.random.default_rng(10)
+    n = 120
+    pd.DataFrame({"nps": rng.integers(0, 11, n),
+                  "satisfaction_session_length": rng.choice([1, 2, 3], n),  # too short / about right / too long
+                  "satisfaction_interaction": rng.integers(1, 6, n)}).to_csv(tmp_path / "e.csv", index=False)
+    code, out, got = run_init([tmp_path / "e.csv"], tmp_path / "c.yml")
+    assert got["responses"]["drivers"] == ["satisfaction_interaction"]
+    text = (tmp_path / "c.yml").read_text(encoding="utf-8")
+    assert "1-3 (a 1-5 rating)" not in text and "1-5 (a 1-5 rating)" in text
+
+
+@pytest.mark.parametrize("name", ["Column52", "CompleteTrainingOther", "Other (please specify)"])
+def test_a_sparse_other_box_is_not_the_comment(tmp_path, name):
+    rng = np.random.default_rng(11)
+    n = 480
+    box = ["" for _ in range(n)]
+    for i in range(0, n, 15):  # 32 of 480 rows: an "other (please specify)" answer
+        box[i] = f"Became an instructor trainer in {2010 + i % 9} and taught {i} learners at our site"
+    pd.DataFrame({"Likely-To-Recommend": rng.integers(0, 11, n), name: box}).to_csv(tmp_path / "e.csv", index=False)
+    code, out, got = run_init([tmp_path / "e.csv"], tmp_path / "c.yml")
+    assert "comment" not in got["responses"]["columns"]
+    assert "no comment column" in out and "(low)" in (tmp_path / "c.yml").read_text(encoding="utf-8")
+    named = pd.DataFrame({"Likely-To-Recommend": rng.integers(0, 11, n), "Why did you give this score?": box})
+    named.to_csv(tmp_path / "w.csv", index=False)  # named as a why-question: the comment, however sparse
+    code, out, got = run_init([tmp_path / "w.csv"], tmp_path / "w.yml")
+    assert got["responses"]["columns"]["comment"] == "Why did you give this score?"
+
+
+def test_numbered_ratings_named_after_a_grouping_are_no_segments(tmp_path):
+    rng = np.random.default_rng(12)
+    n = 124
+    talks = [f"Talk number {i} on teaching online and community building" for i in range(35)]
+    frame = pd.DataFrame({"nps": rng.integers(0, 11, n), "session": [talks[i % 35] for i in range(n)],
+                          "store": rng.integers(1, 6, n)})  # a store numbered 1-5 is a grouping
+    for what in ("build_community", "materials", "membership"):
+        frame[f"session_{what}"] = rng.integers(1, 7, n)  # 1-6 agreement with the session's ...
+    frame.to_csv(tmp_path / "e.csv", index=False)
+    code, out, got = run_init([tmp_path / "e.csv"], tmp_path / "c.yml")
+    segs = got["responses"]["segments"]
+    assert "session" in segs and "store" in segs
+    assert not any(s.startswith("session_") for s in segs)
+    assert "answers of a rating, not a segment" in (tmp_path / "c.yml").read_text(encoding="utf-8")
+
+
+def test_a_client_name_guessed_from_the_file_says_so_on_its_check_line(tmp_path):
+    nps_export(60).to_csv(tmp_path / "20180908_post_clean.csv", index=False)
+    code, out, got = run_init([tmp_path / "20180908_post_clean.csv"], tmp_path / "c.yml")
+    line = next(ln for ln in (tmp_path / "c.yml").read_text(encoding="utf-8").splitlines() if ln.startswith("client:"))
+    assert "Post Clean" not in line and "CHECK: guessed from the file name '20180908_post_clean.csv'" in line
+    code, out, got = run_init([tmp_path / "20180908_post_clean.csv"], tmp_path / "d.yml", client="Acme")
+    assert got["client"] == "Acme"

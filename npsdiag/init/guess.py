@@ -163,12 +163,16 @@ def _name_points(text: str, table: list[tuple[str, float, str]]) -> tuple[float,
     return pts, why
 
 
-def _rating_fit(p: ColumnProfile) -> tuple[float, tuple[int, int] | None, str]:
-    """How much a column's values look like a rating, the scale they suggest, and why."""
+def _rating_fit(p: ColumnProfile, named_score: bool = False) -> tuple[float, tuple[int, int] | None, str]:
+    """How much a column's values look like a rating, the scale they suggest, and why.
+
+    A column with values that are no numbers among its few numbers ('1', '2', '3+') is a category, no rating,
+    unless its name says it is the score (a "Don't know" answer beside 0-10 is then excluded row by row)."""
     if p.likert:
         near = f", {len(p.likert_near)} near-miss spelling(s)" if p.likert_near else ""
         return 1.2, (1, 5), f"answers of a 5-point {p.likert} scale{near}"
-    if p.kind not in ("number", "bool") or p.min is None or p.numeric_share < 0.8 or not p.integer:
+    kinds = ("number", "bool", "category") if named_score else ("number", "bool")
+    if p.kind not in kinds or p.min is None or p.numeric_share < 0.8 or not p.integer:
         return 0.0, None, ""
     if p.rating_share < 0.95 or p.rating_min is None or p.distinct < 2:
         return 0.0, None, ""
@@ -177,8 +181,10 @@ def _rating_fit(p: ColumnProfile) -> tuple[float, tuple[int, int] | None, str]:
     how = "labelled values such as '10 - Extremely likely'" if labelled else "whole numbers"
     if p.rating_share < 1:
         how = f"{1 - p.rating_share:.1%} of values outside 0-10 (they will be excluded); " + how
-    if lo >= 1 and hi <= 5:
-        return 1.0, (1, 5), f"{how} {lo:g}-{hi:g} (a 1-5 rating)"
+    if lo >= 1 and hi <= 5:  # a 1-5 rating only when the answers span most of it: 1-3 codes three answers
+        if hi - lo >= 3 or (hi == 5 and hi - lo >= 2):
+            return 1.0, (1, 5), f"{how} {lo:g}-{hi:g} (a 1-5 rating)"
+        return 0.0, None, ""
     if lo >= 1 and hi <= 7:  # rare as a rating, common as a count: a driver only when its name says rating
         return 0.6, (1, 7), f"{how} {lo:g}-{hi:g} (a 1-7 rating)"
     if hi > 7 or lo == 0:
@@ -195,7 +201,9 @@ def _score_candidates(profiles: list[ColumnProfile]) -> list[tuple[float, Column
         name_pts, why = _name_points(p.text, _SCORE_NAMES)
         if _NOT_A_RATING.search(p.norm) and name_pts < 3 and not _RATING_NAME.search(p.text):
             continue
-        fit, scale, vwhy = _rating_fit(p)
+        fit, scale, vwhy = _rating_fit(p, named_score=name_pts >= 3)
+        if fit and p.other_values:
+            vwhy += f"; {1 - p.numeric_share:.1%} of values are no number (e.g. '{short(p.other_values[0], 20)}')"
         if not fit or (p.distinct < 3 and name_pts < 3):
             continue
         reason = "; ".join([*why, vwhy]) + f" ({fmt_n(p.filled)} of {fmt_n(p.rows)} rows filled)"
@@ -297,19 +305,46 @@ def _text_fields(t: TableGuess, used: set[str], with_comment: bool = True, with_
                                        f"its name says owner/CSM/agent; {owner.describe()}")
             used.add(owner.name)
     if with_comment:
-        texts = [p for p in profs if p.name not in used and (p.kind == "text" or (
-            p.kind in ("category", "id") and _COMMENT.search(p.text) and p.mean_len >= 8 and p.distinct > 5
-            and p.unique_share >= 0.3 and not p.rating_words))]
-        if texts:
-            texts.sort(key=lambda p: (not _COMMENT.search(p.text), p.kind != "text", -p.filled, p.position))
-            c = texts[0]
-            named = bool(_COMMENT.search(c.text))
-            t.columns["comment"] = Guess("comment", c.name, "high" if named and c.kind == "text" else "medium",
-                                         f"{c.describe()}" + ("; its name asks why / for comments" if named else ""))
-            used.add(c.name)
-            for other in texts[1:]:
-                t.not_used.append((other.name, "another free-text column (only one comment column is analysed)"))
-                used.add(other.name)
+        _comment_field(t, profs, used)
+
+
+MIN_COMMENT_FILL = 0.10  #: an unnamed free-text column filled on fewer rows is an "other (please specify)" box
+_OTHER_BOX = re.compile(r"\b(other|others|specify|please specify)\b")
+
+
+def _asks_why(p: ColumnProfile) -> bool:
+    """Whether a column's name (or question) asks why / for comments, and not for an 'other (please specify)'."""
+    return bool(_COMMENT.search(p.text)) and not _OTHER_BOX.search(p.text)
+
+
+def _comment_field(t: TableGuess, profs: list[ColumnProfile], used: set[str]) -> None:
+    """The comment: free text filled enough, or named as a why-question; a sparse box is never the reason."""
+    texts = [p for p in profs if p.name not in used and (p.kind == "text" or (
+        p.kind in ("category", "id") and _COMMENT.search(p.text) and p.mean_len >= 8 and p.distinct > 5
+        and p.unique_share >= 0.3 and not p.rating_words))]
+    if not texts:
+        return
+    texts.sort(key=lambda p: (not _asks_why(p), p.fill_share < MIN_COMMENT_FILL, p.kind != "text", -p.filled,
+                              p.position))
+    c = texts[0]
+    named = _asks_why(c)
+    if named or (c.fill_share >= MIN_COMMENT_FILL and not _OTHER_BOX.search(c.text)):
+        t.columns["comment"] = Guess("comment", c.name, "high" if named and c.kind == "text" else "medium",
+                                     f"{c.describe()}" + ("; its name asks why / for comments" if named else ""))
+        used.add(c.name)
+        texts = texts[1:]
+    elif texts:
+        t.checks.append(
+            f"{t.title}: no comment column: the free-text columns ({', '.join(short(p.name, 30) for p in texts[:4])}"
+            f"{' …' if len(texts) > 4 else ''}) are filled on few rows ({c.fill_share:.0%} at most) and none is named "
+            "as a why-question: each looks like an 'other (please specify)' box (low confidence at most); map one as "
+            "`comment:` only if it asks for the reason for the score")
+    for other in texts:
+        sparse = other.fill_share < MIN_COMMENT_FILL or _OTHER_BOX.search(other.text)
+        t.not_used.append((other.name, f"a sparse free-text box ({fmt_n(other.filled)} of {fmt_n(other.rows)} rows; "
+                                       "an 'other (please specify)'?), not the reason for the score (low)" if sparse
+                           else "another free-text column (only one comment column is analysed)"))
+        used.add(other.name)
 
 
 _TOTAL = re.compile(r"\b(total|overall|sum|combined|grand|all)\b")
@@ -433,6 +468,22 @@ def _accounts_fields(t: TableGuess, used: set[str], id_from_responses: str | Non
         used.add(nm.name)
 
 
+_ID_WORDS = {"id", "ids", "code", "codes", "number", "no", "num", "key", "ref", "name"}
+
+
+def _small_whole_numbers(p: ColumnProfile) -> bool:
+    """Whole numbers within 0-10 with at least three values (as ratings are written)."""
+    return p.kind == "number" and p.integer and p.rating_share == 1 and p.distinct >= 3 and p.max is not None \
+        and p.max <= 10
+
+
+def _names_a_grouping(norm: str) -> bool:
+    """Whether a name is the grouping itself ('store', 'region code', 'wave'), not something about it
+    ('session materials': a rating of the session's materials)."""
+    words = norm.split()
+    return bool(words) and all(w in _ID_WORDS or _SEGMENT_HINT.fullmatch(w) for w in words)
+
+
 def _segments(t: TableGuess, used: set[str]) -> None:
     cands = []
     cap = max(30, min(200, t.raw.frame.shape[0] // 40))
@@ -454,6 +505,10 @@ def _segments(t: TableGuess, used: set[str]) -> None:
                 p.kind == "category" and p.distinct <= 12 and re.search(r"\b(rate|rating|ratings)\b", p.text)):
             t.not_used.append((p.name, f"answers of a rating ({p.describe()}): an attitude, not a segment"))
             continue
+        if hint and _small_whole_numbers(p) and not _names_a_grouping(p.norm):
+            t.not_used.append((p.name, f"small whole numbers ({p.describe()}) about, not naming, a grouping: answers "
+                                       "of a rating, not a segment"))
+            continue
         if p.distinct == 1 and p.norm in _NPS_FLAGS:
             t.not_used.append((p.name, "the NPS category as a flag, derived from the score (not a segment)"))
             continue
@@ -464,7 +519,7 @@ def _segments(t: TableGuess, used: set[str]) -> None:
         ok_kind = p.kind in ("category", "bool") or (p.kind in ("number", "id") and hint)
         per_level = p.sample_filled / max(p.distinct, 1)
         # a column named as a segment (event, store, course) may have many values, each on several responses
-        most = max(cap, min(200, t.raw.frame.shape[0] // 5)) if hint else cap
+        most = max(cap, min(200, t.raw.frame.shape[0] // 3)) if hint else cap
         if not ok_kind or p.distinct < 2 or p.distinct > most or per_level < 3 or p.mean_len > (100 if hint else 60):
             continue
         pts = (2 if hint else 0) + (1 if p.fill_share >= 0.9 else 0) - (0.5 if p.kind == "bool" else 0)
@@ -579,7 +634,12 @@ def _configure_response_dates(t: TableGuess, used: set[str]) -> None:
 def _configure_drivers(t: TableGuess, cands: list, used: set[str]) -> None:
     """Other ratings on a 0-10 or 5-point scale become drivers (their answer labels are read too)."""
     for pts, p, _scale, reason in cands[1:]:
-        if p.name in used or pts < 0.8:
+        if p.name in used or pts < 0.8 or (_names_a_grouping(p.norm) and not _RATING_NAME.search(p.text)):
+            continue  # a column named as a grouping ('store' 1-5) is a segment, not a rating
+        if _name_points(p.text, _SCORE_NAMES)[0] >= 3:  # named as the score: the same question, never its driver
+            t.not_used.append((p.name, "another score candidate (its name asks about recommending / says NPS): the "
+                                       "same question asked another way, not a driver of the score"))
+            used.add(p.name)
             continue
         if p.likert:
             clash = {k for k, v in p.likert_map.items() if (t.score_labels or {}).get(k, v) != v}

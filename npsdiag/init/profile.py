@@ -101,6 +101,8 @@ class ColumnProfile:
     rating_words: bool = False  #: the few values are answers of a rating in words ("Good", "Poor", ...)
     missing_words: int = 0  #: values that mean "no answer" ('NA' as R writes it, 'N/A', 'null'): not counted as filled
     missing_example: str = ""  #: one such value as written
+    #: values that are not numbers among mostly numbers ('3+' beside '1', '2'): the numbers are then categories
+    other_values: list[str] = field(default_factory=list)
     kind: str = "empty"
 
     @property
@@ -226,6 +228,8 @@ def _numbers(p: ColumnProfile, sample: pd.Series, tsample: pd.Series) -> None:
     nums, _ = parse_scores(sample)
     p.numeric_share = float(nums.notna().mean())
     p.plain_numeric_share = float(tsample.str.fullmatch(r"[-+]?\d+(?:[.,]\d+)?(?:[eE][-+]?\d+)?").mean())
+    if 0 < p.numeric_share < 1:
+        p.other_values = [str(v) for v in tsample[nums.isna()].value_counts().index[:3]]
     if p.numeric_share > 0:
         good = nums.dropna()
         p.min, p.max = float(good.min()), float(good.max())
@@ -269,7 +273,8 @@ def _kind(p: ColumnProfile) -> str:
         (bool(p.likert), "labels"),
         (p.email_share >= 0.8, "email"),
         (p.distinct <= 2 and p.bool_share >= 0.95, "bool"),
-        (p.numeric_share >= 0.8, "number"),
+        # a few values with one that is no number ('1', '2', '3+') are categories, not a rating or an amount
+        (p.numeric_share >= 0.8 and not (p.other_values and p.distinct <= 20), "number"),
         # free text varies from row to row: a few long answers repeated (an event's name, a survey mode, a rating
         # in sentences, a ticked box) are categories
         ((p.mean_len >= 25 or (p.max_len >= 80 and p.unique_share >= 0.5)) and p.distinct >= 3

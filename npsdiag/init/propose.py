@@ -36,6 +36,8 @@ class Proposal:
     #: True when the export has no response dates: the config asks for the date the survey ran (no date is guessed)
     needs_survey_date: bool = False
     complete: bool = True  #: False when a required field could not be guessed
+    #: where the client's name comes from ('' when given): said on its CHECK line
+    client_source: str = ""
 
 
 def _read_exports(paths: list[Path]) -> tuple[list[TableGuess], list[tuple[str, str]]]:
@@ -66,12 +68,19 @@ def _read_exports(paths: list[Path]) -> tuple[list[TableGuess], list[tuple[str, 
 
 _GENERIC_WORDS = {"export", "exports", "responses", "response", "survey", "surveys", "data", "api", "uselabels",
                   "nps", "csv", "raw", "all", "results", "input", "inputs", "final", "copy", "v1", "v2", "files",
-                  "downloads", "tmp", "temp", "comments", "comment"}
+                  "downloads", "tmp", "temp", "comments", "comment",
+                  # what was done to the file, or when: no client's name ("20180908_post_clean", "October2017")
+                  "clean", "cleaned", "cleaning", "post", "pre", "processed", "merged", "latest", "new", "old",
+                  "draft", "dump", "extract", "report", "sample", "test", "backup", "longterm", "followup", "wave",
+                  "january", "february", "march", "april", "may", "june", "july", "august", "september",
+                  "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
+                  "sept", "oct", "nov", "dec", "q1", "q2", "q3", "q4"}
 
 
 def _name_words(name: str) -> list[str]:
+    """The words of a file or folder name that may name a client: not generic, no digits ('October2017', 'v3')."""
     return [w for w in re.split(r"[\W_]+", name) if w and w.lower() not in _GENERIC_WORDS
-            and not re.fullmatch(r"\d+", w)]
+            and not re.search(r"\d", w)]
 
 
 def client_name(path: Path) -> str:
@@ -126,6 +135,7 @@ def propose(exports: list[str | Path], client: str | None = None) -> Proposal:
     side = propose_side_tables(resp, chosen, tables)  # a roles or plan file keyed by the respondents' ids
     unused = [(f, why) for f, why in unused if f not in side] + list(side.items())
     prop = Proposal(client=client or client_name(resp.path), tables=chosen, flat_accounts=flat,
+                    client_source="" if client else f"guessed from the file name '{resp.path.name}' or its folder",
                     unused=failed + unused)
     if "score" not in resp.columns:
         prop.complete = False

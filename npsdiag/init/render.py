@@ -158,7 +158,9 @@ def render_yaml(prop: Proposal, output: Path) -> str:
                      + (" - the same file (a flat export)" if kind == "accounts" and prop.flat_accounts else ""))
     for f, why in prop.unused:
         lines.append(f"#   not used: {_comment(Path(f).name)}: {_comment(why)}")
-    lines.append(f"client: {_q(prop.client)}  # CHECK: the client's name as shown on the report")
+    what = (f"{_comment(prop.client_source)} (not known): write " if prop.client_source else "") + \
+        "the client's name as shown on the report"
+    lines.append(f"client: {_q(prop.client)}  # CHECK: {what}")
     for kind in ("responses", "accounts", "invitations", "contacts"):
         if kind in prop.tables:
             lines.extend(_table_yaml(kind, prop.tables[kind], base, prop))
