@@ -12,8 +12,6 @@ import pandas as pd
 from ..clean import Prepared
 from ..fmt import pts
 from ..linking import cluster_column, decision_roles
-from ..stats.survey import nps_clustered
-from ..stats.weighting import account_weights, weighted_nps
 
 __all__ = ["which_nps", "recommended_kpi", "measure_name", "MEASURES"]
 
@@ -25,42 +23,44 @@ MEASURES = ("every response counts once (the usual NPS)", "each account counts o
 def which_nps(prep: Prepared) -> pd.DataFrame:
     """The raw NPS, the NPS counting each account once and the decision makers' NPS, with design-based intervals.
 
+    The balance area's building block (:func:`npsdiag.areas.balance.which_nps`, checked against R ``survey``)
+    on the prepared responses, with the measures named for the client.
+
     Returns
     -------
     DataFrame
-        ``measure``, ``nps``, ``ci_low``, ``ci_high`` (points), ``responses``, ``accounts``; a row is left out
-        when its data is missing (no account id, no decision-maker role).
+        ``measure`` (:data:`MEASURES`), ``nps``, ``ci_low``, ``ci_high`` (points), ``responses``, ``accounts``;
+        a row is left out when its data is missing (no account id; fewer than 10 decision-maker responses).
 
     Notes
     -----
-    Raw: every response once, Rocks' adjusted Wald interval on the effective sample size with accounts as
-    clusters. Each account once: weights 1 / responses of the account, Taylor linearisation with accounts as
-    clusters (Wolter 2007; R ``survey::svymean``). Decision makers: the responses of decision roles
-    (``settings.decision_roles``, else guessed from role names), clustered as the raw NPS.
+    Raw: every response once, Rocks' adjusted Wald interval on the effective sample size with the responses'
+    clusters (accounts, else respondents). Each account once: weights 1 / responses of the account, Taylor
+    linearisation with accounts as clusters (Wolter 2007; R ``survey::svymean``). Decision makers: the responses
+    of decision roles (``settings.decision_roles``, else guessed from role names), a domain of the whole design.
     """
+    from ..areas.balance import which_nps as table
+
     r, s = prep.responses, prep.settings
-    rows = []
+    cols = ["measure", "nps", "ci_low", "ci_high", "responses", "accounts"]
     if not len(r):
-        return pd.DataFrame(columns=["measure", "nps", "ci_low", "ci_high", "responses", "accounts"])
+        return pd.DataFrame(columns=cols)
     cluster = cluster_column(prep)
-    raw = nps_clustered(r, cluster=cluster, confidence=s.confidence, breaks=s.breaks)
-    accounts = int(r["account_id"].nunique()) if "account_id" in r else None
-    rows.append({"measure": MEASURES[0], "nps": raw.nps, "ci_low": raw.ci_low,
-                 "ci_high": raw.ci_high, "responses": raw.n, "accounts": accounts})
-    if "account_id" in r and r["account_id"].notna().any():
-        d = r[["score", "account_id"]]
-        w = weighted_nps(d, account_weights(d), cluster="account_id", confidence=s.confidence, breaks=s.breaks)
-        rows.append({"measure": MEASURES[1], "nps": w.nps, "ci_low": w.ci_low, "ci_high": w.ci_high,
-                     "responses": w.n, "accounts": accounts})
+    data, decision = r, None
     if "role" in r:
         deciders = decision_roles(r["role"].dropna().unique(), s.decision_roles)
-        dm = r[r["role"].isin(deciders)]
-        if deciders and len(dm) >= 10:
-            e = nps_clustered(dm, cluster=cluster, confidence=s.confidence, breaks=s.breaks)
-            rows.append({"measure": MEASURES[2], "nps": e.nps, "ci_low": e.ci_low, "ci_high": e.ci_high,
-                         "responses": e.n, "accounts": int(dm["account_id"].nunique()) if "account_id" in dm
-                         else None})
-    return pd.DataFrame(rows)
+        dm = r["role"].isin(deciders).to_numpy(dtype=bool)
+        if deciders and dm.sum() >= 10:
+            data, decision = r[["score", *([cluster] if cluster else [])]].assign(_decision=dm), "_decision"
+    t = table(data, account=cluster, decision=decision, confidence=s.confidence, breaks=s.breaks)
+    accounts = int(r["account_id"].nunique()) if "account_id" in r else None
+    names = {"All responses": MEASURES[0], "Decision makers": MEASURES[2]}
+    if cluster == "account_id":  # one vote per cluster is one vote per account only when accounts are the clusters
+        names["One vote per account"] = MEASURES[1]
+    t = t[t["measure"].isin(list(names))].assign(measure=lambda x: x["measure"].map(names))
+    t = t.rename(columns={"n": "responses"})
+    t["accounts"] = t["accounts"].where(t["measure"] == MEASURES[2], accounts) if accounts is not None else None
+    return t[cols].reset_index(drop=True)
 
 
 def recommended_kpi(table: pd.DataFrame) -> tuple[str, str]:
