@@ -16,7 +16,7 @@ References
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 
@@ -26,7 +26,7 @@ from scipy import stats
 
 from .result import Result
 
-__all__ = ["LogitFit", "logit_fit", "logit_fit_rows", "pattern_codes", "odds_ratios", "CoxFit", "cox_fit"]
+__all__ = ["LogitFit", "logit_fit", "logit_fit_rows", "pattern_codes", "odds_ratios", "CoxFit", "cox_fit", "cox_newton"]
 
 
 class LogitFit:
@@ -429,6 +429,23 @@ def cox_fit(time, event, x, confidence: float = 0.95, maxiter: int = 50, tol: fl
         m = s1 / s0
         return ll, float(np.sum(xe - m)), float(np.sum(s2 / s0 - m * m))
 
+    return cox_newton(parts, len(x), int(event.sum()), confidence, maxiter, tol)
+
+
+def cox_newton(parts: Callable[[float], tuple[float, float, float]], n: int, events: int, confidence: float = 0.95,
+               maxiter: int = 50, tol: float = 1e-10) -> CoxFit:
+    """Newton-Raphson with step halving on a one-covariate Cox partial log-likelihood.
+
+    ``parts(b)`` returns the log-likelihood, its gradient and the observed information at ``b``; how the risk
+    sets are summed (ties, delayed entry) is the caller's (:func:`cox_fit`,
+    :func:`npsdiag.areas.outcome.cox_delayed_entry`). The Wald interval and p-value use the information at the
+    estimate (Cox 1972).
+
+    Raises
+    ------
+    ValueError
+        When the iterations do not converge.
+    """
     b = 0.0
     ll, g, h = parts(b)
     for _ in range(maxiter):
@@ -443,5 +460,5 @@ def cox_fit(time, event, x, confidence: float = 0.95, maxiter: int = 50, tol: fl
             se = float(np.sqrt(1 / h))
             z = float(stats.norm.ppf(0.5 + confidence / 2))
             return CoxFit(b, se, float(np.exp(b)), float(np.exp(b - z * se)), float(np.exp(b + z * se)),
-                          float(2 * stats.norm.sf(abs(b / se))), len(x), int(event.sum()))
+                          float(2 * stats.norm.sf(abs(b / se))), n, events)
     raise ValueError("the Cox model did not converge")

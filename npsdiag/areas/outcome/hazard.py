@@ -24,16 +24,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from ...stats.regression import CoxFit
+from ...stats.regression import CoxFit, cox_newton
 from .churn import MIN_EVENTS
 
 __all__ = ["cox_delayed_entry", "hazard_frame", "churn_hazard"]
-
-
-def _z(confidence: float) -> float:
-    return float(stats.norm.ppf(0.5 + confidence / 2))
 
 
 def cox_delayed_entry(entry, exit, event, x, confidence: float = 0.95, maxiter: int = 50,
@@ -102,22 +97,7 @@ def cox_delayed_entry(entry, exit, event, x, confidence: float = 0.95, maxiter: 
         m = s1 / s0
         return float(np.sum(b * xe - np.log(s0))), float(np.sum(xe - m)), float(np.sum(s2 / s0 - m * m))
 
-    b = 0.0
-    ll, g, h = parts(b)
-    for _ in range(maxiter):
-        step = g / h
-        for _half in range(30):
-            ll_new, g_new, h_new = parts(b + step)
-            if ll_new >= ll - 1e-12 * abs(ll):
-                break
-            step /= 2
-        b, ll, g, h = b + step, ll_new, g_new, h_new
-        if abs(step) < tol:
-            se = float(np.sqrt(1 / h))
-            z = _z(confidence)
-            return CoxFit(b, se, float(np.exp(b)), float(np.exp(b - z * se)), float(np.exp(b + z * se)),
-                          float(2 * stats.norm.sf(abs(b / se))), len(x), int(event.sum()))
-    raise ValueError("the Cox model did not converge")
+    return cox_newton(parts, len(x), int(event.sum()), confidence, maxiter, tol)
 
 
 def hazard_frame(
