@@ -25,14 +25,15 @@ import glob
 import json
 import os
 import signal
-import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from .errors import check_stop, stop_on_signals
 
 __all__ = ["run_client", "batch", "expand_configs", "write_summary", "refuse_summary_over_inputs", "SUMMARY_COLUMNS",
            "SUMMARY_FILE"]
@@ -197,7 +198,7 @@ def batch(configs: Iterable[str | Path], jobs: int = 2, output_root: str | Path 
         bar.update(1)
 
     try:
-        with _signals_stop_the_batch():
+        with stop_on_signals():
             _run_all(paths, names, root, int(jobs), done)
     finally:
         bar.close()
@@ -236,45 +237,12 @@ def _run_all(paths: Sequence[Path], names: Sequence[tuple[str, str]], root: Path
     """Run every client: one after the other in this process (``jobs`` 1), else in a pool of worker processes."""
     if jobs <= 1 or len(paths) <= 1:
         for i, (p, (client, slug)) in enumerate(zip(paths, names, strict=True)):
-            _check_stop()
+            check_stop()
             done(i, run_client(p, root / slug, client))
     else:
         _run_in_pool(paths, names, root, jobs, done)
 
 
-#: The stop signals the batch received (see :func:`_signals_stop_the_batch`).
-_STOP_SIGNALS: list[int] = []
-
-
-@contextlib.contextmanager
-def _signals_stop_the_batch() -> Iterator[None]:
-    """While the batch lasts, Ctrl-C, SIGTERM (``kill``) and SIGHUP stop it (:class:`~npsdiag.errors.Interrupted`,
-    exit code 128 + the signal): recorded by the handler, acted on between clients and every 0.2 s while the
-    workers run (an exception raised at any point could land inside an import and be lost)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def stop(signum, frame):  # noqa: ARG001 - the signal module's signature
-        _STOP_SIGNALS.append(signum)
-
-    _STOP_SIGNALS.clear()
-    wanted = [signal.SIGINT, signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
-    previous = {sig: signal.signal(sig, stop) for sig in wanted}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        _STOP_SIGNALS.clear()
-
-
-def _check_stop() -> None:
-    """Raise :class:`~npsdiag.errors.Interrupted` when a stop signal came."""
-    from .errors import Interrupted
-
-    if _STOP_SIGNALS:
-        raise Interrupted(_STOP_SIGNALS[0])
 
 
 def _run_in_pool(paths: Sequence[Path], names: Sequence[tuple[str, str]], root: Path, jobs: int, done) -> None:
@@ -297,7 +265,7 @@ def _run_in_pool(paths: Sequence[Path], names: Sequence[tuple[str, str]], root: 
             start_next()
         try:
             while running:
-                _check_stop()
+                check_stop()
                 finished, _ = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
                 for fut in finished:
                     i = running.pop(fut)

@@ -8,13 +8,16 @@ them to the user without a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import errno
 import signal
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-__all__ = ["Problem", "NpsdiagError", "Interrupted", "suggest", "format_rows", "os_problem"]
+__all__ = ["Problem", "NpsdiagError", "Interrupted", "suggest", "format_rows", "os_problem", "stop_on_signals",
+           "check_stop"]
 
 
 @dataclass
@@ -93,6 +96,48 @@ class Interrupted(KeyboardInterrupt):
     @property
     def exit_code(self) -> int:
         return 128 + self.signum
+
+
+#: The stop signals received while :func:`stop_on_signals` is active (the first one stops the work).
+_STOP_SIGNALS: list[int] = []
+_DEPTH: list[int] = [0]
+
+
+@contextlib.contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """While it lasts, Ctrl-C, SIGTERM (``kill``) and SIGHUP (the terminal closed) ask the work to stop.
+
+    The handler only records the signal: raised at any point, the exception could land inside an import's
+    callback, where it is only printed ("Exception ignored in ...") and leaves the import machinery stuck. The
+    work stops at its next :func:`check_stop` (:class:`Interrupted`, exit code 128 + the signal). Outside the
+    main thread it does nothing (signals reach the main thread only); nested, the outer handlers come back.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):  # noqa: ARG001 - the signal module's signature
+        _STOP_SIGNALS.append(signum)
+
+    if not _DEPTH[0]:
+        _STOP_SIGNALS.clear()
+    _DEPTH[0] += 1
+    wanted = [signal.SIGINT, signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+    previous = {sig: signal.signal(sig, stop) for sig in wanted}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        _DEPTH[0] -= 1
+        if not _DEPTH[0]:
+            _STOP_SIGNALS.clear()
+
+
+def check_stop() -> None:
+    """Raise :class:`Interrupted` when a stop signal came while :func:`stop_on_signals` was active."""
+    if _STOP_SIGNALS:
+        raise Interrupted(_STOP_SIGNALS[0])
 
 
 #: What an error of the operating system means to the user, by errno.

@@ -25,7 +25,6 @@ import shutil
 import signal
 import sys
 import tempfile
-import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -34,7 +33,7 @@ from pathlib import Path
 import nbformat
 
 from .config import load_config, resolve_config_path
-from .errors import Interrupted, NpsdiagError, Problem, os_problem
+from .errors import NpsdiagError, Problem, check_stop, os_problem, stop_on_signals
 
 __all__ = ["run", "render", "report_exporter", "RunResult", "project_root", "output_folder", "folder_lock",
            "refuse_overwriting_inputs", "NOTEBOOK", "TEMPLATES", "OUTPUT_FILES", "FAILED_NOTEBOOK", "STALE_FOLDER",
@@ -210,7 +209,7 @@ def run(config: str | Path, output: str | Path | None = None, progress: bool = T
     out = output_folder(output, cfg.slug)
     refuse_overwriting_inputs(out, [cfg_path, *(spec.path for spec in cfg.tables.values())])
     _refuse_other_client(out, cfg.client)
-    with folder_lock(out), _signals_stop_the_run():
+    with folder_lock(out), stop_on_signals():
         (out / FAILED_NOTEBOOK).unlink(missing_ok=True)  # a previous failure's notebook: this run supersedes it
         try:
             return _run_in(out, cfg_path, cfg.client, progress, kernel_name, str(previous or ""))
@@ -254,7 +253,7 @@ def _run_in(out: Path, cfg_path: Path, client: str, progress: bool, kernel_name:
         if not (stage / "findings.json").exists():
             raise NpsdiagError(Problem("the notebook ran but wrote no findings.json",
                                        hint="the last cell must call outputs.write_outputs(...)"))
-        _check_stop()  # a signal during rendering: stop before anything is moved into place
+        check_stop()  # a signal during rendering: stop before anything is moved into place
         moved = _move_into_place(stage, out)
     except OSError as exc:
         raise _os_error(exc, f"writing into {out}") from None
@@ -298,7 +297,7 @@ def _execute(stage: Path, cfg_path: Path, out: Path, progress: bool, kernel_name
     import papermill as pm
     from nbclient.exceptions import DeadKernelError
 
-    _check_stop()  # stopped while the libraries were imported: no kernel is started
+    check_stop()  # stopped while the libraries were imported: no kernel is started
     root = project_root()
     executed = stage / "diagnose.ipynb"
     kernels: list = []
@@ -345,17 +344,11 @@ def _execute(stage: Path, cfg_path: Path, out: Path, progress: bool, kernel_name
 def _wait_for(job):
     """The job's result, waited for in short steps, stopping at once when a stop signal came."""
     while True:
-        _check_stop()
+        check_stop()
         try:
             return job.result(timeout=0.2)
         except TimeoutError:
             continue
-
-
-def _check_stop() -> None:
-    """Raise :class:`Interrupted` when Ctrl-C, ``kill`` or a closed terminal asked the run to stop."""
-    if _STOP_SIGNALS:
-        raise Interrupted(_STOP_SIGNALS[0])
 
 
 def _stop(job, kernels: list, timeout: float) -> None:
@@ -394,33 +387,6 @@ def _kill_kernels(kernels: list) -> None:
                 proc.kill()
 
 
-#: The stopping signals received during a run (see :func:`_signals_stop_the_run`).
-_STOP_SIGNALS: list[int] = []
-
-
-@contextlib.contextmanager
-def _signals_stop_the_run() -> Iterator[None]:
-    """While the run lasts, SIGTERM (``kill``) and SIGHUP (the terminal closed) stop it as Ctrl-C does: the
-    kernel is stopped, the working folder removed (:class:`Interrupted`, exit code 128 + the signal)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def stop(signum, frame):  # noqa: ARG001 - the signal module's signature
-        # only recorded: raised at any point, the exception could land inside an import's callback, where it is
-        # only printed ("Exception ignored in ...") and leaves the import machinery stuck; the run stops at its
-        # next check instead (:func:`_check_stop`: while it waits for the kernel, every 0.2 s)
-        _STOP_SIGNALS.append(signum)
-
-    _STOP_SIGNALS.clear()
-    wanted = [signal.SIGINT, signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
-    previous = {sig: signal.signal(sig, stop) for sig in wanted}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        _STOP_SIGNALS.clear()
 
 
 # --------------------------------------------------------------------------- the output folder
