@@ -21,7 +21,8 @@ from pathlib import Path
 import pandas as pd
 
 from .findings import Diagnosis
-from .outputs import neutralise_formulas
+from .outputs import IDENTIFIER_COLUMNS, neutralise_formulas
+from .redact import redact_frame
 from .report.tables import column_kinds, pretty_column
 
 __all__ = ["UNITS", "unit_of", "datapack_tables", "write_datapack", "sheet_name", "MAX_LIST_ROWS"]
@@ -80,9 +81,20 @@ def sheet_name(name: str, taken: set[str]) -> str:
     return out
 
 
-def datapack_tables(diag: Diagnosis, story=None, lineage: pd.DataFrame | None = None
+def datapack_tables(diag: Diagnosis, story=None, lineage: pd.DataFrame | None = None, redact: bool = False
                     ) -> list[tuple[str, str, pd.DataFrame]]:
-    """Every table of the run: (sheet title, caption, table), story tables first, then each area's."""
+    """Every table of the run: (sheet title, caption, table), story tables first, then each area's.
+
+    With ``redact`` (``settings.redact_pii``) each table is redacted as the CSVs are
+    (:func:`npsdiag.redact.redact_frame`: text scanned, :data:`~npsdiag.outputs.IDENTIFIER_COLUMNS` kept).
+    """
+    out = _tables(diag, story, lineage)
+    if redact:
+        out = [(title, caption, redact_frame(t, id_columns=[], keep=IDENTIFIER_COLUMNS)) for title, caption, t in out]
+    return out
+
+
+def _tables(diag: Diagnosis, story, lineage: pd.DataFrame | None) -> list[tuple[str, str, pd.DataFrame]]:
     out: list[tuple[str, str, pd.DataFrame]] = []
     if story is not None:
         if len(story.which):

@@ -16,8 +16,7 @@ from pathlib import Path
 from .clean import Prepared
 from .datapack import datapack_tables, write_datapack
 from .findings import Diagnosis
-from .outputs import IDENTIFIER_COLUMNS, write_csv_safely, write_outputs
-from .redact import redact_frame
+from .outputs import write_csv_safely, write_outputs
 from .report.pages import brief, owners_annex
 from .story import Story
 
@@ -62,10 +61,7 @@ def write_deliverable(diag: Diagnosis, client: Diagnosis, story: Story, prep: Pr
     written = write_outputs(client, prep, out, story=story)
     written.append(_write_text(out / "brief.html", brief(client, story, redact=s.redact_pii,
                                                           confidence=s.confidence)))
-    tables = datapack_tables(client, story, prep.lineage)
-    if s.redact_pii:  # redacted as the CSVs are: text scanned, identifier columns kept
-        tables = [(title, caption, redact_frame(t, id_columns=[], keep=IDENTIFIER_COLUMNS)) for title, caption, t
-                  in tables]
+    tables = datapack_tables(client, story, prep.lineage, redact=s.redact_pii)
     written.append(write_datapack(out / "datapack.xlsx", tables, s.currency))
     written.append(_write_text(out / "private" / "owners.html", owners_annex(diag, story, prep, redact=s.redact_pii)))
     decay = diag.areas.get("decay")

@@ -278,3 +278,16 @@ def test_a_typed_survey_date_is_said_as_such_on_the_cover():
     assert period_text(d).startswith("survey dated 29 September 2020 (one date for every response")
     d.data_summary.pop("survey_date")
     assert period_text(d) == "29 September 2020 – 29 September 2020"
+
+
+def test_the_data_pack_is_redacted_as_the_csvs_are_and_keeps_identifiers():
+    from npsdiag.datapack import datapack_tables
+
+    prep = _client()
+    diag = _diag(prep)
+    diag.areas["segmentation"] = AreaResult("segmentation", tables={"segments": pd.DataFrame(
+        {"segment": ["jo@example.com", "North"], "account_id": ["A-1", "B-2"], "n": [3, 40]})})
+    cells = lambda tables: {str(v) for _, _, t in tables for col in t for v in t[col]}  # noqa: E731
+    assert "jo@example.com" in cells(datapack_tables(diag, redact=False))  # the value is there to be found
+    kept = cells(datapack_tables(diag, redact=True))
+    assert "jo@example.com" not in kept and "North" in kept and "A-1" in kept
