@@ -256,7 +256,7 @@ def test_a_small_sample_alone_asks_for_more_answers_not_for_a_fixed_export():
     small = _finding("reliability.small_sample", "medium", "The overall NPS rests on 7 responses: ±40 points")
     (m,) = story.messages(_diag(prep, [small]), prep)
     assert m.cause.key == "data" and m.kpi is None
-    assert "more responses" in m.recommendation and "Fix the export" not in m.recommendation
+    assert "more responses" in m.recommendation and "Fix the survey data" not in m.recommendation
 
 
 def test_a_partly_assessed_area_says_what_is_missing_not_the_whole_file():
@@ -291,3 +291,14 @@ def test_the_data_pack_is_redacted_as_the_csvs_are_and_keeps_identifiers():
     assert "jo@example.com" in cells(datapack_tables(diag, redact=False))  # the value is there to be found
     kept = cells(datapack_tables(diag, redact=True))
     assert "jo@example.com" not in kept and "North" in kept and "A-1" in kept
+
+
+def test_the_data_message_asks_only_for_the_fixes_its_findings_call_for():
+    prep = _client()
+    missing = _finding("reliability.missing_values", "medium", "78 responses (8.1%) had no score")
+    (m,) = story.messages(_diag(prep, [missing]), prep)
+    assert "mandatory" in m.recommendation
+    assert "tests" not in m.recommendation and "feed" not in m.recommendation and "duplicate" not in m.recommendation
+    gap = _finding("reliability.feed_gaps", "high", "3 weeks with abnormally few responses")
+    (m,) = story.messages(_diag(prep, [missing, gap]), prep)
+    assert m.recommendation.index("feed") < m.recommendation.index("mandatory")

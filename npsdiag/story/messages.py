@@ -183,6 +183,17 @@ def _listening(m: Message, prep: Prepared, diag: Diagnosis, currency: str | None
     m.recommendation = "Shorten and time the survey, and survey accounts before each renewal, not on a fixed calendar."
 
 
+#: What each data finding asks of the survey's owner, in the order the recommendation lists them.
+_DATA_FIXES = (
+    ("reliability.feed_gaps", "monitor the survey feed weekly so that a broken feed is noticed within days"),
+    ("reliability.missing_values", "make the recommendation question mandatory and export every submission date"),
+    ("reliability.out_of_range", "export scores as numbers on one scale"),
+    ("reliability.test_responses", "keep tests and previews out of the production export"),
+    ("reliability.duplicates", "remove duplicate imports and apply one rule for repeat answers"),
+    ("reliability.date_anomalies", "check the time zone and date format of the feed"),
+)
+
+
 def _data(m: Message, prep: Prepared, diag: Diagnosis, currency: str | None) -> None:
     if all(f.id == "reliability.small_sample" for f in m.findings if f.severity in ("high", "medium")):
         # nothing is wrong with the export: there are too few answers for a precise score
@@ -192,8 +203,10 @@ def _data(m: Message, prep: Prepared, diag: Diagnosis, currency: str | None) -> 
     usable = len(prep.responses) / max(len(prep.flags), 1)
     if usable < 0.99:
         m.kpi = Kpi("Survey rows usable for analysis", usable, 0.99, "share", 30)
-    m.recommendation = ("Fix the export: monitor the survey feed weekly, remove tests and duplicates at the source, "
-                        "and make the score and date mandatory.")
+    # only the fixes the findings call for: a survey with missing scores is not told to remove tests it has not got
+    ids = {f.id for f in m.findings}
+    fixes = [fix for fid, fix in _DATA_FIXES if fid in ids]
+    m.recommendation = "Fix the survey data at the source: " + "; ".join(fixes or [_DATA_FIXES[0][1]]) + "."
 
 
 def _gaming(m: Message, prep: Prepared, diag: Diagnosis, currency: str | None) -> None:
