@@ -302,3 +302,13 @@ def test_the_data_message_asks_only_for_the_fixes_its_findings_call_for():
     gap = _finding("reliability.feed_gaps", "high", "3 weeks with abnormally few responses")
     (m,) = story.messages(_diag(prep, [missing, gap]), prep)
     assert m.recommendation.index("feed") < m.recommendation.index("mandatory")
+
+
+def test_complaint_and_driver_messages_name_the_theme_and_the_driver():
+    prep = _client()
+    pain = _finding("verbatims.pain_point", "medium", "Price & value costs the most",
+                    themes=[{"theme": "price & value", "impact": -9.1}, {"theme": "billing", "impact": -3.0}])
+    drv = _finding("drivers.dominant_driver", "medium", "Support explains most of the score", score_driver="Support")
+    by = {m.cause.key: m for m in story.messages(_diag(prep, [pain, drv]), prep)}
+    assert "\u201cprice & value\u201d" in by["complaints"].recommendation
+    assert "\u201cSupport\u201d" in by["drivers"].recommendation

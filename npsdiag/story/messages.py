@@ -113,8 +113,8 @@ def _closed_loop(m: Message, prep: Prepared, diag: Diagnosis, currency: str | No
     if base is None and "decay.no_follow_up" in ev:
         base = 1 - float(ev["decay.no_follow_up"].get("share_never", 0))
     m.kpi = Kpi(f"Unhappy customers called back within {sla:g} days", base, 0.8, "share", 90)
-    m.recommendation = ("Call back every detractor within the SLA, starting with the callback queue (highest revenue "
-                        "first), and review the late and missed calls weekly per team.")
+    m.recommendation = (f"Call back every detractor within {sla:g} days, starting with the callback queue (highest "
+                        "revenue first), and review the late and missed calls weekly per team.")
 
 
 def _decision_makers(m: Message, prep: Prepared, diag: Diagnosis, currency: str | None) -> None:
@@ -225,17 +225,21 @@ def _named(m: Message, *keys: str) -> str | None:
                 return v
             if isinstance(v, list) and v and isinstance(v[0], str):
                 return v[0]
+            if isinstance(v, list) and v and isinstance(v[0], dict):  # rows of a table: the first row's name
+                name = v[0].get(k.rstrip("s"))
+                if isinstance(name, str) and name:
+                    return name
     return None
 
 
 def _complaints(m: Message, prep: Prepared, diag: Diagnosis, currency: str | None) -> None:
-    theme = _named(m, "theme", "themes", "term", "terms")
+    theme = _named(m, "themes", "theme")
     what = f"the complaint theme \u201c{theme}\u201d" if theme else "the top complaint theme"
     m.recommendation = (f"Give {what} an owner and a fix date, and track its share of detractor comments.")
 
 
 def _drivers(m: Message, prep: Prepared, diag: Diagnosis, currency: str | None) -> None:
-    driver = _named(m, "driver", "drivers", "top_driver")
+    driver = _named(m, "score_driver", "driver", "drivers")
     what = f"\u201c{driver}\u201d, the driver" if driver else "the driver"
     m.recommendation = (f"Look first at {what} that accounts for most of the score's variation (where the score "
                         "varies, not proof of what causes it), and track its rating.")
