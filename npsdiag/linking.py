@@ -26,7 +26,7 @@ import pandas as pd
 from .clean import Prepared
 
 __all__ = ["remap", "counts", "positions", "first_rows", "accounts_table", "account_positions", "account_rows",
-           "account_means", "invitation_first_response", "match_invitations", "matched_invitations",
+           "invitation_first_response", "match_invitations", "matched_invitations",
            "matched_frame", "responded_within", "invitations_matched_by", "data_end_date", "as_ns", "on_time_grid",
            "NAT", "RESPONSE_WINDOW_DAYS", "DECISION_PATTERN", "decision_roles", "cluster_column",
            "before_outcome", "latest_response"]
@@ -459,41 +459,6 @@ def account_positions(ids: pd.Series | None, table: pd.DataFrame, id_codes: tupl
         return np.full(len(c), -2, dtype="int64")
     at = pd.Index(table["account_id"]).get_indexer(pd.Index(u))
     return np.where(c >= 0, at[np.maximum(c, 0)], -2).astype("int64")
-
-
-def account_means(prep: Prepared, columns: list[str]) -> pd.DataFrame | None:
-    """Per account with a known outcome: ``account_id``, ``churned`` (0/1) and the mean of ``columns``.
-
-    Only responses given before their account's outcome date count. None
-    when the accounts table has no churn outcome or the responses no
-    account id.
-    """
-    acc = prep.accounts
-    r = prep.responses
-    if acc is None or "churned" not in acc or "account_id" not in r or "account_id" not in acc:
-        return None
-    c, uniq = prep.codes("account_id")
-    c = np.asarray(c)
-    use = c >= 0
-    if "outcome_at" in acc and "responded_at" in r:
-        # each response's account outcome date, looked up once per distinct account
-        oa_u = acc.drop_duplicates("account_id").set_index("account_id")["outcome_at"].reindex(uniq)
-        oa = np.append(oa_u.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT"))[c]
-        at = r["responded_at"].to_numpy(dtype="datetime64[ns]")
-        use &= np.isnat(oa) | (at < oa)
-    k = len(uniq)
-    g = c[use]
-    means = {}
-    for d in columns:
-        v = pd.to_numeric(r[d], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)[use]
-        ok = ~np.isnan(v)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            means[d] = np.bincount(g[ok], weights=v[ok], minlength=k) / np.bincount(g[ok], minlength=k)
-    seen = np.bincount(g, minlength=k) > 0
-    means = pd.DataFrame(means, index=pd.Index(uniq, name="account_id"))[seen]
-    a = acc[["account_id", "churned"]].dropna(subset=["churned"]).drop_duplicates("account_id")
-    a = a.assign(churned=a["churned"].astype(bool).astype(int))
-    return a.merge(means, left_on="account_id", right_index=True, how="inner")
 
 
 def latest_response(prep: Prepared) -> pd.DataFrame:

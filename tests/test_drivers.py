@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from npsdiag import linking
 from npsdiag.areas import drivers as D
 from npsdiag.clean import prepare
 from npsdiag.io import from_frames
@@ -289,11 +288,6 @@ def test_account_ratings_before_the_outcome_and_its_embargo_by_hand():
         assert list(af.index) == list(ref.index)
         np.testing.assert_allclose(af[["Ease", "Support"]].to_numpy(), ref.to_numpy(), atol=1e-12)
         assert (af["churned"] == acc.set_index("account_id").loc[af.index, "churned"].astype(int)).all()
-    # without the embargo, the ratings are the shared linking.account_means (responses strictly before the outcome)
-    zero = D.account_ratings(prep.responses, prep.accounts, ["Ease", "Support"], embargo_days=0)
-    pd.testing.assert_frame_equal(zero.sort_values("account_id").reset_index(drop=True),
-                                  linking.account_means(prep, ["Ease", "Support"]).sort_values("account_id")
-                                  .reset_index(drop=True), check_dtype=False)
 
 
 def test_share_interval_is_the_bootstrap_of_the_share_itself():
