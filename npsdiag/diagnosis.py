@@ -14,7 +14,7 @@ import pandas as pd
 from .areas.registry import diagnose_all, names
 from .clean import Prepared
 from .findings import AreaResult, Diagnosis
-from .linking import cluster_column
+from .linking import cluster_column, cluster_frame
 from .stats.nps import nps
 from .stats.survey import nps_clustered
 
@@ -42,7 +42,8 @@ def headline(prep: Prepared) -> dict[str, Any]:
     s = prep.settings
     t = nps(r, confidence=s.confidence, breaks=s.breaks).iloc[0]
     cluster = cluster_column(prep)
-    est = nps_clustered(r, cluster=cluster, confidence=s.confidence, breaks=s.breaks)
+    est = nps_clustered(cluster_frame(prep, "score"), cluster="cluster" if cluster else None,
+                        confidence=s.confidence, breaks=s.breaks)
     return {"nps": round(float(t["nps"]), 1), "ci_low": round(est.ci_low, 1), "ci_high": round(est.ci_high, 1),
             "moe": round((est.ci_high - est.ci_low) / 2, 1), "n": int(t["n"]),
             "pct_promoters": round(float(t["pct_promoters"]), 1),

@@ -28,7 +28,7 @@ from .clean import Prepared
 __all__ = ["remap", "counts", "positions", "first_rows", "accounts_table", "account_positions", "account_rows",
            "invitation_first_response", "match_invitations", "matched_invitations",
            "matched_frame", "responded_within", "invitations_matched_by", "data_end_date", "as_ns", "on_time_grid",
-           "NAT", "RESPONSE_WINDOW_DAYS", "DECISION_PATTERN", "decision_roles", "cluster_column",
+           "NAT", "RESPONSE_WINDOW_DAYS", "DECISION_PATTERN", "decision_roles", "cluster_column", "cluster_frame",
            "before_outcome", "latest_response"]
 
 #: An invitation counts as answered if a response follows within this many days.
@@ -540,15 +540,53 @@ def cluster_column(prep: Prepared) -> str | None:
     ``account_id`` when some account answers more than once (its people, or
     one person wave after wave), else ``respondent_id`` when some respondent
     answers more than once, else None (the responses are independent).
+    Computed once per prepared data set, by counting the column's integer codes.
     """
-    for column in ("account_id", "respondent_id"):
-        if column in prep.responses:
-            codes, uniques = prep.codes(column)
-            c = np.asarray(codes)
-            c = c[c >= 0]
-            if len(c) and len(np.unique(c)) < len(c):
-                return column
-    return None
+    def compute() -> str | None:
+        for column in ("account_id", "respondent_id"):
+            if column in prep.responses:
+                c = np.asarray(prep.codes(column)[0])
+                c = c[c >= 0]
+                if len(c) and int(np.bincount(c).max()) > 1:
+                    return column
+        return None
+
+    return _memo(prep, ("cluster_column",), compute)
+
+
+def cluster_frame(prep: Prepared, *columns: str) -> pd.DataFrame:
+    """``columns`` of the analysed responses beside ``cluster``: each response's cluster as an integer.
+
+    The cluster is :func:`cluster_column`'s (a missing id is a cluster of its own, as
+    :func:`npsdiag.stats.nps.cluster_codes` has it); without one, every response is its own cluster. The
+    design-based estimators of :mod:`npsdiag.stats` group these integers instead of the export's text ids (the
+    same clusters, a fraction of the time on a large export).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from npsdiag.io import from_frames
+    >>> from npsdiag.clean import prepare
+    >>> prep = prepare(from_frames(pd.DataFrame({"score": [9, 3, 7], "responded_at": ["2025-01-02"] * 3,
+    ...                                          "account_id": ["a", None, "a"]})))
+    >>> cluster_frame(prep, "score")["cluster"].tolist()
+    [0, 1, 0]
+    """
+    def compute() -> np.ndarray:
+        column = cluster_column(prep)
+        if column is None:
+            return np.arange(len(prep.responses), dtype=np.int64)
+        codes, uniques = prep.codes(column)
+        g = np.asarray(codes, dtype=np.int64).copy()
+        missing = g < 0
+        g[missing] = len(uniques) + np.arange(int(missing.sum()))
+        return g
+
+    g = _memo(prep, ("cluster_codes",), compute)
+    r = prep.responses
+    out = pd.DataFrame({c: r[c].to_numpy() for c in columns if c in r})
+    out["cluster"] = g
+    return out
 
 
 def before_outcome(responded_at, outcome_at, embargo_days: float = 0.0) -> np.ndarray:

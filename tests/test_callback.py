@@ -229,7 +229,10 @@ def test_write_csv_safely_is_atomic(tmp_path: Path, monkeypatch):
     def boom(self, *args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(pd.DataFrame, "to_csv", boom)
+    import pyarrow.csv
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", boom)  # whichever writer writes it fails half way
+    monkeypatch.setattr(pyarrow.csv, "write_csv", boom)
     with pytest.raises(OSError):
         write_csv_safely(pd.DataFrame({"a": [1]}), path)
     assert path.read_text(encoding="utf-8") == "old content\n"  # the old file is intact

@@ -10,7 +10,7 @@ import pandas as pd
 from .. import plotting
 from ..findings import Figure
 from ..fmt import period_label
-from ..linking import cluster_column
+from ..linking import cluster_column, cluster_frame
 from ..stats.nps import nps_by_period, nps_diff_test, to_period
 from ..stats.survey import nps_change_clustered
 
@@ -47,8 +47,9 @@ def headline_trend(prep: Any, freq: str = "Q") -> pd.DataFrame:
     if r is None or r.empty or "responded_at" not in r:
         return pd.DataFrame(columns=TREND_COLUMNS)
     s = prep.settings
-    return nps_by_period(r, freq=freq, confidence=s.confidence, breaks=s.breaks, min_n=s.min_n,
-                         cluster=cluster_column(prep))[TREND_COLUMNS]
+    clustered = cluster_column(prep) is not None
+    return nps_by_period(cluster_frame(prep, "score", "responded_at"), freq=freq, confidence=s.confidence,
+                         breaks=s.breaks, min_n=s.min_n, cluster="cluster" if clustered else None)[TREND_COLUMNS]
 
 
 def trend_change(trend: pd.DataFrame | None, confidence: float = 0.95, prep: Any = None,
@@ -87,9 +88,9 @@ def trend_change(trend: pd.DataFrame | None, confidence: float = 0.95, prep: Any
     a, b = ok.iloc[-1], ok.iloc[0]
     cluster = cluster_column(prep) if prep is not None else None
     if cluster is not None:
-        r = prep.responses[["score", "responded_at", cluster]]
+        r = cluster_frame(prep, "score", "responded_at")
         t = nps_change_clustered(r.assign(_period=period_labels(r["responded_at"], freq)), "_period",
-                                 str(b["period"]), str(a["period"]), cluster=cluster, confidence=confidence,
+                                 str(b["period"]), str(a["period"]), cluster="cluster", confidence=confidence,
                                  breaks=prep.settings.breaks)
     else:
         t = nps_diff_test((a["detractors"], a["passives"], a["promoters"]),

@@ -42,6 +42,7 @@ __all__ = [
     "period_ordinals",
     "to_period",
     "cluster_codes",
+    "count_distinct",
     "domain_design_effects",
 ]
 
@@ -433,6 +434,23 @@ def period_ordinals(dates, freq: str = "M") -> tuple[np.ndarray, np.ndarray] | N
     return np.where(valid, out, 0), valid
 
 
+def count_distinct(codes) -> int:
+    """How many distinct values an array of integers holds (cluster codes: counted, not sorted).
+
+    Examples
+    --------
+    >>> count_distinct(np.array([3, 0, 3, 7]))
+    3
+    """
+    c = np.asarray(codes)
+    if not len(c):
+        return 0
+    lo, hi = int(c.min()), int(c.max())
+    if lo >= 0 and hi <= 4 * len(c) + 1024:
+        return int(np.count_nonzero(np.bincount(c)))
+    return int(len(pd.unique(c.ravel())))
+
+
 def cluster_codes(values) -> np.ndarray:
     """Integer cluster of each response: equal values share one; a missing value is a cluster of its own.
 
@@ -464,9 +482,9 @@ def domain_design_effects(x: np.ndarray, key: np.ndarray, k: int, clusters: np.n
     with np.errstate(divide="ignore", invalid="ignore"):
         mean = np.bincount(key, weights=x, minlength=k) / n
         u = (x - mean[key]) / n[key]
-        pairs, inv = np.unique(g * k + key, return_inverse=True)
-        totals = np.bincount(inv.ravel(), weights=u)
-        big_g = len(np.unique(g))
+        inv, pairs = pd.factorize(g * k + key)  # hashing: the order of the pairs does not matter here
+        totals = np.bincount(inv, weights=u)
+        big_g = count_distinct(g)
         var = (big_g / (big_g - 1) if big_g > 1 else np.nan) * np.bincount(pairs % k, weights=totals ** 2,
                                                                           minlength=k)
         s2 = (np.bincount(key, weights=x * x, minlength=k) - n * mean * mean) / (n - 1)

@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .nps import ADJUSTMENT, Breaks, cluster_codes
+from .nps import ADJUSTMENT, Breaks, cluster_codes, count_distinct
 from .result import Result
 
 __all__ = ["NpsEstimate", "NpsChange", "RaoScott", "nps_values", "cluster_codes", "nps_clustered",
@@ -160,7 +160,7 @@ def _estimate(x: np.ndarray, g: np.ndarray, n_clusters: int, confidence: float) 
     deff = var / srs if srs and srs > 0 and np.isfinite(var) else (1.0 if srs == 0 else nan)
     counts = np.array([(x < 0).sum(), (x == 0).sum(), (x > 0).sum()], dtype="float64")
     lo, hi = _interval(counts, deff if np.isfinite(deff) else 1.0, confidence)
-    present = int(len(np.unique(g)))
+    present = count_distinct(g)
     return NpsEstimate(100 * mean, 100 * float(np.sqrt(var)) if np.isfinite(var) else nan, float(lo), float(hi), n,
                        present,
                        float(deff), n / max(deff, 1.0) if np.isfinite(deff) else float(n))
@@ -208,7 +208,7 @@ def nps_clustered(data: pd.DataFrame, score: str = "score", cluster: str | None 
         g = np.arange(len(x), dtype=np.int64)
     else:
         g = cluster_codes(scored[cluster])
-    return _estimate(x, g, int(len(np.unique(g))), confidence)
+    return _estimate(x, g, count_distinct(g), confidence)
 
 
 def nps_by_clustered(data: pd.DataFrame, by: str, score: str = "score", cluster: str | None = "account_id",
@@ -228,7 +228,7 @@ def nps_by_clustered(data: pd.DataFrame, by: str, score: str = "score", cluster:
     x = nps_values(scored[score], breaks)
     g = np.arange(len(x), dtype=np.int64) if cluster is None or cluster not in scored else cluster_codes(
         scored[cluster])
-    n_clusters = int(len(np.unique(g)))
+    n_clusters = count_distinct(g)
     rows = []
     keys = scored[by].to_numpy()
     for value in pd.unique(keys):
@@ -271,7 +271,7 @@ def nps_change_clustered(data: pd.DataFrame, group: str, first, second, score: s
     u = np.zeros(len(x))
     u[a] = -(x[a] - ma) / na
     u[b] = (x[b] - mb) / nb
-    var = clustered_variance(u, g, int(len(np.unique(g))))
+    var = clustered_variance(u, g, count_distinct(g))
     diff, se = mb - ma, float(np.sqrt(var))
     z = _z(confidence)
     p = float(2 * stats.norm.sf(abs(diff) / se)) if se > 0 else (1.0 if diff == 0 else 0.0)

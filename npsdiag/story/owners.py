@@ -19,6 +19,7 @@ import string
 from functools import partial
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..clean import Prepared
@@ -94,8 +95,11 @@ def _frame(value: Any, aliases: dict[str, str], pattern: re.Pattern | None = Non
     if not cols and not (pattern is not None and text):
         return out
     out = out.copy()
-    for c in cols:
-        out[c] = out[c].map(lambda v: aliases.get(str(v).strip(), v) if isinstance(v, str) else v)
+    for c in cols:  # each distinct owner looked up once: a figure's data can hold every response
+        codes, distinct = pd.factorize(out[c])
+        named = np.array([aliases.get(str(v).strip(), v) if isinstance(v, str) else v for v in distinct] + [None],
+                         dtype=object)
+        out[c] = named[codes]
     if pattern is not None:
         for c in text:
             out[c] = out[c].map(lambda v: _text(v, aliases, pattern) if isinstance(v, str) else v)

@@ -7,11 +7,13 @@ index, not a Net Promoter Score, and :func:`measure_name` says so.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..clean import Prepared
 from ..fmt import pts
-from ..linking import cluster_column, decision_roles
+from ..linking import cluster_column, cluster_frame, decision_roles
+from ..stats.nps import count_distinct
 
 __all__ = ["which_nps", "recommended_kpi", "measure_name", "MEASURES"]
 
@@ -46,14 +48,19 @@ def which_nps(prep: Prepared) -> pd.DataFrame:
     if not len(r):
         return pd.DataFrame(columns=cols)
     cluster = cluster_column(prep)
-    data, decision = r, None
+    data, decision, dm = cluster_frame(prep, "score"), None, None  # the clusters as integers (the same ones)
     if "role" in r:
         deciders = decision_roles(r["role"].dropna().unique(), s.decision_roles)
         dm = r["role"].isin(deciders).to_numpy(dtype=bool)
         if deciders and dm.sum() >= 10:
-            data, decision = r[["score", *([cluster] if cluster else [])]].assign(_decision=dm), "_decision"
-    t = table(data, account=cluster, decision=decision, confidence=s.confidence, breaks=s.breaks)
-    accounts = int(r["account_id"].nunique()) if "account_id" in r else None
+            data, decision = data.assign(_decision=dm), "_decision"
+    t = table(data, account="cluster" if cluster else None, decision=decision, confidence=s.confidence,
+              breaks=s.breaks)
+    if decision is not None and cluster:  # the decision makers' accounts (ids given: a missing id is no account)
+        codes = np.asarray(prep.codes(cluster)[0])
+        scored = r["score"].notna().to_numpy(dtype=bool)
+        t.loc[t["measure"] == "Decision makers", "accounts"] = count_distinct(codes[dm & scored & (codes >= 0)])
+    accounts = len(prep.codes("account_id")[1]) if "account_id" in r else None
     names = {"All responses": MEASURES[0], "Decision makers": MEASURES[2]}
     if cluster == "account_id":  # one vote per cluster is one vote per account only when accounts are the clusters
         names["One vote per account"] = MEASURES[1]

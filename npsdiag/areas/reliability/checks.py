@@ -16,7 +16,7 @@ import pandas as pd
 
 from ...clean import Prepared, is_flat_export
 from ...findings import Check, Figure, Finding
-from ...linking import cluster_column, matched_invitations
+from ...linking import cluster_column, cluster_frame, matched_invitations
 from ...stats.nps import ADJUSTMENT, nps
 from ...stats.survey import nps_clustered
 from . import rules
@@ -212,11 +212,12 @@ def precision(prep: Prepared) -> Check:
         return Check.skipped("precision", rules.NO_RESPONSES)
     head = nps(r, confidence=s.confidence, breaks=s.breaks).iloc[0]
     cluster = cluster_column(prep)
-    est = nps_clustered(r, cluster=cluster, confidence=s.confidence, breaks=s.breaks)
+    clustered = cluster_frame(prep, "score", "responded_at")  # the clusters as integers: the same, faster
+    est = nps_clustered(clustered, cluster="cluster" if cluster else None, confidence=s.confidence, breaks=s.breaks)
     head_d = {"nps": float(head["nps"]), "ci_low": est.ci_low, "ci_high": est.ci_high,
               "moe": (est.ci_high - est.ci_low) / 2, "n": int(head["n"]), "deff": est.deff}
-    trend = nps_trend(r, freq=s.trend_period, confidence=s.confidence, min_n=s.min_n, max_moe=rules.MAX_MOE,
-                      breaks=s.breaks, cluster=cluster)
+    trend = nps_trend(clustered, freq=s.trend_period, confidence=s.confidence, min_n=s.min_n, max_moe=rules.MAX_MOE,
+                      breaks=s.breaks, cluster="cluster" if cluster else None)
     tunit = rules.period_unit(s.trend_period)
     full = trend[~trend["partial"]] if (~trend["partial"]).any() else trend
     per_n = float(full["n"].median()) if len(full) else float("nan")

@@ -18,7 +18,7 @@ from ... import text as tx
 from ...clean import Prepared
 from ...findings import Check, Figure
 from ...fmt import num, pct
-from ...linking import cluster_column
+from ...linking import cluster_column, cluster_frame
 from ...stats.nps import CATEGORIES, Breaks, nps_from_counts
 from .coverage import coverage_from_flags, languages_from_corpus
 from .figures import plot_early_warning, plot_terms, plot_themes
@@ -108,8 +108,10 @@ def gather(prep: Prepared) -> Comments:
     has = corp_all.commented()
     # the commented rows, without their texts: those travel in the corpus, where every building block reads them
     cluster = cluster_column(prep)
-    keep = [c for c in ("score", "category", "responded_at", cluster) if c and c in r]
+    keep = [c for c in ("score", "category", "responded_at") if c in r]
     sub = r.loc[has, keep].reset_index(drop=True)
+    if cluster:  # the clusters as integers: the same clusters, grouped a fraction of the time
+        sub[cluster] = cluster_frame(prep)["cluster"].to_numpy()[np.asarray(has, dtype=bool)]
     c_all = [int(np.count_nonzero((sub["category"] == c).to_numpy(dtype=bool, na_value=False))) for c in CATEGORIES]
     return Comments(responses=r, has=has, segments=segs, codes={c: prep.codes(c) for c in segs}, rows=sub,
                     corpus=corp_all.subset(has), commenters_nps=float(100 * nps_from_counts(*c_all)["nps"]),
