@@ -18,6 +18,7 @@ import re
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .findings import Diagnosis
@@ -146,11 +147,15 @@ def write_datapack(path: str | Path, tables: list[tuple[str, str, pd.DataFrame]]
                    ) -> Path:
     """Write the tables into one workbook: a Contents sheet, then one sheet per table with units in the headers.
 
+    Written by XlsxWriter, a column at a time with the cell type of the column (text is always written as
+    text: a cell is never read as a formula or a link), numbers in the format of their unit, the header row
+    frozen.
+
     Returns
     -------
     Path
     """
-    from openpyxl.utils import get_column_letter
+    import xlsxwriter
 
     path = Path(path)
     taken: set[str] = {"contents"}
@@ -168,23 +173,68 @@ def write_datapack(path: str | Path, tables: list[tuple[str, str, pd.DataFrame]]
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.part.", suffix=".xlsx", dir=path.parent)
     os.close(fd)
     try:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
-            pd.DataFrame(contents, columns=["sheet", "table", "caption", "rows"]).to_excel(
-                xw, sheet_name="Contents", index=False)
-            for name, safe, kinds in sheets:
-                safe.to_excel(xw, sheet_name=name, index=False)
-                ws = xw.sheets[name]
-                ws.freeze_panes = "A2"
-                for j, kind in enumerate(kinds, start=1):
-                    letter = get_column_letter(j)
-                    ws.column_dimensions[letter].width = min(max(12, len(str(safe.columns[j - 1])) + 2), 48)
-                    if kind in _FORMATS:
-                        for cell in ws[letter][1:]:
-                            cell.number_format = _FORMATS[kind]
-            xw.sheets["Contents"].column_dimensions["C"].width = 90
+        wb = xlsxwriter.Workbook(tmp, {"strings_to_formulas": False, "strings_to_urls": False,
+                                       "strings_to_numbers": False, "nan_inf_to_errors": False})
+        fmt = _Formats(wb)
+        _sheet(wb.add_worksheet("Contents"), pd.DataFrame(contents, columns=["sheet", "table", "caption", "rows"]),
+               [None] * 4, fmt, widths={2: 90})
+        for name, safe, kinds in sheets:
+            _sheet(wb.add_worksheet(name), safe, kinds, fmt)
+        wb.close()
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+class _Formats:
+    """The workbook's cell formats: the header, dates, and one per unit (:data:`_FORMATS`)."""
+
+    def __init__(self, wb) -> None:
+        self.header = wb.add_format({"bold": True, "border": 1, "align": "center", "valign": "top"})
+        self.date = wb.add_format({"num_format": "yyyy-mm-dd"})
+        self.datetime = wb.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+        self.unit = {kind: wb.add_format({"num_format": f}) for kind, f in _FORMATS.items()}
+
+
+def _sheet(ws, frame: pd.DataFrame, kinds: list, fmt: _Formats, widths: dict[int, float] | None = None) -> None:
+    """One table on a worksheet: the header row, then each column written with its type and format."""
+    ws.freeze_panes(1, 0)
+    for j, column in enumerate(frame.columns):
+        ws.write_string(0, j, str(column), fmt.header)
+        width = (widths or {}).get(j, min(max(12, len(str(column)) + 2), 48))
+        ws.set_column(j, j, width)
+        _column(ws, j, frame.iloc[:, j], fmt.unit.get(kinds[j]) if kinds[j] else None, fmt)
+
+
+def _column(ws, j: int, ser: pd.Series, number_format, fmt: _Formats) -> None:
+    """Write a column from row 1: numbers as numbers, dates as dates, yes/no as booleans, the rest as text;
+    missing values (and infinities) as empty cells."""
+    if pd.api.types.is_bool_dtype(ser):
+        for i, v in enumerate(ser.tolist(), start=1):
+            if v is not None and v is not pd.NA:
+                ws.write_boolean(i, j, bool(v))
+    elif pd.api.types.is_numeric_dtype(ser):
+        values = ser.to_numpy(dtype="float64", na_value=np.nan)
+        for i in np.flatnonzero(np.isfinite(values)):
+            ws.write_number(int(i) + 1, j, float(values[i]), number_format)
+    elif pd.api.types.is_datetime64_any_dtype(ser):
+        has_time = bool(((ser.dropna() - ser.dropna().dt.normalize()) != pd.Timedelta(0)).any())
+        cell = fmt.datetime if has_time else fmt.date
+        for i, v in enumerate(ser.tolist(), start=1):
+            if v is not None and v is not pd.NaT:
+                ws.write_datetime(i, j, v.to_pydatetime(), cell)
+    else:
+        for i, v in enumerate(ser.tolist(), start=1):
+            if v is None or v is pd.NA or (isinstance(v, float) and not np.isfinite(v)):
+                continue
+            if isinstance(v, bool):
+                ws.write_boolean(i, j, v)
+            elif isinstance(v, (int, float, np.integer, np.floating)):
+                ws.write_number(i, j, float(v), number_format)
+            elif isinstance(v, pd.Timestamp):
+                ws.write_datetime(i, j, v.to_pydatetime(), fmt.date)
+            else:
+                ws.write_string(i, j, str(v))
