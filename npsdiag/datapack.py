@@ -228,13 +228,18 @@ def _column(ws, j: int, ser: pd.Series, number_format, fmt: _Formats) -> None:
                 ws.write_datetime(i, j, v.to_pydatetime(), cell)
     else:
         for i, v in enumerate(ser.tolist(), start=1):
-            if v is None or v is pd.NA or (isinstance(v, float) and not np.isfinite(v)):
-                continue
-            if isinstance(v, bool):
-                ws.write_boolean(i, j, v)
-            elif isinstance(v, (int, float, np.integer, np.floating)):
-                ws.write_number(i, j, float(v), number_format)
-            elif isinstance(v, pd.Timestamp):
-                ws.write_datetime(i, j, v.to_pydatetime(), fmt.date)
-            else:
-                ws.write_string(i, j, str(v))
+            _cell(ws, i, j, v, number_format, fmt)
+
+
+def _cell(ws, i: int, j: int, v, number_format, fmt: _Formats) -> None:
+    """One cell of a column of mixed values, written with its own type (a missing value: no cell)."""
+    if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and not np.isfinite(v)):
+        return
+    if isinstance(v, bool):
+        ws.write_boolean(i, j, v)
+    elif isinstance(v, (int, float, np.integer, np.floating)):
+        ws.write_number(i, j, float(v), number_format)
+    elif isinstance(v, pd.Timestamp):
+        ws.write_datetime(i, j, v.to_pydatetime(), fmt.date)
+    else:
+        ws.write_string(i, j, str(v))
