@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..clean import Prepared
 from ..findings import Diagnosis, Finding
-from ..linking import decision_roles, latest_response
+from ..linking import decision_roles, latest_response, remap
 
 __all__ = ["money", "value_total", "active", "open_detractors", "decision_makers_unheard", "segment_revenue",
            "excess_churn_revenue", "renewal_risk", "latest_category", "open_detractor_rows", "RENEWAL_WINDOW_DAYS",
@@ -118,8 +118,10 @@ def decision_makers_unheard(prep: Prepared) -> tuple[float | None, int]:
     a = acc.drop_duplicates("account_id")
     horizon = prep.as_of + pd.Timedelta(days=RENEWAL_WINDOW_DAYS)
     soon = a[active(a) & (a["outcome_at"] > prep.as_of) & (a["outcome_at"] <= horizon)]
-    recent = r[(r["responded_at"] > prep.as_of - pd.Timedelta(days=365)) & r["role"].isin(deciders)]
-    unheard = soon[~soon["account_id"].isin(set(recent["account_id"].dropna()))]
+    ids, account, year = _heard_in_year(prep, prep.as_of, up_to_as_of=False)
+    heard = np.zeros(len(ids), dtype=bool)
+    heard[account[year & _decides(prep, deciders)]] = True
+    unheard = soon[~_member(soon["account_id"].astype(str), ids[heard])]
     return float(unheard["revenue"].sum()), int(len(unheard))
 
 
@@ -139,13 +141,17 @@ def segment_revenue(prep: Prepared, f: Finding) -> float | None:
     a = a[active(a)]
     if dim in a:
         ids = set(a.loc[a[dim].astype(str) == str(value), "account_id"].astype(str))
-    elif dim in r and "account_id" in r:
-        ids = set(r.loc[r[dim].astype(str) == str(value), "account_id"].dropna().astype(str))
+    elif dim in r and "account_id" in r:  # the segment's responses found on the codes of its distinct values
+        sc, su = prep.codes(dim)
+        ac, au = prep.codes("account_id")
+        named = np.append(pd.Index(su).astype(str) == str(value), False)[np.asarray(sc)]
+        ac = np.asarray(ac)[named]
+        ids = set(pd.Index(au)[np.unique(ac[ac >= 0])].astype(str))
     else:
         return None
     cat = latest_category(prep)
     unhappy = set(cat.index[cat.to_numpy() == "detractor"]) & ids
-    return float(a.loc[a["account_id"].astype(str).isin(unhappy), "revenue"].sum())
+    return float(a.loc[_member(a["account_id"].astype(str), unhappy), "revenue"].sum())
 
 
 def excess_churn_revenue(prep: Prepared, diag: Diagnosis) -> tuple[float | None, dict[str, Any]]:
@@ -176,6 +182,34 @@ def excess_churn_revenue(prep: Prepared, diag: Diagnosis) -> tuple[float | None,
                    "rates": {k: float(v) for k, v in rates.items()}}
 
 
+
+
+def _member(values: pd.Series, of) -> np.ndarray:
+    """Per value: whether it is one of ``of`` (hash lookups in the distinct ``of``)."""
+    return pd.Index(pd.unique(pd.Series(list(of), dtype=object))).get_indexer(values) >= 0
+
+
+def _decides(prep: Prepared, deciders: list[str]) -> np.ndarray:
+    """Per response: its role is one of ``deciders`` (looked up once per distinct role)."""
+    codes, roles = prep.codes("role")
+    return np.append(pd.Index(roles).isin(deciders), False)[np.asarray(codes)]  # no role: no decision maker
+
+
+def _heard_in_year(prep: Prepared, as_of: pd.Timestamp, up_to_as_of: bool = True
+                   ) -> tuple[pd.Index, np.ndarray, np.ndarray]:
+    """The accounts of the responses (their ids as text), each response's account among them (-1: none), and
+    which responses were given in the year before ``as_of`` (an account id and a date after as_of - 365 days,
+    and not after ``as_of`` when ``up_to_as_of``): grouped on integer codes, not on the export's text ids."""
+    r = prep.responses
+    codes, uniques = prep.codes("account_id")
+    key, ids = pd.factorize(pd.Index(uniques).astype(str))  # ids equal as text are one account (1 and "1")
+    account = remap(np.asarray(codes), key)
+    at = r["responded_at"].to_numpy(dtype="datetime64[ns]")
+    start = np.datetime64((as_of - pd.Timedelta(days=365)).to_datetime64(), "ns")
+    year = (account >= 0) & (at > start)
+    if up_to_as_of:
+        year &= at <= np.datetime64(as_of.to_datetime64(), "ns")
+    return pd.Index(ids), account, year
 
 
 def renewal_risk(prep: Prepared, diag: Diagnosis) -> pd.DataFrame:
@@ -215,24 +249,31 @@ def renewal_risk(prep: Prepared, diag: Diagnosis) -> pd.DataFrame:
     else:
         base = pd.DataFrame({"account_id": r["account_id"].dropna().astype(str).unique()})
         base["account_name"], base["renewal_date"], base["arr"] = pd.NA, pd.NaT, np.nan
-    rr = r.dropna(subset=["account_id"]).assign(account_id=lambda d: d["account_id"].astype(str))
-    rr = rr[rr["responded_at"] <= as_of]
     latest = latest_response(prep)
     base["latest_score"] = base["account_id"].map(latest["score"])
     base["latest_category"] = base["account_id"].map(latest["category"]).astype("object")
     base["last_heard"] = base["account_id"].map(latest["responded_at"])
     base["days_since_heard"] = (as_of - base["last_heard"]).dt.days
-    year = rr[rr["responded_at"] > as_of - pd.Timedelta(days=365)]
-    who = "respondent_id" if "respondent_id" in year else "response_id" if "response_id" in year else None
-    heard = year.groupby("account_id")[who].nunique() if who else year.groupby("account_id").size()
-    base["people_heard_12m"] = base["account_id"].map(heard).fillna(0).astype(int)
+    ids, account, year = _heard_in_year(prep, as_of)
+    pos = ids.get_indexer(base["account_id"])
+    who = "respondent_id" if "respondent_id" in r else "response_id" if "response_id" in r else None
+    if who:  # distinct people (or responses) per account: distinct (account, person) pairs counted
+        person = np.asarray(prep.codes(who)[0], dtype=np.int64)
+        m = year & (person >= 0)
+        width = int(person.max()) + 1 if len(person) else 1
+        pairs = pd.unique(account[m].astype(np.int64) * width + person[m])
+        heard = np.bincount(pairs // width, minlength=len(ids))
+    else:
+        heard = np.bincount(account[year], minlength=len(ids))
+    base["people_heard_12m"] = np.where(pos >= 0, heard[np.maximum(pos, 0)] if len(ids) else 0, 0).astype(int)
     roles = "role" in r and r["role"].notna().any()
     if roles:
         deciders = decision_roles(r["role"].dropna().unique(), prep.settings.decision_roles)
-        dm = set(year.loc[year["role"].isin(deciders), "account_id"])
-        base["decision_maker_heard_12m"] = base["account_id"].isin(dm)
-    opened = set(open_detractor_rows(prep, diag)["account_id"])
-    base["open_detractor"] = base["account_id"].isin(opened)
+        flag = np.zeros(len(ids), dtype=bool)
+        flag[account[year & _decides(prep, deciders)]] = True
+        base["decision_maker_heard_12m"] = np.where(pos >= 0, flag[np.maximum(pos, 0)] if len(ids) else False,
+                                                    False)
+    base["open_detractor"] = _member(base["account_id"], open_detractor_rows(prep, diag)["account_id"])
     reasons = np.full(len(base), "", dtype=object)
     for mask, why in ((base["open_detractor"], "unhappy customer not called back"),
                       (base["latest_category"] == "detractor", "latest score a detractor's"),
