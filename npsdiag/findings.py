@@ -131,6 +131,9 @@ class Figure:
     caption: str = ""
     #: ids of the findings it shows the evidence of (the report shows those figures first)
     illustrates: tuple[str, ...] = ()
+    #: the PNGs the figure was rendered to, by resolution (the client report and the appendix show the same
+    #: figure: it is rendered once); a copy of the record with other data starts with none
+    rendered: dict[int, tuple[bytes, tuple[int, int]]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def figure(self) -> Any:

@@ -30,6 +30,7 @@ figures and presentations that are friendly to colorblind people.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -257,22 +258,30 @@ def _overlaps(boxes: list, tolerance: float) -> list[tuple[str, str]]:
 def thin_ticks(fig: Figure, max_passes: int = 6) -> Callable[[], None]:
     """Keep every k-th tick label of each axis whose tick labels overlap (k = 2, 3, ...), for a narrow figure.
 
-    Returns a function that puts every axis' locator and formatter back as they were.
+    The figure is laid out once per pass; in each pass every axis whose labels still overlap keeps fewer, until
+    none overlaps or ``max_passes`` passes have run. Returns a function that puts every axis' locator and
+    formatter back as they were.
     """
-    saved = []
+    saved, axes = [], []
     for ax in fig.axes:
         for axis, view, i in ((ax.xaxis, ax.get_xlim, 0), (ax.yaxis, ax.get_ylim, 1)):
             ticks = [t for t in _in_view(axis.get_ticklabels(), view(), i) if t.get_text().strip()]
             if len(ticks) < 3:
                 continue
-            locs = [t.get_position()[i] for t in ticks]
-            labels = [t.get_text() for t in ticks]
             saved.append((axis, axis.get_major_locator(), axis.get_major_formatter()))
-            for k in range(2, max_passes + 2):
-                boxes = [b for _, b in text_boxes_of(fig, axis)]
-                if not _any_overlap(boxes):
-                    break
-                axis.set_ticks(locs[::k], labels[::k])
+            axes.append([axis, [t.get_position()[i] for t in ticks], [t.get_text() for t in ticks], 1])
+    for _ in range(max_passes if axes else 0):
+        with warnings.catch_warnings(record=True) as said:
+            warnings.simplefilter("always")
+            renderer = _laid_out(fig)
+        if any("collapsed" in str(w.message) for w in said):  # no room for the plot at all: fewer labels won't help
+            break
+        crowded = [a for a in axes if _any_overlap([b for _, b in _tick_boxes(axis=a[0], renderer=renderer)])]
+        if not crowded:
+            break
+        for a in crowded:
+            a[3] += 1
+            a[0].set_ticks(a[1][::a[3]], a[2][::a[3]])
 
     def restore() -> None:
         for axis, locator, formatter in saved:
@@ -282,13 +291,16 @@ def thin_ticks(fig: Figure, max_passes: int = 6) -> Callable[[], None]:
     return restore
 
 
-def text_boxes_of(fig: Figure, axis: Any) -> list[tuple[str, Any]]:
-    """The boxes of one axis' drawn tick labels (see :func:`text_boxes`)."""
-    renderer = _laid_out(fig)
+def _tick_boxes(axis: Any, renderer: Any) -> list[tuple[str, Any]]:
     i = 0 if axis.axis_name == "x" else 1
     view = axis.axes.get_xlim() if i == 0 else axis.axes.get_ylim()
     return [(t.get_text(), t.get_window_extent(renderer)) for t in _in_view(axis.get_ticklabels(), view, i)
             if t.get_visible() and t.get_text().strip()]
+
+
+def text_boxes_of(fig: Figure, axis: Any) -> list[tuple[str, Any]]:
+    """The boxes of one axis' drawn tick labels (see :func:`text_boxes`)."""
+    return _tick_boxes(axis, _laid_out(fig))
 
 
 def _any_overlap(boxes: list, tolerance: float = 1.0) -> bool:

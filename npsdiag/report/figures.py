@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import io
+import warnings
 from typing import Any
 
 import numpy as np
@@ -70,6 +71,7 @@ def figure_html(fig: Figure | Any, caption: str = "", dpi: int = DEFAULT_DPI, re
         ``<figure class="fig">`` (partial ``figure.html.j2``); empty when
         there is no figure.
     """
+    record = fig if isinstance(fig, Figure) else None
     if isinstance(fig, Figure):
         caption = caption or fig.caption
         try:
@@ -86,7 +88,12 @@ def figure_html(fig: Figure | Any, caption: str = "", dpi: int = DEFAULT_DPI, re
     except (AttributeError, TypeError, IndexError):
         width_in = 7.5
     dpi = max(50, min(int(dpi), int(MAX_FIGURE_PX / max(width_in, 0.5))))
-    png, (w, h) = render_png(fig, dpi)
+    if record is not None and dpi in record.rendered:  # shown before (an exhibit of the report, then the appendix)
+        png, (w, h) = record.rendered[dpi]
+    else:
+        png, (w, h) = render_png(fig, dpi)
+        if record is not None:
+            record.rendered[dpi] = (png, (w, h))
     small = phone_png(fig) if phone else None
     return render("figure.html.j2", data=base64.b64encode(png).decode("ascii"), width=w, height=h,
                   phone=base64.b64encode(small).decode("ascii") if small else None,
@@ -108,11 +115,13 @@ def phone_png(fig: Any) -> bytes | None:
     width, height = PHONE_INCHES
     restore = None
     try:
-        with plotting.style():
+        with plotting.style(), warnings.catch_warnings(record=True) as said:
+            warnings.simplefilter("always")
             fig.set_size_inches(width, max(height, min(size[1] * width / size[0] * 1.6, 1.4 * height)))
             restore = plotting.thin_ticks(fig)
             overlap, clipped = plotting.legibility(fig)
-            legible = not overlap and not clipped
+            # matplotlib warns when the plot area collapses at this size: then there is no legible variant either
+            legible = not overlap and not clipped and not any("collapsed" in str(w.message) for w in said)
             png = render_png(fig, PHONE_DPI)[0] if legible else None
     except Exception:  # noqa: BLE001 - the desktop image is still shown
         png = None

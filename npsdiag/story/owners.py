@@ -112,7 +112,7 @@ def _figure(fig: Figure, aliases: dict[str, str], pattern: re.Pattern | None) ->
         # owner columns only: a figure's data can be large (every response), and names elsewhere are not drawn
         draw = partial(draw.func, *[_frame(a, aliases) for a in draw.args],
                        **{k: _frame(v, aliases) for k, v in draw.keywords.items()})
-    return dataclasses.replace(fig, fig=draw, caption=_text(fig.caption, aliases, pattern))
+    return dataclasses.replace(fig, fig=draw, caption=_text(fig.caption, aliases, pattern), rendered={})
 
 
 def _without_owners(frame: Any) -> Any:
