@@ -679,3 +679,27 @@ def test_a_figure_drawn_on_demand_is_drawn_once_and_a_failing_one_is_said_missin
 
     html = report.figure_html(Figure("broken", broken, "A broken figure"))
     assert "<img" not in html and "could not be drawn" in html and "A broken figure" in html
+
+
+def test_a_figure_shown_twice_is_rendered_once_and_an_anonymised_copy_is_rendered_afresh(monkeypatch):
+    from functools import partial
+
+    import npsdiag.report.figures as figures
+
+    def draw(owners):
+        with plotting.style():
+            fig, ax = plotting.figure(4, 2)
+            ax.bar(owners["owner"].tolist(), [1, 2])
+        return ax
+
+    rec = Figure("owners", partial(draw, pd.DataFrame({"owner": ["Dana Whitfield", "Tom Becker"]})), "Owners")
+    diag = Diagnosis(client="Acme", data_summary={}, headline={}, areas={
+        "reliability": AreaResult("reliability", figures=[rec])})
+    copy = story.anonymise(diag, {"Dana Whitfield": "Owner A", "Tom Becker": "Owner B"}).areas["reliability"].figures[0]
+    renders = []
+    real = figures.render_png
+    monkeypatch.setattr(figures, "render_png", lambda fig, dpi: renders.append(dpi) or real(fig, dpi))
+    first = report.figure_html(rec)  # the private annex's figure, owners named
+    assert report.figure_html(rec) == first and len(renders) == 1  # shown twice, rendered once
+    assert copy.rendered == {}  # the client's copy never shares the PNG that names the owners
+    assert report.figure_html(copy) != first and len(renders) == 2
