@@ -340,3 +340,27 @@ def test_respondents_written_na_are_not_one_person():
                                as_of="2024-02-01"))
     assert sorted(q["response_id"]) == ["a", "b", "c", "d"]
     assert q.set_index("response_id")["respondent"].isna().tolist() == [False, True, True, True]
+
+
+@pytest.mark.parametrize("mixed", [False, True])
+def test_write_csv_safely_writes_what_a_spreadsheet_reads_back(tmp_path: Path, mixed: bool):
+    frame = pd.DataFrame({
+        "account_id": pd.array(["A-1", None, "=cmd()"], dtype="string"),
+        "arr": [1200.5, np.nan, 3.0],
+        "open": [True, False, True],
+        "when": pd.to_datetime(["2025-01-02", None, "2025-03-04"]),
+        "note": ['said "great", then left', "línea\nnueva", ""],
+    })
+    if mixed:  # a column of values of several types: Arrow cannot hold it, pandas' writer writes the file
+        frame["mixed"] = ["x", 2, None]
+    path = write_csv_safely(frame, tmp_path / "out.csv")
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")  # the byte-order mark Excel needs for accented text
+    back = pd.read_csv(path, encoding="utf-8-sig", keep_default_na=False, dtype=str)
+    assert back.columns.tolist() == frame.columns.tolist()
+    assert back["account_id"].tolist() == ["A-1", "", "'=cmd()"]
+    assert [float(v) if v else None for v in back["arr"]] == [1200.5, None, 3.0]
+    assert back["open"].tolist() == ["True", "False", "True"]
+    assert back["when"].tolist() == ["2025-01-02", "", "2025-03-04"]
+    assert back["note"].tolist() == ['said "great", then left', "línea\nnueva", ""]
+    if mixed:
+        assert back["mixed"].tolist() == ["x", "2", ""]
