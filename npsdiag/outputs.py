@@ -69,7 +69,9 @@ def _formula_cells(ser: pd.Series) -> np.ndarray:
         bad = _formula_cells(cats.astype(object)) if len(cats) else np.zeros(0, dtype=bool)
         codes = ser.cat.codes.to_numpy()
         return np.where(codes >= 0, bad[np.maximum(codes, 0)] if len(bad) else False, False)
-    if pd.api.types.is_object_dtype(ser) and pd.api.types.infer_dtype(ser, skipna=True) in ("string", "empty"):
+    if pd.api.types.is_object_dtype(ser):
+        if pd.api.types.infer_dtype(ser, skipna=True) not in ("string", "empty"):  # text among dates, numbers...
+            return np.array([isinstance(v, str) and v.startswith(FORMULA_PREFIXES) for v in ser], dtype=bool)
         ser = ser.astype("string")  # all text: the string kernels apply
     hit = ser.str.startswith(FORMULA_PREFIXES)
     return hit.astype("boolean").fillna(False).to_numpy(dtype=bool)
@@ -113,7 +115,7 @@ def write_csv_safely(frame: pd.DataFrame, path: str | Path, encoding: str = "utf
                 if encoding.lower().replace("_", "-") == "utf-8-sig":
                     fh.write(codecs.BOM_UTF8)
                 pacsv.write_csv(table, fh)
-        else:
+        else:  # pandas' writer, for anything Arrow's does not write as pandas would
             with os.fdopen(fd, "w", encoding=encoding, newline="") as fh:
                 safe.to_csv(fh, index=False)
         os.chmod(tmp, 0o644)  # mkstemp makes it private; a report file is shared like the others
@@ -126,11 +128,19 @@ def write_csv_safely(frame: pd.DataFrame, path: str | Path, encoding: str = "utf
 
 def _arrow_table(frame: pd.DataFrame) -> pa.Table | None:
     """``frame`` as an Arrow table for Arrow's CSV writer (text quoted, missing values empty, true/false as
-    True/False as pandas writes them); None when a column mixes types Arrow cannot hold (pandas then writes it)."""
+    True/False as pandas writes them); None when a column is anything but text, numbers or true/false (a
+    duration, a period, a list...): pandas then writes the file, each cell as it prints it."""
     out = frame.copy()
     for c in out.columns:
-        if pd.api.types.is_bool_dtype(out[c]):
-            out[c] = out[c].map({True: "True", False: "False"})
+        ser = out[c]
+        if pd.api.types.is_bool_dtype(ser):
+            out[c] = ser.map({True: "True", False: "False"})
+        elif pd.api.types.is_object_dtype(ser):
+            if pd.api.types.infer_dtype(ser, skipna=True) not in ("string", "empty"):
+                return None
+        elif not ((pd.api.types.is_numeric_dtype(ser) and not pd.api.types.is_complex_dtype(ser))
+                  or pd.api.types.is_string_dtype(ser)):
+            return None
     try:
         return pa.Table.from_pandas(out, preserve_index=False)
     except (pa.ArrowException, TypeError, ValueError):

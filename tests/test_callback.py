@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import decimal
 import os
 from pathlib import Path
 
@@ -364,3 +366,17 @@ def test_write_csv_safely_writes_what_a_spreadsheet_reads_back(tmp_path: Path, m
     assert back["note"].tolist() == ['said "great", then left', "línea\nnueva", ""]
     if mixed:
         assert back["mixed"].tolist() == ["x", "2", ""]
+
+
+@pytest.mark.parametrize("values, want", [
+    (pd.to_timedelta([1, 2], unit="D"), ["1 days", "2 days"]),
+    (pd.period_range("2025-01", periods=2, freq="M"), ["2025-01", "2025-02"]),
+    ([dt.date(2025, 1, 1), dt.date(2025, 2, 1)], ["2025-01-01", "2025-02-01"]),
+    ([decimal.Decimal("1.5"), decimal.Decimal("2")], ["1.5", "2"]),
+    ([[1, 2], [3]], ["[1, 2]", "[3]"]),
+    (["=cmd()", 3], ["'=cmd()", "3"]),
+    (pd.Categorical(["a", "=b"]), ["a", "'=b"]),
+])
+def test_write_csv_safely_writes_any_column_a_table_may_hold(tmp_path: Path, values, want):
+    path = write_csv_safely(pd.DataFrame({"c": values}), tmp_path / "out.csv")
+    assert pd.read_csv(path, encoding="utf-8-sig", dtype=str)["c"].tolist() == want
