@@ -58,13 +58,17 @@ def segment_name(dimension: str, segment: Any, labels: dict[str, str] | None = N
     ('Region APAC', 'the Order stage (Touchpoint)')
     >>> print(segment_name("Change-In-Confidence", "I'm equally confident now."))
     Change-In-Confidence “I'm equally confident now”
+    >>> print(segment_name("Pace", "Too slow"), "/", segment_name("Region", "North America"))
+    Pace “Too slow” / Region North America
     """
     label = (labels or {}).get(dimension, dimension)
     seg = str(segment).strip().rstrip(".;:,")
     if label != dimension and label.startswith("journey stage"):
         return f"the {seg} stage ({dimension})"
-    if len(seg.split()) > 2 or any(ch in seg for ch in "'\".,;:?!"):
-        # an answer written as a sentence reads as a quotation, not glued to the question's name
+    words = seg.split()
+    if len(words) > 2 or any(ch in seg for ch in "'\".,;:?!") or any(w[:1].islower() for w in words[1:]):
+        # an answer written as a phrase ("Too slow") reads as a quotation, not glued to the question's name; a
+        # name ("North America") does not
         return f"{dimension} \u201c{seg}\u201d"
     return f"{dimension} {seg}"
 
