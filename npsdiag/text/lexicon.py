@@ -29,7 +29,9 @@ DEFAULT_THEMES: dict[str, list[str]] = {
     ],
     "price & value": [
         "price*", "pricing", "expensive", "cheap*", "cost*", "costly", "value", "money", "afford*", "overpriced",
-        "discount*", "fee", "fees", "tariff*", "deal", "deals", "competitive", "rip off", "rip-off",
+        "discount*", "fee", "fees", "tariff*", "deals", "good deal", "great deal", "better deal", "best deal",
+        "bad deal", "worse deal", "cheaper deal", "new deal", "current deal", "package deal", "competitive", "rip off",
+        "rip-off",
     ],
     "billing & payments": [
         "bill", "bills", "billing", "billed", "invoic*", "charg*", "overcharg*", "payment*", "refund*",
