@@ -312,3 +312,15 @@ def test_complaint_and_driver_messages_name_the_theme_and_the_driver():
     by = {m.cause.key: m for m in story.messages(_diag(prep, [pain, drv]), prep)}
     assert "\u201cprice & value\u201d" in by["complaints"].recommendation
     assert "\u201cSupport\u201d" in by["drivers"].recommendation
+
+
+def test_the_segment_kpi_and_value_name_the_segment_as_its_finding_does():
+    prep = _client()
+    found = [_finding("segmentation.hidden_segment", "medium", "Owner “Ann B.” is low", dimension="owner",
+                      segment="Ann", name="Owner “Ann B.”", nps=-20.0, overall_nps=10.0)]
+    m = story.messages(_diag(prep, found), prep)[0]
+    assert m.kpi.name == "NPS of Owner “Ann B.”" and "in Owner “Ann B.” whose" in m.value_label
+    # an older findings.json without the name: the column and the value
+    found = [_finding("segmentation.hidden_segment", "medium", "Ann is low", dimension="owner", segment="Ann",
+                      nps=-20.0, overall_nps=10.0)]
+    assert story.messages(_diag(prep, found), prep)[0].kpi.name == "NPS of owner Ann"

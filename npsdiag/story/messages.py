@@ -136,14 +136,15 @@ def _decision_makers(m: Message, prep: Prepared, diag: Diagnosis, currency: str 
 def _segments(m: Message, prep: Prepared, diag: Diagnosis, currency: str | None) -> None:
     hidden = next((f for f in m.findings if f.id == "segmentation.hidden_segment"), None)
     if hidden is not None:
+        # the segment as the finding's title names it ("Region APAC", "Pace “Too slow”")
+        name = hidden.evidence.get("name") or f"{hidden.evidence.get('dimension')} {hidden.evidence.get('segment')}"
         value = segment_revenue(prep, hidden)
         if value:
             m.value = value
-            m.value_label = (f"ARR of active accounts in {hidden.evidence.get('dimension')} "
-                             f"{hidden.evidence.get('segment')} whose latest score is a detractor's")
+            m.value_label = f"ARR of active accounts in {name} whose latest score is a detractor's"
             m.value_note = "revenue exposed in the segment, not a forecast of loss"
         nps_ = hidden.evidence.get("nps")
-        m.kpi = Kpi(f"NPS of {hidden.evidence.get('dimension')} {hidden.evidence.get('segment')}", nps_,
+        m.kpi = Kpi(f"NPS of {name}", nps_,
                     None if nps_ is None else min(float(hidden.evidence.get("overall_nps", nps_ + 10)), nps_ + 10),
                     "points", 180)
     m.recommendation = ("Give the weakest segment its own plan and owner, and report NPS per segment (not only the "

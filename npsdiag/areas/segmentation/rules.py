@@ -164,7 +164,8 @@ def hidden_segment(ctx: _Context) -> Finding | None:
                                     else _above_text(lead, gap, labels))
     return Finding(
         "segmentation.hidden_segment", severity, title, detail,
-        evidence={"dimension": lead["dimension"], "segment": lead["segment"], "n": int(lead["n"]),
+        evidence={"dimension": lead["dimension"], "segment": lead["segment"],
+                  "name": segment_name(lead["dimension"], lead["segment"], labels), "n": int(lead["n"]),
                   "share_of_responses": share, "nps": float(lead["nps"]), "overall_nps": overall,
                   "diff_vs_rest": float(lead["diff_vs_rest"]), "diff_ci_low": float(lead["diff_ci_low"]),
                   "diff_ci_high": float(lead["diff_ci_high"]), "p_adj": float(lead["p_adj"]),
