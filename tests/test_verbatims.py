@@ -870,3 +870,17 @@ def test_spanish_reports_are_not_communication() -> None:
              "Nadie nos informaron del corte", "Falta de información sobre el pedido", "Me informaron mal"]
     hits, read = tx.match_themes(tx.tokenize(texts), np.array(["es"] * 4))
     assert hits["communication"].gt(0).tolist() == [False, True, True, True] and read.all()
+
+
+def test_an_exclusion_phrase_keeps_its_words_out_of_its_own_theme_only() -> None:
+    from npsdiag.text import tokenize
+    from npsdiag.text.lexicon import match_lexicon, merge_themes
+
+    lex = merge_themes({"delivery": ["late", "-late fee", "-late"], "billing": ["fee"]}, base={})
+    m = match_lexicon(tokenize(["The engineer was late", "A late fee again", "Late, and a late fee"]), lex)
+    assert m["delivery"].tolist() == [1, 0, 1]  # "late fee" is billing; a one-word exclusion does nothing
+    assert m["billing"].tolist() == [0, 1, 1]
+    # the default lexicon: figurative costs are no price complaint, a user-friendly app no praise of staff
+    d = match_lexicon(tokenize(["It costs us time every week", "Costs too much", "User friendly and quick",
+                                "Friendly staff"]))
+    assert d["price & value"].tolist() == [0, 1, 0, 0] and d["support & service"].tolist() == [0, 0, 0, 2]

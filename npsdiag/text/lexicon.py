@@ -17,7 +17,8 @@ __all__ = ["DEFAULT_THEMES", "LEXICONS", "STEMMED", "merge_themes", "merge_lexic
 
 #: Default theme lexicon for common B2B and B2C NPS comments. Keywords are
 #: lower-case words or phrases of up to three words; a trailing ``*`` matches
-#: any ending (``invoic*`` matches invoice, invoices, invoicing). Extend or
+#: any ending (``invoic*`` matches invoice, invoices, invoicing); a phrase
+#: starting with ``-`` is an exclusion (see :func:`match_lexicon`). Extend or
 #: replace it with ``settings.themes`` in the client config (see
 #: :func:`merge_themes`).
 DEFAULT_THEMES: dict[str, list[str]] = {
@@ -25,13 +26,13 @@ DEFAULT_THEMES: dict[str, list[str]] = {
         "support", "customer service", "customer care", "service desk", "help desk", "helpdesk", "helpline",
         "call centre", "call center", "agent*", "advisor*", "adviser*", "representative*", "staff", "helpful",
         "unhelpful", "rude", "polite", "friendly", "knowledgeable", "ticket*", "escalat*", "chat", "on hold",
-        "spoke to", "speak to", "phoned", "complain*",
+        "spoke to", "speak to", "phoned", "complain*", "-user friendly",
     ],
     "price & value": [
         "price*", "pricing", "expensive", "cheap*", "cost*", "costly", "value", "money", "afford*", "overpriced",
         "discount*", "fee", "fees", "tariff*", "deals", "good deal", "great deal", "better deal", "best deal",
         "bad deal", "worse deal", "cheaper deal", "new deal", "current deal", "package deal", "competitive", "rip off",
-        "rip-off",
+        "rip-off", "-cost* us time", "-cost* me time", "-cost* us hours", "-cost* me hours", "-cost* us days",
     ],
     "billing & payments": [
         "bill", "bills", "billing", "billed", "invoic*", "charg*", "overcharg*", "payment*", "refund*",
@@ -201,8 +202,10 @@ def match_lexicon(tokens: Tokens, lexicon: Mapping[str, Iterable[str]] | None = 
         From :func:`tokenize`.
     lexicon : mapping of theme -> keywords, optional
         Keywords are words or phrases of up to three words, matched on whole
-        tokens; a trailing ``*`` on a word matches any ending. Default
-        :data:`DEFAULT_THEMES`.
+        tokens; a trailing ``*`` on a word matches any ending. A phrase
+        starting with ``-`` is an exclusion: where it occurs, its words count
+        for none of the theme's single-word keywords (``-cost* us time``: "it
+        costs us time" is not about price). Default :data:`DEFAULT_THEMES`.
     language : str, optional
         The comments' language (ISO 639-1). With a Snowball stemmer for it
         (:func:`npsdiag.text.words.stemmer`), a keyword word without ``*``
@@ -229,6 +232,9 @@ def match_lexicon(tokens: Tokens, lexicon: Mapping[str, Iterable[str]] | None = 
     (2, 1, 1)
     >>> int(match_lexicon(tokenize(["Les plantes sont chères"]), LEXICONS["fr"], "fr").loc[0, "price & value"])
     1
+    >>> m = match_lexicon(tokenize(["Too costly", "It costs us time every week", "A user-friendly app"]))
+    >>> m["price & value"].tolist(), m["support & service"].tolist()
+    ([1, 0, 0], [0, 0, 0])
     """
     lexicon = DEFAULT_THEMES if lexicon is None else lexicon
     key = ("lexicon", language, tuple((str(k), tuple(str(w) for w in v)) for k, v in lexicon.items()))
@@ -241,24 +247,25 @@ def match_lexicon(tokens: Tokens, lexicon: Mapping[str, Iterable[str]] | None = 
     for theme, keywords in lexicon.items():
         single = np.zeros(nv, dtype=bool)
         positions: list[np.ndarray] = []
+        excluded: list[np.ndarray] = []
         for kw in keywords:
-            parts = _keyword_parts(str(kw))
-            if not parts or nv == 0:
+            text = str(kw).strip()
+            exclusion = text.startswith("-")
+            parts = _keyword_parts(text[1:] if exclusion else text)
+            if not parts or nv == 0 or (exclusion and len(parts) < 2):
                 continue
             if len(parts) == 1:
                 single |= vocab.mask(parts[0])
                 continue
-            masks = [vocab.mask(p) for p in parts[:3]]
-            k = len(masks)
-            if len(code) < k or not all(m.any() for m in masks):
-                continue
-            cand = np.flatnonzero(masks[0][code[: len(code) - k + 1]])
-            for j in range(1, k):
-                if not len(cand):
-                    break
-                cand = cand[masks[j][code[cand + j]] & (doc[cand + j] == doc[cand])]
-            positions.append(cand)
-        hits = np.bincount(doc[single[code]], minlength=tokens.n_docs) if nv else np.zeros(tokens.n_docs, "int64")
+            cand = _phrase_starts(vocab, code, doc, parts[:3])
+            if exclusion:  # the words of the phrase count for no single keyword of the theme
+                excluded += [cand + j for j in range(min(len(parts), 3))]
+            else:
+                positions.append(cand)
+        counted = single[code] if nv else np.zeros(len(code), dtype=bool)
+        for p in excluded:
+            counted[p] = False
+        hits = np.bincount(doc[counted], minlength=tokens.n_docs) if nv else np.zeros(tokens.n_docs, "int64")
         for p in positions:
             if len(p):
                 hits = hits + np.bincount(doc[p], minlength=tokens.n_docs)
@@ -266,6 +273,20 @@ def match_lexicon(tokens: Tokens, lexicon: Mapping[str, Iterable[str]] | None = 
     frame = pd.DataFrame(out, index=pd.RangeIndex(tokens.n_docs))
     tokens.cache[key] = frame
     return frame.copy()
+
+
+def _phrase_starts(vocab: _Vocab, code: np.ndarray, doc: np.ndarray, parts: list[str]) -> np.ndarray:
+    """The token positions where the words ``parts`` follow each other within one comment."""
+    masks = [vocab.mask(p) for p in parts]
+    k = len(masks)
+    if len(code) < k or not all(m.any() for m in masks):
+        return np.zeros(0, dtype=np.intp)
+    cand = np.flatnonzero(masks[0][code[: len(code) - k + 1]])
+    for j in range(1, k):
+        if not len(cand):
+            break
+        cand = cand[masks[j][code[cand + j]] & (doc[cand + j] == doc[cand])]
+    return cand
 
 
 def match_themes(tokens: Tokens, languages: np.ndarray,
