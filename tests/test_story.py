@@ -324,3 +324,12 @@ def test_the_segment_kpi_and_value_name_the_segment_as_its_finding_does():
     found = [_finding("segmentation.hidden_segment", "medium", "Ann is low", dimension="owner", segment="Ann",
                       nps=-20.0, overall_nps=10.0)]
     assert story.messages(_diag(prep, found), prep)[0].kpi.name == "NPS of owner Ann"
+
+
+def test_a_staged_kpi_target_says_the_goal_it_leads_to():
+    from npsdiag.story.messages import Kpi
+
+    k = Kpi("ARR heard from a decision maker each quarter", 0.23, 0.43, "share", 180, goal=0.8)
+    assert k.step == "43% in 180 days, on the way to 80%"
+    assert Kpi("Survey rows usable", 0.96, 0.99, "share", 30).step == "99% in 30 days"  # the target is the goal
+    assert Kpi("x", 0.5, 0.8, "share", 30, goal=0.8).step == "80% in 30 days"

@@ -142,7 +142,7 @@ def decisions(story: Story, with_kpi: bool = True) -> list[str]:
     for m in story.top:
         kpi = ""
         if with_kpi and m.kpi is not None and m.kpi.target is not None:
-            kpi = f" (target: {m.kpi.name} at {m.kpi.text(m.kpi.target)} {m.kpi.by})"
+            kpi = f" (target: {m.kpi.name} at {m.kpi.step})"
         out.append(f"{m.cause.owner}: {m.recommendation.rstrip('.')}{kpi}.")
     return out
 
@@ -213,7 +213,8 @@ def action_plan(story: Story) -> str:
                      "owner": m.cause.owner, "kpi": k.name if k else "",
                      "baseline": k.text(k.baseline) if k else "",
                      "target": k.text(k.target) if k and k.target is not None else "",
-                     "by": k.by if k else ""})
+                     "by": (k.by + (f", on the way to {k.text(k.goal)}" if k.goal is not None and k.goal != k.target
+                                    else "")) if k else ""})
     return render("story_plan.html.j2", rows=rows)
 
 
@@ -264,7 +265,7 @@ def _exhibit(i: int, m: Message, story: Story, redact: bool, with_figure: bool =
     if m.kpi is not None:
         kpi = f"{m.kpi.name}, now {m.kpi.text(m.kpi.baseline)}"
         if m.kpi.target is not None:
-            kpi += f", target {m.kpi.text(m.kpi.target)} {m.kpi.by}"
+            kpi += f", target {m.kpi.step}"
     figure = None
     if m.figure is not None and with_figure:
         figure = safe(figure_html(m.figure, caption=m.conclusion, redact=redact, phone=True))

@@ -52,11 +52,22 @@ class Kpi:
     unit: str  # "share", "points", "count"
     #: days from the report to reach the target (a date would depend on the day the report is delivered)
     days: int
+    #: the programme's own target when ``target`` is a first step towards it (None: the target is the goal)
+    goal: float | None = None
 
     @property
     def by(self) -> str:
         """When the target is due, counted from the report: "in 90 days"."""
         return f"in {self.days} days"
+
+    @property
+    def step(self) -> str:
+        """The target and when it is due, with the goal it is a step towards: "43% in 180 days, on the way to
+        80%"."""
+        text = f"{self.text(self.target)} {self.by}"
+        if self.goal is not None and self.goal != self.target:
+            text += f", on the way to {self.text(self.goal)}"
+        return text
 
     def text(self, value: float | None) -> str:
         if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -69,7 +80,7 @@ class Kpi:
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "baseline": self.baseline, "target": self.target, "unit": self.unit,
-                "days": self.days, "by": self.by}
+                "days": self.days, "by": self.by, "goal": self.goal}
 
 
 @dataclass
@@ -128,7 +139,7 @@ def _decision_makers(m: Message, prep: Prepared, diag: Diagnosis, currency: str 
     # a staged target: 20 points up in two quarters, towards the programme's coverage target
     target = prep.settings.revenue_coverage_target
     m.kpi = Kpi("ARR heard from a decision maker each quarter", base,
-                None if base is None else min(target, float(base) + 0.2), "share", 180)
+                None if base is None else min(target, float(base) + 0.2), "share", 180, goal=target)
     m.recommendation = ("Survey the decision makers of every account before renewal (executive interviews for the "
                         "largest), and report their NPS beside the usual one.")
 
