@@ -103,7 +103,7 @@ def _tables(diag: Diagnosis, story, lineage: pd.DataFrame | None) -> list[tuple[
                                      "intervals", story.which))
         if story.messages:
             out.append(("Messages", "The messages, most important first, with value at stake", story.summary))
-            plan = pd.DataFrame([{"initiative": m.recommendation, "owner": m.cause.owner, "days": m.horizon,
+            plan = pd.DataFrame([{"initiative": m.recommendation, "owner": m.owner, "days": m.horizon,
                                   "kpi": m.kpi.name if m.kpi else None,
                                   "kpi_unit": m.kpi.unit if m.kpi else None,
                                   "baseline": m.kpi.baseline if m.kpi else None,

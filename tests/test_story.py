@@ -333,3 +333,16 @@ def test_a_staged_kpi_target_says_the_goal_it_leads_to():
     assert k.step == "43% in 180 days, on the way to 80%"
     assert Kpi("Survey rows usable", 0.96, 0.99, "share", 30).step == "99% in 30 days"  # the target is the goal
     assert Kpi("x", 0.5, 0.8, "share", 30, goal=0.8).step == "80% in 30 days"
+
+
+def test_a_driver_or_complaint_message_is_owned_by_the_role_its_theme_names():
+    prep = _client()
+    found = [_finding("drivers.dominant_driver", "medium", "Support drives the score", driver="Support"),
+             _finding("verbatims.theme_impact", "medium", "Billing costs the most", theme="billing & payments")]
+    by = {m.cause.key: m for m in story.messages(_diag(prep, found), prep)}
+    assert by["drivers"].owner == "Head of Support" and by["complaints"].owner == "Head of Billing, with Finance"
+    assert "an owner" not in by["complaints"].recommendation  # the owner is named, not asked for
+    # a driver no theme names keeps the cause's owner
+    other = [_finding("drivers.dominant_driver", "medium", "Overall impression drives it", driver="Overall impression")]
+    m = story.messages(_diag(prep, other), prep)[0]
+    assert m.owner == m.cause.owner == "Product and operations leaders"

@@ -143,7 +143,7 @@ def decisions(story: Story, with_kpi: bool = True) -> list[str]:
         kpi = ""
         if with_kpi and m.kpi is not None and m.kpi.target is not None:
             kpi = f" (target: {m.kpi.name} at {m.kpi.step})"
-        out.append(f"{m.cause.owner}: {m.recommendation.rstrip('.')}{kpi}.")
+        out.append(f"{m.owner}: {m.recommendation.rstrip('.')}{kpi}.")
     return out
 
 
@@ -151,7 +151,7 @@ def _message_row(i: int, m: Message, story: Story, redact: bool) -> dict[str, An
     return {"no": i, "priority": m.priority, "priority_key": m.priority.lower().replace(" ", "-"),
             "title": m.title, "conclusion": client_text(m.conclusion, redact), "anchor": message_anchor(m),
             "money": story.money(m.value) if m.value else "", "money_label": m.value_label,
-            "owner": m.cause.owner, "horizon": m.horizon}
+            "owner": m.owner, "horizon": m.horizon}
 
 
 def _lead(diag: Diagnosis, story: Story, change: dict[str, Any] | None, confidence: float) -> str:
@@ -210,7 +210,7 @@ def action_plan(story: Story) -> str:
         k = m.kpi
         rows.append({"horizon": m.horizon, "priority_key": m.priority.lower().replace(" ", "-"),
                      "title": m.title, "anchor": message_anchor(m), "initiative": m.recommendation,
-                     "owner": m.cause.owner, "kpi": k.name if k else "",
+                     "owner": m.owner, "kpi": k.name if k else "",
                      "baseline": k.text(k.baseline) if k else "",
                      "target": k.text(k.target) if k and k.target is not None else "",
                      "by": (k.by + (f", on the way to {k.text(k.goal)}" if k.goal is not None and k.goal != k.target

@@ -53,7 +53,7 @@ def brief(diag: Diagnosis, story: Story, redact: bool = False, confidence: float
         rows.append({"priority": m.priority, "priority_key": m.priority.lower().replace(" ", "-"),
                      "conclusion": client_text(m.conclusion, redact), "anchor": message_anchor(m),
                      "money": story.money(m.value) if m.value else "", "money_label": m.value_label,
-                     "owner": m.cause.owner, "horizon": m.horizon})
+                     "owner": m.owner, "horizon": m.horizon})
     body = render("brief.html.j2", cover=safe(cover(diag, story, kicker="CEO brief", confidence=confidence,
                                                      brief=True)),
                   heading="What matters" if rows else "Nothing calls for action", messages=rows,

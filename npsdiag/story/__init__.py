@@ -107,7 +107,7 @@ class Story:
     def summary(self) -> pd.DataFrame:
         """The messages as a table: title, priority, value at stake, owner, horizon."""
         return pd.DataFrame([{"message": m.title, "priority": m.priority, "value_at_stake": m.value,
-                              "owner": m.cause.owner, "days": m.horizon} for m in self.messages])
+                              "owner": m.owner, "days": m.horizon} for m in self.messages])
 
     def money(self, value: float | None) -> str:
         """An amount in the client's currency ('USD 7.2M')."""

@@ -18,6 +18,8 @@ from typing import Any
 from ..clean import Prepared
 from ..findings import SEVERITIES, Diagnosis, Figure, Finding
 from ..fmt import num, pct, pts
+from ..text import tokenize
+from ..text.lexicon import match_lexicon
 from .causes import CAUSES, Cause, cause_of
 from .value import (
     decision_makers_unheard,
@@ -30,7 +32,7 @@ from .value import (
 from .which import measure_name
 
 __all__ = ["Kpi", "Message", "messages", "message_dicts", "unassessed", "MAX_MESSAGES", "PRIORITIES", "URGENT",
-           "MATERIAL_SHARE"]
+           "MATERIAL_SHARE", "THEME_OWNERS", "theme_owner"]
 
 #: At most this many messages reach the summary and the brief.
 MAX_MESSAGES = 5
@@ -98,6 +100,13 @@ class Message:
     kpi: Kpi | None = None
     figure: Figure | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    #: the role that owns this message when it is not the cause's (a driver or a theme with an owner of its own)
+    owner_role: str | None = None
+
+    @property
+    def owner(self) -> str:
+        """The role that owns the action: :attr:`owner_role`, else the cause's owner."""
+        return self.owner_role or self.cause.owner
     #: "Act now", "Plan" or "Note" (:data:`PRIORITIES`), set by :func:`messages`.
     priority: str = "Plan"
 
@@ -244,14 +253,51 @@ def _named(m: Message, *keys: str) -> str | None:
     return None
 
 
+#: Who owns what customers write about, or rate, by theme of the default lexicon.
+THEME_OWNERS = {
+    "support & service": "Head of Support", "price & value": "Head of Pricing, with Finance",
+    "billing & payments": "Head of Billing, with Finance", "onboarding & setup": "Head of Onboarding",
+    "product quality & bugs": "Head of Engineering", "reliability & outages": "Head of Engineering and Operations",
+    "speed & performance": "Head of Engineering", "ease of use": "Head of Product",
+    "features & product fit": "Head of Product", "account management": "Head of Customer Success",
+}
+
+
+def theme_owner(name: str | None) -> str | None:
+    """The owner of a theme (:data:`THEME_OWNERS`), or of a driver question named like one ("Support", "Value
+    for money": its words matched against the default lexicon, the theme with most matches); None when
+    none matches, or two themes match as well.
+
+    Examples
+    --------
+    >>> theme_owner("account management"), theme_owner("Value for money"), theme_owner("Ease of use")
+    ('Head of Customer Success', 'Head of Pricing, with Finance', 'Head of Product')
+    >>> theme_owner("Overall impression") is None
+    True
+    """
+    if not name:
+        return None
+    if name.lower() in THEME_OWNERS:
+        return THEME_OWNERS[name.lower()]
+    hits = match_lexicon(tokenize([name])).iloc[0]
+    hits = hits[hits.index.isin(list(THEME_OWNERS)) & (hits > 0)].sort_values(ascending=False)
+    if not len(hits) or (len(hits) > 1 and hits.iloc[0] == hits.iloc[1]):
+        return None
+    return THEME_OWNERS[hits.index[0]]
+
+
 def _complaints(m: Message, prep: Prepared, diag: Diagnosis, currency: str | None) -> None:
     theme = _named(m, "themes", "theme")
     what = f"the complaint theme \u201c{theme}\u201d" if theme else "the top complaint theme"
-    m.recommendation = (f"Give {what} an owner and a fix date, and track its share of detractor comments.")
+    m.owner_role = theme_owner(theme)
+    m.recommendation = (f"Give {what} a fix date and a plan, and track its share of detractor comments."
+                        if m.owner_role else
+                        f"Give {what} an owner and a fix date, and track its share of detractor comments.")
 
 
 def _drivers(m: Message, prep: Prepared, diag: Diagnosis, currency: str | None) -> None:
     driver = _named(m, "score_driver", "driver", "drivers")
+    m.owner_role = theme_owner(driver)
     what = f"\u201c{driver}\u201d, the driver" if driver else "the driver"
     m.recommendation = (f"Look first at {what} that accounts for most of the score's variation (where the score "
                         "varies, not proof of what causes it), and track its rating.")
@@ -384,7 +430,7 @@ def message_dicts(msgs: list[Message], currency: str | None = None) -> list[dict
     return [{"cause": m.cause.key, "title": m.title, "conclusion": m.conclusion, "severity": m.severity,
              "priority": m.priority, "findings": [f.id for f in m.findings], "value_at_stake": m.value,
              "value_at_stake_text": money(m.value, currency) if m.value else None, "value_label": m.value_label,
-             "owner": m.cause.owner, "horizon_days": m.horizon,
+             "owner": m.owner, "horizon_days": m.horizon,
              "kpi": m.kpi.to_dict() if m.kpi is not None else None, "recommendation": m.recommendation}
             for m in msgs]
 
