@@ -24,11 +24,13 @@ import numpy as np
 import pandas as pd
 
 from .clean import Prepared
+from .stats.nps import own_clusters
 
 __all__ = ["remap", "counts", "positions", "first_rows", "accounts_table", "account_positions", "account_rows",
            "invitation_first_response", "match_invitations", "matched_invitations",
            "matched_frame", "responded_within", "invitations_matched_by", "data_end_date", "as_ns", "on_time_grid",
-           "NAT", "RESPONSE_WINDOW_DAYS", "DECISION_PATTERN", "decision_roles", "cluster_column", "cluster_frame",
+           "NAT", "RESPONSE_WINDOW_DAYS", "DECISION_PATTERN", "decision_roles", "decision_makers", "cluster_column",
+           "cluster_frame",
            "before_outcome", "latest_response"]
 
 #: An invitation counts as answered if a response follows within this many days.
@@ -534,6 +536,24 @@ def decision_roles(roles: Iterable[Any], configured: Iterable[str] | None = None
     return [v for v in values if DECISION_PATTERN.search(v)]
 
 
+def decision_makers(prep: Prepared) -> tuple[list[str], np.ndarray]:
+    """The role values that count as decision makers and, per analysed response, whether its role is one.
+
+    :func:`decision_roles` of the responses' roles (``settings.decision_roles``, else guessed from the names),
+    looked up once per distinct role and computed once per prepared data set. Without a role column: no
+    decision roles, no decision maker.
+    """
+    def compute() -> tuple[list[str], np.ndarray]:
+        r = prep.responses
+        if "role" not in r:
+            return [], np.zeros(len(r), dtype=bool)
+        codes, roles = prep.codes("role")
+        deciders = decision_roles(roles, prep.settings.decision_roles)
+        return deciders, np.append(pd.Index(roles).isin(deciders), False)[np.asarray(codes)]  # no role: none
+
+    return _memo(prep, ("decision_makers",), compute)
+
+
 def cluster_column(prep: Prepared) -> str | None:
     """The column whose responses are not independent of each other, for design-based intervals and tests.
 
@@ -577,10 +597,7 @@ def cluster_frame(prep: Prepared, *columns: str) -> pd.DataFrame:
         if column is None:
             return np.arange(len(prep.responses), dtype=np.int64)
         codes, uniques = prep.codes(column)
-        g = np.asarray(codes, dtype=np.int64).copy()
-        missing = g < 0
-        g[missing] = len(uniques) + np.arange(int(missing.sum()))
-        return g
+        return own_clusters(codes, len(uniques))
 
     g = _memo(prep, ("cluster_codes",), compute)
     r = prep.responses

@@ -42,6 +42,7 @@ __all__ = [
     "period_ordinals",
     "to_period",
     "cluster_codes",
+    "own_clusters",
     "count_distinct",
     "domain_design_effects",
 ]
@@ -460,10 +461,22 @@ def cluster_codes(values) -> np.ndarray:
     [0, 2, 0, 3, 1]
     """
     codes, uniq = pd.factorize(pd.Series(values, dtype=object) if not isinstance(values, pd.Series) else values)
-    codes = np.asarray(codes, dtype=np.int64)
-    missing = codes < 0
-    codes[missing] = len(uniq) + np.arange(int(missing.sum()))
-    return codes
+    return own_clusters(codes, len(uniq))
+
+
+def own_clusters(codes, n_values: int) -> np.ndarray:
+    """Cluster codes from factorised values (``pandas.factorize``: -1 where missing, else 0..n_values-1): a
+    missing value becomes a cluster of its own, numbered from ``n_values`` on.
+
+    Examples
+    --------
+    >>> own_clusters(np.array([0, -1, 0, -1, 1]), 2).tolist()
+    [0, 2, 0, 3, 1]
+    """
+    out = np.array(codes, dtype=np.int64)  # a copy: the factorised codes may be shared
+    missing = out < 0
+    out[missing] = n_values + np.arange(int(missing.sum()))
+    return out
 
 
 def domain_design_effects(x: np.ndarray, key: np.ndarray, k: int, clusters: np.ndarray) -> tuple[np.ndarray,

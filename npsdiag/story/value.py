@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..clean import Prepared
 from ..findings import Diagnosis, Finding
-from ..linking import decision_roles, latest_response, remap
+from ..linking import decision_makers, latest_response, positions, remap
 
 __all__ = ["money", "value_total", "active", "open_detractors", "decision_makers_unheard", "segment_revenue",
            "excess_churn_revenue", "renewal_risk", "latest_category", "open_detractor_rows", "RENEWAL_WINDOW_DAYS",
@@ -112,7 +112,7 @@ def decision_makers_unheard(prep: Prepared) -> tuple[float | None, int]:
     if (acc is None or prep.as_of is None or not {"revenue", "outcome_at", "account_id"} <= set(acc)
             or "role" not in r or "account_id" not in r):
         return None, 0
-    deciders = decision_roles(r["role"].dropna().unique(), prep.settings.decision_roles)
+    deciders, decides = decision_makers(prep)
     if not deciders:
         return None, 0
     a = acc.drop_duplicates("account_id")
@@ -120,8 +120,8 @@ def decision_makers_unheard(prep: Prepared) -> tuple[float | None, int]:
     soon = a[active(a) & (a["outcome_at"] > prep.as_of) & (a["outcome_at"] <= horizon)]
     ids, account, year = _heard_in_year(prep, prep.as_of, up_to_as_of=False)
     heard = np.zeros(len(ids), dtype=bool)
-    heard[account[year & _decides(prep, deciders)]] = True
-    unheard = soon[~_member(soon["account_id"].astype(str), ids[heard])]
+    heard[account[year & decides]] = True
+    unheard = soon[positions(ids[heard], soon["account_id"].astype(str)) < 0]
     return float(unheard["revenue"].sum()), int(len(unheard))
 
 
@@ -151,7 +151,7 @@ def segment_revenue(prep: Prepared, f: Finding) -> float | None:
         return None
     cat = latest_category(prep)
     unhappy = set(cat.index[cat.to_numpy() == "detractor"]) & ids
-    return float(a.loc[_member(a["account_id"].astype(str), unhappy), "revenue"].sum())
+    return float(a.loc[positions(sorted(unhappy), a["account_id"].astype(str)) >= 0, "revenue"].sum())
 
 
 def excess_churn_revenue(prep: Prepared, diag: Diagnosis) -> tuple[float | None, dict[str, Any]]:
@@ -182,17 +182,6 @@ def excess_churn_revenue(prep: Prepared, diag: Diagnosis) -> tuple[float | None,
                    "rates": {k: float(v) for k, v in rates.items()}}
 
 
-
-
-def _member(values: pd.Series, of) -> np.ndarray:
-    """Per value: whether it is one of ``of`` (hash lookups in the distinct ``of``)."""
-    return pd.Index(pd.unique(pd.Series(list(of), dtype=object))).get_indexer(values) >= 0
-
-
-def _decides(prep: Prepared, deciders: list[str]) -> np.ndarray:
-    """Per response: its role is one of ``deciders`` (looked up once per distinct role)."""
-    codes, roles = prep.codes("role")
-    return np.append(pd.Index(roles).isin(deciders), False)[np.asarray(codes)]  # no role: no decision maker
 
 
 def _heard_in_year(prep: Prepared, as_of: pd.Timestamp, up_to_as_of: bool = True
@@ -268,12 +257,11 @@ def renewal_risk(prep: Prepared, diag: Diagnosis) -> pd.DataFrame:
     base["people_heard_12m"] = np.where(pos >= 0, heard[np.maximum(pos, 0)] if len(ids) else 0, 0).astype(int)
     roles = "role" in r and r["role"].notna().any()
     if roles:
-        deciders = decision_roles(r["role"].dropna().unique(), prep.settings.decision_roles)
         flag = np.zeros(len(ids), dtype=bool)
-        flag[account[year & _decides(prep, deciders)]] = True
+        flag[account[year & decision_makers(prep)[1]]] = True
         base["decision_maker_heard_12m"] = np.where(pos >= 0, flag[np.maximum(pos, 0)] if len(ids) else False,
                                                     False)
-    base["open_detractor"] = _member(base["account_id"], open_detractor_rows(prep, diag)["account_id"])
+    base["open_detractor"] = positions(open_detractor_rows(prep, diag)["account_id"], base["account_id"]) >= 0
     reasons = np.full(len(base), "", dtype=object)
     for mask, why in ((base["open_detractor"], "unhappy customer not called back"),
                       (base["latest_category"] == "detractor", "latest score a detractor's"),

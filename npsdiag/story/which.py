@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..clean import Prepared
 from ..fmt import pts
-from ..linking import cluster_column, cluster_frame, decision_roles
+from ..linking import cluster_column, cluster_frame, decision_makers
 from ..stats.nps import count_distinct
 
 __all__ = ["which_nps", "recommended_kpi", "measure_name", "MEASURES"]
@@ -48,12 +48,10 @@ def which_nps(prep: Prepared) -> pd.DataFrame:
     if not len(r):
         return pd.DataFrame(columns=cols)
     cluster = cluster_column(prep)
-    data, decision, dm = cluster_frame(prep, "score"), None, None  # the clusters as integers (the same ones)
-    if "role" in r:
-        deciders = decision_roles(r["role"].dropna().unique(), s.decision_roles)
-        dm = r["role"].isin(deciders).to_numpy(dtype=bool)
-        if deciders and dm.sum() >= 10:
-            data, decision = data.assign(_decision=dm), "_decision"
+    data, decision = cluster_frame(prep, "score"), None  # the clusters as integers (the same ones)
+    deciders, dm = decision_makers(prep)
+    if deciders and dm.sum() >= 10:
+        data, decision = data.assign(_decision=dm), "_decision"
     t = table(data, account="cluster" if cluster else None, decision=decision, confidence=s.confidence,
               breaks=s.breaks)
     if decision is not None and cluster:  # the decision makers' accounts (ids given: a missing id is no account)

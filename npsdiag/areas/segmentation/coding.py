@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 import pandas as pd
 
-from ...stats.nps import Breaks
+from ...stats.nps import Breaks, own_clusters
 
 __all__ = ["MISSING", "CodesFn", "segment_labels", "factorize", "label_codes", "segment_codes", "compact",
            "category_codes", "cluster_codes", "count_table", "n_distinct"]
@@ -108,12 +108,7 @@ def cluster_codes(data: pd.DataFrame, cluster: str | None, rows: np.ndarray,
     if cluster is None or cluster not in data.columns or not bool(data.loc[rows, cluster].notna().any()):
         return None
     c, u = factorize(data, cluster, codes)
-    c = c.astype(np.int64)
-    miss = c < 0
-    if miss.any():
-        c = c.copy()
-        c[miss] = len(u) + np.arange(int(miss.sum()))
-    return c
+    return own_clusters(c, len(u))
 
 
 def count_table(g: np.ndarray, k: np.ndarray, n_seg: int) -> np.ndarray:
