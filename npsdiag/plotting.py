@@ -44,7 +44,8 @@ from matplotlib.figure import Figure
 
 from .redact import redact_text
 
-__all__ = ["text_boxes", "text_boxes_of", "overlapping_labels", "clipped_labels", "legibility", "thin_ticks",
+__all__ = ["layout_collapsed", "text_boxes", "text_boxes_of", "overlapping_labels", "clipped_labels", "legibility",
+           "thin_ticks",
            "PALETTE", "CATEGORY_COLORS", "CATEGORY_HATCHES", "STATUS_COLORS", "STYLE", "style", "figure", "axes",
            "label", "err", "MAX_LABEL_CHARS"]
 
@@ -274,7 +275,7 @@ def thin_ticks(fig: Figure, max_passes: int = 6) -> Callable[[], None]:
         with warnings.catch_warnings(record=True) as said:
             warnings.simplefilter("always")
             renderer = _laid_out(fig)
-        if any("collapsed" in str(w.message) for w in said):  # no room for the plot at all: fewer labels won't help
+        if layout_collapsed(said):  # no room for the plot at all: fewer labels won't help
             break
         crowded = [a for a in axes if _any_overlap([b for _, b in _tick_boxes(axis=a[0], renderer=renderer)])]
         if not crowded:
@@ -289,6 +290,12 @@ def thin_ticks(fig: Figure, max_passes: int = 6) -> Callable[[], None]:
             axis.set_major_formatter(formatter)
 
     return restore
+
+
+def layout_collapsed(caught: list) -> bool:
+    """Whether matplotlib warned, among the ``caught`` warnings (``warnings.catch_warnings(record=True)``), that
+    the constrained layout found no room for the plot area (its "axes sizes collapsed to zero")."""
+    return any("collapsed" in str(w.message) for w in caught)
 
 
 def _tick_boxes(axis: Any, renderer: Any) -> list[tuple[str, Any]]:

@@ -121,7 +121,7 @@ def phone_png(fig: Any) -> bytes | None:
             restore = plotting.thin_ticks(fig)
             overlap, clipped = plotting.legibility(fig)
             # matplotlib warns when the plot area collapses at this size: then there is no legible variant either
-            legible = not overlap and not clipped and not any("collapsed" in str(w.message) for w in said)
+            legible = not overlap and not clipped and not plotting.layout_collapsed(said)
             png = render_png(fig, PHONE_DPI)[0] if legible else None
     except Exception:  # noqa: BLE001 - the desktop image is still shown
         png = None
