@@ -128,7 +128,7 @@ def clustered_variance(influence: np.ndarray, clusters: np.ndarray, n_clusters: 
     """
     g = np.asarray(clusters, dtype=np.int64)
     totals = np.bincount(g, weights=np.asarray(influence, dtype="float64"))
-    big_g = int(np.count_nonzero(np.bincount(g))) if n_clusters is None else int(n_clusters)
+    big_g = count_distinct(g) if n_clusters is None else int(n_clusters)
     if big_g < 2:
         return float("nan")
     return float(big_g / (big_g - 1) * np.sum(totals * totals))
