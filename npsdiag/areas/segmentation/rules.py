@@ -60,15 +60,18 @@ def segment_name(dimension: str, segment: Any, labels: dict[str, str] | None = N
     Change-In-Confidence “I'm equally confident now”
     >>> print(segment_name("Pace", "Too slow"), "/", segment_name("Region", "North America"))
     Pace “Too slow” / Region North America
+    >>> print(segment_name("Workshops attended", 1))
+    Workshops attended “1”
     """
     label = (labels or {}).get(dimension, dimension)
     seg = str(segment).strip().rstrip(".;:,")
     if label != dimension and label.startswith("journey stage"):
         return f"the {seg} stage ({dimension})"
     words = seg.split()
-    if len(words) > 2 or any(ch in seg for ch in "'\".,;:?!") or any(w[:1].islower() for w in words[1:]):
-        # an answer written as a phrase ("Too slow") reads as a quotation, not glued to the question's name; a
-        # name ("North America") does not
+    if (len(words) > 2 or any(ch in seg for ch in "'\".,;:?!") or any(w[:1].islower() for w in words[1:])
+            or not any(ch.isalpha() for ch in seg)):
+        # an answer written as a phrase ("Too slow") or a number ("1", "3+") reads as a quotation, not glued to
+        # the question's name ("workshops attended 1"); a name ("North America") does not
         return f"{dimension} \u201c{seg}\u201d"
     return f"{dimension} {seg}"
 
