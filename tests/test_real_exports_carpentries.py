@@ -51,3 +51,18 @@ def test_carpentries_longterm_2017_headline():
     got_nps, got_n = _headline("carpentries-longterm-2017")
     assert got_n == n
     assert got_nps == pytest.approx(nps, abs=0.05)
+
+
+def test_carpentries_longterm_2020_headline_and_a_numeric_segment_reads_as_a_quotation():
+    raw = pd.read_csv(EXAMPLES / "carpentries-longterm-2020" / "20200326-longterm-other_questions-no-open.csv")
+    assert len(raw) == 176 and raw["recommendation_score"].isna().sum() == 42  # the exclusion in SOURCE.md
+    nps, n = _nps_by_hand(raw["recommendation_score"])
+    assert n == 134
+    assert nps == pytest.approx(100 * (93 - 9) / 134)
+    cfg = load_config(EXAMPLES / "carpentries-longterm-2020" / "config.yml")
+    diag = diagnosis.diagnose(clean.prepare(io.load(cfg)))
+    doc = diag.to_dict()
+    assert doc["headline"]["n"] == n and doc["headline"]["nps"] == pytest.approx(nps, abs=0.05)
+    titles = [f["title"] for f in doc["findings"]]
+    # learners of one workshop against the others: the value "1" is quoted, not glued to the column's name
+    assert any(t.startswith("Workshop_attended_amount \u201c1\u201d scores") for t in titles), titles
